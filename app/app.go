@@ -1,0 +1,410 @@
+package app
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtcrypto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
+
+	"github.com/sealchain/sealchain/chain"
+)
+
+// AppVersion is the application protocol version reported to CometBFT.
+const AppVersion uint64 = 1
+
+// App is the Sealchain ABCI++ application.
+type App struct {
+	abci.BaseApplication // snapshots: not offered yet
+
+	store   *chain.Store
+	chainID string
+	ver     *verifier
+	metrics *Metrics
+	logger  *slog.Logger
+	maxTx   int
+
+	mu    sync.Mutex
+	block *chain.Block // staged by FinalizeBlock, written by Commit
+}
+
+var _ abci.Application = (*App)(nil)
+
+// Option configures an App.
+type Option func(*App) error
+
+// WithMetrics records metrics into m.
+func WithMetrics(m *Metrics) Option { return func(a *App) error { a.metrics = m; return nil } }
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option {
+	return func(a *App) error {
+		if l == nil {
+			return errors.New("nil logger")
+		}
+		a.logger = l
+		return nil
+	}
+}
+
+// WithMaxTxBytes lowers the transaction size limit below chain.MaxTxBytes.
+func WithMaxTxBytes(n int) Option {
+	return func(a *App) error {
+		if n <= 0 || n > chain.MaxTxBytes {
+			return fmt.Errorf("max tx bytes %d: want 1..%d", n, chain.MaxTxBytes)
+		}
+		a.maxTx = n
+		return nil
+	}
+}
+
+// WithCacheSize sets how many verified txs and parsed certificates are remembered.
+func WithCacheSize(n int) Option {
+	return func(a *App) error {
+		if n < 16 {
+			return fmt.Errorf("cache size %d: want at least 16", n)
+		}
+		a.ver = newVerifier(n)
+		return nil
+	}
+}
+
+// New returns the app for chainID over store.
+func New(store *chain.Store, chainID string, opts ...Option) (*App, error) {
+	if err := chain.ValidateID("chain_id", chainID); err != nil {
+		return nil, err
+	}
+	a := &App{
+		store:   store,
+		chainID: chainID,
+		ver:     newVerifier(100_000),
+		logger:  slog.New(slog.DiscardHandler),
+		maxTx:   chain.MaxTxBytes,
+	}
+	for _, o := range opts {
+		if err := o(a); err != nil {
+			return nil, fmt.Errorf("app option: %w", err)
+		}
+	}
+	return a, nil
+}
+
+// ChainID returns the chain the app serves.
+func (a *App) ChainID() string { return a.chainID }
+
+// Store returns the app's store, for queries.
+func (a *App) Store() *chain.Store { return a.store }
+
+// Info tells CometBFT where the app is, so the handshake replays exactly the
+// blocks the app has not committed.
+func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	last := a.store.Last()
+	return &abci.InfoResponse{
+		Data:             "sealchain",
+		Version:          "1",
+		AppVersion:       AppVersion,
+		LastBlockHeight:  last.Height,
+		LastBlockAppHash: last.AppHash,
+	}, nil
+}
+
+// InitChain registers the genesis organisations. It is idempotent: after a
+// crash before block 1 CometBFT calls it again and gets the same app hash.
+func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	if req.ChainId != a.chainID {
+		return nil, fmt.Errorf("init chain: genesis chain id %q, app configured for %q", req.ChainId, a.chainID)
+	}
+	_, orgs, err := chain.ParseGenesisState(req.AppStateBytes)
+	if err != nil {
+		return nil, fmt.Errorf("init chain: %w", err)
+	}
+	b := a.store.NewBlock(0, req.Time)
+	for _, o := range orgs {
+		if err := b.PutOrg(o); err != nil {
+			return nil, fmt.Errorf("init chain: %w", err)
+		}
+	}
+	cp, err := b.Finish()
+	if err != nil {
+		return nil, fmt.Errorf("init chain: %w", err)
+	}
+	if err := a.store.Commit(b); err != nil {
+		return nil, fmt.Errorf("init chain: %w", err)
+	}
+	a.logger.Info("genesis state committed", "orgs", len(orgs), "app_hash", hex.EncodeToString(cp.AppHash))
+	return &abci.InitChainResponse{AppHash: cp.AppHash}, nil
+}
+
+// checkTx runs the checks CheckTx and ProcessProposal share: size, decoding,
+// chain id and every signature against committed state.
+func (a *App) checkTx(raw []byte) (*chain.Tx, *signers, chain.Hash, *TxError) {
+	h := chain.TxHash(raw)
+	if len(raw) > a.maxTx {
+		return nil, nil, h, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), a.maxTx)
+	}
+	tx, err := chain.DecodeTx(raw)
+	if err != nil {
+		return nil, nil, h, fromDecode(err)
+	}
+	if tx.ChainID != a.chainID {
+		return nil, nil, h, reject(CodeChainID, "chain_id", "%q, this chain is %q", tx.ChainID, a.chainID)
+	}
+	s, terr := a.checkSignatures(a.store.View(), tx, h)
+	if terr != nil {
+		return nil, nil, h, terr
+	}
+	return tx, s, h, nil
+}
+
+// CheckTx admits a tx to the mempool: well formed, for this chain, every
+// signature valid, not already committed. The contract state machine runs in
+// FinalizeBlock, where earlier txs of the same block are visible.
+func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	_, _, h, terr := a.checkTx(req.Tx)
+	if terr == nil {
+		if _, seen, err := a.store.View().TxLogIndex(h); err != nil {
+			return nil, err
+		} else if seen {
+			terr = reject(CodeReplay, "tx", "transaction %s was already committed", h)
+		}
+	}
+	if terr != nil {
+		a.metrics.rejected(terr.Code, "check")
+		return &abci.CheckTxResponse{Code: terr.Code, Codespace: Codespace, Log: terr.Error()}, nil
+	}
+	return &abci.CheckTxResponse{Code: CodeOK}, nil
+}
+
+// PrepareProposal keeps the mempool's order and the byte limit.
+func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	txs := make([][]byte, 0, len(req.Txs))
+	var total int64
+	for _, tx := range req.Txs {
+		total += int64(len(tx))
+		if total > req.MaxTxBytes {
+			break
+		}
+		txs = append(txs, tx)
+	}
+	return &abci.PrepareProposalResponse{Txs: txs}, nil
+}
+
+// ProcessProposal rejects a block carrying a tx that no honest proposer
+// would include: one that fails CheckTx's stateless or signature checks.
+// It changes no state.
+func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	for _, raw := range req.Txs {
+		if _, _, _, terr := a.checkTx(raw); terr != nil {
+			a.metrics.rejected(terr.Code, "proposal")
+			a.logger.Info("rejecting proposal", "height", req.Height, "reason", terr.Error())
+			return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+		}
+	}
+	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+}
+
+// FinalizeBlock applies the block's txs in order on top of the last committed
+// state and returns the app hash. Nothing is durable until Commit.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.block != nil {
+		// FinalizeBlock again without Commit only happens if CometBFT retries
+		// after a failure; start from committed state.
+		if err := a.store.Discard(a.block); err != nil {
+			return nil, err
+		}
+		a.block = nil
+	}
+	if last := a.store.Last(); req.Height != last.Height+1 {
+		return nil, fmt.Errorf("finalize block %d: last committed height is %d", req.Height, last.Height)
+	}
+	b := a.store.NewBlock(req.Height, req.Time)
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	for i, raw := range req.Txs {
+		results[i] = a.execTx(b, uint32(i), raw)
+	}
+	cp, err := b.Finish()
+	if err != nil {
+		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
+	}
+	a.block = b
+	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: cp.AppHash}, nil
+}
+
+func (a *App) execTx(b *chain.Block, i uint32, raw []byte) *abci.ExecTxResult {
+	tx, s, h, terr := a.checkTxIn(b, raw)
+	var en *chain.Entry
+	if terr == nil {
+		terr = checkCommon(b.View, s, h, b.Time())
+	}
+	if terr == nil {
+		en, terr = a.apply(b, i, raw, tx, s)
+	}
+	if terr != nil {
+		a.metrics.rejected(terr.Code, "finalize")
+		return &abci.ExecTxResult{Code: terr.Code, Codespace: Codespace, Log: terr.Error()}
+	}
+	a.metrics.recordAppended(tx.Body.Type().String())
+	attrs := []abci.EventAttribute{
+		{Key: "log_index", Value: strconv.FormatUint(en.Index, 10), Index: true},
+		{Key: "type", Value: tx.Body.Type().String(), Index: true},
+	}
+	if id := tx.Body.ContractID(); id != "" {
+		attrs = append(attrs, abci.EventAttribute{Key: "contract_id", Value: id, Index: true})
+	}
+	return &abci.ExecTxResult{
+		Code:   CodeOK,
+		Data:   chainIndexBytes(en.Index),
+		Events: []abci.Event{{Type: "record", Attributes: attrs}},
+	}
+}
+
+// checkTxIn is checkTx against the block's view, so a certificate registered
+// earlier in the same block is known.
+func (a *App) checkTxIn(b *chain.Block, raw []byte) (*chain.Tx, *signers, chain.Hash, *TxError) {
+	h := chain.TxHash(raw)
+	if len(raw) > a.maxTx {
+		return nil, nil, h, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), a.maxTx)
+	}
+	tx, err := chain.DecodeTx(raw)
+	if err != nil {
+		return nil, nil, h, fromDecode(err)
+	}
+	if tx.ChainID != a.chainID {
+		return nil, nil, h, reject(CodeChainID, "chain_id", "%q, this chain is %q", tx.ChainID, a.chainID)
+	}
+	s, terr := a.checkSignatures(b.View, tx, h)
+	return tx, s, h, terr
+}
+
+func chainIndexBytes(i uint64) []byte {
+	return []byte(strconv.FormatUint(i, 10))
+}
+
+// Commit makes the finalized block durable.
+func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.block == nil {
+		return nil, errors.New("commit without finalize block")
+	}
+	if err := a.store.Commit(a.block); err != nil {
+		return nil, err
+	}
+	a.block = nil
+	last := a.store.Last()
+	a.metrics.committed(last.Height, last.LogSize)
+	return &abci.CommitResponse{}, nil
+}
+
+// Query answers read-only questions about committed state. Paths:
+//
+//	/checkpoint[/HEIGHT]   the checkpoint (log size, roots, app hash) as JSON
+//	/entry/INDEX           the leaf bytes; with prove, the inclusion proof at the latest size
+//	/tx/HASH               the log index of a committed tx (hex hash)
+//	/contract/ID           contract state as JSON
+//	/cert/FINGERPRINT      certificate state as JSON
+func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+	last := a.store.Last()
+	resp, err := a.query(req, last)
+	if err != nil {
+		return &abci.QueryResponse{Code: CodeInvalidField, Codespace: Codespace, Log: err.Error(), Height: last.Height}, nil
+	}
+	resp.Height = last.Height
+	return resp, nil
+}
+
+func (a *App) query(req *abci.QueryRequest, last chain.Checkpoint) (*abci.QueryResponse, error) {
+	parts := strings.Split(strings.Trim(req.Path, "/"), "/")
+	view := a.store.View()
+	asJSON := func(v any) (*abci.QueryResponse, error) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		return &abci.QueryResponse{Value: b}, nil
+	}
+	switch {
+	case parts[0] == "checkpoint" && len(parts) <= 2:
+		cp := last
+		if len(parts) == 2 {
+			h, err := strconv.ParseInt(parts[1], 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("path height: %w", err)
+			}
+			if cp, err = view.Checkpoint(h); err != nil {
+				return nil, err
+			}
+		}
+		return asJSON(cp)
+	case parts[0] == "entry" && len(parts) == 2:
+		i, err := strconv.ParseUint(parts[1], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("path index: %w", err)
+		}
+		if i >= last.LogSize {
+			return nil, fmt.Errorf("entry %d: log size is %d", i, last.LogSize)
+		}
+		leaf, err := view.Entry(i)
+		if err != nil {
+			return nil, err
+		}
+		resp := &abci.QueryResponse{Key: []byte(parts[1]), Value: leaf, Index: int64(i)}
+		if req.Prove {
+			proof, err := a.store.InclusionProof(i, last.LogSize)
+			if err != nil {
+				return nil, err
+			}
+			b, _ := json.Marshal(struct {
+				Index, Size uint64
+				Path        [][]byte
+			}{i, last.LogSize, proof})
+			resp.ProofOps = &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: "sealchain/sm3-rfc6962-inclusion", Key: resp.Key, Data: b}}}
+		}
+		return resp, nil
+	case parts[0] == "tx" && len(parts) == 2:
+		raw, err := hex.DecodeString(parts[1])
+		if err != nil || len(raw) != 32 {
+			return nil, fmt.Errorf("path tx hash: want 64 hex digits")
+		}
+		i, ok, err := view.TxLogIndex(chain.Hash(raw))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("tx %s: %w", parts[1], chain.ErrNotFound)
+		}
+		return asJSON(map[string]uint64{"log_index": i})
+	case parts[0] == "contract" && len(parts) == 2:
+		c, ok, err := view.Contract(parts[1])
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("contract %q: %w", parts[1], chain.ErrNotFound)
+		}
+		return asJSON(c)
+	case parts[0] == "cert" && len(parts) == 2:
+		raw, err := hex.DecodeString(parts[1])
+		if err != nil || len(raw) != 32 {
+			return nil, fmt.Errorf("path fingerprint: want 64 hex digits")
+		}
+		c, ok, err := view.Cert(chain.Fingerprint(raw))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("cert %s: %w", parts[1], chain.ErrNotFound)
+		}
+		return asJSON(c)
+	}
+	return nil, fmt.Errorf("unknown query path %q", req.Path)
+}

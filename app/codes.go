@@ -1,0 +1,86 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/sealchain/sealchain/chain"
+)
+
+// Codespace is the ABCI codespace of every code below.
+const Codespace = "sealchain"
+
+// ABCI result codes. They are part of the API: clients branch on them. Never
+// renumber or reuse one; add new ones at the end.
+const (
+	CodeOK              uint32 = 0
+	CodeMalformed       uint32 = 1  // bytes are not a canonical transaction
+	CodeVersion         uint32 = 2  // unknown tx or record version
+	CodeChainID         uint32 = 3  // tx is for another chain
+	CodeTooLarge        uint32 = 4  // tx exceeds the size limit
+	CodeInvalidField    uint32 = 5  // a field breaks a stateless rule
+	CodeUnknownType     uint32 = 6  // unknown record type
+	CodeBadSignature    uint32 = 7  // a signature does not verify
+	CodeUnknownOrg      uint32 = 8  // envelope names an org that is not registered
+	CodeUnknownCert     uint32 = 9  // certificate not registered on chain
+	CodeCertRevoked     uint32 = 10 // certificate revoked at or before block time
+	CodeCertNotValid    uint32 = 11 // certificate expired or not yet valid at block time
+	CodeCertIssuer      uint32 = 12 // certificate not issued by the org's CA, or lacks the usage
+	CodeUnknownContract uint32 = 13
+	CodeContractClosed  uint32 = 14 // contract no longer accepts signatures
+	CodeNotParty        uint32 = 15 // signer is not a party of the contract
+	CodeAlreadySigned   uint32 = 16
+	CodeReplay          uint32 = 17 // the same tx bytes were already committed
+	CodeDuplicate       uint32 = 18 // contract id or certificate already registered
+	CodeOutOfOrder      uint32 = 19 // an earlier party of a sequential contract has not signed
+	CodeNoIntent        uint32 = 20 // no intent record for this signer and contract
+	CodePermission      uint32 = 21 // the submitting org may not do this
+	CodeDocMismatch     uint32 = 22 // document hash differs from the contract's
+	CodeDeadlinePassed  uint32 = 23
+	CodeNotAllSigned    uint32 = 24 // completion before every party signed
+	CodeBadCert         uint32 = 25 // certificate bytes do not parse
+)
+
+// TxError is a rejected transaction: a stable code, the field at fault and a
+// message for people. Only the code reaches consensus; Log is not hashed.
+type TxError struct {
+	Code  uint32
+	Field string
+	Msg   string
+	Err   error
+}
+
+func (e *TxError) Error() string {
+	if e.Field == "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("field %s: %s", e.Field, e.Msg)
+}
+
+func (e *TxError) Unwrap() error { return e.Err }
+
+func reject(code uint32, field, format string, args ...any) *TxError {
+	return &TxError{Code: code, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// fromDecode maps a chain decoding error to a TxError: the one place where
+// decoder errors become codes.
+func fromDecode(err error) *TxError {
+	var fe *chain.FieldError
+	field, msg := "tx", err.Error()
+	if errors.As(err, &fe) {
+		field, msg = fe.Field, fe.Err.Error()
+	}
+	code := CodeMalformed
+	switch {
+	case errors.Is(err, chain.ErrTooLarge):
+		code = CodeTooLarge
+	case errors.Is(err, chain.ErrVersion):
+		code = CodeVersion
+	case errors.Is(err, chain.ErrUnknownType):
+		code = CodeUnknownType
+	case errors.Is(err, chain.ErrInvalid):
+		code = CodeInvalidField
+	}
+	return &TxError{Code: code, Field: field, Msg: msg, Err: err}
+}

@@ -1,0 +1,281 @@
+package app
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// The stateful rules. Each check reads state through the block's view (which
+// sees earlier txs of the same block) and the block time from the header;
+// nothing here reads a clock, a map in iteration order or the network.
+
+func validAt(c *smx509.Certificate, t time.Time, field string) *TxError {
+	if t.Before(c.NotBefore) || t.After(c.NotAfter) {
+		return reject(CodeCertNotValid, field, "certificate valid %s to %s, block time %s",
+			c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), t.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func hasUsage(c *smx509.Certificate, u signer.Usage, field string) *TxError {
+	if !slices.Contains(signer.UsagesOf(c), u) {
+		return reject(CodeCertIssuer, field, "certificate lacks the %s usage", u)
+	}
+	return nil
+}
+
+// registeredSigner checks a registered certificate is usable at t: not
+// revoked by then, inside its validity period, with the signer usage.
+func registeredSigner(cs *chain.CertState, c *smx509.Certificate, t time.Time, field string) *TxError {
+	if cs.RevokedBy(t) {
+		return reject(CodeCertRevoked, field, "certificate revoked at %s", cs.RevokedAt.Format(time.RFC3339Nano))
+	}
+	if terr := validAt(c, t, field); terr != nil {
+		return terr
+	}
+	return hasUsage(c, signer.UsageSigner, field)
+}
+
+// checkCommon applies the rules every tx shares.
+func checkCommon(view chain.View, s *signers, h chain.Hash, t time.Time) *TxError {
+	if _, seen, err := view.TxLogIndex(h); err != nil {
+		panic(err)
+	} else if seen {
+		return reject(CodeReplay, "tx", "transaction %s was already committed", h)
+	}
+	if terr := validAt(s.orgCA, t, "org.ca_cert"); terr != nil {
+		return terr
+	}
+	if terr := validAt(s.submitter, t, "envelope.cert"); terr != nil {
+		return terr
+	}
+	if terr := hasUsage(s.submitter, signer.UsageSubmitter, "envelope.cert"); terr != nil {
+		return terr
+	}
+	if s.actor != nil {
+		if terr := registeredSigner(s.actorCert, s.actor, t, "actor.cert"); terr != nil {
+			return terr
+		}
+	}
+	return nil
+}
+
+// openContract loads a contract that must exist, be open, belong to the
+// submitting org and be before its deadline.
+func openContract(view chain.View, id, org string, t time.Time) (*chain.ContractState, *TxError) {
+	c, ok, err := view.Contract(id)
+	if err != nil {
+		panic(err)
+	}
+	if !ok {
+		return nil, reject(CodeUnknownContract, "body.contract_id", "contract %q does not exist", id)
+	}
+	if c.Org != org {
+		return nil, reject(CodePermission, "envelope.org", "contract %q belongs to organisation %q", id, c.Org)
+	}
+	if c.Status != chain.StatusOpen {
+		return nil, reject(CodeContractClosed, "body.contract_id", "contract %q is %s", id, c.Status)
+	}
+	if c.Deadline != 0 && t.Unix() > c.Deadline {
+		return nil, reject(CodeDeadlinePassed, "body.contract_id", "contract %q deadline %s has passed",
+			id, time.Unix(c.Deadline, 0).UTC().Format(time.RFC3339))
+	}
+	return c, nil
+}
+
+func partyOf(c *chain.ContractState, fp chain.Fingerprint) int {
+	return slices.Index(c.Parties, fp)
+}
+
+// apply checks the type's rules and, if they hold, stages its state changes
+// and appends the record. It returns the log entry.
+func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s *signers) (*chain.Entry, *TxError) {
+	t := b.Time()
+	next := b.NextIndex()
+	org := tx.Envelope.Org
+	var stage func() error
+
+	switch body := tx.Body.(type) {
+	case *chain.CertIssued:
+		c, fp, terr := a.ver.parse(body.Cert, "body.cert")
+		if terr != nil {
+			return nil, terr
+		}
+		if c.IsCA {
+			return nil, reject(CodeInvalidField, "body.cert", "a CA certificate cannot be registered as a signer")
+		}
+		if terr := a.ver.issuedBy(c, fp, s.orgCA, "body.cert"); terr != nil {
+			return nil, terr
+		}
+		if terr := validAt(c, t, "body.cert"); terr != nil {
+			return nil, terr
+		}
+		if terr := hasUsage(c, signer.UsageSigner, "body.cert"); terr != nil {
+			return nil, terr
+		}
+		if _, exists, err := b.Cert(fp); err != nil {
+			panic(err)
+		} else if exists {
+			return nil, reject(CodeDuplicate, "body.cert", "certificate %s is already registered", fp)
+		}
+		stage = func() error {
+			return b.PutCert(fp, &chain.CertState{DER: body.Cert, Org: org, IssuedIn: next})
+		}
+
+	case *chain.CertRevoked:
+		cs, ok, err := b.Cert(body.Cert)
+		if err != nil {
+			panic(err)
+		}
+		if !ok {
+			return nil, reject(CodeUnknownCert, "body.cert", "certificate %s is not registered", body.Cert)
+		}
+		if cs.Org != org {
+			return nil, reject(CodePermission, "envelope.org", "certificate %s was issued by organisation %q", body.Cert, cs.Org)
+		}
+		if cs.Revoked() {
+			return nil, reject(CodeCertRevoked, "body.cert", "certificate %s was already revoked at %s", body.Cert, cs.RevokedAt.Format(time.RFC3339Nano))
+		}
+		stage = func() error {
+			cs.RevokedAt, cs.Reason, cs.RevokedIn = t, body.Reason, next
+			return b.PutCert(body.Cert, cs)
+		}
+
+	case *chain.ContractCreated:
+		if s.org.Role != chain.RolePlatform {
+			return nil, reject(CodePermission, "envelope.org", "organisation %q (%s) may not create contracts; platforms do", org, s.org.Role)
+		}
+		if _, exists, err := b.Contract(body.Contract); err != nil {
+			panic(err)
+		} else if exists {
+			return nil, reject(CodeDuplicate, "body.contract_id", "contract %q already exists", body.Contract)
+		}
+		if body.Deadline != 0 && t.Unix() >= body.Deadline {
+			return nil, reject(CodeDeadlinePassed, "body.deadline", "deadline is not after the block time %s", t.Format(time.RFC3339))
+		}
+		for i, p := range body.Parties {
+			field := fmt.Sprintf("body.parties[%d]", i)
+			cs, ok, err := b.Cert(p)
+			if err != nil {
+				panic(err)
+			}
+			if !ok {
+				return nil, reject(CodeUnknownCert, field, "certificate %s is not registered", p)
+			}
+			c, _, terr := a.ver.parse(cs.DER, field)
+			if terr != nil {
+				return nil, terr
+			}
+			if terr := registeredSigner(cs, c, t, field); terr != nil {
+				return nil, terr
+			}
+		}
+		stage = func() error {
+			n := len(body.Parties)
+			return b.PutContract(&chain.ContractState{
+				ID: body.Contract, Org: org, DocSM3: body.DocSM3, Parties: body.Parties,
+				Order: body.Order, Deadline: body.Deadline, Status: chain.StatusOpen,
+				Signed: make([]bool, n), Intent: make([]bool, n), CreatedIn: next,
+			})
+		}
+
+	case *chain.IntentVerified:
+		if body.Signer != s.actorFP {
+			return nil, reject(CodeInvalidField, "body.signer", "must equal actor.cert: the signer signs their own intent record")
+		}
+		c, terr := openContract(b.View, body.Contract, org, t)
+		if terr != nil {
+			return nil, terr
+		}
+		i := partyOf(c, body.Signer)
+		if i < 0 {
+			return nil, reject(CodeNotParty, "body.signer", "certificate %s is not a party of contract %q", body.Signer, body.Contract)
+		}
+		if terr := validAt(s.verOrgCA, t, "body.verifier_cert"); terr != nil {
+			return nil, terr
+		}
+		if terr := validAt(s.verifier, t, "body.verifier_cert"); terr != nil {
+			return nil, terr
+		}
+		if terr := hasUsage(s.verifier, signer.UsageIntentVerifier, "body.verifier_cert"); terr != nil {
+			return nil, terr
+		}
+		stage = func() error {
+			c.Intent[i] = true
+			return b.PutContract(c)
+		}
+
+	case *chain.ContractSigned:
+		c, terr := openContract(b.View, body.Contract, org, t)
+		if terr != nil {
+			return nil, terr
+		}
+		i := partyOf(c, s.actorFP)
+		if i < 0 {
+			return nil, reject(CodeNotParty, "actor.cert", "certificate %s is not a party of contract %q", s.actorFP, body.Contract)
+		}
+		if c.Signed[i] {
+			return nil, reject(CodeAlreadySigned, "actor.cert", "party %d already signed contract %q", i, body.Contract)
+		}
+		if string(body.DocSM3) != string(c.DocSM3) {
+			return nil, reject(CodeDocMismatch, "body.doc_sm3", "%x is not the contract's document %x", body.DocSM3, c.DocSM3)
+		}
+		if c.Order == chain.OrderSequential {
+			for j := 0; j < i; j++ {
+				if !c.Signed[j] {
+					return nil, reject(CodeOutOfOrder, "actor.cert", "party %d must sign before party %d", j, i)
+				}
+			}
+		}
+		if !c.Intent[i] {
+			return nil, reject(CodeNoIntent, "actor.cert", "no intent record for party %d of contract %q", i, body.Contract)
+		}
+		stage = func() error {
+			c.Signed[i] = true
+			if c.AllSigned() {
+				c.Status = chain.StatusSigned
+			}
+			return b.PutContract(c)
+		}
+
+	case *chain.ContractCompleted:
+		c, ok, err := b.Contract(body.Contract)
+		if err != nil {
+			panic(err)
+		}
+		if !ok {
+			return nil, reject(CodeUnknownContract, "body.contract_id", "contract %q does not exist", body.Contract)
+		}
+		if c.Org != org {
+			return nil, reject(CodePermission, "envelope.org", "contract %q belongs to organisation %q", body.Contract, c.Org)
+		}
+		switch c.Status {
+		case chain.StatusOpen:
+			return nil, reject(CodeNotAllSigned, "body.contract_id", "contract %q still waits for signatures", body.Contract)
+		case chain.StatusCompleted:
+			return nil, reject(CodeContractClosed, "body.contract_id", "contract %q is already completed", body.Contract)
+		}
+		stage = func() error {
+			c.Status = chain.StatusCompleted
+			return b.PutContract(c)
+		}
+
+	default:
+		return nil, reject(CodeUnknownType, "type", "no rules for record type %s", tx.Body.Type())
+	}
+
+	if err := stage(); err != nil {
+		panic(err)
+	}
+	en, err := b.Append(txIndex, raw, tx)
+	if err != nil {
+		panic(err)
+	}
+	return en, nil
+}

@@ -1,0 +1,205 @@
+package app
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// Signatures are checked once per node: CheckTx verifies and remembers the
+// tx hash; FinalizeBlock skips the cryptography for a remembered tx but still
+// applies every rule that depends on time or state. Remembering only skips
+// work that has the same outcome on every node (a signature either verifies
+// under an immutable certificate or not), so it cannot affect the app hash.
+
+// lru is a small bounded set/map with FIFO eviction; enough for caches whose
+// misses cost only time.
+type lru[K comparable, V any] struct {
+	mu    sync.Mutex
+	m     map[K]V
+	order []K
+	next  int
+}
+
+func newLRU[K comparable, V any](size int) *lru[K, V] {
+	return &lru[K, V]{m: make(map[K]V, size), order: make([]K, 0, size)}
+}
+
+func (c *lru[K, V]) get(k K) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *lru[K, V]) put(k K, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; ok {
+		c.m[k] = v
+		return
+	}
+	if len(c.order) < cap(c.order) {
+		c.order = append(c.order, k)
+	} else {
+		delete(c.m, c.order[c.next])
+		c.order[c.next] = k
+		c.next = (c.next + 1) % len(c.order)
+	}
+	c.m[k] = v
+}
+
+// verifier holds the caches.
+type verifier struct {
+	certs    *lru[chain.Fingerprint, *smx509.Certificate] // parsed certificates by fingerprint
+	issued   *lru[[2]chain.Fingerprint, struct{}]         // (leaf, CA) pairs whose CA signature verified
+	verified *lru[chain.Hash, struct{}]                   // txs whose signatures all verified
+}
+
+func newVerifier(size int) *verifier {
+	return &verifier{
+		certs:    newLRU[chain.Fingerprint, *smx509.Certificate](size),
+		issued:   newLRU[[2]chain.Fingerprint, struct{}](size),
+		verified: newLRU[chain.Hash, struct{}](size),
+	}
+}
+
+func (v *verifier) parse(der []byte, field string) (*smx509.Certificate, chain.Fingerprint, *TxError) {
+	fp := chain.FingerprintOf(der)
+	if c, ok := v.certs.get(fp); ok {
+		return c, fp, nil
+	}
+	c, err := signer.ParseCertificate(der)
+	if err != nil {
+		return nil, fp, &TxError{Code: CodeBadCert, Field: field, Msg: err.Error(), Err: err}
+	}
+	v.certs.put(fp, c)
+	return c, fp, nil
+}
+
+// issuedBy checks the CA's signature on leaf (cached) and that the names chain.
+func (v *verifier) issuedBy(leaf *smx509.Certificate, leafFP chain.Fingerprint, ca *smx509.Certificate, field string) *TxError {
+	key := [2]chain.Fingerprint{leafFP, chain.FingerprintOf(ca.Raw)}
+	if _, ok := v.issued.get(key); ok {
+		return nil
+	}
+	if string(leaf.RawIssuer) != string(ca.RawSubject) {
+		return reject(CodeCertIssuer, field, "issuer %q is not the CA %q", leaf.Issuer, ca.Subject)
+	}
+	if err := leaf.CheckSignatureFrom(ca); err != nil {
+		return &TxError{Code: CodeCertIssuer, Field: field, Msg: "CA signature does not verify: " + err.Error(), Err: err}
+	}
+	v.issued.put(key, struct{}{})
+	return nil
+}
+
+func (v *verifier) verify(cert *smx509.Certificate, msg, sig []byte, field string) *TxError {
+	if err := signer.Verify(cert.PublicKey, msg, sig); err != nil {
+		code := CodeBadSignature
+		if errors.Is(err, signer.ErrUnsupportedKey) {
+			code = CodeBadCert
+		}
+		return &TxError{Code: code, Field: field, Msg: err.Error(), Err: err}
+	}
+	return nil
+}
+
+// signers are the certificates a tx's signatures were made with, resolved
+// against state; rules check them against the block time.
+type signers struct {
+	org       *chain.Org
+	orgCA     *smx509.Certificate
+	submitter *smx509.Certificate
+	actor     *smx509.Certificate
+	actorFP   chain.Fingerprint
+	actorCert *chain.CertState
+	verifier  *smx509.Certificate // intent verifier
+	verOrgCA  *smx509.Certificate
+}
+
+// checkSignatures resolves and verifies every signature of tx against the
+// state in view. It does not look at time or revocation.
+func (a *App) checkSignatures(view chain.View, tx *chain.Tx, h chain.Hash) (*signers, *TxError) {
+	s := &signers{}
+	org, ok, err := view.Org(tx.Envelope.Org)
+	if err != nil {
+		panic(err) // storage failure: CometBFT must stop
+	}
+	if !ok {
+		return nil, reject(CodeUnknownOrg, "envelope.org", "organisation %q is not registered", tx.Envelope.Org)
+	}
+	s.org = org
+	var terr *TxError
+	if s.orgCA, _, terr = a.ver.parse(org.CACert, "org.ca_cert"); terr != nil {
+		return nil, terr
+	}
+	var subFP chain.Fingerprint
+	if s.submitter, subFP, terr = a.ver.parse(tx.Envelope.Cert, "envelope.cert"); terr != nil {
+		return nil, terr
+	}
+	if tx.Actor != nil {
+		cs, ok, err := view.Cert(tx.Actor.Cert)
+		if err != nil {
+			panic(err)
+		}
+		if !ok {
+			return nil, reject(CodeUnknownCert, "actor.cert", "certificate %s is not registered", tx.Actor.Cert)
+		}
+		s.actorFP, s.actorCert = tx.Actor.Cert, cs
+		if s.actor, _, terr = a.ver.parse(cs.DER, "actor.cert"); terr != nil {
+			return nil, terr
+		}
+	}
+	if iv, ok := tx.Body.(*chain.IntentVerified); ok {
+		var vfp chain.Fingerprint
+		if s.verifier, vfp, terr = a.ver.parse(iv.VerifierCert, "body.verifier_cert"); terr != nil {
+			return nil, terr
+		}
+		// The verifier's CA must be a registered org's; found by issuer name.
+		orgs, err := view.Orgs()
+		if err != nil {
+			panic(err)
+		}
+		for _, o := range orgs {
+			ca, _, terr := a.ver.parse(o.CACert, "org.ca_cert")
+			if terr == nil && string(ca.RawSubject) == string(s.verifier.RawIssuer) {
+				s.verOrgCA = ca
+				break
+			}
+		}
+		if s.verOrgCA == nil {
+			return nil, reject(CodeCertIssuer, "body.verifier_cert", "issuer %q is not a registered organisation's CA", s.verifier.Issuer)
+		}
+		if terr := a.ver.issuedBy(s.verifier, vfp, s.verOrgCA, "body.verifier_cert"); terr != nil {
+			return nil, terr
+		}
+	}
+	if terr := a.ver.issuedBy(s.submitter, subFP, s.orgCA, "envelope.cert"); terr != nil {
+		return nil, terr
+	}
+	if _, ok := a.ver.verified.get(h); ok {
+		a.metrics.sigCacheHit()
+		return s, nil
+	}
+	done := a.metrics.sigVerifyTimer()
+	defer done()
+	if tx.Actor != nil {
+		if terr := a.ver.verify(s.actor, tx.ActorSignBytes(), tx.Actor.Sig, "actor.sig"); terr != nil {
+			return nil, terr
+		}
+	}
+	if iv, ok := tx.Body.(*chain.IntentVerified); ok {
+		if terr := a.ver.verify(s.verifier, iv.AttestationBytes(tx.ChainID), iv.VerifierSig, "body.verifier_sig"); terr != nil {
+			return nil, terr
+		}
+	}
+	if terr := a.ver.verify(s.submitter, tx.EnvelopeSignBytes(), tx.Envelope.Sig, "envelope.sig"); terr != nil {
+		return nil, terr
+	}
+	a.ver.verified.put(h, struct{}{})
+	return s, nil
+}

@@ -1,0 +1,21 @@
+package chain
+
+// ContractCompleted closes a contract that every party has signed. Only the
+// organisation that created the contract submits it.
+//
+//	message ContractCompleted {
+//	  string contract_id = 1;
+//	}
+type ContractCompleted struct {
+	Contract string
+}
+
+func (*ContractCompleted) Type() Type           { return TypeContractCompleted }
+func (b *ContractCompleted) ContractID() string { return b.Contract }
+func (*ContractCompleted) actor() actorRule     { return actorNone }
+
+func (b *ContractCompleted) encode(e *encoder) { e.string(1, b.Contract) }
+
+func (b *ContractCompleted) decode(d *decoder) { b.Contract = d.string(1, "contract_id") }
+
+func (b *ContractCompleted) Validate() error { return checkID("body.contract_id", b.Contract) }

@@ -1,0 +1,106 @@
+package chain
+
+import "fmt"
+
+// IntentMethod is how a signer's intent was checked.
+type IntentMethod uint32
+
+const (
+	IntentSMSOTP IntentMethod = 1 // a one-time code sent to the signer's verified phone
+	IntentFace   IntentMethod = 2 // a live face match against the verified identity
+)
+
+func (m IntentMethod) String() string {
+	switch m {
+	case IntentSMSOTP:
+		return "sms_otp"
+	case IntentFace:
+		return "face"
+	}
+	return fmt.Sprintf("method(%d)", uint32(m))
+}
+
+// IntentVerified records that an intent verifier (an OTP or face provider
+// holding a certificate with the intent-verifier usage) checked that the
+// signer meant to sign this contract. The verifier signs AttestationBytes;
+// the signer signs the whole record as actor.
+//
+//	message IntentVerified {
+//	  string contract_id    = 1;
+//	  bytes  signer         = 2; // certificate fingerprint of the signer
+//	  uint32 method         = 3; // IntentMethod
+//	  bytes  challenge_hash = 4; // 32 bytes: binds the challenge without revealing it
+//	  int64  verified_at    = 5; // unix milliseconds, the verifier's clock (informative; the block time is authoritative)
+//	  bytes  verifier_cert  = 6; // DER
+//	  bytes  verifier_sig   = 7; // over AttestationBytes
+//	}
+type IntentVerified struct {
+	Contract      string
+	Signer        Fingerprint
+	Method        IntentMethod
+	ChallengeHash []byte
+	VerifiedAt    int64
+	VerifierCert  []byte
+	VerifierSig   []byte
+}
+
+func (*IntentVerified) Type() Type           { return TypeIntentVerified }
+func (b *IntentVerified) ContractID() string { return b.Contract }
+func (*IntentVerified) actor() actorRule     { return actorRequired }
+
+func (b *IntentVerified) encode(e *encoder) { b.encodeParts(e, true) }
+
+func (b *IntentVerified) encodeParts(e *encoder, verifier bool) {
+	e.string(1, b.Contract)
+	e.bytes(2, b.Signer[:])
+	e.uint(3, uint64(b.Method))
+	e.bytes(4, b.ChallengeHash)
+	e.int(5, b.VerifiedAt)
+	if verifier {
+		e.bytes(6, b.VerifierCert)
+		e.bytes(7, b.VerifierSig)
+	}
+}
+
+func (b *IntentVerified) decode(d *decoder) {
+	b.Contract = d.string(1, "contract_id")
+	copy(b.Signer[:], d.fixed(2, "signer", fingerprintBytes))
+	b.Method = IntentMethod(d.uint32(3, "method"))
+	b.ChallengeHash = d.bytes(4, "challenge_hash")
+	b.VerifiedAt = d.int(5, "verified_at")
+	b.VerifierCert = d.bytes(6, "verifier_cert")
+	b.VerifierSig = d.bytes(7, "verifier_sig")
+}
+
+// AttestationBytes are what the intent verifier signs: the record without the
+// verifier's certificate and signature, under its own domain tag.
+func (b *IntentVerified) AttestationBytes(chainID string) []byte {
+	var e encoder
+	b.encodeParts(&e, false)
+	return signBytes(domainIntent, chainID, e.b)
+}
+
+func (b *IntentVerified) Validate() error {
+	if err := checkID("body.contract_id", b.Contract); err != nil {
+		return err
+	}
+	if b.Signer.IsZero() {
+		return invalid("body.signer", "missing")
+	}
+	if b.Method != IntentSMSOTP && b.Method != IntentFace {
+		return invalid("body.method", "%d, want 1 (sms_otp) or 2 (face)", b.Method)
+	}
+	if err := checkHash("body.challenge_hash", b.ChallengeHash, true); err != nil {
+		return err
+	}
+	if b.VerifiedAt <= 0 {
+		return invalid("body.verified_at", "missing")
+	}
+	if n := len(b.VerifierCert); n == 0 || n > MaxCertBytes {
+		return invalid("body.verifier_cert", "length %d, want 1..%d", n, MaxCertBytes)
+	}
+	if n := len(b.VerifierSig); n == 0 || n > MaxSigBytes {
+		return invalid("body.verifier_sig", "length %d, want 1..%d", n, MaxSigBytes)
+	}
+	return nil
+}

@@ -1,0 +1,245 @@
+package chain
+
+import (
+	"fmt"
+	"time"
+)
+
+// Role is an organisation's role in the network.
+type Role string
+
+const (
+	RoleCourt       Role = "court"
+	RoleNotary      Role = "notary"
+	RoleArbitration Role = "arbitration"
+	RolePlatform    Role = "platform"
+)
+
+// ParseRole accepts the four roles by name.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case RoleCourt, RoleNotary, RoleArbitration, RolePlatform:
+		return r, nil
+	}
+	return "", fmt.Errorf("role %q: want court, notary, arbitration or platform", s)
+}
+
+// Org is a registered organisation: who it is, its role, and the CA whose
+// certificates it vouches for.
+//
+//	message Org { string id = 1; string name = 2; string role = 3; bytes ca_cert = 4; uint64 weight = 5; }
+type Org struct {
+	ID     string
+	Name   string
+	Role   Role
+	CACert []byte // DER
+	Weight uint64 // governance vote weight
+}
+
+func (o *Org) encode(e *encoder) {
+	e.string(1, o.ID)
+	e.string(2, o.Name)
+	e.string(3, string(o.Role))
+	e.bytes(4, o.CACert)
+	e.uint(5, o.Weight)
+}
+
+func (o *Org) decode(d *decoder) {
+	o.ID = d.string(1, "id")
+	o.Name = d.string(2, "name")
+	o.Role = Role(d.string(3, "role"))
+	o.CACert = d.bytes(4, "ca_cert")
+	o.Weight = d.uint(5, "weight")
+}
+
+// Validate checks an org as it comes from genesis.
+func (o *Org) Validate() error {
+	if err := checkID("org.id", o.ID); err != nil {
+		return err
+	}
+	if o.Name == "" || len(o.Name) > 256 {
+		return invalid("org.name", "length %d, want 1..256", len(o.Name))
+	}
+	if _, err := ParseRole(string(o.Role)); err != nil {
+		return invalid("org.role", "%v", err)
+	}
+	if n := len(o.CACert); n == 0 || n > MaxCertBytes {
+		return invalid("org.ca_cert", "length %d, want 1..%d", n, MaxCertBytes)
+	}
+	if o.Weight == 0 {
+		return invalid("org.weight", "must be positive")
+	}
+	return nil
+}
+
+// CertState is what the chain knows about a registered certificate.
+//
+//	message CertState {
+//	  bytes  der        = 1;
+//	  string org        = 2; // the org whose CA issued it
+//	  uint64 issued_at  = 3; // log index of the cert-issued record, plus one
+//	  int64  revoked_at = 4; // block time of revocation, unix nanoseconds; 0 if not revoked
+//	  uint32 reason     = 5;
+//	  uint64 revoked_in = 6; // log index of the cert-revoked record, plus one
+//	}
+type CertState struct {
+	DER       []byte
+	Org       string
+	IssuedIn  uint64 // log index
+	RevokedAt time.Time
+	Reason    RevocationReason
+	RevokedIn uint64 // log index; meaningful when Revoked()
+}
+
+// Revoked reports whether the certificate has been revoked.
+func (c *CertState) Revoked() bool { return !c.RevokedAt.IsZero() }
+
+// RevokedBy reports whether the certificate was revoked at or before t.
+func (c *CertState) RevokedBy(t time.Time) bool { return c.Revoked() && !c.RevokedAt.After(t) }
+
+func (c *CertState) encode(e *encoder) {
+	e.bytes(1, c.DER)
+	e.string(2, c.Org)
+	e.uint(3, c.IssuedIn+1)
+	if c.Revoked() {
+		e.int(4, c.RevokedAt.UnixNano())
+		e.uint(5, uint64(c.Reason))
+		e.uint(6, c.RevokedIn+1)
+	}
+}
+
+func (c *CertState) decode(d *decoder) {
+	c.DER = d.bytes(1, "der")
+	c.Org = d.string(2, "org")
+	c.IssuedIn = d.uint(3, "issued_at") - 1
+	if ns := d.int(4, "revoked_at"); ns != 0 {
+		c.RevokedAt = time.Unix(0, ns).UTC()
+	}
+	c.Reason = RevocationReason(d.uint32(5, "reason"))
+	c.RevokedIn = d.uint(6, "revoked_in") - 1
+}
+
+// ContractStatus is where a contract is in its life.
+type ContractStatus uint32
+
+const (
+	StatusOpen      ContractStatus = 1 // waiting for signatures
+	StatusSigned    ContractStatus = 2 // every party signed; waiting for completion
+	StatusCompleted ContractStatus = 3
+)
+
+func (s ContractStatus) String() string {
+	switch s {
+	case StatusOpen:
+		return "open"
+	case StatusSigned:
+		return "signed"
+	case StatusCompleted:
+		return "completed"
+	}
+	return fmt.Sprintf("status(%d)", uint32(s))
+}
+
+// ContractState is the mutable state of a contract.
+//
+//	message ContractState {
+//	  string id = 1; string org = 2; bytes doc_sm3 = 3; repeated bytes parties = 4;
+//	  uint32 order = 5; int64 deadline = 6; uint32 status = 7;
+//	  bytes signed = 8;  // one byte per party: 1 when signed
+//	  bytes intent = 9;  // one byte per party: 1 when intent verified
+//	  uint64 created_in = 10; // log index plus one
+//	}
+type ContractState struct {
+	ID        string
+	Org       string
+	DocSM3    []byte
+	Parties   []Fingerprint
+	Order     SigningOrder
+	Deadline  int64
+	Status    ContractStatus
+	Signed    []bool
+	Intent    []bool
+	CreatedIn uint64
+}
+
+func flags(bs []bool) []byte {
+	out := make([]byte, len(bs))
+	for i, b := range bs {
+		if b {
+			out[i] = 1
+		}
+	}
+	return out
+}
+
+func (c *ContractState) encode(e *encoder) {
+	e.string(1, c.ID)
+	e.string(2, c.Org)
+	e.bytes(3, c.DocSM3)
+	for _, p := range c.Parties {
+		e.element(4, p[:])
+	}
+	e.uint(5, uint64(c.Order))
+	e.int(6, c.Deadline)
+	e.uint(7, uint64(c.Status))
+	e.element(8, flags(c.Signed))
+	e.element(9, flags(c.Intent))
+	e.uint(10, c.CreatedIn+1)
+}
+
+func (c *ContractState) decode(d *decoder) {
+	c.ID = d.string(1, "id")
+	c.Org = d.string(2, "org")
+	c.DocSM3 = d.bytes(3, "doc_sm3")
+	for _, p := range d.elements(4, "parties", MaxParties) {
+		if len(p) == fingerprintBytes {
+			c.Parties = append(c.Parties, Fingerprint(p))
+		}
+	}
+	c.Order = SigningOrder(d.uint32(5, "order"))
+	c.Deadline = d.int(6, "deadline")
+	c.Status = ContractStatus(d.uint32(7, "status"))
+	for _, f := range d.elements(8, "signed", 1) {
+		for _, b := range f {
+			c.Signed = append(c.Signed, b == 1)
+		}
+	}
+	for _, f := range d.elements(9, "intent", 1) {
+		for _, b := range f {
+			c.Intent = append(c.Intent, b == 1)
+		}
+	}
+	c.CreatedIn = d.uint(10, "created_in") - 1
+}
+
+// AllSigned reports whether every party has signed.
+func (c *ContractState) AllSigned() bool {
+	for _, s := range c.Signed {
+		if !s {
+			return false
+		}
+	}
+	return len(c.Signed) > 0
+}
+
+// stateValue is implemented by everything stored as state.
+type stateValue interface {
+	encode(*encoder)
+	decode(*decoder)
+}
+
+func encodeState(v stateValue) []byte {
+	var e encoder
+	v.encode(&e)
+	return e.b
+}
+
+func decodeState(b []byte, v stateValue, what string) error {
+	d := newDecoder(b, what)
+	v.decode(d)
+	d.finish()
+	if d.err != nil {
+		return fmt.Errorf("stored %s is corrupt: %w", what, d.err)
+	}
+	return nil
+}

@@ -1,0 +1,459 @@
+package chain
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
+)
+
+// Key layout in the store's pebble database. State keys (s/) are hashed into
+// the state root; everything else is derived from the log and the headers.
+//
+//	m/last                     Checkpoint of the last committed height
+//	h/<height:8>               Checkpoint at each height
+//	l/...                      Merkle log nodes (see merklelog)
+//	e/<index:8>                Entry bytes (the leaf)
+//	s/o/<org id>               Org
+//	s/c/<fingerprint:32>       CertState
+//	s/k/<contract id>          ContractState
+//	s/t/<tx hash:32>           log index of a committed tx (replay guard)
+//	x/d/<sm3:32><index:8>      document hash index
+//	x/k/<len:1><contract id><index:8>
+//	x/c/<fingerprint:32><index:8>
+//	x/t/<unix ns:8><index:8>   time index
+var (
+	keyLast     = []byte("m/last")
+	prefixLog   = []byte("l/")
+	prefixEntry = []byte("e/")
+	prefixH     = []byte("h/")
+)
+
+const (
+	domainState   = "sealchain/state/v1"
+	domainAppHash = "sealchain/apphash/v1"
+)
+
+// ErrNotFound means a record, height or key is not in the store.
+var ErrNotFound = errors.New("not found")
+
+// Checkpoint is the app's state at the end of a height: what the app hash
+// commits to. The header at Height+1 carries AppHash.
+//
+//	message Checkpoint { int64 height = 1; int64 time = 2; uint64 log_size = 3;
+//	                     bytes log_root = 4; bytes state_root = 5; bytes app_hash = 6; }
+type Checkpoint struct {
+	Height    int64
+	Time      time.Time
+	LogSize   uint64
+	LogRoot   []byte
+	StateRoot []byte
+	AppHash   []byte
+}
+
+func (c *Checkpoint) encode(e *encoder) {
+	e.int(1, c.Height)
+	if !c.Time.IsZero() {
+		e.int(2, c.Time.UnixNano())
+	}
+	e.uint(3, c.LogSize)
+	e.bytes(4, c.LogRoot)
+	e.bytes(5, c.StateRoot)
+	e.bytes(6, c.AppHash)
+}
+
+func (c *Checkpoint) decode(d *decoder) {
+	c.Height = d.int(1, "height")
+	if ns := d.int(2, "time"); ns != 0 {
+		c.Time = time.Unix(0, ns).UTC()
+	}
+	c.LogSize = d.uint(3, "log_size")
+	c.LogRoot = d.bytes(4, "log_root")
+	c.StateRoot = d.bytes(5, "state_root")
+	c.AppHash = d.bytes(6, "app_hash")
+}
+
+// AppHash is what the app reports to CometBFT:
+// SM3("sealchain/apphash/v1" ‖ 0x00 ‖ log size (8 bytes, big-endian) ‖ log root ‖ state root).
+func AppHash(logSize uint64, logRoot, stateRoot []byte) []byte {
+	h := sm3.New()
+	h.Write([]byte(domainAppHash))
+	h.Write([]byte{0})
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], logSize)
+	h.Write(n[:])
+	h.Write(logRoot)
+	h.Write(stateRoot)
+	return h.Sum(nil)
+}
+
+// Store is the app's persistent state: the evidence log, the mutable state
+// and the indexes, in one pebble database. Writes happen one block at a time
+// through a Block; reads of committed data are safe from any goroutine.
+type Store struct {
+	db     *pebble.DB
+	hasher *merklelog.Hasher
+	log    *merklelog.Log
+
+	mu   sync.RWMutex
+	last Checkpoint
+}
+
+// OpenStore opens (creating if needed) the store in dir. logger may be nil.
+func OpenStore(dir string, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{logger}})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	s := &Store{db: db, hasher: merklelog.SM3()}
+	if err := s.load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) load() error {
+	l, err := merklelog.Open(s.db, s.hasher, prefixLog)
+	if err != nil {
+		return fmt.Errorf("open log: %w", err)
+	}
+	s.log = l
+	v, ok, err := get(s.db, keyLast)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := decodeState(v, &s.last, "checkpoint"); err != nil {
+			return err
+		}
+	} else {
+		s.last = Checkpoint{LogRoot: s.hasher.EmptyRoot(), StateRoot: make([]byte, 32)}
+		s.last.AppHash = AppHash(0, s.last.LogRoot, s.last.StateRoot)
+	}
+	if l.Size() != s.last.LogSize {
+		return fmt.Errorf("store inconsistent: log size %d but checkpoint at height %d says %d", l.Size(), s.last.Height, s.last.LogSize)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Hasher returns the log's hasher.
+func (s *Store) Hasher() *merklelog.Hasher { return s.hasher }
+
+// Last returns the checkpoint of the last committed height (height 0 before
+// InitChain's state is committed).
+func (s *Store) Last() Checkpoint {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.last
+}
+
+// View reads committed state.
+func (s *Store) View() View { return View{r: s.db} }
+
+// NewBlock stages the writes of one height on top of the last committed state.
+func (s *Store) NewBlock(height int64, t time.Time) *Block {
+	last := s.Last()
+	b := &Block{
+		View:   View{},
+		s:      s,
+		batch:  s.db.NewIndexedBatch(),
+		height: height,
+		time:   t.UTC(),
+		state:  sm3.New(),
+	}
+	b.View.r = b.batch
+	b.state.Write([]byte(domainState))
+	b.state.Write([]byte{0})
+	prev := last.StateRoot
+	if height == 0 {
+		// Genesis starts from nothing, so InitChain run twice (after a crash
+		// before block 1) gives the same root.
+		prev = make([]byte, 32)
+	}
+	b.state.Write(prev)
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(height))
+	b.state.Write(n[:])
+	return b
+}
+
+// Commit writes a finished block durably (fsync) and makes it the last
+// committed state. A crash before Commit returns leaves the previous height
+// intact; CometBFT then replays the block.
+func (s *Store) Commit(b *Block) error {
+	if b.cp == nil {
+		return errors.New("commit: block not finished")
+	}
+	if err := b.batch.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("commit height %d: %w", b.height, err)
+	}
+	b.batch.Close()
+	s.mu.Lock()
+	s.last = *b.cp
+	s.mu.Unlock()
+	return nil
+}
+
+// Discard drops a block's staged writes and rolls the in-memory log back.
+func (s *Store) Discard(b *Block) error {
+	b.batch.Close()
+	return s.log.Reload(s.db)
+}
+
+// Block is the staged writes of one height.
+type Block struct {
+	View
+	s      *Store
+	batch  *pebble.Batch
+	height int64
+	time   time.Time
+	state  hash.Hash
+	cp     *Checkpoint
+}
+
+// Height and Time are the block's, from its header.
+func (b *Block) Height() int64   { return b.height }
+func (b *Block) Time() time.Time { return b.time }
+
+// setState writes a state key and folds it into the state root.
+func (b *Block) setState(key, value []byte) error {
+	var n [binary.MaxVarintLen64]byte
+	b.state.Write(n[:binary.PutUvarint(n[:], uint64(len(key)))])
+	b.state.Write(key)
+	b.state.Write(n[:binary.PutUvarint(n[:], uint64(len(value)))])
+	b.state.Write(value)
+	return b.batch.Set(key, value, nil)
+}
+
+// PutOrg, PutCert, PutContract write state.
+func (b *Block) PutOrg(o *Org) error { return b.setState(orgKey(o.ID), encodeState(o)) }
+func (b *Block) PutCert(fp Fingerprint, c *CertState) error {
+	return b.setState(certKey(fp), encodeState(c))
+}
+func (b *Block) PutContract(c *ContractState) error {
+	return b.setState(contractKey(c.ID), encodeState(c))
+}
+
+// NextIndex is the log index the next Append will get.
+func (b *Block) NextIndex() uint64 { return b.s.log.Size() }
+
+// Append adds a committed transaction to the log, records it against replay
+// and indexes it. tx must be the decoded form of raw.
+func (b *Block) Append(txIndex uint32, raw []byte, tx *Tx) (*Entry, error) {
+	en := &Entry{Index: b.s.log.Size(), Height: b.height, Time: b.time, TxIndex: txIndex, Tx: raw}
+	leaf := en.Encode()
+	idx, err := b.s.log.Append(b.batch, leaf)
+	if err != nil {
+		return nil, fmt.Errorf("append to log: %w", err)
+	}
+	if idx != en.Index {
+		return nil, fmt.Errorf("log index %d, expected %d", idx, en.Index)
+	}
+	if err := b.batch.Set(u64key(prefixEntry, idx), leaf, nil); err != nil {
+		return nil, err
+	}
+	h := TxHash(raw)
+	if err := b.setState(txKey(h), u64(idx)); err != nil {
+		return nil, err
+	}
+	for _, k := range indexKeys(tx, en) {
+		if err := b.batch.Set(k, nil, nil); err != nil {
+			return nil, err
+		}
+	}
+	return en, nil
+}
+
+// Finish computes the roots and the app hash and stages the checkpoint.
+func (b *Block) Finish() (Checkpoint, error) {
+	cp := Checkpoint{
+		Height:    b.height,
+		Time:      b.time,
+		LogSize:   b.s.log.Size(),
+		LogRoot:   b.s.log.Root(),
+		StateRoot: b.state.Sum(nil),
+	}
+	cp.AppHash = AppHash(cp.LogSize, cp.LogRoot, cp.StateRoot)
+	v := encodeState(&cp)
+	if err := b.batch.Set(u64key(prefixH, uint64(b.height)), v, nil); err != nil {
+		return Checkpoint{}, err
+	}
+	if err := b.batch.Set(keyLast, v, nil); err != nil {
+		return Checkpoint{}, err
+	}
+	b.cp = &cp
+	return cp, nil
+}
+
+// View reads state through a pebble reader: the committed database, or a
+// block's batch (which sees the block's own writes).
+type View struct{ r pebble.Reader }
+
+func get(r pebble.Reader, key []byte) ([]byte, bool, error) {
+	v, closer, err := r.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read %q: %w", key, err)
+	}
+	out := append([]byte(nil), v...)
+	closer.Close()
+	return out, true, nil
+}
+
+func (v View) load(key []byte, val stateValue, what string) (bool, error) {
+	b, ok, err := get(v.r, key)
+	if err != nil || !ok {
+		return false, err
+	}
+	return true, decodeState(b, val, what)
+}
+
+// Org returns a registered organisation.
+func (v View) Org(id string) (*Org, bool, error) {
+	o := &Org{}
+	ok, err := v.load(orgKey(id), o, "org")
+	return o, ok, err
+}
+
+// Orgs lists every registered organisation in id order.
+func (v View) Orgs() ([]*Org, error) {
+	var out []*Org
+	err := v.scan([]byte("s/o/"), func(_, val []byte) error {
+		o := &Org{}
+		if err := decodeState(val, o, "org"); err != nil {
+			return err
+		}
+		out = append(out, o)
+		return nil
+	})
+	return out, err
+}
+
+// Cert returns a registered certificate's state.
+func (v View) Cert(fp Fingerprint) (*CertState, bool, error) {
+	c := &CertState{}
+	ok, err := v.load(certKey(fp), c, "cert")
+	return c, ok, err
+}
+
+// Contract returns a contract's state.
+func (v View) Contract(id string) (*ContractState, bool, error) {
+	c := &ContractState{}
+	ok, err := v.load(contractKey(id), c, "contract")
+	return c, ok, err
+}
+
+// TxLogIndex returns the log index of a committed transaction.
+func (v View) TxLogIndex(h Hash) (uint64, bool, error) {
+	b, ok, err := get(v.r, txKey(h))
+	if err != nil || !ok {
+		return 0, ok, err
+	}
+	if len(b) != 8 {
+		return 0, false, fmt.Errorf("stored tx index for %s is corrupt", h)
+	}
+	return binary.BigEndian.Uint64(b), true, nil
+}
+
+// Entry returns the leaf bytes at index.
+func (v View) Entry(index uint64) ([]byte, error) {
+	b, ok, err := get(v.r, u64key(prefixEntry, index))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("entry %d: %w", index, ErrNotFound)
+	}
+	return b, nil
+}
+
+// Checkpoint returns the checkpoint at height.
+func (v View) Checkpoint(height int64) (Checkpoint, error) {
+	var cp Checkpoint
+	ok, err := v.load(u64key(prefixH, uint64(height)), &cp, "checkpoint")
+	if err != nil {
+		return cp, err
+	}
+	if !ok {
+		return cp, fmt.Errorf("checkpoint at height %d: %w", height, ErrNotFound)
+	}
+	return cp, nil
+}
+
+func (v View) scan(prefix []byte, fn func(k, v []byte) error) error {
+	it, err := v.r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		if err := fn(it.Key(), it.Value()); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+func u64(v uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return b[:]
+}
+
+func u64key(prefix []byte, v uint64) []byte { return append(append([]byte(nil), prefix...), u64(v)...) }
+
+func orgKey(id string) []byte       { return append([]byte("s/o/"), id...) }
+func certKey(fp Fingerprint) []byte { return append([]byte("s/c/"), fp[:]...) }
+func contractKey(id string) []byte  { return append([]byte("s/k/"), id...) }
+func txKey(h Hash) []byte           { return append([]byte("s/t/"), h[:]...) }
+
+// pebbleLogger passes pebble's errors to the node's logger and drops its
+// informational chatter.
+type pebbleLogger struct{ l *slog.Logger }
+
+func (pebbleLogger) Infof(string, ...interface{}) {}
+func (p pebbleLogger) Errorf(format string, args ...interface{}) {
+	p.l.Error("pebble", "msg", fmt.Sprintf(format, args...))
+}
+func (pebbleLogger) Fatalf(format string, args ...interface{}) {
+	panic(fmt.Sprintf("pebble: "+format, args...))
+}
+
+// InclusionProof returns the audit path of the leaf at index in the log of
+// the given size, read from committed storage.
+func (s *Store) InclusionProof(index, size uint64) ([][]byte, error) {
+	return merklelog.InclusionProof(s.db, s.hasher, prefixLog, index, size)
+}
+
+// ConsistencyProof proves that the log of size1 is a prefix of the log of size2.
+func (s *Store) ConsistencyProof(size1, size2 uint64) ([][]byte, error) {
+	return merklelog.ConsistencyProof(s.db, s.hasher, prefixLog, size1, size2)
+}

@@ -1,0 +1,165 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// SubmitResult is the answer to POST /v1/txs.
+type SubmitResult struct {
+	TxHash    string     `json:"tx_hash"`
+	Code      uint32     `json:"code"`
+	Committed bool       `json:"committed"`
+	Height    int64      `json:"height,omitempty"`
+	LogIndex  *uint64    `json:"log_index,omitempty"`
+	BlockTime *time.Time `json:"block_time,omitempty"`
+}
+
+// IntentAttestation is a verifier's signed statement, ready to go into an
+// intent-verified record.
+type IntentAttestation struct {
+	ContractID    string `json:"contract_id"`
+	Signer        string `json:"signer"`
+	Method        string `json:"method"`
+	ChallengeHash string `json:"challenge_hash"`
+	VerifiedAtMS  int64  `json:"verified_at_ms"`
+	VerifierCert  []byte `json:"verifier_cert"`
+	VerifierSig   []byte `json:"verifier_sig"`
+}
+
+// OTPChallenge is a started development OTP challenge.
+type OTPChallenge struct {
+	ChallengeID string `json:"challenge_id"`
+	Code        string `json:"code"`
+	DevOnly     bool   `json:"dev_only"`
+}
+
+// APIError is an error the node answered with.
+type APIError struct {
+	Status    int    `json:"-"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	ABCICode  uint32 `json:"abci_code,omitempty"`
+	Codespace string `json:"codespace,omitempty"`
+	TxHash    string `json:"tx_hash,omitempty"`
+}
+
+func (e *APIError) Error() string {
+	if e.ABCICode != 0 {
+		return fmt.Sprintf("node: %s (HTTP %d, ABCI code %d): %s", e.Code, e.Status, e.ABCICode, e.Message)
+	}
+	return fmt.Sprintf("node: %s (HTTP %d): %s", e.Code, e.Status, e.Message)
+}
+
+// Client talks to one node's API.
+type Client struct {
+	base string
+	http *http.Client
+}
+
+// New returns a client for the node at baseURL (e.g. http://127.0.0.1:8080).
+func New(baseURL string, hc *http.Client) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("node URL %q: want http(s)://host:port", baseURL)
+	}
+	if hc == nil {
+		hc = &http.Client{Timeout: 2 * time.Minute}
+	}
+	return &Client{base: strings.TrimRight(baseURL, "/"), http: hc}, nil
+}
+
+func (c *Client) do(ctx context.Context, method, path, ctype string, body []byte, out any) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: read response: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error APIError `json:"error"`
+		}
+		if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
+			return nil, &APIError{Status: resp.StatusCode, Code: "http_error", Message: strings.TrimSpace(string(data))}
+		}
+		e.Error.Status = resp.StatusCode
+		return nil, &e.Error
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return nil, fmt.Errorf("%s %s: decode response: %w", method, path, err)
+		}
+	}
+	return data, nil
+}
+
+// Submit sends a transaction; with wait it returns once it is committed.
+func (c *Client) Submit(ctx context.Context, tx []byte, wait bool) (*SubmitResult, error) {
+	path := "/v1/txs"
+	if wait {
+		path += "?wait=commit"
+	}
+	var res SubmitResult
+	if _, err := c.do(ctx, http.MethodPost, path, "application/octet-stream", tx, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// Evidence fetches an evidence bundle (raw JSON) by one of doc_hash,
+// contract_id or cert.
+func (c *Client) Evidence(ctx context.Context, key, value string) ([]byte, error) {
+	return c.do(ctx, http.MethodGet, "/v1/evidence?"+url.Values{key: {value}}.Encode(), "", nil, nil)
+}
+
+// Genesis fetches the node's genesis document. A verifier should hold its
+// own copy; this is for setting up clients.
+func (c *Client) Genesis(ctx context.Context) ([]byte, error) {
+	return c.do(ctx, http.MethodGet, "/v1/genesis", "", nil, nil)
+}
+
+// Status fetches the node status.
+func (c *Client) Status(ctx context.Context) (map[string]any, error) {
+	var st map[string]any
+	_, err := c.do(ctx, http.MethodGet, "/v1/status", "", nil, &st)
+	return st, err
+}
+
+// Get fetches any GET endpoint as raw JSON.
+func (c *Client) Get(ctx context.Context, path string) ([]byte, error) {
+	return c.do(ctx, http.MethodGet, path, "", nil, nil)
+}
+
+// StartOTP starts a development OTP challenge for a signer on a contract.
+func (c *Client) StartOTP(ctx context.Context, contractID, signerFP string) (*OTPChallenge, error) {
+	body, _ := json.Marshal(map[string]string{"contract_id": contractID, "signer": signerFP})
+	var ch OTPChallenge
+	_, err := c.do(ctx, http.MethodPost, "/v1/dev/otp/challenges", "application/json", body, &ch)
+	return &ch, err
+}
+
+// VerifyOTP answers a challenge and returns the verifier's attestation.
+func (c *Client) VerifyOTP(ctx context.Context, challengeID, contractID, signerFP, code string) (*IntentAttestation, error) {
+	body, _ := json.Marshal(map[string]string{"challenge_id": challengeID, "contract_id": contractID, "signer": signerFP, "code": code})
+	var at IntentAttestation
+	_, err := c.do(ctx, http.MethodPost, "/v1/dev/otp/verifications", "application/json", body, &at)
+	return &at, err
+}

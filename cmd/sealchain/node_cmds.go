@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node"
+	"github.com/sealchain/sealchain/signer"
+)
+
+func newInitCmd() *cobra.Command {
+	var (
+		home, chainID, org, orgName, role, alg string
+		force, production                      bool
+		apiListen, p2p, rpc                    string
+	)
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create a node home: config, keys, org CA and a single-validator genesis",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			r, err := chain.ParseRole(role)
+			if err != nil {
+				return err
+			}
+			a, err := signer.ParseAlgorithm(alg)
+			if err != nil {
+				return err
+			}
+			c := config.Default()
+			if apiListen != "" {
+				c.API.Listen = apiListen
+			}
+			if p2p != "" {
+				c.Consensus.P2PListen = p2p
+			}
+			if rpc != "" {
+				c.Consensus.RPCListen = rpc
+			}
+			if production {
+				c.Intent.DevOTP = false
+			}
+			if orgName == "" {
+				orgName = org
+			}
+			m, err := node.Init(node.InitOptions{
+				Home: home, ChainID: chainID, OrgID: org, OrgName: orgName, Role: r,
+				Config: c, Alg: a, Production: production, Force: force,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "initialised %s\n  chain id   %s\n  org        %s (%s)\n  node id    %s\n  API        http://%s\n  config     %s\n",
+				home, chainID, org, r, m.NodeID, c.API.Listen, config.Path(home))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&home, "home", "./data", "node home directory")
+	f.StringVar(&chainID, "chain-id", "sealchain-dev", "chain id")
+	f.StringVar(&org, "org", "platform", "organisation id")
+	f.StringVar(&orgName, "org-name", "", "organisation's display name (default: the id)")
+	f.StringVar(&role, "role", "platform", "organisation role: platform, court, notary or arbitration")
+	f.StringVar(&alg, "alg", "sm2", "key algorithm of the org's CA and credentials: sm2 or ecdsa-p256")
+	f.BoolVar(&force, "force", false, "replace an existing home, deleting its keys and chain data")
+	f.BoolVar(&production, "production", false, "mark the genesis production: development providers are refused")
+	f.StringVar(&apiListen, "api-listen", "", "HTTP API host:port (default 127.0.0.1:8080)")
+	f.StringVar(&p2p, "p2p-listen", "", "CometBFT P2P tcp://host:port")
+	f.StringVar(&rpc, "rpc-listen", "", "CometBFT RPC tcp://host:port")
+	return cmd
+}
+
+func newStartCmd() *cobra.Command {
+	var home string
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Run the node: CometBFT, the app and the HTTP API in one process (SIGTERM stops it cleanly)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := node.New(home)
+			if err != nil {
+				return err
+			}
+			startCtx, cancel := context.WithTimeout(cmd.Context(), 10*time.Minute)
+			defer cancel()
+			if err := n.Start(startCtx); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "sealchain: API on http://%s (Ctrl-C to stop)\n", n.APIAddr())
+			select {
+			case <-cmd.Context().Done():
+			case <-n.Quit():
+			}
+			if err := n.Stop(); err != nil && !errors.Is(err, node.ErrNotStarted) {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&home, "home", "./data", "node home directory")
+	return cmd
+}

@@ -1,0 +1,280 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FileName is the Sealchain config file, under <home>/config.
+const FileName = "sealchain.toml"
+
+// Config is a node's configuration. Every key is documented in the file
+// Encode writes; docs/configuration.md repeats the reference.
+type Config struct {
+	// Moniker names the node in peers' logs.
+	Moniker string `toml:"moniker"`
+	// Org is the id of the organisation that runs this node (as in genesis).
+	Org string `toml:"org"`
+
+	API       API       `toml:"api"`
+	Consensus Consensus `toml:"consensus"`
+	Limits    Limits    `toml:"limits"`
+	Intent    Intent    `toml:"intent"`
+	Log       Log       `toml:"log"`
+}
+
+// API is the HTTP JSON API.
+type API struct {
+	// Listen is host:port. Keep it on 127.0.0.1 unless a TLS proxy fronts it.
+	Listen string `toml:"listen"`
+	// WaitTimeout bounds ?wait=commit and evidence requests.
+	WaitTimeout Duration `toml:"wait_timeout"`
+	// MaxBodyBytes bounds request bodies.
+	MaxBodyBytes int64 `toml:"max_body_bytes"`
+}
+
+// Consensus holds the CometBFT settings Sealchain exposes; they override
+// <home>/config/config.toml, which keeps every other CometBFT setting.
+type Consensus struct {
+	P2PListen         string   `toml:"p2p_listen"`
+	RPCListen         string   `toml:"rpc_listen"`
+	PersistentPeers   string   `toml:"persistent_peers"`
+	BlockInterval     Duration `toml:"block_interval"`
+	CreateEmptyBlocks bool     `toml:"create_empty_blocks"`
+}
+
+// Limits bound what one transaction may cost.
+type Limits struct {
+	MaxTxBytes int `toml:"max_tx_bytes"`
+	CacheSize  int `toml:"signature_cache_size"`
+}
+
+// Intent configures intent verification.
+type Intent struct {
+	// DevOTP enables the development OTP verifier, which returns codes to the
+	// caller instead of sending an SMS. Development networks only: refused on
+	// a chain whose genesis says production.
+	DevOTP bool `toml:"dev_otp"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `toml:"level"`  // debug, info, warn, error
+	Format string `toml:"format"` // text or json
+}
+
+// Duration is a time.Duration written as "1s", "250ms".
+type Duration struct{ time.Duration }
+
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// Default returns the configuration `sealchain init` writes.
+func Default() Config {
+	return Config{
+		Moniker: "sealchain-node",
+		Org:     "platform",
+		API: API{
+			Listen:       "127.0.0.1:8080",
+			WaitTimeout:  Duration{20 * time.Second},
+			MaxBodyBytes: 1 << 20,
+		},
+		Consensus: Consensus{
+			P2PListen:         "tcp://127.0.0.1:26656",
+			RPCListen:         "tcp://127.0.0.1:26657",
+			BlockInterval:     Duration{500 * time.Millisecond},
+			CreateEmptyBlocks: true,
+		},
+		Limits: Limits{MaxTxBytes: 64 << 10, CacheSize: 100_000},
+		Intent: Intent{DevOTP: true},
+		Log:    Log{Level: "info", Format: "text"},
+	}
+}
+
+// KeyError names the config key that is wrong.
+type KeyError struct {
+	Key string
+	Err error
+}
+
+func (e *KeyError) Error() string { return fmt.Sprintf("config %s: %v", e.Key, e.Err) }
+func (e *KeyError) Unwrap() error { return e.Err }
+
+func keyErr(key, format string, args ...any) error {
+	return &KeyError{Key: key, Err: fmt.Errorf(format, args...)}
+}
+
+// Validate checks every value and names the first bad key.
+func (c *Config) Validate() error {
+	if c.Moniker == "" {
+		return keyErr("moniker", "must not be empty")
+	}
+	if c.Org == "" {
+		return keyErr("org", "must not be empty")
+	}
+	if err := checkHostPort(c.API.Listen); err != nil {
+		return &KeyError{Key: "api.listen", Err: err}
+	}
+	if c.API.WaitTimeout.Duration <= 0 || c.API.WaitTimeout.Duration > 10*time.Minute {
+		return keyErr("api.wait_timeout", "%s, want between 0 and 10m", c.API.WaitTimeout)
+	}
+	if c.API.MaxBodyBytes < 1024 || c.API.MaxBodyBytes > 256<<20 {
+		return keyErr("api.max_body_bytes", "%d, want 1024..268435456", c.API.MaxBodyBytes)
+	}
+	if err := checkTCPURL(c.Consensus.P2PListen); err != nil {
+		return &KeyError{Key: "consensus.p2p_listen", Err: err}
+	}
+	if c.Consensus.RPCListen != "" {
+		if err := checkTCPURL(c.Consensus.RPCListen); err != nil {
+			return &KeyError{Key: "consensus.rpc_listen", Err: err}
+		}
+	}
+	for _, p := range splitList(c.Consensus.PersistentPeers) {
+		id, addr, ok := strings.Cut(p, "@")
+		if !ok || len(id) != 40 {
+			return keyErr("consensus.persistent_peers", "%q: want <40-hex node id>@host:port", p)
+		}
+		if err := checkHostPort(addr); err != nil {
+			return keyErr("consensus.persistent_peers", "%q: %v", p, err)
+		}
+	}
+	if d := c.Consensus.BlockInterval.Duration; d < 10*time.Millisecond || d > time.Minute {
+		return keyErr("consensus.block_interval", "%s, want 10ms..1m", d)
+	}
+	if c.Limits.MaxTxBytes < 1024 || c.Limits.MaxTxBytes > 64<<10 {
+		return keyErr("limits.max_tx_bytes", "%d, want 1024..65536", c.Limits.MaxTxBytes)
+	}
+	if c.Limits.CacheSize < 16 {
+		return keyErr("limits.signature_cache_size", "%d, want at least 16", c.Limits.CacheSize)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return keyErr("log.level", "%q, want debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return keyErr("log.format", "%q, want text or json", c.Log.Format)
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func checkHostPort(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q: %w", s, err)
+	}
+	if host == "" {
+		return fmt.Errorf("%q: give a host (127.0.0.1 to stay local)", s)
+	}
+	if port == "" {
+		return fmt.Errorf("%q: missing port", s)
+	}
+	return nil
+}
+
+func checkTCPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q: %w", s, err)
+	}
+	if u.Scheme != "tcp" {
+		return fmt.Errorf("%q: want tcp://host:port", s)
+	}
+	return checkHostPort(u.Host)
+}
+
+// Path returns <home>/config/sealchain.toml.
+func Path(home string) string { return filepath.Join(home, "config", FileName) }
+
+// Load reads and validates the config under home. Unknown keys are errors, so
+// a typo does not silently fall back to a default.
+func Load(home string) (*Config, error) {
+	c := Default()
+	md, err := toml.DecodeFile(Path(home), &c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("config %s: %s", Path(home), pe.ErrorWithPosition())
+		}
+		return nil, fmt.Errorf("config %s: %w", Path(home), err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, keyErr(und[0].String(), "unknown key in %s", Path(home))
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Encode renders c as a commented TOML file.
+func (c *Config) Encode() ([]byte, error) {
+	var body bytes.Buffer
+	if err := toml.NewEncoder(&body).Encode(c); err != nil {
+		return nil, err
+	}
+	return append([]byte(header), body.Bytes()...), nil
+}
+
+const header = `# Sealchain node configuration.
+#
+# moniker                         name of this node in peers' logs
+# org                             id of the organisation running this node (as in genesis)
+# [api] listen                    HTTP JSON API, host:port
+# [api] wait_timeout              upper bound for ?wait=commit and evidence requests ("20s")
+# [api] max_body_bytes            largest request body accepted
+# [consensus] p2p_listen          CometBFT peer-to-peer address, tcp://host:port
+# [consensus] rpc_listen          CometBFT RPC, tcp://host:port; empty disables it
+# [consensus] persistent_peers    comma-separated <node id>@host:port
+# [consensus] block_interval      pause after each block (CometBFT timeout_commit)
+# [consensus] create_empty_blocks make blocks without transactions (keeps evidence checkpoints fresh)
+# [limits] max_tx_bytes           largest transaction accepted (1024..65536)
+# [limits] signature_cache_size   transactions and certificates remembered as verified
+# [intent] dev_otp                DEVELOPMENT ONLY: OTP verifier that returns the code to the caller
+# [log] level, format             debug|info|warn|error, text|json
+#
+# The [consensus] keys override <home>/config/config.toml; every other CometBFT
+# setting lives there.
+
+`
+
+// Save writes c to <home>/config/sealchain.toml.
+func (c *Config) Save(home string) error {
+	b, err := c.Encode()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(Path(home)), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(Path(home), b, 0o644)
+}

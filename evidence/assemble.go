@@ -1,0 +1,214 @@
+package evidence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/sealchain/sealchain/chain"
+)
+
+// Headers is what assembling needs from the consensus engine: the latest
+// block height, a way to wait for one, and the signed header with its
+// validator set at a height (protobuf bytes, as checkpoint.VerifyCheckpoint reads).
+type Headers interface {
+	LatestHeight() int64
+	WaitForHeight(ctx context.Context, height int64) error
+	Checkpoint(ctx context.Context, height int64) (signedHeader, valSet []byte, err error)
+}
+
+// ErrNoRecords means nothing on chain matches the subject.
+var ErrNoRecords = errors.New("no records match")
+
+// MaxSubjectRecords caps how many records one bundle carries.
+const MaxSubjectRecords = 2000
+
+// Assemble builds a bundle for subject from the committed store: the
+// subject's records, the certificate records of every actor and party, each
+// with an inclusion proof against one checkpoint whose header the validators
+// signed. It waits (bounded by ctx) for the block after the newest record so
+// that its app hash is signed.
+func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject Subject) (*Bundle, error) {
+	view := store.View()
+	last := store.Last()
+	q := chain.Query{Limit: MaxSubjectRecords, UpTo: last.LogSize}
+	idx, err := collect(view, subject, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(idx) == 0 {
+		return nil, ErrNoRecords
+	}
+	// The newest record's height must be below the checkpoint's header.
+	var newest int64
+	for _, i := range idx {
+		en, err := entryAt(view, i)
+		if err != nil {
+			return nil, err
+		}
+		newest = max(newest, en.Height)
+	}
+	if err := headers.WaitForHeight(ctx, newest+1); err != nil {
+		return nil, fmt.Errorf("wait for the block that signs height %d: %w", newest, err)
+	}
+	h := min(headers.LatestHeight(), store.Last().Height+1) - 1
+	cp, err := view.Checkpoint(h)
+	if err != nil {
+		return nil, err
+	}
+	sh, vs, err := headers.Checkpoint(ctx, h+1)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint at height %d: %w", h+1, err)
+	}
+	b := &Bundle{
+		Format: Format, Version: Version, ChainID: "", Subject: subject,
+		Checkpoint: Checkpoint{
+			Height: h, LogSize: cp.LogSize, LogRoot: cp.LogRoot, StateRoot: cp.StateRoot,
+			SignedHeader: sh, ValidatorSet: vs,
+		},
+	}
+	for _, i := range idx {
+		if i >= cp.LogSize {
+			continue
+		}
+		leaf, err := view.Entry(i)
+		if err != nil {
+			return nil, err
+		}
+		proof, err := store.InclusionProof(i, cp.LogSize)
+		if err != nil {
+			return nil, fmt.Errorf("inclusion proof for %d at size %d: %w", i, cp.LogSize, err)
+		}
+		b.Records = append(b.Records, Record{Index: i, Leaf: leaf, Proof: proof})
+		if b.ChainID == "" {
+			en, err := chain.DecodeEntry(leaf)
+			if err != nil {
+				return nil, err
+			}
+			tx, err := chain.DecodeTx(en.Tx)
+			if err != nil {
+				return nil, err
+			}
+			b.ChainID = tx.ChainID
+		}
+	}
+	return b, nil
+}
+
+func entryAt(view chain.View, i uint64) (*chain.Entry, error) {
+	leaf, err := view.Entry(i)
+	if err != nil {
+		return nil, err
+	}
+	return chain.DecodeEntry(leaf)
+}
+
+// collect picks the log indexes for a subject: the records themselves, then
+// for every contract among them its whole timeline, then the certificate
+// records (issued, revoked) of every actor and party.
+func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
+	set := map[uint64]bool{}
+	add := func(p chain.Page, err error) error {
+		if err != nil {
+			return err
+		}
+		if p.More {
+			return fmt.Errorf("subject matches more than %d records", q.Limit)
+		}
+		for _, i := range p.Indexes {
+			set[i] = true
+		}
+		return nil
+	}
+	switch {
+	case s.DocHash != "":
+		h, err := decodeHex(s.DocHash, 32)
+		if err != nil {
+			return nil, fmt.Errorf("doc_hash: %w", err)
+		}
+		if err := add(view.ByDoc(h, q)); err != nil {
+			return nil, err
+		}
+	case s.ContractID != "":
+		if err := add(view.ByContract(s.ContractID, q)); err != nil {
+			return nil, err
+		}
+	case s.Cert != "":
+		h, err := decodeHex(s.Cert, 32)
+		if err != nil {
+			return nil, fmt.Errorf("cert: %w", err)
+		}
+		if err := add(view.ByCert(chain.Fingerprint(h), q)); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, errors.New("subject: give a doc_hash, contract_id or cert")
+	}
+	// Expand contracts to their timelines.
+	contracts := map[string]bool{}
+	for i := range set {
+		en, err := entryAt(view, i)
+		if err != nil {
+			return nil, err
+		}
+		tx, err := chain.DecodeTx(en.Tx)
+		if err != nil {
+			return nil, err
+		}
+		if id := tx.Body.ContractID(); id != "" {
+			contracts[id] = true
+		}
+	}
+	for id := range contracts {
+		if err := add(view.ByContract(id, q)); err != nil {
+			return nil, err
+		}
+	}
+	// Certificates of actors and parties.
+	certs := map[chain.Fingerprint]bool{}
+	for i := range set {
+		en, err := entryAt(view, i)
+		if err != nil {
+			return nil, err
+		}
+		tx, err := chain.DecodeTx(en.Tx)
+		if err != nil {
+			return nil, err
+		}
+		if tx.Actor != nil {
+			certs[tx.Actor.Cert] = true
+		}
+		if cc, ok := tx.Body.(*chain.ContractCreated); ok {
+			for _, p := range cc.Parties {
+				certs[p] = true
+			}
+		}
+	}
+	for fp := range certs {
+		p, err := view.ByCert(fp, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range p.Indexes {
+			en, err := entryAt(view, i)
+			if err != nil {
+				return nil, err
+			}
+			tx, err := chain.DecodeTx(en.Tx)
+			if err != nil {
+				return nil, err
+			}
+			switch tx.Body.Type() {
+			case chain.TypeCertIssued, chain.TypeCertRevoked:
+				set[i] = true
+			}
+		}
+	}
+	out := make([]uint64, 0, len(set))
+	for i := range set {
+		out = append(out, i)
+	}
+	slices.Sort(out)
+	return out, nil
+}

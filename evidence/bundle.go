@@ -1,0 +1,104 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Format and Version identify bundle format v1 (docs/evidence-bundle.md).
+const (
+	Format  = "sealchain-evidence-bundle"
+	Version = 1
+)
+
+// Limits that keep a hostile bundle from making verification expensive.
+const (
+	MaxRecords     = 10_000
+	MaxProofHashes = 64
+	MaxBundleBytes = 64 << 20
+)
+
+// Bundle is evidence about one subject (a document hash, a contract, a
+// certificate): the records, each with an inclusion proof, and one
+// checkpoint that every proof leads to. Binary fields are base64 in JSON
+// (standard encoding); hashes shown to people are hex.
+type Bundle struct {
+	Format     string     `json:"format"`
+	Version    int        `json:"version"`
+	ChainID    string     `json:"chain_id"`
+	Subject    Subject    `json:"subject"`
+	Records    []Record   `json:"records"`
+	Checkpoint Checkpoint `json:"checkpoint"`
+}
+
+// Subject says what the bundle was asked for.
+type Subject struct {
+	DocHash    string `json:"doc_hash,omitempty"`    // hex SM3 or SHA-256 of a document
+	ContractID string `json:"contract_id,omitempty"` // contract id
+	Cert       string `json:"cert,omitempty"`        // hex certificate fingerprint
+}
+
+// Record is one log entry with its inclusion proof.
+type Record struct {
+	Index uint64   `json:"index"`
+	Leaf  []byte   `json:"leaf"`  // canonical chain.Entry bytes
+	Proof [][]byte `json:"proof"` // RFC 6962 audit path, SM3
+}
+
+// Checkpoint binds the log to a block the validators signed: the app hash in
+// the header at Height+1 is chain.AppHash(LogSize, LogRoot, StateRoot).
+type Checkpoint struct {
+	Height    int64  `json:"height"` // the app state's height; the header is at Height+1
+	LogSize   uint64 `json:"log_size"`
+	LogRoot   []byte `json:"log_root"`
+	StateRoot []byte `json:"state_root"`
+	// SignedHeader is the protobuf cometbft.types.v1.SignedHeader at Height+1.
+	SignedHeader []byte `json:"signed_header"`
+	// ValidatorSet is the protobuf cometbft.types.v1.ValidatorSet that signed it.
+	ValidatorSet []byte `json:"validator_set"`
+}
+
+// ErrFormat means the bytes are not a bundle this code reads.
+var ErrFormat = errors.New("not a sealchain evidence bundle v1")
+
+// Encode returns the bundle as indented JSON.
+func (b *Bundle) Encode() ([]byte, error) {
+	return json.MarshalIndent(b, "", "  ")
+}
+
+// DecodeBundle parses a bundle, refusing unknown formats, versions and fields.
+func DecodeBundle(data []byte) (*Bundle, error) {
+	if len(data) > MaxBundleBytes {
+		return nil, fmt.Errorf("%w: %d bytes exceeds %d", ErrFormat, len(data), MaxBundleBytes)
+	}
+	var head struct {
+		Format  string `json:"format"`
+		Version int    `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	if head.Format != Format {
+		return nil, fmt.Errorf("%w: format %q", ErrFormat, head.Format)
+	}
+	if head.Version != Version {
+		return nil, fmt.Errorf("%w: version %d is not supported by this verifier (it reads version %d); use a newer sealchain", ErrFormat, head.Version, Version)
+	}
+	var b Bundle
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	if len(b.Records) > MaxRecords {
+		return nil, fmt.Errorf("%w: %d records exceeds %d", ErrFormat, len(b.Records), MaxRecords)
+	}
+	for i, r := range b.Records {
+		if len(r.Proof) > MaxProofHashes {
+			return nil, fmt.Errorf("%w: records[%d].proof has %d hashes", ErrFormat, i, len(r.Proof))
+		}
+	}
+	return &b, nil
+}

@@ -1,0 +1,82 @@
+package evidence
+
+import (
+	"encoding/hex"
+	"time"
+
+	"github.com/sealchain/sealchain/chain"
+)
+
+// RecordView is a record in JSON for people and API clients: the chain's
+// facts, the envelope, the actor and the body's fields with hashes in hex.
+type RecordView struct {
+	Index      uint64         `json:"index"`
+	Height     int64          `json:"height"`
+	Time       time.Time      `json:"time"`
+	TxIndex    uint32         `json:"tx_index"`
+	TxHash     string         `json:"tx_hash"`
+	Type       string         `json:"type"`
+	Org        string         `json:"org"`
+	Actor      string         `json:"actor,omitempty"`
+	ContractID string         `json:"contract_id,omitempty"`
+	Body       map[string]any `json:"body"`
+}
+
+// Describe decodes a leaf into a RecordView.
+func Describe(leaf []byte) (*RecordView, *chain.Tx, error) {
+	en, err := chain.DecodeEntry(leaf)
+	if err != nil {
+		return nil, nil, err
+	}
+	tx, err := chain.DecodeTx(en.Tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	v := &RecordView{
+		Index: en.Index, Height: en.Height, Time: en.Time, TxIndex: en.TxIndex,
+		TxHash: chain.TxHash(en.Tx).String(), Type: tx.Body.Type().String(),
+		Org: tx.Envelope.Org, ContractID: tx.Body.ContractID(), Body: BodyFields(tx.Body),
+	}
+	if tx.Actor != nil {
+		v.Actor = tx.Actor.Cert.String()
+	}
+	return v, tx, nil
+}
+
+// BodyFields renders a body's fields with documented names.
+func BodyFields(b chain.Body) map[string]any {
+	hx := func(p []byte) string { return hex.EncodeToString(p) }
+	switch b := b.(type) {
+	case *chain.CertIssued:
+		m := map[string]any{"cert_fingerprint": chain.FingerprintOf(b.Cert).String(), "cert_der": b.Cert}
+		if len(b.IdentityRef) > 0 {
+			m["identity_ref"] = hx(b.IdentityRef)
+		}
+		return m
+	case *chain.CertRevoked:
+		return map[string]any{"cert": b.Cert.String(), "reason": uint32(b.Reason)}
+	case *chain.ContractCreated:
+		parties := make([]string, len(b.Parties))
+		for i, p := range b.Parties {
+			parties[i] = p.String()
+		}
+		return map[string]any{"contract_id": b.Contract, "doc_sm3": hx(b.DocSM3), "doc_sha256": hx(b.DocSHA256),
+			"parties": parties, "order": b.Order.String(), "deadline": b.Deadline}
+	case *chain.IntentVerified:
+		return map[string]any{"contract_id": b.Contract, "signer": b.Signer.String(), "method": b.Method.String(),
+			"challenge_hash": hx(b.ChallengeHash), "verified_at_ms": b.VerifiedAt,
+			"verifier_cert_fingerprint": chain.FingerprintOf(b.VerifierCert).String()}
+	case *chain.ContractSigned:
+		m := map[string]any{"contract_id": b.Contract, "doc_sm3": hx(b.DocSM3)}
+		if len(b.SignedDocSM3) > 0 {
+			m["signed_doc_sm3"] = hx(b.SignedDocSM3)
+		}
+		if len(b.Seal) > 0 {
+			m["seal"] = hx(b.Seal)
+		}
+		return m
+	case *chain.ContractCompleted:
+		return map[string]any{"contract_id": b.Contract}
+	}
+	return map[string]any{}
+}

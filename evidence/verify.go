@@ -1,0 +1,379 @@
+package evidence
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	"github.com/cometbft/cometbft/types"
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/checkpoint"
+	"github.com/sealchain/sealchain/chain/merklelog"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// Trust is what a verifier trusts, taken from the genesis file it holds: the
+// chain id, the validator set and the organisations with their CA
+// certificates. Nothing in a bundle is trusted.
+type Trust struct {
+	ChainID    string
+	Validators *types.ValidatorSet
+	Orgs       []*chain.Org
+}
+
+// LoadTrust reads a CometBFT genesis file.
+func LoadTrust(path string) (*Trust, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read genesis: %w", err)
+	}
+	return ParseTrust(data)
+}
+
+// ParseTrust parses a CometBFT genesis document.
+func ParseTrust(data []byte) (*Trust, error) {
+	var doc types.GenesisDoc
+	if err := cmtjson.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("parse genesis: %w", err)
+	}
+	if err := doc.ValidateAndComplete(); err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
+	}
+	vals := make([]*types.Validator, len(doc.Validators))
+	for i, v := range doc.Validators {
+		vals[i] = types.NewValidator(v.PubKey, v.Power)
+	}
+	set := types.NewValidatorSet(vals)
+	if err := set.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("genesis validators: %w", err)
+	}
+	_, orgs, err := chain.ParseGenesisState(doc.AppState)
+	if err != nil {
+		return nil, err
+	}
+	return &Trust{ChainID: doc.ChainID, Validators: set, Orgs: orgs}, nil
+}
+
+// Check is the outcome of one verification step.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// RecordInfo describes one verified record for people.
+type RecordInfo struct {
+	Index      uint64    `json:"index"`
+	Type       string    `json:"type"`
+	Height     int64     `json:"height"`
+	Time       time.Time `json:"time"`
+	TxHash     string    `json:"tx_hash"`
+	Org        string    `json:"org"`
+	ContractID string    `json:"contract_id,omitempty"`
+	Actor      string    `json:"actor,omitempty"`  // certificate fingerprint
+	Intent     string    `json:"intent,omitempty"` // intent method
+}
+
+// Result lists every check in order; OK is true only when all passed.
+type Result struct {
+	OK      bool         `json:"ok"`
+	Checks  []Check      `json:"checks"`
+	Records []RecordInfo `json:"records"`
+}
+
+func (r *Result) add(name string, err error, okDetail string) bool {
+	c := Check{Name: name, OK: err == nil, Detail: okDetail}
+	if err != nil {
+		c.Detail = err.Error()
+	}
+	r.Checks = append(r.Checks, c)
+	return err == nil
+}
+
+// Failed returns the names of failed checks.
+func (r *Result) Failed() []string {
+	var out []string
+	for _, c := range r.Checks {
+		if !c.OK {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// Verifier checks bundles offline against a Trust.
+type Verifier struct {
+	trust *Trust
+	cas   []*smx509.Certificate
+	orgCA map[string]*smx509.Certificate
+}
+
+// NewVerifier prepares a verifier for trust.
+func NewVerifier(trust *Trust) (*Verifier, error) {
+	if trust == nil || trust.Validators == nil || len(trust.Orgs) == 0 {
+		return nil, errors.New("verifier: trust needs a chain id, validators and organisations")
+	}
+	v := &Verifier{trust: trust, orgCA: map[string]*smx509.Certificate{}}
+	for _, o := range trust.Orgs {
+		c, err := smx509.ParseCertificate(o.CACert)
+		if err != nil {
+			return nil, fmt.Errorf("verifier: org %s CA: %w", o.ID, err)
+		}
+		v.cas = append(v.cas, c)
+		v.orgCA[o.ID] = c
+	}
+	return v, nil
+}
+
+// Verify runs every check on b and, when file is not nil, checks that the
+// file is the document the records name. The steps, in order:
+//
+//  1. format: chain id is the trusted one, records exist;
+//  2. checkpoint: the header at Height+1 has the trusted chain id, is signed
+//     by more than 2/3 of the trusted validators' power (checkpoint.VerifyCheckpoint);
+//  3. app_hash: the header's AppHash equals AppHash(log size, log root, state root);
+//  4. per record: inclusion (leaf → log root), decode (canonical entry and
+//     tx), signatures (envelope by a certificate of the org's CA, actor by a
+//     certificate registered in the bundle, intent verifier by an org's CA),
+//     certificate (valid and not revoked at the record's block time);
+//  5. intent: every contract-signed record has an earlier intent record by the
+//     same signer for the same contract;
+//  6. file: SM3 or SHA-256 of the file is a document hash the records name.
+//
+// Cheap checks run first; a failure is recorded and later checks still run
+// where they are meaningful, so the result names every problem.
+func (v *Verifier) Verify(b *Bundle, file []byte) *Result {
+	res := &Result{}
+	if !res.add("format", v.checkFormat(b), fmt.Sprintf("bundle v%d for chain %s, %d records", b.Version, b.ChainID, len(b.Records))) {
+		return res
+	}
+	cp := b.Checkpoint
+	header, err := checkpoint.VerifyCheckpoint(v.trust.ChainID, cp.Height+1, cp.SignedHeader, cp.ValidatorSet, v.trust.Validators)
+	detail := ""
+	if err == nil {
+		detail = fmt.Sprintf("header %d signed by >2/3 of %d trusted validators at %s", header.Height, v.trust.Validators.Size(), header.Time.UTC().Format(time.RFC3339))
+	}
+	headerOK := res.add("checkpoint", err, detail)
+	if headerOK {
+		want := chain.AppHash(cp.LogSize, cp.LogRoot, cp.StateRoot)
+		var err error
+		if !bytes.Equal(header.AppHash, want) {
+			err = fmt.Errorf("header app hash %X, but log size %d, log root %x and state root %x give %X", header.AppHash, cp.LogSize, cp.LogRoot, cp.StateRoot, want)
+		}
+		res.add("app_hash", err, fmt.Sprintf("app hash %X commits log size %d, root %x", header.AppHash, cp.LogSize, cp.LogRoot))
+	}
+
+	recs := v.checkRecords(b, res)
+	v.checkIntent(recs, res)
+	if file != nil {
+		res.add("file", checkFile(recs, file), fmt.Sprintf("file (%d bytes) SM3 %x is the contract's document", len(file), sm3.Sum(file)))
+	}
+	res.OK = len(res.Failed()) == 0
+	return res
+}
+
+func (v *Verifier) checkFormat(b *Bundle) error {
+	switch {
+	case b.Format != Format || b.Version != Version:
+		return fmt.Errorf("%w: format %q version %d", ErrFormat, b.Format, b.Version)
+	case b.ChainID != v.trust.ChainID:
+		return fmt.Errorf("bundle is for chain %q, the trusted genesis is %q", b.ChainID, v.trust.ChainID)
+	case len(b.Records) == 0:
+		return errors.New("bundle has no records")
+	}
+	seen := map[uint64]bool{}
+	for i, r := range b.Records {
+		if seen[r.Index] {
+			return fmt.Errorf("records[%d]: index %d appears twice", i, r.Index)
+		}
+		seen[r.Index] = true
+	}
+	return nil
+}
+
+// decoded is a record that passed inclusion and decoding.
+type decoded struct {
+	entry *chain.Entry
+	tx    *chain.Tx
+	ok    bool // every check of the record passed
+}
+
+func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
+	h := merklelog.SM3()
+	cp := b.Checkpoint
+	var recs []*decoded
+	certs := map[chain.Fingerprint]*decoded{}   // cert issued records
+	revoked := map[chain.Fingerprint]*decoded{} // cert revoked records
+	for _, r := range b.Records {
+		name := fmt.Sprintf("record[%d]", r.Index)
+		err := merklelog.VerifyInclusion(h, r.Index, cp.LogSize, h.HashLeaf(r.Leaf), r.Proof, cp.LogRoot)
+		incl := res.add(name+".inclusion", err, fmt.Sprintf("leaf %d is in the log of size %d", r.Index, cp.LogSize))
+		en, err := chain.DecodeEntry(r.Leaf)
+		var tx *chain.Tx
+		if err == nil && en.Index != r.Index {
+			err = fmt.Errorf("entry says index %d, bundle says %d", en.Index, r.Index)
+		}
+		if err == nil {
+			tx, err = chain.DecodeTx(en.Tx)
+		}
+		if err == nil && tx.ChainID != v.trust.ChainID {
+			err = fmt.Errorf("tx chain id %q", tx.ChainID)
+		}
+		if !res.add(name+".decode", err, "canonical entry and transaction") {
+			continue
+		}
+		d := &decoded{entry: en, tx: tx, ok: incl}
+		recs = append(recs, d)
+		switch body := tx.Body.(type) {
+		case *chain.CertIssued:
+			certs[chain.FingerprintOf(body.Cert)] = d
+		case *chain.CertRevoked:
+			revoked[body.Cert] = d
+		}
+	}
+	slices.SortFunc(recs, func(a, b *decoded) int { return cmpU64(a.entry.Index, b.entry.Index) })
+	for _, d := range recs {
+		name := fmt.Sprintf("record[%d]", d.entry.Index)
+		info, err := v.checkSignatures(d, certs, revoked)
+		if !res.add(name+".signatures", err, fmt.Sprintf("%s by org %s: envelope, actor and verifier signatures valid", d.tx.Body.Type(), d.tx.Envelope.Org)) {
+			d.ok = false
+		}
+		res.Records = append(res.Records, info)
+	}
+	return recs
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (v *Verifier) checkSignatures(d *decoded, certs, revoked map[chain.Fingerprint]*decoded) (RecordInfo, error) {
+	tx, en := d.tx, d.entry
+	info := RecordInfo{
+		Index: en.Index, Type: tx.Body.Type().String(), Height: en.Height, Time: en.Time,
+		TxHash: chain.TxHash(en.Tx).String(), Org: tx.Envelope.Org, ContractID: tx.Body.ContractID(),
+	}
+	orgCA, ok := v.orgCA[tx.Envelope.Org]
+	if !ok {
+		return info, fmt.Errorf("envelope.org %q is not in the trusted genesis", tx.Envelope.Org)
+	}
+	sub, err := smx509.ParseCertificate(tx.Envelope.Cert)
+	if err != nil {
+		return info, fmt.Errorf("envelope.cert: %w", err)
+	}
+	if _, err := signer.VerifyIssued(sub, []*smx509.Certificate{orgCA}, en.Time, signer.UsageSubmitter); err != nil {
+		return info, fmt.Errorf("envelope.cert: %w", err)
+	}
+	if err := signer.Verify(sub.PublicKey, tx.EnvelopeSignBytes(), tx.Envelope.Sig); err != nil {
+		return info, fmt.Errorf("envelope.sig: %w", err)
+	}
+	if tx.Actor != nil {
+		info.Actor = tx.Actor.Cert.String()
+		reg, ok := certs[tx.Actor.Cert]
+		if !ok {
+			return info, fmt.Errorf("actor.cert %s: no cert-issued record in the bundle", tx.Actor.Cert)
+		}
+		if reg.entry.Index > en.Index {
+			return info, fmt.Errorf("actor.cert %s: registered at record %d, after this record", tx.Actor.Cert, reg.entry.Index)
+		}
+		ci := reg.tx.Body.(*chain.CertIssued)
+		cert, err := smx509.ParseCertificate(ci.Cert)
+		if err != nil {
+			return info, fmt.Errorf("actor.cert: %w", err)
+		}
+		regCA, ok := v.orgCA[reg.tx.Envelope.Org]
+		if !ok {
+			return info, fmt.Errorf("actor.cert: registering org %q is not trusted", reg.tx.Envelope.Org)
+		}
+		if _, err := signer.VerifyIssued(cert, []*smx509.Certificate{regCA}, en.Time, signer.UsageSigner); err != nil {
+			return info, fmt.Errorf("actor.cert at block time: %w", err)
+		}
+		if rv, ok := revoked[tx.Actor.Cert]; ok && !rv.entry.Time.After(en.Time) {
+			return info, fmt.Errorf("actor.cert %s was revoked at %s (record %d), before this record", tx.Actor.Cert, rv.entry.Time.Format(time.RFC3339Nano), rv.entry.Index)
+		}
+		if err := signer.Verify(cert.PublicKey, tx.ActorSignBytes(), tx.Actor.Sig); err != nil {
+			return info, fmt.Errorf("actor.sig: %w", err)
+		}
+	}
+	if iv, ok := tx.Body.(*chain.IntentVerified); ok {
+		info.Intent = iv.Method.String()
+		vc, err := smx509.ParseCertificate(iv.VerifierCert)
+		if err != nil {
+			return info, fmt.Errorf("body.verifier_cert: %w", err)
+		}
+		if _, err := signer.VerifyIssued(vc, v.cas, en.Time, signer.UsageIntentVerifier); err != nil {
+			return info, fmt.Errorf("body.verifier_cert: %w", err)
+		}
+		if err := signer.Verify(vc.PublicKey, iv.AttestationBytes(tx.ChainID), iv.VerifierSig); err != nil {
+			return info, fmt.Errorf("body.verifier_sig: %w", err)
+		}
+	}
+	return info, nil
+}
+
+// checkIntent requires, for each signature on a contract, an earlier intent
+// record by the same signer for the same contract.
+func (v *Verifier) checkIntent(recs []*decoded, res *Result) {
+	type key struct {
+		contract string
+		signer   chain.Fingerprint
+	}
+	intents := map[key]uint64{}
+	for _, d := range recs {
+		if iv, ok := d.tx.Body.(*chain.IntentVerified); ok {
+			k := key{iv.Contract, iv.Signer}
+			if _, seen := intents[k]; !seen {
+				intents[k] = d.entry.Index
+			}
+		}
+	}
+	for _, d := range recs {
+		cs, ok := d.tx.Body.(*chain.ContractSigned)
+		if !ok {
+			continue
+		}
+		name := fmt.Sprintf("record[%d].intent", d.entry.Index)
+		at, ok := intents[key{cs.Contract, d.tx.Actor.Cert}]
+		var err error
+		switch {
+		case !ok:
+			err = fmt.Errorf("no intent record for signer %s on contract %q", d.tx.Actor.Cert, cs.Contract)
+		case at > d.entry.Index:
+			err = fmt.Errorf("intent record %d comes after the signature", at)
+		}
+		res.add(name, err, fmt.Sprintf("intent verified in record %d before signing", at))
+	}
+}
+
+func checkFile(recs []*decoded, file []byte) error {
+	s3 := sm3.Sum(file)
+	s2 := sha256.Sum256(file)
+	for _, d := range recs {
+		switch b := d.tx.Body.(type) {
+		case *chain.ContractCreated:
+			if bytes.Equal(b.DocSM3, s3[:]) && bytes.Equal(b.DocSHA256, s2[:]) {
+				return nil
+			}
+		case *chain.ContractSigned:
+			if bytes.Equal(b.SignedDocSM3, s3[:]) {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("file SM3 %s / SHA-256 %s is not a document any record names", hex.EncodeToString(s3[:]), hex.EncodeToString(s2[:]))
+}

@@ -1,0 +1,615 @@
+package node
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+	"github.com/cometbft/cometbft/types"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// Mempool is what the API needs from CometBFT to submit a transaction and
+// learn its outcome.
+type Mempool interface {
+	BroadcastTxSync(ctx context.Context, tx types.Tx) (*coretypes.ResultBroadcastTx, error)
+	Tx(ctx context.Context, hash []byte, prove bool) (*coretypes.ResultTx, error)
+}
+
+// api serves the HTTP JSON API. Every error is JSON: {"error": {"code", "message"}}.
+type api struct {
+	mux     *http.ServeMux
+	store   *chain.Store
+	chainID string
+	org     string
+	mempool Mempool
+	headers evidence.Headers
+	otp     *devVerifier
+	wait    time.Duration
+	maxBody int64
+	logger  *slog.Logger
+	metrics *apiMetrics
+	status  func(ctx context.Context) (map[string]any, error)
+	genesis []byte
+	reg     prometheus.Gatherer
+}
+
+func (n *Node) routes() http.Handler {
+	gen, _ := cmtjsonMarshal(n.genesis)
+	a := &api{
+		store: n.store, chainID: n.genesis.ChainID, org: n.cfg.Org,
+		mempool: n.comet.Client(), headers: n.comet, otp: n.otp,
+		wait: n.cfg.API.WaitTimeout.Duration, maxBody: n.cfg.API.MaxBodyBytes,
+		logger: n.logger.With("module", "api"), metrics: n.metrics,
+		status: n.statusInfo, genesis: gen, reg: n.reg,
+	}
+	return a.handler()
+}
+
+func (a *api) handler() http.Handler {
+	a.mux = http.NewServeMux()
+	route := func(pattern string, h http.HandlerFunc) {
+		a.mux.Handle(pattern, a.metrics.instrument(pattern, h))
+	}
+	route("POST /v1/txs", a.submit)
+	route("GET /v1/records/{index}", a.record)
+	route("GET /v1/evidence", a.evidence)
+	route("GET /v1/contracts/{id}", a.contract)
+	route("GET /v1/certs/{fingerprint}", a.cert)
+	route("GET /v1/txs/{hash}", a.txStatus)
+	route("GET /v1/status", a.statusHandler)
+	route("GET /v1/orgs", a.orgs)
+	route("GET /v1/genesis", a.genesisHandler)
+	route("POST /v1/dev/otp/challenges", a.otpChallenge)
+	route("POST /v1/dev/otp/verifications", a.otpVerify)
+	route("GET /healthz", a.healthz)
+	if a.reg != nil {
+		a.mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
+	}
+	return a
+}
+
+// ServeHTTP turns the mux's plain-text 404 and 405 into JSON errors.
+func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := a.mux.Handler(r)
+	if pattern == "" {
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			if m == r.Method {
+				continue
+			}
+			r2 := r.Clone(r.Context())
+			r2.Method = m
+			if _, p := a.mux.Handler(r2); p != "" {
+				writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path))
+				return
+			}
+		}
+		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no endpoint %s", r.URL.Path))
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+// errorBody is the JSON every error returns.
+type errorBody struct {
+	Error apiError `json:"error"`
+}
+
+type apiError struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	ABCICode  uint32 `json:"abci_code,omitempty"`
+	Codespace string `json:"codespace,omitempty"`
+	TxHash    string `json:"tx_hash,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, errorBody{Error: apiError{Code: code, Message: msg}})
+}
+
+func (a *api) internal(w http.ResponseWriter, r *http.Request, err error) {
+	a.logger.Error("request failed", "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal", "internal error; see the node log")
+}
+
+// readTx accepts the raw tx bytes (application/octet-stream) or JSON
+// {"tx": "<base64>"}.
+func (a *api) readTx(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", a.maxBody))
+		} else {
+			writeError(w, http.StatusBadRequest, "bad_request", "read body: "+err.Error())
+		}
+		return nil, false
+	}
+	ct := r.Header.Get("Content-Type")
+	if strings.HasPrefix(ct, "application/json") {
+		var in struct {
+			Tx string `json:"tx"`
+		}
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			writeError(w, http.StatusBadRequest, "bad_json", "body: "+err.Error())
+			return nil, false
+		}
+		tx, err := base64.StdEncoding.DecodeString(in.Tx)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_field", "field tx: not standard base64: "+err.Error())
+			return nil, false
+		}
+		body = tx
+	} else if ct != "" && !strings.HasPrefix(ct, "application/octet-stream") {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/octet-stream (raw tx) or application/json {\"tx\": base64}")
+		return nil, false
+	}
+	if len(body) == 0 {
+		writeError(w, http.StatusBadRequest, "bad_field", "field tx: empty")
+		return nil, false
+	}
+	return body, true
+}
+
+func (a *api) submit(w http.ResponseWriter, r *http.Request) {
+	tx, ok := a.readTx(w, r)
+	if !ok {
+		return
+	}
+	wait := r.URL.Query().Get("wait")
+	if wait != "" && wait != "commit" && wait != "none" {
+		writeError(w, http.StatusBadRequest, "bad_query", "query wait: want commit or none")
+		return
+	}
+	h := chain.TxHash(tx)
+	res := client.SubmitResult{TxHash: h.String()}
+	if i, seen, err := a.store.View().TxLogIndex(h); err != nil {
+		a.internal(w, r, err)
+		return
+	} else if seen {
+		// Already committed: answer as for a replay, which is what it is.
+		writeJSON(w, http.StatusConflict, errorBody{Error: apiError{Code: "tx_rejected", ABCICode: 17, Codespace: "sealchain",
+			Message: fmt.Sprintf("field tx: transaction %s was already committed at log index %d", h, i), TxHash: h.String()}})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), a.wait)
+	defer cancel()
+	bres, err := a.mempool.BroadcastTxSync(ctx, tx)
+	if err != nil {
+		if strings.Contains(err.Error(), "already exists in cache") {
+			// The same bytes are in the mempool: not an error for the caller,
+			// who may simply be retrying.
+		} else {
+			writeError(w, http.StatusServiceUnavailable, "mempool_unavailable", "submit to mempool: "+err.Error())
+			return
+		}
+	} else if bres.Code != 0 {
+		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: apiError{Code: "tx_rejected", ABCICode: bres.Code,
+			Codespace: bres.Codespace, Message: bres.Log, TxHash: h.String()}})
+		return
+	}
+	if wait != "commit" {
+		writeJSON(w, http.StatusAccepted, res)
+		return
+	}
+	status, body := a.waitCommit(ctx, h)
+	writeJSON(w, status, body)
+}
+
+// waitCommit polls lookup until it answers or ctx ends.
+func (a *api) waitCommit(ctx context.Context, h chain.Hash) (int, any) {
+	t := time.NewTicker(25 * time.Millisecond)
+	defer t.Stop()
+	for n := 0; ; n++ {
+		// CometBFT's tx index is asked only every fourth round: it is slower
+		// and only tells about rejections.
+		if status, body, done := a.lookup(ctx, h, n%4 == 3); done {
+			return status, body
+		}
+		select {
+		case <-ctx.Done():
+			return http.StatusGatewayTimeout, errorBody{Error: apiError{Code: "timeout", TxHash: h.String(),
+				Message: "transaction accepted into the mempool but not committed within the wait timeout; poll GET /v1/txs/" + h.String()}}
+		case <-t.C:
+		}
+	}
+}
+
+// lookup reports a tx's outcome: committed (from the app store) or rejected
+// by FinalizeBlock (from CometBFT's tx index, when askIndex). done is false
+// while neither knows it.
+func (a *api) lookup(ctx context.Context, h chain.Hash, askIndex bool) (status int, body any, done bool) {
+	view := a.store.View()
+	fail := func(err error) (int, any, bool) {
+		a.logger.Error("tx lookup", "tx", h.String(), "err", err)
+		return http.StatusInternalServerError, errorBody{Error: apiError{Code: "internal", Message: "internal error; see the node log"}}, true
+	}
+	i, ok, err := view.TxLogIndex(h)
+	if err != nil {
+		return fail(err)
+	}
+	if ok {
+		leaf, err := view.Entry(i)
+		if err != nil {
+			return fail(err)
+		}
+		en, err := chain.DecodeEntry(leaf)
+		if err != nil {
+			return fail(err)
+		}
+		bt := en.Time
+		return http.StatusOK, client.SubmitResult{TxHash: h.String(), Committed: true, Height: en.Height, LogIndex: &i, BlockTime: &bt}, true
+	}
+	if askIndex {
+		if res, err := a.mempool.Tx(ctx, h[:], false); err == nil && res.TxResult.Code != 0 {
+			return http.StatusUnprocessableEntity, errorBody{Error: apiError{Code: "tx_rejected", ABCICode: res.TxResult.Code,
+				Codespace: res.TxResult.Codespace, Message: res.TxResult.Log, TxHash: h.String()}}, true
+		}
+	}
+	return 0, nil, false
+}
+
+func (a *api) txStatus(w http.ResponseWriter, r *http.Request) {
+	raw, err := hex.DecodeString(r.PathValue("hash"))
+	if err != nil || len(raw) != 32 {
+		writeError(w, http.StatusBadRequest, "bad_path", "path hash: want 64 hex digits")
+		return
+	}
+	status, body, done := a.lookup(r.Context(), chain.Hash(raw), true)
+	if !done {
+		writeError(w, http.StatusNotFound, "not_found", "transaction "+strings.ToUpper(hex.EncodeToString(raw))+" is not committed (it may still be pending)")
+		return
+	}
+	writeJSON(w, status, body)
+}
+
+func (a *api) record(w http.ResponseWriter, r *http.Request) {
+	i, err := strconv.ParseUint(r.PathValue("index"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_path", "path index: want a non-negative integer")
+		return
+	}
+	last := a.store.Last()
+	if i >= last.LogSize {
+		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("record %d: the log has %d records", i, last.LogSize))
+		return
+	}
+	leaf, err := a.store.View().Entry(i)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	view, _, err := evidence.Describe(leaf)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	proof, err := a.store.InclusionProof(i, last.LogSize)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"record": view, "leaf": leaf,
+		"inclusion": map[string]any{"log_size": last.LogSize, "log_root": hex.EncodeToString(last.LogRoot), "height": last.Height, "proof": proof},
+	})
+}
+
+func (a *api) evidence(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s := evidence.Subject{DocHash: q.Get("doc_hash"), ContractID: q.Get("contract_id"), Cert: q.Get("cert")}
+	n := 0
+	for _, v := range []string{s.DocHash, s.ContractID, s.Cert} {
+		if v != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		writeError(w, http.StatusBadRequest, "bad_query", "give exactly one of doc_hash, contract_id, cert")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), a.wait)
+	defer cancel()
+	b, err := evidence.Assemble(ctx, a.store, a.headers, s)
+	switch {
+	case errors.Is(err, evidence.ErrNoRecords):
+		writeError(w, http.StatusNotFound, "not_found", "no records match "+describeSubject(s))
+		return
+	case errors.Is(err, context.DeadlineExceeded):
+		writeError(w, http.StatusGatewayTimeout, "timeout", "the checkpoint block was not produced in time: "+err.Error())
+		return
+	case err != nil && strings.HasPrefix(err.Error(), "doc_hash") || err != nil && strings.HasPrefix(err.Error(), "cert"):
+		writeError(w, http.StatusBadRequest, "bad_query", "query "+err.Error())
+		return
+	case err != nil:
+		a.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+func describeSubject(s evidence.Subject) string {
+	switch {
+	case s.DocHash != "":
+		return "doc_hash " + s.DocHash
+	case s.ContractID != "":
+		return "contract_id " + s.ContractID
+	}
+	return "cert " + s.Cert
+}
+
+func (a *api) contract(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := chain.ValidateID("contract_id", id); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_path", "path "+err.Error())
+		return
+	}
+	view := a.store.View()
+	c, ok, err := view.Contract(id)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contract %q does not exist", id))
+		return
+	}
+	page, err := view.ByContract(id, chain.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize})
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	timeline := make([]*evidence.RecordView, 0, len(page.Indexes))
+	for _, i := range page.Indexes {
+		leaf, err := view.Entry(i)
+		if err != nil {
+			a.internal(w, r, err)
+			return
+		}
+		rv, _, err := evidence.Describe(leaf)
+		if err != nil {
+			a.internal(w, r, err)
+			return
+		}
+		timeline = append(timeline, rv)
+	}
+	parties := make([]map[string]any, len(c.Parties))
+	for i, p := range c.Parties {
+		parties[i] = map[string]any{"cert": p.String(), "signed": c.Signed[i], "intent_verified": c.Intent[i]}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"contract_id": c.ID, "org": c.Org, "status": c.Status.String(), "doc_sm3": hex.EncodeToString(c.DocSM3),
+		"order": c.Order.String(), "deadline": c.Deadline, "parties": parties, "timeline": timeline,
+	})
+}
+
+func (a *api) cert(w http.ResponseWriter, r *http.Request) {
+	fp, err := signer.ParseFingerprint(r.PathValue("fingerprint"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_path", "path fingerprint: "+err.Error())
+		return
+	}
+	cs, ok, err := a.store.View().Cert(chain.Fingerprint(fp))
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", "certificate "+fp.String()+" is not registered")
+		return
+	}
+	c, err := signer.ParseCertificate(cs.DER)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	out := map[string]any{
+		"fingerprint": fp.String(), "org": cs.Org, "issued_in": cs.IssuedIn, "status": "valid",
+		"subject": c.Subject.String(), "issuer": c.Issuer.String(), "serial": c.SerialNumber.Text(16),
+		"not_before": c.NotBefore.UTC(), "not_after": c.NotAfter.UTC(), "cert_pem": string(signer.EncodeCertificatePEM(cs.DER)),
+	}
+	if cs.Revoked() {
+		out["status"] = "revoked"
+		out["revoked_at"] = cs.RevokedAt
+		out["revoked_in"] = cs.RevokedIn
+		out["reason"] = uint32(cs.Reason)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *api) orgs(w http.ResponseWriter, r *http.Request) {
+	orgs, err := a.store.View().Orgs()
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	out := make([]map[string]any, len(orgs))
+	for i, o := range orgs {
+		out[i] = map[string]any{"id": o.ID, "name": o.Name, "role": o.Role, "weight": o.Weight, "ca_cert": string(signer.EncodeCertificatePEM(o.CACert))}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"orgs": out})
+}
+
+func (a *api) genesisHandler(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(a.genesis)
+}
+
+func (a *api) statusHandler(w http.ResponseWriter, r *http.Request) {
+	st, err := a.status(r.Context())
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (a *api) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "height": a.store.Last().Height})
+}
+
+// decodeJSON reads a small JSON body strictly.
+func (a *api) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_json", "body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+type otpRequest struct {
+	ChallengeID string `json:"challenge_id,omitempty"`
+	ContractID  string `json:"contract_id"`
+	Signer      string `json:"signer"`
+	Code        string `json:"code,omitempty"`
+}
+
+func (a *api) otpSubject(w http.ResponseWriter, in *otpRequest) (string, chain.Fingerprint, bool) {
+	if a.otp == nil {
+		writeError(w, http.StatusNotFound, "not_enabled", "the development OTP verifier is off ([intent] dev_otp)")
+		return "", chain.Fingerprint{}, false
+	}
+	if err := chain.ValidateID("contract_id", in.ContractID); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_field", err.Error())
+		return "", chain.Fingerprint{}, false
+	}
+	fp, err := signer.ParseFingerprint(in.Signer)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_field", "field signer: "+err.Error())
+		return "", chain.Fingerprint{}, false
+	}
+	return in.ContractID + "/" + fp.String(), chain.Fingerprint(fp), true
+}
+
+// otpChallenge starts a development OTP challenge. A real verifier would send
+// the code by SMS to the signer's verified phone; this one returns it.
+func (a *api) otpChallenge(w http.ResponseWriter, r *http.Request) {
+	var in otpRequest
+	if !a.decodeJSON(w, r, &in) {
+		return
+	}
+	subject, _, ok := a.otpSubject(w, &in)
+	if !ok {
+		return
+	}
+	id, code, err := a.otp.otp.Challenge(subject)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"challenge_id": id, "code": code, "dev_only": true})
+}
+
+func (a *api) otpVerify(w http.ResponseWriter, r *http.Request) {
+	var in otpRequest
+	if !a.decodeJSON(w, r, &in) {
+		return
+	}
+	subject, fp, ok := a.otpSubject(w, &in)
+	if !ok {
+		return
+	}
+	ch, at, err := a.otp.otp.Check(in.ChallengeID, subject, in.Code)
+	switch {
+	case errors.Is(err, signer.ErrOTPAttempts):
+		writeError(w, http.StatusTooManyRequests, "otp_attempts", "too many wrong codes; start a new challenge")
+		return
+	case errors.Is(err, signer.ErrOTPMismatch):
+		writeError(w, http.StatusUnprocessableEntity, "otp_mismatch", "field code: wrong code")
+		return
+	case errors.Is(err, signer.ErrOTPExpired), errors.Is(err, signer.ErrOTPUnknown):
+		writeError(w, http.StatusUnprocessableEntity, "otp_unknown", "field challenge_id: unknown, used or expired challenge")
+		return
+	case err != nil:
+		a.internal(w, r, err)
+		return
+	}
+	body := &chain.IntentVerified{
+		Contract: in.ContractID, Signer: fp, Method: chain.IntentSMSOTP,
+		ChallengeHash: ch[:], VerifiedAt: at.UnixMilli(), VerifierCert: a.otp.cert,
+	}
+	sig, err := a.otp.key.Sign(nil, body.AttestationBytes(a.chainID))
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, client.IntentAttestation{
+		ContractID: body.Contract, Signer: fp.String(), Method: body.Method.String(),
+		ChallengeHash: hex.EncodeToString(ch[:]), VerifiedAtMS: body.VerifiedAt,
+		VerifierCert: a.otp.cert, VerifierSig: sig,
+	})
+}
+
+// apiMetrics count requests by route and status.
+type apiMetrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newAPIMetrics(reg prometheus.Registerer) *apiMetrics {
+	m := &apiMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "sealchain", Subsystem: "api", Name: "requests_total", Help: "API requests by route and status code.",
+		}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "sealchain", Subsystem: "api", Name: "request_seconds", Help: "API request latency by route.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"route"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.requests, m.latency)
+	}
+	return m
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (m *apiMetrics) instrument(route string, h http.HandlerFunc) http.Handler {
+	if m == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		h(rec, r)
+		m.requests.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
+		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}

@@ -1,0 +1,216 @@
+package node
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/cometbft/cometbft/crypto"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// InitOptions describe a new node home.
+type InitOptions struct {
+	Home    string
+	ChainID string
+	OrgID   string
+	OrgName string
+	Role    chain.Role
+	// Config is the base configuration; Org and Moniker are filled in.
+	Config config.Config
+	// Alg is the algorithm of the org's keys (default SM2).
+	Alg signer.Algorithm
+	// Production marks the genesis as production (dev-only providers refused).
+	Production bool
+	// Force replaces an existing home's config, keys and data.
+	Force bool
+	// Now is the time certificates start from (default time.Now).
+	Now  time.Time
+	Rand io.Reader
+}
+
+// Member is what one organisation contributes to a genesis.
+type Member struct {
+	Org       chain.GenesisOrg
+	Validator crypto.PubKey
+	NodeID    string
+	Power     int64
+}
+
+// ErrHomeExists means the home already holds a node and Force was not set.
+var ErrHomeExists = errors.New("home already initialised (use --force to replace it and its data)")
+
+// InitHome creates a node home without a genesis: config, CometBFT keys, the
+// org CA, the submitter credential and (when dev OTP is on) an intent
+// verifier key. It returns the organisation's genesis entry.
+func InitHome(opts InitOptions) (*Member, error) {
+	if opts.Alg == 0 {
+		opts.Alg = signer.AlgSM2
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if err := chain.ValidateID("chain id", opts.ChainID); err != nil {
+		return nil, err
+	}
+	if err := chain.ValidateID("org", opts.OrgID); err != nil {
+		return nil, err
+	}
+	if _, err := chain.ParseRole(string(opts.Role)); err != nil {
+		return nil, err
+	}
+	h := Home(opts.Home)
+	if _, err := os.Stat(config.Path(opts.Home)); err == nil {
+		if !opts.Force {
+			return nil, fmt.Errorf("%s: %w", opts.Home, ErrHomeExists)
+		}
+		for _, d := range []string{h.Keys(), h.path("data"), h.path("config")} {
+			if err := os.RemoveAll(d); err != nil {
+				return nil, fmt.Errorf("force: %w", err)
+			}
+		}
+	}
+	cfg := opts.Config
+	cfg.Org = opts.OrgID
+	if cfg.Moniker == "" || cfg.Moniker == config.Default().Moniker {
+		cfg.Moniker = opts.OrgID
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(h.Keys(), 0o700); err != nil {
+		return nil, err
+	}
+	if err := cfg.Save(opts.Home); err != nil {
+		return nil, err
+	}
+	valPub, nodeID, err := InitCometHome(cometOptions(opts.Home, &cfg), opts.Force)
+	if err != nil {
+		return nil, err
+	}
+
+	notBefore := opts.Now.Add(-time.Hour).UTC().Truncate(time.Second)
+	caKey, err := signer.GenerateKey(opts.Alg, opts.Rand)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := signer.NewCA(caKey, signer.CAOptions{
+		OrgID: opts.OrgID, OrgName: opts.OrgName, Role: string(opts.Role),
+		NotBefore: notBefore, NotAfter: notBefore.AddDate(10, 0, 0),
+	}, opts.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("create org CA: %w", err)
+	}
+	if err := signer.SavePrivateKey(h.CAKey(), caKey); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(h.CACert(), signer.EncodeCertificatePEM(ca.Cert.Raw), 0o644); err != nil {
+		return nil, err
+	}
+	issue := func(keyPath, certPath string, usage signer.Usage, ref string) error {
+		k, err := signer.GenerateKey(opts.Alg, opts.Rand)
+		if err != nil {
+			return err
+		}
+		der, err := ca.Issue(k.Public(), signer.IssueOptions{
+			SubjectRef: ref, Usage: usage, NotBefore: notBefore, NotAfter: notBefore.AddDate(2, 0, 0),
+		}, opts.Rand)
+		if err != nil {
+			return fmt.Errorf("issue %s certificate: %w", usage, err)
+		}
+		if err := signer.SavePrivateKey(keyPath, k); err != nil {
+			return err
+		}
+		return os.WriteFile(certPath, signer.EncodeCertificatePEM(der), 0o644)
+	}
+	if err := issue(h.SubmitterKey(), h.SubmitterCert(), signer.UsageSubmitter, opts.OrgID+"-submitter"); err != nil {
+		return nil, err
+	}
+	if cfg.Intent.DevOTP {
+		if err := issue(h.VerifierKey(), h.VerifierCert(), signer.UsageIntentVerifier, opts.OrgID+"-dev-otp"); err != nil {
+			return nil, err
+		}
+	}
+	return &Member{
+		Org: chain.GenesisOrg{
+			ID: opts.OrgID, Name: opts.OrgName, Role: string(opts.Role), Weight: 1,
+			CACert: string(signer.EncodeCertificatePEM(ca.Cert.Raw)),
+		},
+		Validator: valPub, NodeID: nodeID, Power: 10,
+	}, nil
+}
+
+// WriteNetworkGenesis writes one genesis naming every member to each home.
+func WriteNetworkGenesis(homes []string, chainID string, genesisTime time.Time, production bool, members []*Member) error {
+	gs := chain.GenesisState{Production: production}
+	vals := make([]GenesisValidator, 0, len(members))
+	for _, m := range members {
+		gs.Orgs = append(gs.Orgs, m.Org)
+		vals = append(vals, GenesisValidator{Name: m.Org.ID, PubKey: m.Validator, Power: m.Power})
+	}
+	appState, err := json.MarshalIndent(gs, "", "  ")
+	if err != nil {
+		return err
+	}
+	if _, _, err := chain.ParseGenesisState(appState); err != nil {
+		return err
+	}
+	for _, h := range homes {
+		if err := WriteGenesis(h, chainID, genesisTime, vals, appState); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Init creates a single-node network: one home, one organisation, one validator.
+func Init(opts InitOptions) (*Member, error) {
+	m, err := InitHome(opts)
+	if err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if err := WriteNetworkGenesis([]string{opts.Home}, opts.ChainID, now.UTC(), opts.Production, []*Member{m}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func cometOptions(home string, c *config.Config) CometOptions {
+	return CometOptions{
+		Home:              home,
+		Moniker:           c.Moniker,
+		P2PListen:         c.Consensus.P2PListen,
+		RPCListen:         c.Consensus.RPCListen,
+		PersistentPeers:   c.Consensus.PersistentPeers,
+		BlockInterval:     c.Consensus.BlockInterval.Duration,
+		CreateEmptyBlocks: c.Consensus.CreateEmptyBlocks,
+		MaxTxBytes:        c.Limits.MaxTxBytes,
+		LogLevel:          cometLogLevel(c.Log.Level),
+	}
+}
+
+func cometLogLevel(l string) string {
+	switch l {
+	case "debug":
+		return "debug"
+	case "info":
+		// CometBFT at info logs every block and peer event; keep it to
+		// errors unless asked for debug.
+		return "*:error"
+	}
+	return "*:error"
+}

@@ -1,0 +1,34 @@
+package node
+
+import (
+	"io"
+	"log/slog"
+
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+
+	"github.com/sealchain/sealchain/config"
+)
+
+// NewLogger builds the node's slog logger from the [log] config.
+func NewLogger(w io.Writer, c config.Log) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// cometLogger lets CometBFT log through the node's slog logger, so one
+// process writes one log format.
+type cometLogger struct{ l *slog.Logger }
+
+var _ cmtlog.Logger = cometLogger{}
+
+func (c cometLogger) Debug(msg string, kv ...any) { c.l.Debug(msg, kv...) }
+func (c cometLogger) Info(msg string, kv ...any)  { c.l.Info(msg, kv...) }
+func (c cometLogger) Error(msg string, kv ...any) { c.l.Error(msg, kv...) }
+func (c cometLogger) With(kv ...any) cmtlog.Logger {
+	return cometLogger{c.l.With(kv...)}
+}

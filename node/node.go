@@ -1,0 +1,294 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	"github.com/cometbft/cometbft/types"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sealchain/sealchain/app"
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// Lifecycle errors.
+var (
+	ErrAlreadyStarted = errors.New("node already started")
+	ErrNotStarted     = errors.New("node not started")
+)
+
+// Node is a Sealchain validator: the app, CometBFT in the same process, and
+// the HTTP API.
+type Node struct {
+	home    Home
+	cfg     *config.Config
+	logger  *slog.Logger
+	genesis *types.GenesisDoc
+	gs      *chain.GenesisState
+
+	store   *chain.Store
+	app     *app.App
+	comet   *Comet
+	reg     *prometheus.Registry
+	metrics *apiMetrics
+	otp     *devVerifier
+
+	mu      sync.Mutex
+	started bool
+	stopped bool
+	http    *http.Server
+	lis     net.Listener
+	quit    chan struct{}
+}
+
+// Option configures a Node.
+type Option func(*Node) error
+
+// WithLogger sets the node's logger (default: text to stderr at the configured level).
+func WithLogger(l *slog.Logger) Option {
+	return func(n *Node) error {
+		if l == nil {
+			return errors.New("nil logger")
+		}
+		n.logger = l
+		return nil
+	}
+}
+
+// WithConfig replaces the config read from home (tests use it to pick ports).
+func WithConfig(c *config.Config) Option {
+	return func(n *Node) error {
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		n.cfg = c
+		return nil
+	}
+}
+
+// New prepares a node from its home; Start runs it.
+func New(home string, opts ...Option) (*Node, error) {
+	n := &Node{home: Home(home), quit: make(chan struct{})}
+	for _, o := range opts {
+		if err := o(n); err != nil {
+			return nil, fmt.Errorf("node option: %w", err)
+		}
+	}
+	if n.cfg == nil {
+		c, err := config.Load(home)
+		if err != nil {
+			return nil, err
+		}
+		n.cfg = c
+	}
+	if n.logger == nil {
+		n.logger = NewLogger(os.Stderr, n.cfg.Log)
+	}
+	data, err := os.ReadFile(n.home.Genesis())
+	if err != nil {
+		return nil, fmt.Errorf("read genesis: %w", err)
+	}
+	var doc types.GenesisDoc
+	if err := cmtjson.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("parse genesis %s: %w", n.home.Genesis(), err)
+	}
+	if err := doc.ValidateAndComplete(); err != nil {
+		return nil, fmt.Errorf("genesis %s: %w", n.home.Genesis(), err)
+	}
+	gs, _, err := chain.ParseGenesisState(doc.AppState)
+	if err != nil {
+		return nil, err
+	}
+	n.genesis, n.gs = &doc, gs
+	if n.cfg.Intent.DevOTP {
+		if gs.Production {
+			return nil, &config.KeyError{Key: "intent.dev_otp", Err: errors.New("the development OTP verifier is refused on a production chain (genesis app_state.production)")}
+		}
+		v, err := loadDevVerifier(n.home)
+		if err != nil {
+			return nil, fmt.Errorf("intent.dev_otp: %w", err)
+		}
+		n.otp = v
+	}
+	return n, nil
+}
+
+// Start opens the store, starts CometBFT with the app, and serves the API.
+// ctx bounds start-up (including replay of blocks the app missed).
+func (n *Node) Start(ctx context.Context) (err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.started {
+		return ErrAlreadyStarted
+	}
+	defer func() {
+		if err != nil {
+			n.closeParts()
+		}
+	}()
+	n.reg = prometheus.NewRegistry()
+	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	n.metrics = newAPIMetrics(n.reg)
+
+	if n.store, err = chain.OpenStore(n.home.Store(), n.logger.With("module", "store")); err != nil {
+		return err
+	}
+	n.app, err = app.New(n.store, n.genesis.ChainID,
+		app.WithLogger(n.logger.With("module", "app")),
+		app.WithMetrics(app.NewMetrics(n.reg)),
+		app.WithMaxTxBytes(n.cfg.Limits.MaxTxBytes),
+		app.WithCacheSize(n.cfg.Limits.CacheSize),
+	)
+	if err != nil {
+		return err
+	}
+	conf, err := LoadCometConfig(cometOptions(string(n.home), n.cfg))
+	if err != nil {
+		return err
+	}
+	if n.comet, err = StartComet(ctx, conf, n.app, cometLogger{n.logger.With("module", "cometbft")}); err != nil {
+		return err
+	}
+	n.lis, err = net.Listen("tcp", n.cfg.API.Listen)
+	if err != nil {
+		return &config.KeyError{Key: "api.listen", Err: err}
+	}
+	n.http = &http.Server{
+		Handler:           n.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      n.cfg.API.WaitTimeout.Duration + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(n.logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := n.http.Serve(n.lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.logger.Error("api server stopped", "err", err)
+		}
+	}()
+	n.started = true
+	last := n.store.Last()
+	n.logger.Info("node started", "chain_id", n.genesis.ChainID, "org", n.cfg.Org,
+		"api", n.lis.Addr().String(), "height", last.Height, "log_size", last.LogSize, "node_id", n.comet.NodeID())
+	return nil
+}
+
+// APIAddr is the address the API listens on (useful with port 0).
+func (n *Node) APIAddr() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.lis == nil {
+		return ""
+	}
+	return n.lis.Addr().String()
+}
+
+// Comet exposes the consensus engine (tests and tools).
+func (n *Node) Comet() *Comet { return n.comet }
+
+// Store exposes the app store (tests and tools).
+func (n *Node) Store() *chain.Store { return n.store }
+
+// Quit is closed when the node has stopped.
+func (n *Node) Quit() <-chan struct{} { return n.quit }
+
+// Stop shuts down the API, then CometBFT, then the store, logging each error
+// and going on, so a failure in one part does not leave the others running.
+func (n *Node) Stop() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.started {
+		return ErrNotStarted
+	}
+	if n.stopped {
+		return nil
+	}
+	n.stopped = true
+	err := n.closeParts()
+	close(n.quit)
+	n.logger.Info("node stopped")
+	return err
+}
+
+func (n *Node) closeParts() error {
+	var errs []error
+	if n.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := n.http.Shutdown(ctx); err != nil {
+			n.logger.Error("stop api", "err", err)
+			errs = append(errs, err)
+		}
+		cancel()
+	} else if n.lis != nil {
+		n.lis.Close()
+	}
+	if n.comet != nil {
+		if err := n.comet.Stop(); err != nil {
+			n.logger.Error("stop cometbft", "err", err)
+			errs = append(errs, err)
+		}
+	}
+	if n.store != nil {
+		if err := n.store.Close(); err != nil {
+			n.logger.Error("close store", "err", err)
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// devVerifier is the development OTP intent verifier: codes come back in the
+// API response instead of by SMS.
+type devVerifier struct {
+	otp  *signer.DevOTP
+	key  *signer.PrivateKey
+	cert []byte
+}
+
+func loadDevVerifier(h Home) (*devVerifier, error) {
+	key, err := signer.LoadPrivateKey(h.VerifierKey())
+	if err != nil {
+		return nil, err
+	}
+	pemBytes, err := os.ReadFile(h.VerifierCert())
+	if err != nil {
+		return nil, err
+	}
+	cert, err := signer.ParseCertificatePEM(pemBytes)
+	if err != nil {
+		return nil, err
+	}
+	return &devVerifier{otp: signer.NewDevOTP(signer.DevOTPOptions{}), key: key, cert: cert.Raw}, nil
+}
+
+func cmtjsonMarshal(doc *types.GenesisDoc) ([]byte, error) {
+	return cmtjson.MarshalIndent(doc, "", "  ")
+}
+
+// statusInfo is the node status for GET /v1/status.
+func (n *Node) statusInfo(ctx context.Context) (map[string]any, error) {
+	last := n.store.Last()
+	st, err := n.comet.Client().Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"chain_id": n.genesis.ChainID, "org": n.cfg.Org, "moniker": n.cfg.Moniker, "node_id": n.comet.NodeID(),
+		"latest_block_height": st.SyncInfo.LatestBlockHeight, "latest_block_time": st.SyncInfo.LatestBlockTime,
+		"catching_up": st.SyncInfo.CatchingUp, "app_height": last.Height, "app_hash": fmt.Sprintf("%X", last.AppHash),
+		"log_size": last.LogSize, "log_root": fmt.Sprintf("%x", last.LogRoot),
+		"validator_address": st.ValidatorInfo.Address.String(), "voting_power": st.ValidatorInfo.VotingPower,
+		"dev_otp": n.otp != nil, "production": n.gs.Production,
+	}, nil
+}

@@ -1,0 +1,432 @@
+package signer
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/emmansun/gmsm/smx509"
+)
+
+const pemTypeCertificate = "CERTIFICATE"
+
+// OIDs under Sealchain's private arc. PROVISIONAL: see the package doc.
+var (
+	// oidArc is the private enterprise arc the OIDs below live under.
+	oidArc = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 61245}
+	// oidUsageArc.N is the ExtKeyUsage OID for Usage N.
+	oidUsageArc = append(slices.Clone(oidArc), 1)
+	// oidIdentityRef is the non-critical extension holding IdentityRef as
+	// an OCTET STRING.
+	oidIdentityRef = append(slices.Clone(oidArc), 2, 1)
+)
+
+// identityRefLen is the size of an identity commitment (an SM3 digest).
+const identityRefLen = 32
+
+// maxSubjectRefLen bounds SubjectRef. It is above X.520's ub-common-name
+// (64) because the suggested form, "sc:" + 64 hex digits, is 67 characters.
+const maxSubjectRefLen = 128
+
+// Usage is what a certificate may be used for within Sealchain. It is carried
+// as an ExtKeyUsage OID 1.3.6.1.4.1.61245.1.N where N is the Usage value.
+// Values are part of the encoding: never renumber.
+type Usage uint8
+
+const (
+	// UsageSigner: signs contracts and intent.
+	UsageSigner Usage = 1
+	// UsageSubmitter: an organisation's API client; signs tx envelopes.
+	UsageSubmitter Usage = 2
+	// UsageIntentVerifier: an OTP or face-recognition provider attesting
+	// that a signer confirmed their intent.
+	UsageIntentVerifier Usage = 3
+	// UsageValidatorOps is reserved.
+	UsageValidatorOps Usage = 4
+)
+
+// String returns "signer", "submitter", "intent-verifier", "validator-ops"
+// or "unknown(N)".
+func (u Usage) String() string {
+	switch u {
+	case UsageSigner:
+		return "signer"
+	case UsageSubmitter:
+		return "submitter"
+	case UsageIntentVerifier:
+		return "intent-verifier"
+	case UsageValidatorOps:
+		return "validator-ops"
+	default:
+		return "unknown(" + strconv.Itoa(int(u)) + ")"
+	}
+}
+
+// ParseUsage is the inverse of [Usage.String] for known usages.
+func ParseUsage(s string) (Usage, error) {
+	for u := UsageSigner; u <= UsageValidatorOps; u++ {
+		if u.String() == s {
+			return u, nil
+		}
+	}
+	return 0, fmt.Errorf("signer: unknown usage %q", s)
+}
+
+func (u Usage) valid() bool { return u >= UsageSigner && u <= UsageValidatorOps }
+
+func (u Usage) oid() asn1.ObjectIdentifier { return append(slices.Clone(oidUsageArc), int(u)) }
+
+// validRole reports whether role is one an organisation's CA may have; it
+// goes into the CA subject's OU.
+func validRole(role string) bool {
+	switch role {
+	case "court", "notary", "arbitration", "platform":
+		return true
+	}
+	return false
+}
+
+// CA is an organisation's certificate authority: an SM2 or ECDSA key with a
+// self-signed root certificate of path length 0, so it issues leaves only.
+type CA struct {
+	Cert *smx509.Certificate
+	Key  *PrivateKey
+}
+
+// CAOptions describe a new CA. The subject is O=OrgName, OU=Role,
+// CN=OrgID+" CA".
+type CAOptions struct {
+	OrgID     string
+	OrgName   string
+	Role      string // court, notary, arbitration or platform
+	NotBefore time.Time
+	NotAfter  time.Time
+}
+
+// NewCA creates a self-signed root for key. A nil rand means crypto/rand.
+func NewCA(key *PrivateKey, opts CAOptions, rand io.Reader) (*CA, error) {
+	rand = orCryptoRand(rand)
+	if key.Signer() == nil {
+		return nil, errors.New("new CA: nil or uninitialised key")
+	}
+	switch {
+	case opts.OrgID == "":
+		return nil, errors.New("new CA: empty OrgID")
+	case opts.OrgName == "":
+		return nil, errors.New("new CA: empty OrgName")
+	case !validRole(opts.Role):
+		return nil, fmt.Errorf("new CA: role %q is not court, notary, arbitration or platform", opts.Role)
+	}
+	if err := checkPeriod(opts.NotBefore, opts.NotAfter); err != nil {
+		return nil, fmt.Errorf("new CA: %w", err)
+	}
+	serial, err := randomSerial(rand)
+	if err != nil {
+		return nil, fmt.Errorf("new CA: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject: pkix.Name{
+			Organization:       []string{opts.OrgName},
+			OrganizationalUnit: []string{opts.Role},
+			CommonName:         opts.OrgID + " CA",
+		},
+		NotBefore:             opts.NotBefore,
+		NotAfter:              opts.NotAfter,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLen:            0,
+		MaxPathLenZero:        true,
+	}
+	der, err := smx509.CreateCertificate(rand, tmpl, tmpl, key.Public(), key.Signer())
+	if err != nil {
+		return nil, fmt.Errorf("new CA: create certificate: %w", err)
+	}
+	cert, err := smx509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("new CA: parse own certificate: %w", err)
+	}
+	return &CA{Cert: cert, Key: key}, nil
+}
+
+// LoadCA reads a CA certificate (PEM or DER) and its private key (see
+// [LoadPrivateKey] for the permission check) and checks that they match.
+func LoadCA(certPEMPath, keyPath string) (*CA, error) {
+	b, err := os.ReadFile(certPEMPath)
+	if err != nil {
+		return nil, fmt.Errorf("load CA: %w", err)
+	}
+	cert, err := ParseCertificatePEM(b)
+	if err != nil {
+		return nil, fmt.Errorf("load CA %s: %w", certPEMPath, err)
+	}
+	if !cert.BasicConstraintsValid || !cert.IsCA {
+		return nil, fmt.Errorf("load CA %s: certificate is not a CA", certPEMPath)
+	}
+	key, err := LoadPrivateKey(keyPath)
+	if err != nil {
+		return nil, fmt.Errorf("load CA: %w", err)
+	}
+	certPub, ok := cert.PublicKey.(*ecdsa.PublicKey)
+	if !ok || !certPub.Equal(key.Public()) {
+		return nil, fmt.Errorf("load CA: key %s does not match certificate %s", keyPath, certPEMPath)
+	}
+	return &CA{Cert: cert, Key: key}, nil
+}
+
+// EncodeCertificatePEM wraps der in a "CERTIFICATE" PEM block.
+func EncodeCertificatePEM(der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: pemTypeCertificate, Bytes: der})
+}
+
+// ParseCertificatePEM parses the first PEM block of b as a certificate. If b
+// holds no PEM block it is parsed as raw DER.
+func ParseCertificatePEM(b []byte) (*smx509.Certificate, error) {
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return ParseCertificate(b)
+	}
+	if block.Type != pemTypeCertificate {
+		return nil, fmt.Errorf("signer: parse certificate: PEM type %q, want %q", block.Type, pemTypeCertificate)
+	}
+	return ParseCertificate(block.Bytes)
+}
+
+// ParseCertificate parses a DER certificate, accepting SM2 signatures.
+func ParseCertificate(der []byte) (*smx509.Certificate, error) {
+	cert, err := smx509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("signer: parse certificate: %w", err)
+	}
+	return cert, nil
+}
+
+// IssueOptions describe a leaf certificate. Certificates Sealchain issues
+// carry no personal data: names, ID numbers and phone numbers never go on
+// chain. The subject is CN=SubjectRef, O=the CA's organisation name.
+type IssueOptions struct {
+	// SubjectRef is a pseudonymous id such as "sc:" + hex of a salted SM3
+	// commitment. It is limited to 128 characters from [A-Za-z0-9:._-] so
+	// that names cannot slip in by accident.
+	SubjectRef string
+	// IdentityRef, if set, is a 32-byte salted SM3 commitment of the
+	// verified identity, carried in a private non-critical extension so a
+	// verifier can link the certificate to an on-chain identity record.
+	IdentityRef []byte
+	Usage       Usage
+	NotBefore   time.Time
+	NotAfter    time.Time
+	// Serial is the certificate serial number; nil means a random positive
+	// 128-bit number.
+	Serial *big.Int
+}
+
+// Issue signs a leaf certificate for pub (an SM2 or P-256 key) and returns
+// its DER encoding. The leaf's validity must lie within the CA's. A nil rand
+// means crypto/rand.
+func (ca *CA) Issue(pub crypto.PublicKey, opts IssueOptions, rand io.Reader) (der []byte, err error) {
+	rand = orCryptoRand(rand)
+	if ca == nil || ca.Cert == nil || ca.Key.Signer() == nil {
+		return nil, errors.New("issue: incomplete CA")
+	}
+	if _, err := PublicKeyAlgorithm(pub); err != nil {
+		return nil, fmt.Errorf("issue: %w", err)
+	}
+	if err := checkSubjectRef(opts.SubjectRef); err != nil {
+		return nil, fmt.Errorf("issue: %w", err)
+	}
+	if !opts.Usage.valid() {
+		return nil, fmt.Errorf("issue: invalid usage %s", opts.Usage)
+	}
+	if err := checkPeriod(opts.NotBefore, opts.NotAfter); err != nil {
+		return nil, fmt.Errorf("issue: %w", err)
+	}
+	if opts.NotBefore.Before(ca.Cert.NotBefore) || opts.NotAfter.After(ca.Cert.NotAfter) {
+		return nil, fmt.Errorf("issue: validity %s..%s outside the CA's %s..%s",
+			opts.NotBefore.UTC().Format(time.RFC3339), opts.NotAfter.UTC().Format(time.RFC3339),
+			ca.Cert.NotBefore.UTC().Format(time.RFC3339), ca.Cert.NotAfter.UTC().Format(time.RFC3339))
+	}
+	if len(ca.Cert.Subject.Organization) != 1 || ca.Cert.Subject.Organization[0] == "" {
+		return nil, errors.New("issue: CA subject has no single organisation name")
+	}
+	serial := opts.Serial
+	if serial == nil {
+		if serial, err = randomSerial(rand); err != nil {
+			return nil, fmt.Errorf("issue: %w", err)
+		}
+	} else if serial.Sign() <= 0 {
+		return nil, errors.New("issue: serial must be positive")
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject: pkix.Name{
+			Organization: []string{ca.Cert.Subject.Organization[0]},
+			CommonName:   opts.SubjectRef,
+		},
+		NotBefore:             opts.NotBefore,
+		NotAfter:              opts.NotAfter,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		UnknownExtKeyUsage:    []asn1.ObjectIdentifier{opts.Usage.oid()},
+		BasicConstraintsValid: true,
+	}
+	if opts.IdentityRef != nil {
+		if len(opts.IdentityRef) != identityRefLen {
+			return nil, fmt.Errorf("issue: IdentityRef is %d bytes, want %d", len(opts.IdentityRef), identityRefLen)
+		}
+		val, err := asn1.Marshal(opts.IdentityRef)
+		if err != nil {
+			return nil, fmt.Errorf("issue: encode IdentityRef: %w", err)
+		}
+		tmpl.ExtraExtensions = []pkix.Extension{{Id: oidIdentityRef, Value: val}}
+	}
+	der, err = smx509.CreateCertificate(rand, tmpl, ca.Cert, pub, ca.Key.Signer())
+	if err != nil {
+		return nil, fmt.Errorf("issue: create certificate: %w", err)
+	}
+	return der, nil
+}
+
+// IdentityRefOf returns the IdentityRef carried by cert, or nil if it has
+// none or the extension is malformed.
+func IdentityRefOf(cert *smx509.Certificate) []byte {
+	if cert == nil {
+		return nil
+	}
+	for _, ext := range cert.Extensions {
+		if !ext.Id.Equal(oidIdentityRef) {
+			continue
+		}
+		var ref []byte
+		rest, err := asn1.Unmarshal(ext.Value, &ref)
+		if err != nil || len(rest) != 0 || len(ref) != identityRefLen {
+			return nil
+		}
+		return ref
+	}
+	return nil
+}
+
+// UsagesOf returns the Sealchain usages cert carries, in certificate order.
+// Other extended key usages and unknown Sealchain usage numbers are ignored.
+func UsagesOf(cert *smx509.Certificate) []Usage {
+	if cert == nil {
+		return nil
+	}
+	var out []Usage
+	for _, oid := range cert.UnknownExtKeyUsage {
+		if len(oid) != len(oidUsageArc)+1 || !slices.Equal(oid[:len(oidUsageArc)], oidUsageArc) {
+			continue
+		}
+		n := oid[len(oidUsageArc)]
+		if n < 0 || n > 255 || !Usage(n).valid() || slices.Contains(out, Usage(n)) {
+			continue
+		}
+		out = append(out, Usage(n))
+	}
+	return out
+}
+
+// VerifyIssued checks leaf against a set of trusted roots at time at. The
+// steps, cheapest first, and the errors they return:
+//
+//  1. leaf is valid at at (NotBefore <= at <= NotAfter): [*ValidityError]
+//     wrapping [ErrNotValidAt].
+//  2. leaf is not a CA and carries usage: [ErrWrongUsage].
+//  3. leaf has an SM2 or P-256 key: [ErrUnsupportedKey].
+//  4. a root whose subject equals leaf's issuer name signed leaf:
+//     [ErrUnknownIssuer].
+//  5. that root is valid at at: [*ValidityError].
+//
+// It returns the issuing root. The machine clock is never consulted.
+func VerifyIssued(leaf *smx509.Certificate, roots []*smx509.Certificate, at time.Time, usage Usage) (*smx509.Certificate, error) {
+	if leaf == nil {
+		return nil, errors.New("verify issued: nil certificate")
+	}
+	if err := checkValidAt(leaf, at); err != nil {
+		return nil, fmt.Errorf("verify issued: leaf: %w", err)
+	}
+	if leaf.IsCA {
+		return nil, fmt.Errorf("verify issued: %w: certificate %q is a CA", ErrWrongUsage, leaf.Subject.String())
+	}
+	if !slices.Contains(UsagesOf(leaf), usage) {
+		return nil, fmt.Errorf("verify issued: %w: certificate %q lacks usage %s", ErrWrongUsage, leaf.Subject.String(), usage)
+	}
+	if _, err := PublicKeyAlgorithm(leaf.PublicKey); err != nil {
+		return nil, fmt.Errorf("verify issued: leaf key: %w", err)
+	}
+	var root *smx509.Certificate
+	for _, r := range roots {
+		if r == nil || !bytes.Equal(leaf.RawIssuer, r.RawSubject) {
+			continue
+		}
+		// Several roots may share a name (a re-keyed CA); try each.
+		if leaf.CheckSignatureFrom(r) == nil {
+			root = r
+			break
+		}
+	}
+	if root == nil {
+		return nil, fmt.Errorf("verify issued: %w: issuer %q", ErrUnknownIssuer, leaf.Issuer.String())
+	}
+	if err := checkValidAt(root, at); err != nil {
+		return nil, fmt.Errorf("verify issued: root: %w", err)
+	}
+	return root, nil
+}
+
+func checkValidAt(c *smx509.Certificate, at time.Time) error {
+	if at.Before(c.NotBefore) || at.After(c.NotAfter) {
+		return &ValidityError{Subject: c.Subject.String(), NotBefore: c.NotBefore, NotAfter: c.NotAfter, At: at}
+	}
+	return nil
+}
+
+func checkPeriod(notBefore, notAfter time.Time) error {
+	if notBefore.IsZero() || notAfter.IsZero() {
+		return errors.New("NotBefore and NotAfter are required")
+	}
+	if !notBefore.Before(notAfter) {
+		return errors.New("NotBefore must be before NotAfter")
+	}
+	return nil
+}
+
+func checkSubjectRef(s string) error {
+	if s == "" || len(s) > maxSubjectRefLen {
+		return fmt.Errorf("SubjectRef must be 1 to %d characters", maxSubjectRefLen)
+	}
+	for _, c := range []byte(s) {
+		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == ':' || c == '.' || c == '_' || c == '-'
+		if !ok {
+			return errors.New("SubjectRef may only contain [A-Za-z0-9:._-]")
+		}
+	}
+	return nil
+}
+
+// randomSerial returns a uniformly random positive 128-bit serial number.
+func randomSerial(rand io.Reader) (*big.Int, error) {
+	b := make([]byte, 16)
+	for {
+		if _, err := io.ReadFull(rand, b); err != nil {
+			return nil, fmt.Errorf("random serial: %w", err)
+		}
+		if n := new(big.Int).SetBytes(b); n.Sign() > 0 {
+			return n, nil
+		}
+	}
+}

@@ -106,12 +106,17 @@ type decoder struct {
 	last   protowire.Number
 	err    error
 
+	// the last field taken, to name a repeated field in errors
+	lastNum  protowire.Number
+	lastName string
+
 	// peeked field
 	num protowire.Number
 	typ protowire.Type
 	val uint64
 	raw []byte
 	ok  bool
+	bad string // why the peeked field's value is malformed; reported by take, which knows its name
 }
 
 func newDecoder(b []byte, prefix string) *decoder {
@@ -133,55 +138,68 @@ func (d *decoder) fail(err error) {
 	}
 }
 
-// peek parses the next field header and value into the decoder.
+// peek parses the next field header and value into the decoder. A malformed
+// tag or a field out of order fails at once; a malformed value is kept in bad
+// and reported by take or finish, under the field's name when it is known.
 func (d *decoder) peek() {
-	d.ok = false
+	d.ok, d.bad = false, ""
 	if d.err != nil || len(d.b) == 0 {
 		return
 	}
 	num, typ, n := protowire.ConsumeTag(d.b)
 	if n < 0 {
-		d.fail(malformed(d.name("?"), "bad tag: %v", protowire.ParseError(n)))
+		d.fail(malformed(d.enclosing(), "bad tag: %v", protowire.ParseError(n)))
 		return
 	}
 	if n != protowire.SizeTag(num) {
 		d.fail(malformed(d.name(fmt.Sprint(num)), "non-minimal tag"))
 		return
 	}
+	if num < d.last {
+		if num == d.lastNum {
+			d.fail(malformed(d.name(d.lastName), "repeated field"))
+		} else {
+			d.fail(malformed(d.name(fmt.Sprint(num)), "field %d out of order (after %s)", num, d.name(d.lastName)))
+		}
+		return
+	}
+	d.num, d.typ, d.ok = num, typ, true
 	rest := d.b[n:]
 	switch typ {
 	case protowire.VarintType:
 		v, m := protowire.ConsumeVarint(rest)
 		if m < 0 {
-			d.fail(malformed(d.name(fmt.Sprint(num)), "bad varint: %v", protowire.ParseError(m)))
+			d.bad = fmt.Sprintf("bad varint: %v", protowire.ParseError(m))
 			return
 		}
 		if m != protowire.SizeVarint(v) {
-			d.fail(malformed(d.name(fmt.Sprint(num)), "non-minimal varint"))
+			d.bad = "non-minimal varint"
 			return
 		}
 		d.val, d.raw, d.b = v, nil, rest[m:]
 	case protowire.BytesType:
 		v, m := protowire.ConsumeBytes(rest)
 		if m < 0 {
-			d.fail(malformed(d.name(fmt.Sprint(num)), "bad length-delimited value: %v", protowire.ParseError(m)))
+			d.bad = fmt.Sprintf("bad length-delimited value: %v", protowire.ParseError(m))
 			return
 		}
 		lenSize := m - len(v)
 		if lenSize != protowire.SizeVarint(uint64(len(v))) {
-			d.fail(malformed(d.name(fmt.Sprint(num)), "non-minimal length"))
+			d.bad = "non-minimal length"
 			return
 		}
 		d.val, d.raw, d.b = 0, v, rest[m:]
 	default:
-		d.fail(malformed(d.name(fmt.Sprint(num)), "wire type %d not used by this encoding", typ))
-		return
+		d.bad = fmt.Sprintf("wire type %d not used by this encoding", typ)
 	}
-	if num < d.last {
-		d.fail(malformed(d.name(fmt.Sprint(num)), "field out of order or unknown (after field %d)", d.last))
-		return
+}
+
+// enclosing names the enclosing message, for errors that belong to no field.
+func (d *decoder) enclosing() string {
+	if d.prefix == "" {
+		return "tx"
 	}
-	d.num, d.typ, d.ok = num, typ, true
+	return d.prefix
 }
 
 // take consumes the peeked field if it has number n. It reports whether a
@@ -197,11 +215,16 @@ func (d *decoder) take(n protowire.Number, typ protowire.Type, field string) boo
 	if d.num > n {
 		return false
 	}
+	if d.bad != "" {
+		d.fail(malformed(d.name(field), "%s", d.bad))
+		return false
+	}
 	if d.typ != typ {
 		d.fail(malformed(d.name(field), "wrong wire type %d", d.typ))
 		return false
 	}
 	d.last = n + 1 // a non-repeated field may not occur twice
+	d.lastNum, d.lastName = n, field
 	return true
 }
 
@@ -276,7 +299,11 @@ func (d *decoder) message(n protowire.Number, field string, fn func(*decoder)) b
 // finish reports an error if any field is left unread.
 func (d *decoder) finish() {
 	if d.err == nil && d.ok {
-		d.fail(malformed(d.name(fmt.Sprint(d.num)), "unknown field"))
+		msg := "unknown field"
+		if d.bad != "" {
+			msg += ": " + d.bad
+		}
+		d.fail(malformed(d.name(fmt.Sprint(d.num)), "%s", msg))
 	}
 }
 

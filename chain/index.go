@@ -3,6 +3,7 @@ package chain
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -67,6 +68,9 @@ type Page struct {
 func (v View) indexScan(prefix []byte, after uint64, haveAfter bool, limit int, upTo uint64) (Page, error) {
 	var p Page
 	lower := prefix
+	if haveAfter && after == math.MaxUint64 {
+		return p, nil // nothing follows the last possible index; after+1 would wrap to 0
+	}
 	if haveAfter {
 		lower = append(append([]byte(nil), prefix...), u64(after+1)...)
 	}

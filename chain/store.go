@@ -105,6 +105,9 @@ type Store struct {
 
 	mu   sync.RWMutex
 	last Checkpoint
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // OpenStore opens (creating if needed) the store in dir. logger may be nil.
@@ -148,8 +151,12 @@ func (s *Store) load() error {
 	return nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database. Calling it again is a no-op (pebble panics on
+// a second close).
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.db.Close() })
+	return s.closeErr
+}
 
 // Hasher returns the log's hasher.
 func (s *Store) Hasher() *merklelog.Hasher { return s.hasher }

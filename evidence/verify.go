@@ -244,7 +244,14 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 	for _, d := range recs {
 		name := fmt.Sprintf("record[%d]", d.entry.Index)
 		info, err := v.checkSignatures(d, certs, revoked)
-		if !res.add(name+".signatures", err, fmt.Sprintf("%s by org %s: envelope, actor and verifier signatures valid", d.tx.Body.Type(), d.tx.Envelope.Org)) {
+		detail := fmt.Sprintf("%s: envelope signed by org %s's submitter", d.tx.Body.Type(), d.tx.Envelope.Org)
+		if d.tx.Actor != nil {
+			detail += fmt.Sprintf("; actor %s… signed, certificate valid at block time", d.tx.Actor.Cert.String()[:16])
+		}
+		if info.Intent != "" {
+			detail += "; " + info.Intent + " attestation signed by the intent verifier"
+		}
+		if !res.add(name+".signatures", err, detail) {
 			d.ok = false
 		}
 		res.Records = append(res.Records, info)

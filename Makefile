@@ -1,0 +1,55 @@
+# Sealchain. `make run` starts a single-node network under ./data;
+# `make test` runs every test (unit, integration on 127.0.0.1, short fuzz runs).
+GO        ?= go
+BIN       := bin/sealchain
+HOME_DIR  ?= ./data
+FUZZTIME  ?= 10s
+PKGS      := ./...
+
+.PHONY: all build run test test-unit test-race fuzz lint fmt bench clean quickstart
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/sealchain
+
+# Initialise ./data on first use, then run the node in the foreground.
+run: build
+	@if [ ! -f $(HOME_DIR)/config/sealchain.toml ]; then $(BIN) init --home $(HOME_DIR); fi
+	exec $(BIN) start --home $(HOME_DIR)
+
+test: lint test-unit test-race fuzz
+
+test-unit:
+	$(GO) test -count=1 -timeout 15m $(PKGS)
+
+# Packages with concurrency run again under the race detector.
+test-race:
+	$(GO) test -count=1 -race -timeout 15m ./app ./node ./signer ./chain/...
+
+# Short fuzz runs of the decoders and the submit handler; the corpora under
+# testdata/fuzz run in test-unit as regression tests.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTx$$' -fuzztime $(FUZZTIME) ./chain
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEntry$$' -fuzztime $(FUZZTIME) ./chain
+	$(GO) test -run '^$$' -fuzz '^FuzzSubmit$$' -fuzztime $(FUZZTIME) ./node
+	$(GO) test -run '^$$' -fuzz '^FuzzVerifyBundle$$' -fuzztime $(FUZZTIME) ./evidence
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./app
+	$(GO) test -run '^$$' -bench . -benchtime 3000x ./node
+
+# Runs the quickstart against a node you started with `make run`.
+quickstart: build
+	PATH=$(CURDIR)/bin:$$PATH examples/quickstart.sh http://127.0.0.1:8080 ./out
+
+clean:
+	rm -rf bin out

@@ -55,35 +55,41 @@ func (c *lru[K, V]) put(k K, v V) {
 
 // verifier holds the caches.
 type verifier struct {
-	certs    *lru[chain.Fingerprint, *smx509.Certificate] // parsed certificates by fingerprint
+	certs    *lru[string, parsedCert]                   // parsed certificates by DER (a map lookup, no hashing)
 	issued   *lru[[2]chain.Fingerprint, struct{}]         // (leaf, CA) pairs whose CA signature verified
 	verified *lru[chain.Hash, struct{}]                   // txs whose signatures all verified
 }
 
 func newVerifier(size int) *verifier {
 	return &verifier{
-		certs:    newLRU[chain.Fingerprint, *smx509.Certificate](size),
+		certs:    newLRU[string, parsedCert](size),
 		issued:   newLRU[[2]chain.Fingerprint, struct{}](size),
 		verified: newLRU[chain.Hash, struct{}](size),
 	}
 }
 
+type parsedCert struct {
+	cert *smx509.Certificate
+	fp   chain.Fingerprint
+}
+
 func (v *verifier) parse(der []byte, field string) (*smx509.Certificate, chain.Fingerprint, *TxError) {
-	fp := chain.FingerprintOf(der)
-	if c, ok := v.certs.get(fp); ok {
-		return c, fp, nil
+	if p, ok := v.certs.get(string(der)); ok {
+		return p.cert, p.fp, nil
 	}
+	fp := chain.FingerprintOf(der)
 	c, err := signer.ParseCertificate(der)
 	if err != nil {
 		return nil, fp, &TxError{Code: CodeBadCert, Field: field, Msg: err.Error(), Err: err}
 	}
-	v.certs.put(fp, c)
+	v.certs.put(string(der), parsedCert{c, fp})
 	return c, fp, nil
 }
 
 // issuedBy checks the CA's signature on leaf (cached) and that the names chain.
 func (v *verifier) issuedBy(leaf *smx509.Certificate, leafFP chain.Fingerprint, ca *smx509.Certificate, field string) *TxError {
-	key := [2]chain.Fingerprint{leafFP, chain.FingerprintOf(ca.Raw)}
+	_, caFP, _ := v.parse(ca.Raw, "")
+	key := [2]chain.Fingerprint{leafFP, caFP}
 	if _, ok := v.issued.get(key); ok {
 		return nil
 	}

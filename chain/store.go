@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/bloom"
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/chain/merklelog"
@@ -115,7 +116,18 @@ func OpenStore(dir string, logger *slog.Logger) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{logger}})
+	// A block cache large enough for the proofs' upper tree levels and the
+	// hot state keys, and bloom filters because every tx looks up a key that
+	// is usually absent (the replay guard).
+	cache := pebble.NewCache(256 << 20)
+	defer cache.Unref()
+	opts := &pebble.Options{Logger: pebbleLogger{logger}, Cache: cache}
+	opts.Levels = make([]pebble.LevelOptions, 7)
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		opts.Levels[i].FilterType = pebble.TableFilter
+	}
+	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
@@ -193,6 +205,7 @@ func (s *Store) NewBlock(height int64, t time.Time) *Block {
 		prev = make([]byte, 32)
 	}
 	b.state.Write(prev)
+	b.prevState = prev
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(height))
 	b.state.Write(n[:])
@@ -230,7 +243,12 @@ type Block struct {
 	height int64
 	time   time.Time
 	state  hash.Hash
-	cp     *Checkpoint
+	writes int
+	// prevState is the last committed state root: kept when the block writes
+	// no state, so an empty block leaves the app hash unchanged and CometBFT
+	// can stop making blocks while idle (create_empty_blocks = false).
+	prevState []byte
+	cp        *Checkpoint
 }
 
 // Height and Time are the block's, from its header.
@@ -239,6 +257,7 @@ func (b *Block) Time() time.Time { return b.time }
 
 // setState writes a state key and folds it into the state root.
 func (b *Block) setState(key, value []byte) error {
+	b.writes++
 	var n [binary.MaxVarintLen64]byte
 	b.state.Write(n[:binary.PutUvarint(n[:], uint64(len(key)))])
 	b.state.Write(key)
@@ -294,6 +313,9 @@ func (b *Block) Finish() (Checkpoint, error) {
 		LogSize:   b.s.log.Size(),
 		LogRoot:   b.s.log.Root(),
 		StateRoot: b.state.Sum(nil),
+	}
+	if b.writes == 0 {
+		cp.StateRoot = b.prevState
 	}
 	cp.AppHash = AppHash(cp.LogSize, cp.LogRoot, cp.StateRoot)
 	v := encodeState(&cp)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -100,7 +101,7 @@ func Default() Config {
 			P2PListen:         "tcp://127.0.0.1:26656",
 			RPCListen:         "tcp://127.0.0.1:26657",
 			BlockInterval:     Duration{500 * time.Millisecond},
-			CreateEmptyBlocks: true,
+			CreateEmptyBlocks: false,
 		},
 		Limits: Limits{MaxTxBytes: 64 << 10, CacheSize: 100_000},
 		Intent: Intent{DevOTP: true},
@@ -148,7 +149,7 @@ func (c *Config) Validate() error {
 	}
 	for _, p := range splitList(c.Consensus.PersistentPeers) {
 		id, addr, ok := strings.Cut(p, "@")
-		if !ok || len(id) != 40 {
+		if _, err := hex.DecodeString(id); !ok || len(id) != 40 || err != nil {
 			return keyErr("consensus.persistent_peers", "%q: want <40-hex node id>@host:port", p)
 		}
 		if err := checkHostPort(addr); err != nil {
@@ -256,7 +257,8 @@ const header = `# Sealchain node configuration.
 # [consensus] rpc_listen          CometBFT RPC, tcp://host:port; empty disables it
 # [consensus] persistent_peers    comma-separated <node id>@host:port
 # [consensus] block_interval      pause after each block (CometBFT timeout_commit)
-# [consensus] create_empty_blocks make blocks without transactions (keeps evidence checkpoints fresh)
+# [consensus] create_empty_blocks make blocks without transactions; off, the chain idles when no
+#                                 records arrive (CometBFT still makes the block that signs the last app hash)
 # [limits] max_tx_bytes           largest transaction accepted (1024..65536)
 # [limits] signature_cache_size   transactions and certificates remembered as verified
 # [intent] dev_otp                DEVELOPMENT ONLY: OTP verifier that returns the code to the caller

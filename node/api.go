@@ -87,7 +87,9 @@ func (a *api) handler() http.Handler {
 
 // ServeHTTP turns the mux's plain-text 404 and 405 into JSON errors.
 func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, pattern := a.mux.Handler(r)
+	// Handler only finds the route; dispatch through the mux itself, which
+	// is what sets the request's path values ({id}, {index}...).
+	_, pattern := a.mux.Handler(r)
 	if pattern == "" {
 		for _, m := range []string{http.MethodGet, http.MethodPost} {
 			if m == r.Method {
@@ -103,7 +105,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no endpoint %s", r.URL.Path))
 		return
 	}
-	h.ServeHTTP(w, r)
+	a.mux.ServeHTTP(w, r)
 }
 
 // errorBody is the JSON every error returns.

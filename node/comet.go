@@ -200,14 +200,18 @@ func WriteGenesis(home, chainID string, genesisTime time.Time, vals []GenesisVal
 }
 
 // cometConsensusParams are CometBFT's defaults with the choices Sealchain depends
-// on made explicit: vote extensions and proposer-based timestamps stay off
-// (blocks keep BFT time), and only ed25519 validator keys are accepted.
+// on made explicit: vote extensions stay off, and only ed25519 validator keys
+// are accepted. Proposer-based timestamps are on from the first block: a
+// record's block time is the time the block was proposed, checked by every
+// validator against its own clock (within the synchrony bounds). BFT time
+// would stamp the first block after an idle spell with the time the previous
+// block was committed, which can be hours before the signing it records.
 func cometConsensusParams() *types.ConsensusParams {
 	p := types.DefaultConsensusParams()
 	p.Block.MaxBytes = genesisBlockMaxBytes
 	p.Block.MaxGas = genesisBlockMaxGas
 	p.Feature.VoteExtensionsEnableHeight = 0
-	p.Feature.PbtsEnableHeight = 0
+	p.Feature.PbtsEnableHeight = 1
 	p.Validator.PubKeyTypes = []string{types.ABCIPubKeyTypeEd25519}
 	return p
 }
@@ -313,7 +317,10 @@ func StartComet(ctx context.Context, conf *cfg.Config, app abci.Application, log
 
 	dbs := &dbTracker{logger: logger}
 	n, err := nm.NewNode(ctx, conf, pv, nodeKey,
-		proxy.NewLocalClientCreator(app),
+		// Consensus calls are serialised by CometBFT; mempool and query calls
+		// run concurrently so CheckTx verifies signatures on every core. The
+		// app is safe for that (see app.App).
+		proxy.NewConsensusSyncLocalClientCreator(app),
 		nm.DefaultGenesisDocProviderFunc(conf),
 		dbs.provider,
 		nm.DefaultMetricsProvider(conf.Instrumentation),

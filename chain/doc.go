@@ -1,0 +1,15 @@
+// Package chain owns what Sealchain records and how it is stored: the record
+// types and their canonical encoding (encoding.go, tx.go, record_*.go), the
+// log entry that becomes a Merkle leaf (entry.go), the mutable state
+// (state.go), and the pebble store that holds the SM3 Merkle log, state,
+// indexes and per-height checkpoints (store.go, index.go).
+//
+// Everything here is deterministic: the same transactions in the same blocks
+// give the same bytes, roots and app hash on every machine. Consensus rules
+// that need more than one record live in package app; this package checks
+// only what a single record can tell (sizes, formats, required fields).
+//
+// Compatibility: field numbers, record type numbers, domain tags and the app
+// hash layout are consensus-critical and are documented in docs/encoding.md.
+// Changing any of them is a new version, never an edit.
+package chain

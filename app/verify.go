@@ -55,9 +55,9 @@ func (c *lru[K, V]) put(k K, v V) {
 
 // verifier holds the caches.
 type verifier struct {
-	certs    *lru[string, parsedCert]                   // parsed certificates by DER (a map lookup, no hashing)
-	issued   *lru[[2]chain.Fingerprint, struct{}]         // (leaf, CA) pairs whose CA signature verified
-	verified *lru[chain.Hash, struct{}]                   // txs whose signatures all verified
+	certs    *lru[string, parsedCert]             // parsed certificates by DER (a map lookup, no hashing)
+	issued   *lru[[2]chain.Fingerprint, struct{}] // (leaf, CA) pairs whose CA signature verified
+	verified *lru[chain.Hash, struct{}]           // txs whose signatures all verified
 }
 
 func newVerifier(size int) *verifier {

@@ -6,7 +6,7 @@ HOME_DIR  ?= ./data
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: all build run test test-unit test-race fuzz lint fmt bench clean quickstart
+.PHONY: all build run test test-unit test-race fuzz lint fmt bench clean quickstart localnet localnet-stop localnet-status
 
 all: build
 
@@ -46,6 +46,20 @@ fmt:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./app
 	$(GO) test -run '^$$' -bench . -benchtime 3000x ./node
+
+# A local network of four institutions (court, notary, arbitration, platform)
+# on 127.0.0.1, created under ./localnet on first use; logs and pid files in
+# ./localnet/<org>/. The platform's API is http://127.0.0.1:26632.
+LOCALNET ?= ./localnet
+localnet: build
+	@if [ ! -d $(LOCALNET)/platform ]; then $(BIN) testnet --out $(LOCALNET); fi
+	SEALCHAIN=$(BIN) scripts/localnet.sh start $(LOCALNET)
+
+localnet-stop:
+	SEALCHAIN=$(BIN) scripts/localnet.sh stop $(LOCALNET)
+
+localnet-status:
+	SEALCHAIN=$(BIN) scripts/localnet.sh status $(LOCALNET)
 
 # Runs the quickstart against a node you started with `make run`.
 quickstart: build

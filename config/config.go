@@ -51,6 +51,8 @@ type Consensus struct {
 	PersistentPeers   string   `toml:"persistent_peers"`
 	BlockInterval     Duration `toml:"block_interval"`
 	CreateEmptyBlocks bool     `toml:"create_empty_blocks"`
+	// LocalNetwork allows peers on one IP and non-routable addresses.
+	LocalNetwork bool `toml:"local_network"`
 }
 
 // Limits bound what one transaction may cost.
@@ -259,6 +261,7 @@ const header = `# Sealchain node configuration.
 # [consensus] block_interval      pause after each block (CometBFT timeout_commit)
 # [consensus] create_empty_blocks make blocks without transactions; off, the chain idles when no
 #                                 records arrive (CometBFT still makes the block that signs the last app hash)
+# [consensus] local_network       peers share one IP (127.0.0.1): localnets and tests only
 # [limits] max_tx_bytes           largest transaction accepted (1024..65536)
 # [limits] signature_cache_size   transactions and certificates remembered as verified
 # [intent] dev_otp                DEVELOPMENT ONLY: OTP verifier that returns the code to the caller

@@ -21,6 +21,9 @@ type Headers interface {
 // ErrNoRecords means nothing on chain matches the subject.
 var ErrNoRecords = errors.New("no records match")
 
+// ErrBadSubject means the subject is malformed (not hex, wrong length, none given).
+var ErrBadSubject = errors.New("bad subject")
+
 // MaxSubjectRecords caps how many records one bundle carries.
 const MaxSubjectRecords = 2000
 
@@ -125,7 +128,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
 	case s.DocHash != "":
 		h, err := decodeHex(s.DocHash, 32)
 		if err != nil {
-			return nil, fmt.Errorf("doc_hash: %w", err)
+			return nil, fmt.Errorf("doc_hash: %w: %w", ErrBadSubject, err)
 		}
 		if err := add(view.ByDoc(h, q)); err != nil {
 			return nil, err
@@ -137,13 +140,13 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
 	case s.Cert != "":
 		h, err := decodeHex(s.Cert, 32)
 		if err != nil {
-			return nil, fmt.Errorf("cert: %w", err)
+			return nil, fmt.Errorf("cert: %w: %w", ErrBadSubject, err)
 		}
 		if err := add(view.ByCert(chain.Fingerprint(h), q)); err != nil {
 			return nil, err
 		}
 	default:
-		return nil, errors.New("subject: give a doc_hash, contract_id or cert")
+		return nil, fmt.Errorf("%w: give a doc_hash, contract_id or cert", ErrBadSubject)
 	}
 	// Expand contracts to their timelines.
 	contracts := map[string]bool{}

@@ -347,7 +347,7 @@ func (a *api) evidence(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusGatewayTimeout, "timeout", "the checkpoint block was not produced in time: "+err.Error())
 		return
-	case err != nil && strings.HasPrefix(err.Error(), "doc_hash") || err != nil && strings.HasPrefix(err.Error(), "cert"):
+	case errors.Is(err, evidence.ErrBadSubject):
 		writeError(w, http.StatusBadRequest, "bad_query", "query "+err.Error())
 		return
 	case err != nil:

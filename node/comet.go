@@ -80,6 +80,9 @@ type CometOptions struct {
 	CreateEmptyBlocks bool          // false: blocks only for txs, plus one proof block after each app hash change
 	MaxTxBytes        int           // mempool max_tx_bytes; 0 means CometBFT's default (1 MiB)
 	LogLevel          string        // "info", "debug", "error", "none" or CometBFT's "module:level,*:level"; "" means "info"
+	// LocalNetwork lets peers share one IP and use non-routable addresses
+	// (127.0.0.1): a localnet or a test. Production networks leave it off.
+	LocalNetwork bool
 }
 
 // GenesisValidator is one entry of the initial validator set.
@@ -261,6 +264,8 @@ func cometConfigFromOptions(conf *cfg.Config, opts CometOptions) (*cfg.Config, e
 	conf.Consensus.CreateEmptyBlocks = opts.CreateEmptyBlocks
 	conf.Mempool.MaxTxBytes = cmp.Or(opts.MaxTxBytes, def.Mempool.MaxTxBytes)
 	conf.LogLevel = cmp.Or(opts.LogLevel, def.LogLevel)
+	conf.P2P.AllowDuplicateIP = opts.LocalNetwork
+	conf.P2P.AddrBookStrict = !opts.LocalNetwork
 
 	if err := conf.ValidateBasic(); err != nil {
 		return nil, fmt.Errorf("comet config: %w", err)

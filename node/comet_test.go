@@ -352,7 +352,7 @@ func TestLoadCometConfig(t *testing.T) {
 	want.RPC.CORSAllowedOrigins = []string{"https://a.example", "https://b.example"}
 	want.Consensus.TimeoutPropose = 1234 * time.Millisecond
 	want.Mempool.Size = 777
-	want.P2P.AllowDuplicateIP = true
+	want.P2P.MaxNumInboundPeers = 17 // AllowDuplicateIP is an option now (LocalNetwork)
 	want.Instrumentation.Prometheus = true
 	cfg.WriteConfigFile(path, want)
 
@@ -464,8 +464,10 @@ func TestWriteGenesis(t *testing.T) {
 		t.Fatalf("app_state = %s", doc.AppState)
 	}
 	p := doc.ConsensusParams
-	if p.Feature.VoteExtensionsEnabled(1_000_000) || p.Feature.PbtsEnabled(1_000_000) {
-		t.Fatalf("vote extensions or PBTS enabled: %+v", p.Feature)
+	// Vote extensions stay off; proposer-based timestamps are on from block 1
+	// so a record's block time is when it was proposed (see cometConsensusParams).
+	if p.Feature.VoteExtensionsEnabled(1_000_000) || !p.Feature.PbtsEnabled(1) {
+		t.Fatalf("want vote extensions off and PBTS on from height 1: %+v", p.Feature)
 	}
 	if p.Block.MaxBytes != genesisBlockMaxBytes || p.Block.MaxGas != genesisBlockMaxGas {
 		t.Fatalf("block params: %+v", p.Block)

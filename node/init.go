@@ -200,6 +200,7 @@ func cometOptions(home string, c *config.Config) CometOptions {
 		CreateEmptyBlocks: c.Consensus.CreateEmptyBlocks,
 		MaxTxBytes:        c.Limits.MaxTxBytes,
 		LogLevel:          cometLogLevel(c.Log.Level),
+		LocalNetwork:      c.Consensus.LocalNetwork,
 	}
 }
 

@@ -387,6 +387,21 @@ func VerifyIssued(leaf *smx509.Certificate, roots []*smx509.Certificate, at time
 	return root, nil
 }
 
+// ValidAt reports whether cert was within its validity period at at,
+// NotBefore and NotAfter included (RFC 5280, section 4.1.2.5). It answers
+// "was the certificate valid when it signed?" for a time the caller takes
+// from the evidence, never from the machine clock. Outside the period it
+// returns a [*ValidityError], which wraps [ErrNotValidAt].
+//
+// ValidAt checks only the dates; [VerifyIssued] checks the issuer and usage
+// as well.
+func ValidAt(cert *smx509.Certificate, at time.Time) error {
+	if cert == nil {
+		return errors.New("signer: valid at: nil certificate")
+	}
+	return checkValidAt(cert, at)
+}
+
 func checkValidAt(c *smx509.Certificate, at time.Time) error {
 	if at.Before(c.NotBefore) || at.After(c.NotAfter) {
 		return &ValidityError{Subject: c.Subject.String(), NotBefore: c.NotBefore, NotAfter: c.NotAfter, At: at}

@@ -26,6 +26,11 @@ var (
 	// ErrNotValidAt means a certificate is outside its validity period at the
 	// time of use. It is wrapped by [*ValidityError].
 	ErrNotValidAt = errors.New("signer: certificate not valid at this time")
+	// ErrBadCSR means a certificate signing request is malformed, its
+	// self-signature does not verify, or it asks for a key or signature
+	// algorithm Sealchain does not certify. It is the client's fault, never
+	// the CA's.
+	ErrBadCSR = errors.New("signer: bad certificate request")
 )
 
 // ValidityError reports a certificate used outside its validity period.

@@ -100,6 +100,18 @@ func VerifyCheckpoint(chainID string, height int64, signedHeader, valSet []byte,
 		return nil, fmt.Errorf("%w: %w", ErrUntrustedValidators, err)
 	}
 
+	// CometBFT does not sign a commit signature's validator address and
+	// matches signatures to validators by position, so an edited address
+	// would still verify. Require every address to be the validator's at
+	// that position: one bundle, one encoding.
+	for i, cs := range sh.Commit.Signatures {
+		if cs.BlockIDFlag == types.BlockIDFlagAbsent {
+			continue
+		}
+		if i >= len(vals.Validators) || !bytes.Equal(cs.ValidatorAddress, vals.Validators[i].Address) {
+			return nil, fmt.Errorf("%w: signature %d names validator %X, not the validator at that position", ErrCommit, i, cs.ValidatorAddress)
+		}
+	}
 	if err := types.VerifyCommitLight(chainID, vals, sh.Commit.BlockID, h.Height, sh.Commit); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCommit, err)
 	}

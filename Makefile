@@ -67,3 +67,9 @@ quickstart: build
 
 clean:
 	rm -rf bin out
+
+# Fault-injection tests: four real validator processes on 127.0.0.1 killed,
+# paused, restarted and fed hostile input (test/faults, build tag faults).
+.PHONY: test-faults
+test-faults: build
+	$(GO) test -tags faults -count=1 -timeout 40m -v ./test/faults/

@@ -31,8 +31,9 @@ type App struct {
 	logger  *slog.Logger
 	maxTx   int
 
-	mu    sync.Mutex
-	block *chain.Block // staged by FinalizeBlock, written by Commit
+	mu      sync.Mutex
+	block   *chain.Block           // staged by FinalizeBlock, written by Commit
+	updates []abci.ValidatorUpdate // validator changes passed in the block being finalized
 }
 
 var _ abci.Application = (*App)(nil)
@@ -125,9 +126,27 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}
+	gs, _, _ := chain.ParseGenesisState(req.AppStateBytes)
 	b := a.store.NewBlock(0, req.Time)
 	for _, o := range orgs {
 		if err := b.PutOrg(o); err != nil {
+			return nil, fmt.Errorf("init chain: %w", err)
+		}
+	}
+	for _, v := range req.Validators {
+		if v.PubKeyType != "ed25519" {
+			return nil, fmt.Errorf("init chain: validator key type %q, want ed25519", v.PubKeyType)
+		}
+		if err := b.PutValidator(&chain.ValidatorState{PubKey: v.PubKeyBytes, Power: v.Power}); err != nil {
+			return nil, fmt.Errorf("init chain: %w", err)
+		}
+	}
+	for i, v := range gs.Verifiers {
+		der, _ := v.VerifierDER()
+		if _, _, terr := a.verifierOrgIn(b.View, der); terr != nil {
+			return nil, fmt.Errorf("init chain: genesis verifiers[%d]: %s", i, terr.Error())
+		}
+		if err := b.PutVerifier(chain.FingerprintOf(der), &chain.VerifierState{Cert: der, Org: v.Org}); err != nil {
 			return nil, fmt.Errorf("init chain: %w", err)
 		}
 	}
@@ -227,6 +246,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		return nil, fmt.Errorf("finalize block %d: last committed height is %d", req.Height, last.Height)
 	}
 	b := a.store.NewBlock(req.Height, req.Time)
+	a.updates = nil
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		results[i] = a.execTx(b, uint32(i), raw)
@@ -236,7 +256,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
 	}
 	a.block = b
-	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: cp.AppHash}, nil
+	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: cp.AppHash, ValidatorUpdates: a.updates}, nil
 }
 
 func (a *App) execTx(b *chain.Block, i uint32, raw []byte) *abci.ExecTxResult {

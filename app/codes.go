@@ -39,6 +39,11 @@ const (
 	CodeDeadlinePassed  uint32 = 23
 	CodeNotAllSigned    uint32 = 24 // completion before every party signed
 	CodeBadCert         uint32 = 25 // certificate bytes do not parse
+	CodeUnknownVerifier uint32 = 26 // intent verifier certificate not registered
+	CodeUnknownProposal uint32 = 27
+	CodeProposalClosed  uint32 = 28 // proposal decided or expired
+	CodeAlreadyVoted    uint32 = 29
+	CodeBadValidator    uint32 = 30 // validator change not allowed (unknown key, empty set)
 )
 
 // TxError is a rejected transaction: a stable code, the field at fault and a

@@ -266,6 +266,18 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 			return b.PutContract(c)
 		}
 
+	case *chain.Proposal:
+		var terr *TxError
+		if stage, terr = a.applyProposal(b, org, body, next); terr != nil {
+			return nil, terr
+		}
+
+	case *chain.Vote:
+		var terr *TxError
+		if stage, terr = a.applyVote(b, org, body, next); terr != nil {
+			return nil, terr
+		}
+
 	default:
 		return nil, reject(CodeUnknownType, "type", "no rules for record type %s", tx.Body.Type())
 	}

@@ -165,22 +165,14 @@ func (a *App) checkSignatures(view chain.View, tx *chain.Tx, h chain.Hash) (*sig
 		if s.verifier, vfp, terr = a.ver.parse(iv.VerifierCert, "body.verifier_cert"); terr != nil {
 			return nil, terr
 		}
-		// The verifier's CA must be a registered org's; found by issuer name.
-		orgs, err := view.Orgs()
-		if err != nil {
+		// The verifier must be registered (genesis or governance), and its
+		// CA a registered org's.
+		if _, ok, err := view.Verifier(vfp); err != nil {
 			panic(err)
+		} else if !ok {
+			return nil, reject(CodeUnknownVerifier, "body.verifier_cert", "intent verifier %s is not registered", vfp)
 		}
-		for _, o := range orgs {
-			ca, _, terr := a.ver.parse(o.CACert, "org.ca_cert")
-			if terr == nil && string(ca.RawSubject) == string(s.verifier.RawIssuer) {
-				s.verOrgCA = ca
-				break
-			}
-		}
-		if s.verOrgCA == nil {
-			return nil, reject(CodeCertIssuer, "body.verifier_cert", "issuer %q is not a registered organisation's CA", s.verifier.Issuer)
-		}
-		if terr := a.ver.issuedBy(s.verifier, vfp, s.verOrgCA, "body.verifier_cert"); terr != nil {
+		if _, s.verOrgCA, terr = a.verifierOrg(view, s.verifier, vfp, "body.verifier_cert"); terr != nil {
 			return nil, terr
 		}
 	}

@@ -16,6 +16,8 @@ const (
 	TypeIntentVerified    Type = 4
 	TypeContractSigned    Type = 5
 	TypeContractCompleted Type = 6
+	TypeProposal          Type = 7
+	TypeVote              Type = 8
 )
 
 func (t Type) String() string {
@@ -32,6 +34,10 @@ func (t Type) String() string {
 		return "contract_signed"
 	case TypeContractCompleted:
 		return "contract_completed"
+	case TypeProposal:
+		return "proposal"
+	case TypeVote:
+		return "vote"
 	}
 	return fmt.Sprintf("type(%d)", uint32(t))
 }
@@ -77,6 +83,10 @@ func newBody(t Type) Body {
 		return &ContractSigned{}
 	case TypeContractCompleted:
 		return &ContractCompleted{}
+	case TypeProposal:
+		return &Proposal{}
+	case TypeVote:
+		return &Vote{}
 	}
 	return nil
 }

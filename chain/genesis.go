@@ -25,6 +25,25 @@ type GenesisState struct {
 	// providers (the dev OTP verifier, for one).
 	Production bool         `json:"production"`
 	Orgs       []GenesisOrg `json:"orgs"`
+	// Verifiers are the intent verifiers (OTP or face providers) registered
+	// at genesis; later ones are registered by governance.
+	Verifiers []GenesisVerifier `json:"verifiers,omitempty"`
+}
+
+// GenesisVerifier is an intent verifier's certificate (PEM) and the org that
+// runs it.
+type GenesisVerifier struct {
+	Org  string `json:"org"`
+	Cert string `json:"cert"`
+}
+
+// VerifierDER returns the DER of a genesis verifier certificate.
+func (g GenesisVerifier) VerifierDER() ([]byte, error) {
+	blk, _ := pem.Decode([]byte(g.Cert))
+	if blk == nil || blk.Type != "CERTIFICATE" {
+		return nil, fmt.Errorf("not a PEM certificate")
+	}
+	return blk.Bytes, nil
 }
 
 // ParseGenesisState decodes and checks app_state: known fields only, at least
@@ -66,6 +85,19 @@ func ParseGenesisState(raw []byte) (*GenesisState, []*Org, error) {
 		}
 		seen[o.ID] = true
 		orgs = append(orgs, o)
+	}
+	for i, v := range gs.Verifiers {
+		field := fmt.Sprintf("genesis app_state.verifiers[%d]", i)
+		if !seen[v.Org] {
+			return nil, nil, fmt.Errorf("%s.org: %q is not a genesis organisation", field, v.Org)
+		}
+		der, err := v.VerifierDER()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s.cert: %w", field, err)
+		}
+		if _, err := smx509.ParseCertificate(der); err != nil {
+			return nil, nil, fmt.Errorf("%s.cert: %w", field, err)
+		}
 	}
 	return &gs, orgs, nil
 }

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -255,15 +256,31 @@ type Block struct {
 func (b *Block) Height() int64   { return b.height }
 func (b *Block) Time() time.Time { return b.time }
 
-// setState writes a state key and folds it into the state root.
+// setState writes a state key and folds it into the state root as
+// 0x01 ‖ uvarint(len key) ‖ key ‖ uvarint(len value) ‖ value.
 func (b *Block) setState(key, value []byte) error {
+	b.foldState(1, key, value)
+	return b.batch.Set(key, value, nil)
+}
+
+// foldState hashes one state operation (1 set, 2 delete) into the root.
+func (b *Block) foldState(op byte, key, value []byte) {
 	b.writes++
 	var n [binary.MaxVarintLen64]byte
+	b.state.Write([]byte{op})
 	b.state.Write(n[:binary.PutUvarint(n[:], uint64(len(key)))])
 	b.state.Write(key)
-	b.state.Write(n[:binary.PutUvarint(n[:], uint64(len(value)))])
-	b.state.Write(value)
-	return b.batch.Set(key, value, nil)
+	if op == 1 {
+		b.state.Write(n[:binary.PutUvarint(n[:], uint64(len(value)))])
+		b.state.Write(value)
+	}
+}
+
+// deleteState removes a state key, folding 0x02 ‖ uvarint(len key) ‖ key
+// into the state root.
+func (b *Block) deleteState(key []byte) error {
+	b.foldState(2, key, nil)
+	return b.batch.Delete(key, nil)
 }
 
 // PutOrg, PutCert, PutContract write state.
@@ -433,7 +450,9 @@ func (v View) scan(prefix []byte, fn func(k, v []byte) error) error {
 	}
 	defer it.Close()
 	for it.First(); it.Valid(); it.Next() {
-		if err := fn(it.Key(), it.Value()); err != nil {
+		// The iterator reuses its buffers: callers keep decoded values, which
+		// alias the bytes, so hand them copies.
+		if err := fn(bytes.Clone(it.Key()), bytes.Clone(it.Value())); err != nil {
 			return err
 		}
 	}

@@ -77,6 +77,27 @@ func BodyFields(b chain.Body) map[string]any {
 		return m
 	case *chain.ContractCompleted:
 		return map[string]any{"contract_id": b.Contract}
+	case *chain.Proposal:
+		m := map[string]any{"proposal_id": b.ID, "kind": b.Kind.String()}
+		if b.Expires != 0 {
+			m["expires"] = b.Expires
+		}
+		switch {
+		case b.Org != nil:
+			m["org"] = map[string]any{"id": b.Org.ID, "name": b.Org.Name, "role": b.Org.Role, "weight": b.Org.Weight,
+				"ca_cert_fingerprint": chain.FingerprintOf(b.Org.CACert).String()}
+		case b.Validator != nil:
+			m["validator"] = map[string]any{"pub_key": b.Validator.PubKey, "power": b.Validator.Power, "org": b.Validator.Org}
+		case len(b.VerifierCert) > 0:
+			m["verifier_cert_fingerprint"] = chain.FingerprintOf(b.VerifierCert).String()
+		}
+		return m
+	case *chain.Vote:
+		choice := "yes"
+		if b.Choice == chain.VoteNo {
+			choice = "no"
+		}
+		return map[string]any{"proposal_id": b.Proposal, "choice": choice}
 	}
 	return map[string]any{}
 }

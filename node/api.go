@@ -75,6 +75,8 @@ func (a *api) handler() http.Handler {
 	route("GET /v1/txs/{hash}", a.txStatus)
 	route("GET /v1/status", a.statusHandler)
 	route("GET /v1/orgs", a.orgs)
+	route("GET /v1/proposals/{id}", a.proposal)
+	route("GET /v1/validators", a.validators)
 	route("GET /v1/genesis", a.genesisHandler)
 	route("POST /v1/dev/otp/challenges", a.otpChallenge)
 	route("POST /v1/dev/otp/verifications", a.otpVerify)
@@ -457,6 +459,41 @@ func (a *api) orgs(w http.ResponseWriter, r *http.Request) {
 		out[i] = map[string]any{"id": o.ID, "name": o.Name, "role": o.Role, "weight": o.Weight, "ca_cert": string(signer.EncodeCertificatePEM(o.CACert))}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"orgs": out})
+}
+
+func (a *api) proposal(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := chain.ValidateID("proposal_id", id); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_path", "path "+err.Error())
+		return
+	}
+	ps, ok, err := a.store.View().Proposal(id)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("proposal %q does not exist", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"proposal_id": ps.Proposal.ID, "kind": ps.Proposal.Kind.String(), "proposer": ps.Proposer,
+		"status": ps.Status.String(), "yes": ps.Yes, "no": ps.No, "decided_height": ps.DecidedHeight,
+		"created_in": ps.CreatedIn, "expires": ps.Proposal.Expires, "change": evidence.BodyFields(ps.Proposal),
+	})
+}
+
+func (a *api) validators(w http.ResponseWriter, r *http.Request) {
+	vals, err := a.store.View().Validators()
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	out := make([]map[string]any, len(vals))
+	for i, v := range vals {
+		out[i] = map[string]any{"pub_key": v.PubKey, "power": v.Power, "org": v.Org}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"validators": out, "note": "the app's view after the last committed block; CometBFT applies changes two heights later"})
 }
 
 func (a *api) genesisHandler(w http.ResponseWriter, _ *http.Request) {

@@ -42,6 +42,9 @@ type Member struct {
 	Validator crypto.PubKey
 	NodeID    string
 	Power     int64
+	// Verifier is the development OTP verifier's certificate (PEM), if any:
+	// genesis registers it.
+	Verifier string
 }
 
 // ErrHomeExists means the home already holds a node and Force was not set.
@@ -136,12 +139,19 @@ func InitHome(opts InitOptions) (*Member, error) {
 	if err := issue(h.SubmitterKey(), h.SubmitterCert(), signer.UsageSubmitter, opts.OrgID+"-submitter"); err != nil {
 		return nil, err
 	}
+	var verifier string
 	if cfg.Intent.DevOTP {
 		if err := issue(h.VerifierKey(), h.VerifierCert(), signer.UsageIntentVerifier, opts.OrgID+"-dev-otp"); err != nil {
 			return nil, err
 		}
+		pemBytes, err := os.ReadFile(h.VerifierCert())
+		if err != nil {
+			return nil, err
+		}
+		verifier = string(pemBytes)
 	}
 	return &Member{
+		Verifier: verifier,
 		Org: chain.GenesisOrg{
 			ID: opts.OrgID, Name: opts.OrgName, Role: string(opts.Role), Weight: 1,
 			CACert: string(signer.EncodeCertificatePEM(ca.Cert.Raw)),
@@ -156,6 +166,9 @@ func WriteNetworkGenesis(homes []string, chainID string, genesisTime time.Time, 
 	vals := make([]GenesisValidator, 0, len(members))
 	for _, m := range members {
 		gs.Orgs = append(gs.Orgs, m.Org)
+		if m.Verifier != "" {
+			gs.Verifiers = append(gs.Verifiers, chain.GenesisVerifier{Org: m.Org.ID, Cert: m.Verifier})
+		}
 		vals = append(vals, GenesisValidator{Name: m.Org.ID, PubKey: m.Validator, Power: m.Power})
 	}
 	appState, err := json.MarshalIndent(gs, "", "  ")

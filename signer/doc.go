@@ -26,7 +26,14 @@
 // leaf was issued directly by one of a set of trusted roots, that both are
 // valid at a given time (never the machine clock) and that the leaf has the
 // usage required. [IdentityRefOf] and [UsagesOf] read Sealchain's
-// extensions back.
+// extensions back. [ValidAt] answers "was this certificate valid when it
+// signed?" for a time taken from the evidence.
+//
+// Clients that keep their own keys send a PKCS#10 request made with
+// [CreateCSR] (or any tool's SM2 or P-256 request); [CA.IssueFromCSR] checks
+// its self-signature and certifies its key, ignoring everything else in it.
+// A signer certificate issued this way must carry an IdentityRef. Malformed
+// or unverifiable requests are reported with [ErrBadCSR].
 //
 // # Development OTP
 //
@@ -46,8 +53,11 @@
 //     organisation; the link to a verified identity is IdentityRef, a salted
 //     SM3 commitment whose opening stays off chain. [CA.Issue] restricts
 //     SubjectRef to [A-Za-z0-9:._-] so names cannot slip in.
-//   - SM2 signatures always use the default user id, so third-party GM
-//     tools verify them without extra parameters.
+//   - SM2 signatures always use the default user id "1234567812345678".
+//     GM tools such as tjfoc/gmsm assume it; OpenSSL 3.0 does not and must
+//     be given it, e.g. "openssl verify -vfyopt distid:1234567812345678" or
+//     "openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt
+//     distid:1234567812345678" (see interop_test.go).
 //   - Trust is flat: a root signs leaves directly and intermediate CAs are
 //     not accepted.
 //

@@ -1,0 +1,179 @@
+package chain
+
+import (
+	"fmt"
+	"slices"
+)
+
+// ProposalStatus is where a proposal is.
+type ProposalStatus uint32
+
+const (
+	ProposalOpen     ProposalStatus = 1
+	ProposalPassed   ProposalStatus = 2
+	ProposalRejected ProposalStatus = 3
+)
+
+func (s ProposalStatus) String() string {
+	switch s {
+	case ProposalOpen:
+		return "open"
+	case ProposalPassed:
+		return "passed"
+	case ProposalRejected:
+		return "rejected"
+	}
+	return fmt.Sprintf("status(%d)", uint32(s))
+}
+
+// ProposalState tracks a proposal and its votes.
+//
+//	message ProposalState {
+//	  bytes  proposal = 1;  // canonical Proposal body
+//	  string proposer = 2;
+//	  repeated string yes = 3; // org ids, sorted
+//	  repeated string no  = 4; // org ids, sorted
+//	  uint32 status = 5;
+//	  int64  decided_height = 6;
+//	  uint64 created_in = 7; // log index plus one
+//	}
+type ProposalState struct {
+	Proposal      *Proposal
+	Proposer      string
+	Yes, No       []string
+	Status        ProposalStatus
+	DecidedHeight int64
+	CreatedIn     uint64
+}
+
+func (p *ProposalState) encode(e *encoder) {
+	var b encoder
+	p.Proposal.encode(&b)
+	e.bytes(1, b.b)
+	e.string(2, p.Proposer)
+	for _, o := range p.Yes {
+		e.element(3, []byte(o))
+	}
+	for _, o := range p.No {
+		e.element(4, []byte(o))
+	}
+	e.uint(5, uint64(p.Status))
+	e.int(6, p.DecidedHeight)
+	e.uint(7, p.CreatedIn+1)
+}
+
+func (p *ProposalState) decode(d *decoder) {
+	raw := d.bytes(1, "proposal")
+	p.Proposal = &Proposal{}
+	sub := newDecoder(raw, "proposal")
+	p.Proposal.decode(sub)
+	sub.finish()
+	d.fail(sub.err)
+	p.Proposer = d.string(2, "proposer")
+	for _, o := range d.elements(3, "yes", 1024) {
+		p.Yes = append(p.Yes, string(o))
+	}
+	for _, o := range d.elements(4, "no", 1024) {
+		p.No = append(p.No, string(o))
+	}
+	p.Status = ProposalStatus(d.uint32(5, "status"))
+	p.DecidedHeight = d.int(6, "decided_height")
+	p.CreatedIn = d.uint(7, "created_in") - 1
+}
+
+// Voted reports whether org has voted.
+func (p *ProposalState) Voted(org string) bool {
+	return slices.Contains(p.Yes, org) || slices.Contains(p.No, org)
+}
+
+// AddVote records org's vote, keeping the lists sorted.
+func (p *ProposalState) AddVote(org string, c VoteChoice) {
+	if c == VoteYes {
+		p.Yes = append(p.Yes, org)
+		slices.Sort(p.Yes)
+	} else {
+		p.No = append(p.No, org)
+		slices.Sort(p.No)
+	}
+}
+
+// ValidatorState is a validator the app knows, keyed by its ed25519 key.
+//
+//	message ValidatorState { bytes pub_key = 1; int64 power = 2; string org = 3; }
+type ValidatorState = ValidatorChange
+
+// VerifierState is a registered intent verifier.
+//
+//	message VerifierState { bytes cert = 1; string org = 2; uint64 registered_in = 3; /* log index plus one, 0 = genesis */ }
+type VerifierState struct {
+	Cert         []byte
+	Org          string
+	RegisteredIn uint64 // log index + 1; 0 for genesis
+}
+
+func (v *VerifierState) encode(e *encoder) {
+	e.bytes(1, v.Cert)
+	e.string(2, v.Org)
+	e.uint(3, v.RegisteredIn)
+}
+
+func (v *VerifierState) decode(d *decoder) {
+	v.Cert = d.bytes(1, "cert")
+	v.Org = d.string(2, "org")
+	v.RegisteredIn = d.uint(3, "registered_in")
+}
+
+func proposalKey(id string) []byte      { return append([]byte("s/p/"), id...) }
+func validatorKey(pub []byte) []byte    { return append([]byte("s/v/"), pub...) }
+func verifierKey(fp Fingerprint) []byte { return append([]byte("s/i/"), fp[:]...) }
+func (b *Block) PutProposal(p *ProposalState) error {
+	return b.setState(proposalKey(p.Proposal.ID), encodeState(p))
+}
+
+// PutValidator writes a validator; power 0 deletes it.
+func (b *Block) PutValidator(v *ValidatorState) error {
+	if v.Power == 0 {
+		return b.deleteState(validatorKey(v.PubKey))
+	}
+	return b.setState(validatorKey(v.PubKey), encodeState(v))
+}
+
+// PutVerifier registers an intent verifier certificate.
+func (b *Block) PutVerifier(fp Fingerprint, v *VerifierState) error {
+	return b.setState(verifierKey(fp), encodeState(v))
+}
+
+// Proposal returns a proposal's state.
+func (v View) Proposal(id string) (*ProposalState, bool, error) {
+	p := &ProposalState{}
+	ok, err := v.load(proposalKey(id), p, "proposal")
+	return p, ok, err
+}
+
+// Validators lists the validators in key order.
+func (v View) Validators() ([]*ValidatorState, error) {
+	var out []*ValidatorState
+	err := v.scan([]byte("s/v/"), func(_, val []byte) error {
+		s := &ValidatorState{}
+		if err := decodeState(val, s, "validator"); err != nil {
+			return err
+		}
+		out = append(out, s)
+		return nil
+	})
+	return out, err
+}
+
+// Validator returns one validator by key.
+func (v View) Validator(pub []byte) (*ValidatorState, bool, error) {
+	s := &ValidatorState{}
+	ok, err := v.load(validatorKey(pub), s, "validator")
+	return s, ok, err
+}
+
+// Verifier returns a registered intent verifier.
+func (v View) Verifier(fp Fingerprint) (*VerifierState, bool, error) {
+	s := &VerifierState{}
+	ok, err := v.load(verifierKey(fp), s, "verifier")
+	return s, ok, err
+}

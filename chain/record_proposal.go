@@ -1,0 +1,201 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ProposalKind is what a governance proposal changes.
+type ProposalKind uint32
+
+const (
+	ProposalRegisterOrg      ProposalKind = 1 // add an organisation (with its CA)
+	ProposalSetValidator     ProposalKind = 2 // add a validator, change its power, or remove it (power 0)
+	ProposalRegisterVerifier ProposalKind = 3 // register an intent verifier (OTP or face provider) certificate
+)
+
+func (k ProposalKind) String() string {
+	switch k {
+	case ProposalRegisterOrg:
+		return "register_org"
+	case ProposalSetValidator:
+		return "set_validator"
+	case ProposalRegisterVerifier:
+		return "register_verifier"
+	}
+	return fmt.Sprintf("kind(%d)", uint32(k))
+}
+
+// ValidatorChange is a validator update: an ed25519 key and its new power
+// (0 removes it), and the organisation that runs it.
+//
+//	message ValidatorChange { bytes pub_key = 1; int64 power = 2; string org = 3; }
+type ValidatorChange struct {
+	PubKey []byte
+	Power  int64
+	Org    string
+}
+
+func (v *ValidatorChange) encode(e *encoder) {
+	e.bytes(1, v.PubKey)
+	e.int(2, v.Power)
+	e.string(3, v.Org)
+}
+
+func (v *ValidatorChange) decode(d *decoder) {
+	v.PubKey = d.bytes(1, "pub_key")
+	v.Power = d.int(2, "power")
+	v.Org = d.string(3, "org")
+}
+
+// MaxValidatorPower bounds one validator's power so sums cannot overflow.
+const MaxValidatorPower = 1 << 40
+
+// Proposal proposes a change that takes effect when organisations holding
+// more than 2/3 of the total org weight have voted yes; the proposing org's
+// vote is counted yes. Exactly the field matching Kind is set.
+//
+//	message Proposal {
+//	  string proposal_id   = 1;
+//	  uint32 kind          = 2; // ProposalKind
+//	  int64  expires       = 3; // unix seconds; votes after it are refused
+//	  Org    org           = 4; // kind 1 (as in state: id, name, role, ca_cert, weight)
+//	  ValidatorChange validator = 5; // kind 2
+//	  bytes  verifier_cert = 6; // kind 3: DER, intent-verifier usage, issued by a registered org's CA
+//	}
+type Proposal struct {
+	ID           string
+	Kind         ProposalKind
+	Expires      int64
+	Org          *Org
+	Validator    *ValidatorChange
+	VerifierCert []byte
+}
+
+func (*Proposal) Type() Type         { return TypeProposal }
+func (*Proposal) ContractID() string { return "" }
+func (*Proposal) actor() actorRule   { return actorNone }
+
+func (b *Proposal) encode(e *encoder) {
+	e.string(1, b.ID)
+	e.uint(2, uint64(b.Kind))
+	e.int(3, b.Expires)
+	if b.Org != nil {
+		e.message(4, b.Org.encode)
+	}
+	if b.Validator != nil {
+		e.message(5, b.Validator.encode)
+	}
+	e.bytes(6, b.VerifierCert)
+}
+
+func (b *Proposal) decode(d *decoder) {
+	b.ID = d.string(1, "proposal_id")
+	b.Kind = ProposalKind(d.uint32(2, "kind"))
+	b.Expires = d.int(3, "expires")
+	var o Org
+	if d.message(4, "org", o.decode) {
+		b.Org = &o
+	}
+	var v ValidatorChange
+	if d.message(5, "validator", v.decode) {
+		b.Validator = &v
+	}
+	b.VerifierCert = d.bytes(6, "verifier_cert")
+}
+
+func (b *Proposal) Validate() error {
+	if err := checkID("body.proposal_id", b.ID); err != nil {
+		return err
+	}
+	if b.Expires < 0 {
+		return invalid("body.expires", "negative")
+	}
+	set := 0
+	if b.Org != nil {
+		set++
+	}
+	if b.Validator != nil {
+		set++
+	}
+	if len(b.VerifierCert) > 0 {
+		set++
+	}
+	if set != 1 {
+		return invalid("body.kind", "exactly one of org, validator, verifier_cert must be set, got %d", set)
+	}
+	switch b.Kind {
+	case ProposalRegisterOrg:
+		if b.Org == nil {
+			return invalid("body.org", "missing for %s", b.Kind)
+		}
+		if err := b.Org.Validate(); err != nil {
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				return fieldErr("body."+fe.Field, fe.Err)
+			}
+			return err
+		}
+	case ProposalSetValidator:
+		v := b.Validator
+		if v == nil {
+			return invalid("body.validator", "missing for %s", b.Kind)
+		}
+		if len(v.PubKey) != 32 {
+			return invalid("body.validator.pub_key", "length %d, want 32 (ed25519)", len(v.PubKey))
+		}
+		if v.Power < 0 || v.Power > MaxValidatorPower {
+			return invalid("body.validator.power", "%d, want 0..%d", v.Power, int64(MaxValidatorPower))
+		}
+		if err := checkID("body.validator.org", v.Org); err != nil {
+			return err
+		}
+	case ProposalRegisterVerifier:
+		if n := len(b.VerifierCert); n == 0 || n > MaxCertBytes {
+			return invalid("body.verifier_cert", "length %d, want 1..%d", n, MaxCertBytes)
+		}
+	default:
+		return invalid("body.kind", "%d is not a proposal kind", b.Kind)
+	}
+	return nil
+}
+
+// VoteChoice is yes or no.
+type VoteChoice uint32
+
+const (
+	VoteYes VoteChoice = 1
+	VoteNo  VoteChoice = 2
+)
+
+// Vote is an organisation's vote on a proposal; each org votes once.
+//
+//	message Vote { string proposal_id = 1; uint32 choice = 2; /* 1 yes, 2 no */ }
+type Vote struct {
+	Proposal string
+	Choice   VoteChoice
+}
+
+func (*Vote) Type() Type         { return TypeVote }
+func (*Vote) ContractID() string { return "" }
+func (*Vote) actor() actorRule   { return actorNone }
+
+func (b *Vote) encode(e *encoder) {
+	e.string(1, b.Proposal)
+	e.uint(2, uint64(b.Choice))
+}
+
+func (b *Vote) decode(d *decoder) {
+	b.Proposal = d.string(1, "proposal_id")
+	b.Choice = VoteChoice(d.uint32(2, "choice"))
+}
+
+func (b *Vote) Validate() error {
+	if err := checkID("body.proposal_id", b.Proposal); err != nil {
+		return err
+	}
+	if b.Choice != VoteYes && b.Choice != VoteNo {
+		return invalid("body.choice", "%d, want 1 (yes) or 2 (no)", b.Choice)
+	}
+	return nil
+}

@@ -105,8 +105,9 @@ type Store struct {
 	hasher *merklelog.Hasher
 	log    *merklelog.Log
 
-	mu   sync.RWMutex
-	last Checkpoint
+	mu         sync.RWMutex
+	last       Checkpoint
+	commitHook func(Checkpoint) // see SetCommitHook (snapshot.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -226,7 +227,11 @@ func (s *Store) Commit(b *Block) error {
 	b.batch.Close()
 	s.mu.Lock()
 	s.last = *b.cp
+	hook := s.commitHook
 	s.mu.Unlock()
+	if hook != nil {
+		hook(*b.cp)
+	}
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cometbft/cometbft/mempool"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/cometbft/cometbft/types"
 	"github.com/prometheus/client_golang/prometheus"
@@ -206,17 +207,25 @@ func (a *api) submit(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), a.wait)
 	defer cancel()
 	bres, err := a.mempool.BroadcastTxSync(ctx, tx)
-	if err != nil {
-		if strings.Contains(err.Error(), "already exists in cache") {
-			// The same bytes are in the mempool: not an error for the caller,
-			// who may simply be retrying.
-		} else {
-			writeError(w, http.StatusServiceUnavailable, "mempool_unavailable", "submit to mempool: "+err.Error())
-			return
-		}
-	} else if bres.Code != 0 {
+	var invalid mempool.ErrInvalidTx
+	var tooLarge mempool.ErrTxTooLarge
+	switch {
+	case err == nil && bres.Code != 0:
 		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: apiError{Code: "tx_rejected", ABCICode: bres.Code,
 			Codespace: bres.Codespace, Message: bres.Log, TxHash: h.String()}})
+		return
+	case errors.As(err, &invalid):
+		// CometBFT v1 reports a CheckTx rejection as an error.
+		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: apiError{Code: "tx_rejected", ABCICode: invalid.Code,
+			Codespace: invalid.Codespace, Message: invalid.Log, TxHash: h.String()}})
+		return
+	case errors.As(err, &tooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("tx of %d bytes exceeds the mempool limit of %d", tooLarge.Actual, tooLarge.Max))
+		return
+	case errors.Is(err, mempool.ErrTxInCache):
+		// The same bytes are already in the mempool: the caller is retrying.
+	case err != nil:
+		writeError(w, http.StatusServiceUnavailable, "mempool_unavailable", "submit to mempool: "+err.Error())
 		return
 	}
 	if wait != "commit" {

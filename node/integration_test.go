@@ -320,6 +320,23 @@ func TestNodeEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("CheckTx rejections reach the caller as 422 with the ABCI code", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			tx   []byte
+			code uint32
+		}{
+			{"garbage", []byte("not a transaction"), 1},
+			{"unknown signer certificate", n.build(t, &chain.ContractSigned{Contract: contract, DocSM3: d3[:]}, unregisteredSigner(t)), 9},
+		} {
+			status, hdr, body := itDo(ctx, t, http.MethodPost, n.base+"/v1/txs", "application/octet-stream", tc.tx)
+			e := requireAPIError(t, tc.name, status, hdr, body, http.StatusUnprocessableEntity, "tx_rejected")
+			if e.ABCICode != tc.code {
+				t.Errorf("%s: abci_code %d, want %d (%s)", tc.name, e.ABCICode, tc.code, e.Message)
+			}
+		}
+	})
+
 	n.signContract(ctx, t, contract, doc, alice, bob)
 
 	t.Run("replay of a committed tx", func(t *testing.T) {
@@ -504,4 +521,14 @@ func TestNodeEndToEnd(t *testing.T) {
 	if res2.Height <= stoppedAt || *res2.LogIndex != logSize {
 		t.Fatalf("tx after restart: height %d (stopped at %d), log index %d (want %d)", res2.Height, stoppedAt, *res2.LogIndex, logSize)
 	}
+}
+
+// unregisteredSigner is a signer whose certificate was never recorded on chain.
+func unregisteredSigner(t *testing.T) *client.Actor {
+	t.Helper()
+	k, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client.Actor{Cert: chain.FingerprintOf([]byte("never registered")), Key: k}
 }

@@ -30,6 +30,7 @@ type App struct {
 	metrics *Metrics
 	logger  *slog.Logger
 	maxTx   int
+	snap    *snapshotter // state sync snapshots (snapshot.go)
 
 	mu      sync.Mutex
 	block   *chain.Block           // staged by FinalizeBlock, written by Commit
@@ -88,6 +89,7 @@ func New(store *chain.Store, chainID string, opts ...Option) (*App, error) {
 		ver:     newVerifier(100_000),
 		logger:  slog.New(slog.DiscardHandler),
 		maxTx:   chain.MaxTxBytes,
+		snap:    newSnapshotter(),
 	}
 	for _, o := range opts {
 		if err := o(a); err != nil {
@@ -250,6 +252,13 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		results[i] = a.execTx(b, uint32(i), raw)
+	}
+	if len(a.updates) > 0 {
+		// CometBFT applies the updates at Height+2, so the header at
+		// Height+1 is the first whose NextValidatorsHash names the new set.
+		if err := b.MarkValidatorChange(req.Height + 1); err != nil {
+			return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
+		}
 	}
 	cp, err := b.Finish()
 	if err != nil {

@@ -32,11 +32,14 @@ import (
 //	x/k/<len:1><contract id><index:8>
 //	x/c/<fingerprint:32><index:8>
 //	x/t/<unix ns:8><index:8>   time index
+//	c/<height:8>               headers whose NextValidatorsHash names a new validator set
 var (
 	keyLast     = []byte("m/last")
 	prefixLog   = []byte("l/")
 	prefixEntry = []byte("e/")
 	prefixH     = []byte("h/")
+	// c/<height:8>: headers whose NextValidatorsHash names a new set.
+	prefixValChange = []byte("c/")
 )
 
 const (
@@ -295,6 +298,27 @@ func (b *Block) PutCert(fp Fingerprint, c *CertState) error {
 }
 func (b *Block) PutContract(c *ContractState) error {
 	return b.setState(contractKey(c.ID), encodeState(c))
+}
+
+// MarkValidatorChange records that the header at height names a new
+// validator set (its NextValidatorsHash changes), so evidence can carry the
+// hop a verifier needs. Derived data: not part of the state root.
+func (b *Block) MarkValidatorChange(height int64) error {
+	return b.batch.Set(u64key(prefixValChange, uint64(height)), nil, nil)
+}
+
+// ValidatorChanges lists the header heights, up to and including upTo, at
+// which the validator set changed, in increasing order.
+func (v View) ValidatorChanges(upTo int64) ([]int64, error) {
+	var out []int64
+	err := v.scan(prefixValChange, func(k, _ []byte) error {
+		h := int64(binary.BigEndian.Uint64(k[len(prefixValChange):]))
+		if h <= upTo {
+			out = append(out, h)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // NextIndex is the log index the next Append will get.

@@ -16,6 +16,8 @@ type Headers interface {
 	LatestHeight() int64
 	WaitForHeight(ctx context.Context, height int64) error
 	Checkpoint(ctx context.Context, height int64) (signedHeader, valSet []byte, err error)
+	// Hop returns the signed header at height and the next height's validator set.
+	Hop(ctx context.Context, height int64) (signedHeader, nextValSet []byte, err error)
 }
 
 // ErrNoRecords means nothing on chain matches the subject.
@@ -70,6 +72,19 @@ func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject 
 			Height: h, LogSize: cp.LogSize, LogRoot: cp.LogRoot, StateRoot: cp.StateRoot,
 			SignedHeader: sh, ValidatorSet: vs,
 		},
+	}
+	// Validator-set changes before the checkpoint's header: each becomes a
+	// hop the verifier follows from the genesis set.
+	changes, err := view.ValidatorChanges(h)
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range changes {
+		sh, next, err := headers.Hop(ctx, ch)
+		if err != nil {
+			return nil, fmt.Errorf("validator hop at %d: %w", ch, err)
+		}
+		b.ValidatorHops = append(b.ValidatorHops, Hop{Height: ch, SignedHeader: sh, NextValidatorSet: next})
 	}
 	for _, i := range idx {
 		if i >= cp.LogSize {

@@ -18,6 +18,7 @@ const (
 	MaxRecords     = 10_000
 	MaxProofHashes = 64
 	MaxBundleBytes = 64 << 20
+	MaxHops        = 10_000
 )
 
 // Bundle is evidence about one subject (a document hash, a contract, a
@@ -31,6 +32,20 @@ type Bundle struct {
 	Subject    Subject    `json:"subject"`
 	Records    []Record   `json:"records"`
 	Checkpoint Checkpoint `json:"checkpoint"`
+	// ValidatorHops carry trust from the genesis validator set to the set
+	// that signed the checkpoint, one validator-set change at a time. Absent
+	// when the set never changed.
+	ValidatorHops []Hop `json:"validator_hops,omitempty"`
+}
+
+// Hop is one validator-set change: the header whose NextValidatorsHash names
+// the new set, signed by the old set, and the new set.
+type Hop struct {
+	Height int64 `json:"height"`
+	// SignedHeader is the protobuf cometbft.types.v1.SignedHeader at Height.
+	SignedHeader []byte `json:"signed_header"`
+	// NextValidatorSet is the protobuf cometbft.types.v1.ValidatorSet from Height+1.
+	NextValidatorSet []byte `json:"next_validator_set"`
 }
 
 // Subject says what the bundle was asked for.
@@ -94,6 +109,9 @@ func DecodeBundle(data []byte) (*Bundle, error) {
 	}
 	if len(b.Records) > MaxRecords {
 		return nil, fmt.Errorf("%w: %d records exceeds %d", ErrFormat, len(b.Records), MaxRecords)
+	}
+	if len(b.ValidatorHops) > MaxHops {
+		return nil, fmt.Errorf("%w: %d validator hops exceeds %d", ErrFormat, len(b.ValidatorHops), MaxHops)
 	}
 	for i, r := range b.Records {
 		if len(r.Proof) > MaxProofHashes {

@@ -157,10 +157,40 @@ func (v *Verifier) Verify(b *Bundle, file []byte) *Result {
 		return res
 	}
 	cp := b.Checkpoint
-	header, err := checkpoint.VerifyCheckpoint(v.trust.ChainID, cp.Height+1, cp.SignedHeader, cp.ValidatorSet, v.trust.Validators)
+	trusted := v.trust.Validators
+	var last int64
+	for _, hop := range b.ValidatorHops {
+		name := fmt.Sprintf("validator_hop[%d]", hop.Height)
+		var err error
+		var next *types.ValidatorSet
+		var hh *types.Header
+		switch {
+		case hop.Height <= last:
+			err = fmt.Errorf("hops out of order: %d after %d", hop.Height, last)
+		case hop.Height > cp.Height:
+			err = fmt.Errorf("hop at %d is not before the checkpoint header %d", hop.Height, cp.Height+1)
+		default:
+			next, hh, err = checkpoint.VerifyHop(v.trust.ChainID, hop.SignedHeader, hop.NextValidatorSet, trusted)
+			if err == nil && hh.Height != hop.Height {
+				err = fmt.Errorf("signed header is at height %d, hop says %d", hh.Height, hop.Height)
+			}
+		}
+		detail := ""
+		if err == nil {
+			detail = fmt.Sprintf("header %d, signed by >2/3 of the trusted set, names a new set of %d validators", hop.Height, next.Size())
+		}
+		if !res.add(name, err, detail) {
+			// Without this hop the checkpoint cannot be trusted.
+			res.add("checkpoint", errors.New("not checked: a validator hop failed"), "")
+			res.OK = false
+			return res
+		}
+		trusted, last = next, hop.Height
+	}
+	header, err := checkpoint.VerifyCheckpoint(v.trust.ChainID, cp.Height+1, cp.SignedHeader, cp.ValidatorSet, trusted)
 	detail := ""
 	if err == nil {
-		detail = fmt.Sprintf("header %d signed by >2/3 of %d trusted validators at %s", header.Height, v.trust.Validators.Size(), header.Time.UTC().Format(time.RFC3339))
+		detail = fmt.Sprintf("header %d signed by >2/3 of %d trusted validators at %s", header.Height, trusted.Size(), header.Time.UTC().Format(time.RFC3339))
 	}
 	headerOK := res.add("checkpoint", err, detail)
 	if headerOK {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/cometbft/cometbft/mempool"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -215,7 +216,7 @@ func TestSubmit(t *testing.T) {
 		{name: "raw tx without content type", body: txs.valid, wantStatus: http.StatusAccepted},
 		{name: "raw tx wait none", body: txs.valid, ctype: "application/octet-stream", wait: "none", wantStatus: http.StatusAccepted},
 		{name: "JSON tx accepted", body: jsonTx(txs.valid), ctype: "application/json; charset=utf-8", wantStatus: http.StatusAccepted},
-		{name: "already in the mempool cache", mempool: fakeMempool{broadcastErr: errors.New("tx already exists in cache")},
+		{name: "already in the mempool cache", mempool: fakeMempool{broadcastErr: mempool.ErrTxInCache},
 			body: txs.valid, wantStatus: http.StatusAccepted},
 		{name: "committed while waiting", mempool: fakeMempool{commitOnBroadcast: true},
 			body: txs.valid, wait: "commit", wantStatus: http.StatusOK, wantCommit: true},

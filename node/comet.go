@@ -83,6 +83,16 @@ type CometOptions struct {
 	// LocalNetwork lets peers share one IP and use non-routable addresses
 	// (127.0.0.1): a localnet or a test. Production networks leave it off.
 	LocalNetwork bool
+
+	// StateSync restores a snapshot from peers on first start instead of
+	// replaying blocks; it needs two or more RPC servers and a trusted
+	// header (height and hash). StateSyncTrustPeriod 0 means CometBFT's
+	// default (168h).
+	StateSync            bool
+	StateSyncRPCServers  []string
+	StateSyncTrustHeight int64
+	StateSyncTrustHash   string
+	StateSyncTrustPeriod time.Duration
 }
 
 // GenesisValidator is one entry of the initial validator set.
@@ -266,6 +276,11 @@ func cometConfigFromOptions(conf *cfg.Config, opts CometOptions) (*cfg.Config, e
 	conf.LogLevel = cmp.Or(opts.LogLevel, def.LogLevel)
 	conf.P2P.AllowDuplicateIP = opts.LocalNetwork
 	conf.P2P.AddrBookStrict = !opts.LocalNetwork
+	conf.StateSync.Enable = opts.StateSync
+	conf.StateSync.RPCServers = opts.StateSyncRPCServers
+	conf.StateSync.TrustHeight = opts.StateSyncTrustHeight
+	conf.StateSync.TrustHash = opts.StateSyncTrustHash
+	conf.StateSync.TrustPeriod = cmp.Or(opts.StateSyncTrustPeriod, def.StateSync.TrustPeriod)
 
 	if err := conf.ValidateBasic(); err != nil {
 		return nil, fmt.Errorf("comet config: %w", err)
@@ -437,6 +452,29 @@ func (c *Comet) WaitForHeight(ctx context.Context, height int64) error {
 // ValidatorSet) for chain/checkpoint.VerifyCheckpoint. For the latest height
 // the commit is the node's own seen commit rather than the one in the next
 // block; both carry +2/3 of the signatures.
+// Hop returns the signed header at height and the validator set of the next
+// height (the set its NextValidatorsHash names), for a verifier to move its
+// trust across a validator-set change.
+func (c *Comet) Hop(ctx context.Context, height int64) (signedHeader []byte, nextValSet []byte, err error) {
+	signedHeader, _, err = c.Checkpoint(ctx, height)
+	if err != nil {
+		return nil, nil, err
+	}
+	vals, err := c.validators(ctx, height+1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hop %d: next validators: %w", height, err)
+	}
+	pvs, err := vals.ToProto()
+	if err != nil {
+		return nil, nil, fmt.Errorf("hop %d: validator set: %w", height, err)
+	}
+	nextValSet, err = pvs.Marshal()
+	if err != nil {
+		return nil, nil, fmt.Errorf("hop %d: encode validator set: %w", height, err)
+	}
+	return signedHeader, nextValSet, nil
+}
+
 func (c *Comet) Checkpoint(ctx context.Context, height int64) (signedHeader []byte, valSet []byte, err error) {
 	if height <= 0 {
 		return nil, nil, fmt.Errorf("checkpoint: invalid height %d", height)

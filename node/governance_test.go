@@ -14,6 +14,8 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/signer"
 )
 
 type govNode struct {
@@ -22,6 +24,7 @@ type govNode struct {
 	n    *Node
 	c    *client.Client
 	sub  *client.Submitter
+	net  *[]*govNode // every running node, for submit to wait on
 }
 
 func startHome(t *testing.T, org, home, chainID string) *govNode {
@@ -48,6 +51,8 @@ func startHome(t *testing.T, org, home, chainID string) *govNode {
 	return &govNode{org: org, home: home, n: n, c: c, sub: sub}
 }
 
+// submit commits body through g's node and waits until every node in
+// g.net has committed that height, so later reads from any node see it.
 func (g *govNode) submit(t *testing.T, body chain.Body) {
 	t.Helper()
 	tx, err := g.sub.Build(body, nil)
@@ -56,8 +61,12 @@ func (g *govNode) submit(t *testing.T, body chain.Body) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := g.c.Submit(ctx, tx, true); err != nil {
+	res, err := g.c.Submit(ctx, tx, true)
+	if err != nil {
 		t.Fatalf("%s submits %s: %v", g.org, body.Type(), err)
+	}
+	for _, o := range *g.net {
+		waitFor(t, 30*time.Second, o.org+" commits height of "+g.org+"'s tx", func() bool { return o.n.Store().Last().Height >= res.Height })
 	}
 }
 
@@ -89,7 +98,9 @@ func TestGovernanceValidatorInAndOut(t *testing.T) {
 	var net []*govNode
 	for _, tn := range nodes {
 		setEmptyBlocks(t, tn.Home)
-		net = append(net, startHome(t, tn.Org, tn.Home, "gov-test"))
+		g := startHome(t, tn.Org, tn.Home, "gov-test")
+		g.net = &net
+		net = append(net, g)
 	}
 	court, notary, arbitration, platform := net[0], net[1], net[2], net[3]
 
@@ -117,6 +128,7 @@ func TestGovernanceValidatorInAndOut(t *testing.T) {
 	}
 	setEmptyBlocks(t, newHome)
 	newcomer := startHome(t, "notary-2", newHome, "gov-test")
+	newcomer.net = &net
 	waitFor(t, 60*time.Second, "newcomer syncs", func() bool {
 		return newcomer.n.Store().Last().Height >= platform.n.Store().Last().Height-1 && newcomer.n.Store().Last().Height > 2
 	})
@@ -190,6 +202,54 @@ func TestGovernanceValidatorInAndOut(t *testing.T) {
 			t.Fatalf("%s: app hash at %d differs: %X vs %X (%v)", g.org, want.Height, cp.AppHash, want.AppHash, err)
 		}
 	}
+
+	// Evidence committed after two validator-set changes still verifies
+	// against the genesis alone: the bundle carries both hops.
+	fp := registerCert(t, platform)
+	trust, err := evidence.LoadTrust(Home(court.home).Genesis())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := evidence.NewVerifier(trust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := court.c.Evidence(context.Background(), "cert", fp.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := evidence.DecodeBundle(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.ValidatorHops) != 2 {
+		t.Fatalf("bundle has %d validator hops, want 2 (in and out)", len(b.ValidatorHops))
+	}
+	if res := v.Verify(b, nil); !res.OK {
+		t.Fatalf("evidence after validator changes does not verify: %v", res.Failed())
+	}
+	b.ValidatorHops = b.ValidatorHops[:1]
+	if res := v.Verify(b, nil); res.OK {
+		t.Fatal("evidence verified with a validator hop missing")
+	}
+}
+
+// registerCert records a fresh signer certificate through g and returns its fingerprint.
+func registerCert(t *testing.T, g *govNode) chain.Fingerprint {
+	t.Helper()
+	h := Home(g.home)
+	ca, err := signer.LoadCA(h.CACert(), h.CAKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := signer.GenerateKey(signer.AlgSM2, nil)
+	now := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	der, err := ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: "sc-gov", Usage: signer.UsageSigner, NotBefore: now, NotAfter: now.AddDate(1, 0, 0)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.submit(t, &chain.CertIssued{Cert: der})
+	return chain.FingerprintOf(der)
 }
 
 func signedLatest(t *testing.T, n *Node, address []byte) bool {

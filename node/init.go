@@ -214,6 +214,12 @@ func cometOptions(home string, c *config.Config) CometOptions {
 		MaxTxBytes:        c.Limits.MaxTxBytes,
 		LogLevel:          cometLogLevel(c.Log.Level),
 		LocalNetwork:      c.Consensus.LocalNetwork,
+
+		StateSync:            c.StateSync.Enable,
+		StateSyncRPCServers:  c.StateSync.RPCServerList(),
+		StateSyncTrustHeight: c.StateSync.TrustHeight,
+		StateSyncTrustHash:   c.StateSync.TrustHash,
+		StateSyncTrustPeriod: c.StateSync.TrustPeriod.Duration,
 	}
 }
 

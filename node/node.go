@@ -149,6 +149,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		app.WithMetrics(app.NewMetrics(n.reg)),
 		app.WithMaxTxBytes(n.cfg.Limits.MaxTxBytes),
 		app.WithCacheSize(n.cfg.Limits.CacheSize),
+		app.WithSnapshots(n.home.Snapshots(), n.cfg.StateSync.SnapshotInterval),
 	)
 	if err != nil {
 		return err
@@ -238,6 +239,9 @@ func (n *Node) closeParts() error {
 			n.logger.Error("stop cometbft", "err", err)
 			errs = append(errs, err)
 		}
+	}
+	if n.app != nil {
+		n.app.StopSnapshots() // before the store closes under the export
 	}
 	if n.store != nil {
 		if err := n.store.Close(); err != nil {

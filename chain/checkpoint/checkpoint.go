@@ -174,3 +174,49 @@ func sameValidators(got, trusted *types.ValidatorSet) error {
 	}
 	return nil
 }
+
+// VerifyHop moves trust from one validator set to the next. signedHeader is
+// the header at which the set changes (its NextValidatorsHash names the new
+// set) with its commit; nextValSet is the new set. It checks, in order:
+//
+//  1. both decode, else [ErrMalformed];
+//  2. header.ChainID == chainID, else [ErrChainID];
+//  3. the commit signs this header, else [ErrHeaderHash];
+//  4. header.ValidatorsHash == trusted.Hash(), else [ErrUntrustedValidators];
+//  5. more than 2/3 of trusted's power signed it, else [ErrCommit];
+//  6. nextValSet hashes to header.NextValidatorsHash, else [ErrValidatorsHash].
+//
+// It returns the new set, now trusted, and the header. This is sequential
+// verification: every change is signed by the set before it, so evidence
+// stays verifiable however old it is (no trusting period).
+func VerifyHop(chainID string, signedHeader, nextValSet []byte, trusted *types.ValidatorSet) (*types.ValidatorSet, *types.Header, error) {
+	sh, next, err := decode(signedHeader, nextValSet)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := sh.Header
+	if h.ChainID != chainID {
+		return nil, nil, fmt.Errorf("%w: header has %q, want %q", ErrChainID, h.ChainID, chainID)
+	}
+	if sh.Commit.Height != h.Height || !bytes.Equal(sh.Commit.BlockID.Hash, h.Hash()) {
+		return nil, nil, fmt.Errorf("%w: at height %d", ErrHeaderHash, h.Height)
+	}
+	if trusted == nil || !bytes.Equal(h.ValidatorsHash, trusted.Hash()) {
+		return nil, nil, fmt.Errorf("%w: header %d was signed by a set other than the trusted one", ErrUntrustedValidators, h.Height)
+	}
+	for i, cs := range sh.Commit.Signatures {
+		if cs.BlockIDFlag == types.BlockIDFlagAbsent {
+			continue
+		}
+		if i >= len(trusted.Validators) || !bytes.Equal(cs.ValidatorAddress, trusted.Validators[i].Address) {
+			return nil, nil, fmt.Errorf("%w: signature %d names validator %X, not the validator at that position", ErrCommit, i, cs.ValidatorAddress)
+		}
+	}
+	if err := types.VerifyCommitLight(chainID, trusted, sh.Commit.BlockID, h.Height, sh.Commit); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrCommit, err)
+	}
+	if !bytes.Equal(next.Hash(), h.NextValidatorsHash) {
+		return nil, nil, fmt.Errorf("%w: next validator set does not match header %d's next validators hash", ErrValidatorsHash, h.Height)
+	}
+	return next, h, nil
+}

@@ -130,6 +130,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	}
 	gs, _, _ := chain.ParseGenesisState(req.AppStateBytes)
 	b := a.store.NewBlock(0, req.Time)
+	if err := b.PutParams(&chain.Params{RequireIdentity: gs.RequireIdentity, Production: gs.Production}); err != nil {
+		return nil, fmt.Errorf("init chain: %w", err)
+	}
 	for _, o := range orgs {
 		if err := b.PutOrg(o); err != nil {
 			return nil, fmt.Errorf("init chain: %w", err)

@@ -44,6 +44,7 @@ const (
 	CodeProposalClosed  uint32 = 28 // proposal decided or expired
 	CodeAlreadyVoted    uint32 = 29
 	CodeBadValidator    uint32 = 30 // validator change not allowed (unknown key, empty set)
+	CodeUnknownIdentity uint32 = 31 // no identity-verified record for the certificate's identity commitment
 )
 
 // TxError is a rejected transaction: a stable code, the field at fault and a

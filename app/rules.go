@@ -124,6 +124,9 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		} else if exists {
 			return nil, reject(CodeDuplicate, "body.cert", "certificate %s is already registered", fp)
 		}
+		if terr := a.checkIdentity(b, c, body); terr != nil {
+			return nil, terr
+		}
 		stage = func() error {
 			return b.PutCert(fp, &chain.CertState{DER: body.Cert, Org: org, IssuedIn: next})
 		}
@@ -266,6 +269,25 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 			return b.PutContract(c)
 		}
 
+	case *chain.IdentityVerified:
+		if terr := validAt(s.verOrgCA, t, "body.verifier_cert"); terr != nil {
+			return nil, terr
+		}
+		if terr := validAt(s.verifier, t, "body.verifier_cert"); terr != nil {
+			return nil, terr
+		}
+		if terr := hasUsage(s.verifier, signer.UsageIntentVerifier, "body.verifier_cert"); terr != nil {
+			return nil, terr
+		}
+		if _, exists, err := b.Identity(body.IdentityRef); err != nil {
+			panic(err)
+		} else if exists {
+			return nil, reject(CodeDuplicate, "body.identity_ref", "identity %x is already verified", body.IdentityRef)
+		}
+		stage = func() error {
+			return b.PutIdentity(body.IdentityRef, &chain.IdentityState{Org: org, VerifiedIn: next})
+		}
+
 	case *chain.Proposal:
 		var terr *TxError
 		if stage, terr = a.applyProposal(b, org, body, next); terr != nil {
@@ -290,4 +312,35 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		panic(err)
 	}
 	return en, nil
+}
+
+// checkIdentity binds a signer certificate to a verified identity: the
+// commitment in the certificate's extension and in the record must agree,
+// and an identity-verified record must exist for it. Chains whose genesis
+// requires identity refuse certificates without one.
+func (a *App) checkIdentity(b *chain.Block, c *smx509.Certificate, body *chain.CertIssued) *TxError {
+	ext := signer.IdentityRefOf(c)
+	ref := body.IdentityRef
+	switch {
+	case len(ext) > 0 && len(ref) > 0 && string(ext) != string(ref):
+		return reject(CodeInvalidField, "body.identity_ref", "differs from the certificate's identity commitment")
+	case len(ref) == 0:
+		ref = ext
+	}
+	if len(ref) == 0 {
+		p, err := b.Params()
+		if err != nil {
+			panic(err)
+		}
+		if p.RequireIdentity {
+			return reject(CodeUnknownIdentity, "body.cert", "certificate carries no identity commitment; this chain requires a verified identity for every signer")
+		}
+		return nil
+	}
+	if _, ok, err := b.Identity(ref); err != nil {
+		panic(err)
+	} else if !ok {
+		return reject(CodeUnknownIdentity, "body.identity_ref", "no identity-verified record for %x", ref)
+	}
+	return nil
 }

@@ -160,9 +160,9 @@ func (a *App) checkSignatures(view chain.View, tx *chain.Tx, h chain.Hash) (*sig
 			return nil, terr
 		}
 	}
-	if iv, ok := tx.Body.(*chain.IntentVerified); ok {
+	if att := attestationOf(tx); att != nil {
 		var vfp chain.Fingerprint
-		if s.verifier, vfp, terr = a.ver.parse(iv.VerifierCert, "body.verifier_cert"); terr != nil {
+		if s.verifier, vfp, terr = a.ver.parse(att.cert, "body.verifier_cert"); terr != nil {
 			return nil, terr
 		}
 		// The verifier must be registered (genesis or governance), and its
@@ -170,7 +170,7 @@ func (a *App) checkSignatures(view chain.View, tx *chain.Tx, h chain.Hash) (*sig
 		if _, ok, err := view.Verifier(vfp); err != nil {
 			panic(err)
 		} else if !ok {
-			return nil, reject(CodeUnknownVerifier, "body.verifier_cert", "intent verifier %s is not registered", vfp)
+			return nil, reject(CodeUnknownVerifier, "body.verifier_cert", "verifier %s is not registered", vfp)
 		}
 		if _, s.verOrgCA, terr = a.verifierOrg(view, s.verifier, vfp, "body.verifier_cert"); terr != nil {
 			return nil, terr
@@ -190,8 +190,8 @@ func (a *App) checkSignatures(view chain.View, tx *chain.Tx, h chain.Hash) (*sig
 			return nil, terr
 		}
 	}
-	if iv, ok := tx.Body.(*chain.IntentVerified); ok {
-		if terr := a.ver.verify(s.verifier, iv.AttestationBytes(tx.ChainID), iv.VerifierSig, "body.verifier_sig"); terr != nil {
+	if att := attestationOf(tx); att != nil {
+		if terr := a.ver.verify(s.verifier, att.bytes, att.sig, "body.verifier_sig"); terr != nil {
 			return nil, terr
 		}
 	}
@@ -200,4 +200,20 @@ func (a *App) checkSignatures(view chain.View, tx *chain.Tx, h chain.Hash) (*sig
 	}
 	a.ver.verified.put(h, struct{}{})
 	return s, nil
+}
+
+// attestation is a verifier's signed statement inside a record: an intent
+// check or an identity check.
+type attestation struct {
+	cert, sig, bytes []byte
+}
+
+func attestationOf(tx *chain.Tx) *attestation {
+	switch b := tx.Body.(type) {
+	case *chain.IntentVerified:
+		return &attestation{b.VerifierCert, b.VerifierSig, b.AttestationBytes(tx.ChainID)}
+	case *chain.IdentityVerified:
+		return &attestation{b.VerifierCert, b.VerifierSig, b.AttestationBytes(tx.ChainID)}
+	}
+	return nil
 }

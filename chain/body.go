@@ -18,6 +18,7 @@ const (
 	TypeContractCompleted Type = 6
 	TypeProposal          Type = 7
 	TypeVote              Type = 8
+	TypeIdentityVerified  Type = 9
 )
 
 func (t Type) String() string {
@@ -38,6 +39,8 @@ func (t Type) String() string {
 		return "proposal"
 	case TypeVote:
 		return "vote"
+	case TypeIdentityVerified:
+		return "identity_verified"
 	}
 	return fmt.Sprintf("type(%d)", uint32(t))
 }
@@ -87,6 +90,8 @@ func newBody(t Type) Body {
 		return &Proposal{}
 	case TypeVote:
 		return &Vote{}
+	case TypeIdentityVerified:
+		return &IdentityVerified{}
 	}
 	return nil
 }

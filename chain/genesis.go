@@ -23,8 +23,11 @@ type GenesisOrg struct {
 type GenesisState struct {
 	// Production marks a chain whose genesis forbids development-only
 	// providers (the dev OTP verifier, for one).
-	Production bool         `json:"production"`
-	Orgs       []GenesisOrg `json:"orgs"`
+	Production bool `json:"production"`
+	// RequireIdentity makes every signer certificate carry an identity
+	// commitment with an identity-verified record on chain.
+	RequireIdentity bool         `json:"require_identity,omitempty"`
+	Orgs            []GenesisOrg `json:"orgs"`
 	// Verifiers are the intent verifiers (OTP or face providers) registered
 	// at genesis; later ones are registered by governance.
 	Verifiers []GenesisVerifier `json:"verifiers,omitempty"`

@@ -177,3 +177,40 @@ func (v View) Verifier(fp Fingerprint) (*VerifierState, bool, error) {
 	ok, err := v.load(verifierKey(fp), s, "verifier")
 	return s, ok, err
 }
+
+// Params are chain-wide settings from genesis.
+//
+//	message Params { uint32 require_identity = 1; /* 1 = true */ uint32 production = 2; }
+type Params struct {
+	RequireIdentity bool
+	Production      bool
+}
+
+func boolU(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (p *Params) encode(e *encoder) {
+	e.uint(1, boolU(p.RequireIdentity))
+	e.uint(2, boolU(p.Production))
+}
+
+func (p *Params) decode(d *decoder) {
+	p.RequireIdentity = d.uint(1, "require_identity") == 1
+	p.Production = d.uint(2, "production") == 1
+}
+
+var keyParams = []byte("s/g/params")
+
+// PutParams writes the chain parameters (InitChain).
+func (b *Block) PutParams(p *Params) error { return b.setState(keyParams, encodeState(p)) }
+
+// Params returns the chain parameters (zero before InitChain).
+func (v View) Params() (*Params, error) {
+	p := &Params{}
+	_, err := v.load(keyParams, p, "params")
+	return p, err
+}

@@ -47,6 +47,8 @@ func indexKeys(tx *Tx, en *Entry) [][]byte {
 	case *ContractCreated:
 		add(docIndexPrefix(b.DocSM3))
 		add(docIndexPrefix(b.DocSHA256))
+	case *IdentityVerified:
+		add(docIndexPrefix(b.IdentityRef)) // commitments share the 32-byte hash index
 	case *ContractSigned:
 		if len(b.SignedDocSM3) > 0 {
 			add(docIndexPrefix(b.SignedDocSM3))

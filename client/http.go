@@ -163,3 +163,21 @@ func (c *Client) VerifyOTP(ctx context.Context, challengeID, contractID, signerF
 	_, err := c.do(ctx, http.MethodPost, "/v1/dev/otp/verifications", "application/json", body, &at)
 	return &at, err
 }
+
+// IdentityAttestation is a verifier's signed identity statement.
+type IdentityAttestation struct {
+	IdentityRef  string `json:"identity_ref"`
+	Subject      string `json:"subject"`
+	Method       string `json:"method"`
+	VerifiedAtMS int64  `json:"verified_at_ms"`
+	VerifierCert []byte `json:"verifier_cert"`
+	VerifierSig  []byte `json:"verifier_sig"`
+}
+
+// AttestIdentity asks the node's development verifier to attest a commitment.
+func (c *Client) AttestIdentity(ctx context.Context, refHex, subject, method string) (*IdentityAttestation, error) {
+	body, _ := json.Marshal(map[string]string{"identity_ref": refHex, "subject": subject, "method": method})
+	var at IdentityAttestation
+	_, err := c.do(ctx, http.MethodPost, "/v1/dev/identity/attestations", "application/json", body, &at)
+	return &at, err
+}

@@ -81,6 +81,7 @@ func (a *api) handler() http.Handler {
 	route("GET /v1/genesis", a.genesisHandler)
 	route("POST /v1/dev/otp/challenges", a.otpChallenge)
 	route("POST /v1/dev/otp/verifications", a.otpVerify)
+	route("POST /v1/dev/identity/attestations", a.identityAttest)
 	route("GET /healthz", a.healthz)
 	if a.reg != nil {
 		a.mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
@@ -448,11 +449,33 @@ func (a *api) cert(w http.ResponseWriter, r *http.Request) {
 		"subject": c.Subject.String(), "issuer": c.Issuer.String(), "serial": c.SerialNumber.Text(16),
 		"not_before": c.NotBefore.UTC(), "not_after": c.NotAfter.UTC(), "cert_pem": string(signer.EncodeCertificatePEM(cs.DER)),
 	}
+	if ref := signer.IdentityRefOf(c); len(ref) > 0 {
+		out["identity_ref"] = hex.EncodeToString(ref)
+	}
 	if cs.Revoked() {
 		out["status"] = "revoked"
 		out["revoked_at"] = cs.RevokedAt
 		out["revoked_in"] = cs.RevokedIn
 		out["reason"] = uint32(cs.Reason)
+	}
+	// ?at=RFC3339: "was it valid when it signed?"
+	if at := r.URL.Query().Get("at"); at != "" {
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_query", "query at: want an RFC 3339 time: "+err.Error())
+			return
+		}
+		status := "valid"
+		switch {
+		case t.Before(c.NotBefore):
+			status = "not_yet_valid"
+		case t.After(c.NotAfter):
+			status = "expired"
+		case cs.RevokedBy(t):
+			status = "revoked"
+		}
+		out["at"] = t.UTC()
+		out["status_at"] = status
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -614,6 +637,59 @@ func (a *api) otpVerify(w http.ResponseWriter, r *http.Request) {
 		ContractID: body.Contract, Signer: fp.String(), Method: body.Method.String(),
 		ChallengeHash: hex.EncodeToString(ch[:]), VerifiedAtMS: body.VerifiedAt,
 		VerifierCert: a.otp.cert, VerifierSig: sig,
+	})
+}
+
+// identityAttest is the development identity verifier: it attests a
+// commitment the caller computed (signer.IdentityCommitment) without seeing
+// the identity. A real verifier checks the person (face, carrier
+// three-factor) or the company before signing.
+func (a *api) identityAttest(w http.ResponseWriter, r *http.Request) {
+	if a.otp == nil {
+		writeError(w, http.StatusNotFound, "not_enabled", "the development verifier is off ([intent] dev_otp)")
+		return
+	}
+	var in struct {
+		IdentityRef string `json:"identity_ref"`
+		Subject     string `json:"subject"`
+		Method      string `json:"method"`
+	}
+	if !a.decodeJSON(w, r, &in) {
+		return
+	}
+	ref, err := hex.DecodeString(in.IdentityRef)
+	if err != nil || len(ref) != 32 {
+		writeError(w, http.StatusBadRequest, "bad_field", "field identity_ref: want 64 hex digits")
+		return
+	}
+	subject := chain.SubjectPerson
+	switch in.Subject {
+	case "", "person":
+	case "enterprise":
+		subject = chain.SubjectEnterprise
+	default:
+		writeError(w, http.StatusBadRequest, "bad_field", "field subject: want person or enterprise")
+		return
+	}
+	method, err := chain.ParseIdentityMethod(in.Method)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_field", "field method: "+err.Error())
+		return
+	}
+	body := &chain.IdentityVerified{IdentityRef: ref, Subject: subject, Method: method,
+		VerifiedAt: time.Now().UnixMilli(), VerifierCert: a.otp.cert}
+	if err := body.Validate(); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_field", err.Error())
+		return
+	}
+	sig, err := a.otp.key.Sign(nil, body.AttestationBytes(a.chainID))
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"identity_ref": in.IdentityRef, "subject": in.Subject, "method": method.String(), "verified_at_ms": body.VerifiedAt,
+		"verifier_cert": a.otp.cert, "verifier_sig": sig, "dev_only": true,
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -131,6 +132,7 @@ func newCertCmd() *cobra.Command {
 	var (
 		o                        orgFlags
 		pubPath, out, ref, idHex string
+		identity, csrPath        string
 		days                     int
 		certPath                 string
 		reason                   uint32
@@ -144,34 +146,58 @@ func newCertCmd() *cobra.Command {
 				return err
 			}
 			defer s.cancel()
-			pemBytes, err := os.ReadFile(pubPath)
-			if err != nil {
-				return err
-			}
-			pub, err := signer.ParsePublicKeyPEM(pemBytes)
-			if err != nil {
-				return fmt.Errorf("--pubkey %s: %w", pubPath, err)
-			}
 			ca, err := signer.LoadCA(s.home.CACert(), s.home.CAKey())
 			if err != nil {
 				return err
 			}
 			var idRef []byte
-			if idHex != "" {
+			switch {
+			case identity != "":
+				if _, idRef, err = loadIdentity(identity); err != nil {
+					return fmt.Errorf("--identity: %w", err)
+				}
+			case idHex != "":
 				if idRef, err = decodeHex32(idHex); err != nil {
 					return fmt.Errorf("--identity-ref: %w", err)
 				}
 			}
-			if ref == "" {
-				// A pseudonymous subject: no names on chain.
-				sum := sm3.Sum(pemBytes)
-				ref = fmt.Sprintf("sc-%x", sum[:16])
-			}
 			now := time.Now().Add(-5 * time.Minute).UTC().Truncate(time.Second)
-			der, err := ca.Issue(pub, signer.IssueOptions{SubjectRef: ref, IdentityRef: idRef, Usage: signer.UsageSigner,
-				NotBefore: now, NotAfter: now.AddDate(0, 0, days)}, nil)
-			if err != nil {
-				return err
+			opts := signer.IssueOptions{SubjectRef: ref, IdentityRef: idRef, Usage: signer.UsageSigner, NotBefore: now, NotAfter: now.AddDate(0, 0, days)}
+			var der []byte
+			if csrPath != "" {
+				// From a certificate request: the key never leaves the signer;
+				// the request's subject is ignored (no names on chain).
+				raw, err := os.ReadFile(csrPath)
+				if err != nil {
+					return err
+				}
+				if blk, _ := pem.Decode(raw); blk != nil {
+					raw = blk.Bytes
+				}
+				if opts.SubjectRef == "" {
+					sum := sm3.Sum(raw)
+					opts.SubjectRef = fmt.Sprintf("sc-%x", sum[:16])
+				}
+				if der, err = ca.IssueFromCSR(raw, opts, nil); err != nil {
+					return fmt.Errorf("--csr %s: %w", csrPath, err)
+				}
+			} else {
+				pemBytes, err := os.ReadFile(pubPath)
+				if err != nil {
+					return err
+				}
+				pub, err := signer.ParsePublicKeyPEM(pemBytes)
+				if err != nil {
+					return fmt.Errorf("--pubkey %s: %w", pubPath, err)
+				}
+				if opts.SubjectRef == "" {
+					// A pseudonymous subject: no names on chain.
+					sum := sm3.Sum(pemBytes)
+					opts.SubjectRef = fmt.Sprintf("sc-%x", sum[:16])
+				}
+				if der, err = ca.Issue(pub, opts, nil); err != nil {
+					return err
+				}
 			}
 			if err := os.WriteFile(out, signer.EncodeCertificatePEM(der), 0o644); err != nil {
 				return err
@@ -187,7 +213,9 @@ func newCertCmd() *cobra.Command {
 	issue.Flags().StringVar(&pubPath, "pubkey", "signer.pub", "the signer's public key (PEM)")
 	issue.Flags().StringVar(&out, "out", "signer.crt", "where to write the certificate")
 	issue.Flags().StringVar(&ref, "subject-ref", "", "pseudonymous subject id (default: derived from the key); never a name")
-	issue.Flags().StringVar(&idHex, "identity-ref", "", "hex SM3 commitment of the verified identity (optional)")
+	issue.Flags().StringVar(&idHex, "identity-ref", "", "hex SM3 commitment of a verified identity")
+	issue.Flags().StringVar(&identity, "identity", "", "the identity file from 'identity verify' (binds the certificate to it)")
+	issue.Flags().StringVar(&csrPath, "csr", "", "a certificate request (PEM or DER) instead of --pubkey; needs --identity")
 	issue.Flags().IntVar(&days, "days", 730, "validity in days")
 
 	var o2 orgFlags

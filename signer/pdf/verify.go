@@ -1,0 +1,557 @@
+package pdf
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/sealchain/sealchain/signer"
+)
+
+// CertStatus is the revocation status of a certificate as known to the
+// caller (for instance from the chain's revocation records).
+type CertStatus struct {
+	Revoked   bool      `json:"revoked"`
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	Reason    string    `json:"reason,omitempty"`
+}
+
+// VerifyOptions configure [Verify].
+type VerifyOptions struct {
+	// Roots are the trusted organisation CA certificates. Signer
+	// certificates must be issued directly by one of them
+	// ([signer.VerifyIssued] with [signer.UsageSigner]).
+	Roots []*smx509.Certificate
+	// SigningTime, if set, returns the authoritative signing time of the
+	// signature with the given index (file order, from 0), typically the
+	// block time of the transaction that recorded it, and false if unknown.
+	// Without it the CMS signing-time or /M is used and marked as claimed.
+	SigningTime func(index int) (time.Time, bool)
+	// Status, if set, reports the revocation status of the certificate with
+	// fingerprint fp as of time at (the signing time). An error makes the
+	// signature INDETERMINATE/TRY_LATER.
+	Status func(fp signer.Fingerprint, at time.Time) (CertStatus, error)
+}
+
+// Verify validates every signature dictionary in data. The steps for each
+// signature, cheapest first, and the sub-indication each failure yields:
+//
+//  1. format: the signature dictionary parses, /ByteRange is [0 a b c]
+//     with a and b the bounds of this dictionary's /Contents string, b+c is
+//     the end of a revision (%%EOF) within the file, the CMS parses:
+//     FORMAT_FAILURE.
+//  2. digest over the two byte ranges equals the message-digest attribute:
+//     HASH_FAILURE.
+//  3. the signature over the signed attributes verifies with the signer
+//     certificate's key: SIG_CRYPTO_FAILURE (NO_SIGNING_CERTIFICATE_FOUND if
+//     the certificate is missing or does not match signing-certificate-v2).
+//  4. the certificate was issued by a root in opts.Roots with the signer
+//     usage and was valid at the signing time: NO_CERTIFICATE_CHAIN_FOUND,
+//     CHAIN_CONSTRAINTS_FAILURE, EXPIRED / NOT_YET_VALID (authoritative
+//     time) or OUT_OF_BOUNDS_NO_POE (claimed time).
+//  5. status via opts.Status: REVOKED (authoritative time) or
+//     REVOKED_NO_POE (claimed time), TRY_LATER on error.
+//  6. later revisions change only signature-related objects: otherwise
+//     INDETERMINATE/SIG_CONSTRAINTS_FAILURE with Modifications "other" or
+//     "unknown".
+//
+// The first failing step sets the indication; later steps still run to
+// fill in the report. Verify returns an error only when no signature
+// dictionary is found ([ErrNoSignature]); everything else is reported.
+func Verify(data []byte, opts VerifyOptions) (*Report, error) {
+	cands := findSignatures(data)
+	if len(cands) == 0 {
+		return nil, fmt.Errorf("verify pdf: %w", ErrNoSignature)
+	}
+	revs := revisionEnds(data, cands)
+	mods := newModAnalyzer(data, revs)
+	rep := &Report{FileSize: int64(len(data)), Revisions: len(revs), Indication: TotalPassed}
+	for i, c := range cands {
+		sr := verifyOne(i, data, c, opts, revs, mods)
+		rep.Signatures = append(rep.Signatures, sr)
+		switch {
+		case sr.Indication == TotalFailed:
+			rep.Indication = TotalFailed
+		case sr.Indication == Indeterminate && rep.Indication == TotalPassed:
+			rep.Indication = Indeterminate
+		}
+	}
+	return rep, nil
+}
+
+type sigCandidate struct {
+	objStart int // offset of "N G obj"
+	dict     pDict
+	err      error
+}
+
+// findSignatures locates every dictionary with a /ByteRange in file order.
+// Signature dictionaries cannot live in object streams (their /Contents must
+// be excluded from the signed bytes), so a scan of the raw bytes finds them.
+func findSignatures(data []byte) []sigCandidate {
+	var out []sigCandidate
+	seen := map[int]bool{}
+	key := []byte("/ByteRange")
+	for p := 0; ; {
+		i := bytes.Index(data[p:], key)
+		if i < 0 {
+			break
+		}
+		at := p + i
+		p = at + len(key)
+		start, bodyStart := objectHeaderBefore(data, at)
+		if start < 0 || seen[start] {
+			continue
+		}
+		l := &lexer{b: data, pos: bodyStart}
+		o, err := l.object(0)
+		if err != nil {
+			seen[start] = true
+			out = append(out, sigCandidate{objStart: start, err: fmt.Errorf("object at offset %d: %w", start, err)})
+			continue
+		}
+		if l.pos < at {
+			continue // the match is in a stream or a later object
+		}
+		seen[start] = true
+		if d := findByteRangeDict(o, 0); d != nil {
+			out = append(out, sigCandidate{objStart: start, dict: d})
+		}
+	}
+	return out
+}
+
+// objectHeaderBefore finds the nearest "N G obj" before pos and returns its
+// offset and the offset after "obj", or -1.
+func objectHeaderBefore(data []byte, pos int) (int, int) {
+	lo := max(0, pos-1<<20)
+	for end := pos; end > lo; {
+		q := bytes.LastIndex(data[lo:end], []byte("obj"))
+		if q < 0 {
+			return -1, -1
+		}
+		q += lo
+		end = q
+		if q+3 < len(data) && !isWS(data[q+3]) && !isDelim(data[q+3]) {
+			continue
+		}
+		// Expect WS gen WS num before.
+		j := q - 1
+		k := j
+		for k >= 0 && isWS(data[k]) {
+			k--
+		}
+		if k == j {
+			continue
+		}
+		g := k
+		for g >= 0 && data[g] >= '0' && data[g] <= '9' {
+			g--
+		}
+		if g == k || g < 0 || !isWS(data[g]) {
+			continue
+		}
+		n := g
+		for n >= 0 && isWS(data[n]) {
+			n--
+		}
+		m := n
+		for m >= 0 && data[m] >= '0' && data[m] <= '9' {
+			m--
+		}
+		if m == n {
+			continue
+		}
+		return m + 1, q + 3
+	}
+	return -1, -1
+}
+
+func findByteRangeDict(o any, depth int) pDict {
+	if depth > maxDepth {
+		return nil
+	}
+	switch v := o.(type) {
+	case pDict:
+		if _, ok := v["ByteRange"]; ok {
+			return v
+		}
+		for _, x := range v {
+			if d := findByteRangeDict(x, depth+1); d != nil {
+				return d
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if d := findByteRangeDict(x, depth+1); d != nil {
+				return d
+			}
+		}
+	}
+	return nil
+}
+
+// revision is one %%EOF-terminated revision.
+type revision struct {
+	eof int // offset of "%%EOF"
+	end int // offset after it and its end-of-line
+}
+
+// revisionEnds lists the revisions: every "%%EOF" preceded by a startxref,
+// plus the ends of the signatures' byte ranges.
+func revisionEnds(data []byte, cands []sigCandidate) []revision {
+	byEOF := map[int]int{}
+	for p := 0; ; {
+		i := bytes.Index(data[p:], []byte("%%EOF"))
+		if i < 0 {
+			break
+		}
+		at := p + i
+		p = at + 5
+		if !bytes.Contains(data[max(0, at-1024):at], []byte("startxref")) {
+			continue
+		}
+		end := at + 5
+		if end < len(data) && data[end] == '\r' {
+			end++
+		}
+		if end < len(data) && data[end] == '\n' {
+			end++
+		}
+		byEOF[at] = end
+	}
+	for _, c := range cands {
+		br, ok := byteRange(c.dict)
+		if !ok {
+			continue
+		}
+		end := br[2] + br[3]
+		if end <= 0 || end > int64(len(data)) {
+			continue
+		}
+		if eof := eofBefore(data, int(end)); eof >= 0 {
+			byEOF[eof] = int(end)
+		}
+	}
+	out := make([]revision, 0, len(byEOF))
+	for eof, end := range byEOF {
+		out = append(out, revision{eof, end})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].eof < out[j].eof })
+	return out
+}
+
+// eofBefore returns the offset of the "%%EOF" that data[:end] ends with,
+// ignoring trailing white space, or -1.
+func eofBefore(data []byte, end int) int {
+	t := bytes.TrimRight(data[:end], "\x00\t\n\f\r ")
+	if !bytes.HasSuffix(t, []byte("%%EOF")) {
+		return -1
+	}
+	return len(t) - 5
+}
+
+func byteRange(d pDict) ([4]int64, bool) {
+	var br [4]int64
+	a, ok := d["ByteRange"].([]any)
+	if !ok || len(a) != 4 {
+		return br, false
+	}
+	for i, v := range a {
+		n, ok := v.(int64)
+		if !ok || n < 0 {
+			return br, false
+		}
+		br[i] = n
+	}
+	return br, true
+}
+
+// verdict records the first failure.
+type verdict struct{ r *SignatureReport }
+
+func (v verdict) fail(ind Indication, sub SubIndication, note string) {
+	if v.r.Indication == "" {
+		v.r.Indication, v.r.SubIndication = ind, sub
+	}
+	if note != "" {
+		v.r.Notes = append(v.r.Notes, note)
+	}
+}
+
+func (v verdict) note(format string, a ...any) {
+	v.r.Notes = append(v.r.Notes, fmt.Sprintf(format, a...))
+}
+
+func verifyOne(i int, data []byte, c sigCandidate, opts VerifyOptions, revs []revision, mods *modAnalyzer) SignatureReport {
+	r := SignatureReport{Index: i, SigningTimeSource: TimeSourceMissing, Modifications: ModUnknown}
+	v := verdict{&r}
+	if c.err != nil {
+		v.fail(TotalFailed, FormatFailure, "signature dictionary unreadable: "+c.err.Error())
+		return r
+	}
+	d := c.dict
+	r.SubFilter = dictName(d, "SubFilter")
+	r.Name, r.Reason, r.Location = dictText(d, "Name"), dictText(d, "Reason"), dictText(d, "Location")
+	r.ClaimedTime = dictText(d, "M")
+	if dictName(d, "Type") == "DocTimeStamp" || r.SubFilter == "ETSI.RFC3161" {
+		v.fail(Indeterminate, CryptoConstraintsFailure, "document timestamps are not supported")
+		return r
+	}
+
+	// 1. Format.
+	br, ok := byteRange(d)
+	contents, cok := d["Contents"].(pStr)
+	switch {
+	case !ok:
+		v.fail(TotalFailed, FormatFailure, "/ByteRange is not an array of 4 non-negative integers")
+		return r
+	case !cok || !contents.hex:
+		v.fail(TotalFailed, FormatFailure, "/Contents is not a hex string")
+		return r
+	}
+	r.Scope.ByteRange = br
+	end := br[2] + br[3]
+	switch {
+	case br[0] != 0 || br[1] != int64(contents.start) || br[2] != int64(contents.end):
+		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/ByteRange %v does not exclude exactly this signature's /Contents (bytes %d..%d)", br, contents.start, contents.end))
+		return r
+	case br[2] > int64(len(data)) || br[3] > int64(len(data)) || end > int64(len(data)):
+		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/ByteRange ends at %d beyond the end of the file (%d bytes): file truncated", end, len(data)))
+		return r
+	case eofBefore(data, int(end)) < 0:
+		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/ByteRange ends at %d, which is not the end of a revision", end))
+		return r
+	}
+	k := revIndex(revs, int(end))
+	r.Scope.Revision, r.Scope.Revisions = k+1, len(revs)
+	r.Scope.Description = fmt.Sprintf("full document at revision %d of %d (bytes 0..%d except /Contents)", k+1, len(revs), end)
+	if f := fieldNameFor(data, c.objStart); f != "" {
+		r.FieldName = f
+	}
+	r.Modifications = mods.after(k)
+
+	cms, err := parseCMS(contents.b)
+	if err != nil {
+		v.fail(TotalFailed, FormatFailure, "CMS: "+err.Error())
+		return r
+	}
+	if r.SubFilter != "ETSI.CAdES.detached" && r.SubFilter != "adbe.pkcs7.detached" {
+		v.note("unexpected /SubFilter %q", r.SubFilter)
+	}
+	if cms.signer != nil {
+		fp := signer.FingerprintOf(cms.signer.Raw)
+		r.SignedBy = &SignedBy{
+			Subject: cms.signer.Subject.String(), Serial: cms.signer.SerialNumber.Text(16),
+			Issuer: cms.signer.Issuer.String(), Fingerprint: fp.String(),
+		}
+	}
+	if cms.unsupported != "" {
+		v.fail(Indeterminate, CryptoConstraintsFailure, "unsupported algorithms: "+cms.unsupported)
+		return r
+	}
+	r.Algorithm = cms.profile.name
+
+	// 2. Digest.
+	h := cms.profile.newHash()
+	h.Write(data[br[0] : br[0]+br[1]])
+	h.Write(data[br[2]:end])
+	if !bytes.Equal(h.Sum(nil), cms.digest) {
+		v.fail(TotalFailed, HashFailure, "the signed bytes do not match the message digest")
+	}
+
+	// 3. Signature.
+	if cms.signer == nil {
+		v.fail(Indeterminate, NoSigningCertificateFound, "the signer certificate is not in the CMS")
+		return r
+	}
+	pub, _ := cms.signer.PublicKey.(*ecdsa.PublicKey)
+	alg, err := signer.PublicKeyAlgorithm(cms.signer.PublicKey)
+	wantAlg := map[string]signer.Algorithm{profileSM2.name: signer.AlgSM2, profileECDSA.name: signer.AlgECDSAP256}[cms.profile.name]
+	switch {
+	case err != nil || alg != wantAlg:
+		v.fail(TotalFailed, SigCryptoFailure, fmt.Sprintf("certificate key does not fit %s", cms.profile.name))
+	case signer.Verify(pub, cms.signedAttrs, cms.signature) != nil:
+		v.fail(TotalFailed, SigCryptoFailure, "the signature value does not verify")
+	}
+	if cms.essCertHash != nil {
+		var eh hash.Hash
+		switch {
+		case cms.essHashAlg == nil || cms.essHashAlg.Equal(oidSHA256):
+			eh = sha256.New()
+		case cms.essHashAlg.Equal(oidSM3):
+			eh = sm3.New()
+		}
+		if eh == nil {
+			v.note("signing-certificate-v2 uses unsupported hash %s", cms.essHashAlg)
+		} else if eh.Write(cms.signer.Raw); !bytes.Equal(eh.Sum(nil), cms.essCertHash) {
+			v.fail(Indeterminate, NoSigningCertificateFound, "signing-certificate-v2 does not match the signer certificate")
+		}
+	} else {
+		v.note("no signing-certificate-v2 attribute")
+	}
+
+	// Signing time.
+	var at time.Time
+	authoritative := false
+	if opts.SigningTime != nil {
+		if t, ok := opts.SigningTime(i); ok {
+			at, authoritative, r.SigningTimeSource = t, true, TimeFromCaller
+		}
+	}
+	if at.IsZero() && cms.signingTime != nil {
+		at, r.SigningTimeSource = *cms.signingTime, TimeFromCMS
+	}
+	if at.IsZero() && r.ClaimedTime != "" {
+		if t, err := parsePDFDate(r.ClaimedTime); err == nil {
+			at, r.SigningTimeSource = t, TimeFromPDF
+		} else {
+			v.note("unparsable /M %q", r.ClaimedTime)
+		}
+	}
+	if at.IsZero() {
+		v.fail(Indeterminate, NoPOE, "no signing time: certificate validity not checked")
+	} else {
+		t := at.UTC()
+		r.SigningTime = &t
+		checkCert(v, cms.signer, at, authoritative, opts)
+	}
+
+	// 6. Modifications.
+	switch r.Modifications {
+	case ModOther:
+		v.fail(Indeterminate, SigConstraintsFailure, fmt.Sprintf("the document was modified after revision %d; the signed revision is bytes 0..%d", k+1, end))
+	case ModUnknown:
+		v.fail(Indeterminate, SigConstraintsFailure, "later revisions could not be analysed")
+	}
+	for _, n := range mods.notesAfter(k) {
+		v.note("%s", n)
+	}
+	if r.Indication == "" {
+		r.Indication = TotalPassed
+	}
+	return r
+}
+
+func checkCert(v verdict, leaf *smx509.Certificate, at time.Time, authoritative bool, opts VerifyOptions) {
+	claimed := ""
+	if !authoritative {
+		claimed = " (claimed)"
+	}
+	_, err := signer.VerifyIssued(leaf, opts.Roots, at, signer.UsageSigner)
+	var ve *signer.ValidityError
+	switch {
+	case err == nil:
+	case errors.Is(err, signer.ErrUnknownIssuer):
+		v.fail(Indeterminate, NoCertificateChainFound, err.Error())
+	case errors.As(err, &ve):
+		switch {
+		case !authoritative:
+			v.fail(Indeterminate, OutOfBoundsNoPOE, err.Error())
+		case at.After(ve.NotAfter):
+			v.fail(TotalFailed, Expired, err.Error())
+		default:
+			v.fail(TotalFailed, NotYetValid, err.Error())
+		}
+	default:
+		v.fail(Indeterminate, ChainConstraintsFailure, err.Error())
+	}
+	if opts.Status == nil {
+		v.note("certificate status not checked (no Status callback)")
+		return
+	}
+	st, err := opts.Status(signer.FingerprintOf(leaf.Raw), at)
+	switch {
+	case err != nil:
+		v.fail(Indeterminate, TryLater, "certificate status: "+err.Error())
+	case !st.Revoked:
+	case !st.RevokedAt.After(at):
+		msg := fmt.Sprintf("certificate revoked at %s, at or before the signing time %s%s", st.RevokedAt.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339), claimed)
+		if authoritative {
+			v.fail(TotalFailed, Revoked, msg)
+		} else {
+			v.fail(Indeterminate, RevokedNoPOE, msg)
+		}
+	case authoritative:
+		v.note("certificate revoked at %s, after the signing time %s: the signature remains valid", st.RevokedAt.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))
+	default:
+		v.fail(Indeterminate, RevokedNoPOE, fmt.Sprintf("certificate revoked at %s; the signing time %s is only claimed", st.RevokedAt.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
+	}
+}
+
+func revIndex(revs []revision, end int) int {
+	for i, r := range revs {
+		if r.end == end {
+			return i
+		}
+	}
+	return len(revs) - 1
+}
+
+// fieldNameFor finds the /T of a field whose /V references the signature
+// object starting at objStart, scanning the raw bytes (best effort).
+func fieldNameFor(data []byte, objStart int) string {
+	l := &lexer{b: data, pos: objStart}
+	nr, err1 := strconv.Atoi(string(l.regular()))
+	l.skipWS()
+	gen, err2 := strconv.Atoi(string(l.regular()))
+	if err1 != nil || err2 != nil {
+		return ""
+	}
+	ref := []byte(fmt.Sprintf("/V %d %d R", nr, gen))
+	i := bytes.Index(data, ref)
+	if i < 0 {
+		return ""
+	}
+	start, body := objectHeaderBefore(data, i)
+	if start < 0 {
+		return ""
+	}
+	o, err := (&lexer{b: data, pos: body}).object(0)
+	if err != nil {
+		return ""
+	}
+	if d, ok := o.(pDict); ok {
+		return dictText(d, "T")
+	}
+	return ""
+}
+
+// parsePDFDate parses D:YYYYMMDDHHmmSS with an optional Z or +HH'mm' offset.
+func parsePDFDate(s string) (time.Time, error) {
+	s = string(bytes.TrimPrefix([]byte(s), []byte("D:")))
+	if len(s) < 14 {
+		return time.Time{}, fmt.Errorf("short date %q", s)
+	}
+	t, err := time.Parse("20060102150405", s[:14])
+	if err != nil {
+		return time.Time{}, err
+	}
+	rest := s[14:]
+	if len(rest) >= 3 && (rest[0] == '+' || rest[0] == '-') {
+		hh, err1 := strconv.Atoi(rest[1:3])
+		mm := 0
+		if len(rest) >= 6 {
+			mm, _ = strconv.Atoi(rest[4:6])
+		}
+		if err1 != nil {
+			return time.Time{}, err1
+		}
+		off := time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute
+		if rest[0] == '+' {
+			t = t.Add(-off)
+		} else {
+			t = t.Add(off)
+		}
+	}
+	return t.UTC(), nil
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/signer"
 )
 
 // Headers is what assembling needs from the consensus engine: the latest
@@ -217,9 +218,25 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
 			if err != nil {
 				return nil, err
 			}
-			switch tx.Body.Type() {
-			case chain.TypeCertIssued, chain.TypeCertRevoked:
+			switch body := tx.Body.(type) {
+			case *chain.CertRevoked:
 				set[i] = true
+			case *chain.CertIssued:
+				set[i] = true
+				// The identity record the certificate is bound to.
+				ref := body.IdentityRef
+				if c, err := signer.ParseCertificate(body.Cert); err == nil && len(ref) == 0 {
+					ref = signer.IdentityRefOf(c)
+				}
+				if len(ref) == 32 {
+					p, err := view.ByDoc(ref, q)
+					if err != nil {
+						return nil, err
+					}
+					for _, j := range p.Indexes {
+						set[j] = true
+					}
+				}
 			}
 		}
 	}

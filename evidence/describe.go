@@ -92,6 +92,13 @@ func BodyFields(b chain.Body) map[string]any {
 			m["verifier_cert_fingerprint"] = chain.FingerprintOf(b.VerifierCert).String()
 		}
 		return m
+	case *chain.IdentityVerified:
+		subject := "person"
+		if b.Subject == chain.SubjectEnterprise {
+			subject = "enterprise"
+		}
+		return map[string]any{"identity_ref": hx(b.IdentityRef), "subject": subject, "method": b.Method.String(),
+			"verified_at_ms": b.VerifiedAt, "verifier_cert_fingerprint": chain.FingerprintOf(b.VerifierCert).String()}
 	case *chain.Vote:
 		choice := "yes"
 		if b.Choice == chain.VoteNo {

@@ -79,8 +79,9 @@ type RecordInfo struct {
 	TxHash     string    `json:"tx_hash"`
 	Org        string    `json:"org"`
 	ContractID string    `json:"contract_id,omitempty"`
-	Actor      string    `json:"actor,omitempty"`  // certificate fingerprint
-	Intent     string    `json:"intent,omitempty"` // intent method
+	Actor      string    `json:"actor,omitempty"`    // certificate fingerprint
+	Intent     string    `json:"intent,omitempty"`   // intent method
+	Identity   string    `json:"identity,omitempty"` // how the actor's identity was verified
 }
 
 // Result lists every check in order; OK is true only when all passed.
@@ -243,6 +244,7 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 	var recs []*decoded
 	certs := map[chain.Fingerprint]*decoded{}   // cert issued records
 	revoked := map[chain.Fingerprint]*decoded{} // cert revoked records
+	identities := map[string]*decoded{}         // identity verified records by commitment
 	for _, r := range b.Records {
 		name := fmt.Sprintf("record[%d]", r.Index)
 		err := merklelog.VerifyInclusion(h, r.Index, cp.LogSize, h.HashLeaf(r.Leaf), r.Proof, cp.LogRoot)
@@ -268,15 +270,20 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 			certs[chain.FingerprintOf(body.Cert)] = d
 		case *chain.CertRevoked:
 			revoked[body.Cert] = d
+		case *chain.IdentityVerified:
+			identities[string(body.IdentityRef)] = d
 		}
 	}
 	slices.SortFunc(recs, func(a, b *decoded) int { return cmpU64(a.entry.Index, b.entry.Index) })
 	for _, d := range recs {
 		name := fmt.Sprintf("record[%d]", d.entry.Index)
-		info, err := v.checkSignatures(d, certs, revoked)
+		info, err := v.checkSignatures(d, certs, revoked, identities)
 		detail := fmt.Sprintf("%s: envelope signed by org %s's submitter", d.tx.Body.Type(), d.tx.Envelope.Org)
 		if d.tx.Actor != nil {
 			detail += fmt.Sprintf("; actor %s… signed, certificate valid at block time", d.tx.Actor.Cert.String()[:16])
+		}
+		if info.Identity != "" {
+			detail += "; certificate bound to an identity verified by " + info.Identity
 		}
 		if info.Intent != "" {
 			detail += "; " + info.Intent + " attestation signed by the intent verifier"
@@ -299,7 +306,7 @@ func cmpU64(a, b uint64) int {
 	return 0
 }
 
-func (v *Verifier) checkSignatures(d *decoded, certs, revoked map[chain.Fingerprint]*decoded) (RecordInfo, error) {
+func (v *Verifier) checkSignatures(d *decoded, certs, revoked map[chain.Fingerprint]*decoded, identities map[string]*decoded) (RecordInfo, error) {
 	tx, en := d.tx, d.entry
 	info := RecordInfo{
 		Index: en.Index, Type: tx.Body.Type().String(), Height: en.Height, Time: en.Time,
@@ -345,6 +352,31 @@ func (v *Verifier) checkSignatures(d *decoded, certs, revoked map[chain.Fingerpr
 		}
 		if err := signer.Verify(cert.PublicKey, tx.ActorSignBytes(), tx.Actor.Sig); err != nil {
 			return info, fmt.Errorf("actor.sig: %w", err)
+		}
+		// A certificate bound to an identity: the identity record must be
+		// in the bundle, before the certificate's registration.
+		if ref := signer.IdentityRefOf(cert); len(ref) > 0 {
+			idr, ok := identities[string(ref)]
+			if !ok {
+				return info, fmt.Errorf("actor.cert is bound to identity %x, but the bundle has no identity-verified record for it", ref)
+			}
+			if idr.entry.Index > reg.entry.Index {
+				return info, fmt.Errorf("identity %x was verified (record %d) after the certificate was registered", ref, idr.entry.Index)
+			}
+			iv := idr.tx.Body.(*chain.IdentityVerified)
+			info.Identity = iv.Method.String()
+		}
+	}
+	if iv, ok := tx.Body.(*chain.IdentityVerified); ok {
+		vc, err := smx509.ParseCertificate(iv.VerifierCert)
+		if err != nil {
+			return info, fmt.Errorf("body.verifier_cert: %w", err)
+		}
+		if _, err := signer.VerifyIssued(vc, v.cas, en.Time, signer.UsageIntentVerifier); err != nil {
+			return info, fmt.Errorf("body.verifier_cert: %w", err)
+		}
+		if err := signer.Verify(vc.PublicKey, iv.AttestationBytes(tx.ChainID), iv.VerifierSig); err != nil {
+			return info, fmt.Errorf("body.verifier_sig: %w", err)
 		}
 	}
 	if iv, ok := tx.Body.(*chain.IntentVerified); ok {

@@ -63,25 +63,39 @@ step "2. two signers: Alice (SM2) and Bob (ECDSA P-256) create keys"
 sc keys new --out alice --alg sm2
 sc keys new --out bob --alg ecdsa-p256
 
-step "3. the platform's CA issues their certificates and records them on chain"
-sc cert issue "${org[@]}" --pubkey alice.pub --out alice.crt
-sc cert issue "${org[@]}" --pubkey bob.pub --out bob.crt
+step "3. real-name checks: only salted SM3 commitments go on chain (development verifier)"
+sc identity verify "${org[@]}" --name 张三 --id-number 110101199003078515 --phone 13800138000 --out alice-identity.json
+sc identity verify "${org[@]}" --name 李四 --id-number 110101198507011234 --phone 13900139000 --method face --out bob-identity.json
 
-step "4. the platform opens the contract (the chain gets its hashes, not the file)"
+step "4. the platform's CA issues certificates bound to those identities and records them"
+sc cert issue "${org[@]}" --pubkey alice.pub --identity alice-identity.json --out alice.crt
+sc cert issue "${org[@]}" --pubkey bob.pub --identity bob-identity.json --out bob.crt
+
+step "5. the platform opens the contract (the chain gets its hashes, not the file)"
 sc contract create "${org[@]}" --id "$id" --file contract.pdf --party alice.crt --party bob.crt --order sequential
 
-step "5. Alice proves intent (development OTP) and signs; then Bob"
+step "6. personal seals (electronic name seals)"
+sc seal make --kind personal --name 张三 --out alice-seal.png
+sc seal make --kind personal --name 李四 --out bob-seal.png
+
+step "7. Alice proves intent (development OTP), seals and signs the PDF, and the chain records it"
 sc intent otp "${org[@]}" --contract "$id" --cert alice.crt --key alice.key
-sc contract sign "${org[@]}" --contract "$id" --file contract.pdf --cert alice.crt --key alice.key
+sc pdf sign --in contract.pdf --out contract-signed-1.pdf --key alice.key --cert alice.crt --seal alice-seal.png --x 80 --y 80 --w 100 --h 100
+sc contract sign "${org[@]}" --contract "$id" --file contract.pdf --signed-file contract-signed-1.pdf --seal alice-seal.png --cert alice.crt --key alice.key
+
+step "8. then Bob, on top of Alice's signature"
 sc intent otp "${org[@]}" --contract "$id" --cert bob.crt --key bob.key
-sc contract sign "${org[@]}" --contract "$id" --file contract.pdf --cert bob.crt --key bob.key
+sc pdf sign --in contract-signed-1.pdf --out contract-signed.pdf --key bob.key --cert bob.crt --seal bob-seal.png --x 400 --y 80 --w 100 --h 100
+sc contract sign "${org[@]}" --contract "$id" --file contract.pdf --signed-file contract-signed.pdf --seal bob-seal.png --cert bob.crt --key bob.key
 sc contract complete "${org[@]}" --contract "$id"
 
-step "6. a judge fetches the evidence for the file"
-sc evidence --node "$NODE" --file contract.pdf --out bundle.json
-
-step "7. and verifies it offline, trusting only the genesis"
+step "9. a judge checks the signed PDF's signatures"
 cp "$HOME_DIR/config/genesis.json" genesis.json
-sc verify --bundle bundle.json --file contract.pdf --genesis genesis.json
+sc pdf verify contract-signed.pdf --genesis genesis.json
 
-printf '\nDone: %s holds contract.pdf, bundle.json and genesis.json.\n' "$OUT"
+step "10. fetches the evidence for the file and verifies it offline, trusting only the genesis"
+sc evidence --node "$NODE" --file contract.pdf --out bundle.json
+sc verify --bundle bundle.json --file contract.pdf --genesis genesis.json
+sc verify --bundle bundle.json --file contract-signed.pdf --genesis genesis.json | tail -1
+
+printf '\nDone: %s holds contract.pdf, contract-signed.pdf, bundle.json and genesis.json.\n' "$OUT"

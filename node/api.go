@@ -678,13 +678,14 @@ func (a *api) identityAttest(w http.ResponseWriter, r *http.Request) {
 	}
 	body := &chain.IdentityVerified{IdentityRef: ref, Subject: subject, Method: method,
 		VerifiedAt: time.Now().UnixMilli(), VerifierCert: a.otp.cert}
-	if err := body.Validate(); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_field", err.Error())
-		return
-	}
 	sig, err := a.otp.key.Sign(nil, body.AttestationBytes(a.chainID))
 	if err != nil {
 		a.internal(w, r, err)
+		return
+	}
+	body.VerifierSig = sig
+	if err := body.Validate(); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_field", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{

@@ -336,6 +336,7 @@ func newContractCmd() *cobra.Command {
 	var (
 		os_                          orgFlags
 		sid, sfile, scert, skey, sdf string
+		sealFile                     string
 	)
 	sign := &cobra.Command{
 		Use:   "sign",
@@ -355,6 +356,12 @@ func newContractCmd() *cobra.Command {
 				return err
 			}
 			body := &chain.ContractSigned{Contract: sid, DocSM3: d3}
+			if sealFile != "" {
+				// The seal used, by hash: an SESeal (DER) or its image.
+				if body.Seal, _, err = hashFile(sealFile); err != nil {
+					return err
+				}
+			}
 			if sdf != "" {
 				if body.SignedDocSM3, _, err = hashFile(sdf); err != nil {
 					return err
@@ -370,6 +377,7 @@ func newContractCmd() *cobra.Command {
 	sign.Flags().StringVar(&scert, "cert", "signer.crt", "the signer's certificate")
 	sign.Flags().StringVar(&skey, "key", "signer.key", "the signer's private key")
 	sign.Flags().StringVar(&sdf, "signed-file", "", "the signed output file, if any (its SM3 is recorded)")
+	sign.Flags().StringVar(&sealFile, "seal", "", "the seal used (SESeal or image); its SM3 is recorded")
 
 	var (
 		ocomp orgFlags

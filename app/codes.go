@@ -45,6 +45,7 @@ const (
 	CodeAlreadyVoted    uint32 = 29
 	CodeBadValidator    uint32 = 30 // validator change not allowed (unknown key, empty set)
 	CodeUnknownIdentity uint32 = 31 // no identity-verified record for the certificate's identity commitment
+	CodeUnknownSeal     uint32 = 32 // seal not registered, not valid at block time, or not the signer's
 )
 
 // TxError is a rejected transaction: a stable code, the field at fault and a

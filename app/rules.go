@@ -239,6 +239,11 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		if !c.Intent[i] {
 			return nil, reject(CodeNoIntent, "actor.cert", "no intent record for party %d of contract %q", i, body.Contract)
 		}
+		if len(body.Seal) > 0 {
+			if terr := checkSeal(b.View, body.Seal, s, t); terr != nil {
+				return nil, terr
+			}
+		}
 		stage = func() error {
 			c.Signed[i] = true
 			if c.AllSigned() {
@@ -267,6 +272,29 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		stage = func() error {
 			c.Status = chain.StatusCompleted
 			return b.PutContract(c)
+		}
+
+	case *chain.SealRegistered:
+		if _, exists, err := b.Seal(body.Seal); err != nil {
+			panic(err)
+		} else if exists {
+			return nil, reject(CodeDuplicate, "body.seal", "seal %x is already registered", body.Seal)
+		}
+		if !body.Owner.IsZero() {
+			cs, ok, err := b.Cert(body.Owner)
+			if err != nil {
+				panic(err)
+			}
+			if !ok {
+				return nil, reject(CodeUnknownCert, "body.owner", "certificate %s is not registered", body.Owner)
+			}
+			if cs.Org != org {
+				return nil, reject(CodePermission, "body.owner", "certificate %s belongs to organisation %q", body.Owner, cs.Org)
+			}
+		}
+		stage = func() error {
+			return b.PutSeal(body.Seal, &chain.SealState{Org: org, Kind: body.Kind, Owner: body.Owner,
+				ValidFrom: body.ValidFrom, ValidTo: body.ValidTo, RegisteredIn: next})
 		}
 
 	case *chain.IdentityVerified:
@@ -341,6 +369,26 @@ func (a *App) checkIdentity(b *chain.Block, c *smx509.Certificate, body *chain.C
 		panic(err)
 	} else if !ok {
 		return reject(CodeUnknownIdentity, "body.identity_ref", "no identity-verified record for %x", ref)
+	}
+	return nil
+}
+
+// checkSeal: a seal used in a signature is registered, valid at block time,
+// and the signer's own (a personal seal) or its organisation's.
+func checkSeal(view chain.View, h []byte, s *signers, t time.Time) *TxError {
+	st, ok, err := view.Seal(h)
+	if err != nil {
+		panic(err)
+	}
+	switch {
+	case !ok:
+		return reject(CodeUnknownSeal, "body.seal", "seal %x is not registered", h)
+	case t.Unix() < st.ValidFrom || t.Unix() > st.ValidTo:
+		return reject(CodeUnknownSeal, "body.seal", "seal %x is not valid at the block time", h)
+	case !st.Owner.IsZero() && st.Owner != s.actorFP:
+		return reject(CodeUnknownSeal, "body.seal", "seal %x belongs to certificate %s", h, st.Owner)
+	case st.Owner.IsZero() && st.Org != s.actorCert.Org:
+		return reject(CodeUnknownSeal, "body.seal", "organisation seal %x is %q's, the signer's certificate is %q's", h, st.Org, s.actorCert.Org)
 	}
 	return nil
 }

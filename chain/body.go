@@ -19,6 +19,7 @@ const (
 	TypeProposal          Type = 7
 	TypeVote              Type = 8
 	TypeIdentityVerified  Type = 9
+	TypeSealRegistered    Type = 10
 )
 
 func (t Type) String() string {
@@ -41,6 +42,8 @@ func (t Type) String() string {
 		return "vote"
 	case TypeIdentityVerified:
 		return "identity_verified"
+	case TypeSealRegistered:
+		return "seal_registered"
 	}
 	return fmt.Sprintf("type(%d)", uint32(t))
 }
@@ -92,6 +95,8 @@ func newBody(t Type) Body {
 		return &Vote{}
 	case TypeIdentityVerified:
 		return &IdentityVerified{}
+	case TypeSealRegistered:
+		return &SealRegistered{}
 	}
 	return nil
 }

@@ -47,6 +47,11 @@ func indexKeys(tx *Tx, en *Entry) [][]byte {
 	case *ContractCreated:
 		add(docIndexPrefix(b.DocSM3))
 		add(docIndexPrefix(b.DocSHA256))
+	case *SealRegistered:
+		add(docIndexPrefix(b.Seal))
+		if !b.Owner.IsZero() {
+			add(certIndexPrefix(b.Owner))
+		}
 	case *IdentityVerified:
 		add(docIndexPrefix(b.IdentityRef)) // commitments share the 32-byte hash index
 	case *ContractSigned:

@@ -203,6 +203,16 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
 				certs[p] = true
 			}
 		}
+		if cs, ok := tx.Body.(*chain.ContractSigned); ok && len(cs.Seal) == 32 {
+			// The seal's registration.
+			p, err := view.ByDoc(cs.Seal, q)
+			if err != nil {
+				return nil, err
+			}
+			for _, j := range p.Indexes {
+				set[j] = true
+			}
+		}
 	}
 	for fp := range certs {
 		p, err := view.ByCert(fp, q)

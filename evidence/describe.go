@@ -92,6 +92,13 @@ func BodyFields(b chain.Body) map[string]any {
 			m["verifier_cert_fingerprint"] = chain.FingerprintOf(b.VerifierCert).String()
 		}
 		return m
+	case *chain.SealRegistered:
+		m := map[string]any{"seal": hx(b.Seal), "kind": map[chain.SealKind]string{chain.SealOrganization: "organisation", chain.SealPersonal: "personal"}[b.Kind],
+			"valid_from": b.ValidFrom, "valid_to": b.ValidTo}
+		if !b.Owner.IsZero() {
+			m["owner"] = b.Owner.String()
+		}
+		return m
 	case *chain.IdentityVerified:
 		subject := "person"
 		if b.Subject == chain.SubjectEnterprise {

@@ -245,6 +245,7 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 	certs := map[chain.Fingerprint]*decoded{}   // cert issued records
 	revoked := map[chain.Fingerprint]*decoded{} // cert revoked records
 	identities := map[string]*decoded{}         // identity verified records by commitment
+	seals := map[string]*decoded{}              // seal registered records by hash
 	for _, r := range b.Records {
 		name := fmt.Sprintf("record[%d]", r.Index)
 		err := merklelog.VerifyInclusion(h, r.Index, cp.LogSize, h.HashLeaf(r.Leaf), r.Proof, cp.LogRoot)
@@ -272,12 +273,17 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 			revoked[body.Cert] = d
 		case *chain.IdentityVerified:
 			identities[string(body.IdentityRef)] = d
+		case *chain.SealRegistered:
+			seals[string(body.Seal)] = d
 		}
 	}
 	slices.SortFunc(recs, func(a, b *decoded) int { return cmpU64(a.entry.Index, b.entry.Index) })
 	for _, d := range recs {
 		name := fmt.Sprintf("record[%d]", d.entry.Index)
 		info, err := v.checkSignatures(d, certs, revoked, identities)
+		if err == nil {
+			err = checkSealUse(d, seals)
+		}
 		detail := fmt.Sprintf("%s: envelope signed by org %s's submitter", d.tx.Body.Type(), d.tx.Envelope.Org)
 		if d.tx.Actor != nil {
 			detail += fmt.Sprintf("; actor %s… signed, certificate valid at block time", d.tx.Actor.Cert.String()[:16])
@@ -445,4 +451,29 @@ func checkFile(recs []*decoded, file []byte) error {
 		}
 	}
 	return fmt.Errorf("file SM3 %s / SHA-256 %s is not a document any record names", hex.EncodeToString(s3[:]), hex.EncodeToString(s2[:]))
+}
+
+// checkSealUse: a signature that names a seal has the seal's registration in
+// the bundle, before it, valid at its block time, and the signer's own when
+// it is a personal seal.
+func checkSealUse(d *decoded, seals map[string]*decoded) error {
+	cs, ok := d.tx.Body.(*chain.ContractSigned)
+	if !ok || len(cs.Seal) == 0 {
+		return nil
+	}
+	reg, ok := seals[string(cs.Seal)]
+	if !ok {
+		return fmt.Errorf("body.seal %x: no seal-registered record in the bundle", cs.Seal)
+	}
+	sr := reg.tx.Body.(*chain.SealRegistered)
+	t := d.entry.Time.Unix()
+	switch {
+	case reg.entry.Index > d.entry.Index:
+		return fmt.Errorf("body.seal %x was registered after this signature", cs.Seal)
+	case t < sr.ValidFrom || t > sr.ValidTo:
+		return fmt.Errorf("body.seal %x is not valid at the block time", cs.Seal)
+	case !sr.Owner.IsZero() && sr.Owner != d.tx.Actor.Cert:
+		return fmt.Errorf("body.seal %x belongs to certificate %s, not the signer", cs.Seal, sr.Owner)
+	}
+	return nil
 }

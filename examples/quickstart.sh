@@ -74,19 +74,21 @@ sc cert issue "${org[@]}" --pubkey bob.pub --identity bob-identity.json --out bo
 step "5. the platform opens the contract (the chain gets its hashes, not the file)"
 sc contract create "${org[@]}" --id "$id" --file contract.pdf --party alice.crt --party bob.crt --order sequential
 
-step "6. personal seals (electronic name seals)"
-sc seal make --kind personal --name 张三 --out alice-seal.png
-sc seal make --kind personal --name 李四 --out bob-seal.png
+step "6. personal seals (GB/T 38540 SESeal signed by the platform's CA), registered on chain by hash"
+sc seal make --kind personal --name 张三 --out alice-seal.png --ses alice.ses --id "alice-$id" --signer-cert alice.crt --home "$HOME_DIR"
+sc seal make --kind personal --name 李四 --out bob-seal.png --ses bob.ses --id "bob-$id" --signer-cert bob.crt --home "$HOME_DIR"
+sc seal register "${org[@]}" --ses alice.ses --owner alice.crt
+sc seal register "${org[@]}" --ses bob.ses --owner bob.crt
 
 step "7. Alice proves intent (development OTP), seals and signs the PDF, and the chain records it"
 sc intent otp "${org[@]}" --contract "$id" --cert alice.crt --key alice.key
 sc pdf sign --in contract.pdf --out contract-signed-1.pdf --key alice.key --cert alice.crt --seal alice-seal.png --x 80 --y 80 --w 100 --h 100
-sc contract sign "${org[@]}" --contract "$id" --file contract.pdf --signed-file contract-signed-1.pdf --seal alice-seal.png --cert alice.crt --key alice.key
+sc contract sign "${org[@]}" --contract "$id" --file contract.pdf --signed-file contract-signed-1.pdf --seal alice.ses --cert alice.crt --key alice.key
 
 step "8. then Bob, on top of Alice's signature"
 sc intent otp "${org[@]}" --contract "$id" --cert bob.crt --key bob.key
 sc pdf sign --in contract-signed-1.pdf --out contract-signed.pdf --key bob.key --cert bob.crt --seal bob-seal.png --x 400 --y 80 --w 100 --h 100
-sc contract sign "${org[@]}" --contract "$id" --file contract.pdf --signed-file contract-signed.pdf --seal bob-seal.png --cert bob.crt --key bob.key
+sc contract sign "${org[@]}" --contract "$id" --file contract.pdf --signed-file contract-signed.pdf --seal bob.ses --cert bob.crt --key bob.key
 sc contract complete "${org[@]}" --contract "$id"
 
 step "9. a judge checks the signed PDF's signatures"

@@ -77,6 +77,7 @@ func (a *api) handler() http.Handler {
 	route("GET /v1/status", a.statusHandler)
 	route("GET /v1/orgs", a.orgs)
 	route("GET /v1/proposals/{id}", a.proposal)
+	route("POST /v1/pdf/verify", a.pdfVerify)
 	route("GET /v1/validators", a.validators)
 	route("GET /v1/genesis", a.genesisHandler)
 	route("POST /v1/dev/otp/challenges", a.otpChallenge)

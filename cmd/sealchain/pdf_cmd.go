@@ -11,6 +11,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 	"github.com/spf13/cobra"
 
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/pdf"
@@ -282,6 +283,59 @@ func newSealCmd() *cobra.Command {
 	f.StringSliceVar(&signerCerts, "signer-cert", nil, "SESeal: certificates allowed to use the seal")
 	f.StringVar(&home, "home", "./data", "SESeal: the organisation's home (its CA signs the seal)")
 	f.IntVar(&days, "days", 365*3, "SESeal: validity in days")
-	cmd.AddCommand(mk)
+	cmd.AddCommand(mk, newSealRegisterCmd())
+	return cmd
+}
+
+func newSealRegisterCmd() *cobra.Command {
+	var (
+		o              orgFlags
+		ses, ownerPath string
+	)
+	cmd := &cobra.Command{
+		Use:   "register",
+		Short: "Verify an SESeal made by this org's CA and register it on chain by its SM3 hash",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			der, err := os.ReadFile(ses)
+			if err != nil {
+				return err
+			}
+			s, err := seal.Parse(der)
+			if err != nil {
+				return fmt.Errorf("--ses %s: %w", ses, err)
+			}
+			sess, err := o.open(cmd)
+			if err != nil {
+				return err
+			}
+			defer sess.cancel()
+			ca, err := signer.LoadCA(sess.home.CACert(), sess.home.CAKey())
+			if err != nil {
+				return err
+			}
+			if err := s.Verify([]*smx509.Certificate{ca.Cert}, time.Now()); err != nil {
+				return fmt.Errorf("--ses %s: %w", ses, err)
+			}
+			h := s.Hash()
+			body := &chain.SealRegistered{Seal: h[:], Kind: chain.SealOrganization,
+				ValidFrom: s.Info.ValidStart.Unix(), ValidTo: s.Info.ValidEnd.Unix()}
+			if s.Info.Kind == seal.KindPersonal {
+				body.Kind = chain.SealPersonal
+			}
+			if ownerPath != "" {
+				if body.Owner, err = certFingerprint(ownerPath); err != nil {
+					return err
+				}
+			}
+			if _, err := sess.submit(cmd, "seal registered", body, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "seal %x\n", h[:])
+			return nil
+		},
+	}
+	o.add(cmd)
+	cmd.Flags().StringVar(&ses, "ses", "", "the SESeal (DER)")
+	cmd.Flags().StringVar(&ownerPath, "owner", "", "a personal seal's owner certificate")
 	return cmd
 }

@@ -31,6 +31,7 @@ type Config struct {
 	Limits    Limits    `toml:"limits"`
 	Intent    Intent    `toml:"intent"`
 	Log       Log       `toml:"log"`
+	StateSync StateSync `toml:"statesync"`
 }
 
 // API is the HTTP JSON API.
@@ -68,6 +69,27 @@ type Intent struct {
 	// a chain whose genesis says production.
 	DevOTP bool `toml:"dev_otp"`
 }
+
+// StateSync configures snapshots (served to joining nodes) and joining an
+// existing network from a snapshot instead of replaying every block.
+type StateSync struct {
+	// SnapshotInterval takes a snapshot every this many heights; 0 takes none.
+	SnapshotInterval int64 `toml:"snapshot_interval"`
+	// Enable restores a snapshot on first start (an empty node only).
+	Enable bool `toml:"enable"`
+	// RPCServers are at least two CometBFT RPC addresses (host:port,
+	// comma-separated; the same one twice is accepted) of existing nodes,
+	// used by the light client that verifies the snapshot's app hash.
+	RPCServers string `toml:"rpc_servers"`
+	// TrustHeight and TrustHash are a header the operator trusts (from
+	// /commit?height=H of a node they trust), within TrustPeriod of now.
+	TrustHeight int64    `toml:"trust_height"`
+	TrustHash   string   `toml:"trust_hash"`
+	TrustPeriod Duration `toml:"trust_period"`
+}
+
+// RPCServerList splits RPCServers.
+func (s StateSync) RPCServerList() []string { return splitList(s.RPCServers) }
 
 // Log configures logging.
 type Log struct {
@@ -108,6 +130,10 @@ func Default() Config {
 		Limits: Limits{MaxTxBytes: 64 << 10, CacheSize: 100_000},
 		Intent: Intent{DevOTP: true},
 		Log:    Log{Level: "info", Format: "text"},
+		StateSync: StateSync{
+			SnapshotInterval: 1000,
+			TrustPeriod:      Duration{168 * time.Hour},
+		},
 	}
 }
 
@@ -176,6 +202,50 @@ func (c *Config) Validate() error {
 	case "text", "json":
 	default:
 		return keyErr("log.format", "%q, want text or json", c.Log.Format)
+	}
+	return c.StateSync.validate()
+}
+
+func (s *StateSync) validate() error {
+	if s.SnapshotInterval < 0 {
+		return keyErr("statesync.snapshot_interval", "%d, want 0 (off) or more", s.SnapshotInterval)
+	}
+	servers := s.RPCServerList()
+	for _, srv := range servers {
+		if strings.Contains(srv, "://") {
+			u, err := url.Parse(srv)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "tcp") {
+				return keyErr("statesync.rpc_servers", "%q: want host:port or http(s)://host:port", srv)
+			}
+			srv = u.Host
+		}
+		if err := checkHostPort(srv); err != nil {
+			return &KeyError{Key: "statesync.rpc_servers", Err: err}
+		}
+	}
+	if s.TrustHash != "" {
+		if b, err := hex.DecodeString(s.TrustHash); err != nil || len(b) != 32 {
+			return keyErr("statesync.trust_hash", "%q: want the 64-hex-digit block hash", s.TrustHash)
+		}
+	}
+	if s.TrustHeight < 0 {
+		return keyErr("statesync.trust_height", "%d, want a positive height", s.TrustHeight)
+	}
+	if s.TrustPeriod.Duration < 0 {
+		return keyErr("statesync.trust_period", "%s, want positive", s.TrustPeriod)
+	}
+	if !s.Enable {
+		return nil
+	}
+	switch {
+	case len(servers) < 2:
+		return keyErr("statesync.rpc_servers", "%d given, state sync needs at least 2 (the same server twice is accepted)", len(servers))
+	case s.TrustHeight <= 0:
+		return keyErr("statesync.trust_height", "required with enable = true")
+	case s.TrustHash == "":
+		return keyErr("statesync.trust_hash", "required with enable = true")
+	case s.TrustPeriod.Duration <= 0:
+		return keyErr("statesync.trust_period", "required with enable = true")
 	}
 	return nil
 }
@@ -266,6 +336,12 @@ const header = `# Sealchain node configuration.
 # [limits] signature_cache_size   transactions and certificates remembered as verified
 # [intent] dev_otp                DEVELOPMENT ONLY: OTP verifier that returns the code to the caller
 # [log] level, format             debug|info|warn|error, text|json
+# [statesync] snapshot_interval   take a snapshot for joining nodes every N heights (0: none); the last 2
+#                                 are kept under data/snapshots/
+# [statesync] enable              join by state sync: restore a peer's snapshot on first start (empty node only)
+# [statesync] rpc_servers         with enable: two or more CometBFT RPC host:port of existing nodes, comma-separated
+# [statesync] trust_height, trust_hash  with enable: a header you trust (curl RPC/commit?height=H)
+# [statesync] trust_period        with enable: how old the trusted header may be ("168h")
 #
 # The [consensus] keys override <home>/config/config.toml; every other CometBFT
 # setting lives there.

@@ -77,6 +77,7 @@ sc contract create "${org[@]}" --id "$id" --file contract.pdf --party alice.crt 
 step "6. personal seals (GB/T 38540 SESeal signed by the platform's CA), registered on chain by hash"
 sc seal make --kind personal --name 张三 --out alice-seal.png --ses alice.ses --id "alice-$id" --signer-cert alice.crt --home "$HOME_DIR"
 sc seal make --kind personal --name 李四 --out bob-seal.png --ses bob.ses --id "bob-$id" --signer-cert bob.crt --home "$HOME_DIR"
+sc seal verify --ses alice.ses --genesis "$HOME_DIR/config/genesis.json"
 sc seal register "${org[@]}" --ses alice.ses --owner alice.crt
 sc seal register "${org[@]}" --ses bob.ses --owner bob.crt
 

@@ -78,6 +78,7 @@ func (a *api) handler() http.Handler {
 	route("GET /v1/orgs", a.orgs)
 	route("GET /v1/proposals/{id}", a.proposal)
 	route("POST /v1/pdf/verify", a.pdfVerify)
+	route("POST /v1/seals/render", a.sealRender)
 	route("GET /v1/validators", a.validators)
 	route("GET /v1/genesis", a.genesisHandler)
 	route("POST /v1/dev/otp/challenges", a.otpChallenge)

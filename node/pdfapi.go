@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"net/http"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/pdf"
+	"github.com/sealchain/sealchain/signer/seal"
 )
 
 // maxPDFBytes bounds PDFs sent for verification.
@@ -126,4 +128,48 @@ func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"report": rep, "on_chain": recorded})
+}
+
+// sealRender draws a seal image: {"kind": "enterprise"|"personal", "name",
+// "purpose", "code", "size"} → image/png.
+func (a *api) sealRender(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Kind    string `json:"kind"`
+		Name    string `json:"name"`
+		Purpose string `json:"purpose"`
+		Code    string `json:"code"`
+		Size    int    `json:"size"`
+	}
+	if !a.decodeJSON(w, r, &in) {
+		return
+	}
+	var (
+		img image.Image
+		err error
+	)
+	switch in.Kind {
+	case "enterprise":
+		img, err = seal.Enterprise(seal.EnterpriseOptions{Name: in.Name, Purpose: in.Purpose, Code: in.Code, Size: in.Size})
+	case "personal":
+		img, err = seal.Personal(seal.PersonalOptions{Name: in.Name, AppendYin: true, Size: in.Size})
+	default:
+		writeError(w, http.StatusBadRequest, "bad_field", "field kind: want enterprise or personal")
+		return
+	}
+	switch {
+	case errors.Is(err, seal.ErrFont):
+		a.internal(w, r, err) // the node's font is missing: an operator problem
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "bad_field", err.Error())
+		return
+	}
+	png, err := seal.EncodePNG(img)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(png)
 }

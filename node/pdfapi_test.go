@@ -1,9 +1,11 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"net/http"
 	"testing"
 	"time"
@@ -101,5 +103,27 @@ func TestPDFVerifyWithChainTime(t *testing.T) {
 	}
 	if status, _ := post([]byte("%PDF-1.4 no signatures")); status != http.StatusUnprocessableEntity {
 		t.Fatalf("unsigned PDF: status %d, want 422", status)
+	}
+
+	// Seal images through the API.
+	for _, tc := range []struct {
+		body   string
+		status int
+	}{
+		{`{"kind":"enterprise","name":"北京某某科技有限公司","purpose":"合同专用章"}`, http.StatusOK},
+		{`{"kind":"personal","name":"张三"}`, http.StatusOK},
+		{`{"kind":"square","name":"张三"}`, http.StatusBadRequest},
+		{`{"kind":"personal","name":""}`, http.StatusBadRequest},
+	} {
+		status, hdr, raw := itDo(ctx, t, http.MethodPost, n.base+"/v1/seals/render", "application/json", []byte(tc.body))
+		if status != tc.status {
+			t.Errorf("render %s: status %d, want %d: %s", tc.body, status, tc.status, raw)
+			continue
+		}
+		if status == http.StatusOK {
+			if _, err := png.Decode(bytes.NewReader(raw)); err != nil || hdr.Get("Content-Type") != "image/png" {
+				t.Errorf("render %s: not a PNG (%v, %s)", tc.body, err, hdr.Get("Content-Type"))
+			}
+		}
 	}
 }

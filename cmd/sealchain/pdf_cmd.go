@@ -197,6 +197,7 @@ func newSealCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "seal", Short: "Electronic seals (电子印章): images and GB/T 38540 SESeal"}
 	var (
 		kind, name, purpose, code, out, font, sesOut, id, home string
+		imagePath                                              string
 		size, days                                             int
 		signerCerts                                            []string
 	)
@@ -208,14 +209,25 @@ func newSealCmd() *cobra.Command {
 				png []byte
 				err error
 			)
-			switch kind {
-			case "enterprise":
+			switch {
+			case imagePath != "":
+				// An uploaded image (a scanned seal, a handwritten signature).
+				raw, e := os.ReadFile(imagePath)
+				if e != nil {
+					return e
+				}
+				im, e := seal.LoadImage(raw)
+				if e != nil {
+					return fmt.Errorf("--image %s: %w", imagePath, e)
+				}
+				png, err = seal.EncodePNG(im)
+			case kind == "enterprise":
 				im, e := seal.Enterprise(seal.EnterpriseOptions{Name: name, Purpose: purpose, Code: code, Size: size, FontPath: font})
 				if e != nil {
 					return e
 				}
 				png, err = seal.EncodePNG(im)
-			case "personal":
+			case kind == "personal":
 				im, e := seal.Personal(seal.PersonalOptions{Name: name, AppendYin: true, Size: size, FontPath: font})
 				if e != nil {
 					return e
@@ -278,12 +290,13 @@ func newSealCmd() *cobra.Command {
 	f.IntVar(&size, "size", 0, "image size in pixels (default 400 enterprise, 300 personal)")
 	f.StringVar(&font, "font", "", "CJK TrueType font (default: "+seal.DefaultFontPath+")")
 	f.StringVar(&out, "out", "seal.png", "the PNG to write")
+	f.StringVar(&imagePath, "image", "", "use this uploaded image (PNG or JPEG) instead of rendering one")
 	f.StringVar(&sesOut, "ses", "", "also write a GB/T 38540 SESeal (DER) signed by the org CA of --home")
 	f.StringVar(&id, "id", "", "SESeal: the seal's id")
 	f.StringSliceVar(&signerCerts, "signer-cert", nil, "SESeal: certificates allowed to use the seal")
 	f.StringVar(&home, "home", "./data", "SESeal: the organisation's home (its CA signs the seal)")
 	f.IntVar(&days, "days", 365*3, "SESeal: validity in days")
-	cmd.AddCommand(mk, newSealRegisterCmd())
+	cmd.AddCommand(mk, newSealRegisterCmd(), newSealVerifyCmd())
 	return cmd
 }
 
@@ -337,5 +350,49 @@ func newSealRegisterCmd() *cobra.Command {
 	o.add(cmd)
 	cmd.Flags().StringVar(&ses, "ses", "", "the SESeal (DER)")
 	cmd.Flags().StringVar(&ownerPath, "owner", "", "a personal seal's owner certificate")
+	return cmd
+}
+
+func newSealVerifyCmd() *cobra.Command {
+	var (
+		ses, genesis string
+		rootPaths    []string
+		at           string
+	)
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Verify a GB/T 38540 SESeal: structure, the maker's signature, trust in the maker, validity, picture",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			der, err := os.ReadFile(ses)
+			if err != nil {
+				return &exitError{2, err}
+			}
+			roots, err := trustRoots(genesis, rootPaths)
+			if err != nil {
+				return &exitError{2, err}
+			}
+			when := time.Now()
+			if at != "" {
+				if when, err = time.Parse(time.RFC3339, at); err != nil {
+					return &exitError{2, fmt.Errorf("--at: %w", err)}
+				}
+			}
+			s, err := seal.Parse(der)
+			if err != nil {
+				return &exitError{1, fmt.Errorf("%s: %w", ses, err)}
+			}
+			if err := s.Verify(roots, when); err != nil {
+				return &exitError{1, fmt.Errorf("%s: %w", ses, err)}
+			}
+			h := s.Hash()
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid SESeal v4 %q (%s), maker %s, valid %s to %s, SM3 %x\n", ses, s.Info.ID, s.Info.Name,
+				s.MakerCert.Subject, s.Info.ValidStart.Format(time.RFC3339), s.Info.ValidEnd.Format(time.RFC3339), h[:])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&ses, "ses", "", "the SESeal (DER)")
+	cmd.Flags().StringVar(&genesis, "genesis", "", "genesis whose organisations' CAs are trusted (default ./data/config/genesis.json)")
+	cmd.Flags().StringSliceVar(&rootPaths, "roots", nil, "trusted CA certificates (PEM), instead of --genesis")
+	cmd.Flags().StringVar(&at, "at", "", "check validity at this RFC 3339 time (default now)")
 	return cmd
 }

@@ -530,6 +530,22 @@ func (s *Store) InclusionProof(index, size uint64) ([][]byte, error) {
 	return merklelog.InclusionProof(s.db, s.hasher, prefixLog, index, size)
 }
 
+// ErrCorrupt means stored data does not match the Merkle log that commits it.
+var ErrCorrupt = errors.New("store corrupt")
+
+// CheckLeaf re-hashes leaf bytes read from the store against the log's own
+// leaf node, so a node never serves evidence from an altered store.
+func (s *Store) CheckLeaf(index uint64, leaf []byte) error {
+	want, err := merklelog.LeafHashAt(s.db, prefixLog, index)
+	if err != nil {
+		return fmt.Errorf("leaf hash %d: %w", index, err)
+	}
+	if !bytes.Equal(s.hasher.HashLeaf(leaf), want) {
+		return fmt.Errorf("%w: entry %d does not hash to its Merkle leaf", ErrCorrupt, index)
+	}
+	return nil
+}
+
 // ConsistencyProof proves that the log of size1 is a prefix of the log of size2.
 func (s *Store) ConsistencyProof(size1, size2 uint64) ([][]byte, error) {
 	return merklelog.ConsistencyProof(s.db, s.hasher, prefixLog, size1, size2)

@@ -95,6 +95,9 @@ func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject 
 		if err != nil {
 			return nil, err
 		}
+		if err := store.CheckLeaf(i, leaf); err != nil {
+			return nil, err
+		}
 		proof, err := store.InclusionProof(i, cp.LogSize)
 		if err != nil {
 			return nil, fmt.Errorf("inclusion proof for %d at size %d: %w", i, cp.LogSize, err)

@@ -361,6 +361,10 @@ func (a *api) evidence(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusGatewayTimeout, "timeout", "the checkpoint block was not produced in time: "+err.Error())
 		return
+	case errors.Is(err, chain.ErrCorrupt):
+		a.logger.Error("store corruption detected while assembling evidence", "err", err)
+		writeError(w, http.StatusInternalServerError, "store_corrupt", "this node's store does not match its own Merkle log; ask another validator and tell this node's operator")
+		return
 	case errors.Is(err, evidence.ErrBadSubject):
 		writeError(w, http.StatusBadRequest, "bad_query", "query "+err.Error())
 		return

@@ -5,6 +5,7 @@
 package tools
 
 import (
+	_ "github.com/chromedp/chromedp"
 	_ "github.com/pdfcpu/pdfcpu/pkg/api"
 	_ "github.com/skip2/go-qrcode"
 	_ "github.com/tjfoc/gmsm/sm2"

@@ -200,13 +200,7 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		if i < 0 {
 			return nil, reject(CodeNotParty, "body.signer", "certificate %s is not a party of contract %q", body.Signer, body.Contract)
 		}
-		if terr := validAt(s.verOrgCA, t, "body.verifier_cert"); terr != nil {
-			return nil, terr
-		}
-		if terr := validAt(s.verifier, t, "body.verifier_cert"); terr != nil {
-			return nil, terr
-		}
-		if terr := hasUsage(s.verifier, signer.UsageIntentVerifier, "body.verifier_cert"); terr != nil {
+		if terr := usableVerifier(s, t); terr != nil {
 			return nil, terr
 		}
 		stage = func() error {
@@ -298,13 +292,7 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		}
 
 	case *chain.IdentityVerified:
-		if terr := validAt(s.verOrgCA, t, "body.verifier_cert"); terr != nil {
-			return nil, terr
-		}
-		if terr := validAt(s.verifier, t, "body.verifier_cert"); terr != nil {
-			return nil, terr
-		}
-		if terr := hasUsage(s.verifier, signer.UsageIntentVerifier, "body.verifier_cert"); terr != nil {
+		if terr := usableVerifier(s, t); terr != nil {
 			return nil, terr
 		}
 		if _, exists, err := b.Identity(body.IdentityRef); err != nil {
@@ -391,4 +379,16 @@ func checkSeal(view chain.View, h []byte, s *signers, t time.Time) *TxError {
 		return reject(CodeUnknownSeal, "body.seal", "organisation seal %x is %q's, the signer's certificate is %q's", h, st.Org, s.actorCert.Org)
 	}
 	return nil
+}
+
+// usableVerifier: an attestation's verifier certificate and its CA are valid
+// at the block time and the certificate has the verifier usage.
+func usableVerifier(s *signers, t time.Time) *TxError {
+	if terr := validAt(s.verOrgCA, t, "body.verifier_cert"); terr != nil {
+		return terr
+	}
+	if terr := validAt(s.verifier, t, "body.verifier_cert"); terr != nil {
+		return terr
+	}
+	return hasUsage(s.verifier, signer.UsageIntentVerifier, "body.verifier_cert")
 }

@@ -373,29 +373,15 @@ func (v *Verifier) checkSignatures(d *decoded, certs, revoked map[chain.Fingerpr
 			info.Identity = iv.Method.String()
 		}
 	}
-	if iv, ok := tx.Body.(*chain.IdentityVerified); ok {
-		vc, err := smx509.ParseCertificate(iv.VerifierCert)
-		if err != nil {
-			return info, fmt.Errorf("body.verifier_cert: %w", err)
+	switch b := tx.Body.(type) {
+	case *chain.IdentityVerified:
+		if err := v.checkAttestation(b.VerifierCert, b.AttestationBytes(tx.ChainID), b.VerifierSig, en.Time); err != nil {
+			return info, err
 		}
-		if _, err := signer.VerifyIssued(vc, v.cas, en.Time, signer.UsageIntentVerifier); err != nil {
-			return info, fmt.Errorf("body.verifier_cert: %w", err)
-		}
-		if err := signer.Verify(vc.PublicKey, iv.AttestationBytes(tx.ChainID), iv.VerifierSig); err != nil {
-			return info, fmt.Errorf("body.verifier_sig: %w", err)
-		}
-	}
-	if iv, ok := tx.Body.(*chain.IntentVerified); ok {
-		info.Intent = iv.Method.String()
-		vc, err := smx509.ParseCertificate(iv.VerifierCert)
-		if err != nil {
-			return info, fmt.Errorf("body.verifier_cert: %w", err)
-		}
-		if _, err := signer.VerifyIssued(vc, v.cas, en.Time, signer.UsageIntentVerifier); err != nil {
-			return info, fmt.Errorf("body.verifier_cert: %w", err)
-		}
-		if err := signer.Verify(vc.PublicKey, iv.AttestationBytes(tx.ChainID), iv.VerifierSig); err != nil {
-			return info, fmt.Errorf("body.verifier_sig: %w", err)
+	case *chain.IntentVerified:
+		info.Intent = b.Method.String()
+		if err := v.checkAttestation(b.VerifierCert, b.AttestationBytes(tx.ChainID), b.VerifierSig, en.Time); err != nil {
+			return info, err
 		}
 	}
 	return info, nil
@@ -474,6 +460,23 @@ func checkSealUse(d *decoded, seals map[string]*decoded) error {
 		return fmt.Errorf("body.seal %x is not valid at the block time", cs.Seal)
 	case !sr.Owner.IsZero() && sr.Owner != d.tx.Actor.Cert:
 		return fmt.Errorf("body.seal %x belongs to certificate %s, not the signer", cs.Seal, sr.Owner)
+	}
+	return nil
+}
+
+// checkAttestation verifies a verifier's statement (intent or identity): the
+// verifier's certificate is issued by a genesis org's CA with the verifier
+// usage and valid at the block time, and it signed msg.
+func (v *Verifier) checkAttestation(certDER, msg, sig []byte, at time.Time) error {
+	vc, err := smx509.ParseCertificate(certDER)
+	if err != nil {
+		return fmt.Errorf("body.verifier_cert: %w", err)
+	}
+	if _, err := signer.VerifyIssued(vc, v.cas, at, signer.UsageIntentVerifier); err != nil {
+		return fmt.Errorf("body.verifier_cert: %w", err)
+	}
+	if err := signer.Verify(vc.PublicKey, msg, sig); err != nil {
+		return fmt.Errorf("body.verifier_sig: %w", err)
 	}
 	return nil
 }

@@ -166,9 +166,11 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	return &abci.InitChainResponse{AppHash: cp.AppHash}, nil
 }
 
-// checkTx runs the checks CheckTx and ProcessProposal share: size, decoding,
-// chain id and every signature against committed state.
-func (a *App) checkTx(raw []byte) (*chain.Tx, *signers, chain.Hash, *TxError) {
+// checkTx runs the checks CheckTx, ProcessProposal and FinalizeBlock share:
+// size, decoding, chain id and every signature, against view (committed
+// state, or a block's staged state so a certificate registered earlier in the
+// same block is known).
+func (a *App) checkTx(view chain.View, raw []byte) (*chain.Tx, *signers, chain.Hash, *TxError) {
 	h := chain.TxHash(raw)
 	if len(raw) > a.maxTx {
 		return nil, nil, h, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), a.maxTx)
@@ -180,7 +182,7 @@ func (a *App) checkTx(raw []byte) (*chain.Tx, *signers, chain.Hash, *TxError) {
 	if tx.ChainID != a.chainID {
 		return nil, nil, h, reject(CodeChainID, "chain_id", "%q, this chain is %q", tx.ChainID, a.chainID)
 	}
-	s, terr := a.checkSignatures(a.store.View(), tx, h)
+	s, terr := a.checkSignatures(view, tx, h)
 	if terr != nil {
 		return nil, nil, h, terr
 	}
@@ -191,7 +193,7 @@ func (a *App) checkTx(raw []byte) (*chain.Tx, *signers, chain.Hash, *TxError) {
 // signature valid, not already committed. The contract state machine runs in
 // FinalizeBlock, where earlier txs of the same block are visible.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
-	_, _, h, terr := a.checkTx(req.Tx)
+	_, _, h, terr := a.checkTx(a.store.View(), req.Tx)
 	if terr == nil {
 		if _, seen, err := a.store.View().TxLogIndex(h); err != nil {
 			return nil, err
@@ -225,7 +227,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 // It changes no state.
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	for _, raw := range req.Txs {
-		if _, _, _, terr := a.checkTx(raw); terr != nil {
+		if _, _, _, terr := a.checkTx(a.store.View(), raw); terr != nil {
 			a.metrics.rejected(terr.Code, "proposal")
 			a.logger.Info("rejecting proposal", "height", req.Height, "reason", terr.Error())
 			return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
@@ -272,7 +274,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 }
 
 func (a *App) execTx(b *chain.Block, i uint32, raw []byte) *abci.ExecTxResult {
-	tx, s, h, terr := a.checkTxIn(b, raw)
+	tx, s, h, terr := a.checkTx(b.View, raw)
 	var en *chain.Entry
 	if terr == nil {
 		terr = checkCommon(b.View, s, h, b.Time())
@@ -297,24 +299,6 @@ func (a *App) execTx(b *chain.Block, i uint32, raw []byte) *abci.ExecTxResult {
 		Data:   chainIndexBytes(en.Index),
 		Events: []abci.Event{{Type: "record", Attributes: attrs}},
 	}
-}
-
-// checkTxIn is checkTx against the block's view, so a certificate registered
-// earlier in the same block is known.
-func (a *App) checkTxIn(b *chain.Block, raw []byte) (*chain.Tx, *signers, chain.Hash, *TxError) {
-	h := chain.TxHash(raw)
-	if len(raw) > a.maxTx {
-		return nil, nil, h, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), a.maxTx)
-	}
-	tx, err := chain.DecodeTx(raw)
-	if err != nil {
-		return nil, nil, h, fromDecode(err)
-	}
-	if tx.ChainID != a.chainID {
-		return nil, nil, h, reject(CodeChainID, "chain_id", "%q, this chain is %q", tx.ChainID, a.chainID)
-	}
-	s, terr := a.checkSignatures(b.View, tx, h)
-	return tx, s, h, terr
 }
 
 func chainIndexBytes(i uint64) []byte {

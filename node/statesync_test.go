@@ -190,8 +190,9 @@ func TestStateSyncJoin(t *testing.T) {
 	t.Logf("filled %d records in %s (built in %s), height %d", records, time.Since(fillStart).Round(time.Millisecond),
 		built.Round(time.Millisecond), val.Store().Last().Height)
 
-	// A snapshot at H needs headers H+1 and H+2 for the light client; the
-	// chain makes blocks only for txs, so add records until one qualifies.
+	// A snapshot at H needs headers H+1 and H+2 for the light client, and
+	// should hold every record; the chain makes blocks only for txs, so add
+	// records until one qualifies.
 	var snap *abci.Snapshot
 	for extra := 0; snap == nil; extra++ {
 		val.app.WaitSnapshots()
@@ -199,7 +200,8 @@ func TestStateSyncJoin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(list.Snapshots) > 0 && val.Comet().LatestHeight() >= int64(list.Snapshots[0].Height)+2 {
+		if len(list.Snapshots) > 0 && val.Comet().LatestHeight() >= int64(list.Snapshots[0].Height)+2 &&
+			snapshotLogSize(t, vh, list.Snapshots[0].Height) >= uint64(records) {
 			snap = list.Snapshots[0]
 			break
 		}
@@ -284,15 +286,22 @@ func TestStateSyncJoin(t *testing.T) {
 	}
 
 	// It follows new blocks.
+	before := val.Store().Last().LogSize
 	for i := range 5 {
 		if err := broadcast(contract(fmt.Sprintf("after-%d", i))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	waitLog(val, m.Checkpoint.LogSize+5)
+	waitLog(val, before+5)
 	waitLog(joiner, val.Store().Last().LogSize)
 	// And the proof block after them, on both.
-	for joiner.Comet().LatestHeight() < val.Comet().LatestHeight() || val.Comet().LatestHeight() <= val.Store().Last().Height {
+	proofBlock := func() bool {
+		h := val.Store().Last().Height
+		a, err1 := val.Store().View().Checkpoint(h)
+		b, err2 := val.Store().View().Checkpoint(h - 1)
+		return err1 == nil && err2 == nil && bytes.Equal(a.AppHash, b.AppHash)
+	}
+	for !proofBlock() || joiner.Store().Last().Height < val.Store().Last().Height {
 		if ctx.Err() != nil {
 			t.Fatalf("joiner at block %d, validator at block %d: %v", joiner.Comet().LatestHeight(), val.Comet().LatestHeight(), ctx.Err())
 		}
@@ -337,6 +346,15 @@ func TestStateSyncJoin(t *testing.T) {
 			t.Fatalf("evidence for %s: %d and %d records", id, len(bv.Records), len(bj.Records))
 		}
 	}
+}
+
+func snapshotLogSize(t *testing.T, h Home, height uint64) uint64 {
+	t.Helper()
+	m, err := chain.LoadSnapshotManifest(filepath.Join(h.Snapshots(), strconv.FormatUint(height, 10)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Checkpoint.LogSize
 }
 
 func ptr[T any](v T) *T { return &v }

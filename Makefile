@@ -73,3 +73,4 @@ clean:
 .PHONY: test-faults
 test-faults: build
 	$(GO) test -tags faults -count=1 -timeout 40m -v ./test/faults/
+	SEALCHAIN_STATESYNC_RECORDS=100000 $(GO) test -count=1 -timeout 20m -run '^TestStateSyncJoin$$' -v ./node

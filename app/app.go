@@ -22,7 +22,7 @@ const AppVersion uint64 = 1
 
 // App is the Sealchain ABCI++ application.
 type App struct {
-	abci.BaseApplication // snapshots: not offered yet
+	abci.BaseApplication // defaults for the calls the app does not use (vote extensions)
 
 	store   *chain.Store
 	chainID string

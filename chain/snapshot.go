@@ -55,7 +55,7 @@ var (
 
 // snapshotKeyFamilies are the key families a snapshot may carry (see the key
 // layout in store.go); anything else is refused.
-var snapshotKeyFamilies = [][]byte{prefixH, prefixLog, prefixEntry, []byte("s/"), []byte("x/")}
+var snapshotKeyFamilies = [][]byte{prefixH, prefixLog, prefixEntry, prefixValChange, []byte("s/"), []byte("x/")}
 
 // SetCommitHook registers fn to run synchronously inside Commit, after the
 // block is durable and before Commit returns, with the new checkpoint. No

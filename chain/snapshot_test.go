@@ -77,6 +77,25 @@ func bigScenario(t *testing.T) (*storeHarness, *scenario) {
 			raws = append(raws, h.org.Tx(t, fixture.Contract(id, id, chain.OrderSequential, sc.alice), nil))
 		}
 		height++
+		if b == 10 {
+			// A validator-set change mark (derived data the snapshot carries).
+			blk := h.stage(height, raws...)
+			if err := blk.MarkValidatorChange(height + 1); err != nil {
+				t.Fatal(err)
+			}
+			cp, err := blk.Finish()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := h.s.Commit(blk); err != nil {
+				t.Fatal(err)
+			}
+			for i, raw := range raws {
+				h.entries = append(h.entries, committed{height: height, time: blockTime(height), txIndex: uint32(i), raw: raw})
+			}
+			h.cps[height] = cp
+			continue
+		}
 		h.commit(height, raws...)
 	}
 	sc.lastHeight = height
@@ -110,6 +129,11 @@ func TestSnapshotExportImport(t *testing.T) {
 	}
 	if got := dst.Last(); !sameCheckpoint(got, src.Last()) {
 		t.Fatalf("imported Last %+v, want %+v", got, src.Last())
+	}
+	wantCh, _ := src.View().ValidatorChanges(1 << 40)
+	gotCh, _ := dst.View().ValidatorChanges(1 << 40)
+	if len(wantCh) != 1 || fmt.Sprint(gotCh) != fmt.Sprint(wantCh) {
+		t.Fatalf("validator-change marks: imported %v, source %v", gotCh, wantCh)
 	}
 	for i := range h.entries {
 		a, err := src.View().Entry(uint64(i))

@@ -87,7 +87,8 @@ type CometOptions struct {
 	// StateSync restores a snapshot from peers on first start instead of
 	// replaying blocks; it needs two or more RPC servers and a trusted
 	// header (height and hash). StateSyncTrustPeriod 0 means CometBFT's
-	// default (168h).
+	// default (168h). The StateSync* fields other than StateSync apply only
+	// when StateSync is true; otherwise config.toml's values are kept.
 	StateSync            bool
 	StateSyncRPCServers  []string
 	StateSyncTrustHeight int64
@@ -277,10 +278,12 @@ func cometConfigFromOptions(conf *cfg.Config, opts CometOptions) (*cfg.Config, e
 	conf.P2P.AllowDuplicateIP = opts.LocalNetwork
 	conf.P2P.AddrBookStrict = !opts.LocalNetwork
 	conf.StateSync.Enable = opts.StateSync
-	conf.StateSync.RPCServers = opts.StateSyncRPCServers
-	conf.StateSync.TrustHeight = opts.StateSyncTrustHeight
-	conf.StateSync.TrustHash = opts.StateSyncTrustHash
-	conf.StateSync.TrustPeriod = cmp.Or(opts.StateSyncTrustPeriod, def.StateSync.TrustPeriod)
+	if opts.StateSync {
+		conf.StateSync.RPCServers = opts.StateSyncRPCServers
+		conf.StateSync.TrustHeight = opts.StateSyncTrustHeight
+		conf.StateSync.TrustHash = opts.StateSyncTrustHash
+		conf.StateSync.TrustPeriod = cmp.Or(opts.StateSyncTrustPeriod, def.StateSync.TrustPeriod)
+	}
 
 	if err := conf.ValidateBasic(); err != nil {
 		return nil, fmt.Errorf("comet config: %w", err)

@@ -1,0 +1,75 @@
+// Package report makes and verifies evidence reports (证据报告 / 出证报告):
+// signed PDFs, in Chinese with English headings, that a platform, notary or
+// court files with a court around an evidence bundle (package evidence).
+//
+// [Make] lays out the report for a bundle and its [evidence.Result]: title,
+// issuing organisation and issue time (Options.Now: the clock is never
+// read), each contract with its SM3 and SHA-256 document hashes and its
+// status (a contract without a completion record is flagged "CONTRACT STILL
+// OPEN" in a red box and in the contract table), the parties (pseudonymous
+// certificate subject, serial, issuer, validity, SM3 fingerprint, identity
+// method when the certificate's identity commitment has a verification record
+// in the bundle, and optional display names that the report marks as off
+// chain), the timeline of every record (type, actor, intent method, block
+// height, block time in UTC+8 and UTC, tx hash, log index), the checkpoint
+// and the validator set that committed it, every verification check with
+// PASS/FAIL, and a QR code for Options.VerifyURL + "?bundle=" + hex SM3 of
+// the embedded bundle, with that URL and hash printed under it. Two files
+// are embedded (catalog /Names /EmbeddedFiles, /AF, MD5 /CheckSum as the
+// PDF specification defines it): bundle.json, the bundle's bytes, and
+// facts.json, the printed facts as [Facts]. The PDF is then signed with
+// signer/pdf.Sign by the issuing organisation's signer certificate,
+// optionally showing its round seal (signer/seal) on the last page.
+//
+// [Verify] checks a report offline, in order: report_signature (signer/pdf
+// reports TOTAL_PASSED with the genesis organisations' CAs, or
+// [WithReportRoots], as roots; the claimed signing time is not after now),
+// bundle_attached, bundle_verifies ([evidence.Verifier] with the caller's
+// trust) and facts_match (facts.json equals [FactsOf] the embedded bundle,
+// and the page text contains every printed fact).
+//
+// # How the PDF is written
+//
+// The package writes PDF 1.7 objects itself rather than through pdfcpu's
+// JSON layout, which needs fonts installed in a per-user configuration
+// directory. Pages are A4; content streams are left uncompressed.
+// Chinese text uses a Type 0 font (CIDFontType2, Identity-H, CIDToGIDMap
+// /Identity) embedding a subset of the TrueType font at [DefaultFontPath]:
+// every table the PDF specification requires for TrueType is kept, glyph ids
+// are unchanged, and glyphs the report does not use are emptied, which
+// brings the 4 MB font down to a few tens of kilobytes. A ToUnicode CMap
+// maps each glyph id to its character, so pdftotext and viewers extract the
+// Chinese text. Latin text (the font has no Latin glyphs) is set in the
+// standard Helvetica, Helvetica-Bold and Courier fonts with WinAnsiEncoding;
+// bold Chinese is simulated by stroking the outlines. Hashes, ids and the
+// verification URL are never wrapped: they are set smaller until they fit.
+//
+// # Text extraction in Verify
+//
+// Verify does not shell out to pdftotext. It parses the file with pdfcpu,
+// reads each page's content stream and runs the few text operators this
+// package writes (Tf, Tm, Td, Tj), decoding Type 0 strings through the
+// font's ToUnicode CMap and simple-font strings as bytes. Pieces are grouped
+// into lines by y and joined in x order, so a line drawn as one string
+// extracts as that string; the printed facts (hashes, ids, fingerprints,
+// "区块高度 Height h | 日志序号 Log index i" and block-time lines, the
+// checkpoint line, validator addresses, the contract status banner) are
+// drawn that way. The check proves the facts are on the pages, not that
+// nothing else is: a report that adds misleading text around correct facts
+// fails only its signature check.
+//
+// # Security assumptions
+//
+// Those of package evidence for the bundle, plus: the report signer's CA is
+// trusted by the verifier (a genesis organisation or a root the verifier
+// chooses). The signature's time is claimed by the issuer (/M, and the CMS
+// signing-time for SM2); no timestamp authority is involved. Display names
+// are the issuer's statement, not chain data. The QR code only points to a
+// page; it proves nothing by itself.
+//
+// # Compatibility
+//
+// facts.json carries a format name and version ([FactsFormat],
+// [FactsVersion]); new fields may be added in a new version. Check names
+// are stable.
+package report

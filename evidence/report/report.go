@@ -1,0 +1,269 @@
+package report
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+
+	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/signer"
+	sigpdf "github.com/sealchain/sealchain/signer/pdf"
+	"github.com/sealchain/sealchain/signer/seal"
+)
+
+// Attachment names.
+const (
+	BundleAttachment = "bundle.json"
+	FactsAttachment  = "facts.json"
+)
+
+// DefaultVerifyURL is used when Options.VerifyURL is empty. It is a
+// placeholder: platforms set their own verification page.
+const DefaultVerifyURL = "https://verify.sealchain.example/report"
+
+// ErrOptions means Options are incomplete or inconsistent.
+var ErrOptions = errors.New("report: invalid options")
+
+// Issuer is the organisation issuing (and signing) the report.
+type Issuer struct {
+	ID   string // genesis org id, e.g. "platform"
+	Name string // e.g. "Platform Ltd" or "某某科技有限公司"
+}
+
+// Options configure [Make].
+type Options struct {
+	IssuerOrg Issuer
+	// Now is the issue time printed and used as the signature's claimed
+	// time. Required: the report never reads the clock.
+	Now time.Time
+	// PartyNames maps certificate fingerprints (hex) to display names such
+	// as "张三". Names come from the platform, off chain; the report says so.
+	PartyNames map[string]string
+	// VerifyURL is the verification page the QR code points to, with
+	// "?bundle=" + hex SM3 of bundle.json appended. Empty means
+	// DefaultVerifyURL.
+	VerifyURL string
+	// Key, Cert (DER) and Chain (DER CA certificates) sign the report. Cert
+	// must be a signer certificate issued by the issuing org's CA.
+	Key   *signer.PrivateKey
+	Cert  []byte
+	Chain [][]byte
+	// Seal, if set, is rendered (signer/seal) as the visible appearance of
+	// the signature on the last page.
+	Seal *seal.EnterpriseOptions
+	// BundleJSON, if set, is embedded instead of b.Encode(); it must decode
+	// to the same bundle. Use it to keep the bytes (and SM3) of a bundle
+	// file as received.
+	BundleJSON []byte
+	// FontPath is the CJK TrueType font; empty means DefaultFontPath.
+	FontPath string
+}
+
+// Make lays out the evidence report for bundle b and its verification
+// result res, embeds the bundle and the printed facts as attachments, and
+// signs the PDF with opts.Key. See the package documentation for the
+// contents.
+func Make(b *evidence.Bundle, res *evidence.Result, opts Options) ([]byte, error) {
+	switch {
+	case b == nil || res == nil:
+		return nil, fmt.Errorf("%w: nil bundle or result", ErrOptions)
+	case opts.Now.IsZero():
+		return nil, fmt.Errorf("%w: Now is required", ErrOptions)
+	case opts.IssuerOrg.Name == "" || opts.IssuerOrg.ID == "":
+		return nil, fmt.Errorf("%w: IssuerOrg needs an id and a name", ErrOptions)
+	case opts.Key == nil || len(opts.Cert) == 0:
+		return nil, fmt.Errorf("%w: Key and Cert are required", ErrOptions)
+	}
+	raw := opts.BundleJSON
+	enc, err := b.Encode()
+	if err != nil {
+		return nil, fmt.Errorf("report: encode bundle: %w", err)
+	}
+	if raw == nil {
+		raw = enc
+	} else {
+		b2, err := evidence.DecodeBundle(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: BundleJSON: %v", ErrOptions, err)
+		}
+		if enc2, _ := b2.Encode(); !bytes.Equal(enc, enc2) {
+			return nil, fmt.Errorf("%w: BundleJSON is not the bundle given", ErrOptions)
+		}
+	}
+	facts, err := FactsOf(b, raw)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	factsJSON, err := json.MarshalIndent(facts, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("report: encode facts: %w", err)
+	}
+	fontPath := opts.FontPath
+	if fontPath == "" {
+		fontPath = DefaultFontPath
+	}
+	f, err := loadFont(fontPath)
+	if err != nil {
+		return nil, err
+	}
+	verifyURL := opts.VerifyURL
+	if verifyURL == "" {
+		verifyURL = DefaultVerifyURL
+	}
+	qrURL := QRURL(verifyURL, facts.BundleSM3)
+	qr, err := qrcode.New(qrURL, qrcode.Medium)
+	if err != nil {
+		return nil, fmt.Errorf("report: QR code: %w", err)
+	}
+
+	l := &layout{c: newCanvas(f), f: facts, res: res, opts: opts, qrURL: qrURL, bundleLen: len(raw)}
+	l.build()
+	unsigned := l.assemble(raw, factsJSON, qr.Bitmap())
+
+	so := sigpdf.SignOptions{
+		Key: opts.Key, Cert: opts.Cert, Chain: opts.Chain, Page: l.sealPage,
+		Name: opts.IssuerOrg.Name, Reason: "出具区块链存证证据报告 / issuing a blockchain evidence report",
+		Time: opts.Now,
+	}
+	if opts.Seal != nil {
+		png, err := sealPNG(*opts.Seal)
+		if err != nil {
+			return nil, fmt.Errorf("report: seal: %w", err)
+		}
+		so.Appearance, so.Rect = png, l.sealRect
+	}
+	out, err := sigpdf.Sign(unsigned, so)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	return out, nil
+}
+
+var sealCache sync.Map // seal.EnterpriseOptions → PNG bytes
+
+// sealPNG renders an enterprise seal once per distinct options: rendering
+// and PNG encoding cost more than laying out the whole report.
+func sealPNG(o seal.EnterpriseOptions) ([]byte, error) {
+	if p, ok := sealCache.Load(o); ok {
+		return p.([]byte), nil
+	}
+	img, err := seal.Enterprise(o)
+	if err != nil {
+		return nil, err
+	}
+	p, err := seal.EncodePNG(img)
+	if err != nil {
+		return nil, err
+	}
+	sealCache.Store(o, p)
+	return p, nil
+}
+
+// QRURL is the URL the report's QR code encodes.
+func QRURL(verifyURL, bundleSM3 string) string { return verifyURL + "?bundle=" + bundleSM3 }
+
+// ReportNo is the report number printed on every page, derived from the
+// bundle's SM3.
+func ReportNo(bundleSM3 string) string {
+	return "SCR-" + strings.ToUpper(bundleSM3[:min(16, len(bundleSM3))])
+}
+
+var cst = time.FixedZone("UTC+8", 8*3600)
+
+func fmtUTC(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+func fmtCST(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04:05.000") + " (UTC+8)" }
+func fmtDay(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// Printed fact lines: each is drawn as one line of text, and [Verify]
+// requires each in the extracted page text.
+func rowPosLine(r RowFacts) string {
+	return fmt.Sprintf("区块高度 Height %d | 日志序号 Log index %d", r.Height, r.LogIndex)
+}
+func rowTimeLine(r RowFacts) string {
+	return fmt.Sprintf("区块时间 Block time %s | %s", fmtCST(r.Time), fmtUTC(r.Time))
+}
+func cpLine(c CheckpointFacts) string {
+	return fmt.Sprintf("状态高度 State height %d | 签名区块 Signed header %d | 日志规模 Log size %d", c.Height, c.HeaderHeight, c.LogSize)
+}
+
+const (
+	openBanner      = "合同尚未完成签署 CONTRACT STILL OPEN"
+	completedBanner = "合同已完成签署 CONTRACT COMPLETED"
+)
+
+// printedFacts lists the strings the visible text must contain for facts f.
+func printedFacts(f *Facts) []string {
+	out := []string{f.BundleSM3, ReportNo(f.BundleSM3), f.ChainID}
+	for _, c := range f.Contracts {
+		out = append(out, c.ID, c.DocSM3, c.DocSHA256)
+		if c.Status == StatusOpen {
+			out = append(out, openBanner+"："+c.ID)
+		} else {
+			out = append(out, completedBanner+"："+c.ID)
+		}
+	}
+	for _, p := range f.Parties {
+		out = append(out, p.Fingerprint)
+	}
+	for _, r := range f.Timeline {
+		out = append(out, rowPosLine(r), rowTimeLine(r), r.TxHash)
+	}
+	out = append(out, cpLine(f.Checkpoint), f.Checkpoint.AppHash, f.Checkpoint.LogRoot)
+	for _, v := range f.Validators {
+		out = append(out, v.Address)
+	}
+	return out
+}
+
+// assemble writes the unsigned PDF.
+func (l *layout) assemble(bundleJSON, factsJSON []byte, qr [][]bool) []byte {
+	w := &objWriter{}
+	catalog, pagesObj, info := w.alloc(), w.alloc(), w.alloc()
+	fonts := fmt.Sprintf("/%s %d 0 R", cjkRes, w.embedCJK(l.c.font, l.c.used))
+	for _, st := range []style{regular, bold, mono} {
+		lf := latinFont[st]
+		fonts += fmt.Sprintf(" /%s %d 0 R", lf.res, w.add(fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>", lf.base)))
+	}
+	// QR code: one pixel per module, scaled up without interpolation.
+	n := len(qr)
+	px := make([]byte, 0, n*n)
+	for _, row := range qr {
+		for _, dark := range row {
+			if dark {
+				px = append(px, 0)
+			} else {
+				px = append(px, 255)
+			}
+		}
+	}
+	qrObj := w.stream(fmt.Sprintf(" /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Interpolate false", n, n), px, true)
+	res := w.add(fmt.Sprintf("<< /Font << %s >> /XObject << /QR %d 0 R >> /ProcSet [/PDF /Text /ImageB] >>", fonts, qrObj))
+	var kids []string
+	for _, p := range l.c.pages {
+		content := w.stream("", p.Bytes(), false)
+		kids = append(kids, fmt.Sprintf("%d 0 R", w.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources %d 0 R /Contents %d 0 R >>", pagesObj, num(pageW), num(pageH), res, content))))
+	}
+	w.set(pagesObj, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids)))
+	date := pdfDate(l.opts.Now)
+	attach := func(name, desc string, data []byte) int {
+		sum := md5.Sum(data)
+		ef := w.stream(fmt.Sprintf(" /Type /EmbeddedFile /Subtype /application#2Fjson /Params << /Size %d /CheckSum <%X> /ModDate (%s) >>", len(data), sum[:], date), data, false)
+		return w.add(fmt.Sprintf("<< /Type /Filespec /F (%s) /UF %s /Desc %s /AFRelationship /Data /EF << /F %d 0 R /UF %d 0 R >> >>", name, pdfText(name), pdfText(desc), ef, ef))
+	}
+	fb := attach(BundleAttachment, "证据包 evidence bundle v1, SM3 "+l.f.BundleSM3, bundleJSON)
+	ff := attach(FactsAttachment, "本报告所载事实 facts printed in this report", factsJSON)
+	w.set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R /Lang (zh-CN) /PageMode /UseAttachments /Names << /EmbeddedFiles << /Names [(%s) %d 0 R (%s) %d 0 R] >> >> /AF [%d 0 R %d 0 R] >>",
+		pagesObj, BundleAttachment, fb, FactsAttachment, ff, fb, ff))
+	w.set(info, fmt.Sprintf("<< /Title %s /Author %s /Subject %s /Producer (Sealchain evidence/report) /CreationDate (%s) /ModDate (%s) >>",
+		pdfText("区块链存证证据报告 Blockchain Evidence Report "+ReportNo(l.f.BundleSM3)), pdfText(l.opts.IssuerOrg.Name), pdfText("Evidence bundle SM3 "+l.f.BundleSM3), date, date))
+	return w.bytes(catalog, info)
+}
+
+func pdfDate(t time.Time) string { return "D:" + t.UTC().Format("20060102150405") + "Z" }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -108,8 +109,20 @@ func (a *App) StopSnapshots() {
 	a.snap.wg.Wait()
 }
 
-// WaitSnapshots waits until no snapshot is being written (tests).
-func (a *App) WaitSnapshots() { a.snap.wg.Wait() }
+// WaitSnapshots waits until no snapshot is being written (tests). It polls
+// rather than calling wg.Wait, which may not run concurrently with the
+// wg.Add of a commit that starts the next snapshot.
+func (a *App) WaitSnapshots() {
+	for {
+		a.snap.mu.Lock()
+		running := a.snap.running
+		a.snap.mu.Unlock()
+		if !running {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 // ListSnapshots offers the kept snapshots, newest first.
 func (a *App) ListSnapshots(context.Context, *abci.ListSnapshotsRequest) (*abci.ListSnapshotsResponse, error) {

@@ -271,7 +271,9 @@ func (a *api) lookup(ctx context.Context, h chain.Hash, askIndex bool) (status i
 	if err != nil {
 		return fail(err)
 	}
-	if ok {
+	// The store's data is visible a moment before Last() moves past it;
+	// answer only once every query sees the record.
+	if ok && i < a.store.Last().LogSize {
 		leaf, err := view.Entry(i)
 		if err != nil {
 			return fail(err)

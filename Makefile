@@ -74,3 +74,12 @@ clean:
 test-faults: build
 	$(GO) test -tags faults -count=1 -timeout 40m -v ./test/faults/
 	SEALCHAIN_STATESYNC_RECORDS=100000 $(GO) test -count=1 -timeout 20m -run '^TestStateSyncJoin$$' -v ./node
+
+# Rebuilds the browser verifier served at /verify (node/web/sealchain.wasm.gz,
+# gzip because it is ~40 MB raw) and copies this toolchain's wasm_exec.js next
+# to it. TestWebWasmUpToDate fails when the committed files are stale.
+.PHONY: wasm
+wasm:
+	GO=$(GO) cmd/sealchain-wasm/build.sh node/web/sealchain.wasm
+	gzip -9 -n -f node/web/sealchain.wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js

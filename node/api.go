@@ -88,6 +88,7 @@ func (a *api) handler() http.Handler {
 	if a.reg != nil {
 		a.mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
 	}
+	a.registerWeb()
 	return a
 }
 

@@ -1,0 +1,375 @@
+// Sealchain verification page. The verdict comes from the offline verifier
+// compiled to WebAssembly (/web/sealchain.wasm, cmd/sealchain-wasm), the same
+// code as `sealchain verify`; this node only supplies data (the evidence
+// bundle and, unless the user gives their own, the genesis file).
+'use strict';
+(function () {
+  const T = {
+    zh: {
+      title: '电子合同存证验证', chain: '链', node: '节点机构',
+      intro: '选择合同文件，本页面在您的浏览器中计算文件哈希，并用与命令行 sealchain verify 相同的验证程序（WebAssembly）核验区块链存证：文件是否上链、由谁签署、何时签署、以何种方式确认签署意愿，以及每一项密码学校验。验证结论不依赖本服务器。',
+      drop: '将合同文件、证据包 (bundle.json) 或创世文件 (genesis.json) 拖到此处，或在下方选择',
+      privacy: '文件只在本机计算哈希，不会上传。',
+      docLabel: '合同文件（PDF 等）', bundleLabel: '证据包 bundle.json（可选）', genesisLabel: '创世文件 genesis.json（可选）',
+      verify: '验证', reset: '清空',
+      engineLoading: '正在加载验证程序…', engineReady: '验证程序已就绪（在本浏览器中运行）', engineError: '验证程序加载失败：',
+      noBundleYet: '未选择：将按文件哈希向本节点查询', noGenesisYet: '未选择：使用本节点提供的创世文件',
+      busy: '正在验证…', busySub: '在本浏览器中校验哈希、默克尔证明和签名',
+      verified: '验证通过', verifiedSub: '该文件与链上登记的合同文件一致；签署记录经验证节点签名确认，未被篡改。',
+      verifiedNoDoc: '证据验证通过（未核对文件）', verifiedNoDocSub: '证据包中的记录均已上链且签名有效；未提供合同文件，因此未核对文件内容。',
+      failed: '验证失败', failedSub: '以下检查未通过：',
+      fileMismatch: '该文件与证据包中登记的合同文件不一致，可能已被修改，或不是该合同的文件。',
+      notOnChain: '未上链', notOnChainSub: '本节点没有该文件的存证记录。文件可能已被修改，或从未登记上链。',
+      fetchFailed: '无法获取证据', fetchFailedSub: '向本节点查询证据失败：',
+      facts: '存证信息', signers: '签署人', timeline: '链上记录时间线', checks: '逐项校验', sources: '数据来源与信任',
+      onChain: '是否上链', yes: '是', no: '否', contract: '合同编号', document: '文件', docSM3: '文件 SM3', docSHA: '文件 SHA-256',
+      created: '合同登记时间', completed: '合同完成时间', checkpoint: '确认区块', checkpointVal: '区块 {h}，由超过 2/3 的受信任验证节点签名',
+      colSigner: '签署人证书指纹', colIdentity: '身份核验', colIntent: '意愿认证', colSignedAt: '签署时间', colBlock: '区块',
+      colTime: '时间 (UTC+8)', colEvent: '事件', colWho: '操作方',
+      identityCA: '机构 CA 签发的数字证书', noIntent: '无',
+      verifierSrc: '验证程序', verifierVal: '在本浏览器中运行的 WebAssembly（与 sealchain verify 相同的代码）',
+      bundleSrc: '证据包', bundleNode: '由本节点提供（节点只提供数据，由您的浏览器验证）', bundleFile: '您提供的文件：',
+      genesisSrc: '信任根（创世文件）', genesisNode: '来自本节点 —— 如需完全独立，请使用您自己保存的副本', genesisFile: '您提供的文件：',
+      docSrc: '合同文件', docLocal: '在本浏览器中计算哈希，未上传：', none: '未提供',
+      footer: '验证在您的浏览器中完成：文件哈希、默克尔包含证明、验证节点签名（ed25519）、签署人与机构签名（SM2 / ECDSA）均由本页面加载的 WebAssembly 验证程序离线核验。服务器只提供数据，不提供结论。',
+      ev: { cert_issued: '证书登记', cert_revoked: '证书吊销', contract_created: '合同创建', intent_verified: '意愿认证', contract_signed: '签署', contract_completed: '合同完成', identity_verified: '实名核验', seal_registered: '印章登记', proposal: '治理提案', vote: '治理投票' },
+      intent: { sms_otp: '短信验证码', face: '人脸识别' },
+      identity: { face: '人脸识别', carrier_3factor: '运营商三要素', bank_transfer: '银行打款验证', legal_rep_authorisation: '法定代表人授权', business_registration: '工商登记核验', agent_check: '经办人核验' },
+      check: { format: '证据包格式与链标识', checkpoint: '区块头由验证节点签名', app_hash: '区块头承诺了记录账本', genesis: '信任根（创世文件）', file: '文件与链上登记的哈希一致', arguments: '调用参数', verifier: '验证程序', inclusion: '记录 #{i} 包含在账本中（默克尔证明）', decode: '记录 #{i} 编码规范', signatures: '记录 #{i} 的机构与签署人签名有效', intent: '记录 #{i} 签署前已完成意愿认证', hop: '验证节点集合变更（区块 {i}）' },
+      pass: '通过', fail: '未通过', by: '机构 ',
+      fileOnChain: '文件是否与链上登记一致', fileYes: '一致', fileNo: '不一致', fileNotChecked: '未核对（未提供文件）',
+      records: '链上记录', recordsOK: '{n} 条记录，均包含在账本中并经验证节点签名确认', recordsBad: '{n} 条记录，部分未通过校验',
+      summary: '合同 {c} · {s} 方签署 · 确认区块 {h}', fileFail: '文件哈希与链上登记不一致', colOrder: '顺序',
+      topChecks: '链与区块', allPass: '{n} 项全部通过', someFail: '{n} 项中 {f} 项未通过', recordGroup: '记录 #{i} · {e}',
+    },
+    en: {
+      title: 'E-Contract Evidence Verification', chain: 'Chain', node: 'Node org',
+      intro: 'Choose the contract file. This page hashes it in your browser and checks the blockchain evidence with the same verifier as the sealchain verify command, compiled to WebAssembly: whether the file is on chain, who signed, when, how signing intent was confirmed, and every cryptographic check. The verdict does not depend on this server.',
+      drop: 'Drop the contract file, an evidence bundle (bundle.json) or a genesis file (genesis.json) here, or choose below',
+      privacy: 'Files are hashed on this computer and never uploaded.',
+      docLabel: 'Contract file (PDF…)', bundleLabel: 'Evidence bundle bundle.json (optional)', genesisLabel: 'Genesis genesis.json (optional)',
+      verify: 'Verify', reset: 'Clear',
+      engineLoading: 'Loading the verifier…', engineReady: 'Verifier ready (runs in this browser)', engineError: 'Verifier failed to load: ',
+      noBundleYet: 'None: this node is asked for the file\'s hash', noGenesisYet: 'None: the genesis from this node is used',
+      busy: 'Verifying…', busySub: 'Checking hashes, Merkle proofs and signatures in this browser',
+      verified: 'Verified', verifiedSub: 'This file is the contract document recorded on chain; the signing records are confirmed by the validators\' signatures and have not been altered.',
+      verifiedNoDoc: 'Evidence verified (no file checked)', verifiedNoDocSub: 'Every record in the bundle is on chain with valid signatures; no contract file was given, so its content was not checked.',
+      failed: 'Verification failed', failedSub: 'These checks failed:',
+      fileMismatch: 'This file is not the contract document recorded in the evidence: it may have been altered, or belongs to another contract.',
+      notOnChain: 'Not on chain', notOnChainSub: 'This node has no evidence for this file. It may have been altered, or it was never recorded.',
+      fetchFailed: 'Could not fetch evidence', fetchFailedSub: 'Asking this node for evidence failed: ',
+      facts: 'Evidence', signers: 'Signers', timeline: 'On-chain timeline', checks: 'Checks', sources: 'Data sources and trust',
+      onChain: 'On chain', yes: 'Yes', no: 'No', contract: 'Contract', document: 'File', docSM3: 'File SM3', docSHA: 'File SHA-256',
+      created: 'Contract recorded', completed: 'Contract completed', checkpoint: 'Confirming block', checkpointVal: 'block {h}, signed by more than 2/3 of the trusted validators',
+      colSigner: 'Signer certificate fingerprint', colIdentity: 'Identity check', colIntent: 'Intent', colSignedAt: 'Signed at', colBlock: 'Block',
+      colTime: 'Time (UTC+8)', colEvent: 'Event', colWho: 'By',
+      identityCA: 'certificate issued by the org\'s CA', noIntent: 'none',
+      verifierSrc: 'Verifier', verifierVal: 'WebAssembly in this browser (the same code as sealchain verify)',
+      bundleSrc: 'Evidence bundle', bundleNode: 'supplied by this node (the node supplies data; your browser verifies it)', bundleFile: 'your file: ',
+      genesisSrc: 'Trust root (genesis)', genesisNode: 'from this node — for full independence use your own copy', genesisFile: 'your file: ',
+      docSrc: 'Contract file', docLocal: 'hashed in this browser, not uploaded: ', none: 'not given',
+      footer: 'Verification happens in your browser: the file hash, Merkle inclusion proofs, validator signatures (ed25519) and signer and organisation signatures (SM2 / ECDSA) are checked offline by the WebAssembly verifier this page loads. The server supplies data, not the verdict.',
+      ev: { cert_issued: 'Certificate registered', cert_revoked: 'Certificate revoked', contract_created: 'Contract created', intent_verified: 'Intent verified', contract_signed: 'Signed', contract_completed: 'Contract completed', identity_verified: 'Identity verified', seal_registered: 'Seal registered', proposal: 'Governance proposal', vote: 'Governance vote' },
+      intent: { sms_otp: 'SMS one-time code', face: 'face recognition' },
+      identity: { face: 'face recognition', carrier_3factor: 'mobile carrier 3-factor', bank_transfer: 'bank transfer check', legal_rep_authorisation: 'legal representative authorisation', business_registration: 'business registration check', agent_check: 'agent check' },
+      check: { format: 'Bundle format and chain id', checkpoint: 'Block header signed by the validators', app_hash: 'Block header commits the record log', genesis: 'Trust root (genesis)', file: 'File matches the recorded hash', arguments: 'Arguments', verifier: 'Verifier', inclusion: 'Record #{i} is in the log (Merkle proof)', decode: 'Record #{i} is canonically encoded', signatures: 'Record #{i}: organisation and signer signatures valid', intent: 'Record #{i}: intent confirmed before signing', hop: 'Validator set change (block {i})' },
+      pass: 'pass', fail: 'FAIL', by: 'org ',
+      fileOnChain: 'File matches the recorded document', fileYes: 'yes', fileNo: 'NO', fileNotChecked: 'not checked (no file given)',
+      records: 'On-chain records', recordsOK: '{n} records, each in the log and confirmed by the validators\' signatures', recordsBad: '{n} records, some failed their checks',
+      summary: 'Contract {c} · {s} signatures · confirmed in block {h}', fileFail: 'File hash does not match the record', colOrder: 'Order',
+      topChecks: 'Chain and block', allPass: 'all {n} checks pass', someFail: '{f} of {n} checks failed', recordGroup: 'Record #{i} · {e}',
+    },
+  };
+  const $ = (id) => document.getElementById(id);
+  const state = { doc: null, bundle: null, genesis: null, view: null, engine: 'loading', engineErr: '' };
+  let lang = document.documentElement.dataset.lang === 'en' ? 'en' : 'zh';
+  const t = (k) => T[lang][k];
+
+  // ---- the verifier ----
+  let readyResolve;
+  const ready = new Promise((res) => { readyResolve = res; });
+  window.sealchainReady = () => readyResolve();
+  async function loadEngine() {
+    try {
+      const go = new Go();
+      let inst;
+      try {
+        inst = (await WebAssembly.instantiateStreaming(fetch('/web/sealchain.wasm'), go.importObject)).instance;
+      } catch (e) {
+        const buf = await (await fetch('/web/sealchain.wasm')).arrayBuffer();
+        inst = (await WebAssembly.instantiate(buf, go.importObject)).instance;
+      }
+      go.run(inst);
+      await ready;
+      state.engine = 'ready';
+    } catch (e) {
+      state.engine = 'error';
+      state.engineErr = String(e && e.message || e);
+    }
+    paintStatic();
+    maybeRun();
+  }
+
+  // ---- inputs ----
+  async function readFile(f, asText) {
+    return asText ? await f.text() : new Uint8Array(await f.arrayBuffer());
+  }
+  async function setDoc(f) { state.doc = f ? { name: f.name, bytes: await readFile(f, false) } : null; }
+  async function setBundle(f) { state.bundle = f ? { name: f.name, text: await readFile(f, true) } : null; }
+  async function setGenesis(f) { state.genesis = f ? { name: f.name, text: await readFile(f, true) } : null; }
+
+  async function classify(f) {
+    if (/\.json$/i.test(f.name) || f.type === 'application/json') {
+      const text = await f.text();
+      if (text.includes('"sealchain-evidence-bundle"')) { state.bundle = { name: f.name, text }; return; }
+      if (text.includes('"genesis_time"') || text.includes('"app_state"')) { state.genesis = { name: f.name, text }; return; }
+    }
+    await setDoc(f);
+  }
+
+  function wireInputs() {
+    $('doc').addEventListener('change', async (e) => { await setDoc(e.target.files[0]); paintStatic(); maybeRun(); });
+    $('bundle').addEventListener('change', async (e) => { await setBundle(e.target.files[0]); paintStatic(); maybeRun(); });
+    $('genesis').addEventListener('change', async (e) => { await setGenesis(e.target.files[0]); paintStatic(); maybeRun(); });
+    const drop = $('drop');
+    ['dragenter', 'dragover'].forEach((ev) => drop.addEventListener(ev, (e) => { e.preventDefault(); drop.classList.add('over'); }));
+    ['dragleave', 'drop'].forEach((ev) => drop.addEventListener(ev, (e) => { e.preventDefault(); drop.classList.remove('over'); }));
+    drop.addEventListener('drop', async (e) => {
+      for (const f of e.dataTransfer.files) await classify(f);
+      paintStatic(); maybeRun();
+    });
+    $('run').addEventListener('click', () => run());
+    $('reset').addEventListener('click', () => {
+      for (const id of ['doc', 'bundle', 'genesis']) $(id).value = '';
+      state.doc = state.bundle = state.genesis = state.view = null;
+      paintStatic(); render();
+    });
+    document.querySelectorAll('[data-set-lang]').forEach((b) => b.addEventListener('click', () => {
+      lang = b.dataset.setLang;
+      document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+      document.documentElement.dataset.lang = lang;
+      paintStatic(); render();
+    }));
+  }
+
+  function maybeRun() {
+    if (state.engine === 'ready' && (state.doc || state.bundle)) run();
+  }
+
+  // ---- verification ----
+  let runSeq = 0;
+  async function run() {
+    if (state.engine !== 'ready' || !(state.doc || state.bundle)) return;
+    const seq = ++runSeq;
+    const v = { busy: true, doc: state.doc && { name: state.doc.name, size: state.doc.bytes.length } };
+    state.view = v; render();
+    try {
+      if (state.doc) v.hashes = window.sealchainHashFile(state.doc.bytes);
+      let bundleText = state.bundle && state.bundle.text;
+      v.bundleSource = state.bundle ? state.bundle.name : null;
+      if (!bundleText) {
+        const r = await fetch('/v1/evidence?doc_hash=' + encodeURIComponent(v.hashes.sm3), { headers: { Accept: 'application/json' } });
+        if (r.status === 404) { v.notOnChain = true; return; }
+        if (!r.ok) { v.fetchError = r.status + ' ' + (await r.text()).slice(0, 300); return; }
+        bundleText = await r.text();
+      }
+      let genesisText = state.genesis && state.genesis.text;
+      v.genesisSource = state.genesis ? state.genesis.name : null;
+      if (!genesisText) {
+        const r = await fetch('/v1/genesis');
+        if (!r.ok) { v.fetchError = 'genesis: ' + r.status; return; }
+        genesisText = await r.text();
+      }
+      try { v.bundle = JSON.parse(bundleText); } catch (e) { v.bundle = null; }
+      v.result = JSON.parse(window.sealchainVerify(bundleText, genesisText, state.doc ? state.doc.bytes : null));
+    } catch (e) {
+      v.fetchError = String(e && e.message || e);
+    } finally {
+      v.busy = false;
+      if (seq === runSeq) render();
+    }
+  }
+
+  // ---- rendering ----
+  function el(tag, attrs, ...kids) {
+    const n = document.createElement(tag);
+    for (const [k, val] of Object.entries(attrs || {})) {
+      if (k === 'class') n.className = val; else n.setAttribute(k, val);
+    }
+    for (const k of kids) if (k != null) n.append(k instanceof Node ? k : String(k));
+    return n;
+  }
+  function fmtTime(iso) {
+    if (!iso) return '';
+    const d = new Date(String(iso).replace(/(\.\d{3})\d+/, '$1'));
+    if (isNaN(d)) return String(iso);
+    const s = new Date(d.getTime() + 8 * 3600 * 1000).toISOString();
+    return s.slice(0, 10) + ' ' + s.slice(11, 19);
+  }
+  const short = (fp) => (fp ? fp.slice(0, 16) + '…' : '');
+  const fpNode = (fp) => el('code', { title: fp }, short(fp));
+  function checkLabel(name) {
+    const c = t('check');
+    let m = /^record\[(\d+)\]\.(\w+)$/.exec(name);
+    if (m && c[m[2]]) return c[m[2]].replace('{i}', m[1]);
+    m = /^validator_hop\[(\d+)\]$/.exec(name);
+    if (m) return c.hop.replace('{i}', m[1]);
+    return c[name] || name;
+  }
+
+  function failLabel(name) { return name === 'file' ? t('fileFail') : checkLabel(name); }
+
+  function paintStatic() {
+    document.querySelectorAll('[data-i18n]').forEach((n) => { n.textContent = t(n.dataset.i18n); });
+    document.querySelectorAll('[data-set-lang]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.setLang === lang)));
+    const eng = $('engine');
+    eng.dataset.state = state.engine;
+    eng.textContent = state.engine === 'ready' ? t('engineReady') : state.engine === 'error' ? t('engineError') + state.engineErr : t('engineLoading');
+    $('run').disabled = !(state.engine === 'ready' && (state.doc || state.bundle));
+    $('doc-state').textContent = state.doc ? state.doc.name + ' (' + state.doc.bytes.length + ' B)' : '';
+    $('bundle-state').textContent = state.bundle ? state.bundle.name : t('noBundleYet');
+    $('genesis-state').textContent = state.genesis ? state.genesis.name : t('noGenesisYet');
+  }
+
+  function verdict(kind, title, sub) {
+    const box = $('verdict');
+    box.className = 'verdict ' + kind;
+    box.dataset.verdict = kind;
+    $('verdict-mark').textContent = kind === 'ok' ? '✓' : kind === 'bad' ? '✕' : '…';
+    $('verdict-title').textContent = title;
+    const s = $('verdict-sub');
+    s.replaceChildren();
+    if (Array.isArray(sub)) sub.forEach((x, i) => s.append(i ? el('br') : '', x)); else s.textContent = sub;
+  }
+
+  function show(id, on) { $(id).hidden = !on; }
+
+  function render() {
+    const v = state.view;
+    show('result', !!v);
+    if (!v) return;
+    const res = v.result;
+    const recs = (res && res.records) || [];
+    const hasRecords = recs.length > 0;
+    show('facts-card', true);
+    show('signers-card', hasRecords && recs.some((r) => r.type === 'contract_signed'));
+    show('timeline-card', hasRecords);
+    show('checks-card', !!res);
+
+    if (v.busy) verdict('busy', t('busy'), t('busySub'));
+    else if (v.notOnChain) verdict('bad', t('notOnChain'), t('notOnChainSub'));
+    else if (v.fetchError) verdict('bad', t('fetchFailed'), t('fetchFailedSub') + v.fetchError);
+    else if (res && res.ok) {
+      const lines = [v.doc ? t('verifiedSub') : t('verifiedNoDocSub')];
+      const cs = [...new Set(recs.map((r) => r.contract_id).filter(Boolean))];
+      if (cs.length && v.bundle && v.bundle.checkpoint) {
+        lines.push(t('summary').replace('{c}', cs.join(', ')).replace('{s}', recs.filter((r) => r.type === 'contract_signed').length)
+          .replace('{h}', v.bundle.checkpoint.height + 1));
+      }
+      verdict('ok', v.doc ? t('verified') : t('verifiedNoDoc'), lines);
+    }
+    else if (res) {
+      const failed = res.checks.filter((c) => !c.ok);
+      const lines = [];
+      if (failed.some((c) => c.name === 'file')) lines.push(t('fileMismatch'));
+      lines.push(t('failedSub') + ' ' + failed.map((c) => failLabel(c.name)).join('；'));
+      verdict('bad', t('failed'), lines);
+    }
+
+    // facts
+    const facts = $('facts');
+    facts.replaceChildren();
+    const fact = (k, val) => { if (val != null && val !== '') facts.append(el('dt', null, k), el('dd', null, val)); };
+    if (!v.busy) {
+      const fileCheck = res && res.checks.find((c) => c.name === 'file');
+      let onChain = v.notOnChain ? t('no') : fileCheck ? (fileCheck.ok ? t('fileYes') : t('fileNo')) : v.doc ? '' : t('fileNotChecked');
+      if (onChain) fact(v.notOnChain ? t('onChain') : t('fileOnChain'), el('strong', { class: onChain === t('fileYes') ? 'good' : onChain === t('fileNotChecked') ? '' : 'badtxt' }, onChain));
+      if (hasRecords) {
+        const recOK = res.checks.filter((c) => /^record\[/.test(c.name)).every((c) => c.ok);
+        fact(t('records'), (recOK ? t('recordsOK') : t('recordsBad')).replace('{n}', recs.length));
+      }
+    }
+    const contracts = [...new Set(recs.map((r) => r.contract_id).filter(Boolean))];
+    fact(t('contract'), contracts.join(', '));
+    if (v.doc) fact(t('document'), v.doc.name + ' (' + v.doc.size + ' B)');
+    if (v.hashes) { fact(t('docSM3'), el('code', null, v.hashes.sm3)); fact(t('docSHA'), el('code', null, v.hashes.sha256)); }
+    const created = recs.find((r) => r.type === 'contract_created');
+    const completed = recs.find((r) => r.type === 'contract_completed');
+    if (created) fact(t('created'), fmtTime(created.time) + ' (UTC+8)');
+    if (completed) fact(t('completed'), fmtTime(completed.time) + ' (UTC+8)');
+    if (res && res.ok && v.bundle && v.bundle.checkpoint) fact(t('checkpoint'), t('checkpointVal').replace('{h}', v.bundle.checkpoint.height + 1));
+
+    // signers
+    const sb = $('signers').tBodies[0];
+    sb.replaceChildren();
+    let order = 0;
+    for (const r of recs.filter((x) => x.type === 'contract_signed')) {
+      const iv = recs.filter((x) => x.type === 'intent_verified' && x.actor === r.actor && x.contract_id === r.contract_id && x.index < r.index).pop();
+      const intent = iv ? [t('intent')[iv.intent] || iv.intent, el('br'), el('small', { class: 'muted' }, fmtTime(iv.time))] : [t('noIntent')];
+      const identity = r.identity ? (t('identity')[r.identity] || r.identity) : t('identityCA');
+      sb.append(el('tr', { 'data-actor': r.actor }, el('td', null, String(++order)), el('td', { class: 'fp' }, el('code', null, r.actor)), el('td', null, identity), el('td', null, ...intent),
+        el('td', { class: 'nowrap' }, fmtTime(r.time)), el('td', null, String(r.height))));
+    }
+
+    // timeline
+    const tb = $('timeline').tBodies[0];
+    tb.replaceChildren();
+    for (const r of recs) {
+      let what = t('ev')[r.type] || r.type;
+      if (r.type === 'intent_verified' && r.intent) what += ' · ' + (t('intent')[r.intent] || r.intent);
+      const who = r.actor ? fpNode(r.actor) : t('by') + r.org;
+      tb.append(el('tr', { 'data-type': r.type, class: r.type === 'contract_signed' ? 'hl' : '' },
+        el('td', null, String(r.index)), el('td', { class: 'nowrap' }, fmtTime(r.time)),
+        el('td', null, el('span', { class: 'tag' + (r.type === 'contract_signed' ? ' sign' : '') }, what)),
+        el('td', null, who), el('td', null, String(r.height))));
+    }
+
+    // checks, grouped: the chain and block first, then one row per record, then the file
+    const cl = $('checks');
+    cl.replaceChildren();
+    const groups = new Map();
+    const typeOf = new Map(recs.map((r) => [String(r.index), r.type]));
+    for (const c of (res && res.checks) || []) {
+      const m = /^record\[(\d+)\]\./.exec(c.name);
+      const key = m ? 'r' + m[1] : c.name === 'file' ? 'file' : 'top';
+      if (!groups.has(key)) groups.set(key, { idx: m && m[1], checks: [] });
+      groups.get(key).checks.push(c);
+    }
+    for (const [key, g] of groups) {
+      const ok = g.checks.every((c) => c.ok);
+      let head;
+      if (key === 'top') head = t('topChecks');
+      else if (key === 'file') head = ok ? checkLabel('file') : t('fileFail');
+      else head = t('recordGroup').replace('{i}', g.idx).replace('{e}', t('ev')[typeOf.get(g.idx)] || typeOf.get(g.idx) || '?');
+      const n = g.checks.length;
+      const box = el('details', ok ? null : { open: '' },
+        el('summary', null, el('span', { class: 'what' }, head + (ok ? '' : ' — ' + t('fail'))),
+          el('span', { class: 'count' }, ok ? t('allPass').replace('{n}', n) : t('someFail').replace('{f}', g.checks.filter((c) => !c.ok).length).replace('{n}', n))));
+      const li = el('li', { class: ok ? 'pass' : 'fail', 'data-group': key },
+        el('span', { class: 'mark', title: ok ? t('pass') : t('fail') }, ok ? '✓' : '✕'), box);
+      const sub = el('ul', { class: 'sub' });
+      for (const c of g.checks) {
+        sub.append(el('li', { class: c.ok ? 'pass' : 'fail', 'data-check': c.name },
+          el('span', { class: 'sub-what' }, (c.ok ? '✓ ' : '✕ ') + (c.ok ? checkLabel(c.name) : failLabel(c.name))),
+          el('span', { class: 'detail mono' }, c.detail)));
+      }
+      box.append(sub);
+      if (key === 'file') cl.prepend(li); else cl.append(li);
+    }
+
+    // sources
+    const src = $('sources');
+    src.replaceChildren();
+    const row = (k, val) => src.append(el('dt', null, k), el('dd', null, val));
+    row(t('verifierSrc'), t('verifierVal'));
+    row(t('docSrc'), v.doc ? t('docLocal') + v.doc.name : t('none'));
+    if (!v.notOnChain) row(t('bundleSrc'), v.bundleSource ? t('bundleFile') + v.bundleSource : t('bundleNode'));
+    if (res) row(t('genesisSrc'), v.genesisSource ? t('genesisFile') + v.genesisSource : el('span', { class: 'note' }, t('genesisNode')));
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    wireInputs();
+    paintStatic();
+    loadEngine();
+  });
+})();

@@ -1,0 +1,291 @@
+package node
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sealchain/sealchain/signer"
+)
+
+const webChromium = "/usr/bin/chromium"
+
+// TestWebWasmUpToDate rebuilds the browser verifier and fails unless it is
+// byte-identical to the committed node/web/sealchain.wasm.gz (decompressed)
+// and wasm_exec.js is this toolchain's: run `make wasm` after changing the
+// verifier's code or the Go version.
+func TestWebWasmUpToDate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the wasm verifier")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	out := filepath.Join(t.TempDir(), "sealchain.wasm")
+	cmd := exec.CommandContext(ctx, "sh", filepath.Join("..", "cmd", "sealchain-wasm", "build.sh"), out)
+	cmd.Env = append(os.Environ(), "GO="+filepath.Join(runtime.GOROOT(), "bin", "go"))
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build.sh: %v\n%s", err, msg)
+	}
+	built, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz, err := webFS.ReadFile("web/sealchain.wasm.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatalf("committed sealchain.wasm.gz: %v", err)
+	}
+	committed, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("committed sealchain.wasm.gz: %v", err)
+	}
+	if !bytes.Equal(built, committed) {
+		t.Errorf("node/web/sealchain.wasm.gz (%d bytes) is not what its sources build (%d bytes): run `make wasm` and commit it", len(committed), len(built))
+	}
+	want, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	have, _ := webFS.ReadFile("web/wasm_exec.js")
+	if !bytes.Equal(want, have) {
+		t.Errorf("node/web/wasm_exec.js is not this toolchain's (%s): run `make wasm`", runtime.Version())
+	}
+}
+
+// TestWebRoutes checks the page's routes without a browser, on a real node.
+func TestWebRoutes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a CometBFT node")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n := newITNet(ctx, t)
+	for _, tc := range []struct {
+		name, path, accept string
+		status             int
+		ctype, encoding    string
+		contains           string
+	}{
+		{"root is the page", "/", "", 200, "text/html; charset=utf-8", "", "sealchainVerify"},
+		{"verify is the page", "/verify?lang=en", "", 200, "text/html; charset=utf-8", "", `data-lang="en"`},
+		{"script", "/web/app.js", "", 200, "text/javascript; charset=utf-8", "", "sealchainVerify"},
+		{"wasm gzip", "/web/sealchain.wasm", "gzip, br", 200, "application/wasm", "gzip", ""},
+		{"wasm identity", "/web/sealchain.wasm", "identity", 200, "application/wasm", "", "\x00asm"},
+		{"template is not an asset", "/web/index.html", "", 404, "application/json; charset=utf-8", "", "not_found"},
+		{"unknown path stays a JSON 404", "/nope", "", 404, "application/json; charset=utf-8", "", "no endpoint /nope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.base+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Set explicitly so the transport does not add gzip and decode it.
+			req.Header.Set("Accept-Encoding", tc.accept)
+			tr := &http.Transport{DisableCompression: true}
+			defer tr.CloseIdleConnections()
+			resp, err := (&http.Client{Transport: tr}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.status || resp.Header.Get("Content-Type") != tc.ctype || resp.Header.Get("Content-Encoding") != tc.encoding {
+				t.Fatalf("GET %s: %d %q %q, want %d %q %q", tc.path, resp.StatusCode, resp.Header.Get("Content-Type"),
+					resp.Header.Get("Content-Encoding"), tc.status, tc.ctype, tc.encoding)
+			}
+			if tc.contains == "sealchainVerify" && tc.path == "/" {
+				tc.contains = "/web/app.js" // the page loads the script that calls the verifier
+			}
+			if !strings.Contains(string(body), tc.contains) {
+				t.Fatalf("GET %s: body does not contain %q", tc.path, tc.contains)
+			}
+		})
+	}
+}
+
+// TestWebVerifyInBrowser drives headless Chromium through the verification
+// page on a real node: the contract file verifies in the browser (WebAssembly),
+// a file that was never recorded is reported as not on chain, and an altered
+// file given with the bundle fails the file check. It writes full-page
+// screenshots to testdata/web-verified.png and testdata/web-failed.png.
+func TestWebVerifyInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a CometBFT node and a browser")
+	}
+	if _, err := os.Stat(webChromium); err != nil {
+		if os.Getenv("CI") == "1" {
+			t.Fatalf("CI=1 needs %s: %v", webChromium, err)
+		}
+		t.Skipf("no browser: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	defer cancel()
+	n := newITNet(ctx, t)
+
+	alice, _ := n.registerSigner(ctx, t, signer.AlgSM2, "sc-web-alice")
+	bob, _ := n.registerSigner(ctx, t, signer.AlgECDSAP256, "sc-web-bob")
+	const contract = "web-contract-1"
+	doc := []byte("%PDF-1.4\n% Sealchain web verification test: 房屋租赁合同 / lease agreement\n%%EOF\n")
+	n.commit(ctx, t, n.build(t, contractBody(contract, doc, alice, bob), nil))
+	n.signContract(ctx, t, contract, doc, alice, bob)
+	bundle, _ := n.evidenceFor(ctx, t, doc)
+
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	docPath := write("lease-contract.pdf", doc)
+	altered := bytes.Replace(doc, []byte("lease"), []byte("lea5e"), 1)
+	alteredPath := write("lease-contract-altered.pdf", altered)
+	bundlePath := write("bundle.json", bundle)
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(webChromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 900),
+	)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+
+	// The first Run starts the browser and must not be bounded by a step's timeout.
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start %s: %v", webChromium, err)
+	}
+	// step runs actions with a bound and, on failure, shows what the page says.
+	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(bctx, 25*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			page, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body.innerText`))
+			t.Fatalf("%s: %v\npage says:\n%s", what, err, page)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return v
+	}
+	attrs := func(sel, attr string) []string {
+		t.Helper()
+		v, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll(`+jsString(sel)+`)].map(e => e.getAttribute(`+jsString(attr)+`))`))
+		if err != nil {
+			t.Fatalf("%s[%s]: %v", sel, attr, err)
+		}
+		return v
+	}
+	screenshot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		saveShot(t, name, png)
+	}
+	verdictIs := func(kind string) chromedp.Action[chromedp.Void] {
+		return chromedp.WaitVisible(chromedp.CSS(`#verdict[data-verdict="` + kind + `"]`))
+	}
+
+	// The contract file alone: the page fetches the bundle by hash and verifies it.
+	step("load the page and the verifier",
+		chromedp.Navigate(n.base+"/verify?lang=zh"),
+		chromedp.WaitVisible(chromedp.CSS(`#engine[data-state="ready"]`)))
+	step("verify the contract file",
+		chromedp.SetUploadFiles(chromedp.CSS(`#doc`), []string{docPath}),
+		verdictIs("ok"))
+	screenshot("web-verified.png")
+	title, body := text(`#verdict-title`), text(`#result`)
+	if failed := attrs(`#checks li.fail[data-check]`, "data-check"); title != "验证通过" || len(failed) != 0 {
+		t.Fatalf("verdict %q, failed checks %v; want 验证通过 and none", title, failed)
+	}
+	wantRows := []string{"cert_issued", "cert_issued", "contract_created", "intent_verified", "contract_signed", "intent_verified", "contract_signed", "contract_completed"}
+	if rows := attrs(`#timeline tbody tr`, "data-type"); strings.Join(rows, ",") != strings.Join(wantRows, ",") {
+		t.Errorf("timeline rows %v, want %v", rows, wantRows)
+	}
+	if signers := attrs(`#signers tbody tr`, "data-actor"); strings.Join(signers, ",") != alice.Cert.String()+","+bob.Cert.String() {
+		t.Errorf("signers %v, want alice %s then bob %s", signers, alice.Cert, bob.Cert)
+	}
+	for _, want := range []string{contract, "短信验证码", "(UTC+8)", "来自本节点", "由本节点提供", "文件与链上登记的哈希一致"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("verified page does not say %q", want)
+		}
+	}
+
+	// The language switch.
+	step("switch to English", chromedp.Click(chromedp.CSS(`[data-set-lang="en"]`)))
+	title, body = text(`#verdict-title`), text(`#result`)
+	if title != "Verified" || !strings.Contains(body, "SMS one-time code") || !strings.Contains(body, "for full independence use your own copy") {
+		t.Errorf("English page: verdict %q; body %q", title, body)
+	}
+
+	// A file that was never recorded: not on chain.
+	step("altered file alone",
+		chromedp.SetUploadFiles(chromedp.CSS(`#doc`), []string{alteredPath}),
+		verdictIs("bad"))
+	if title = text(`#verdict-title`); title != "Not on chain" {
+		t.Errorf("altered file alone: verdict %q, want Not on chain", title)
+	}
+
+	// The altered file with the real bundle: the bundle verifies, the file does not.
+	step("altered file with the bundle",
+		chromedp.Click(chromedp.CSS(`[data-set-lang="zh"]`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`#bundle`), []string{bundlePath}),
+		chromedp.WaitVisible(chromedp.CSS(`#checks li[data-check="file"].fail`)),
+		verdictIs("bad"))
+	screenshot("web-failed.png")
+	title, body = text(`#verdict-title`), text(`#result`)
+	if failed := attrs(`#checks li.fail[data-check]`, "data-check"); title != "验证失败" || strings.Join(failed, ",") != "file" || !strings.Contains(body, "可能已被修改") {
+		t.Errorf("altered file with the bundle: verdict %q, failed %v", title, failed)
+	}
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// saveShot writes a screenshot under testdata for people to look at.
+func saveShot(t *testing.T, name string, png []byte) {
+	t.Helper()
+	if err := os.MkdirAll("testdata", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("testdata", name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -42,6 +42,11 @@ type API struct {
 	WaitTimeout Duration `toml:"wait_timeout"`
 	// MaxBodyBytes bounds request bodies.
 	MaxBodyBytes int64 `toml:"max_body_bytes"`
+	// Auth is "open" (anyone may query; development) or "signed": the
+	// evidence, record, contract and certificate endpoints require requests
+	// signed with a certificate issued by a registered organisation's CA,
+	// and platforms see only their own contracts.
+	Auth string `toml:"auth"`
 }
 
 // Consensus holds the CometBFT settings Sealchain exposes; they override
@@ -120,6 +125,7 @@ func Default() Config {
 			Listen:       "127.0.0.1:8080",
 			WaitTimeout:  Duration{20 * time.Second},
 			MaxBodyBytes: 1 << 20,
+			Auth:         "open",
 		},
 		Consensus: Consensus{
 			P2PListen:         "tcp://127.0.0.1:26656",
@@ -166,6 +172,9 @@ func (c *Config) Validate() error {
 	}
 	if c.API.MaxBodyBytes < 1024 || c.API.MaxBodyBytes > 256<<20 {
 		return keyErr("api.max_body_bytes", "%d, want 1024..268435456", c.API.MaxBodyBytes)
+	}
+	if c.API.Auth != "open" && c.API.Auth != "signed" {
+		return keyErr("api.auth", "%q, want open or signed", c.API.Auth)
 	}
 	if err := checkTCPURL(c.Consensus.P2PListen); err != nil {
 		return &KeyError{Key: "consensus.p2p_listen", Err: err}
@@ -325,6 +334,8 @@ const header = `# Sealchain node configuration.
 # [api] listen                    HTTP JSON API, host:port
 # [api] wait_timeout              upper bound for ?wait=commit and evidence requests ("20s")
 # [api] max_body_bytes            largest request body accepted
+# [api] auth                      open (development) or signed: judicial queries need requests signed
+#                                 by an org-issued certificate; platforms see only their own contracts
 # [consensus] p2p_listen          CometBFT peer-to-peer address, tcp://host:port
 # [consensus] rpc_listen          CometBFT RPC, tcp://host:port; empty disables it
 # [consensus] persistent_peers    comma-separated <node id>@host:port

@@ -183,7 +183,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		{"default", func(*config.Config) {}},
 		{"every key changed", func(c *config.Config) {
 			c.Moniker, c.Org = "court-node-1", "court"
-			c.API = config.API{Listen: "0.0.0.0:9090", WaitTimeout: config.Duration{Duration: 90 * time.Second}, MaxBodyBytes: 4 << 20}
+			c.API = config.API{Listen: "0.0.0.0:9090", WaitTimeout: config.Duration{Duration: 90 * time.Second}, MaxBodyBytes: 4 << 20, Auth: "signed"}
 			c.Consensus = config.Consensus{P2PListen: "tcp://0.0.0.0:36656", RPCListen: "", PersistentPeers: nodeID + "@10.0.0.2:26656",
 				BlockInterval: config.Duration{Duration: 1500 * time.Millisecond}, CreateEmptyBlocks: !c.Consensus.CreateEmptyBlocks}
 			c.Limits = config.Limits{MaxTxBytes: 32 << 10, CacheSize: 500}

@@ -49,6 +49,8 @@ type api struct {
 	status  func(ctx context.Context) (map[string]any, error)
 	genesis []byte
 	reg     prometheus.Gatherer
+	// signedAuth: judicial queries need signed requests ([api] auth = "signed").
+	signedAuth bool
 }
 
 func (n *Node) routes() http.Handler {
@@ -59,6 +61,7 @@ func (n *Node) routes() http.Handler {
 		wait: n.cfg.API.WaitTimeout.Duration, maxBody: n.cfg.API.MaxBodyBytes,
 		logger: n.logger.With("module", "api"), metrics: n.metrics,
 		status: n.statusInfo, genesis: gen, reg: n.reg,
+		signedAuth: n.cfg.API.Auth == "signed",
 	}
 	return a.handler()
 }
@@ -69,10 +72,10 @@ func (a *api) handler() http.Handler {
 		a.mux.Handle(pattern, a.metrics.instrument(pattern, h))
 	}
 	route("POST /v1/txs", a.submit)
-	route("GET /v1/records/{index}", a.record)
-	route("GET /v1/evidence", a.evidence)
-	route("GET /v1/contracts/{id}", a.contract)
-	route("GET /v1/certs/{fingerprint}", a.cert)
+	route("GET /v1/records/{index}", a.judicial(a.record))
+	route("GET /v1/evidence", a.judicial(a.evidence))
+	route("GET /v1/contracts/{id}", a.judicial(a.contract))
+	route("GET /v1/certs/{fingerprint}", a.judicial(a.cert))
 	route("GET /v1/txs/{hash}", a.txStatus)
 	route("GET /v1/status", a.statusHandler)
 	route("GET /v1/orgs", a.orgs)
@@ -325,9 +328,12 @@ func (a *api) record(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	view, _, err := evidence.Describe(leaf)
+	view, tx, err := evidence.Describe(leaf)
 	if err != nil {
 		a.internal(w, r, err)
+		return
+	}
+	if !a.allowOrg(w, r, a.owner(tx)) {
 		return
 	}
 	proof, err := a.store.InclusionProof(i, last.LogSize)
@@ -375,7 +381,30 @@ func (a *api) evidence(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
+	if !callerFrom(r.Context()).seesAll() {
+		for _, rec := range b.Records {
+			_, tx, err := evidence.Describe(rec.Leaf)
+			if err != nil {
+				a.internal(w, r, err)
+				return
+			}
+			if !a.allowOrg(w, r, a.owner(tx)) {
+				return
+			}
+		}
+	}
 	writeJSON(w, http.StatusOK, b)
+}
+
+// owner is the organisation a record belongs to for access control: its
+// contract's, or else the organisation that submitted it.
+func (a *api) owner(tx *chain.Tx) string {
+	if id := tx.Body.ContractID(); id != "" {
+		if c, ok, err := a.store.View().Contract(id); err == nil && ok {
+			return c.Org
+		}
+	}
+	return tx.Envelope.Org
 }
 
 func describeSubject(s evidence.Subject) string {
@@ -402,6 +431,9 @@ func (a *api) contract(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contract %q does not exist", id))
+		return
+	}
+	if !a.allowOrg(w, r, c.Org) {
 		return
 	}
 	page, err := view.ByContract(id, chain.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize})
@@ -446,6 +478,9 @@ func (a *api) cert(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok {
 		writeError(w, http.StatusNotFound, "not_found", "certificate "+fp.String()+" is not registered")
+		return
+	}
+	if !a.allowOrg(w, r, cs.Org) {
 		return
 	}
 	c, err := signer.ParseCertificate(cs.DER)

@@ -68,6 +68,7 @@ func (o *orgFlags) open(cmd *cobra.Command) (*session, error) {
 		cancel()
 		return nil, err
 	}
+	c.WithRequestSigner(sub.Cert, sub.Key) // for nodes with [api] auth = "signed"
 	return &session{ctx: ctx, cancel: cancel, c: c, sub: sub, home: h}, nil
 }
 
@@ -467,6 +468,7 @@ func newEvidenceCmd() *cobra.Command {
 	var (
 		nodeURL, docHash, file, contractID, cert, out string
 		timeout                                       time.Duration
+		signHome                                      string
 	)
 	cmd := &cobra.Command{
 		Use:   "evidence",
@@ -475,6 +477,14 @@ func newEvidenceCmd() *cobra.Command {
 			c, err := client.New(nodeURL, nil)
 			if err != nil {
 				return err
+			}
+			if signHome != "" {
+				h := node.Home(signHome)
+				sub, err := client.LoadSubmitter("", "", h.SubmitterCert(), h.SubmitterKey())
+				if err != nil {
+					return fmt.Errorf("--home: %w", err)
+				}
+				c.WithRequestSigner(sub.Cert, sub.Key)
 			}
 			key, value := "", ""
 			switch {
@@ -522,6 +532,7 @@ func newEvidenceCmd() *cobra.Command {
 	f.StringVar(&cert, "cert", "", "hex certificate fingerprint")
 	f.StringVar(&out, "out", "bundle.json", "output file (- for stdout)")
 	f.DurationVar(&timeout, "timeout", 60*time.Second, "how long to wait for the node")
+	f.StringVar(&signHome, "home", "", "sign the request with this organisation's API credential (nodes with [api] auth = \"signed\")")
 	return cmd
 }
 

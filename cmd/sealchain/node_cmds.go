@@ -45,6 +45,7 @@ func newInitCmd() *cobra.Command {
 			}
 			if production {
 				c.Intent.DevOTP = false
+				c.API.Auth = "signed"
 			}
 			if orgName == "" {
 				orgName = org

@@ -1,0 +1,138 @@
+package node
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/config"
+)
+
+// TestJudicialAuth runs a node with [api] auth = "signed" in a network of a
+// court, the platform that runs the node, and a second platform: unsigned
+// and badly signed queries get 401, the other platform 403, the court and
+// the owning platform the evidence.
+func TestJudicialAuth(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	mk := func(org string, role chain.Role) (string, *Member) {
+		home := filepath.Join(dir, org)
+		c := config.Default()
+		c.API.Listen = itFreeHostPort(t)
+		c.Consensus.P2PListen, c.Consensus.RPCListen = cometFreeAddr(t), ""
+		c.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
+		c.API.Auth = "signed"
+		c.Log.Level = "error"
+		c.Intent.DevOTP = role == chain.RolePlatform
+		m, err := InitHome(InitOptions{Home: home, ChainID: "auth-test", OrgID: org, OrgName: org, Role: role, Config: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return home, m
+	}
+	platformHome, platform := mk("platform", chain.RolePlatform)
+	courtHome, court := mk("court", chain.RoleCourt)
+	otherHome, other := mk("platform-2", chain.RolePlatform)
+	// One validator (the platform's); all three organisations in genesis.
+	gs := chain.GenesisState{Orgs: []chain.GenesisOrg{platform.Org, court.Org, other.Org},
+		Verifiers: []chain.GenesisVerifier{{Org: "platform", Cert: platform.Verifier}}}
+	appState, _ := jsonMarshal(gs)
+	if err := WriteGenesis(platformHome, "auth-test", time.Now(), []GenesisValidator{{Name: "platform", PubKey: platform.Validator, Power: 10}}, appState); err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(platformHome, WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Stop() })
+	base := "http://" + n.APIAddr()
+
+	signed := func(home string) *client.Client {
+		h := Home(home)
+		sub, err := client.LoadSubmitter("auth-test", filepath.Base(home), h.SubmitterCert(), h.SubmitterKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := client.New(base, nil)
+		return c.WithRequestSigner(sub.Cert, sub.Key)
+	}
+	// The platform records a certificate and a contract (submitting is not a query: no auth needed).
+	g := &govNode{org: "platform", home: platformHome, n: n, c: signed(platformHome)}
+	g.net = &[]*govNode{g}
+	g.sub, _ = client.LoadSubmitter("auth-test", "platform", Home(platformHome).SubmitterCert(), Home(platformHome).SubmitterKey())
+	fp := registerCert(t, g)
+	doc, _ := docHashes([]byte("auth test contract"))
+	sha := make([]byte, 32)
+	g.submit(t, &chain.ContractCreated{Contract: "auth-1", DocSM3: doc, DocSHA256: sha, Parties: []chain.Fingerprint{fp}, Order: chain.OrderSequential})
+
+	paths := []string{"/v1/evidence?contract_id=auth-1", "/v1/contracts/auth-1", "/v1/certs/" + fp.String(), "/v1/records/0"}
+	for _, p := range paths {
+		t.Run(p, func(t *testing.T) {
+			status, hdr, body := itDo(ctx, t, http.MethodGet, base+p, "", nil)
+			requireAPIError(t, "unsigned", status, hdr, body, http.StatusUnauthorized, "unauthenticated")
+			for _, tc := range []struct {
+				who  string
+				c    *client.Client
+				want int
+			}{
+				{"owning platform", signed(platformHome), http.StatusOK},
+				{"court", signed(courtHome), http.StatusOK},
+				{"another platform", signed(otherHome), http.StatusForbidden},
+			} {
+				_, err := tc.c.Get(ctx, p)
+				switch {
+				case tc.want == http.StatusOK && err != nil:
+					t.Errorf("%s: %v", tc.who, err)
+				case tc.want != http.StatusOK:
+					ae, ok := err.(*client.APIError)
+					if !ok || ae.Status != tc.want || ae.Code != "forbidden" {
+						t.Errorf("%s: %v, want %d forbidden", tc.who, err, tc.want)
+					}
+				}
+			}
+		})
+	}
+
+	// A bad signature and a stale request time are refused.
+	h := Home(courtHome)
+	sub, _ := client.LoadSubmitter("auth-test", "court", h.SubmitterCert(), h.SubmitterKey())
+	for _, tc := range []struct {
+		name   string
+		ts     int64
+		tamper bool
+	}{
+		{"stale", time.Now().Add(-time.Hour).Unix(), false},
+		{"bad signature", time.Now().Unix(), true},
+	} {
+		p := "/v1/contracts/auth-1"
+		sig, _ := sub.Key.Sign(nil, client.RequestSignBytes(http.MethodGet, p, tc.ts, nil))
+		if tc.tamper {
+			sig[len(sig)-2] ^= 1
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+p, nil)
+		req.Header.Set("Authorization", fmt.Sprintf("%s cert=%s,ts=%d,sig=%s", client.AuthScheme,
+			base64.StdEncoding.EncodeToString(sub.Cert), tc.ts, base64.StdEncoding.EncodeToString(sig)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s: status %d, want 401 JSON", tc.name, resp.StatusCode)
+		}
+	}
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

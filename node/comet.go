@@ -638,16 +638,65 @@ func (p pebbleLogger) Fatalf(format string, args ...any) {
 	panic("pebble: " + msg)
 }
 
-// onceDB makes Close idempotent: pebble panics when closed twice.
+// onceDB makes Close idempotent (pebble panics when closed twice) and makes
+// reads after Close harmless: CometBFT's per-peer gossip goroutines can wake
+// from a sleep after the node stopped and read the block store once more,
+// which on a closed pebble DB is a panic that takes the process down. Close
+// waits for reads in flight; later reads find nothing.
 type onceDB struct {
 	dbm.DB
-	id   string
-	once sync.Once
-	err  error
+	id     string
+	once   sync.Once
+	err    error
+	mu     sync.RWMutex
+	closed bool
+}
+
+var errDBClosed = errors.New("database closed")
+
+func (d *onceDB) Get(key []byte) ([]byte, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return nil, nil
+	}
+	return d.DB.Get(key)
+}
+
+func (d *onceDB) Has(key []byte) (bool, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return false, nil
+	}
+	return d.DB.Has(key)
+}
+
+func (d *onceDB) Iterator(start, end []byte) (dbm.Iterator, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return nil, errDBClosed
+	}
+	return d.DB.Iterator(start, end)
+}
+
+func (d *onceDB) ReverseIterator(start, end []byte) (dbm.Iterator, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return nil, errDBClosed
+	}
+	return d.DB.ReverseIterator(start, end)
 }
 
 func (d *onceDB) Close() error {
-	d.once.Do(func() { d.err = d.DB.Close() })
+	d.once.Do(func() {
+		d.mu.Lock()
+		d.closed = true
+		d.err = d.DB.Close()
+		d.mu.Unlock()
+	})
 	return d.err
 }
 

@@ -268,6 +268,16 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 			return b.PutContract(c)
 		}
 
+	case *chain.QueryLogged:
+		// The serving node's organisation vouches for the log line with its
+		// envelope; the caller must be a registered organisation.
+		if _, ok, err := b.Org(body.CallerOrg); err != nil {
+			panic(err)
+		} else if !ok {
+			return nil, reject(CodeUnknownOrg, "body.caller_org", "organisation %q is not registered", body.CallerOrg)
+		}
+		stage = func() error { return nil }
+
 	case *chain.SealRegistered:
 		if _, exists, err := b.Seal(body.Seal); err != nil {
 			panic(err)

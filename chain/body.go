@@ -20,6 +20,7 @@ const (
 	TypeVote              Type = 8
 	TypeIdentityVerified  Type = 9
 	TypeSealRegistered    Type = 10
+	TypeQueryLogged       Type = 11
 )
 
 func (t Type) String() string {
@@ -44,6 +45,8 @@ func (t Type) String() string {
 		return "identity_verified"
 	case TypeSealRegistered:
 		return "seal_registered"
+	case TypeQueryLogged:
+		return "query_logged"
 	}
 	return fmt.Sprintf("type(%d)", uint32(t))
 }
@@ -97,6 +100,8 @@ func newBody(t Type) Body {
 		return &IdentityVerified{}
 	case TypeSealRegistered:
 		return &SealRegistered{}
+	case TypeQueryLogged:
+		return &QueryLogged{}
 	}
 	return nil
 }

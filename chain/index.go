@@ -47,6 +47,8 @@ func indexKeys(tx *Tx, en *Entry) [][]byte {
 	case *ContractCreated:
 		add(docIndexPrefix(b.DocSM3))
 		add(docIndexPrefix(b.DocSHA256))
+	case *QueryLogged:
+		add(certIndexPrefix(b.CallerCert)) // "what did this caller ask for"
 	case *SealRegistered:
 		add(docIndexPrefix(b.Seal))
 		if !b.Owner.IsZero() {

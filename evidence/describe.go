@@ -92,6 +92,9 @@ func BodyFields(b chain.Body) map[string]any {
 			m["verifier_cert_fingerprint"] = chain.FingerprintOf(b.VerifierCert).String()
 		}
 		return m
+	case *chain.QueryLogged:
+		return map[string]any{"caller_org": b.CallerOrg, "caller_cert": b.CallerCert.String(), "subject": uint32(b.Subject),
+			"query_sm3": hx(b.QuerySM3), "at_ms": b.At}
 	case *chain.SealRegistered:
 		m := map[string]any{"seal": hx(b.Seal), "kind": map[chain.SealKind]string{chain.SealOrganization: "organisation", chain.SealPersonal: "personal"}[b.Kind],
 			"valid_from": b.ValidFrom, "valid_to": b.ValidTo}

@@ -51,6 +51,8 @@ type api struct {
 	reg     prometheus.Gatherer
 	// signedAuth: judicial queries need signed requests ([api] auth = "signed").
 	signedAuth bool
+	// auditor signs query_logged records with this node's org credential.
+	auditor *client.Submitter
 }
 
 func (n *Node) routes() http.Handler {
@@ -63,6 +65,14 @@ func (n *Node) routes() http.Handler {
 		status: n.statusInfo, genesis: gen, reg: n.reg,
 		signedAuth: n.cfg.API.Auth == "signed",
 	}
+	if a.signedAuth {
+		sub, err := client.LoadSubmitter(n.genesis.ChainID, n.cfg.Org, n.home.SubmitterCert(), n.home.SubmitterKey())
+		if err != nil {
+			n.logger.Error("queries will not be recorded on chain: no submitter credential", "err", err)
+		} else {
+			a.auditor = sub
+		}
+	}
 	return a.handler()
 }
 
@@ -72,10 +82,10 @@ func (a *api) handler() http.Handler {
 		a.mux.Handle(pattern, a.metrics.instrument(pattern, h))
 	}
 	route("POST /v1/txs", a.submit)
-	route("GET /v1/records/{index}", a.judicial(a.record))
-	route("GET /v1/evidence", a.judicial(a.evidence))
-	route("GET /v1/contracts/{id}", a.judicial(a.contract))
-	route("GET /v1/certs/{fingerprint}", a.judicial(a.cert))
+	route("GET /v1/records/{index}", a.judicial(chain.QueryRecord, a.record))
+	route("GET /v1/evidence", a.judicial(chain.QueryDocHash, a.evidence))
+	route("GET /v1/contracts/{id}", a.judicial(chain.QueryContract, a.contract))
+	route("GET /v1/certs/{fingerprint}", a.judicial(chain.QueryCert, a.cert))
 	route("GET /v1/txs/{hash}", a.txStatus)
 	route("GET /v1/status", a.statusHandler)
 	route("GET /v1/orgs", a.orgs)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
@@ -47,8 +48,9 @@ func callerFrom(ctx context.Context) *caller {
 }
 
 // judicial wraps a query handler: with [api] auth = "signed" it
-// authenticates the caller (401 otherwise) and passes it on in the context.
-func (a *api) judicial(h http.HandlerFunc) http.HandlerFunc {
+// authenticates the caller (401 otherwise), passes it on in the context, and
+// after a successful answer records the query on chain (query_logged).
+func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !a.signedAuth {
 			h(w, r)
@@ -60,8 +62,41 @@ func (a *api) judicial(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		h(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+		if rec.code == http.StatusOK {
+			q := r.URL.Query()
+			switch {
+			case q.Get("contract_id") != "":
+				subject = chain.QueryContract
+			case q.Get("cert") != "":
+				subject = chain.QueryCert
+			}
+			a.logQuery(c, subject, r.URL.RequestURI())
+		}
 	}
+}
+
+// logQuery submits a query_logged record in the background; an audit line
+// must not slow or fail the answer, so failures are logged, not returned.
+func (a *api) logQuery(c *caller, subject chain.QuerySubject, uri string) {
+	if a.auditor == nil {
+		return
+	}
+	q := sm3.Sum([]byte(uri))
+	tx, err := a.auditor.Build(&chain.QueryLogged{CallerOrg: c.org.ID, CallerCert: c.cert, Subject: subject,
+		QuerySM3: q[:], At: time.Now().UnixMilli()}, nil)
+	if err != nil {
+		a.logger.Error("audit record", "err", err)
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if res, err := a.mempool.BroadcastTxSync(ctx, tx); err != nil || res.Code != 0 {
+			a.logger.Error("audit record not accepted", "caller", c.org.ID, "err", err)
+		}
+	}()
 }
 
 // authenticate checks the Authorization header of a bodiless request.

@@ -105,6 +105,19 @@ func TestJudicialAuth(t *testing.T) {
 		})
 	}
 
+	// Every answered query is on chain: the court made 4, the owning platform 4
+	// (each path once per caller); refused ones are not recorded.
+	courtSub, _ := client.LoadSubmitter("auth-test", "court", Home(courtHome).SubmitterCert(), Home(courtHome).SubmitterKey())
+	courtFP := chain.FingerprintOf(courtSub.Cert)
+	waitFor(t, 20*time.Second, "the court's queries are recorded", func() bool {
+		p, err := n.Store().View().ByCert(courtFP, chain.Query{Limit: 100, UpTo: n.Store().Last().LogSize})
+		return err == nil && len(p.Indexes) == len(paths)
+	})
+	otherSub, _ := client.LoadSubmitter("auth-test", "platform-2", Home(otherHome).SubmitterCert(), Home(otherHome).SubmitterKey())
+	if p, _ := n.Store().View().ByCert(chain.FingerprintOf(otherSub.Cert), chain.Query{Limit: 100, UpTo: n.Store().Last().LogSize}); len(p.Indexes) != 0 {
+		t.Fatalf("refused queries were recorded: %v", p.Indexes)
+	}
+
 	// A bad signature and a stale request time are refused.
 	h := Home(courtHome)
 	sub, _ := client.LoadSubmitter("auth-test", "court", h.SubmitterCert(), h.SubmitterKey())

@@ -83,6 +83,7 @@ func (a *api) handler() http.Handler {
 	}
 	route("POST /v1/txs", a.submit)
 	route("GET /v1/records/{index}", a.judicial(chain.QueryRecord, a.record))
+	route("GET /v1/records", a.judicial(chain.QueryTime, a.recordsByTime))
 	route("GET /v1/evidence", a.judicial(chain.QueryDocHash, a.evidence))
 	route("GET /v1/contracts/{id}", a.judicial(chain.QueryContract, a.contract))
 	route("GET /v1/certs/{fingerprint}", a.judicial(chain.QueryCert, a.cert))
@@ -355,6 +356,83 @@ func (a *api) record(w http.ResponseWriter, r *http.Request) {
 		"record": view, "leaf": leaf,
 		"inclusion": map[string]any{"log_size": last.LogSize, "log_root": hex.EncodeToString(last.LogRoot), "height": last.Height, "proof": proof},
 	})
+}
+
+// recordsByTime lists records whose block time is in [from, to), a page at a
+// time, each with its inclusion proof against one committed log size (the
+// checkpoint in the answer; its app hash is signed in the next header). A
+// platform sees only its own records.
+func (a *api) recordsByTime(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	from, err1 := time.Parse(time.RFC3339Nano, q.Get("from"))
+	to, err2 := time.Parse(time.RFC3339Nano, q.Get("to"))
+	if err1 != nil || err2 != nil || !from.Before(to) {
+		writeError(w, http.StatusBadRequest, "bad_query", "query from, to: RFC 3339 times with from before to")
+		return
+	}
+	limit := 100
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, http.StatusBadRequest, "bad_query", "query limit: 1..1000")
+			return
+		}
+		limit = n
+	}
+	cq := chain.Query{Limit: limit, UpTo: a.store.Last().LogSize}
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_query", "query after: a log index (the previous page's next)")
+			return
+		}
+		cq.After, cq.HaveAfter = n, true
+	}
+	last := a.store.Last()
+	cq.UpTo = last.LogSize
+	view := a.store.View()
+	page, err := view.ByTime(from, to, cq)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	c := callerFrom(r.Context())
+	type item struct {
+		Record *evidence.RecordView `json:"record"`
+		Leaf   []byte               `json:"leaf"`
+		Proof  [][]byte             `json:"proof"`
+	}
+	items := []item{}
+	for _, i := range page.Indexes {
+		leaf, err := view.Entry(i)
+		if err != nil {
+			a.internal(w, r, err)
+			return
+		}
+		rv, tx, err := evidence.Describe(leaf)
+		if err != nil {
+			a.internal(w, r, err)
+			return
+		}
+		if !c.seesAll() && a.owner(tx) != c.org.ID {
+			continue
+		}
+		proof, err := a.store.InclusionProof(i, last.LogSize)
+		if err != nil {
+			a.internal(w, r, err)
+			return
+		}
+		items = append(items, item{rv, leaf, proof})
+	}
+	out := map[string]any{
+		"checkpoint": map[string]any{"height": last.Height, "log_size": last.LogSize, "log_root": hex.EncodeToString(last.LogRoot),
+			"state_root": hex.EncodeToString(last.StateRoot), "app_hash": fmt.Sprintf("%X", last.AppHash)},
+		"records": items,
+	}
+	if page.More {
+		out["next"] = page.Next
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *api) evidence(w http.ResponseWriter, r *http.Request) {

@@ -133,6 +133,12 @@ func TestCLI(t *testing.T) {
 		}
 	}
 
+	// The signed PDF: its signatures are checked too, timed by the chain.
+	if o, code := run(t, bin, "verify", "--bundle", filepath.Join(out, "bundle.json"), "--genesis", filepath.Join(out, "genesis.json"),
+		"--file", filepath.Join(out, "contract-signed.pdf")); code != 0 || !strings.Contains(o, "PASS  pdf_signatures") || !strings.Contains(o, "2 timed by their contract_signed records") {
+		t.Errorf("verify of the signed PDF: exit %d\n%s", code, o)
+	}
+
 	// Tampered evidence: verify exits 1 and names the failed check.
 	bundle, _ := os.ReadFile(filepath.Join(out, "bundle.json"))
 	tampered := filepath.Join(out, "tampered.json")

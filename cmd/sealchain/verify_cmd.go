@@ -1,15 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/smx509"
 	"github.com/spf13/cobra"
 
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/signer/pdf"
 )
 
 func newVerifyCmd() *cobra.Command {
@@ -60,6 +66,9 @@ bad usage or unreadable input.`,
 				res = &evidence.Result{Checks: []evidence.Check{{Name: "format", Detail: err.Error()}}}
 			} else {
 				res = v.Verify(b, doc)
+				if doc != nil && bytes.HasPrefix(doc, []byte("%PDF")) && bytes.Contains(doc, []byte("/ByteRange")) {
+					addPDFCheck(res, b, doc, trust)
+				}
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
@@ -109,4 +118,69 @@ bad usage or unreadable input.`,
 	f.StringVar(&genesis, "genesis", "", "the genesis file you trust (default ./data/config/genesis.json if present)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
+}
+
+// addPDFCheck verifies the signatures inside a signed PDF given with --file:
+// trusted CAs from the genesis, and for each signature whose resulting file
+// a contract_signed record in the bundle names (signed_doc_sm3), that
+// record's block time as the signing time.
+func addPDFCheck(res *evidence.Result, b *evidence.Bundle, doc []byte, trust *evidence.Trust) {
+	var roots []*smx509.Certificate
+	for _, o := range trust.Orgs {
+		if c, err := smx509.ParseCertificate(o.CACert); err == nil {
+			roots = append(roots, c)
+		}
+	}
+	times := map[string]time.Time{} // signed_doc_sm3 -> block time
+	for _, r := range b.Records {
+		en, err := chain.DecodeEntry(r.Leaf)
+		if err != nil {
+			continue
+		}
+		tx, err := chain.DecodeTx(en.Tx)
+		if err != nil {
+			continue
+		}
+		if cs, ok := tx.Body.(*chain.ContractSigned); ok && len(cs.SignedDocSM3) > 0 {
+			times[string(cs.SignedDocSM3)] = en.Time
+		}
+	}
+	opts := pdf.VerifyOptions{Roots: roots}
+	first, err := pdf.Verify(doc, opts)
+	if err == nil {
+		opts.SigningTime = func(i int) (time.Time, bool) {
+			if i >= len(first.Signatures) {
+				return time.Time{}, false
+			}
+			br := first.Signatures[i].Scope.ByteRange
+			end := br[2] + br[3]
+			if end <= 0 || end > int64(len(doc)) {
+				return time.Time{}, false
+			}
+			sum := sm3.Sum(doc[:end])
+			t, ok := times[string(sum[:])]
+			return t, ok
+		}
+		var rep *pdf.Report
+		if rep, err = pdf.Verify(doc, opts); err == nil {
+			c := evidence.Check{Name: "pdf_signatures", OK: rep.Indication == pdf.TotalPassed}
+			onChain := 0
+			for i := range rep.Signatures {
+				if _, ok := opts.SigningTime(i); ok {
+					onChain++
+				}
+			}
+			c.Detail = fmt.Sprintf("%s: %d signatures, %d timed by their contract_signed records", rep.Indication, len(rep.Signatures), onChain)
+			for _, s := range rep.Signatures {
+				if s.Indication != pdf.TotalPassed {
+					c.Detail += fmt.Sprintf("; signature %d %s %s", s.Index+1, s.Indication, s.SubIndication)
+				}
+			}
+			res.Checks = append(res.Checks, c)
+			res.OK = res.OK && c.OK
+			return
+		}
+	}
+	res.Checks = append(res.Checks, evidence.Check{Name: "pdf_signatures", Detail: err.Error()})
+	res.OK = false
 }

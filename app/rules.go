@@ -268,6 +268,14 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 			return b.PutContract(c)
 		}
 
+	case *chain.ReportIssued:
+		if _, ok, err := b.Contract(body.Contract); err != nil {
+			panic(err)
+		} else if !ok {
+			return nil, reject(CodeUnknownContract, "body.contract_id", "contract %q does not exist", body.Contract)
+		}
+		stage = func() error { return nil }
+
 	case *chain.QueryLogged:
 		// The serving node's organisation vouches for the log line with its
 		// envelope; the caller must be a registered organisation.

@@ -21,6 +21,7 @@ const (
 	TypeIdentityVerified  Type = 9
 	TypeSealRegistered    Type = 10
 	TypeQueryLogged       Type = 11
+	TypeReportIssued      Type = 12
 )
 
 func (t Type) String() string {
@@ -47,6 +48,8 @@ func (t Type) String() string {
 		return "seal_registered"
 	case TypeQueryLogged:
 		return "query_logged"
+	case TypeReportIssued:
+		return "report_issued"
 	}
 	return fmt.Sprintf("type(%d)", uint32(t))
 }
@@ -102,6 +105,8 @@ func newBody(t Type) Body {
 		return &SealRegistered{}
 	case TypeQueryLogged:
 		return &QueryLogged{}
+	case TypeReportIssued:
+		return &ReportIssued{}
 	}
 	return nil
 }

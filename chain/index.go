@@ -47,6 +47,8 @@ func indexKeys(tx *Tx, en *Entry) [][]byte {
 	case *ContractCreated:
 		add(docIndexPrefix(b.DocSM3))
 		add(docIndexPrefix(b.DocSHA256))
+	case *ReportIssued:
+		add(docIndexPrefix(b.ReportSM3)) // find the record from the report file
 	case *QueryLogged:
 		add(certIndexPrefix(b.CallerCert)) // "what did this caller ask for"
 	case *SealRegistered:

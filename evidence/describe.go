@@ -92,6 +92,8 @@ func BodyFields(b chain.Body) map[string]any {
 			m["verifier_cert_fingerprint"] = chain.FingerprintOf(b.VerifierCert).String()
 		}
 		return m
+	case *chain.ReportIssued:
+		return map[string]any{"contract_id": b.Contract, "report_sm3": hx(b.ReportSM3), "bundle_sm3": hx(b.BundleSM3)}
 	case *chain.QueryLogged:
 		return map[string]any{"caller_org": b.CallerOrg, "caller_cert": b.CallerCert.String(), "subject": uint32(b.Subject),
 			"query_sm3": hx(b.QuerySM3), "at_ms": b.At}

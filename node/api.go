@@ -51,8 +51,11 @@ type api struct {
 	reg     prometheus.Gatherer
 	// signedAuth: judicial queries need signed requests ([api] auth = "signed").
 	signedAuth bool
-	// auditor signs query_logged records with this node's org credential.
+	// auditor signs query_logged and report_issued records with this node's org credential.
 	auditor *client.Submitter
+	// ca signs evidence reports (through a one-day signer certificate).
+	ca      *signer.CA
+	reports *reportJobs
 }
 
 func (n *Node) routes() http.Handler {
@@ -65,14 +68,18 @@ func (n *Node) routes() http.Handler {
 		status: n.statusInfo, genesis: gen, reg: n.reg,
 		signedAuth: n.cfg.API.Auth == "signed",
 	}
-	if a.signedAuth {
-		sub, err := client.LoadSubmitter(n.genesis.ChainID, n.cfg.Org, n.home.SubmitterCert(), n.home.SubmitterKey())
-		if err != nil {
-			n.logger.Error("queries will not be recorded on chain: no submitter credential", "err", err)
-		} else {
-			a.auditor = sub
-		}
+	if sub, err := client.LoadSubmitter(n.genesis.ChainID, n.cfg.Org, n.home.SubmitterCert(), n.home.SubmitterKey()); err != nil {
+		n.logger.Error("queries and reports will not be recorded on chain: no submitter credential", "err", err)
+	} else {
+		a.auditor = sub
 	}
+	if ca, err := signer.LoadCA(n.home.CACert(), n.home.CAKey()); err != nil {
+		n.logger.Info("evidence reports disabled: no organisation CA in this home", "err", err)
+	} else {
+		a.ca = ca
+	}
+	a.reports = newReportJobs()
+	go a.runReports(n.ctx)
 	return a.handler()
 }
 
@@ -92,6 +99,9 @@ func (a *api) handler() http.Handler {
 	route("GET /v1/orgs", a.orgs)
 	route("GET /v1/proposals/{id}", a.proposal)
 	route("POST /v1/pdf/verify", a.pdfVerify)
+	route("POST /v1/reports", a.judicial(chain.QueryContract, a.reportCreate))
+	route("GET /v1/reports/{id}", a.judicial(chain.QueryContract, a.reportStatus))
+	route("GET /v1/reports/{id}/pdf", a.judicial(chain.QueryContract, a.reportPDF))
 	route("POST /v1/seals/render", a.sealRender)
 	route("GET /v1/validators", a.validators)
 	route("GET /v1/genesis", a.genesisHandler)

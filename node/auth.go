@@ -80,7 +80,7 @@ func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 // logQuery submits a query_logged record in the background; an audit line
 // must not slow or fail the answer, so failures are logged, not returned.
 func (a *api) logQuery(c *caller, subject chain.QuerySubject, uri string) {
-	if a.auditor == nil {
+	if a.auditor == nil || !a.signedAuth {
 		return
 	}
 	q := sm3.Sum([]byte(uri))

@@ -50,6 +50,9 @@ type Node struct {
 	http    *http.Server
 	lis     net.Listener
 	quit    chan struct{}
+	// ctx ends background work (report jobs) when the node stops.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // Option configures a Node.
@@ -161,6 +164,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if n.comet, err = StartComet(ctx, conf, n.app, cometLogger{n.logger.With("module", "cometbft")}); err != nil {
 		return err
 	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.lis, err = net.Listen("tcp", n.cfg.API.Listen)
 	if err != nil {
 		return &config.KeyError{Key: "api.listen", Err: err}
@@ -224,6 +228,9 @@ func (n *Node) Stop() error {
 
 func (n *Node) closeParts() error {
 	var errs []error
+	if n.cancel != nil {
+		n.cancel()
+	}
 	if n.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := n.http.Shutdown(ctx); err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -37,8 +36,6 @@ func defaultGenesis(genesis string) (string, error) {
 	}
 	return def, nil
 }
-
-var nonSubjectRef = regexp.MustCompile(`[^A-Za-z0-9:._-]`)
 
 func newReportMakeCmd() *cobra.Command {
 	var (
@@ -102,7 +99,7 @@ come from the platform, off chain, and the report says so.`,
 			orgID := strings.TrimSuffix(ca.Cert.Subject.CommonName, " CA")
 			orgName := ca.Cert.Subject.Organization[0]
 			now := time.Now().UTC().Truncate(time.Second) // the CLI is where the clock is read
-			key, certDER, err := reportSigner(ca, orgID, now)
+			key, certDER, err := report.IssuerSigner(ca, orgID, now)
 			if err != nil {
 				return &exitError{1, err}
 			}
@@ -134,28 +131,6 @@ come from the platform, off chain, and the report says so.`,
 	f.StringVar(&sealPurpose, "seal-purpose", "电子证据专用章", "line under the star of the seal (at most 12 characters)")
 	f.BoolVar(&noSeal, "no-seal", false, "sign without a visible seal")
 	return cmd
-}
-
-// reportSigner has ca issue a one-day signer certificate for a fresh key:
-// a CA certificate cannot sign documents itself (it lacks the signer usage).
-func reportSigner(ca *signer.CA, orgID string, now time.Time) (*signer.PrivateKey, []byte, error) {
-	key, err := signer.GenerateKey(ca.Key.Algorithm(), nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	nb, na := now.Add(-time.Minute), now.Add(24*time.Hour)
-	if nb.Before(ca.Cert.NotBefore) {
-		nb = ca.Cert.NotBefore
-	}
-	if na.After(ca.Cert.NotAfter) {
-		na = ca.Cert.NotAfter
-	}
-	ref := nonSubjectRef.ReplaceAllString(orgID, "_") + ":report-signer"
-	der, err := ca.Issue(key.Public(), signer.IssueOptions{SubjectRef: ref, Usage: signer.UsageSigner, NotBefore: nb, NotAfter: na}, nil)
-	if err != nil {
-		return nil, nil, fmt.Errorf("issue report signer certificate: %w", err)
-	}
-	return key, der, nil
 }
 
 func newReportVerifyCmd() *cobra.Command {

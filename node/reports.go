@@ -1,0 +1,253 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/report"
+	"github.com/sealchain/sealchain/signer"
+	"github.com/sealchain/sealchain/signer/seal"
+)
+
+// maxReportJobs bounds the report jobs kept in memory (oldest dropped).
+const maxReportJobs = 200
+
+// reportJob is one evidence report being made or made.
+type reportJob struct {
+	ID         string    `json:"id"`
+	ContractID string    `json:"contract_id"`
+	Status     string    `json:"status"` // queued, running, done, failed
+	Error      string    `json:"error,omitempty"`
+	Created    time.Time `json:"created"`
+	Done       time.Time `json:"done,omitzero"`
+	ReportSM3  string    `json:"report_sm3,omitempty"`
+	BundleSM3  string    `json:"bundle_sm3,omitempty"`
+	TxHash     string    `json:"tx_hash,omitempty"`
+	Bytes      int       `json:"bytes,omitempty"`
+
+	names     map[string]string
+	verifyURL string
+	pdf       []byte
+}
+
+// reportJobs is the node's report queue: jobs run one at a time in the
+// background (a report is ~50 ms of CPU plus waiting for blocks).
+type reportJobs struct {
+	mu    sync.Mutex
+	jobs  map[string]*reportJob
+	order []string
+	queue chan *reportJob
+}
+
+func newReportJobs() *reportJobs {
+	return &reportJobs{jobs: map[string]*reportJob{}, queue: make(chan *reportJob, 64)}
+}
+
+func (q *reportJobs) add(j *reportJob) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	select {
+	case q.queue <- j:
+	default:
+		return false
+	}
+	q.jobs[j.ID] = j
+	q.order = append(q.order, j.ID)
+	if len(q.order) > maxReportJobs {
+		delete(q.jobs, q.order[0])
+		q.order = q.order[1:]
+	}
+	return true
+}
+
+func (q *reportJobs) get(id string) (reportJob, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	j, ok := q.jobs[id]
+	if !ok {
+		return reportJob{}, false
+	}
+	return *j, true
+}
+
+func (q *reportJobs) update(j *reportJob, fn func(*reportJob)) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	fn(j)
+}
+
+// run works through the queue until ctx ends.
+func (a *api) runReports(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case j := <-a.reports.queue:
+			a.reports.update(j, func(j *reportJob) { j.Status = "running" })
+			err := a.makeReport(ctx, j)
+			a.reports.update(j, func(j *reportJob) {
+				j.Done = time.Now().UTC()
+				if err != nil {
+					j.Status, j.Error = "failed", err.Error()
+					return
+				}
+				j.Status = "done"
+			})
+			if err != nil {
+				a.logger.Error("evidence report failed", "job", j.ID, "contract", j.ContractID, "err", err)
+			}
+		}
+	}
+}
+
+// makeReport assembles and verifies the contract's evidence, lays out and
+// signs the report with this node's organisation CA, and records a
+// report_issued record with the report's hash.
+func (a *api) makeReport(ctx context.Context, j *reportJob) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*a.wait)
+	defer cancel()
+	b, err := evidence.Assemble(ctx, a.store, a.headers, evidence.Subject{ContractID: j.ContractID})
+	if err != nil {
+		return fmt.Errorf("assemble evidence: %w", err)
+	}
+	raw, err := b.Encode()
+	if err != nil {
+		return err
+	}
+	trust, err := evidence.ParseTrust(a.genesis)
+	if err != nil {
+		return err
+	}
+	v, err := evidence.NewVerifier(trust)
+	if err != nil {
+		return err
+	}
+	res := v.Verify(b, nil)
+	if !res.OK {
+		return fmt.Errorf("the evidence does not verify on this node: %v", res.Failed())
+	}
+	if a.ca == nil {
+		return errors.New("this node has no organisation CA to sign reports")
+	}
+	org, _, err := a.store.View().Org(a.org)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	key, cert, err := report.IssuerSigner(a.ca, a.org, now)
+	if err != nil {
+		return err
+	}
+	pdf, err := report.Make(b, res, report.Options{
+		IssuerOrg: report.Issuer{ID: a.org, Name: org.Name}, Now: now, PartyNames: j.names, VerifyURL: j.verifyURL,
+		Key: key, Cert: cert, Chain: [][]byte{a.ca.Cert.Raw}, BundleJSON: raw,
+		// Seal text cannot hold spaces ("Platform Ltd" → "PlatformLtd").
+		Seal: &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(org.Name), ""), Purpose: "证据报告专用章"},
+	})
+	if err != nil {
+		return fmt.Errorf("make report: %w", err)
+	}
+	rs, bs := sm3.Sum(pdf), sm3.Sum(raw)
+	a.reports.update(j, func(j *reportJob) {
+		j.pdf, j.Bytes = pdf, len(pdf)
+		j.ReportSM3, j.BundleSM3 = hex.EncodeToString(rs[:]), hex.EncodeToString(bs[:])
+	})
+	if a.auditor == nil {
+		return errors.New("report made, but this node has no submitter credential to record it")
+	}
+	tx, err := a.auditor.Build(&chain.ReportIssued{Contract: j.ContractID, ReportSM3: rs[:], BundleSM3: bs[:]}, nil)
+	if err != nil {
+		return err
+	}
+	if res, err := a.mempool.BroadcastTxSync(ctx, tx); err != nil {
+		return fmt.Errorf("record report_issued: %w", err)
+	} else if res.Code != 0 {
+		return fmt.Errorf("record report_issued: code %d: %s", res.Code, res.Log)
+	}
+	h := chain.TxHash(tx)
+	if status, _ := a.waitCommit(ctx, h); status != http.StatusOK {
+		return fmt.Errorf("report_issued record %s not committed (HTTP %d)", h, status)
+	}
+	a.reports.update(j, func(j *reportJob) { j.TxHash = h.String() })
+	return nil
+}
+
+// reportCreate: POST /v1/reports {"contract_id", "names": {fingerprint: name}, "verify_url"}.
+func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ContractID string            `json:"contract_id"`
+		Names      map[string]string `json:"names"`
+		VerifyURL  string            `json:"verify_url"`
+	}
+	if !a.decodeJSON(w, r, &in) {
+		return
+	}
+	if err := chain.ValidateID("contract_id", in.ContractID); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_field", err.Error())
+		return
+	}
+	c, ok, err := a.store.View().Contract(in.ContractID)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contract %q does not exist", in.ContractID))
+		return
+	}
+	if !a.allowOrg(w, r, c.Org) {
+		return
+	}
+	for fp := range in.Names {
+		if _, err := signer.ParseFingerprint(fp); err != nil {
+			writeError(w, http.StatusBadRequest, "bad_field", "field names: keys are certificate fingerprints: "+err.Error())
+			return
+		}
+	}
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	j := &reportJob{ID: hex.EncodeToString(id[:]), ContractID: in.ContractID, Status: "queued", Created: time.Now().UTC(),
+		names: in.Names, verifyURL: in.VerifyURL}
+	if !a.reports.add(j) {
+		writeError(w, http.StatusServiceUnavailable, "busy", "the report queue is full; try again shortly")
+		return
+	}
+	writeJSON(w, http.StatusAccepted, j)
+}
+
+func (a *api) reportStatus(w http.ResponseWriter, r *http.Request) {
+	j, ok := a.reports.get(r.PathValue("id"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", "no report job "+r.PathValue("id"))
+		return
+	}
+	writeJSON(w, http.StatusOK, j)
+}
+
+func (a *api) reportPDF(w http.ResponseWriter, r *http.Request) {
+	j, ok := a.reports.get(r.PathValue("id"))
+	switch {
+	case !ok:
+		writeError(w, http.StatusNotFound, "not_found", "no report job "+r.PathValue("id"))
+	case j.pdf == nil:
+		writeError(w, http.StatusConflict, "not_ready", "the report is "+j.Status)
+	default:
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"evidence-report-%s.pdf\"", j.ContractID))
+		_, _ = w.Write(j.pdf)
+	}
+}

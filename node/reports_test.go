@@ -1,0 +1,87 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/report"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// TestReportJob asks the node for an evidence report on a completed
+// contract, waits for the job, checks the PDF verifies offline and that a
+// report_issued record with its hash joined the contract's timeline.
+func TestReportJob(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	n := newITNet(ctx, t)
+	alice, _ := n.registerSigner(ctx, t, signer.AlgSM2, "sc-rep-alice")
+	bob, _ := n.registerSigner(ctx, t, signer.AlgECDSAP256, "sc-rep-bob")
+	doc := []byte("%PDF-1.4 report job contract")
+	n.commit(ctx, t, n.build(t, contractBody("rep-1", doc, alice, bob), nil))
+	n.signContract(ctx, t, "rep-1", doc, alice, bob)
+
+	status, _, body := itDo(ctx, t, http.MethodPost, n.base+"/v1/reports", "application/json",
+		[]byte(`{"contract_id":"rep-1","names":{"`+alice.Cert.String()+`":"张三"}}`))
+	if status != http.StatusAccepted {
+		t.Fatalf("POST /v1/reports: %d %s", status, body)
+	}
+	var j map[string]any
+	json.Unmarshal(body, &j)
+	id, _ := j["id"].(string)
+	var st map[string]any
+	waitFor(t, 60*time.Second, "the report job finishes", func() bool {
+		_, _, b := itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+id, "", nil)
+		json.Unmarshal(b, &st)
+		return st["status"] == "done" || st["status"] == "failed"
+	})
+	if st["status"] != "done" {
+		t.Fatalf("report job: %v", st)
+	}
+	status, hdr, pdf := itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+id+"/pdf", "", nil)
+	if status != http.StatusOK || hdr.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("GET pdf: %d %s", status, hdr.Get("Content-Type"))
+	}
+	sum := sm3.Sum(pdf)
+	if st["report_sm3"] != hexString(sum[:]) {
+		t.Fatalf("report_sm3 %v, PDF SM3 %x", st["report_sm3"], sum)
+	}
+	trust, err := evidence.LoadTrust(n.home.Genesis())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := report.Verify(pdf, trust, time.Now().Add(time.Minute))
+	if err != nil || !res.OK {
+		t.Fatalf("report verify: %v %+v", err, res)
+	}
+	// The timeline now ends with the report_issued record.
+	var c struct {
+		Timeline []struct {
+			Type string         `json:"type"`
+			Body map[string]any `json:"body"`
+		} `json:"timeline"`
+	}
+	n.getJSON(ctx, t, "/v1/contracts/rep-1", &c)
+	last := c.Timeline[len(c.Timeline)-1]
+	if last.Type != "report_issued" || last.Body["report_sm3"] != st["report_sm3"] {
+		t.Fatalf("last timeline record %+v, want report_issued with the report's SM3", last)
+	}
+	if s, _, _ := itDo(ctx, t, http.MethodPost, n.base+"/v1/reports", "application/json", []byte(`{"contract_id":"nope"}`)); s != http.StatusNotFound {
+		t.Fatalf("report on an unknown contract: %d", s)
+	}
+}
+
+func hexString(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, 2*len(b))
+	for _, x := range b {
+		out = append(out, digits[x>>4], digits[x&15])
+	}
+	return string(out)
+}

@@ -135,9 +135,13 @@ func (c *Client) Submit(ctx context.Context, tx []byte, wait bool) (*SubmitResul
 }
 
 // Evidence fetches an evidence bundle (raw JSON) by one of doc_hash,
-// contract_id or cert.
-func (c *Client) Evidence(ctx context.Context, key, value string) ([]byte, error) {
-	return c.do(ctx, http.MethodGet, "/v1/evidence?"+url.Values{key: {value}}.Encode(), "", nil, nil)
+// contract_id or cert; extra adds query parameters such as since_size.
+func (c *Client) Evidence(ctx context.Context, key, value string, extra ...string) ([]byte, error) {
+	q := url.Values{key: {value}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		q.Set(extra[i], extra[i+1])
+	}
+	return c.do(ctx, http.MethodGet, "/v1/evidence?"+q.Encode(), "", nil, nil)
 }
 
 // Genesis fetches the node's genesis document. A verifier should hold its

@@ -74,6 +74,16 @@ func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject 
 			SignedHeader: sh, ValidatorSet: vs,
 		},
 	}
+	if subject.SinceSize > 0 {
+		if subject.SinceSize > cp.LogSize {
+			return nil, fmt.Errorf("%w: since_size %d is beyond the log size %d", ErrBadSubject, subject.SinceSize, cp.LogSize)
+		}
+		proof, err := store.ConsistencyProof(subject.SinceSize, cp.LogSize)
+		if err != nil {
+			return nil, fmt.Errorf("consistency proof %d → %d: %w", subject.SinceSize, cp.LogSize, err)
+		}
+		b.Consistency = &Consistency{FromSize: subject.SinceSize, Proof: proof}
+	}
 	// Validator-set changes before the checkpoint's header: each becomes a
 	// hop the verifier follows from the genesis set.
 	changes, err := view.ValidatorChanges(h)

@@ -36,6 +36,17 @@ type Bundle struct {
 	// that signed the checkpoint, one validator-set change at a time. Absent
 	// when the set never changed.
 	ValidatorHops []Hop `json:"validator_hops,omitempty"`
+	// Consistency proves that the log at an earlier size, which the
+	// verifier already trusts, is a prefix of the checkpoint's log. Present
+	// when asked for (since_size).
+	Consistency *Consistency `json:"consistency,omitempty"`
+}
+
+// Consistency is an RFC 6962 consistency proof from FromSize to the
+// checkpoint's log size.
+type Consistency struct {
+	FromSize uint64   `json:"from_size"`
+	Proof    [][]byte `json:"proof"`
 }
 
 // Hop is one validator-set change: the header whose NextValidatorsHash names
@@ -51,6 +62,7 @@ type Hop struct {
 // Subject says what the bundle was asked for.
 type Subject struct {
 	DocHash    string `json:"doc_hash,omitempty"`    // hex SM3 or SHA-256 of a document
+	SinceSize  uint64 `json:"since_size,omitempty"`  // ask for a consistency proof from this log size
 	ContractID string `json:"contract_id,omitempty"` // contract id
 	Cert       string `json:"cert,omitempty"`        // hex certificate fingerprint
 }

@@ -116,10 +116,30 @@ type Verifier struct {
 	trust *Trust
 	cas   []*smx509.Certificate
 	orgCA map[string]*smx509.Certificate
+	// A log size and root the verifier already trusts (an earlier
+	// checkpoint): the bundle must prove its log extends it.
+	trustedSize uint64
+	trustedRoot []byte
+}
+
+// VerifierOption configures a Verifier.
+type VerifierOption func(*Verifier) error
+
+// WithTrustedLog makes the verifier require a consistency proof from a log
+// size and root it already trusts (from an earlier bundle or checkpoint) to
+// the bundle's checkpoint: the log only ever grew.
+func WithTrustedLog(size uint64, root []byte) VerifierOption {
+	return func(v *Verifier) error {
+		if size == 0 || len(root) != 32 {
+			return errors.New("trusted log: want a positive size and a 32-byte root")
+		}
+		v.trustedSize, v.trustedRoot = size, root
+		return nil
+	}
 }
 
 // NewVerifier prepares a verifier for trust.
-func NewVerifier(trust *Trust) (*Verifier, error) {
+func NewVerifier(trust *Trust, opts ...VerifierOption) (*Verifier, error) {
 	if trust == nil || trust.Validators == nil || len(trust.Orgs) == 0 {
 		return nil, errors.New("verifier: trust needs a chain id, validators and organisations")
 	}
@@ -131,6 +151,11 @@ func NewVerifier(trust *Trust) (*Verifier, error) {
 		}
 		v.cas = append(v.cas, c)
 		v.orgCA[o.ID] = c
+	}
+	for _, o := range opts {
+		if err := o(v); err != nil {
+			return nil, fmt.Errorf("verifier: %w", err)
+		}
 	}
 	return v, nil
 }
@@ -203,6 +228,17 @@ func (v *Verifier) Verify(b *Bundle, file []byte) *Result {
 		res.add("app_hash", err, fmt.Sprintf("app hash %X commits log size %d, root %x", header.AppHash, cp.LogSize, cp.LogRoot))
 	}
 
+	if v.trustedSize > 0 {
+		var err error
+		c := b.Consistency
+		switch {
+		case c == nil || c.FromSize != v.trustedSize:
+			err = fmt.Errorf("the bundle has no consistency proof from the trusted log size %d (ask with since_size=%d)", v.trustedSize, v.trustedSize)
+		default:
+			err = merklelog.VerifyConsistency(merklelog.SM3(), c.FromSize, cp.LogSize, c.Proof, v.trustedRoot, cp.LogRoot)
+		}
+		res.add("consistency", err, fmt.Sprintf("the log of size %d extends the trusted log of size %d", cp.LogSize, v.trustedSize))
+	}
 	recs := v.checkRecords(b, res)
 	v.checkIntent(recs, res)
 	if file != nil {

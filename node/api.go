@@ -448,6 +448,14 @@ func (a *api) recordsByTime(w http.ResponseWriter, r *http.Request) {
 func (a *api) evidence(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s := evidence.Subject{DocHash: q.Get("doc_hash"), ContractID: q.Get("contract_id"), Cert: q.Get("cert")}
+	if v := q.Get("since_size"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n == 0 {
+			writeError(w, http.StatusBadRequest, "bad_query", "query since_size: a positive log size you already trust")
+			return
+		}
+		s.SinceSize = n
+	}
 	n := 0
 	for _, v := range []string{s.DocHash, s.ContractID, s.Cert} {
 		if v != "" {

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -74,6 +75,49 @@ func TestReportJob(t *testing.T) {
 	}
 	if s, _, _ := itDo(ctx, t, http.MethodPost, n.base+"/v1/reports", "application/json", []byte(`{"contract_id":"nope"}`)); s != http.StatusNotFound {
 		t.Fatalf("report on an unknown contract: %d", s)
+	}
+
+	// Consistency: a verifier that trusts an earlier checkpoint's log asks
+	// for a proof that the new log extends it.
+	raw1, err := n.c.Evidence(ctx, "contract_id", "rep-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1, _ := evidence.DecodeBundle(raw1)
+	n.registerSigner(ctx, t, signer.AlgSM2, "sc-rep-carol") // the log grows
+	var b2 *evidence.Bundle
+	waitFor(t, 20*time.Second, "a checkpoint past the new record", func() bool {
+		raw2, err := n.c.Evidence(ctx, "contract_id", "rep-1", "since_size", fmt.Sprint(b1.Checkpoint.LogSize))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b2, _ = evidence.DecodeBundle(raw2)
+		return b2.Checkpoint.LogSize > b1.Checkpoint.LogSize
+	})
+	if b2.Checkpoint.LogSize <= b1.Checkpoint.LogSize || b2.Consistency == nil {
+		t.Fatalf("second bundle: size %d (first %d), consistency %v", b2.Checkpoint.LogSize, b1.Checkpoint.LogSize, b2.Consistency)
+	}
+	for _, tc := range []struct {
+		name string
+		root []byte
+		ok   bool
+	}{
+		{"trusted root", b1.Checkpoint.LogRoot, true},
+		{"another root", b2.Checkpoint.LogRoot, false},
+	} {
+		v, err := evidence.NewVerifier(trust, evidence.WithTrustedLog(b1.Checkpoint.LogSize, tc.root))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := v.Verify(b2, nil)
+		if res.OK != tc.ok {
+			t.Errorf("%s: verify OK=%v (failed %v), want %v", tc.name, res.OK, res.Failed(), tc.ok)
+		}
+	}
+	// Without the proof, a verifier that trusts a log refuses.
+	v, _ := evidence.NewVerifier(trust, evidence.WithTrustedLog(b1.Checkpoint.LogSize, b1.Checkpoint.LogRoot))
+	if res := v.Verify(b1, nil); res.OK {
+		t.Error("a bundle without a consistency proof passed a verifier that requires one")
 	}
 }
 

@@ -469,6 +469,7 @@ func newEvidenceCmd() *cobra.Command {
 		nodeURL, docHash, file, contractID, cert, out string
 		timeout                                       time.Duration
 		signHome                                      string
+		sinceSize                                     uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "evidence",
@@ -505,7 +506,11 @@ func newEvidenceCmd() *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			b, err := c.Evidence(ctx, key, value)
+			var extra []string
+			if sinceSize > 0 {
+				extra = []string{"since_size", fmt.Sprint(sinceSize)}
+			}
+			b, err := c.Evidence(ctx, key, value, extra...)
 			if err != nil {
 				return err
 			}
@@ -532,6 +537,7 @@ func newEvidenceCmd() *cobra.Command {
 	f.StringVar(&cert, "cert", "", "hex certificate fingerprint")
 	f.StringVar(&out, "out", "bundle.json", "output file (- for stdout)")
 	f.DurationVar(&timeout, "timeout", 60*time.Second, "how long to wait for the node")
+	f.Uint64Var(&sinceSize, "since-size", 0, "include a consistency proof from this log size (one you already trust)")
 	f.StringVar(&signHome, "home", "", "sign the request with this organisation's API credential (nodes with [api] auth = \"signed\")")
 	return cmd
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
@@ -22,6 +25,7 @@ func newVerifyCmd() *cobra.Command {
 	var (
 		bundlePath, file, genesis string
 		asJSON                    bool
+		trustedLog                string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify",
@@ -46,7 +50,17 @@ bad usage or unreadable input.`,
 			if err != nil {
 				return &exitError{2, err}
 			}
-			v, err := evidence.NewVerifier(trust)
+			var vopts []evidence.VerifierOption
+			if trustedLog != "" {
+				sizeStr, rootHex, _ := strings.Cut(trustedLog, ":")
+				size, err1 := strconv.ParseUint(sizeStr, 10, 64)
+				root, err2 := hex.DecodeString(rootHex)
+				if err1 != nil || err2 != nil {
+					return &exitError{2, errors.New("--trusted-log: want SIZE:ROOT (decimal size, hex root)")}
+				}
+				vopts = append(vopts, evidence.WithTrustedLog(size, root))
+			}
+			v, err := evidence.NewVerifier(trust, vopts...)
 			if err != nil {
 				return &exitError{2, err}
 			}
@@ -117,6 +131,7 @@ bad usage or unreadable input.`,
 	f.StringVar(&file, "file", "", "the document, to check its hash against the records")
 	f.StringVar(&genesis, "genesis", "", "the genesis file you trust (default ./data/config/genesis.json if present)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	f.StringVar(&trustedLog, "trusted-log", "", "SIZE:ROOT of a log you already trust (an earlier bundle's checkpoint); the bundle must prove it extends it")
 	return cmd
 }
 

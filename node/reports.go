@@ -222,11 +222,12 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	j := &reportJob{ID: hex.EncodeToString(id[:]), ContractID: in.ContractID, Status: "queued", Created: time.Now().UTC(),
 		names: in.Names, verifyURL: in.VerifyURL}
+	answer := *j // the runner may update j as soon as it is queued
 	if !a.reports.add(j) {
 		writeError(w, http.StatusServiceUnavailable, "busy", "the report queue is full; try again shortly")
 		return
 	}
-	writeJSON(w, http.StatusAccepted, j)
+	writeJSON(w, http.StatusAccepted, answer)
 }
 
 func (a *api) reportStatus(w http.ResponseWriter, r *http.Request) {

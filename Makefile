@@ -12,6 +12,7 @@ all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/sealchain
+	@$(MAKE) --no-print-directory wasm
 
 # Initialise ./data on first use, then run the node in the foreground.
 run: build
@@ -75,11 +76,12 @@ test-faults: build
 	$(GO) test -tags faults -count=1 -timeout 40m -v ./test/faults/
 	SEALCHAIN_STATESYNC_RECORDS=100000 $(GO) test -count=1 -timeout 20m -run '^TestStateSyncJoin$$' -v ./node
 
-# Rebuilds the browser verifier served at /verify (node/web/sealchain.wasm.gz,
-# gzip because it is ~40 MB raw) and copies this toolchain's wasm_exec.js next
-# to it. TestWebWasmUpToDate fails when the committed files are stale.
+# Builds the browser verifier (the offline verifier for GOOS=js, ~40 MB raw)
+# as bin/sealchain.wasm.gz, beside the binary where the node looks for it,
+# and copies this toolchain's wasm_exec.js into the embedded page assets.
 .PHONY: wasm
 wasm:
-	GO=$(GO) cmd/sealchain-wasm/build.sh node/web/sealchain.wasm
-	gzip -9 -n -f node/web/sealchain.wasm
-	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js
+	@mkdir -p bin
+	GO=$(GO) cmd/sealchain-wasm/build.sh bin/sealchain.wasm
+	gzip -9 -n -f bin/sealchain.wasm
+	@cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js

@@ -47,6 +47,9 @@ type API struct {
 	// signed with a certificate issued by a registered organisation's CA,
 	// and platforms see only their own contracts.
 	Auth string `toml:"auth"`
+	// VerifierWasm is the gzip'd browser verifier the page loads; empty means
+	// sealchain.wasm.gz beside the binary (where `make build` writes it).
+	VerifierWasm string `toml:"verifier_wasm"`
 }
 
 // Consensus holds the CometBFT settings Sealchain exposes; they override
@@ -334,6 +337,7 @@ const header = `# Sealchain node configuration.
 # [api] listen                    HTTP JSON API, host:port
 # [api] wait_timeout              upper bound for ?wait=commit and evidence requests ("20s")
 # [api] max_body_bytes            largest request body accepted
+# [api] verifier_wasm             browser verifier (gzip); empty: sealchain.wasm.gz beside the binary
 # [api] auth                      open (development) or signed: judicial queries need requests signed
 #                                 by an org-issued certificate; platforms see only their own contracts
 # [consensus] p2p_listen          CometBFT peer-to-peer address, tcp://host:port

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cometbft/cometbft/mempool"
@@ -56,6 +57,11 @@ type api struct {
 	// ca signs evidence reports (through a one-day signer certificate).
 	ca      *signer.CA
 	reports *reportJobs
+	// The browser verifier: [api] verifier_wasm or beside the binary, read once.
+	wasmPath string
+	wasmOnce sync.Once
+	wasm     []byte
+	wasmErr  error
 }
 
 func (n *Node) routes() http.Handler {
@@ -66,7 +72,7 @@ func (n *Node) routes() http.Handler {
 		wait: n.cfg.API.WaitTimeout.Duration, maxBody: n.cfg.API.MaxBodyBytes,
 		logger: n.logger.With("module", "api"), metrics: n.metrics,
 		status: n.statusInfo, genesis: gen, reg: n.reg,
-		signedAuth: n.cfg.API.Auth == "signed",
+		signedAuth: n.cfg.API.Auth == "signed", wasmPath: n.cfg.API.VerifierWasm,
 	}
 	if sub, err := client.LoadSubmitter(n.genesis.ChainID, n.cfg.Org, n.home.SubmitterCert(), n.home.SubmitterKey()); err != nil {
 		n.logger.Error("queries and reports will not be recorded on chain: no submitter credential", "err", err)

@@ -43,7 +43,7 @@ func itFreeHostPort(t *testing.T) string {
 
 // newITNet initialises a single-node home in a temporary directory (free
 // ports, 100ms blocks, error logging) and starts a node on it.
-func newITNet(ctx context.Context, t *testing.T) *itNet {
+func newITNet(ctx context.Context, t *testing.T, mods ...func(*config.Config)) *itNet {
 	t.Helper()
 	home := t.TempDir()
 	cfg := config.Default()
@@ -52,6 +52,9 @@ func newITNet(ctx context.Context, t *testing.T) *itNet {
 	cfg.Consensus.RPCListen = cometFreeAddr(t)
 	cfg.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
 	cfg.Log.Level = "error"
+	for _, m := range mods {
+		m(&cfg)
+	}
 	if _, err := Init(InitOptions{
 		Home: home, ChainID: itChainID, OrgID: "platform", OrgName: "Platform Ltd",
 		Role: chain.RolePlatform, Config: cfg,

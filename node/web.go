@@ -8,15 +8,17 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
-// The verification page and its assets. sealchain.wasm.gz is the offline
-// verifier (cmd/sealchain-wasm) built by `make wasm`; TestWebWasmUpToDate
-// fails when it no longer matches its sources.
+// The verification page and its assets. The verifier itself
+// (sealchain.wasm.gz, cmd/sealchain-wasm) is built from source by `make
+// build` next to the binary, not committed: see api.verifierWasm.
 //
-//go:embed web/index.html web/app.js web/style.css web/wasm_exec.js web/sealchain.wasm.gz
+//go:embed web/index.html web/app.js web/style.css web/wasm_exec.js
 var webFS embed.FS
 
 var webPage = template.Must(template.ParseFS(webFS, "web/index.html"))
@@ -36,7 +38,7 @@ func (a *api) registerWeb() {
 	}
 	route("GET /{$}", a.webPage)
 	route("GET /verify", a.webPage)
-	route("GET /web/sealchain.wasm", webWasm)
+	route("GET /web/sealchain.wasm", a.webWasm)
 	route("GET /web/{asset}", webAsset)
 }
 
@@ -85,12 +87,13 @@ func webAsset(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(data)
 }
 
-// webWasm serves the committed gzip as is to clients that accept gzip (all
-// browsers) and decompresses it for the others.
-func webWasm(w http.ResponseWriter, r *http.Request) {
-	gz, err := webFS.ReadFile("web/sealchain.wasm.gz")
+// webWasm serves the verifier's gzip as is to clients that accept gzip
+// (all browsers) and decompresses it for the others.
+func (a *api) webWasm(w http.ResponseWriter, r *http.Request) {
+	gz, err := a.verifierWasm()
 	if err != nil {
-		writeError(w, http.StatusNotFound, "not_found", "the verifier is not built into this node")
+		a.logger.Error("verifier wasm", "err", err)
+		writeError(w, http.StatusNotFound, "not_built", "the browser verifier is not built for this node (make build, or set [api] verifier_wasm)")
 		return
 	}
 	webHeaders(w, "application/wasm")
@@ -102,10 +105,28 @@ func webWasm(w http.ResponseWriter, r *http.Request) {
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "internal", "the embedded verifier is corrupt")
+		writeError(w, http.StatusInternalServerError, "internal", "the verifier file is corrupt")
 		return
 	}
 	_, _ = io.Copy(w, zr)
+}
+
+// verifierWasm reads the gzip'd verifier once: [api] verifier_wasm, or
+// sealchain.wasm.gz beside the running binary (where `make build` puts it).
+func (a *api) verifierWasm() ([]byte, error) {
+	a.wasmOnce.Do(func() {
+		p := a.wasmPath
+		if p == "" {
+			exe, err := os.Executable()
+			if err != nil {
+				a.wasmErr = err
+				return
+			}
+			p = filepath.Join(filepath.Dir(exe), "sealchain.wasm.gz")
+		}
+		a.wasm, a.wasmErr = os.ReadFile(p)
+	})
+	return a.wasm, a.wasmErr
 }
 
 func acceptsGzip(r *http.Request) bool {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -12,51 +13,59 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/signer"
 )
 
 const webChromium = "/usr/bin/chromium"
 
-// TestWebWasmUpToDate rebuilds the browser verifier and fails unless it is
-// byte-identical to the committed node/web/sealchain.wasm.gz (decompressed)
-// and wasm_exec.js is this toolchain's: run `make wasm` after changing the
-// verifier's code or the Go version.
-func TestWebWasmUpToDate(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the wasm verifier")
+// testWasm builds the browser verifier from source once per test binary
+// (about 10 s), gzip'd as the node serves it, and checks that the embedded
+// wasm_exec.js is this toolchain's.
+var testWasm = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "sealchain-wasm-")
+	if err != nil {
+		return "", err
 	}
+	out := filepath.Join(dir, "sealchain.wasm")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	out := filepath.Join(t.TempDir(), "sealchain.wasm")
 	cmd := exec.CommandContext(ctx, "sh", filepath.Join("..", "cmd", "sealchain-wasm", "build.sh"), out)
 	cmd.Env = append(os.Environ(), "GO="+filepath.Join(runtime.GOROOT(), "bin", "go"))
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build.sh: %v\n%s", err, msg)
+		return "", fmt.Errorf("build.sh: %v\n%s", err, msg)
 	}
-	built, err := os.ReadFile(out)
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(raw)
+	zw.Close()
+	gz := out + ".gz"
+	return gz, os.WriteFile(gz, buf.Bytes(), 0o644)
+})
+
+func withTestWasm(t *testing.T) func(*config.Config) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the wasm verifier")
+	}
+	p, err := testWasm()
 	if err != nil {
 		t.Fatal(err)
 	}
-	gz, err := webFS.ReadFile("web/sealchain.wasm.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatalf("committed sealchain.wasm.gz: %v", err)
-	}
-	committed, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatalf("committed sealchain.wasm.gz: %v", err)
-	}
-	if !bytes.Equal(built, committed) {
-		t.Errorf("node/web/sealchain.wasm.gz (%d bytes) is not what its sources build (%d bytes): run `make wasm` and commit it", len(committed), len(built))
-	}
+	return func(c *config.Config) { c.API.VerifierWasm = p }
+}
+
+func TestWebWasmExec(t *testing.T) {
 	want, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"))
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +83,7 @@ func TestWebRoutes(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	n := newITNet(ctx, t)
+	n := newITNet(ctx, t, withTestWasm(t))
 	for _, tc := range []struct {
 		name, path, accept string
 		status             int
@@ -135,7 +144,7 @@ func TestWebVerifyInBrowser(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
 	defer cancel()
-	n := newITNet(ctx, t)
+	n := newITNet(ctx, t, withTestWasm(t))
 
 	alice, _ := n.registerSigner(ctx, t, signer.AlgSM2, "sc-web-alice")
 	bob, _ := n.registerSigner(ctx, t, signer.AlgECDSAP256, "sc-web-bob")

@@ -91,25 +91,34 @@ type Result struct {
 	Records []RecordInfo `json:"records"`
 }
 
-func (r *Result) add(name string, err error, okDetail string) bool {
+// NewCheck is the outcome of a step: passed with okDetail when err is nil,
+// failed with err's message otherwise.
+func NewCheck(name string, err error, okDetail string) Check {
 	c := Check{Name: name, OK: err == nil, Detail: okDetail}
 	if err != nil {
 		c.Detail = err.Error()
 	}
-	r.Checks = append(r.Checks, c)
-	return err == nil
+	return c
 }
 
-// Failed returns the names of failed checks.
-func (r *Result) Failed() []string {
+// FailedChecks returns the names of the failed checks.
+func FailedChecks(checks []Check) []string {
 	var out []string
-	for _, c := range r.Checks {
+	for _, c := range checks {
 		if !c.OK {
 			out = append(out, c.Name)
 		}
 	}
 	return out
 }
+
+func (r *Result) add(name string, err error, okDetail string) bool {
+	r.Checks = append(r.Checks, NewCheck(name, err, okDetail))
+	return err == nil
+}
+
+// Failed returns the names of failed checks.
+func (r *Result) Failed() []string { return FailedChecks(r.Checks) }
 
 // Verifier checks bundles offline against a Trust.
 type Verifier struct {

@@ -188,33 +188,8 @@ usage or unreadable input.`,
 			if err != nil {
 				return &exitError{2, err}
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(res); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprintf(out, "report %s (%d bytes), trusting %s\n", args[0], len(data), genesis)
-				for _, c := range res.Checks {
-					mark := "PASS"
-					if !c.OK {
-						mark = "FAIL"
-					}
-					fmt.Fprintf(out, "  %s  %-17s %s\n", mark, c.Name, c.Detail)
-				}
-			}
-			if !res.OK {
-				if !asJSON {
-					fmt.Fprintf(out, "RESULT: FAILED (%v)\n", res.Failed())
-				}
-				return &exitError{1, nil}
-			}
-			if !asJSON {
-				fmt.Fprintln(out, "RESULT: VERIFIED: every check holds")
-			}
-			return nil
+			header := fmt.Sprintf("report %s (%d bytes), trusting %s", args[0], len(data), genesis)
+			return printResult(cmd.OutOrStdout(), asJSON, res, header, res.Checks, 17, res.Failed(), nil)
 		},
 	}
 	f := cmd.Flags()

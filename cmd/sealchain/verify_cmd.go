@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -85,21 +86,8 @@ bad usage or unreadable input.`,
 				}
 			}
 			out := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(res); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprintf(out, "bundle %s (%d bytes), trusting %s\n", bundlePath, len(data), genesis)
-				for _, c := range res.Checks {
-					mark := "PASS"
-					if !c.OK {
-						mark = "FAIL"
-					}
-					fmt.Fprintf(out, "  %s  %-28s %s\n", mark, c.Name, c.Detail)
-				}
+			header := fmt.Sprintf("bundle %s (%d bytes), trusting %s", bundlePath, len(data), genesis)
+			return printResult(out, asJSON, res, header, res.Checks, 28, res.Failed(), func() {
 				if len(res.Records) > 0 {
 					fmt.Fprintln(out, "timeline:")
 					for _, r := range res.Records {
@@ -113,17 +101,7 @@ bad usage or unreadable input.`,
 						fmt.Fprintln(out)
 					}
 				}
-			}
-			if !res.OK {
-				if !asJSON {
-					fmt.Fprintf(out, "RESULT: FAILED (%v)\n", res.Failed())
-				}
-				return &exitError{1, nil}
-			}
-			if !asJSON {
-				fmt.Fprintln(out, "RESULT: VERIFIED: every check holds")
-			}
-			return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -198,4 +176,38 @@ func addPDFCheck(res *evidence.Result, b *evidence.Bundle, doc []byte, trust *ev
 	}
 	res.Checks = append(res.Checks, evidence.Check{Name: "pdf_signatures", Detail: err.Error()})
 	res.OK = false
+}
+
+// printResult prints a verification result, as JSON (v) or as one line per
+// check, then the verdict, and turns a failure into exit status 1.
+func printResult(out io.Writer, asJSON bool, v any, header string, checks []evidence.Check, width int, failed []string, extra func()) error {
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(out, header)
+		for _, c := range checks {
+			mark := "PASS"
+			if !c.OK {
+				mark = "FAIL"
+			}
+			fmt.Fprintf(out, "  %s  %-*s %s\n", mark, width, c.Name, c.Detail)
+		}
+		if extra != nil {
+			extra()
+		}
+	}
+	if len(failed) > 0 {
+		if !asJSON {
+			fmt.Fprintf(out, "RESULT: FAILED (%v)\n", failed)
+		}
+		return &exitError{1, nil}
+	}
+	if !asJSON {
+		fmt.Fprintln(out, "RESULT: VERIFIED: every check holds")
+	}
+	return nil
 }

@@ -37,24 +37,12 @@ type Result struct {
 }
 
 func (r *Result) add(name string, err error, okDetail string) bool {
-	c := evidence.Check{Name: name, OK: err == nil, Detail: okDetail}
-	if err != nil {
-		c.Detail = err.Error()
-	}
-	r.Checks = append(r.Checks, c)
+	r.Checks = append(r.Checks, evidence.NewCheck(name, err, okDetail))
 	return err == nil
 }
 
 // Failed returns the names of failed checks.
-func (r *Result) Failed() []string {
-	var out []string
-	for _, c := range r.Checks {
-		if !c.OK {
-			out = append(out, c.Name)
-		}
-	}
-	return out
-}
+func (r *Result) Failed() []string { return evidence.FailedChecks(r.Checks) }
 
 // VerifyOption configures [Verify].
 type VerifyOption func(*verifyConfig)

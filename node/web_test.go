@@ -281,6 +281,32 @@ func TestWebVerifyInBrowser(t *testing.T) {
 	if failed := attrs(`#checks li.fail[data-check]`, "data-check"); title != "验证失败" || strings.Join(failed, ",") != "file" || !strings.Contains(body, "可能已被修改") {
 		t.Errorf("altered file with the bundle: verdict %q, failed %v", title, failed)
 	}
+
+	// An evidence report: the page takes the bundle out of its attachment.
+	status, _, jb := itDo(ctx, t, http.MethodPost, n.base+"/v1/reports", "application/json", []byte(`{"contract_id":`+jsString(contract)+`}`))
+	if status != http.StatusAccepted {
+		t.Fatalf("POST /v1/reports: %d %s", status, jb)
+	}
+	var job struct{ ID, Status string }
+	json.Unmarshal(jb, &job)
+	waitFor(t, 30*time.Second, "the report", func() bool {
+		_, _, b := itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+job.ID, "", nil)
+		json.Unmarshal(b, &job)
+		return job.Status == "done" || job.Status == "failed"
+	})
+	_, _, pdfBytes := itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+job.ID+"/pdf", "", nil)
+	reportPath := filepath.Join(dir, "evidence-report.pdf")
+	if err := os.WriteFile(reportPath, pdfBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("an evidence report",
+		chromedp.Click(chromedp.CSS(`#reset`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`#doc`), []string{reportPath}),
+		verdictIs("ok"))
+	screenshot("web-report.png")
+	if body = text(`#result`); !strings.Contains(body, "证据报告") || !strings.Contains(body, "evidence-report.pdf") {
+		t.Errorf("report page does not name the report: %q", body)
+	}
 }
 
 func jsString(s string) string {

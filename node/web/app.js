@@ -8,7 +8,7 @@
     zh: {
       title: '电子合同存证验证', chain: '链', node: '节点机构',
       intro: '选择合同文件，本页面在您的浏览器中计算文件哈希，并用与命令行 sealchain verify 相同的验证程序（WebAssembly）核验区块链存证：文件是否上链、由谁签署、何时签署、以何种方式确认签署意愿，以及每一项密码学校验。验证结论不依赖本服务器。',
-      drop: '将合同文件、证据包 (bundle.json) 或创世文件 (genesis.json) 拖到此处，或在下方选择',
+      drop: '将合同文件、证据报告 (PDF)、证据包 (bundle.json) 或创世文件 (genesis.json) 拖到此处，或在下方选择',
       privacy: '文件只在本机计算哈希，不会上传。',
       docLabel: '合同文件（PDF 等）', bundleLabel: '证据包 bundle.json（可选）', genesisLabel: '创世文件 genesis.json（可选）',
       verify: '验证', reset: '清空',
@@ -28,7 +28,7 @@
       colTime: '时间 (UTC+8)', colEvent: '事件', colWho: '操作方',
       identityCA: '机构 CA 签发的数字证书', noIntent: '无',
       verifierSrc: '验证程序', verifierVal: '在本浏览器中运行的 WebAssembly（与 sealchain verify 相同的代码）',
-      bundleSrc: '证据包', bundleNode: '由本节点提供（节点只提供数据，由您的浏览器验证）', bundleFile: '您提供的文件：',
+      bundleSrc: '证据包', bundleNode: '由本节点提供（节点只提供数据，由您的浏览器验证）', bundleFile: '您提供的文件：', reportSrc: '证据报告', reportNote: '已从报告附件中取出证据包并在本浏览器中验证；报告本身的签名请用 sealchain report verify 核验。',
       genesisSrc: '信任根（创世文件）', genesisNode: '来自本节点 —— 如需完全独立，请使用您自己保存的副本', genesisFile: '您提供的文件：',
       docSrc: '合同文件', docLocal: '在本浏览器中计算哈希，未上传：', none: '未提供',
       footer: '验证在您的浏览器中完成：文件哈希、默克尔包含证明、验证节点签名（ed25519）、签署人与机构签名（SM2 / ECDSA）均由本页面加载的 WebAssembly 验证程序离线核验。服务器只提供数据，不提供结论。',
@@ -45,7 +45,7 @@
     en: {
       title: 'E-Contract Evidence Verification', chain: 'Chain', node: 'Node org',
       intro: 'Choose the contract file. This page hashes it in your browser and checks the blockchain evidence with the same verifier as the sealchain verify command, compiled to WebAssembly: whether the file is on chain, who signed, when, how signing intent was confirmed, and every cryptographic check. The verdict does not depend on this server.',
-      drop: 'Drop the contract file, an evidence bundle (bundle.json) or a genesis file (genesis.json) here, or choose below',
+      drop: 'Drop the contract file, an evidence report (PDF), an evidence bundle (bundle.json) or a genesis file (genesis.json) here, or choose below',
       privacy: 'Files are hashed on this computer and never uploaded.',
       docLabel: 'Contract file (PDF…)', bundleLabel: 'Evidence bundle bundle.json (optional)', genesisLabel: 'Genesis genesis.json (optional)',
       verify: 'Verify', reset: 'Clear',
@@ -65,7 +65,7 @@
       colTime: 'Time (UTC+8)', colEvent: 'Event', colWho: 'By',
       identityCA: 'certificate issued by the org\'s CA', noIntent: 'none',
       verifierSrc: 'Verifier', verifierVal: 'WebAssembly in this browser (the same code as sealchain verify)',
-      bundleSrc: 'Evidence bundle', bundleNode: 'supplied by this node (the node supplies data; your browser verifies it)', bundleFile: 'your file: ',
+      bundleSrc: 'Evidence bundle', bundleNode: 'supplied by this node (the node supplies data; your browser verifies it)', bundleFile: 'your file: ', reportSrc: 'Evidence report', reportNote: 'the evidence bundle attached to the report was verified in this browser; check the report\'s own signature with sealchain report verify.',
       genesisSrc: 'Trust root (genesis)', genesisNode: 'from this node — for full independence use your own copy', genesisFile: 'your file: ',
       docSrc: 'Contract file', docLocal: 'hashed in this browser, not uploaded: ', none: 'not given',
       footer: 'Verification happens in your browser: the file hash, Merkle inclusion proofs, validator signatures (ed25519) and signer and organisation signatures (SM2 / ECDSA) are checked offline by the WebAssembly verifier this page loads. The server supplies data, not the verdict.',
@@ -124,11 +124,45 @@
       if (text.includes('"sealchain-evidence-bundle"')) { state.bundle = { name: f.name, text }; return; }
       if (text.includes('"genesis_time"') || text.includes('"app_state"')) { state.genesis = { name: f.name, text }; return; }
     }
+    if (await takeReport(f)) return;
     await setDoc(f);
   }
 
+  // An evidence report (证据报告) carries its bundle as the attachment
+  // bundle.json: take it out and verify it here. The report's own PDF
+  // signature is checked by `sealchain report verify`.
+  async function takeReport(f) {
+    const bytes = await readFile(f, false);
+    const text = latin1(bytes);
+    if (!text.startsWith('%PDF') || !text.includes('/EmbeddedFile')) return false;
+    const bundle = embeddedBundle(bytes, text);
+    if (!bundle) return false;
+    state.bundle = { name: f.name + ' › bundle.json', text: bundle, report: f.name };
+    state.doc = null;
+    return true;
+  }
+  function latin1(bytes) {
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return s;
+  }
+  function embeddedBundle(bytes, text) {
+    const re = /\/Type\s*\/EmbeddedFile\b[^]*?\/Size\s+(\d+)[^]*?stream\r?\n/g;
+    let m;
+    while ((m = re.exec(text)) !== null) {
+      const start = m.index + m[0].length, size = parseInt(m[1], 10);
+      const json = new TextDecoder().decode(bytes.subarray(start, start + size));
+      if (json.includes('"sealchain-evidence-bundle"')) return json;
+    }
+    return null;
+  }
+
   function wireInputs() {
-    $('doc').addEventListener('change', async (e) => { await setDoc(e.target.files[0]); paintStatic(); maybeRun(); });
+    $('doc').addEventListener('change', async (e) => {
+      const f = e.target.files[0];
+      if (!f || !(await takeReport(f))) await setDoc(f);
+      paintStatic(); maybeRun();
+    });
     $('bundle').addEventListener('change', async (e) => { await setBundle(e.target.files[0]); paintStatic(); maybeRun(); });
     $('genesis').addEventListener('change', async (e) => { await setGenesis(e.target.files[0]); paintStatic(); maybeRun(); });
     const drop = $('drop');
@@ -167,6 +201,7 @@
       if (state.doc) v.hashes = window.sealchainHashFile(state.doc.bytes);
       let bundleText = state.bundle && state.bundle.text;
       v.bundleSource = state.bundle ? state.bundle.name : null;
+      v.report = state.bundle && state.bundle.report;
       if (!bundleText) {
         const r = await fetch('/v1/evidence?doc_hash=' + encodeURIComponent(v.hashes.sm3), { headers: { Accept: 'application/json' } });
         if (r.status === 404) { v.notOnChain = true; return; }
@@ -363,6 +398,7 @@
     const row = (k, val) => src.append(el('dt', null, k), el('dd', null, val));
     row(t('verifierSrc'), t('verifierVal'));
     row(t('docSrc'), v.doc ? t('docLocal') + v.doc.name : t('none'));
+    if (v.report) row(t('reportSrc'), v.report + ' — ' + t('reportNote'));
     if (!v.notOnChain) row(t('bundleSrc'), v.bundleSource ? t('bundleFile') + v.bundleSource : t('bundleNode'));
     if (res) row(t('genesisSrc'), v.genesisSource ? t('genesisFile') + v.genesisSource : el('span', { class: 'note' }, t('genesisNode')));
   }

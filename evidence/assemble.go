@@ -39,7 +39,7 @@ func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject 
 	view := store.View()
 	last := store.Last()
 	q := chain.Query{Limit: MaxSubjectRecords, UpTo: last.LogSize}
-	idx, err := collect(view, subject, q)
+	idx, next, err := collect(view, subject, q)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject 
 		return nil, fmt.Errorf("checkpoint at height %d: %w", h+1, err)
 	}
 	b := &Bundle{
-		Format: Format, Version: Version, ChainID: "", Subject: subject,
+		Format: Format, Version: Version, ChainID: "", Subject: subject, Next: next,
 		Checkpoint: Checkpoint{
 			Height: h, LogSize: cp.LogSize, LogRoot: cp.LogRoot, StateRoot: cp.StateRoot,
 			SignedHeader: sh, ValidatorSet: vs,
@@ -139,8 +139,33 @@ func entryAt(view chain.View, i uint64) (*chain.Entry, error) {
 // collect picks the log indexes for a subject: the records themselves, then
 // for every contract among them its whole timeline, then the certificate
 // records (issued, revoked) of every actor and party.
-func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
+func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, error) {
 	set := map[uint64]bool{}
+	// The subject's own records, paged when asked.
+	pq := q
+	if s.Limit > 0 {
+		pq.Limit = min(s.Limit, q.Limit)
+	}
+	if s.After != nil {
+		pq.After, pq.HaveAfter = *s.After, true
+	}
+	var next *uint64
+	first := func(p chain.Page, err error) error {
+		if err != nil {
+			return err
+		}
+		if p.More {
+			if s.Limit == 0 {
+				return fmt.Errorf("%w: subject matches more than %d records; page with limit and after", ErrBadSubject, pq.Limit)
+			}
+			n := p.Next
+			next = &n
+		}
+		for _, i := range p.Indexes {
+			set[i] = true
+		}
+		return nil
+	}
 	add := func(p chain.Page, err error) error {
 		if err != nil {
 			return err
@@ -157,36 +182,36 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
 	case s.DocHash != "":
 		h, err := decodeHex(s.DocHash, 32)
 		if err != nil {
-			return nil, fmt.Errorf("doc_hash: %w: %w", ErrBadSubject, err)
+			return nil, nil, fmt.Errorf("doc_hash: %w: %w", ErrBadSubject, err)
 		}
-		if err := add(view.ByDoc(h, q)); err != nil {
-			return nil, err
+		if err := first(view.ByDoc(h, pq)); err != nil {
+			return nil, nil, err
 		}
 	case s.ContractID != "":
-		if err := add(view.ByContract(s.ContractID, q)); err != nil {
-			return nil, err
+		if err := first(view.ByContract(s.ContractID, pq)); err != nil {
+			return nil, nil, err
 		}
 	case s.Cert != "":
 		h, err := decodeHex(s.Cert, 32)
 		if err != nil {
-			return nil, fmt.Errorf("cert: %w: %w", ErrBadSubject, err)
+			return nil, nil, fmt.Errorf("cert: %w: %w", ErrBadSubject, err)
 		}
-		if err := add(view.ByCert(chain.Fingerprint(h), q)); err != nil {
-			return nil, err
+		if err := first(view.ByCert(chain.Fingerprint(h), pq)); err != nil {
+			return nil, nil, err
 		}
 	default:
-		return nil, fmt.Errorf("%w: give a doc_hash, contract_id or cert", ErrBadSubject)
+		return nil, nil, fmt.Errorf("%w: give a doc_hash, contract_id or cert", ErrBadSubject)
 	}
 	// Expand contracts to their timelines.
 	contracts := map[string]bool{}
 	for i := range set {
 		en, err := entryAt(view, i)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		tx, err := chain.DecodeTx(en.Tx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if id := tx.Body.ContractID(); id != "" {
 			contracts[id] = true
@@ -194,7 +219,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
 	}
 	for id := range contracts {
 		if err := add(view.ByContract(id, q)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	// Certificates of actors and parties.
@@ -202,11 +227,11 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
 	for i := range set {
 		en, err := entryAt(view, i)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		tx, err := chain.DecodeTx(en.Tx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if tx.Actor != nil {
 			certs[tx.Actor.Cert] = true
@@ -220,7 +245,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
 			// The seal's registration.
 			p, err := view.ByDoc(cs.Seal, q)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			for _, j := range p.Indexes {
 				set[j] = true
@@ -230,16 +255,16 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
 	for fp := range certs {
 		p, err := view.ByCert(fp, q)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, i := range p.Indexes {
 			en, err := entryAt(view, i)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			tx, err := chain.DecodeTx(en.Tx)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			switch body := tx.Body.(type) {
 			case *chain.CertRevoked:
@@ -254,7 +279,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
 				if len(ref) == 32 {
 					p, err := view.ByDoc(ref, q)
 					if err != nil {
-						return nil, err
+						return nil, nil, err
 					}
 					for _, j := range p.Indexes {
 						set[j] = true
@@ -268,5 +293,5 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, error) {
 		out = append(out, i)
 	}
 	slices.Sort(out)
-	return out, nil
+	return out, next, nil
 }

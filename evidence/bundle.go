@@ -40,6 +40,8 @@ type Bundle struct {
 	// verifier already trusts, is a prefix of the checkpoint's log. Present
 	// when asked for (since_size).
 	Consistency *Consistency `json:"consistency,omitempty"`
+	// Next is the cursor (subject.after) for the next page, when paging.
+	Next *uint64 `json:"next,omitempty"`
 }
 
 // Consistency is an RFC 6962 consistency proof from FromSize to the
@@ -61,10 +63,15 @@ type Hop struct {
 
 // Subject says what the bundle was asked for.
 type Subject struct {
-	DocHash    string `json:"doc_hash,omitempty"`    // hex SM3 or SHA-256 of a document
-	SinceSize  uint64 `json:"since_size,omitempty"`  // ask for a consistency proof from this log size
-	ContractID string `json:"contract_id,omitempty"` // contract id
-	Cert       string `json:"cert,omitempty"`        // hex certificate fingerprint
+	DocHash   string `json:"doc_hash,omitempty"`   // hex SM3 or SHA-256 of a document
+	SinceSize uint64 `json:"since_size,omitempty"` // ask for a consistency proof from this log size
+	// Limit and After page through a subject with many records (a busy
+	// certificate): the subject's own records Limit at a time after the
+	// log index After; each contract among them still comes whole.
+	Limit      int     `json:"limit,omitempty"`
+	After      *uint64 `json:"after,omitempty"`
+	ContractID string  `json:"contract_id,omitempty"` // contract id
+	Cert       string  `json:"cert,omitempty"`        // hex certificate fingerprint
 }
 
 // Record is one log entry with its inclusion proof.

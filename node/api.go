@@ -454,6 +454,22 @@ func (a *api) recordsByTime(w http.ResponseWriter, r *http.Request) {
 func (a *api) evidence(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s := evidence.Subject{DocHash: q.Get("doc_hash"), ContractID: q.Get("contract_id"), Cert: q.Get("cert")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > evidence.MaxSubjectRecords {
+			writeError(w, http.StatusBadRequest, "bad_query", fmt.Sprintf("query limit: 1..%d", evidence.MaxSubjectRecords))
+			return
+		}
+		s.Limit = n
+	}
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_query", "query after: a log index (the previous bundle's next)")
+			return
+		}
+		s.After = &n
+	}
 	if v := q.Get("since_size"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil || n == 0 {

@@ -85,3 +85,9 @@ wasm:
 	GO=$(GO) cmd/sealchain-wasm/build.sh bin/sealchain.wasm
 	gzip -9 -n -f bin/sealchain.wasm
 	@cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js
+
+# Network benchmark (cmd/sealbench): a 4-validator Sealchain network and
+# CometBFT's kvstore on the same settings in one process; see docs/benchmarks.md.
+.PHONY: bench-network
+bench-network:
+	$(GO) run ./cmd/sealbench -n 3000 -concurrency 32 -out bench-network.json

@@ -690,6 +690,74 @@ func (d *onceDB) ReverseIterator(start, end []byte) (dbm.Iterator, error) {
 	return d.DB.ReverseIterator(start, end)
 }
 
+// Writes after Close (CometBFT's indexer can still be catching up after a
+// burst when the node stops) fail with an error instead of a panic.
+func (d *onceDB) Set(key, value []byte) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return errDBClosed
+	}
+	return d.DB.Set(key, value)
+}
+
+func (d *onceDB) SetSync(key, value []byte) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return errDBClosed
+	}
+	return d.DB.SetSync(key, value)
+}
+
+func (d *onceDB) Delete(key []byte) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return errDBClosed
+	}
+	return d.DB.Delete(key)
+}
+
+func (d *onceDB) DeleteSync(key []byte) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return errDBClosed
+	}
+	return d.DB.DeleteSync(key)
+}
+
+func (d *onceDB) NewBatch() dbm.Batch {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return &onceBatch{Batch: d.DB.NewBatch(), db: d}
+}
+
+// onceBatch writes only while its DB is open.
+type onceBatch struct {
+	dbm.Batch
+	db *onceDB
+}
+
+func (b *onceBatch) Write() error {
+	b.db.mu.RLock()
+	defer b.db.mu.RUnlock()
+	if b.db.closed {
+		return errDBClosed
+	}
+	return b.Batch.Write()
+}
+
+func (b *onceBatch) WriteSync() error {
+	b.db.mu.RLock()
+	defer b.db.mu.RUnlock()
+	if b.db.closed {
+		return errDBClosed
+	}
+	return b.Batch.WriteSync()
+}
+
 func (d *onceDB) Close() error {
 	d.once.Do(func() {
 		d.mu.Lock()

@@ -1,0 +1,566 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cometbft/cometbft/abci/example/kvstore"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node"
+	"github.com/sealchain/sealchain/signer"
+)
+
+const (
+	sealChainID  = "sealbench"
+	kvChainID    = "sealbench-kv"
+	startTimeout = 2 * time.Minute
+)
+
+// validators are the network's orgs; the last one, the platform, takes the
+// submissions.
+var validators = []string{"court", "notary", "arbitration", "platform"}
+
+// result is one run: both phases and their ratio.
+type result struct {
+	Started       time.Time    `json:"started"`
+	N             int          `json:"n"`
+	Concurrency   int          `json:"concurrency"`
+	Rate          float64      `json:"rate_limit_tx_per_s"` // 0: unlimited
+	BlockInterval string       `json:"block_interval"`
+	Validators    int          `json:"validators"`
+	Quick         bool         `json:"quick"`
+	Sealchain     *phaseResult `json:"sealchain,omitempty"`
+	KVStore       *phaseResult `json:"kvstore,omitempty"`
+	RatioTPS      float64      `json:"ratio_tps"` // Sealchain / kvstore committed tx/s
+	RatioP50      float64      `json:"ratio_p50"` // Sealchain / kvstore p50 latency
+	RatioP99      float64      `json:"ratio_p99"`
+}
+
+// inspectHook lets a test look at a network before it stops: c is the
+// submitting node's client; store is the platform's store (nil for kvstore).
+type inspectHook func(ctx context.Context, app string, c rpcclient.Client, store *chain.Store, r *phaseResult) error
+
+// run executes both phases. It returns the result so far with any error.
+func run(ctx context.Context, o options) (*result, error) {
+	return runInspect(ctx, o, nil)
+}
+
+func runInspect(ctx context.Context, o options, inspect inspectHook) (*result, error) {
+	if o.Quick {
+		o.N = quickN
+	}
+	if o.N < 1 {
+		return nil, fmt.Errorf("-n %d: want at least 1", o.N)
+	}
+	if o.Concurrency < 1 {
+		return nil, fmt.Errorf("-concurrency %d: want at least 1", o.Concurrency)
+	}
+	if o.Rate < 0 {
+		return nil, fmt.Errorf("-rate %g: want 0 (unlimited) or more", o.Rate)
+	}
+	if o.BlockInterval <= 0 {
+		o.BlockInterval = 100 * time.Millisecond
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	dir, err := os.MkdirTemp(o.Dir, "sealbench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	base, err := freeBasePort(len(validators))
+	if err != nil {
+		return nil, err
+	}
+	res := &result{Started: time.Now().UTC(), N: o.N, Concurrency: o.Concurrency, Rate: o.Rate,
+		BlockInterval: o.BlockInterval.String(), Validators: len(validators), Quick: o.Quick}
+
+	sizes, err := runSealchain(ctx, o, filepath.Join(dir, "seal"), base, res, inspect)
+	if err != nil {
+		return res, fmt.Errorf("sealchain: %w", err)
+	}
+	if err := runKVStore(ctx, o, filepath.Join(dir, "kv"), base, sizes, res, inspect); err != nil {
+		return res, fmt.Errorf("kvstore: %w", err)
+	}
+	if res.KVStore.TPS > 0 {
+		res.RatioTPS = res.Sealchain.TPS / res.KVStore.TPS
+	}
+	if res.KVStore.P50Ms > 0 {
+		res.RatioP50 = res.Sealchain.P50Ms / res.KVStore.P50Ms
+	}
+	if res.KVStore.P99Ms > 0 {
+		res.RatioP99 = res.Sealchain.P99Ms / res.KVStore.P99Ms
+	}
+	return res, nil
+}
+
+// runSealchain starts the 4-validator network, commits the setup, times the
+// contract_signed txs and stops the network. It returns the measured txs'
+// sizes for the kvstore phase.
+func runSealchain(ctx context.Context, o options, dir string, base int, res *result, inspect inspectHook) ([]int, error) {
+	tn, err := node.Testnet(node.TestnetOptions{Out: dir, ChainID: sealChainID, Validators: validators,
+		BasePort: base, BlockInterval: o.BlockInterval})
+	if err != nil {
+		return nil, err
+	}
+	var nodes []*node.Node
+	defer func() {
+		var cs []rpcclient.Client
+		for _, n := range nodes {
+			cs = append(cs, n.Comet().Client())
+		}
+		quiesce(ctx, o.BlockInterval, cs)
+		for i := len(nodes) - 1; i >= 0; i-- {
+			nodes[i].Stop()
+		}
+	}()
+	sctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	for _, t := range tn {
+		c, err := config.Load(t.Home)
+		if err != nil {
+			return nil, err
+		}
+		c.Consensus.BlockInterval = config.Duration{Duration: o.BlockInterval}
+		c.Consensus.CreateEmptyBlocks = false
+		c.Log.Level = "error"
+		if err := c.Save(t.Home); err != nil {
+			return nil, err
+		}
+		n, err := node.New(t.Home, node.WithConfig(c), node.WithLogger(node.NewLogger(o.Log, c.Log)))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Org, err)
+		}
+		if err := n.Start(sctx); err != nil {
+			return nil, fmt.Errorf("start %s: %w", t.Org, err)
+		}
+		nodes = append(nodes, n)
+	}
+	plat, home := nodes[len(nodes)-1], node.Home(tn[len(tn)-1].Home)
+	if err := plat.Comet().WaitForHeight(sctx, 1); err != nil {
+		return nil, fmt.Errorf("wait for the first block: %w", err)
+	}
+
+	setup, signs, err := buildSealTxs(home, o.N)
+	if err != nil {
+		return nil, err
+	}
+	store := plat.Store()
+	mc := plat.Comet().Client()
+	bc := func(ctx context.Context, tx []byte) error {
+		r, err := mc.BroadcastTxSync(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if r.Code != 0 {
+			return fmt.Errorf("CheckTx code %d (%s): %s", r.Code, r.Codespace, r.Log)
+		}
+		return nil
+	}
+	for _, s := range setup {
+		r, _, err := pump(ctx, "sealchain "+s.label, s.txs, o.Concurrency, 0, bc, sealPoller(store, s.txs), o.Progress)
+		if err == nil && r.Committed != len(s.txs) {
+			err = fmt.Errorf("%w: %d of %d (%s)", errNotAllCommitted, r.Committed, len(s.txs), r.FirstError)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("setup %s: %w", s.label, err)
+		}
+	}
+
+	before := store.Last()
+	r, _, err := pump(ctx, "sealchain signed", signs, o.Concurrency, o.Rate, bc, sealPoller(store, signs), o.Progress)
+	after := store.Last()
+	res.Sealchain = r
+	r.App = "sealchain"
+	r.HeightFrom, r.HeightTo = before.Height, after.Height
+	r.ChainTxs = int64(after.LogSize - before.LogSize)
+	r.ChainSource = "platform store log size delta"
+	r.AppTxs = r.ChainTxs
+	if err != nil {
+		return nil, err
+	}
+	blocks, _, berr := blockTxCounts(ctx, mc, r.HeightFrom, r.HeightTo)
+	if berr != nil {
+		return nil, berr
+	}
+	r.Blocks = blocks
+	if inspect != nil {
+		if err := inspect(ctx, "sealchain", mc, store, r); err != nil {
+			return nil, err
+		}
+	}
+	sizes := make([]int, len(signs))
+	for i, tx := range signs {
+		sizes[i] = len(tx)
+	}
+	return sizes, nil
+}
+
+type txBatch struct {
+	label string
+	txs   [][]byte
+}
+
+// buildSealTxs builds, with the platform home's keys as node/bench_test.go
+// does, the setup batches (signer certificate; n one-party contracts; the
+// party's n intents) and the n contract_signed txs.
+func buildSealTxs(home node.Home, n int) ([]txBatch, [][]byte, error) {
+	ca, err := signer.LoadCA(home.CACert(), home.CAKey())
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, err := client.LoadSubmitter(sealChainID, "platform", home.SubmitterCert(), home.SubmitterKey())
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now().Add(-time.Hour)
+	der, err := ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: "sc-sealbench", Usage: signer.UsageSigner,
+		NotBefore: now, NotAfter: now.AddDate(1, 0, 0)}, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	actor := &client.Actor{Cert: chain.FingerprintOf(der), Key: k}
+	verKey, err := signer.LoadPrivateKey(home.VerifierKey())
+	if err != nil {
+		return nil, nil, err
+	}
+	verPEM, err := os.ReadFile(home.VerifierCert())
+	if err != nil {
+		return nil, nil, err
+	}
+	verCert, err := signer.ParseCertificatePEM(verPEM)
+	if err != nil {
+		return nil, nil, err
+	}
+	var errs []error
+	build := func(body chain.Body, a *client.Actor) []byte {
+		raw, err := sub.Build(body, a)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		return raw
+	}
+	certTx := build(&chain.CertIssued{Cert: der}, nil)
+	var contracts, intents, signs [][]byte
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("sealbench-%d", i)
+		doc := chain.FingerprintOf([]byte(id))
+		contracts = append(contracts, build(&chain.ContractCreated{Contract: id, DocSM3: doc[:], DocSHA256: doc[:],
+			Parties: []chain.Fingerprint{actor.Cert}, Order: chain.OrderSequential}, nil))
+		iv := &chain.IntentVerified{Contract: id, Signer: actor.Cert, Method: chain.IntentSMSOTP, ChallengeHash: doc[:],
+			VerifiedAt: time.Now().UnixMilli(), VerifierCert: verCert.Raw}
+		if iv.VerifierSig, err = verKey.Sign(nil, iv.AttestationBytes(sealChainID)); err != nil {
+			return nil, nil, err
+		}
+		intents = append(intents, build(iv, actor))
+		signs = append(signs, build(&chain.ContractSigned{Contract: id, DocSM3: doc[:]}, actor))
+	}
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
+	}
+	return []txBatch{{"setup cert", [][]byte{certTx}}, {"setup contracts", contracts}, {"setup intents", intents}}, signs, nil
+}
+
+// sealPoller marks txs committed when they appear in the platform store's
+// TxLogIndex; it looks only when the store's committed height has changed.
+func sealPoller(store *chain.Store, txs [][]byte) poller {
+	hashes := make([]chain.Hash, len(txs))
+	for i, tx := range txs {
+		hashes[i] = chain.TxHash(tx)
+	}
+	last := int64(-1)
+	return func(ctx context.Context, t *tracker) error {
+		h := store.Last().Height
+		if h == last {
+			return nil
+		}
+		last = h
+		now := time.Now()
+		view := store.View()
+		var err error
+		t.sweep(now, func(i int) bool {
+			if err != nil {
+				return false
+			}
+			_, ok, e := view.TxLogIndex(hashes[i])
+			err = e
+			return ok
+		})
+		return err
+	}
+}
+
+// runKVStore runs the baseline: kvstore on 4 in-process validators with the
+// same ports and settings, txs of the given sizes.
+func runKVStore(ctx context.Context, o options, dir string, base int, sizes []int, res *result, inspect inspectHook) error {
+	type kvNode struct {
+		opts node.CometOptions
+		id   string
+	}
+	kns := make([]kvNode, len(validators))
+	var vals []node.GenesisValidator
+	for i, v := range validators {
+		p := base + 10*i
+		kns[i].opts = node.CometOptions{Home: filepath.Join(dir, v), Moniker: v,
+			P2PListen: fmt.Sprintf("tcp://127.0.0.1:%d", p), RPCListen: fmt.Sprintf("tcp://127.0.0.1:%d", p+1),
+			BlockInterval: o.BlockInterval, CreateEmptyBlocks: false, LogLevel: "error", LocalNetwork: true}
+		pub, id, err := node.InitCometHome(kns[i].opts, false)
+		if err != nil {
+			return err
+		}
+		kns[i].id = id
+		vals = append(vals, node.GenesisValidator{Name: v, PubKey: pub, Power: 10})
+	}
+	genTime := time.Now()
+	var comets []*node.Comet
+	defer func() {
+		var cs []rpcclient.Client
+		for _, c := range comets {
+			cs = append(cs, c.Client())
+		}
+		quiesce(ctx, o.BlockInterval, cs)
+		for i := len(comets) - 1; i >= 0; i-- {
+			comets[i].Stop()
+		}
+	}()
+	sctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	logger := cmtlog.NewNopLogger()
+	if o.Log != io.Discard {
+		logger = cmtlog.NewTMLogger(cmtlog.NewSyncWriter(o.Log))
+	}
+	for i := range kns {
+		var peers []string
+		for j := range kns {
+			if i != j {
+				peers = append(peers, kns[j].id+"@"+strings.TrimPrefix(kns[j].opts.P2PListen, "tcp://"))
+			}
+		}
+		kns[i].opts.PersistentPeers = strings.Join(peers, ",")
+		if err := node.WriteGenesis(kns[i].opts.Home, kvChainID, genTime, vals, nil); err != nil {
+			return err
+		}
+		conf, err := node.LoadCometConfig(kns[i].opts)
+		if err != nil {
+			return err
+		}
+		c, err := node.StartComet(sctx, conf, kvstore.NewInMemoryApplication(), logger)
+		if err != nil {
+			return fmt.Errorf("start %s: %w", validators[i], err)
+		}
+		comets = append(comets, c)
+	}
+	sub := comets[len(comets)-1]
+	if err := sub.WaitForHeight(sctx, 1); err != nil {
+		return fmt.Errorf("wait for the first block: %w", err)
+	}
+	kc := sub.Client()
+	var clients []rpcclient.Client
+	for _, c := range comets {
+		clients = append(clients, c.Client())
+	}
+	// kvstore is not safe for concurrent use and the node's ABCI client
+	// lets Info run beside FinalizeBlock, so Info is asked only while the
+	// chain is idle.
+	waitStable(sctx, o.BlockInterval, clients)
+
+	txs := make([][]byte, len(sizes))
+	index := make(map[[32]byte]int, len(sizes))
+	for i, size := range sizes {
+		tx := fmt.Appendf(nil, "k%08d=", i)
+		for len(tx) < size {
+			tx = append(tx, 'v')
+		}
+		txs[i] = tx
+		index[sha256.Sum256(tx)] = i
+	}
+	bc := func(ctx context.Context, tx []byte) error {
+		r, err := kc.BroadcastTxSync(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if r.Code != 0 {
+			return fmt.Errorf("CheckTx code %d: %s", r.Code, r.Log)
+		}
+		return nil
+	}
+	info, err := kc.ABCIInfo(ctx)
+	if err != nil {
+		return err
+	}
+	from := info.Response.LastBlockHeight
+	sizeFrom := kvSize(info.Response.Data)
+	last := from
+	// The commit poll reads the block store's height: CometBFT saves a
+	// block just before applying it, so a kvstore tx's commit time is early
+	// by kvstore's FinalizeBlock + Commit of its block (well under a
+	// millisecond per hundred txs), which favours the baseline.
+	poll := func(ctx context.Context, t *tracker) error {
+		st, err := kc.Status(ctx)
+		if err != nil {
+			return err
+		}
+		h := st.SyncInfo.LatestBlockHeight
+		if h <= last {
+			return nil
+		}
+		now := time.Now()
+		seen := map[int]bool{}
+		for hh := last + 1; hh <= h; hh++ {
+			b, err := kc.Block(ctx, &hh)
+			if err != nil {
+				return fmt.Errorf("block %d: %w", hh, err)
+			}
+			for _, tx := range b.Block.Txs {
+				if i, ok := index[sha256.Sum256(tx)]; ok {
+					seen[i] = true
+				}
+			}
+		}
+		last = h
+		t.sweep(now, func(i int) bool { return seen[i] })
+		return nil
+	}
+	r, _, err := pump(ctx, "kvstore", txs, o.Concurrency, o.Rate, bc, poll, o.Progress)
+	res.KVStore = r
+	r.App = "kvstore"
+	r.HeightFrom, r.HeightTo = from, last
+	// Counted by the chain once it is idle again: the blocks and the app's
+	// size up to its final height (the pollers' last height or the proof
+	// block after it).
+	waitStable(ctx, o.BlockInterval, clients)
+	if info, ierr := kc.ABCIInfo(ctx); ierr == nil && info.Response.LastBlockHeight >= last {
+		r.AppTxs = kvSize(info.Response.Data) - sizeFrom
+		r.HeightTo = info.Response.LastBlockHeight
+	}
+	blocks, n, berr := blockTxCounts(ctx, kc, from, r.HeightTo)
+	r.Blocks, r.ChainTxs = blocks, n
+	r.ChainSource = "sum of block tx counts over (height_from, height_to]"
+	if err != nil {
+		return err
+	}
+	if berr != nil {
+		return berr
+	}
+	if inspect != nil {
+		if err := inspect(ctx, "kvstore", kc, nil, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// blockTxCounts sums the tx counts of the blocks CometBFT stored at heights
+// in (from, to] and counts the blocks holding any.
+func blockTxCounts(ctx context.Context, c rpcclient.Client, from, to int64) (blocks, txs int64, err error) {
+	for h := from + 1; h <= to; h++ {
+		b, err := c.Block(ctx, &h)
+		if err != nil {
+			return blocks, txs, fmt.Errorf("block %d: %w", h, err)
+		}
+		if n := len(b.Block.Txs); n > 0 {
+			blocks++
+			txs += int64(n)
+		}
+	}
+	return blocks, txs, nil
+}
+
+// freeBasePort finds a base port p such that p+10i, +1 and +2 are free on
+// 127.0.0.1 for i < nodes (node.Testnet's layout).
+func freeBasePort(nodes int) (int, error) {
+	for try := 0; try < 100; try++ {
+		base := 20000 + 10*rand.IntN(3500)
+		ok := true
+		for i := 0; i < nodes && ok; i++ {
+			for d := 0; d < 3 && ok; d++ {
+				l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+10*i+d))
+				if err != nil {
+					ok = false
+					break
+				}
+				l.Close()
+			}
+		}
+		if ok {
+			return base, nil
+		}
+	}
+	return 0, errors.New("no free base port found")
+}
+
+// kvSize reads kvstore's ABCI Info data, {"size":N}: the number of txs the
+// app has committed.
+func kvSize(data string) int64 {
+	var n int64
+	fmt.Sscanf(data, `{"size":%d}`, &n)
+	return n
+}
+
+// quiesce waits until the chain stops growing and each node's indexer has
+// indexed its latest block, then a little longer: stopping a node while
+// CometBFT's tx indexer still works through a backlog panics with "pebble:
+// closed" (node.Comet.Stop closes the index DB without waiting for the
+// indexer goroutine). Best effort: it gives up after a timeout.
+func quiesce(ctx context.Context, interval time.Duration, clients []rpcclient.Client) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	waitStable(ctx, interval, clients)
+	for _, c := range clients {
+		for ctx.Err() == nil {
+			st, err := c.Status(ctx)
+			if err != nil {
+				break
+			}
+			h := st.SyncInfo.LatestBlockHeight
+			r, err := c.BlockSearch(ctx, fmt.Sprintf("block.height = %d", h), nil, nil, "")
+			if err != nil || r.TotalCount > 0 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+}
+
+// waitStable waits until no client's block height has changed for five
+// block intervals (at least 500 ms): with create_empty_blocks = false the
+// chain is then idle, its last (proof) block applied.
+func waitStable(ctx context.Context, interval time.Duration, clients []rpcclient.Client) {
+	stable := max(5*interval, 500*time.Millisecond)
+	height := func() int64 {
+		var h int64
+		for _, c := range clients {
+			if st, err := c.Status(ctx); err == nil {
+				h = max(h, st.SyncInfo.LatestBlockHeight)
+			}
+		}
+		return h
+	}
+	last, since := height(), time.Now()
+	for time.Since(since) < stable && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+		if h := height(); h != last {
+			last, since = h, time.Now()
+		}
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/sealchain/sealchain/chain/checkpoint"
+	"github.com/sealchain/sealchain/internal/testport"
 )
 
 const cometTestChainID = "sealchain-node-test"
@@ -29,13 +30,9 @@ const cometTestChainID = "sealchain-node-test"
 // moment ago.
 func cometFreeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testport.Free()
 	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatalf("close listener: %v", err)
+		t.Fatal(err)
 	}
 	return "tcp://" + addr
 }

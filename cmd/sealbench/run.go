@@ -489,7 +489,7 @@ func blockTxCounts(ctx context.Context, c rpcclient.Client, from, to int64) (blo
 // 127.0.0.1 for i < nodes (node.Testnet's layout).
 func freeBasePort(nodes int) (int, error) {
 	for try := 0; try < 100; try++ {
-		base := 20000 + 10*rand.IntN(3500)
+		base := 20000 + 10*rand.IntN(1150) // below the ephemeral range (32768+), which outgoing connections use
 		ok := true
 		for i := 0; i < nodes && ok; i++ {
 			for d := 0; d < 3 && ok; d++ {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,17 +11,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sealchain/sealchain/internal/testport"
 )
 
 // freeAddr returns a free 127.0.0.1 port.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	a, err := testport.Free()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return a
 }
 
 func buildCLI(t *testing.T) string {

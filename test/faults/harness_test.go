@@ -118,7 +118,7 @@ func newCluster(t *testing.T, opts clusterOptions) *cluster {
 	out := filepath.Join(c.dir, "net")
 	var lastErr error
 	for attempt := 0; attempt < 40; attempt++ {
-		base := 20000 + 100*rand.IntN(400)
+		base := 20000 + 100*rand.IntN(118) // below the ephemeral range (32768+), which outgoing connections use
 		if !portsFree(base, len(orgs)) {
 			continue
 		}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -40,12 +39,9 @@ The genesis file is the trust anchor: use your own copy (for a court, the genesi
 validator runs with). Exit status: 0 when every check holds, 1 when one fails, 2 on
 bad usage or unreadable input.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if genesis == "" {
-				def := filepath.Join("data", "config", "genesis.json")
-				if _, err := os.Stat(def); err != nil {
-					return &exitError{2, errors.New("--genesis: give the genesis file you trust")}
-				}
-				genesis = def
+			genesis, err := defaultGenesis(genesis)
+			if err != nil {
+				return &exitError{2, err}
 			}
 			trust, err := evidence.LoadTrust(genesis)
 			if err != nil {

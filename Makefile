@@ -26,7 +26,7 @@ test-unit:
 
 # Packages with concurrency run again under the race detector.
 test-race:
-	$(GO) test -count=1 -race -timeout 15m ./app ./node ./signer ./chain/...
+	$(GO) test -count=1 -race -timeout 15m ./app ./node ./signer ./chain/... ./workflow/notify ./workflow/filestore ./workflow/identity
 
 # Short fuzz runs of the decoders and the submit handler; the corpora under
 # testdata/fuzz run in test-unit as regression tests.
@@ -44,9 +44,17 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
+# Micro benchmarks (each prints its ratio to a baseline measured in the same
+# run), then a short rate sweep of both networks (cmd/sealbench).
+BENCH_OUT ?= bench-out
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./app
+	$(GO) test -run '^$$' -bench 'SM2|SM3|RecordCodec|MerkleProofVerify' -benchtime 2000x ./chain
+	$(GO) test -run '^$$' -bench . ./chain/merklelog
+	$(GO) test -run '^$$' -bench . -benchtime 200x ./evidence
 	$(GO) test -run '^$$' -bench . -benchtime 3000x ./node
+	@mkdir -p $(BENCH_OUT)
+	$(GO) run ./cmd/sealbench -sweep 300,1000 -duration 3s -concurrency 32 -out $(BENCH_OUT)/sweep-short.json
 
 # A local network of four institutions (court, notary, arbitration, platform)
 # on 127.0.0.1, created under ./localnet on first use; logs and pid files in
@@ -72,9 +80,21 @@ clean:
 # Fault-injection tests: four real validator processes on 127.0.0.1 killed,
 # paused, restarted and fed hostile input (test/faults, build tag faults).
 .PHONY: test-faults
-test-faults: build
+test-faults: build test-workflow-kill
 	$(GO) test -tags faults -count=1 -timeout 40m -v ./test/faults/
 	SEALCHAIN_STATESYNC_RECORDS=100000 $(GO) test -count=1 -timeout 20m -run '^TestStateSyncJoin$$' -v ./node
+
+# The signing workflow's kill -9 test against the built binary: the node
+# SIGKILLs itself at each step of a signing and is restarted on its home.
+.PHONY: test-workflow-kill
+test-workflow-kill: build
+	SEALCHAIN_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 10m -run '^TestWorkflowKill$$' -v ./node
+
+# Signing-workflow chain latency with 500 ms blocks: one contract and a
+# burst of 20 (node/workflow_latency_test.go).
+.PHONY: bench-workflow
+bench-workflow:
+	SEALCHAIN_WF_BURST=20 $(GO) test -count=1 -timeout 10m -run '^TestWorkflowChainLatency$$' -v ./node
 
 # Builds the browser verifier (the offline verifier for GOOS=js, ~40 MB raw)
 # as bin/sealchain.wasm.gz, beside the binary where the node looks for it,
@@ -90,4 +110,26 @@ wasm:
 # CometBFT's kvstore on the same settings in one process; see docs/benchmarks.md.
 .PHONY: bench-network
 bench-network:
-	$(GO) run ./cmd/sealbench -n 3000 -concurrency 32 -out bench-network.json
+	@mkdir -p $(BENCH_OUT)
+	$(GO) run ./cmd/sealbench -n 3000 -concurrency 32 -out $(BENCH_OUT)/burst.json
+	$(GO) run ./cmd/sealbench -sweep 250,500,1000,1500,2000,2500 -duration 4s -concurrency 32 \
+		-out $(BENCH_OUT)/sweep.json -plots $(BENCH_OUT)
+
+# Query and storage benchmark: bulk-fills one store to 1M then 10M records
+# (chain.BulkLoader; about 25 min and 20 GB on the standard machine).
+.PHONY: bench-store
+bench-store:
+	@mkdir -p $(BENCH_OUT)
+	$(GO) run ./cmd/sealbench store -sizes 1000000,10000000 -out $(BENCH_OUT)/store.json -plots $(BENCH_OUT)
+
+# Anchoring to a real Hyperledger Fabric network (docs/anchoring.md): builds
+# peer, orderer, configtxgen, cryptogen and osnadmin from source at the version
+# pinned in test/fabric/tools/go.mod (cached under ~/.cache/sealchain-fabric),
+# starts one orderer and one peer as plain processes on 127.0.0.1, deploys the
+# anchor chaincode as a service and runs a node anchoring through both clients.
+.PHONY: test-fabric
+test-fabric:
+	sh test/fabric/build.sh
+	cd anchor/chaincode && $(GO) vet ./... && $(GO) test -count=1 ./...
+	cd anchor/fabricsdk && $(GO) vet ./... && $(GO) test -count=1 ./...
+	$(GO) test -tags fabric -count=1 -timeout 15m -v ./test/fabric/

@@ -31,6 +31,8 @@ type App struct {
 	logger  *slog.Logger
 	maxTx   int
 	snap    *snapshotter // state sync snapshots (snapshot.go)
+	// anchoring is genesis app_state.anchoring (anchored.go); nil refuses anchored records.
+	anchoring *chain.GenesisAnchoring
 
 	mu      sync.Mutex
 	block   *chain.Block           // staged by FinalizeBlock, written by Commit
@@ -226,6 +228,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 // would include: one that fails CheckTx's stateless or signature checks.
 // It changes no state.
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	a.preverify(req.Txs)
 	for _, raw := range req.Txs {
 		if _, _, _, terr := a.checkTx(a.store.View(), raw); terr != nil {
 			a.metrics.rejected(terr.Code, "proposal")
@@ -252,6 +255,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	if last := a.store.Last(); req.Height != last.Height+1 {
 		return nil, fmt.Errorf("finalize block %d: last committed height is %d", req.Height, last.Height)
 	}
+	a.preverify(req.Txs)
 	b := a.store.NewBlock(req.Height, req.Time)
 	a.updates = nil
 	results := make([]*abci.ExecTxResult, len(req.Txs))

@@ -46,6 +46,23 @@ const (
 	CodeBadValidator    uint32 = 30 // validator change not allowed (unknown key, empty set)
 	CodeUnknownIdentity uint32 = 31 // no identity-verified record for the certificate's identity commitment
 	CodeUnknownSeal     uint32 = 32 // seal not registered, not valid at block time, or not the signer's
+	CodeAnchorOrg       uint32 = 33 // anchored record not submitted by the genesis anchoring organisation
+	CodeAnchorMismatch  uint32 = 34 // anchored checkpoint is not this chain's (height, app hash, log size or root differ)
+	CodeAnchorOrder     uint32 = 35 // anchored height at or below the latest anchored height
+	CodeAnchorDisabled  uint32 = 36 // genesis configures no anchoring
+	CodeAnchorReceipt   uint32 = 37 // receipt names another network, channel or chaincode than genesis
+	// 38-55 are the signing workflow's.
+	CodeNotSent          uint32 = 38 // contract not sent yet (viewed or reminded before contract_sent)
+	CodeAlreadySent      uint32 = 39 // contract_sent twice
+	CodeContractVoided   uint32 = 40 // the contract was voided
+	CodeContractDeclined uint32 = 41 // a party declined the contract
+	CodeContractExpired  uint32 = 42 // the contract expired (contract_expired)
+	CodeNotExpired       uint32 = 43 // contract_expired before the deadline, or without one
+	CodeAlreadyViewed    uint32 = 44 // contract_viewed twice for one party
+	CodeAlreadyRenewed   uint32 = 45 // a contract already renews another
+	// 56-58 are the TLS certificates'.
+	CodeTLSCert      uint32 = 56 // a TLS certificate (clientAuth/serverAuth) where a record, intent or envelope signature is needed
+	CodeTLSCertShape uint32 = 57 // a TLS certificate for cert_issued not as CA.IssueTLS makes one (one TLS usage, P-256 key, no identity_ref)
 )
 
 // TxError is a rejected transaction: a stable code, the field at fault and a

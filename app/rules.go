@@ -23,16 +23,26 @@ func validAt(c *smx509.Certificate, t time.Time, field string) *TxError {
 	return nil
 }
 
+// hasUsage checks c may sign as u. A TLS certificate never may, whatever
+// else it carries: its key lives in a TLS client or server, and its
+// registration (cert_issued) only makes it revocable and visible.
 func hasUsage(c *smx509.Certificate, u signer.Usage, field string) *TxError {
+	if roles := signer.TLSRolesOf(c); len(roles) > 0 {
+		return reject(CodeTLSCert, field, "certificate is a TLS %s certificate: it authenticates API connections and cannot sign records, intents or envelopes", roles[0])
+	}
 	if !slices.Contains(signer.UsagesOf(c), u) {
 		return reject(CodeCertIssuer, field, "certificate lacks the %s usage", u)
 	}
 	return nil
 }
 
-// registeredSigner checks a registered certificate is usable at t: not
+// registeredSigner checks a registered certificate is usable at t: not a
+// TLS certificate (checked first: it never is, whatever its state), not
 // revoked by then, inside its validity period, with the signer usage.
 func registeredSigner(cs *chain.CertState, c *smx509.Certificate, t time.Time, field string) *TxError {
+	if len(signer.TLSRolesOf(c)) > 0 {
+		return hasUsage(c, signer.UsageSigner, field)
+	}
 	if cs.RevokedBy(t) {
 		return reject(CodeCertRevoked, field, "certificate revoked at %s", cs.RevokedAt.Format(time.RFC3339Nano))
 	}
@@ -79,7 +89,15 @@ func openContract(view chain.View, id, org string, t time.Time) (*chain.Contract
 	if c.Org != org {
 		return nil, reject(CodePermission, "envelope.org", "contract %q belongs to organisation %q", id, c.Org)
 	}
-	if c.Status != chain.StatusOpen {
+	switch c.Status {
+	case chain.StatusOpen:
+	case chain.StatusVoided:
+		return nil, reject(CodeContractVoided, "body.contract_id", "contract %q was voided", id)
+	case chain.StatusDeclined:
+		return nil, reject(CodeContractDeclined, "body.contract_id", "contract %q was declined by a party", id)
+	case chain.StatusExpired:
+		return nil, reject(CodeContractExpired, "body.contract_id", "contract %q expired", id)
+	default:
 		return nil, reject(CodeContractClosed, "body.contract_id", "contract %q is %s", id, c.Status)
 	}
 	if c.Deadline != 0 && t.Unix() > c.Deadline {
@@ -116,7 +134,12 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		if terr := validAt(c, t, "body.cert"); terr != nil {
 			return nil, terr
 		}
-		if terr := hasUsage(c, signer.UsageSigner, "body.cert"); terr != nil {
+		tlsCert := len(signer.TLSRolesOf(c)) > 0
+		if tlsCert {
+			if terr := checkTLSRegistration(c, body); terr != nil {
+				return nil, terr
+			}
+		} else if terr := hasUsage(c, signer.UsageSigner, "body.cert"); terr != nil {
 			return nil, terr
 		}
 		if _, exists, err := b.Cert(fp); err != nil {
@@ -124,8 +147,10 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		} else if exists {
 			return nil, reject(CodeDuplicate, "body.cert", "certificate %s is already registered", fp)
 		}
-		if terr := a.checkIdentity(b, c, body); terr != nil {
-			return nil, terr
+		if !tlsCert {
+			if terr := a.checkIdentity(b, c, body); terr != nil {
+				return nil, terr
+			}
 		}
 		stage = func() error {
 			return b.PutCert(fp, &chain.CertState{DER: body.Cert, Org: org, IssuedIn: next})
@@ -268,6 +293,19 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 			return b.PutContract(c)
 		}
 
+	case *chain.ContractSent, *chain.ContractViewed, *chain.ContractDeclined, *chain.ContractVoided,
+		*chain.ContractReminded, *chain.ContractRenewed, *chain.ContractExpired:
+		var terr *TxError
+		if stage, terr = applyLifecycle(b, org, s, body, next, t); terr != nil {
+			return nil, terr
+		}
+
+	case *chain.Anchored:
+		var terr *TxError
+		if stage, terr = a.applyAnchored(b, org, body, next); terr != nil {
+			return nil, terr
+		}
+
 	case *chain.ReportIssued:
 		if _, ok, err := b.Contract(body.Contract); err != nil {
 			panic(err)
@@ -346,6 +384,20 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		panic(err)
 	}
 	return en, nil
+}
+
+// checkTLSRegistration: a TLS certificate is registered (so it can be
+// revoked on chain and a court can see every credential that may query) only
+// in the shape CA.IssueTLS gives it, and without an identity: it names an
+// API client or server, not a person. Its key can never sign (hasUsage).
+func checkTLSRegistration(c *smx509.Certificate, body *chain.CertIssued) *TxError {
+	if _, err := signer.CheckTLSLeaf(c); err != nil {
+		return reject(CodeTLSCertShape, "body.cert", "%v", err)
+	}
+	if len(body.IdentityRef) > 0 || len(signer.IdentityRefOf(c)) > 0 {
+		return reject(CodeTLSCertShape, "body.identity_ref", "a TLS certificate carries no identity commitment")
+	}
+	return nil
 }
 
 // checkIdentity binds a signer certificate to a verified identity: the

@@ -2,7 +2,9 @@ package app
 
 import (
 	"errors"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/emmansun/gmsm/smx509"
 
@@ -19,7 +21,7 @@ import (
 // lru is a small bounded set/map with FIFO eviction; enough for caches whose
 // misses cost only time.
 type lru[K comparable, V any] struct {
-	mu    sync.Mutex
+	mu    sync.RWMutex // lookups, from concurrent CheckTx calls, share it
 	m     map[K]V
 	order []K
 	next  int
@@ -30,8 +32,8 @@ func newLRU[K comparable, V any](size int) *lru[K, V] {
 }
 
 func (c *lru[K, V]) get(k K) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	v, ok := c.m[k]
 	return v, ok
 }
@@ -185,21 +187,89 @@ func (a *App) checkSignatures(view chain.View, tx *chain.Tx, h chain.Hash) (*sig
 	}
 	done := a.metrics.sigVerifyTimer()
 	defer done()
+	// The tx's signatures are independent, so they are checked at the same
+	// time: CheckTx for gossiped txs runs on the peer connection's receive
+	// goroutine, and every microsecond there delays that peer's consensus
+	// messages queued behind it. The first failure in this fixed order is
+	// reported, whatever finishes first.
+	checks := make([]sigCheck, 0, 3)
 	if tx.Actor != nil {
-		if terr := a.ver.verify(s.actor, tx.ActorSignBytes(), tx.Actor.Sig, "actor.sig"); terr != nil {
-			return nil, terr
-		}
+		checks = append(checks, sigCheck{s.actor, tx.ActorSignBytes(), tx.Actor.Sig, "actor.sig"})
 	}
 	if att := attestationOf(tx); att != nil {
-		if terr := a.ver.verify(s.verifier, att.bytes, att.sig, "body.verifier_sig"); terr != nil {
-			return nil, terr
-		}
+		checks = append(checks, sigCheck{s.verifier, att.bytes, att.sig, "body.verifier_sig"})
 	}
-	if terr := a.ver.verify(s.submitter, tx.EnvelopeSignBytes(), tx.Envelope.Sig, "envelope.sig"); terr != nil {
+	checks = append(checks, sigCheck{s.submitter, tx.EnvelopeSignBytes(), tx.Envelope.Sig, "envelope.sig"})
+	if terr := a.ver.verifyAll(checks); terr != nil {
 		return nil, terr
 	}
 	a.ver.verified.put(h, struct{}{})
 	return s, nil
+}
+
+// sigCheck is one signature to verify.
+type sigCheck struct {
+	cert     *smx509.Certificate
+	msg, sig []byte
+	field    string
+}
+
+// verifyAll verifies checks concurrently (the last on the calling
+// goroutine) and returns the first failure in their order.
+func (v *verifier) verifyAll(checks []sigCheck) *TxError {
+	errs := make([]*TxError, len(checks))
+	var wg sync.WaitGroup
+	for i := range checks[:len(checks)-1] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := checks[i]
+			errs[i] = v.verify(c.cert, c.msg, c.sig, c.field)
+		}()
+	}
+	last := len(checks) - 1
+	c := checks[last]
+	errs[last] = v.verify(c.cert, c.msg, c.sig, c.field)
+	wg.Wait()
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// preverify checks the signatures of the txs in a proposal or block that
+// this node has not verified yet (it missed them in its mempool), spread
+// over every core, so the serial pass that follows finds them in the
+// cache. It only fills the cache: results are thrown away and the serial
+// pass decides, so the outcome is the same as without it. It reads the
+// committed state; a tx whose certificate the same block registers fails
+// here and is verified by the serial pass.
+func (a *App) preverify(txs [][]byte) {
+	var miss [][]byte
+	for _, raw := range txs {
+		if _, ok := a.ver.verified.get(chain.TxHash(raw)); !ok {
+			miss = append(miss, raw)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(miss))
+	if workers < 2 {
+		return
+	}
+	view := a.store.View()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(miss); i = int(next.Add(1) - 1) {
+				a.checkTx(view, miss[i])
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // attestation is a verifier's signed statement inside a record: an intent

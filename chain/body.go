@@ -22,6 +22,15 @@ const (
 	TypeSealRegistered    Type = 10
 	TypeQueryLogged       Type = 11
 	TypeReportIssued      Type = 12
+	TypeAnchored          Type = 13
+	// 14-20 are the signing workflow's.
+	TypeContractSent     Type = 14
+	TypeContractViewed   Type = 15
+	TypeContractDeclined Type = 16
+	TypeContractVoided   Type = 17
+	TypeContractReminded Type = 18
+	TypeContractRenewed  Type = 19
+	TypeContractExpired  Type = 20
 )
 
 func (t Type) String() string {
@@ -50,6 +59,22 @@ func (t Type) String() string {
 		return "query_logged"
 	case TypeReportIssued:
 		return "report_issued"
+	case TypeAnchored:
+		return "anchored"
+	case TypeContractSent:
+		return "contract_sent"
+	case TypeContractViewed:
+		return "contract_viewed"
+	case TypeContractDeclined:
+		return "contract_declined"
+	case TypeContractVoided:
+		return "contract_voided"
+	case TypeContractReminded:
+		return "contract_reminded"
+	case TypeContractRenewed:
+		return "contract_renewed"
+	case TypeContractExpired:
+		return "contract_expired"
 	}
 	return fmt.Sprintf("type(%d)", uint32(t))
 }
@@ -107,6 +132,22 @@ func newBody(t Type) Body {
 		return &QueryLogged{}
 	case TypeReportIssued:
 		return &ReportIssued{}
+	case TypeAnchored:
+		return &Anchored{}
+	case TypeContractSent:
+		return &ContractSent{}
+	case TypeContractViewed:
+		return &ContractViewed{}
+	case TypeContractDeclined:
+		return &ContractDeclined{}
+	case TypeContractVoided:
+		return &ContractVoided{}
+	case TypeContractReminded:
+		return &ContractReminded{}
+	case TypeContractRenewed:
+		return &ContractRenewed{}
+	case TypeContractExpired:
+		return &ContractExpired{}
 	}
 	return nil
 }

@@ -4,6 +4,10 @@
 // (state.go), and the pebble store that holds the SM3 Merkle log, state,
 // indexes and per-height checkpoints (store.go, index.go).
 //
+// The store files (store.go, index.go, snapshot.go, state_store.go) are
+// built for !js only: pebble does not build for js/wasm, and the browser
+// verifier needs the records, encodings and AppHash, never the store.
+//
 // Everything here is deterministic: the same transactions in the same blocks
 // give the same bytes, roots and app hash on every machine. Consensus rules
 // that need more than one record live in package app; this package checks

@@ -31,6 +31,20 @@ type GenesisState struct {
 	// Verifiers are the intent verifiers (OTP or face providers) registered
 	// at genesis; later ones are registered by governance.
 	Verifiers []GenesisVerifier `json:"verifiers,omitempty"`
+	// Anchoring names the organisation whose node writes checkpoints to a
+	// Fabric channel and the channel's coordinates; absent, anchored records
+	// are refused (docs/anchoring.md).
+	Anchoring *GenesisAnchoring `json:"anchoring,omitempty"`
+}
+
+// GenesisAnchoring is the chain-wide anchoring setting. It is in genesis, not
+// in each node's config, because the app checks anchored records against it
+// and every validator must check the same thing.
+type GenesisAnchoring struct {
+	Org       string `json:"org"`
+	Network   string `json:"network"`
+	Channel   string `json:"channel"`
+	Chaincode string `json:"chaincode"`
 }
 
 // GenesisVerifier is an intent verifier's certificate (PEM) and the org that
@@ -100,6 +114,16 @@ func ParseGenesisState(raw []byte) (*GenesisState, []*Org, error) {
 		}
 		if _, err := smx509.ParseCertificate(der); err != nil {
 			return nil, nil, fmt.Errorf("%s.cert: %w", field, err)
+		}
+	}
+	if a := gs.Anchoring; a != nil {
+		if !seen[a.Org] {
+			return nil, nil, fmt.Errorf("genesis app_state.anchoring.org: %q is not a genesis organisation", a.Org)
+		}
+		for _, f := range []struct{ name, v string }{{"network", a.Network}, {"channel", a.Channel}, {"chaincode", a.Chaincode}} {
+			if f.v == "" || len(f.v) > maxFabricNameBytes {
+				return nil, nil, fmt.Errorf("genesis app_state.anchoring.%s: want 1..%d bytes", f.name, maxFabricNameBytes)
+			}
 		}
 	}
 	return &gs, orgs, nil

@@ -126,57 +126,6 @@ func (v *VerifierState) decode(d *decoder) {
 func proposalKey(id string) []byte      { return append([]byte("s/p/"), id...) }
 func validatorKey(pub []byte) []byte    { return append([]byte("s/v/"), pub...) }
 func verifierKey(fp Fingerprint) []byte { return append([]byte("s/i/"), fp[:]...) }
-func (b *Block) PutProposal(p *ProposalState) error {
-	return b.setState(proposalKey(p.Proposal.ID), encodeState(p))
-}
-
-// PutValidator writes a validator; power 0 deletes it.
-func (b *Block) PutValidator(v *ValidatorState) error {
-	if v.Power == 0 {
-		return b.deleteState(validatorKey(v.PubKey))
-	}
-	return b.setState(validatorKey(v.PubKey), encodeState(v))
-}
-
-// PutVerifier registers an intent verifier certificate.
-func (b *Block) PutVerifier(fp Fingerprint, v *VerifierState) error {
-	return b.setState(verifierKey(fp), encodeState(v))
-}
-
-// Proposal returns a proposal's state.
-func (v View) Proposal(id string) (*ProposalState, bool, error) {
-	p := &ProposalState{}
-	ok, err := v.load(proposalKey(id), p, "proposal")
-	return p, ok, err
-}
-
-// Validators lists the validators in key order.
-func (v View) Validators() ([]*ValidatorState, error) {
-	var out []*ValidatorState
-	err := v.scan([]byte("s/v/"), func(_, val []byte) error {
-		s := &ValidatorState{}
-		if err := decodeState(val, s, "validator"); err != nil {
-			return err
-		}
-		out = append(out, s)
-		return nil
-	})
-	return out, err
-}
-
-// Validator returns one validator by key.
-func (v View) Validator(pub []byte) (*ValidatorState, bool, error) {
-	s := &ValidatorState{}
-	ok, err := v.load(validatorKey(pub), s, "validator")
-	return s, ok, err
-}
-
-// Verifier returns a registered intent verifier.
-func (v View) Verifier(fp Fingerprint) (*VerifierState, bool, error) {
-	s := &VerifierState{}
-	ok, err := v.load(verifierKey(fp), s, "verifier")
-	return s, ok, err
-}
 
 // Params are chain-wide settings from genesis.
 //
@@ -204,13 +153,3 @@ func (p *Params) decode(d *decoder) {
 }
 
 var keyParams = []byte("s/g/params")
-
-// PutParams writes the chain parameters (InitChain).
-func (b *Block) PutParams(p *Params) error { return b.setState(keyParams, encodeState(p)) }
-
-// Params returns the chain parameters (zero before InitChain).
-func (v View) Params() (*Params, error) {
-	p := &Params{}
-	_, err := v.load(keyParams, p, "params")
-	return p, err
-}

@@ -1,3 +1,5 @@
+//go:build !js
+
 package chain
 
 import (
@@ -62,6 +64,10 @@ func indexKeys(tx *Tx, en *Entry) [][]byte {
 		if len(b.SignedDocSM3) > 0 {
 			add(docIndexPrefix(b.SignedDocSM3))
 		}
+	case *ContractRenewed:
+		// The renewed contract's timeline shows the renewal too, so its
+		// evidence bundle names the contract that replaced it.
+		add(contractIndexPrefix(b.Previous))
 	}
 	add(u64key(prefixByTime, uint64(en.Time.UnixNano())))
 	return keys

@@ -153,15 +153,3 @@ func (s *IdentityState) decode(d *decoder) {
 }
 
 func identityKey(ref []byte) []byte { return append([]byte("s/d/"), ref...) }
-
-// PutIdentity records a verified identity.
-func (b *Block) PutIdentity(ref []byte, s *IdentityState) error {
-	return b.setState(identityKey(ref), encodeState(s))
-}
-
-// Identity returns a verified identity by its commitment.
-func (v View) Identity(ref []byte) (*IdentityState, bool, error) {
-	s := &IdentityState{}
-	ok, err := v.load(identityKey(ref), s, "identity")
-	return s, ok, err
-}

@@ -100,13 +100,3 @@ func (s *SealState) decode(d *decoder) {
 }
 
 func sealKey(h []byte) []byte { return append([]byte("s/e/"), h...) }
-
-// PutSeal registers a seal.
-func (b *Block) PutSeal(h []byte, s *SealState) error { return b.setState(sealKey(h), encodeState(s)) }
-
-// Seal returns a registered seal by hash.
-func (v View) Seal(h []byte) (*SealState, bool, error) {
-	s := &SealState{}
-	ok, err := v.load(sealKey(h), s, "seal")
-	return s, ok, err
-}

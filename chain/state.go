@@ -2,6 +2,7 @@ package chain
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -126,6 +127,9 @@ const (
 	StatusOpen      ContractStatus = 1 // waiting for signatures
 	StatusSigned    ContractStatus = 2 // every party signed; waiting for completion
 	StatusCompleted ContractStatus = 3
+	StatusDeclined  ContractStatus = 4 // a party declined (contract_declined)
+	StatusVoided    ContractStatus = 5 // withdrawn by the platform (contract_voided)
+	StatusExpired   ContractStatus = 6 // deadline passed before every party signed (contract_expired)
 )
 
 func (s ContractStatus) String() string {
@@ -136,6 +140,12 @@ func (s ContractStatus) String() string {
 		return "signed"
 	case StatusCompleted:
 		return "completed"
+	case StatusDeclined:
+		return "declined"
+	case StatusVoided:
+		return "voided"
+	case StatusExpired:
+		return "expired"
 	}
 	return fmt.Sprintf("status(%d)", uint32(s))
 }
@@ -148,7 +158,13 @@ func (s ContractStatus) String() string {
 //	  bytes signed = 8;  // one byte per party: 1 when signed
 //	  bytes intent = 9;  // one byte per party: 1 when intent verified
 //	  uint64 created_in = 10; // log index plus one
+//	  uint64 sent_in = 11;    // log index of contract_sent plus one; absent if not sent
+//	  bytes viewed = 12;      // one byte per party: 1 when viewed; absent if none
+//	  string renewed_from = 13; // the contract this one renews (contract_renewed)
 //	}
+//
+// Fields 11-13 are written only when set, so contracts that never use the
+// workflow records encode exactly as before.
 type ContractState struct {
 	ID        string
 	Org       string
@@ -160,6 +176,12 @@ type ContractState struct {
 	Signed    []bool
 	Intent    []bool
 	CreatedIn uint64
+	// Sent, SentIn: a contract_sent record was committed at log index SentIn.
+	Sent   bool
+	SentIn uint64
+	// Viewed is nil until a party viewed; then one flag per party.
+	Viewed      []bool
+	RenewedFrom string
 }
 
 func flags(bs []bool) []byte {
@@ -185,6 +207,13 @@ func (c *ContractState) encode(e *encoder) {
 	e.element(8, flags(c.Signed))
 	e.element(9, flags(c.Intent))
 	e.uint(10, c.CreatedIn+1)
+	if c.Sent {
+		e.uint(11, c.SentIn+1)
+	}
+	if slices.Contains(c.Viewed, true) {
+		e.element(12, flags(c.Viewed))
+	}
+	e.string(13, c.RenewedFrom)
 }
 
 func (c *ContractState) decode(d *decoder) {
@@ -210,7 +239,19 @@ func (c *ContractState) decode(d *decoder) {
 		}
 	}
 	c.CreatedIn = d.uint(10, "created_in") - 1
+	if in := d.uint(11, "sent_in"); in != 0 {
+		c.Sent, c.SentIn = true, in-1
+	}
+	for _, f := range d.elements(12, "viewed", 1) {
+		for _, b := range f {
+			c.Viewed = append(c.Viewed, b == 1)
+		}
+	}
+	c.RenewedFrom = d.string(13, "renewed_from")
 }
+
+// ViewedBy reports whether party i viewed the contract.
+func (c *ContractState) ViewedBy(i int) bool { return i < len(c.Viewed) && c.Viewed[i] }
 
 // AllSigned reports whether every party has signed.
 func (c *ContractState) AllSigned() bool {

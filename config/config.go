@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ type Config struct {
 	Intent    Intent    `toml:"intent"`
 	Log       Log       `toml:"log"`
 	StateSync StateSync `toml:"statesync"`
+	Anchor    Anchor    `toml:"anchor"`
+	Workflow  Workflow  `toml:"workflow"`
 }
 
 // API is the HTTP JSON API.
@@ -42,14 +45,73 @@ type API struct {
 	WaitTimeout Duration `toml:"wait_timeout"`
 	// MaxBodyBytes bounds request bodies.
 	MaxBodyBytes int64 `toml:"max_body_bytes"`
-	// Auth is "open" (anyone may query; development) or "signed": the
-	// evidence, record, contract and certificate endpoints require requests
-	// signed with a certificate issued by a registered organisation's CA,
-	// and platforms see only their own contracts.
+	// Auth is "open" (anyone may query; development), "signed", "mtls" or
+	// "signed,mtls" (either is accepted): the evidence, record, contract,
+	// certificate and report endpoints require a caller authenticated by a
+	// certificate issued by a registered organisation's CA, through a signed
+	// request or a TLS client certificate, and platforms see only their own
+	// contracts. "mtls" needs TLSCertFile and TLSKeyFile.
 	Auth string `toml:"auth"`
+	// TLSCertFile and TLSKeyFile are the node's TLS server certificate (an
+	// ECDSA P-256 key certified for serverAuth by the org CA, as `sealchain
+	// cert issue --tls server` or `sealchain init --tls-host` make) and its
+	// key, PEM; relative paths are under the node home. When set, the API
+	// serves HTTPS only.
+	TLSCertFile string `toml:"tls_cert_file"`
+	TLSKeyFile  string `toml:"tls_key_file"`
 	// VerifierWasm is the gzip'd browser verifier the page loads; empty means
 	// sealchain.wasm.gz beside the binary (where `make build` writes it).
 	VerifierWasm string `toml:"verifier_wasm"`
+}
+
+// Auth modes of [API.Auth].
+const (
+	AuthOpen   = "open"
+	AuthSigned = "signed"
+	AuthMTLS   = "mtls"
+)
+
+// AuthModes splits Auth into its modes ("signed", "mtls"); "open" gives none.
+func (a API) AuthModes() []string {
+	if a.Auth == AuthOpen {
+		return nil
+	}
+	return splitList(a.Auth)
+}
+
+// SignedAuth reports whether signed requests authenticate judicial queries.
+func (a API) SignedAuth() bool { return slices.Contains(a.AuthModes(), AuthSigned) }
+
+// MTLSAuth reports whether TLS client certificates authenticate judicial queries.
+func (a API) MTLSAuth() bool { return slices.Contains(a.AuthModes(), AuthMTLS) }
+
+// TLS reports whether the API serves HTTPS.
+func (a API) TLS() bool { return a.TLSCertFile != "" }
+
+func (a *API) validateAuth() error {
+	if a.Auth != AuthOpen {
+		modes := a.AuthModes()
+		if len(modes) == 0 {
+			return keyErr("api.auth", "%q, want open, signed, mtls or signed,mtls", a.Auth)
+		}
+		for i, m := range modes {
+			if m != AuthSigned && m != AuthMTLS {
+				return keyErr("api.auth", "%q: unknown mode %q, want open, signed, mtls or signed,mtls", a.Auth, m)
+			}
+			if slices.Contains(modes[:i], m) {
+				return keyErr("api.auth", "%q: %s given twice", a.Auth, m)
+			}
+		}
+	}
+	switch {
+	case a.TLSCertFile != "" && a.TLSKeyFile == "":
+		return keyErr("api.tls_key_file", "required with api.tls_cert_file")
+	case a.TLSKeyFile != "" && a.TLSCertFile == "":
+		return keyErr("api.tls_cert_file", "required with api.tls_key_file")
+	case a.MTLSAuth() && !a.TLS():
+		return keyErr("api.tls_cert_file", "required with api.auth = %q: mutual TLS needs the node's TLS server certificate", a.Auth)
+	}
+	return nil
 }
 
 // Consensus holds the CometBFT settings Sealchain exposes; they override
@@ -128,7 +190,7 @@ func Default() Config {
 			Listen:       "127.0.0.1:8080",
 			WaitTimeout:  Duration{20 * time.Second},
 			MaxBodyBytes: 1 << 20,
-			Auth:         "open",
+			Auth:         AuthOpen,
 		},
 		Consensus: Consensus{
 			P2PListen:         "tcp://127.0.0.1:26656",
@@ -136,9 +198,11 @@ func Default() Config {
 			BlockInterval:     Duration{500 * time.Millisecond},
 			CreateEmptyBlocks: false,
 		},
-		Limits: Limits{MaxTxBytes: 64 << 10, CacheSize: 100_000},
-		Intent: Intent{DevOTP: true},
-		Log:    Log{Level: "info", Format: "text"},
+		Limits:   Limits{MaxTxBytes: 64 << 10, CacheSize: 100_000},
+		Intent:   Intent{DevOTP: true},
+		Log:      Log{Level: "info", Format: "text"},
+		Anchor:   DefaultAnchor(),
+		Workflow: DefaultWorkflow(),
 		StateSync: StateSync{
 			SnapshotInterval: 1000,
 			TrustPeriod:      Duration{168 * time.Hour},
@@ -176,8 +240,8 @@ func (c *Config) Validate() error {
 	if c.API.MaxBodyBytes < 1024 || c.API.MaxBodyBytes > 256<<20 {
 		return keyErr("api.max_body_bytes", "%d, want 1024..268435456", c.API.MaxBodyBytes)
 	}
-	if c.API.Auth != "open" && c.API.Auth != "signed" {
-		return keyErr("api.auth", "%q, want open or signed", c.API.Auth)
+	if err := c.API.validateAuth(); err != nil {
+		return err
 	}
 	if err := checkTCPURL(c.Consensus.P2PListen); err != nil {
 		return &KeyError{Key: "consensus.p2p_listen", Err: err}
@@ -214,6 +278,12 @@ func (c *Config) Validate() error {
 	case "text", "json":
 	default:
 		return keyErr("log.format", "%q, want text or json", c.Log.Format)
+	}
+	if err := c.Anchor.validate(); err != nil {
+		return err
+	}
+	if err := c.Workflow.validate(); err != nil {
+		return err
 	}
 	return c.StateSync.validate()
 }
@@ -338,8 +408,11 @@ const header = `# Sealchain node configuration.
 # [api] wait_timeout              upper bound for ?wait=commit and evidence requests ("20s")
 # [api] max_body_bytes            largest request body accepted
 # [api] verifier_wasm             browser verifier (gzip); empty: sealchain.wasm.gz beside the binary
-# [api] auth                      open (development) or signed: judicial queries need requests signed
-#                                 by an org-issued certificate; platforms see only their own contracts
+# [api] auth                      open (development), signed, mtls or signed,mtls: judicial queries need
+#                                 a caller authenticated by an org-issued certificate (a signed request
+#                                 or a TLS client certificate); platforms see only their own contracts
+# [api] tls_cert_file, tls_key_file  the node's TLS server certificate (P-256, issued by the org CA) and
+#                                 key, PEM, relative to the home; set: the API serves HTTPS only
 # [consensus] p2p_listen          CometBFT peer-to-peer address, tcp://host:port
 # [consensus] rpc_listen          CometBFT RPC, tcp://host:port; empty disables it
 # [consensus] persistent_peers    comma-separated <node id>@host:port
@@ -357,7 +430,7 @@ const header = `# Sealchain node configuration.
 # [statesync] rpc_servers         with enable: two or more CometBFT RPC host:port of existing nodes, comma-separated
 # [statesync] trust_height, trust_hash  with enable: a header you trust (curl RPC/commit?height=H)
 # [statesync] trust_period        with enable: how old the trusted header may be ("168h")
-#
+` + anchorHeader + workflowHeader + `#
 # The [consensus] keys override <home>/config/config.toml; every other CometBFT
 # setting lives there.
 

@@ -53,6 +53,13 @@ func TestValidateNamesBadKey(t *testing.T) {
 		{"limits.max_tx_bytes 10", func(c *config.Config) { c.Limits.MaxTxBytes = 10 }, "limits.max_tx_bytes"},
 		{"limits.max_tx_bytes above the consensus limit", func(c *config.Config) { c.Limits.MaxTxBytes = 64<<10 + 1 }, "limits.max_tx_bytes"},
 		{"limits.signature_cache_size 1", func(c *config.Config) { c.Limits.CacheSize = 1 }, "limits.signature_cache_size"},
+		{"api.auth unknown", func(c *config.Config) { c.API.Auth = "tls" }, "api.auth"},
+		{"api.auth empty", func(c *config.Config) { c.API.Auth = "" }, "api.auth"},
+		{"api.auth mode twice", func(c *config.Config) { c.API.Auth = "signed,signed" }, "api.auth"},
+		{"api.auth open in a list", func(c *config.Config) { c.API.Auth = "open,signed" }, "api.auth"},
+		{"api.auth mtls without TLS", func(c *config.Config) { c.API.Auth = "mtls" }, "api.tls_cert_file"},
+		{"api.tls_cert_file without key", func(c *config.Config) { c.API.TLSCertFile = "tls.crt" }, "api.tls_key_file"},
+		{"api.tls_key_file without cert", func(c *config.Config) { c.API.TLSKeyFile = "tls.key" }, "api.tls_cert_file"},
 		{"log.level loud", func(c *config.Config) { c.Log.Level = "loud" }, "log.level"},
 		{"log.level empty", func(c *config.Config) { c.Log.Level = "" }, "log.level"},
 		{"log.format xml", func(c *config.Config) { c.Log.Format = "xml" }, "log.format"},
@@ -90,6 +97,13 @@ func TestValidateAccepts(t *testing.T) {
 		{"limits at bounds", func(c *config.Config) { c.Limits.MaxTxBytes = 1024; c.Limits.CacheSize = 16 }},
 		{"block interval at bounds", func(c *config.Config) { c.Consensus.BlockInterval.Duration = 10 * time.Millisecond }},
 		{"json debug log", func(c *config.Config) { c.Log = config.Log{Level: "debug", Format: "json"} }},
+		{"https, open", func(c *config.Config) { c.API.TLSCertFile, c.API.TLSKeyFile = "tls.crt", "tls.key" }},
+		{"mtls", func(c *config.Config) {
+			c.API.Auth, c.API.TLSCertFile, c.API.TLSKeyFile = "mtls", "tls.crt", "tls.key"
+		}},
+		{"mtls and signed", func(c *config.Config) {
+			c.API.Auth, c.API.TLSCertFile, c.API.TLSKeyFile = "signed, mtls", "tls.crt", "tls.key"
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,6 +113,25 @@ func TestValidateAccepts(t *testing.T) {
 				t.Errorf("Validate() = %v", err)
 			}
 		})
+	}
+}
+
+func TestAuthModes(t *testing.T) {
+	tests := []struct {
+		auth         string
+		signed, mtls bool
+	}{
+		{"open", false, false},
+		{"signed", true, false},
+		{"mtls", false, true},
+		{"signed,mtls", true, true},
+		{" mtls , signed ", true, true},
+	}
+	for _, tt := range tests {
+		a := config.API{Auth: tt.auth}
+		if a.SignedAuth() != tt.signed || a.MTLSAuth() != tt.mtls {
+			t.Errorf("auth %q: signed %v mtls %v, want %v %v", tt.auth, a.SignedAuth(), a.MTLSAuth(), tt.signed, tt.mtls)
+		}
 	}
 }
 

@@ -1,3 +1,5 @@
+//go:build !js
+
 package evidence
 
 import (
@@ -96,6 +98,9 @@ func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject 
 			return nil, fmt.Errorf("validator hop at %d: %w", ch, err)
 		}
 		b.ValidatorHops = append(b.ValidatorHops, Hop{Height: ch, SignedHeader: sh, NextValidatorSet: next})
+	}
+	if b.Anchors, idx, err = anchorsFor(store, idx, cp.LogSize); err != nil {
+		return nil, err
 	}
 	for _, i := range idx {
 		if i >= cp.LogSize {

@@ -42,6 +42,10 @@ type Bundle struct {
 	Consistency *Consistency `json:"consistency,omitempty"`
 	// Next is the cursor (subject.after) for the next page, when paging.
 	Next *uint64 `json:"next,omitempty"`
+	// Anchors are the anchored checkpoints covering the records (anchors.go,
+	// docs/anchoring.md). Absent when none covers them yet, so such bundles
+	// read the same as before.
+	Anchors []Anchor `json:"anchors,omitempty"`
 }
 
 // Consistency is an RFC 6962 consistency proof from FromSize to the

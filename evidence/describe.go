@@ -77,6 +77,20 @@ func BodyFields(b chain.Body) map[string]any {
 		return m
 	case *chain.ContractCompleted:
 		return map[string]any{"contract_id": b.Contract}
+	case *chain.ContractSent:
+		return map[string]any{"contract_id": b.Contract}
+	case *chain.ContractViewed:
+		return map[string]any{"contract_id": b.Contract, "party": b.Party.String()}
+	case *chain.ContractDeclined:
+		return map[string]any{"contract_id": b.Contract, "reason_sm3": hx(b.ReasonSM3)}
+	case *chain.ContractVoided:
+		return map[string]any{"contract_id": b.Contract, "reason_sm3": hx(b.ReasonSM3)}
+	case *chain.ContractReminded:
+		return map[string]any{"contract_id": b.Contract, "party": b.Party.String()}
+	case *chain.ContractRenewed:
+		return map[string]any{"contract_id": b.Contract, "previous": b.Previous}
+	case *chain.ContractExpired:
+		return map[string]any{"contract_id": b.Contract}
 	case *chain.Proposal:
 		m := map[string]any{"proposal_id": b.ID, "kind": b.Kind.String()}
 		if b.Expires != 0 {
@@ -94,6 +108,10 @@ func BodyFields(b chain.Body) map[string]any {
 		return m
 	case *chain.ReportIssued:
 		return map[string]any{"contract_id": b.Contract, "report_sm3": hx(b.ReportSM3), "bundle_sm3": hx(b.BundleSM3)}
+	case *chain.Anchored:
+		return map[string]any{"chain_id": b.ChainID, "height": b.Height, "app_hash": hx(b.AppHash), "log_size": b.LogSize,
+			"log_root": hx(b.LogRoot), "network": b.Network, "channel": b.Channel, "chaincode": b.Chaincode,
+			"fabric_tx_id": b.TxID, "fabric_block": b.Block, "anchored_at": time.Unix(0, b.AnchoredAt).UTC()}
 	case *chain.QueryLogged:
 		return map[string]any{"caller_org": b.CallerOrg, "caller_cert": b.CallerCert.String(), "subject": uint32(b.Subject),
 			"query_sm3": hx(b.QuerySM3), "at_ms": b.At}

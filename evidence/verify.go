@@ -28,6 +28,8 @@ type Trust struct {
 	ChainID    string
 	Validators *types.ValidatorSet
 	Orgs       []*chain.Org
+	// Anchoring is the genesis anchoring setting; nil when the chain has none.
+	Anchoring *chain.GenesisAnchoring
 }
 
 // LoadTrust reads a CometBFT genesis file.
@@ -56,11 +58,11 @@ func ParseTrust(data []byte) (*Trust, error) {
 	if err := set.ValidateBasic(); err != nil {
 		return nil, fmt.Errorf("genesis validators: %w", err)
 	}
-	_, orgs, err := chain.ParseGenesisState(doc.AppState)
+	gs, orgs, err := chain.ParseGenesisState(doc.AppState)
 	if err != nil {
 		return nil, err
 	}
-	return &Trust{ChainID: doc.ChainID, Validators: set, Orgs: orgs}, nil
+	return &Trust{ChainID: doc.ChainID, Validators: set, Orgs: orgs, Anchoring: gs.Anchoring}, nil
 }
 
 // Check is the outcome of one verification step.
@@ -89,6 +91,8 @@ type Result struct {
 	OK      bool         `json:"ok"`
 	Checks  []Check      `json:"checks"`
 	Records []RecordInfo `json:"records"`
+	// Anchors are the bundle's anchored checkpoints and their Fabric status.
+	Anchors []AnchorStatus `json:"anchors,omitempty"`
 }
 
 // NewCheck is the outcome of a step: passed with okDetail when err is nil,
@@ -250,6 +254,8 @@ func (v *Verifier) Verify(b *Bundle, file []byte) *Result {
 	}
 	recs := v.checkRecords(b, res)
 	v.checkIntent(recs, res)
+	v.checkAnchors(b, recs, res)
+	checkClosed(recs, res)
 	if file != nil {
 		res.add("file", checkFile(recs, file), fmt.Sprintf("file (%d bytes) SM3 %x is the contract's document", len(file), sm3.Sum(file)))
 	}
@@ -434,6 +440,28 @@ func (v *Verifier) checkSignatures(d *decoded, certs, revoked map[chain.Fingerpr
 
 // checkIntent requires, for each signature on a contract, an earlier intent
 // record by the same signer for the same contract.
+// checkClosed: no signature follows the record that closed its contract
+// (contract_voided, contract_declined, contract_expired). The chain's rules
+// refuse such signatures; a bundle showing one was not produced by them.
+func checkClosed(recs []*decoded, res *Result) {
+	closed := map[string]*decoded{}
+	for _, d := range recs { // sorted by log index
+		switch b := d.tx.Body.(type) {
+		case *chain.ContractVoided, *chain.ContractDeclined, *chain.ContractExpired:
+			if _, seen := closed[b.ContractID()]; !seen {
+				closed[b.ContractID()] = d
+			}
+		case *chain.ContractSigned:
+			c, ok := closed[b.Contract]
+			if !ok {
+				continue
+			}
+			res.add(fmt.Sprintf("record[%d].open", d.entry.Index),
+				fmt.Errorf("contract %q was closed by %s in record %d before this signature", b.Contract, c.tx.Body.Type(), c.entry.Index), "")
+		}
+	}
+}
+
 func (v *Verifier) checkIntent(recs []*decoded, res *Result) {
 	type key struct {
 		contract string

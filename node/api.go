@@ -50,8 +50,12 @@ type api struct {
 	status  func(ctx context.Context) (map[string]any, error)
 	genesis []byte
 	reg     prometheus.Gatherer
-	// signedAuth: judicial queries need signed requests ([api] auth = "signed").
+	// signedAuth: judicial queries may be signed requests ([api] auth has "signed").
 	signedAuth bool
+	// mtls, when set, authenticates TLS client certificates ([api] auth has "mtls").
+	mtls *clientVerifier
+	// wf is the signing workflow (node/workflow.go); nil when off.
+	wf *wfService
 	// auditor signs query_logged and report_issued records with this node's org credential.
 	auditor *client.Submitter
 	// ca signs evidence reports (through a one-day signer certificate).
@@ -72,7 +76,11 @@ func (n *Node) routes() http.Handler {
 		wait: n.cfg.API.WaitTimeout.Duration, maxBody: n.cfg.API.MaxBodyBytes,
 		logger: n.logger.With("module", "api"), metrics: n.metrics,
 		status: n.statusInfo, genesis: gen, reg: n.reg,
-		signedAuth: n.cfg.API.Auth == "signed", wasmPath: n.cfg.API.VerifierWasm,
+		signedAuth: n.cfg.API.SignedAuth(), wasmPath: n.cfg.API.VerifierWasm,
+		wf: n.wf,
+	}
+	if n.cfg.API.MTLSAuth() {
+		a.mtls = n.mtls
 	}
 	if sub, err := client.LoadSubmitter(n.genesis.ChainID, n.cfg.Org, n.home.SubmitterCert(), n.home.SubmitterKey()); err != nil {
 		n.logger.Error("queries and reports will not be recorded on chain: no submitter credential", "err", err)
@@ -117,6 +125,9 @@ func (a *api) handler() http.Handler {
 	route("GET /healthz", a.healthz)
 	if a.reg != nil {
 		a.mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
+	}
+	if a.wf != nil {
+		a.registerWorkflow(route)
 	}
 	a.registerWeb()
 	return a

@@ -18,13 +18,19 @@ import (
 	"github.com/sealchain/sealchain/signer"
 )
 
-// Judicial queries (evidence, records, contracts, certificates) can require
-// signed requests: the caller signs the request with a certificate issued by
-// a registered organisation's CA (its API credential, submitter usage), as
-// client.RequestSigner does. Courts, notaries and arbitration bodies may
-// query all evidence; a platform only its own contracts and certificates.
-// Signed requests rather than mutual TLS: organisation CAs are SM2, which
-// Go's TLS stack cannot verify.
+// Judicial queries (evidence, records, contracts, certificates, reports)
+// can require an authenticated caller ([api] auth), by either of:
+//   - a signed request: the caller signs the request with a certificate
+//     issued by a registered organisation's CA (its API credential,
+//     submitter usage), as client.WithRequestSigner does;
+//   - mutual TLS: a TLS client certificate issued by a registered
+//     organisation's CA for clientAuth, not revoked on chain and, on a
+//     production network, registered on chain (tls.go).
+//
+// Either way the caller's organisation is the one whose CA issued the
+// certificate. Courts, notaries and arbitration bodies may query all
+// evidence; a platform only its own contracts and certificates. Every
+// answered query is recorded on chain (query_logged).
 
 // maxRequestSkew bounds how far a signed request's time may be from the node's clock.
 const maxRequestSkew = 5 * time.Minute
@@ -47,18 +53,20 @@ func callerFrom(ctx context.Context) *caller {
 	return c
 }
 
-// judicial wraps a query handler: with [api] auth = "signed" it
+// judicial wraps a query handler: with [api] auth other than "open" it
 // authenticates the caller (401 otherwise), passes it on in the context, and
 // after a successful answer records the query on chain (query_logged).
 func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !a.signedAuth {
+		if !a.authRequired() {
 			h(w, r)
 			return
 		}
-		c, err := a.authenticate(r)
+		c, err := a.authenticateCaller(r)
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", client.AuthScheme)
+			if a.signedAuth {
+				w.Header().Set("WWW-Authenticate", client.AuthScheme)
+			}
 			writeError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
 			return
 		}
@@ -80,7 +88,7 @@ func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 // logQuery submits a query_logged record in the background; an audit line
 // must not slow or fail the answer, so failures are logged, not returned.
 func (a *api) logQuery(c *caller, subject chain.QuerySubject, uri string) {
-	if a.auditor == nil || !a.signedAuth {
+	if a.auditor == nil || !a.authRequired() {
 		return
 	}
 	q := sm3.Sum([]byte(uri))
@@ -97,6 +105,27 @@ func (a *api) logQuery(c *caller, subject chain.QuerySubject, uri string) {
 			a.logger.Error("audit record not accepted", "caller", c.org.ID, "err", err)
 		}
 	}()
+}
+
+func (a *api) authRequired() bool { return a.signedAuth || a.mtls != nil }
+
+// authenticateCaller authenticates by TLS client certificate or signed
+// request, whichever the node accepts and the request carries; a client
+// certificate wins when both are present.
+func (a *api) authenticateCaller(r *http.Request) (*caller, error) {
+	if a.mtls != nil && r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		// The handshake checked only the certificate itself; here also its
+		// standing on chain, on every request, because the connection may
+		// have outlived the certificate, or its revocation come since.
+		return a.mtls.verify(r.TLS.PeerCertificates[0].Raw)
+	}
+	if a.signedAuth {
+		if a.mtls != nil && r.Header.Get("Authorization") == "" {
+			return nil, fmt.Errorf("%w, or sign the request (Authorization: %s ...)", errNoClientCert, client.AuthScheme)
+		}
+		return a.authenticate(r)
+	}
+	return nil, errNoClientCert
 }
 
 // authenticate checks the Authorization header of a bodiless request.

@@ -31,6 +31,10 @@ type InitOptions struct {
 	Production bool
 	// Force replaces an existing home's config, keys and data.
 	Force bool
+	// TLSHosts, when set, are the DNS names and IP addresses of a TLS server
+	// certificate for the API, issued by the org CA (keys/tls.crt,
+	// keys/tls.key); the config then serves HTTPS.
+	TLSHosts []string
 	// Now is the time certificates start from (default time.Now).
 	Now  time.Time
 	Rand io.Reader
@@ -88,6 +92,9 @@ func InitHome(opts InitOptions) (*Member, error) {
 	if cfg.Moniker == "" || cfg.Moniker == config.Default().Moniker {
 		cfg.Moniker = opts.OrgID
 	}
+	if len(opts.TLSHosts) > 0 {
+		cfg.API.TLSCertFile, cfg.API.TLSKeyFile = tlsCertPath, tlsKeyPath
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -138,6 +145,14 @@ func InitHome(opts InitOptions) (*Member, error) {
 	}
 	if err := issue(h.SubmitterKey(), h.SubmitterCert(), signer.UsageSubmitter, opts.OrgID+"-submitter"); err != nil {
 		return nil, err
+	}
+	if len(opts.TLSHosts) > 0 {
+		if err := IssueTLSFiles(ca, h.resolve(tlsCertPath), h.resolve(tlsKeyPath), signer.TLSOptions{
+			SubjectRef: opts.OrgID + "-api", Role: signer.TLSServer,
+			NotBefore: notBefore, NotAfter: notBefore.AddDate(1, 0, 0),
+		}, opts.TLSHosts, opts.Rand); err != nil {
+			return nil, err
+		}
 	}
 	var verifier string
 	if cfg.Intent.DevOTP {

@@ -2,8 +2,10 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/sealchain/sealchain/anchor"
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
@@ -43,6 +46,10 @@ type Node struct {
 	reg     *prometheus.Registry
 	metrics *apiMetrics
 	otp     *devVerifier
+	// tlsCert is the API's TLS certificate ([api] tls_cert_file); mtls
+	// verifies client certificates ([api] auth has "mtls").
+	tlsCert *tls.Certificate
+	mtls    *clientVerifier
 
 	mu      sync.Mutex
 	started bool
@@ -53,6 +60,15 @@ type Node struct {
 	// ctx ends background work (report jobs) when the node stops.
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	// Anchoring to Fabric (anchor.go); nil when [anchor] is off.
+	anchorLedger anchor.Ledger
+	anchorCloser io.Closer
+	anchorer     *anchorer
+	anchorDone   chan struct{}
+
+	// wf is the signing workflow (workflow.go); nil when off.
+	wf *wfService
 }
 
 // Option configures a Node.
@@ -114,6 +130,17 @@ func New(home string, opts ...Option) (*Node, error) {
 		return nil, err
 	}
 	n.genesis, n.gs = &doc, gs
+	if n.cfg.API.TLS() {
+		_, orgs, err := chain.ParseGenesisState(doc.AppState)
+		if err != nil {
+			return nil, err
+		}
+		cert, err := loadServerCert(n.home, n.cfg.API, orgs, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		n.tlsCert = &cert
+	}
 	if n.cfg.Intent.DevOTP {
 		if gs.Production {
 			return nil, &config.KeyError{Key: "intent.dev_otp", Err: errors.New("the development OTP verifier is refused on a production chain (genesis app_state.production)")}
@@ -148,6 +175,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		return err
 	}
 	n.app, err = app.New(n.store, n.genesis.ChainID,
+		app.WithAnchoring(n.gs.Anchoring),
 		app.WithLogger(n.logger.With("module", "app")),
 		app.WithMetrics(app.NewMetrics(n.reg)),
 		app.WithMaxTxBytes(n.cfg.Limits.MaxTxBytes),
@@ -165,9 +193,21 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		return err
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if err := n.startAnchoring(); err != nil {
+		return err
+	}
 	n.lis, err = net.Listen("tcp", n.cfg.API.Listen)
 	if err != nil {
 		return &config.KeyError{Key: "api.listen", Err: err}
+	}
+	if n.tlsCert != nil {
+		if n.cfg.API.MTLSAuth() {
+			n.mtls = newClientVerifier(n.store)
+		}
+		n.lis = tls.NewListener(n.lis, serverTLSConfig(*n.tlsCert, n.mtls))
+	}
+	if err := n.startWorkflow(); err != nil {
+		return err
 	}
 	n.http = &http.Server{
 		Handler:           n.routes(),
@@ -231,6 +271,7 @@ func (n *Node) closeParts() error {
 	if n.cancel != nil {
 		n.cancel()
 	}
+	n.stopAnchoring()
 	if n.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := n.http.Shutdown(ctx); err != nil {
@@ -240,6 +281,14 @@ func (n *Node) closeParts() error {
 		cancel()
 	} else if n.lis != nil {
 		n.lis.Close()
+	}
+	if n.wf != nil {
+		// Before CometBFT and the store: its queue reads both.
+		if err := n.wf.close(); err != nil {
+			n.logger.Error("stop workflow", "err", err)
+			errs = append(errs, err)
+		}
+		n.wf = nil
 	}
 	if n.comet != nil {
 		if err := n.comet.Stop(); err != nil {
@@ -301,5 +350,6 @@ func (n *Node) statusInfo(ctx context.Context) (map[string]any, error) {
 		"log_size": last.LogSize, "log_root": fmt.Sprintf("%x", last.LogRoot),
 		"validator_address": st.ValidatorInfo.Address.String(), "voting_power": st.ValidatorInfo.VotingPower,
 		"dev_otp": n.otp != nil, "production": n.gs.Production,
+		"anchoring": n.anchorStatus(),
 	}, nil
 }

@@ -40,6 +40,7 @@ func (a *api) registerWeb() {
 	route("GET /verify", a.webPage)
 	route("GET /web/sealchain.wasm", a.webWasm)
 	route("GET /web/{asset}", webAsset)
+	a.registerSign()
 }
 
 // webPageData fills web/index.html.

@@ -131,7 +131,7 @@ func TestWebRoutes(t *testing.T) {
 // page on a real node: the contract file verifies in the browser (WebAssembly),
 // a file that was never recorded is reported as not on chain, and an altered
 // file given with the bundle fails the file check. It writes full-page
-// screenshots to testdata/web-verified.png and testdata/web-failed.png.
+// screenshots (see saveShot) web-verified.png and web-failed.png.
 func TestWebVerifyInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a CometBFT node and a browser")
@@ -314,13 +314,19 @@ func jsString(s string) string {
 	return string(b)
 }
 
-// saveShot writes a screenshot under testdata for people to look at.
+// saveShot writes a screenshot for people to look at: under
+// testdata/screenshots/web when SEALCHAIN_SCREENSHOTS is set, else into the
+// test's temporary directory, so an ordinary run leaves the tree untouched.
 func saveShot(t *testing.T, name string, png []byte) {
 	t.Helper()
-	if err := os.MkdirAll("testdata", 0o755); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	if os.Getenv("SEALCHAIN_SCREENSHOTS") != "" {
+		dir = filepath.Join("testdata", "screenshots", "web")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := os.WriteFile(filepath.Join("testdata", name), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

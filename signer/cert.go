@@ -234,6 +234,42 @@ type IssueOptions struct {
 	Serial *big.Int
 }
 
+// leafTemplate checks what every leaf this CA issues must satisfy (validity
+// inside the CA's, a single organisation name to copy, a positive serial)
+// and returns the common template; callers add the usages.
+func (ca *CA) leafTemplate(subjectRef string, notBefore, notAfter time.Time, serial *big.Int, rand io.Reader) (*x509.Certificate, error) {
+	if err := checkPeriod(notBefore, notAfter); err != nil {
+		return nil, err
+	}
+	if notBefore.Before(ca.Cert.NotBefore) || notAfter.After(ca.Cert.NotAfter) {
+		return nil, fmt.Errorf("validity %s..%s outside the CA's %s..%s",
+			notBefore.UTC().Format(time.RFC3339), notAfter.UTC().Format(time.RFC3339),
+			ca.Cert.NotBefore.UTC().Format(time.RFC3339), ca.Cert.NotAfter.UTC().Format(time.RFC3339))
+	}
+	if len(ca.Cert.Subject.Organization) != 1 || ca.Cert.Subject.Organization[0] == "" {
+		return nil, errors.New("CA subject has no single organisation name")
+	}
+	if serial == nil {
+		var err error
+		if serial, err = randomSerial(rand); err != nil {
+			return nil, err
+		}
+	} else if serial.Sign() <= 0 {
+		return nil, errors.New("serial must be positive")
+	}
+	return &x509.Certificate{
+		SerialNumber: serial,
+		Subject: pkix.Name{
+			Organization: []string{ca.Cert.Subject.Organization[0]},
+			CommonName:   subjectRef,
+		},
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+	}, nil
+}
+
 // Issue signs a leaf certificate for pub (an SM2 or P-256 key) and returns
 // its DER encoding. The leaf's validity must lie within the CA's. A nil rand
 // means crypto/rand.
@@ -251,37 +287,11 @@ func (ca *CA) Issue(pub crypto.PublicKey, opts IssueOptions, rand io.Reader) (de
 	if !opts.Usage.valid() {
 		return nil, fmt.Errorf("issue: invalid usage %s", opts.Usage)
 	}
-	if err := checkPeriod(opts.NotBefore, opts.NotAfter); err != nil {
+	tmpl, err := ca.leafTemplate(opts.SubjectRef, opts.NotBefore, opts.NotAfter, opts.Serial, rand)
+	if err != nil {
 		return nil, fmt.Errorf("issue: %w", err)
 	}
-	if opts.NotBefore.Before(ca.Cert.NotBefore) || opts.NotAfter.After(ca.Cert.NotAfter) {
-		return nil, fmt.Errorf("issue: validity %s..%s outside the CA's %s..%s",
-			opts.NotBefore.UTC().Format(time.RFC3339), opts.NotAfter.UTC().Format(time.RFC3339),
-			ca.Cert.NotBefore.UTC().Format(time.RFC3339), ca.Cert.NotAfter.UTC().Format(time.RFC3339))
-	}
-	if len(ca.Cert.Subject.Organization) != 1 || ca.Cert.Subject.Organization[0] == "" {
-		return nil, errors.New("issue: CA subject has no single organisation name")
-	}
-	serial := opts.Serial
-	if serial == nil {
-		if serial, err = randomSerial(rand); err != nil {
-			return nil, fmt.Errorf("issue: %w", err)
-		}
-	} else if serial.Sign() <= 0 {
-		return nil, errors.New("issue: serial must be positive")
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject: pkix.Name{
-			Organization: []string{ca.Cert.Subject.Organization[0]},
-			CommonName:   opts.SubjectRef,
-		},
-		NotBefore:             opts.NotBefore,
-		NotAfter:              opts.NotAfter,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		UnknownExtKeyUsage:    []asn1.ObjectIdentifier{opts.Usage.oid()},
-		BasicConstraintsValid: true,
-	}
+	tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{opts.Usage.oid()}
 	if opts.IdentityRef != nil {
 		if len(opts.IdentityRef) != identityRefLen {
 			return nil, fmt.Errorf("issue: IdentityRef is %d bytes, want %d", len(opts.IdentityRef), identityRefLen)

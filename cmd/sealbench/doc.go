@@ -14,8 +14,18 @@
 // commit time is the first 10 ms poll that sees it committed on the
 // submitting node: for Sealchain, a poll runs whenever the platform store's
 // committed height changes and looks every pending tx up in the store's
-// TxLogIndex; for kvstore, a poll reads the app's committed height through
-// ABCI Info and walks the new blocks' transactions.
+// TxLogIndex; for kvstore, a poll reads the block store's height and walks
+// the new blocks' transactions.
+//
+// Modes: a burst of -n transactions (default); sustained load (-rate with
+// -duration); a rate sweep (-sweep with -duration: each offered load in
+// turn on one network per app, with PNG plots via -plots); and the query
+// and storage benchmark (the store subcommand: a store grown with
+// chain.BulkLoader through the given sizes, measuring lookups with proofs,
+// bundle size, offline verification and disk use). -profile writes CPU,
+// block and mutex profiles of each timed phase. See docs/benchmarks.md.
 //
 //	go run ./cmd/sealbench -n 2000 -concurrency 16 -out bench.json
+//	go run ./cmd/sealbench -sweep 250,500,1000,1500,2000 -duration 3s -plots out
+//	go run ./cmd/sealbench store -sizes 1000000,10000000 -plots out
 package main

@@ -45,6 +45,9 @@ type phaseResult struct {
 	// store's log size delta (Sealchain) or kvstore's Info size delta.
 	AppTxs     int64  `json:"app_txs"`
 	FirstError string `json:"first_error,omitempty"`
+	// FirstSubmit is when the first tx was submitted.
+	FirstSubmit time.Time   `json:"first_submit"`
+	BlockLog    []blockInfo `json:"block_log,omitempty"`
 }
 
 // tracker holds per-tx submit and commit times of one phase.
@@ -169,8 +172,7 @@ func pump(ctx context.Context, label string, txs [][]byte, conc int, rate float6
 		c := t.committed.Load()
 		if progress != nil && time.Since(lastDraw) >= progressInterval {
 			lastDraw = time.Now()
-			fmt.Fprintf(progress, "\r%-26s submitted %6d/%d  committed %6d/%d  %3.0f%%", label,
-				min(next.Load(), int64(n)), n, c, n, 100*float64(c)/float64(n))
+			fmt.Fprintf(progress, "\r%-26s committed %s  submitted %d", label, barString(int(c), n, 30), min(next.Load(), int64(n)))
 		}
 		if submitted == nil && c+nFailed.Load() >= int64(n) {
 			done = true
@@ -178,8 +180,7 @@ func pump(ctx context.Context, label string, txs [][]byte, conc int, rate float6
 	}
 	if progress != nil {
 		c := t.committed.Load()
-		fmt.Fprintf(progress, "\r%-26s submitted %6d/%d  committed %6d/%d  %3.0f%%\n", label,
-			min(next.Load(), int64(n)), n, c, n, 100*float64(c)/float64(n))
+		fmt.Fprintf(progress, "\r%-26s committed %s  submitted %d\n", label, barString(int(c), n, 30), min(next.Load(), int64(n)))
 	}
 	<-waitOr(&wg)
 	res := summarize(label, txs, t, lastSubmit.Load())
@@ -226,6 +227,9 @@ func summarize(label string, txs [][]byte, t *tracker, lastSubmit int64) *phaseR
 		}
 		slices.Sort(lat)
 		r.P50Ms, r.P95Ms, r.P99Ms, r.MaxMs = pct(lat, 0.50), pct(lat, 0.95), pct(lat, 0.99), lat[len(lat)-1]
+	}
+	if first != math.MaxInt64 {
+		r.FirstSubmit = time.Unix(0, first)
 	}
 	if lastSubmit > 0 && first != math.MaxInt64 {
 		r.SubmitSec = float64(lastSubmit-first) / 1e9

@@ -28,6 +28,7 @@ const (
 	sealChainID  = "sealbench"
 	kvChainID    = "sealbench-kv"
 	startTimeout = 2 * time.Minute
+	setupChunk   = 3000
 )
 
 // validators are the network's orgs; the last one, the platform, takes the
@@ -39,7 +40,8 @@ type result struct {
 	Started       time.Time    `json:"started"`
 	N             int          `json:"n"`
 	Concurrency   int          `json:"concurrency"`
-	Rate          float64      `json:"rate_limit_tx_per_s"` // 0: unlimited
+	Rate          float64      `json:"rate_limit_tx_per_s"`  // 0: unlimited
+	DurationSec   float64      `json:"duration_s,omitempty"` // sustained mode: how long Rate was offered
 	BlockInterval string       `json:"block_interval"`
 	Validators    int          `json:"validators"`
 	Quick         bool         `json:"quick"`
@@ -88,7 +90,8 @@ func runInspect(ctx context.Context, o options, inspect inspectHook) (*result, e
 		return nil, err
 	}
 	res := &result{Started: time.Now().UTC(), N: o.N, Concurrency: o.Concurrency, Rate: o.Rate,
-		BlockInterval: o.BlockInterval.String(), Validators: len(validators), Quick: o.Quick}
+		BlockInterval: o.BlockInterval.String(), Validators: len(validators), Quick: o.Quick,
+		DurationSec: o.Duration.Seconds()}
 
 	sizes, err := runSealchain(ctx, o, filepath.Join(dir, "seal"), base, res, inspect)
 	if err != nil {
@@ -97,36 +100,31 @@ func runInspect(ctx context.Context, o options, inspect inspectHook) (*result, e
 	if err := runKVStore(ctx, o, filepath.Join(dir, "kv"), base, sizes, res, inspect); err != nil {
 		return res, fmt.Errorf("kvstore: %w", err)
 	}
-	if res.KVStore.TPS > 0 {
-		res.RatioTPS = res.Sealchain.TPS / res.KVStore.TPS
-	}
-	if res.KVStore.P50Ms > 0 {
-		res.RatioP50 = res.Sealchain.P50Ms / res.KVStore.P50Ms
-	}
-	if res.KVStore.P99Ms > 0 {
-		res.RatioP99 = res.Sealchain.P99Ms / res.KVStore.P99Ms
-	}
+	res.RatioTPS, res.RatioP50, res.RatioP99 = ratios(res.Sealchain, res.KVStore)
 	return res, nil
 }
 
-// runSealchain starts the 4-validator network, commits the setup, times the
-// contract_signed txs and stops the network. It returns the measured txs'
-// sizes for the kvstore phase.
-func runSealchain(ctx context.Context, o options, dir string, base int, res *result, inspect inspectHook) ([]int, error) {
+// sealNet is a running 4-validator Sealchain network; the platform (the
+// last node) takes the submissions.
+type sealNet struct {
+	nodes    []*node.Node
+	home     node.Home
+	store    *chain.Store
+	mc       rpcclient.Client
+	interval time.Duration
+}
+
+// startSealNet creates and starts the network under dir.
+func startSealNet(ctx context.Context, o options, dir string, base int) (_ *sealNet, err error) {
 	tn, err := node.Testnet(node.TestnetOptions{Out: dir, ChainID: sealChainID, Validators: validators,
 		BasePort: base, BlockInterval: o.BlockInterval})
 	if err != nil {
 		return nil, err
 	}
-	var nodes []*node.Node
+	sn := &sealNet{interval: o.BlockInterval}
 	defer func() {
-		var cs []rpcclient.Client
-		for _, n := range nodes {
-			cs = append(cs, n.Comet().Client())
-		}
-		quiesce(ctx, o.BlockInterval, cs)
-		for i := len(nodes) - 1; i >= 0; i-- {
-			nodes[i].Stop()
+		if err != nil {
+			sn.stop(ctx)
 		}
 	}()
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
@@ -138,7 +136,7 @@ func runSealchain(ctx context.Context, o options, dir string, base int, res *res
 		}
 		c.Consensus.BlockInterval = config.Duration{Duration: o.BlockInterval}
 		c.Consensus.CreateEmptyBlocks = false
-		c.Log.Level = "error"
+		c.Log.Level = o.logLevel()
 		if err := c.Save(t.Home); err != nil {
 			return nil, err
 		}
@@ -149,66 +147,120 @@ func runSealchain(ctx context.Context, o options, dir string, base int, res *res
 		if err := n.Start(sctx); err != nil {
 			return nil, fmt.Errorf("start %s: %w", t.Org, err)
 		}
-		nodes = append(nodes, n)
+		sn.nodes = append(sn.nodes, n)
 	}
-	plat, home := nodes[len(nodes)-1], node.Home(tn[len(tn)-1].Home)
+	plat := sn.nodes[len(sn.nodes)-1]
+	sn.home, sn.store, sn.mc = node.Home(tn[len(tn)-1].Home), plat.Store(), plat.Comet().Client()
 	if err := plat.Comet().WaitForHeight(sctx, 1); err != nil {
 		return nil, fmt.Errorf("wait for the first block: %w", err)
 	}
+	return sn, nil
+}
 
-	setup, signs, err := buildSealTxs(home, o.N)
+func (sn *sealNet) stop(ctx context.Context) {
+	var cs []rpcclient.Client
+	for _, n := range sn.nodes {
+		cs = append(cs, n.Comet().Client())
+	}
+	quiesce(ctx, sn.interval, cs)
+	for i := len(sn.nodes) - 1; i >= 0; i-- {
+		sn.nodes[i].Stop()
+	}
+}
+
+func (sn *sealNet) broadcast(ctx context.Context, tx []byte) error {
+	r, err := sn.mc.BroadcastTxSync(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if r.Code != 0 {
+		return fmt.Errorf("CheckTx code %d (%s): %s", r.Code, r.Codespace, r.Log)
+	}
+	return nil
+}
+
+// prepare builds n contract_signed txs and commits what they need first (a
+// signer certificate, n contracts, n intents).
+func (sn *sealNet) prepare(ctx context.Context, o options, n int) ([][]byte, error) {
+	setup, signs, err := buildSealTxs(sn.home, n, o.Progress)
 	if err != nil {
 		return nil, err
 	}
-	store := plat.Store()
-	mc := plat.Comet().Client()
-	bc := func(ctx context.Context, tx []byte) error {
-		r, err := mc.BroadcastTxSync(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if r.Code != 0 {
-			return fmt.Errorf("CheckTx code %d (%s): %s", r.Code, r.Codespace, r.Log)
-		}
-		return nil
-	}
 	for _, s := range setup {
-		r, _, err := pump(ctx, "sealchain "+s.label, s.txs, o.Concurrency, 0, bc, sealPoller(store, s.txs), o.Progress)
-		if err == nil && r.Committed != len(s.txs) {
-			err = fmt.Errorf("%w: %d of %d (%s)", errNotAllCommitted, r.Committed, len(s.txs), r.FirstError)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("setup %s: %w", s.label, err)
+		// In chunks, so an unthrottled burst never overflows the mempool
+		// (CometBFT's default holds 5000 txs).
+		for off := 0; off < len(s.txs); off += setupChunk {
+			txs := s.txs[off:min(off+setupChunk, len(s.txs))]
+			r, _, err := pump(ctx, "sealchain "+s.label, txs, max(o.Concurrency, 32), 0, sn.broadcast, sealPoller(sn.store, txs), o.Progress)
+			if err == nil && r.Committed != len(txs) {
+				err = fmt.Errorf("%w: %d of %d (%s)", errNotAllCommitted, r.Committed, len(txs), r.FirstError)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("setup %s: %w", s.label, err)
+			}
 		}
 	}
+	return signs, nil
+}
 
-	before := store.Last()
-	r, _, err := pump(ctx, "sealchain signed", signs, o.Concurrency, o.Rate, bc, sealPoller(store, signs), o.Progress)
-	after := store.Last()
-	res.Sealchain = r
+// measure times signs at rate (0: unlimited) and counts them on the chain.
+func (sn *sealNet) measure(ctx context.Context, o options, label string, signs [][]byte, rate float64, inspect inspectHook) (*phaseResult, error) {
+	before := sn.store.Last()
+	stopProf, err := o.profiler().start(label)
+	if err != nil {
+		return nil, err
+	}
+	r, _, err := pump(ctx, label, signs, o.Concurrency, rate, sn.broadcast, sealPoller(sn.store, signs), o.Progress)
+	after := sn.store.Last()
+	err = errors.Join(err, stopProf())
 	r.App = "sealchain"
 	r.HeightFrom, r.HeightTo = before.Height, after.Height
 	r.ChainTxs = int64(after.LogSize - before.LogSize)
 	r.ChainSource = "platform store log size delta"
 	r.AppTxs = r.ChainTxs
 	if err != nil {
-		return nil, err
+		return r, err
 	}
-	blocks, _, berr := blockTxCounts(ctx, mc, r.HeightFrom, r.HeightTo)
-	if berr != nil {
-		return nil, berr
+	blocks, _, blog, err := blockTxCounts(ctx, sn.mc, r.HeightFrom, r.HeightTo)
+	if err != nil {
+		return r, err
 	}
 	r.Blocks = blocks
+	r.setBlockLog(blog)
 	if inspect != nil {
-		if err := inspect(ctx, "sealchain", mc, store, r); err != nil {
-			return nil, err
+		if err := inspect(ctx, "sealchain", sn.mc, sn.store, r); err != nil {
+			return r, err
 		}
 	}
-	sizes := make([]int, len(signs))
-	for i, tx := range signs {
+	return r, nil
+}
+
+// runSealchain starts the 4-validator network, commits the setup, times the
+// contract_signed txs and stops the network. It returns the measured txs'
+// sizes for the kvstore phase.
+func runSealchain(ctx context.Context, o options, dir string, base int, res *result, inspect inspectHook) ([]int, error) {
+	sn, err := startSealNet(ctx, o, dir, base)
+	if err != nil {
+		return nil, err
+	}
+	defer sn.stop(ctx)
+	signs, err := sn.prepare(ctx, o, o.N)
+	if err != nil {
+		return nil, err
+	}
+	res.Sealchain, err = sn.measure(ctx, o, "sealchain", signs, o.Rate, inspect)
+	if err != nil {
+		return nil, err
+	}
+	return txSizes(signs), nil
+}
+
+func txSizes(txs [][]byte) []int {
+	sizes := make([]int, len(txs))
+	for i, tx := range txs {
 		sizes[i] = len(tx)
 	}
-	return sizes, nil
+	return sizes
 }
 
 type txBatch struct {
@@ -219,7 +271,7 @@ type txBatch struct {
 // buildSealTxs builds, with the platform home's keys as node/bench_test.go
 // does, the setup batches (signer certificate; n one-party contracts; the
 // party's n intents) and the n contract_signed txs.
-func buildSealTxs(home node.Home, n int) ([]txBatch, [][]byte, error) {
+func buildSealTxs(home node.Home, n int, progress io.Writer) ([]txBatch, [][]byte, error) {
 	ca, err := signer.LoadCA(home.CACert(), home.CAKey())
 	if err != nil {
 		return nil, nil, err
@@ -261,7 +313,10 @@ func buildSealTxs(home node.Home, n int) ([]txBatch, [][]byte, error) {
 	}
 	certTx := build(&chain.CertIssued{Cert: der}, nil)
 	var contracts, intents, signs [][]byte
+	bar := newBar(progress, "signing setup txs", n)
+	defer bar.done()
 	for i := 0; i < n; i++ {
+		bar.set(i)
 		id := fmt.Sprintf("sealbench-%d", i)
 		doc := chain.FingerprintOf([]byte(id))
 		contracts = append(contracts, build(&chain.ContractCreated{Contract: id, DocSM3: doc[:], DocSHA256: doc[:],
@@ -309,9 +364,17 @@ func sealPoller(store *chain.Store, txs [][]byte) poller {
 	}
 }
 
-// runKVStore runs the baseline: kvstore on 4 in-process validators with the
-// same ports and settings, txs of the given sizes.
-func runKVStore(ctx context.Context, o options, dir string, base int, sizes []int, res *result, inspect inspectHook) error {
+// kvNet is CometBFT's kvstore on 4 in-process validators with the same
+// ports and settings as the Sealchain network.
+type kvNet struct {
+	comets   []*node.Comet
+	kc       rpcclient.Client // the submitting (last) node's client
+	clients  []rpcclient.Client
+	interval time.Duration
+	next     int // index of the next generated tx, so keys never repeat
+}
+
+func startKVNet(ctx context.Context, o options, dir string, base int) (_ *kvNet, err error) {
 	type kvNode struct {
 		opts node.CometOptions
 		id   string
@@ -322,24 +385,19 @@ func runKVStore(ctx context.Context, o options, dir string, base int, sizes []in
 		p := base + 10*i
 		kns[i].opts = node.CometOptions{Home: filepath.Join(dir, v), Moniker: v,
 			P2PListen: fmt.Sprintf("tcp://127.0.0.1:%d", p), RPCListen: fmt.Sprintf("tcp://127.0.0.1:%d", p+1),
-			BlockInterval: o.BlockInterval, CreateEmptyBlocks: false, LogLevel: "error", LocalNetwork: true}
+			BlockInterval: o.BlockInterval, CreateEmptyBlocks: false, LogLevel: o.logLevel(), LocalNetwork: true}
 		pub, id, err := node.InitCometHome(kns[i].opts, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		kns[i].id = id
 		vals = append(vals, node.GenesisValidator{Name: v, PubKey: pub, Power: 10})
 	}
 	genTime := time.Now()
-	var comets []*node.Comet
+	kn := &kvNet{interval: o.BlockInterval}
 	defer func() {
-		var cs []rpcclient.Client
-		for _, c := range comets {
-			cs = append(cs, c.Client())
-		}
-		quiesce(ctx, o.BlockInterval, cs)
-		for i := len(comets) - 1; i >= 0; i-- {
-			comets[i].Stop()
+		if err != nil {
+			kn.stop(ctx)
 		}
 	}()
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
@@ -357,40 +415,62 @@ func runKVStore(ctx context.Context, o options, dir string, base int, sizes []in
 		}
 		kns[i].opts.PersistentPeers = strings.Join(peers, ",")
 		if err := node.WriteGenesis(kns[i].opts.Home, kvChainID, genTime, vals, nil); err != nil {
-			return err
+			return nil, err
 		}
 		conf, err := node.LoadCometConfig(kns[i].opts)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c, err := node.StartComet(sctx, conf, kvstore.NewInMemoryApplication(), logger)
 		if err != nil {
-			return fmt.Errorf("start %s: %w", validators[i], err)
+			return nil, fmt.Errorf("start %s: %w", validators[i], err)
 		}
-		comets = append(comets, c)
+		kn.comets = append(kn.comets, c)
+		kn.clients = append(kn.clients, c.Client())
 	}
-	sub := comets[len(comets)-1]
+	sub := kn.comets[len(kn.comets)-1]
 	if err := sub.WaitForHeight(sctx, 1); err != nil {
-		return fmt.Errorf("wait for the first block: %w", err)
+		return nil, fmt.Errorf("wait for the first block: %w", err)
 	}
-	kc := sub.Client()
-	var clients []rpcclient.Client
-	for _, c := range comets {
-		clients = append(clients, c.Client())
-	}
+	kn.kc = sub.Client()
 	// kvstore is not safe for concurrent use and the node's ABCI client
 	// lets Info run beside FinalizeBlock, so Info is asked only while the
 	// chain is idle.
-	waitStable(sctx, o.BlockInterval, clients)
+	waitStable(sctx, o.BlockInterval, kn.clients)
+	return kn, nil
+}
 
+func (kn *kvNet) stop(ctx context.Context) {
+	var cs []rpcclient.Client
+	for _, c := range kn.comets {
+		cs = append(cs, c.Client())
+	}
+	quiesce(ctx, kn.interval, cs)
+	for i := len(kn.comets) - 1; i >= 0; i-- {
+		kn.comets[i].Stop()
+	}
+}
+
+// txs makes kvstore txs of the given sizes with keys unique in this network.
+func (kn *kvNet) txs(sizes []int) [][]byte {
 	txs := make([][]byte, len(sizes))
-	index := make(map[[32]byte]int, len(sizes))
 	for i, size := range sizes {
-		tx := fmt.Appendf(nil, "k%08d=", i)
+		tx := fmt.Appendf(nil, "k%08d=", kn.next)
+		kn.next++
 		for len(tx) < size {
 			tx = append(tx, 'v')
 		}
 		txs[i] = tx
+	}
+	return txs
+}
+
+// measure times txs of the given sizes at rate (0: unlimited).
+func (kn *kvNet) measure(ctx context.Context, o options, label string, sizes []int, rate float64, inspect inspectHook) (*phaseResult, error) {
+	kc := kn.kc
+	txs := kn.txs(sizes)
+	index := make(map[[32]byte]int, len(txs))
+	for i, tx := range txs {
 		index[sha256.Sum256(tx)] = i
 	}
 	bc := func(ctx context.Context, tx []byte) error {
@@ -405,7 +485,7 @@ func runKVStore(ctx context.Context, o options, dir string, base int, sizes []in
 	}
 	info, err := kc.ABCIInfo(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	from := info.Response.LastBlockHeight
 	sizeFrom := kvSize(info.Response.Data)
@@ -440,49 +520,90 @@ func runKVStore(ctx context.Context, o options, dir string, base int, sizes []in
 		t.sweep(now, func(i int) bool { return seen[i] })
 		return nil
 	}
-	r, _, err := pump(ctx, "kvstore", txs, o.Concurrency, o.Rate, bc, poll, o.Progress)
-	res.KVStore = r
+	stopProf, err := o.profiler().start(label)
+	if err != nil {
+		return nil, err
+	}
+	r, _, err := pump(ctx, label, txs, o.Concurrency, rate, bc, poll, o.Progress)
+	err = errors.Join(err, stopProf())
 	r.App = "kvstore"
 	r.HeightFrom, r.HeightTo = from, last
 	// Counted by the chain once it is idle again: the blocks and the app's
 	// size up to its final height (the pollers' last height or the proof
 	// block after it).
-	waitStable(ctx, o.BlockInterval, clients)
+	waitStable(ctx, o.BlockInterval, kn.clients)
 	if info, ierr := kc.ABCIInfo(ctx); ierr == nil && info.Response.LastBlockHeight >= last {
 		r.AppTxs = kvSize(info.Response.Data) - sizeFrom
 		r.HeightTo = info.Response.LastBlockHeight
 	}
-	blocks, n, berr := blockTxCounts(ctx, kc, from, r.HeightTo)
+	blocks, n, blog, berr := blockTxCounts(ctx, kc, from, r.HeightTo)
 	r.Blocks, r.ChainTxs = blocks, n
+	r.setBlockLog(blog)
 	r.ChainSource = "sum of block tx counts over (height_from, height_to]"
 	if err != nil {
-		return err
+		return r, err
 	}
 	if berr != nil {
-		return berr
+		return r, berr
 	}
 	if inspect != nil {
 		if err := inspect(ctx, "kvstore", kc, nil, r); err != nil {
-			return err
+			return r, err
 		}
 	}
-	return nil
+	return r, nil
+}
+
+// runKVStore runs the baseline: kvstore on 4 in-process validators with the
+// same ports and settings, txs of the given sizes.
+func runKVStore(ctx context.Context, o options, dir string, base int, sizes []int, res *result, inspect inspectHook) error {
+	kn, err := startKVNet(ctx, o, dir, base)
+	if err != nil {
+		return err
+	}
+	defer kn.stop(ctx)
+	res.KVStore, err = kn.measure(ctx, o, "kvstore", sizes, o.Rate, inspect)
+	return err
 }
 
 // blockTxCounts sums the tx counts of the blocks CometBFT stored at heights
-// in (from, to] and counts the blocks holding any.
-func blockTxCounts(ctx context.Context, c rpcclient.Client, from, to int64) (blocks, txs int64, err error) {
+// in (from, to] and counts the blocks holding any. It also returns, for each
+// block with txs, its header time and the consensus round it was committed
+// in: a round above 0 means round 0's proposal failed (a timeout).
+func blockTxCounts(ctx context.Context, c rpcclient.Client, from, to int64) (blocks, txs int64, log []blockInfo, err error) {
 	for h := from + 1; h <= to; h++ {
 		b, err := c.Block(ctx, &h)
 		if err != nil {
-			return blocks, txs, fmt.Errorf("block %d: %w", h, err)
+			return blocks, txs, log, fmt.Errorf("block %d: %w", h, err)
 		}
 		if n := len(b.Block.Txs); n > 0 {
 			blocks++
 			txs += int64(n)
+			bi := blockInfo{Height: h, Txs: n, Time: b.Block.Time}
+			if cm, err := c.Commit(ctx, &h); err == nil && cm.Commit != nil {
+				bi.Round = cm.Commit.Round
+			}
+			log = append(log, bi)
 		}
 	}
-	return blocks, txs, nil
+	return blocks, txs, log, nil
+}
+
+// blockInfo describes one block of a phase.
+type blockInfo struct {
+	Height int64     `json:"height"`
+	Txs    int       `json:"txs"`
+	Time   time.Time `json:"time"`
+	// AfterFirstSubmitMs is the header time less the phase's first submission.
+	AfterFirstSubmitMs float64 `json:"after_first_submit_ms"`
+	Round              int32   `json:"round"`
+}
+
+func (r *phaseResult) setBlockLog(log []blockInfo) {
+	for i := range log {
+		log[i].AfterFirstSubmitMs = float64(log[i].Time.Sub(r.FirstSubmit).Microseconds()) / 1e3
+	}
+	r.BlockLog = log
 }
 
 // freeBasePort finds a base port p such that p+10i, +1 and +2 are free on

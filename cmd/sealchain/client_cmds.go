@@ -30,12 +30,14 @@ type orgFlags struct {
 	home    string
 	nodeURL string
 	timeout time.Duration
+	tls     tlsFlags
 }
 
 func (o *orgFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.home, "home", "./data", "the organisation's node home (its keys/ and config/)")
-	cmd.Flags().StringVar(&o.nodeURL, "node", "http://127.0.0.1:8080", "node API URL")
+	cmd.Flags().StringVar(&o.nodeURL, "node", "http://127.0.0.1:8080", "node API URL (https:// is checked against the home's genesis org CAs)")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 60*time.Second, "how long to wait for the node")
+	o.tls.add(cmd.Flags())
 }
 
 type session struct {
@@ -49,6 +51,9 @@ type session struct {
 func (o *orgFlags) open(cmd *cobra.Command) (*session, error) {
 	c, err := client.New(o.nodeURL, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := o.tls.apply(c, o.nodeURL, node.Home(o.home).Genesis()); err != nil {
 		return nil, err
 	}
 	cfg, err := config.Load(o.home)
@@ -138,10 +143,26 @@ func newCertCmd() *cobra.Command {
 		certPath                 string
 		reason                   uint32
 	)
+	var tlsRole string
+	var tlsHosts []string
+	var tlsRegister bool
 	issue := &cobra.Command{
 		Use:   "issue",
 		Short: "Issue a signer certificate for a public key with the org CA and record it on chain",
+		Long: `Issues a signer certificate for --pubkey (or --csr) with the org CA and records it on chain.
+
+With --tls client|server it instead creates an ECDSA P-256 key and a TLS certificate issued
+by the org CA, for mutual TLS with the node API: OUT.key (mode 0600) and OUT.crt, where OUT
+is --out without its extension. A server certificate names --tls-host (repeatable: DNS
+names or IP addresses). TLS certificates are valid for 90 days unless --days says otherwise.
+A client certificate is registered on chain (cert_issued) through --node, so the network
+can see and revoke it (cert revoke --cert OUT.crt): production networks accept only
+registered client certificates. --register=false skips that and needs no running node;
+a server certificate is not registered unless --register is given.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if tlsRole != "" {
+				return issueTLS(cmd, &o, tlsIssue{role: tlsRole, hosts: tlsHosts, out: out, ref: ref, days: days, register: tlsRegister})
+			}
 			s, err := o.open(cmd)
 			if err != nil {
 				return err
@@ -218,6 +239,9 @@ func newCertCmd() *cobra.Command {
 	issue.Flags().StringVar(&identity, "identity", "", "the identity file from 'identity verify' (binds the certificate to it)")
 	issue.Flags().StringVar(&csrPath, "csr", "", "a certificate request (PEM or DER) instead of --pubkey; needs --identity")
 	issue.Flags().IntVar(&days, "days", 730, "validity in days")
+	issue.Flags().StringVar(&tlsRole, "tls", "", "client or server: a TLS certificate and P-256 key for the node API instead (see above)")
+	issue.Flags().StringArrayVar(&tlsHosts, "tls-host", nil, "with --tls server: a DNS name or IP address of the node (repeatable)")
+	issue.Flags().BoolVar(&tlsRegister, "register", false, "with --tls: record the TLS certificate on chain (default: true for client, false for server certificates)")
 
 	var o2 orgFlags
 	revoke := &cobra.Command{
@@ -238,7 +262,7 @@ func newCertCmd() *cobra.Command {
 		},
 	}
 	o2.add(revoke)
-	revoke.Flags().StringVar(&certPath, "cert", "signer.crt", "certificate to revoke (PEM)")
+	revoke.Flags().StringVar(&certPath, "cert", "signer.crt", "certificate to revoke (PEM): a signer certificate, or a TLS certificate registered by 'cert issue --tls'")
 	revoke.Flags().Uint32Var(&reason, "reason", 0, "RFC 5280 reason code")
 	cmd.AddCommand(issue, revoke)
 	return cmd
@@ -468,8 +492,9 @@ func newEvidenceCmd() *cobra.Command {
 	var (
 		nodeURL, docHash, file, contractID, cert, out string
 		timeout                                       time.Duration
-		signHome                                      string
+		signHome, genesis                             string
 		sinceSize                                     uint64
+		tf                                            tlsFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "evidence",
@@ -486,6 +511,17 @@ func newEvidenceCmd() *cobra.Command {
 					return fmt.Errorf("--home: %w", err)
 				}
 				c.WithRequestSigner(sub.Cert, sub.Key)
+			}
+			if strings.HasPrefix(nodeURL, "https://") {
+				if genesis == "" && signHome != "" {
+					genesis = node.Home(signHome).Genesis()
+				}
+				if genesis, err = defaultGenesis(genesis); err != nil {
+					return &exitError{2, err}
+				}
+			}
+			if err := tf.apply(c, nodeURL, genesis); err != nil {
+				return err
 			}
 			key, value := "", ""
 			switch {
@@ -539,11 +575,13 @@ func newEvidenceCmd() *cobra.Command {
 	f.DurationVar(&timeout, "timeout", 60*time.Second, "how long to wait for the node")
 	f.Uint64Var(&sinceSize, "since-size", 0, "include a consistency proof from this log size (one you already trust)")
 	f.StringVar(&signHome, "home", "", "sign the request with this organisation's API credential (nodes with [api] auth = \"signed\")")
+	f.StringVar(&genesis, "genesis", "", "https:// nodes: the genesis whose org CAs the node's certificate must chain to (default: --home's, else ./data/config/genesis.json)")
+	tf.add(f)
 	return cmd
 }
 
 func newStatusCmd() *cobra.Command {
-	var nodeURL string
+	var nodeURL, genesis string
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show a node's status",
@@ -551,6 +589,14 @@ func newStatusCmd() *cobra.Command {
 			c, err := client.New(nodeURL, nil)
 			if err != nil {
 				return err
+			}
+			if strings.HasPrefix(nodeURL, "https://") {
+				if genesis, err = defaultGenesis(genesis); err != nil {
+					return &exitError{2, err}
+				}
+				if err := (&tlsFlags{}).apply(c, nodeURL, genesis); err != nil {
+					return err
+				}
 			}
 			st, err := c.Status(cmd.Context())
 			if err != nil {
@@ -562,5 +608,6 @@ func newStatusCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&nodeURL, "node", "http://127.0.0.1:8080", "node API URL")
+	cmd.Flags().StringVar(&genesis, "genesis", "", "https:// nodes: the genesis whose org CAs the node's certificate must chain to (default ./data/config/genesis.json)")
 	return cmd
 }

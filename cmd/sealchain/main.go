@@ -54,6 +54,6 @@ notary, an arbitration body and the platform, and proves it offline.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newInitCmd(), newStartCmd(), newKeysCmd(), newCertCmd(), newContractCmd(),
-		newIntentCmd(), newEvidenceCmd(), newVerifyCmd(), newStatusCmd(), newTestnetCmd(), newGovCmd(), newIdentityCmd(), newPDFCmd(), newSealCmd(), newReportCmd())
+		newIntentCmd(), newEvidenceCmd(), newVerifyCmd(), newStatusCmd(), newTestnetCmd(), newGovCmd(), newIdentityCmd(), newPDFCmd(), newSealCmd(), newReportCmd(), newWFCmd())
 	return root
 }

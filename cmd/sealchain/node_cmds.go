@@ -20,6 +20,7 @@ func newInitCmd() *cobra.Command {
 		home, chainID, org, orgName, role, alg string
 		force, production                      bool
 		apiListen, p2p, rpc                    string
+		tlsHosts                               []string
 	)
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -52,13 +53,17 @@ func newInitCmd() *cobra.Command {
 			}
 			m, err := node.Init(node.InitOptions{
 				Home: home, ChainID: chainID, OrgID: org, OrgName: orgName, Role: r,
-				Config: c, Alg: a, Production: production, Force: force,
+				Config: c, Alg: a, Production: production, Force: force, TLSHosts: tlsHosts,
 			})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "initialised %s\n  chain id   %s\n  org        %s (%s)\n  node id    %s\n  API        http://%s\n  config     %s\n",
-				home, chainID, org, r, m.NodeID, c.API.Listen, config.Path(home))
+			scheme := "http"
+			if len(tlsHosts) > 0 {
+				scheme = "https"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "initialised %s\n  chain id   %s\n  org        %s (%s)\n  node id    %s\n  API        %s://%s\n  config     %s\n",
+				home, chainID, org, r, m.NodeID, scheme, c.API.Listen, config.Path(home))
 			return nil
 		},
 	}
@@ -74,6 +79,7 @@ func newInitCmd() *cobra.Command {
 	f.StringVar(&apiListen, "api-listen", "", "HTTP API host:port (default 127.0.0.1:8080)")
 	f.StringVar(&p2p, "p2p-listen", "", "CometBFT P2P tcp://host:port")
 	f.StringVar(&rpc, "rpc-listen", "", "CometBFT RPC tcp://host:port")
+	f.StringArrayVar(&tlsHosts, "tls-host", nil, "serve the API over HTTPS: issue a TLS server certificate for this DNS name or IP (repeatable) with the org CA")
 	return cmd
 }
 
@@ -92,7 +98,7 @@ func newStartCmd() *cobra.Command {
 			if err := n.Start(startCtx); err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "sealchain: API on http://%s (Ctrl-C to stop)\n", n.APIAddr())
+			fmt.Fprintf(os.Stderr, "sealchain: API on %s (Ctrl-C to stop)\n", n.APIURL())
 			select {
 			case <-cmd.Context().Done():
 			case <-n.Quit():

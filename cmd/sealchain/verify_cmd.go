@@ -26,6 +26,7 @@ func newVerifyCmd() *cobra.Command {
 		bundlePath, file, genesis string
 		asJSON                    bool
 		trustedLog                string
+		fabricProfile, sdkHelper  string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify",
@@ -77,6 +78,11 @@ bad usage or unreadable input.`,
 				res = &evidence.Result{Checks: []evidence.Check{{Name: "format", Detail: err.Error()}}}
 			} else {
 				res = v.Verify(b, doc)
+				if fabricProfile != "" {
+					if err := verifyFabric(cmd.Context(), fabricProfile, sdkHelper, res); err != nil {
+						return &exitError{2, err}
+					}
+				}
 				if doc != nil && bytes.HasPrefix(doc, []byte("%PDF")) && bytes.Contains(doc, []byte("/ByteRange")) {
 					addPDFCheck(res, b, doc, trust)
 				}
@@ -97,6 +103,7 @@ bad usage or unreadable input.`,
 						fmt.Fprintln(out)
 					}
 				}
+				printAnchors(out, res.Anchors)
 			})
 		},
 	}
@@ -105,6 +112,8 @@ bad usage or unreadable input.`,
 	f.StringVar(&file, "file", "", "the document, to check its hash against the records")
 	f.StringVar(&genesis, "genesis", "", "the genesis file you trust (default ./data/config/genesis.json if present)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	f.StringVar(&fabricProfile, "fabric", "", "Fabric connection PROFILE (docs/anchoring.md): ask the court's channel whether each anchor is there and matches; without it anchors are reported \"not verified\"")
+	f.StringVar(&sdkHelper, "fabric-sdk-helper", "", "sealchain-fabricsdk binary for fabric-sdk profiles (default: PATH)")
 	f.StringVar(&trustedLog, "trusted-log", "", "SIZE:ROOT of a log you already trust (an earlier bundle's checkpoint); the bundle must prove it extends it")
 	return cmd
 }

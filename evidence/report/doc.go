@@ -30,9 +30,9 @@
 //
 // # How the PDF is written
 //
-// The package writes PDF 1.7 objects itself rather than through pdfcpu's
-// JSON layout, which needs fonts installed in a per-user configuration
-// directory. Pages are A4; content streams are left uncompressed.
+// The package writes PDF 1.7 objects itself (with internal/pdfgen, which
+// workflow/template shares) rather than through pdfcpu's JSON layout, which
+// needs fonts installed in a per-user configuration directory. Pages are A4; content streams are left uncompressed.
 // Chinese text uses a Type 0 font (CIDFontType2, Identity-H, CIDToGIDMap
 // /Identity) embedding a subset of the TrueType font at [DefaultFontPath]:
 // every table the PDF specification requires for TrueType is kept, glyph ids

@@ -13,6 +13,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/internal/pdfgen"
 	"github.com/sealchain/sealchain/signer"
 	sigpdf "github.com/sealchain/sealchain/signer/pdf"
 	"github.com/sealchain/sealchain/signer/seal"
@@ -224,12 +225,11 @@ func printedFacts(f *Facts) []string {
 
 // assemble writes the unsigned PDF.
 func (l *layout) assemble(bundleJSON, factsJSON []byte, qr [][]bool) []byte {
-	w := &objWriter{}
-	catalog, pagesObj, info := w.alloc(), w.alloc(), w.alloc()
-	fonts := fmt.Sprintf("/%s %d 0 R", cjkRes, w.embedCJK(l.c.font, l.c.used))
+	w := &pdfgen.Writer{}
+	catalog, pagesObj, info := w.Reserve(), w.Reserve(), w.Reserve()
+	fonts := fmt.Sprintf("/%s %d 0 R", cjkRes, w.EmbedCJK(l.c.t.Font, l.c.t.Used()))
 	for _, st := range []style{regular, bold, mono} {
-		lf := latinFont[st]
-		fonts += fmt.Sprintf(" /%s %d 0 R", lf.res, w.add(fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>", lf.base)))
+		fonts += fmt.Sprintf(" /%s %d 0 R", faces[st].Res, w.Type1(faces[st].Base))
 	}
 	// QR code: one pixel per module, scaled up without interpolation.
 	n := len(qr)
@@ -243,27 +243,27 @@ func (l *layout) assemble(bundleJSON, factsJSON []byte, qr [][]bool) []byte {
 			}
 		}
 	}
-	qrObj := w.stream(fmt.Sprintf(" /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Interpolate false", n, n), px, true)
-	res := w.add(fmt.Sprintf("<< /Font << %s >> /XObject << /QR %d 0 R >> /ProcSet [/PDF /Text /ImageB] >>", fonts, qrObj))
+	qrObj := w.Stream(fmt.Sprintf(" /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Interpolate false", n, n), px, true)
+	res := w.Add(fmt.Sprintf("<< /Font << %s >> /XObject << /QR %d 0 R >> /ProcSet [/PDF /Text /ImageB] >>", fonts, qrObj))
 	var kids []string
 	for _, p := range l.c.pages {
-		content := w.stream("", p.Bytes(), false)
-		kids = append(kids, fmt.Sprintf("%d 0 R", w.add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources %d 0 R /Contents %d 0 R >>", pagesObj, num(pageW), num(pageH), res, content))))
+		content := w.Stream("", p.Bytes(), false)
+		kids = append(kids, fmt.Sprintf("%d 0 R", w.Add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %s %s] /Resources %d 0 R /Contents %d 0 R >>", pagesObj, num(pageW), num(pageH), res, content))))
 	}
-	w.set(pagesObj, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids)))
+	w.Set(pagesObj, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids)))
 	date := pdfDate(l.opts.Now)
 	attach := func(name, desc string, data []byte) int {
 		sum := md5.Sum(data)
-		ef := w.stream(fmt.Sprintf(" /Type /EmbeddedFile /Subtype /application#2Fjson /Params << /Size %d /CheckSum <%X> /ModDate (%s) >>", len(data), sum[:], date), data, false)
-		return w.add(fmt.Sprintf("<< /Type /Filespec /F (%s) /UF %s /Desc %s /AFRelationship /Data /EF << /F %d 0 R /UF %d 0 R >> >>", name, pdfText(name), pdfText(desc), ef, ef))
+		ef := w.Stream(fmt.Sprintf(" /Type /EmbeddedFile /Subtype /application#2Fjson /Params << /Size %d /CheckSum <%X> /ModDate (%s) >>", len(data), sum[:], date), data, false)
+		return w.Add(fmt.Sprintf("<< /Type /Filespec /F (%s) /UF %s /Desc %s /AFRelationship /Data /EF << /F %d 0 R /UF %d 0 R >> >>", name, pdfText(name), pdfText(desc), ef, ef))
 	}
 	fb := attach(BundleAttachment, "证据包 evidence bundle v1, SM3 "+l.f.BundleSM3, bundleJSON)
 	ff := attach(FactsAttachment, "本报告所载事实 facts printed in this report", factsJSON)
-	w.set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R /Lang (zh-CN) /PageMode /UseAttachments /Names << /EmbeddedFiles << /Names [(%s) %d 0 R (%s) %d 0 R] >> >> /AF [%d 0 R %d 0 R] >>",
+	w.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R /Lang (zh-CN) /PageMode /UseAttachments /Names << /EmbeddedFiles << /Names [(%s) %d 0 R (%s) %d 0 R] >> >> /AF [%d 0 R %d 0 R] >>",
 		pagesObj, BundleAttachment, fb, FactsAttachment, ff, fb, ff))
-	w.set(info, fmt.Sprintf("<< /Title %s /Author %s /Subject %s /Producer (Sealchain evidence/report) /CreationDate (%s) /ModDate (%s) >>",
+	w.Set(info, fmt.Sprintf("<< /Title %s /Author %s /Subject %s /Producer (Sealchain evidence/report) /CreationDate (%s) /ModDate (%s) >>",
 		pdfText("区块链存证证据报告 Blockchain Evidence Report "+ReportNo(l.f.BundleSM3)), pdfText(l.opts.IssuerOrg.Name), pdfText("Evidence bundle SM3 "+l.f.BundleSM3), date, date))
-	return w.bytes(catalog, info)
+	return w.Bytes(catalog, info)
 }
 
 func pdfDate(t time.Time) string { return "D:" + t.UTC().Format("20060102150405") + "Z" }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skip2/go-qrcode"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/sealchain/sealchain/evidence"
 )
@@ -200,9 +204,10 @@ func TestOpenContract(t *testing.T) {
 	}
 }
 
-// TestQRCode checks the embedded QR image against go-qrcode's encoding of
-// the URL printed under it. No QR decoder module is available, so this
-// compares module bitmaps rather than decoding the image.
+// TestQRCode decodes the report's QR code with a QR decoder (gozxing) and
+// checks it reads the verification URL printed under it: once from page 1
+// rendered by poppler's pdftoppm, as a reader scanning the printout would,
+// and once from the embedded image itself.
 func TestQRCode(t *testing.T) {
 	f := newFixture(t)
 	out := f.make(t)
@@ -220,42 +225,116 @@ func TestQRCode(t *testing.T) {
 	if printed != QRURL(testVerifyURL, facts.BundleSM3) {
 		t.Fatalf("printed URL %q", printed)
 	}
-	ctx, err := readPDF(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ctx.EnsurePageCount(); err != nil {
-		t.Fatal(err)
-	}
-	d, _, _, err := ctx.PageDict(1, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resDict, _ := ctx.DereferenceDict(d["Resources"])
-	xo, _ := ctx.DereferenceDict(resDict["XObject"])
-	sd, _, err := ctx.DereferenceStreamDict(xo["QR"])
-	if err != nil || sd == nil {
-		t.Fatalf("no QR image: %v", err)
-	}
-	if err := sd.Decode(); err != nil {
-		t.Fatal(err)
-	}
-	q, err := qrcode.New(printed, qrcode.Medium)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bits := q.Bitmap()
-	n := len(bits)
-	if w := sd.IntEntry("Width"); w == nil || *w != n || len(sd.Content) != n*n {
-		t.Fatalf("QR image is %v wide with %d bytes, want %d modules square", w, len(sd.Content), n)
-	}
-	for y, row := range bits {
-		for x, dark := range row {
-			if (sd.Content[y*n+x] == 0) != dark {
-				t.Fatalf("QR module (%d,%d) differs from go-qrcode's encoding of the printed URL", x, y)
+
+	t.Run("rendered page", func(t *testing.T) {
+		if _, err := exec.LookPath("pdftoppm"); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("CI needs pdftoppm (poppler-utils): %v", err)
+			}
+			t.Skip("pdftoppm not installed")
+		}
+		dir := t.TempDir()
+		in := filepath.Join(dir, "report.pdf")
+		if err := os.WriteFile(in, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if msg, err := exec.Command("pdftoppm", "-png", "-gray", "-r", "150", in, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+			t.Fatalf("pdftoppm: %v: %s", err, msg)
+		}
+		pages, _ := filepath.Glob(filepath.Join(dir, "page-*.png"))
+		if len(pages) == 0 {
+			t.Fatal("pdftoppm rendered no page")
+		}
+		// The code is on one page (the verification section); exactly one
+		// page must hold a QR code.
+		var found []string
+		for _, p := range pages {
+			if got, err := decodeQR(readPNG(t, p)); err == nil {
+				found = append(found, got)
 			}
 		}
+		if len(found) != 1 || found[0] != printed {
+			t.Fatalf("QR codes on the rendered pages read %q, the report prints %q", found, printed)
+		}
+	})
+
+	t.Run("embedded image", func(t *testing.T) {
+		ctx, err := readPDF(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ctx.EnsurePageCount(); err != nil {
+			t.Fatal(err)
+		}
+		d, _, _, err := ctx.PageDict(1, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resDict, _ := ctx.DereferenceDict(d["Resources"])
+		xo, _ := ctx.DereferenceDict(resDict["XObject"])
+		sd, _, err := ctx.DereferenceStreamDict(xo["QR"])
+		if err != nil || sd == nil {
+			t.Fatalf("no QR image: %v", err)
+		}
+		if err := sd.Decode(); err != nil {
+			t.Fatal(err)
+		}
+		w, h := sd.IntEntry("Width"), sd.IntEntry("Height")
+		if w == nil || h == nil || len(sd.Content) != *w**h {
+			t.Fatalf("QR image %vx%v with %d bytes, want 8-bit gray", w, h, len(sd.Content))
+		}
+		// The image is one gray byte per module; scale it up inside a white
+		// quiet zone, as the page draws it.
+		const scale, quiet = 6, 4
+		img := image.NewGray(image.Rect(0, 0, (*w+2*quiet)*scale, (*h+2*quiet)*scale))
+		for i := range img.Pix {
+			img.Pix[i] = 0xff
+		}
+		for y := 0; y < *h; y++ {
+			for x := 0; x < *w; x++ {
+				v := sd.Content[y**w+x]
+				for dy := 0; dy < scale; dy++ {
+					for dx := 0; dx < scale; dx++ {
+						img.Pix[((y+quiet)*scale+dy)*img.Stride+(x+quiet)*scale+dx] = v
+					}
+				}
+			}
+		}
+		got, err := decodeQR(img)
+		if err != nil {
+			t.Fatalf("embedded QR image: %v", err)
+		}
+		if got != printed {
+			t.Fatalf("the embedded QR image reads %q, the page prints %q", got, printed)
+		}
+	})
+}
+
+// decodeQR finds and decodes a QR code in img.
+func decodeQR(img image.Image) (string, error) {
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return "", err
 	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		return "", fmt.Errorf("no QR code decoded: %w", err)
+	}
+	return res.GetText(), nil
+}
+
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	img, err := png.Decode(fh)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
 }
 
 func TestTamper(t *testing.T) {

@@ -1,0 +1,22 @@
+package chain
+
+// ContractSent records that the platform sent a contract to its parties: each
+// party got a signing link. The block time is the sending time. A contract is
+// sent at most once; parties can be viewed and reminded only after it.
+//
+//	message ContractSent {
+//	  string contract_id = 1;
+//	}
+type ContractSent struct {
+	Contract string
+}
+
+func (*ContractSent) Type() Type           { return TypeContractSent }
+func (b *ContractSent) ContractID() string { return b.Contract }
+func (*ContractSent) actor() actorRule     { return actorNone }
+
+func (b *ContractSent) encode(e *encoder) { e.string(1, b.Contract) }
+
+func (b *ContractSent) decode(d *decoder) { b.Contract = d.string(1, "contract_id") }
+
+func (b *ContractSent) Validate() error { return checkID("body.contract_id", b.Contract) }

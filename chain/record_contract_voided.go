@@ -1,0 +1,34 @@
+package chain
+
+// ContractVoided records that the platform withdrew (撤销) a contract before
+// every party signed. The reason stays off chain; only its SM3 is recorded.
+//
+//	message ContractVoided {
+//	  string contract_id = 1;
+//	  bytes  reason_sm3  = 2; // 32 bytes: SM3 of the UTF-8 reason
+//	}
+type ContractVoided struct {
+	Contract  string
+	ReasonSM3 []byte
+}
+
+func (*ContractVoided) Type() Type           { return TypeContractVoided }
+func (b *ContractVoided) ContractID() string { return b.Contract }
+func (*ContractVoided) actor() actorRule     { return actorNone }
+
+func (b *ContractVoided) encode(e *encoder) {
+	e.string(1, b.Contract)
+	e.bytes(2, b.ReasonSM3)
+}
+
+func (b *ContractVoided) decode(d *decoder) {
+	b.Contract = d.string(1, "contract_id")
+	b.ReasonSM3 = d.bytes(2, "reason_sm3")
+}
+
+func (b *ContractVoided) Validate() error {
+	if err := checkID("body.contract_id", b.Contract); err != nil {
+		return err
+	}
+	return checkHash("body.reason_sm3", b.ReasonSM3, true)
+}

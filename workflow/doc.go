@@ -1,0 +1,45 @@
+// Package workflow is the platform's signing workflow: it verifies people
+// and companies (through workflow/identity), gives each a hosted SM2 key, a
+// certificate from the platform CA and a default seal; creates contracts
+// from an uploaded PDF or a template; sends one-time signing links; checks
+// intent by SMS code or face; signs the PDF with signer/pdf, placing the
+// party's seal in its area; and tracks, reminds, voids, renews, expires and
+// searches contracts. Every step that matters becomes a chain record
+// (identity_verified, cert_issued, seal_registered, contract_created,
+// contract_sent, contract_viewed, intent_verified, contract_signed,
+// contract_completed, contract_declined, contract_voided,
+// contract_reminded, contract_renewed, contract_expired).
+//
+// # Main types
+//
+// [Engine] holds the state in a pebble database the caller opens (keys under
+// "wf/core/", see store.go) and talks to the outside through small
+// interfaces declared here: [Chain] (submit a tx, learn its outcome),
+// [IdentityVerifier], [FileStore], [Templates] and [Notifier]. node wires
+// them to CometBFT, workflow/identity, workflow/filestore, workflow/template
+// and workflow/notify, and serves the HTTP API of docs/workflow.md.
+//
+// # Durability
+//
+// A state change, the chain records it causes and the notifications it
+// sends are written in one synced pebble batch; background loops then submit
+// the records in order (retrying until committed; the replay code means
+// committed) and hand notifications over. A signature stores the signed PDF
+// (durably, by SM3) before that batch, so after a crash at any point a
+// signed PDF the workflow shows always gets its record and every record's
+// PDF is stored. [Config.Crash] lets tests kill the process at named steps.
+//
+// # Security assumptions
+//
+// Signing keys and personal data are sealed with SM4-GCM under a [KEK] kept
+// in the node's config directory; the database alone reveals neither.
+// Signing links are stored as SM3 hashes (and, for reminders, sealed). SMS
+// codes are stored as salted SM3 and burned after the configured number of
+// wrong attempts. The platform's bearer token and the KEK are as sensitive
+// as the platform CA key beside them.
+//
+// # Compatibility
+//
+// The database layout is this package's own and may change between
+// versions; the chain records are consensus encodings and never change.
+package workflow

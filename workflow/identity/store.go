@@ -1,0 +1,227 @@
+package identity
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// DepositPrefix is the pebble key prefix of the micro-deposit challenges
+// stored by [WithDepositStore]. Under it:
+//
+//	c/<challenge id>                             the challenge, JSON (depositRecord)
+//	x/<expiry, unix ns, 8 bytes big-endian><id>  empty: the expiry index
+const DepositPrefix = "wf/identity/deposit/"
+
+// depositStore keeps open challenges. Verifier.mu serialises every call.
+type depositStore interface {
+	// load returns the challenge, or nil when there is none.
+	load(id string) (*deposit, error)
+	add(id string, d *deposit) error
+	// update saves a changed attempts-left count.
+	update(id string, d *deposit) error
+	remove(id string, d *deposit) error
+	// sweep removes the challenges expired at now.
+	sweep(now time.Time) error
+	count() int
+}
+
+var (
+	_ depositStore = memStore{}
+	_ depositStore = (*pebbleStore)(nil)
+)
+
+// memStore is the default: challenges live as long as the Verifier.
+type memStore map[string]*deposit
+
+func (m memStore) load(id string) (*deposit, error) {
+	if d, ok := m[id]; ok {
+		c := *d // callers change their copy; update writes it back
+		return &c, nil
+	}
+	return nil, nil
+}
+
+func (m memStore) add(id string, d *deposit) error { c := *d; m[id] = &c; return nil }
+
+func (m memStore) update(id string, d *deposit) error { c := *d; m[id] = &c; return nil }
+
+func (m memStore) remove(id string, _ *deposit) error { delete(m, id); return nil }
+
+func (m memStore) sweep(now time.Time) error {
+	for id, d := range m {
+		if !now.Before(d.expires) {
+			delete(m, id)
+		}
+	}
+	return nil
+}
+
+func (m memStore) count() int { return len(m) }
+
+// depositRecord is a challenge as stored. V is the format version.
+type depositRecord struct {
+	V         int      `json:"v"`
+	Fields    []string `json:"fields"`
+	AmountFen int64    `json:"amount_fen"`
+	Expires   int64    `json:"expires_unix_ns"`
+	Left      int      `json:"attempts_left"`
+}
+
+const depositRecordV1 = 1
+
+// pebbleStore keeps challenges in a pebble database under DepositPrefix,
+// every write with pebble.Sync so that a confirmed wrong amount is counted
+// before the caller hears of it. The count of open challenges is read once
+// and then kept in memory: one Verifier per database.
+type pebbleStore struct {
+	db *pebble.DB
+	n  int
+}
+
+func newPebbleStore(db *pebble.DB) (*pebbleStore, error) {
+	s := &pebbleStore{db: db}
+	// Challenge keys are DepositPrefix+"c/"+id; "c0" sorts right after them
+	// ('0' follows '/').
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte(DepositPrefix + "c/"), UpperBound: []byte(DepositPrefix + "c0")})
+	if err != nil {
+		return nil, fmt.Errorf("identity: deposit store: %w", err)
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		s.n++
+	}
+	if err := it.Close(); err != nil {
+		return nil, fmt.Errorf("identity: deposit store: %w", err)
+	}
+	return s, nil
+}
+
+func challengeKey(id string) []byte { return []byte(DepositPrefix + "c/" + id) }
+
+func expiryKey(id string, expires time.Time) []byte {
+	k := binary.BigEndian.AppendUint64([]byte(DepositPrefix+"x/"), uint64(expires.UnixNano()))
+	return append(k, id...)
+}
+
+func (s *pebbleStore) load(id string) (*deposit, error) {
+	v, closer, err := s.db.Get(challengeKey(id))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("identity: load deposit challenge: %w", err)
+	}
+	defer closer.Close()
+	var r depositRecord
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, fmt.Errorf("identity: decode deposit challenge %s: %w", id, err)
+	}
+	if r.V != depositRecordV1 {
+		return nil, fmt.Errorf("identity: deposit challenge %s: format version %d, want %d", id, r.V, depositRecordV1)
+	}
+	return &deposit{fields: r.Fields, amountFen: r.AmountFen, expires: time.Unix(0, r.Expires), left: r.Left}, nil
+}
+
+func (s *pebbleStore) encode(d *deposit) ([]byte, error) {
+	data, err := json.Marshal(depositRecord{V: depositRecordV1, Fields: d.fields, AmountFen: d.amountFen,
+		Expires: d.expires.UnixNano(), Left: d.left})
+	if err != nil {
+		return nil, fmt.Errorf("identity: encode deposit challenge: %w", err)
+	}
+	return data, nil
+}
+
+func (s *pebbleStore) add(id string, d *deposit) error {
+	data, err := s.encode(d)
+	if err != nil {
+		return err
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	if err := b.Set(challengeKey(id), data, nil); err != nil {
+		return fmt.Errorf("identity: save deposit challenge: %w", err)
+	}
+	if err := b.Set(expiryKey(id, d.expires), nil, nil); err != nil {
+		return fmt.Errorf("identity: save deposit challenge: %w", err)
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("identity: save deposit challenge: %w", err)
+	}
+	s.n++
+	return nil
+}
+
+func (s *pebbleStore) update(id string, d *deposit) error {
+	data, err := s.encode(d)
+	if err != nil {
+		return err
+	}
+	if err := s.db.Set(challengeKey(id), data, pebble.Sync); err != nil {
+		return fmt.Errorf("identity: save deposit challenge: %w", err)
+	}
+	return nil
+}
+
+func (s *pebbleStore) remove(id string, d *deposit) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	if err := b.Delete(challengeKey(id), nil); err != nil {
+		return fmt.Errorf("identity: remove deposit challenge: %w", err)
+	}
+	if err := b.Delete(expiryKey(id, d.expires), nil); err != nil {
+		return fmt.Errorf("identity: remove deposit challenge: %w", err)
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("identity: remove deposit challenge: %w", err)
+	}
+	s.n--
+	return nil
+}
+
+// sweep walks the expiry index up to now, so its cost is the number of
+// expired challenges, not of open ones.
+func (s *pebbleStore) sweep(now time.Time) error {
+	prefix := []byte(DepositPrefix + "x/")
+	// Keys for expiry <= now sort before prefix + (now+1ns).
+	upper := binary.BigEndian.AppendUint64(append([]byte(nil), prefix...), uint64(now.UnixNano())+1)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: upper})
+	if err != nil {
+		return fmt.Errorf("identity: sweep deposit challenges: %w", err)
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	removed := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		k := it.Key()
+		if len(k) < len(prefix)+8 {
+			continue
+		}
+		id := string(k[len(prefix)+8:])
+		if err := b.Delete(challengeKey(id), nil); err != nil {
+			it.Close()
+			return fmt.Errorf("identity: sweep deposit challenges: %w", err)
+		}
+		if err := b.Delete(k, nil); err != nil {
+			it.Close()
+			return fmt.Errorf("identity: sweep deposit challenges: %w", err)
+		}
+		removed++
+	}
+	if err := it.Close(); err != nil {
+		return fmt.Errorf("identity: sweep deposit challenges: %w", err)
+	}
+	if removed == 0 {
+		return nil
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("identity: sweep deposit challenges: %w", err)
+	}
+	s.n -= removed
+	return nil
+}
+
+func (s *pebbleStore) count() int { return s.n }

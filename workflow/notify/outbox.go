@@ -1,0 +1,254 @@
+package notify
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// Outbox channels.
+const (
+	ChannelSMS   = "sms"
+	ChannelEmail = "email"
+)
+
+// Message states.
+const (
+	MessagePending = "pending"
+	MessageAcked   = "acked"
+)
+
+// TemplateSMSCode is the template of verification codes; its parameter is
+// "code" (and "purpose" when the caller gives one).
+const TemplateSMSCode = "sms_code"
+
+// Message is an SMS or e-mail for a gateway. RecipientRef is what the
+// gateway resolves to a phone number or address (the platform's party or
+// account reference), so the outbox need not hold contact data.
+type Message struct {
+	ID           string            `json:"id"`
+	Channel      string            `json:"channel"`
+	RecipientRef string            `json:"recipient_ref"`
+	Template     string            `json:"template"`
+	Params       map[string]string `json:"params,omitempty"`
+	// Key, when set, makes Enqueue idempotent: a second message with the
+	// same key is not stored and Enqueue returns the first one's id.
+	Key     string     `json:"key,omitempty"`
+	Created time.Time  `json:"created"`
+	State   string     `json:"state"`
+	AckedAt *time.Time `json:"acked_at,omitempty"`
+}
+
+// Outbox stores messages for gateways. Safe for concurrent use.
+type Outbox struct {
+	db  *pebble.DB
+	now func() time.Time
+
+	mu  sync.Mutex
+	seq uint64
+}
+
+// NewOutbox returns the outbox stored in db under Prefix. now is the clock
+// (nil: time.Now).
+func NewOutbox(db *pebble.DB, now func() time.Time) (*Outbox, error) {
+	if db == nil {
+		return nil, fmt.Errorf("%w: nil database", ErrInvalid)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	o := &Outbox{db: db, now: now}
+	v, closer, err := db.Get(seqKey)
+	switch {
+	case err == nil:
+		if len(v) == 8 {
+			o.seq = binary.BigEndian.Uint64(v)
+		}
+		closer.Close()
+	case !errors.Is(err, pebble.ErrNotFound):
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	return o, nil
+}
+
+var seqKey = []byte(Prefix + "seq")
+
+// Enqueue stores m as pending and returns its id ("<channel>-<16 hex>").
+// ID, Created and State are set here.
+func (o *Outbox) Enqueue(ctx context.Context, m Message) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if m.Channel != ChannelSMS && m.Channel != ChannelEmail {
+		return "", fmt.Errorf("%w: channel %q, want sms or email", ErrInvalid, m.Channel)
+	}
+	if m.RecipientRef == "" || m.Template == "" {
+		return "", fmt.Errorf("%w: recipient_ref and template are required", ErrInvalid)
+	}
+	if len(m.Key) > maxIDLen {
+		return "", fmt.Errorf("%w: key longer than %d bytes", ErrInvalid, maxIDLen)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if m.Key != "" {
+		id, closer, err := o.db.Get(keyKey(m.Key))
+		if err == nil {
+			defer closer.Close()
+			return string(id), nil
+		}
+		if !errors.Is(err, pebble.ErrNotFound) {
+			return "", fmt.Errorf("notify: %w", err)
+		}
+	}
+	seq := o.seq + 1
+	m.ID = fmt.Sprintf("%s-%016x", m.Channel, seq)
+	m.Created, m.State, m.AckedAt = o.now().UTC(), MessagePending, nil
+	b := o.db.NewBatch()
+	defer b.Close()
+	if err := batchJSON(b, msgKey(m.ID), m); err != nil {
+		return "", err
+	}
+	if err := b.Set(pendKey(m.Channel, seq), []byte(m.ID), nil); err != nil {
+		return "", err
+	}
+	if err := b.Set(seqKey, binary.BigEndian.AppendUint64(nil, seq), nil); err != nil {
+		return "", err
+	}
+	if m.Key != "" {
+		if err := b.Set(keyKey(m.Key), []byte(m.ID), nil); err != nil {
+			return "", err
+		}
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return "", fmt.Errorf("notify: %w", err)
+	}
+	o.seq = seq
+	return m.ID, nil
+}
+
+// Pending lists pending messages of a channel, oldest first, at most limit
+// (1..1000), after the id cursor (""; the start). next is the id to pass
+// for the following page, "" when there is none.
+func (o *Outbox) Pending(ctx context.Context, channel, cursor string, limit int) (msgs []Message, next string, err error) {
+	if limit < 1 || limit > 1000 {
+		return nil, "", fmt.Errorf("%w: limit %d, want 1..1000", ErrInvalid, limit)
+	}
+	prefix := []byte(Prefix + "pend/" + channel + "/")
+	var lower []byte
+	if cursor != "" {
+		ch, seq, err := parseMessageID(cursor)
+		if err != nil || ch != channel {
+			return nil, "", fmt.Errorf("%w: cursor %q is not a %s message id", ErrInvalid, cursor, channel)
+		}
+		lower = pendKey(channel, seq+1)
+	}
+	var ids []string
+	if err := scan(ctx, o.db, prefix, lower, limit+1, func(_, v []byte) error {
+		ids = append(ids, string(v))
+		return nil
+	}); err != nil {
+		return nil, "", err
+	}
+	if len(ids) > limit {
+		ids = ids[:limit]
+		next = ids[limit-1]
+	}
+	for _, id := range ids {
+		var m Message
+		if err := getJSON(o.db, msgKey(id), &m); err != nil {
+			return nil, "", err
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, next, nil
+}
+
+// Message returns a message by id.
+func (o *Outbox) Message(ctx context.Context, id string) (*Message, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var m Message
+	if err := getJSON(o.db, msgKey(id), &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// Ack marks a message sent. Acking it again is a no-op.
+func (o *Outbox) Ack(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ch, seq, err := parseMessageID(id)
+	if err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var m Message
+	if err := getJSON(o.db, msgKey(id), &m); err != nil {
+		return err
+	}
+	if m.State == MessageAcked {
+		return nil
+	}
+	at := o.now().UTC()
+	m.State, m.AckedAt = MessageAcked, &at
+	b := o.db.NewBatch()
+	defer b.Close()
+	if err := batchJSON(b, msgKey(id), m); err != nil {
+		return err
+	}
+	if err := b.Delete(pendKey(ch, seq), nil); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	return nil
+}
+
+func parseMessageID(id string) (string, uint64, error) {
+	ch, h, ok := strings.Cut(id, "-")
+	if !ok || len(h) != 16 || (ch != ChannelSMS && ch != ChannelEmail) {
+		return "", 0, fmt.Errorf("%w: message id %q", ErrInvalid, id)
+	}
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		return "", 0, fmt.Errorf("%w: message id %q", ErrInvalid, id)
+	}
+	return ch, binary.BigEndian.Uint64(b), nil
+}
+
+func msgKey(id string) []byte { return []byte(Prefix + "msg/" + id) }
+
+func keyKey(k string) []byte { return []byte(Prefix + "key/" + k) }
+
+func pendKey(channel string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte(Prefix+"pend/"+channel+"/"), seq)
+}
+
+// DevSMS is the development SMS provider: codes go to the outbox instead of
+// a carrier, where development pages and tests read them.
+type DevSMS struct{ Outbox *Outbox }
+
+// DevOnly is true.
+func (DevSMS) DevOnly() bool { return true }
+
+// SendCode queues a verification code for recipientRef; purpose (may be
+// empty) says what the code is for, e.g. "sign <contract>".
+func (s DevSMS) SendCode(ctx context.Context, recipientRef, code, purpose string) (string, error) {
+	p := map[string]string{"code": code}
+	if purpose != "" {
+		p["purpose"] = purpose
+	}
+	return s.Outbox.Enqueue(ctx, Message{Channel: ChannelSMS, RecipientRef: recipientRef, Template: TemplateSMSCode, Params: p})
+}

@@ -1,0 +1,328 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
+)
+
+// The persisted queues. A state change and the chain records and
+// notifications it causes are written in one synced pebble batch (a txn);
+// the loops below submit them afterwards, retrying until the chain commits
+// them. Transactions are built (and signed) when queued, so a retry sends
+// the same bytes: the chain answers a repeat with the replay code, which
+// means "already committed". Records go out in queue order, pipelined
+// (pipeline.go): a record may depend on the one before it (cert after
+// identity, signature after intent, the second party after the first).
+
+// codeReplay is app.CodeReplay: the same tx bytes were already committed.
+// (The workflow does not import app: node wires both.)
+const codeReplay = 17
+
+// codeNotExpired is app.CodeNotExpired: contract_expired in a block whose
+// time is not yet past the deadline. CometBFT's block time is the median of
+// the previous commit's votes, so after an idle spell it lags the clock; a
+// fresh copy of the record in a later block passes.
+const codeNotExpired = 43
+
+// Ref statuses.
+const (
+	RefQueued    = "queued"
+	RefCommitted = "committed"
+	RefRejected  = "rejected"
+)
+
+// ChainRef is a record the workflow submitted and what became of it.
+type ChainRef struct {
+	Type     string    `json:"type"`
+	Tx       string    `json:"tx"`
+	Status   string    `json:"status"`
+	Index    *uint64   `json:"index,omitempty"`
+	Code     uint32    `json:"abci_code,omitempty"`
+	Log      string    `json:"log,omitempty"`
+	Contract string    `json:"contract_id,omitempty"`
+	Identity string    `json:"identity_id,omitempty"`
+	Party    string    `json:"party_cert,omitempty"` // the party the record is about, if one
+	Queued   time.Time `json:"queued_at"`
+	// Stuck: accepted, then neither in the mempool nor on chain for a
+	// while (pipeline.go); still retried.
+	Stuck bool `json:"stuck,omitempty"`
+}
+
+type txItem struct {
+	Seq       uint64    `json:"seq"`
+	Tx        []byte    `json:"tx"`
+	Hash      string    `json:"hash"`
+	NotBefore time.Time `json:"not_before,omitzero"`
+}
+
+type noteItem struct {
+	Seq      uint64   `json:"seq"`
+	Event    *Event   `json:"event,omitempty"`
+	Message  *Message `json:"message,omitempty"`
+	Attempts int      `json:"attempts"`
+}
+
+// txn is one atomic state change. The caller holds e.mu.
+type txn struct {
+	e   *Engine
+	b   *pebble.Batch
+	seq uint64
+}
+
+func (e *Engine) begin() *txn { return &txn{e: e, b: e.db.NewBatch(), seq: e.seq} }
+
+func (t *txn) close() { t.b.Close() }
+
+func (t *txn) set(key string, v any) error { return setJSON(t.b, []byte(key), v) }
+
+// enqueueTx builds body into a transaction (signed by actor when the type
+// needs one) and queues it. It returns the tx hash.
+func (t *txn) enqueueTx(body chain.Body, actor *client.Actor, contract, identity string) (string, error) {
+	if err := body.Validate(); err != nil {
+		return "", fmt.Errorf("%s: %w", body.Type(), err)
+	}
+	raw, err := t.e.cfg.Submitter.Build(body, actor)
+	if err != nil {
+		return "", fmt.Errorf("build %s: %w", body.Type(), err)
+	}
+	h := chain.TxHash(raw).String()
+	t.seq++
+	if err := setJSON(t.b, seqKey(pTxQueue, t.seq), &txItem{Seq: t.seq, Tx: raw, Hash: h}); err != nil {
+		return "", err
+	}
+	ref := &ChainRef{Type: body.Type().String(), Tx: h, Status: RefQueued, Contract: contract, Identity: identity, Queued: t.e.now().UTC()}
+	switch b := body.(type) {
+	case *chain.ContractViewed:
+		ref.Party = b.Party.String()
+	case *chain.ContractReminded:
+		ref.Party = b.Party.String()
+	case *chain.IntentVerified:
+		ref.Party = b.Signer.String()
+	}
+	if actor != nil {
+		ref.Party = actor.Cert.String()
+	}
+	return h, t.set(pRef+h, ref)
+}
+
+// notify queues a webhook event.
+func (t *txn) notify(typ, contract, identityID string, party *int) error {
+	t.seq++
+	ev := &Event{ID: fmt.Sprintf("ev-%d-%s", t.seq, typ), Type: typ, At: t.e.now().UTC(), ContractID: contract, IdentityID: identityID, Party: party}
+	return setJSON(t.b, seqKey(pNoteQ, t.seq), &noteItem{Seq: t.seq, Event: ev})
+}
+
+// message queues an SMS or e-mail.
+func (t *txn) message(m Message) error {
+	t.seq++
+	if m.ID == "" {
+		m.ID = fmt.Sprintf("msg-%d", t.seq)
+	}
+	return setJSON(t.b, seqKey(pNoteQ, t.seq), &noteItem{Seq: t.seq, Message: &m})
+}
+
+func (t *txn) commit() error {
+	var s [8]byte
+	for i := range 8 {
+		s[i] = byte(t.seq >> (56 - 8*i))
+	}
+	if err := t.b.Set([]byte(kSeq), s[:], nil); err != nil {
+		return err
+	}
+	if err := t.b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("workflow: commit state: %w", err)
+	}
+	t.e.seq = t.seq
+	t.e.wake()
+	return nil
+}
+
+// first returns the oldest item under prefix.
+func (e *Engine) first(prefix string, v any) (bool, []byte, error) {
+	it, err := e.db.NewIter(&pebble.IterOptions{LowerBound: []byte(prefix), UpperBound: prefixEnd([]byte(prefix))})
+	if err != nil {
+		return false, nil, err
+	}
+	defer it.Close()
+	if !it.First() {
+		return false, nil, it.Error()
+	}
+	key := append([]byte(nil), it.Key()...)
+	val, err := it.ValueAndErr()
+	if err != nil {
+		return false, nil, err
+	}
+	if err := jsonUnmarshal(val, v); err != nil {
+		return false, nil, fmt.Errorf("decode %x: %w", key, err)
+	}
+	return true, key, nil
+}
+
+// PendingTxs counts queued chain records.
+func (e *Engine) PendingTxs() (int, error) {
+	it, err := e.db.NewIter(&pebble.IterOptions{LowerBound: []byte(pTxQueue), UpperBound: prefixEnd([]byte(pTxQueue))})
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	n := 0
+	for it.First(); it.Valid(); it.Next() {
+		n++
+	}
+	return n, it.Error()
+}
+
+func (e *Engine) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	case <-e.kick:
+		return true
+	}
+}
+
+// settle records a tx's outcome and removes it from the queue, with the
+// effects an outcome has on the workflow state.
+func (e *Engine) settle(key []byte, it *txItem, res TxResult) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var ref ChainRef
+	if _, err := getJSON(e.db, pRef+it.Hash, &ref); err != nil {
+		return err
+	}
+	t := e.begin()
+	defer t.close()
+	ref.Stuck = false
+	if res.Committed {
+		ref.Status = RefCommitted
+		idx := res.Index
+		ref.Index = &idx
+	} else if ref.Type == chain.TypeContractExpired.String() && res.Code == codeNotExpired && ref.Contract != "" {
+		ref.Status, ref.Code, ref.Log = RefRejected, res.Code, res.Log
+		if err := e.requeueExpiry(t, &ref); err != nil {
+			return err
+		}
+	} else {
+		ref.Status, ref.Code, ref.Log = RefRejected, res.Code, res.Log
+		e.logger.Error("chain rejected a workflow record", "type", ref.Type, "tx", it.Hash, "code", res.Code, "log", res.Log,
+			"contract", ref.Contract, "identity", ref.Identity)
+		if ref.Contract != "" {
+			if err := e.noteRejection(t, &ref); err != nil {
+				return err
+			}
+		}
+	}
+	if err := t.set(pRef+it.Hash, &ref); err != nil {
+		return err
+	}
+	if err := t.b.Delete(key, nil); err != nil {
+		return err
+	}
+	if res.Committed {
+		e.crash(StepOutboxCommitted, ref.Type)
+	}
+	return t.commit()
+}
+
+// requeueExpiry queues a fresh contract_expired (new nonce, so new bytes)
+// a second later, and makes the contract point at it instead of the
+// rejected one.
+func (e *Engine) requeueExpiry(t *txn, old *ChainRef) error {
+	c, err := e.loadContract(old.Contract)
+	if err != nil {
+		return err
+	}
+	raw, err := e.cfg.Submitter.Build(&chain.ContractExpired{Contract: c.ID}, nil)
+	if err != nil {
+		return err
+	}
+	h := chain.TxHash(raw).String()
+	t.seq++
+	if err := setJSON(t.b, seqKey(pTxQueue, t.seq), &txItem{Seq: t.seq, Tx: raw, Hash: h, NotBefore: e.now().Add(time.Second)}); err != nil {
+		return err
+	}
+	if err := t.set(pRef+h, &ChainRef{Type: old.Type, Tx: h, Status: RefQueued, Contract: c.ID, Queued: e.now().UTC()}); err != nil {
+		return err
+	}
+	for i, x := range c.Txs {
+		if x == old.Tx {
+			c.Txs[i] = h
+		}
+	}
+	e.logger.Info("block time not yet past the deadline; contract_expired queued again", "contract", c.ID)
+	return t.set(pContract+c.ID, c)
+}
+
+func (e *Engine) noteRejection(t *txn, ref *ChainRef) error {
+	c, err := e.loadContract(ref.Contract)
+	if err != nil {
+		return err
+	}
+	c.History = append(c.History, HistoryEvent{At: e.now().UTC(), Event: "chain_rejected",
+		Detail: fmt.Sprintf("%s %s: code %d: %s", ref.Type, ref.Tx, ref.Code, ref.Log)})
+	return t.set(pContract+c.ID, c)
+}
+
+func (e *Engine) runNoteQueue(ctx context.Context) {
+	for ctx.Err() == nil {
+		var it noteItem
+		ok, key, err := e.first(pNoteQ, &it)
+		if err != nil {
+			e.logger.Error("read notification queue", "err", err)
+			e.sleep(ctx, time.Second)
+			continue
+		}
+		if !ok {
+			e.sleep(ctx, time.Second)
+			continue
+		}
+		if e.cfg.Notifier != nil {
+			if it.Event != nil {
+				err = e.cfg.Notifier.Event(ctx, *it.Event)
+			} else if it.Message != nil {
+				err = e.cfg.Notifier.Message(ctx, *it.Message)
+			}
+		}
+		if errors.Is(err, ErrUndeliverable) {
+			e.logger.Error("notification dropped", "err", err)
+			err = nil
+		}
+		if err != nil {
+			it.Attempts++
+			e.logger.Error("notification will be retried", "attempt", it.Attempts, "err", err)
+			if it.Attempts < 20 {
+				b := e.db.NewBatch()
+				if serr := setJSON(b, key, &it); serr == nil {
+					_ = b.Commit(pebble.Sync)
+				}
+				b.Close()
+				e.sleep(ctx, time.Duration(it.Attempts)*200*time.Millisecond)
+				continue
+			}
+		}
+		if err := e.db.Delete(key, pebble.Sync); err != nil {
+			e.logger.Error("dequeue notification", "err", err)
+			e.sleep(ctx, time.Second)
+		}
+	}
+}
+
+// txType names a queued tx's record type (for crash points and logs).
+func txType(raw []byte) string {
+	tx, err := chain.DecodeTx(raw)
+	if err != nil {
+		return ""
+	}
+	return tx.Body.Type().String()
+}

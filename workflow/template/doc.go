@@ -1,0 +1,36 @@
+// Package template makes contracts from templates with named fields.
+//
+// A [Template] has a title and a body, in Chinese, English or both, with
+// placeholders:
+//
+//	{{field}}       replaced by the value of field (names: a-z, 0-9, _;
+//	                starting with a letter)
+//	{{sign:party}}  on a line of its own: a signing area for party
+//	                (the same name rules), left blank in the PDF
+//
+// [Template.Render] checks the values (every field must have a non-empty
+// value, and a value for a name the template does not use is an error: both
+// are listed by name in a [*FieldError]), lays the contract out on A4 pages
+// and returns the PDF with the signing areas: for each party, the page and
+// the rectangle (x, y, w, h in points, origin bottom left, the form
+// signer/pdf's SignOptions.Page and Rect take) where its seal or signature
+// goes. Rendering is deterministic: the same template and values give the
+// same bytes (no dates are written), so the contract's SM3 is reproducible.
+//
+// # The PDF
+//
+// Like the evidence report (package evidence/report), and with the same
+// writer (internal/pdfgen), the package writes PDF 1.7 objects itself: Chinese text in a Type 0 font embedding a subset
+// of the fonts-droid-fallback TrueType font at [DefaultFontPath] (glyph ids
+// unchanged, unused glyphs emptied, ToUnicode CMap so text extracts),
+// Latin text in the standard Helvetica with widths from pdfcpu's metrics.
+// Text wraps at spaces for Latin words and between any two CJK characters.
+// Each signing area is drawn as a dashed grey frame under its caption (the
+// line before it), the two kept on one page. [LoadFont] and [WithFont] let
+// a long-running caller parse the font once.
+//
+// # Built-in templates
+//
+// [Builtin] returns "service_agreement" (服务协议) and "loan_note" (借条);
+// their fields are documented on [ServiceAgreement] and [LoanNote].
+package template

@@ -1,0 +1,300 @@
+package workflow
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/signer"
+	"github.com/sealchain/sealchain/workflow/identity"
+)
+
+// Defaults.
+const (
+	DefaultOTPTTL           = 5 * time.Minute
+	DefaultOTPMaxAttempts   = 5
+	DefaultReminderInterval = 24 * time.Hour
+	// certValidity is how long a party's certificate lasts (capped by the CA's).
+	certValidity = 2 * 365 * 24 * time.Hour
+	// backdate covers the gap between the node's clock and block time.
+	backdate = time.Hour
+)
+
+// Contract and party statuses (off chain, as the API shows them).
+const (
+	StatusDraft     = "draft"
+	StatusSigning   = "signing"
+	StatusSigned    = "signed" // every party signed; completion queued
+	StatusCompleted = "completed"
+	StatusDeclined  = "declined"
+	StatusVoided    = "voided"
+	StatusExpired   = "expired"
+
+	PartyPending  = "pending"
+	PartyViewed   = "viewed"
+	PartySigned   = "signed"
+	PartyDeclined = "declined"
+
+	IdentityPending  = "pending"
+	IdentityVerified = "verified"
+	IdentityFailed   = "failed"
+)
+
+// IdentityVerifier checks people and companies (workflow/identity.Verifier).
+type IdentityVerifier interface {
+	Verify(ctx context.Context, req *identity.Request) (*identity.Attestation, error)
+	StartDeposit(ctx context.Context, req *identity.Request) (*identity.DepositChallenge, error)
+	ConfirmDeposit(ctx context.Context, id string, amountFen int64) (*identity.Attestation, error)
+}
+
+// FileStore keeps documents encrypted and addressed by SM3 (workflow/filestore.Store).
+// Put must be durable when it returns.
+type FileStore interface {
+	Put(ctx context.Context, r io.Reader) ([32]byte, error)
+	Get(ctx context.Context, sum [32]byte) ([]byte, error)
+}
+
+// Templates renders a template with its fields into a PDF and the signing
+// areas it defines, in party order.
+type Templates interface {
+	Render(ctx context.Context, id string, fields map[string]string) (pdf []byte, areas []Area, err error)
+}
+
+// Notifier hands events to webhooks and messages to the SMS/e-mail outbox.
+// Both must be idempotent by ID: the engine redelivers after a crash. An
+// error wrapping ErrUndeliverable drops the item; any other is retried.
+type Notifier interface {
+	Event(ctx context.Context, ev Event) error
+	Message(ctx context.Context, m Message) error
+}
+
+// TxResult is what the chain says about a submitted transaction.
+type TxResult struct {
+	Committed bool
+	Index     uint64 // log index when committed
+	Rejected  bool   // rejected in FinalizeBlock
+	Code      uint32
+	Log       string
+	Height    int64 // the block it was committed or rejected in, if known
+}
+
+// Chain submits transactions and reports their outcome.
+type Chain interface {
+	// Broadcast runs CheckTx; code 0 means accepted into the mempool (or
+	// already there).
+	Broadcast(ctx context.Context, tx []byte) (code uint32, log string, err error)
+	Result(ctx context.Context, h chain.Hash) (TxResult, error)
+	// BlockTime is the time of the last committed block.
+	BlockTime() time.Time
+	// Height is the last committed height.
+	Height() int64
+	// InMempool tells whether tx waits in this node's mempool.
+	InMempool(tx []byte) bool
+}
+
+// Event is a webhook event.
+type Event struct {
+	ID         string    `json:"id"`
+	Type       string    `json:"event"`
+	At         time.Time `json:"at"`
+	ContractID string    `json:"contract_id,omitempty"`
+	IdentityID string    `json:"identity_id,omitempty"`
+	Party      *int      `json:"party,omitempty"`
+}
+
+// Message is an SMS or e-mail to a party, for the outbox.
+type Message struct {
+	ID       string            `json:"id"`
+	Channel  string            `json:"channel"` // sms or email
+	To       string            `json:"to"`
+	Template string            `json:"template"` // otp, sign_link, reminder
+	Params   map[string]string `json:"params"`
+}
+
+// Config is what the engine needs. Chain, Submitter, CA, the verifier
+// credential, DB, KEK, Files and Identity are required.
+type Config struct {
+	ChainID      string
+	Submitter    *client.Submitter
+	CA           *signer.CA
+	VerifierKey  *signer.PrivateKey // signs intent attestations (intent-verifier usage, registered)
+	VerifierCert []byte
+	Identity     IdentityVerifier
+	Files        FileStore
+	Templates    Templates // optional
+	Notifier     Notifier  // optional: nothing is sent without one
+	Chain        Chain
+	DB           *pebble.DB
+	KEK          *KEK
+	// PublicURL prefixes signing links ("http://host:port").
+	PublicURL        string
+	OTPTTL           time.Duration
+	OTPMaxAttempts   int
+	ReminderInterval time.Duration // 0: no scheduled reminders
+	// DevOTP puts the SMS code in the message params as well, so tests and
+	// the development pages can read it from the outbox.
+	DevOTP bool
+	Now    func() time.Time
+	Rand   io.Reader
+	Logger *slog.Logger
+	// Face checks a live capture against the identity's (intent by face);
+	// nil disables the face method.
+	Face func(ctx context.Context, identityID string, capture []byte) error
+	// Crash, when set, is called at named steps (see Steps) with a detail
+	// (the record type for outbox steps, the contract id for sign steps);
+	// tests make the process die there.
+	Crash func(step, detail string)
+}
+
+// Steps at which Config.Crash is called.
+const (
+	StepSignPDFStored   = "sign.pdf_stored"  // signed PDF in the file store, state not yet written
+	StepSignStateSaved  = "sign.state_saved" // state and queued records written, nothing submitted
+	StepOutboxBroadcast = "outbox.broadcast" // a record was broadcast, its commit not yet noted
+	StepOutboxCommitted = "outbox.committed" // a record is committed, the queue not yet advanced
+)
+
+// Engine runs the signing workflow. It is safe for concurrent use; state
+// changes are serialised by one mutex (the platform's volume is small and
+// each change is one synced pebble batch).
+type Engine struct {
+	cfg    Config
+	db     *pebble.DB
+	now    func() time.Time
+	rand   io.Reader
+	logger *slog.Logger
+
+	mu   sync.Mutex // state changes and the sequence counter
+	seq  uint64
+	kick chan struct{} // wakes the queues
+	// stuck counts records marked stuck by this process (pipeline.go).
+	stuck atomic.Int64
+
+	runMu   sync.Mutex
+	running bool
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// New checks cfg and returns an engine; Start runs its background loops.
+func New(cfg Config) (*Engine, error) {
+	switch {
+	case cfg.ChainID == "":
+		return nil, errors.New("workflow: no chain id")
+	case cfg.Submitter == nil:
+		return nil, errors.New("workflow: no submitter credential")
+	case cfg.CA == nil:
+		return nil, errors.New("workflow: no platform CA")
+	case cfg.VerifierKey == nil || len(cfg.VerifierCert) == 0:
+		return nil, errors.New("workflow: no intent verifier credential")
+	case cfg.Identity == nil:
+		return nil, errors.New("workflow: no identity verifier")
+	case cfg.Files == nil:
+		return nil, errors.New("workflow: no file store")
+	case cfg.Chain == nil:
+		return nil, errors.New("workflow: no chain")
+	case cfg.DB == nil:
+		return nil, errors.New("workflow: no database")
+	case cfg.KEK == nil:
+		return nil, errors.New("workflow: no key-encryption key")
+	}
+	if cfg.OTPTTL <= 0 {
+		cfg.OTPTTL = DefaultOTPTTL
+	}
+	if cfg.OTPMaxAttempts <= 0 {
+		cfg.OTPMaxAttempts = DefaultOTPMaxAttempts
+	}
+	e := &Engine{cfg: cfg, db: cfg.DB, now: cfg.Now, rand: cfg.Rand, logger: cfg.Logger, kick: make(chan struct{}, 1)}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.rand == nil {
+		e.rand = rand.Reader
+	}
+	if e.logger == nil {
+		e.logger = slog.New(slog.DiscardHandler)
+	}
+	var seq [8]byte
+	val, closer, err := e.db.Get([]byte(kSeq))
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("workflow: read sequence: %w", err)
+	default:
+		copy(seq[:], val)
+		closer.Close()
+		e.seq = beUint64(seq[:])
+	}
+	return e, nil
+}
+
+// Start runs the chain queue, the notification queue and the scheduler
+// until Stop.
+func (e *Engine) Start() error {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	if e.running {
+		return errors.New("workflow: already started")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel, e.done, e.running = cancel, make(chan struct{}), true
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); e.runTxQueue(ctx) }()
+	go func() { defer wg.Done(); e.runNoteQueue(ctx) }()
+	go func() { defer wg.Done(); e.runScheduler(ctx) }()
+	go func() { wg.Wait(); close(e.done) }()
+	return nil
+}
+
+// Stop ends the loops and waits for them.
+func (e *Engine) Stop() {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	if !e.running {
+		return
+	}
+	e.cancel()
+	<-e.done
+	e.running = false
+}
+
+func (e *Engine) crash(step, detail string) {
+	if e.cfg.Crash != nil {
+		e.cfg.Crash(step, detail)
+	}
+}
+
+func (e *Engine) wake() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (e *Engine) randomID(prefix string) (string, error) {
+	var b [12]byte
+	if _, err := io.ReadFull(e.rand, b[:]); err != nil {
+		return "", fmt.Errorf("random id: %w", err)
+	}
+	return prefix + hex.EncodeToString(b[:]), nil
+}
+
+func beUint64(b []byte) uint64 {
+	var v uint64
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	return v
+}

@@ -377,8 +377,8 @@ func (a *anchorer) status() map[string]any {
 }
 
 // SetGenesisAnchoring writes app_state.anchoring into the genesis file of an
-// initialised home, before the chain starts (tests and `sealchain init`
-// follow-ups; every validator needs the same genesis).
+// initialised home, before the chain starts: for a home made without the
+// init/testnet --anchor-* flags. Every validator needs the same genesis.
 func SetGenesisAnchoring(home string, g *chain.GenesisAnchoring) error {
 	path := Home(home).Genesis()
 	data, err := os.ReadFile(path)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cometbft/cometbft/crypto"
@@ -29,6 +31,9 @@ type InitOptions struct {
 	Alg signer.Algorithm
 	// Production marks the genesis as production (dev-only providers refused).
 	Production bool
+	// Anchoring, when set, is the genesis app_state.anchoring (Init only;
+	// its org must be OrgID, the genesis's one organisation).
+	Anchoring *chain.GenesisAnchoring
 	// Force replaces an existing home's config, keys and data.
 	Force bool
 	// TLSHosts, when set, are the DNS names and IP addresses of a TLS server
@@ -177,7 +182,13 @@ func InitHome(opts InitOptions) (*Member, error) {
 
 // WriteNetworkGenesis writes one genesis naming every member to each home.
 func WriteNetworkGenesis(homes []string, chainID string, genesisTime time.Time, production bool, members []*Member) error {
-	gs := chain.GenesisState{Production: production}
+	return writeNetworkGenesis(homes, chainID, genesisTime, production, members, nil)
+}
+
+// writeNetworkGenesis is WriteNetworkGenesis with an optional anchoring
+// section; chain.ParseGenesisState checks it against the members.
+func writeNetworkGenesis(homes []string, chainID string, genesisTime time.Time, production bool, members []*Member, anchoring *chain.GenesisAnchoring) error {
+	gs := chain.GenesisState{Production: production, Anchoring: anchoring}
 	vals := make([]GenesisValidator, 0, len(members))
 	for _, m := range members {
 		gs.Orgs = append(gs.Orgs, m.Org)
@@ -203,6 +214,10 @@ func WriteNetworkGenesis(homes []string, chainID string, genesisTime time.Time, 
 
 // Init creates a single-node network: one home, one organisation, one validator.
 func Init(opts InitOptions) (*Member, error) {
+	// Checked before InitHome so a bad section leaves no half-written home.
+	if err := checkAnchoring(opts.Anchoring, []string{opts.OrgID}); err != nil {
+		return nil, err
+	}
 	m, err := InitHome(opts)
 	if err != nil {
 		return nil, err
@@ -211,10 +226,28 @@ func Init(opts InitOptions) (*Member, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	if err := WriteNetworkGenesis([]string{opts.Home}, opts.ChainID, now.UTC(), opts.Production, []*Member{m}); err != nil {
+	if err := writeNetworkGenesis([]string{opts.Home}, opts.ChainID, now.UTC(), opts.Production, []*Member{m}, opts.Anchoring); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// checkAnchoring checks a genesis anchoring section before any home is
+// written: its org must be one of orgs and its Fabric names non-empty.
+// chain.ParseGenesisState checks the written genesis again.
+func checkAnchoring(a *chain.GenesisAnchoring, orgs []string) error {
+	if a == nil {
+		return nil
+	}
+	if !slices.Contains(orgs, a.Org) {
+		return fmt.Errorf("genesis app_state.anchoring.org: %q is not a genesis organisation (have %s)", a.Org, strings.Join(orgs, ", "))
+	}
+	for _, f := range []struct{ name, v string }{{"network", a.Network}, {"channel", a.Channel}, {"chaincode", a.Chaincode}} {
+		if f.v == "" {
+			return fmt.Errorf("genesis app_state.anchoring.%s: empty", f.name)
+		}
+	}
+	return nil
 }
 
 func cometOptions(home string, c *config.Config) CometOptions {

@@ -25,6 +25,13 @@ type TestnetOptions struct {
 	BlockInterval time.Duration
 	Force         bool
 	Now           time.Time
+	// Anchoring, when set, is the genesis app_state.anchoring; its org must
+	// be one of Validators.
+	Anchoring *chain.GenesisAnchoring
+	// AnchorProfile, when set with Anchoring, turns [anchor] enable on in
+	// the anchoring org's config with this Fabric connection profile
+	// (relative paths are under that node's home).
+	AnchorProfile string
 }
 
 // TestnetNode is one generated node.
@@ -47,6 +54,12 @@ func Testnet(opts TestnetOptions) ([]TestnetNode, error) {
 	}
 	if opts.BasePort <= 0 || opts.BasePort+10*len(opts.Validators) > 65535 {
 		return nil, fmt.Errorf("testnet: base port %d out of range", opts.BasePort)
+	}
+	if err := checkAnchoring(opts.Anchoring, opts.Validators); err != nil {
+		return nil, fmt.Errorf("testnet: %w", err)
+	}
+	if opts.AnchorProfile != "" && opts.Anchoring == nil {
+		return nil, errors.New("testnet: an anchor profile needs the genesis anchoring section")
 	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
@@ -79,6 +92,9 @@ func Testnet(opts TestnetOptions) ([]TestnetNode, error) {
 			c.Consensus.BlockInterval = config.Duration{Duration: opts.BlockInterval}
 		}
 		c.Intent.DevOTP = role == chain.RolePlatform
+		if opts.AnchorProfile != "" && v == opts.Anchoring.Org {
+			c.Anchor.Enable, c.Anchor.Profile = true, opts.AnchorProfile
+		}
 		m, err := InitHome(InitOptions{
 			Home: n.Home, ChainID: opts.ChainID, OrgID: v, OrgName: orgDisplayName(role, v),
 			Role: role, Config: c, Force: opts.Force, Now: opts.Now,
@@ -91,7 +107,7 @@ func Testnet(opts TestnetOptions) ([]TestnetNode, error) {
 		members = append(members, m)
 		homes = append(homes, n.Home)
 	}
-	if err := WriteNetworkGenesis(homes, opts.ChainID, opts.Now.UTC(), false, members); err != nil {
+	if err := writeNetworkGenesis(homes, opts.ChainID, opts.Now.UTC(), false, members, opts.Anchoring); err != nil {
 		return nil, err
 	}
 	for i, n := range nodes {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -623,6 +624,7 @@ type signViewOut struct {
 	Document   docSummary  `json:"document"`
 	Records    []recordOut `json:"records"`
 	SignedAt   string      `json:"signed_at,omitempty"`
+	DeclinedAt string      `json:"declined_at,omitempty"`
 }
 
 type docSummary struct {
@@ -651,7 +653,7 @@ func (w *wfAPI) signView(rw http.ResponseWriter, r *http.Request) {
 	if pdf, err := w.s.engine.SignerPDF(r.Context(), tok); err == nil {
 		out.Document = docSummary{SM3: v.CurrentSM3, Size: len(pdf), FileName: v.ContractID + ".pdf"}
 	}
-	if out.Records, out.SignedAt, err = w.partyRecords(tok); err != nil {
+	if out.Records, out.SignedAt, out.DeclinedAt, err = w.partyRecords(tok); err != nil {
 		w.internal(rw, r, err)
 		return
 	}
@@ -659,17 +661,18 @@ func (w *wfAPI) signView(rw http.ResponseWriter, r *http.Request) {
 }
 
 // partyRecords lists the link holder's own records (intent, signature,
-// decline, view) with their chain position.
-func (w *wfAPI) partyRecords(tok string) ([]recordOut, string, error) {
+// decline, view) with their chain position, and when the party signed or
+// declined (RFC 3339, empty if not).
+func (w *wfAPI) partyRecords(tok string) (recs []recordOut, signedAt, declinedAt string, err error) {
 	c, i, err := w.s.engine.SignerContract(tok)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	refs, err := w.s.engine.PartyRefs(c, i)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	out := make([]recordOut, 0, len(refs))
+	recs = make([]recordOut, 0, len(refs))
 	for _, ref := range refs {
 		ro := recordOut{Type: ref.Type, Tx: ref.Tx, Status: ref.Status, Index: ref.Index}
 		if ref.Index != nil {
@@ -679,13 +682,23 @@ func (w *wfAPI) partyRecords(tok string) ([]recordOut, string, error) {
 				}
 			}
 		}
-		out = append(out, ro)
+		recs = append(recs, ro)
 	}
-	signedAt := ""
-	if p := c.Parties[i]; !p.SignedAt.IsZero() {
+	p := c.Parties[i]
+	if !p.SignedAt.IsZero() {
 		signedAt = p.SignedAt.Format(time.RFC3339)
 	}
-	return out, signedAt, nil
+	if p.Status == workflow.PartyDeclined {
+		// Party has no decline time of its own; the workflow's history
+		// records the "declined" event with the party's index.
+		for _, h := range slices.Backward(c.History) {
+			if h.Event == "declined" && h.Party != nil && *h.Party == i {
+				declinedAt = h.At.UTC().Format(time.RFC3339)
+				break
+			}
+		}
+	}
+	return recs, signedAt, declinedAt, nil
 }
 
 func (w *wfAPI) signPDF(rw http.ResponseWriter, r *http.Request) {
@@ -758,7 +771,7 @@ func (w *wfAPI) signResult(rw http.ResponseWriter, r *http.Request) {
 		w.wfError(rw, r, err)
 		return
 	}
-	recs, signedAt, err := w.partyRecords(tok)
+	recs, signedAt, declinedAt, err := w.partyRecords(tok)
 	if err != nil {
 		w.internal(rw, r, err)
 		return
@@ -770,7 +783,7 @@ func (w *wfAPI) signResult(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(rw, http.StatusOK, map[string]any{"party_status": res.PartyStatus, "contract_status": res.ContractStatus,
-		"signed_sm3": res.SignedSM3, "current_sm3": res.CurrentSM3, "signed_at": signedAt,
+		"signed_sm3": res.SignedSM3, "current_sm3": res.CurrentSM3, "signed_at": signedAt, "declined_at": declinedAt,
 		"download_url": "/v1/sign/" + tok + "/pdf", "evidence_url": "/v1/sign/" + tok + "/evidence",
 		"records": recs, "chain": map[string]any{"pending": pending, "contract_pending": res.PendingRecords}})
 }

@@ -474,7 +474,11 @@ func TestWorkflowSignInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#show-decline`)), phaseIs("decline"),
 		chromedp.SendKeys(chromedp.CSS(`#reason`), "交货日期需要调整"),
 		chromedp.Click(chromedp.CSS(`#decline`)),
-		chromedp.WaitVisible(chromedp.CSS(`#result[data-outcome="declined"]`)))
+		chromedp.WaitVisible(chromedp.CSS(`#result[data-outcome="declined"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#r-facts [data-fact="declined_at"]`)))
+	if got := b.text(`#r-facts [data-fact="declined_at"]`); !strings.HasSuffix(got, "(UTC+8)") {
+		t.Errorf("B's declined card shows declined_at %q, want a time in UTC+8", got)
+	}
 	b.shot("b-declined")
 	b.step("A opens a declined contract", chromedp.Navigate(links2[0].URL+"?lang=zh"), phaseIs("closed"),
 		chromedp.WaitVisible(chromedp.CSS(`#notice[data-kind="contract_declined"]`)))

@@ -487,8 +487,22 @@ func TestWorkflowRejections(t *testing.T) {
 		c.t = t
 		id, toks := c.contract("parallel", nil, zhang, li)
 		c.must(http.StatusOK, "GET", "/v1/sign/"+toks[1], nil)
+		before := time.Now().UTC().Truncate(time.Second)
 		c.must(http.StatusOK, "POST", "/v1/sign/"+toks[1]+"/decline", map[string]any{"reason": "the fee is wrong"})
+		after := time.Now().UTC()
 		expect(c.call("POST", "/v1/sign/"+toks[0]+"/code", map[string]any{}, ""), http.StatusGone, "contract_declined")
+		// The decliner's result and view say when (RFC 3339), and not signed_at.
+		for _, path := range []string{"/v1/sign/" + toks[1] + "/result", "/v1/sign/" + toks[1]} {
+			res := c.must(http.StatusOK, "GET", path, nil)
+			s, _ := res["declined_at"].(string)
+			at, err := time.Parse(time.RFC3339, s)
+			if err != nil || at.Before(before) || at.After(after) {
+				t.Fatalf("%s: declined_at %q (%v), want RFC 3339 in [%s, %s]", path, s, err, before.Format(time.RFC3339), after.Format(time.RFC3339))
+			}
+			if sa, _ := res["signed_at"].(string); sa != "" {
+				t.Fatalf("%s: a declined party has signed_at %q", path, sa)
+			}
+		}
 		chainStatus(id, chain.StatusDeclined)
 	})
 

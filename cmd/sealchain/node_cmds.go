@@ -21,6 +21,7 @@ func newInitCmd() *cobra.Command {
 		force, production                      bool
 		apiListen, p2p, rpc                    string
 		tlsHosts                               []string
+		anchorF                                anchorFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -34,7 +35,14 @@ func newInitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			anchoring, err := anchorF.genesis([]string{org})
+			if err != nil {
+				return err
+			}
 			c := config.Default()
+			if anchorF.profile != "" {
+				c.Anchor.Enable, c.Anchor.Profile = true, anchorF.profile
+			}
 			if apiListen != "" {
 				c.API.Listen = apiListen
 			}
@@ -54,6 +62,7 @@ func newInitCmd() *cobra.Command {
 			m, err := node.Init(node.InitOptions{
 				Home: home, ChainID: chainID, OrgID: org, OrgName: orgName, Role: r,
 				Config: c, Alg: a, Production: production, Force: force, TLSHosts: tlsHosts,
+				Anchoring: anchoring,
 			})
 			if err != nil {
 				return err
@@ -64,6 +73,10 @@ func newInitCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "initialised %s\n  chain id   %s\n  org        %s (%s)\n  node id    %s\n  API        %s://%s\n  config     %s\n",
 				home, chainID, org, r, m.NodeID, scheme, c.API.Listen, config.Path(home))
+			if anchoring != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "  anchoring  %s -> %s/%s/%s (submits: %t)\n",
+					anchoring.Org, anchoring.Network, anchoring.Channel, anchoring.Chaincode, c.Anchor.Enable)
+			}
 			return nil
 		},
 	}
@@ -80,6 +93,7 @@ func newInitCmd() *cobra.Command {
 	f.StringVar(&p2p, "p2p-listen", "", "CometBFT P2P tcp://host:port")
 	f.StringVar(&rpc, "rpc-listen", "", "CometBFT RPC tcp://host:port")
 	f.StringArrayVar(&tlsHosts, "tls-host", nil, "serve the API over HTTPS: issue a TLS server certificate for this DNS name or IP (repeatable) with the org CA")
+	anchorF.register(cmd)
 	return cmd
 }
 

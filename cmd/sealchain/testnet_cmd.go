@@ -15,6 +15,7 @@ func newTestnetCmd() *cobra.Command {
 		validators   []string
 		basePort     int
 		force        bool
+		anchorF      anchorFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "testnet",
@@ -25,7 +26,12 @@ validator, persistent peers, and distinct ports on 127.0.0.1: node i uses
 base+10i (P2P), base+10i+1 (CometBFT RPC) and base+10i+2 (API). Start them with
 'make localnet' or 'sealchain start --home DIR/ORG'.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			nodes, err := node.Testnet(node.TestnetOptions{Out: out, ChainID: chainID, Validators: validators, BasePort: basePort, Force: force})
+			anchoring, err := anchorF.genesis(validators)
+			if err != nil {
+				return err
+			}
+			nodes, err := node.Testnet(node.TestnetOptions{Out: out, ChainID: chainID, Validators: validators, BasePort: basePort, Force: force,
+				Anchoring: anchoring, AnchorProfile: anchorF.profile})
 			if err != nil {
 				return err
 			}
@@ -38,6 +44,10 @@ base+10i (P2P), base+10i+1 (CometBFT RPC) and base+10i+2 (API). Start them with
 				}
 				fmt.Fprintf(w, "  %-12s %-12s API http://%s  p2p %s  home %s%s\n", n.Org, n.Role, n.API, strings.TrimPrefix(n.P2P, "tcp://"), n.Home, otp)
 			}
+			if anchoring != nil {
+				fmt.Fprintf(w, "  anchoring    %s -> %s/%s/%s (submits: %t)\n",
+					anchoring.Org, anchoring.Network, anchoring.Channel, anchoring.Chaincode, anchorF.profile != "")
+			}
 			return nil
 		},
 	}
@@ -47,5 +57,6 @@ base+10i (P2P), base+10i+1 (CometBFT RPC) and base+10i+2 (API). Start them with
 	f.StringSliceVar(&validators, "validators", []string{"court", "notary", "arbitration", "platform"}, "validator organisations; each a role, optionally with a -suffix (notary-2)")
 	f.IntVar(&basePort, "base-port", 26600, "first port; node i uses base+10i .. base+10i+2")
 	f.BoolVar(&force, "force", false, "replace existing homes")
+	anchorF.register(cmd)
 	return cmd
 }

@@ -31,7 +31,7 @@
       rejected: '区块链拒绝了签署记录，请联系发起方。',
       allDone: '所有签署方均已签署，合同已完成。', waitOthers: '正在等待其他签署方签署。',
       declinedTitle: '您已拒签', declinedText: '已通知发起方，本合同已终止。',
-      signedAt: '签署时间', method: '意愿认证', sms: '短信验证码', block: '区块高度', tx: '交易哈希', record: '链上记录',
+      signedAt: '签署时间', declinedAt: '拒签时间', method: '意愿认证', sms: '短信验证码', block: '区块高度', tx: '交易哈希', record: '链上记录',
       cStatus: '合同状态', signedHash: '签署后文件 SM3', pending: '正在上链…', committed: '已上链',
       dlSigned: '下载已签署的合同 PDF', dlEvidence: '下载证据包（bundle.json）', evidenceLater: '证据包将在记录上链后提供。',
       fatal: {
@@ -79,7 +79,7 @@
       rejected: 'The blockchain rejected the signing record; please contact the sender.',
       allDone: 'Every party has signed: the contract is complete.', waitOthers: 'Waiting for the other parties to sign.',
       declinedTitle: 'You declined', declinedText: 'The sender has been told; this contract is closed.',
-      signedAt: 'Signed at', method: 'Intent', sms: 'SMS code', block: 'Block height', tx: 'Transaction', record: 'On-chain record',
+      signedAt: 'Signed at', declinedAt: 'Declined at', method: 'Intent', sms: 'SMS code', block: 'Block height', tx: 'Transaction', record: 'On-chain record',
       cStatus: 'Contract status', signedHash: 'Signed file SM3', pending: 'being recorded…', committed: 'on chain',
       dlSigned: 'Download the signed PDF', dlEvidence: 'Evidence bundle (bundle.json)', evidenceLater: 'The evidence bundle is available once the records are on chain.',
       fatal: {
@@ -587,8 +587,13 @@
 
     const facts = $('r-facts');
     facts.textContent = '';
-    const at = r.signed_at || v.signed_at || me.signed_at || r.declined_at || me.declined_at;
-    if (at) kv(facts, t('signedAt'), fmtTime(at), { 'data-fact': 'signed_at' });
+    if (declined) {
+      const at = r.declined_at || v.declined_at;
+      if (at) kv(facts, t('declinedAt'), fmtTime(at), { 'data-fact': 'declined_at' });
+    } else {
+      const at = r.signed_at || v.signed_at || me.signed_at;
+      if (at) kv(facts, t('signedAt'), fmtTime(at), { 'data-fact': 'signed_at' });
+    }
     if (!declined) kv(facts, t('method'), t(S.method === 'face' ? 'face' : 'sms'), { 'data-fact': 'method' });
     kv(facts, t('cStatus'), t('status')[cstatus] || cstatus, { 'data-fact': 'contract_status' });
     const main = recs.find((x) => x.type === 'contract_signed' || x.type === 'contract_declined');

@@ -195,7 +195,7 @@ func Default() Config {
 		Consensus: Consensus{
 			P2PListen:         "tcp://127.0.0.1:26656",
 			RPCListen:         "tcp://127.0.0.1:26657",
-			BlockInterval:     Duration{500 * time.Millisecond},
+			BlockInterval:     Duration{250 * time.Millisecond},
 			CreateEmptyBlocks: false,
 		},
 		Limits:   Limits{MaxTxBytes: 64 << 10, CacheSize: 100_000},

@@ -75,7 +75,7 @@ func TestCLI(t *testing.T) {
 	// A bad config value stops start-up with an error naming the key.
 	cfgPath := filepath.Join(home, "config", "sealchain.toml")
 	good, _ := os.ReadFile(cfgPath)
-	bad := bytes.Replace(good, []byte(`block_interval = "500ms"`), []byte(`block_interval = "0s"`), 1)
+	bad := bytes.Replace(good, []byte(`block_interval = "250ms"`), []byte(`block_interval = "0s"`), 1)
 	if bytes.Equal(bad, good) {
 		t.Fatal("test setup: block_interval line not found")
 	}
@@ -83,7 +83,7 @@ func TestCLI(t *testing.T) {
 	if out, code := run(t, bin, "start", "--home", home); code == 0 || !strings.Contains(out, "consensus.block_interval") {
 		t.Fatalf("start with bad config: exit %d, output does not name the key:\n%s", code, out)
 	}
-	os.WriteFile(cfgPath, bytes.Replace(good, []byte(`block_interval = "500ms"`), []byte(`block_interval = "100ms"`), 1), 0o644)
+	os.WriteFile(cfgPath, bytes.Replace(good, []byte(`block_interval = "250ms"`), []byte(`block_interval = "100ms"`), 1), 0o644)
 
 	var logBuf bytes.Buffer
 	node := exec.Command(bin, "start", "--home", home)

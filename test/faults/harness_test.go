@@ -34,6 +34,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sealchain/sealchain/config"
 )
 
 const chainID = "sealchain-faults"
@@ -210,7 +212,8 @@ func editConfig(t *testing.T, home string, opts clusterOptions, more func(string
 		}
 		s = strings.Replace(s, old, new, 1)
 	}
-	repl(`block_interval = "500ms"`, fmt.Sprintf("block_interval = %q", opts.BlockInterval.String()))
+	// The generated file holds the default; replace whatever it is.
+	repl(fmt.Sprintf("block_interval = %q", config.Default().Consensus.BlockInterval.String()), fmt.Sprintf("block_interval = %q", opts.BlockInterval.String()))
 	repl(`create_empty_blocks = false`, fmt.Sprintf("create_empty_blocks = %v", opts.CreateEmptyBlocks))
 	s = more(s)
 	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {

@@ -29,9 +29,9 @@ func applyLifecycle(b *chain.Block, org string, s *signers, body chain.Body, nex
 		if terr != nil {
 			return nil, terr
 		}
-		i := partyOf(c, body.Party)
-		if i < 0 {
-			return nil, reject(CodeNotParty, "body.party", "certificate %s is not a party of contract %q", body.Party, body.Contract)
+		i, terr := contractParty(c, body.Party, "body.party", body.Contract)
+		if terr != nil {
+			return nil, terr
 		}
 		if c.ViewedBy(i) {
 			return nil, reject(CodeAlreadyViewed, "body.party", "party %d already viewed contract %q", i, body.Contract)
@@ -49,12 +49,8 @@ func applyLifecycle(b *chain.Block, org string, s *signers, body chain.Body, nex
 		if terr != nil {
 			return nil, terr
 		}
-		i := partyOf(c, body.Party)
-		if i < 0 {
-			return nil, reject(CodeNotParty, "body.party", "certificate %s is not a party of contract %q", body.Party, body.Contract)
-		}
-		if c.Signed[i] {
-			return nil, reject(CodeAlreadySigned, "body.party", "party %d already signed contract %q", i, body.Contract)
+		if _, terr := unsignedParty(c, body.Party, "body.party", body.Contract); terr != nil {
+			return nil, terr
 		}
 		return func() error { return nil }, nil
 
@@ -63,12 +59,8 @@ func applyLifecycle(b *chain.Block, org string, s *signers, body chain.Body, nex
 		if terr != nil {
 			return nil, terr
 		}
-		i := partyOf(c, s.actorFP)
-		if i < 0 {
-			return nil, reject(CodeNotParty, "actor.cert", "certificate %s is not a party of contract %q", s.actorFP, body.Contract)
-		}
-		if c.Signed[i] {
-			return nil, reject(CodeAlreadySigned, "actor.cert", "party %d already signed contract %q", i, body.Contract)
+		if _, terr := unsignedParty(c, s.actorFP, "actor.cert", body.Contract); terr != nil {
+			return nil, terr
 		}
 		return func() error {
 			c.Status = chain.StatusDeclined

@@ -111,6 +111,25 @@ func partyOf(c *chain.ContractState, fp chain.Fingerprint) int {
 	return slices.Index(c.Parties, fp)
 }
 
+// contractParty is partyOf for a rule: a certificate that is not a party is
+// rejected, naming field, the tx field that carried it.
+func contractParty(c *chain.ContractState, fp chain.Fingerprint, field, contract string) (int, *TxError) {
+	i := partyOf(c, fp)
+	if i < 0 {
+		return -1, reject(CodeNotParty, field, "certificate %s is not a party of contract %q", fp, contract)
+	}
+	return i, nil
+}
+
+// unsignedParty is contractParty for a party that must not have signed yet.
+func unsignedParty(c *chain.ContractState, fp chain.Fingerprint, field, contract string) (int, *TxError) {
+	i, terr := contractParty(c, fp, field, contract)
+	if terr == nil && c.Signed[i] {
+		return -1, reject(CodeAlreadySigned, field, "party %d already signed contract %q", i, contract)
+	}
+	return i, terr
+}
+
 // apply checks the type's rules and, if they hold, stages its state changes
 // and appends the record. It returns the log entry.
 func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s *signers) (*chain.Entry, *TxError) {
@@ -221,9 +240,9 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		if terr != nil {
 			return nil, terr
 		}
-		i := partyOf(c, body.Signer)
-		if i < 0 {
-			return nil, reject(CodeNotParty, "body.signer", "certificate %s is not a party of contract %q", body.Signer, body.Contract)
+		i, terr := contractParty(c, body.Signer, "body.signer", body.Contract)
+		if terr != nil {
+			return nil, terr
 		}
 		if terr := usableVerifier(s, t); terr != nil {
 			return nil, terr
@@ -238,12 +257,9 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		if terr != nil {
 			return nil, terr
 		}
-		i := partyOf(c, s.actorFP)
-		if i < 0 {
-			return nil, reject(CodeNotParty, "actor.cert", "certificate %s is not a party of contract %q", s.actorFP, body.Contract)
-		}
-		if c.Signed[i] {
-			return nil, reject(CodeAlreadySigned, "actor.cert", "party %d already signed contract %q", i, body.Contract)
+		i, terr := unsignedParty(c, s.actorFP, "actor.cert", body.Contract)
+		if terr != nil {
+			return nil, terr
 		}
 		if string(body.DocSM3) != string(c.DocSM3) {
 			return nil, reject(CodeDocMismatch, "body.doc_sm3", "%x is not the contract's document %x", body.DocSM3, c.DocSM3)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"maps"
 	"math"
 	"net/http"
 	"os"
@@ -169,6 +170,12 @@ func TestWorkflowTemplates(t *testing.T) {
 			tpl, err := template.Builtin(tc.tpl)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// The text names each party in its role: the name fields are
+			// the roles' own (lender, borrower, party_a, party_b).
+			tc.fields = maps.Clone(tc.fields)
+			for k, role := range tc.roles {
+				tc.fields[role] = [2]string{"张三", "北京某某科技有限公司"}[k]
 			}
 			doc, err := tpl.Render(tc.fields) // the template's own geometry
 			if err != nil {

@@ -54,7 +54,7 @@ step "2. a sequential contract from the service agreement template, sent"
 contract=$(jq -n --arg a "$zhang" --arg b "$li" '{title: "服务协议 (example)", order: "sequential",
   template: {id: "service_agreement", fields: {contract_no: "SA-EXAMPLE-1", party_a: "张三", party_b: "李四",
     service: "软件开发", start_date: "2026-12-01", end_date: "2027-11-30", fee: "¥100000", city: "北京"}},
-  parties: [{identity_id: $a, role: "甲方"}, {identity_id: $b, role: "乙方"}]}')
+  parties: [{identity_id: $a, role: "party_a"}, {identity_id: $b, role: "party_b"}]}')
 id=$(api POST /v1/wf/contracts "$contract" | jq -er .id)
 links=$(api POST "/v1/wf/contracts/$id/send")
 echo "contract $id; signing links:"

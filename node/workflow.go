@@ -52,6 +52,8 @@ type wfService struct {
 	devOnly  bool
 	cancel   context.CancelFunc
 	done     chan struct{}
+
+	templates *builtinTemplates // renders and describes the built-in templates
 }
 
 // startWorkflow opens and starts the workflow when [workflow] enabled and
@@ -115,7 +117,7 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s = &wfService{token: token, devOnly: wc.DevProviders}
+	s = &wfService{token: token, devOnly: wc.DevProviders, templates: &builtinTemplates{}}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -158,7 +160,7 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	}
 	cfg := workflow.Config{
 		ChainID: n.genesis.ChainID, Submitter: sub, CA: ca, VerifierKey: vkey, VerifierCert: vcert.Raw,
-		Identity: verifier, Files: s.files, Templates: &builtinTemplates{}, Notifier: &wfNotifier{s.webhooks, s.outbox},
+		Identity: verifier, Files: s.files, Templates: s.templates, Notifier: &wfNotifier{s.webhooks, s.outbox},
 		Chain: newWFChain(n.store, n.comet), DB: s.db, KEK: wkek,
 		PublicURL: strings.TrimRight(public, "/"), OTPTTL: wc.OTPTTL.Duration, OTPMaxAttempts: wc.OTPMaxAttempts,
 		ReminderInterval: wc.ReminderInterval.Duration, DevOTP: wc.DevProviders, Logger: logger,
@@ -359,24 +361,27 @@ type builtinTemplates struct {
 	once sync.Once
 	font *template.Font
 	err  error
+
+	descOnce sync.Once // the descriptions, computed once (workflow_templates.go)
+	descs    []*template.Description
+	descErr  error
 }
 
-func (b *builtinTemplates) Render(_ context.Context, id string, fields map[string]string) ([]byte, []workflow.Area, error) {
+func (b *builtinTemplates) Render(_ context.Context, id string, fields map[string]string) ([]byte, []workflow.RoleArea, error) {
 	t, err := template.Builtin(id)
 	if err != nil {
 		return nil, nil, err
 	}
-	b.once.Do(func() { b.font, b.err = template.LoadFont(template.DefaultFontPath) })
-	if b.err != nil {
-		return nil, nil, b.err
+	if err := b.loadFont(); err != nil {
+		return nil, nil, err
 	}
 	doc, err := t.Render(fields, template.WithFont(b.font))
 	if err != nil {
 		return nil, nil, err
 	}
-	areas := make([]workflow.Area, len(doc.Areas))
+	areas := make([]workflow.RoleArea, len(doc.Areas))
 	for i, a := range doc.Areas {
-		areas[i] = workflow.Area{Page: a.Page, X: a.X, Y: a.Y, W: a.W, H: a.H}
+		areas[i] = workflow.RoleArea{Role: a.Role, Area: workflow.Area{Page: a.Page, X: a.X, Y: a.Y, W: a.W, H: a.H}}
 	}
 	return doc.PDF, areas, nil
 }

@@ -56,6 +56,8 @@ func (a *api) registerWorkflow(route func(string, http.HandlerFunc)) {
 	route("GET /v1/wf/identities/{id}/seal.png", p(w.identitySeal))
 	route("POST /v1/wf/identities/{id}/deposit", pi(w.identityDeposit))
 	route("POST /v1/wf/files", pi(w.fileUpload))
+	route("GET /v1/wf/templates", p(w.templateList))
+	route("GET /v1/wf/templates/{id}", p(w.templateGet))
 	route("POST /v1/wf/contracts", pi(w.contractCreate))
 	route("GET /v1/wf/contracts", p(w.contractSearch))
 	route("GET /v1/wf/contracts/{id}", p(w.contractGet))

@@ -339,7 +339,7 @@ func TestWorkflowFlows(t *testing.T) {
 		c.t = t
 		m := c.must(http.StatusCreated, "POST", "/v1/wf/contracts", map[string]any{"title": "模板合同 template",
 			"template": map[string]any{"id": "service_agreement", "fields": serviceFields()},
-			"parties":  []any{map[string]any{"identity_id": acme}, map[string]any{"identity_id": li}}})
+			"parties":  []any{map[string]any{"identity_id": acme, "role": "party_a"}, map[string]any{"identity_id": li, "role": "party_b"}}})
 		id := m["id"].(string)
 		if a := m["parties"].([]any)[1].(map[string]any)["area"].(map[string]any); a["w"].(float64) <= 0 {
 			t.Fatalf("template area: %v", a)

@@ -134,11 +134,20 @@ func (c *Contract) log(at time.Time, event string, party *int, detail string) {
 	c.History = append(c.History, HistoryEvent{At: at.UTC(), Event: event, Party: party, Detail: detail})
 }
 
-// PartyInput names a party of a new contract.
+// PartyInput names a party of a new contract. In a template contract Role
+// is one of the template's roles and the party signs in that role's area
+// (Area must be empty). In a contract on an uploaded PDF, Role is a free
+// label and Area is required.
 type PartyInput struct {
 	IdentityID string `json:"identity_id"`
 	Role       string `json:"role,omitempty"`
 	Area       *Area  `json:"area,omitempty"`
+}
+
+// RoleArea is a template's signing area for one role.
+type RoleArea struct {
+	Role string
+	Area Area
 }
 
 // TemplateInput starts a contract from a template.
@@ -205,7 +214,7 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 		}
 	}
 	var doc []byte
-	var areas []Area
+	var roles []RoleArea
 	var err error
 	switch {
 	case in.FileID != "" && in.Template != nil:
@@ -218,10 +227,11 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 		if e.cfg.Templates == nil {
 			return nil, badField("template", "no templates on this node")
 		}
-		if doc, areas, err = e.cfg.Templates.Render(ctx, in.Template.ID, in.Template.Fields); err != nil {
+		if doc, roles, err = e.cfg.Templates.Render(ctx, in.Template.ID, in.Template.Fields); err != nil {
 			return nil, badField("template", "%v", err)
 		}
-		if _, err := e.cfg.Files.Put(ctx, bytes.NewReader(doc)); err != nil {
+		// Each party signs in its role's area, whatever the parties' order.
+		if err := bindRoles(in.Template.ID, in.Parties, roles); err != nil {
 			return nil, err
 		}
 	default:
@@ -249,8 +259,8 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 			return nil, unverified(rec)
 		}
 		area := p.Area
-		if area == nil && i < len(areas) {
-			area = &areas[i]
+		if in.Template != nil {
+			area = &roles[slices.IndexFunc(roles, func(r RoleArea) bool { return r.Role == p.Role })].Area
 		}
 		if area == nil {
 			return nil, badField(field+".area", "missing")
@@ -265,6 +275,13 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 		fps = append(fps, fp)
 		c.Parties = append(c.Parties, Party{Index: i, IdentityID: rec.ID, DisplayName: rec.DisplayName, Role: p.Role,
 			Status: PartyPending, Area: *area, CertFP: fp.String()})
+	}
+	if in.Template != nil {
+		// Stored only once the parties are valid: a refused request leaves
+		// no file behind.
+		if _, err := e.cfg.Files.Put(ctx, bytes.NewReader(doc)); err != nil {
+			return nil, err
+		}
 	}
 	body := &chain.ContractCreated{Contract: id, DocSM3: s3[:], DocSHA256: s2[:], Parties: fps, Order: order}
 	if !deadline.IsZero() {
@@ -289,6 +306,39 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 		return nil, err
 	}
 	return c, t.commit()
+}
+
+// bindRoles checks that the parties of a contract from template id take
+// each of its roles exactly once, and give no area of their own. Errors
+// name the party's field and the role.
+func bindRoles(id string, parties []PartyInput, roles []RoleArea) error {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = r.Role
+	}
+	list := strings.Join(names, ", ")
+	taken := map[string]int{}
+	for i, p := range parties {
+		field := fmt.Sprintf("parties[%d]", i)
+		switch {
+		case p.Role == "":
+			return badField(field+".role", "missing: a party of a contract from template %s names its role, one of %s", id, list)
+		case !slices.Contains(names, p.Role):
+			return badField(field+".role", "%q is not a role of template %s; its roles are %s", p.Role, id, list)
+		case p.Area != nil:
+			return badField(field+".area", "a template contract places each seal in the area of the party's role (%s); omit area", p.Role)
+		}
+		if j, dup := taken[p.Role]; dup {
+			return badField(field+".role", "role %q is already taken by parties[%d]; each role of template %s has one party", p.Role, j, id)
+		}
+		taken[p.Role] = i
+	}
+	for _, n := range names {
+		if _, ok := taken[n]; !ok {
+			return badField("parties", "no party has role %q of template %s; its roles are %s", n, id, list)
+		}
+	}
+	return nil
 }
 
 func (e *Engine) queueContractTx(t *txn, c *Contract, body chain.Body, actorID *string) error {

@@ -66,9 +66,9 @@ type FileStore interface {
 }
 
 // Templates renders a template with its fields into a PDF and the signing
-// areas it defines, in party order.
+// area of each of its roles, in the template's order.
 type Templates interface {
-	Render(ctx context.Context, id string, fields map[string]string) (pdf []byte, areas []Area, err error)
+	Render(ctx context.Context, id string, fields map[string]string) (pdf []byte, areas []RoleArea, err error)
 }
 
 // Notifier hands events to webhooks and messages to the SMS/e-mail outbox.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,10 +114,43 @@ func newWFCmd() *cobra.Command {
 	w := &wfAPI{}
 	cmd := &cobra.Command{
 		Use:   "wf",
-		Short: "The signing workflow's platform API: identities, contracts, outbox (docs/workflow.md)",
+		Short: "The signing workflow's platform API: identities, templates, contracts, outbox (docs/workflow.md)",
 	}
 	w.flags(cmd)
-	cmd.AddCommand(newWFIdentityCmd(w), newWFContractCmd(w), newWFOutboxCmd(w))
+	cmd.AddCommand(newWFIdentityCmd(w), newWFTemplateCmd(w), newWFContractCmd(w), newWFOutboxCmd(w))
+	return cmd
+}
+
+func newWFTemplateCmd(w *wfAPI) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "template",
+		Short: "The built-in contract templates: their fields (type, format, role) and signing roles",
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "Describe every built-in template",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out, err := w.call(cmd.Context(), http.MethodGet, "/v1/wf/templates", "", nil)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, out)
+		},
+	}
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Describe a template: the --field names and the --party roles that contract create takes",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out, err := w.call(cmd.Context(), http.MethodGet, "/v1/wf/templates/"+url.PathEscape(args[0]), "", nil)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, out)
+		},
+	}
+	cmd.AddCommand(list, show)
 	return cmd
 }
 
@@ -266,9 +300,9 @@ func newWFContractCmd(w *wfAPI) *cobra.Command {
 	f := create.Flags()
 	f.StringVar(&title, "title", "", "the contract's title (off chain)")
 	f.StringVar(&file, "file", "", "the PDF to sign (give each --party an @area)")
-	f.StringVar(&tmpl, "template", "", "a built-in template: service_agreement, loan_note")
+	f.StringVar(&tmpl, "template", "", "a built-in template: service_agreement, loan_note (see wf template show ID)")
 	f.StringArrayVar(&fields, "field", nil, "a template field, key=value (repeat)")
-	f.StringArrayVar(&parties, "party", nil, "a party: IDENTITY_ID[:ROLE][@PAGE,X,Y,W,H] (signing area in PDF points from the bottom left; templates define their own), in signing order (repeat)")
+	f.StringArrayVar(&parties, "party", nil, "a party: IDENTITY_ID[:ROLE][@PAGE,X,Y,W,H], in signing order (repeat). With --template, ROLE is one of the template's roles (e.g. borrower, lender) and the party signs in that role's area; with --file, ROLE is a free label and @area (PDF points from the bottom left) is required")
 	f.StringVar(&order, "order", "sequential", "sequential or parallel")
 	f.StringVar(&deadline, "deadline", "", "RFC 3339 deadline (optional)")
 	f.BoolVar(&send, "send", false, "send at once and print the signing links")

@@ -83,11 +83,17 @@ func TestWFCommands(t *testing.T) {
 	if m := must("identity", "show", zhang["id"].(string)); m["id"] != zhang["id"] {
 		t.Fatalf("identity show: %v", m)
 	}
+	if m := must("template", "show", "loan_note"); len(m["roles"].([]any)) != 2 || len(m["fields"].([]any)) != 9 {
+		t.Fatalf("template show: %v", m)
+	}
+	if m := must("template", "list"); len(m["templates"].([]any)) != 2 {
+		t.Fatalf("template list: %v", m)
+	}
 	sent := must("contract", "create", "--title", "CLI 服务协议", "--template", "service_agreement",
 		"--field", "contract_no=SA-CLI-1", "--field", "party_a=北京某某科技有限公司", "--field", "party_b=张三",
 		"--field", "service=咨询", "--field", "start_date=2026-12-01", "--field", "end_date=2027-11-30",
 		"--field", "fee=¥1000", "--field", "city=北京",
-		"--party", acme["id"].(string)+":甲方", "--party", zhang["id"].(string)+":乙方", "--send")
+		"--party", acme["id"].(string)+":party_a", "--party", zhang["id"].(string)+":party_b", "--send")
 	links, _ := sent["links"].([]any)
 	if len(links) != 2 {
 		t.Fatalf("contract create --send: %v", sent)
@@ -108,6 +114,13 @@ func TestWFCommands(t *testing.T) {
 	}{
 		{"unknown contract", []string{"contract", "status", "wf-000000000000000000000000"}, "not_found"},
 		{"sent twice", []string{"contract", "send", id}, "wrong_state"},
+		{"unknown template", []string{"template", "show", "nope"}, "HTTP 404 not_found"},
+		{"template party with a label for a role", []string{"contract", "create", "--title", "t", "--template", "service_agreement",
+			"--field", "contract_no=SA-CLI-2", "--field", "party_a=北京某某科技有限公司", "--field", "party_b=张三",
+			"--field", "service=咨询", "--field", "start_date=2026-12-01", "--field", "end_date=2027-11-30",
+			"--field", "fee=¥1000", "--field", "city=北京",
+			"--party", acme["id"].(string) + ":甲方", "--party", zhang["id"].(string) + ":party_b"},
+			`parties[0].role: "甲方" is not a role of template service_agreement; its roles are party_a, party_b`},
 		{"person and company at once", []string{"identity", "add", "--name", "x", "--company", "y"}, "not both"},
 		{"bad area", []string{"contract", "create", "--file", "x.pdf", "--party", "idn@1,2"}, "PAGE,X,Y,W,H"},
 	} {

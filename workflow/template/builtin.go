@@ -1,15 +1,17 @@
 package template
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // ServiceAgreement is the body of the built-in "service_agreement"
 // (服务协议). Fields: contract_no, party_a (client), party_b (provider),
 // service (what is provided), fee (e.g. "人民币 10,000 元 / CNY 10,000"),
-// start_date, end_date, city (where disputes are heard). Signing areas:
-// party_a, party_b.
+// start_date, end_date, city (where disputes are heard). Roles (signing
+// areas): party_a, party_b.
 const ServiceAgreement = `合同编号 Contract No.: {{contract_no}}
 
 甲方（委托方）Party A (client): {{party_a}}
@@ -71,30 +73,48 @@ If repayment is late, the borrower bears the lender's reasonable costs of recove
 出借人签名 Lender:
 {{sign:lender}}`
 
-var builtins = []struct {
-	id, title, body string
-	labels          []Field
-}{
-	{"service_agreement", "服务协议 Service Agreement", ServiceAgreement, []Field{
-		{"contract_no", "合同编号 Contract number"}, {"party_a", "甲方 Party A (client)"},
-		{"party_b", "乙方 Party B (provider)"}, {"service", "服务内容 Services"}, {"start_date", "开始日期 Start date"},
-		{"end_date", "结束日期 End date"}, {"fee", "服务费用 Fee"}, {"city", "管辖法院所在地 Court city"},
-	}},
-	{"loan_note", "借条 Loan Note", LoanNote, []Field{
-		{"lender", "出借人 Lender"}, {"amount_words", "金额大写 Amount in words"}, {"amount", "金额 Amount"},
-		{"purpose", "用途 Purpose"}, {"borrower", "借款人 Borrower"}, {"annual_rate", "年利率 Annual rate"},
-		{"due_date", "还款日期 Due date"}, {"borrower_id", "借款人身份证号 Borrower ID number"}, {"date", "日期 Date"},
-	}},
+var builtins = []Spec{
+	{ID: "service_agreement", NameZH: "服务协议", NameEN: "Service Agreement", Title: "服务协议 Service Agreement", Body: ServiceAgreement,
+		Fields: []Field{
+			{Name: "contract_no", Label: "合同编号 Contract number", Example: "SC-2026-0001"},
+			{Name: "party_a", Label: "甲方 Party A (client)", Role: "party_a", Example: "北京示例科技有限公司"},
+			{Name: "party_b", Label: "乙方 Party B (provider)", Role: "party_b", Example: "上海服务有限公司"},
+			{Name: "service", Label: "服务内容 Services", Example: "软件维护与技术支持 software maintenance and support"},
+			{Name: "start_date", Label: "开始日期 Start date", Type: TypeDate, Example: "2026-01-01"},
+			{Name: "end_date", Label: "结束日期 End date", Type: TypeDate, Example: "2026-12-31"},
+			{Name: "fee", Label: "服务费用 Fee", Example: "人民币 10,000 元 / CNY 10,000"},
+			{Name: "city", Label: "管辖法院所在地 Court city", Example: "北京市海淀区"},
+		},
+		Roles: []Role{
+			{Name: "party_a", LabelZH: "甲方（委托方）", LabelEN: "Party A (client)"},
+			{Name: "party_b", LabelZH: "乙方（服务方）", LabelEN: "Party B (provider)"},
+		}},
+	{ID: "loan_note", NameZH: "借条", NameEN: "Loan Note", Title: "借条 Loan Note", Body: LoanNote,
+		Fields: []Field{
+			{Name: "lender", Label: "出借人 Lender", Role: "lender", Example: "张三"},
+			{Name: "amount_words", Label: "金额大写 Amount in words", Example: "伍万元整"},
+			{Name: "amount", Label: "金额 Amount", Type: TypeAmount, Example: "50,000.00"},
+			{Name: "purpose", Label: "用途 Purpose", Example: "购房 home purchase"},
+			{Name: "borrower", Label: "借款人 Borrower", Role: "borrower", Example: "李四"},
+			{Name: "annual_rate", Label: "年利率 Annual rate", Type: TypeRate, Example: "3.65%"},
+			{Name: "due_date", Label: "还款日期 Due date", Type: TypeDate, Example: "2027-06-30"},
+			{Name: "borrower_id", Label: "借款人身份证号 Borrower ID number", Type: TypeIDNumber, Role: "borrower", Example: "11010519491231002X"},
+			{Name: "date", Label: "日期 Date", Type: TypeDate, Example: "2026-07-01"},
+		},
+		Roles: []Role{
+			{Name: "borrower", LabelZH: "借款人", LabelEN: "Borrower"},
+			{Name: "lender", LabelZH: "出借人", LabelEN: "Lender"},
+		}},
 }
 
 // Builtins returns the built-in templates, by id.
 func Builtins() []*Template {
 	out := make([]*Template, 0, len(builtins))
 	for _, b := range builtins {
-		t, err := Parse(b.id, b.title, b.body, b.labels...)
+		t, err := New(b)
 		if err != nil {
 			// The built-ins are constants checked by the tests.
-			panic(fmt.Sprintf("template: built-in %s: %v", b.id, err))
+			panic(fmt.Sprintf("template: built-in %s: %v", b.ID, err))
 		}
 		out = append(out, t)
 	}
@@ -107,12 +127,18 @@ func Builtins() []*Template {
 	return out
 }
 
-// Builtin returns the built-in template with that id.
+// ErrUnknown: no template has that id.
+var ErrUnknown = errors.New("template: unknown template")
+
+// Builtin returns the built-in template with that id (errors wrap
+// ErrUnknown and list the ids).
 func Builtin(id string) (*Template, error) {
+	var ids []string
 	for _, t := range Builtins() {
 		if t.ID == id {
 			return t, nil
 		}
+		ids = append(ids, t.ID)
 	}
-	return nil, fmt.Errorf("template: no built-in template %q", id)
+	return nil, fmt.Errorf("%w %q: the built-in templates are %s", ErrUnknown, id, strings.Join(ids, ", "))
 }

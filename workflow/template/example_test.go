@@ -21,7 +21,7 @@ func ExampleTemplate_Render() {
 		panic(err)
 	}
 	for _, a := range doc.Areas {
-		fmt.Printf("%s signs on page %d at [%g %g %g %g]\n", a.Party, a.Page, a.X, a.Y, a.W, a.H)
+		fmt.Printf("%s signs on page %d at [%g %g %g %g]\n", a.Role, a.Page, a.X, a.Y, a.W, a.H)
 	}
 	// Output:
 	// [discloser recipient] [discloser recipient]

@@ -3,6 +3,7 @@ package template
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -68,7 +69,9 @@ func layout(title, body string, o renderOptions) (*Document, error) {
 			w.y -= areaH + 4
 			x := marginX
 			w.frame(x, w.y, areaW, areaH)
-			areas = append(areas, Area{Party: m, Page: len(w.pages), X: x, Y: w.y, W: areaW, H: areaH})
+			// Rounded to 0.01 pt (the frame's own precision), so the API shows
+			// 388.49, not 388.49000000000035.
+			areas = append(areas, Area{Role: m, Page: len(w.pages), X: x, Y: math.Round(w.y*100) / 100, W: areaW, H: areaH})
 			w.y -= bodySize
 			continue
 		}
@@ -98,7 +101,7 @@ func layout(title, body string, o renderOptions) (*Document, error) {
 	return &Document{PDF: w.finish(title), Title: title, Areas: areas, Pages: len(w.pages)}, nil
 }
 
-// signArea returns the party of a signing-area line, "" for other lines.
+// signArea returns the role of a signing-area line, "" for other lines.
 func signArea(line string) string {
 	m := placeholderRE.FindStringSubmatch(strings.TrimSpace(line))
 	if m == nil || m[1] == "" || len(m[0]) != len(strings.TrimSpace(line)) {

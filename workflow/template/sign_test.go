@@ -29,12 +29,12 @@ func TestSignIntoAreas(t *testing.T) {
 	for _, a := range doc.Areas {
 		k, err := signer.GenerateKey(signer.AlgSM2, nil)
 		require.NoError(t, err)
-		cert, err := ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: "sc-" + a.Party, Usage: signer.UsageSigner,
+		cert, err := ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: "sc-" + a.Role, Usage: signer.UsageSigner,
 			NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(1, 0, 0)}, nil)
 		require.NoError(t, err)
 		out, err = pdf.Sign(out, pdf.SignOptions{Key: k, Cert: cert, Page: a.Page, Rect: [4]float64{a.X, a.Y, a.W, a.H},
-			Name: a.Party, Time: now})
-		require.NoError(t, err, a.Party)
+			Name: a.Role, Time: now})
+		require.NoError(t, err, a.Role)
 	}
 	rep, err := pdf.Verify(out, pdf.VerifyOptions{Roots: []*smx509.Certificate{ca.Cert}})
 	require.NoError(t, err)

@@ -3,6 +3,7 @@ package template
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -113,7 +114,7 @@ func TestBuiltinsRender(t *testing.T) {
 
 			var got []string
 			for _, a := range doc.Areas {
-				got = append(got, a.Party)
+				got = append(got, a.Role)
 				require.True(t, a.Page >= 1 && a.Page <= doc.Pages)
 				require.True(t, a.X >= 0 && a.Y >= marginBot-1 && a.X+a.W <= pageW && a.Y+a.H <= pageH-marginTop)
 			}
@@ -189,4 +190,115 @@ func FuzzParse(f *testing.F) {
 		}
 		require.Equal(t, tpl.Parties(), got)
 	})
+}
+
+func TestFieldTypes(t *testing.T) {
+	tpl, err := Builtin("loan_note")
+	require.NoError(t, err)
+	good, ok := tpl.Examples()
+	require.True(t, ok)
+	_, err = tpl.Render(good)
+	require.NoError(t, err)
+	tests := []struct {
+		field, value string
+		ok           bool
+	}{
+		{"due_date", "2027-02-28", true},
+		{"due_date", "2027-02-30", false},
+		{"due_date", "2027年6月30日", false},
+		{"due_date", " 2027-06-30", false},
+		{"amount", "50000", true},
+		{"amount", "50,000.5", true},
+		{"amount", "5,0000.00", false},
+		{"amount", "伍万", false},
+		{"annual_rate", "3.65%", true},
+		{"annual_rate", "3.65", false},
+		{"borrower_id", "11010519491231002X", true},
+		{"borrower_id", "1101051949123100", false},
+		{"purpose", "anything 任何", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.field+"="+tc.value, func(t *testing.T) {
+			v := maps.Clone(good)
+			v[tc.field] = tc.value
+			_, err := tpl.Render(v)
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			var fe *FieldError
+			require.ErrorAs(t, err, &fe)
+			require.Equal(t, []string{tc.field}, fe.Invalid)
+			require.ErrorContains(t, err, tc.field+" (want ")
+		})
+	}
+}
+
+func TestNewChecksRolesAndTypes(t *testing.T) {
+	body := "{{a}}\n签 Sign:\n{{sign:p}}"
+	tests := []struct {
+		name string
+		spec Spec
+		want string
+	}{
+		{"role without area", Spec{Title: "T", Body: body, Roles: []Role{{Name: "q"}}}, `role "q" has no signing area`},
+		{"field of unknown role", Spec{Title: "T", Body: body, Fields: []Field{{Name: "a", Role: "q"}}}, `role "q" has no signing area`},
+		{"unknown type", Spec{Title: "T", Body: body, Fields: []Field{{Name: "a", Type: "money"}}}, `unknown type "money"`},
+		{"bad example", Spec{Title: "T", Body: body, Fields: []Field{{Name: "a", Type: TypeDate, Example: "soon"}}}, `example "soon"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(tc.spec)
+			require.ErrorIs(t, err, ErrTemplate)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+	tpl, err := New(Spec{Title: "T", Body: body, Roles: []Role{{Name: "p", LabelZH: "签署人", LabelEN: "Signer"}}})
+	require.NoError(t, err)
+	require.Equal(t, "签 Sign:", tpl.Caption("p"))
+}
+
+// TestDescribeBuiltins: the description lists every field with its type
+// and role, and every role with its label, caption and the area Render
+// gives it for the examples.
+func TestDescribeBuiltins(t *testing.T) {
+	want := map[string]map[string]string{ // role -> caption
+		"service_agreement": {"party_a": "甲方签章 Party A:", "party_b": "乙方签章 Party B:"},
+		"loan_note":         {"borrower": "借款人签名 Borrower:", "lender": "出借人签名 Lender:"},
+	}
+	for _, tpl := range Builtins() {
+		t.Run(tpl.ID, func(t *testing.T) {
+			d, err := tpl.Describe()
+			require.NoError(t, err)
+			require.NotEmpty(t, d.Name.ZH)
+			require.NotEmpty(t, d.Name.EN)
+			var names []string
+			for _, f := range d.Fields {
+				names = append(names, f.Name)
+				require.True(t, f.Required)
+				require.NotEmpty(t, f.Type)
+				require.NotEmpty(t, f.Example)
+				if f.Role != "" {
+					require.Contains(t, tpl.Parties(), f.Role)
+				}
+			}
+			require.Equal(t, tpl.Fields(), names)
+			ex, ok := tpl.Examples()
+			require.True(t, ok)
+			doc, err := tpl.Render(ex)
+			require.NoError(t, err)
+			require.Len(t, d.Roles, len(want[tpl.ID]))
+			for _, r := range d.Roles {
+				require.Equal(t, want[tpl.ID][r.Name], r.Caption, r.Name)
+				require.NotEmpty(t, r.Label.ZH, r.Name)
+				require.NotEmpty(t, r.Label.EN, r.Name)
+				a, ok := doc.Area(r.Name)
+				require.True(t, ok)
+				require.Equal(t, &AreaExample{Page: a.Page, X: a.X, Y: a.Y, W: a.W, H: a.H}, r.Area.Example)
+			}
+		})
+	}
+	_, err := Builtin("nope")
+	require.ErrorIs(t, err, ErrUnknown)
+	require.ErrorContains(t, err, "loan_note, service_agreement")
 }

@@ -1,6 +1,10 @@
 package evidence_test
 
 import (
+	"bytes"
+	"encoding/hex"
+
+	"google.golang.org/protobuf/encoding/protowire"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -88,4 +92,60 @@ func snake(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// Attestation test vectors printed in docs/evidence-bundle.md, appendix D.
+const (
+	docIdentityAttestationHex = "7365616c636861696e2f6964656e746974792d6174746573746174696f6e2f7631000d7365616c636861696e2d6465760a201111111111111111111111111111111111111111111111111111111111111111100118012080d0eab6b733"
+	docIntentAttestationHex   = "7365616c636861696e2f696e74656e742f7631000d7365616c636861696e2d6465760a03632d31122022222222222222222222222222222222222222222222222222222222222222221801222033333333333333333333333333333333333333333333333333333333333333332880d0eab6b733"
+)
+
+// TestDocsAttestationBytes: the attestation layouts of appendix D, built by
+// hand with protowire, equal what the chain verifies, and the vectors
+// printed in the appendix are these bytes.
+func TestDocsAttestationBytes(t *testing.T) {
+	const chainID = "sealchain-dev"
+	at := int64(1767225600000) // 2026-01-01T00:00:00Z in unix ms
+	ref := bytes.Repeat([]byte{0x11}, 32)
+	id := &chain.IdentityVerified{IdentityRef: ref, Subject: chain.SubjectPerson, Method: chain.IdentityFace, VerifiedAt: at}
+	var want []byte
+	want = append(want, "sealchain/identity-attestation/v1\x00"...)
+	want = protowire.AppendString(want, chainID)
+	want = protowire.AppendBytes(protowire.AppendTag(want, 1, protowire.BytesType), ref)
+	want = protowire.AppendVarint(protowire.AppendTag(want, 2, protowire.VarintType), 1)
+	want = protowire.AppendVarint(protowire.AppendTag(want, 3, protowire.VarintType), 1)
+	want = protowire.AppendVarint(protowire.AppendTag(want, 4, protowire.VarintType), uint64(at))
+	if got := id.AttestationBytes(chainID); !bytes.Equal(got, want) {
+		t.Fatalf("identity attestation\n got %x\nwant %x", got, want)
+	}
+	if hex.EncodeToString(want) != docIdentityAttestationHex {
+		t.Fatalf("identity vector changed: %x", want)
+	}
+
+	signer := chain.Fingerprint(bytes.Repeat([]byte{0x22}, 32))
+	challenge := bytes.Repeat([]byte{0x33}, 32)
+	iv := &chain.IntentVerified{Contract: "c-1", Signer: signer, Method: chain.IntentSMSOTP, ChallengeHash: challenge, VerifiedAt: at}
+	want = append([]byte(nil), "sealchain/intent/v1\x00"...)
+	want = protowire.AppendString(want, chainID)
+	want = protowire.AppendBytes(protowire.AppendTag(want, 1, protowire.BytesType), []byte("c-1"))
+	want = protowire.AppendBytes(protowire.AppendTag(want, 2, protowire.BytesType), signer[:])
+	want = protowire.AppendVarint(protowire.AppendTag(want, 3, protowire.VarintType), 1)
+	want = protowire.AppendBytes(protowire.AppendTag(want, 4, protowire.BytesType), challenge)
+	want = protowire.AppendVarint(protowire.AppendTag(want, 5, protowire.VarintType), uint64(at))
+	if got := iv.AttestationBytes(chainID); !bytes.Equal(got, want) {
+		t.Fatalf("intent attestation\n got %x\nwant %x", got, want)
+	}
+	if hex.EncodeToString(want) != docIntentAttestationHex {
+		t.Fatalf("intent vector changed: %x", want)
+	}
+	doc, err := os.ReadFile("../docs/evidence-bundle.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(string(doc)), "")
+	for _, v := range []string{docIdentityAttestationHex, docIntentAttestationHex} {
+		if !strings.Contains(flat, v) {
+			t.Errorf("docs/evidence-bundle.md lacks the vector %s", v)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -218,5 +219,43 @@ func TestArcMigration(t *testing.T) {
 	}}
 	if got := UsagesOf(both); !slices.Equal(got, []Usage{UsageSigner, UsageIntentVerifier}) {
 		t.Errorf("mixed UsagesOf = %v", got)
+	}
+}
+
+// TestEncodingDocListsEveryOID: docs/encoding.md lists every OID literal in
+// the signer packages (certificates, seals, CMS) and every OID we issue or
+// read (issue #12, item 18).
+func TestEncodingDocListsEveryOID(t *testing.T) {
+	doc, err := os.ReadFile("../docs/encoding.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	lit := regexp.MustCompile(`asn1\.ObjectIdentifier\{([0-9, ]+)\}`)
+	for _, f := range []string{"cert.go", "pdf/cms.go", "seal/sesv4.go"} {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range lit.FindAllStringSubmatch(string(src), -1) {
+			want[strings.ReplaceAll(strings.ReplaceAll(m[1], " ", ""), ",", ".")] = f
+		}
+	}
+	for u := UsageSigner; u <= UsageValidatorOps; u++ {
+		for _, arc := range oidArcsRead {
+			want[append(usageArc(arc), int(u)).String()] = "usage " + u.String()
+		}
+	}
+	for _, arc := range oidArcsRead {
+		want[identityRefOID(arc).String()] = "IdentityRef"
+	}
+	want[oidArcUUID] = "oidArcUUID"
+	if len(want) < 20 {
+		t.Fatalf("only %d OIDs found; is the pattern still right?", len(want))
+	}
+	for oid, from := range want {
+		if !regexp.MustCompile(`(^|[^0-9.])` + regexp.QuoteMeta(oid) + `($|[^0-9.])`).Match(doc) {
+			t.Errorf("docs/encoding.md does not list %s (%s)", oid, from)
+		}
 	}
 }

@@ -11,9 +11,13 @@ import (
 	"time"
 
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
+	cmtversion "github.com/cometbft/cometbft/api/cometbft/version/v1"
 	"github.com/cometbft/cometbft/types"
+	"github.com/cometbft/cometbft/version"
 	"github.com/emmansun/gmsm/sm3"
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/sealchain/sealchain/chain/checkpoint"
 )
 
 // TestDocsCometBFTAlgorithm recomputes the checkpoint checks of
@@ -23,12 +27,32 @@ import (
 // changes under us, the appendix is wrong and this fails.
 func TestDocsCometBFTAlgorithm(t *testing.T) {
 	b := loadBundle(t)
+	h := docCheckCommit(t, b.Checkpoint.SignedHeader, b.Checkpoint.ValidatorSet)
+	if h.Height != b.Checkpoint.Height+1 {
+		t.Fatalf("header at %d, checkpoint height %d", h.Height, b.Checkpoint.Height)
+	}
+
+	// A.4 the app hash commits the checkpoint.
+	m := sm3.New()
+	m.Write([]byte("sealchain/apphash/v1\x00"))
+	m.Write(binary.BigEndian.AppendUint64(nil, b.Checkpoint.LogSize))
+	m.Write(b.Checkpoint.LogRoot)
+	m.Write(b.Checkpoint.StateRoot)
+	if got := m.Sum(nil); !bytes.Equal(got, h.AppHash) {
+		t.Fatalf("app hash by the docs %X, header %X", got, h.AppHash)
+	}
+}
+
+// docCheckCommit runs appendix A.1-A.4 on a signed header and its set and
+// returns the header.
+func docCheckCommit(t *testing.T, signedHeader, valSet []byte) *cmtproto.Header {
+	t.Helper()
 	var psh cmtproto.SignedHeader
-	if err := psh.Unmarshal(b.Checkpoint.SignedHeader); err != nil {
+	if err := psh.Unmarshal(signedHeader); err != nil {
 		t.Fatal(err)
 	}
 	var pvs cmtproto.ValidatorSet
-	if err := pvs.Unmarshal(b.Checkpoint.ValidatorSet); err != nil {
+	if err := pvs.Unmarshal(valSet); err != nil {
 		t.Fatal(err)
 	}
 	h, c := psh.Header, psh.Commit
@@ -60,9 +84,6 @@ func TestDocsCometBFTAlgorithm(t *testing.T) {
 	}
 	if !bytes.Equal(headerHash, c.BlockID.Hash) || c.Height != h.Height {
 		t.Fatal("the commit does not sign the header")
-	}
-	if h.Height != b.Checkpoint.Height+1 {
-		t.Fatalf("header at %d, checkpoint height %d", h.Height, b.Checkpoint.Height)
 	}
 
 	// A.2 validator set: order, addresses, hash.
@@ -112,16 +133,7 @@ func TestDocsCometBFTAlgorithm(t *testing.T) {
 	if tally <= total*2/3 {
 		t.Fatalf("signed power %d of %d is not more than 2/3", tally, total)
 	}
-
-	// A.4 the app hash commits the checkpoint.
-	m := sm3.New()
-	m.Write([]byte("sealchain/apphash/v1\x00"))
-	m.Write(binary.BigEndian.AppendUint64(nil, b.Checkpoint.LogSize))
-	m.Write(b.Checkpoint.LogRoot)
-	m.Write(b.Checkpoint.StateRoot)
-	if got := m.Sum(nil); !bytes.Equal(got, h.AppHash) {
-		t.Fatalf("app hash by the docs %X, header %X", got, h.AppHash)
-	}
+	return h
 }
 
 // docMerkle is RFC 6962 with SHA-256, split at the largest power of two
@@ -199,4 +211,75 @@ func docVoteSignBytes(chainID string, height int64, round int32, hash []byte, to
 	v = docMessage(v, 5, docTimestamp(ts))
 	v = docBytes(v, 6, []byte(chainID))
 	return protowire.AppendBytes(nil, v) // length-delimited: uvarint(len) ‖ v
+}
+
+// TestDocsCometBFTAlgorithmManyValidators covers what the one-validator
+// fixture cannot: ordering by power then address, equal powers, a round
+// other than 0, nanosecond times, and absent and nil votes.
+func TestDocsCometBFTAlgorithmManyValidators(t *testing.T) {
+	const chainID, height, round = "sealchain-docs", int64(42), int32(1)
+	powers := []int64{5, 20, 10, 10, 5}
+	pvs := make([]types.PrivValidator, len(powers))
+	vs := make([]*types.Validator, len(powers))
+	for i, p := range powers {
+		pv := types.NewMockPV()
+		pvs[i] = pv
+		vs[i] = pv.ExtractIntoValidator(p)
+	}
+	vals := types.NewValidatorSet(vs)
+	index := func(pv types.PrivValidator) int {
+		pk, err := pv.GetPubKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		i, _ := vals.GetByAddress(pk.Address())
+		return int(i)
+	}
+	slices.SortFunc(pvs, func(a, b types.PrivValidator) int { return index(a) - index(b) })
+
+	sum := func(s string) []byte { x := sha256.Sum256([]byte(s)); return x[:] }
+	header := &types.Header{
+		Version:            cmtversion.Consensus{Block: version.BlockProtocol},
+		ChainID:            chainID,
+		Height:             height,
+		Time:               time.Date(2026, 3, 4, 5, 6, 7, 123456789, time.UTC),
+		LastBlockID:        types.BlockID{Hash: sum("last"), PartSetHeader: types.PartSetHeader{Total: 3, Hash: sum("lastparts")}},
+		LastCommitHash:     sum("lastcommit"),
+		DataHash:           sum("data"),
+		ValidatorsHash:     vals.Hash(),
+		NextValidatorsHash: vals.Hash(),
+		ConsensusHash:      sum("params"),
+		AppHash:            sum("app"),
+		LastResultsHash:    sum("results"),
+		EvidenceHash:       sum("evidence"),
+		ProposerAddress:    vals.GetProposer().Address,
+	}
+	blockID := types.BlockID{Hash: header.Hash(), PartSetHeader: types.PartSetHeader{Total: 2, Hash: sum("parts")}}
+	voteSet := types.NewVoteSet(chainID, height, round, types.PrecommitType, vals)
+	ext, err := types.MakeExtCommit(blockID, height, round, voteSet, pvs, header.Time.Add(987654321), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit := ext.ToCommit()
+	// The last validator (lowest power, highest address among the 5s) is
+	// absent; the power signed is still 45 of 50.
+	last := len(commit.Signatures) - 1
+	commit.Signatures[last] = types.CommitSig{BlockIDFlag: types.BlockIDFlagAbsent}
+	sh := types.SignedHeader{Header: header, Commit: commit}
+	shb, err := sh.ToProto().Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp, err := vals.ToProto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vsb, err := vp.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	docCheckCommit(t, shb, vsb)
+	if _, err := checkpoint.VerifyCheckpoint(chainID, height, shb, vsb, vals); err != nil {
+		t.Fatalf("our verifier refuses the synthetic commit: %v", err)
+	}
 }

@@ -22,16 +22,57 @@ import (
 
 const pemTypeCertificate = "CERTIFICATE"
 
-// OIDs under Sealchain's private arc. PROVISIONAL: see the package doc.
+// Sealchain's own object identifiers, listed with the standard ones in
+// docs/encoding.md ("Object identifiers").
+//
+// They sit under oidArcPEN61245, a private enterprise arc that has not been
+// confirmed as registered to Sealchain (issue #12, item 18). The arc that
+// needs no registration, oidArcUUID (ITU-T X.667), cannot replace it in
+// certificates: its second arc is a 128-bit integer, and Go's crypto/x509
+// and smx509 (like pyca/cryptography since 38, Botan and RustCrypto) reject
+// any certificate whose extensions carry an arc of 2^31 or more; RFC 5280
+// only asks for 2^28. Every certificate carrying it would be unreadable by
+// our own verifier and by most independent ones; TestUUIDArcUnparseable
+// shows it. So writers use oidArcWrite, and readers accept every arc in
+// oidArcsRead: a move to an arc we can show is ours (a registered private
+// enterprise number) sets oidArcWrite and appends to oidArcsRead, and
+// certificates already issued keep reading identically
+// (TestLegacyOIDCertificateReadsIdentically).
 var (
-	// oidArc is the private enterprise arc the OIDs below live under.
-	oidArc = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 61245}
-	// oidUsageArc.N is the ExtKeyUsage OID for Usage N.
-	oidUsageArc = append(slices.Clone(oidArc), 1)
-	// oidIdentityRef is the non-critical extension holding IdentityRef as
-	// an OCTET STRING.
-	oidIdentityRef = append(slices.Clone(oidArc), 2, 1)
+	// oidArcPEN61245 is 1.3.6.1.4.1.61245, the arc used since the first
+	// release. Never drop it from oidArcsRead: certificates on chain use it.
+	oidArcPEN61245 = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 61245}
+	// oidArcWrite is the arc of the OIDs new certificates carry.
+	oidArcWrite = oidArcPEN61245
+	// oidArcsRead are the arcs whose OIDs readers accept, newest first.
+	oidArcsRead = []asn1.ObjectIdentifier{oidArcPEN61245}
 )
+
+// sealchainUUID is a random (version 4) UUID generated once, with
+// "uuidgen -r" on 2026-12-06, to name Sealchain under ITU-T X.667.
+const sealchainUUID = "06b9cf1f-a169-4971-a5b2-cfa50286779f"
+
+// oidArcUUID is 2.25 followed by sealchainUUID's 128 bits read as one
+// unsigned big-endian integer (X.667, clause 6.3); TestOIDArcUUIDDerivation
+// recomputes it. It is recorded, not used: see above.
+const oidArcUUID = "2.25.8940143858353802808144462474511808415"
+
+// Sub-arcs under a Sealchain arc. Part of the encoding: never renumber.
+const (
+	subArcUsage       = 1 // .1.N: extended key usage for Usage N
+	subArcIdentityRef = 2 // .2.1: the IdentityRef extension
+)
+
+// usageArc returns arc.1, under which arc.1.N is the ExtKeyUsage of Usage N.
+func usageArc(arc asn1.ObjectIdentifier) asn1.ObjectIdentifier {
+	return append(slices.Clone(arc), subArcUsage)
+}
+
+// identityRefOID returns arc.2.1, the non-critical extension holding
+// IdentityRef as an OCTET STRING.
+func identityRefOID(arc asn1.ObjectIdentifier) asn1.ObjectIdentifier {
+	return append(slices.Clone(arc), subArcIdentityRef, 1)
+}
 
 // identityRefLen is the size of an identity commitment (an SM3 digest).
 const identityRefLen = 32
@@ -41,7 +82,8 @@ const identityRefLen = 32
 const maxSubjectRefLen = 128
 
 // Usage is what a certificate may be used for within Sealchain. It is carried
-// as an ExtKeyUsage OID 1.3.6.1.4.1.61245.1.N where N is the Usage value.
+// as an ExtKeyUsage OID ARC.1.N where N is the Usage value and ARC a
+// Sealchain arc (today 1.3.6.1.4.1.61245).
 // Values are part of the encoding: never renumber.
 type Usage uint8
 
@@ -86,7 +128,8 @@ func ParseUsage(s string) (Usage, error) {
 
 func (u Usage) valid() bool { return u >= UsageSigner && u <= UsageValidatorOps }
 
-func (u Usage) oid() asn1.ObjectIdentifier { return append(slices.Clone(oidUsageArc), int(u)) }
+// oid is the ExtKeyUsage OID new certificates carry for u.
+func (u Usage) oid() asn1.ObjectIdentifier { return append(usageArc(oidArcWrite), int(u)) }
 
 // validRole reports whether role is one an organisation's CA may have; it
 // goes into the CA subject's OU.
@@ -300,7 +343,7 @@ func (ca *CA) Issue(pub crypto.PublicKey, opts IssueOptions, rand io.Reader) (de
 		if err != nil {
 			return nil, fmt.Errorf("issue: encode IdentityRef: %w", err)
 		}
-		tmpl.ExtraExtensions = []pkix.Extension{{Id: oidIdentityRef, Value: val}}
+		tmpl.ExtraExtensions = []pkix.Extension{{Id: identityRefOID(oidArcWrite), Value: val}}
 	}
 	der, err = smx509.CreateCertificate(rand, tmpl, ca.Cert, pub, ca.Key.Signer())
 	if err != nil {
@@ -309,14 +352,17 @@ func (ca *CA) Issue(pub crypto.PublicKey, opts IssueOptions, rand io.Reader) (de
 	return der, nil
 }
 
-// IdentityRefOf returns the IdentityRef carried by cert, or nil if it has
-// none or the extension is malformed.
+// IdentityRefOf returns the IdentityRef carried by cert, under any arc in
+// oidArcsRead, or nil if it has none or the extension is malformed. A
+// certificate carrying it under two arcs (none we issue) must carry the same
+// value, or it has none.
 func IdentityRefOf(cert *smx509.Certificate) []byte {
 	if cert == nil {
 		return nil
 	}
+	var out []byte
 	for _, ext := range cert.Extensions {
-		if !ext.Id.Equal(oidIdentityRef) {
+		if !slices.ContainsFunc(oidArcsRead, func(arc asn1.ObjectIdentifier) bool { return ext.Id.Equal(identityRefOID(arc)) }) {
 			continue
 		}
 		var ref []byte
@@ -324,29 +370,46 @@ func IdentityRefOf(cert *smx509.Certificate) []byte {
 		if err != nil || len(rest) != 0 || len(ref) != identityRefLen {
 			return nil
 		}
-		return ref
+		if out != nil && !bytes.Equal(out, ref) {
+			return nil
+		}
+		out = ref
 	}
-	return nil
+	return out
 }
 
-// UsagesOf returns the Sealchain usages cert carries, in certificate order.
-// Other extended key usages and unknown Sealchain usage numbers are ignored.
+// UsagesOf returns the Sealchain usages cert carries, under any arc in
+// oidArcsRead, in certificate order and without repeats. Other extended key
+// usages and unknown Sealchain usage numbers are ignored.
 func UsagesOf(cert *smx509.Certificate) []Usage {
 	if cert == nil {
 		return nil
 	}
 	var out []Usage
 	for _, oid := range cert.UnknownExtKeyUsage {
-		if len(oid) != len(oidUsageArc)+1 || !slices.Equal(oid[:len(oidUsageArc)], oidUsageArc) {
+		u, ok := usageOf(oid)
+		if !ok || slices.Contains(out, u) {
 			continue
 		}
-		n := oid[len(oidUsageArc)]
-		if n < 0 || n > 255 || !Usage(n).valid() || slices.Contains(out, Usage(n)) {
-			continue
-		}
-		out = append(out, Usage(n))
+		out = append(out, u)
 	}
 	return out
+}
+
+// usageOf maps ARC.1.N, for ARC in oidArcsRead and N a known Usage, to N.
+func usageOf(oid asn1.ObjectIdentifier) (Usage, bool) {
+	for _, arc := range oidArcsRead {
+		prefix := usageArc(arc)
+		if len(oid) != len(prefix)+1 || !slices.Equal(oid[:len(prefix)], prefix) {
+			continue
+		}
+		n := oid[len(prefix)]
+		if n < 0 || n > 255 || !Usage(n).valid() {
+			return 0, false
+		}
+		return Usage(n), true
+	}
+	return 0, false
 }
 
 // VerifyIssued checks leaf against a set of trusted roots at time at. The

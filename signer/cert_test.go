@@ -303,7 +303,7 @@ func TestIdentityRefRoundTrip(t *testing.T) {
 		t.Fatalf("IdentityRefOf = %x, want %x", got, ref)
 	}
 	for _, ext := range with.Extensions {
-		if ext.Id.Equal(oidIdentityRef) && ext.Critical {
+		if ext.Id.Equal(identityRefOID(oidArcWrite)) && ext.Critical {
 			t.Fatal("IdentityRef extension is critical")
 		}
 	}
@@ -476,8 +476,8 @@ func TestUsagesOfIgnoresForeignOIDs(t *testing.T) {
 	c := &smx509.Certificate{UnknownExtKeyUsage: []asn1.ObjectIdentifier{
 		{1, 2, 3},
 		UsageSubmitter.oid(),
-		append(slices.Clone(oidUsageArc), 99),
-		append(slices.Clone(oidUsageArc), 1, 1),
+		append(usageArc(oidArcWrite), 99),
+		append(usageArc(oidArcWrite), 1, 1),
 		UsageSubmitter.oid(),
 		UsageSigner.oid(),
 	}}

@@ -86,7 +86,7 @@ func TestIssueFromCSRIgnoresRequestContent(t *testing.T) {
 		ExtraExtensions: []pkix.Extension{
 			// A request for another usage and another identity.
 			{Id: UsageValidatorOps.oid(), Value: []byte{5, 0}},
-			{Id: oidIdentityRef, Value: append([]byte{4, 32}, bytes.Repeat([]byte{1}, 32)...)},
+			{Id: identityRefOID(oidArcWrite), Value: append([]byte{4, 32}, bytes.Repeat([]byte{1}, 32)...)},
 		},
 	}
 	csr, err := smx509.CreateCertificateRequest(rand.Reader, tmpl, k.Signer())

@@ -67,14 +67,21 @@
 // never renumbered; new values are only appended. A [Fingerprint] is SM3 of
 // the certificate DER and is stable for as long as the DER is.
 //
-// The object identifiers are PROVISIONAL, under the private enterprise arc
-// 1.3.6.1.4.1.61245, which has not yet been confirmed as registered to
-// Sealchain with IANA; they must be fixed before any production network:
+// The object identifiers sit under the private enterprise arc
+// 1.3.6.1.4.1.61245, which has not been confirmed as registered to
+// Sealchain with IANA:
 //
 //	1.3.6.1.4.1.61245.1.N   extended key usage for Usage N (1 signer,
 //	                        2 submitter, 3 intent-verifier, 4 validator-ops)
 //	1.3.6.1.4.1.61245.2.1   IdentityRef extension, non-critical, value an
 //	                        OCTET STRING of 32 bytes
+//
+// The registration-free arc of ITU-T X.667 (2.25.<UUID>) cannot replace it:
+// Go's crypto/x509, smx509 and several other X.509 libraries refuse
+// certificates with arcs of 2^31 or more. Readers therefore accept a list
+// of arcs and writers use one, so that a move to a registered arc keeps
+// every certificate already issued readable; see cert.go and
+// docs/encoding.md ("Object identifiers").
 //
 // The DevOTP challenge hash is SM3("sealchain/otp-challenge/v1" || id ||
 // subject || code); a change of fields gets a new label version.

@@ -522,7 +522,7 @@ func TestMakeParseVerify(t *testing.T) {
 				d := sm3.Sum(fx.signerDER)
 				i.SignerCerts = nil
 				i.SignerCertDigests = []CertDigest{{Type: "SM3", Value: d[:]}}
-				i.Extensions = []Extension{{ID: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 61245, 3, 1}, Value: []byte("x")}}
+				i.Extensions = []Extension{{ID: asn1.ObjectIdentifier{2, 999, 3, 1} /* X.660 example arc: any maker OID */, Value: []byte("x")}}
 				i.Kind = KindPersonal
 				i.VendorID = "other-vendor"
 			}},

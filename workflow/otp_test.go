@@ -28,7 +28,7 @@ func TestCodeLimits(t *testing.T) {
 		{122 * time.Second, "", 0},
 		{183 * time.Second, "otp_hourly_limit", time.Hour - 183*time.Second},
 		{time.Hour + time.Second, "", 0}, // the first code left the window
-		{time.Hour + 62 * time.Second, "", 0},
+		{time.Hour + 62*time.Second, "", 0},
 		{3 * time.Hour, "otp_code_limit", 0}, // five codes in the link's life
 	}
 	var p Party

@@ -111,8 +111,8 @@ type Contract struct {
 
 // turn reports whether party i may sign now.
 func (c *Contract) turn(i int) bool {
-	if c.Status != StatusSigning || c.Parties[i].Status == PartySigned || c.Parties[i].Status == PartyDeclined {
-		return false
+	if c.Status != StatusSigning || c.Parties[i].Status == PartySigned || c.Parties[i].Status == PartyDeclined || c.Parties[i].Locked {
+		return false // a locked link gets no reminders either
 	}
 	if c.Order == chain.OrderParallel.String() {
 		return true

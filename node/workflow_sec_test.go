@@ -45,7 +45,7 @@ func TestWorkflowSecurity(t *testing.T) {
 		cfg.Workflow.OTPMaxAttempts = 3
 		cfg.Workflow.OTPMaxFailures = 4
 	})
-	errIs := func(r *wfAnswer, status int, code string) {
+	errIs := func(t *testing.T, r *wfAnswer, status int, code string) {
 		t.Helper()
 		if r.status != status || r.errCode() != code {
 			t.Fatalf("got %d %s, want %d %s", r.status, r.body, status, code)
@@ -59,14 +59,14 @@ func TestWorkflowSecurity(t *testing.T) {
 		for _, u := range []string{"http://127.0.0.1:8080/hook", "http://[::1]/", "http://169.254.169.254/latest/meta-data/",
 			"http://10.0.0.1/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0:80/", "http://192.168.1.1/"} {
 			r := c.call("POST", "/v1/wf/webhooks", map[string]any{"url": u, "secret": "0123456789abcdef0123"}, "")
-			errIs(r, http.StatusBadRequest, "refused_target")
+			errIs(t, r, http.StatusBadRequest, "refused_target")
 		}
 		// A name is checked when a delivery connects (notify's tests);
 		// subscriptions can be deleted.
 		m := c.must(http.StatusCreated, "POST", "/v1/wf/webhooks", map[string]any{"url": "http://localhost:9/", "secret": "0123456789abcdef0123"})
 		id := m["id"].(string)
 		c.must(http.StatusOK, "DELETE", "/v1/wf/webhooks/"+id, nil)
-		errIs(c.call("DELETE", "/v1/wf/webhooks/"+id, nil, ""), http.StatusNotFound, "not_found")
+		errIs(t, c.call("DELETE", "/v1/wf/webhooks/"+id, nil, ""), http.StatusNotFound, "not_found")
 		if l := c.must(http.StatusOK, "GET", "/v1/wf/webhooks", nil); len(l["webhooks"].([]any)) != 0 {
 			t.Fatalf("after delete: %v", l)
 		}
@@ -76,9 +76,16 @@ func TestWorkflowSecurity(t *testing.T) {
 		c.t = t
 		before := countKeys(t, n.node.wf.db, "wf/core/idem/")
 		fake := base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
-		for i, path := range []string{"/code", "/sign", "/decline"} {
-			r := c.call("POST", "/v1/sign/"+fake+path, map[string]any{}, fmt.Sprintf("probe-%d", i))
-			errIs(r, http.StatusNotFound, "not_found")
+		for i, probe := range []struct {
+			path string
+			body map[string]any
+		}{
+			{"/code", map[string]any{}},
+			{"/sign", map[string]any{"method": "sms", "code": "123456"}},
+			{"/decline", map[string]any{"reason": "x", "method": "sms", "code": "123456"}},
+		} {
+			r := c.call("POST", "/v1/sign/"+fake+probe.path, probe.body, fmt.Sprintf("probe-%d", i))
+			errIs(t, r, http.StatusNotFound, "not_found")
 		}
 		if after := countKeys(t, n.node.wf.db, "wf/core/idem/"); after != before {
 			t.Fatalf("idempotency entries %d -> %d after requests with made-up links", before, after)
@@ -94,7 +101,7 @@ func TestWorkflowSecurity(t *testing.T) {
 			t.Fatalf("code answer without resend_after/codes_left: %v", first)
 		}
 		r := c.call("POST", "/v1/sign/"+tok+"/code", map[string]any{}, "")
-		errIs(r, http.StatusTooManyRequests, "otp_cooldown")
+		errIs(t, r, http.StatusTooManyRequests, "otp_cooldown")
 		if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 1 || ra > 1 {
 			t.Fatalf("cooldown Retry-After %q", r.header.Get("Retry-After"))
 		}
@@ -102,7 +109,7 @@ func TestWorkflowSecurity(t *testing.T) {
 		c.must(http.StatusOK, "POST", "/v1/sign/"+tok+"/code", map[string]any{})
 		time.Sleep(1100 * time.Millisecond)
 		r = c.call("POST", "/v1/sign/"+tok+"/code", map[string]any{}, "")
-		errIs(r, http.StatusTooManyRequests, "otp_hourly_limit")
+		errIs(t, r, http.StatusTooManyRequests, "otp_hourly_limit")
 		if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 3500 || ra > 3600 {
 			t.Fatalf("hourly Retry-After %q", r.header.Get("Retry-After"))
 		}
@@ -121,21 +128,21 @@ func TestWorkflowSecurity(t *testing.T) {
 		sign := func(code string) *wfAnswer {
 			return c.call("POST", "/v1/sign/"+tok+"/sign", map[string]any{"method": "sms", "code": code}, "")
 		}
-		errIs(sign(wrong), http.StatusUnprocessableEntity, "otp_mismatch")
-		errIs(sign(wrong), http.StatusUnprocessableEntity, "otp_mismatch")
-		errIs(sign(wrong), http.StatusTooManyRequests, "otp_attempts") // this code is burned
+		errIs(t, sign(wrong), http.StatusUnprocessableEntity, "otp_mismatch")
+		errIs(t, sign(wrong), http.StatusUnprocessableEntity, "otp_mismatch")
+		errIs(t, sign(wrong), http.StatusTooManyRequests, "otp_attempts") // this code is burned
 		time.Sleep(1100 * time.Millisecond)
 		code = c.code(tok, id, 0) // a new code: one more wrong guess in the link's life
 		r := sign(wrong)
-		errIs(r, http.StatusLocked, "link_locked")
+		errIs(t, r, http.StatusLocked, "link_locked")
 		if left := r.json(t)["error"].(map[string]any)["attempts_left"]; left != float64(0) {
 			t.Fatalf("attempts_left %v", left)
 		}
-		errIs(sign(code), http.StatusLocked, "link_locked")
+		errIs(t, sign(code), http.StatusLocked, "link_locked")
 		time.Sleep(1100 * time.Millisecond)
-		errIs(c.call("POST", "/v1/sign/"+tok+"/code", map[string]any{}, ""), http.StatusLocked, "link_locked")
-		errIs(c.call("POST", "/v1/sign/"+tok+"/sign", map[string]any{"method": "face", "face_token": "live"}, ""), http.StatusLocked, "link_locked")
-		errIs(c.call("POST", "/v1/sign/"+tok+"/decline", map[string]any{"reason": "x", "method": "sms", "code": code}, ""), http.StatusLocked, "link_locked")
+		errIs(t, c.call("POST", "/v1/sign/"+tok+"/code", map[string]any{}, ""), http.StatusLocked, "link_locked")
+		errIs(t, c.call("POST", "/v1/sign/"+tok+"/sign", map[string]any{"method": "face", "face_token": "live"}, ""), http.StatusLocked, "link_locked")
+		errIs(t, c.call("POST", "/v1/sign/"+tok+"/decline", map[string]any{"reason": "x", "method": "sms", "code": code}, ""), http.StatusLocked, "link_locked")
 		v := c.must(http.StatusOK, "GET", "/v1/sign/"+tok, nil)
 		if p := v["party"].(map[string]any); p["locked"] != true || v["can_sign"] != false {
 			t.Fatalf("view of a locked link: %v", v)
@@ -147,12 +154,12 @@ func TestWorkflowSecurity(t *testing.T) {
 		li := c.person("李四", identity.DevPassIDNumber2, "13800138001")
 		id, toks := c.contract("sequential", nil, zhang, li)
 		// Party 1 may decline before its turn, but not with the link alone.
-		errIs(c.call("POST", "/v1/sign/"+toks[1]+"/decline", map[string]any{"reason": "no"}, ""), http.StatusUnprocessableEntity, "otp_required")
-		errIs(c.call("POST", "/v1/sign/"+toks[1]+"/decline", map[string]any{"reason": "no", "method": "face", "face_token": identity.DevRejectFace}, ""),
+		errIs(t, c.call("POST", "/v1/sign/"+toks[1]+"/decline", map[string]any{"reason": "no"}, ""), http.StatusUnprocessableEntity, "otp_required")
+		errIs(t, c.call("POST", "/v1/sign/"+toks[1]+"/decline", map[string]any{"reason": "no", "method": "face", "face_token": identity.DevRejectFace}, ""),
 			http.StatusUnprocessableEntity, "face_mismatch")
 		code := c.declineCode(toks[1], id, 1)
 		wrong := fmt.Sprintf("%06d", (atoi(code)+1)%1000000)
-		errIs(c.call("POST", "/v1/sign/"+toks[1]+"/decline", map[string]any{"reason": "no", "method": "sms", "code": wrong}, ""),
+		errIs(t, c.call("POST", "/v1/sign/"+toks[1]+"/decline", map[string]any{"reason": "no", "method": "sms", "code": wrong}, ""),
 			http.StatusUnprocessableEntity, "otp_mismatch")
 		if m := c.must(http.StatusOK, "GET", "/v1/wf/contracts/"+id, nil); m["status"] != "signing" {
 			t.Fatalf("contract %v after refused declines", m["status"])

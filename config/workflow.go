@@ -1,7 +1,9 @@
 package config
 
 import (
+	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -24,9 +26,39 @@ type Workflow struct {
 	// before it is burned.
 	OTPTTL         Duration `toml:"otp_ttl"`
 	OTPMaxAttempts int      `toml:"otp_max_attempts"`
+	// OTPCooldown is the wait between two SMS codes for one link;
+	// OTPCodesPerHour and OTPCodesPerLink cap the codes a link gets in any
+	// hour and in its life; OTPMaxFailures wrong codes in a link's life
+	// (over all its codes) lock the link.
+	OTPCooldown     Duration `toml:"otp_cooldown"`
+	OTPCodesPerHour int      `toml:"otp_codes_per_hour"`
+	OTPCodesPerLink int      `toml:"otp_codes_per_link"`
+	OTPMaxFailures  int      `toml:"otp_max_failures"`
 	// WebhookBackoff is the wait after a webhook delivery's first failure;
 	// it doubles after each further one (up to an hour).
 	WebhookBackoff Duration `toml:"webhook_backoff"`
+	// WebhookAllow lists IP prefixes ("10.1.2.0/24") or addresses webhooks
+	// may reach although they are loopback, private, link-local or
+	// otherwise not public. Empty: webhooks reach public addresses only.
+	WebhookAllow []string `toml:"webhook_allow"`
+}
+
+// WebhookAllowPrefixes parses WebhookAllow (validate has checked it).
+func (w *Workflow) WebhookAllowPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range w.WebhookAllow {
+		s = strings.TrimSpace(s)
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, keyErr("workflow.webhook_allow", "%q: want an IP prefix (10.0.0.0/8) or address", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // DefaultWorkflow is on with development providers: the default home is a
@@ -34,6 +66,7 @@ type Workflow struct {
 func DefaultWorkflow() Workflow {
 	return Workflow{Enabled: true, DevProviders: true, ReminderInterval: Duration{24 * time.Hour},
 		OTPTTL: Duration{5 * time.Minute}, OTPMaxAttempts: 5,
+		OTPCooldown: Duration{60 * time.Second}, OTPCodesPerHour: 5, OTPCodesPerLink: 10, OTPMaxFailures: 10,
 		WebhookBackoff: Duration{10 * time.Second}}
 }
 
@@ -56,6 +89,21 @@ func (w *Workflow) validate() error {
 	if w.OTPMaxAttempts < 1 || w.OTPMaxAttempts > 20 {
 		return keyErr("workflow.otp_max_attempts", "%d, want 1..20", w.OTPMaxAttempts)
 	}
+	if d := w.OTPCooldown.Duration; d < 0 || d > 10*time.Minute {
+		return keyErr("workflow.otp_cooldown", "%s, want 0..10m", d)
+	}
+	if w.OTPCodesPerHour < 1 || w.OTPCodesPerHour > 60 {
+		return keyErr("workflow.otp_codes_per_hour", "%d, want 1..60", w.OTPCodesPerHour)
+	}
+	if w.OTPCodesPerLink < 1 || w.OTPCodesPerLink > 100 {
+		return keyErr("workflow.otp_codes_per_link", "%d, want 1..100", w.OTPCodesPerLink)
+	}
+	if w.OTPMaxFailures < 1 || w.OTPMaxFailures > 100 {
+		return keyErr("workflow.otp_max_failures", "%d, want 1..100", w.OTPMaxFailures)
+	}
+	if _, err := w.WebhookAllowPrefixes(); err != nil {
+		return err
+	}
 	if d := w.WebhookBackoff.Duration; d < 10*time.Millisecond || d > time.Hour {
 		return keyErr("workflow.webhook_backoff", "%s, want 10ms..1h", d)
 	}
@@ -68,5 +116,8 @@ const workflowHeader = `# [workflow] enabled               the signing workflow 
 # [workflow] public_url            prefix of signing links; empty: http://<api.listen>
 # [workflow] reminder_interval     scheduled reminders to parties who have not signed ("24h"; 0: off)
 # [workflow] otp_ttl, otp_max_attempts  SMS code lifetime and wrong codes before it is burned
+# [workflow] otp_cooldown, otp_codes_per_hour, otp_codes_per_link  wait between SMS codes of a link, and its hourly and lifetime caps
+# [workflow] otp_max_failures      wrong codes over a link's life that lock it
 # [workflow] webhook_backoff       wait after a webhook delivery fails; doubles per failure ("10s")
+# [workflow] webhook_allow         IP prefixes webhooks may reach although not public (default none: public addresses only)
 `

@@ -189,7 +189,11 @@ func newFakeSigner() *fakeSigner {
 		"tok-expired": view("expired", 0, false, "viewed", "pending"),
 		"tok-used":    view("completed", 1, true, "signed", "signed"),
 		"tok-decline": view("signing", 0, false, "viewed", "pending"),
+		"tok-cool":    view("signing", 0, false, "viewed", "pending"),
+		"tok-locked":  view("signing", 0, false, "viewed", "pending"),
 	}, pdf: onePagePDF("Lease agreement 2026-001")}
+	f.views["tok-locked"]["party"].(map[string]any)["locked"] = true
+	f.views["tok-locked"]["can_sign"] = false
 	return f
 }
 
@@ -227,13 +231,20 @@ func (f *fakeSigner) register(mux *http.ServeMux) {
 		if !ok {
 			return
 		}
+		var in struct{ Purpose string }
+		json.NewDecoder(r.Body).Decode(&in)
 		switch {
 		case v["status"] != "signing":
 			writeError(w, http.StatusGone, "contract_"+v["status"].(string), "the contract is closed")
-		case v["party"].(map[string]any)["turn"] != true:
+		case r.PathValue("token") == "tok-cool":
+			w.Header().Set("Retry-After", "42")
+			writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": map[string]any{"code": "otp_cooldown",
+				"message": "a code was sent 18s ago; ask again in 42s", "retry_after_seconds": 42}})
+		case in.Purpose != "decline" && v["party"].(map[string]any)["turn"] != true:
 			writeError(w, http.StatusConflict, "not_your_turn", "an earlier party has not signed")
 		default:
-			writeJSON(w, http.StatusOK, map[string]any{"sent_to": "138****0001", "expires_at": time.Now().Add(5 * time.Minute).UTC().Format(time.RFC3339), "attempts_left": 5})
+			writeJSON(w, http.StatusOK, map[string]any{"sent_to": "138****0001", "expires_at": time.Now().Add(5 * time.Minute).UTC().Format(time.RFC3339),
+				"attempts_left": 5, "resend_after": time.Now().Add(time.Minute).UTC().Format(time.RFC3339), "codes_left": 9})
 		}
 	})
 	mux.HandleFunc("POST /v1/sign/{token}/sign", func(w http.ResponseWriter, r *http.Request) {
@@ -264,10 +275,14 @@ func (f *fakeSigner) register(mux *http.ServeMux) {
 		if !ok {
 			return
 		}
-		var in struct{ Reason string }
+		var in struct{ Reason, Method, Code string }
 		json.NewDecoder(r.Body).Decode(&in)
 		if in.Reason == "" {
 			writeError(w, http.StatusBadRequest, "bad_field", "field reason: empty")
+			return
+		}
+		if in.Method != "sms" || in.Code != "246810" {
+			writeError(w, http.StatusUnprocessableEntity, "otp_mismatch", "field code: wrong code")
 			return
 		}
 		f.declined = in.Reason
@@ -381,14 +396,40 @@ func TestSignPageStates(t *testing.T) {
 	if got := b.text("#reason-err"); got != "请填写拒签原因。" {
 		t.Errorf("empty reason says %q", got)
 	}
-	b.step("decline with a reason",
+	// Declining needs an SMS code too: without one the page asks for it.
+	b.step("a reason but no code",
 		chromedp.SendKeys(chromedp.CSS(`#reason`), "租金条款有误"),
+		chromedp.Click(chromedp.CSS(`#decline`)), chromedp.WaitVisible(chromedp.CSS(`#reason-err`)))
+	if got := b.text("#reason-err"); got != "请先获取验证码。" {
+		t.Errorf("decline without a code says %q", got)
+	}
+	b.step("ask for a code to decline",
+		chromedp.Click(chromedp.CSS(`#decline-send-code`)),
+		chromedp.WaitVisible(chromedp.CSS(`#decline-sent`)))
+	if got := b.text("#decline-sent"); !strings.Contains(got, "138****0001") {
+		t.Errorf("decline code sent says %q", got)
+	}
+	if dis := eval[bool](b, `document.getElementById("decline-send-code").disabled`); !dis {
+		t.Error("the decline code button is enabled during the cooldown")
+	}
+	b.shot("decline-code")
+	b.step("decline with the code",
+		chromedp.SendKeys(chromedp.CSS(`#decline-code`), "246810"),
 		chromedp.Click(chromedp.CSS(`#decline`)),
 		phaseIs("done"), chromedp.WaitVisible(chromedp.CSS(`#result[data-outcome="declined"]`)))
 	if got := b.text("#r-title"); got != "您已拒签" {
 		t.Errorf("declined title %q", got)
 	}
 	b.shot("declined")
+
+	// Asking for codes too often: the wait is shown.
+	b.step("a code too soon", chromedp.Navigate(base+"/sign/tok-cool?lang=zh"), phaseIs("read"),
+		chromedp.Click(chromedp.CSS(`#agree`)), chromedp.Click(chromedp.CSS(`#send-code`)),
+		chromedp.WaitVisible(chromedp.CSS(`#read-err`)))
+	if got := b.text("#read-err"); got != "获取过于频繁，请 42 秒后再获取验证码。" {
+		t.Errorf("cooldown says %q", got)
+	}
+	b.shot("code-cooldown")
 
 	// Closed and early states.
 	for _, tc := range []struct {
@@ -399,6 +440,7 @@ func TestSignPageStates(t *testing.T) {
 		{"expired", "tok-expired", "closed", `#notice[data-kind="contract_expired"]`, "签署已过期"},
 		{"used link", "tok-used", "done", `#result[data-outcome="signed"]`, "签署成功"},
 		{"unknown link", "tok-nope", "fatal", `#fatal[data-code="not_found"]`, "链接无效"},
+		{"locked link", "tok-locked", "closed", `#notice[data-kind="link_locked"]`, "链接已锁定"},
 	} {
 		b.step(tc.name, chromedp.Navigate(base+"/sign/"+tc.token+"?lang=zh"), phaseIs(tc.phase), chromedp.WaitVisible(chromedp.CSS(tc.sel)))
 		if got := b.text(tc.sel); !strings.Contains(got, tc.want) {
@@ -430,8 +472,8 @@ func TestSignPageStates(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if len(f.keys) != 4 || !f.signed || f.declined != "租金条款有误" {
-		t.Errorf("POSTs with keys: %d (want 4: code, wrong sign, sign, decline); signed %v; declined %q", len(f.keys), f.signed, f.declined)
+	if len(f.keys) != 6 || !f.signed || f.declined != "租金条款有误" {
+		t.Errorf("POSTs with keys: %d (want 6: code, wrong sign, sign, decline code, decline, code too soon); signed %v; declined %q", len(f.keys), f.signed, f.declined)
 	}
 }
 

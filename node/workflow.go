@@ -137,17 +137,24 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	if err != nil {
 		return nil, err
 	}
+	sealer := kekSealer{wkek}
 	s.bank = &identity.DevBank{}
 	verifier, err := identity.New(n.genesis.ChainID, n.gs, vkey, vcert.Raw,
-		identity.WithProvider(identity.DevProvider{}), identity.WithBank(s.bank), identity.WithDepositStore(s.db))
+		identity.WithProvider(identity.DevProvider{}), identity.WithBank(s.bank), identity.WithDepositStore(s.db),
+		identity.WithDepositSealer(sealer))
+	if err != nil {
+		return nil, err
+	}
+	allow, err := wc.WebhookAllowPrefixes()
 	if err != nil {
 		return nil, err
 	}
 	if s.webhooks, err = notify.NewWebhooks(s.db, notify.WithLogger(logger.With("part", "webhooks")),
-		notify.WithBackoff(wc.WebhookBackoff.Duration, max(wc.WebhookBackoff.Duration, time.Hour))); err != nil {
+		notify.WithBackoff(wc.WebhookBackoff.Duration, max(wc.WebhookBackoff.Duration, time.Hour)),
+		notify.WithAllowedTargets(allow...)); err != nil {
 		return nil, err
 	}
-	if s.outbox, err = notify.NewOutbox(s.db, time.Now); err != nil {
+	if s.outbox, err = notify.NewOutbox(s.db, time.Now, notify.WithSealer(sealer)); err != nil {
 		return nil, err
 	}
 	public := wc.PublicURL
@@ -163,6 +170,8 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 		Identity: verifier, Files: s.files, Templates: s.templates, Notifier: &wfNotifier{s.webhooks, s.outbox},
 		Chain: newWFChain(n.store, n.comet), DB: s.db, KEK: wkek,
 		PublicURL: strings.TrimRight(public, "/"), OTPTTL: wc.OTPTTL.Duration, OTPMaxAttempts: wc.OTPMaxAttempts,
+		OTPCooldown: wc.OTPCooldown.Duration, OTPCodesPerHour: wc.OTPCodesPerHour, OTPCodesPerLink: wc.OTPCodesPerLink,
+		OTPMaxFailures:   wc.OTPMaxFailures,
 		ReminderInterval: wc.ReminderInterval.Duration, DevOTP: wc.DevProviders, Logger: logger,
 		Face: devFace,
 	}
@@ -206,6 +215,15 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	logger.Info("workflow started", "db", n.home.WorkflowDB(), "public_url", cfg.PublicURL, "dev_providers", wc.DevProviders)
 	return s, nil
 }
+
+// kekSealer seals the outbox's messages and the micro-deposit challenges
+// under the workflow's key-encryption key, like the engine's own secrets.
+type kekSealer struct{ k *workflow.KEK }
+
+func (s kekSealer) Seal(id string, plain []byte) ([]byte, error) {
+	return s.k.Seal(rand.Reader, id, plain)
+}
+func (s kekSealer) Open(id string, sealed []byte) ([]byte, error) { return s.k.Open(id, sealed) }
 
 // close stops the loops and closes the database.
 func (s *wfService) close() error {
@@ -346,7 +364,11 @@ func (w *wfNotifier) Message(ctx context.Context, m workflow.Message) error {
 	if tmpl == "otp" {
 		// The outbox's SMS-code template: gateways know it.
 		tmpl = notify.TemplateSMSCode
-		params = map[string]string{"code": m.Params["code"], "purpose": "sign " + m.Params["contract_id"],
+		purpose := m.Params["purpose"]
+		if purpose == "" {
+			purpose = workflow.PurposeSign
+		}
+		params = map[string]string{"code": m.Params["code"], "purpose": purpose + " " + m.Params["contract_id"],
 			"contract_id": m.Params["contract_id"], "party": m.Params["party"]}
 	}
 	// m.ID is stable across redeliveries, so a crash between Enqueue and

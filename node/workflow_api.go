@@ -72,6 +72,7 @@ func (a *api) registerWorkflow(route func(string, http.HandlerFunc)) {
 	route("POST /v1/wf/outbox/ack", pi(w.outboxAck))
 	route("POST /v1/wf/webhooks", pi(w.webhookCreate))
 	route("GET /v1/wf/webhooks", p(w.webhookList))
+	route("DELETE /v1/wf/webhooks/{id}", p(w.webhookDelete))
 	route("GET /v1/wf/webhooks/deliveries", p(w.webhookDeliveries))
 	route("GET /v1/sign/{token}", w.signView)
 	route("GET /v1/sign/{token}/pdf", w.signPDF)
@@ -129,6 +130,13 @@ func (w *wfAPI) idempotent(h http.HandlerFunc) http.HandlerFunc {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		scope := wfScopeCaller
 		if tok := r.PathValue("token"); tok != "" {
+			// The link is the signer's credential: resolve it before
+			// anything is remembered, so that requests with made-up links
+			// leave nothing in the database.
+			if _, _, err := w.s.engine.SignerContract(tok); err != nil {
+				w.wfError(rw, r, err)
+				return
+			}
 			sum := sha256.Sum256([]byte(tok))
 			scope = "sign-" + hex.EncodeToString(sum[:16])
 		}
@@ -172,6 +180,17 @@ func (w *wfAPI) idempotent(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// internal answers 500 and logs the error, with a signing link's token
+// cut out of the path: the log must not hold working links.
+func (w *wfAPI) internal(rw http.ResponseWriter, r *http.Request, err error) {
+	path := r.URL.Path
+	if tok := r.PathValue("token"); tok != "" {
+		path = strings.Replace(path, tok, "<token>", 1)
+	}
+	w.logger.Error("request failed", "path", path, "err", err)
+	writeError(rw, http.StatusInternalServerError, "internal", "internal error; see the node log")
+}
+
 func checkIdemKey(k string) error {
 	if k == "" {
 		return fmt.Errorf("header %s is required on every POST of the workflow API", idemHeader)
@@ -192,7 +211,13 @@ func checkIdemKey(k string) error {
 func (w *wfAPI) wfError(rw http.ResponseWriter, r *http.Request, err error) {
 	var we *workflow.Error
 	if errors.As(err, &we) {
-		writeJSON(rw, we.Status, map[string]any{"error": wfErrBody{Code: we.Code, Message: we.Message, AttemptsLeft: we.AttemptsLeft}})
+		body := wfErrBody{Code: we.Code, Message: we.Message, AttemptsLeft: we.AttemptsLeft}
+		if we.RetryAfter > 0 {
+			secs := int((we.RetryAfter + time.Second - 1) / time.Second)
+			rw.Header().Set("Retry-After", strconv.Itoa(secs))
+			body.RetryAfterSeconds = &secs
+		}
+		writeJSON(rw, we.Status, map[string]any{"error": body})
 		return
 	}
 	w.internal(rw, r, err)
@@ -202,6 +227,8 @@ type wfErrBody struct {
 	Code         string `json:"code"`
 	Message      string `json:"message"`
 	AttemptsLeft *int   `json:"attempts_left,omitempty"`
+	// RetryAfterSeconds repeats the Retry-After header for scripts.
+	RetryAfterSeconds *int `json:"retry_after_seconds,omitempty"`
 }
 
 func (w *wfAPI) decode(rw http.ResponseWriter, r *http.Request, v any) bool {
@@ -577,10 +604,30 @@ func (w *wfAPI) webhookCreate(rw http.ResponseWriter, r *http.Request) {
 	}
 	sub := notify.Subscription{ID: "wh-" + id, URL: in.URL, Secret: []byte(in.Secret), Events: in.Events}
 	if err := w.s.webhooks.Subscribe(r.Context(), sub); err != nil {
-		writeError(rw, http.StatusBadRequest, "bad_field", err.Error())
+		code := "bad_field"
+		if errors.Is(err, notify.ErrRefusedTarget) {
+			// Loopback, private, link-local...: see workflow.webhook_allow.
+			code = "refused_target"
+		}
+		writeError(rw, http.StatusBadRequest, code, err.Error())
 		return
 	}
 	writeJSON(rw, http.StatusCreated, map[string]any{"id": sub.ID, "url": sub.URL, "events": sub.Events})
+}
+
+// webhookDelete removes a subscription; its pending deliveries fail
+// without a request.
+func (w *wfAPI) webhookDelete(rw http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	err := w.s.webhooks.Unsubscribe(r.Context(), id)
+	switch {
+	case errors.Is(err, notify.ErrNotFound):
+		writeError(rw, http.StatusNotFound, "not_found", fmt.Sprintf("no webhook subscription %q", id))
+	case err != nil:
+		w.internal(rw, r, err)
+	default:
+		writeJSON(rw, http.StatusOK, map[string]any{"deleted": id})
+	}
 }
 
 func (w *wfAPI) webhookList(rw http.ResponseWriter, r *http.Request) {
@@ -724,11 +771,13 @@ func (w *wfAPI) signSeal(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (w *wfAPI) signCode(rw http.ResponseWriter, r *http.Request) {
-	var in struct{}
+	var in struct {
+		Purpose string `json:"purpose"` // sign (default) or decline
+	}
 	if !w.decode(rw, r, &in) {
 		return
 	}
-	res, err := w.s.engine.RequestCode(r.Context(), r.PathValue("token"))
+	res, err := w.s.engine.RequestCode(r.Context(), r.PathValue("token"), in.Purpose)
 	if err != nil {
 		w.wfError(rw, r, err)
 		return
@@ -752,13 +801,11 @@ func (w *wfAPI) signSign(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (w *wfAPI) signDecline(rw http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Reason string `json:"reason"`
-	}
+	var in workflow.DeclineInput
 	if !w.decode(rw, r, &in) {
 		return
 	}
-	res, err := w.s.engine.Decline(r.Context(), r.PathValue("token"), in.Reason)
+	res, err := w.s.engine.Decline(r.Context(), r.PathValue("token"), &in)
 	if err != nil {
 		w.wfError(rw, r, err)
 		return

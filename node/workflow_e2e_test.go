@@ -469,10 +469,15 @@ func TestWorkflowSignInBrowser(t *testing.T) {
 	// A parallel contract that B declines with a reason: A's link then
 	// says the contract was declined, and the chain has the decline.
 	declinedID, links2 := newContract("设备采购合同 2026-002", "parallel", month)
-	b.step("B declines",
+	// Declining ends the contract for everyone: it takes an SMS code too.
+	b.step("B asks for a code to decline",
 		chromedp.Navigate(links2[1].URL+"?lang=zh"), phaseIs("read"),
 		chromedp.Click(chromedp.CSS(`#show-decline`)), phaseIs("decline"),
 		chromedp.SendKeys(chromedp.CSS(`#reason`), "交货日期需要调整"),
+		chromedp.Click(chromedp.CSS(`#decline-send-code`)),
+		chromedp.WaitVisible(chromedp.CSS(`#decline-sent`)))
+	b.step("B declines",
+		chromedp.SendKeys(chromedp.CSS(`#decline-code`), wf.contractCode(declinedID, 1)),
 		chromedp.Click(chromedp.CSS(`#decline`)),
 		chromedp.WaitVisible(chromedp.CSS(`#result[data-outcome="declined"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#r-facts [data-fact="declined_at"]`)))

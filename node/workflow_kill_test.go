@@ -171,6 +171,8 @@ func TestWorkflowKill(t *testing.T) {
 			cfg.Consensus.RPCListen = cometFreeAddr(t)
 			cfg.Consensus.BlockInterval = config.Duration{Duration: 20 * time.Millisecond}
 			cfg.Log.Level = "error"
+			// After a crash the party asks for a new code at once.
+			cfg.Workflow.OTPCooldown = config.Duration{}
 			if _, err := Init(InitOptions{Home: string(home), ChainID: itChainID, OrgID: "platform", OrgName: "Platform Ltd",
 				Role: chain.RolePlatform, Config: cfg}); err != nil {
 				t.Fatalf("Init: %v", err)

@@ -197,6 +197,26 @@ func (c *wfCore) code(tok, contract string, party int) string {
 	return ""
 }
 
+// declineCode asks for a code to decline on tok (allowed before the
+// party's turn) and reads it from the outbox.
+func (c *wfCore) declineCode(tok, contract string, party int) string {
+	c.t.Helper()
+	seen := map[string]bool{}
+	for _, m := range c.codeMessages(contract, party) {
+		seen[m["id"].(string)] = true
+	}
+	c.must(http.StatusOK, "POST", "/v1/sign/"+tok+"/code", map[string]any{"purpose": "decline"})
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, m := range c.codeMessages(contract, party) {
+			if !seen[m["id"].(string)] {
+				return m["params"].(map[string]any)["code"].(string)
+			}
+		}
+	}
+	c.t.Fatalf("no new SMS code for %s party %d in the outbox", contract, party)
+	return ""
+}
+
 func (c *wfCore) codeMessages(contract string, party int) []map[string]any {
 	c.t.Helper()
 	m := c.must(http.StatusOK, "GET", "/v1/wf/outbox?channel=sms&limit=1000", nil)
@@ -246,6 +266,9 @@ func newWFCoreNet(ctx context.Context, t *testing.T, mods ...func(*config.Config
 	n := newITNet(ctx, t, append([]func(*config.Config){func(c *config.Config) {
 		c.Consensus.BlockInterval = config.Duration{Duration: 20 * time.Millisecond}
 		c.Workflow.WebhookBackoff = config.Duration{Duration: 50 * time.Millisecond}
+		// The flows ask for several codes on one link at once; the limits
+		// have their own test (TestWorkflowSecurity).
+		c.Workflow.OTPCooldown = config.Duration{}
 	}}, mods...)...)
 	if n.node.wf == nil {
 		t.Fatal("workflow is not running on the platform node")
@@ -487,8 +510,11 @@ func TestWorkflowRejections(t *testing.T) {
 		c.t = t
 		id, toks := c.contract("parallel", nil, zhang, li)
 		c.must(http.StatusOK, "GET", "/v1/sign/"+toks[1], nil)
+		// Declining needs intent, like signing: the link alone is refused.
+		expect(c.call("POST", "/v1/sign/"+toks[1]+"/decline", map[string]any{"reason": "the fee is wrong"}, ""), http.StatusUnprocessableEntity, "otp_required")
+		code := c.declineCode(toks[1], id, 1)
 		before := time.Now().UTC().Truncate(time.Second)
-		c.must(http.StatusOK, "POST", "/v1/sign/"+toks[1]+"/decline", map[string]any{"reason": "the fee is wrong"})
+		c.must(http.StatusOK, "POST", "/v1/sign/"+toks[1]+"/decline", map[string]any{"reason": "the fee is wrong", "method": "sms", "code": code})
 		after := time.Now().UTC()
 		expect(c.call("POST", "/v1/sign/"+toks[0]+"/code", map[string]any{}, ""), http.StatusGone, "contract_declined")
 		// The decliner's result and view say when (RFC 3339), and not signed_at.
@@ -640,7 +666,10 @@ func TestWorkflowNotifications(t *testing.T) {
 		got <- body
 	}))
 	defer srv.Close()
-	_, c := newWFCoreNet(ctx, t, func(cfg *config.Config) { cfg.Workflow.ReminderInterval = config.Duration{Duration: time.Second} })
+	_, c := newWFCoreNet(ctx, t, func(cfg *config.Config) {
+		cfg.Workflow.ReminderInterval = config.Duration{Duration: time.Second}
+		cfg.Workflow.WebhookAllow = []string{"127.0.0.1/32"} // the receiver below
+	})
 	c.must(http.StatusCreated, "POST", "/v1/wf/webhooks", map[string]any{"url": srv.URL, "secret": secret, "events": []string{"contract.sent"}})
 	zhang := c.person("张三", identity.DevPassIDNumber, identity.DevPassPhone)
 	id, _ := c.contract("sequential", nil, zhang)

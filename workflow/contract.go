@@ -56,6 +56,7 @@ type otpState struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	Failures  int       `json:"failures"`
 	Burned    bool      `json:"burned"`
+	Purpose   string    `json:"purpose,omitempty"` // sign or decline: what the SMS said
 }
 
 // Party is one signer of a contract.
@@ -75,8 +76,15 @@ type Party struct {
 	Reminders      int       `json:"reminders"`
 	LastReminded   time.Time `json:"last_reminded,omitzero"`
 	LinkUsed       bool      `json:"link_used"`
-	OTP            *otpState `json:"otp,omitempty"`
-	LinkSealed     []byte    `json:"link_sealed,omitempty"` // the token under the KEK, for reminders
+	// OTPCodes counts the SMS codes sent on this link, OTPRecent holds the
+	// send times of the last hour and OTPFailures the wrong codes over the
+	// link's life; Locked is set when OTPFailures reaches the limit.
+	OTPCodes    int         `json:"otp_codes"`
+	OTPRecent   []time.Time `json:"otp_recent,omitempty"`
+	OTPFailures int         `json:"otp_failures"`
+	Locked      bool        `json:"locked,omitempty"`
+	OTP         *otpState   `json:"otp,omitempty"`
+	LinkSealed  []byte      `json:"link_sealed,omitempty"` // the token under the KEK, for reminders
 }
 
 // Contract is the platform's view of a contract: title, parties and their
@@ -103,8 +111,8 @@ type Contract struct {
 
 // turn reports whether party i may sign now.
 func (c *Contract) turn(i int) bool {
-	if c.Status != StatusSigning || c.Parties[i].Status == PartySigned || c.Parties[i].Status == PartyDeclined {
-		return false
+	if c.Status != StatusSigning || c.Parties[i].Status == PartySigned || c.Parties[i].Status == PartyDeclined || c.Parties[i].Locked {
+		return false // a locked link gets no reminders either
 	}
 	if c.Order == chain.OrderParallel.String() {
 		return true

@@ -34,8 +34,13 @@
 // Signing keys and personal data are sealed with SM4-GCM under a [KEK] kept
 // in the node's config directory; the database alone reveals neither.
 // Signing links are stored as SM3 hashes (and, for reminders, sealed). SMS
-// codes are stored as salted SM3 and burned after the configured number of
-// wrong attempts. The platform's bearer token and the KEK are as sensitive
+// codes are stored as salted SM3, burned after the configured number of
+// wrong attempts; a link gets a limited number of codes (cooldown, per
+// hour, per life) and is locked after a lifetime number of wrong codes.
+// Signing and declining both need intent (code or face): the link alone
+// is not enough. Queued SMS messages and remembered idempotent answers,
+// which carry phone numbers, links and codes, are sealed under the KEK
+// too: pebble keeps deleted values until compaction. The platform's bearer token and the KEK are as sensitive
 // as the platform CA key beside them.
 //
 // # Compatibility

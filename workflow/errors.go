@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Error is a refusal the API shows to its caller: a stable code, the HTTP
@@ -14,7 +15,10 @@ type Error struct {
 	Message string
 	// AttemptsLeft, when set, is how many more wrong SMS codes are allowed.
 	AttemptsLeft *int
-	Err          error
+	// RetryAfter, when positive, is how long to wait before the same
+	// request can succeed (HTTP Retry-After).
+	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -33,6 +37,10 @@ var (
 	ErrClosed             = errors.New("contract closed")
 	ErrUnverifiedIdentity = errors.New("identity not verified")
 	ErrOTP                = errors.New("intent check failed")
+	// ErrLinkLocked: too many wrong codes over the link's life.
+	ErrLinkLocked = errors.New("signing link locked")
+	// ErrRateLimited: codes are asked for too often.
+	ErrRateLimited = errors.New("too many codes")
 	// ErrUndeliverable: a Notifier refuses an item for good (bad input).
 	ErrUndeliverable = errors.New("undeliverable notification")
 )

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -62,11 +63,17 @@ type txItem struct {
 	NotBefore time.Time `json:"not_before,omitzero"`
 }
 
+// noteItem is a queued webhook event or message. A message holds a phone
+// number, and a signing link or an SMS code, so it is stored sealed under
+// the KEK (AAD "note/<message id>"), never in clear: pebble keeps deleted
+// values in its WAL and tables until compaction.
 type noteItem struct {
-	Seq      uint64   `json:"seq"`
-	Event    *Event   `json:"event,omitempty"`
-	Message  *Message `json:"message,omitempty"`
-	Attempts int      `json:"attempts"`
+	Seq       uint64   `json:"seq"`
+	Event     *Event   `json:"event,omitempty"`
+	MessageID string   `json:"message_id,omitempty"`
+	Sealed    []byte   `json:"sealed_message,omitempty"`
+	Legacy    *Message `json:"message,omitempty"` // queued in clear by older versions
+	Attempts  int      `json:"attempts"`
 }
 
 // txn is one atomic state change. The caller holds e.mu.
@@ -119,13 +126,40 @@ func (t *txn) notify(typ, contract, identityID string, party *int) error {
 	return setJSON(t.b, seqKey(pNoteQ, t.seq), &noteItem{Seq: t.seq, Event: ev})
 }
 
-// message queues an SMS or e-mail.
+// message queues an SMS or e-mail, sealed.
 func (t *txn) message(m Message) error {
 	t.seq++
 	if m.ID == "" {
 		m.ID = fmt.Sprintf("msg-%d", t.seq)
 	}
-	return setJSON(t.b, seqKey(pNoteQ, t.seq), &noteItem{Seq: t.seq, Message: &m})
+	plain, err := json.Marshal(&m)
+	if err != nil {
+		return fmt.Errorf("encode message: %w", err)
+	}
+	sealed, err := t.e.cfg.KEK.Seal(t.e.rand, "note/"+m.ID, plain)
+	if err != nil {
+		return err
+	}
+	return setJSON(t.b, seqKey(pNoteQ, t.seq), &noteItem{Seq: t.seq, MessageID: m.ID, Sealed: sealed})
+}
+
+// message opens a queued message; nil when the item is an event.
+func (it *noteItem) message(k *KEK) (*Message, error) {
+	if it.Legacy != nil {
+		return it.Legacy, nil
+	}
+	if it.Sealed == nil {
+		return nil, nil
+	}
+	plain, err := k.Open("note/"+it.MessageID, it.Sealed)
+	if err != nil {
+		return nil, err
+	}
+	var m Message
+	if err := json.Unmarshal(plain, &m); err != nil {
+		return nil, fmt.Errorf("decode message %s: %w", it.MessageID, err)
+	}
+	return &m, nil
 }
 
 func (t *txn) commit() error {
@@ -288,10 +322,13 @@ func (e *Engine) runNoteQueue(ctx context.Context) {
 			continue
 		}
 		if e.cfg.Notifier != nil {
-			if it.Event != nil {
+			var m *Message
+			if m, err = it.message(e.cfg.KEK); err != nil {
+				err = fmt.Errorf("%w: %w", ErrUndeliverable, err)
+			} else if it.Event != nil {
 				err = e.cfg.Notifier.Event(ctx, *it.Event)
-			} else if it.Message != nil {
-				err = e.cfg.Notifier.Message(ctx, *it.Message)
+			} else if m != nil {
+				err = e.cfg.Notifier.Message(ctx, *m)
 			}
 		}
 		if errors.Is(err, ErrUndeliverable) {

@@ -97,6 +97,8 @@ type SignViewParty struct {
 	Area        Area   `json:"area"`
 	PhoneMasked string `json:"phone_masked"`
 	SignedSM3   string `json:"signed_sm3,omitempty"`
+	// Locked: too many wrong codes; the link can no longer sign or decline.
+	Locked bool `json:"locked,omitempty"`
 }
 
 // PartyBrief is another party, as a signer sees it.
@@ -116,9 +118,9 @@ func (e *Engine) signView(c *Contract, i int) (*SignView, error) {
 		return nil, err
 	}
 	v := &SignView{ContractID: c.ID, Title: c.Title, Status: c.Status, Order: c.Order, LinkUsed: p.LinkUsed,
-		CanSign: !p.LinkUsed && c.turn(i) && !e.pastDeadline(c), CurrentSM3: c.CurrentSM3,
+		CanSign: !p.LinkUsed && !p.Locked && c.turn(i) && !e.pastDeadline(c), CurrentSM3: c.CurrentSM3,
 		Party: SignViewParty{Index: i, DisplayName: p.DisplayName, Role: p.Role, Status: p.Status, Turn: c.turn(i),
-			Area: p.Area, PhoneMasked: rec.PhoneMasked, SignedSM3: p.SignedSM3}}
+			Area: p.Area, PhoneMasked: rec.PhoneMasked, SignedSM3: p.SignedSM3, Locked: p.Locked}}
 	if !c.Deadline.IsZero() {
 		v.Deadline = c.Deadline.Format("2006-01-02T15:04:05Z07:00")
 	}
@@ -208,6 +210,9 @@ func (e *Engine) actionable(c *Contract, i int, needTurn bool) error {
 	if !c.open() {
 		return closedErr(c)
 	}
+	if p.Locked {
+		return lockedErr(i, p.OTPFailures)
+	}
 	if c.Status == StatusDraft {
 		return wrongState("contract %s has not been sent", c.ID)
 	}
@@ -228,25 +233,99 @@ func (e *Engine) actionable(c *Contract, i int, needTurn bool) error {
 	return nil
 }
 
-// CodeSent says where the SMS code went.
+// CodeSent says where the SMS code went and what the link has left.
 type CodeSent struct {
 	SentTo       string `json:"sent_to"`
 	ExpiresAt    string `json:"expires_at"`
 	AttemptsLeft int    `json:"attempts_left"`
+	// ResendAfter is the earliest time (RFC 3339) another code can be asked for.
+	ResendAfter string `json:"resend_after"`
+	// CodesLeft is how many more codes this link can get in its life.
+	CodesLeft int `json:"codes_left"`
 }
 
-// RequestCode texts the party a fresh 6-digit code, replacing any earlier one.
-func (e *Engine) RequestCode(ctx context.Context, tok string) (*CodeSent, error) {
+// Code purposes: what the party means to do with the code.
+const (
+	PurposeSign    = "sign"
+	PurposeDecline = "decline"
+)
+
+func lockedErr(i, failures int) *Error {
+	e := newErr(http.StatusLocked, "link_locked",
+		"this signing link (party %d) is locked after %d wrong codes; ask the sender to void the contract and send it again", i, failures)
+	e.Err = ErrLinkLocked
+	return e
+}
+
+func rateErr(code string, wait time.Duration, format string, args ...any) *Error {
+	e := newErr(http.StatusTooManyRequests, code, format, args...)
+	e.RetryAfter = wait
+	e.Err = ErrRateLimited
+	return e
+}
+
+// codeAllowed applies the limits on codes for party p at now: the
+// lifetime cap, the cooldown and the hourly cap. It prunes send times older
+// than an hour.
+func (e *Engine) codeAllowed(p *Party, now time.Time) error {
+	if p.OTPCodes >= e.cfg.OTPCodesPerLink {
+		le := newErr(http.StatusForbidden, "otp_code_limit",
+			"this signing link already received %d codes, the most it may; use the face check, or ask the sender to send the contract again", p.OTPCodes)
+		le.Err = ErrRateLimited
+		return le
+	}
+	recent := p.OTPRecent[:0:0]
+	for _, at := range p.OTPRecent {
+		if now.Sub(at) < time.Hour {
+			recent = append(recent, at)
+		}
+	}
+	p.OTPRecent = recent
+	if n := len(recent); n > 0 && e.cfg.OTPCooldown > 0 {
+		if wait := recent[n-1].Add(e.cfg.OTPCooldown).Sub(now); wait > 0 {
+			return rateErr("otp_cooldown", wait, "a code was sent %s ago; ask again in %s",
+				now.Sub(recent[n-1]).Round(time.Second), roundUp(wait))
+		}
+	}
+	if len(recent) >= e.cfg.OTPCodesPerHour {
+		wait := recent[0].Add(time.Hour).Sub(now)
+		return rateErr("otp_hourly_limit", wait, "%d codes in the last hour, the most a link may get; ask again in %s",
+			len(recent), roundUp(wait))
+	}
+	return nil
+}
+
+// roundUp rounds d up to whole seconds, for messages and Retry-After.
+func roundUp(d time.Duration) time.Duration {
+	return ((d + time.Second - 1) / time.Second) * time.Second
+}
+
+// RequestCode texts the party a fresh 6-digit code, replacing any earlier
+// one, within the link's limits (cooldown, codes per hour and per link).
+// purpose is sign (the default: the party's turn is needed) or decline (a
+// party may decline before its turn). A code proves intent for either.
+func (e *Engine) RequestCode(ctx context.Context, tok, purpose string) (*CodeSent, error) {
+	switch purpose {
+	case "":
+		purpose = PurposeSign
+	case PurposeSign, PurposeDecline:
+	default:
+		return nil, badField("purpose", "%q, want sign or decline", purpose)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, i, err := e.resolve(tok)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.actionable(c, i, true); err != nil {
+	if err := e.actionable(c, i, purpose == PurposeSign); err != nil {
 		return nil, err
 	}
 	p := &c.Parties[i]
+	now := e.now().UTC()
+	if err := e.codeAllowed(p, now); err != nil {
+		return nil, err
+	}
 	_, sec, err := e.loadIdentitySecrets(p.IdentityID)
 	if err != nil {
 		return nil, err
@@ -259,8 +338,10 @@ func (e *Engine) RequestCode(ctx context.Context, tok string) (*CodeSent, error)
 	if _, err := io.ReadFull(e.rand, salt); err != nil {
 		return nil, err
 	}
-	st := &otpState{Salt: salt, Hash: otpHash(salt, code), ExpiresAt: e.now().Add(e.cfg.OTPTTL).UTC()}
+	st := &otpState{Salt: salt, Hash: otpHash(salt, code), ExpiresAt: now.Add(e.cfg.OTPTTL), Purpose: purpose}
 	p.OTP = st
+	p.OTPCodes++
+	p.OTPRecent = append(p.OTPRecent, now)
 	t := e.begin()
 	defer t.close()
 	if err := e.putContract(t, c); err != nil {
@@ -268,14 +349,16 @@ func (e *Engine) RequestCode(ctx context.Context, tok string) (*CodeSent, error)
 	}
 	if err := t.message(Message{Channel: "sms", To: sec.Phone, Template: "otp",
 		Params: map[string]string{"code": code, "contract_id": c.ID, "party": strconv.Itoa(i), "title": c.Title,
-			"ttl_minutes": strconv.Itoa(int(e.cfg.OTPTTL.Minutes()))}}); err != nil {
+			"purpose": purpose, "ttl_minutes": strconv.Itoa(int(e.cfg.OTPTTL.Minutes()))}}); err != nil {
 		return nil, err
 	}
 	if err := t.commit(); err != nil {
 		return nil, err
 	}
-	return &CodeSent{SentTo: maskPhone(sec.Phone), ExpiresAt: st.ExpiresAt.Format("2006-01-02T15:04:05Z07:00"),
-		AttemptsLeft: e.cfg.OTPMaxAttempts}, nil
+	return &CodeSent{SentTo: maskPhone(sec.Phone), ExpiresAt: st.ExpiresAt.Format(time.RFC3339),
+		AttemptsLeft: min(e.cfg.OTPMaxAttempts, e.cfg.OTPMaxFailures-p.OTPFailures),
+		ResendAfter:  now.Add(e.cfg.OTPCooldown).Format(time.RFC3339),
+		CodesLeft:    e.cfg.OTPCodesPerLink - p.OTPCodes}, nil
 }
 
 func otpHash(salt []byte, code string) []byte {
@@ -335,9 +418,13 @@ func (e *Engine) checkIntent(ctx context.Context, c *Contract, i int, in *SignIn
 		}
 		if subtle.ConstantTimeCompare(otpHash(st.Salt, in.Code), st.Hash) != 1 {
 			st.Failures++
-			left := e.cfg.OTPMaxAttempts - st.Failures
+			p.OTPFailures++
+			left := min(e.cfg.OTPMaxAttempts-st.Failures, e.cfg.OTPMaxFailures-p.OTPFailures)
 			if left <= 0 {
 				st.Burned = true
+			}
+			if p.OTPFailures >= e.cfg.OTPMaxFailures {
+				p.Locked = true
 			}
 			t := e.begin()
 			defer t.close()
@@ -346,6 +433,11 @@ func (e *Engine) checkIntent(ctx context.Context, c *Contract, i int, in *SignIn
 			}
 			if err := t.commit(); err != nil {
 				return 0, nil, err
+			}
+			if p.Locked {
+				le := lockedErr(i, p.OTPFailures)
+				le.AttemptsLeft = new(int)
+				return 0, nil, le
 			}
 			if st.Burned {
 				oe := otpErr(http.StatusTooManyRequests, "otp_attempts", "wrong code; too many wrong codes, request a new code")
@@ -480,9 +572,19 @@ func (e *Engine) Sign(ctx context.Context, tok string, in *SignInput) (*SignResu
 	return &SignResult{Status: p.Status, ContractStatus: c.Status, SignedSM3: p.SignedSM3}, nil
 }
 
-// Decline refuses to sign; the contract closes for every party.
-func (e *Engine) Decline(ctx context.Context, tok, reason string) (*SignResult, error) {
-	reason = strings.TrimSpace(reason)
+// DeclineInput refuses to sign: a reason, and intent proven as for a
+// signature (an SMS code or a face capture).
+type DeclineInput struct {
+	Reason string `json:"reason"`
+	SignInput
+}
+
+// Decline refuses to sign; the contract closes for every party. It closes
+// the contract for everyone, so like a signature it needs the party's
+// intent (SMS code or face), not just the link: a forwarded or leaked link
+// must not be enough to end a contract.
+func (e *Engine) Decline(ctx context.Context, tok string, in *DeclineInput) (*SignResult, error) {
+	reason := strings.TrimSpace(in.Reason)
 	if reason == "" || len(reason) > 1024 {
 		return nil, badField("reason", "1 to 1024 bytes")
 	}
@@ -493,6 +595,10 @@ func (e *Engine) Decline(ctx context.Context, tok, reason string) (*SignResult, 
 		return nil, err
 	}
 	if err := e.actionable(c, i, false); err != nil {
+		return nil, err
+	}
+	method, _, err := e.checkIntent(ctx, c, i, &in.SignInput)
+	if err != nil {
 		return nil, err
 	}
 	p := &c.Parties[i]
@@ -506,6 +612,9 @@ func (e *Engine) Decline(ctx context.Context, tok, reason string) (*SignResult, 
 	p.Status, p.DeclinedReason, p.LinkUsed, p.OTP = PartyDeclined, reason, true, nil
 	c.Status = StatusDeclined
 	c.log(e.now(), "declined", &i, reason)
+	// The intent check stays off chain (docs/workflow.md, "Declining"):
+	// the history says how it was made.
+	c.log(e.now(), "decline_intent", &i, method.String())
 	if err := e.putContract(t, c); err != nil {
 		return nil, err
 	}

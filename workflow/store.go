@@ -81,10 +81,13 @@ func setJSON(b *pebble.Batch, key []byte, v any) error {
 }
 
 // IdemEntry is a remembered answer to a request with an Idempotency-Key.
+// The body is stored sealed under the KEK: answers carry signing links
+// (send) and deposit amounts (development identities).
 type IdemEntry struct {
 	Fingerprint string    `json:"fingerprint"` // hex SHA-256 of method, path and body
 	Status      int       `json:"status"`
-	Body        []byte    `json:"body"`
+	Body        []byte    `json:"-"`
+	Sealed      []byte    `json:"sealed_body,omitempty"`
 	ContentType string    `json:"content_type"`
 	At          time.Time `json:"at"`
 }
@@ -102,6 +105,12 @@ func (e *Engine) LoadIdem(scope, key string) (*IdemEntry, bool, error) {
 	if e.now().Sub(ent.At) > IdemTTL {
 		return nil, false, nil
 	}
+	if len(ent.Sealed) == 0 {
+		return nil, false, nil // stored in clear by an older version: forgotten
+	}
+	if ent.Body, err = e.cfg.KEK.Open("idem/"+scope+"/"+key, ent.Sealed); err != nil {
+		return nil, false, err
+	}
 	return &ent, true, nil
 }
 
@@ -110,7 +119,13 @@ func (e *Engine) SaveIdem(scope, key string, ent *IdemEntry) error {
 	b := e.db.NewBatch()
 	defer b.Close()
 	ent.At = e.now()
-	if err := setJSON(b, []byte(pIdem+scope+"/"+key), ent); err != nil {
+	sealed, err := e.cfg.KEK.Seal(e.rand, "idem/"+scope+"/"+key, ent.Body)
+	if err != nil {
+		return err
+	}
+	stored := *ent
+	stored.Sealed = sealed
+	if err := setJSON(b, []byte(pIdem+scope+"/"+key), &stored); err != nil {
 		return err
 	}
 	return b.Commit(pebble.Sync)

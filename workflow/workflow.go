@@ -24,6 +24,9 @@ import (
 const (
 	DefaultOTPTTL           = 5 * time.Minute
 	DefaultOTPMaxAttempts   = 5
+	DefaultOTPCodesPerHour  = 5
+	DefaultOTPCodesPerLink  = 10
+	DefaultOTPMaxFailures   = 10
 	DefaultReminderInterval = 24 * time.Hour
 	// certValidity is how long a party's certificate lasts (capped by the CA's).
 	certValidity = 2 * 365 * 24 * time.Hour
@@ -138,9 +141,19 @@ type Config struct {
 	DB           *pebble.DB
 	KEK          *KEK
 	// PublicURL prefixes signing links ("http://host:port").
-	PublicURL        string
-	OTPTTL           time.Duration
-	OTPMaxAttempts   int
+	PublicURL      string
+	OTPTTL         time.Duration
+	OTPMaxAttempts int // wrong codes before one code is burned
+	// OTPCooldown is the least time between two codes for one link (0:
+	// none); OTPCodesPerHour and OTPCodesPerLink cap the codes a link gets
+	// in any hour and in its life; after OTPMaxFailures wrong codes over
+	// the link's life (all codes together) the link is locked. Without
+	// these a new code, with fresh attempts, could be asked for without
+	// end: 5 guesses per SMS, about 200 000 SMS to guess a 6-digit code.
+	OTPCooldown      time.Duration
+	OTPCodesPerHour  int
+	OTPCodesPerLink  int
+	OTPMaxFailures   int
 	ReminderInterval time.Duration // 0: no scheduled reminders
 	// DevOTP puts the SMS code in the message params as well, so tests and
 	// the development pages can read it from the outbox.
@@ -214,6 +227,18 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.OTPMaxAttempts <= 0 {
 		cfg.OTPMaxAttempts = DefaultOTPMaxAttempts
+	}
+	if cfg.OTPCodesPerHour <= 0 {
+		cfg.OTPCodesPerHour = DefaultOTPCodesPerHour
+	}
+	if cfg.OTPCodesPerLink <= 0 {
+		cfg.OTPCodesPerLink = DefaultOTPCodesPerLink
+	}
+	if cfg.OTPMaxFailures <= 0 {
+		cfg.OTPMaxFailures = DefaultOTPMaxFailures
+	}
+	if cfg.OTPCooldown < 0 {
+		cfg.OTPCooldown = 0
 	}
 	e := &Engine{cfg: cfg, db: cfg.DB, now: cfg.Now, rand: cfg.Rand, logger: cfg.Logger, kick: make(chan struct{}, 1)}
 	if e.now == nil {

@@ -170,6 +170,8 @@ type Verifier struct {
 	ttl      time.Duration
 	devOnly  bool
 
+	sealer Sealer // for the pebble deposit store
+
 	mu       sync.Mutex // guards deposits
 	deposits depositStore
 }
@@ -228,7 +230,8 @@ func WithDepositPolicy(attempts int, ttl time.Duration) Option {
 // a wrong amount is counted on disk before ConfirmDeposit reports it. The
 // caller owns db and closes it after the Verifier's last use; one Verifier
 // per database. Stored challenges hold the company's name and credit code
-// and the amount sent, in clear: protect db like the node's other data.
+// and the amount sent: give WithDepositSealer too, or they are stored in
+// clear.
 func WithDepositStore(db *pebble.DB) Option {
 	return func(v *Verifier) error {
 		if db == nil {
@@ -239,6 +242,18 @@ func WithDepositStore(db *pebble.DB) Option {
 			return err
 		}
 		v.deposits = s
+		return nil
+	}
+}
+
+// WithDepositSealer seals the company's fields and the amount of stored
+// micro-deposit challenges (WithDepositStore) under s.
+func WithDepositSealer(s Sealer) Option {
+	return func(v *Verifier) error {
+		if s == nil {
+			return errors.New("identity: nil deposit sealer")
+		}
+		v.sealer = s
 		return nil
 	}
 }
@@ -254,6 +269,9 @@ func New(chainID string, gs *chain.GenesisState, key Key, cert []byte, opts ...O
 		if err := o(v); err != nil {
 			return nil, err
 		}
+	}
+	if ps, ok := v.deposits.(*pebbleStore); ok {
+		ps.sealer = v.sealer
 	}
 	switch {
 	case chainID == "":

@@ -63,24 +63,45 @@ func (m memStore) sweep(now time.Time) error {
 
 func (m memStore) count() int { return len(m) }
 
-// depositRecord is a challenge as stored. V is the format version.
+// depositRecord is a challenge as stored. V is the format version: 1 holds
+// the fields and amount in clear (older versions; still read), 2 holds
+// them sealed (depositSecret under the Sealer, AAD "deposit/<id>").
 type depositRecord struct {
 	V         int      `json:"v"`
-	Fields    []string `json:"fields"`
-	AmountFen int64    `json:"amount_fen"`
+	Fields    []string `json:"fields,omitempty"`
+	AmountFen int64    `json:"amount_fen,omitempty"`
+	Sealed    []byte   `json:"sealed,omitempty"`
 	Expires   int64    `json:"expires_unix_ns"`
 	Left      int      `json:"attempts_left"`
 }
 
-const depositRecordV1 = 1
+// depositSecret is what a challenge keeps secret: the company's fields
+// (name, credit code, ...) and the amount sent, which is the answer.
+type depositSecret struct {
+	Fields    []string `json:"fields"`
+	AmountFen int64    `json:"amount_fen"`
+}
+
+const (
+	depositRecordV1 = 1
+	depositRecordV2 = 2
+)
+
+// Sealer encrypts small values at rest for a record id (the workflow's
+// key-encryption key).
+type Sealer interface {
+	Seal(id string, plain []byte) ([]byte, error)
+	Open(id string, sealed []byte) ([]byte, error)
+}
 
 // pebbleStore keeps challenges in a pebble database under DepositPrefix,
 // every write with pebble.Sync so that a confirmed wrong amount is counted
 // before the caller hears of it. The count of open challenges is read once
 // and then kept in memory: one Verifier per database.
 type pebbleStore struct {
-	db *pebble.DB
-	n  int
+	db     *pebble.DB
+	sealer Sealer // nil: version 1 records, in clear
+	n      int
 }
 
 func newPebbleStore(db *pebble.DB) (*pebbleStore, error) {
@@ -120,15 +141,41 @@ func (s *pebbleStore) load(id string) (*deposit, error) {
 	if err := json.Unmarshal(v, &r); err != nil {
 		return nil, fmt.Errorf("identity: decode deposit challenge %s: %w", id, err)
 	}
-	if r.V != depositRecordV1 {
-		return nil, fmt.Errorf("identity: deposit challenge %s: format version %d, want %d", id, r.V, depositRecordV1)
+	d := &deposit{expires: time.Unix(0, r.Expires), left: r.Left}
+	switch {
+	case r.V == depositRecordV1:
+		d.fields, d.amountFen = r.Fields, r.AmountFen
+	case r.V == depositRecordV2 && s.sealer != nil:
+		plain, err := s.sealer.Open("deposit/"+id, r.Sealed)
+		if err != nil {
+			return nil, fmt.Errorf("identity: open deposit challenge %s: %w", id, err)
+		}
+		var sec depositSecret
+		if err := json.Unmarshal(plain, &sec); err != nil {
+			return nil, fmt.Errorf("identity: decode deposit challenge %s: %w", id, err)
+		}
+		d.fields, d.amountFen = sec.Fields, sec.AmountFen
+	case r.V == depositRecordV2:
+		return nil, fmt.Errorf("identity: deposit challenge %s is sealed and no key is configured (WithDepositSealer)", id)
+	default:
+		return nil, fmt.Errorf("identity: deposit challenge %s: format version %d, want %d or %d", id, r.V, depositRecordV1, depositRecordV2)
 	}
-	return &deposit{fields: r.Fields, amountFen: r.AmountFen, expires: time.Unix(0, r.Expires), left: r.Left}, nil
+	return d, nil
 }
 
-func (s *pebbleStore) encode(d *deposit) ([]byte, error) {
-	data, err := json.Marshal(depositRecord{V: depositRecordV1, Fields: d.fields, AmountFen: d.amountFen,
-		Expires: d.expires.UnixNano(), Left: d.left})
+func (s *pebbleStore) encode(id string, d *deposit) ([]byte, error) {
+	r := depositRecord{V: depositRecordV1, Fields: d.fields, AmountFen: d.amountFen, Expires: d.expires.UnixNano(), Left: d.left}
+	if s.sealer != nil {
+		plain, err := json.Marshal(depositSecret{Fields: d.fields, AmountFen: d.amountFen})
+		if err != nil {
+			return nil, fmt.Errorf("identity: encode deposit challenge: %w", err)
+		}
+		if r.Sealed, err = s.sealer.Seal("deposit/"+id, plain); err != nil {
+			return nil, fmt.Errorf("identity: seal deposit challenge: %w", err)
+		}
+		r.V, r.Fields, r.AmountFen = depositRecordV2, nil, 0
+	}
+	data, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("identity: encode deposit challenge: %w", err)
 	}
@@ -136,7 +183,7 @@ func (s *pebbleStore) encode(d *deposit) ([]byte, error) {
 }
 
 func (s *pebbleStore) add(id string, d *deposit) error {
-	data, err := s.encode(d)
+	data, err := s.encode(id, d)
 	if err != nil {
 		return err
 	}
@@ -156,7 +203,7 @@ func (s *pebbleStore) add(id string, d *deposit) error {
 }
 
 func (s *pebbleStore) update(id string, d *deposit) error {
-	data, err := s.encode(d)
+	data, err := s.encode(id, d)
 	if err != nil {
 		return err
 	}

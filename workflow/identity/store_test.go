@@ -1,8 +1,13 @@
 package identity
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -195,4 +200,67 @@ func TestConfirmDepositRejectsMalformedIDs(t *testing.T) {
 		_, err := v.ConfirmDeposit(context.Background(), id, 1)
 		require.ErrorIs(t, err, ErrChallengeNotFound, "id %q", id)
 	}
+}
+
+// xorSealer is a test Sealer: enough to show nothing is stored in clear
+// and that the record id is bound.
+type xorSealer struct{}
+
+func (xorSealer) Seal(id string, plain []byte) ([]byte, error) {
+	out := append([]byte(id+"|"), plain...)
+	for i := range out {
+		out[i] ^= 0x5a
+	}
+	return out, nil
+}
+
+func (xorSealer) Open(id string, sealed []byte) ([]byte, error) {
+	out := append([]byte(nil), sealed...)
+	for i := range out {
+		out[i] ^= 0x5a
+	}
+	rest, ok := bytes.CutPrefix(out, []byte(id+"|"))
+	if !ok {
+		return nil, errors.New("sealed for another id")
+	}
+	return rest, nil
+}
+
+// TestDepositChallengeSealed: with a sealer the stored challenge holds
+// neither the company's name and credit code nor the amount, on disk, and
+// it still confirms after a restart.
+func TestDepositChallengeSealed(t *testing.T) {
+	ctx := context.Background()
+	r := newRestarts(t, WithDepositSealer(xorSealer{}))
+	v := r.verifier()
+	req := &Request{Method: chain.IdentityBankTransfer, Enterprise: company(DevPassCreditCode)}
+	ch, err := v.StartDeposit(ctx, req)
+	require.NoError(t, err)
+	sent, _ := r.bank.LastTransfer(req.Enterprise.Account.Number)
+	it, err := r.db.NewIter(&pebble.IterOptions{LowerBound: []byte(DepositPrefix + "c/"), UpperBound: []byte(DepositPrefix + "c0")})
+	require.NoError(t, err)
+	for it.First(); it.Valid(); it.Next() {
+		val := string(it.Value())
+		for _, leak := range []string{req.Enterprise.Name, DevPassCreditCode, fmt.Sprintf(`"amount_fen":%d`, sent.AmountFen)} {
+			require.NotContains(t, val, leak)
+		}
+		require.Contains(t, val, `"v":2`)
+	}
+	require.NoError(t, it.Close())
+	require.NoError(t, r.db.Close())
+	r.db = nil
+	// Nothing in clear anywhere in the database's files either.
+	require.NoError(t, filepath.Walk(r.dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		require.False(t, bytes.Contains(b, []byte(DevPassCreditCode)), "credit code in %s", p)
+		require.False(t, bytes.Contains(b, []byte(req.Enterprise.Name)), "company name in %s", p)
+		return nil
+	}))
+	v = r.verifier()
+	_, err = v.ConfirmDeposit(ctx, ch.ID, sent.AmountFen)
+	require.NoError(t, err)
 }

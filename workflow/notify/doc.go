@@ -26,9 +26,18 @@
 //	Sealchain-Delivery: <delivery id>
 //	Sealchain-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
 //
-// Any 2xx answer delivers. Anything else (another status, a connection
-// error, a timeout of [DefaultAttemptTimeout]) is a failed attempt, logged
-// in the delivery with its number, time, HTTP status, error and duration.
+// Any 2xx answer delivers. Anything else (another status, a redirect,
+// which is not followed, a connection error, a timeout of
+// [DefaultAttemptTimeout]) is a failed attempt, logged in the delivery with
+// its number, time, outcome category (Outcome*, never the receiver's status
+// or body) and duration.
+//
+// Deliveries connect only to public unicast addresses: loopback, private,
+// link-local, multicast, unspecified and other non-public ranges (also as
+// IPv4-mapped, NAT64 or 6to4 IPv6) are refused when a URL names one as an
+// IP literal, and on every connection after name resolution (guard.go), so
+// DNS rebinding fails too. [WithAllowedTargets] lets an operator allow
+// prefixes.
 // After failed attempt n the next one is due after
 // min(base·2^(n-1), max) scaled by a random factor in [0.5, 1) (jitter),
 // with base [DefaultBackoffBase] (10 s) and max [DefaultBackoffMax] (1 h)
@@ -47,7 +56,9 @@
 // recipient reference the gateway resolves, a template id and parameters)
 // as pending. A gateway drains a channel with [Outbox.Pending] (oldest
 // first, at most limit, resuming after a cursor: the last id it saw), sends,
-// and calls [Outbox.Ack] with each id. Unacknowledged messages stay pending
+// and calls [Outbox.Ack] with each id, which deletes the message's
+// recipient and parameters. With [WithSealer] they are stored sealed
+// meanwhile. Unacknowledged messages stay pending
 // and are listed again from an empty cursor, so a gateway that crashes
 // between sending and acknowledging sends twice: gateways should treat the
 // message id as an idempotency key. [DevSMS] is the development SMS

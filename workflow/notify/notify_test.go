@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,9 @@ import (
 )
 
 var secret = []byte("0123456789abcdef-secret")
+
+// loopback lets the tests' receivers on 127.0.0.1 get deliveries.
+var loopback = WithAllowedTargets(netip.MustParsePrefix("127.0.0.0/8"))
 
 func openDB(t *testing.T, dir string) *pebble.DB {
 	t.Helper()
@@ -103,7 +107,7 @@ func TestRetriesUntilDelivered(t *testing.T) {
 			rcv := newReceiver(t, tc.failures, clk.now)
 			db := openDB(t, t.TempDir())
 			defer db.Close()
-			w, err := NewWebhooks(db, WithClock(clk.now), WithRand(rand.NewChaCha8([32]byte{3})),
+			w, err := NewWebhooks(db, loopback, WithClock(clk.now), WithRand(rand.NewChaCha8([32]byte{3})),
 				WithMaxAttempts(tc.maxAttempts), WithBackoff(10*time.Second, time.Minute))
 			require.NoError(t, err)
 			require.NoError(t, w.Subscribe(ctx, Subscription{ID: "s1", URL: rcv.srv.URL, Secret: secret}))
@@ -134,11 +138,9 @@ func TestRetriesUntilDelivered(t *testing.T) {
 			for i, a := range d.Attempts {
 				require.Equal(t, i+1, a.N)
 				if i < int(tc.failures) {
-					require.Equal(t, http.StatusServiceUnavailable, a.HTTPStatus)
-					require.Contains(t, a.Error, "503")
+					require.Equal(t, OutcomeHTTP5xx, a.Outcome)
 				} else {
-					require.Equal(t, http.StatusNoContent, a.HTTPStatus)
-					require.Empty(t, a.Error)
+					require.Equal(t, OutcomeDelivered, a.Outcome)
 				}
 				if i > 0 {
 					// Backoff with jitter: attempt n+1 comes at least
@@ -183,7 +185,7 @@ func openDBT(t *testing.T) *pebble.DB {
 func TestRunDeliversInBackground(t *testing.T) {
 	rcv := newReceiver(t, 2, time.Now)
 	db := openDBT(t)
-	w, err := NewWebhooks(db, WithBackoff(20*time.Millisecond, 100*time.Millisecond))
+	w, err := NewWebhooks(db, loopback, WithBackoff(20*time.Millisecond, 100*time.Millisecond))
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -216,7 +218,7 @@ func TestRestartKeepsPending(t *testing.T) {
 	rcv := newReceiver(t, 1, clk.now)
 
 	db := openDB(t, dir)
-	w, err := NewWebhooks(db, WithClock(clk.now))
+	w, err := NewWebhooks(db, loopback, WithClock(clk.now))
 	require.NoError(t, err)
 	require.NoError(t, w.Subscribe(ctx, Subscription{ID: "s1", URL: rcv.srv.URL, Secret: secret}))
 	_, err = w.Publish(ctx, Event{ID: "e1", Type: "contract.signed", Payload: json.RawMessage(`{}`)})
@@ -228,7 +230,7 @@ func TestRestartKeepsPending(t *testing.T) {
 
 	db = openDB(t, dir)
 	defer db.Close()
-	w, err = NewWebhooks(db, WithClock(clk.now))
+	w, err = NewWebhooks(db, loopback, WithClock(clk.now))
 	require.NoError(t, err)
 	d, err := w.Delivery(ctx, "e1/s1")
 	require.NoError(t, err)
@@ -299,6 +301,8 @@ func TestSubscribeValidation(t *testing.T) {
 		{"ftp", Subscription{ID: "a", URL: "ftp://example.com/", Secret: secret}},
 		{"relative", Subscription{ID: "a", URL: "/hook", Secret: secret}},
 		{"short secret", Subscription{ID: "a", URL: "https://example.com/", Secret: []byte("short")}},
+		{"loopback literal", Subscription{ID: "a", URL: "http://127.0.0.1:8080/", Secret: secret}},
+		{"user info", Subscription{ID: "a", URL: "https://u:p@example.com/", Secret: secret}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -393,7 +397,7 @@ func TestOutboxDrain(t *testing.T) {
 func TestUnsubscribedDeliveryFails(t *testing.T) {
 	ctx := context.Background()
 	rcv := newReceiver(t, 0, time.Now)
-	w, err := NewWebhooks(openDBT(t))
+	w, err := NewWebhooks(openDBT(t), loopback)
 	require.NoError(t, err)
 	require.NoError(t, w.Subscribe(ctx, Subscription{ID: "s1", URL: rcv.srv.URL, Secret: secret}))
 	_, err = w.Publish(ctx, Event{ID: "e1", Type: "t", Payload: json.RawMessage(`{}`)})
@@ -428,7 +432,7 @@ func TestManyDeliveries(t *testing.T) {
 	rcv := newReceiver(t, failures, clk.now)
 	// Failed attempts in several workers draw jitter from one injected
 	// source (guarded by a mutex: ChaCha8 is not safe for concurrent use).
-	w, err := NewWebhooks(openDBT(t), WithClock(clk.now), WithRand(rand.NewChaCha8([32]byte{5})))
+	w, err := NewWebhooks(openDBT(t), loopback, WithClock(clk.now), WithRand(rand.NewChaCha8([32]byte{5})))
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

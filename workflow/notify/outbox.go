@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -46,18 +47,49 @@ type Message struct {
 	AckedAt *time.Time `json:"acked_at,omitempty"`
 }
 
+// Sealer encrypts small values at rest for a record id (the workflow's
+// key-encryption key).
+type Sealer interface {
+	Seal(id string, plain []byte) ([]byte, error)
+	Open(id string, sealed []byte) ([]byte, error)
+}
+
 // Outbox stores messages for gateways. Safe for concurrent use.
+//
+// A message's recipient and parameters (a phone number, a signing link, a
+// code) are secrets: with a Sealer they are stored sealed (AAD
+// "outbox/<message id>"), and once a message is acknowledged they are
+// deleted, leaving its id, channel, template and times.
 type Outbox struct {
-	db  *pebble.DB
-	now func() time.Time
+	db     *pebble.DB
+	now    func() time.Time
+	sealer Sealer
 
 	mu  sync.Mutex
 	seq uint64
 }
 
+// storedMessage is a Message as kept in the database.
+type storedMessage struct {
+	Message
+	Sealed []byte `json:"sealed,omitempty"` // messageSecrets under the Sealer
+}
+
+// messageSecrets are the parts of a message sealed at rest.
+type messageSecrets struct {
+	RecipientRef string            `json:"recipient_ref"`
+	Params       map[string]string `json:"params,omitempty"`
+}
+
+// OutboxOption configures an Outbox.
+type OutboxOption func(*Outbox)
+
+// WithSealer seals recipients and parameters at rest.
+func WithSealer(s Sealer) OutboxOption { return func(o *Outbox) { o.sealer = s } }
+
 // NewOutbox returns the outbox stored in db under Prefix. now is the clock
 // (nil: time.Now).
-func NewOutbox(db *pebble.DB, now func() time.Time) (*Outbox, error) {
+func NewOutbox(db *pebble.DB, now func() time.Time, opts ...OutboxOption) (*Outbox, error) {
 	if db == nil {
 		return nil, fmt.Errorf("%w: nil database", ErrInvalid)
 	}
@@ -65,6 +97,9 @@ func NewOutbox(db *pebble.DB, now func() time.Time) (*Outbox, error) {
 		now = time.Now
 	}
 	o := &Outbox{db: db, now: now}
+	for _, opt := range opts {
+		opt(o)
+	}
 	v, closer, err := db.Get(seqKey)
 	switch {
 	case err == nil:
@@ -110,9 +145,13 @@ func (o *Outbox) Enqueue(ctx context.Context, m Message) (string, error) {
 	seq := o.seq + 1
 	m.ID = fmt.Sprintf("%s-%016x", m.Channel, seq)
 	m.Created, m.State, m.AckedAt = o.now().UTC(), MessagePending, nil
+	st, err := o.seal(m)
+	if err != nil {
+		return "", err
+	}
 	b := o.db.NewBatch()
 	defer b.Close()
-	if err := batchJSON(b, msgKey(m.ID), m); err != nil {
+	if err := batchJSON(b, msgKey(m.ID), st); err != nil {
 		return "", err
 	}
 	if err := b.Set(pendKey(m.Channel, seq), []byte(m.ID), nil); err != nil {
@@ -161,28 +200,69 @@ func (o *Outbox) Pending(ctx context.Context, channel, cursor string, limit int)
 		next = ids[limit-1]
 	}
 	for _, id := range ids {
-		var m Message
-		if err := getJSON(o.db, msgKey(id), &m); err != nil {
+		m, err := o.load(id)
+		if err != nil {
 			return nil, "", err
 		}
-		msgs = append(msgs, m)
+		msgs = append(msgs, *m)
 	}
 	return msgs, next, nil
 }
 
-// Message returns a message by id.
-func (o *Outbox) Message(ctx context.Context, id string) (*Message, error) {
-	if err := ctx.Err(); err != nil {
+// seal is m as stored: without its recipient and parameters in clear when
+// a Sealer is set.
+func (o *Outbox) seal(m Message) (*storedMessage, error) {
+	if o.sealer == nil {
+		return &storedMessage{Message: m}, nil
+	}
+	plain, err := json.Marshal(messageSecrets{RecipientRef: m.RecipientRef, Params: m.Params})
+	if err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	sealed, err := o.sealer.Seal("outbox/"+m.ID, plain)
+	if err != nil {
+		return nil, fmt.Errorf("notify: seal message %s: %w", m.ID, err)
+	}
+	m.RecipientRef, m.Params = "", nil
+	return &storedMessage{Message: m, Sealed: sealed}, nil
+}
+
+// load reads a message, opening its sealed part.
+func (o *Outbox) load(id string) (*Message, error) {
+	var st storedMessage
+	if err := getJSON(o.db, msgKey(id), &st); err != nil {
 		return nil, err
 	}
-	var m Message
-	if err := getJSON(o.db, msgKey(id), &m); err != nil {
-		return nil, err
+	m := st.Message
+	if len(st.Sealed) > 0 {
+		if o.sealer == nil {
+			return nil, fmt.Errorf("notify: message %s is sealed and the outbox has no key", id)
+		}
+		plain, err := o.sealer.Open("outbox/"+id, st.Sealed)
+		if err != nil {
+			return nil, fmt.Errorf("notify: open message %s: %w", id, err)
+		}
+		var sec messageSecrets
+		if err := json.Unmarshal(plain, &sec); err != nil {
+			return nil, fmt.Errorf("notify: decode message %s: %w", id, err)
+		}
+		m.RecipientRef, m.Params = sec.RecipientRef, sec.Params
 	}
 	return &m, nil
 }
 
-// Ack marks a message sent. Acking it again is a no-op.
+// Message returns a message by id. An acknowledged message has no
+// recipient or parameters any more.
+func (o *Outbox) Message(ctx context.Context, id string) (*Message, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return o.load(id)
+}
+
+// Ack marks a message sent and deletes its recipient and parameters: the
+// gateway has them, and a sent code or link must not outlive its use in
+// the database. Acking it again is a no-op.
 func (o *Outbox) Ack(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -193,15 +273,16 @@ func (o *Outbox) Ack(ctx context.Context, id string) error {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var m Message
-	if err := getJSON(o.db, msgKey(id), &m); err != nil {
+	var st storedMessage
+	if err := getJSON(o.db, msgKey(id), &st); err != nil {
 		return err
 	}
+	m := st.Message
 	if m.State == MessageAcked {
 		return nil
 	}
 	at := o.now().UTC()
-	m.State, m.AckedAt = MessageAcked, &at
+	m.State, m.AckedAt, m.RecipientRef, m.Params = MessageAcked, &at, "", nil
 	b := o.db.NewBatch()
 	defer b.Close()
 	if err := batchJSON(b, msgKey(id), m); err != nil {

@@ -11,7 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -76,12 +76,14 @@ type Event struct {
 	Payload json.RawMessage `json:"payload"`
 }
 
-// Attempt is one try at a delivery.
+// Attempt is one try at a delivery. Outcome is a category (Outcome*),
+// never the receiver's status line, body or a network error's text: those
+// would tell a subscriber what answers on hosts it may not reach. The node
+// log has the details.
 type Attempt struct {
 	N          int       `json:"n"`
 	At         time.Time `json:"at"`
-	HTTPStatus int       `json:"http_status,omitempty"`
-	Error      string    `json:"error,omitempty"`
+	Outcome    string    `json:"outcome"`
 	DurationMS int64     `json:"duration_ms"`
 }
 
@@ -109,6 +111,7 @@ type Webhooks struct {
 	maxAttempts int
 	timeout     time.Duration
 	logger      *slog.Logger
+	policy      targetPolicy
 
 	mu        sync.Mutex // guards running and delivery creation
 	deliverMu sync.Mutex // one DeliverDue at a time: attempts are read-modify-write
@@ -120,9 +123,19 @@ type Webhooks struct {
 // Option configures Webhooks.
 type Option func(*Webhooks) error
 
-// WithHTTPClient sets the client deliveries are POSTed with.
-func WithHTTPClient(c *http.Client) Option {
-	return func(w *Webhooks) error { w.client = c; return nil }
+// WithAllowedTargets lets webhooks reach addresses in these prefixes even
+// though they are loopback, private, link-local or otherwise refused (an
+// operator's own receiver on the internal network; tests on 127.0.0.1).
+func WithAllowedTargets(prefixes ...netip.Prefix) Option {
+	return func(w *Webhooks) error {
+		for _, p := range prefixes {
+			if !p.IsValid() {
+				return fmt.Errorf("%w: allowed target prefix %s", ErrInvalid, p)
+			}
+			w.policy.allow = append(w.policy.allow, p.Masked())
+		}
+		return nil
+	}
 }
 
 // WithClock sets the clock (default time.Now).
@@ -172,7 +185,7 @@ func NewWebhooks(db *pebble.DB, opts ...Option) (*Webhooks, error) {
 	if db == nil {
 		return nil, fmt.Errorf("%w: nil database", ErrInvalid)
 	}
-	w := &Webhooks{db: db, client: &http.Client{}, now: time.Now, rand: rand.Reader,
+	w := &Webhooks{db: db, now: time.Now, rand: rand.Reader,
 		base: DefaultBackoffBase, max: DefaultBackoffMax, maxAttempts: DefaultMaxAttempts,
 		timeout: DefaultAttemptTimeout, logger: slog.New(slog.DiscardHandler), wake: make(chan struct{}, 1)}
 	for _, o := range opts {
@@ -180,11 +193,15 @@ func NewWebhooks(db *pebble.DB, opts ...Option) (*Webhooks, error) {
 			return nil, err
 		}
 	}
+	w.client = w.policy.client(w.timeout)
 	return w, nil
 }
 
-// Subscribe adds or replaces a subscription. The URL must be http or https
-// and the secret at least 16 bytes.
+// Subscribe adds or replaces a subscription. The URL must be http or https,
+// without user:password@, and not name a refused IP address (loopback,
+// private, link-local, multicast, unspecified; see WithAllowedTargets);
+// host names are checked when a delivery connects. The secret must be at
+// least 16 bytes.
 func (w *Webhooks) Subscribe(ctx context.Context, s Subscription) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -192,9 +209,8 @@ func (w *Webhooks) Subscribe(ctx context.Context, s Subscription) error {
 	if err := checkID("subscription id", s.ID); err != nil {
 		return err
 	}
-	u, err := url.Parse(s.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%w: subscription url %q: want an absolute http or https URL", ErrInvalid, s.URL)
+	if err := w.policy.checkURL(s.URL); err != nil {
+		return err
 	}
 	if len(s.Secret) < minSecretLen {
 		return fmt.Errorf("%w: subscription secret: %d bytes, want at least %d", ErrInvalid, len(s.Secret), minSecretLen)
@@ -431,8 +447,11 @@ func (w *Webhooks) attempt(ctx context.Context, k []byte) error {
 		// Shutting down: the attempt did not really happen; leave it due.
 		return ctx.Err()
 	}
-	a := Attempt{N: len(d.Attempts) + 1, At: start.UTC(), HTTPStatus: status,
+	a := Attempt{N: len(d.Attempts) + 1, At: start.UTC(), Outcome: outcome(status, postErr),
 		DurationMS: w.now().Sub(start).Milliseconds()}
+	if postErr != nil {
+		w.logger.Info("webhook attempt failed", "delivery", d.ID, "attempt", a.N, "outcome", a.Outcome, "err", postErr)
+	}
 	b := w.db.NewBatch()
 	defer b.Close()
 	if err := b.Delete(k, nil); err != nil {
@@ -444,14 +463,11 @@ func (w *Webhooks) attempt(ctx context.Context, k []byte) error {
 		d.State, d.DeliveredAt, d.NextAttempt = StateDelivered, &at, time.Time{}
 	case errors.Is(postErr, errNoSubscription):
 		// Unsubscribed: there is no secret to sign with and nobody to ask.
-		a.Error = postErr.Error()
 		d.State, d.NextAttempt = StateFailed, time.Time{}
 	case a.N >= w.maxAttempts:
-		a.Error = postErr.Error()
 		d.State, d.NextAttempt = StateFailed, time.Time{}
 		w.logger.Error("webhook delivery failed for good", "delivery", d.ID, "attempts", a.N, "err", postErr)
 	default:
-		a.Error = postErr.Error()
 		delay, err := w.backoff(a.N)
 		if err != nil {
 			return err
@@ -498,7 +514,7 @@ func (w *Webhooks) post(ctx context.Context, d *Delivery, now time.Time) (int, e
 	// Drain a little so the connection can be reused; the body is not kept.
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, fmt.Errorf("http status %d", resp.StatusCode)
+		return resp.StatusCode, fmt.Errorf("webhook receiver answered %d", resp.StatusCode)
 	}
 	return resp.StatusCode, nil
 }

@@ -16,7 +16,7 @@
       order: { sequential: '顺序签署', parallel: '无序签署' },
       status: { draft: '草稿', signing: '签署中', signed: '已全部签署', completed: '已完成', declined: '已拒签', voided: '已撤销', expired: '已过期' },
       pstatus: { pending: '待签署', viewed: '已查看', signed: '已签署', declined: '已拒签' },
-      turnNow: '当前签署方', viewedAt: '查看于 {t}', signedAt: '签署于 {t}', reminders: '已催办 {n} 次', reason: '原因：{r}',
+      turnNow: '当前签署方', viewedAt: '查看于 {t}', signedAt: '签署于 {t}', reminders: '已催办 {n} 次', reason: '原因：{r}', locked: '验证码错误过多，链接已锁定：请撤销后重新发送',
       remind: '催办', reminded: '已向 {who} 发送催办通知。',
       chainSum: '{c} 条已上链，{q} 条排队中', rejectedN: '，{r} 条被拒绝',
       rstatus: { queued: '排队中', committed: '已上链', rejected: '被拒绝' },
@@ -35,7 +35,7 @@
       order: { sequential: 'signed in order', parallel: 'any order' },
       status: { draft: 'Draft', signing: 'Signing', signed: 'All signed', completed: 'Completed', declined: 'Declined', voided: 'Voided', expired: 'Expired' },
       pstatus: { pending: 'Pending', viewed: 'Viewed', signed: 'Signed', declined: 'Declined' },
-      turnNow: 'Signing now', viewedAt: 'viewed {t}', signedAt: 'signed {t}', reminders: 'reminded {n}×', reason: 'reason: {r}',
+      turnNow: 'Signing now', viewedAt: 'viewed {t}', signedAt: 'signed {t}', reminders: 'reminded {n}×', reason: 'reason: {r}', locked: 'link locked after too many wrong codes: void and send again',
       remind: 'Remind', reminded: 'Reminder sent to {who}.',
       chainSum: '{c} on chain, {q} queued', rejectedN: ', {r} rejected',
       rstatus: { queued: 'queued', committed: 'on chain', rejected: 'rejected' },
@@ -187,6 +187,7 @@
       if (p.signed_at) tags.append(el('span', { class: 'when', text: fill(t('signedAt'), { t: fmtTime(p.signed_at) }) }));
       else if (p.viewed_at) tags.append(el('span', { class: 'when', text: fill(t('viewedAt'), { t: fmtTime(p.viewed_at) }) }));
       if (p.reminders) tags.append(el('span', { class: 'when', text: fill(t('reminders'), { n: p.reminders }) }));
+      if (p.locked) tags.append(el('span', { class: 'when badtxt', 'data-fact': 'locked', text: t('locked') }));
       if (p.declined_reason) tags.append(el('span', { class: 'when', text: fill(t('reason'), { r: p.declined_reason }) }));
       const li = el('li', { class: 'party' + (now ? ' turn' : ''), 'data-index': p.index, 'data-status': p.status },
         el('span', { class: 'num', 'aria-hidden': 'true', text: String(p.index + 1) }),

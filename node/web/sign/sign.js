@@ -25,6 +25,7 @@
       signing: '正在签署…', sending: '正在发送…',
       declineTitle: '拒绝签署', reasonLabel: '拒签原因（将告知发起方）', reasonNeeded: '请填写拒签原因。',
       declineConfirm: '确认拒签', back: '返回',
+      declineIntent: '拒签将终止本合同，需用短信验证码确认是您本人操作。',
       notYourTurn: '还未轮到您签署', notYourTurnText: '本合同按顺序签署，请等待 {who} 签署后再来。届时您会再次收到通知。',
       refresh: '刷新',
       signedTitle: '签署成功', signedText: '您已完成签署，签署记录已登记到区块链。', signedTextPending: '您已完成签署，签署记录正在登记到区块链。',
@@ -40,6 +41,7 @@
         contract_declined: ['合同已被拒签', '有签署方拒绝签署，本合同已终止。'],
         contract_expired: ['签署已过期', '本合同已超过签署截止时间，链接已失效。请联系发起方续签。'],
         link_used: ['链接已使用', '该链接已用于签署或拒签，不能再次使用。'],
+        link_locked: ['链接已锁定', '验证码错误次数过多，该签署链接已锁定。请联系发起方撤销后重新发送合同。'],
         network: ['网络错误', '无法连接服务器，请检查网络后刷新重试。'],
         other: ['出错了', ''],
       },
@@ -49,6 +51,8 @@
         otp_required: '请先获取验证码。', not_your_turn: '还未轮到您签署。', wrong_state: '合同当前状态不允许此操作。',
         tx_rejected: '区块链拒绝了该记录：', network: '网络错误，请重试。', other: '操作失败：',
         face_mismatch: '人脸核验未通过，请重新拍摄本人正面照片。', face_read: '无法读取该照片，请重新拍摄。',
+        otp_cooldown: '获取过于频繁，请 {s} 秒后再获取验证码。', otp_hourly_limit: '一小时内获取验证码的次数已达上限，请 {m} 分钟后再试。',
+        otp_code_limit: '该链接获取验证码的次数已达上限，请联系发起方重新发送合同。',
       },
       faceSign: '刷脸签署（拍摄本人照片）', face: '人脸识别', faceReading: '正在核验…',
       footer: '签署记录（查看、意愿认证、签署）登记在由法院、公证处、仲裁机构与平台共同维护的区块链上；链上只保存哈希，不保存您的个人信息。',
@@ -73,6 +77,7 @@
       signing: 'Signing…', sending: 'Sending…',
       declineTitle: 'Decline to sign', reasonLabel: 'Reason (the sender will see it)', reasonNeeded: 'Please give a reason.',
       declineConfirm: 'Decline', back: 'Back',
+      declineIntent: 'Declining ends the contract for every party: confirm it is you with an SMS code.',
       notYourTurn: 'Not your turn yet', notYourTurnText: 'This contract is signed in order: {who} must sign first. You will be notified when it is your turn.',
       refresh: 'Refresh',
       signedTitle: 'Signed', signedText: 'You have signed; the signing records are on the blockchain.', signedTextPending: 'You have signed; the signing records are being registered on the blockchain.',
@@ -88,6 +93,7 @@
         contract_declined: ['Contract declined', 'A party declined to sign; this contract is closed.'],
         contract_expired: ['Link expired', 'The deadline of this contract has passed. Ask the sender to renew it.'],
         link_used: ['Link already used', 'This link was already used to sign or decline and cannot be used again.'],
+        link_locked: ['Link locked', 'Too many wrong codes: this signing link is locked. Ask the sender to void the contract and send it again.'],
         network: ['Network error', 'Cannot reach the server. Check your connection and reload.'],
         other: ['Something went wrong', ''],
       },
@@ -96,6 +102,8 @@
         otp_attempts: 'Too many wrong codes: this code no longer works. Request a new one.', otp_expired: 'The code has expired. Request a new one.',
         otp_required: 'Request a code first.', not_your_turn: 'It is not your turn yet.', wrong_state: 'The contract does not allow this now.',
         tx_rejected: 'The blockchain rejected the record: ', network: 'Network error; please try again.', other: 'Failed: ',
+        otp_cooldown: 'Too soon: ask for a new code in {s} s.', otp_hourly_limit: 'This link has had all the codes it may get this hour; try again in {m} min.',
+        otp_code_limit: 'This link has received all the codes it may. Ask the sender to send the contract again.',
         face_mismatch: 'The face check failed: take a photo of your face again.', face_read: 'Cannot read that photo; take it again.',
       },
       faceSign: 'Sign with a photo of your face', face: 'Face', faceReading: 'Checking…',
@@ -196,6 +204,11 @@
       S.phase = 'done';
       return;
     }
+    if (me.locked) {
+      S.closed = 'link_locked';
+      S.phase = 'closed';
+      return;
+    }
     if (v.status === 'voided' || v.status === 'declined' || v.status === 'expired') {
       S.closed = 'contract_' + v.status;
       S.phase = 'closed';
@@ -222,6 +235,8 @@
     if (e.code === 'not_your_turn') { return refreshView().then(() => { if (S.phase !== 'wait') { S.phase = 'wait'; render(); } }); }
     if (/^contract_(voided|declined|expired)$/.test(e.code)) { S.closed = e.code; S.phase = 'closed'; return render(); }
     if (e.code === 'link_used') { S.phase = 'done'; render(); return pollResult(); }
+    if (e.code === 'link_locked') { S.closed = e.code; S.phase = 'closed'; return render(); }
+    if (typeof e.retry_after_seconds === 'number') { S.resendAt = Date.now() + e.retry_after_seconds * 1000; tick(); }
     const E = t('err');
     let msg;
     switch (e.code) {
@@ -232,6 +247,12 @@
       }
       case 'otp_attempts': case 'otp_expired': case 'otp_required': case 'wrong_state': case 'network': case 'face_mismatch': case 'face_read':
         msg = E[e.code]; break;
+      case 'otp_cooldown': case 'otp_hourly_limit': {
+        const s = typeof e.retry_after_seconds === 'number' ? e.retry_after_seconds : 60;
+        msg = fill(E[e.code], { s, m: Math.max(1, Math.ceil(s / 60)) });
+        break;
+      }
+      case 'otp_code_limit': msg = E.otp_code_limit; break;
       case 'tx_rejected': msg = E.tx_rejected + (e.message || ''); break;
       default: msg = E.other + (e.message || e.code);
     }
@@ -240,12 +261,18 @@
     render();
   }
 
+  // resendAtOf is when the node takes another code request.
+  const resendAtOf = (sent) => {
+    const at = sent && sent.resend_after ? new Date(sent.resend_after).getTime() : NaN;
+    return isNaN(at) ? Date.now() + 60000 : at;
+  };
+
   async function sendCode() {
     if (S.busy) return;
     S.busy = true; S.codeErr = ''; render();
     try {
       S.sent = await call('POST', '/code', {});
-      S.resendAt = Date.now() + 60000;
+      S.resendAt = resendAtOf(S.sent);
       S.phase = 'code';
       S.busy = false;
       render();
@@ -333,14 +360,39 @@
     }
   }
 
+  // sendDeclineCode texts a code for declining (allowed before one's turn).
+  async function sendDeclineCode() {
+    if (S.busy || Date.now() < S.resendAt) return;
+    S.busy = true; S.reasonErr = ''; render();
+    try {
+      S.sent = await call('POST', '/code', { purpose: 'decline' });
+      S.resendAt = resendAtOf(S.sent);
+      S.busy = false;
+      render();
+      $('decline-code').focus();
+      tick();
+    } catch (e) {
+      S.busy = false;
+      actionError(e, 'reasonErr');
+    }
+  }
+
+  // decline closes the contract for everyone, so it needs a code like signing.
   async function decline(ev) {
     ev.preventDefault();
     if (S.busy) return;
     const reason = $('reason').value.trim();
     if (!reason) { S.reasonErr = t('reasonNeeded'); render(); $('reason').focus(); return; }
+    const code = $('decline-code').value.replace(/\D/g, '');
+    if (code.length !== 6) {
+      S.reasonErr = S.sent ? t('codeNeeded') : t('err').otp_required;
+      render();
+      (S.sent ? $('decline-code') : $('decline-send-code')).focus();
+      return;
+    }
     S.busy = true; S.reasonErr = ''; render();
     try {
-      await call('POST', '/decline', { reason });
+      await call('POST', '/decline', { reason, method: 'sms', code });
       S.busy = false;
       await refreshView();
       S.phase = 'done';
@@ -393,7 +445,7 @@
     ticking = true;
     const step = () => {
       paintResend();
-      if (S.phase === 'code' && Date.now() < S.resendAt) setTimeout(step, 1000); else { ticking = false; paintResend(); }
+      if ((S.phase === 'code' || S.phase === 'decline' || S.phase === 'read') && Date.now() < S.resendAt) setTimeout(step, 1000); else { ticking = false; paintResend(); }
     };
     step();
   }
@@ -559,15 +611,27 @@
     ce.textContent = S.codeErr || '';
     ce.dataset.code = S.codeErr ? (S.errCode || '') : '';
     $('code').setAttribute('aria-invalid', String(!!S.codeErr));
-    $('reason-err').textContent = S.reasonErr || '';
+    const re = $('reason-err');
+    re.textContent = S.reasonErr || '';
+    re.dataset.code = S.reasonErr ? (S.errCode || '') : '';
     $('decline').disabled = S.busy;
+    if (ph === 'decline') {
+      const s = S.sent;
+      $('decline-sent').textContent = s ? fill(t('codeSent'), { to: s.sent_to || me.phone_masked || '',
+        m: s.expires_at ? Math.max(1, Math.round((new Date(s.expires_at) - Date.now()) / 60000)) : 5 }) : '';
+    }
+    paintResend();
   }
 
+  // paintResend shows the wait before another code on the buttons that ask for one.
   function paintResend() {
-    const r = $('resend');
     const left = Math.ceil((S.resendAt - Date.now()) / 1000);
+    const r = $('resend');
     r.disabled = left > 0 || S.busy;
     r.textContent = left > 0 ? fill(t('resendIn'), { s: left }) : t('resend');
+    const d = $('decline-send-code');
+    d.disabled = left > 0 || S.busy;
+    d.textContent = left > 0 ? fill(t('resendIn'), { s: left }) : (S.sent ? t('resend') : t('getCode'));
   }
 
   function paintResult() {
@@ -651,6 +715,11 @@
     $('show-decline').addEventListener('click', () => { S.phase = 'decline'; S.reasonErr = ''; render(); $('reason').focus(); });
     $('cancel-decline').addEventListener('click', () => { S.phase = 'read'; decide(); render(); });
     $('act-decline').addEventListener('submit', decline);
+    $('decline-send-code').addEventListener('click', sendDeclineCode);
+    $('decline-code').addEventListener('input', (e) => {
+      const d = e.target.value.replace(/\D/g, '').slice(0, 6);
+      if (d !== e.target.value) e.target.value = d;
+    });
   }
 
   wire();

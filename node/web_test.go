@@ -249,7 +249,8 @@ func TestWebVerifyInBrowser(t *testing.T) {
 	if signers := attrs(`#signers tbody tr`, "data-actor"); strings.Join(signers, ",") != alice.Cert.String()+","+bob.Cert.String() {
 		t.Errorf("signers %v, want alice %s then bob %s", signers, alice.Cert, bob.Cert)
 	}
-	for _, want := range []string{contract, "短信验证码", "(UTC+8)", "来自本节点", "由本节点提供", "文件与链上登记的哈希一致"} {
+	// Record types and checks are named from the verifier's table (evidence.Labels), as in the report.
+	for _, want := range []string{contract, "短信验证码", "(UTC+8)", "来自本节点", "由本节点提供", "文件与链上登记的哈希一致", "合同创建", "签署意愿认证"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("verified page does not say %q", want)
 		}
@@ -258,7 +259,7 @@ func TestWebVerifyInBrowser(t *testing.T) {
 	// The language switch.
 	step("switch to English", chromedp.Click(chromedp.CSS(`[data-set-lang="en"]`)))
 	title, body = text(`#verdict-title`), text(`#result`)
-	if title != "Verified" || !strings.Contains(body, "SMS one-time code") || !strings.Contains(body, "for full independence use your own copy") {
+	if title != "Verified" || !strings.Contains(body, "SMS one-time code") || !strings.Contains(body, "for full independence use your own copy") || !strings.Contains(body, "Signing intent verified") {
 		t.Errorf("English page: verdict %q; body %q", title, body)
 	}
 

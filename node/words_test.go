@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -115,4 +118,30 @@ func mustGet(ctx context.Context, t *testing.T, url string) []byte {
 		t.Fatalf("GET %s: %d %s", url, status, body)
 	}
 	return body
+}
+
+// TestWebPageLabelsFromVerifier: the verification page names record types
+// and checks from the WebAssembly verifier's table (sealchainLabels, the
+// evidence.Labels the report prints), not from a list of its own that can
+// miss a type, as contract_sent and contract_viewed once were missed.
+func TestWebPageLabelsFromVerifier(t *testing.T) {
+	js, err := webFS.ReadFile("web/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(js, []byte("sealchainLabels()")) {
+		t.Error("app.js does not read the verifier's labels")
+	}
+	for typ := chain.Type(1); !strings.HasPrefix(typ.String(), "type("); typ++ {
+		if bytes.Contains(js, []byte(typ.String()+": '")) {
+			t.Errorf("app.js has its own label for %s", typ)
+		}
+	}
+	main, err := os.ReadFile(filepath.Join("..", "cmd", "sealchain-wasm", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(main, []byte(`g.Set("sealchainLabels"`)) || !bytes.Contains(main, []byte("evidence.Labels()")) {
+		t.Error("cmd/sealchain-wasm does not export evidence.Labels() as sealchainLabels")
+	}
 }

@@ -32,10 +32,8 @@
       genesisSrc: '信任根（创世文件）', genesisNode: '来自本节点 —— 如需完全独立，请使用您自己保存的副本', genesisFile: '您提供的文件：',
       docSrc: '合同文件', docLocal: '在本浏览器中计算哈希，未上传：', none: '未提供',
       footer: '验证在您的浏览器中完成：文件哈希、默克尔包含证明、验证节点签名（ed25519）、签署人与机构签名（SM2 / ECDSA）均由本页面加载的 WebAssembly 验证程序离线核验。服务器只提供数据，不提供结论。',
-      ev: { cert_issued: '证书登记', cert_revoked: '证书吊销', contract_created: '合同创建', intent_verified: '意愿认证', contract_signed: '签署', contract_completed: '合同完成', identity_verified: '实名核验', seal_registered: '印章登记', proposal: '治理提案', vote: '治理投票' },
       intent: { sms_otp: '短信验证码', face: '人脸识别' },
       identity: { face: '人脸识别', carrier_3factor: '运营商三要素', bank_transfer: '银行打款验证', legal_rep_authorisation: '法定代表人授权', business_registration: '工商登记核验', agent_check: '经办人核验' },
-      check: { format: '证据包格式与链标识', checkpoint: '区块头由验证节点签名', app_hash: '区块头承诺了记录账本', genesis: '信任根（创世文件）', file: '文件与链上登记的哈希一致', arguments: '调用参数', verifier: '验证程序', inclusion: '记录 #{i} 包含在账本中（默克尔证明）', decode: '记录 #{i} 编码规范', signatures: '记录 #{i} 的机构与签署人签名有效', intent: '记录 #{i} 签署前已完成意愿认证', hop: '验证节点集合变更（区块 {i}）' },
       pass: '通过', fail: '未通过', by: '机构 ',
       fileOnChain: '文件是否与链上登记一致', fileYes: '一致', fileNo: '不一致', fileNotChecked: '未核对（未提供文件）',
       records: '链上记录', recordsOK: '{n} 条记录，均包含在账本中并经验证节点签名确认', recordsBad: '{n} 条记录，部分未通过校验',
@@ -69,10 +67,8 @@
       genesisSrc: 'Trust root (genesis)', genesisNode: 'from this node — for full independence use your own copy', genesisFile: 'your file: ',
       docSrc: 'Contract file', docLocal: 'hashed in this browser, not uploaded: ', none: 'not given',
       footer: 'Verification happens in your browser: the file hash, Merkle inclusion proofs, validator signatures (ed25519) and signer and organisation signatures (SM2 / ECDSA) are checked offline by the WebAssembly verifier this page loads. The server supplies data, not the verdict.',
-      ev: { cert_issued: 'Certificate registered', cert_revoked: 'Certificate revoked', contract_created: 'Contract created', intent_verified: 'Intent verified', contract_signed: 'Signed', contract_completed: 'Contract completed', identity_verified: 'Identity verified', seal_registered: 'Seal registered', proposal: 'Governance proposal', vote: 'Governance vote' },
       intent: { sms_otp: 'SMS one-time code', face: 'face recognition' },
       identity: { face: 'face recognition', carrier_3factor: 'mobile carrier 3-factor', bank_transfer: 'bank transfer check', legal_rep_authorisation: 'legal representative authorisation', business_registration: 'business registration check', agent_check: 'agent check' },
-      check: { format: 'Bundle format and chain id', checkpoint: 'Block header signed by the validators', app_hash: 'Block header commits the record log', genesis: 'Trust root (genesis)', file: 'File matches the recorded hash', arguments: 'Arguments', verifier: 'Verifier', inclusion: 'Record #{i} is in the log (Merkle proof)', decode: 'Record #{i} is canonically encoded', signatures: 'Record #{i}: organisation and signer signatures valid', intent: 'Record #{i}: intent confirmed before signing', hop: 'Validator set change (block {i})' },
       pass: 'pass', fail: 'FAIL', by: 'org ',
       fileOnChain: 'File matches the recorded document', fileYes: 'yes', fileNo: 'NO', fileNotChecked: 'not checked (no file given)',
       records: 'On-chain records', recordsOK: '{n} records, each in the log and confirmed by the validators\' signatures', recordsBad: '{n} records, some failed their checks',
@@ -81,7 +77,7 @@
     },
   };
   const $ = (id) => document.getElementById(id);
-  const state = { doc: null, bundle: null, genesis: null, view: null, engine: 'loading', engineErr: '' };
+  const state = { doc: null, bundle: null, genesis: null, view: null, engine: 'loading', engineErr: '', labels: null };
   let lang = document.documentElement.dataset.lang === 'en' ? 'en' : 'zh';
   const t = (k) => T[lang][k];
 
@@ -101,6 +97,9 @@
       }
       go.run(inst);
       await ready;
+      // Record types and checks are named from the verifier's table, the
+      // one the PDF report prints (evidence.Labels).
+      try { state.labels = JSON.parse(window.sealchainLabels()); } catch (e) { state.labels = null; }
       state.engine = 'ready';
     } catch (e) {
       state.engine = 'error';
@@ -243,13 +242,18 @@
   }
   const short = (fp) => (fp ? fp.slice(0, 16) + '…' : '');
   const fpNode = (fp) => el('code', { title: fp }, short(fp));
+  // checkLabel names a check as evidence.CheckLabel does: "record[3].intent"
+  // is looked up as "record[].intent" and "{i}" becomes 3.
   function checkLabel(name) {
-    const c = t('check');
-    let m = /^record\[(\d+)\]\.(\w+)$/.exec(name);
-    if (m && c[m[2]]) return c[m[2]].replace('{i}', m[1]);
-    m = /^validator_hop\[(\d+)\]$/.exec(name);
-    if (m) return c.hop.replace('{i}', m[1]);
-    return c[name] || name;
+    const c = (state.labels && state.labels.checks) || {};
+    let num = '';
+    const key = String(name).replace(/\[(\d+)\]/g, (m, d) => { if (!num) num = d; return '[]'; });
+    const l = c[key];
+    return l && l[lang] ? l[lang].split('{i}').join(num) : name;
+  }
+  function typeLabel(type) {
+    const l = state.labels && state.labels.types && state.labels.types[type];
+    return l && l[lang] ? l[lang] : (type || '?');
   }
 
   function failLabel(name) { return name === 'file' ? t('fileFail') : checkLabel(name); }
@@ -350,7 +354,7 @@
     const tb = $('timeline').tBodies[0];
     tb.replaceChildren();
     for (const r of recs) {
-      let what = t('ev')[r.type] || r.type;
+      let what = typeLabel(r.type);
       if (r.type === 'intent_verified' && r.intent) what += ' · ' + (t('intent')[r.intent] || r.intent);
       const who = r.actor ? fpNode(r.actor) : t('by') + r.org;
       tb.append(el('tr', { 'data-type': r.type, class: r.type === 'contract_signed' ? 'hl' : '' },
@@ -375,7 +379,7 @@
       let head;
       if (key === 'top') head = t('topChecks');
       else if (key === 'file') head = ok ? checkLabel('file') : t('fileFail');
-      else head = t('recordGroup').replace('{i}', g.idx).replace('{e}', t('ev')[typeOf.get(g.idx)] || typeOf.get(g.idx) || '?');
+      else head = t('recordGroup').replace('{i}', g.idx).replace('{e}', typeLabel(typeOf.get(g.idx)));
       const n = g.checks.length;
       const box = el('details', ok ? null : { open: '' },
         el('summary', null, el('span', { class: 'what' }, head + (ok ? '' : ' — ' + t('fail'))),

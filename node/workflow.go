@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -148,7 +149,7 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	if s.outbox, err = notify.NewOutbox(s.db, time.Now); err != nil {
 		return nil, err
 	}
-	public := wc.PublicURL
+	public := cmp.Or(wc.PublicURL, n.cfg.API.PublicURL) // links and report QR codes name one address
 	if public == "" {
 		scheme := "http"
 		if n.tlsCert != nil {

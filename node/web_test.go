@@ -308,6 +308,34 @@ func TestWebVerifyInBrowser(t *testing.T) {
 	if body = text(`#result`); !strings.Contains(body, "证据报告") || !strings.Contains(body, "evidence-report.pdf") {
 		t.Errorf("report page does not name the report: %q", body)
 	}
+
+	// The report's QR code opens this node's page with ?bundle=<SM3>: the page
+	// says so, and checks the report it is given against the code.
+	var rj struct {
+		BundleSM3 string `json:"bundle_sm3"`
+		VerifyURL string `json:"verify_url"`
+	}
+	_, _, jb = itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+job.ID, "", nil)
+	json.Unmarshal(jb, &rj)
+	if rj.VerifyURL != n.base+"/verify" || !bytes.Contains(pdfBytes, []byte(rj.VerifyURL+"?bundle="+rj.BundleSM3)) {
+		t.Fatalf("report QR URL %q?bundle=%s, want this node's page %s/verify", rj.VerifyURL, rj.BundleSM3, n.base)
+	}
+	for _, tc := range []struct{ sm3, verdict, qr string }{
+		{rj.BundleSM3, "ok", "match"},
+		{strings.Repeat("0", 64), "bad", "mismatch"},
+	} {
+		step("the QR code's page, "+tc.qr,
+			chromedp.Navigate(rj.VerifyURL+"?lang=zh&bundle="+tc.sm3),
+			chromedp.WaitVisible(chromedp.CSS(`#engine[data-state="ready"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#qr-note`)),
+			chromedp.SetUploadFiles(chromedp.CSS(`#doc`), []string{reportPath}),
+			verdictIs(tc.verdict),
+			chromedp.WaitVisible(chromedp.CSS(`#facts [data-qr="`+tc.qr+`"]`)))
+		screenshot("web-qr-" + tc.qr + ".png")
+		if note := text(`#qr-note`); !strings.Contains(note, tc.sm3) {
+			t.Errorf("QR note %q does not name %s", note, tc.sm3)
+		}
+	}
 }
 
 func jsString(s string) string {

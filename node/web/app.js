@@ -38,6 +38,9 @@
       fileOnChain: '文件是否与链上登记一致', fileYes: '一致', fileNo: '不一致', fileNotChecked: '未核对（未提供文件）',
       records: '链上记录', recordsOK: '{n} 条记录，均包含在账本中并经验证节点签名确认', recordsBad: '{n} 条记录，部分未通过校验',
       summary: '合同 {c} · {s} 方签署 · 确认区块 {h}', fileFail: '文件哈希与链上登记不一致', colOrder: '顺序',
+      qrNote: '本页由证据报告的二维码打开：报告所附证据包的 SM3 为 {h}。请选择该报告（PDF）或其证据包（bundle.json），本页核对它与二维码一致，并在您的浏览器中验证。',
+      qrFact: '证据包与报告二维码一致', qrMismatchTitle: '证据包与二维码不符',
+      qrMismatch: '您选择的证据包与二维码所指的不同（SM3 不一致），不是该报告所附的证据包。',
       topChecks: '链与区块', allPass: '{n} 项全部通过', someFail: '{n} 项中 {f} 项未通过', recordGroup: '记录 #{i} · {e}',
     },
     en: {
@@ -73,12 +76,21 @@
       fileOnChain: 'File matches the recorded document', fileYes: 'yes', fileNo: 'NO', fileNotChecked: 'not checked (no file given)',
       records: 'On-chain records', recordsOK: '{n} records, each in the log and confirmed by the validators\' signatures', recordsBad: '{n} records, some failed their checks',
       summary: 'Contract {c} · {s} signatures · confirmed in block {h}', fileFail: 'File hash does not match the record', colOrder: 'Order',
+      qrNote: 'This page was opened from an evidence report\'s QR code: the SM3 of the report\'s evidence bundle is {h}. Choose that report (PDF) or its bundle (bundle.json); this page checks it against the code and verifies it in your browser.',
+      qrFact: 'Bundle matches the report\'s QR code', qrMismatchTitle: 'Bundle does not match the QR code',
+      qrMismatch: 'The bundle you chose is not the one the QR code names (its SM3 differs): it is not the bundle attached to that report.',
       topChecks: 'Chain and block', allPass: 'all {n} checks pass', someFail: '{f} of {n} checks failed', recordGroup: 'Record #{i} · {e}',
     },
   };
   const $ = (id) => document.getElementById(id);
   const state = { doc: null, bundle: null, genesis: null, view: null, engine: 'loading', engineErr: '', labels: null };
   let lang = document.documentElement.dataset.lang === 'en' ? 'en' : 'zh';
+  // A report's QR code opens this page with ?bundle=<SM3 of its bundle.json>;
+  // a bundle the user gives is checked against it.
+  const qrBundle = (() => {
+    const b = new URLSearchParams(location.search).get('bundle') || '';
+    return /^[0-9a-fA-F]{64}$/.test(b) ? b.toLowerCase() : '';
+  })();
   const t = (k) => T[lang][k];
 
   // ---- the verifier ----
@@ -214,6 +226,9 @@
         if (!r.ok) { v.fetchError = 'genesis: ' + r.status; return; }
         genesisText = await r.text();
       }
+      // Only a bundle the user gave can be the report's: one fetched by the
+      // file's hash has a later checkpoint.
+      if (qrBundle && state.bundle) v.qrMatch = window.sealchainHashFile(new TextEncoder().encode(bundleText)).sm3 === qrBundle;
       try { v.bundle = JSON.parse(bundleText); } catch (e) { v.bundle = null; }
       v.result = JSON.parse(window.sealchainVerify(bundleText, genesisText, state.doc ? state.doc.bytes : null));
     } catch (e) {
@@ -268,6 +283,9 @@
     $('doc-state').textContent = state.doc ? state.doc.name + ' (' + state.doc.bytes.length + ' B)' : '';
     $('bundle-state').textContent = state.bundle ? state.bundle.name : t('noBundleYet');
     $('genesis-state').textContent = state.genesis ? state.genesis.name : t('noGenesisYet');
+    const qn = $('qr-note');
+    qn.hidden = !qrBundle;
+    if (qrBundle) qn.textContent = t('qrNote').replace('{h}', qrBundle);
   }
 
   function verdict(kind, title, sub) {
@@ -298,6 +316,7 @@
     if (v.busy) verdict('busy', t('busy'), t('busySub'));
     else if (v.notOnChain) verdict('bad', t('notOnChain'), t('notOnChainSub'));
     else if (v.fetchError) verdict('bad', t('fetchFailed'), t('fetchFailedSub') + v.fetchError);
+    else if (res && v.qrMatch === false) verdict('bad', t('qrMismatchTitle'), t('qrMismatch'));
     else if (res && res.ok) {
       const lines = [v.doc ? t('verifiedSub') : t('verifiedNoDocSub')];
       const cs = [...new Set(recs.map((r) => r.contract_id).filter(Boolean))];
@@ -328,6 +347,7 @@
         fact(t('records'), (recOK ? t('recordsOK') : t('recordsBad')).replace('{n}', recs.length));
       }
     }
+    if (v.qrMatch != null) fact(t('qrFact'), el('strong', { class: v.qrMatch ? 'good' : 'badtxt', 'data-qr': v.qrMatch ? 'match' : 'mismatch' }, v.qrMatch ? t('fileYes') : t('fileNo')));
     const contracts = [...new Set(recs.map((r) => r.contract_id).filter(Boolean))];
     fact(t('contract'), contracts.join(', '));
     if (v.doc) fact(t('document'), v.doc.name + ' (' + v.doc.size + ' B)');

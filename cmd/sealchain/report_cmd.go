@@ -117,7 +117,8 @@ come from the platform, off chain, and the report says so.`,
 				VerifyURL: verifyURL, Key: key, Cert: certDER, Chain: [][]byte{ca.Cert.Raw}, BundleJSON: raw,
 			}
 			if !noSeal {
-				opts.Seal = &seal.EnterpriseOptions{Name: orgName, Purpose: sealPurpose}
+				// Seal text cannot hold spaces ("Platform Ltd" → "PlatformLtd"), as the node's reports do.
+				opts.Seal = &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(orgName), ""), Purpose: sealPurpose}
 			}
 			pdf, err := report.Make(b, res, opts)
 			if err != nil {

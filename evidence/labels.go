@@ -114,11 +114,34 @@ func CheckLabel(name string) Label {
 	return Label{strings.ReplaceAll(l.Zh, "{i}", num), strings.ReplaceAll(l.En, "{i}", num)}
 }
 
+// methodLabels names the intent methods (chain.IntentMethod) and identity
+// verification methods (chain.IdentityMethod) by their string; "face" is
+// both, with one name.
+var methodLabels = map[string]Label{
+	"sms_otp":                 {"短信验证码", "SMS one-time code"},
+	"face":                    {"人脸识别", "face recognition"},
+	"carrier_3factor":         {"运营商三要素核验", "mobile carrier three-factor check"},
+	"bank_transfer":           {"银行打款验证", "bank transfer check"},
+	"legal_rep_authorisation": {"法定代表人授权", "legal representative authorisation"},
+	"business_registration":   {"工商登记核验", "business registration check"},
+	"agent_check":             {"经办人核验", "agent check"},
+}
+
+// MethodLabel names an intent or identity method given as its string; an
+// unknown one is shown as itself.
+func MethodLabel(name string) Label {
+	if l, ok := methodLabels[name]; ok {
+		return l
+	}
+	return Label{name, name}
+}
+
 // LabelTables is every label, for the verification page: record types by
-// name, checks by the keys CheckLabel uses.
+// name, checks by the keys CheckLabel uses, methods by name.
 type LabelTables struct {
-	Types  map[string]Label `json:"types"`
-	Checks map[string]Label `json:"checks"`
+	Types   map[string]Label `json:"types"`
+	Checks  map[string]Label `json:"checks"`
+	Methods map[string]Label `json:"methods"`
 }
 
 // Labels returns the label tables.
@@ -129,6 +152,10 @@ func Labels() LabelTables {
 	}
 	for k, l := range checkLabels {
 		t.Checks[k] = l
+	}
+	t.Methods = make(map[string]Label, len(methodLabels))
+	for k, l := range methodLabels {
+		t.Methods[k] = l
 	}
 	return t
 }

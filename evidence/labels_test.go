@@ -79,3 +79,22 @@ func TestCheckLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestMethodLabelsComplete: every intent and identity method has both names.
+func TestMethodLabelsComplete(t *testing.T) {
+	var names []string
+	for m := chain.IntentMethod(1); !strings.HasPrefix(m.String(), "method("); m++ {
+		names = append(names, m.String())
+	}
+	for m := chain.IdentityMethod(1); !strings.HasPrefix(m.String(), "method("); m++ {
+		names = append(names, m.String())
+	}
+	if len(names) < 8 {
+		t.Fatalf("found %d methods: %v", len(names), names)
+	}
+	for _, n := range names {
+		if l := MethodLabel(n); l.Zh == n || l.En == n || !hasHan(l.Zh) || Labels().Methods[n] != l {
+			t.Errorf("method %s: label %+v", n, l)
+		}
+	}
+}

@@ -137,6 +137,11 @@ func TestWebPageLabelsFromVerifier(t *testing.T) {
 			t.Errorf("app.js has its own label for %s", typ)
 		}
 	}
+	for _, m := range []string{"sms_otp", "carrier_3factor", "agent_check"} {
+		if bytes.Contains(js, []byte(m+": '")) {
+			t.Errorf("app.js has its own label for method %s", m)
+		}
+	}
 	main, err := os.ReadFile(filepath.Join("..", "cmd", "sealchain-wasm", "main.go"))
 	if err != nil {
 		t.Fatal(err)

@@ -26,15 +26,9 @@ const (
 	monoSize = 8.2
 )
 
-var methodNames = map[string]string{
-	"sms_otp":                 "短信验证码 SMS one-time code",
-	"face":                    "人脸识别 face recognition",
-	"carrier_3factor":         "运营商三要素核验 carrier three-factor check",
-	"bank_transfer":           "银行打款验证 bank transfer check",
-	"legal_rep_authorisation": "法定代表人授权 legal representative authorisation",
-	"business_registration":   "工商登记核验 business registration check",
-	"agent_check":             "经办人核验 agent check",
-}
+// methodName is an intent or identity method's printed name, "中文 English",
+// from the table the verification page shares (evidence.MethodLabel).
+func methodName(m string) string { return evidence.MethodLabel(m).Both() }
 
 func orDefault(m map[string]string, k string) string {
 	if v, ok := m[k]; ok {
@@ -100,7 +94,7 @@ func (l *layout) build() {
 		switch {
 		case p.IdentityMethod != "":
 			subj := map[string]string{"person": "自然人 person", "enterprise": "企业 enterprise"}[p.IdentitySubject]
-			l.kv("实名核验 Identity", "已绑定实名核验 bound to a verified identity："+orDefault(methodNames, p.IdentityMethod)+"，"+subj, regular)
+			l.kv("实名核验 Identity", "已绑定实名核验 bound to a verified identity："+methodName(p.IdentityMethod)+"，"+subj, regular)
 		case p.IdentityRef != "":
 			l.kv("实名核验 Identity", "证书含身份承诺，证据包中无对应核验记录 identity commitment "+p.IdentityRef[:16]+"…, no verification record in bundle", regular)
 		default:
@@ -139,7 +133,7 @@ func (l *layout) build() {
 			l.kvIndent("操作人 Actor", v, mono, 12)
 		}
 		if r.Intent != "" {
-			l.kvIndent("意愿认证 Intent method", orDefault(methodNames, r.Intent), regular, 12)
+			l.kvIndent("意愿认证 Intent method", methodName(r.Intent), regular, 12)
 		}
 		org := "提交机构 Org: " + r.Org
 		if r.ContractID != "" {

@@ -32,8 +32,6 @@
       genesisSrc: '信任根（创世文件）', genesisNode: '来自本节点 —— 如需完全独立，请使用您自己保存的副本', genesisFile: '您提供的文件：',
       docSrc: '合同文件', docLocal: '在本浏览器中计算哈希，未上传：', none: '未提供',
       footer: '验证在您的浏览器中完成：文件哈希、默克尔包含证明、验证节点签名（ed25519）、签署人与机构签名（SM2 / ECDSA）均由本页面加载的 WebAssembly 验证程序离线核验。服务器只提供数据，不提供结论。',
-      intent: { sms_otp: '短信验证码', face: '人脸识别' },
-      identity: { face: '人脸识别', carrier_3factor: '运营商三要素', bank_transfer: '银行打款验证', legal_rep_authorisation: '法定代表人授权', business_registration: '工商登记核验', agent_check: '经办人核验' },
       pass: '通过', fail: '未通过', by: '机构 ',
       fileOnChain: '文件是否与链上登记一致', fileYes: '一致', fileNo: '不一致', fileNotChecked: '未核对（未提供文件）',
       records: '链上记录', recordsOK: '{n} 条记录，均包含在账本中并经验证节点签名确认', recordsBad: '{n} 条记录，部分未通过校验',
@@ -70,8 +68,6 @@
       genesisSrc: 'Trust root (genesis)', genesisNode: 'from this node — for full independence use your own copy', genesisFile: 'your file: ',
       docSrc: 'Contract file', docLocal: 'hashed in this browser, not uploaded: ', none: 'not given',
       footer: 'Verification happens in your browser: the file hash, Merkle inclusion proofs, validator signatures (ed25519) and signer and organisation signatures (SM2 / ECDSA) are checked offline by the WebAssembly verifier this page loads. The server supplies data, not the verdict.',
-      intent: { sms_otp: 'SMS one-time code', face: 'face recognition' },
-      identity: { face: 'face recognition', carrier_3factor: 'mobile carrier 3-factor', bank_transfer: 'bank transfer check', legal_rep_authorisation: 'legal representative authorisation', business_registration: 'business registration check', agent_check: 'agent check' },
       pass: 'pass', fail: 'FAIL', by: 'org ',
       fileOnChain: 'File matches the recorded document', fileYes: 'yes', fileNo: 'NO', fileNotChecked: 'not checked (no file given)',
       records: 'On-chain records', recordsOK: '{n} records, each in the log and confirmed by the validators\' signatures', recordsBad: '{n} records, some failed their checks',
@@ -266,6 +262,10 @@
     const l = c[key];
     return l && l[lang] ? l[lang].split('{i}').join(num) : name;
   }
+  function methodLabel(m) {
+    const l = state.labels && state.labels.methods && state.labels.methods[m];
+    return l && l[lang] ? l[lang] : m;
+  }
   function typeLabel(type) {
     const l = state.labels && state.labels.types && state.labels.types[type];
     return l && l[lang] ? l[lang] : (type || '?');
@@ -364,8 +364,8 @@
     let order = 0;
     for (const r of recs.filter((x) => x.type === 'contract_signed')) {
       const iv = recs.filter((x) => x.type === 'intent_verified' && x.actor === r.actor && x.contract_id === r.contract_id && x.index < r.index).pop();
-      const intent = iv ? [t('intent')[iv.intent] || iv.intent, el('br'), el('small', { class: 'muted' }, fmtTime(iv.time))] : [t('noIntent')];
-      const identity = r.identity ? (t('identity')[r.identity] || r.identity) : t('identityCA');
+      const intent = iv ? [methodLabel(iv.intent), el('br'), el('small', { class: 'muted' }, fmtTime(iv.time))] : [t('noIntent')];
+      const identity = r.identity ? methodLabel(r.identity) : t('identityCA');
       sb.append(el('tr', { 'data-actor': r.actor }, el('td', null, String(++order)), el('td', { class: 'fp' }, el('code', null, r.actor)), el('td', null, identity), el('td', null, ...intent),
         el('td', { class: 'nowrap' }, fmtTime(r.time)), el('td', null, String(r.height))));
     }
@@ -375,7 +375,7 @@
     tb.replaceChildren();
     for (const r of recs) {
       let what = typeLabel(r.type);
-      if (r.type === 'intent_verified' && r.intent) what += ' · ' + (t('intent')[r.intent] || r.intent);
+      if (r.type === 'intent_verified' && r.intent) what += ' · ' + methodLabel(r.intent);
       const who = r.actor ? fpNode(r.actor) : t('by') + r.org;
       tb.append(el('tr', { 'data-type': r.type, class: r.type === 'contract_signed' ? 'hl' : '' },
         el('td', null, String(r.index)), el('td', { class: 'nowrap' }, fmtTime(r.time)),

@@ -17,7 +17,8 @@
 //	    hex digests of the file.
 //	sealchainLabels() -> string
 //	    the JSON of evidence.Labels(): the Chinese and English names of
-//	    every record type and check, the table the PDF report prints too.
+//	    every record type, check and intent or identity method, the table
+//	    the PDF report prints too.
 //
 // When they are installed it calls globalThis.sealchainReady(), if defined.
 //

@@ -72,7 +72,7 @@ localnet-status:
 
 # Runs the quickstart against a node you started with `make run`.
 quickstart: build
-	PATH=$(CURDIR)/bin:$$PATH examples/quickstart.sh http://127.0.0.1:8080 ./out
+	PATH=$(CURDIR)/bin:$$PATH examples/quickstart.sh http://127.0.0.1:8080 ./out/quickstart
 
 clean:
 	rm -rf bin out

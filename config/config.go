@@ -62,6 +62,27 @@ type API struct {
 	// VerifierWasm is the gzip'd browser verifier the page loads; empty means
 	// sealchain.wasm.gz beside the binary (where `make build` writes it).
 	VerifierWasm string `toml:"verifier_wasm"`
+	// PublicURL is how people reach this node's API, http(s)://host[:port]
+	// with an optional path prefix: evidence reports' QR codes point to
+	// <public_url>/verify. Empty means http(s)://<listen>.
+	PublicURL string `toml:"public_url"`
+}
+
+// PublicBase is PublicURL without a trailing slash, or else
+// http(s)://<listen>; listen is the bound address when it differs from
+// Listen (port 0), else empty.
+func (a API) PublicBase(listen string) string {
+	if a.PublicURL != "" {
+		return strings.TrimRight(a.PublicURL, "/")
+	}
+	if listen == "" {
+		listen = a.Listen
+	}
+	scheme := "http"
+	if a.TLS() {
+		scheme = "https"
+	}
+	return scheme + "://" + listen
 }
 
 // Auth modes of [API.Auth].
@@ -243,6 +264,12 @@ func (c *Config) Validate() error {
 	if err := c.API.validateAuth(); err != nil {
 		return err
 	}
+	if p := c.API.PublicURL; p != "" {
+		u, err := url.Parse(p)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return keyErr("api.public_url", "%q: want http(s)://host[:port][/path]", p)
+		}
+	}
 	if err := checkTCPURL(c.Consensus.P2PListen); err != nil {
 		return &KeyError{Key: "consensus.p2p_listen", Err: err}
 	}
@@ -408,6 +435,8 @@ const header = `# Sealchain node configuration.
 # [api] wait_timeout              upper bound for ?wait=commit and evidence requests ("20s")
 # [api] max_body_bytes            largest request body accepted
 # [api] verifier_wasm             browser verifier (gzip); empty: sealchain.wasm.gz beside the binary
+# [api] public_url                how people reach this node, http(s)://host[:port]; report QR codes
+#                                 point to <public_url>/verify; empty: http(s)://<api.listen>
 # [api] auth                      open (development), signed, mtls or signed,mtls: judicial queries need
 #                                 a caller authenticated by an org-issued certificate (a signed request
 #                                 or a TLS client certificate); platforms see only their own contracts

@@ -17,7 +17,8 @@ type Workflow struct {
 	// which decide by documented test inputs. Refused on a chain whose
 	// genesis says production.
 	DevProviders bool `toml:"dev_providers"`
-	// PublicURL prefixes signing links; empty means http://<api.listen>.
+	// PublicURL prefixes signing links; empty means [api] public_url, else
+	// http(s)://<api.listen>.
 	PublicURL string `toml:"public_url"`
 	// ReminderInterval re-sends the link to parties whose turn it is after
 	// this long without signing; 0 disables scheduled reminders.
@@ -113,7 +114,7 @@ func (w *Workflow) validate() error {
 // workflowHeader documents the section in the file Encode writes.
 const workflowHeader = `# [workflow] enabled               the signing workflow (docs/workflow.md); platform nodes only
 # [workflow] dev_providers         DEVELOPMENT ONLY: identity/SMS/face providers deciding by test inputs
-# [workflow] public_url            prefix of signing links; empty: http://<api.listen>
+# [workflow] public_url            prefix of signing links; empty: [api] public_url, else http://<api.listen>
 # [workflow] reminder_interval     scheduled reminders to parties who have not signed ("24h"; 0: off)
 # [workflow] otp_ttl, otp_max_attempts  SMS code lifetime and wrong codes before it is burned
 # [workflow] otp_cooldown, otp_codes_per_hour, otp_codes_per_link  wait between SMS codes of a link, and its hourly and lifetime caps

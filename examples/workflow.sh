@@ -8,17 +8,21 @@
 #
 # NODE_URL  the node's API (default http://127.0.0.1:8080, as `make run` starts it)
 # HOME      the node's home, for config/workflow.token (default ./data)
-# OUTDIR    where bundle.json and signed.pdf go (default .)
+# OUTDIR    where bundle.json and signed.pdf go (default ./out/workflow;
+#           examples/quickstart.sh is run with ./out/quickstart)
 #
 # Needs curl and jq, and a node with [workflow] enabled and dev_providers on
 # (the `make run` default): the SMS codes are read from the development
-# outbox. With SEALCHAIN set to the CLI (or ./bin/sealchain present) it also
-# verifies the bundle offline. Exits non-zero on the first failure.
+# outbox. With the CLI (SEALCHAIN, else sealchain on PATH, else
+# ./bin/sealchain) it also verifies the bundle and the signed PDF offline
+# (`sealchain verify --file signed.pdf`: the file is the one the last
+# signature recorded, and its PDF signatures hold); SEALCHAIN= (empty)
+# skips that. Exits non-zero on the first failure.
 set -euo pipefail
 
 NODE=${1:-http://127.0.0.1:8080}
 HOME_DIR=${2:-./data}
-OUT=${3:-.}
+OUT=${3:-./out/workflow}
 TOKEN=$(tr -d '[:space:]' <"$HOME_DIR/config/workflow.token")
 run=$(date +%s)-$$
 
@@ -92,8 +96,13 @@ mkdir -p "$OUT"
 api GET "/v1/wf/contracts/$id/evidence" >"$OUT/bundle.json"
 curl -sSf -H "Authorization: Bearer $TOKEN" -o "$OUT/signed.pdf" "$NODE/v1/wf/contracts/$id/pdf"
 echo "$OUT/bundle.json ($(jq '.records | length' "$OUT/bundle.json") records), $OUT/signed.pdf ($(wc -c <"$OUT/signed.pdf") bytes)"
-if [ -z "${SEALCHAIN:-}" ] && [ -x ./bin/sealchain ]; then SEALCHAIN=./bin/sealchain; fi
+if [ -z "${SEALCHAIN+set}" ]; then
+	if command -v sealchain >/dev/null 2>&1; then SEALCHAIN=sealchain; elif [ -x ./bin/sealchain ]; then SEALCHAIN=./bin/sealchain; fi
+fi
 if [ -n "${SEALCHAIN:-}" ]; then
-	"$SEALCHAIN" verify --bundle "$OUT/bundle.json" --genesis "$HOME_DIR/config/genesis.json"
+	step "6. a judge verifies the signed PDF offline against the evidence, trusting only the genesis"
+	"$SEALCHAIN" verify --bundle "$OUT/bundle.json" --file "$OUT/signed.pdf" --genesis "$HOME_DIR/config/genesis.json"
+else
+	echo "(no sealchain CLI: offline verification skipped)"
 fi
 echo "DONE: contract $id completed"

@@ -61,6 +61,15 @@ type api struct {
 	// ca signs evidence reports (through a one-day signer certificate).
 	ca      *signer.CA
 	reports *reportJobs
+
+	// publicURL is how people reach this node ([api] public_url, else the
+	// listen address): report QR codes point to publicURL + "/verify".
+	publicURL string
+	// genesisValOrgs maps a genesis validator's public key to its name in
+	// the genesis file, which `init` sets to its org id: the chain state
+	// records no org for genesis validators.
+	genesisValOrgs map[string]string
+
 	// The browser verifier: [api] verifier_wasm or beside the binary, read once.
 	wasmPath string
 	wasmOnce sync.Once
@@ -79,6 +88,8 @@ func (n *Node) routes() http.Handler {
 		signedAuth: n.cfg.API.SignedAuth(), wasmPath: n.cfg.API.VerifierWasm,
 		wf: n.wf,
 	}
+	a.publicURL = n.cfg.API.PublicBase(n.lis.Addr().String())
+	a.genesisValOrgs = genesisValidatorNames(n.genesis)
 	if n.cfg.API.MTLSAuth() {
 		a.mtls = n.mtls
 	}

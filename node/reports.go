@@ -35,10 +35,11 @@ type reportJob struct {
 	BundleSM3  string    `json:"bundle_sm3,omitempty"`
 	TxHash     string    `json:"tx_hash,omitempty"`
 	Bytes      int       `json:"bytes,omitempty"`
+	// VerifyURL is the page the report's QR code points to.
+	VerifyURL string `json:"verify_url"`
 
-	names     map[string]string
-	verifyURL string
-	pdf       []byte
+	names map[string]string
+	pdf   []byte
 }
 
 // reportJobs is the node's report queue: jobs run one at a time in the
@@ -150,7 +151,7 @@ func (a *api) makeReport(ctx context.Context, j *reportJob) error {
 		return err
 	}
 	pdf, err := report.Make(b, res, report.Options{
-		IssuerOrg: report.Issuer{ID: a.org, Name: org.Name}, Now: now, PartyNames: j.names, VerifyURL: j.verifyURL,
+		IssuerOrg: report.Issuer{ID: a.org, Name: org.Name}, Now: now, PartyNames: j.names, VerifyURL: j.VerifyURL,
 		Key: key, Cert: cert, Chain: [][]byte{a.ca.Cert.Raw}, BundleJSON: raw,
 		// Seal text cannot hold spaces ("Platform Ltd" → "PlatformLtd").
 		Seal: &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(org.Name), ""), Purpose: "证据报告专用章"},
@@ -215,13 +216,19 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if in.VerifyURL == "" {
+		in.VerifyURL = a.publicURL + "/verify" // this node's own page
+	} else if err := report.CheckVerifyURL(in.VerifyURL); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_field", "field verify_url: "+err.Error())
+		return
+	}
 	var id [16]byte
 	if _, err := rand.Read(id[:]); err != nil {
 		a.internal(w, r, err)
 		return
 	}
 	j := &reportJob{ID: hex.EncodeToString(id[:]), ContractID: in.ContractID, Status: "queued", Created: time.Now().UTC(),
-		names: in.Names, verifyURL: in.VerifyURL}
+		names: in.Names, VerifyURL: in.VerifyURL}
 	answer := *j // the runner may update j as soon as it is queued
 	if !a.reports.add(j) {
 		writeError(w, http.StatusServiceUnavailable, "busy", "the report queue is full; try again shortly")

@@ -249,7 +249,8 @@ func TestWebVerifyInBrowser(t *testing.T) {
 	if signers := attrs(`#signers tbody tr`, "data-actor"); strings.Join(signers, ",") != alice.Cert.String()+","+bob.Cert.String() {
 		t.Errorf("signers %v, want alice %s then bob %s", signers, alice.Cert, bob.Cert)
 	}
-	for _, want := range []string{contract, "短信验证码", "(UTC+8)", "来自本节点", "由本节点提供", "文件与链上登记的哈希一致"} {
+	// Record types and checks are named from the verifier's table (evidence.Labels), as in the report.
+	for _, want := range []string{contract, "短信验证码", "(UTC+8)", "来自本节点", "由本节点提供", "文件与链上登记的哈希一致", "合同创建", "签署意愿认证"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("verified page does not say %q", want)
 		}
@@ -258,7 +259,7 @@ func TestWebVerifyInBrowser(t *testing.T) {
 	// The language switch.
 	step("switch to English", chromedp.Click(chromedp.CSS(`[data-set-lang="en"]`)))
 	title, body = text(`#verdict-title`), text(`#result`)
-	if title != "Verified" || !strings.Contains(body, "SMS one-time code") || !strings.Contains(body, "for full independence use your own copy") {
+	if title != "Verified" || !strings.Contains(body, "SMS one-time code") || !strings.Contains(body, "for full independence use your own copy") || !strings.Contains(body, "Signing intent verified") {
 		t.Errorf("English page: verdict %q; body %q", title, body)
 	}
 
@@ -306,6 +307,34 @@ func TestWebVerifyInBrowser(t *testing.T) {
 	screenshot("web-report.png")
 	if body = text(`#result`); !strings.Contains(body, "证据报告") || !strings.Contains(body, "evidence-report.pdf") {
 		t.Errorf("report page does not name the report: %q", body)
+	}
+
+	// The report's QR code opens this node's page with ?bundle=<SM3>: the page
+	// says so, and checks the report it is given against the code.
+	var rj struct {
+		BundleSM3 string `json:"bundle_sm3"`
+		VerifyURL string `json:"verify_url"`
+	}
+	_, _, jb = itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+job.ID, "", nil)
+	json.Unmarshal(jb, &rj)
+	if rj.VerifyURL != n.base+"/verify" || !bytes.Contains(pdfBytes, []byte(rj.VerifyURL+"?bundle="+rj.BundleSM3)) {
+		t.Fatalf("report QR URL %q?bundle=%s, want this node's page %s/verify", rj.VerifyURL, rj.BundleSM3, n.base)
+	}
+	for _, tc := range []struct{ sm3, verdict, qr string }{
+		{rj.BundleSM3, "ok", "match"},
+		{strings.Repeat("0", 64), "bad", "mismatch"},
+	} {
+		step("the QR code's page, "+tc.qr,
+			chromedp.Navigate(rj.VerifyURL+"?lang=zh&bundle="+tc.sm3),
+			chromedp.WaitVisible(chromedp.CSS(`#engine[data-state="ready"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#qr-note`)),
+			chromedp.SetUploadFiles(chromedp.CSS(`#doc`), []string{reportPath}),
+			verdictIs(tc.verdict),
+			chromedp.WaitVisible(chromedp.CSS(`#facts [data-qr="`+tc.qr+`"]`)))
+		screenshot("web-qr-" + tc.qr + ".png")
+		if note := text(`#qr-note`); !strings.Contains(note, tc.sm3) {
+			t.Errorf("QR note %q does not name %s", note, tc.sm3)
+		}
 	}
 }
 

@@ -52,11 +52,24 @@ func (a *api) registerSignPages() {
 	route("GET /web/sign/{asset}", signAsset)
 }
 
+// signPageData fills the signing pages: webPageData and the validators'
+// organisations, named in the footer.
+type signPageData struct {
+	webPageData
+	Validators string
+}
+
 // pageFn serves the page template tpl in the request's language.
 func (a *api) pageFn(tpl *template.Template) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		lang := pageLang(r)
+		orgs, err := a.validatorOrgs()
+		if err != nil {
+			a.internal(w, r, err)
+			return
+		}
 		var buf bytes.Buffer
-		if err := tpl.Execute(&buf, webPageData{ChainID: a.chainID, Org: a.org, Lang: pageLang(r)}); err != nil {
+		if err := tpl.Execute(&buf, signPageData{webPageData{ChainID: a.chainID, Org: a.org, Lang: lang}, joinOrgs(orgs, lang)}); err != nil {
 			a.internal(w, r, err)
 			return
 		}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -157,7 +158,7 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	if s.outbox, err = notify.NewOutbox(s.db, time.Now, notify.WithSealer(sealer)); err != nil {
 		return nil, err
 	}
-	public := wc.PublicURL
+	public := cmp.Or(wc.PublicURL, n.cfg.API.PublicURL) // links and report QR codes name one address
 	if public == "" {
 		scheme := "http"
 		if n.tlsCert != nil {

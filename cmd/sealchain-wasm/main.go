@@ -15,6 +15,10 @@
 //	    read gives a Result whose single failed check says why.
 //	sealchainHashFile(file: Uint8Array) -> {sm3: string, sha256: string}
 //	    hex digests of the file.
+//	sealchainLabels() -> string
+//	    the JSON of evidence.Labels(): the Chinese and English names of
+//	    every record type, check and intent or identity method, the table
+//	    the PDF report prints too.
 //
 // When they are installed it calls globalThis.sealchainReady(), if defined.
 //
@@ -38,6 +42,7 @@ func main() {
 	g := js.Global()
 	g.Set("sealchainVerify", js.FuncOf(verifyJS))
 	g.Set("sealchainHashFile", js.FuncOf(hashFileJS))
+	g.Set("sealchainLabels", js.FuncOf(labelsJS))
 	if ready := g.Get("sealchainReady"); ready.Type() == js.TypeFunction {
 		ready.Invoke()
 	}
@@ -76,6 +81,16 @@ func verify(bundleJSON, genesisJSON, file []byte) (out string) {
 		return failure("genesis", err)
 	}
 	return encode(v.Verify(b, file))
+}
+
+// labelsJS is sealchainLabels(): one table of names for the page and the
+// report, so neither shows a raw record type.
+func labelsJS(_ js.Value, _ []js.Value) any {
+	out, err := json.Marshal(evidence.Labels())
+	if err != nil {
+		return "{}"
+	}
+	return string(out)
 }
 
 // hashFileJS is sealchainHashFile(file).

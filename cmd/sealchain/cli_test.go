@@ -124,8 +124,8 @@ func TestCLI(t *testing.T) {
 	qs.Env = append(os.Environ(), "SEALCHAIN="+bin, "SEALCHAIN_HOME="+home)
 	if b, err := qs.CombinedOutput(); err != nil {
 		t.Fatalf("quickstart: %v\n%s\nnode log:\n%s", err, b, logBuf.String())
-	} else if !strings.Contains(string(b), "RESULT: VERIFIED") {
-		t.Fatalf("quickstart output lacks the verified result:\n%s", b)
+	} else if !strings.Contains(string(b), "RESULT: VERIFIED") || strings.Count(string(b), "RESULT:") != 1 {
+		t.Fatalf("quickstart output lacks the verified result, or prints RESULT more than once:\n%s", b)
 	}
 	for _, f := range []string{"bundle.json", "contract.pdf"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 	"github.com/spf13/cobra"
 
+	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/evidence/report"
 	"github.com/sealchain/sealchain/signer"
@@ -103,12 +104,21 @@ come from the platform, off chain, and the report says so.`,
 			if err != nil {
 				return &exitError{1, err}
 			}
+			if verifyURL == "" {
+				// The issuing node's own page, as the node's POST /v1/reports does.
+				cfg, err := config.Load(home)
+				if err != nil {
+					return &exitError{2, fmt.Errorf("--verify-url: not given, and no node config in %s to take [api] public_url from: %w", home, err)}
+				}
+				verifyURL = cfg.API.PublicBase("") + "/verify"
+			}
 			opts := report.Options{
 				IssuerOrg: report.Issuer{ID: orgID, Name: orgName}, Now: now, PartyNames: names,
 				VerifyURL: verifyURL, Key: key, Cert: certDER, Chain: [][]byte{ca.Cert.Raw}, BundleJSON: raw,
 			}
 			if !noSeal {
-				opts.Seal = &seal.EnterpriseOptions{Name: orgName, Purpose: sealPurpose}
+				// Seal text cannot hold spaces ("Platform Ltd" → "PlatformLtd"), as the node's reports do.
+				opts.Seal = &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(orgName), ""), Purpose: sealPurpose}
 			}
 			pdf, err := report.Make(b, res, opts)
 			if err != nil {
@@ -127,7 +137,7 @@ come from the platform, off chain, and the report says so.`,
 	f.StringVar(&home, "home", "./data", "the issuing organisation's home (its keys/ca.crt and keys/ca.key)")
 	f.StringVar(&namesPath, "names", "", "JSON object: certificate fingerprint → display name (off chain)")
 	f.StringVar(&out, "out", "report.pdf", "where to write the report")
-	f.StringVar(&verifyURL, "verify-url", report.DefaultVerifyURL, "verification page the QR code points to (?bundle=<SM3> is appended)")
+	f.StringVar(&verifyURL, "verify-url", "", "verification page the QR code points to, ?bundle=<SM3> appended (default: <[api] public_url of HOME's config>/verify)")
 	f.StringVar(&sealPurpose, "seal-purpose", "电子证据专用章", "line under the star of the seal (at most 12 characters)")
 	f.BoolVar(&noSeal, "no-seal", false, "sign without a visible seal")
 	return cmd

@@ -10,11 +10,17 @@
 // certificate subject, serial, issuer, validity, SM3 fingerprint, identity
 // method when the certificate's identity commitment has a verification record
 // in the bundle, and optional display names that the report marks as off
-// chain), the timeline of every record (type, actor, intent method, block
-// height, block time in UTC+8 and UTC, tx hash, log index), the checkpoint
-// and the validator set that committed it, every verification check with
-// PASS/FAIL, and a QR code for Options.VerifyURL + "?bundle=" + hex SM3 of
-// the embedded bundle, with that URL and hash printed under it. Two files
+// chain), the timeline of every record (type, named in Chinese and English
+// from the table the verification page shares, evidence.TypeLabel; actor,
+// intent method, block height, block time in UTC+8 and UTC, tx hash, log
+// index), the checkpoint and the validator set that committed it, every
+// verification check with 通过 PASS/未通过 FAIL and its bilingual name
+// (evidence.CheckLabel) above the verifier's detail, and a QR code for
+// Options.VerifyURL (required: the node passes its own page, <[api]
+// public_url>/verify) + "?bundle=" + hex SM3 of the embedded bundle, with
+// that URL and hash printed under it. The issuer's label, name and date
+// sit left of a square reserved for the seal, which covers none of them
+// (TestSealCoversNoText checks the rendered page). Two files
 // are embedded (catalog /Names /EmbeddedFiles, /AF, MD5 /CheckSum as the
 // PDF specification defines it): bundle.json, the bundle's bytes, and
 // facts.json, the printed facts as [Facts]. The PDF is then signed with

@@ -26,28 +26,9 @@ const (
 	monoSize = 8.2
 )
 
-var typeNames = map[string]string{
-	"cert_issued":        "证书签发 Certificate issued",
-	"cert_revoked":       "证书吊销 Certificate revoked",
-	"contract_created":   "合同创建 Contract created",
-	"intent_verified":    "签署意愿认证 Intent verified",
-	"contract_signed":    "合同签署 Contract signed",
-	"contract_completed": "合同完成 Contract completed",
-	"proposal":           "治理提案 Governance proposal",
-	"vote":               "治理投票 Governance vote",
-	"seal_registered":    "印章登记 Seal registered",
-	"identity_verified":  "实名核验 Identity verified",
-}
-
-var methodNames = map[string]string{
-	"sms_otp":                 "短信验证码 SMS one-time code",
-	"face":                    "人脸识别 face recognition",
-	"carrier_3factor":         "运营商三要素核验 carrier three-factor check",
-	"bank_transfer":           "银行打款验证 bank transfer check",
-	"legal_rep_authorisation": "法定代表人授权 legal representative authorisation",
-	"business_registration":   "工商登记核验 business registration check",
-	"agent_check":             "经办人核验 agent check",
-}
+// methodName is an intent or identity method's printed name, "中文 English",
+// from the table the verification page shares (evidence.MethodLabel).
+func methodName(m string) string { return evidence.MethodLabel(m).Both() }
 
 func orDefault(m map[string]string, k string) string {
 	if v, ok := m[k]; ok {
@@ -113,7 +94,7 @@ func (l *layout) build() {
 		switch {
 		case p.IdentityMethod != "":
 			subj := map[string]string{"person": "自然人 person", "enterprise": "企业 enterprise"}[p.IdentitySubject]
-			l.kv("实名核验 Identity", "已绑定实名核验 bound to a verified identity："+orDefault(methodNames, p.IdentityMethod)+"，"+subj, regular)
+			l.kv("实名核验 Identity", "已绑定实名核验 bound to a verified identity："+methodName(p.IdentityMethod)+"，"+subj, regular)
 		case p.IdentityRef != "":
 			l.kv("实名核验 Identity", "证书含身份承诺，证据包中无对应核验记录 identity commitment "+p.IdentityRef[:16]+"…, no verification record in bundle", regular)
 		default:
@@ -135,7 +116,7 @@ func (l *layout) build() {
 		c.ensure(float64(rows)*lineH + 8)
 		c.line(marginL, c.y, pageW-marginR, c.y, 0.4, color{0.75, 0.75, 0.75})
 		c.y -= 2
-		c.text(marginL, c.y-bodySize-1, fmt.Sprintf("#%d  %s", r.LogIndex, orDefault(typeNames, r.Type)), bold, bodySize+0.5, navy)
+		c.text(marginL, c.y-bodySize-1, fmt.Sprintf("#%d  %s", r.LogIndex, recordTitle(r.Type)), bold, bodySize+0.5, navy)
 		tw := c.width(r.Type, mono, monoSize)
 		c.text(pageW-marginR-tw, c.y-bodySize-1, r.Type, mono, monoSize, gray)
 		c.y -= lineH + 1
@@ -152,7 +133,7 @@ func (l *layout) build() {
 			l.kvIndent("操作人 Actor", v, mono, 12)
 		}
 		if r.Intent != "" {
-			l.kvIndent("意愿认证 Intent method", orDefault(methodNames, r.Intent), regular, 12)
+			l.kvIndent("意愿认证 Intent method", methodName(r.Intent), regular, 12)
 		}
 		org := "提交机构 Org: " + r.Org
 		if r.ContractID != "" {
@@ -190,19 +171,7 @@ func (l *layout) build() {
 		l.para(fmt.Sprintf("验证未通过 VERIFICATION FAILED：%s", strings.Join(l.res.Failed(), ", ")), bold, bodySize, red)
 	}
 	for _, ch := range l.res.Checks {
-		mark, col := "PASS", green
-		if !ch.OK {
-			mark, col = "FAIL", red
-		}
-		lines := c.wrap(ch.Detail, regular, 7.2, contentW-170)
-		c.ensure(float64(len(lines))*9.5 + 2)
-		c.text(marginL, c.y-7.6, mark, bold, 7.6, col)
-		c.text(marginL+30, c.y-7.6, ch.Name, mono, 7.4, black)
-		for _, ln := range lines {
-			c.text(marginL+170, c.y-7.6, ln, regular, 7.2, gray)
-			c.y -= 9.5
-		}
-		c.y -= 1
+		l.checkLine(ch)
 	}
 
 	l.heading("六、在线核验与附件 Verification code and attachments")
@@ -237,20 +206,95 @@ func (l *layout) build() {
 	l.para("1. 本报告依据区块链存证记录及其默克尔包含证明、检查点区块签名自动生成。证据包可仅凭创世文件离线验证，无需信任出具机构或任何单一节点。This report is generated from on-chain records, their Merkle inclusion proofs and the validators' signatures on the checkpoint; the embedded bundle can be verified offline with the genesis file alone.", regular, 8.2, black)
 	l.para("2. 链上仅记录文件哈希、证书与意愿认证凭证，不含合同原文及个人身份信息。The chain holds hashes, certificates and attestations, never contract text or personal data.", regular, 8.2, black)
 	l.para("3. 本报告由出具机构以其数字证书签名；报告内容或附件的任何改动均会使签名失效。The issuer signed this report with its certificate; any change to its text or attachments invalidates the signature.", regular, 8.2, black)
-	c.ensure(110)
-	c.y -= 14
-	sy := c.y
-	c.text(pageW-marginR-250, c.y-10, "出具机构（签章）Issuer (seal)：", bold, 10, black)
-	c.y -= 16
-	c.text(pageW-marginR-250, c.y-10, l.opts.IssuerOrg.Name+"（"+l.opts.IssuerOrg.ID+"）", regular, 10, black)
-	c.y -= 16
-	c.text(pageW-marginR-250, c.y-10, l.opts.Now.In(cst).Format("2006年1月2日"), regular, 10, black)
-	c.y -= 16
-	l.sealPage = len(c.pages)
-	l.sealRect = [4]float64{pageW - marginR - 150, sy - 92, 100, 100}
-	c.y = sy - 110
+	l.issuerBlock()
 
 	l.frame()
+}
+
+// recordTitle is a record type's printed name, "中文 English", from the
+// table the verification page uses too (evidence.TypeLabelByName).
+func recordTitle(typ string) string { return evidence.TypeLabelByName(typ).Both() }
+
+// checkResultLine is a check's first line: its result and its name in
+// both languages.
+func checkResultLine(ch evidence.Check) (mark, title string) {
+	mark = "通过 PASS"
+	if !ch.OK {
+		mark = "未通过 FAIL"
+	}
+	return mark, evidence.CheckLabel(ch.Name).Both()
+}
+
+// checkLine draws one check: the result and the bilingual name on the
+// first line, then the check's id and the verifier's detail (the
+// verifier's own words, in English) in gray beneath.
+func (l *layout) checkLine(ch evidence.Check) {
+	c := l.c
+	const indent, size, detailSize = 52.0, 7.8, 7.0
+	mark, title := checkResultLine(ch)
+	col := green
+	if !ch.OK {
+		col = red
+	}
+	titles := c.wrap(title, regular, size, contentW-indent)
+	details := c.wrap(ch.Name+"  "+ch.Detail, regular, detailSize, contentW-indent)
+	c.ensure(float64(len(titles))*(size+2.5) + float64(len(details))*(detailSize+2.5) + 3)
+	c.text(marginL, c.y-size, mark, bold, size, col)
+	for _, ln := range titles {
+		c.text(marginL+indent, c.y-size, ln, regular, size, black)
+		c.y -= size + 2.5
+	}
+	for _, ln := range details {
+		c.text(marginL+indent, c.y-detailSize, ln, regular, detailSize, gray)
+		c.y -= detailSize + 2.5
+	}
+	c.y -= 3
+}
+
+// issuerBlock draws the issuer's label, name and date, right-aligned as a
+// block, and reserves a square to their right for the seal (the visible
+// signature) so that the seal covers none of the text.
+func (l *layout) issuerBlock() {
+	c := l.c
+	const size, rowH, sealSize, gap = 10.0, 16.0, 100.0, 14.0
+	lines := []struct {
+		s  string
+		st style
+	}{
+		{issuerLabel, bold},
+		{l.opts.IssuerOrg.Name + "（" + l.opts.IssuerOrg.ID + "）", regular},
+		{l.opts.Now.In(cst).Format("2006年1月2日"), regular},
+	}
+	textW := 0.0
+	for _, ln := range lines {
+		textW = max(textW, c.width(ln.s, ln.st, size))
+	}
+	textH := float64(len(lines)) * rowH
+	c.ensure(sealSize + 20)
+	c.y -= 10
+	top := c.y
+	sealX := pageW - marginR - sealSize
+	x := sealX - gap - textW
+	textTop := top - (sealSize-textH)/2
+	if x < marginL {
+		// A name too long to sit beside the seal: text above, seal under it.
+		x, textTop = marginL, top
+		c.ensure(textH + sealSize + 20)
+		top = c.y
+		textTop = top
+	}
+	y := textTop
+	for _, ln := range lines {
+		c.text(x, y-size, ln.s, ln.st, size, black)
+		y -= rowH
+	}
+	sealTop := top
+	if x == marginL {
+		sealTop = y - 4
+	}
+	l.sealPage = len(c.pages)
+	l.sealRect = [4]float64{sealX, sealTop - sealSize, sealSize, sealSize}
+	c.y = min(y, sealTop-sealSize) - 8
 }
 
 func (l *layout) title() {
@@ -382,7 +426,8 @@ func (l *layout) frame() {
 		c.line(marginL, y-5, pageW-marginR, y-5, 0.5, gray)
 		c.line(marginL, 48, pageW-marginR, 48, 0.5, gray)
 		foot := fmt.Sprintf("第 %d 页 共 %d 页 Page %d of %d", i+1, n, i+1, n)
-		c.text((pageW-c.width(foot, regular, 7.5))/2, 36, foot, regular, 7.5, gray)
+		// Right-aligned, so a long issuer name on the left never runs into it.
+		c.text(pageW-marginR-c.width(foot, regular, 7.5), 36, foot, regular, 7.5, gray)
 		iss := "出具机构 Issuer: " + l.opts.IssuerOrg.Name
 		c.text(marginL, 36, iss, regular, 7.5, gray)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -24,10 +25,6 @@ const (
 	BundleAttachment = "bundle.json"
 	FactsAttachment  = "facts.json"
 )
-
-// DefaultVerifyURL is used when Options.VerifyURL is empty. It is a
-// placeholder: platforms set their own verification page.
-const DefaultVerifyURL = "https://verify.sealchain.example/report"
 
 // ErrOptions means Options are incomplete or inconsistent.
 var ErrOptions = errors.New("report: invalid options")
@@ -48,8 +45,9 @@ type Options struct {
 	// as "张三". Names come from the platform, off chain; the report says so.
 	PartyNames map[string]string
 	// VerifyURL is the verification page the QR code points to, with
-	// "?bundle=" + hex SM3 of bundle.json appended. Empty means
-	// DefaultVerifyURL.
+	// "?bundle=" + hex SM3 of bundle.json appended: an http(s) URL, the
+	// issuing node's own page (<[api] public_url>/verify) unless the caller
+	// chose another. Required: there is no placeholder default.
 	VerifyURL string
 	// Key, Cert (DER) and Chain (DER CA certificates) sign the report. Cert
 	// must be a signer certificate issued by the issuing org's CA.
@@ -81,6 +79,9 @@ func Make(b *evidence.Bundle, res *evidence.Result, opts Options) ([]byte, error
 		return nil, fmt.Errorf("%w: IssuerOrg needs an id and a name", ErrOptions)
 	case opts.Key == nil || len(opts.Cert) == 0:
 		return nil, fmt.Errorf("%w: Key and Cert are required", ErrOptions)
+	}
+	if err := CheckVerifyURL(opts.VerifyURL); err != nil {
+		return nil, err
 	}
 	raw := opts.BundleJSON
 	enc, err := b.Encode()
@@ -114,11 +115,7 @@ func Make(b *evidence.Bundle, res *evidence.Result, opts Options) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	verifyURL := opts.VerifyURL
-	if verifyURL == "" {
-		verifyURL = DefaultVerifyURL
-	}
-	qrURL := QRURL(verifyURL, facts.BundleSM3)
+	qrURL := QRURL(opts.VerifyURL, facts.BundleSM3)
 	qr, err := qrcode.New(qrURL, qrcode.Medium)
 	if err != nil {
 		return nil, fmt.Errorf("report: QR code: %w", err)
@@ -167,6 +164,19 @@ func sealPNG(o seal.EnterpriseOptions) ([]byte, error) {
 	return p, nil
 }
 
+// CheckVerifyURL is Make's check of Options.VerifyURL: it accepts an absolute http(s) URL without a query or
+// fragment, since "?bundle=" is appended to it.
+func CheckVerifyURL(s string) error {
+	if s == "" {
+		return fmt.Errorf("%w: VerifyURL is required (the node's verification page, <[api] public_url>/verify)", ErrOptions)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%w: VerifyURL %q: want http(s)://host[:port]/path, without a query", ErrOptions, s)
+	}
+	return nil
+}
+
 // QRURL is the URL the report's QR code encodes.
 func QRURL(verifyURL, bundleSM3 string) string { return verifyURL + "?bundle=" + bundleSM3 }
 
@@ -195,6 +205,7 @@ func cpLine(c CheckpointFacts) string {
 }
 
 const (
+	issuerLabel     = "出具机构（签章）Issuer (seal)："
 	openBanner      = "合同尚未完成签署 CONTRACT STILL OPEN"
 	completedBanner = "合同已完成签署 CONTRACT COMPLETED"
 )

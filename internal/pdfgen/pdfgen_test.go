@@ -103,8 +103,8 @@ func TestDraw(t *testing.T) {
 		notWant []string
 		used    map[uint16]rune
 	}{
-		{"ascii", false, "Tab\tA(1)", helv, []string{"0 0 0 rg\n", "BT /F2 10 Tf 1 0 0 1 10 20 Tm (Tab A\\(1\\)) Tj ET\n"}, nil, map[uint16]rune{}},
-		{"cjk", false, "中", helv, []string{"/F1 10 Tf", "<" + hex4(zhong) + "> Tj"}, []string{"Tr"}, map[uint16]rune{zhong: '中'}},
+		{"ascii", false, "Tab\tA(1)", helv, []string{"0 0 0 rg\n", "BT 0 Tr /F2 10 Tf 1 0 0 1 10 20 Tm (Tab A\\(1\\)) Tj ET\n"}, nil, map[uint16]rune{}},
+		{"cjk", false, "中", helv, []string{"BT 0 Tr /F1 10 Tf", "<" + hex4(zhong) + "> Tj"}, []string{"2 Tr"}, map[uint16]rune{zhong: '中'}},
 		{"bold cjk is stroked", false, "中", bold, []string{"2 Tr 0.33 w 0 0 0 RG /F1"}, nil, map[uint16]rune{zhong: '中'}},
 		{"latin-1 without Latin1", false, "é😀", helv, []string{"(??) Tj"}, nil, map[uint16]rune{}},
 		{"latin-1 with Latin1", true, "é😀", helv, []string{"(\xe9?) Tj"}, nil, map[uint16]rune{}},

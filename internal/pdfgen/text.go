@@ -113,7 +113,8 @@ func (t *Text) Draw(b *bytes.Buffer, x, y float64, s string, face Face, size flo
 	fmt.Fprintf(b, "%s %s %s rg\n", Num(col[0]), Num(col[1]), Num(col[2]))
 	for _, rn := range t.runs(s) {
 		if rn.latin {
-			fmt.Fprintf(b, "BT /%s %s Tf 1 0 0 1 %s %s Tm (%s) Tj ET\n", face.Res, Num(size), Num(x), Num(y), Escape(winAnsi(rn.s)))
+			// Tr is graphics state, kept after ET: reset what a bold CJK run set.
+			fmt.Fprintf(b, "BT 0 Tr /%s %s Tf 1 0 0 1 %s %s Tm (%s) Tj ET\n", face.Res, Num(size), Num(x), Num(y), Escape(winAnsi(rn.s)))
 			x += latinWidth(rn.s, face.Base, size)
 			continue
 		}
@@ -126,7 +127,7 @@ func (t *Text) Draw(b *bytes.Buffer, x, y float64, s string, face Face, size flo
 			fmt.Fprintf(&hx, "%04X", g)
 			w += t.Font.Advance(g) * size / 1000
 		}
-		mode := ""
+		mode := "0 Tr "
 		if face.Bold {
 			mode = fmt.Sprintf("2 Tr %s w %s %s %s RG ", Num(size/30), Num(col[0]), Num(col[1]), Num(col[2]))
 		}

@@ -32,14 +32,13 @@
       genesisSrc: '信任根（创世文件）', genesisNode: '来自本节点 —— 如需完全独立，请使用您自己保存的副本', genesisFile: '您提供的文件：',
       docSrc: '合同文件', docLocal: '在本浏览器中计算哈希，未上传：', none: '未提供',
       footer: '验证在您的浏览器中完成：文件哈希、默克尔包含证明、验证节点签名（ed25519）、签署人与机构签名（SM2 / ECDSA）均由本页面加载的 WebAssembly 验证程序离线核验。服务器只提供数据，不提供结论。',
-      ev: { cert_issued: '证书登记', cert_revoked: '证书吊销', contract_created: '合同创建', intent_verified: '意愿认证', contract_signed: '签署', contract_completed: '合同完成', identity_verified: '实名核验', seal_registered: '印章登记', proposal: '治理提案', vote: '治理投票' },
-      intent: { sms_otp: '短信验证码', face: '人脸识别' },
-      identity: { face: '人脸识别', carrier_3factor: '运营商三要素', bank_transfer: '银行打款验证', legal_rep_authorisation: '法定代表人授权', business_registration: '工商登记核验', agent_check: '经办人核验' },
-      check: { format: '证据包格式与链标识', checkpoint: '区块头由验证节点签名', app_hash: '区块头承诺了记录账本', genesis: '信任根（创世文件）', file: '文件与链上登记的哈希一致', arguments: '调用参数', verifier: '验证程序', inclusion: '记录 #{i} 包含在账本中（默克尔证明）', decode: '记录 #{i} 编码规范', signatures: '记录 #{i} 的机构与签署人签名有效', intent: '记录 #{i} 签署前已完成意愿认证', hop: '验证节点集合变更（区块 {i}）' },
       pass: '通过', fail: '未通过', by: '机构 ',
       fileOnChain: '文件是否与链上登记一致', fileYes: '一致', fileNo: '不一致', fileNotChecked: '未核对（未提供文件）',
       records: '链上记录', recordsOK: '{n} 条记录，均包含在账本中并经验证节点签名确认', recordsBad: '{n} 条记录，部分未通过校验',
       summary: '合同 {c} · {s} 方签署 · 确认区块 {h}', fileFail: '文件哈希与链上登记不一致', colOrder: '顺序',
+      qrNote: '本页由证据报告的二维码打开：报告所附证据包的 SM3 为 {h}。请选择该报告（PDF）或其证据包（bundle.json），本页核对它与二维码一致，并在您的浏览器中验证。',
+      qrFact: '证据包与报告二维码一致', qrMismatchTitle: '证据包与二维码不符',
+      qrMismatch: '您选择的证据包与二维码所指的不同（SM3 不一致），不是该报告所附的证据包。',
       topChecks: '链与区块', allPass: '{n} 项全部通过', someFail: '{n} 项中 {f} 项未通过', recordGroup: '记录 #{i} · {e}',
     },
     en: {
@@ -69,20 +68,25 @@
       genesisSrc: 'Trust root (genesis)', genesisNode: 'from this node — for full independence use your own copy', genesisFile: 'your file: ',
       docSrc: 'Contract file', docLocal: 'hashed in this browser, not uploaded: ', none: 'not given',
       footer: 'Verification happens in your browser: the file hash, Merkle inclusion proofs, validator signatures (ed25519) and signer and organisation signatures (SM2 / ECDSA) are checked offline by the WebAssembly verifier this page loads. The server supplies data, not the verdict.',
-      ev: { cert_issued: 'Certificate registered', cert_revoked: 'Certificate revoked', contract_created: 'Contract created', intent_verified: 'Intent verified', contract_signed: 'Signed', contract_completed: 'Contract completed', identity_verified: 'Identity verified', seal_registered: 'Seal registered', proposal: 'Governance proposal', vote: 'Governance vote' },
-      intent: { sms_otp: 'SMS one-time code', face: 'face recognition' },
-      identity: { face: 'face recognition', carrier_3factor: 'mobile carrier 3-factor', bank_transfer: 'bank transfer check', legal_rep_authorisation: 'legal representative authorisation', business_registration: 'business registration check', agent_check: 'agent check' },
-      check: { format: 'Bundle format and chain id', checkpoint: 'Block header signed by the validators', app_hash: 'Block header commits the record log', genesis: 'Trust root (genesis)', file: 'File matches the recorded hash', arguments: 'Arguments', verifier: 'Verifier', inclusion: 'Record #{i} is in the log (Merkle proof)', decode: 'Record #{i} is canonically encoded', signatures: 'Record #{i}: organisation and signer signatures valid', intent: 'Record #{i}: intent confirmed before signing', hop: 'Validator set change (block {i})' },
       pass: 'pass', fail: 'FAIL', by: 'org ',
       fileOnChain: 'File matches the recorded document', fileYes: 'yes', fileNo: 'NO', fileNotChecked: 'not checked (no file given)',
       records: 'On-chain records', recordsOK: '{n} records, each in the log and confirmed by the validators\' signatures', recordsBad: '{n} records, some failed their checks',
       summary: 'Contract {c} · {s} signatures · confirmed in block {h}', fileFail: 'File hash does not match the record', colOrder: 'Order',
+      qrNote: 'This page was opened from an evidence report\'s QR code: the SM3 of the report\'s evidence bundle is {h}. Choose that report (PDF) or its bundle (bundle.json); this page checks it against the code and verifies it in your browser.',
+      qrFact: 'Bundle matches the report\'s QR code', qrMismatchTitle: 'Bundle does not match the QR code',
+      qrMismatch: 'The bundle you chose is not the one the QR code names (its SM3 differs): it is not the bundle attached to that report.',
       topChecks: 'Chain and block', allPass: 'all {n} checks pass', someFail: '{f} of {n} checks failed', recordGroup: 'Record #{i} · {e}',
     },
   };
   const $ = (id) => document.getElementById(id);
-  const state = { doc: null, bundle: null, genesis: null, view: null, engine: 'loading', engineErr: '' };
+  const state = { doc: null, bundle: null, genesis: null, view: null, engine: 'loading', engineErr: '', labels: null };
   let lang = document.documentElement.dataset.lang === 'en' ? 'en' : 'zh';
+  // A report's QR code opens this page with ?bundle=<SM3 of its bundle.json>;
+  // a bundle the user gives is checked against it.
+  const qrBundle = (() => {
+    const b = new URLSearchParams(location.search).get('bundle') || '';
+    return /^[0-9a-fA-F]{64}$/.test(b) ? b.toLowerCase() : '';
+  })();
   const t = (k) => T[lang][k];
 
   // ---- the verifier ----
@@ -101,6 +105,9 @@
       }
       go.run(inst);
       await ready;
+      // Record types and checks are named from the verifier's table, the
+      // one the PDF report prints (evidence.Labels).
+      try { state.labels = JSON.parse(window.sealchainLabels()); } catch (e) { state.labels = null; }
       state.engine = 'ready';
     } catch (e) {
       state.engine = 'error';
@@ -215,6 +222,9 @@
         if (!r.ok) { v.fetchError = 'genesis: ' + r.status; return; }
         genesisText = await r.text();
       }
+      // Only a bundle the user gave can be the report's: one fetched by the
+      // file's hash has a later checkpoint.
+      if (qrBundle && state.bundle) v.qrMatch = window.sealchainHashFile(new TextEncoder().encode(bundleText)).sm3 === qrBundle;
       try { v.bundle = JSON.parse(bundleText); } catch (e) { v.bundle = null; }
       v.result = JSON.parse(window.sealchainVerify(bundleText, genesisText, state.doc ? state.doc.bytes : null));
     } catch (e) {
@@ -243,13 +253,22 @@
   }
   const short = (fp) => (fp ? fp.slice(0, 16) + '…' : '');
   const fpNode = (fp) => el('code', { title: fp }, short(fp));
+  // checkLabel names a check as evidence.CheckLabel does: "record[3].intent"
+  // is looked up as "record[].intent" and "{i}" becomes 3.
   function checkLabel(name) {
-    const c = t('check');
-    let m = /^record\[(\d+)\]\.(\w+)$/.exec(name);
-    if (m && c[m[2]]) return c[m[2]].replace('{i}', m[1]);
-    m = /^validator_hop\[(\d+)\]$/.exec(name);
-    if (m) return c.hop.replace('{i}', m[1]);
-    return c[name] || name;
+    const c = (state.labels && state.labels.checks) || {};
+    let num = '';
+    const key = String(name).replace(/\[(\d+)\]/g, (m, d) => { if (!num) num = d; return '[]'; });
+    const l = c[key];
+    return l && l[lang] ? l[lang].split('{i}').join(num) : name;
+  }
+  function methodLabel(m) {
+    const l = state.labels && state.labels.methods && state.labels.methods[m];
+    return l && l[lang] ? l[lang] : m;
+  }
+  function typeLabel(type) {
+    const l = state.labels && state.labels.types && state.labels.types[type];
+    return l && l[lang] ? l[lang] : (type || '?');
   }
 
   function failLabel(name) { return name === 'file' ? t('fileFail') : checkLabel(name); }
@@ -264,6 +283,9 @@
     $('doc-state').textContent = state.doc ? state.doc.name + ' (' + state.doc.bytes.length + ' B)' : '';
     $('bundle-state').textContent = state.bundle ? state.bundle.name : t('noBundleYet');
     $('genesis-state').textContent = state.genesis ? state.genesis.name : t('noGenesisYet');
+    const qn = $('qr-note');
+    qn.hidden = !qrBundle;
+    if (qrBundle) qn.textContent = t('qrNote').replace('{h}', qrBundle);
   }
 
   function verdict(kind, title, sub) {
@@ -294,6 +316,7 @@
     if (v.busy) verdict('busy', t('busy'), t('busySub'));
     else if (v.notOnChain) verdict('bad', t('notOnChain'), t('notOnChainSub'));
     else if (v.fetchError) verdict('bad', t('fetchFailed'), t('fetchFailedSub') + v.fetchError);
+    else if (res && v.qrMatch === false) verdict('bad', t('qrMismatchTitle'), t('qrMismatch'));
     else if (res && res.ok) {
       const lines = [v.doc ? t('verifiedSub') : t('verifiedNoDocSub')];
       const cs = [...new Set(recs.map((r) => r.contract_id).filter(Boolean))];
@@ -324,6 +347,7 @@
         fact(t('records'), (recOK ? t('recordsOK') : t('recordsBad')).replace('{n}', recs.length));
       }
     }
+    if (v.qrMatch != null) fact(t('qrFact'), el('strong', { class: v.qrMatch ? 'good' : 'badtxt', 'data-qr': v.qrMatch ? 'match' : 'mismatch' }, v.qrMatch ? t('fileYes') : t('fileNo')));
     const contracts = [...new Set(recs.map((r) => r.contract_id).filter(Boolean))];
     fact(t('contract'), contracts.join(', '));
     if (v.doc) fact(t('document'), v.doc.name + ' (' + v.doc.size + ' B)');
@@ -340,8 +364,8 @@
     let order = 0;
     for (const r of recs.filter((x) => x.type === 'contract_signed')) {
       const iv = recs.filter((x) => x.type === 'intent_verified' && x.actor === r.actor && x.contract_id === r.contract_id && x.index < r.index).pop();
-      const intent = iv ? [t('intent')[iv.intent] || iv.intent, el('br'), el('small', { class: 'muted' }, fmtTime(iv.time))] : [t('noIntent')];
-      const identity = r.identity ? (t('identity')[r.identity] || r.identity) : t('identityCA');
+      const intent = iv ? [methodLabel(iv.intent), el('br'), el('small', { class: 'muted' }, fmtTime(iv.time))] : [t('noIntent')];
+      const identity = r.identity ? methodLabel(r.identity) : t('identityCA');
       sb.append(el('tr', { 'data-actor': r.actor }, el('td', null, String(++order)), el('td', { class: 'fp' }, el('code', null, r.actor)), el('td', null, identity), el('td', null, ...intent),
         el('td', { class: 'nowrap' }, fmtTime(r.time)), el('td', null, String(r.height))));
     }
@@ -350,8 +374,8 @@
     const tb = $('timeline').tBodies[0];
     tb.replaceChildren();
     for (const r of recs) {
-      let what = t('ev')[r.type] || r.type;
-      if (r.type === 'intent_verified' && r.intent) what += ' · ' + (t('intent')[r.intent] || r.intent);
+      let what = typeLabel(r.type);
+      if (r.type === 'intent_verified' && r.intent) what += ' · ' + methodLabel(r.intent);
       const who = r.actor ? fpNode(r.actor) : t('by') + r.org;
       tb.append(el('tr', { 'data-type': r.type, class: r.type === 'contract_signed' ? 'hl' : '' },
         el('td', null, String(r.index)), el('td', { class: 'nowrap' }, fmtTime(r.time)),
@@ -375,7 +399,7 @@
       let head;
       if (key === 'top') head = t('topChecks');
       else if (key === 'file') head = ok ? checkLabel('file') : t('fileFail');
-      else head = t('recordGroup').replace('{i}', g.idx).replace('{e}', t('ev')[typeOf.get(g.idx)] || typeOf.get(g.idx) || '?');
+      else head = t('recordGroup').replace('{i}', g.idx).replace('{e}', typeLabel(typeOf.get(g.idx)));
       const n = g.checks.length;
       const box = el('details', ok ? null : { open: '' },
         el('summary', null, el('span', { class: 'what' }, head + (ok ? '' : ' — ' + t('fail'))),

@@ -55,7 +55,7 @@
         otp_code_limit: '该链接获取验证码的次数已达上限，请联系发起方重新发送合同。',
       },
       faceSign: '刷脸签署（拍摄本人照片）', face: '人脸识别', faceReading: '正在核验…',
-      footer: '签署记录（查看、意愿认证、签署）登记在由法院、公证处、仲裁机构与平台共同维护的区块链上；链上只保存哈希，不保存您的个人信息。',
+      footer: '签署记录（查看、意愿认证、签署）登记在由', footerEnd: '共同维护的区块链上；链上只保存哈希，不保存您的个人信息。',
     },
     en: {
       brand: 'Contract signing', preview: 'Preview the PDF here', sealArea: 'Your signing area', pageN: 'page {p}', skip: 'Skip to content', loading: 'Loading the contract…',
@@ -107,7 +107,7 @@
         face_mismatch: 'The face check failed: take a photo of your face again.', face_read: 'Cannot read that photo; take it again.',
       },
       faceSign: 'Sign with a photo of your face', face: 'Face', faceReading: 'Checking…',
-      footer: 'Signing records (viewed, intent, signature) are registered on a blockchain run by a court, a notary, an arbitration body and the platform; only hashes go on chain, never your personal data.',
+      footer: 'Signing records (viewed, intent, signature) are registered on a blockchain run by ', footerEnd: '; only hashes go on chain, never your personal data.',
     },
   };
 

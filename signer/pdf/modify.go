@@ -102,7 +102,15 @@ func (m *modAnalyzer) context(j int) (*model.Context, error) {
 	if c, ok := m.ctxs[j]; ok {
 		return c, m.ctxErr[j]
 	}
-	c, err := readContext(m.data[:m.revs[j].end])
+	hdr, err := headerOffset(m.data)
+	if err == nil && m.revs[j].end <= hdr {
+		err = fmt.Errorf("%w: revision %d ends before the header", ErrMalformed, j+1)
+	}
+	if err != nil {
+		m.ctxs[j], m.ctxErr[j] = nil, err
+		return nil, err
+	}
+	c, err := readContext(m.data[hdr:m.revs[j].end]) // see headerOffset
 	m.ctxs[j], m.ctxErr[j] = c, err
 	return c, err
 }

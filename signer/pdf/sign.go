@@ -43,6 +43,9 @@ var (
 	ErrInvalidOptions = errors.New("pdf: invalid options")
 	// ErrMalformed: the input could not be parsed as a PDF.
 	ErrMalformed = errors.New("pdf: malformed PDF")
+	// ErrTooComplex: Verify refused the input for having more than
+	// [MaxSignatures] signature dictionaries or [MaxRevisions] revisions.
+	ErrTooComplex = errors.New("pdf: too complex to verify")
 )
 
 // SignOptions describe one signature.

@@ -62,6 +62,15 @@ type API struct {
 	// VerifierWasm is the gzip'd browser verifier the page loads; empty means
 	// sealchain.wasm.gz beside the binary (where `make build` writes it).
 	VerifierWasm string `toml:"verifier_wasm"`
+	// PDFMaxBytes bounds the PDFs POST /v1/pdf/verify accepts (the route's
+	// own limit: signed contracts are larger than MaxBodyBytes).
+	PDFMaxBytes int64 `toml:"pdf_max_bytes"`
+	// PDFVerifyConcurrency and SealRenderConcurrency bound the PDF
+	// verifications and seal renders running at once, node-wide; each
+	// client (IP address) may run one of each at a time. Excess requests
+	// get 503 (node-wide) or 429 (per client) at once.
+	PDFVerifyConcurrency  int `toml:"pdf_verify_concurrency"`
+	SealRenderConcurrency int `toml:"seal_render_concurrency"`
 }
 
 // Auth modes of [API.Auth].
@@ -191,6 +200,11 @@ func Default() Config {
 			WaitTimeout:  Duration{20 * time.Second},
 			MaxBodyBytes: 1 << 20,
 			Auth:         AuthOpen,
+			PDFMaxBytes:  64 << 20,
+			// One verification or render per core leaves the other core
+			// to the chain and cheap requests on a two-core machine.
+			PDFVerifyConcurrency:  1,
+			SealRenderConcurrency: 1,
 		},
 		Consensus: Consensus{
 			P2PListen:         "tcp://127.0.0.1:26656",
@@ -239,6 +253,15 @@ func (c *Config) Validate() error {
 	}
 	if c.API.MaxBodyBytes < 1024 || c.API.MaxBodyBytes > 256<<20 {
 		return keyErr("api.max_body_bytes", "%d, want 1024..268435456", c.API.MaxBodyBytes)
+	}
+	if c.API.PDFMaxBytes < 1024 || c.API.PDFMaxBytes > 256<<20 {
+		return keyErr("api.pdf_max_bytes", "%d, want 1024..268435456", c.API.PDFMaxBytes)
+	}
+	if c.API.PDFVerifyConcurrency < 1 || c.API.PDFVerifyConcurrency > 64 {
+		return keyErr("api.pdf_verify_concurrency", "%d, want 1..64", c.API.PDFVerifyConcurrency)
+	}
+	if c.API.SealRenderConcurrency < 1 || c.API.SealRenderConcurrency > 64 {
+		return keyErr("api.seal_render_concurrency", "%d, want 1..64", c.API.SealRenderConcurrency)
 	}
 	if err := c.API.validateAuth(); err != nil {
 		return err
@@ -408,6 +431,9 @@ const header = `# Sealchain node configuration.
 # [api] wait_timeout              upper bound for ?wait=commit and evidence requests ("20s")
 # [api] max_body_bytes            largest request body accepted
 # [api] verifier_wasm             browser verifier (gzip); empty: sealchain.wasm.gz beside the binary
+# [api] pdf_max_bytes             largest PDF POST /v1/pdf/verify accepts
+# [api] pdf_verify_concurrency    PDF verifications running at once, node-wide (one per client)
+# [api] seal_render_concurrency   seal renders running at once, node-wide (one per client)
 # [api] auth                      open (development), signed, mtls or signed,mtls: judicial queries need
 #                                 a caller authenticated by an org-issued certificate (a signed request
 #                                 or a TLS client certificate); platforms see only their own contracts

@@ -141,6 +141,11 @@ func (m *modAnalyzer) context(j int) (*model.Context, error) {
 		m.ctxs[j], m.ctxErr[j] = nil, err
 		return nil, err
 	}
+	if m.work+int64(m.revs[j].end-hdr) > MaxAnalysedBytes {
+		err := fmt.Errorf("%w: not analysed: more than %d bytes to parse over all revisions", ErrTooComplex, MaxAnalysedBytes)
+		m.ctxs[j], m.ctxErr[j] = nil, err
+		return nil, err
+	}
 	m.entries += n
 	m.work += int64(m.revs[j].end - hdr)
 	c, err := readContextLimited(m.data[hdr:m.revs[j].end], MaxAnalysedEntries-m.entries) // see headerOffset

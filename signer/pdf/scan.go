@@ -18,6 +18,9 @@ const (
 	MaxSignatures = 32
 	// MaxRevisions is the most %%EOF-terminated revisions Verify accepts.
 	MaxRevisions = 64
+	// maxByteRangeKeys bounds the /ByteRange keys looked at: a file has
+	// one per signature, unless someone is making the verifier work.
+	maxByteRangeKeys = 4 * MaxSignatures
 	// maxStartXRefGap is how far before a %%EOF its startxref may be.
 	maxStartXRefGap = 1024
 	// maxHeaderBacktrack bounds the "N G " read backwards from an "obj"
@@ -37,6 +40,10 @@ const (
 	// budget later revisions are reported as not analysed
 	// (Modifications "unknown", INDETERMINATE).
 	MaxAnalysedEntries = 20000
+	// MaxAnalysedBytes bounds the bytes pdfcpu reads over all the
+	// revisions it parses (a revision is parsed from the start of the
+	// file), with the same effect past it.
+	MaxAnalysedBytes = 256 << 20
 	// maxFieldBacktrack bounds the search for the object holding a
 	// signature field's /V reference.
 	maxFieldBacktrack = 1 << 20
@@ -164,30 +171,28 @@ func (s *scanner) countXRefSections() {
 // signatures finds the signature dictionaries in one forward pass: every
 // /ByteRange is attributed to the last "N G obj" header before it that is
 // not inside an object already parsed, and each header is parsed at most
-// once, so no byte is parsed twice.
+// once, so no byte is parsed twice. Headers are searched backwards from
+// each /ByteRange only as far as the previous one, so no byte is searched
+// twice either.
 func (s *scanner) signatures() ([]sigCandidate, error) {
 	data := s.data
 	var out []sigCandidate
-	brs, objs := newKeyIter(data, "/ByteRange"), newKeyIter(data, "obj")
-	p, q := 0, 0 // p: parsed up to; q: "obj" keywords examined up to
+	brs := newKeyIter(data, "/ByteRange")
+	p, searched := 0, 0 // p: parsed up to; searched: headers looked for up to
 	hdr, body := -1, -1
-	for {
+	for keys := 0; ; keys++ {
 		at := brs.next(p)
 		if at < 0 {
 			return out, nil
 		}
-		s.work++
-		for q = max(q, p); ; {
-			o := objs.next(q)
-			if o < 0 || o >= at {
-				break
-			}
-			s.work++
-			q = o + 3
-			if st, b := headerAt(data, o); st >= p {
-				hdr, body = st, b
-			}
+		if keys >= maxByteRangeKeys {
+			return nil, fmt.Errorf("%w: more than %d /ByteRange keys", ErrTooComplex, maxByteRangeKeys)
 		}
+		s.work++
+		if st, b := s.lastHeader(max(p, searched), at); st >= 0 {
+			hdr, body = st, b
+		}
+		searched = at
 		p = at + len("/ByteRange")
 		if hdr < 0 {
 			continue
@@ -209,6 +214,24 @@ func (s *scanner) signatures() ([]sigCandidate, error) {
 			return nil, fmt.Errorf("%w: more than %d signature dictionaries", ErrTooComplex, MaxSignatures)
 		}
 	}
+}
+
+// lastHeader returns the last "N G obj" header starting at or after lo
+// whose keyword ends before hi, or -1.
+func (s *scanner) lastHeader(lo, hi int) (int, int) {
+	for end := hi; end > lo; {
+		q := bytes.LastIndex(s.data[lo:end], []byte("obj"))
+		s.work += int64(end - lo) // upper bound of the bytes looked at
+		if q < 0 {
+			return -1, -1
+		}
+		q += lo
+		end = q
+		if st, b := headerAt(s.data, q); st >= lo {
+			return st, b
+		}
+	}
+	return -1, -1
 }
 
 // headerAt checks for "N G obj" with the keyword at o and returns the offset
@@ -252,8 +275,8 @@ func headerAt(data []byte, o int) (int, int) {
 func (s *scanner) revisions(cands []sigCandidate) ([]revision, error) {
 	data := s.data
 	byEOF := map[int]int{}
-	eofs, sx := newKeyIter(data, "%%EOF"), newKeyIter(data, "startxref")
-	lastSX := -1
+	eofs := newKeyIter(data, "%%EOF")
+	lastSX, searched := -1, 0
 	for p := 0; ; {
 		at := eofs.next(p)
 		if at < 0 {
@@ -261,14 +284,14 @@ func (s *scanner) revisions(cands []sigCandidate) ([]revision, error) {
 		}
 		s.work++
 		p = at + 5
-		for {
-			x := sx.next(lastSX + 1)
-			if x < 0 || x+len("startxref") > at {
-				break
+		// The windows searched for startxref never overlap.
+		if lo := max(searched, at-maxStartXRefGap); lo < at {
+			if x := bytes.LastIndex(data[lo:at], []byte("startxref")); x >= 0 {
+				lastSX = lo + x
 			}
-			s.work++
-			lastSX = x
+			s.work += int64(at - lo)
 		}
+		searched = at
 		if lastSX < 0 || lastSX < at-maxStartXRefGap {
 			continue
 		}
@@ -381,15 +404,12 @@ func (s *scanner) fieldNames(cands []sigCandidate) map[int]string {
 // refAt reads "n g R" written with single spaces at p.
 func refAt(data []byte, p int) (pRef, bool) {
 	digits := func(i int) (int, int, bool) {
-		j := i
-		for j < len(data) && j-i < 10 && data[j] >= '0' && data[j] <= '9' {
+		n, j := 0, i
+		for j < len(data) && j-i < 9 && data[j] >= '0' && data[j] <= '9' {
+			n = n*10 + int(data[j]-'0')
 			j++
 		}
-		if j == i {
-			return 0, i, false
-		}
-		n, err := strconv.Atoi(string(data[i:j]))
-		return n, j, err == nil
+		return n, j, j > i
 	}
 	nr, i, ok := digits(p)
 	if !ok || i >= len(data) || data[i] != ' ' {

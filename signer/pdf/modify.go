@@ -62,6 +62,9 @@ type modAnalyzer struct {
 	// MaxAnalysedEntries.
 	entriesBefore func(end int) int
 	entries       int
+	// chainOK, if set, says whether revision j's cross-reference chain
+	// can be read without pdfcpu's whole-file repair.
+	chainOK func(j int) bool
 }
 
 type stepResult struct {
@@ -129,6 +132,11 @@ func (m *modAnalyzer) context(j int) (*model.Context, error) {
 		err = fmt.Errorf("%w: revision %d ends before the header", ErrMalformed, j+1)
 	}
 	if err != nil {
+		m.ctxs[j], m.ctxErr[j] = nil, err
+		return nil, err
+	}
+	if m.chainOK != nil && !m.chainOK(j) {
+		err := fmt.Errorf("%w: not analysed: the cross-reference sections of revision %d are not where startxref and /Prev say", ErrMalformed, j+1)
 		m.ctxs[j], m.ctxErr[j] = nil, err
 		return nil, err
 	}

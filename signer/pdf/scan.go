@@ -87,6 +87,9 @@ type scanner struct {
 	// xrefSections counts "trailer <<" and "/XRef" (not /XRefStm) up to
 	// maxXRefSections+1.
 	xrefSections int
+	// hdrBase is the offset of the %PDF- header, which cross-reference
+	// offsets are relative to.
+	hdrBase int
 	// xrefTables lists the classic cross-reference sections: offset and
 	// declared entry count.
 	xrefTables []xrefTable
@@ -458,4 +461,162 @@ func (d *digester) sum(prof profile, a, b, end int) []byte {
 	t.Write(d.s.data[b:end])
 	d.s.work += int64(end - b)
 	return t.Sum(nil)
+}
+
+// xrefChainOK reports whether the cross-reference sections of the revision
+// whose %%EOF is at eof, from its startxref along /Prev, are where they
+// claim to be. pdfcpu otherwise rebuilds the table by reading the file line
+// by line, many times slower than a parse, so such revisions are not handed
+// to it. memo holds the verdict per section offset.
+func (s *scanner) xrefChainOK(eof, hdr int, memo map[int]bool) bool {
+	data := s.data
+	lo := max(0, eof-maxStartXRefGap)
+	i := bytes.LastIndex(data[lo:eof], []byte("startxref"))
+	if i < 0 {
+		return false
+	}
+	off, ok := intAt(data, lo+i+len("startxref"))
+	if !ok {
+		return false
+	}
+	var path []int
+	verdict := true
+	seen := map[int]bool{}
+	for off >= 0 && !seen[off] {
+		if v, ok := memo[off]; ok {
+			verdict = v
+			break
+		}
+		if len(path) > maxXRefSections {
+			verdict = false
+			break
+		}
+		seen[off] = true
+		path = append(path, off)
+		prev, ok := s.xrefSectionAt(hdr + off)
+		if !ok {
+			verdict = false
+			break
+		}
+		off = prev
+	}
+	for _, o := range path {
+		memo[o] = verdict
+	}
+	return verdict
+}
+
+// xrefSectionAt checks for a classic table ("xref", entries, "trailer"
+// and a dictionary) or a cross-reference stream object at pos, and returns
+// its /Prev (-1 if none).
+func (s *scanner) xrefSectionAt(pos int) (int, bool) {
+	data := s.data
+	if pos < 0 || pos >= len(data) {
+		return 0, false
+	}
+	l := &lexer{b: data, pos: pos}
+	l.skipWS()
+	var d pDict
+	start := l.pos
+	if bytes.HasPrefix(data[l.pos:], []byte("xref")) {
+		l.pos += 4
+		for {
+			l.skipWS()
+			if bytes.HasPrefix(data[l.pos:], []byte("trailer")) {
+				l.pos += len("trailer")
+				break
+			}
+			tok := l.regular()
+			if len(tok) == 0 || (string(tok) != "n" && string(tok) != "f" && !allDigits(tok)) {
+				s.work += int64(l.pos - start)
+				return 0, false
+			}
+		}
+		o, err := l.object(0)
+		s.work += int64(l.pos - start)
+		if err != nil {
+			return 0, false
+		}
+		d, _ = o.(pDict)
+		if d == nil {
+			return 0, false
+		}
+		if x, ok := d["XRefStm"].(int64); ok {
+			if st, _ := headerFrom(data, s.hdrBase+int(x)); st < 0 {
+				return 0, false
+			}
+		}
+	} else {
+		_, body := headerFrom(data, l.pos)
+		if body < 0 {
+			return 0, false
+		}
+		l.pos = body
+		o, err := l.object(0)
+		s.work += int64(l.pos - start)
+		if err != nil {
+			return 0, false
+		}
+		d, _ = o.(pDict)
+		if d == nil || dictName(d, "Type") != "XRef" {
+			return 0, false
+		}
+	}
+	switch p := d["Prev"].(type) {
+	case nil:
+		return -1, true
+	case int64:
+		if p <= 0 {
+			return 0, false // pdfcpu would search the file for it
+		}
+		return int(p), true
+	}
+	return 0, false
+}
+
+// headerFrom reads "N G obj" at pos and returns pos and the offset after
+// "obj", or -1.
+func headerFrom(data []byte, pos int) (int, int) {
+	if pos < 0 || pos >= len(data) {
+		return -1, -1
+	}
+	l := &lexer{b: data, pos: pos}
+	if !allDigits(l.regular()) {
+		return -1, -1
+	}
+	l.skipWS()
+	if !allDigits(l.regular()) {
+		return -1, -1
+	}
+	l.skipWS()
+	if string(l.regular()) != "obj" {
+		return -1, -1
+	}
+	return pos, l.pos
+}
+
+// intAt reads a non-negative integer of at most 18 digits after white
+// space at p.
+func intAt(data []byte, p int) (int, bool) {
+	for p < len(data) && isWS(data[p]) {
+		p++
+	}
+	n, i := 0, p
+	for i < len(data) && i-p < 18 && data[i] >= '0' && data[i] <= '9' {
+		n = n*10 + int(data[i]-'0')
+		i++
+	}
+	return n, i > p
+}
+
+func allDigits(b []byte) bool {
+	if len(b) == 0 || len(b) > 18 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

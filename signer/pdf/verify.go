@@ -91,6 +91,11 @@ func (s *scanner) verify(opts VerifyOptions) (*Report, error) {
 	s.countXRefTables()
 	mods := newModAnalyzer(s.data, revs)
 	mods.entriesBefore = s.entriesBefore
+	if hdr, err := headerOffset(s.data); err == nil {
+		s.hdrBase = hdr
+		memo := map[int]bool{}
+		mods.chainOK = func(j int) bool { return s.xrefChainOK(revs[j].eof, hdr, memo) }
+	}
 	if s.xrefSections > maxXRefSections || len(s.xrefTables) > maxXRefSections {
 		mods.refuse = fmt.Sprintf("more than %d cross-reference sections", maxXRefSections)
 	}

@@ -9,12 +9,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/pdf"
 )
 
@@ -232,5 +234,79 @@ func TestLRU(t *testing.T) {
 	c.put("e", make([]byte, 11)) // larger than the cache: not kept
 	if _, ok := c.get("e"); ok {
 		t.Error("oversized entry kept")
+	}
+}
+
+// bigPDF is onePagePDF with an unused stream object making it about size
+// bytes.
+func bigPDF(size int) []byte {
+	doc := onePagePDF("big")
+	i := bytes.LastIndex(doc, []byte("\nxref\n")) + 1
+	end := bytes.LastIndex(doc, []byte("%%EOF\n")) + 6
+	fill := bytes.Repeat([]byte("0123456789abcdef"), max(0, size-len(doc)-200)/16)
+	body := append([]byte(nil), doc[:end]...)
+	off := len(body)
+	body = fmt.Appendf(body, "6 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n", len(fill), fill)
+	xref := len(body)
+	body = fmt.Appendf(body, "xref\n0 1\n0000000000 65535 f \n6 1\n%010d 00000 n \ntrailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", off, xref)
+	// The original xref section stays valid for objects 1-5: chain it.
+	body = bytes.Replace(body, []byte("<< /Size 7 /Root 1 0 R >>"), fmt.Appendf(nil, "<< /Size 7 /Root 1 0 R /Prev %d >>", i), 1)
+	return append(body[:0:0], body...)
+}
+
+// TestPDFVerify64MiB posts 64 MiB inputs, normal and hostile, to a real
+// node and requires each answer within 2 s. It takes a minute and much
+// memory, so it runs only with SEALCHAIN_PDF_STRESS=1.
+func TestPDFVerify64MiB(t *testing.T) {
+	if os.Getenv("SEALCHAIN_PDF_STRESS") != "1" {
+		t.Skip("set SEALCHAIN_PDF_STRESS=1")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	n := newITNet(ctx, t)
+	alice, aliceDER := n.registerSigner(ctx, t, signer.AlgSM2, "sc-big-alice")
+	const size = 64<<20 - 64<<10
+	sign := func(doc []byte) []byte {
+		out, err := pdf.Sign(doc, pdf.SignOptions{Key: alice.Key, Cert: aliceDER, Page: 1, Rect: [4]float64{400, 100, 100, 100}, Time: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	small := sign(onePagePDF("small"))
+	pad := func(head []byte, unit, tail string) []byte {
+		b := append([]byte(nil), head...)
+		for len(b)+len(unit)+len(tail) <= size {
+			b = append(b, unit...)
+		}
+		return append(b, tail...)
+	}
+	big := sign(bigPDF(size - 40<<10))
+	inputs := []struct {
+		name string
+		data []byte
+	}{
+		{"normal signed", big},
+		{"signed twice", sign(big)[:0]},
+		{"startxref repeated", pad(small, "startxref ", "\n0\n%%EOF\n")},
+		{"bare /ByteRange", pad([]byte("%PDF-1.7\n1 0 obj\n("), "/ByteRange ", ")\nendobj\n")},
+		{"huge /Contents", pad([]byte("%PDF-1.7\n1 0 obj\n<< /ByteRange [0 10 20 30] /Contents <"), "30", "> >>\nendobj\nstartxref\n0\n%%EOF\n")},
+		{"increments", func() []byte {
+			b := big
+			for range 20 {
+				b = append(b, fmt.Sprintf("5 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>\nendobj\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(b))...)
+			}
+			return b
+		}()},
+	}
+	inputs[1].data = sign(big)
+	for _, in := range inputs {
+		t0 := time.Now()
+		status, _, raw := itDo(ctx, t, http.MethodPost, n.base+"/v1/pdf/verify", "application/pdf", in.data)
+		d := time.Since(t0)
+		t.Logf("%-20s %6.1f MiB: %d in %v %.700s", in.name, float64(len(in.data))/(1<<20), status, d, bytes.ReplaceAll(raw[:min(len(raw), 400)], []byte("\n"), nil))
+		if d > 2*time.Second {
+			t.Errorf("%s: %v, want <= 2s", in.name, d)
+		}
 	}
 }

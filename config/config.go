@@ -66,6 +66,15 @@ type API struct {
 	// with an optional path prefix: evidence reports' QR codes point to
 	// <public_url>/verify. Empty means http(s)://<listen>.
 	PublicURL string `toml:"public_url"`
+	// PDFMaxBytes bounds the PDFs POST /v1/pdf/verify accepts (the route's
+	// own limit: signed contracts are larger than MaxBodyBytes).
+	PDFMaxBytes int64 `toml:"pdf_max_bytes"`
+	// PDFVerifyConcurrency and SealRenderConcurrency bound the PDF
+	// verifications and seal renders running at once, node-wide; each
+	// client (IP address) may run one of each at a time. Excess requests
+	// get 503 (node-wide) or 429 (per client) at once.
+	PDFVerifyConcurrency  int `toml:"pdf_verify_concurrency"`
+	SealRenderConcurrency int `toml:"seal_render_concurrency"`
 }
 
 // PublicBase is PublicURL without a trailing slash, or else
@@ -212,6 +221,11 @@ func Default() Config {
 			WaitTimeout:  Duration{20 * time.Second},
 			MaxBodyBytes: 1 << 20,
 			Auth:         AuthOpen,
+			PDFMaxBytes:  64 << 20,
+			// One verification or render per core leaves the other core
+			// to the chain and cheap requests on a two-core machine.
+			PDFVerifyConcurrency:  1,
+			SealRenderConcurrency: 1,
 		},
 		Consensus: Consensus{
 			P2PListen:         "tcp://127.0.0.1:26656",
@@ -260,6 +274,15 @@ func (c *Config) Validate() error {
 	}
 	if c.API.MaxBodyBytes < 1024 || c.API.MaxBodyBytes > 256<<20 {
 		return keyErr("api.max_body_bytes", "%d, want 1024..268435456", c.API.MaxBodyBytes)
+	}
+	if c.API.PDFMaxBytes < 1024 || c.API.PDFMaxBytes > 256<<20 {
+		return keyErr("api.pdf_max_bytes", "%d, want 1024..268435456", c.API.PDFMaxBytes)
+	}
+	if c.API.PDFVerifyConcurrency < 1 || c.API.PDFVerifyConcurrency > 64 {
+		return keyErr("api.pdf_verify_concurrency", "%d, want 1..64", c.API.PDFVerifyConcurrency)
+	}
+	if c.API.SealRenderConcurrency < 1 || c.API.SealRenderConcurrency > 64 {
+		return keyErr("api.seal_render_concurrency", "%d, want 1..64", c.API.SealRenderConcurrency)
 	}
 	if err := c.API.validateAuth(); err != nil {
 		return err
@@ -437,6 +460,9 @@ const header = `# Sealchain node configuration.
 # [api] verifier_wasm             browser verifier (gzip); empty: sealchain.wasm.gz beside the binary
 # [api] public_url                how people reach this node, http(s)://host[:port]; report QR codes
 #                                 point to <public_url>/verify; empty: http(s)://<api.listen>
+# [api] pdf_max_bytes             largest PDF POST /v1/pdf/verify accepts
+# [api] pdf_verify_concurrency    PDF verifications running at once, node-wide (one per client)
+# [api] seal_render_concurrency   seal renders running at once, node-wide (one per client)
 # [api] auth                      open (development), signed, mtls or signed,mtls: judicial queries need
 #                                 a caller authenticated by an org-issued certificate (a signed request
 #                                 or a TLS client certificate); platforms see only their own contracts

@@ -35,6 +35,9 @@ func TestValidateNamesBadKey(t *testing.T) {
 		{"api.wait_timeout 0", func(c *config.Config) { c.API.WaitTimeout.Duration = 0 }, "api.wait_timeout"},
 		{"api.wait_timeout above 10m", func(c *config.Config) { c.API.WaitTimeout.Duration = 11 * time.Minute }, "api.wait_timeout"},
 		{"api.max_body_bytes 10", func(c *config.Config) { c.API.MaxBodyBytes = 10 }, "api.max_body_bytes"},
+		{"api.pdf_max_bytes 10", func(c *config.Config) { c.API.PDFMaxBytes = 10 }, "api.pdf_max_bytes"},
+		{"api.pdf_verify_concurrency 0", func(c *config.Config) { c.API.PDFVerifyConcurrency = 0 }, "api.pdf_verify_concurrency"},
+		{"api.seal_render_concurrency 65", func(c *config.Config) { c.API.SealRenderConcurrency = 65 }, "api.seal_render_concurrency"},
 		{"consensus.p2p_listen udp", func(c *config.Config) { c.Consensus.P2PListen = "udp://127.0.0.1:26656" }, "consensus.p2p_listen"},
 		{"consensus.p2p_listen without scheme", func(c *config.Config) { c.Consensus.P2PListen = "127.0.0.1:26656" }, "consensus.p2p_listen"},
 		{"consensus.p2p_listen without port", func(c *config.Config) { c.Consensus.P2PListen = "tcp://127.0.0.1" }, "consensus.p2p_listen"},
@@ -216,7 +219,8 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		{"default", func(*config.Config) {}},
 		{"every key changed", func(c *config.Config) {
 			c.Moniker, c.Org = "court-node-1", "court"
-			c.API = config.API{Listen: "0.0.0.0:9090", WaitTimeout: config.Duration{Duration: 90 * time.Second}, MaxBodyBytes: 4 << 20, Auth: "signed"}
+			c.API = config.API{Listen: "0.0.0.0:9090", WaitTimeout: config.Duration{Duration: 90 * time.Second}, MaxBodyBytes: 4 << 20, Auth: "signed",
+				PDFMaxBytes: 8 << 20, PDFVerifyConcurrency: 3, SealRenderConcurrency: 2}
 			c.Consensus = config.Consensus{P2PListen: "tcp://0.0.0.0:36656", RPCListen: "", PersistentPeers: nodeID + "@10.0.0.2:26656",
 				BlockInterval: config.Duration{Duration: 1500 * time.Millisecond}, CreateEmptyBlocks: !c.Consensus.CreateEmptyBlocks}
 			c.Limits = config.Limits{MaxTxBytes: 32 << 10, CacheSize: 500}

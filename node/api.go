@@ -56,6 +56,9 @@ type api struct {
 	mtls *clientVerifier
 	// wf is the signing workflow (node/workflow.go); nil when off.
 	wf *wfService
+	// heavy bounds the public CPU-heavy routes (node/pdfapi.go).
+	heavy     *heavy
+	heavyOnce sync.Once
 	// auditor signs query_logged and report_issued records with this node's org credential.
 	auditor *client.Submitter
 	// ca signs evidence reports (through a one-day signer certificate).
@@ -86,7 +89,7 @@ func (n *Node) routes() http.Handler {
 		logger: n.logger.With("module", "api"), metrics: n.metrics,
 		status: n.statusInfo, genesis: gen, reg: n.reg,
 		signedAuth: n.cfg.API.SignedAuth(), wasmPath: n.cfg.API.VerifierWasm,
-		wf: n.wf,
+		wf: n.wf, heavy: newHeavy(n.cfg.API),
 	}
 	a.publicURL = n.cfg.API.PublicBase(n.lis.Addr().String())
 	a.genesisValOrgs = genesisValidatorNames(n.genesis)

@@ -1,24 +1,28 @@
 package node
 
 import (
+	"container/list"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"image"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/pdf"
 	"github.com/sealchain/sealchain/signer/seal"
 )
-
-// maxPDFBytes bounds PDFs sent for verification.
-const maxPDFBytes = 64 << 20
 
 // pdfChainFact ties one PDF signature to the contract-signed record whose
 // signed_doc_sm3 is the file as it was right after that signature.
@@ -34,11 +38,26 @@ type pdfChainFact struct {
 // pdfVerify checks a signed PDF with the chain as the authority: trusted CAs
 // are the registered organisations', a signer certificate's revocation is
 // read from chain state, and a signature recorded on chain gets the block
-// time as its signing time instead of the time the PDF claims.
+// time as its signing time instead of the time the PDF claims. The route is
+// public, so its cost is bounded: the body by [api] pdf_max_bytes, the work
+// by the verifier's linear passes and caps (pdf.MaxSignatures,
+// pdf.MaxRevisions), and the verifications running at once by
+// [api] pdf_verify_concurrency and one per client.
 func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPDFBytes))
+	h := a.heavyRoutes()
+	release, ok := h.pdf.acquire(w, r)
+	if !ok {
+		return
+	}
+	defer release()
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.pdfMaxBytes))
 	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body: %v (limit %d bytes)", err, maxPDFBytes))
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes (api.pdf_max_bytes)", h.pdfMaxBytes))
+		} else {
+			writeError(w, http.StatusBadRequest, "bad_request", "read body: "+err.Error())
+		}
 		return
 	}
 	view := a.store.View()
@@ -56,6 +75,47 @@ func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 		}
 		roots = append(roots, c)
 	}
+	// Signed revisions come in file order, so one running SM3 over the
+	// file gives every revision's hash.
+	prefix := &prefixSM3{data: data}
+	facts := map[int]pdfChainFact{}
+	var lookupErr error
+	upTo := a.store.Last().LogSize
+	chainTime := func(s *pdf.SignatureReport) (time.Time, bool) {
+		end := s.Scope.ByteRange[2] + s.Scope.ByteRange[3]
+		if lookupErr != nil || s.SignedBy == nil || end <= 0 || end > int64(len(data)) {
+			return time.Time{}, false
+		}
+		h := prefix.sum(int(end))
+		p, err := view.ByDoc(h, chain.Query{Limit: 16, UpTo: upTo})
+		if err != nil {
+			lookupErr = err
+			return time.Time{}, false
+		}
+		for _, idx := range p.Indexes {
+			leaf, err := view.Entry(idx)
+			if err != nil {
+				lookupErr = err
+				return time.Time{}, false
+			}
+			en, err := chain.DecodeEntry(leaf)
+			if err != nil {
+				continue
+			}
+			tx, err := chain.DecodeTx(en.Tx)
+			if err != nil {
+				continue
+			}
+			cs, ok := tx.Body.(*chain.ContractSigned)
+			if !ok || tx.Actor == nil || tx.Actor.Cert.String() != s.SignedBy.Fingerprint || string(cs.SignedDocSM3) != string(h) {
+				continue
+			}
+			facts[s.Index] = pdfChainFact{Signature: s.Index, LogIndex: en.Index, Height: en.Height, BlockTime: en.Time,
+				ContractID: cs.Contract, TxHash: chain.TxHash(en.Tx).String()}
+		}
+		f, ok := facts[s.Index]
+		return f.BlockTime, ok
+	}
 	opts := pdf.VerifyOptions{
 		Roots: roots,
 		Status: func(fp signer.Fingerprint, at time.Time) (pdf.CertStatus, error) {
@@ -68,57 +128,21 @@ func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 			}
 			return pdf.CertStatus{Revoked: cs.Revoked(), RevokedAt: cs.RevokedAt}, nil
 		},
-	}
-	first, err := pdf.Verify(data, opts)
-	if errors.Is(err, pdf.ErrNoSignature) {
-		writeError(w, http.StatusUnprocessableEntity, "no_signature", "the PDF has no signature")
-		return
-	}
-	if err != nil {
-		writeError(w, http.StatusUnprocessableEntity, "bad_pdf", err.Error())
-		return
-	}
-	facts := map[int]pdfChainFact{}
-	for i, s := range first.Signatures {
-		end := s.Scope.ByteRange[2] + s.Scope.ByteRange[3]
-		if s.SignedBy == nil || end <= 0 || end > int64(len(data)) {
-			continue
-		}
-		h := sm3.Sum(data[:end])
-		p, err := view.ByDoc(h[:], chain.Query{Limit: 16, UpTo: a.store.Last().LogSize})
-		if err != nil {
-			a.internal(w, r, err)
-			return
-		}
-		for _, idx := range p.Indexes {
-			leaf, err := view.Entry(idx)
-			if err != nil {
-				a.internal(w, r, err)
-				return
-			}
-			en, err := chain.DecodeEntry(leaf)
-			if err != nil {
-				continue
-			}
-			tx, err := chain.DecodeTx(en.Tx)
-			if err != nil {
-				continue
-			}
-			cs, ok := tx.Body.(*chain.ContractSigned)
-			if !ok || tx.Actor == nil || tx.Actor.Cert.String() != s.SignedBy.Fingerprint || string(cs.SignedDocSM3) != string(h[:]) {
-				continue
-			}
-			facts[i] = pdfChainFact{Signature: i, LogIndex: en.Index, Height: en.Height, BlockTime: en.Time,
-				ContractID: cs.Contract, TxHash: chain.TxHash(en.Tx).String()}
-		}
-	}
-	opts.SigningTime = func(i int) (time.Time, bool) {
-		f, ok := facts[i]
-		return f.BlockTime, ok
+		SigningTimeOf: chainTime,
 	}
 	rep, err := pdf.Verify(data, opts)
-	if err != nil {
+	switch {
+	case errors.Is(err, pdf.ErrNoSignature):
+		writeError(w, http.StatusUnprocessableEntity, "no_signature", "the PDF has no signature")
+		return
+	case errors.Is(err, pdf.ErrTooComplex):
+		writeError(w, http.StatusUnprocessableEntity, "too_complex", err.Error())
+		return
+	case err != nil:
 		writeError(w, http.StatusUnprocessableEntity, "bad_pdf", err.Error())
+		return
+	case lookupErr != nil:
+		a.internal(w, r, lookupErr)
 		return
 	}
 	recorded := make([]pdfChainFact, 0, len(facts))
@@ -130,8 +154,39 @@ func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"report": rep, "on_chain": recorded})
 }
 
+// prefixSM3 hashes prefixes of data of increasing length with one running
+// SM3; a shorter prefix than the last restarts it.
+type prefixSM3 struct {
+	data []byte
+	h    hash.Hash
+	pos  int
+}
+
+func (p *prefixSM3) sum(end int) []byte {
+	if p.h == nil || end < p.pos {
+		p.h, p.pos = sm3.New(), 0
+	}
+	p.h.Write(p.data[p.pos:end])
+	p.pos = end
+	return p.h.Sum(nil)
+}
+
+// maxRenderSize bounds the side of seals drawn through the API: the seals
+// the signing pages use are 300–400 px, and a 2048 px render cost seconds
+// of CPU.
+const maxRenderSize = 1024
+
+// Render limits per client: a token bucket of renderBurst renders refilled
+// one every renderEvery; cache hits are free.
+const (
+	renderBurst = 10
+	renderEvery = 2 * time.Second
+)
+
 // sealRender draws a seal image: {"kind": "enterprise"|"personal", "name",
-// "purpose", "code", "size"} → image/png.
+// "purpose", "code", "size"} → image/png. Renders are cached by their
+// canonical request; new ones are rate-limited per client and bounded in
+// number by [api] seal_render_concurrency.
 func (a *api) sealRender(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Kind    string `json:"kind"`
@@ -143,18 +198,48 @@ func (a *api) sealRender(w http.ResponseWriter, r *http.Request) {
 	if !a.decodeJSON(w, r, &in) {
 		return
 	}
+	switch in.Kind {
+	case "enterprise":
+		if in.Size == 0 {
+			in.Size = seal.DefaultEnterpriseSize
+		}
+	case "personal":
+		if in.Size == 0 {
+			in.Size = seal.DefaultPersonalSize
+		}
+		in.Purpose, in.Code = "", "" // not drawn
+	default:
+		writeError(w, http.StatusBadRequest, "bad_field", "field kind: want enterprise or personal")
+		return
+	}
+	if in.Size > maxRenderSize {
+		writeError(w, http.StatusBadRequest, "bad_field", fmt.Sprintf("field size: %d, at most %d", in.Size, maxRenderSize))
+		return
+	}
+	h := a.heavyRoutes()
+	key, _ := json.Marshal(in) // the canonical request: fixed field order, defaults filled in
+	if png, ok := h.renders.get(string(key)); ok {
+		writePNG(w, png, "hit")
+		return
+	}
+	if !h.renderRate.allow(clientOf(r)) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(renderEvery/time.Second)))
+		writeError(w, http.StatusTooManyRequests, "too_many_requests", fmt.Sprintf("seal renders are limited to %d at once and one every %s per client; retry later", renderBurst, renderEvery))
+		return
+	}
+	release, ok := h.render.acquire(w, r)
+	if !ok {
+		return
+	}
+	defer release()
 	var (
 		img image.Image
 		err error
 	)
-	switch in.Kind {
-	case "enterprise":
+	if in.Kind == "enterprise" {
 		img, err = seal.Enterprise(seal.EnterpriseOptions{Name: in.Name, Purpose: in.Purpose, Code: in.Code, Size: in.Size})
-	case "personal":
+	} else {
 		img, err = seal.Personal(seal.PersonalOptions{Name: in.Name, AppendYin: true, Size: in.Size})
-	default:
-		writeError(w, http.StatusBadRequest, "bad_field", "field kind: want enterprise or personal")
-		return
 	}
 	switch {
 	case errors.Is(err, seal.ErrFont):
@@ -169,7 +254,203 @@ func (a *api) sealRender(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
+	h.renders.put(string(key), png)
+	writePNG(w, png, "miss")
+}
+
+func writePNG(w http.ResponseWriter, png []byte, cache string) {
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("X-Seal-Cache", cache)
 	_, _ = w.Write(png)
+}
+
+// heavy holds the limits of the public routes that cost CPU.
+type heavy struct {
+	pdfMaxBytes int64
+	pdf         *limiter
+	render      *limiter
+	renderRate  *clientRate
+	renders     *lru
+}
+
+func newHeavy(c config.API) *heavy {
+	return &heavy{
+		pdfMaxBytes: c.PDFMaxBytes,
+		pdf:         newLimiter("PDF verifications", "api.pdf_verify_concurrency", c.PDFVerifyConcurrency),
+		render:      newLimiter("seal renders", "api.seal_render_concurrency", c.SealRenderConcurrency),
+		renderRate:  newClientRate(renderBurst, renderEvery),
+		renders:     newLRU(256, 32<<20),
+	}
+}
+
+// heavyRoutes returns the limits, the defaults when the api was built
+// without a configuration (tests).
+func (a *api) heavyRoutes() *heavy {
+	a.heavyOnce.Do(func() {
+		if a.heavy == nil {
+			a.heavy = newHeavy(config.Default().API)
+		}
+	})
+	return a.heavy
+}
+
+// clientOf is the client's IP address (behind a reverse proxy, the proxy's).
+func clientOf(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// limiter bounds requests running at once: max node-wide and one per
+// client. Excess requests are answered at once rather than queued, so that
+// waiting requests hold neither memory nor connections.
+type limiter struct {
+	what, key string
+	max       int
+	mu        sync.Mutex
+	running   int
+	clients   map[string]bool
+}
+
+func newLimiter(what, key string, max int) *limiter {
+	return &limiter{what: what, key: key, max: max, clients: map[string]bool{}}
+}
+
+// acquire takes a slot or writes 429 (this client already has one) or 503
+// (node-wide limit) and returns false.
+func (l *limiter) acquire(w http.ResponseWriter, r *http.Request) (func(), bool) {
+	c := clientOf(r)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.clients[c]:
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "too_many_requests", fmt.Sprintf("this client already has one of the %s running; retry when it is done", l.what))
+		return nil, false
+	case l.running >= l.max:
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "busy", fmt.Sprintf("%d %s running, the node's limit (%s); retry later", l.running, l.what, l.key))
+		return nil, false
+	}
+	l.running++
+	l.clients[c] = true
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.running--
+		delete(l.clients, c)
+	}, true
+}
+
+// clientRate is a token bucket per client.
+type clientRate struct {
+	burst int
+	every time.Duration
+	mu    sync.Mutex
+	m     map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// maxRateClients bounds the buckets remembered; full buckets are dropped
+// first.
+const maxRateClients = 10000
+
+func newClientRate(burst int, every time.Duration) *clientRate {
+	return &clientRate{burst: burst, every: every, m: map[string]*bucket{}}
+}
+
+func (c *clientRate) allow(client string) bool {
+	now := time.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[client]
+	if !ok {
+		if len(c.m) >= maxRateClients {
+			c.evict(now)
+		}
+		b = &bucket{tokens: float64(c.burst), at: now}
+		c.m[client] = b
+	}
+	b.tokens = min(float64(c.burst), b.tokens+float64(now.Sub(b.at))/float64(c.every))
+	b.at = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// evict drops the buckets that have refilled (they behave as new ones),
+// or all of them if none has.
+func (c *clientRate) evict(now time.Time) {
+	full := time.Duration(c.burst) * c.every
+	for k, b := range c.m {
+		if now.Sub(b.at) >= full {
+			delete(c.m, k)
+		}
+	}
+	if len(c.m) >= maxRateClients {
+		clear(c.m)
+	}
+}
+
+// lru is a cache bounded by entries and bytes.
+type lru struct {
+	maxEntries int
+	maxBytes   int
+	mu         sync.Mutex
+	bytes      int
+	order      *list.List // front: most recent; values are *lruEntry
+	index      map[string]*list.Element
+}
+
+type lruEntry struct {
+	key string
+	val []byte
+}
+
+func newLRU(maxEntries, maxBytes int) *lru {
+	return &lru{maxEntries: maxEntries, maxBytes: maxBytes, order: list.New(), index: map[string]*list.Element{}}
+}
+
+func (c *lru) get(key string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.index[key]
+	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(e)
+	return e.Value.(*lruEntry).val, true
+}
+
+func (c *lru) put(key string, val []byte) {
+	if len(val) > c.maxBytes {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.index[key]; ok {
+		c.bytes -= len(e.Value.(*lruEntry).val)
+		e.Value.(*lruEntry).val = val
+		c.bytes += len(val)
+		c.order.MoveToFront(e)
+	} else {
+		c.index[key] = c.order.PushFront(&lruEntry{key, val})
+		c.bytes += len(val)
+	}
+	for c.order.Len() > c.maxEntries || c.bytes > c.maxBytes {
+		e := c.order.Back()
+		le := e.Value.(*lruEntry)
+		c.order.Remove(e)
+		delete(c.index, le.key)
+		c.bytes -= len(le.val)
+	}
 }

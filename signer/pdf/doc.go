@@ -92,9 +92,27 @@
 //     rather than a pass, since the signer chose the time.
 //   - Revocation is asked of VerifyOptions.Status for the signer
 //     certificate only, as of the signing time.
-//   - Inputs are bounded by what pdfcpu accepts; Verify recovers from
-//     panics in the PDF parser and never returns a bare parse error for a
-//     file with a signature dictionary.
+//   - Verify's cost is linear in the file size: it finds signatures and
+//     revisions in forward passes that look at each byte a bounded number
+//     of times, hashes the common prefix of all byte ranges once, refuses
+//     files with more than [MaxSignatures] signature dictionaries or
+//     [MaxRevisions] revisions ([ErrTooComplex]), and hands pdfcpu at most
+//     [MaxAnalysedEntries] cross-reference entries and [MaxAnalysedBytes]
+//     bytes over all revisions, and only revisions whose cross-reference
+//     chain is where startxref and /Prev say (pdfcpu's whole-file repair
+//     is slow). Revisions past these bounds are reported as not analysed
+//     (Modifications "unknown"). Verify recovers from panics in the PDF
+//     parser and never returns a bare parse error for a file with a
+//     signature dictionary.
+//   - A signature whose /Contents lie inside the range signed by an
+//     earlier signature is FORMAT_FAILURE: incremental signing never
+//     produces it, and it would let a file make every signature hash the
+//     whole file again.
+//   - Bytes before the %PDF- header (up to 1024, as readers accept) are
+//     kept: Sign writes cross-reference offsets relative to the header,
+//     as qpdf and pdfcpu read them, and /ByteRange in absolute file
+//     offsets, as pdfsig checks it, so the signature covers the prefix
+//     too.
 //
 // # Not supported
 //

@@ -174,11 +174,15 @@ func mustSign(t testing.TB, in []byte, o SignOptions) []byte {
 // text after "N 0 obj") and a classic xref section.
 func appendUpdate(t testing.TB, in []byte, objs map[int]string, size int, root string) []byte {
 	t.Helper()
-	prev, _, err := lastStartXRef(in)
+	hdr, err := headerOffset(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &updateWriter{buf: bytes.NewBuffer(append([]byte(nil), in...)), offsets: map[int]objLoc{}}
+	prev, _, err := lastStartXRef(in, hdr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &updateWriter{buf: bytes.NewBuffer(append([]byte(nil), in...)), offsets: map[int]objLoc{}, base: int64(hdr)}
 	for nr, body := range objs {
 		w.object(nr, 0, body)
 		size = max(size, nr+1)

@@ -110,7 +110,7 @@ func (l *lexer) object(depth int) (any, error) {
 			return nil, errSyntax
 		}
 		l.pos = s + e + 1
-		h := make([]byte, 0, e)
+		h := make([]byte, 0, e+1)
 		for _, x := range l.b[s+1 : s+e] {
 			if !isWS(x) {
 				h = append(h, x)
@@ -119,11 +119,11 @@ func (l *lexer) object(depth int) (any, error) {
 		if len(h)%2 == 1 {
 			h = append(h, '0')
 		}
-		v, err := hex.DecodeString(string(h))
+		n, err := hex.Decode(h, h) // in place: the output is half the input
 		if err != nil {
 			return nil, errSyntax
 		}
-		return pStr{b: v, hex: true, start: s, end: l.pos}, nil
+		return pStr{b: h[:n], hex: true, start: s, end: l.pos}, nil
 	case c == '[':
 		l.pos++
 		var a []any

@@ -15,7 +15,13 @@ const maxChangedObjects = 100000
 
 // readContext parses b with pdfcpu without touching pdfcpu's configuration
 // directory.
-func readContext(b []byte) (ctx *model.Context, err error) {
+func readContext(b []byte) (*model.Context, error) {
+	return readContextLimited(b, -1)
+}
+
+// readContextLimited is readContext with pdfcpu's limits on cross-reference
+// stream entries set to entries (negative: pdfcpu's defaults).
+func readContextLimited(b []byte, entries int) (ctx *model.Context, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			ctx, err = nil, fmt.Errorf("%w: pdfcpu: %v", ErrMalformed, r)
@@ -28,6 +34,10 @@ func readContext(b []byte) (ctx *model.Context, err error) {
 		Eol:                       types.EolLF,
 		Limits:                    model.DefaultResourceLimits(),
 		Offline:                   true,
+	}
+	if entries >= 0 {
+		conf.Limits.MaxXRefEntries = min(conf.Limits.MaxXRefEntries, entries)
+		conf.Limits.MaxObjectStreamCount = min(conf.Limits.MaxObjectStreamCount, entries)
 	}
 	ctx, err = pdfcpu.Read(bytes.NewReader(b), conf)
 	if err != nil {
@@ -45,6 +55,16 @@ type modAnalyzer struct {
 	ctxs     map[int]*model.Context
 	ctxErr   map[int]error
 	step     map[int]stepResult // key j: change from revision j-1 to j
+	work     int64              // bytes given to the PDF parser
+	refuse   string             // if set, why no revision is parsed
+	// entriesBefore counts the classic cross-reference entries before an
+	// offset; entries is the running total handed to pdfcpu, bounded by
+	// MaxAnalysedEntries.
+	entriesBefore func(end int) int
+	entries       int
+	// chainOK, if set, says whether revision j's cross-reference chain
+	// can be read without pdfcpu's whole-file repair.
+	chainOK func(j int) bool
 }
 
 type stepResult struct {
@@ -102,7 +122,46 @@ func (m *modAnalyzer) context(j int) (*model.Context, error) {
 	if c, ok := m.ctxs[j]; ok {
 		return c, m.ctxErr[j]
 	}
-	c, err := readContext(m.data[:m.revs[j].end])
+	if m.refuse != "" {
+		err := fmt.Errorf("%w: not analysed: %s", ErrTooComplex, m.refuse)
+		m.ctxs[j], m.ctxErr[j] = nil, err
+		return nil, err
+	}
+	hdr, err := headerOffset(m.data)
+	if err == nil && m.revs[j].end <= hdr {
+		err = fmt.Errorf("%w: revision %d ends before the header", ErrMalformed, j+1)
+	}
+	if err != nil {
+		m.ctxs[j], m.ctxErr[j] = nil, err
+		return nil, err
+	}
+	if m.chainOK != nil && !m.chainOK(j) {
+		err := fmt.Errorf("%w: not analysed: the cross-reference sections of revision %d are not where startxref and /Prev say", ErrMalformed, j+1)
+		m.ctxs[j], m.ctxErr[j] = nil, err
+		return nil, err
+	}
+	var n int
+	if m.entriesBefore != nil {
+		n = m.entriesBefore(m.revs[j].end)
+	}
+	if m.entries+n > MaxAnalysedEntries {
+		err := fmt.Errorf("%w: not analysed: more than %d cross-reference entries to load over all revisions", ErrTooComplex, MaxAnalysedEntries)
+		m.ctxs[j], m.ctxErr[j] = nil, err
+		return nil, err
+	}
+	if m.work+int64(m.revs[j].end-hdr) > MaxAnalysedBytes {
+		err := fmt.Errorf("%w: not analysed: more than %d bytes to parse over all revisions", ErrTooComplex, MaxAnalysedBytes)
+		m.ctxs[j], m.ctxErr[j] = nil, err
+		return nil, err
+	}
+	m.entries += n
+	m.work += int64(m.revs[j].end - hdr)
+	c, err := readContextLimited(m.data[hdr:m.revs[j].end], MaxAnalysedEntries-m.entries) // see headerOffset
+	if c != nil {
+		// Entries pdfcpu loaded from cross-reference streams, which the
+		// pre-count of classic tables does not see.
+		m.entries += max(0, len(c.Table)-n)
+	}
 	m.ctxs[j], m.ctxErr[j] = c, err
 	return c, err
 }

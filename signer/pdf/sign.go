@@ -43,6 +43,9 @@ var (
 	ErrInvalidOptions = errors.New("pdf: invalid options")
 	// ErrMalformed: the input could not be parsed as a PDF.
 	ErrMalformed = errors.New("pdf: malformed PDF")
+	// ErrTooComplex: Verify refused the input for having more than
+	// [MaxSignatures] signature dictionaries or [MaxRevisions] revisions.
+	ErrTooComplex = errors.New("pdf: too complex to verify")
 )
 
 // SignOptions describe one signature.
@@ -82,14 +85,18 @@ func Sign(in []byte, opts SignOptions) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign pdf: %w", err)
 	}
-	ctx, err := readContext(in)
+	hdr, err := headerOffset(in)
+	if err != nil {
+		return nil, fmt.Errorf("sign pdf: %w", err)
+	}
+	ctx, err := readContext(in[hdr:])
 	if err != nil {
 		return nil, fmt.Errorf("sign pdf: %w", err)
 	}
 	if ctx.Encrypt != nil {
 		return nil, fmt.Errorf("sign pdf: %w", ErrEncrypted)
 	}
-	prevXRef, xrefIsStream, err := lastStartXRef(in)
+	prevXRef, xrefIsStream, err := lastStartXRef(in, hdr)
 	if err != nil {
 		return nil, fmt.Errorf("sign pdf: %w", err)
 	}
@@ -108,7 +115,7 @@ func Sign(in []byte, opts SignOptions) ([]byte, error) {
 		return nil, fmt.Errorf("sign pdf: %w: catalog: %v", ErrMalformed, err)
 	}
 
-	w := &updateWriter{buf: bytes.NewBuffer(make([]byte, 0, len(in)+ContentsSize*2+64<<10)), offsets: map[int]objLoc{}}
+	w := &updateWriter{buf: bytes.NewBuffer(make([]byte, 0, len(in)+ContentsSize*2+64<<10)), offsets: map[int]objLoc{}, base: int64(hdr)}
 	w.buf.Write(in)
 	if len(in) > 0 && in[len(in)-1] != '\n' && in[len(in)-1] != '\r' {
 		w.buf.WriteByte('\n')
@@ -301,9 +308,29 @@ func acroFormFields(ctx *model.Context, catalog types.Dict) (string, types.Array
 	return "Signature" + strconv.Itoa(n), slices.Clone(fields), acroRef, acro, nil
 }
 
-// lastStartXRef returns the offset after the last startxref keyword and
-// whether it points at a cross-reference stream.
-func lastStartXRef(in []byte) (int64, bool, error) {
+// maxHeaderOffset is how far into the file the %PDF- header may start:
+// readers (poppler, qpdf) look for it in the first 1024 bytes.
+const maxHeaderOffset = 1024
+
+// headerOffset returns the offset of the %PDF- header. Bytes before it
+// (a mail or transport prefix) are tolerated by readers, which then take
+// every cross-reference offset and startxref as relative to the header
+// (qpdf, pdfcpu); poppler repairs either way. pdfcpu is given the bytes
+// from the header on, since it adds the header offset to startxref and the
+// entries but not to /Prev. /ByteRange stays in absolute
+// file offsets, which is what pdfsig checks.
+func headerOffset(in []byte) (int, error) {
+	i := bytes.Index(in[:min(len(in), maxHeaderOffset+5)], []byte("%PDF-"))
+	if i < 0 {
+		return 0, fmt.Errorf("%w: no %%PDF- header in the first %d bytes", ErrMalformed, maxHeaderOffset)
+	}
+	return i, nil
+}
+
+// lastStartXRef returns the value after the last startxref keyword (an
+// offset relative to the header at hdr) and whether it points at a
+// cross-reference stream.
+func lastStartXRef(in []byte, hdr int) (int64, bool, error) {
 	i := bytes.LastIndex(in, []byte("startxref"))
 	if i < 0 {
 		return 0, false, fmt.Errorf("%w: no startxref", ErrMalformed)
@@ -311,10 +338,10 @@ func lastStartXRef(in []byte) (int64, bool, error) {
 	l := &lexer{b: in, pos: i + len("startxref")}
 	l.skipWS()
 	off, err := strconv.ParseInt(string(l.regular()), 10, 64)
-	if err != nil || off < 0 || off >= int64(len(in)) {
+	if err != nil || off < 0 || off >= int64(len(in)-hdr) {
 		return 0, false, fmt.Errorf("%w: bad startxref", ErrMalformed)
 	}
-	l.pos = int(off)
+	l.pos = int(off) + hdr
 	l.skipWS()
 	return off, !bytes.HasPrefix(in[l.pos:], []byte("xref")), nil
 }
@@ -327,12 +354,14 @@ type objLoc struct {
 // updateWriter appends objects and a cross-reference section.
 type updateWriter struct {
 	buf     *bytes.Buffer
-	offsets map[int]objLoc
+	offsets map[int]objLoc // relative to base
+	base    int64          // offset of the %PDF- header
 }
 
+// object writes an object and returns the absolute offset of its body.
 func (w *updateWriter) object(nr, gen int, body string) int64 {
 	off := int64(w.buf.Len())
-	w.offsets[nr] = objLoc{off, gen}
+	w.offsets[nr] = objLoc{off - w.base, gen}
 	fmt.Fprintf(w.buf, "%d %d obj\n", nr, gen)
 	start := int64(w.buf.Len())
 	w.buf.WriteString(body)
@@ -342,7 +371,7 @@ func (w *updateWriter) object(nr, gen int, body string) int64 {
 
 func (w *updateWriter) stream(nr, gen int, dict string, data []byte) {
 	off := int64(w.buf.Len())
-	w.offsets[nr] = objLoc{off, gen}
+	w.offsets[nr] = objLoc{off - w.base, gen}
 	fmt.Fprintf(w.buf, "%d %d obj\n<< %s /Length %d >>\nstream\n", nr, gen, dict, len(data))
 	w.buf.Write(data)
 	w.buf.WriteString("\nendstream\nendobj\n")
@@ -367,7 +396,7 @@ func (w *updateWriter) runs() [][2]int {
 }
 
 func (w *updateWriter) xrefTable(size int, trailer string) {
-	off := w.buf.Len()
+	off := int64(w.buf.Len()) - w.base
 	w.buf.WriteString("xref\n")
 	for _, r := range w.runs() {
 		fmt.Fprintf(w.buf, "%d %d\n", r[0], r[1])
@@ -380,7 +409,7 @@ func (w *updateWriter) xrefTable(size int, trailer string) {
 }
 
 func (w *updateWriter) xrefStream(nr int, trailer string) {
-	off := int64(w.buf.Len())
+	off := int64(w.buf.Len()) - w.base
 	w.offsets[nr] = objLoc{off, 0}
 	var data []byte
 	var index []string

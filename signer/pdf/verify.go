@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"sort"
 	"strconv"
 	"time"
 
@@ -36,6 +35,11 @@ type VerifyOptions struct {
 	// block time of the transaction that recorded it, and false if unknown.
 	// Without it the CMS signing-time or /M is used and marked as claimed.
 	SigningTime func(index int) (time.Time, bool)
+	// SigningTimeOf, if set and SigningTime gave no time, is asked the
+	// same with the report so far: Index, Scope (the signed byte range)
+	// and SignedBy are filled in, so a caller can look the signed revision
+	// up (for instance on chain) during the single pass.
+	SigningTimeOf func(sig *SignatureReport) (time.Time, bool)
 	// Status, if set, reports the revocation status of the certificate with
 	// fingerprint fp as of time at (the signing time). An error makes the
 	// signature INDETERMINATE/TRY_LATER.
@@ -68,15 +72,40 @@ type VerifyOptions struct {
 // fill in the report. Verify returns an error only when no signature
 // dictionary is found ([ErrNoSignature]); everything else is reported.
 func Verify(data []byte, opts VerifyOptions) (*Report, error) {
-	cands := findSignatures(data)
+	return (&scanner{data: data}).verify(opts)
+}
+
+func (s *scanner) verify(opts VerifyOptions) (*Report, error) {
+	cands, err := s.signatures()
+	if err != nil {
+		return nil, fmt.Errorf("verify pdf: %w", err)
+	}
 	if len(cands) == 0 {
 		return nil, fmt.Errorf("verify pdf: %w", ErrNoSignature)
 	}
-	revs := revisionEnds(data, cands)
-	mods := newModAnalyzer(data, revs)
-	rep := &Report{FileSize: int64(len(data)), Revisions: len(revs), Indication: TotalPassed}
+	revs, err := s.revisions(cands)
+	if err != nil {
+		return nil, fmt.Errorf("verify pdf: %w", err)
+	}
+	s.countXRefSections()
+	s.countXRefTables()
+	mods := newModAnalyzer(s.data, revs)
+	mods.entriesBefore = s.entriesBefore
+	if hdr, err := headerOffset(s.data); err == nil {
+		s.hdrBase = hdr
+		memo := map[int]bool{}
+		mods.chainOK = func(j int) bool { return s.xrefChainOK(revs[j].eof, hdr, memo) }
+	}
+	if s.xrefSections > maxXRefSections || len(s.xrefTables) > maxXRefSections {
+		mods.refuse = fmt.Sprintf("more than %d cross-reference sections", maxXRefSections)
+	}
+	v := &verification{
+		s: s, opts: opts, revs: revs, mods: mods,
+		names: s.fieldNames(cands), digests: newDigester(s), lastEnd: -1,
+	}
+	rep := &Report{FileSize: int64(len(s.data)), Revisions: len(revs), Indication: TotalPassed}
 	for i, c := range cands {
-		sr := verifyOne(i, data, c, opts, revs, mods)
+		sr := v.one(i, c)
 		rep.Signatures = append(rep.Signatures, sr)
 		switch {
 		case sr.Indication == TotalFailed:
@@ -85,6 +114,7 @@ func Verify(data []byte, opts VerifyOptions) (*Report, error) {
 			rep.Indication = Indeterminate
 		}
 	}
+	s.work += v.mods.work
 	return rep, nil
 }
 
@@ -94,46 +124,11 @@ type sigCandidate struct {
 	err      error
 }
 
-// findSignatures locates every dictionary with a /ByteRange in file order.
-// Signature dictionaries cannot live in object streams (their /Contents must
-// be excluded from the signed bytes), so a scan of the raw bytes finds them.
-func findSignatures(data []byte) []sigCandidate {
-	var out []sigCandidate
-	seen := map[int]bool{}
-	key := []byte("/ByteRange")
-	for p := 0; ; {
-		i := bytes.Index(data[p:], key)
-		if i < 0 {
-			break
-		}
-		at := p + i
-		p = at + len(key)
-		start, bodyStart := objectHeaderBefore(data, at)
-		if start < 0 || seen[start] {
-			continue
-		}
-		l := &lexer{b: data, pos: bodyStart}
-		o, err := l.object(0)
-		if err != nil {
-			seen[start] = true
-			out = append(out, sigCandidate{objStart: start, err: fmt.Errorf("object at offset %d: %w", start, err)})
-			continue
-		}
-		if l.pos < at {
-			continue // the match is in a stream or a later object
-		}
-		seen[start] = true
-		if d := findByteRangeDict(o, 0); d != nil {
-			out = append(out, sigCandidate{objStart: start, dict: d})
-		}
-	}
-	return out
-}
-
-// objectHeaderBefore finds the nearest "N G obj" before pos and returns its
-// offset and the offset after "obj", or -1.
+// objectHeaderBefore finds the nearest "N G obj" before pos, at most
+// maxFieldBacktrack bytes back, and returns its offset and the offset after
+// "obj", or -1.
 func objectHeaderBefore(data []byte, pos int) (int, int) {
-	lo := max(0, pos-1<<20)
+	lo := max(0, pos-maxFieldBacktrack)
 	for end := pos; end > lo; {
 		q := bytes.LastIndex(data[lo:end], []byte("obj"))
 		if q < 0 {
@@ -141,37 +136,9 @@ func objectHeaderBefore(data []byte, pos int) (int, int) {
 		}
 		q += lo
 		end = q
-		if q+3 < len(data) && !isWS(data[q+3]) && !isDelim(data[q+3]) {
-			continue
+		if st, b := headerAt(data, q); st >= 0 {
+			return st, b
 		}
-		// Expect WS gen WS num before.
-		j := q - 1
-		k := j
-		for k >= 0 && isWS(data[k]) {
-			k--
-		}
-		if k == j {
-			continue
-		}
-		g := k
-		for g >= 0 && data[g] >= '0' && data[g] <= '9' {
-			g--
-		}
-		if g == k || g < 0 || !isWS(data[g]) {
-			continue
-		}
-		n := g
-		for n >= 0 && isWS(data[n]) {
-			n--
-		}
-		m := n
-		for m >= 0 && data[m] >= '0' && data[m] <= '9' {
-			m--
-		}
-		if m == n {
-			continue
-		}
-		return m + 1, q + 3
 	}
 	return -1, -1
 }
@@ -206,60 +173,6 @@ type revision struct {
 	end int // offset after it and its end-of-line
 }
 
-// revisionEnds lists the revisions: every "%%EOF" preceded by a startxref,
-// plus the ends of the signatures' byte ranges.
-func revisionEnds(data []byte, cands []sigCandidate) []revision {
-	byEOF := map[int]int{}
-	for p := 0; ; {
-		i := bytes.Index(data[p:], []byte("%%EOF"))
-		if i < 0 {
-			break
-		}
-		at := p + i
-		p = at + 5
-		if !bytes.Contains(data[max(0, at-1024):at], []byte("startxref")) {
-			continue
-		}
-		end := at + 5
-		if end < len(data) && data[end] == '\r' {
-			end++
-		}
-		if end < len(data) && data[end] == '\n' {
-			end++
-		}
-		byEOF[at] = end
-	}
-	for _, c := range cands {
-		br, ok := byteRange(c.dict)
-		if !ok {
-			continue
-		}
-		end := br[2] + br[3]
-		if end <= 0 || end > int64(len(data)) {
-			continue
-		}
-		if eof := eofBefore(data, int(end)); eof >= 0 {
-			byEOF[eof] = int(end)
-		}
-	}
-	out := make([]revision, 0, len(byEOF))
-	for eof, end := range byEOF {
-		out = append(out, revision{eof, end})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].eof < out[j].eof })
-	return out
-}
-
-// eofBefore returns the offset of the "%%EOF" that data[:end] ends with,
-// ignoring trailing white space, or -1.
-func eofBefore(data []byte, end int) int {
-	t := bytes.TrimRight(data[:end], "\x00\t\n\f\r ")
-	if !bytes.HasSuffix(t, []byte("%%EOF")) {
-		return -1
-	}
-	return len(t) - 5
-}
-
 func byteRange(d pDict) ([4]int64, bool) {
 	var br [4]int64
 	a, ok := d["ByteRange"].([]any)
@@ -292,7 +205,20 @@ func (v verdict) note(format string, a ...any) {
 	v.r.Notes = append(v.r.Notes, fmt.Sprintf(format, a...))
 }
 
-func verifyOne(i int, data []byte, c sigCandidate, opts VerifyOptions, revs []revision, mods *modAnalyzer) SignatureReport {
+// verification is the state shared by the signatures of one file.
+type verification struct {
+	s       *scanner
+	opts    VerifyOptions
+	revs    []revision
+	mods    *modAnalyzer
+	names   map[int]string
+	digests *digester
+	lastEnd int // end of the previous format-valid signature's byte range
+	lastIdx int
+}
+
+func (vf *verification) one(i int, c sigCandidate) SignatureReport {
+	data, opts, revs, mods := vf.s.data, vf.opts, vf.revs, vf.mods
 	r := SignatureReport{Index: i, SigningTimeSource: TimeSourceMissing, Modifications: ModUnknown}
 	v := verdict{&r}
 	if c.err != nil {
@@ -328,14 +254,21 @@ func verifyOne(i int, data []byte, c sigCandidate, opts VerifyOptions, revs []re
 	case br[2] > int64(len(data)) || br[3] > int64(len(data)) || end > int64(len(data)):
 		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/ByteRange ends at %d beyond the end of the file (%d bytes): file truncated", end, len(data)))
 		return r
-	case eofBefore(data, int(end)) < 0:
+	case vf.s.eofBefore(int(end)) < 0:
 		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/ByteRange ends at %d, which is not the end of a revision", end))
 		return r
+	case vf.lastEnd >= 0 && br[1] < int64(vf.lastEnd):
+		// Incremental signing puts each signature after the revision the
+		// previous one signed; overlapping ranges would also let a file
+		// make every signature hash the whole file again.
+		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/Contents at byte %d lies inside the range signed by signature %d (bytes 0..%d)", br[1], vf.lastIdx, vf.lastEnd))
+		return r
 	}
+	vf.lastEnd, vf.lastIdx = int(end), i
 	k := revIndex(revs, int(end))
 	r.Scope.Revision, r.Scope.Revisions = k+1, len(revs)
 	r.Scope.Description = fmt.Sprintf("full document at revision %d of %d (bytes 0..%d except /Contents)", k+1, len(revs), end)
-	if f := fieldNameFor(data, c.objStart); f != "" {
+	if f := vf.names[c.objStart]; f != "" {
 		r.FieldName = f
 	}
 	r.Modifications = mods.after(k)
@@ -362,10 +295,7 @@ func verifyOne(i int, data []byte, c sigCandidate, opts VerifyOptions, revs []re
 	r.Algorithm = cms.profile.name
 
 	// 2. Digest.
-	h := cms.profile.newHash()
-	h.Write(data[br[0] : br[0]+br[1]])
-	h.Write(data[br[2]:end])
-	if !bytes.Equal(h.Sum(nil), cms.digest) {
+	if !bytes.Equal(vf.digests.sum(cms.profile, int(br[1]), int(br[2]), int(end)), cms.digest) {
 		v.fail(TotalFailed, HashFailure, "the signed bytes do not match the message digest")
 	}
 
@@ -405,6 +335,11 @@ func verifyOne(i int, data []byte, c sigCandidate, opts VerifyOptions, revs []re
 	authoritative := false
 	if opts.SigningTime != nil {
 		if t, ok := opts.SigningTime(i); ok {
+			at, authoritative, r.SigningTimeSource = t, true, TimeFromCaller
+		}
+	}
+	if !authoritative && opts.SigningTimeOf != nil {
+		if t, ok := opts.SigningTimeOf(&r); ok {
 			at, authoritative, r.SigningTimeSource = t, true, TimeFromCaller
 		}
 	}
@@ -495,35 +430,6 @@ func revIndex(revs []revision, end int) int {
 		}
 	}
 	return len(revs) - 1
-}
-
-// fieldNameFor finds the /T of a field whose /V references the signature
-// object starting at objStart, scanning the raw bytes (best effort).
-func fieldNameFor(data []byte, objStart int) string {
-	l := &lexer{b: data, pos: objStart}
-	nr, err1 := strconv.Atoi(string(l.regular()))
-	l.skipWS()
-	gen, err2 := strconv.Atoi(string(l.regular()))
-	if err1 != nil || err2 != nil {
-		return ""
-	}
-	ref := []byte(fmt.Sprintf("/V %d %d R", nr, gen))
-	i := bytes.Index(data, ref)
-	if i < 0 {
-		return ""
-	}
-	start, body := objectHeaderBefore(data, i)
-	if start < 0 {
-		return ""
-	}
-	o, err := (&lexer{b: data, pos: body}).object(0)
-	if err != nil {
-		return ""
-	}
-	if d, ok := o.(pDict); ok {
-		return dictText(d, "T")
-	}
-	return ""
 }
 
 // parsePDFDate parses D:YYYYMMDDHHmmSS with an optional Z or +HH'mm' offset.

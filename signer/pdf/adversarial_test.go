@@ -1,0 +1,224 @@
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealchain/sealchain/signer"
+)
+
+// adversarial inputs for Verify, each about size bytes. They target the
+// costs a hostile file can multiply: signature candidates, revisions, the
+// parser's depth and string lengths, cross-reference sections for pdfcpu,
+// and the number of revisions pdfcpu must parse.
+type advInput struct {
+	name string
+	gen  func(tb testing.TB, size int) []byte
+}
+
+func repeatTo(size int, head, unit, tail string) []byte {
+	var b bytes.Buffer
+	b.Grow(size + len(unit))
+	b.WriteString(head)
+	for b.Len()+len(unit)+len(tail) <= size {
+		b.WriteString(unit)
+	}
+	b.WriteString(tail)
+	return b.Bytes()
+}
+
+// signedOfSize is a normal SM2-signed PDF of about size bytes.
+func signedOfSize(tb testing.TB, p *party, size int) []byte {
+	return mustSign(tb, minimalPDF(tb, max(0, size-30<<10)), p.opts(1, rectA, nil))
+}
+
+func advInputs(p *party) []advInput {
+	return []advInput{
+		{"bare-byterange", func(tb testing.TB, n int) []byte {
+			return repeatTo(n, "%PDF-1.7\n1 0 obj\n(", "/ByteRange ", ")\nendobj\nstartxref\n0\n%%EOF\n")
+		}},
+		{"byterange-in-stream", func(tb testing.TB, n int) []byte {
+			return repeatTo(n, "%PDF-1.7\n1 0 obj\n<< /Length 1 >>\nstream\n", "1 0 obj /ByteRange ", "\nendstream\nendobj\nstartxref\n0\n%%EOF\n")
+		}},
+		{"sig-dicts", func(tb testing.TB, n int) []byte {
+			return repeatTo(n, "%PDF-1.7\n", "1 0 obj\n<< /ByteRange [0 1 2 3] /Contents <00> >>\nendobj\n", "startxref\n0\n%%EOF\n")
+		}},
+		{"eof-revisions", func(tb testing.TB, n int) []byte {
+			return repeatTo(n, string(signedOfSize(tb, p, 0)), "startxref\n0\n%%EOF\n", "")
+		}},
+		{"eof-only", func(tb testing.TB, n int) []byte {
+			s := signedOfSize(tb, p, 0)
+			return repeatTo(n, string(s[:len(s)-6]), "%%EOF ", "%%EOF\n")
+		}},
+		{"startxref-only", func(tb testing.TB, n int) []byte {
+			return repeatTo(n, string(signedOfSize(tb, p, 0)), "startxref ", "\n0\n%%EOF\n")
+		}},
+		{"huge-contents", func(tb testing.TB, n int) []byte {
+			return repeatTo(n, "%PDF-1.7\n1 0 obj\n<< /ByteRange [0 10 20 30] /Contents <", "30", "> >>\nendobj\nstartxref\n0\n%%EOF\n")
+		}},
+		{"deep-nesting", func(tb testing.TB, n int) []byte {
+			return repeatTo(n, "%PDF-1.7\n1 0 obj\n", "[<< /A ", "/ByteRange [0 1 2 3]\nendobj\nstartxref\n0\n%%EOF\n")
+		}},
+		{"nested-headers", func(tb testing.TB, n int) []byte {
+			return repeatTo(n, "%PDF-1.7\n", "1 0 obj (", "/ByteRange\nstartxref\n0\n%%EOF\n")
+		}},
+		{"zero-run", func(tb testing.TB, n int) []byte {
+			s := signedOfSize(tb, p, 0)
+			return append(s, make([]byte, n-len(s))...)
+		}},
+		{"field-refs", func(tb testing.TB, n int) []byte {
+			s := signedOfSize(tb, p, 0)
+			return repeatTo(n, string(s), "/V 99 0 R/V 7 0 X", "")
+		}},
+		{"xref-sections", func(tb testing.TB, n int) []byte {
+			// One revision after a signature whose xref chain has very many
+			// sections, each pointing at the previous one.
+			s := signedOfSize(tb, p, 0)
+			prev, _, err := lastStartXRef(s, 0)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			var b bytes.Buffer
+			b.Write(s)
+			for b.Len() < n-200 {
+				off := b.Len()
+				fmt.Fprintf(&b, "xref\n0 1\n0000000000 65535 f\r\ntrailer\n<< /Size 9 /Root 1 0 R /Prev %d >>\n", prev)
+				prev = int64(off)
+			}
+			fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", prev)
+			return b.Bytes()
+		}},
+		{"xref-entries", func(tb testing.TB, n int) []byte {
+			// One increment with a cross-reference table of ~n/20 entries.
+			s := signedOfSize(tb, p, 0)
+			prev, _, err := lastStartXRef(s, 0)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			var b bytes.Buffer
+			b.Write(s)
+			off := b.Len()
+			cnt := (n - len(s) - 200) / 20
+			fmt.Fprintf(&b, "xref\n100 %d\n", cnt)
+			b.Write(bytes.Repeat([]byte("0000000009 00000 n\r\n"), cnt))
+			fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", cnt+100, prev, off)
+			return b.Bytes()
+		}},
+		{"many-objects", func(tb testing.TB, n int) []byte {
+			// A signed file, then one increment defining ~n/24 small objects.
+			s := signedOfSize(tb, p, 0)
+			objs := map[int]string{}
+			for i := 0; len(s)+24*len(objs) < n-len(objs)*20-200; i++ {
+				objs[100+i] = "[1 2]"
+			}
+			return appendUpdate(tb, s, objs, 0, "1 0 R")
+		}},
+		{"tiny-increments", func(tb testing.TB, n int) []byte {
+			// A big signed file followed by the most revisions accepted,
+			// each of which pdfcpu must parse.
+			b := signedOfSize(tb, p, n-(MaxRevisions)*200)
+			for range MaxRevisions - 2 {
+				b = appendUpdate(tb, b, map[int]string{5: "<< /Producer (x) >>"}, 0, "1 0 R")
+			}
+			return b
+		}},
+		{"signed-increments", func(tb testing.TB, n int) []byte {
+			// The most signatures accepted, on a big file.
+			b := signedOfSize(tb, p, n-MaxSignatures*20<<10)
+			for range MaxSignatures - 1 {
+				b = mustSign(tb, b, p.opts(1, rectA, nil))
+			}
+			return b
+		}},
+	}
+}
+
+// verifyWork runs Verify and returns the work it counted.
+func verifyWork(tb testing.TB, data []byte, opts VerifyOptions) (int64, error) {
+	tb.Helper()
+	s := &scanner{data: data}
+	_, err := s.verify(opts)
+	if err != nil && !errors.Is(err, ErrTooComplex) && !errors.Is(err, ErrNoSignature) {
+		tb.Fatalf("Verify: %v", err)
+	}
+	return s.work, err
+}
+
+// TestVerifyLinear checks that the work Verify counts (bytes parsed, hashed
+// and given to pdfcpu, keyword hits) grows linearly with the size of every
+// adversarial input: 4x the input must cost well under 16x.
+func TestVerifyLinear(t *testing.T) {
+	p := newParty(t, signer.AlgSM2, "alice")
+	opts := VerifyOptions{Roots: p.roots}
+	const small = 1 << 20
+	for _, in := range advInputs(p) {
+		t.Run(in.name, func(t *testing.T) {
+			a, b := in.gen(t, small), in.gen(t, 4*small)
+			wa, errA := verifyWork(t, a, opts)
+			wb, errB := verifyWork(t, b, opts)
+			ratio := float64(wb) / float64(max(wa, 1))
+			t.Logf("work %d -> %d (x%.2f) for %d -> %d bytes; errors %v, %v", wa, wb, ratio, len(a), len(b), errA, errB)
+			if ratio > 6 {
+				t.Errorf("4x input costs %.1fx work", ratio)
+			}
+			// Absolute bound: a constant number of passes over the file.
+			if limit := int64(MaxRevisions+4)*int64(len(b)) + 64<<20; wb > limit {
+				t.Errorf("work %d over %d for %d bytes", wb, limit, len(b))
+			}
+		})
+	}
+}
+
+// TestVerifyCaps checks that too many signatures or revisions give
+// ErrTooComplex.
+func TestVerifyCaps(t *testing.T) {
+	p := newParty(t, signer.AlgECDSAP256, "alice")
+	s := signedOfSize(t, p, 0)
+	many := repeatTo(64<<10, string(s), "startxref\n0\n%%EOF\n", "")
+	if _, err := Verify(many, VerifyOptions{}); !errors.Is(err, ErrTooComplex) || !strings.Contains(err.Error(), "revisions") {
+		t.Errorf("%d revisions: %v", MaxRevisions+1, err)
+	}
+	sigs := repeatTo(64<<10, "%PDF-1.7\n", "1 0 obj\n<< /ByteRange [0 1 2 3] /Contents <00> >>\nendobj\n", "")
+	if _, err := Verify(sigs, VerifyOptions{}); !errors.Is(err, ErrTooComplex) || !strings.Contains(err.Error(), "signature") {
+		t.Errorf("too many signatures: %v", err)
+	}
+}
+
+// BenchmarkVerifyAdversarial verifies each adversarial input of 64 MiB
+// and reports its time relative to verifying a normal signed PDF of the
+// same size in the same run (metric x-baseline).
+//
+//	go test -run '^$' -bench VerifyAdversarial -benchtime 1x ./signer/pdf
+func BenchmarkVerifyAdversarial(b *testing.B) {
+	const size = 64 << 20
+	p := newParty(b, signer.AlgSM2, "alice")
+	opts := VerifyOptions{Roots: p.roots}
+	timeOf := func(data []byte) time.Duration {
+		t0 := time.Now()
+		_, _ = Verify(data, opts)
+		return time.Since(t0)
+	}
+	normal := signedOfSize(b, p, size)
+	base := min(timeOf(normal), timeOf(normal))
+	b.Logf("baseline: normal signed PDF of %d bytes verified in %v", len(normal), base)
+	b.Run("normal", func(b *testing.B) {
+		for b.Loop() {
+			timeOf(normal)
+		}
+		b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(base), "x-baseline")
+	})
+	for _, in := range advInputs(p) {
+		data := in.gen(b, size)
+		b.Run(in.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				timeOf(data)
+			}
+			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(base), "x-baseline")
+		})
+	}
+}

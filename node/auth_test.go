@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -170,34 +171,59 @@ func TestJudicialAuth(t *testing.T) {
 		return len(p.Indexes) == 1
 	})
 
-	// A bad signature and a stale request time are refused.
+	// A bad signature, a stale or future request time, a swapped body and a
+	// replay are refused.
 	h := Home(courtHome)
 	sub, _ := client.LoadSubmitter("auth-test", "court", h.SubmitterCert(), h.SubmitterKey())
+	good := signRequest(t, sub, http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)
 	for _, tc := range []struct {
-		name   string
-		ts     int64
-		tamper bool
+		name string
+		hdr  string
+		want int
 	}{
-		{"stale", time.Now().Add(-time.Hour).Unix(), false},
-		{"bad signature", time.Now().Unix(), true},
+		{"stale", signRequest(t, sub, http.MethodGet, "/v1/contracts/auth-1", time.Now().Add(-61*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
+		{"future", signRequest(t, sub, http.MethodGet, "/v1/contracts/auth-1", time.Now().Add(40*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
+		{"bad signature", tamperSig(signRequest(t, sub, http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)), http.StatusUnauthorized},
+		{"first use", good, http.StatusOK},
+		{"replay", good, http.StatusUnauthorized},
 	} {
-		p := "/v1/contracts/auth-1"
-		sig, _ := sub.Key.Sign(nil, client.RequestSignBytes(http.MethodGet, p, tc.ts, nil))
-		if tc.tamper {
-			sig[len(sig)-2] ^= 1
-		}
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+p, nil)
-		req.Header.Set("Authorization", fmt.Sprintf("%s cert=%s,ts=%d,sig=%s", client.AuthScheme,
-			base64.StdEncoding.EncodeToString(sub.Cert), tc.ts, base64.StdEncoding.EncodeToString(sig)))
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/contracts/auth-1", nil)
+		req.Header.Set("Authorization", tc.hdr)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-			t.Errorf("%s: status %d, want 401 JSON", tc.name, resp.StatusCode)
+		if resp.StatusCode != tc.want || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s: status %d, want %d JSON", tc.name, resp.StatusCode, tc.want)
 		}
 	}
+}
+
+// signRequest makes a signed request's Authorization header by hand, as the
+// docs describe it (a fresh nonce unless one is given).
+func signRequest(t *testing.T, sub *client.Submitter, method, uri string, ts int64, nonce, body []byte) string {
+	t.Helper()
+	if nonce == nil {
+		nonce = make([]byte, client.NonceBytes)
+		if _, err := rand.Read(nonce); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sig, err := sub.Key.Sign(nil, client.RequestSignBytes(method, uri, ts, nonce, body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s cert=%s,ts=%d,nonce=%x,sig=%s", client.AuthScheme,
+		base64.StdEncoding.EncodeToString(sub.Cert), ts, nonce, base64.StdEncoding.EncodeToString(sig))
+}
+
+// tamperSig flips a bit in the header's signature.
+func tamperSig(hdr string) string {
+	i := strings.LastIndex(hdr, "sig=")
+	sig, _ := base64.StdEncoding.DecodeString(hdr[i+4:])
+	sig[len(sig)-2] ^= 1
+	return hdr[:i+4] + base64.StdEncoding.EncodeToString(sig)
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

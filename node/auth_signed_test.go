@@ -294,4 +294,3 @@ func TestReportJobOrg(t *testing.T) {
 		}
 	}
 }
-

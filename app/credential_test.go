@@ -156,3 +156,47 @@ func TestGenesisCredentialsState(t *testing.T) {
 func initReq(appState []byte) *abci.InitChainRequest {
 	return &abci.InitChainRequest{ChainId: testChain, Time: fixture.Epoch, AppStateBytes: appState}
 }
+
+// TestRegisterOrgCredentials: a register_org proposal carries the new org's
+// credentials, registered when it passes, so the new org can submit; a
+// credential its CA did not issue is refused when proposed.
+func TestRegisterOrgCredentials(t *testing.T) {
+	net, h, _ := govWorld(t)
+	court, notary, arbitration := net.Orgs[0], net.Orgs[1], net.Orgs[2]
+	newcomer := fixture.New(t, testChain, fixture.Role{ID: "notary-2", Role: chain.RoleNotary}).Orgs[0]
+	org := &chain.Org{ID: "notary-2", Name: "notary-2 org", Role: chain.RoleNotary, CACert: newcomer.CA.Cert.Raw, Weight: 1}
+	cases := []struct {
+		name  string
+		creds [][]byte
+		code  uint32
+		field string
+	}{
+		{"another CA's credential", [][]byte{court.Submitter.Cert}, CodeCertIssuer, "body.credentials[0]"},
+		{"a signer certificate", [][]byte{newcomer.Signer(t, signer.AlgSM2, time.Time{}).Cert}, CodeCredentialShape, "body.credentials[0]"},
+	}
+	for _, tc := range cases {
+		r := h.one(court.Tx(t, &chain.Proposal{ID: "bad", Kind: chain.ProposalRegisterOrg, Org: org, Credentials: tc.creds}, nil))
+		checkRejection(t, tc.name, r.Code, r.Codespace, r.Log, tc.code, tc.field)
+	}
+	// Before it is registered, the newcomer's envelopes are refused.
+	tx := newcomer.Tx(t, &chain.CertIssued{Cert: newcomer.Signer(t, signer.AlgSM2, time.Time{}).Cert}, nil)
+	if r := h.checkTx(tx); r.Code == CodeOK {
+		t.Fatal("an unregistered org's tx passed CheckTx")
+	}
+	for i, tx := range [][]byte{
+		court.Tx(t, &chain.Proposal{ID: "org", Kind: chain.ProposalRegisterOrg, Org: org, Credentials: [][]byte{newcomer.Submitter.Cert}}, nil),
+		notary.Tx(t, &chain.Vote{Proposal: "org", Choice: chain.VoteYes}, nil),
+		arbitration.Tx(t, &chain.Vote{Proposal: "org", Choice: chain.VoteYes}, nil),
+	} {
+		if r := h.one(tx); r.Code != CodeOK {
+			t.Fatalf("step %d: code %d %s", i, r.Code, r.Log)
+		}
+	}
+	cs, ok, err := h.app.store.View().Cert(chain.FingerprintOf(newcomer.Submitter.Cert))
+	if err != nil || !ok || cs.Org != "notary-2" {
+		t.Fatalf("newcomer's credential after the proposal passed: %+v %v %v", cs, ok, err)
+	}
+	if r := h.one(tx); r.Code != CodeOK {
+		t.Fatalf("the registered newcomer's tx: code %d %s", r.Code, r.Log)
+	}
+}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -47,6 +48,29 @@ func (a *App) checkEffect(b *chain.Block, p *chain.Proposal, prefix string) *TxE
 		}
 		if !ca.IsCA || ca.CheckSignatureFrom(ca) != nil {
 			return reject(CodeBadCert, prefix+"org.ca_cert", "not a self-signed CA certificate")
+		}
+		seen := map[chain.Fingerprint]bool{}
+		for i, der := range p.Credentials {
+			field := fmt.Sprintf("%scredentials[%d]", prefix, i)
+			c, fp, terr := a.ver.parse(der, field)
+			if terr != nil {
+				return terr
+			}
+			if c.IsCA {
+				return reject(CodeCredentialShape, field, "a CA certificate is not a credential")
+			}
+			if terr := a.ver.issuedBy(c, fp, ca, field); terr != nil {
+				return terr
+			}
+			if terr := checkCredentialRegistration(c, nil, field); terr != nil {
+				return terr
+			}
+			if _, exists, err := b.Cert(fp); err != nil {
+				panic(err)
+			} else if exists || seen[fp] {
+				return reject(CodeDuplicate, field, "certificate %s is already registered", fp)
+			}
+			seen[fp] = true
 		}
 	case chain.ProposalSetValidator:
 		v := p.Validator
@@ -137,6 +161,13 @@ func (a *App) applyEffect(b *chain.Block, p *chain.Proposal, next uint64) {
 	switch p.Kind {
 	case chain.ProposalRegisterOrg:
 		err = b.PutOrg(p.Org)
+		for _, der := range p.Credentials {
+			if err != nil {
+				break
+			}
+			// Issued in the record that passed the proposal.
+			err = b.PutCert(chain.FingerprintOf(der), &chain.CertState{DER: der, Org: p.Org.ID, IssuedIn: next})
+		}
 	case chain.ProposalSetValidator:
 		err = b.PutValidator(p.Validator)
 		a.updates = setUpdate(a.updates, abci.ValidatorUpdate{Power: p.Validator.Power, PubKeyType: "ed25519", PubKeyBytes: p.Validator.PubKey})

@@ -62,6 +62,7 @@ const MaxValidatorPower = 1 << 40
 //	  Org    org           = 4; // kind 1 (as in state: id, name, role, ca_cert, weight)
 //	  ValidatorChange validator = 5; // kind 2
 //	  bytes  verifier_cert = 6; // kind 3: DER, intent-verifier usage, issued by a registered org's CA
+//	  repeated bytes credentials = 7; // kind 1 only: the new org's initial API credentials (DER, submitter usage, issued by org.ca_cert), 0..MaxOrgCredentials
 //	}
 type Proposal struct {
 	ID           string
@@ -70,7 +71,13 @@ type Proposal struct {
 	Org          *Org
 	Validator    *ValidatorChange
 	VerifierCert []byte
+	// Credentials are registered with the org when the proposal passes, as
+	// genesis credentials are: without one the org could submit nothing.
+	Credentials [][]byte
 }
+
+// MaxOrgCredentials bounds the credentials a register-org proposal carries.
+const MaxOrgCredentials = 8
 
 func (*Proposal) Type() Type         { return TypeProposal }
 func (*Proposal) ContractID() string { return "" }
@@ -87,6 +94,9 @@ func (b *Proposal) encode(e *encoder) {
 		e.message(5, b.Validator.encode)
 	}
 	e.bytes(6, b.VerifierCert)
+	for _, c := range b.Credentials {
+		e.element(7, c)
+	}
 }
 
 func (b *Proposal) decode(d *decoder) {
@@ -102,6 +112,7 @@ func (b *Proposal) decode(d *decoder) {
 		b.Validator = &v
 	}
 	b.VerifierCert = d.bytes(6, "verifier_cert")
+	b.Credentials = d.elements(7, "credentials", MaxOrgCredentials)
 }
 
 func (b *Proposal) Validate() error {
@@ -123,6 +134,14 @@ func (b *Proposal) Validate() error {
 	}
 	if set != 1 {
 		return invalid("body.kind", "exactly one of org, validator, verifier_cert must be set, got %d", set)
+	}
+	if len(b.Credentials) > 0 && b.Kind != ProposalRegisterOrg {
+		return invalid("body.credentials", "only a register_org proposal carries credentials")
+	}
+	for i, c := range b.Credentials {
+		if n := len(c); n == 0 || n > MaxCertBytes {
+			return invalid(fmt.Sprintf("body.credentials[%d]", i), "length %d, want 1..%d", n, MaxCertBytes)
+		}
 	}
 	switch b.Kind {
 	case ProposalRegisterOrg:

@@ -49,6 +49,14 @@ counts yes. Validator changes reach CometBFT two heights after the deciding bloc
 					return err
 				}
 				p.Org = o
+				// Its node's credential, so the new org can submit once registered.
+				if pemBytes, err := os.ReadFile(filepath.Join(orgHome, "keys", "submitter.crt")); err == nil {
+					c, err := signer.ParseCertificatePEM(pemBytes)
+					if err != nil {
+						return fmt.Errorf("--org-home credential: %w", err)
+					}
+					p.Credentials = [][]byte{c.Raw}
+				}
 			case "set-validator":
 				p.Kind = chain.ProposalSetValidator
 				key, err := validatorKey(pubkey, orgHome)

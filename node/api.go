@@ -701,9 +701,14 @@ func (a *api) cert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := map[string]any{
-		"fingerprint": fp.String(), "org": cs.Org, "issued_in": cs.IssuedIn, "status": "valid",
+		"fingerprint": fp.String(), "org": cs.Org, "status": "valid",
 		"subject": c.Subject.String(), "issuer": c.Issuer.String(), "serial": c.SerialNumber.Text(16),
 		"not_before": c.NotBefore.UTC(), "not_after": c.NotAfter.UTC(), "cert_pem": string(signer.EncodeCertificatePEM(cs.DER)),
+	}
+	if cs.AtGenesis() {
+		out["issued_at_genesis"] = true // a genesis credential: no record holds it
+	} else {
+		out["issued_in"] = cs.IssuedIn
 	}
 	if ref := signer.IdentityRefOf(c); len(ref) > 0 {
 		out["identity_ref"] = hex.EncodeToString(ref)

@@ -200,3 +200,40 @@ func TestRegisterOrgCredentials(t *testing.T) {
 		t.Fatalf("the registered newcomer's tx: code %d %s", r.Code, r.Log)
 	}
 }
+
+// TestRegisterCredentialsProposal: an org that revoked its only credential
+// can submit nothing, and cert_issued cannot help it; a register_credentials
+// proposal passed by the others records a new one.
+func TestRegisterCredentialsProposal(t *testing.T) {
+	net, h, _ := govWorld(t)
+	court, notary, arbitration, platform := net.Orgs[0], net.Orgs[1], net.Orgs[2], net.Orgs[3]
+	fresh := newCredential(t, court, nil)
+	if r := h.one(court.Tx(t, &chain.CertRevoked{Cert: chain.FingerprintOf(court.Submitter.Cert), Reason: chain.ReasonKeyCompromise}, nil)); r.Code != CodeOK {
+		t.Fatalf("revoke: %d %s", r.Code, r.Log)
+	}
+	r := h.one(court.Tx(t, &chain.CertIssued{Cert: fresh.Cert}, nil))
+	checkRejection(t, "cert_issued through the revoked credential", r.Code, r.Codespace, r.Log, CodeCertRevoked, "envelope.cert")
+	r = h.one(buildWith(t, fresh, &chain.CertIssued{Cert: fresh.Cert}))
+	checkRejection(t, "the new credential records itself", r.Code, r.Codespace, r.Log, CodeUnknownCredential, "envelope.cert")
+	r = h.one(notary.Tx(t, &chain.Proposal{ID: "mixed", Kind: chain.ProposalRegisterCredentials,
+		Credentials: [][]byte{fresh.Cert, newCredential(t, platform, nil).Cert}}, nil))
+	checkRejection(t, "credentials of two orgs", r.Code, r.Codespace, r.Log, CodeCertIssuer, "body.credentials[1]")
+	for i, tx := range [][]byte{
+		notary.Tx(t, &chain.Proposal{ID: "court-cred", Kind: chain.ProposalRegisterCredentials, Credentials: [][]byte{fresh.Cert}}, nil),
+		arbitration.Tx(t, &chain.Vote{Proposal: "court-cred", Choice: chain.VoteYes}, nil),
+		platform.Tx(t, &chain.Vote{Proposal: "court-cred", Choice: chain.VoteYes}, nil),
+		buildWith(t, fresh, &chain.Vote{Proposal: "court-cred", Choice: chain.VoteYes}),
+	} {
+		r := h.one(tx)
+		if i < 3 && r.Code != CodeOK {
+			t.Fatalf("step %d: code %d %s", i, r.Code, r.Log)
+		}
+		if i == 3 && r.Code == CodeUnknownCredential {
+			t.Fatalf("the court's recorded credential was refused: %s", r.Log)
+		}
+	}
+	cs, ok, _ := h.app.store.View().Cert(chain.FingerprintOf(fresh.Cert))
+	if !ok || cs.Org != "court" || cs.AtGenesis() {
+		t.Fatalf("state %+v %v", cs, ok)
+	}
+}

@@ -12,6 +12,10 @@ const (
 	ProposalRegisterOrg      ProposalKind = 1 // add an organisation (with its CA)
 	ProposalSetValidator     ProposalKind = 2 // add a validator, change its power, or remove it (power 0)
 	ProposalRegisterVerifier ProposalKind = 3 // register an intent verifier (OTP or face provider) certificate
+	// ProposalRegisterCredentials records API credentials of a registered
+	// org by governance: the way back for an org that lost (or revoked) every
+	// credential it had, since cert_issued needs a recorded one.
+	ProposalRegisterCredentials ProposalKind = 4
 )
 
 func (k ProposalKind) String() string {
@@ -22,6 +26,8 @@ func (k ProposalKind) String() string {
 		return "set_validator"
 	case ProposalRegisterVerifier:
 		return "register_verifier"
+	case ProposalRegisterCredentials:
+		return "register_credentials"
 	}
 	return fmt.Sprintf("kind(%d)", uint32(k))
 }
@@ -62,7 +68,8 @@ const MaxValidatorPower = 1 << 40
 //	  Org    org           = 4; // kind 1 (as in state: id, name, role, ca_cert, weight)
 //	  ValidatorChange validator = 5; // kind 2
 //	  bytes  verifier_cert = 6; // kind 3: DER, intent-verifier usage, issued by a registered org's CA
-//	  repeated bytes credentials = 7; // kind 1 only: the new org's initial API credentials (DER, submitter usage, issued by org.ca_cert), 0..MaxOrgCredentials
+//	  repeated bytes credentials = 7; // kind 1: the new org's initial API credentials (DER, submitter usage, issued by org.ca_cert), 0..MaxOrgCredentials;
+//	                                  // kind 4: 1..MaxOrgCredentials credentials, all of one registered org's CA
 //	}
 type Proposal struct {
 	ID           string
@@ -132,11 +139,14 @@ func (b *Proposal) Validate() error {
 	if len(b.VerifierCert) > 0 {
 		set++
 	}
-	if set != 1 {
-		return invalid("body.kind", "exactly one of org, validator, verifier_cert must be set, got %d", set)
+	if b.Kind == ProposalRegisterCredentials && len(b.Credentials) > 0 {
+		set++ // for register_org they ride along with org
 	}
-	if len(b.Credentials) > 0 && b.Kind != ProposalRegisterOrg {
-		return invalid("body.credentials", "only a register_org proposal carries credentials")
+	if set != 1 {
+		return invalid("body.kind", "exactly one of org, validator, verifier_cert, credentials must be set, got %d", set)
+	}
+	if len(b.Credentials) > 0 && b.Kind != ProposalRegisterOrg && b.Kind != ProposalRegisterCredentials {
+		return invalid("body.credentials", "only register_org and register_credentials proposals carry credentials")
 	}
 	for i, c := range b.Credentials {
 		if n := len(c); n == 0 || n > MaxCertBytes {
@@ -172,6 +182,10 @@ func (b *Proposal) Validate() error {
 	case ProposalRegisterVerifier:
 		if n := len(b.VerifierCert); n == 0 || n > MaxCertBytes {
 			return invalid("body.verifier_cert", "length %d, want 1..%d", n, MaxCertBytes)
+		}
+	case ProposalRegisterCredentials:
+		if len(b.Credentials) == 0 {
+			return invalid("body.credentials", "missing for %s", b.Kind)
 		}
 	default:
 		return invalid("body.kind", "%d is not a proposal kind", b.Kind)

@@ -176,12 +176,20 @@ certificate and key in HOME/keys/submitter.crt and submitter.key, then revoke th
 			if tlsRole != "" {
 				return issueTLS(cmd, &o, tlsIssue{role: tlsRole, hosts: tlsHosts, out: out, ref: ref, days: days, register: tlsRegister})
 			}
-			s, err := o.open(cmd)
-			if err != nil {
-				return err
+			// A credential for a governance register_credentials proposal
+			// (an org with no usable credential left) is issued without
+			// recording it: --credential --register=false.
+			record := !(credential && cmd.Flags().Changed("register") && !tlsRegister)
+			var s *session
+			if record {
+				var err error
+				if s, err = o.open(cmd); err != nil {
+					return err
+				}
+				defer s.cancel()
 			}
-			defer s.cancel()
-			ca, err := signer.LoadCA(s.home.CACert(), s.home.CAKey())
+			h := node.Home(o.home)
+			ca, err := signer.LoadCA(h.CACert(), h.CAKey())
 			if err != nil {
 				return err
 			}
@@ -240,6 +248,10 @@ certificate and key in HOME/keys/submitter.crt and submitter.key, then revoke th
 			if err := os.WriteFile(out, signer.EncodeCertificatePEM(der), 0o644); err != nil {
 				return err
 			}
+			if !record {
+				fmt.Fprintf(cmd.OutOrStdout(), "credential %s\nfingerprint %s\nnot recorded on chain: propose it with 'gov propose --kind register-credentials --credential-cert %s'\n", out, chain.FingerprintOf(der), out)
+				return nil
+			}
 			if _, err := s.submit(cmd, "cert issued", &chain.CertIssued{Cert: der, IdentityRef: idRef}, nil); err != nil {
 				return err
 			}
@@ -257,7 +269,7 @@ certificate and key in HOME/keys/submitter.crt and submitter.key, then revoke th
 	issue.Flags().IntVar(&days, "days", 730, "validity in days")
 	issue.Flags().StringVar(&tlsRole, "tls", "", "client or server: a TLS certificate and P-256 key for the node API instead (see above)")
 	issue.Flags().StringArrayVar(&tlsHosts, "tls-host", nil, "with --tls server: a DNS name or IP address of the node (repeatable)")
-	issue.Flags().BoolVar(&tlsRegister, "register", false, "with --tls: record the TLS certificate on chain (default: true for client, false for server certificates)")
+	issue.Flags().BoolVar(&tlsRegister, "register", false, "with --tls: record the TLS certificate on chain (default: true for client, false for server certificates); with --credential, --register=false issues it unrecorded, for a register-credentials proposal")
 	issue.Flags().BoolVar(&credential, "credential", false, "issue an API credential (submitter usage) for --pubkey instead of a signer certificate, recorded on chain")
 
 	var o2 orgFlags

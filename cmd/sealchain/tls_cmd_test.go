@@ -134,6 +134,10 @@ func TestCLIMTLS(t *testing.T) {
 	if out, code := run(t, bin, "keys", "new", "--out", apiKey); code != 0 {
 		t.Fatalf("keys new: exit %d\n%s", code, out)
 	}
+	if out, code := run(t, bin, "cert", "issue", "--home", home, "--credential", "--register=false", "--pubkey", apiKey+".pub",
+		"--out", filepath.Join(dir, "unrecorded.crt")); code != 0 || !strings.Contains(out, "not recorded on chain") {
+		t.Fatalf("cert issue --credential --register=false: exit %d\n%s", code, out)
+	}
 	home2 := filepath.Join(dir, "home2")
 	os.MkdirAll(filepath.Join(home2, "keys"), 0o700)
 	credCrt := filepath.Join(home2, "keys", "submitter.crt")

@@ -212,9 +212,16 @@ func TestJudicialAuth(t *testing.T) {
 	}
 
 	// The documented Go client's signed POST (its body signed) is accepted.
-	if _, err := signed(courtHome).CreateReport(ctx, "auth-1", nil, ""); err != nil {
-		t.Errorf("signed POST /v1/reports: %v", err)
+	job, err := signed(courtHome).CreateReport(ctx, "auth-1", nil, "")
+	if err != nil {
+		t.Fatalf("signed POST /v1/reports: %v", err)
 	}
+	// Let the job finish: the report runner outlives a stopped node's store.
+	waitFor(t, 30*time.Second, "the report job ends", func() bool {
+		raw, err := signed(courtHome).Get(ctx, "/v1/reports/"+job.ID)
+		var j client.ReportJob
+		return err == nil && json.Unmarshal(raw, &j) == nil && (j.Status == "done" || j.Status == "failed")
+	})
 
 	// A credential of a registered CA that was never recorded gets 401;
 	// recorded by cert_issued it is accepted; revoked, it gets 401 from the

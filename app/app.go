@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcrypto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
@@ -135,9 +136,23 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := b.PutParams(&chain.Params{RequireIdentity: gs.RequireIdentity, Production: gs.Production}); err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}
-	for _, o := range orgs {
+	for i, o := range orgs {
 		if err := b.PutOrg(o); err != nil {
 			return nil, fmt.Errorf("init chain: %w", err)
+		}
+		ders, _ := gs.Orgs[i].CredentialDERs() // ParseGenesisState checked them
+		for j, der := range ders {
+			field := fmt.Sprintf("genesis app_state.orgs[%d].credentials[%d]", i, j)
+			c, fp, terr := a.ver.parse(der, field)
+			if terr == nil {
+				terr = checkCredentialRegistration(c, nil, field)
+			}
+			if terr != nil {
+				return nil, fmt.Errorf("init chain: %s", terr.Error())
+			}
+			if err := b.PutCert(fp, &chain.CertState{DER: der, Org: o.ID, IssuedIn: chain.IssuedAtGenesis}); err != nil {
+				return nil, fmt.Errorf("init chain: %w", err)
+			}
 		}
 	}
 	for _, v := range req.Validators {
@@ -195,7 +210,11 @@ func (a *App) checkTx(view chain.View, raw []byte) (*chain.Tx, *signers, chain.H
 // signature valid, not already committed. The contract state machine runs in
 // FinalizeBlock, where earlier txs of the same block are visible.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
-	_, _, h, terr := a.checkTx(a.store.View(), req.Tx)
+	_, s, h, terr := a.checkTx(a.store.View(), req.Tx)
+	if terr == nil && s.subState.Revoked() {
+		// Any committed revocation is at or before the next block's time.
+		terr = reject(CodeCertRevoked, "envelope.cert", "credential revoked at %s", s.subState.RevokedAt.Format(time.RFC3339Nano))
+	}
 	if terr == nil {
 		if _, seen, err := a.store.View().TxLogIndex(h); err != nil {
 			return nil, err

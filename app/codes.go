@@ -63,6 +63,9 @@ const (
 	// 56-58 are the TLS certificates'.
 	CodeTLSCert      uint32 = 56 // a TLS certificate (clientAuth/serverAuth) where a record, intent or envelope signature is needed
 	CodeTLSCertShape uint32 = 57 // a TLS certificate for cert_issued not as CA.IssueTLS makes one (one TLS usage, P-256 key, no identity_ref)
+	// 58-62 are the API credentials' (submitter certificates).
+	CodeUnknownCredential uint32 = 58 // envelope.cert is not a registered credential (genesis credentials or cert_issued), or is registered to another org
+	CodeCredentialShape   uint32 = 59 // a credential for cert_issued or genesis carries an identity commitment or another usage than submitter
 )
 
 // TxError is a rejected transaction: a stable code, the field at fault and a

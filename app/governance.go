@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -47,6 +48,13 @@ func (a *App) checkEffect(b *chain.Block, p *chain.Proposal, prefix string) *TxE
 		}
 		if !ca.IsCA || ca.CheckSignatureFrom(ca) != nil {
 			return reject(CodeBadCert, prefix+"org.ca_cert", "not a self-signed CA certificate")
+		}
+		if terr := a.checkCredentials(b, p.Credentials, ca, prefix); terr != nil {
+			return terr
+		}
+	case chain.ProposalRegisterCredentials:
+		if _, terr := a.credentialsOrg(b, p.Credentials, prefix); terr != nil {
+			return terr
 		}
 	case chain.ProposalSetValidator:
 		v := p.Validator
@@ -137,6 +145,23 @@ func (a *App) applyEffect(b *chain.Block, p *chain.Proposal, next uint64) {
 	switch p.Kind {
 	case chain.ProposalRegisterOrg:
 		err = b.PutOrg(p.Org)
+		for _, der := range p.Credentials {
+			if err != nil {
+				break
+			}
+			// Issued in the record that passed the proposal.
+			err = b.PutCert(chain.FingerprintOf(der), &chain.CertState{DER: der, Org: p.Org.ID, IssuedIn: next})
+		}
+	case chain.ProposalRegisterCredentials:
+		org, terr := a.credentialsOrg(b, p.Credentials, "")
+		if terr != nil {
+			panic(terr) // checkEffect passed on the same state
+		}
+		for _, der := range p.Credentials {
+			if err = b.PutCert(chain.FingerprintOf(der), &chain.CertState{DER: der, Org: org.ID, IssuedIn: next}); err != nil {
+				break
+			}
+		}
 	case chain.ProposalSetValidator:
 		err = b.PutValidator(p.Validator)
 		a.updates = setUpdate(a.updates, abci.ValidatorUpdate{Power: p.Validator.Power, PubKeyType: "ed25519", PubKeyBytes: p.Validator.PubKey})
@@ -151,6 +176,50 @@ func (a *App) applyEffect(b *chain.Block, p *chain.Proposal, next uint64) {
 	if err != nil {
 		panic(err)
 	}
+}
+
+// checkCredentials checks a proposal's credentials: each issued by ca, not a
+// CA, submitter usage only, without identity, not registered yet, distinct.
+func (a *App) checkCredentials(b *chain.Block, creds [][]byte, ca *smx509.Certificate, prefix string) *TxError {
+	seen := map[chain.Fingerprint]bool{}
+	for i, der := range creds {
+		field := fmt.Sprintf("%scredentials[%d]", prefix, i)
+		c, fp, terr := a.ver.parse(der, field)
+		if terr != nil {
+			return terr
+		}
+		if c.IsCA {
+			return reject(CodeCredentialShape, field, "a CA certificate is not a credential")
+		}
+		if terr := a.ver.issuedBy(c, fp, ca, field); terr != nil {
+			return terr
+		}
+		if terr := checkCredentialRegistration(c, nil, field); terr != nil {
+			return terr
+		}
+		if _, exists, err := b.Cert(fp); err != nil {
+			panic(err)
+		} else if exists || seen[fp] {
+			return reject(CodeDuplicate, field, "certificate %s is already registered", fp)
+		}
+		seen[fp] = true
+	}
+	return nil
+}
+
+// credentialsOrg finds the registered org whose CA issued the first
+// credential and checks every credential against that CA.
+func (a *App) credentialsOrg(b *chain.Block, creds [][]byte, prefix string) (*chain.Org, *TxError) {
+	field := prefix + "credentials[0]"
+	c, fp, terr := a.ver.parse(creds[0], field)
+	if terr != nil {
+		return nil, terr
+	}
+	org, ca, terr := a.verifierOrg(b.View, c, fp, field)
+	if terr != nil {
+		return nil, terr
+	}
+	return org, a.checkCredentials(b, creds, ca, prefix)
 }
 
 // setUpdate adds u, replacing an earlier update of the same key in the block

@@ -52,6 +52,35 @@ func registeredSigner(cs *chain.CertState, c *smx509.Certificate, t time.Time, f
 	return hasUsage(c, signer.UsageSigner, field)
 }
 
+// registeredCredential looks up a submitter credential (the envelope's
+// certificate): it must be registered on chain to org.
+func registeredCredential(view chain.View, fp chain.Fingerprint, org string) (*chain.CertState, *TxError) {
+	cs, ok, err := view.Cert(fp)
+	if err != nil {
+		panic(err) // storage failure: CometBFT must stop
+	}
+	if !ok {
+		return nil, reject(CodeUnknownCredential, "envelope.cert", "credential %s is not registered on chain (genesis credentials, or cert_issued from a registered credential of the organisation)", fp)
+	}
+	if cs.Org != org {
+		return nil, reject(CodeUnknownCredential, "envelope.cert", "credential %s is registered to organisation %q, not %q", fp, cs.Org, org)
+	}
+	return cs, nil
+}
+
+// checkCredentialRegistration: an API credential (submitter usage) is
+// registered without an identity: it names an organisation's API client,
+// not a person, and carries no other usage.
+func checkCredentialRegistration(c *smx509.Certificate, identityRef []byte, field string) *TxError {
+	if u := signer.UsagesOf(c); len(u) != 1 || u[0] != signer.UsageSubmitter {
+		return reject(CodeCredentialShape, field, "a credential carries the submitter usage only, not %v", u)
+	}
+	if len(identityRef) > 0 || len(signer.IdentityRefOf(c)) > 0 {
+		return reject(CodeCredentialShape, "body.identity_ref", "a credential carries no identity commitment")
+	}
+	return nil
+}
+
 // checkCommon applies the rules every tx shares.
 func checkCommon(view chain.View, s *signers, h chain.Hash, t time.Time) *TxError {
 	if _, seen, err := view.TxLogIndex(h); err != nil {
@@ -67,6 +96,9 @@ func checkCommon(view chain.View, s *signers, h chain.Hash, t time.Time) *TxErro
 	}
 	if terr := hasUsage(s.submitter, signer.UsageSubmitter, "envelope.cert"); terr != nil {
 		return terr
+	}
+	if s.subState.RevokedBy(t) {
+		return reject(CodeCertRevoked, "envelope.cert", "credential revoked at %s", s.subState.RevokedAt.Format(time.RFC3339Nano))
 	}
 	if s.actor != nil {
 		if terr := registeredSigner(s.actorCert, s.actor, t, "actor.cert"); terr != nil {
@@ -154,8 +186,13 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 			return nil, terr
 		}
 		tlsCert := len(signer.TLSRolesOf(c)) > 0
+		credential := !tlsCert && slices.Contains(signer.UsagesOf(c), signer.UsageSubmitter)
 		if tlsCert {
 			if terr := checkTLSRegistration(c, body); terr != nil {
+				return nil, terr
+			}
+		} else if credential {
+			if terr := checkCredentialRegistration(c, body.IdentityRef, "body.cert"); terr != nil {
 				return nil, terr
 			}
 		} else if terr := hasUsage(c, signer.UsageSigner, "body.cert"); terr != nil {
@@ -166,7 +203,7 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		} else if exists {
 			return nil, reject(CodeDuplicate, "body.cert", "certificate %s is already registered", fp)
 		}
-		if !tlsCert {
+		if !tlsCert && !credential {
 			if terr := a.checkIdentity(b, c, body); terr != nil {
 				return nil, terr
 			}

@@ -135,7 +135,7 @@ func TestTLSCertificates(t *testing.T) {
 		{name: "a TLS certificate as a contract party", setup: registerTLS, tx: func(t *testing.T, w *world, tc tlsHolder) []byte {
 			return w.org.Tx(t, fixture.Contract("c-tls", "doc", chain.OrderParallel, w.alice, tc.actor()), nil)
 		}, code: CodeTLSCert, field: "body.parties[1]"},
-		{name: "a TLS certificate signs the envelope", tx: func(t *testing.T, w *world, tc tlsHolder) []byte {
+		{name: "a registered TLS certificate signs the envelope", setup: registerTLS, tx: func(t *testing.T, w *world, tc tlsHolder) []byte {
 			sub := *w.org.Submitter
 			sub.Cert, sub.Key = tc.der, tc.key
 			raw, err := sub.Build(&chain.ContractCompleted{Contract: "c-1"}, nil)

@@ -122,6 +122,7 @@ type signers struct {
 	org       *chain.Org
 	orgCA     *smx509.Certificate
 	submitter *smx509.Certificate
+	subState  *chain.CertState // the submitter credential's registration
 	actor     *smx509.Certificate
 	actorFP   chain.Fingerprint
 	actorCert *chain.CertState
@@ -147,6 +148,15 @@ func (a *App) checkSignatures(view chain.View, tx *chain.Tx, h chain.Hash) (*sig
 	}
 	var subFP chain.Fingerprint
 	if s.submitter, subFP, terr = a.ver.parse(tx.Envelope.Cert, "envelope.cert"); terr != nil {
+		return nil, terr
+	}
+	// The envelope's credential must be registered (genesis or cert_issued),
+	// to its own org: that is what lets a leaked credential be cut off by
+	// cert_revoked. Registration is permanent, so refusing an unregistered
+	// one here, against committed state in CheckTx and ProcessProposal, is
+	// the same answer FinalizeBlock gives; revocation depends on block time
+	// and is checked by checkCommon.
+	if s.subState, terr = registeredCredential(view, subFP, tx.Envelope.Org); terr != nil {
 		return nil, terr
 	}
 	if tx.Actor != nil {

@@ -17,6 +17,27 @@ type GenesisOrg struct {
 	Weight uint64 `json:"weight"`
 	// CACert is the org CA certificate in PEM.
 	CACert string `json:"ca_cert"`
+	// Credentials are the org's initial API credentials in PEM: certificates
+	// with the submitter usage issued by CACert, which sign transaction
+	// envelopes and API requests. InitChain registers them as certificates
+	// (as cert_issued would, revocable by cert_revoked); the chain refuses
+	// envelopes, and nodes refuse signed requests, from any credential that
+	// is not registered. Later credentials are registered by cert_issued
+	// from an already registered one.
+	Credentials []string `json:"credentials,omitempty"`
+}
+
+// CredentialDERs returns the DER of the org's genesis credentials.
+func (g GenesisOrg) CredentialDERs() ([][]byte, error) {
+	out := make([][]byte, 0, len(g.Credentials))
+	for i, c := range g.Credentials {
+		blk, _ := pem.Decode([]byte(c))
+		if blk == nil || blk.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("credentials[%d]: not a PEM certificate", i)
+		}
+		out = append(out, blk.Bytes)
+	}
+	return out, nil
 }
 
 // GenesisState is the app_state of the genesis file.
@@ -76,6 +97,7 @@ func ParseGenesisState(raw []byte) (*GenesisState, []*Org, error) {
 		return nil, nil, fmt.Errorf("genesis app_state.orgs: at least one organisation is required")
 	}
 	seen := map[string]bool{}
+	seenCred := map[Fingerprint]bool{}
 	orgs := make([]*Org, 0, len(gs.Orgs))
 	for i, g := range gs.Orgs {
 		field := fmt.Sprintf("genesis app_state.orgs[%d]", i)
@@ -102,6 +124,28 @@ func ParseGenesisState(raw []byte) (*GenesisState, []*Org, error) {
 		}
 		seen[o.ID] = true
 		orgs = append(orgs, o)
+		ders, err := g.CredentialDERs()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s.%w", field, err)
+		}
+		for j, der := range ders {
+			cf := fmt.Sprintf("%s.credentials[%d]", field, j)
+			c, err := smx509.ParseCertificate(der)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", cf, err)
+			}
+			if c.IsCA {
+				return nil, nil, fmt.Errorf("%s: a CA certificate is not a credential", cf)
+			}
+			if string(c.RawIssuer) != string(cert.RawSubject) || c.CheckSignatureFrom(cert) != nil {
+				return nil, nil, fmt.Errorf("%s: not issued by the organisation's ca_cert", cf)
+			}
+			fp := FingerprintOf(der)
+			if seenCred[fp] {
+				return nil, nil, fmt.Errorf("%s: duplicate certificate %s", cf, fp)
+			}
+			seenCred[fp] = true
+		}
 	}
 	for i, v := range gs.Verifiers {
 		field := fmt.Sprintf("genesis app_state.verifiers[%d]", i)

@@ -12,6 +12,10 @@ const (
 	ProposalRegisterOrg      ProposalKind = 1 // add an organisation (with its CA)
 	ProposalSetValidator     ProposalKind = 2 // add a validator, change its power, or remove it (power 0)
 	ProposalRegisterVerifier ProposalKind = 3 // register an intent verifier (OTP or face provider) certificate
+	// ProposalRegisterCredentials records API credentials of a registered
+	// org by governance: the way back for an org that lost (or revoked) every
+	// credential it had, since cert_issued needs a recorded one.
+	ProposalRegisterCredentials ProposalKind = 4
 )
 
 func (k ProposalKind) String() string {
@@ -22,6 +26,8 @@ func (k ProposalKind) String() string {
 		return "set_validator"
 	case ProposalRegisterVerifier:
 		return "register_verifier"
+	case ProposalRegisterCredentials:
+		return "register_credentials"
 	}
 	return fmt.Sprintf("kind(%d)", uint32(k))
 }
@@ -62,6 +68,8 @@ const MaxValidatorPower = 1 << 40
 //	  Org    org           = 4; // kind 1 (as in state: id, name, role, ca_cert, weight)
 //	  ValidatorChange validator = 5; // kind 2
 //	  bytes  verifier_cert = 6; // kind 3: DER, intent-verifier usage, issued by a registered org's CA
+//	  repeated bytes credentials = 7; // kind 1: the new org's initial API credentials (DER, submitter usage, issued by org.ca_cert), 0..MaxOrgCredentials;
+//	                                  // kind 4: 1..MaxOrgCredentials credentials, all of one registered org's CA
 //	}
 type Proposal struct {
 	ID           string
@@ -70,7 +78,13 @@ type Proposal struct {
 	Org          *Org
 	Validator    *ValidatorChange
 	VerifierCert []byte
+	// Credentials are registered with the org when the proposal passes, as
+	// genesis credentials are: without one the org could submit nothing.
+	Credentials [][]byte
 }
+
+// MaxOrgCredentials bounds the credentials a register-org proposal carries.
+const MaxOrgCredentials = 8
 
 func (*Proposal) Type() Type         { return TypeProposal }
 func (*Proposal) ContractID() string { return "" }
@@ -87,6 +101,9 @@ func (b *Proposal) encode(e *encoder) {
 		e.message(5, b.Validator.encode)
 	}
 	e.bytes(6, b.VerifierCert)
+	for _, c := range b.Credentials {
+		e.element(7, c)
+	}
 }
 
 func (b *Proposal) decode(d *decoder) {
@@ -102,6 +119,7 @@ func (b *Proposal) decode(d *decoder) {
 		b.Validator = &v
 	}
 	b.VerifierCert = d.bytes(6, "verifier_cert")
+	b.Credentials = d.elements(7, "credentials", MaxOrgCredentials)
 }
 
 func (b *Proposal) Validate() error {
@@ -121,8 +139,19 @@ func (b *Proposal) Validate() error {
 	if len(b.VerifierCert) > 0 {
 		set++
 	}
+	if b.Kind == ProposalRegisterCredentials && len(b.Credentials) > 0 {
+		set++ // for register_org they ride along with org
+	}
 	if set != 1 {
-		return invalid("body.kind", "exactly one of org, validator, verifier_cert must be set, got %d", set)
+		return invalid("body.kind", "exactly one of org, validator, verifier_cert, credentials must be set, got %d", set)
+	}
+	if len(b.Credentials) > 0 && b.Kind != ProposalRegisterOrg && b.Kind != ProposalRegisterCredentials {
+		return invalid("body.credentials", "only register_org and register_credentials proposals carry credentials")
+	}
+	for i, c := range b.Credentials {
+		if n := len(c); n == 0 || n > MaxCertBytes {
+			return invalid(fmt.Sprintf("body.credentials[%d]", i), "length %d, want 1..%d", n, MaxCertBytes)
+		}
 	}
 	switch b.Kind {
 	case ProposalRegisterOrg:
@@ -153,6 +182,10 @@ func (b *Proposal) Validate() error {
 	case ProposalRegisterVerifier:
 		if n := len(b.VerifierCert); n == 0 || n > MaxCertBytes {
 			return invalid("body.verifier_cert", "length %d, want 1..%d", n, MaxCertBytes)
+		}
+	case ProposalRegisterCredentials:
+		if len(b.Credentials) == 0 {
+			return invalid("body.credentials", "missing for %s", b.Kind)
 		}
 	default:
 		return invalid("body.kind", "%d is not a proposal kind", b.Kind)

@@ -78,7 +78,7 @@ func (o *Org) Validate() error {
 //	message CertState {
 //	  bytes  der        = 1;
 //	  string org        = 2; // the org whose CA issued it
-//	  uint64 issued_at  = 3; // log index of the cert-issued record, plus one
+//	  uint64 issued_at  = 3; // log index of the cert-issued record, plus one; absent: registered by genesis
 //	  int64  revoked_at = 4; // block time of revocation, unix nanoseconds; 0 if not revoked
 //	  uint32 reason     = 5;
 //	  uint64 revoked_in = 6; // log index of the cert-revoked record, plus one
@@ -86,11 +86,19 @@ func (o *Org) Validate() error {
 type CertState struct {
 	DER       []byte
 	Org       string
-	IssuedIn  uint64 // log index
+	IssuedIn  uint64 // log index; IssuedAtGenesis for a genesis credential
 	RevokedAt time.Time
 	Reason    RevocationReason
 	RevokedIn uint64 // log index; meaningful when Revoked()
 }
+
+// IssuedAtGenesis is CertState.IssuedIn of a certificate that genesis
+// registered (an organisation's initial API credential): no record holds it,
+// so issued_at is absent from the encoding.
+const IssuedAtGenesis = ^uint64(0)
+
+// AtGenesis reports whether genesis registered the certificate.
+func (c *CertState) AtGenesis() bool { return c.IssuedIn == IssuedAtGenesis }
 
 // Revoked reports whether the certificate has been revoked.
 func (c *CertState) Revoked() bool { return !c.RevokedAt.IsZero() }

@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -162,6 +163,35 @@ func (c *Client) Get(ctx context.Context, path string) ([]byte, error) {
 	return c.do(ctx, http.MethodGet, path, "", nil, nil)
 }
 
+// Post sends body to any POST endpoint and returns the answer as raw JSON.
+func (c *Client) Post(ctx context.Context, path, contentType string, body []byte) ([]byte, error) {
+	return c.do(ctx, http.MethodPost, path, contentType, body, nil)
+}
+
+// ReportJob is an evidence report job (POST /v1/reports, GET /v1/reports/{id}).
+type ReportJob struct {
+	ID         string `json:"id"`
+	ContractID string `json:"contract_id"`
+	Status     string `json:"status"`
+	Error      string `json:"error,omitempty"`
+	ReportSM3  string `json:"report_sm3,omitempty"`
+	TxHash     string `json:"tx_hash,omitempty"`
+}
+
+// CreateReport queues an evidence report for a contract; names maps
+// certificate fingerprints to display names, verifyURL goes into the QR code.
+func (c *Client) CreateReport(ctx context.Context, contractID string, names map[string]string, verifyURL string) (*ReportJob, error) {
+	body, err := json.Marshal(map[string]any{"contract_id": contractID, "names": names, "verify_url": verifyURL})
+	if err != nil {
+		return nil, err
+	}
+	var j ReportJob
+	if _, err := c.do(ctx, http.MethodPost, "/v1/reports", "application/json", body, &j); err != nil {
+		return nil, err
+	}
+	return &j, nil
+}
+
 // StartOTP starts a development OTP challenge for a signer on a contract.
 func (c *Client) StartOTP(ctx context.Context, contractID, signerFP string) (*OTPChallenge, error) {
 	body, _ := json.Marshal(map[string]string{"contract_id": contractID, "signer": signerFP})
@@ -199,32 +229,44 @@ func (c *Client) AttestIdentity(ctx context.Context, refHex, subject, method str
 // AuthScheme is the Authorization scheme of signed requests.
 const AuthScheme = "Sealchain"
 
+// NonceBytes is the length of a signed request's nonce.
+const NonceBytes = 16
+
 // RequestSignBytes are what a signed request's signature covers: a domain
-// tag, the method, the request URI (path and query), the unix time and the
-// SM3 of the body (empty for GET).
-func RequestSignBytes(method, requestURI string, ts int64, body []byte) []byte {
+// tag, the method, the request URI (path and query), the unix time, the
+// nonce (hex) and the SM3 of the body (of the empty string for GET):
+//
+//	"sealchain/api-request/v2" 0x00 METHOD "\n" REQUEST-URI "\n" TS "\n" hex(NONCE) "\n" hex(SM3(BODY))
+func RequestSignBytes(method, requestURI string, ts int64, nonce, body []byte) []byte {
 	sum := sm3.Sum(body)
-	return []byte(fmt.Sprintf("sealchain/api-request/v1\x00%s\n%s\n%d\n%x", method, requestURI, ts, sum[:]))
+	return []byte(fmt.Sprintf("sealchain/api-request/v2\x00%s\n%s\n%d\n%x\n%x", method, requestURI, ts, nonce, sum[:]))
 }
 
 // WithRequestSigner makes the client sign every request with an
 // organisation's API credential (needed when the node runs with
-// [api] auth = "signed").
+// [api] auth = "signed"). The credential must be registered on chain
+// (genesis, or cert_issued).
 func (c *Client) WithRequestSigner(certDER []byte, key *signer.PrivateKey) *Client {
 	c.signCert, c.signKey = certDER, key
 	return c
 }
 
+// sign adds the Authorization header: each request gets a fresh nonce, so
+// the node accepts it once; retrying means signing again (do does).
 func (c *Client) sign(req *http.Request, body []byte) error {
 	if c.signKey == nil {
 		return nil
 	}
+	nonce := make([]byte, NonceBytes)
+	if _, err := rand.Read(nonce); err != nil {
+		return fmt.Errorf("sign request: nonce: %w", err)
+	}
 	ts := time.Now().Unix()
-	sig, err := c.signKey.Sign(nil, RequestSignBytes(req.Method, req.URL.RequestURI(), ts, body))
+	sig, err := c.signKey.Sign(nil, RequestSignBytes(req.Method, req.URL.RequestURI(), ts, nonce, body))
 	if err != nil {
 		return fmt.Errorf("sign request: %w", err)
 	}
-	req.Header.Set("Authorization", fmt.Sprintf("%s cert=%s,ts=%d,sig=%s", AuthScheme,
-		base64.StdEncoding.EncodeToString(c.signCert), ts, base64.StdEncoding.EncodeToString(sig)))
+	req.Header.Set("Authorization", fmt.Sprintf("%s cert=%s,ts=%d,nonce=%x,sig=%s", AuthScheme,
+		base64.StdEncoding.EncodeToString(c.signCert), ts, nonce, base64.StdEncoding.EncodeToString(sig)))
 	return nil
 }

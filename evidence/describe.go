@@ -105,6 +105,13 @@ func BodyFields(b chain.Body) map[string]any {
 		case len(b.VerifierCert) > 0:
 			m["verifier_cert_fingerprint"] = chain.FingerprintOf(b.VerifierCert).String()
 		}
+		if len(b.Credentials) > 0 {
+			fps := make([]string, len(b.Credentials))
+			for i, c := range b.Credentials {
+				fps[i] = chain.FingerprintOf(c).String()
+			}
+			m["credential_fingerprints"] = fps
+		}
 		return m
 	case *chain.ReportIssued:
 		return map[string]any{"contract_id": b.Contract, "report_sm3": hx(b.ReportSM3), "bundle_sm3": hx(b.BundleSM3)}

@@ -54,6 +54,8 @@ type api struct {
 	signedAuth bool
 	// mtls, when set, authenticates TLS client certificates ([api] auth has "mtls").
 	mtls *clientVerifier
+	// nonces remembers signed requests' nonces, so each is accepted once.
+	nonces *nonceCache
 	// wf is the signing workflow (node/workflow.go); nil when off.
 	wf *wfService
 	// heavy bounds the public CPU-heavy routes (node/pdfapi.go).
@@ -89,7 +91,7 @@ func (n *Node) routes() http.Handler {
 		logger: n.logger.With("module", "api"), metrics: n.metrics,
 		status: n.statusInfo, genesis: gen, reg: n.reg,
 		signedAuth: n.cfg.API.SignedAuth(), wasmPath: n.cfg.API.VerifierWasm,
-		wf: n.wf, heavy: newHeavy(n.cfg.API),
+		wf: n.wf, heavy: newHeavy(n.cfg.API), nonces: newNonceCache(maxNonces, maxNoncesPerCred),
 	}
 	a.publicURL = n.cfg.API.PublicBase(n.lis.Addr().String())
 	a.genesisValOrgs = genesisValidatorNames(n.genesis)
@@ -513,6 +515,11 @@ func (a *api) evidence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_query", "give exactly one of doc_hash, contract_id, cert")
 		return
 	}
+	// The role first: a platform asking for another's evidence is refused
+	// before the bundle is assembled (headers waited for, proofs built).
+	if !callerFrom(r.Context()).seesAll() && !a.allowSubject(w, r, s) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.wait)
 	defer cancel()
 	b, err := evidence.Assemble(ctx, a.store, a.headers, s)
@@ -535,6 +542,8 @@ func (a *api) evidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !callerFrom(r.Context()).seesAll() {
+		// Again over the whole bundle: it also holds the records of the
+		// subject's contracts and certificates, which may be another's.
 		for _, rec := range b.Records {
 			_, tx, err := evidence.Describe(rec.Leaf)
 			if err != nil {
@@ -547,6 +556,70 @@ func (a *api) evidence(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, b)
+}
+
+// allowSubject checks, for a caller who may see only its own evidence, the
+// subject's own records (what the subject index lists, before any
+// expansion) and the contract or certificate it names; it answers 403 and
+// returns false if any is another organisation's. A malformed subject
+// passes: Assemble answers it with 400.
+func (a *api) allowSubject(w http.ResponseWriter, r *http.Request, s evidence.Subject) bool {
+	view := a.store.View()
+	q := chain.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize}
+	var page chain.Page
+	var err error
+	switch {
+	case s.ContractID != "":
+		c, ok, cerr := view.Contract(s.ContractID)
+		if cerr != nil {
+			a.internal(w, r, cerr)
+			return false
+		}
+		if ok && !a.allowOrg(w, r, c.Org) {
+			return false
+		}
+		page, err = view.ByContract(s.ContractID, q)
+	case s.Cert != "":
+		fp, perr := signer.ParseFingerprint(s.Cert)
+		if perr != nil {
+			return true
+		}
+		cs, ok, cerr := view.Cert(chain.Fingerprint(fp))
+		if cerr != nil {
+			a.internal(w, r, cerr)
+			return false
+		}
+		if ok && !a.allowOrg(w, r, cs.Org) {
+			return false
+		}
+		page, err = view.ByCert(chain.Fingerprint(fp), q)
+	default:
+		h, herr := hex.DecodeString(s.DocHash)
+		if herr != nil || len(h) != 32 {
+			return true
+		}
+		page, err = view.ByDoc(h, q)
+	}
+	if err != nil {
+		a.internal(w, r, err)
+		return false
+	}
+	for _, i := range page.Indexes {
+		leaf, err := view.Entry(i)
+		if err != nil {
+			a.internal(w, r, err)
+			return false
+		}
+		_, tx, err := evidence.Describe(leaf)
+		if err != nil {
+			a.internal(w, r, err)
+			return false
+		}
+		if !a.allowOrg(w, r, a.owner(tx)) {
+			return false
+		}
+	}
+	return true
 }
 
 // owner is the organisation a record belongs to for access control: its
@@ -642,9 +715,14 @@ func (a *api) cert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := map[string]any{
-		"fingerprint": fp.String(), "org": cs.Org, "issued_in": cs.IssuedIn, "status": "valid",
+		"fingerprint": fp.String(), "org": cs.Org, "status": "valid",
 		"subject": c.Subject.String(), "issuer": c.Issuer.String(), "serial": c.SerialNumber.Text(16),
 		"not_before": c.NotBefore.UTC(), "not_after": c.NotAfter.UTC(), "cert_pem": string(signer.EncodeCertificatePEM(cs.DER)),
+	}
+	if cs.AtGenesis() {
+		out["issued_at_genesis"] = true // a genesis credential: no record holds it
+	} else {
+		out["issued_in"] = cs.IssuedIn
 	}
 	if ref := signer.IdentityRefOf(c); len(ref) > 0 {
 		out["identity_ref"] = hex.EncodeToString(ref)

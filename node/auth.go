@@ -1,13 +1,17 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
@@ -20,20 +24,43 @@ import (
 
 // Judicial queries (evidence, records, contracts, certificates, reports)
 // can require an authenticated caller ([api] auth), by either of:
-//   - a signed request: the caller signs the request with a certificate
-//     issued by a registered organisation's CA (its API credential,
-//     submitter usage), as client.WithRequestSigner does;
+//   - a signed request: the caller signs the method, URI, time, a nonce and
+//     the SM3 of the body with an organisation's API credential (submitter
+//     usage), as client.WithRequestSigner does;
 //   - mutual TLS: a TLS client certificate issued by a registered
-//     organisation's CA for clientAuth, not revoked on chain and, on a
-//     production network, registered on chain (tls.go).
+//     organisation's CA for clientAuth (tls.go).
 //
-// Either way the caller's organisation is the one whose CA issued the
-// certificate. Courts, notaries and arbitration bodies may query all
-// evidence; a platform only its own contracts and certificates. Every
-// answered query is recorded on chain (query_logged).
+// Either way the credential must be registered on chain (genesis
+// credentials or cert_issued) to the organisation whose CA issued it, and
+// not revoked, read from the committed store on every request: a
+// cert_revoked cuts a credential off from the block that commits it. The
+// caller's organisation is the credential's. Courts, notaries and
+// arbitration bodies may query all evidence; a platform only its own
+// contracts and certificates. Every answered query is recorded on chain
+// (query_logged).
+//
+// A signed request is good once: its nonce is remembered per credential
+// for as long as its time is acceptable (replayWindow), so a captured
+// request cannot be replayed, nor its body swapped (the body's SM3 is
+// signed).
 
-// maxRequestSkew bounds how far a signed request's time may be from the node's clock.
-const maxRequestSkew = 5 * time.Minute
+const (
+	// maxRequestAge bounds how far in the past a signed request's time may be.
+	maxRequestAge = 60 * time.Second
+	// maxRequestAhead bounds how far in the future it may be (clock skew).
+	maxRequestAhead = 30 * time.Second
+	// maxNonces bounds the replay cache: at most this many signed requests
+	// are accepted per replayWindow, by all credentials together, and at most
+	// maxNoncesPerCred by one; past that the node answers 429 until the
+	// oldest expire, rather than forget a nonce still in its window.
+	maxNonces        = 200_000
+	maxNoncesPerCred = 50_000
+)
+
+// replayWindow is how long a nonce is remembered: a request accepted now
+// carries a time no later than now+maxRequestAhead, and that time stays
+// acceptable until maxRequestAge after it.
+const replayWindow = maxRequestAge + maxRequestAhead
 
 type callerKey struct{}
 
@@ -62,8 +89,16 @@ func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 			h(w, r)
 			return
 		}
-		c, err := a.authenticateCaller(r)
-		if err != nil {
+		c, err := a.authenticateCaller(w, r)
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", a.maxBody))
+			return
+		case errors.Is(err, errTooManyRequests):
+			writeError(w, http.StatusTooManyRequests, "too_many_requests", err.Error())
+			return
+		case err != nil:
 			if a.signedAuth {
 				w.Header().Set("WWW-Authenticate", client.AuthScheme)
 			}
@@ -112,7 +147,7 @@ func (a *api) authRequired() bool { return a.signedAuth || a.mtls != nil }
 // authenticateCaller authenticates by TLS client certificate or signed
 // request, whichever the node accepts and the request carries; a client
 // certificate wins when both are present.
-func (a *api) authenticateCaller(r *http.Request) (*caller, error) {
+func (a *api) authenticateCaller(w http.ResponseWriter, r *http.Request) (*caller, error) {
 	if a.mtls != nil && r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		// The handshake checked only the certificate itself; here also its
 		// standing on chain, on every request, because the connection may
@@ -123,19 +158,27 @@ func (a *api) authenticateCaller(r *http.Request) (*caller, error) {
 		if a.mtls != nil && r.Header.Get("Authorization") == "" {
 			return nil, fmt.Errorf("%w, or sign the request (Authorization: %s ...)", errNoClientCert, client.AuthScheme)
 		}
-		return a.authenticate(r)
+		return a.authenticate(w, r)
 	}
 	return nil, errNoClientCert
 }
 
-// authenticate checks the Authorization header of a bodiless request.
-func (a *api) authenticate(r *http.Request) (*caller, error) {
+// errTooManyRequests is a signed request refused because the replay cache
+// is full (429, not 401: the request may be good).
+var errTooManyRequests = errors.New("too many signed requests in the last minute; retry shortly")
+
+// authenticate checks a signed request's Authorization header: a
+// registered, unrevoked credential, a time inside the window, the signature
+// over the method, URI, time, nonce and the SM3 of the body, and a nonce not
+// seen before. It reads the body (up to the API's body limit) and puts it
+// back for the handler.
+func (a *api) authenticate(w http.ResponseWriter, r *http.Request) (*caller, error) {
 	h := r.Header.Get("Authorization")
 	scheme, params, ok := strings.Cut(h, " ")
 	if !ok || scheme != client.AuthScheme {
-		return nil, fmt.Errorf("sign the request: Authorization: %s cert=<base64 DER>,ts=<unix seconds>,sig=<base64>", client.AuthScheme)
+		return nil, fmt.Errorf("sign the request: Authorization: %s cert=<base64 DER>,ts=<unix seconds>,nonce=<32 hex digits>,sig=<base64>", client.AuthScheme)
 	}
-	var certB64, tsStr, sigB64 string
+	var certB64, tsStr, nonceHex, sigB64 string
 	for _, kv := range strings.Split(params, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
 		switch k {
@@ -143,6 +186,8 @@ func (a *api) authenticate(r *http.Request) (*caller, error) {
 			certB64 = v
 		case "ts":
 			tsStr = v
+		case "nonce":
+			nonceHex = v
 		case "sig":
 			sigB64 = v
 		}
@@ -150,21 +195,25 @@ func (a *api) authenticate(r *http.Request) (*caller, error) {
 	der, err1 := base64.StdEncoding.DecodeString(certB64)
 	sig, err2 := base64.StdEncoding.DecodeString(sigB64)
 	ts, err3 := strconv.ParseInt(tsStr, 10, 64)
-	if err := errors.Join(err1, err2, err3); err != nil || len(der) == 0 || len(sig) == 0 {
-		return nil, errors.New("authorization: cert, ts and sig are required (base64, unix seconds, base64)")
+	nonce, err4 := hex.DecodeString(nonceHex)
+	if err := errors.Join(err1, err2, err3, err4); err != nil || len(der) == 0 || len(sig) == 0 || len(nonce) != client.NonceBytes {
+		return nil, fmt.Errorf("authorization: cert, ts, nonce and sig are required (base64, unix seconds, %d hex digits, base64)", 2*client.NonceBytes)
 	}
 	now := time.Now()
-	if d := now.Sub(time.Unix(ts, 0)); d > maxRequestSkew || d < -maxRequestSkew {
-		return nil, fmt.Errorf("authorization: request time %s is more than %s from the node's clock", time.Unix(ts, 0).UTC().Format(time.RFC3339), maxRequestSkew)
+	if d := now.Sub(time.Unix(ts, 0)); d > maxRequestAge || d < -maxRequestAhead {
+		return nil, fmt.Errorf("authorization: request time %s is outside the window (%s before to %s after the node's clock)",
+			time.Unix(ts, 0).UTC().Format(time.RFC3339), maxRequestAge, maxRequestAhead)
 	}
 	cert, err := smx509.ParseCertificate(der)
 	if err != nil {
 		return nil, fmt.Errorf("authorization: certificate: %w", err)
 	}
-	orgs, err := a.store.View().Orgs()
+	view := a.store.View()
+	orgs, err := view.Orgs()
 	if err != nil {
 		return nil, err
 	}
+	var c *caller
 	for _, o := range orgs {
 		ca, err := smx509.ParseCertificate(o.CACert)
 		if err != nil || string(ca.RawSubject) != string(cert.RawIssuer) {
@@ -173,12 +222,105 @@ func (a *api) authenticate(r *http.Request) (*caller, error) {
 		if _, err := signer.VerifyIssued(cert, []*smx509.Certificate{ca}, now, signer.UsageSubmitter); err != nil {
 			return nil, fmt.Errorf("authorization: certificate: %w", err)
 		}
-		if err := signer.Verify(cert.PublicKey, client.RequestSignBytes(r.Method, r.URL.RequestURI(), ts, nil), sig); err != nil {
-			return nil, fmt.Errorf("authorization: signature: %w", err)
-		}
-		return &caller{org: o, cert: chain.FingerprintOf(der)}, nil
+		c = &caller{org: o, cert: chain.FingerprintOf(der)}
+		break
 	}
-	return nil, errors.New("authorization: the certificate was not issued by a registered organisation's CA")
+	if c == nil {
+		return nil, errors.New("authorization: the certificate was not issued by a registered organisation's CA")
+	}
+	if err := credentialStanding(view, c, "authorization: credential"); err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	if err != nil {
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err := signer.Verify(cert.PublicKey, client.RequestSignBytes(r.Method, r.URL.RequestURI(), ts, nonce, body), sig); err != nil {
+		return nil, fmt.Errorf("authorization: signature (over method, URI, time, nonce and the body's SM3): %w", err)
+	}
+	if err := a.nonces.use(c.cert, nonce, now); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// credentialStanding checks a credential's standing in committed state:
+// registered (genesis or cert_issued) to the organisation whose CA issued
+// it, and not revoked. what names the credential in messages.
+func credentialStanding(view chain.View, c *caller, what string) error {
+	org, fp := c.org, c.cert
+	cs, registered, err := view.Cert(fp)
+	if err != nil {
+		return fmt.Errorf("%s: registration: %w", what, err)
+	}
+	switch {
+	case !registered:
+		return fmt.Errorf("%s %s is not registered on chain; only credentials in genesis or recorded by cert_issued are accepted (sealchain cert issue --credential, or --tls client)", what, fp)
+	case cs.Revoked():
+		// Any committed revocation counts, whatever this node's clock says
+		// about the block time: the chain has spoken.
+		return fmt.Errorf("%s %s was revoked at %s (on chain, log index %d, reason %s)",
+			what, fp, cs.RevokedAt.UTC().Format(time.RFC3339), cs.RevokedIn, reasonName(cs.Reason))
+	case cs.Org != org.ID:
+		return fmt.Errorf("%s %s is registered to organisation %q, not its CA's %q", what, fp, cs.Org, org.ID)
+	}
+	return nil
+}
+
+// nonceCache remembers the nonces of accepted signed requests for
+// replayWindow, per credential, in bounded memory. Entries expire in the
+// order they were added (each lives replayWindow from acceptance), so a
+// FIFO queue is enough to drop them.
+type nonceCache struct {
+	mu     sync.Mutex
+	seen   map[nonceKey]struct{}
+	perFP  map[chain.Fingerprint]int
+	queue  []nonceEntry
+	max    int
+	maxPer int
+}
+
+type nonceKey struct {
+	fp    chain.Fingerprint
+	nonce [client.NonceBytes]byte
+}
+
+type nonceEntry struct {
+	key     nonceKey
+	expires time.Time
+}
+
+func newNonceCache(max, maxPer int) *nonceCache {
+	return &nonceCache{seen: map[nonceKey]struct{}{}, perFP: map[chain.Fingerprint]int{}, max: max, maxPer: maxPer}
+}
+
+// use records the nonce of fp's request at now, or refuses it: seen
+// before in the window (a replay), or the cache is full.
+func (n *nonceCache) use(fp chain.Fingerprint, nonce []byte, now time.Time) error {
+	k := nonceKey{fp: fp}
+	copy(k.nonce[:], nonce)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for len(n.queue) > 0 && !n.queue[0].expires.After(now) {
+		old := n.queue[0].key
+		delete(n.seen, old)
+		if n.perFP[old.fp]--; n.perFP[old.fp] <= 0 {
+			delete(n.perFP, old.fp)
+		}
+		n.queue[0] = nonceEntry{}
+		n.queue = n.queue[1:]
+	}
+	if _, dup := n.seen[k]; dup {
+		return errors.New("authorization: this signed request was already used (replayed nonce); sign each request afresh")
+	}
+	if len(n.queue) >= n.max || n.perFP[fp] >= n.maxPer {
+		return errTooManyRequests
+	}
+	n.seen[k] = struct{}{}
+	n.perFP[fp]++
+	n.queue = append(n.queue, nonceEntry{key: k, expires: now.Add(replayWindow)})
+	return nil
 }
 
 // allowOrg enforces roles: a platform may see only what belongs to it.

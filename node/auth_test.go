@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -12,10 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm3"
+
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/merklelog"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/signer"
 )
 
 // TestJudicialAuth runs a node with [api] auth = "signed" in a network of a
@@ -170,34 +174,149 @@ func TestJudicialAuth(t *testing.T) {
 		return len(p.Indexes) == 1
 	})
 
-	// A bad signature and a stale request time are refused.
+	// A bad signature, a stale or future request time, a swapped body and a
+	// replay are refused.
 	h := Home(courtHome)
 	sub, _ := client.LoadSubmitter("auth-test", "court", h.SubmitterCert(), h.SubmitterKey())
+	good := signRequest(t, sub, http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)
 	for _, tc := range []struct {
-		name   string
-		ts     int64
-		tamper bool
+		name string
+		hdr  string
+		want int
 	}{
-		{"stale", time.Now().Add(-time.Hour).Unix(), false},
-		{"bad signature", time.Now().Unix(), true},
+		{"stale", signRequest(t, sub, http.MethodGet, "/v1/contracts/auth-1", time.Now().Add(-61*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
+		{"future", signRequest(t, sub, http.MethodGet, "/v1/contracts/auth-1", time.Now().Add(40*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
+		{"bad signature", tamperSig(signRequest(t, sub, http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)), http.StatusUnauthorized},
+		{"first use", good, http.StatusOK},
+		{"replay", good, http.StatusUnauthorized},
 	} {
-		p := "/v1/contracts/auth-1"
-		sig, _ := sub.Key.Sign(nil, client.RequestSignBytes(http.MethodGet, p, tc.ts, nil))
-		if tc.tamper {
-			sig[len(sig)-2] ^= 1
-		}
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+p, nil)
-		req.Header.Set("Authorization", fmt.Sprintf("%s cert=%s,ts=%d,sig=%s", client.AuthScheme,
-			base64.StdEncoding.EncodeToString(sub.Cert), tc.ts, base64.StdEncoding.EncodeToString(sig)))
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/contracts/auth-1", nil)
+		req.Header.Set("Authorization", tc.hdr)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-			t.Errorf("%s: status %d, want 401 JSON", tc.name, resp.StatusCode)
+		if resp.StatusCode != tc.want || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s: status %d, want %d JSON", tc.name, resp.StatusCode, tc.want)
 		}
 	}
+	// The replay added no second query_logged: the one request is recorded once.
+	waitFor(t, 20*time.Second, "the court's last query is recorded", func() bool { return countQueries(t, n, courtFP, "/v1/contracts/auth-1") >= 1 })
+	h0 := n.Store().Last().Height
+	waitFor(t, 20*time.Second, "two more blocks", func() bool { return n.Store().Last().Height >= h0+2 })
+	// Each of the court's four GETs of this path above was answered once
+	// (TestJudicialAuth's role loop and the "first use"): replays add none.
+	if got := countQueries(t, n, courtFP, "/v1/contracts/auth-1"); got != 2 {
+		t.Errorf("the court's /v1/contracts/auth-1 queries recorded %d times, want 2 (role check, first use; not the replays)", got)
+	}
+
+	// The documented Go client's signed POST (its body signed) is accepted.
+	job, err := signed(courtHome).CreateReport(ctx, "auth-1", nil, "")
+	if err != nil {
+		t.Fatalf("signed POST /v1/reports: %v", err)
+	}
+	// Let the job finish: the report runner outlives a stopped node's store.
+	waitFor(t, 30*time.Second, "the report job ends", func() bool {
+		raw, err := signed(courtHome).Get(ctx, "/v1/reports/"+job.ID)
+		var j client.ReportJob
+		return err == nil && json.Unmarshal(raw, &j) == nil && (j.Status == "done" || j.Status == "failed")
+	})
+
+	// A credential of a registered CA that was never recorded gets 401;
+	// recorded by cert_issued it is accepted; revoked, it gets 401 from the
+	// block that commits the revocation on.
+	ca, err := signer.LoadCA(h.CACert(), h.CAKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := signer.GenerateKey(signer.AlgSM2, nil)
+	nb := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	der, err := ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: "court-api-2", Usage: signer.UsageSubmitter, NotBefore: nb, NotAfter: nb.AddDate(1, 0, 0)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := client.New(base, nil)
+	fresh.WithRequestSigner(der, k)
+	if _, err := fresh.Get(ctx, "/v1/contracts/auth-1"); !isStatus(err, http.StatusUnauthorized) {
+		t.Fatalf("unrecorded credential: %v, want 401", err)
+	}
+	courtGov := &govNode{org: "court", home: courtHome, n: n, c: signed(platformHome), sub: sub}
+	courtGov.net = &[]*govNode{courtGov}
+	courtGov.submit(t, &chain.CertIssued{Cert: der})
+	if _, err := fresh.Get(ctx, "/v1/contracts/auth-1"); err != nil {
+		t.Fatalf("recorded credential: %v", err)
+	}
+	courtGov.submit(t, &chain.CertRevoked{Cert: chain.FingerprintOf(der), Reason: chain.ReasonKeyCompromise})
+	if _, err := fresh.Get(ctx, "/v1/contracts/auth-1"); !isStatus(err, http.StatusUnauthorized) || !strings.Contains(err.Error(), "revoked") {
+		t.Fatalf("revoked credential, right after the revocation committed: %v, want 401 naming it", err)
+	}
+	// And the chain refuses its envelopes.
+	revoked := &client.Submitter{ChainID: "auth-test", Org: "court", Cert: der, Key: k}
+	tx, _ := revoked.Build(&chain.CertRevoked{Cert: courtFP}, nil)
+	if _, err := signed(platformHome).Submit(ctx, tx, true); !isStatus(err, http.StatusUnprocessableEntity) {
+		t.Fatalf("envelope of a revoked credential: %v, want 422", err)
+	}
+}
+
+func isStatus(err error, status int) bool {
+	ae, ok := err.(*client.APIError)
+	return ok && ae.Status == status
+}
+
+// countQueries counts the query_logged records of caller's certificate for uri.
+func countQueries(t *testing.T, n *Node, caller chain.Fingerprint, uri string) int {
+	t.Helper()
+	want := sm3.Sum([]byte(uri))
+	p, err := n.Store().View().ByCert(caller, chain.Query{Limit: 1000, UpTo: n.Store().Last().LogSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := 0
+	for _, i := range p.Indexes {
+		raw, err := n.Store().View().Entry(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := chain.DecodeEntry(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, err := chain.DecodeTx(e.Tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q, ok := tx.Body.(*chain.QueryLogged); ok && string(q.QuerySM3) == string(want[:]) {
+			count++
+		}
+	}
+	return count
+}
+
+// signRequest makes a signed request's Authorization header by hand, as the
+// docs describe it (a fresh nonce unless one is given).
+func signRequest(t *testing.T, sub *client.Submitter, method, uri string, ts int64, nonce, body []byte) string {
+	t.Helper()
+	if nonce == nil {
+		nonce = make([]byte, client.NonceBytes)
+		if _, err := rand.Read(nonce); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sig, err := sub.Key.Sign(nil, client.RequestSignBytes(method, uri, ts, nonce, body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s cert=%s,ts=%d,nonce=%x,sig=%s", client.AuthScheme,
+		base64.StdEncoding.EncodeToString(sub.Cert), ts, nonce, base64.StdEncoding.EncodeToString(sig))
+}
+
+// tamperSig flips a bit in the header's signature.
+func tamperSig(hdr string) string {
+	i := strings.LastIndex(hdr, "sig=")
+	sig, _ := base64.StdEncoding.DecodeString(hdr[i+4:])
+	sig[len(sig)-2] ^= 1
+	return hdr[:i+4] + base64.StdEncoding.EncodeToString(sig)
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

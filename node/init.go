@@ -151,6 +151,12 @@ func InitHome(opts InitOptions) (*Member, error) {
 	if err := issue(h.SubmitterKey(), h.SubmitterCert(), signer.UsageSubmitter, opts.OrgID+"-submitter"); err != nil {
 		return nil, err
 	}
+	// The submitter credential signs this node's envelopes and API requests;
+	// genesis registers it, or the chain would refuse both.
+	credential, err := os.ReadFile(h.SubmitterCert())
+	if err != nil {
+		return nil, err
+	}
 	if len(opts.TLSHosts) > 0 {
 		if err := IssueTLSFiles(ca, h.resolve(tlsCertPath), h.resolve(tlsKeyPath), signer.TLSOptions{
 			SubjectRef: opts.OrgID + "-api", Role: signer.TLSServer,
@@ -174,7 +180,8 @@ func InitHome(opts InitOptions) (*Member, error) {
 		Verifier: verifier,
 		Org: chain.GenesisOrg{
 			ID: opts.OrgID, Name: opts.OrgName, Role: string(opts.Role), Weight: 1,
-			CACert: string(signer.EncodeCertificatePEM(ca.Cert.Raw)),
+			CACert:      string(signer.EncodeCertificatePEM(ca.Cert.Raw)),
+			Credentials: []string{string(credential)},
 		},
 		Validator: valPub, NodeID: nodeID, Power: 10,
 	}, nil

@@ -25,16 +25,19 @@ const maxReportJobs = 200
 
 // reportJob is one evidence report being made or made.
 type reportJob struct {
-	ID         string    `json:"id"`
-	ContractID string    `json:"contract_id"`
-	Status     string    `json:"status"` // queued, running, done, failed
-	Error      string    `json:"error,omitempty"`
-	Created    time.Time `json:"created"`
-	Done       time.Time `json:"done,omitzero"`
-	ReportSM3  string    `json:"report_sm3,omitempty"`
-	BundleSM3  string    `json:"bundle_sm3,omitempty"`
-	TxHash     string    `json:"tx_hash,omitempty"`
-	Bytes      int       `json:"bytes,omitempty"`
+	ID         string `json:"id"`
+	ContractID string `json:"contract_id"`
+	// Org is the organisation that asked for the report: only it, and the
+	// roles that see all evidence, may read the job and its PDF.
+	Org       string    `json:"org,omitempty"`
+	Status    string    `json:"status"` // queued, running, done, failed
+	Error     string    `json:"error,omitempty"`
+	Created   time.Time `json:"created"`
+	Done      time.Time `json:"done,omitzero"`
+	ReportSM3 string    `json:"report_sm3,omitempty"`
+	BundleSM3 string    `json:"bundle_sm3,omitempty"`
+	TxHash    string    `json:"tx_hash,omitempty"`
+	Bytes     int       `json:"bytes,omitempty"`
 	// VerifyURL is the page the report's QR code points to.
 	VerifyURL string `json:"verify_url"`
 
@@ -229,6 +232,9 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	j := &reportJob{ID: hex.EncodeToString(id[:]), ContractID: in.ContractID, Status: "queued", Created: time.Now().UTC(),
 		names: in.Names, VerifyURL: in.VerifyURL}
+	if c := callerFrom(r.Context()); c != nil {
+		j.Org = c.org.ID
+	}
 	answer := *j // the runner may update j as soon as it is queued
 	if !a.reports.add(j) {
 		writeError(w, http.StatusServiceUnavailable, "busy", "the report queue is full; try again shortly")
@@ -238,19 +244,32 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) reportStatus(w http.ResponseWriter, r *http.Request) {
-	j, ok := a.reports.get(r.PathValue("id"))
+	j, ok := a.reportJob(w, r)
 	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "no report job "+r.PathValue("id"))
 		return
 	}
 	writeJSON(w, http.StatusOK, j)
 }
 
-func (a *api) reportPDF(w http.ResponseWriter, r *http.Request) {
+// reportJob finds the job named in the path and checks the caller may
+// see it (the seesAll rule, with the job's requesting organisation as the
+// owner); it answers 404 or 403 otherwise.
+func (a *api) reportJob(w http.ResponseWriter, r *http.Request) (reportJob, bool) {
 	j, ok := a.reports.get(r.PathValue("id"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", "no report job "+r.PathValue("id"))
+		return reportJob{}, false
+	}
+	if !a.allowOrg(w, r, j.Org) {
+		return reportJob{}, false
+	}
+	return j, true
+}
+
+func (a *api) reportPDF(w http.ResponseWriter, r *http.Request) {
+	j, ok := a.reportJob(w, r)
 	switch {
 	case !ok:
-		writeError(w, http.StatusNotFound, "not_found", "no report job "+r.PathValue("id"))
 	case j.pdf == nil:
 		writeError(w, http.StatusConflict, "not_ready", "the report is "+j.Status)
 	default:

@@ -27,20 +27,17 @@ import (
 // handshake. No certificate passes it, because the page, /healthz, /metrics
 // and signed requests share the listener, and the judicial endpoints then
 // answer 401. Each judicial request verifies the certificate again and also
-// its standing on chain: not revoked and, on a production chain, registered.
-// A revoked or unregistered certificate therefore completes the handshake
+// its standing on chain: registered and not revoked (credentialStanding,
+// the same rule as for signed requests). A revoked or unregistered
+// certificate therefore completes the handshake
 // (it gains nothing a connection without one lacks) and every judicial
 // request on it, on a new or a kept-alive connection, gets a 401 naming the
 // revocation.
 //
 // Registration (cert_issued of the TLS certificate) is what makes a
 // revocation possible and lets a court list every credential that could
-// ever query. A production genesis (app_state "production": true) requires
-// it; the rule comes from genesis, not from each node's config, so that no
-// single node can quietly admit credentials the network cannot see or
-// revoke. Development chains also accept unregistered certificates of a
-// registered org's CA, which keeps `init --tls-host` and local tests free
-// of a running chain; a registered one is still refused once revoked.
+// ever query, so every chain requires it, development chains too: no node
+// can admit a credential the network cannot see or revoke.
 
 // clientVerifier authenticates TLS client certificates against the
 // committed state: the organisations and their CAs, and certificate
@@ -92,32 +89,10 @@ func (v *clientVerifier) verifyIssued(view chain.View, der []byte) (*caller, err
 	return &caller{org: byCA[root], cert: chain.FingerprintOf(der)}, nil
 }
 
-// onChain checks the certificate's standing in committed state: refused
-// once revoked, and refused unregistered on a production chain.
+// onChain checks the certificate's standing in committed state: registered
+// (cert_issued) to its CA's organisation and not revoked.
 func (v *clientVerifier) onChain(view chain.View, c *caller) error {
-	org, fp := c.org, c.cert
-	cs, registered, err := view.Cert(fp)
-	if err != nil {
-		return fmt.Errorf("client certificate: revocation status: %w", err)
-	}
-	switch {
-	case registered && cs.Revoked():
-		// Any committed revocation counts, whatever this node's clock says
-		// about the block time: the chain has spoken.
-		return fmt.Errorf("client certificate %s was revoked at %s (on chain, log index %d, reason %s)",
-			fp, cs.RevokedAt.UTC().Format(time.RFC3339), cs.RevokedIn, reasonName(cs.Reason))
-	case registered && cs.Org != org.ID:
-		return fmt.Errorf("client certificate %s is registered to organisation %q, not its CA's %q", fp, cs.Org, org.ID)
-	case !registered:
-		p, err := view.Params()
-		if err != nil {
-			return fmt.Errorf("client certificate: chain parameters: %w", err)
-		}
-		if p.Production {
-			return fmt.Errorf("client certificate %s is not registered on chain; this production network accepts only registered TLS client certificates (sealchain cert issue --tls client registers one)", fp)
-		}
-	}
-	return nil
+	return credentialStanding(view, c, "client certificate")
 }
 
 // reasonName is an RFC 5280 CRLReason's name, for messages.

@@ -105,6 +105,24 @@ func TestMTLSNode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Every chain accepts only recorded client certificates: the
+			// org records it (cert_issued) with its submitter credential.
+			sub, err := client.LoadSubmitter("mtls-test", filepath.Base(home), h.SubmitterCert(), h.SubmitterKey())
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx, err := sub.Build(&chain.CertIssued{Cert: mustPEMCert(t, opts.CertFile)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			anon, _ := client.New(base, &http.Client{Timeout: 30 * time.Second})
+			tcfg, err := client.TLSConfig(client.TLSOptions{CAs: cas})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res, err := anon.WithTLS(tcfg).Submit(ctx, tx, true); err != nil || !res.Committed {
+				t.Fatalf("register the TLS client certificate: %v %+v", err, res)
+			}
 		}
 		tc, err := client.TLSConfig(opts)
 		if err != nil {
@@ -171,23 +189,28 @@ func TestMTLSNode(t *testing.T) {
 	// The court's TLS query is on chain under its TLS certificate.
 	waitFor(t, 20*time.Second, "the court's TLS query is recorded", func() bool {
 		p, err := n.Store().View().ByCert(courtFP, chain.Query{Limit: 10, UpTo: n.Store().Last().LogSize})
-		if err != nil || len(p.Indexes) == 0 {
-			return false
-		}
-		raw, err := n.Store().View().Entry(p.Indexes[0])
 		if err != nil {
 			return false
 		}
-		e, err := chain.DecodeEntry(raw)
-		if err != nil {
-			return false
+		// The certificate's own cert_issued is indexed under it too.
+		for _, i := range p.Indexes {
+			raw, err := n.Store().View().Entry(i)
+			if err != nil {
+				return false
+			}
+			e, err := chain.DecodeEntry(raw)
+			if err != nil {
+				return false
+			}
+			tx, err := chain.DecodeTx(e.Tx)
+			if err != nil {
+				return false
+			}
+			if q, ok := tx.Body.(*chain.QueryLogged); ok && q.CallerOrg == "court" && q.CallerCert == courtFP {
+				return true
+			}
 		}
-		tx, err := chain.DecodeTx(e.Tx)
-		if err != nil {
-			return false
-		}
-		q, ok := tx.Body.(*chain.QueryLogged)
-		return ok && q.CallerOrg == "court" && q.CallerCert == courtFP
+		return false
 	})
 }
 

@@ -225,7 +225,8 @@ func dialling127(cfg *tls.Config) *tls.Config {
 }
 
 // TestClientVerifierStanding: what the certificate's standing on chain
-// decides, on a development and a production chain. The handshake check
+// decides, on a development and a production chain alike: an unregistered
+// certificate is refused on both (a development chain accepted it before). The handshake check
 // (verifyIssued) passes in every case: these are 401s, not TLS alerts.
 func TestClientVerifierStanding(t *testing.T) {
 	tests := []struct {
@@ -234,7 +235,10 @@ func TestClientVerifierStanding(t *testing.T) {
 		state      func(p *tlsPKI, der []byte) *chain.CertState // nil: not registered
 		want       string                                       // "" accepted
 	}{
-		{name: "development, unregistered", want: ""},
+		{name: "development, unregistered", want: "not registered on chain"},
+		{name: "development, registered", state: func(_ *tlsPKI, der []byte) *chain.CertState {
+			return &chain.CertState{DER: der, Org: "court"}
+		}, want: ""},
 		{name: "production, unregistered", production: true, want: "not registered on chain"},
 		{name: "production, registered", production: true, state: func(_ *tlsPKI, der []byte) *chain.CertState {
 			return &chain.CertState{DER: der, Org: "court"}
@@ -249,7 +253,7 @@ func TestClientVerifierStanding(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newTLSPKI(t)
-			cert := p.issue(t, "court", signer.TLSClient, nil)
+			cert := p.issueUnregistered(t, "court", signer.TLSClient, nil)
 			b := p.store.NewBlock(p.store.Last().Height+1, p.now)
 			if err := b.PutParams(&chain.Params{Production: tt.production}); err != nil {
 				t.Fatal(err)

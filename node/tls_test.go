@@ -102,6 +102,16 @@ type issued struct {
 // day unless mod changes it; servers are named 127.0.0.1.
 func (p *tlsPKI) issue(t testing.TB, org string, role signer.TLSRole, mod func(*signer.TLSOptions)) issued {
 	t.Helper()
+	is := p.issueUnregistered(t, org, role, mod)
+	if role == signer.TLSClient && org != "rogue" {
+		p.register(t, org, is.der) // every chain requires it (credentialStanding)
+	}
+	return is
+}
+
+// issueUnregistered is issue without recording a client certificate.
+func (p *tlsPKI) issueUnregistered(t testing.TB, org string, role signer.TLSRole, mod func(*signer.TLSOptions)) issued {
+	t.Helper()
 	o := signer.TLSOptions{SubjectRef: fmt.Sprintf("%s-%s", org, role), Role: role,
 		NotBefore: p.now.Add(-time.Hour), NotAfter: p.now.Add(24 * time.Hour)}
 	if role == signer.TLSServer {
@@ -119,6 +129,17 @@ func (p *tlsPKI) issue(t testing.TB, org string, role signer.TLSRole, mod func(*
 		t.Fatalf("crypto/tls does not load an SM2-issued P-256 leaf: %v", err)
 	}
 	return issued{pair: pair, der: pair.Certificate[0], certFile: name + ".crt", keyFile: name + ".key"}
+}
+
+// register records cert as cert_issued would.
+func (p *tlsPKI) register(t testing.TB, org string, der []byte) {
+	t.Helper()
+	last := p.store.Last()
+	b := p.store.NewBlock(last.Height+1, p.now.Add(-time.Hour))
+	if err := b.PutCert(chain.FingerprintOf(der), &chain.CertState{DER: der, Org: org}); err != nil {
+		t.Fatal(err)
+	}
+	p.commit(t, b)
 }
 
 func (p *tlsPKI) orgCAs(ids ...string) []*smx509.Certificate {

@@ -145,7 +145,7 @@ func newCertCmd() *cobra.Command {
 	)
 	var tlsRole string
 	var tlsHosts []string
-	var tlsRegister bool
+	var tlsRegister, credential bool
 	issue := &cobra.Command{
 		Use:   "issue",
 		Short: "Issue a signer certificate for a public key with the org CA and record it on chain",
@@ -158,17 +158,38 @@ names or IP addresses). TLS certificates are valid for 90 days unless --days say
 A client certificate is registered on chain (cert_issued) through --node, so the network
 can see and revoke it (cert revoke --cert OUT.crt): production networks accept only
 registered client certificates. --register=false skips that and needs no running node;
-a server certificate is not registered unless --register is given.`,
+a server certificate is not registered unless --register is given.
+
+With --credential it instead issues an API credential for --pubkey (or --csr): a certificate
+with the submitter usage that signs transaction envelopes and API requests for the
+organisation, recorded on chain (cert_issued, through the home's current credential). Only
+recorded, unrevoked credentials are accepted by the chain and by nodes; cut one off with
+'cert revoke --cert OUT'. To switch a home to a new credential, record it, put its
+certificate and key in HOME/keys/submitter.crt and submitter.key, then revoke the old one.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if tlsRole != "" && credential {
+				return &exitError{2, errors.New("--tls and --credential exclude each other")}
+			}
+			if credential && (identity != "" || idHex != "") {
+				return &exitError{2, errors.New("--credential: a credential names an API client, not a person: no --identity")}
+			}
 			if tlsRole != "" {
 				return issueTLS(cmd, &o, tlsIssue{role: tlsRole, hosts: tlsHosts, out: out, ref: ref, days: days, register: tlsRegister})
 			}
-			s, err := o.open(cmd)
-			if err != nil {
-				return err
+			// A credential for a governance register_credentials proposal
+			// (an org with no usable credential left) is issued without
+			// recording it: --credential --register=false.
+			record := !(credential && cmd.Flags().Changed("register") && !tlsRegister)
+			var s *session
+			if record {
+				var err error
+				if s, err = o.open(cmd); err != nil {
+					return err
+				}
+				defer s.cancel()
 			}
-			defer s.cancel()
-			ca, err := signer.LoadCA(s.home.CACert(), s.home.CAKey())
+			h := node.Home(o.home)
+			ca, err := signer.LoadCA(h.CACert(), h.CAKey())
 			if err != nil {
 				return err
 			}
@@ -185,6 +206,9 @@ a server certificate is not registered unless --register is given.`,
 			}
 			now := time.Now().Add(-5 * time.Minute).UTC().Truncate(time.Second)
 			opts := signer.IssueOptions{SubjectRef: ref, IdentityRef: idRef, Usage: signer.UsageSigner, NotBefore: now, NotAfter: now.AddDate(0, 0, days)}
+			if credential {
+				opts.Usage = signer.UsageSubmitter
+			}
 			var der []byte
 			if csrPath != "" {
 				// From a certificate request: the key never leaves the signer;
@@ -224,6 +248,10 @@ a server certificate is not registered unless --register is given.`,
 			if err := os.WriteFile(out, signer.EncodeCertificatePEM(der), 0o644); err != nil {
 				return err
 			}
+			if !record {
+				fmt.Fprintf(cmd.OutOrStdout(), "credential %s\nfingerprint %s\nnot recorded on chain: propose it with 'gov propose --kind register-credentials --credential-cert %s'\n", out, chain.FingerprintOf(der), out)
+				return nil
+			}
 			if _, err := s.submit(cmd, "cert issued", &chain.CertIssued{Cert: der, IdentityRef: idRef}, nil); err != nil {
 				return err
 			}
@@ -241,7 +269,8 @@ a server certificate is not registered unless --register is given.`,
 	issue.Flags().IntVar(&days, "days", 730, "validity in days")
 	issue.Flags().StringVar(&tlsRole, "tls", "", "client or server: a TLS certificate and P-256 key for the node API instead (see above)")
 	issue.Flags().StringArrayVar(&tlsHosts, "tls-host", nil, "with --tls server: a DNS name or IP address of the node (repeatable)")
-	issue.Flags().BoolVar(&tlsRegister, "register", false, "with --tls: record the TLS certificate on chain (default: true for client, false for server certificates)")
+	issue.Flags().BoolVar(&tlsRegister, "register", false, "with --tls: record the TLS certificate on chain (default: true for client, false for server certificates); with --credential, --register=false issues it unrecorded, for a register-credentials proposal")
+	issue.Flags().BoolVar(&credential, "credential", false, "issue an API credential (submitter usage) for --pubkey instead of a signer certificate, recorded on chain")
 
 	var o2 orgFlags
 	revoke := &cobra.Command{
@@ -262,7 +291,7 @@ a server certificate is not registered unless --register is given.`,
 		},
 	}
 	o2.add(revoke)
-	revoke.Flags().StringVar(&certPath, "cert", "signer.crt", "certificate to revoke (PEM): a signer certificate, or a TLS certificate registered by 'cert issue --tls'")
+	revoke.Flags().StringVar(&certPath, "cert", "signer.crt", "certificate to revoke (PEM): a signer certificate, an API credential ('cert issue --credential', or a genesis one), or a TLS certificate registered by 'cert issue --tls'")
 	revoke.Flags().Uint32Var(&reason, "reason", 0, "RFC 5280 reason code")
 	cmd.AddCommand(issue, revoke)
 	return cmd

@@ -31,11 +31,12 @@ counts yes. Validator changes reach CometBFT two heights after the deciding bloc
 		id, kind, orgHome, pubkey, valOrg string
 		power                             int64
 		verifierCert                      string
+		credCerts                         []string
 		expires                           time.Duration
 	)
 	propose := &cobra.Command{
 		Use:   "propose",
-		Short: "Make a proposal (--kind register-org | set-validator | register-verifier)",
+		Short: "Make a proposal (--kind register-org | set-validator | register-verifier | register-credentials)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p := &chain.Proposal{ID: id}
 			if expires > 0 {
@@ -49,6 +50,14 @@ counts yes. Validator changes reach CometBFT two heights after the deciding bloc
 					return err
 				}
 				p.Org = o
+				// Its node's credential, so the new org can submit once registered.
+				if pemBytes, err := os.ReadFile(filepath.Join(orgHome, "keys", "submitter.crt")); err == nil {
+					c, err := signer.ParseCertificatePEM(pemBytes)
+					if err != nil {
+						return fmt.Errorf("--org-home credential: %w", err)
+					}
+					p.Credentials = [][]byte{c.Raw}
+				}
 			case "set-validator":
 				p.Kind = chain.ProposalSetValidator
 				key, err := validatorKey(pubkey, orgHome)
@@ -67,8 +76,24 @@ counts yes. Validator changes reach CometBFT two heights after the deciding bloc
 					return fmt.Errorf("--verifier-cert: %w", err)
 				}
 				p.VerifierCert = c.Raw
+			case "register-credentials":
+				p.Kind = chain.ProposalRegisterCredentials
+				if len(credCerts) == 0 {
+					return &exitError{2, errors.New("register-credentials needs --credential-cert")}
+				}
+				for _, path := range credCerts {
+					pemBytes, err := os.ReadFile(path)
+					if err != nil {
+						return err
+					}
+					c, err := signer.ParseCertificatePEM(pemBytes)
+					if err != nil {
+						return fmt.Errorf("--credential-cert %s: %w", path, err)
+					}
+					p.Credentials = append(p.Credentials, c.Raw)
+				}
 			default:
-				return &exitError{2, fmt.Errorf("--kind %q: want register-org, set-validator or register-verifier", kind)}
+				return &exitError{2, fmt.Errorf("--kind %q: want register-org, set-validator, register-verifier or register-credentials", kind)}
 			}
 			s, err := po.open(cmd)
 			if err != nil {
@@ -82,7 +107,8 @@ counts yes. Validator changes reach CometBFT two heights after the deciding bloc
 	po.add(propose)
 	f := propose.Flags()
 	f.StringVar(&id, "id", "", "proposal id")
-	f.StringVar(&kind, "kind", "", "register-org, set-validator or register-verifier")
+	f.StringVar(&kind, "kind", "", "register-org, set-validator, register-verifier or register-credentials")
+	f.StringArrayVar(&credCerts, "credential-cert", nil, "register-credentials: an API credential (PEM, submitter usage) of one registered organisation, for an organisation that has no usable credential left (repeatable)")
 	f.StringVar(&orgHome, "org-home", "", "register-org: the new organisation's home (its config and keys/ca.crt); set-validator: a home whose validator key to use")
 	f.StringVar(&pubkey, "pubkey", "", "set-validator: ed25519 public key, base64 (default: from --org-home)")
 	f.Int64Var(&power, "power", 10, "set-validator: voting power (0 removes the validator)")

@@ -16,10 +16,11 @@ import (
 )
 
 // TestCLIMTLS runs the binary with the API on HTTPS and [api] auth =
-// "mtls": init --tls-host, cert issue --tls client (unregistered before the
-// node runs, registered after), evidence with and without the client
-// certificate, and cert revoke of the registered one, after which it is
-// refused.
+// "signed,mtls": init --tls-host, cert issue --tls client (unregistered
+// before the node runs, and refused; registered after), evidence with and
+// without the client certificate, and cert revoke of the registered one,
+// after which it is refused; then cert issue --credential, a request signed
+// with that credential, and its revocation.
 func TestCLIMTLS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -34,7 +35,7 @@ func TestCLIMTLS(t *testing.T) {
 	}
 	cfgPath := filepath.Join(home, "config", "sealchain.toml")
 	cfg, _ := os.ReadFile(cfgPath)
-	mtls := bytes.Replace(cfg, []byte(`auth = "open"`), []byte(`auth = "mtls"`), 1)
+	mtls := bytes.Replace(cfg, []byte(`auth = "open"`), []byte(`auth = "signed,mtls"`), 1)
 	if bytes.Equal(mtls, cfg) || !bytes.Contains(cfg, []byte(`tls_cert_file = "keys/tls.crt"`)) {
 		t.Fatalf("init --tls-host wrote:\n%s", cfg)
 	}
@@ -89,11 +90,16 @@ func TestCLIMTLS(t *testing.T) {
 	}
 	for {
 		out, _ := evidence("--tls-cert", crt, "--tls-key", key)
-		if strings.Contains(out, "not_found") {
-			break // authenticated: the contract does not exist
+		if strings.Contains(out, "unauthenticated") {
+			// The node answers; the certificate was never recorded, and
+			// every chain refuses unrecorded credentials.
+			if !strings.Contains(out, "not registered on chain") {
+				t.Fatalf("unregistered TLS certificate: %s", out)
+			}
+			break
 		}
 		if ctx.Err() != nil {
-			t.Fatalf("no authenticated answer: %s\nnode log:\n%s", out, logBuf.String())
+			t.Fatalf("no answer: %s\nnode log:\n%s", out, logBuf.String())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -121,6 +127,33 @@ func TestCLIMTLS(t *testing.T) {
 	}
 	if out, code := evidence("--tls-cert", crt2, "--tls-key", key2); code == 0 || !strings.Contains(out, "was revoked at") {
 		t.Fatalf("revoked TLS certificate: exit %d\n%s", code, out)
+	}
+	// An API credential: issued and recorded with --credential, it signs
+	// requests from a home of its own until it is revoked.
+	apiKey := filepath.Join(dir, "api")
+	if out, code := run(t, bin, "keys", "new", "--out", apiKey); code != 0 {
+		t.Fatalf("keys new: exit %d\n%s", code, out)
+	}
+	if out, code := run(t, bin, "cert", "issue", "--home", home, "--credential", "--register=false", "--pubkey", apiKey+".pub",
+		"--out", filepath.Join(dir, "unrecorded.crt")); code != 0 || !strings.Contains(out, "not recorded on chain") {
+		t.Fatalf("cert issue --credential --register=false: exit %d\n%s", code, out)
+	}
+	home2 := filepath.Join(dir, "home2")
+	os.MkdirAll(filepath.Join(home2, "keys"), 0o700)
+	credCrt := filepath.Join(home2, "keys", "submitter.crt")
+	if out, code := run(t, bin, "cert", "issue", "--home", home, "--credential", "--pubkey", apiKey+".pub", "--out", credCrt, "--node", url); code != 0 || !strings.Contains(out, "cert issued: committed") {
+		t.Fatalf("cert issue --credential: exit %d\n%s", code, out)
+	}
+	keyBytes, _ := os.ReadFile(apiKey + ".key")
+	os.WriteFile(filepath.Join(home2, "keys", "submitter.key"), keyBytes, 0o600)
+	if out, code := evidence("--home", home2); !strings.Contains(out, "not_found") {
+		t.Fatalf("signed with the recorded credential: exit %d\n%s", code, out)
+	}
+	if out, code := run(t, bin, "cert", "revoke", "--home", home, "--cert", credCrt, "--reason", "1", "--node", url); code != 0 || !strings.Contains(out, "cert revoked: committed") {
+		t.Fatalf("cert revoke of a credential: exit %d\n%s", code, out)
+	}
+	if out, code := evidence("--home", home2); code == 0 || !strings.Contains(out, "was revoked at") {
+		t.Fatalf("signed with the revoked credential: exit %d\n%s", code, out)
 	}
 	if !strings.Contains(logBuf.String(), "API on https://") {
 		t.Errorf("start does not announce HTTPS:\n%s", logBuf.String())

@@ -446,7 +446,9 @@ func TestMakeOptions(t *testing.T) {
 		{"no time", func(o *Options) { o.Now = time.Time{} }},
 		{"no issuer", func(o *Options) { o.IssuerOrg = Issuer{} }},
 		{"no key", func(o *Options) { o.Key = nil }},
-		{"other bundle bytes", func(o *Options) { o.BundleJSON = bytes.Replace(f.raw, []byte(`"height": 12`), []byte(`"height": 11`), 1) }},
+		{"other bundle bytes", func(o *Options) {
+			o.BundleJSON = bytes.Replace(f.raw, []byte(`"height": 12`), []byte(`"height": 11`), 1)
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

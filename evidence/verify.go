@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	cmtjson "github.com/cometbft/cometbft/libs/json"
@@ -283,6 +284,24 @@ func (v *Verifier) Verify(b *Bundle, file []byte) *Result {
 	res.OK = len(res.Failed()) == 0
 	keepVerified(res, headerOK && !slices.Contains(res.Failed(), "app_hash"), subjectOK, b.Subject)
 	return res
+}
+
+// SignedByTrusted reports whether res shows the bundle's checkpoint signed
+// by the trusted genesis's validators (through any validator hops) and for
+// its chain: the format, hop and checkpoint checks ran and passed. When it
+// is false, nothing in the bundle can be shown as a fact.
+func SignedByTrusted(res *Result) bool {
+	ran := false
+	for _, c := range res.Checks {
+		switch {
+		case c.Name == "format" || c.Name == "checkpoint" || strings.HasPrefix(c.Name, "validator_hop["):
+			if !c.OK {
+				return false
+			}
+			ran = ran || c.Name == "checkpoint"
+		}
+	}
+	return ran
 }
 
 // keepVerified drops from res what its checks did not prove: without a

@@ -89,6 +89,10 @@ bad usage or unreadable input.`,
 			}
 			out := cmd.OutOrStdout()
 			header := fmt.Sprintf("bundle %s (%d bytes), trusting %s", bundlePath, len(data), genesis)
+			if !asJSON && !evidence.SignedByTrusted(res) {
+				// Said first: nothing below comes from a trusted source.
+				fmt.Fprintf(out, "NOT SIGNED BY THIS GENESIS: the bundle was not signed by the validators of %s (or is for another chain); none of its contents are trusted.\n", genesis)
+			}
 			return printResult(out, asJSON, res, header, res.Checks, 28, res.Failed(), func() {
 				if len(res.Records) > 0 {
 					fmt.Fprintln(out, "timeline:")

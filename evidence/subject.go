@@ -162,6 +162,8 @@ func checkSubject(b *Bundle, recs []*decoded) (string, error) {
 // is by one of its parties on its document. The chain refuses the contrary.
 func checkContracts(recs []*decoded, res *Result) {
 	created := map[string]*decoded{}
+	sent := map[string]bool{}
+	signed := map[string]map[chain.Fingerprint]bool{}
 	for _, d := range recs { // sorted by log index
 		id := d.tx.Body.ContractID()
 		if id == "" {
@@ -185,12 +187,42 @@ func checkContracts(recs []*decoded, res *Result) {
 		}
 		cc := c.tx.Body.(*chain.ContractCreated)
 		var err error
-		if cs, ok := d.tx.Body.(*chain.ContractSigned); ok {
+		switch b := d.tx.Body.(type) {
+		case *chain.ContractSigned:
+			i := slices.Index(cc.Parties, d.tx.Actor.Cert)
 			switch {
-			case !slices.Contains(cc.Parties, d.tx.Actor.Cert):
+			case i < 0:
 				err = fmt.Errorf("signer %s is not a party of contract %q (record %d)", d.tx.Actor.Cert, id, c.entry.Index)
-			case !bytes.Equal(cs.DocSM3, cc.DocSM3):
-				err = fmt.Errorf("body.doc_sm3 %x is not contract %q's document %x", cs.DocSM3, id, cc.DocSM3)
+			case !bytes.Equal(b.DocSM3, cc.DocSM3):
+				err = fmt.Errorf("body.doc_sm3 %x is not contract %q's document %x", b.DocSM3, id, cc.DocSM3)
+			case cc.Order == chain.OrderSequential:
+				// Parties sign in the listed order: every earlier
+				// party's signature is in the bundle, before this one.
+				for j := range i {
+					if !signed[id][cc.Parties[j]] {
+						err = fmt.Errorf("party %d signs sequential contract %q, but the bundle has no earlier signature by party %d (%s)", i, id, j, cc.Parties[j])
+						break
+					}
+				}
+			}
+			if signed[id] == nil {
+				signed[id] = map[chain.Fingerprint]bool{}
+			}
+			signed[id][d.tx.Actor.Cert] = true
+		case *chain.ContractCompleted:
+			// Completion needs every party's signature, so each is in the
+			// bundle before it.
+			for j, p := range cc.Parties {
+				if !signed[id][p] {
+					err = fmt.Errorf("contract %q completed, but the bundle has no signature by party %d (%s) before it", id, j, p)
+					break
+				}
+			}
+		case *chain.ContractSent:
+			sent[id] = true
+		case *chain.ContractViewed, *chain.ContractReminded:
+			if !sent[id] {
+				err = fmt.Errorf("%s of contract %q, but the bundle has no contract_sent record for it before this record", b.Type(), id)
 			}
 		}
 		res.add(name, err, fmt.Sprintf("contract %q created in record %d", id, c.entry.Index))

@@ -23,8 +23,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
+	ce "github.com/cometbft/cometbft/crypto/encoding"
 	"github.com/cometbft/cometbft/crypto/tmhash"
 	"github.com/cometbft/cometbft/types"
 )
@@ -145,11 +147,26 @@ func decode(signedHeader, valSet []byte) (*types.SignedHeader, *types.ValidatorS
 	if len(pvs.Validators) == 0 {
 		return nil, nil, fmt.Errorf("%w: empty validator set", ErrMalformed)
 	}
-	vals, err := types.ValidatorSetFromProto(&pvs)
+	vals, err := validatorSetFromProto(&pvs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: validator set: %w", ErrMalformed, err)
 	}
 	return sh, vals, nil
+}
+
+// validatorSetFromProto is types.ValidatorSetFromProto, refusing first the
+// validators it would dereference a nil key of (CometBFT v1.0.1 falls back
+// to *PubKey when the key type and bytes do not parse).
+func validatorSetFromProto(pvs *cmtproto.ValidatorSet) (*types.ValidatorSet, error) {
+	for i, v := range append(slices.Clone(pvs.Validators), pvs.Proposer) {
+		if v == nil {
+			continue // reported by ValidatorSetFromProto
+		}
+		if _, err := ce.PubKeyFromTypeAndBytes(v.PubKeyType, v.PubKeyBytes); err != nil && v.PubKey == nil {
+			return nil, fmt.Errorf("validator %d: %w", i, err)
+		}
+	}
+	return types.ValidatorSetFromProto(pvs)
 }
 
 // sameValidators compares membership and power position by position; the

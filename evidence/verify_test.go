@@ -422,6 +422,16 @@ func TestVerifyTampered(t *testing.T) {
 			wantFail: []string{"checkpoint"},
 		},
 		{
+			// CometBFT's ValidatorFromProto dereferences a nil key when the
+			// key type and bytes do not parse: this panicked the verifier.
+			name: "validator set: a validator without a key",
+			mutate: func(t *testing.T, b *evidence.Bundle) {
+				v := &cmtproto.Validator{Address: bytes.Repeat([]byte{1}, 20), VotingPower: 10}
+				b.Checkpoint.ValidatorSet = encodeProto(t, &cmtproto.ValidatorSet{Validators: []*cmtproto.Validator{v}, Proposer: v})
+			},
+			wantFail: []string{"checkpoint"},
+		},
+		{
 			name: "validator set: garbage",
 			mutate: func(t *testing.T, b *evidence.Bundle) {
 				b.Checkpoint.ValidatorSet = []byte("not a validator set")

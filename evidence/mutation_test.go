@@ -3,8 +3,11 @@ package evidence_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,23 +37,71 @@ var binaryKeys = map[string]bool{
 // docs/conformance.md, "Completeness", states the limit.
 const omission = "omitting a record no other record depends on is not detectable offline"
 
-// uncovered lists the mutants allowed to verify (by name, for the fixture's
-// record positions), with why. Every field edit must fail.
-var uncovered = map[string]string{
-	"delete /records/5":  "contract_viewed: " + omission,
-	"delete /records/10": "contract_completed: " + omission,
-	"delete /records/11": "cert_revoked after both signatures: " + omission,
+// uncovered lists, per bundle, the mutants allowed to verify (by name, for
+// the bundle's record positions), with why. Every field edit must fail.
+var uncovered = map[string]map[string]string{
+	"fixture": {
+		"delete /records/5":  "contract_viewed: " + omission,
+		"delete /records/10": "contract_completed: " + omission,
+		"delete /records/11": "cert_revoked after both signatures: " + omission,
+	},
+	"valid-consistency": {
+		"delete /records/7": "contract_completed: " + omission,
+	},
 }
 
-// TestVerifyEveryLeafMutation edits every leaf of the real fixture bundle,
-// one at a time (strings, numbers, each array element; deleting each field
-// and array element; adding an unknown field to each object) and requires
-// each mutant to fail decoding or verification.
+// TestVerifyEveryLeafMutation edits every leaf of a bundle, one at a time
+// (strings, numbers, each array element; deleting each field and array
+// element; adding an unknown field to each object) and requires each mutant
+// to fail decoding or verification. The bundles: the real node's fixture,
+// and the conformance vector with a consistency proof checked against a
+// trusted log (the fixture has none).
 func TestVerifyEveryLeafMutation(t *testing.T) {
-	raw := readTestdata(t, bundleFile)
-	v := newVerifier(t, loadTrust(t))
-	if res := v.Verify(loadBundle(t), nil); !res.OK {
-		t.Fatalf("fixture does not verify: %v", res.Failed())
+	consistencyDir := filepath.Join(conformanceDir, "valid-consistency")
+	readVec := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(consistencyDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var ex conformanceExpect
+	if err := json.Unmarshal(readVec("expect.json"), &ex); err != nil {
+		t.Fatal(err)
+	}
+	vecTrust, err := evidence.ParseTrust(readVec("genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := hex.DecodeString(ex.TrustedLog.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vecVerifier, err := evidence.NewVerifier(vecTrust, evidence.WithTrustedLog(ex.TrustedLog.Size, root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		raw  []byte
+		v    *evidence.Verifier
+	}{
+		{"fixture", readTestdata(t, bundleFile), newVerifier(t, loadTrust(t))},
+		{"valid-consistency", readVec("bundle.json"), vecVerifier},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mutateAll(t, tc.raw, tc.v, uncovered[tc.name])
+		})
+	}
+}
+
+func mutateAll(t *testing.T, raw []byte, v *evidence.Verifier, allowed map[string]string) {
+	b0, err := evidence.DecodeBundle(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := v.Verify(b0, nil); !res.OK {
+		t.Fatalf("the bundle does not verify: %v", res.Failed())
 	}
 	tree := decodeTree(t, raw)
 	var ms []mutant
@@ -74,9 +125,8 @@ func TestVerifyEveryLeafMutation(t *testing.T) {
 		if err != nil {
 			continue // refused by the decoder
 		}
-		res := v.Verify(b, nil)
-		if res.OK {
-			if reason, ok := allowed(m.name); ok {
+		if res := v.Verify(b, nil); res.OK {
+			if reason, ok := allowed[m.name]; ok {
 				t.Logf("%s verifies (allowed: %s)", m.name, reason)
 				continue
 			}
@@ -85,11 +135,6 @@ func TestVerifyEveryLeafMutation(t *testing.T) {
 		}
 	}
 	t.Logf("%d mutants, %d survived", len(ms), survived)
-}
-
-func allowed(name string) (string, bool) {
-	reason, ok := uncovered[name]
-	return reason, ok
 }
 
 func decodeTree(t *testing.T, raw []byte) any {

@@ -66,7 +66,8 @@ var (
 //  6. valSet has the same validators (address, public key, power, in
 //     order) as trusted, else [ErrUntrustedValidators];
 //  7. the commit carries valid signatures of more than 2/3 of the voting
-//     power (types.VerifyCommitLight), else [ErrCommit].
+//     power, and every signature it carries is valid (types.VerifyCommit:
+//     no byte of a checkpoint goes unchecked), else [ErrCommit].
 //
 // Signature checks run last because they are the expensive part an attacker
 // controls. On success it returns the verified header.
@@ -114,7 +115,7 @@ func VerifyCheckpoint(chainID string, height int64, signedHeader, valSet []byte,
 			return nil, fmt.Errorf("%w: signature %d names validator %X, not the validator at that position", ErrCommit, i, cs.ValidatorAddress)
 		}
 	}
-	if err := types.VerifyCommitLight(chainID, vals, sh.Commit.BlockID, h.Height, sh.Commit); err != nil {
+	if err := types.VerifyCommit(chainID, vals, sh.Commit.BlockID, h.Height, sh.Commit); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCommit, err)
 	}
 	return h, nil
@@ -229,7 +230,7 @@ func VerifyHop(chainID string, signedHeader, nextValSet []byte, trusted *types.V
 			return nil, nil, fmt.Errorf("%w: signature %d names validator %X, not the validator at that position", ErrCommit, i, cs.ValidatorAddress)
 		}
 	}
-	if err := types.VerifyCommitLight(chainID, trusted, sh.Commit.BlockID, h.Height, sh.Commit); err != nil {
+	if err := types.VerifyCommit(chainID, trusted, sh.Commit.BlockID, h.Height, sh.Commit); err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrCommit, err)
 	}
 	if !bytes.Equal(next.Hash(), h.NextValidatorsHash) {

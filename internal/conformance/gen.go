@@ -196,6 +196,11 @@ func vectors(fixture string) ([]vector, error) {
 	if err != nil {
 		return nil, err
 	}
+	bad, err := main.bundle(docSubject, contractIdx, checkpointOpts{corrupt: true})
+	if err != nil {
+		return nil, err
+	}
+	add("commit-bad-extra-signature", bad, nil, invalid("checkpoint", "all 4 validators' signatures are in the commit and one is invalid: the other 3 are enough power, but no signature may be invalid"))
 	add("commit-insufficient-power", half, nil, invalid("checkpoint", "the checkpoint commit carries 2 of 4 equal-power signatures (not more than 2/3)"))
 	add("checkpoint-height-changed", edit(func(b *evidence.Bundle) { b.Checkpoint.Height++ }), nil,
 		invalid("checkpoint", "checkpoint.height no longer names the signed header's height minus one"))

@@ -184,6 +184,7 @@ func (l *log) intent(contract string, signerP, verifier *party) (uint64, error) 
 type checkpointOpts struct {
 	signers int    // validators that sign the commit; 0 means all
 	appHash []byte // the header's app hash; nil means the right one
+	corrupt bool   // the last validator's signature is altered
 }
 
 // bundle assembles the records at idx (log order) with inclusion proofs
@@ -198,7 +199,7 @@ func (l *log) bundle(subject evidence.Subject, idx []uint64, o checkpointOpts) (
 	if o.appHash != nil {
 		appHash = o.appHash
 	}
-	sh, vs, err := l.w.signHeader(height+1, appHash, o.signers)
+	sh, vs, err := l.w.signHeader(height+1, appHash, o.signers, o.corrupt)
 	if err != nil {
 		return nil, err
 	}
@@ -211,8 +212,9 @@ func (l *log) bundle(subject evidence.Subject, idx []uint64, o checkpointOpts) (
 }
 
 // signHeader makes a header at height with appHash, committed by the first
-// n validators (all when n is 0), as protobuf signed header and validator set.
-func (w *world) signHeader(height int64, appHash []byte, n int) ([]byte, []byte, error) {
+// n validators (all when n is 0; the last one's signature altered when
+// corrupt), as protobuf signed header and validator set.
+func (w *world) signHeader(height int64, appHash []byte, n int, corrupt bool) ([]byte, []byte, error) {
 	sum := func(s string) []byte { return tmhash.Sum([]byte(s)) }
 	t := epoch.Add(time.Duration(height) * time.Second)
 	header := &types.Header{
@@ -239,6 +241,9 @@ func (w *world) signHeader(height int64, appHash []byte, n int) ([]byte, []byte,
 		pvote := vote.ToProto()
 		if err := pv.SignVote(w.chainID, pvote, false); err != nil {
 			return nil, nil, err
+		}
+		if corrupt && i == len(w.vals)-1 {
+			pvote.Signature[0] ^= 1
 		}
 		commit.Signatures = append(commit.Signatures, types.CommitSig{BlockIDFlag: types.BlockIDFlagCommit,
 			ValidatorAddress: val.Address, Timestamp: vote.Timestamp, Signature: pvote.Signature})

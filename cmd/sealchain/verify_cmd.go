@@ -134,7 +134,14 @@ func addPDFCheck(res *evidence.Result, b *evidence.Bundle, doc []byte, trust *ev
 		}
 	}
 	times := map[string]time.Time{} // signed_doc_sm3 -> block time
+	verified := map[uint64]bool{}   // only records whose checks passed time a signature
+	for _, r := range res.Records {
+		verified[r.Index] = true
+	}
 	for _, r := range b.Records {
+		if !verified[r.Index] {
+			continue
+		}
 		en, err := chain.DecodeEntry(r.Leaf)
 		if err != nil {
 			continue

@@ -148,17 +148,18 @@ func decode(signedHeader, valSet []byte) (*types.SignedHeader, *types.ValidatorS
 	if len(pvs.Validators) == 0 {
 		return nil, nil, fmt.Errorf("%w: empty validator set", ErrMalformed)
 	}
-	vals, err := validatorSetFromProto(&pvs)
+	vals, err := ValidatorSetFromProto(&pvs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: validator set: %w", ErrMalformed, err)
 	}
 	return sh, vals, nil
 }
 
-// validatorSetFromProto is types.ValidatorSetFromProto, refusing first the
+// ValidatorSetFromProto is types.ValidatorSetFromProto, refusing first the
 // validators it would dereference a nil key of (CometBFT v1.0.1 falls back
-// to *PubKey when the key type and bytes do not parse).
-func validatorSetFromProto(pvs *cmtproto.ValidatorSet) (*types.ValidatorSet, error) {
+// to *PubKey when the key type and bytes do not parse). Use it on any
+// validator set read from untrusted bytes.
+func ValidatorSetFromProto(pvs *cmtproto.ValidatorSet) (*types.ValidatorSet, error) {
 	for i, v := range append(slices.Clone(pvs.Validators), pvs.Proposer) {
 		if v == nil {
 			continue // reported by ValidatorSetFromProto

@@ -154,7 +154,11 @@ func checkSubject(b *Bundle, recs []*decoded) (string, error) {
 	case s.SinceSize > 0 && (c == nil || c.FromSize != s.SinceSize):
 		return "", fmt.Errorf("subject.since_size %d has no consistency proof from that size", s.SinceSize)
 	}
-	return fmt.Sprintf("%d records of the bundle are indexed under %s", len(page), what), nil
+	list := fmt.Sprint(page)
+	if len(page) > 10 {
+		list = fmt.Sprintf("%v … (%d in all)", page[:10], len(page))
+	}
+	return fmt.Sprintf("%s: the records indexed under it are %s", what, list), nil
 }
 
 // checkContracts (record[i].contract): every record of a contract follows

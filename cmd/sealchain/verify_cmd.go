@@ -107,7 +107,9 @@ bad usage or unreadable input.`,
 						fmt.Fprintln(out)
 					}
 				}
-				printAnchors(out, res.Anchors)
+				if evidence.SignedByTrusted(res) {
+					printAnchors(out, res.Anchors)
+				}
 			})
 		},
 	}

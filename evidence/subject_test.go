@@ -129,3 +129,19 @@ func TestVerifyUnregisteredVerifier(t *testing.T) {
 		t.Errorf("Result.Records has %d records, want the %d whose checks passed", len(res.Records), len(b.Records)-2)
 	}
 }
+
+// TestVerifyUntrustedShowsNothing: when the checkpoint is not signed by the
+// trusted validators, the result carries no record, subject or anchor, only
+// the checks.
+func TestVerifyUntrustedShowsNothing(t *testing.T) {
+	res := newVerifier(t, otherGenesisTrust(t)).Verify(loadBundle(t), readTestdata(t, contractFile))
+	if res.OK || evidence.SignedByTrusted(res) {
+		t.Fatalf("OK %v, signed by trusted %v; want neither", res.OK, evidence.SignedByTrusted(res))
+	}
+	if len(res.Records) != 0 || res.Subject != nil || len(res.Anchors) != 0 {
+		t.Fatalf("untrusted result shows %d records, subject %v, %d anchors", len(res.Records), res.Subject, len(res.Anchors))
+	}
+	if good := newVerifier(t, loadTrust(t)).Verify(loadBundle(t), nil); !evidence.SignedByTrusted(good) || good.Subject == nil || len(good.Records) != 12 {
+		t.Fatalf("trusted result: signed %v, subject %v, %d records", evidence.SignedByTrusted(good), good.Subject, len(good.Records))
+	}
+}

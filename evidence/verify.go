@@ -201,10 +201,19 @@ func NewVerifier(trust *Trust, opts ...VerifierOption) (*Verifier, error) {
 //  4. per record: inclusion (leaf → log root), decode (canonical entry and
 //     tx), signatures (envelope by a certificate of the org's CA, actor by a
 //     certificate registered in the bundle, intent verifier by an org's CA),
-//     certificate (valid and not revoked at the record's block time);
-//  5. intent: every contract-signed record has an earlier intent record by the
+//     certificate (valid at the record's block time, not revoked earlier in
+//     the log);
+//  5. verifier: every attestation's verifier is registered (genesis, or a
+//     passed register_verifier proposal in the bundle);
+//  6. contract: every record of a contract follows its contract_created, in
+//     the order the chain's rules allow (signers, signing order, completion);
+//  7. intent: every contract-signed record has an earlier intent record by the
 //     same signer for the same contract;
-//  6. file: SM3 or SHA-256 of the file is a document hash the records name.
+//  8. subject: the subject is what the records are indexed under;
+//  9. file: SM3 or SHA-256 of the file is a document hash the records name.
+//
+// docs/conformance.md states each rule. The Result shows only what passed
+// (keepVerified).
 //
 // Cheap checks run first; a failure is recorded and later checks still run
 // where they are meaningful, so the result names every problem.

@@ -292,6 +292,35 @@ func vectors(fixture string) ([]vector, error) {
 		return nil, err
 	}
 
+	// Revocation and signature in one block: the log order decides.
+	revoke := func(l *log) error {
+		_, err := l.add(&chain.CertRevoked{Cert: alice.fp, Reason: chain.ReasonKeyCompromise}, nil)
+		return err
+	}
+	join := func(l *log) error { l.sameBlock = true; return nil }
+	later, err := build(certs, created, sign(alice, w.verifiers[0]), join, revoke)
+	if err != nil {
+		return nil, err
+	}
+	if err := addForged(&vs, w, "valid-revoked-later-in-block", later, docSubject, []uint64{0, 3, 4, 5, 6},
+		valid("alice's certificate is revoked in the block of her signature, after it (log index 6 > 5): the signature holds")); err != nil {
+		return nil, err
+	}
+	earlier, err := build(certs, created, func(l *log) error {
+		_, err := l.intent(contract, alice, w.verifiers[0])
+		return err
+	}, revoke, join, func(l *log) error {
+		_, err := l.add(&chain.ContractSigned{Contract: contract, DocSM3: d3[:]}, alice)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := addForged(&vs, w, "revoked-earlier-in-block", earlier, docSubject, []uint64{0, 3, 4, 5, 6},
+		invalid("record[6].signatures", "alice signs in the block of her certificate's revocation, after it (log index 6 > 5)")); err != nil {
+		return nil, err
+	}
+
 	// The real node's bundle (evidence/testdata): as it is, and with the
 	// subject edited as in the audit.
 	raw, err := os.ReadFile(filepath.Join(fixture, "bundle.json"))

@@ -143,6 +143,8 @@ func (w *world) genesisDoc(vals *types.ValidatorSet) ([]byte, error) {
 type log struct {
 	w      *world
 	leaves [][]byte
+	// sameBlock puts the next record in the previous record's block.
+	sameBlock bool
 }
 
 // add records body (signed by actor, when not nil) as the next record and
@@ -163,6 +165,12 @@ func (l *log) add(body chain.Body, actor *party) (uint64, error) {
 func (l *log) addTx(tx []byte) uint64 {
 	i := uint64(len(l.leaves))
 	en := chain.Entry{Index: i, Height: int64(i) + 1, Time: epoch.Add(time.Duration(i) * time.Second), Tx: tx}
+	if l.sameBlock && i > 0 {
+		// The previous record's block: same height and time, next tx.
+		prev, _ := chain.DecodeEntry(l.leaves[i-1])
+		en.Height, en.Time, en.TxIndex = prev.Height, prev.Time, prev.TxIndex+1
+		l.sameBlock = false
+	}
 	l.leaves = append(l.leaves, en.Encode())
 	return i
 }

@@ -48,49 +48,52 @@ var uncovered = map[string]map[string]string{
 	"valid-consistency": {
 		"delete /records/7": "contract_completed: " + omission,
 	},
+	"valid-validator-hop": {
+		"delete /records/7": "contract_completed: " + omission,
+	},
 }
 
 // TestVerifyEveryLeafMutation edits every leaf of a bundle, one at a time
 // (strings, numbers, each array element; deleting each field and array
 // element; adding an unknown field to each object) and requires each mutant
 // to fail decoding or verification. The bundles: the real node's fixture,
-// and the conformance vector with a consistency proof checked against a
-// trusted log (the fixture has none).
+// and two conformance vectors for the parts the fixture lacks: a
+// consistency proof (checked against a trusted log) and a validator hop.
 func TestVerifyEveryLeafMutation(t *testing.T) {
-	consistencyDir := filepath.Join(conformanceDir, "valid-consistency")
-	readVec := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(consistencyDir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	var ex conformanceExpect
-	if err := json.Unmarshal(readVec("expect.json"), &ex); err != nil {
-		t.Fatal(err)
-	}
-	vecTrust, err := evidence.ParseTrust(readVec("genesis.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := hex.DecodeString(ex.TrustedLog.Root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vecVerifier, err := evidence.NewVerifier(vecTrust, evidence.WithTrustedLog(ex.TrustedLog.Size, root))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name string
-		raw  []byte
-		v    *evidence.Verifier
-	}{
-		{"fixture", readTestdata(t, bundleFile), newVerifier(t, loadTrust(t))},
-		{"valid-consistency", readVec("bundle.json"), vecVerifier},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			mutateAll(t, tc.raw, tc.v, uncovered[tc.name])
+	t.Run("fixture", func(t *testing.T) {
+		mutateAll(t, readTestdata(t, bundleFile), newVerifier(t, loadTrust(t)), uncovered["fixture"])
+	})
+	for _, name := range []string{"valid-consistency", "valid-validator-hop"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(conformanceDir, name)
+			read := func(f string) []byte {
+				b, err := os.ReadFile(filepath.Join(dir, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+			var ex conformanceExpect
+			if err := json.Unmarshal(read("expect.json"), &ex); err != nil {
+				t.Fatal(err)
+			}
+			trust, err := evidence.ParseTrust(read("genesis.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var opts []evidence.VerifierOption
+			if ex.TrustedLog != nil {
+				root, err := hex.DecodeString(ex.TrustedLog.Root)
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts = append(opts, evidence.WithTrustedLog(ex.TrustedLog.Size, root))
+			}
+			v, err := evidence.NewVerifier(trust, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mutateAll(t, read("bundle.json"), v, uncovered[name])
 		})
 	}
 }

@@ -212,6 +212,14 @@ func vectors(fixture string) ([]vector, error) {
 	if err != nil {
 		return nil, err
 	}
+	hop, err := main.bundle(docSubject, contractIdx, checkpointOpts{hopTo: other, hopAt: 3})
+	if err != nil {
+		return nil, err
+	}
+	add("valid-validator-hop", hop, nil, valid("the genesis validators hand over to another set at height 3 (a validator hop); the new set signs the checkpoint"))
+	add("validator-hop-missing", edit(func(b *evidence.Bundle) {
+		b.Checkpoint.SignedHeader, b.Checkpoint.ValidatorSet = hop.Checkpoint.SignedHeader, hop.Checkpoint.ValidatorSet
+	}), nil, invalid("checkpoint", "the checkpoint is signed by a later validator set, and the bundle lacks the hop to it"))
 	vs = append(vs, vector{name: "wrong-genesis", bundle: full, genesis: otherGenesis,
 		expect: invalid("checkpoint", "a valid bundle checked against a genesis with the same chain id and organisations but other validators")})
 	add("subject-mismatch", edit(func(b *evidence.Bundle) { b.Subject.DocHash = hex.EncodeToString(bytes.Repeat([]byte{0x5a}, 32)) }), nil,

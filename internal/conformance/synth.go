@@ -193,6 +193,11 @@ type checkpointOpts struct {
 	signers int    // validators that sign the commit; 0 means all
 	appHash []byte // the header's app hash; nil means the right one
 	corrupt bool   // the last validator's signature is altered
+	// hopTo, when set, takes over from the genesis validators at height
+	// hopAt: the bundle carries that validator hop, and hopTo's
+	// validators sign the checkpoint.
+	hopTo *world
+	hopAt int64
 }
 
 // bundle assembles the records at idx (log order) with inclusion proofs
@@ -207,12 +212,31 @@ func (l *log) bundle(subject evidence.Subject, idx []uint64, o checkpointOpts) (
 	if o.appHash != nil {
 		appHash = o.appHash
 	}
-	sh, vs, err := l.w.signHeader(height+1, appHash, o.signers, o.corrupt)
+	signers := l.w
+	var hops []evidence.Hop
+	if o.hopTo != nil {
+		hsh, _, err := l.w.signHeader(o.hopAt, chain.AppHash(0, nil, nil), 0, false, o.hopTo.valSet)
+		if err != nil {
+			return nil, err
+		}
+		next, err := o.hopTo.valSet.ToProto()
+		if err != nil {
+			return nil, err
+		}
+		nb, err := next.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		hops = append(hops, evidence.Hop{Height: o.hopAt, SignedHeader: hsh, NextValidatorSet: nb})
+		signers = o.hopTo
+	}
+	sh, vs, err := signers.signHeader(height+1, appHash, o.signers, o.corrupt, signers.valSet)
 	if err != nil {
 		return nil, err
 	}
 	b := &evidence.Bundle{Format: evidence.Format, Version: evidence.Version, ChainID: l.w.chainID, Subject: subject,
-		Checkpoint: evidence.Checkpoint{Height: height, LogSize: size, LogRoot: root, StateRoot: state[:], SignedHeader: sh, ValidatorSet: vs}}
+		Checkpoint: evidence.Checkpoint{Height: height, LogSize: size, LogRoot: root, StateRoot: state[:], SignedHeader: sh, ValidatorSet: vs},
+		ValidatorHops: hops}
 	for _, i := range idx {
 		b.Records = append(b.Records, evidence.Record{Index: i, Leaf: l.leaves[i], Proof: path(h, int(i), l.leaves)})
 	}
@@ -221,15 +245,15 @@ func (l *log) bundle(subject evidence.Subject, idx []uint64, o checkpointOpts) (
 
 // signHeader makes a header at height with appHash, committed by the first
 // n validators (all when n is 0; the last one's signature altered when
-// corrupt), as protobuf signed header and validator set.
-func (w *world) signHeader(height int64, appHash []byte, n int, corrupt bool) ([]byte, []byte, error) {
+// corrupt) and naming next as the next validators, as protobuf signed header and validator set.
+func (w *world) signHeader(height int64, appHash []byte, n int, corrupt bool, next *types.ValidatorSet) ([]byte, []byte, error) {
 	sum := func(s string) []byte { return tmhash.Sum([]byte(s)) }
 	t := epoch.Add(time.Duration(height) * time.Second)
 	header := &types.Header{
 		Version: cmtversion.Consensus{Block: version.BlockProtocol}, ChainID: w.chainID, Height: height, Time: t,
 		LastBlockID:    types.BlockID{Hash: sum("last"), PartSetHeader: types.PartSetHeader{Total: 1, Hash: sum("lastparts")}},
 		LastCommitHash: sum("lastcommit"), DataHash: sum("data"),
-		ValidatorsHash: w.valSet.Hash(), NextValidatorsHash: w.valSet.Hash(), ConsensusHash: sum("params"),
+		ValidatorsHash: w.valSet.Hash(), NextValidatorsHash: next.Hash(), ConsensusHash: sum("params"),
 		AppHash: appHash, LastResultsHash: sum("results"), EvidenceHash: sum("evidence"),
 		ProposerAddress: w.valSet.GetProposer().Address,
 	}

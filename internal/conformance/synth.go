@@ -235,7 +235,7 @@ func (l *log) bundle(subject evidence.Subject, idx []uint64, o checkpointOpts) (
 		return nil, err
 	}
 	b := &evidence.Bundle{Format: evidence.Format, Version: evidence.Version, ChainID: l.w.chainID, Subject: subject,
-		Checkpoint: evidence.Checkpoint{Height: height, LogSize: size, LogRoot: root, StateRoot: state[:], SignedHeader: sh, ValidatorSet: vs},
+		Checkpoint:    evidence.Checkpoint{Height: height, LogSize: size, LogRoot: root, StateRoot: state[:], SignedHeader: sh, ValidatorSet: vs},
 		ValidatorHops: hops}
 	for _, i := range idx {
 		b.Records = append(b.Records, evidence.Record{Index: i, Leaf: l.leaves[i], Proof: path(h, int(i), l.leaves)})

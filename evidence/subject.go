@@ -238,6 +238,7 @@ func checkContracts(recs []*decoded, res *Result) {
 // app_state.verifiers, or by a register_verifier proposal in the bundle that
 // passed, by the weight of its yes votes, before the attestation.
 func (v *Verifier) checkVerifiers(recs []*decoded, res *Result) {
+	passed := v.registrations(recs)
 	for _, d := range recs {
 		var der []byte
 		switch b := d.tx.Body.(type) {
@@ -254,45 +255,70 @@ func (v *Verifier) checkVerifiers(recs []*decoded, res *Result) {
 			res.add(name, nil, fmt.Sprintf("verifier %s… is registered in the genesis", fp.String()[:16]))
 			continue
 		}
-		at, err := v.registeredBy(recs, fp, d.entry.Index)
-		res.add(name, err, fmt.Sprintf("verifier %s… registered by the proposal in record %d", fp.String()[:16], at))
+		var err error
+		r, ok := passed[fp]
+		if !ok || r.passedAt >= d.entry.Index {
+			err = fmt.Errorf("verifier certificate %s is not registered: not in the trusted genesis's app_state.verifiers, and no register_verifier proposal for it in the bundle passed before this record", fp)
+		}
+		res.add(name, err, fmt.Sprintf("verifier %s… registered by the proposal in record %d, passed in record %d", fp.String()[:16], r.proposal, r.passedAt))
 	}
 }
 
-// registeredBy finds the register_verifier proposal for fp that passed
-// before log index before, and returns the proposal's log index.
-func (v *Verifier) registeredBy(recs []*decoded, fp chain.Fingerprint, before uint64) (uint64, error) {
+// verifierReg is where a register_verifier proposal is in the bundle and
+// where it passed.
+type verifierReg struct{ proposal, passedAt uint64 }
+
+// registrations finds, in one pass over the records (log order), the
+// register_verifier proposals that passed: the proposer's organisation
+// counts as a yes (app/governance.go), then each organisation's first vote
+// on the proposal's id; a proposal passes when its yes weight exceeds 2/3 of
+// the genesis organisations' total weight. Only the first proposal of an id
+// counts, as on chain. For each certificate the earliest passing is kept.
+func (v *Verifier) registrations(recs []*decoded) map[chain.Fingerprint]verifierReg {
 	var total uint64
 	weight := map[string]uint64{}
 	for _, o := range v.trust.Orgs {
 		total += o.Weight
 		weight[o.ID] = o.Weight
 	}
-	for _, d := range recs {
-		p, ok := d.tx.Body.(*chain.Proposal)
-		if !ok || d.entry.Index >= before || p.Kind != chain.ProposalRegisterVerifier || chain.FingerprintOf(p.VerifierCert) != fp {
-			continue
-		}
-		// The proposer's org votes yes by proposing (app/governance.go).
-		yes := map[string]bool{d.tx.Envelope.Org: true}
-		voted := map[string]bool{d.tx.Envelope.Org: true}
-		for _, e := range recs {
-			vt, ok := e.tx.Body.(*chain.Vote)
-			if !ok || vt.Proposal != p.ID || e.entry.Index <= d.entry.Index || e.entry.Index >= before || voted[e.tx.Envelope.Org] {
-				continue
+	type open struct {
+		fp       chain.Fingerprint
+		index    uint64
+		yes      uint64
+		voted    map[string]bool
+		finished bool
+	}
+	props := map[string]*open{}
+	out := map[chain.Fingerprint]verifierReg{}
+	pass := func(p *open, at uint64) {
+		if !p.finished && 3*p.yes > 2*total {
+			p.finished = true
+			if _, seen := out[p.fp]; !seen {
+				out[p.fp] = verifierReg{proposal: p.index, passedAt: at}
 			}
-			voted[e.tx.Envelope.Org] = true
-			if vt.Choice == chain.VoteYes {
-				yes[e.tx.Envelope.Org] = true
-			}
-		}
-		var w uint64
-		for org := range yes {
-			w += weight[org]
-		}
-		if 3*w > 2*total {
-			return d.entry.Index, nil
 		}
 	}
-	return 0, fmt.Errorf("verifier certificate %s is not registered: not in the trusted genesis's app_state.verifiers, and no register_verifier proposal for it in the bundle passed before this record", fp)
+	for _, d := range recs { // sorted by log index
+		org := d.tx.Envelope.Org
+		switch b := d.tx.Body.(type) {
+		case *chain.Proposal:
+			if _, dup := props[b.ID]; dup || b.Kind != chain.ProposalRegisterVerifier {
+				continue
+			}
+			p := &open{fp: chain.FingerprintOf(b.VerifierCert), index: d.entry.Index, yes: weight[org], voted: map[string]bool{org: true}}
+			props[b.ID] = p
+			pass(p, d.entry.Index)
+		case *chain.Vote:
+			p, ok := props[b.Proposal]
+			if !ok || p.voted[org] {
+				continue
+			}
+			p.voted[org] = true
+			if b.Choice == chain.VoteYes {
+				p.yes += weight[org]
+			}
+			pass(p, d.entry.Index)
+		}
+	}
+	return out
 }

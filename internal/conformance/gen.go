@@ -288,6 +288,30 @@ func vectors(fixture string) ([]vector, error) {
 		invalid("record[4].verifier", "alice's intent attestation is signed by a verifier certificate of the org's CA that the genesis does not register")); err != nil {
 		return nil, err
 	}
+	register := func(l *log) error {
+		_, err := l.add(&chain.Proposal{ID: "register-rogue-otp", Kind: chain.ProposalRegisterVerifier, VerifierCert: w.verifiers[1].der}, nil)
+		return err
+	}
+	governed, err := build(certs, register, created, sign(alice, w.verifiers[1]), sign(bob, w.verifiers[0]), completed)
+	if err != nil {
+		return nil, err
+	}
+	if err := addForged(&vs, w, "valid-verifier-by-governance", governed, docSubject, []uint64{0, 1, 3, 4, 5, 6, 7, 8, 9},
+		valid("alice's intent verifier is not in the genesis; the bundle carries the register_verifier proposal (record 3) that passed by the only organisation's weight")); err != nil {
+		return nil, err
+	}
+	if err := addForged(&vs, w, "verifier-proposal-missing", governed, docSubject, []uint64{0, 1, 4, 5, 6, 7, 8, 9},
+		invalid("record[5].verifier", "as valid-verifier-by-governance, without the proposal record")); err != nil {
+		return nil, err
+	}
+	registeredLate, err := build(certs, created, sign(alice, w.verifiers[1]), register, sign(bob, w.verifiers[0]), completed)
+	if err != nil {
+		return nil, err
+	}
+	if err := addForged(&vs, w, "verifier-registered-after-use", registeredLate, docSubject, []uint64{0, 1, 3, 4, 5, 6, 7, 8, 9},
+		invalid("record[4].verifier", "the register_verifier proposal (record 6) comes after the attestation it would cover (record 4)")); err != nil {
+		return nil, err
+	}
 	revoked, err := build(certs, created, func(l *log) error {
 		_, err := l.add(&chain.CertRevoked{Cert: alice.fp, Reason: chain.ReasonKeyCompromise}, nil)
 		return err

@@ -4,6 +4,7 @@ package evidence
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -38,6 +39,10 @@ const MaxSubjectRecords = 2000
 // signed. It waits (bounded by ctx) for the block after the newest record so
 // that its app hash is signed.
 func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject Subject) (*Bundle, error) {
+	subject, err := normalizeSubject(subject)
+	if err != nil {
+		return nil, err
+	}
 	view := store.View()
 	last := store.Last()
 	q := chain.Query{Limit: MaxSubjectRecords, UpTo: last.LogSize}
@@ -131,6 +136,97 @@ func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject 
 		}
 	}
 	return b, nil
+}
+
+// normalizeSubject checks that s names exactly one kind and spells hashes
+// as the verifier requires (lower-case hex, no prefix), so the subject in
+// the bundle is the one its records prove (checkSubject).
+func normalizeSubject(s Subject) (Subject, error) {
+	kinds := 0
+	for _, set := range []bool{s.DocHash != "", s.ContractID != "", s.Cert != ""} {
+		if set {
+			kinds++
+		}
+	}
+	switch {
+	case kinds > 1:
+		return s, fmt.Errorf("%w: give one of doc_hash, contract_id and cert, not %d", ErrBadSubject, kinds)
+	case s.Limit < 0:
+		return s, fmt.Errorf("%w: limit %d is negative", ErrBadSubject, s.Limit)
+	}
+	if s.DocHash != "" {
+		h, err := decodeHex(s.DocHash, 32)
+		if err != nil {
+			return s, fmt.Errorf("doc_hash: %w: %w", ErrBadSubject, err)
+		}
+		s.DocHash = hex.EncodeToString(h)
+	}
+	if s.Cert != "" {
+		h, err := decodeHex(s.Cert, 32)
+		if err != nil {
+			return s, fmt.Errorf("cert: %w: %w", ErrBadSubject, err)
+		}
+		s.Cert = hex.EncodeToString(h)
+	}
+	return s, nil
+}
+
+// maxRegistrationScan bounds the log entries read to find the votes of a
+// verifier's registration proposal.
+const maxRegistrationScan = 100_000
+
+// registration adds to set the governance records that registered the
+// verifier certificate der: the register_verifier proposal and the votes on
+// it up to the one that passed it. Genesis verifiers need none.
+func registration(view chain.View, der []byte, set map[uint64]bool) error {
+	st, ok, err := view.Verifier(chain.FingerprintOf(der))
+	if err != nil || !ok || st.RegisteredIn == 0 {
+		return err
+	}
+	decided := st.RegisteredIn - 1
+	en, err := entryAt(view, decided)
+	if err != nil {
+		return err
+	}
+	tx, err := chain.DecodeTx(en.Tx)
+	if err != nil {
+		return err
+	}
+	var id string
+	switch b := tx.Body.(type) {
+	case *chain.Proposal:
+		set[decided] = true
+		return nil
+	case *chain.Vote:
+		id = b.Proposal
+	default:
+		return fmt.Errorf("verifier registered in record %d, a %s", decided, b.Type())
+	}
+	ps, ok, err := view.Proposal(id)
+	if err != nil {
+		return err
+	}
+	if !ok || ps.CreatedIn > decided {
+		return fmt.Errorf("verifier registration: proposal %q not found before record %d", id, decided)
+	}
+	if decided-ps.CreatedIn > maxRegistrationScan {
+		return fmt.Errorf("verifier registration: proposal %q spans %d records, more than %d", id, decided-ps.CreatedIn, maxRegistrationScan)
+	}
+	set[ps.CreatedIn] = true
+	for i := ps.CreatedIn + 1; i <= decided; i++ {
+		en, err := entryAt(view, i)
+		if err != nil {
+			return err
+		}
+		tx, err := chain.DecodeTx(en.Tx)
+		if err != nil {
+			return err
+		}
+		if v, ok := tx.Body.(*chain.Vote); ok && v.Proposal == id {
+			set[i] = true
+		}
+	}
+	return nil
 }
 
 func entryAt(view chain.View, i uint64) (*chain.Entry, error) {
@@ -241,6 +337,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 		if tx.Actor != nil {
 			certs[tx.Actor.Cert] = true
 		}
+
 		if cc, ok := tx.Body.(*chain.ContractCreated); ok {
 			for _, p := range cc.Parties {
 				certs[p] = true
@@ -293,7 +390,34 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 			}
 		}
 	}
+	// The registration of each attestation's verifier (intent, identity).
 	out := make([]uint64, 0, len(set))
+	for i := range set {
+		out = append(out, i)
+	}
+	for _, i := range out {
+		en, err := entryAt(view, i)
+		if err != nil {
+			return nil, nil, err
+		}
+		tx, err := chain.DecodeTx(en.Tx)
+		if err != nil {
+			return nil, nil, err
+		}
+		var der []byte
+		switch b := tx.Body.(type) {
+		case *chain.IntentVerified:
+			der = b.VerifierCert
+		case *chain.IdentityVerified:
+			der = b.VerifierCert
+		}
+		if der != nil {
+			if err := registration(view, der, set); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	out = out[:0]
 	for i := range set {
 		out = append(out, i)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Format and Version identify bundle format v1 (docs/evidence-bundle.md).
@@ -124,6 +125,9 @@ func DecodeBundle(data []byte) (*Bundle, error) {
 	if head.Version != Version {
 		return nil, fmt.Errorf("%w: version %d is not supported by this verifier (it reads version %d); use a newer sealchain", ErrFormat, head.Version, Version)
 	}
+	if err := requireFields(data); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
+	}
 	var b Bundle
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -142,4 +146,75 @@ func DecodeBundle(data []byte) (*Bundle, error) {
 		}
 	}
 	return &b, nil
+}
+
+// Required fields, by object. A missing field would decode as its zero
+// value, so a bundle could drop, say, a record's index 0 and still verify;
+// requiring every field gives each bundle one JSON shape.
+var (
+	bundleFields     = []string{"format", "version", "chain_id", "subject", "records", "checkpoint"}
+	recordFields     = []string{"index", "leaf", "proof"}
+	checkpointFields = []string{"height", "log_size", "log_root", "state_root", "signed_header", "validator_set"}
+	hopFields        = []string{"height", "signed_header", "next_validator_set"}
+	consistFields    = []string{"from_size", "proof"}
+	anchorFields     = []string{"record_index", "consistency"}
+)
+
+// requireFields checks that data has every required field; types and
+// unknown fields are left to the decoder.
+func requireFields(data []byte) error {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return err
+	}
+	if err := has(top, "", bundleFields); err != nil {
+		return err
+	}
+	var cp map[string]json.RawMessage
+	if err := json.Unmarshal(top["checkpoint"], &cp); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if err := has(cp, "checkpoint.", checkpointFields); err != nil {
+		return err
+	}
+	for _, list := range []struct {
+		key    string
+		fields []string
+	}{{"records", recordFields}, {"validator_hops", hopFields}, {"anchors", anchorFields}} {
+		raw, ok := top[list.key]
+		if !ok {
+			continue
+		}
+		var items []map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return fmt.Errorf("%s: %w", list.key, err)
+		}
+		for i, it := range items {
+			if err := has(it, fmt.Sprintf("%s[%d].", list.key, i), list.fields); err != nil {
+				return err
+			}
+		}
+	}
+	if raw, ok := top["consistency"]; ok && string(raw) != "null" {
+		var c map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return fmt.Errorf("consistency: %w", err)
+		}
+		if err := has(c, "consistency.", consistFields); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func has(m map[string]json.RawMessage, prefix string, fields []string) error {
+	if m == nil {
+		return fmt.Errorf("%s: want an object", strings.TrimSuffix(prefix, "."))
+	}
+	for _, f := range fields {
+		if _, ok := m[f]; !ok {
+			return fmt.Errorf("%s%s: required field missing", prefix, f)
+		}
+	}
+	return nil
 }

@@ -63,6 +63,16 @@ func FuzzVerifyBundle(f *testing.F) {
 	f.Add([]byte(`{"format":"sealchain-evidence-bundle","version":1,"chain_id":"sealchain-it","records":[{"index":0}],"checkpoint":{}}`), doc)
 	f.Add([]byte(`{"format":"sealchain-evidence-bundle","version":1,"chain_id":"sealchain-it","records":[{"index":0,"leaf":"","proof":[]}],"checkpoint":{"height":9223372036854775807}}`), doc)
 	f.Add([]byte(`{"format":"sealchain-evidence-bundle","version":1}`), []byte{})
+	// A validator set whose only validator has no key: it once panicked
+	// CometBFT's decoder.
+	keyless := loadBundle(f)
+	kv := &cmtproto.Validator{Address: bytes.Repeat([]byte{1}, 20), VotingPower: 10}
+	keyless.Checkpoint.ValidatorSet = encodeProto(f, &cmtproto.ValidatorSet{Validators: []*cmtproto.Validator{kv}, Proposer: kv})
+	keylessJSON, err := keyless.Encode()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(keylessJSON, doc)
 	f.Add([]byte(`null`), []byte(nil))
 	f.Add([]byte(`{}`), []byte(nil))
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	cmtjson "github.com/cometbft/cometbft/libs/json"
@@ -30,6 +31,10 @@ type Trust struct {
 	Orgs       []*chain.Org
 	// Anchoring is the genesis anchoring setting; nil when the chain has none.
 	Anchoring *chain.GenesisAnchoring
+	// Verifiers are the fingerprints of the intent verifiers registered at
+	// genesis (app_state.verifiers). Others must show their registration
+	// by governance in the bundle.
+	Verifiers []chain.Fingerprint
 }
 
 // LoadTrust reads a CometBFT genesis file.
@@ -62,7 +67,15 @@ func ParseTrust(data []byte) (*Trust, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Trust{ChainID: doc.ChainID, Validators: set, Orgs: orgs, Anchoring: gs.Anchoring}, nil
+	var verifiers []chain.Fingerprint
+	for _, gv := range gs.Verifiers {
+		der, err := gv.VerifierDER()
+		if err != nil {
+			return nil, fmt.Errorf("genesis verifier: %w", err)
+		}
+		verifiers = append(verifiers, chain.FingerprintOf(der))
+	}
+	return &Trust{ChainID: doc.ChainID, Validators: set, Orgs: orgs, Anchoring: gs.Anchoring, Verifiers: verifiers}, nil
 }
 
 // Check is the outcome of one verification step.
@@ -87,9 +100,14 @@ type RecordInfo struct {
 }
 
 // Result lists every check in order; OK is true only when all passed.
+// Everything else in it was verified: Records holds only the records whose
+// own checks passed under a checkpoint that passed, Subject is set only
+// when the subject check passed, and Anchors only anchors that passed.
 type Result struct {
-	OK      bool         `json:"ok"`
-	Checks  []Check      `json:"checks"`
+	OK     bool    `json:"ok"`
+	Checks []Check `json:"checks"`
+	// Subject is the bundle's subject once the records proved it.
+	Subject *Subject     `json:"subject,omitempty"`
 	Records []RecordInfo `json:"records"`
 	// Anchors are the bundle's anchored checkpoints and their Fabric status.
 	Anchors []AnchorStatus `json:"anchors,omitempty"`
@@ -183,10 +201,19 @@ func NewVerifier(trust *Trust, opts ...VerifierOption) (*Verifier, error) {
 //  4. per record: inclusion (leaf → log root), decode (canonical entry and
 //     tx), signatures (envelope by a certificate of the org's CA, actor by a
 //     certificate registered in the bundle, intent verifier by an org's CA),
-//     certificate (valid and not revoked at the record's block time);
-//  5. intent: every contract-signed record has an earlier intent record by the
+//     certificate (valid at the record's block time, not revoked earlier in
+//     the log);
+//  5. verifier: every attestation's verifier is registered (genesis, or a
+//     passed register_verifier proposal in the bundle);
+//  6. contract: every record of a contract follows its contract_created, in
+//     the order the chain's rules allow (signers, signing order, completion);
+//  7. intent: every contract-signed record has an earlier intent record by the
 //     same signer for the same contract;
-//  6. file: SM3 or SHA-256 of the file is a document hash the records name.
+//  8. subject: the subject is what the records are indexed under;
+//  9. file: SM3 or SHA-256 of the file is a document hash the records name.
+//
+// docs/conformance.md states each rule. The Result shows only what passed
+// (keepVerified).
 //
 // Cheap checks run first; a failure is recorded and later checks still run
 // where they are meaningful, so the result names every problem.
@@ -253,14 +280,66 @@ func (v *Verifier) Verify(b *Bundle, file []byte) *Result {
 		res.add("consistency", err, fmt.Sprintf("the log of size %d extends the trusted log of size %d", cp.LogSize, v.trustedSize))
 	}
 	recs := v.checkRecords(b, res)
+	v.checkVerifiers(recs, res)
+	checkContracts(recs, res)
 	v.checkIntent(recs, res)
 	v.checkAnchors(b, recs, res)
 	checkClosed(recs, res)
+	subjectDetail, err := checkSubject(b, recs)
+	subjectOK := res.add("subject", err, subjectDetail)
 	if file != nil {
 		res.add("file", checkFile(recs, file), fmt.Sprintf("file (%d bytes) SM3 %x is the contract's document", len(file), sm3.Sum(file)))
 	}
 	res.OK = len(res.Failed()) == 0
+	keepVerified(res, headerOK && !slices.Contains(res.Failed(), "app_hash"), subjectOK, b.Subject)
 	return res
+}
+
+// SignedByTrusted reports whether res shows the bundle's checkpoint signed
+// by the trusted genesis's validators (through any validator hops) and for
+// its chain: the format, hop and checkpoint checks ran and passed. When it
+// is false, nothing in the bundle can be shown as a fact.
+func SignedByTrusted(res *Result) bool {
+	ran := false
+	for _, c := range res.Checks {
+		switch {
+		case c.Name == "format" || c.Name == "checkpoint" || strings.HasPrefix(c.Name, "validator_hop["):
+			if !c.OK {
+				return false
+			}
+			ran = ran || c.Name == "checkpoint"
+		}
+	}
+	return ran
+}
+
+// keepVerified drops from res what its checks did not prove: without a
+// trusted checkpoint no record, anchor or subject is shown; otherwise only
+// the records whose own checks all passed.
+func keepVerified(res *Result, trusted, subjectOK bool, s Subject) {
+	if !trusted {
+		res.Records, res.Anchors = nil, nil
+		return
+	}
+	bad := map[uint64]bool{}
+	for _, c := range res.Checks {
+		var i uint64
+		if !c.OK {
+			if _, err := fmt.Sscanf(c.Name, "record[%d].", &i); err == nil {
+				bad[i] = true
+			}
+		}
+	}
+	kept := res.Records[:0]
+	for _, r := range res.Records {
+		if !bad[r.Index] {
+			kept = append(kept, r)
+		}
+	}
+	res.Records = kept
+	if subjectOK {
+		res.Subject = &s
+	}
 }
 
 func (v *Verifier) checkFormat(b *Bundle) error {
@@ -321,7 +400,9 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 		case *chain.CertIssued:
 			certs[chain.FingerprintOf(body.Cert)] = d
 		case *chain.CertRevoked:
-			revoked[body.Cert] = d
+			if _, seen := revoked[body.Cert]; !seen {
+				revoked[body.Cert] = d
+			}
 		case *chain.IdentityVerified:
 			identities[string(body.IdentityRef)] = d
 		case *chain.SealRegistered:
@@ -404,7 +485,9 @@ func (v *Verifier) checkSignatures(d *decoded, certs, revoked map[chain.Fingerpr
 		if _, err := signer.VerifyIssued(cert, []*smx509.Certificate{regCA}, en.Time, signer.UsageSigner); err != nil {
 			return info, fmt.Errorf("actor.cert at block time: %w", err)
 		}
-		if rv, ok := revoked[tx.Actor.Cert]; ok && !rv.entry.Time.After(en.Time) {
+		// Log order, not block time: a revocation earlier in the same block
+		// already stops the certificate, a later one does not yet.
+		if rv, ok := revoked[tx.Actor.Cert]; ok && rv.entry.Index < en.Index {
 			return info, fmt.Errorf("actor.cert %s was revoked at %s (record %d), before this record", tx.Actor.Cert, rv.entry.Time.Format(time.RFC3339Nano), rv.entry.Index)
 		}
 		if err := signer.Verify(cert.PublicKey, tx.ActorSignBytes(), tx.Actor.Sig); err != nil {

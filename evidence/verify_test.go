@@ -103,8 +103,8 @@ func TestVerifyTestdata(t *testing.T) {
 		file      []byte
 		wantNames []string // checks besides the per-record ones
 	}{
-		{name: "without file", file: nil, wantNames: []string{"format", "checkpoint", "app_hash"}},
-		{name: "with file", file: doc, wantNames: []string{"format", "checkpoint", "app_hash", "file"}},
+		{name: "without file", file: nil, wantNames: []string{"format", "checkpoint", "app_hash", "subject"}},
+		{name: "with file", file: doc, wantNames: []string{"format", "checkpoint", "app_hash", "subject", "file"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -148,11 +148,12 @@ func TestVerifyTestdata(t *testing.T) {
 					}
 				}
 			}
-			if len(res.Records) != 8 || signed != 2 {
-				t.Fatalf("Result.Records has %d records with %d signatures, want 8 with 2", len(res.Records), signed)
+			if len(res.Records) != 12 || signed != 2 {
+				t.Fatalf("Result.Records has %d records with %d signatures, want 12 with 2", len(res.Records), signed)
 			}
-			wantTypes := []string{"cert_issued", "cert_issued", "contract_created", "intent_verified",
-				"contract_signed", "intent_verified", "contract_signed", "contract_completed"}
+			wantTypes := []string{"cert_issued", "cert_issued", "seal_registered", "contract_created", "contract_sent",
+				"contract_viewed", "intent_verified", "contract_signed", "intent_verified", "contract_signed",
+				"contract_completed", "cert_revoked"}
 			for i, ri := range res.Records {
 				if ri.Type != wantTypes[i] || ri.Index != uint64(i) {
 					t.Errorf("Result.Records[%d] = #%d %s, want #%d %s", i, ri.Index, ri.Type, i, wantTypes[i])
@@ -213,6 +214,23 @@ func otherGenesisTrust(t testing.TB) *evidence.Trust {
 		t.Fatalf("ParseTrust(other genesis): %v", err)
 	}
 	return tr
+}
+
+// contractChecks names the record[i].contract checks of the records after
+// position created that belong to a contract.
+func contractChecks(t testing.TB, b *evidence.Bundle, created int) []string {
+	t.Helper()
+	var out []string
+	for _, r := range b.Records[created+1:] {
+		v, _, err := evidence.Describe(r.Leaf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.ContractID != "" {
+			out = append(out, fmt.Sprintf("record[%d].contract", r.Index))
+		}
+	}
+	return out
 }
 
 func allInclusion(b *evidence.Bundle) []string {
@@ -305,8 +323,10 @@ func TestVerifyTampered(t *testing.T) {
 				b.Records[created].Index += 100
 			},
 			// The entry no longer decodes as record Index+100, so the
-			// contract-created record naming the file is lost too.
-			wantFail: []string{fmt.Sprintf("record[%d].inclusion", base.Records[created].Index+100), fmt.Sprintf("record[%d].decode", base.Records[created].Index+100), "file"},
+			// contract-created record naming the file is lost too, and
+			// with it the contract's records and the subject.
+			wantFail: append([]string{fmt.Sprintf("record[%d].inclusion", base.Records[created].Index+100), fmt.Sprintf("record[%d].decode", base.Records[created].Index+100), "file", "subject"},
+				contractChecks(t, base, created)...),
 		},
 		{
 			name: "signed header: app hash byte flipped",
@@ -398,6 +418,16 @@ func TestVerifyTampered(t *testing.T) {
 					t.Fatal(err)
 				}
 				b.Checkpoint.ValidatorSet = encodeProto(t, pvs)
+			},
+			wantFail: []string{"checkpoint"},
+		},
+		{
+			// CometBFT's ValidatorFromProto dereferences a nil key when the
+			// key type and bytes do not parse: this panicked the verifier.
+			name: "validator set: a validator without a key",
+			mutate: func(t *testing.T, b *evidence.Bundle) {
+				v := &cmtproto.Validator{Address: bytes.Repeat([]byte{1}, 20), VotingPower: 10}
+				b.Checkpoint.ValidatorSet = encodeProto(t, &cmtproto.ValidatorSet{Validators: []*cmtproto.Validator{v}, Proposer: v})
 			},
 			wantFail: []string{"checkpoint"},
 		},
@@ -675,7 +705,7 @@ func TestDecodeBundle(t *testing.T) {
 				if err != nil {
 					t.Fatalf("DecodeBundle: %v", err)
 				}
-				if b.Version != evidence.Version || len(b.Records) != 8 {
+				if b.Version != evidence.Version || len(b.Records) != 12 {
 					t.Fatalf("decoded version %d with %d records", b.Version, len(b.Records))
 				}
 				return

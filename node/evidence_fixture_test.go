@@ -7,8 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/signer"
 )
+
+// fixtureRecords is the number of records in the fixture bundle.
+const fixtureRecords = 12
 
 // evidenceTestdata is where the offline evidence tests read their vectors.
 const evidenceTestdata = "../evidence/testdata"
@@ -22,7 +28,9 @@ var fixtureDoc = []byte("%PDF-1.4\n% Sealchain evidence fixture: a two-party con
 //
 //	genesis.json   the chain's genesis (the verifier's trust anchor)
 //	bundle.json    the evidence for contract.pdf: a completed sequential
-//	               contract between an SM2 and an ECDSA P-256 signer, 8 records
+//	               contract between an SM2 and an ECDSA P-256 signer, the
+//	               first signing with a personal seal, the second's
+//	               certificate revoked afterwards: 12 records of 9 types
 //	contract.pdf   the document
 //
 // It runs only with SEALCHAIN_UPDATE_FIXTURES=1:
@@ -41,13 +49,28 @@ func TestGenerateEvidenceFixture(t *testing.T) {
 
 	alice, _ := n.registerSigner(ctx, t, signer.AlgSM2, "sc-fixture-alice")
 	bob, _ := n.registerSigner(ctx, t, signer.AlgECDSAP256, "sc-fixture-bob")
+	// Alice signs with her personal seal, registered before the contract.
+	seal := sm3.Sum([]byte("sc-fixture-alice personal seal image"))
+	now := time.Now().Unix()
+	n.commit(ctx, t, n.build(t, &chain.SealRegistered{Seal: seal[:], Kind: chain.SealPersonal, Owner: alice.Cert,
+		ValidFrom: now - 3600, ValidTo: now + 365*24*3600}, nil))
 	const contract = "fixture-contract-1"
 	n.commit(ctx, t, n.build(t, contractBody(contract, fixtureDoc, alice, bob), nil))
-	n.signContract(ctx, t, contract, fixtureDoc, alice, bob)
+	n.commit(ctx, t, n.build(t, &chain.ContractSent{Contract: contract}, nil))
+	n.commit(ctx, t, n.build(t, &chain.ContractViewed{Contract: contract, Party: alice.Cert}, nil))
+	d3 := sm3.Sum(fixtureDoc)
+	n.intent(ctx, t, contract, alice)
+	n.commit(ctx, t, n.build(t, &chain.ContractSigned{Contract: contract, DocSM3: d3[:], Seal: seal[:]}, alice))
+	n.intent(ctx, t, contract, bob)
+	n.commit(ctx, t, n.build(t, &chain.ContractSigned{Contract: contract, DocSM3: d3[:]}, bob))
+	n.commit(ctx, t, n.build(t, &chain.ContractCompleted{Contract: contract}, nil))
+	// Bob's certificate is revoked after the contract completed: the bundle
+	// carries the revocation, and his earlier signature still holds.
+	n.commit(ctx, t, n.build(t, &chain.CertRevoked{Cert: bob.Cert, Reason: chain.ReasonKeyCompromise}, nil))
 
 	raw, b := n.evidenceFor(ctx, t, fixtureDoc)
-	if len(b.Records) != 8 {
-		t.Fatalf("bundle has %d records, want 8", len(b.Records))
+	if len(b.Records) != fixtureRecords {
+		t.Fatalf("bundle has %d records, want %d", len(b.Records), fixtureRecords)
 	}
 	n.verifyAll(t, b, fixtureDoc)
 

@@ -23,8 +23,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
+	ce "github.com/cometbft/cometbft/crypto/encoding"
 	"github.com/cometbft/cometbft/crypto/tmhash"
 	"github.com/cometbft/cometbft/types"
 )
@@ -64,7 +66,8 @@ var (
 //  6. valSet has the same validators (address, public key, power, in
 //     order) as trusted, else [ErrUntrustedValidators];
 //  7. the commit carries valid signatures of more than 2/3 of the voting
-//     power (types.VerifyCommitLight), else [ErrCommit].
+//     power, and every signature it carries is valid (types.VerifyCommit:
+//     no byte of a checkpoint goes unchecked), else [ErrCommit].
 //
 // Signature checks run last because they are the expensive part an attacker
 // controls. On success it returns the verified header.
@@ -112,7 +115,7 @@ func VerifyCheckpoint(chainID string, height int64, signedHeader, valSet []byte,
 			return nil, fmt.Errorf("%w: signature %d names validator %X, not the validator at that position", ErrCommit, i, cs.ValidatorAddress)
 		}
 	}
-	if err := types.VerifyCommitLight(chainID, vals, sh.Commit.BlockID, h.Height, sh.Commit); err != nil {
+	if err := types.VerifyCommit(chainID, vals, sh.Commit.BlockID, h.Height, sh.Commit); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCommit, err)
 	}
 	return h, nil
@@ -145,11 +148,27 @@ func decode(signedHeader, valSet []byte) (*types.SignedHeader, *types.ValidatorS
 	if len(pvs.Validators) == 0 {
 		return nil, nil, fmt.Errorf("%w: empty validator set", ErrMalformed)
 	}
-	vals, err := types.ValidatorSetFromProto(&pvs)
+	vals, err := ValidatorSetFromProto(&pvs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: validator set: %w", ErrMalformed, err)
 	}
 	return sh, vals, nil
+}
+
+// ValidatorSetFromProto is types.ValidatorSetFromProto, refusing first the
+// validators it would dereference a nil key of (CometBFT v1.0.1 falls back
+// to *PubKey when the key type and bytes do not parse). Use it on any
+// validator set read from untrusted bytes.
+func ValidatorSetFromProto(pvs *cmtproto.ValidatorSet) (*types.ValidatorSet, error) {
+	for i, v := range append(slices.Clone(pvs.Validators), pvs.Proposer) {
+		if v == nil {
+			continue // reported by ValidatorSetFromProto
+		}
+		if _, err := ce.PubKeyFromTypeAndBytes(v.PubKeyType, v.PubKeyBytes); err != nil && v.PubKey == nil {
+			return nil, fmt.Errorf("validator %d: %w", i, err)
+		}
+	}
+	return types.ValidatorSetFromProto(pvs)
 }
 
 // sameValidators compares membership and power position by position; the
@@ -212,7 +231,7 @@ func VerifyHop(chainID string, signedHeader, nextValSet []byte, trusted *types.V
 			return nil, nil, fmt.Errorf("%w: signature %d names validator %X, not the validator at that position", ErrCommit, i, cs.ValidatorAddress)
 		}
 	}
-	if err := types.VerifyCommitLight(chainID, trusted, sh.Commit.BlockID, h.Height, sh.Commit); err != nil {
+	if err := types.VerifyCommit(chainID, trusted, sh.Commit.BlockID, h.Height, sh.Commit); err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrCommit, err)
 	}
 	if !bytes.Equal(next.Hash(), h.NextValidatorsHash) {

@@ -89,6 +89,10 @@ bad usage or unreadable input.`,
 			}
 			out := cmd.OutOrStdout()
 			header := fmt.Sprintf("bundle %s (%d bytes), trusting %s", bundlePath, len(data), genesis)
+			if !asJSON && !evidence.SignedByTrusted(res) {
+				// Said first: nothing below comes from a trusted source.
+				fmt.Fprintf(out, "NOT SIGNED BY THIS GENESIS: the bundle was not signed by the validators of %s (or is for another chain); none of its contents are trusted.\n", genesis)
+			}
 			return printResult(out, asJSON, res, header, res.Checks, 28, res.Failed(), func() {
 				if len(res.Records) > 0 {
 					fmt.Fprintln(out, "timeline:")
@@ -103,7 +107,9 @@ bad usage or unreadable input.`,
 						fmt.Fprintln(out)
 					}
 				}
-				printAnchors(out, res.Anchors)
+				if evidence.SignedByTrusted(res) {
+					printAnchors(out, res.Anchors)
+				}
 			})
 		},
 	}
@@ -130,7 +136,14 @@ func addPDFCheck(res *evidence.Result, b *evidence.Bundle, doc []byte, trust *ev
 		}
 	}
 	times := map[string]time.Time{} // signed_doc_sm3 -> block time
+	verified := map[uint64]bool{}   // only records whose checks passed time a signature
+	for _, r := range res.Records {
+		verified[r.Index] = true
+	}
 	for _, r := range b.Records {
+		if !verified[r.Index] {
+			continue
+		}
 		en, err := chain.DecodeEntry(r.Leaf)
 		if err != nil {
 			continue

@@ -8,10 +8,10 @@ import (
 	"time"
 
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
-	"github.com/cometbft/cometbft/types"
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/checkpoint"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -208,7 +208,7 @@ func FactsOf(b *evidence.Bundle, raw []byte) (*Facts, error) {
 	if err := pvs.Unmarshal(cp.ValidatorSet); err != nil {
 		return nil, fmt.Errorf("facts: checkpoint validator set: %w", err)
 	}
-	vals, err := types.ValidatorSetFromProto(&pvs)
+	vals, err := checkpoint.ValidatorSetFromProto(&pvs) // not types.: a keyless validator panics it
 	if err != nil {
 		return nil, fmt.Errorf("facts: checkpoint validator set: %w", err)
 	}

@@ -85,8 +85,8 @@ func (f *fixture) options() Options {
 		IssuerOrg: Issuer{ID: "notary", Name: "北京市某某公证处"},
 		Now:       testNow,
 		PartyNames: map[string]string{
-			"79d5707711f2ca1e5b955026ed4cddda6c3b2bddb931f0d69d334eec75f56784": "张三",
-			"b5b0572e1e60338c6dfb6dc9b609acd9cb3472eced23f32e53d8141415d62dcf": "李四",
+			"8f6fcec4a37efc6191d033ee22320fcf07ee17f0fb09e6f9a72cc3a2cc6270e4": "张三",
+			"f709ea72120d148574a7eeeb95c4aa47b261914ce62ce61420eb63fa648b9ce5": "李四",
 		},
 		VerifyURL:  testVerifyURL,
 		Key:        f.key,

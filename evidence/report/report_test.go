@@ -119,9 +119,9 @@ func TestTextExtracts(t *testing.T) {
 		"四、区块链检查点", "五、验证结果", "六、在线核验与附件", "七、声明", "北京市某某公证处",
 		"fixture-contract-1", "84d076b00949963e38e23c440f124708a8bd63ea784fd3f35bef9c29de858906",
 		"04a5ce82cd450ba8ac6b4475c9052fa1a86f13ed4d6cdc69c66abab362c7df0e",
-		"79d5707711f2ca1e5b955026ed4cddda6c3b2bddb931f0d69d334eec75f56784",
-		"b5b0572e1e60338c6dfb6dc9b609acd9cb3472eced23f32e53d8141415d62dcf",
-		"张三", "李四", "CONTRACT COMPLETED", "合同已完成签署", "短信验证码", "2026-11-27 05:09:06.349 (UTC+8)",
+		"8f6fcec4a37efc6191d033ee22320fcf07ee17f0fb09e6f9a72cc3a2cc6270e4",
+		"f709ea72120d148574a7eeeb95c4aa47b261914ce62ce61420eb63fa648b9ce5",
+		"张三", "李四", "CONTRACT COMPLETED", "合同已完成签署", "短信验证码", "2026-12-06 18:42:30.858 (UTC+8)",
 		facts.BundleSM3, facts.Checkpoint.AppHash, QRURL(testVerifyURL, facts.BundleSM3),
 	}
 	for name, text := range map[string]string{"pdftotext": pdftotext(t, out), "own": ownText(t, out)} {
@@ -372,7 +372,7 @@ func TestTamper(t *testing.T) {
 			return replaceOnce(t, good, "(fixture-contract-1) Tj", "(fixture-contract-2) Tj")
 		}, []string{CheckReportSignature, CheckFactsMatch}},
 		{"facts.json", func(t *testing.T) []byte {
-			return replaceOnce(t, good, `"header_height": 9`, `"header_height": 8`)
+			return replaceOnce(t, good, `"header_height": 13`, `"header_height": 12`)
 		}, []string{CheckReportSignature, CheckFactsMatch}},
 		{"bundle record", func(t *testing.T) []byte {
 			i := bytes.Index(good, []byte(`"leaf": "`))
@@ -446,7 +446,9 @@ func TestMakeOptions(t *testing.T) {
 		{"no time", func(o *Options) { o.Now = time.Time{} }},
 		{"no issuer", func(o *Options) { o.IssuerOrg = Issuer{} }},
 		{"no key", func(o *Options) { o.Key = nil }},
-		{"other bundle bytes", func(o *Options) { o.BundleJSON = bytes.Replace(f.raw, []byte(`"height": 8`), []byte(`"height": 7`), 1) }},
+		{"other bundle bytes", func(o *Options) {
+			o.BundleJSON = bytes.Replace(f.raw, []byte(`"height": 12`), []byte(`"height": 11`), 1)
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

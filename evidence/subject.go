@@ -1,0 +1,324 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/sealchain/sealchain/chain"
+)
+
+// The subject, completeness and registration rules of docs/conformance.md.
+// Each mirrors something the chain enforces, so that a bundle the chain's
+// rules could not have produced fails offline too.
+
+// recordKeys lists what a record is indexed under on chain (chain/index.go):
+// the document hashes, contract ids and certificate fingerprints a subject
+// of each kind finds it by. It must stay in step with the chain's index.
+func recordKeys(tx *chain.Tx) (docs [][]byte, contracts []string, certs []chain.Fingerprint) {
+	if id := tx.Body.ContractID(); id != "" {
+		contracts = append(contracts, id)
+	}
+	if tx.Actor != nil {
+		certs = append(certs, tx.Actor.Cert)
+	}
+	switch b := tx.Body.(type) {
+	case *chain.CertIssued:
+		certs = append(certs, chain.FingerprintOf(b.Cert))
+	case *chain.CertRevoked:
+		certs = append(certs, b.Cert)
+	case *chain.ContractCreated:
+		docs = append(docs, b.DocSM3, b.DocSHA256)
+	case *chain.ReportIssued:
+		docs = append(docs, b.ReportSM3)
+	case *chain.QueryLogged:
+		certs = append(certs, b.CallerCert)
+	case *chain.SealRegistered:
+		docs = append(docs, b.Seal)
+		if !b.Owner.IsZero() {
+			certs = append(certs, b.Owner)
+		}
+	case *chain.IdentityVerified:
+		docs = append(docs, b.IdentityRef)
+	case *chain.ContractSigned:
+		if len(b.SignedDocSM3) > 0 {
+			docs = append(docs, b.SignedDocSM3)
+		}
+	case *chain.ContractRenewed:
+		contracts = append(contracts, b.Previous)
+	}
+	return docs, contracts, certs
+}
+
+// canonicalHex decodes s, which must be exactly 2n lower-case hex digits:
+// one spelling per value, so that a subject cannot be edited into another
+// string that names the same hash.
+func canonicalHex(s string, n int) ([]byte, error) {
+	b, err := hex.DecodeString(s)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("not hex: %w", err)
+	case len(b) != n:
+		return nil, fmt.Errorf("%d bytes, want %d", len(b), n)
+	case hex.EncodeToString(b) != s:
+		return nil, errors.New("not lower-case hex")
+	}
+	return b, nil
+}
+
+// checkSubject: the subject names exactly one of a document hash, a contract
+// or a certificate, records in the bundle are indexed under it (the page it
+// asked for, when paging), and since_size matches the consistency proof.
+// The detail says what the subject is, as proved.
+func checkSubject(b *Bundle, recs []*decoded) (string, error) {
+	s := b.Subject
+	kinds := 0
+	for _, set := range []bool{s.DocHash != "", s.ContractID != "", s.Cert != ""} {
+		if set {
+			kinds++
+		}
+	}
+	if kinds != 1 {
+		return "", fmt.Errorf("subject names %d of doc_hash, contract_id and cert; want exactly one", kinds)
+	}
+	var match func(tx *chain.Tx) bool
+	var what string
+	switch {
+	case s.DocHash != "":
+		h, err := canonicalHex(s.DocHash, 32)
+		if err != nil {
+			return "", fmt.Errorf("subject.doc_hash: %w", err)
+		}
+		what = "document hash " + s.DocHash
+		match = func(tx *chain.Tx) bool {
+			docs, _, _ := recordKeys(tx)
+			return slices.ContainsFunc(docs, func(d []byte) bool { return bytes.Equal(d, h) })
+		}
+	case s.ContractID != "":
+		what = fmt.Sprintf("contract %q", s.ContractID)
+		match = func(tx *chain.Tx) bool {
+			_, cs, _ := recordKeys(tx)
+			return slices.Contains(cs, s.ContractID)
+		}
+	default:
+		h, err := canonicalHex(s.Cert, 32)
+		if err != nil {
+			return "", fmt.Errorf("subject.cert: %w", err)
+		}
+		fp := chain.Fingerprint(h)
+		what = "certificate " + s.Cert
+		match = func(tx *chain.Tx) bool {
+			_, _, certs := recordKeys(tx)
+			return slices.Contains(certs, fp)
+		}
+	}
+	// The subject's own records: those indexed under it, after the cursor.
+	var page []uint64
+	for _, d := range recs { // sorted by log index
+		if match(d.tx) && (s.After == nil || d.entry.Index > *s.After) {
+			page = append(page, d.entry.Index)
+		}
+	}
+	if len(page) == 0 {
+		if s.After != nil {
+			return "", fmt.Errorf("no record in the bundle after log index %d is indexed under the subject's %s", *s.After, what)
+		}
+		return "", fmt.Errorf("no record in the bundle is indexed under the subject's %s", what)
+	}
+	switch {
+	case s.Limit < 0:
+		return "", fmt.Errorf("subject.limit %d is negative", s.Limit)
+	case b.Next != nil && s.Limit == 0:
+		return "", errors.New("next is set but the subject has no limit: only a paged bundle has a next page")
+	case b.Next != nil:
+		// A full page: its last record is the cursor, and exactly limit
+		// records of the subject lie between the two cursors.
+		n := 0
+		for _, i := range page {
+			if i <= *b.Next {
+				n++
+			}
+		}
+		if !slices.Contains(page, *b.Next) || n != s.Limit {
+			return "", fmt.Errorf("next %d: want the log index of the page's last record, with exactly limit %d subject records up to it (found %d)", *b.Next, s.Limit, n)
+		}
+	case s.Limit > 0 && len(page) > s.Limit:
+		return "", fmt.Errorf("%d subject records after the cursor, but the page limit is %d and next is not set", len(page), s.Limit)
+	}
+	c := b.Consistency
+	switch {
+	case s.SinceSize == 0 && c != nil:
+		return "", fmt.Errorf("the bundle carries a consistency proof from size %d, but subject.since_size is not set", c.FromSize)
+	case s.SinceSize > 0 && (c == nil || c.FromSize != s.SinceSize):
+		return "", fmt.Errorf("subject.since_size %d has no consistency proof from that size", s.SinceSize)
+	}
+	list := fmt.Sprint(page)
+	if len(page) > 10 {
+		list = fmt.Sprintf("%v … (%d in all)", page[:10], len(page))
+	}
+	return fmt.Sprintf("%s: the records indexed under it are %s", what, list), nil
+}
+
+// checkContracts (record[i].contract): every record of a contract follows
+// that contract's contract_created record in the bundle, and each signature
+// is by one of its parties on its document. The chain refuses the contrary.
+func checkContracts(recs []*decoded, res *Result) {
+	created := map[string]*decoded{}
+	sent := map[string]bool{}
+	signed := map[string]map[chain.Fingerprint]bool{}
+	for _, d := range recs { // sorted by log index
+		id := d.tx.Body.ContractID()
+		if id == "" {
+			continue
+		}
+		name := fmt.Sprintf("record[%d].contract", d.entry.Index)
+		if _, ok := d.tx.Body.(*chain.ContractCreated); ok {
+			var err error
+			if c, dup := created[id]; dup {
+				err = fmt.Errorf("contract %q was already created in record %d", id, c.entry.Index)
+			} else {
+				created[id] = d
+			}
+			res.add(name, err, fmt.Sprintf("creates contract %q", id))
+			continue
+		}
+		c, ok := created[id]
+		if !ok {
+			res.add(name, fmt.Errorf("contract %q: the bundle has no contract_created record for it before this record", id), "")
+			continue
+		}
+		cc := c.tx.Body.(*chain.ContractCreated)
+		var err error
+		switch b := d.tx.Body.(type) {
+		case *chain.ContractSigned:
+			i := slices.Index(cc.Parties, d.tx.Actor.Cert)
+			switch {
+			case i < 0:
+				err = fmt.Errorf("signer %s is not a party of contract %q (record %d)", d.tx.Actor.Cert, id, c.entry.Index)
+			case !bytes.Equal(b.DocSM3, cc.DocSM3):
+				err = fmt.Errorf("body.doc_sm3 %x is not contract %q's document %x", b.DocSM3, id, cc.DocSM3)
+			case cc.Order == chain.OrderSequential:
+				// Parties sign in the listed order: every earlier
+				// party's signature is in the bundle, before this one.
+				for j := range i {
+					if !signed[id][cc.Parties[j]] {
+						err = fmt.Errorf("party %d signs sequential contract %q, but the bundle has no earlier signature by party %d (%s)", i, id, j, cc.Parties[j])
+						break
+					}
+				}
+			}
+			if signed[id] == nil {
+				signed[id] = map[chain.Fingerprint]bool{}
+			}
+			signed[id][d.tx.Actor.Cert] = true
+		case *chain.ContractCompleted:
+			// Completion needs every party's signature, so each is in the
+			// bundle before it.
+			for j, p := range cc.Parties {
+				if !signed[id][p] {
+					err = fmt.Errorf("contract %q completed, but the bundle has no signature by party %d (%s) before it", id, j, p)
+					break
+				}
+			}
+		case *chain.ContractSent:
+			sent[id] = true
+		case *chain.ContractViewed, *chain.ContractReminded:
+			if !sent[id] {
+				err = fmt.Errorf("%s of contract %q, but the bundle has no contract_sent record for it before this record", b.Type(), id)
+			}
+		}
+		res.add(name, err, fmt.Sprintf("contract %q created in record %d", id, c.entry.Index))
+	}
+}
+
+// checkVerifiers (record[i].verifier): the verifier certificate of every
+// attestation (intent or identity) is registered: in the trusted genesis's
+// app_state.verifiers, or by a register_verifier proposal in the bundle that
+// passed, by the weight of its yes votes, before the attestation.
+func (v *Verifier) checkVerifiers(recs []*decoded, res *Result) {
+	passed := v.registrations(recs)
+	for _, d := range recs {
+		var der []byte
+		switch b := d.tx.Body.(type) {
+		case *chain.IntentVerified:
+			der = b.VerifierCert
+		case *chain.IdentityVerified:
+			der = b.VerifierCert
+		default:
+			continue
+		}
+		fp := chain.FingerprintOf(der)
+		name := fmt.Sprintf("record[%d].verifier", d.entry.Index)
+		if slices.Contains(v.trust.Verifiers, fp) {
+			res.add(name, nil, fmt.Sprintf("verifier %s… is registered in the genesis", fp.String()[:16]))
+			continue
+		}
+		var err error
+		r, ok := passed[fp]
+		if !ok || r.passedAt >= d.entry.Index {
+			err = fmt.Errorf("verifier certificate %s is not registered: not in the trusted genesis's app_state.verifiers, and no register_verifier proposal for it in the bundle passed before this record", fp)
+		}
+		res.add(name, err, fmt.Sprintf("verifier %s… registered by the proposal in record %d, passed in record %d", fp.String()[:16], r.proposal, r.passedAt))
+	}
+}
+
+// verifierReg is where a register_verifier proposal is in the bundle and
+// where it passed.
+type verifierReg struct{ proposal, passedAt uint64 }
+
+// registrations finds, in one pass over the records (log order), the
+// register_verifier proposals that passed: the proposer's organisation
+// counts as a yes (app/governance.go), then each organisation's first vote
+// on the proposal's id; a proposal passes when its yes weight exceeds 2/3 of
+// the genesis organisations' total weight. Only the first proposal of an id
+// counts, as on chain. For each certificate the earliest passing is kept.
+func (v *Verifier) registrations(recs []*decoded) map[chain.Fingerprint]verifierReg {
+	var total uint64
+	weight := map[string]uint64{}
+	for _, o := range v.trust.Orgs {
+		total += o.Weight
+		weight[o.ID] = o.Weight
+	}
+	type open struct {
+		fp       chain.Fingerprint
+		index    uint64
+		yes      uint64
+		voted    map[string]bool
+		finished bool
+	}
+	props := map[string]*open{}
+	out := map[chain.Fingerprint]verifierReg{}
+	pass := func(p *open, at uint64) {
+		if !p.finished && 3*p.yes > 2*total {
+			p.finished = true
+			if _, seen := out[p.fp]; !seen {
+				out[p.fp] = verifierReg{proposal: p.index, passedAt: at}
+			}
+		}
+	}
+	for _, d := range recs { // sorted by log index
+		org := d.tx.Envelope.Org
+		switch b := d.tx.Body.(type) {
+		case *chain.Proposal:
+			if _, dup := props[b.ID]; dup || b.Kind != chain.ProposalRegisterVerifier {
+				continue
+			}
+			p := &open{fp: chain.FingerprintOf(b.VerifierCert), index: d.entry.Index, yes: weight[org], voted: map[string]bool{org: true}}
+			props[b.ID] = p
+			pass(p, d.entry.Index)
+		case *chain.Vote:
+			p, ok := props[b.Proposal]
+			if !ok || p.voted[org] {
+				continue
+			}
+			p.voted[org] = true
+			if b.Choice == chain.VoteYes {
+				p.yes += weight[org]
+			}
+			pass(p, d.entry.Index)
+		}
+	}
+	return out
+}

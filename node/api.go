@@ -198,8 +198,15 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, errorBody{Error: apiError{Code: code, Message: msg}})
 }
 
+// internal answers 500 and logs the error. A signing link's token is cut
+// out of the path (GET /sign/{token}, /v1/sign/{token}/...): the log must
+// not hold working links.
 func (a *api) internal(w http.ResponseWriter, r *http.Request, err error) {
-	a.logger.Error("request failed", "path", r.URL.Path, "err", err)
+	path := r.URL.Path
+	if tok := r.PathValue("token"); tok != "" {
+		path = strings.ReplaceAll(path, tok, "<token>")
+	}
+	a.logger.Error("request failed", "path", path, "err", err)
 	writeError(w, http.StatusInternalServerError, "internal", "internal error; see the node log")
 }
 

@@ -2,6 +2,8 @@ package workflow
 
 import (
 	"crypto/cipher"
+	"crypto/hmac"
+	"encoding/binary"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -11,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/sm4"
 )
 
@@ -19,10 +22,19 @@ import (
 // personal data of identities (SM4-GCM, AAD = the record's id).
 const KEKFile = "workflow_kek.key"
 
-const sealLabel = "sealchain/workflow/sealed/v1"
+const (
+	sealLabel = "sealchain/workflow/sealed/v1"
+	// macKeyLabel derives the MAC key from the KEK: the key that encrypts
+	// is never used as it is for anything else.
+	macKeyLabel = "sealchain/workflow/mac-key/v1"
+)
 
-// KEK encrypts small secrets at rest with SM4-GCM.
-type KEK struct{ aead cipher.AEAD }
+// KEK encrypts small secrets at rest with SM4-GCM, and keys MACs of
+// low-entropy secrets (SMS codes) with a key derived from it.
+type KEK struct {
+	aead   cipher.AEAD
+	macKey []byte
+}
 
 // NewKEK wraps a 16-byte SM4 key.
 func NewKEK(key []byte) (*KEK, error) {
@@ -37,7 +49,21 @@ func NewKEK(key []byte) (*KEK, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workflow: key-encryption key: %w", err)
 	}
-	return &KEK{aead: aead}, nil
+	m := hmac.New(sm3.New, key)
+	m.Write([]byte(macKeyLabel))
+	return &KEK{aead: aead, macKey: m.Sum(nil)}, nil
+}
+
+// MAC is HMAC-SM3 under the key derived from the KEK, over label and parts,
+// each length-prefixed so that no two inputs share an encoding. Without the
+// KEK file, a MAC of a 6-digit code cannot be searched offline.
+func (k *KEK) MAC(label string, parts ...[]byte) []byte {
+	m := hmac.New(sm3.New, k.macKey)
+	for _, p := range append([][]byte{[]byte(label)}, parts...) {
+		m.Write(binary.BigEndian.AppendUint32(nil, uint32(len(p))))
+		m.Write(p)
+	}
+	return m.Sum(nil)
 }
 
 // LoadKEK reads the key from path, creating it (0600) from rand when absent.

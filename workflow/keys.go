@@ -3,8 +3,8 @@ package workflow
 import (
 	"crypto/cipher"
 	"crypto/hmac"
-	"encoding/binary"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"

@@ -138,7 +138,7 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	if err != nil {
 		return nil, err
 	}
-	sealer := kekSealer{wkek}
+	sealer := wkek.Sealer(rand.Reader)
 	s.bank = &identity.DevBank{}
 	verifier, err := identity.New(n.genesis.ChainID, n.gs, vkey, vcert.Raw,
 		identity.WithProvider(identity.DevProvider{}), identity.WithBank(s.bank), identity.WithDepositStore(s.db),
@@ -216,15 +216,6 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	logger.Info("workflow started", "db", n.home.WorkflowDB(), "public_url", cfg.PublicURL, "dev_providers", wc.DevProviders)
 	return s, nil
 }
-
-// kekSealer seals the outbox's messages and the micro-deposit challenges
-// under the workflow's key-encryption key, like the engine's own secrets.
-type kekSealer struct{ k *workflow.KEK }
-
-func (s kekSealer) Seal(id string, plain []byte) ([]byte, error) {
-	return s.k.Seal(rand.Reader, id, plain)
-}
-func (s kekSealer) Open(id string, sealed []byte) ([]byte, error) { return s.k.Open(id, sealed) }
 
 // close stops the loops and closes the database.
 func (s *wfService) close() error {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/sm4"
+
+	"github.com/sealchain/sealchain/workflow/internal/seal"
 )
 
 // KEKFile is the workflow's key-encryption key under the node home's config
@@ -133,3 +135,20 @@ func (k *KEK) Open(id string, sealed []byte) ([]byte, error) {
 	}
 	return plain, nil
 }
+
+// Sealer is the KEK as the outbox, the webhook store and the deposit store
+// use it (seal.Sealer), with nonces from rnd (nil: crypto/rand).
+func (k *KEK) Sealer(rnd io.Reader) seal.Sealer {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	return kekSealer{k, rnd}
+}
+
+type kekSealer struct {
+	k   *KEK
+	rnd io.Reader
+}
+
+func (s kekSealer) Seal(id string, plain []byte) ([]byte, error) { return s.k.Seal(s.rnd, id, plain) }
+func (s kekSealer) Open(id string, sealed []byte) ([]byte, error) { return s.k.Open(id, sealed) }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/workflow/internal/seal"
 )
 
 // DepositPrefix is the pebble key prefix of the micro-deposit challenges
@@ -87,20 +89,13 @@ const (
 	depositRecordV2 = 2
 )
 
-// Sealer encrypts small values at rest for a record id (the workflow's
-// key-encryption key).
-type Sealer interface {
-	Seal(id string, plain []byte) ([]byte, error)
-	Open(id string, sealed []byte) ([]byte, error)
-}
-
 // pebbleStore keeps challenges in a pebble database under DepositPrefix,
 // every write with pebble.Sync so that a confirmed wrong amount is counted
 // before the caller hears of it. The count of open challenges is read once
 // and then kept in memory: one Verifier per database.
 type pebbleStore struct {
 	db     *pebble.DB
-	sealer Sealer // nil: version 1 records, in clear
+	sealer seal.Sealer // nil: version 1 records, in clear
 	n      int
 }
 

@@ -150,5 +150,5 @@ type kekSealer struct {
 	rnd io.Reader
 }
 
-func (s kekSealer) Seal(id string, plain []byte) ([]byte, error) { return s.k.Seal(s.rnd, id, plain) }
+func (s kekSealer) Seal(id string, plain []byte) ([]byte, error)  { return s.k.Seal(s.rnd, id, plain) }
 func (s kekSealer) Open(id string, sealed []byte) ([]byte, error) { return s.k.Open(id, sealed) }

@@ -138,6 +138,11 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Data older versions kept in clear is sealed (or deleted) before
+	// anything reads the DB; once, by a version marker.
+	if err := workflow.MigrateAtRest(context.Background(), s.db, wkek, rand.Reader, logger); err != nil {
+		return nil, err
+	}
 	sealer := wkek.Sealer(rand.Reader)
 	s.bank = &identity.DevBank{}
 	verifier, err := identity.New(n.genesis.ChainID, n.gs, vkey, vcert.Raw,
@@ -152,7 +157,7 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	}
 	if s.webhooks, err = notify.NewWebhooks(s.db, notify.WithLogger(logger.With("part", "webhooks")),
 		notify.WithBackoff(wc.WebhookBackoff.Duration, max(wc.WebhookBackoff.Duration, time.Hour)),
-		notify.WithAllowedTargets(allow...)); err != nil {
+		notify.WithAllowedTargets(allow...), notify.WithSecretSealer(sealer)); err != nil {
 		return nil, err
 	}
 	if s.outbox, err = notify.NewOutbox(s.db, time.Now, notify.WithSealer(sealer)); err != nil {

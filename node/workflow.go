@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,7 +119,7 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s = &wfService{token: token, devOnly: wc.DevProviders, templates: &builtinTemplates{}}
+	s = &wfService{token: token, devOnly: wc.DevProviders, templates: &builtinTemplates{logger: logger}}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -375,15 +376,15 @@ func (w *wfNotifier) Message(ctx context.Context, m workflow.Message) error {
 }
 
 // builtinTemplates renders workflow/template's built-in templates. The CJK
-// font (4 MB) is loaded on first use, not at every node start.
+// font (4 MB) is loaded on first use, not at every node start; a failed
+// load is tried again on the next use (workflow_templates.go).
 type builtinTemplates struct {
-	once sync.Once
-	font *template.Font
-	err  error
+	fontPath string // "": template.DefaultFontPath
+	logger   *slog.Logger
 
-	descOnce sync.Once // the descriptions, computed once (workflow_templates.go)
-	descs    []*template.Description
-	descErr  error
+	mu    sync.Mutex
+	font  *template.Font
+	descs []*template.Description // with example areas, once the font loaded
 }
 
 func (b *builtinTemplates) Render(_ context.Context, id string, fields map[string]string) ([]byte, []workflow.RoleArea, error) {
@@ -391,10 +392,11 @@ func (b *builtinTemplates) Render(_ context.Context, id string, fields map[strin
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := b.loadFont(); err != nil {
+	font, err := b.loadFont()
+	if err != nil {
 		return nil, nil, err
 	}
-	doc, err := t.Render(fields, template.WithFont(b.font))
+	doc, err := t.Render(fields, template.WithFont(font))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,8 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sealchain/sealchain/workflow/template"
 )
 
 // TestInternalErrorLogHidesToken: a 500 on a route with a signing link
@@ -45,5 +49,41 @@ func TestIdempotentAnswerKept(t *testing.T) {
 		if got := finalAnswer(tc.status); got != tc.kept {
 			t.Errorf("finalAnswer(%d) = %v, want %v", tc.status, got, tc.kept)
 		}
+	}
+}
+
+// TestTemplatesWithoutFont: listing templates works without the CJK font
+// (fields and roles, no example areas), and a missing font is not
+// remembered: once it is there, the next listing places the areas.
+func TestTemplatesWithoutFont(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "font.ttf")
+	b := &builtinTemplates{fontPath: path}
+	ds, err := b.describe()
+	if err != nil || len(ds) == 0 {
+		t.Fatalf("describe without the font: %d templates, %v", len(ds), err)
+	}
+	for _, d := range ds {
+		if len(d.Fields) == 0 || len(d.Roles) == 0 {
+			t.Fatalf("template %s described without fields or roles", d.ID)
+		}
+		for _, r := range d.Roles {
+			if r.Area.Example != nil || r.Area.W == 0 {
+				t.Fatalf("template %s role %s: area %+v without the font", d.ID, r.Name, r.Area)
+			}
+		}
+	}
+	font, err := os.ReadFile(template.DefaultFontPath)
+	if err != nil {
+		t.Skipf("no CJK font to install: %v", err)
+	}
+	if err := os.WriteFile(path, font, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ds, err = b.describe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds[0].Roles[0].Area.Example == nil {
+		t.Fatal("the font was installed, but the areas are still not placed: the failure was cached")
 	}
 }

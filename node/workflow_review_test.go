@@ -87,3 +87,38 @@ func TestTemplatesWithoutFont(t *testing.T) {
 		t.Fatal("the font was installed, but the areas are still not placed: the failure was cached")
 	}
 }
+
+// TestReportPublicURL: a production node without [api] public_url queues
+// no report whose QR code would name its listen address; the startup
+// warning names api.public_url when the listen address is loopback or
+// unspecified.
+func TestReportPublicURL(t *testing.T) {
+	for _, tc := range []struct {
+		production, set bool
+		ok              bool
+	}{
+		{false, false, true}, {false, true, true}, {true, true, true}, {true, false, false},
+	} {
+		a := &api{production: tc.production, publicURLSet: tc.set, publicURL: "https://court.example"}
+		if _, ok := a.defaultVerifyURL(); ok != tc.ok {
+			t.Errorf("production %v, public_url set %v: ok %v", tc.production, tc.set, ok)
+		}
+	}
+	for _, tc := range []struct {
+		public, bound string
+		warn          bool
+	}{
+		{"", "127.0.0.1:8080", true},
+		{"", "[::1]:8080", true},
+		{"", "0.0.0.0:8080", true},
+		{"", "[::]:8080", true},
+		{"", "localhost:8080", true},
+		{"", "10.1.2.3:8080", false},
+		{"https://sealchain.court.example", "127.0.0.1:8080", false},
+	} {
+		msg := publicURLWarning(tc.public, tc.bound)
+		if (msg != "") != tc.warn || (tc.warn && !strings.Contains(msg, "api.public_url")) {
+			t.Errorf("publicURLWarning(%q, %q) = %q", tc.public, tc.bound, msg)
+		}
+	}
+}

@@ -23,6 +23,7 @@ import (
 //	wf/core/qtx/<uint64be seq>          txItem: chain submission, in order
 //	wf/core/qnt/<uint64be seq>          noteItem: webhook event or message
 //	wf/core/idem/<scope>/<key>          IdemEntry
+//	wf/core/at-rest                     uint64be: at-rest format version (migrate.go)
 const (
 	pIdentity = "wf/core/idn/"
 	pContract = "wf/core/ctr/"

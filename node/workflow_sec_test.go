@@ -232,6 +232,8 @@ func TestWorkflowSecretsAtRest(t *testing.T) {
 			"bank_account": "6222000000000001", "phone": phones[2]}})
 	depID := dep["identity"].(map[string]any)["id"].(string)
 	c.must(http.StatusOK, "POST", "/v1/wf/identities/"+depID+"/deposit", map[string]any{"amount_cents": dep["dev_amount_cents"]})
+	const hookSecret = "webhook-signing-secret-7f3a9c"
+	c.must(http.StatusCreated, "POST", "/v1/wf/webhooks", map[string]any{"url": "http://localhost:9/", "secret": hookSecret})
 
 	var tokens, codes []string
 	id, toks := c.contract("sequential", nil, zhang, li, depID)
@@ -293,7 +295,8 @@ func TestWorkflowSecretsAtRest(t *testing.T) {
 		secrets = append(secrets, secret{"phone " + p, [][]byte{[]byte(p)}})
 	}
 	secrets = append(secrets, secret{"credit code", [][]byte{[]byte(identity.DevPassCreditCode)}},
-		secret{"id number", [][]byte{[]byte(identity.DevPassIDNumber), []byte(identity.DevPassIDNumber2)}})
+		secret{"id number", [][]byte{[]byte(identity.DevPassIDNumber), []byte(identity.DevPassIDNumber2)}},
+		secret{"webhook secret", append(encodings([]byte(hookSecret)), []byte(hookSecret))})
 
 	dataDir := filepath.Join(string(n.home), "data")
 	files := 0

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -70,6 +71,11 @@ type api struct {
 	// publicURL is how people reach this node ([api] public_url, else the
 	// listen address): report QR codes point to publicURL + "/verify".
 	publicURL string
+	// publicURLSet: [api] public_url is configured. On a production chain
+	// a report needs it (or an explicit verify_url): the fallback is the
+	// listen address, often loopback, useless in a judge's QR code.
+	publicURLSet bool
+	production   bool
 	// genesisValOrgs maps a genesis validator's public key to its name in
 	// the genesis file, which `init` sets to its org id: the chain state
 	// records no org for genesis validators.
@@ -94,6 +100,10 @@ func (n *Node) routes() http.Handler {
 		wf: n.wf, heavy: newHeavy(n.cfg.API), nonces: newNonceCache(maxNonces, maxNoncesPerCred),
 	}
 	a.publicURL = n.cfg.API.PublicBase(n.lis.Addr().String())
+	a.publicURLSet, a.production = n.cfg.API.PublicURL != "", n.gs.Production
+	if msg := publicURLWarning(n.cfg.API.PublicURL, n.lis.Addr().String()); msg != "" {
+		n.logger.Warn(msg, "public_url", a.publicURL, "config", "api.public_url")
+	}
 	a.genesisValOrgs = genesisValidatorNames(n.genesis)
 	if n.cfg.API.MTLSAuth() {
 		a.mtls = n.mtls
@@ -111,6 +121,25 @@ func (n *Node) routes() http.Handler {
 	a.reports = newReportJobs()
 	go a.runReports(n.ctx)
 	return a.handler()
+}
+
+// publicURLWarning is the startup warning when [api] public_url is empty
+// and the node listens on a loopback or unspecified address: links and
+// report QR codes would then name an address nobody else can open.
+func publicURLWarning(publicURL, bound string) string {
+	if publicURL != "" {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(bound)
+	if err != nil {
+		host = bound
+	}
+	ip := net.ParseIP(host)
+	if host != "localhost" && (ip == nil || !(ip.IsLoopback() || ip.IsUnspecified())) {
+		return ""
+	}
+	return "api.public_url is not set and the API listens on " + bound +
+		": report QR codes and signing links will point to http://" + bound + ", which nobody else can open; set [api] public_url"
 }
 
 func (a *api) handler() http.Handler {
@@ -198,8 +227,15 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, errorBody{Error: apiError{Code: code, Message: msg}})
 }
 
+// internal answers 500 and logs the error. A signing link's token is cut
+// out of the path (GET /sign/{token}, /v1/sign/{token}/...): the log must
+// not hold working links.
 func (a *api) internal(w http.ResponseWriter, r *http.Request, err error) {
-	a.logger.Error("request failed", "path", r.URL.Path, "err", err)
+	path := r.URL.Path
+	if tok := r.PathValue("token"); tok != "" {
+		path = strings.ReplaceAll(path, tok, "<token>")
+	}
+	a.logger.Error("request failed", "path", path, "err", err)
 	writeError(w, http.StatusInternalServerError, "internal", "internal error; see the node log")
 }
 

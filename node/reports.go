@@ -187,6 +187,17 @@ func (a *api) makeReport(ctx context.Context, j *reportJob) error {
 	return nil
 }
 
+// defaultVerifyURL is the report QR code's target when the request names
+// none: this node's own verification page. On a production chain it must
+// come from [api] public_url: the fallback is the listen address (often
+// 127.0.0.1), a QR code a judge cannot open. ok is false then.
+func (a *api) defaultVerifyURL() (string, bool) {
+	if a.production && !a.publicURLSet {
+		return "", false
+	}
+	return a.publicURL + "/verify", true
+}
+
 // reportCreate: POST /v1/reports {"contract_id", "names": {fingerprint: name}, "verify_url"}.
 func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 	var in struct {
@@ -220,7 +231,12 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if in.VerifyURL == "" {
-		in.VerifyURL = a.publicURL + "/verify" // this node's own page
+		var ok bool
+		if in.VerifyURL, ok = a.defaultVerifyURL(); !ok {
+			writeError(w, http.StatusUnprocessableEntity, "public_url_required",
+				"this production node has no api.public_url for the report's QR code; set [api] public_url in config.toml, or give verify_url")
+			return
+		}
 	} else if err := report.CheckVerifyURL(in.VerifyURL); err != nil {
 		writeError(w, http.StatusBadRequest, "bad_field", "field verify_url: "+err.Error())
 		return

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,7 +119,7 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s = &wfService{token: token, devOnly: wc.DevProviders, templates: &builtinTemplates{}}
+	s = &wfService{token: token, devOnly: wc.DevProviders, templates: &builtinTemplates{logger: logger}}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -138,7 +139,12 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	if err != nil {
 		return nil, err
 	}
-	sealer := kekSealer{wkek}
+	// Data older versions kept in clear is sealed (or deleted) before
+	// anything reads the DB; once, by a version marker.
+	if err := workflow.MigrateAtRest(context.Background(), s.db, wkek, rand.Reader, logger); err != nil {
+		return nil, err
+	}
+	sealer := wkek.Sealer(rand.Reader)
 	s.bank = &identity.DevBank{}
 	verifier, err := identity.New(n.genesis.ChainID, n.gs, vkey, vcert.Raw,
 		identity.WithProvider(identity.DevProvider{}), identity.WithBank(s.bank), identity.WithDepositStore(s.db),
@@ -152,7 +158,7 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	}
 	if s.webhooks, err = notify.NewWebhooks(s.db, notify.WithLogger(logger.With("part", "webhooks")),
 		notify.WithBackoff(wc.WebhookBackoff.Duration, max(wc.WebhookBackoff.Duration, time.Hour)),
-		notify.WithAllowedTargets(allow...)); err != nil {
+		notify.WithAllowedTargets(allow...), notify.WithSecretSealer(sealer)); err != nil {
 		return nil, err
 	}
 	if s.outbox, err = notify.NewOutbox(s.db, time.Now, notify.WithSealer(sealer)); err != nil {
@@ -216,15 +222,6 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	logger.Info("workflow started", "db", n.home.WorkflowDB(), "public_url", cfg.PublicURL, "dev_providers", wc.DevProviders)
 	return s, nil
 }
-
-// kekSealer seals the outbox's messages and the micro-deposit challenges
-// under the workflow's key-encryption key, like the engine's own secrets.
-type kekSealer struct{ k *workflow.KEK }
-
-func (s kekSealer) Seal(id string, plain []byte) ([]byte, error) {
-	return s.k.Seal(rand.Reader, id, plain)
-}
-func (s kekSealer) Open(id string, sealed []byte) ([]byte, error) { return s.k.Open(id, sealed) }
 
 // close stops the loops and closes the database.
 func (s *wfService) close() error {
@@ -379,15 +376,15 @@ func (w *wfNotifier) Message(ctx context.Context, m workflow.Message) error {
 }
 
 // builtinTemplates renders workflow/template's built-in templates. The CJK
-// font (4 MB) is loaded on first use, not at every node start.
+// font (4 MB) is loaded on first use, not at every node start; a failed
+// load is tried again on the next use (workflow_templates.go).
 type builtinTemplates struct {
-	once sync.Once
-	font *template.Font
-	err  error
+	fontPath string // "": template.DefaultFontPath
+	logger   *slog.Logger
 
-	descOnce sync.Once // the descriptions, computed once (workflow_templates.go)
-	descs    []*template.Description
-	descErr  error
+	mu    sync.Mutex
+	font  *template.Font
+	descs []*template.Description // with example areas, once the font loaded
 }
 
 func (b *builtinTemplates) Render(_ context.Context, id string, fields map[string]string) ([]byte, []workflow.RoleArea, error) {
@@ -395,10 +392,11 @@ func (b *builtinTemplates) Render(_ context.Context, id string, fields map[strin
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := b.loadFont(); err != nil {
+	font, err := b.loadFont()
+	if err != nil {
 		return nil, nil, err
 	}
-	doc, err := t.Render(fields, template.WithFont(b.font))
+	doc, err := t.Render(fields, template.WithFont(font))
 	if err != nil {
 		return nil, nil, err
 	}

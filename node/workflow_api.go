@@ -170,7 +170,7 @@ func (w *wfAPI) idempotent(h http.HandlerFunc) http.HandlerFunc {
 		}
 		rec := &recorder{ResponseWriter: rw}
 		h(rec, r)
-		if rec.status != 0 && rec.status < 500 {
+		if finalAnswer(rec.status) {
 			ent := &workflow.IdemEntry{Fingerprint: fingerprint, Status: rec.status, Body: rec.body.Bytes(),
 				ContentType: rw.Header().Get("Content-Type")}
 			if err := w.s.engine.SaveIdem(scope, key, ent); err != nil {
@@ -180,15 +180,26 @@ func (w *wfAPI) idempotent(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// internal answers 500 and logs the error, with a signing link's token
-// cut out of the path: the log must not hold working links.
-func (w *wfAPI) internal(rw http.ResponseWriter, r *http.Request, err error) {
-	path := r.URL.Path
-	if tok := r.PathValue("token"); tok != "" {
-		path = strings.Replace(path, tok, "<token>", 1)
+// finalAnswer tells whether an answer is remembered for its Idempotency-Key.
+// A retry with the key must get the same outcome, so successes are kept,
+// and refusals that the same request would get again (400, 403, 404, 410,
+// 413, 422: a bad field, a used link, a wrong code already counted). An
+// answer that says "not now" is not kept: 408, 409 (not your turn, wrong
+// state: the contract moves on), 423, 425, 429 (Retry-After) and every 5xx;
+// keeping one would give a client that waits as told the same refusal for
+// IdemTTL. Those answers changed nothing, so running the retry is safe.
+func finalAnswer(status int) bool {
+	switch {
+	case status >= 200 && status < 400:
+		return true
+	case status >= 500, status < 200:
+		return false
 	}
-	w.logger.Error("request failed", "path", path, "err", err)
-	writeError(rw, http.StatusInternalServerError, "internal", "internal error; see the node log")
+	switch status {
+	case http.StatusRequestTimeout, http.StatusConflict, http.StatusLocked, http.StatusTooEarly, http.StatusTooManyRequests:
+		return false
+	}
+	return true
 }
 
 func checkIdemKey(k string) error {

@@ -100,13 +100,17 @@ func TestWorkflowSecurity(t *testing.T) {
 		if first["resend_after"] == nil || first["codes_left"] == nil {
 			t.Fatalf("code answer without resend_after/codes_left: %v", first)
 		}
-		r := c.call("POST", "/v1/sign/"+tok+"/code", map[string]any{}, "")
+		r := c.call("POST", "/v1/sign/"+tok+"/code", map[string]any{}, "retry-after-429")
 		errIs(t, r, http.StatusTooManyRequests, "otp_cooldown")
 		if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 1 || ra > 1 {
 			t.Fatalf("cooldown Retry-After %q", r.header.Get("Retry-After"))
 		}
 		time.Sleep(1100 * time.Millisecond)
-		c.must(http.StatusOK, "POST", "/v1/sign/"+tok+"/code", map[string]any{})
+		// The client waited as told and retries with the same key: a 429
+		// is not a final answer, so it is not replayed.
+		if r := c.call("POST", "/v1/sign/"+tok+"/code", map[string]any{}, "retry-after-429"); r.status != http.StatusOK || r.header.Get(idemReplayed) != "" {
+			t.Fatalf("retry after Retry-After with the same key: %d %s (replayed %q)", r.status, r.body, r.header.Get(idemReplayed))
+		}
 		time.Sleep(1100 * time.Millisecond)
 		r = c.call("POST", "/v1/sign/"+tok+"/code", map[string]any{}, "")
 		errIs(t, r, http.StatusTooManyRequests, "otp_hourly_limit")
@@ -147,6 +151,22 @@ func TestWorkflowSecurity(t *testing.T) {
 		if p := v["party"].(map[string]any); p["locked"] != true || v["can_sign"] != false {
 			t.Fatalf("view of a locked link: %v", v)
 		}
+	})
+
+	t.Run("a code works only for its purpose", func(t *testing.T) {
+		c.t = t
+		id, toks := c.contract("parallel", nil, zhang)
+		code := c.declineCode(toks[0], id, 0)
+		errIs(t, c.call("POST", "/v1/sign/"+toks[0]+"/sign", map[string]any{"method": "sms", "code": code}, ""),
+			http.StatusUnprocessableEntity, "otp_purpose")
+		if m := c.must(http.StatusOK, "GET", "/v1/wf/contracts/"+id, nil); m["parties"].([]any)[0].(map[string]any)["status"] == "signed" {
+			t.Fatal("a code requested to decline signed the contract")
+		}
+		time.Sleep(1100 * time.Millisecond)
+		code = c.code(toks[0], id, 0)
+		errIs(t, c.call("POST", "/v1/sign/"+toks[0]+"/decline", map[string]any{"reason": "no", "method": "sms", "code": code}, ""),
+			http.StatusUnprocessableEntity, "otp_purpose")
+		c.must(http.StatusOK, "POST", "/v1/sign/"+toks[0]+"/sign", map[string]any{"method": "sms", "code": code})
 	})
 
 	t.Run("declining needs intent", func(t *testing.T) {
@@ -212,6 +232,8 @@ func TestWorkflowSecretsAtRest(t *testing.T) {
 			"bank_account": "6222000000000001", "phone": phones[2]}})
 	depID := dep["identity"].(map[string]any)["id"].(string)
 	c.must(http.StatusOK, "POST", "/v1/wf/identities/"+depID+"/deposit", map[string]any{"amount_cents": dep["dev_amount_cents"]})
+	const hookSecret = "webhook-signing-secret-7f3a9c"
+	c.must(http.StatusCreated, "POST", "/v1/wf/webhooks", map[string]any{"url": "http://localhost:9/", "secret": hookSecret})
 
 	var tokens, codes []string
 	id, toks := c.contract("sequential", nil, zhang, li, depID)
@@ -273,7 +295,8 @@ func TestWorkflowSecretsAtRest(t *testing.T) {
 		secrets = append(secrets, secret{"phone " + p, [][]byte{[]byte(p)}})
 	}
 	secrets = append(secrets, secret{"credit code", [][]byte{[]byte(identity.DevPassCreditCode)}},
-		secret{"id number", [][]byte{[]byte(identity.DevPassIDNumber), []byte(identity.DevPassIDNumber2)}})
+		secret{"id number", [][]byte{[]byte(identity.DevPassIDNumber), []byte(identity.DevPassIDNumber2)}},
+		secret{"webhook secret", append(encodings([]byte(hookSecret)), []byte(hookSecret))})
 
 	dataDir := filepath.Join(string(n.home), "data")
 	files := 0

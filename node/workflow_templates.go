@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strings"
@@ -12,28 +13,56 @@ import (
 // a form which fields a built-in template takes (type, format, the role
 // each describes) and which roles sign where.
 
-func (b *builtinTemplates) loadFont() error {
-	b.once.Do(func() { b.font, b.err = template.LoadFont(template.DefaultFontPath) })
-	return b.err
+// loadFont loads the CJK font on first use. A failure is not kept: the
+// next call tries again, so installing the font needs no restart.
+func (b *builtinTemplates) loadFont() (*template.Font, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.font != nil {
+		return b.font, nil
+	}
+	f, err := template.LoadFont(cmp.Or(b.fontPath, template.DefaultFontPath))
+	if err != nil {
+		return nil, err
+	}
+	b.font = f
+	return f, nil
 }
 
-// describe returns the built-in templates' descriptions. They never change
-// while the node runs, so they are rendered once.
+// describe returns the built-in templates' descriptions. With the font they
+// include where each signing area falls with the examples, and are
+// computed once; without it (the font is missing or unreadable) they still
+// list fields and roles, without example areas, and the font is tried
+// again on the next call.
 func (b *builtinTemplates) describe() ([]*template.Description, error) {
-	b.descOnce.Do(func() {
-		if b.descErr = b.loadFont(); b.descErr != nil {
-			return
+	b.mu.Lock()
+	descs := b.descs
+	b.mu.Unlock()
+	if descs != nil {
+		return descs, nil
+	}
+	font, err := b.loadFont()
+	if err != nil {
+		if b.logger != nil {
+			b.logger.Warn("templates described without example areas: the CJK font is not available", "err", err)
 		}
+		var out []*template.Description
 		for _, t := range template.Builtins() {
-			d, err := t.Describe(template.WithFont(b.font))
-			if err != nil {
-				b.descErr = err
-				return
-			}
-			b.descs = append(b.descs, d)
+			out = append(out, t.DescribeFields())
 		}
-	})
-	return b.descs, b.descErr
+		return out, nil
+	}
+	for _, t := range template.Builtins() {
+		d, err := t.Describe(template.WithFont(font))
+		if err != nil {
+			return nil, err
+		}
+		descs = append(descs, d)
+	}
+	b.mu.Lock()
+	b.descs = descs
+	b.mu.Unlock()
+	return descs, nil
 }
 
 func (w *wfAPI) templateList(rw http.ResponseWriter, r *http.Request) {

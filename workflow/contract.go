@@ -56,7 +56,11 @@ type otpState struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	Failures  int       `json:"failures"`
 	Burned    bool      `json:"burned"`
-	Purpose   string    `json:"purpose,omitempty"` // sign or decline: what the SMS said
+	Purpose   string    `json:"purpose,omitempty"` // sign or decline: what the SMS said; "" is sign
+	// Keyed: Hash is HMAC-SM3 under the KEK's MAC key (otpMAC). Codes made
+	// by older versions hold a plain SM3 (otpHashV1) and expire within
+	// the code lifetime.
+	Keyed bool `json:"keyed,omitempty"`
 }
 
 // Party is one signer of a contract.

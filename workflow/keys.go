@@ -2,7 +2,9 @@ package workflow
 
 import (
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,7 +13,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/sm4"
+
+	"github.com/sealchain/sealchain/workflow/internal/seal"
 )
 
 // KEKFile is the workflow's key-encryption key under the node home's config
@@ -19,10 +24,19 @@ import (
 // personal data of identities (SM4-GCM, AAD = the record's id).
 const KEKFile = "workflow_kek.key"
 
-const sealLabel = "sealchain/workflow/sealed/v1"
+const (
+	sealLabel = "sealchain/workflow/sealed/v1"
+	// macKeyLabel derives the MAC key from the KEK: the key that encrypts
+	// is never used as it is for anything else.
+	macKeyLabel = "sealchain/workflow/mac-key/v1"
+)
 
-// KEK encrypts small secrets at rest with SM4-GCM.
-type KEK struct{ aead cipher.AEAD }
+// KEK encrypts small secrets at rest with SM4-GCM, and keys MACs of
+// low-entropy secrets (SMS codes) with a key derived from it.
+type KEK struct {
+	aead   cipher.AEAD
+	macKey []byte
+}
 
 // NewKEK wraps a 16-byte SM4 key.
 func NewKEK(key []byte) (*KEK, error) {
@@ -37,7 +51,21 @@ func NewKEK(key []byte) (*KEK, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workflow: key-encryption key: %w", err)
 	}
-	return &KEK{aead: aead}, nil
+	m := hmac.New(sm3.New, key)
+	m.Write([]byte(macKeyLabel))
+	return &KEK{aead: aead, macKey: m.Sum(nil)}, nil
+}
+
+// MAC is HMAC-SM3 under the key derived from the KEK, over label and parts,
+// each length-prefixed so that no two inputs share an encoding. Without the
+// KEK file, a MAC of a 6-digit code cannot be searched offline.
+func (k *KEK) MAC(label string, parts ...[]byte) []byte {
+	m := hmac.New(sm3.New, k.macKey)
+	for _, p := range append([][]byte{[]byte(label)}, parts...) {
+		m.Write(binary.BigEndian.AppendUint32(nil, uint32(len(p))))
+		m.Write(p)
+	}
+	return m.Sum(nil)
 }
 
 // LoadKEK reads the key from path, creating it (0600) from rand when absent.
@@ -107,3 +135,20 @@ func (k *KEK) Open(id string, sealed []byte) ([]byte, error) {
 	}
 	return plain, nil
 }
+
+// Sealer is the KEK as the outbox, the webhook store and the deposit store
+// use it (seal.Sealer), with nonces from rnd (nil: crypto/rand).
+func (k *KEK) Sealer(rnd io.Reader) seal.Sealer {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	return kekSealer{k, rnd}
+}
+
+type kekSealer struct {
+	k   *KEK
+	rnd io.Reader
+}
+
+func (s kekSealer) Seal(id string, plain []byte) ([]byte, error)  { return s.k.Seal(s.rnd, id, plain) }
+func (s kekSealer) Open(id string, sealed []byte) ([]byte, error) { return s.k.Open(id, sealed) }

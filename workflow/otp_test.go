@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/vfs"
+	"github.com/emmansun/gmsm/sm3"
 )
 
 // TestCodeLimits: the cooldown, the hourly cap and the lifetime cap on
@@ -59,15 +61,19 @@ func TestWrongCodesLockTheLink(t *testing.T) {
 	}
 	defer db.Close()
 	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	e := &Engine{cfg: Config{OTPMaxAttempts: 3, OTPMaxFailures: 5}, db: db, now: func() time.Time { return now },
+	kek, err := NewKEK(bytes.Repeat([]byte{1}, 16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Engine{cfg: Config{OTPMaxAttempts: 3, OTPMaxFailures: 5, KEK: kek}, db: db, now: func() time.Time { return now },
 		logger: slog.New(slog.DiscardHandler), kick: make(chan struct{}, 1)}
 	c := &Contract{ID: "c1", Status: StatusSigning, Order: "parallel", Parties: []Party{{Status: PartyViewed, CertFP: "fp"}}}
 	newCode := func() {
 		salt := []byte("0123456789abcdef")
-		c.Parties[0].OTP = &otpState{Salt: salt, Hash: otpHash(salt, "123456"), ExpiresAt: now.Add(time.Minute)}
+		c.Parties[0].OTP = &otpState{Salt: salt, Hash: e.otpMAC(salt, "123456"), Keyed: true, ExpiresAt: now.Add(time.Minute)}
 	}
 	try := func(code string) *Error {
-		_, _, err := e.checkIntent(context.Background(), c, 0, &SignInput{Method: "sms", Code: code})
+		_, _, err := e.checkIntent(context.Background(), c, 0, &SignInput{Method: "sms", Code: code}, PurposeSign)
 		var we *Error
 		if !errors.As(err, &we) {
 			t.Fatalf("checkIntent(%s): %v", code, err)
@@ -93,5 +99,97 @@ func TestWrongCodesLockTheLink(t *testing.T) {
 	var stored Contract
 	if ok, err := getJSON(db, pContract+"c1", &stored); err != nil || !ok || !stored.Parties[0].Locked || stored.Parties[0].OTPFailures != 5 {
 		t.Fatalf("stored party: %+v (%v %v)", stored.Parties, ok, err)
+	}
+}
+
+// intentEngine is an engine with a memory DB and a KEK, for checkIntent.
+func intentEngine(t *testing.T, now time.Time) *Engine {
+	t.Helper()
+	db, err := pebble.Open("", &pebble.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	kek, err := NewKEK(bytes.Repeat([]byte{2}, 16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Engine{cfg: Config{OTPMaxAttempts: 3, OTPMaxFailures: 5, KEK: kek}, db: db, now: func() time.Time { return now },
+		logger: slog.New(slog.DiscardHandler), kick: make(chan struct{}, 1)}
+}
+
+// TestCodePurposeBinding: a code proves intent only for the action it was
+// requested for (its SMS names it). A code asked "to decline" must not
+// sign, which would record an on-chain intent the signer never gave, and
+// the reverse. Codes stored before purposes were recorded count as sign.
+func TestCodePurposeBinding(t *testing.T) {
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		stored, action string
+		ok             bool
+	}{
+		{PurposeSign, PurposeSign, true},
+		{PurposeDecline, PurposeDecline, true},
+		{"", PurposeSign, true},
+		{PurposeDecline, PurposeSign, false},
+		{PurposeSign, PurposeDecline, false},
+		{"", PurposeDecline, false},
+	} {
+		t.Run(tc.stored+"->"+tc.action, func(t *testing.T) {
+			e := intentEngine(t, now)
+			salt := []byte("0123456789abcdef")
+			c := &Contract{ID: "c1", Status: StatusSigning, Order: "parallel", Parties: []Party{{Status: PartyViewed, CertFP: "fp",
+				OTP: &otpState{Salt: salt, Hash: e.otpMAC(salt, "123456"), Keyed: true, ExpiresAt: now.Add(time.Minute), Purpose: tc.stored}}}}
+			_, _, err := e.checkIntent(context.Background(), c, 0, &SignInput{Method: "sms", Code: "123456"}, tc.action)
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("right code for its purpose refused: %v", err)
+				}
+				return
+			}
+			var we *Error
+			if !errors.As(err, &we) || we.Code != "otp_purpose" || we.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("a %q code used to %s: %v", tc.stored, tc.action, err)
+			}
+			if c.Parties[0].OTPFailures != 0 || c.Parties[0].OTP.Failures != 0 {
+				t.Fatalf("a purpose mismatch counted as a wrong code")
+			}
+		})
+	}
+}
+
+// TestCodeHashNeedsTheKEK: what the DB keeps of a code is keyed by the KEK,
+// so reading data/workflow alone does not give the code back by trying the
+// 10^6 codes against the stored salt. Codes stored by older versions (plain
+// SM3) still verify until they expire.
+func TestCodeHashNeedsTheKEK(t *testing.T) {
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	e := intentEngine(t, now)
+	salt := []byte("0123456789abcdef")
+	stored := e.otpMAC(salt, "123456")
+	for _, plain := range [][]byte{otpHashV1(salt, "123456"), func() []byte {
+		h := sm3.New()
+		h.Write([]byte(otpLabel))
+		h.Write(salt)
+		h.Write([]byte("123456"))
+		return h.Sum(nil)
+	}()} {
+		if bytes.Equal(stored, plain) {
+			t.Fatal("the stored code hash is computable without the KEK")
+		}
+	}
+	other := intentEngine(t, now)
+	other.cfg.KEK, _ = NewKEK(bytes.Repeat([]byte{3}, 16))
+	if bytes.Equal(stored, other.otpMAC(salt, "123456")) {
+		t.Fatal("the code MAC does not depend on the KEK")
+	}
+	for _, st := range []*otpState{
+		{Salt: salt, Hash: stored, Keyed: true, ExpiresAt: now.Add(time.Minute)},
+		{Salt: salt, Hash: otpHashV1(salt, "123456"), ExpiresAt: now.Add(time.Minute)}, // stored before the upgrade
+	} {
+		c := &Contract{ID: "c1", Status: StatusSigning, Order: "parallel", Parties: []Party{{Status: PartyViewed, CertFP: "fp", OTP: st}}}
+		if _, _, err := e.checkIntent(context.Background(), c, 0, &SignInput{Method: "sms", Code: "123456"}, PurposeSign); err != nil {
+			t.Fatalf("keyed=%v: %v", st.Keyed, err)
+		}
 	}
 }

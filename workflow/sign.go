@@ -21,7 +21,8 @@ import (
 )
 
 const (
-	otpLabel       = "sealchain/workflow/otp/v1"
+	otpLabelV1     = "sealchain/workflow/otp/v1"
+	otpLabel       = "sealchain/workflow/otp/v2"
 	challengeLabel = "sealchain/workflow/intent-challenge/v1"
 	tokenBytes     = 32
 )
@@ -303,7 +304,8 @@ func roundUp(d time.Duration) time.Duration {
 // RequestCode texts the party a fresh 6-digit code, replacing any earlier
 // one, within the link's limits (cooldown, codes per hour and per link).
 // purpose is sign (the default: the party's turn is needed) or decline (a
-// party may decline before its turn). A code proves intent for either.
+// party may decline before its turn). A code proves intent only for its
+// purpose: the SMS names it, so a code sent "to decline" cannot sign.
 func (e *Engine) RequestCode(ctx context.Context, tok, purpose string) (*CodeSent, error) {
 	switch purpose {
 	case "":
@@ -338,7 +340,7 @@ func (e *Engine) RequestCode(ctx context.Context, tok, purpose string) (*CodeSen
 	if _, err := io.ReadFull(e.rand, salt); err != nil {
 		return nil, err
 	}
-	st := &otpState{Salt: salt, Hash: otpHash(salt, code), ExpiresAt: now.Add(e.cfg.OTPTTL), Purpose: purpose}
+	st := &otpState{Salt: salt, Hash: e.otpMAC(salt, code), Keyed: true, ExpiresAt: now.Add(e.cfg.OTPTTL), Purpose: purpose}
 	p.OTP = st
 	p.OTPCodes++
 	p.OTPRecent = append(p.OTPRecent, now)
@@ -361,9 +363,17 @@ func (e *Engine) RequestCode(ctx context.Context, tok, purpose string) (*CodeSen
 		CodesLeft:    e.cfg.OTPCodesPerLink - p.OTPCodes}, nil
 }
 
-func otpHash(salt []byte, code string) []byte {
+// otpMAC is what the DB keeps of a code: HMAC-SM3 under a key derived from
+// the KEK. A plain hash beside its salt would give the code back to anyone
+// who reads data/workflow, after at most 10^6 hashes.
+func (e *Engine) otpMAC(salt []byte, code string) []byte {
+	return e.cfg.KEK.MAC(otpLabel, salt, []byte(code))
+}
+
+// otpHashV1 is the plain hash of codes made before otpMAC; only checked.
+func otpHashV1(salt []byte, code string) []byte {
 	h := sm3.New()
-	h.Write([]byte(otpLabel))
+	h.Write([]byte(otpLabelV1))
 	h.Write(salt)
 	h.Write([]byte(code))
 	return h.Sum(nil)
@@ -397,9 +407,11 @@ type SignResult struct {
 	SignedSM3      string `json:"signed_sm3"`
 }
 
-// checkIntent verifies the code (counting failures) or the face and
-// returns the challenge hash for intent_verified. The caller holds e.mu.
-func (e *Engine) checkIntent(ctx context.Context, c *Contract, i int, in *SignInput) (chain.IntentMethod, []byte, error) {
+// checkIntent verifies the code (counting failures) or the face for action
+// (PurposeSign or PurposeDecline) and returns the challenge hash for
+// intent_verified. An SMS code proves intent only for the purpose it was
+// requested for: its text named that purpose. The caller holds e.mu.
+func (e *Engine) checkIntent(ctx context.Context, c *Contract, i int, in *SignInput, action string) (chain.IntentMethod, []byte, error) {
 	p := &c.Parties[i]
 	h := sm3.New()
 	h.Write([]byte(challengeLabel))
@@ -416,7 +428,19 @@ func (e *Engine) checkIntent(ctx context.Context, c *Contract, i int, in *SignIn
 		case e.now().After(st.ExpiresAt):
 			return 0, nil, otpErr(http.StatusUnprocessableEntity, "otp_expired", "the code expired; request a new one")
 		}
-		if subtle.ConstantTimeCompare(otpHash(st.Salt, in.Code), st.Hash) != 1 {
+		purpose := st.Purpose
+		if purpose == "" {
+			purpose = PurposeSign // codes made before purposes were recorded
+		}
+		if purpose != action {
+			return 0, nil, otpErr(http.StatusUnprocessableEntity, "otp_purpose",
+				"field code: the current code was requested to %s, not to %s; request a code with purpose %q", purpose, action, action)
+		}
+		want := otpHashV1(st.Salt, in.Code)
+		if st.Keyed {
+			want = e.otpMAC(st.Salt, in.Code)
+		}
+		if subtle.ConstantTimeCompare(want, st.Hash) != 1 {
 			st.Failures++
 			p.OTPFailures++
 			left := min(e.cfg.OTPMaxAttempts-st.Failures, e.cfg.OTPMaxFailures-p.OTPFailures)
@@ -495,7 +519,7 @@ func (e *Engine) Sign(ctx context.Context, tok string, in *SignInput) (*SignResu
 	if err := e.actionable(c, i, true); err != nil {
 		return nil, err
 	}
-	method, challenge, err := e.checkIntent(ctx, c, i, in)
+	method, challenge, err := e.checkIntent(ctx, c, i, in, PurposeSign)
 	if err != nil {
 		return nil, err
 	}
@@ -597,7 +621,7 @@ func (e *Engine) Decline(ctx context.Context, tok string, in *DeclineInput) (*Si
 	if err := e.actionable(c, i, false); err != nil {
 		return nil, err
 	}
-	method, _, err := e.checkIntent(ctx, c, i, &in.SignInput)
+	method, _, err := e.checkIntent(ctx, c, i, &in.SignInput, PurposeDecline)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 //	wf/core/qtx/<uint64be seq>          txItem: chain submission, in order
 //	wf/core/qnt/<uint64be seq>          noteItem: webhook event or message
 //	wf/core/idem/<scope>/<key>          IdemEntry
+//	wf/core/at-rest                     uint64be: at-rest format version (migrate.go)
 const (
 	pIdentity = "wf/core/idn/"
 	pContract = "wf/core/ctr/"
@@ -106,7 +107,9 @@ func (e *Engine) LoadIdem(scope, key string) (*IdemEntry, bool, error) {
 		return nil, false, nil
 	}
 	if len(ent.Sealed) == 0 {
-		return nil, false, nil // stored in clear by an older version: forgotten
+		// Stored in clear by an older version: MigrateAtRest seals those
+		// at startup, so this is an entry it could not read.
+		return nil, false, fmt.Errorf("remembered answer %s/%s is not sealed", scope, key)
 	}
 	if ent.Body, err = e.cfg.KEK.Open("idem/"+scope+"/"+key, ent.Sealed); err != nil {
 		return nil, false, err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/signer"
+	"github.com/sealchain/sealchain/workflow/internal/seal"
 )
 
 // Defaults of the micro-deposit challenge.
@@ -170,7 +171,7 @@ type Verifier struct {
 	ttl      time.Duration
 	devOnly  bool
 
-	sealer Sealer // for the pebble deposit store
+	sealer seal.Sealer // for the pebble deposit store
 
 	mu       sync.Mutex // guards deposits
 	deposits depositStore
@@ -248,7 +249,7 @@ func WithDepositStore(db *pebble.DB) Option {
 
 // WithDepositSealer seals the company's fields and the amount of stored
 // micro-deposit challenges (WithDepositStore) under s.
-func WithDepositSealer(s Sealer) Option {
+func WithDepositSealer(s seal.Sealer) Option {
 	return func(v *Verifier) error {
 		if s == nil {
 			return errors.New("identity: nil deposit sealer")

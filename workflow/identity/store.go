@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/workflow/internal/seal"
 )
 
 // DepositPrefix is the pebble key prefix of the micro-deposit challenges
@@ -87,20 +89,13 @@ const (
 	depositRecordV2 = 2
 )
 
-// Sealer encrypts small values at rest for a record id (the workflow's
-// key-encryption key).
-type Sealer interface {
-	Seal(id string, plain []byte) ([]byte, error)
-	Open(id string, sealed []byte) ([]byte, error)
-}
-
 // pebbleStore keeps challenges in a pebble database under DepositPrefix,
 // every write with pebble.Sync so that a confirmed wrong amount is counted
 // before the caller hears of it. The count of open challenges is read once
 // and then kept in memory: one Verifier per database.
 type pebbleStore struct {
 	db     *pebble.DB
-	sealer Sealer // nil: version 1 records, in clear
+	sealer seal.Sealer // nil: version 1 records, in clear
 	n      int
 }
 
@@ -272,3 +267,46 @@ func (s *pebbleStore) sweep(now time.Time) error {
 }
 
 func (s *pebbleStore) count() int { return s.n }
+
+// SealDeposits rewrites, into b, the deposit challenges older versions
+// stored in clear (format version 1) as sealed ones (version 2). It reads
+// db and writes nothing itself; the caller commits b and compacts. It
+// returns how many it sealed.
+func SealDeposits(db *pebble.DB, b *pebble.Batch, sealer seal.Sealer) (int, error) {
+	if sealer == nil {
+		return 0, errors.New("identity: SealDeposits needs a sealer")
+	}
+	s := &pebbleStore{db: db}
+	prefix := DepositPrefix + "c/"
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte(prefix), UpperBound: []byte(DepositPrefix + "c0")})
+	if err != nil {
+		return 0, fmt.Errorf("identity: deposit store: %w", err)
+	}
+	defer it.Close()
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		var r depositRecord
+		if err := json.Unmarshal(it.Value(), &r); err != nil {
+			return n, fmt.Errorf("identity: decode deposit challenge %s: %w", it.Key(), err)
+		}
+		if r.V != depositRecordV1 {
+			continue
+		}
+		id := string(it.Key()[len(prefix):])
+		d, err := s.load(id)
+		if err != nil || d == nil {
+			return n, fmt.Errorf("identity: deposit challenge %s: %w", id, err)
+		}
+		s.sealer = sealer
+		data, err := s.encode(id, d)
+		s.sealer = nil
+		if err != nil {
+			return n, err
+		}
+		if err := b.Set(append([]byte(nil), it.Key()...), data, nil); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, it.Error()
+}

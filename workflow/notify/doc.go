@@ -63,4 +63,8 @@
 // between sending and acknowledging sends twice: gateways should treat the
 // message id as an idempotency key. [DevSMS] is the development SMS
 // provider: it writes verification codes into the outbox.
+//
+// Subscription secrets are stored sealed with [WithSecretSealer]. Data
+// older versions kept in clear (messages, secrets) is sealed or emptied by
+// [SealAtRest], which workflow.MigrateAtRest runs once at startup.
 package notify

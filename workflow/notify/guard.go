@@ -44,16 +44,38 @@ const (
 
 // refusedPrefixes are ranges no webhook may reach unless allow-listed. The
 // named checks of netip.Addr cover loopback, private (RFC 1918, fc00::/7),
-// link-local, multicast and unspecified; these are the rest.
+// link-local, multicast and unspecified; these are the rest of the IANA
+// special-purpose address registries (RFC 6890 and later entries), so that
+// every address a webhook may reach is ordinary global unicast. Entries the
+// registry marks globally reachable (AS112, AMT, the old 6to4 relay) are
+// refused too: they are network services, never a subscriber's receiver.
+// 64:ff9b::/96 (NAT64) and 2002::/16 (6to4) carry an IPv4 address and
+// are judged by it in check; ::ffff:0:0/96 (IPv4-mapped) is unmapped first.
 var refusedPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),  // carrier-grade NAT (RFC 6598)
-	netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
-	netip.MustParsePrefix("240.0.0.0/4"),    // reserved, and 255.255.255.255
-	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64 (RFC 8215)
-	netip.MustParsePrefix("2001:db8::/32"),  // documentation
-	netip.MustParsePrefix("fec0::/10"),      // deprecated site-local
+	// IPv4 (iana-ipv4-special-registry)
+	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),   // shared address space, carrier-grade NAT (RFC 6598)
+	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments (DS-Lite, NAT64 discovery, PCP/TURN anycast)
+	netip.MustParsePrefix("192.0.2.0/24"),    // documentation TEST-NET-1
+	netip.MustParsePrefix("192.31.196.0/24"), // AS112-v4
+	netip.MustParsePrefix("192.52.193.0/24"), // AMT
+	netip.MustParsePrefix("192.88.99.0/24"),  // deprecated 6to4 relay anycast
+	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+	netip.MustParsePrefix("198.51.100.0/24"), // documentation TEST-NET-2
+	netip.MustParsePrefix("203.0.113.0/24"),  // documentation TEST-NET-3
+	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and 255.255.255.255
+	// IPv6 (iana-ipv6-special-registry)
+	netip.MustParsePrefix("::/96"),             // IPv4-compatible (deprecated): ::a.b.c.d reaches a.b.c.d on some stacks
+	netip.MustParsePrefix("64:ff9b:1::/48"),    // local-use NAT64 (RFC 8215)
+	netip.MustParsePrefix("100::/64"),          // discard-only (RFC 6666)
+	netip.MustParsePrefix("100:0:0:1::/64"),    // dummy prefix (RFC 9780)
+	netip.MustParsePrefix("2001::/23"),         // IETF protocol assignments, among them:
+	netip.MustParsePrefix("2001::/32"),         //   Teredo: tunnels to an IPv4 host named in the address
+	netip.MustParsePrefix("2001:db8::/32"),     // documentation
+	netip.MustParsePrefix("2620:4f:8000::/48"), // AS112 direct delegation
+	netip.MustParsePrefix("3fff::/20"),         // documentation (RFC 9637)
+	netip.MustParsePrefix("5f00::/16"),         // SRv6 SIDs (RFC 9602)
+	netip.MustParsePrefix("fec0::/10"),         // deprecated site-local
 }
 
 // targetPolicy decides which addresses webhooks may connect to.

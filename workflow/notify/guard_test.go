@@ -44,7 +44,45 @@ func TestTargetPolicy(t *testing.T) {
 		{"::ffff:169.254.169.254", true},
 		{"64:ff9b::a00:1", true}, // NAT64 of 10.0.0.1
 		{"2002:a00:1::1", true},  // 6to4 of 10.0.0.1
+		// The rest of the IANA special-purpose registries (RFC 6890).
+		{"192.0.0.9", true},                            // PCP anycast
+		{"192.0.0.170", true},                          // NAT64 discovery
+		{"192.0.2.1", true},                            // TEST-NET-1
+		{"192.31.196.1", true},                         // AS112-v4
+		{"192.52.193.1", true},                         // AMT
+		{"192.88.99.1", true},                          // 6to4 relay anycast
+		{"198.18.0.1", true},                           // benchmarking
+		{"198.19.255.254", true},                       // benchmarking
+		{"198.51.100.7", true},                         // TEST-NET-2
+		{"203.0.113.9", true},                          // TEST-NET-3
+		{"240.0.0.1", true},                            // reserved
+		{"::7f00:1", true},                             // IPv4-compatible ::127.0.0.1
+		{"::a9fe:a9fe", true},                          // IPv4-compatible ::169.254.169.254
+		{"::808:808", true},                            // IPv4-compatible, even of a public address (deprecated form)
+		{"64:ff9b:1::1", true},                         // local-use NAT64
+		{"64:ff9b::7f00:1", true},                      // NAT64 of 127.0.0.1
+		{"100::1", true},                               // discard-only
+		{"100::1:0:0:1", true},                         // dummy prefix
+		{"2001::1", true},                              // Teredo
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", true}, // Teredo (RFC 4380 example)
+		{"2001:1::1", true},                            // PCP anycast
+		{"2001:2::1", true},                            // benchmarking
+		{"2001:3::1", true},                            // AMT
+		{"2001:4:112::1", true},                        // AS112-v6
+		{"2001:10::1", true},                           // ORCHID
+		{"2001:20::1", true},                           // ORCHIDv2
+		{"2001:db8::1", true},                          // documentation
+		{"2620:4f:8000::1", true},                      // AS112 direct delegation
+		{"3fff::1", true},                              // documentation
+		{"5f00::1", true},                              // SRv6 SIDs
+		{"fec0::1", true},                              // site-local
+		{"2002:7f00:1::1", true},                       // 6to4 of 127.0.0.1
 		{"8.8.8.8", false},
+		{"192.0.1.1", false},
+		{"198.20.0.1", false},
+		{"2001:200::1", false}, // just past 2001::/23
+		{"2606:4700:4700::1111", false},
+		{"2002:808:808::1", false}, // 6to4 of a public address
 		{"1.1.1.1", false},
 		{"2001:4860:4860::8888", false},
 		{"::ffff:8.8.8.8", false},

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/workflow/internal/seal"
 )
 
 // Outbox channels.
@@ -47,13 +49,6 @@ type Message struct {
 	AckedAt *time.Time `json:"acked_at,omitempty"`
 }
 
-// Sealer encrypts small values at rest for a record id (the workflow's
-// key-encryption key).
-type Sealer interface {
-	Seal(id string, plain []byte) ([]byte, error)
-	Open(id string, sealed []byte) ([]byte, error)
-}
-
 // Outbox stores messages for gateways. Safe for concurrent use.
 //
 // A message's recipient and parameters (a phone number, a signing link, a
@@ -63,7 +58,7 @@ type Sealer interface {
 type Outbox struct {
 	db     *pebble.DB
 	now    func() time.Time
-	sealer Sealer
+	sealer seal.Sealer
 
 	mu  sync.Mutex
 	seq uint64
@@ -85,7 +80,7 @@ type messageSecrets struct {
 type OutboxOption func(*Outbox)
 
 // WithSealer seals recipients and parameters at rest.
-func WithSealer(s Sealer) OutboxOption { return func(o *Outbox) { o.sealer = s } }
+func WithSealer(s seal.Sealer) OutboxOption { return func(o *Outbox) { o.sealer = s } }
 
 // NewOutbox returns the outbox stored in db under Prefix. now is the clock
 // (nil: time.Now).

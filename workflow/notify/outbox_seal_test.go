@@ -6,11 +6,17 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble"
 	"github.com/stretchr/testify/require"
 )
 
@@ -107,4 +113,47 @@ func TestOutboxAckDeletesWithoutSealer(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, m.RecipientRef)
 	require.Empty(t, m.Params)
+}
+
+// TestWebhookSecretSealedAtRest: with a Sealer, a subscription's signing
+// secret is never written in clear (it would let anyone who reads the DB
+// forge the platform's deliveries), and deliveries are still signed with it.
+func TestWebhookSecretSealedAtRest(t *testing.T) {
+	dir := t.TempDir()
+	db, err := pebble.Open(dir, &pebble.Options{})
+	require.NoError(t, err)
+	secret := []byte("hook-secret-ABCDEFGHIJKLMNOP")
+	got := make(chan *http.Request, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		select {
+		case got <- r:
+		default:
+		}
+	}))
+	defer srv.Close()
+	wh, err := NewWebhooks(db, WithSecretSealer(newGCMSealer(t)), WithAllowedTargets(netip.MustParsePrefix("127.0.0.0/8")))
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, wh.Subscribe(ctx, Subscription{ID: "s1", URL: srv.URL, Secret: secret}))
+	subs, err := wh.Subscriptions(ctx)
+	require.NoError(t, err)
+	require.Len(t, subs, 1)
+	require.Equal(t, secret, subs[0].Secret)
+	_, err = wh.Publish(ctx, Event{ID: "e1", Type: "t", Payload: []byte(`{}`)})
+	require.NoError(t, err)
+	_, err = wh.DeliverDue(ctx)
+	require.NoError(t, err)
+	select {
+	case r := <-got:
+		body, _ := io.ReadAll(r.Body)
+		require.NoError(t, Verify(secret, r.Header.Get(HeaderSignature), body, time.Now(), time.Minute))
+	case <-time.After(10 * time.Second):
+		t.Fatal("no delivery")
+	}
+	require.NoError(t, db.Close())
+	for _, needle := range [][]byte{secret, []byte(base64.StdEncoding.EncodeToString(secret))} {
+		require.Empty(t, grepDir(t, dir, needle), "secret %q on disk", needle)
+	}
 }

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/workflow/internal/seal"
 )
 
 // Prefix is the key prefix of everything this package stores.
@@ -63,7 +65,7 @@ var (
 type Subscription struct {
 	ID      string    `json:"id"`
 	URL     string    `json:"url"`
-	Secret  []byte    `json:"secret"`
+	Secret  []byte    `json:"secret,omitempty"`
 	Events  []string  `json:"events,omitempty"`
 	Created time.Time `json:"created"`
 }
@@ -112,6 +114,7 @@ type Webhooks struct {
 	timeout     time.Duration
 	logger      *slog.Logger
 	policy      targetPolicy
+	sealer      seal.Sealer // seals subscription secrets at rest; nil: clear
 
 	mu        sync.Mutex // guards running and delivery creation
 	deliverMu sync.Mutex // one DeliverDue at a time: attempts are read-modify-write
@@ -136,6 +139,13 @@ func WithAllowedTargets(prefixes ...netip.Prefix) Option {
 		}
 		return nil
 	}
+}
+
+// WithSecretSealer stores subscription secrets sealed (AAD
+// "webhook/<subscription id>"): whoever holds a secret can forge the
+// platform's deliveries, so it must not sit in clear in the database.
+func WithSecretSealer(s seal.Sealer) Option {
+	return func(w *Webhooks) error { w.sealer = s; return nil }
 }
 
 // WithClock sets the clock (default time.Now).
@@ -218,7 +228,63 @@ func (w *Webhooks) Subscribe(ctx context.Context, s Subscription) error {
 	if s.Created.IsZero() {
 		s.Created = w.now().UTC()
 	}
-	return putJSON(w.db, subKey(s.ID), s)
+	st, err := sealSubscription(w.sealer, s)
+	if err != nil {
+		return err
+	}
+	return putJSON(w.db, subKey(s.ID), st)
+}
+
+// storedSubscription is a Subscription as kept in the database: with a
+// Sealer, the secret is in SealedSecret only.
+type storedSubscription struct {
+	Subscription
+	SealedSecret []byte `json:"sealed_secret,omitempty"`
+}
+
+func sealSubscription(sealer seal.Sealer, s Subscription) (*storedSubscription, error) {
+	if sealer == nil {
+		return &storedSubscription{Subscription: s}, nil
+	}
+	sealed, err := sealer.Seal("webhook/"+s.ID, s.Secret)
+	if err != nil {
+		return nil, fmt.Errorf("notify: seal the secret of subscription %s: %w", s.ID, err)
+	}
+	s.Secret = nil
+	return &storedSubscription{Subscription: s, SealedSecret: sealed}, nil
+}
+
+// decodeSubscription reads a stored subscription, opening its secret.
+// Secrets stored in clear (older versions, or no Sealer) are read as they are.
+func decodeSubscription(sealer seal.Sealer, v []byte) (Subscription, error) {
+	var st storedSubscription
+	if err := json.Unmarshal(v, &st); err != nil {
+		return Subscription{}, err
+	}
+	s := st.Subscription
+	if len(st.SealedSecret) > 0 {
+		if sealer == nil {
+			return Subscription{}, fmt.Errorf("subscription %s: the secret is sealed and no key is configured", s.ID)
+		}
+		plain, err := sealer.Open("webhook/"+s.ID, st.SealedSecret)
+		if err != nil {
+			return Subscription{}, fmt.Errorf("subscription %s: %w", s.ID, err)
+		}
+		s.Secret = plain
+	}
+	return s, nil
+}
+
+func (w *Webhooks) loadSubscription(id string) (Subscription, error) {
+	v, closer, err := w.db.Get(subKey(id))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return Subscription{}, fmt.Errorf("%w: %s", ErrNotFound, subKey(id))
+	}
+	if err != nil {
+		return Subscription{}, fmt.Errorf("notify: %w", err)
+	}
+	defer closer.Close()
+	return decodeSubscription(w.sealer, v)
 }
 
 // Unsubscribe removes a subscription; its pending deliveries fail at their
@@ -241,8 +307,8 @@ func (w *Webhooks) Unsubscribe(ctx context.Context, id string) error {
 func (w *Webhooks) Subscriptions(ctx context.Context) ([]Subscription, error) {
 	var out []Subscription
 	err := scan(ctx, w.db, []byte(Prefix+"sub/"), nil, 0, func(_, v []byte) error {
-		var s Subscription
-		if err := json.Unmarshal(v, &s); err != nil {
+		s, err := decodeSubscription(w.sealer, v)
+		if err != nil {
 			return err
 		}
 		out = append(out, s)
@@ -488,8 +554,8 @@ func (w *Webhooks) attempt(ctx context.Context, k []byte) error {
 }
 
 func (w *Webhooks) post(ctx context.Context, d *Delivery, now time.Time) (int, error) {
-	var sub Subscription
-	if err := getJSON(w.db, subKey(d.Subscription), &sub); errors.Is(err, ErrNotFound) {
+	sub, err := w.loadSubscription(d.Subscription)
+	if errors.Is(err, ErrNotFound) {
 		return 0, errNoSubscription
 	} else if err != nil {
 		return 0, fmt.Errorf("subscription: %w", err)

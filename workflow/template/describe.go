@@ -77,6 +77,22 @@ func (t *Template) Examples() (map[string]string, bool) {
 // Describe documents the template. When every field has an example it
 // renders the template with them to place the signing areas.
 func (t *Template) Describe(opts ...RenderOption) (*Description, error) {
+	var doc *Document
+	if ex, ok := t.Examples(); ok {
+		var err error
+		if doc, err = t.Render(ex, opts...); err != nil {
+			return nil, fmt.Errorf("template %s: render the examples: %w", t.ID, err)
+		}
+	}
+	return t.describe(doc), nil
+}
+
+// DescribeFields documents the template without rendering it: fields,
+// roles and the areas' size, but no example placement (AreaDoc.Example is
+// nil). It needs no font.
+func (t *Template) DescribeFields() *Description { return t.describe(nil) }
+
+func (t *Template) describe(doc *Document) *Description {
 	d := &Description{ID: t.ID, Name: Names{ZH: t.NameZH, EN: t.NameEN}, Title: t.Title,
 		Fields: []FieldDoc{}, Roles: []RoleDoc{}}
 	for _, name := range t.fields {
@@ -88,13 +104,6 @@ func (t *Template) Describe(opts ...RenderOption) (*Description, error) {
 		// Every field is required: Fill refuses an empty one.
 		d.Fields = append(d.Fields, FieldDoc{Name: name, Label: f.Label, Type: ft, Format: ft.want(), Required: true,
 			Role: f.Role, Example: f.Example})
-	}
-	var doc *Document
-	if ex, ok := t.Examples(); ok {
-		var err error
-		if doc, err = t.Render(ex, opts...); err != nil {
-			return nil, fmt.Errorf("template %s: render the examples: %w", t.ID, err)
-		}
 	}
 	for _, name := range t.parties {
 		r := RoleDoc{Name: name, Caption: t.captions[name], Area: AreaDoc{W: areaW, H: areaH}}
@@ -110,5 +119,5 @@ func (t *Template) Describe(opts ...RenderOption) (*Description, error) {
 		}
 		d.Roles = append(d.Roles, r)
 	}
-	return d, nil
+	return d
 }

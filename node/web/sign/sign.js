@@ -48,7 +48,7 @@
       err: {
         otp_mismatch: '验证码错误，还可尝试 {n} 次。', otp_mismatch_nocount: '验证码错误，请重新输入。',
         otp_attempts: '错误次数过多，该验证码已失效，请重新获取。', otp_expired: '验证码已过期，请重新获取。',
-        otp_required: '请先获取验证码。', not_your_turn: '还未轮到您签署。', wrong_state: '合同当前状态不允许此操作。',
+        otp_required: '请先获取验证码。', otp_purpose: '该验证码不能用于此操作，请重新获取。', not_your_turn: '还未轮到您签署。', wrong_state: '合同当前状态不允许此操作。',
         tx_rejected: '区块链拒绝了该记录：', network: '网络错误，请重试。', other: '操作失败：',
         face_mismatch: '人脸核验未通过，请重新拍摄本人正面照片。', face_read: '无法读取该照片，请重新拍摄。',
         otp_cooldown: '获取过于频繁，请 {s} 秒后再获取验证码。', otp_hourly_limit: '一小时内获取验证码的次数已达上限，请 {m} 分钟后再试。',
@@ -100,7 +100,7 @@
       err: {
         otp_mismatch: 'Wrong code: {n} attempts left.', otp_mismatch_nocount: 'Wrong code; try again.',
         otp_attempts: 'Too many wrong codes: this code no longer works. Request a new one.', otp_expired: 'The code has expired. Request a new one.',
-        otp_required: 'Request a code first.', not_your_turn: 'It is not your turn yet.', wrong_state: 'The contract does not allow this now.',
+        otp_required: 'Request a code first.', otp_purpose: 'That code was sent for another action; request a new one.', not_your_turn: 'It is not your turn yet.', wrong_state: 'The contract does not allow this now.',
         tx_rejected: 'The blockchain rejected the record: ', network: 'Network error; please try again.', other: 'Failed: ',
         otp_cooldown: 'Too soon: ask for a new code in {s} s.', otp_hourly_limit: 'This link has had all the codes it may get this hour; try again in {m} min.',
         otp_code_limit: 'This link has received all the codes it may. Ask the sender to send the contract again.',
@@ -365,8 +365,9 @@
     if (S.busy || Date.now() < S.resendAt) return;
     S.busy = true; S.reasonErr = ''; render();
     try {
-      S.sent = await call('POST', '/code', { purpose: 'decline' });
-      S.resendAt = resendAtOf(S.sent);
+      // A code is bound to its purpose: this one declines, and cannot sign.
+      S.declineSent = await call('POST', '/code', { purpose: 'decline' });
+      S.resendAt = resendAtOf(S.declineSent);
       S.busy = false;
       render();
       $('decline-code').focus();
@@ -385,9 +386,9 @@
     if (!reason) { S.reasonErr = t('reasonNeeded'); render(); $('reason').focus(); return; }
     const code = $('decline-code').value.replace(/\D/g, '');
     if (code.length !== 6) {
-      S.reasonErr = S.sent ? t('codeNeeded') : t('err').otp_required;
+      S.reasonErr = S.declineSent ? t('codeNeeded') : t('err').otp_required;
       render();
-      (S.sent ? $('decline-code') : $('decline-send-code')).focus();
+      (S.declineSent ? $('decline-code') : $('decline-send-code')).focus();
       return;
     }
     S.busy = true; S.reasonErr = ''; render();
@@ -616,7 +617,7 @@
     re.dataset.code = S.reasonErr ? (S.errCode || '') : '';
     $('decline').disabled = S.busy;
     if (ph === 'decline') {
-      const s = S.sent;
+      const s = S.declineSent;
       $('decline-sent').textContent = s ? fill(t('codeSent'), { to: s.sent_to || me.phone_masked || '',
         m: s.expires_at ? Math.max(1, Math.round((new Date(s.expires_at) - Date.now()) / 60000)) : 5 }) : '';
     }
@@ -631,7 +632,7 @@
     r.textContent = left > 0 ? fill(t('resendIn'), { s: left }) : t('resend');
     const d = $('decline-send-code');
     d.disabled = left > 0 || S.busy;
-    d.textContent = left > 0 ? fill(t('resendIn'), { s: left }) : (S.sent ? t('resend') : t('getCode'));
+    d.textContent = left > 0 ? fill(t('resendIn'), { s: left }) : (S.declineSent ? t('resend') : t('getCode'));
   }
 
   function paintResult() {

@@ -1,0 +1,11 @@
+// Package seal names what the workflow's packages need of the
+// key-encryption key: sealing small values at rest, bound to a record id.
+// workflow.KEK provides it (KEK.Sealer); notify and identity consume it.
+package seal
+
+// Sealer encrypts small values at rest for a record id (the AAD), and
+// opens what it sealed for the same id.
+type Sealer interface {
+	Seal(id string, plain []byte) ([]byte, error)
+	Open(id string, sealed []byte) ([]byte, error)
+}

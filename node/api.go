@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cometbft/cometbft/mempool"
@@ -61,11 +60,8 @@ type api struct {
 	// ca signs evidence reports (through a one-day signer certificate).
 	ca      *signer.CA
 	reports *reportJobs
-	// The browser verifier: [api] verifier_wasm or beside the binary, read once.
-	wasmPath string
-	wasmOnce sync.Once
-	wasm     []byte
-	wasmErr  error
+	// The browser verifier: [api] verifier_wasm or beside the binary (web.go).
+	wasm verifierFile
 }
 
 func (n *Node) routes() http.Handler {
@@ -76,7 +72,7 @@ func (n *Node) routes() http.Handler {
 		wait: n.cfg.API.WaitTimeout.Duration, maxBody: n.cfg.API.MaxBodyBytes,
 		logger: n.logger.With("module", "api"), metrics: n.metrics,
 		status: n.statusInfo, genesis: gen, reg: n.reg,
-		signedAuth: n.cfg.API.SignedAuth(), wasmPath: n.cfg.API.VerifierWasm,
+		signedAuth: n.cfg.API.SignedAuth(), wasm: verifierFile{path: n.cfg.API.VerifierWasm},
 		wf: n.wf,
 	}
 	if n.cfg.API.MTLSAuth() {

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"io"
 	"log"
 	"net"
 	"strings"
@@ -192,6 +193,16 @@ func TestShutdownNoise(t *testing.T) {
 			t.Errorf("shutdownNoise(%q, %v) = %v, want %v", tc.msg, tc.kv, got, tc.noise)
 		}
 	}
+	// A peer that closed its connection (another validator restarting) is
+	// news, not an error; any other peer error stays an error.
+	var out syncBuffer
+	cl := cometLogger{NewLogger(&out, config.Log{Level: "info", Format: "text"})}
+	cl.Error("Stopping peer for error", "peer", "Peer{...}", "err", io.EOF)
+	cl.Error("Stopping peer for error", "peer", "Peer{...}", "err", errors.New("invalid vote"))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "level=INFO") || !strings.Contains(lines[1], "level=ERROR") {
+		t.Fatalf("peer errors logged as:\n%s", out.String())
+	}
 }
 
 // TestConsensusTimeoutsReachCometBFT checks that [consensus] timeout_propose
@@ -222,5 +233,25 @@ func TestConsensusTimeoutsReachCometBFT(t *testing.T) {
 					tc.wantP, tc.wantVot, tc.wantVot, c.Consensus.BlockInterval)
 			}
 		})
+	}
+}
+
+func TestLoopbackListen(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		want bool
+	}{
+		{"tcp://127.0.0.1:26657", true},
+		{"tcp://localhost:26657", true},
+		{"[::1]:26657", true},
+		{"tcp://0.0.0.0:26657", false},
+		{"tcp://:26657", false},
+		{"tcp://10.0.0.5:26657", false},
+		{"tcp://rpc.court.example:26657", false},
+		{"garbage", false},
+	} {
+		if got := loopbackListen(tc.addr); got != tc.want {
+			t.Errorf("loopbackListen(%q) = %v, want %v", tc.addr, got, tc.want)
+		}
 	}
 }

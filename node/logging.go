@@ -34,11 +34,21 @@ var _ cmtlog.Logger = cometLogger{}
 func (c cometLogger) Debug(msg string, kv ...any) { c.l.Debug(msg, kv...) }
 func (c cometLogger) Info(msg string, kv ...any)  { c.l.Info(msg, kv...) }
 func (c cometLogger) Error(msg string, kv ...any) {
-	if shutdownNoise(msg, kv) {
+	switch {
+	case shutdownNoise(msg, kv):
 		c.l.Debug(msg, kv...)
-		return
+	case peerClosed(msg, kv):
+		c.l.Info(msg, kv...)
+	default:
+		c.l.Error(msg, kv...)
 	}
-	c.l.Error(msg, kv...)
+}
+
+// peerClosed reports CometBFT's "Stopping peer for error" when the error is
+// only that the peer closed the connection (EOF): every restart of another
+// validator does that, and it is not this node's fault.
+func peerClosed(msg string, kv []any) bool {
+	return msg == "Stopping peer for error" && kvErrIs(kv, io.EOF)
 }
 
 // shutdownNoise reports CometBFT errors that only say a listener closed

@@ -210,6 +210,11 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if n.comet, err = StartComet(ctx, conf, n.app, cometLogger{n.logger.With("module", "cometbft")}); err != nil {
 		return err
 	}
+	if addr := n.cfg.Consensus.RPCListen; addr != "" && !loopbackListen(addr) {
+		n.logger.Warn("CometBFT RPC listens beyond this host: it answers abci_query, /block and /tx_search "+
+			"(contracts, certificates, records) with no authentication and no query_logged record; "+
+			"open it only to the nodes that state-sync from this one (docs/operations.md)", "rpc_listen", addr)
+	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.startAnchoring(); err != nil {
 		return err
@@ -271,6 +276,20 @@ func (n *Node) checkCometPorts() error {
 		lis.Close()
 	}
 	return nil
+}
+
+// loopbackListen reports whether a listen address (tcp://host:port or
+// host:port) is reachable from this host only.
+func loopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(strings.TrimPrefix(addr, "tcp://"))
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // portError names the address and the config key that set it.

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/sealchain/sealchain/config"
 )
 
 // execRoot runs the CLI in process and returns its exit status and output.
@@ -97,5 +100,42 @@ func TestExitStatusPassesThrough(t *testing.T) {
 	}
 	if code, msg := exitStatus(errors.New("boom")); code != exitFailure || msg != "boom" {
 		t.Fatalf("plain error: %d %q", code, msg)
+	}
+}
+
+// TestInitRPCDefault: CometBFT's RPC answers abci_query with no
+// authentication and no audit, so `init` for a court, notary or arbitration
+// body leaves it off unless --rpc-listen asks for it; a platform keeps it on
+// loopback.
+func TestInitRPCDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"court", []string{"--role", "court", "--org", "court-1"}, ""},
+		{"notary", []string{"--role", "notary", "--org", "notary-1"}, ""},
+		{"arbitration", []string{"--role", "arbitration", "--org", "arb-1"}, ""},
+		{"platform", []string{"--role", "platform"}, config.Default().Consensus.RPCListen},
+		{"court asking for it", []string{"--role", "court", "--org", "court-1", "--rpc-listen", "tcp://127.0.0.1:36657"}, "tcp://127.0.0.1:36657"},
+		{"platform turning it off", []string{"--role", "platform", "--rpc-listen", ""}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := filepath.Join(t.TempDir(), "home")
+			code, out, msg := execRoot(t, append([]string{"init", "--home", home}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("init: exit %d %s %s", code, out, msg)
+			}
+			c, err := config.Load(home)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Consensus.RPCListen != tc.want {
+				t.Fatalf("rpc_listen %q, want %q", c.Consensus.RPCListen, tc.want)
+			}
+			if off := strings.Contains(out, "CometBFT RPC off"); off != (tc.want == "") {
+				t.Fatalf("init output does not say whether the RPC is off:\n%s", out)
+			}
+		})
 	}
 }

@@ -119,7 +119,7 @@ func (a *api) webWasm(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, errVerifierBuilding):
 		w.Header().Set("Retry-After", "60")
 		writeError(w, http.StatusServiceUnavailable, "verifier_building",
-			"the browser verifier is being built (started by make run; log in "+a.wasm.logHint()+"); retry in a minute, or verify on the command line: "+verifierCLIHint)
+			"the browser verifier is being built (make run builds it in the background; its log is wasm.log beside the node's binary); retry in a minute, or verify on the command line: "+verifierCLIHint)
 		return
 	case err != nil:
 		a.logger.Warn("verifier wasm", "err", err)
@@ -184,15 +184,6 @@ func (v *verifierFile) status() string {
 		return verifierBuilding
 	}
 	return verifierMissing
-}
-
-// logHint names the background build's log for messages.
-func (v *verifierFile) logHint() string {
-	p, err := v.resolve()
-	if err != nil {
-		return "wasm.log"
-	}
-	return filepath.Join(filepath.Dir(p), "wasm.log")
 }
 
 func (v *verifierFile) load() ([]byte, error) {

@@ -23,7 +23,7 @@ binary:
 	@mkdir -p bin
 	@cmp -s "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js || \
 		cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js
-	@echo "==> building $(BIN), the node and CLI (about 3 minutes on an empty Go cache, seconds after)"
+	@echo "==> building $(BIN), the node and CLI (about 2 minutes on 2 cores with an empty Go cache, seconds after)"
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sealchain
 
 # Builds the binary, initialises ./data on first use, starts the browser
@@ -120,7 +120,7 @@ bench-workflow:
 wasm:
 	@cmp -s "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js || \
 		cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js
-	@echo "==> building the browser verifier bin/sealchain.wasm.gz (GOOS=js; about 3 minutes on an empty Go cache)"
+	@echo "==> building the browser verifier bin/sealchain.wasm.gz (GOOS=js; about 2 minutes on 2 cores with an empty Go cache)"
 	GO=$(GO) scripts/build-wasm.sh bin
 
 wasm-background:

@@ -5,18 +5,34 @@ BIN       := bin/sealchain
 HOME_DIR  ?= ./data
 FUZZTIME  ?= 10s
 PKGS      := ./...
+# --version names the commit (the toolchain's own VCS stamp is missing in git
+# worktrees and under GOFLAGS=-buildvcs=false).
+COMMIT    := $(shell git describe --always --dirty --abbrev=12 2>/dev/null)
+LDFLAGS   := $(if $(COMMIT),-X main.buildCommit=$(COMMIT))
 
-.PHONY: all build run test test-unit test-race fuzz lint fmt bench clean quickstart localnet localnet-stop localnet-status
+.PHONY: all build binary run test test-unit test-race fuzz lint fmt bench clean quickstart localnet localnet-stop localnet-status wasm-background
 
 all: build
 
-build:
-	$(GO) build -o $(BIN) ./cmd/sealchain
-	@$(MAKE) --no-print-directory wasm
+# The node and CLI, and the browser verifier.
+build: binary wasm
 
-# Initialise ./data on first use, then run the node in the foreground.
-run: build
-	@if [ ! -f $(HOME_DIR)/config/sealchain.toml ]; then $(BIN) init --home $(HOME_DIR); fi
+# The node and CLI alone (what `make run` waits for). The page assets embed
+# this toolchain's wasm_exec.js, refreshed first so binary and verifier match.
+binary:
+	@mkdir -p bin
+	@cmp -s "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js || \
+		cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js
+	@echo "==> building $(BIN), the node and CLI (about 2 minutes on 2 cores with an empty Go cache, seconds after)"
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sealchain
+
+# Builds the binary, initialises ./data on first use, starts the browser
+# verifier's build in the background (the page says so until it is ready)
+# and runs the node in the foreground.
+run: binary
+	@if [ ! -f $(HOME_DIR)/config/sealchain.toml ]; then echo "==> initialising $(HOME_DIR)"; $(BIN) init --home $(HOME_DIR); fi
+	@GO=$(GO) scripts/build-wasm.sh --background bin
+	@echo "==> starting the node on $(HOME_DIR) (Ctrl-C stops it)"
 	exec $(BIN) start --home $(HOME_DIR)
 
 test: lint test-unit test-race fuzz
@@ -99,12 +115,16 @@ bench-workflow:
 # Builds the browser verifier (the offline verifier for GOOS=js, ~40 MB raw)
 # as bin/sealchain.wasm.gz, beside the binary where the node looks for it,
 # and copies this toolchain's wasm_exec.js into the embedded page assets.
+# `make wasm-background` does the same without waiting (what `make run` does).
 .PHONY: wasm
 wasm:
-	@mkdir -p bin
-	GO=$(GO) cmd/sealchain-wasm/build.sh bin/sealchain.wasm
-	gzip -9 -n -f bin/sealchain.wasm
-	@cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js
+	@cmp -s "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js || \
+		cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js
+	@echo "==> building the browser verifier bin/sealchain.wasm.gz (GOOS=js; about 2 minutes on 2 cores with an empty Go cache)"
+	GO=$(GO) scripts/build-wasm.sh bin
+
+wasm-background:
+	@GO=$(GO) scripts/build-wasm.sh --background bin
 
 # Network benchmark (cmd/sealbench): a 4-validator Sealchain network and
 # CometBFT's kvstore on the same settings in one process; see docs/benchmarks.md.

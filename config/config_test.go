@@ -222,7 +222,8 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			c.API = config.API{Listen: "0.0.0.0:9090", WaitTimeout: config.Duration{Duration: 90 * time.Second}, MaxBodyBytes: 4 << 20, Auth: "signed",
 				PDFMaxBytes: 8 << 20, PDFVerifyConcurrency: 3, SealRenderConcurrency: 2}
 			c.Consensus = config.Consensus{P2PListen: "tcp://0.0.0.0:36656", RPCListen: "", PersistentPeers: nodeID + "@10.0.0.2:26656",
-				BlockInterval: config.Duration{Duration: 1500 * time.Millisecond}, CreateEmptyBlocks: !c.Consensus.CreateEmptyBlocks}
+				BlockInterval: config.Duration{Duration: 1500 * time.Millisecond}, CreateEmptyBlocks: !c.Consensus.CreateEmptyBlocks,
+				TimeoutPropose: config.Duration{Duration: 2 * time.Second}, TimeoutVote: config.Duration{Duration: 700 * time.Millisecond}}
 			c.Limits = config.Limits{MaxTxBytes: 32 << 10, CacheSize: 500}
 			c.Intent.DevOTP = !c.Intent.DevOTP
 			c.Log = config.Log{Level: "warn", Format: "json"}

@@ -81,11 +81,8 @@ type api struct {
 	// records no org for genesis validators.
 	genesisValOrgs map[string]string
 
-	// The browser verifier: [api] verifier_wasm or beside the binary, read once.
-	wasmPath string
-	wasmOnce sync.Once
-	wasm     []byte
-	wasmErr  error
+	// The browser verifier: [api] verifier_wasm or beside the binary (web.go).
+	wasm verifierFile
 }
 
 func (n *Node) routes() http.Handler {
@@ -96,7 +93,7 @@ func (n *Node) routes() http.Handler {
 		wait: n.cfg.API.WaitTimeout.Duration, maxBody: n.cfg.API.MaxBodyBytes,
 		logger: n.logger.With("module", "api"), metrics: n.metrics,
 		status: n.statusInfo, genesis: gen, reg: n.reg,
-		signedAuth: n.cfg.API.SignedAuth(), wasmPath: n.cfg.API.VerifierWasm,
+		signedAuth: n.cfg.API.SignedAuth(), wasm: verifierFile{path: n.cfg.API.VerifierWasm},
 		wf: n.wf, heavy: newHeavy(n.cfg.API), nonces: newNonceCache(maxNonces, maxNoncesPerCred),
 	}
 	a.publicURL = n.cfg.API.PublicBase(n.lis.Addr().String())

@@ -80,6 +80,8 @@ type CometOptions struct {
 	RPCListen         string        // CometBFT's own RPC, e.g. "tcp://127.0.0.1:26657"; "" disables it
 	PersistentPeers   string        // comma-separated id@host:port
 	BlockInterval     time.Duration // consensus timeout_commit (the pause after a block); 0 means CometBFT's default (1s)
+	TimeoutPropose    time.Duration // consensus timeout_propose; 0 means CometBFT's default (3s)
+	TimeoutVote       time.Duration // consensus timeout_prevote and timeout_precommit; 0 means CometBFT's default (1s)
 	CreateEmptyBlocks bool          // false: blocks only for txs, plus one proof block after each app hash change
 	MaxTxBytes        int           // mempool max_tx_bytes; 0 means CometBFT's default (1 MiB)
 	LogLevel          string        // "info", "debug", "error", "none" or CometBFT's "module:level,*:level"; "" means "info"
@@ -261,6 +263,9 @@ func cometConfigFromOptions(conf *cfg.Config, opts CometOptions) (*cfg.Config, e
 	if opts.BlockInterval < 0 {
 		return nil, fmt.Errorf("comet config: negative block interval %s", opts.BlockInterval)
 	}
+	if opts.TimeoutPropose < 0 || opts.TimeoutVote < 0 {
+		return nil, fmt.Errorf("comet config: negative consensus timeout (propose %s, vote %s)", opts.TimeoutPropose, opts.TimeoutVote)
+	}
 	if opts.MaxTxBytes < 0 {
 		return nil, fmt.Errorf("comet config: negative max tx bytes %d", opts.MaxTxBytes)
 	}
@@ -275,6 +280,9 @@ func cometConfigFromOptions(conf *cfg.Config, opts CometOptions) (*cfg.Config, e
 	conf.RPC.ListenAddress = opts.RPCListen
 	conf.P2P.PersistentPeers = opts.PersistentPeers
 	conf.Consensus.TimeoutCommit = cmp.Or(opts.BlockInterval, def.Consensus.TimeoutCommit)
+	conf.Consensus.TimeoutPropose = cmp.Or(opts.TimeoutPropose, def.Consensus.TimeoutPropose)
+	conf.Consensus.TimeoutPrevote = cmp.Or(opts.TimeoutVote, def.Consensus.TimeoutPrevote)
+	conf.Consensus.TimeoutPrecommit = cmp.Or(opts.TimeoutVote, def.Consensus.TimeoutPrecommit)
 	conf.Consensus.CreateEmptyBlocks = opts.CreateEmptyBlocks
 	conf.Mempool.MaxTxBytes = cmp.Or(opts.MaxTxBytes, def.Mempool.MaxTxBytes)
 	conf.LogLevel = cmp.Or(opts.LogLevel, def.LogLevel)

@@ -354,7 +354,7 @@ func TestLoadCometConfig(t *testing.T) {
 	want.StateSync.ChunkFetchers = 7
 	want.Storage.CompactionInterval = 33
 	want.RPC.CORSAllowedOrigins = []string{"https://a.example", "https://b.example"}
-	want.Consensus.TimeoutPropose = 1234 * time.Millisecond
+	want.Consensus.TimeoutProposeDelta = 1234 * time.Millisecond
 	want.Mempool.Size = 777
 	want.P2P.MaxNumInboundPeers = 17 // AllowDuplicateIP is an option now (LocalNetwork)
 	want.Instrumentation.Prometheus = true
@@ -404,13 +404,13 @@ func TestLoadCometConfig(t *testing.T) {
 			return strings.Replace(s, "timeout_propose =", "timeout_propse =", 1)
 		}, "consensus.timeout_propse"},
 		{"bad duration", func(s string) string {
-			return strings.Replace(s, `timeout_propose = "1.234s"`, `timeout_propose = "soon"`, 1)
-		}, "consensus.timeout_propose"},
+			return strings.Replace(s, `timeout_propose_delta = "1.234s"`, `timeout_propose_delta = "soon"`, 1)
+		}, "consensus.timeout_propose_delta"},
 		{"wrong type", func(s string) string {
 			return strings.Replace(s, "size = 777", `size = true`, 1)
 		}, "mempool.size"},
 		{"invalid value", func(s string) string {
-			return strings.Replace(s, `timeout_propose = "1.234s"`, `timeout_propose = "-1s"`, 1)
+			return strings.Replace(s, `timeout_propose_delta = "1.234s"`, `timeout_propose_delta = "-1s"`, 1)
 		}, "timeout_propose"},
 	}
 	orig, err := os.ReadFile(path)

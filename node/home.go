@@ -13,6 +13,7 @@ import "path/filepath"
 //	keys/intent-verifier.key, .crt             the development OTP verifier's key
 //	data/                                      CometBFT's databases
 //	data/sealchain.db/                         the app's pebble store
+//	sealchain.lock                             held (flock) by the running node; holds its pid
 type Home string
 
 func (h Home) path(p ...string) string { return filepath.Join(append([]string{string(h)}, p...)...) }
@@ -26,3 +27,4 @@ func (h Home) VerifierKey() string   { return h.path("keys", "intent-verifier.ke
 func (h Home) VerifierCert() string  { return h.path("keys", "intent-verifier.crt") }
 func (h Home) Store() string         { return h.path("data", "sealchain.db") }
 func (h Home) Keys() string          { return h.path("keys") }
+func (h Home) Lock() string          { return h.path("sealchain.lock") }

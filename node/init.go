@@ -265,6 +265,8 @@ func cometOptions(home string, c *config.Config) CometOptions {
 		RPCListen:         c.Consensus.RPCListen,
 		PersistentPeers:   c.Consensus.PersistentPeers,
 		BlockInterval:     c.Consensus.BlockInterval.Duration,
+		TimeoutPropose:    c.Consensus.TimeoutPropose.Duration,
+		TimeoutVote:       c.Consensus.TimeoutVote.Duration,
 		CreateEmptyBlocks: c.Consensus.CreateEmptyBlocks,
 		MaxTxBytes:        c.Limits.MaxTxBytes,
 		LogLevel:          cometLogLevel(c.Log.Level),

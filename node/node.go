@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	cmtjson "github.com/cometbft/cometbft/libs/json"
@@ -50,6 +52,9 @@ type Node struct {
 	// verifies client certificates ([api] auth has "mtls").
 	tlsCert *tls.Certificate
 	mtls    *clientVerifier
+
+	// lock is the home's lock file, held from Start to Stop (homelock.go).
+	lock *homeLock
 
 	mu      sync.Mutex
 	started bool
@@ -167,6 +172,19 @@ func (n *Node) Start(ctx context.Context) (err error) {
 			n.closeParts()
 		}
 	}()
+	// First the home's lock, so a second node on this home is told so
+	// instead of failing somewhere in pebble or CometBFT.
+	if n.lock, err = lockHome(n.home); err != nil {
+		return err
+	}
+	// Then the ports, before anything starts: a port in use is named with
+	// its config key, and CometBFT does not come half up first.
+	if n.lis, err = n.listenAPI(); err != nil {
+		return err
+	}
+	if err := n.checkCometPorts(); err != nil {
+		return err
+	}
 	n.reg = prometheus.NewRegistry()
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.metrics = newAPIMetrics(n.reg)
@@ -192,13 +210,14 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if n.comet, err = StartComet(ctx, conf, n.app, cometLogger{n.logger.With("module", "cometbft")}); err != nil {
 		return err
 	}
+	if addr := n.cfg.Consensus.RPCListen; addr != "" && !loopbackListen(addr) {
+		n.logger.Warn("CometBFT RPC listens beyond this host: it answers abci_query, /block and /tx_search "+
+			"(contracts, certificates, records) with no authentication and no query_logged record; "+
+			"open it only to the nodes that state-sync from this one (docs/operations.md)", "rpc_listen", addr)
+	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if err := n.startAnchoring(); err != nil {
 		return err
-	}
-	n.lis, err = net.Listen("tcp", n.cfg.API.Listen)
-	if err != nil {
-		return &config.KeyError{Key: "api.listen", Err: err}
 	}
 	if n.tlsCert != nil {
 		if n.cfg.API.MTLSAuth() {
@@ -227,6 +246,59 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.logger.Info("node started", "chain_id", n.genesis.ChainID, "org", n.cfg.Org,
 		"api", n.lis.Addr().String(), "height", last.Height, "log_size", last.LogSize, "node_id", n.comet.NodeID())
 	return nil
+}
+
+// listenAPI opens the API's listener ([api] listen).
+func (n *Node) listenAPI() (net.Listener, error) {
+	lis, err := net.Listen("tcp", n.cfg.API.Listen)
+	if err != nil {
+		return nil, n.portError("api.listen", n.cfg.API.Listen, err)
+	}
+	return lis, nil
+}
+
+// checkCometPorts tries CometBFT's P2P and RPC addresses before CometBFT
+// starts, so that a port in use is reported with its key rather than as a
+// bare bind error after CometBFT logged a page of shutdown errors.
+func (n *Node) checkCometPorts() error {
+	for _, p := range []struct{ key, addr string }{
+		{"consensus.p2p_listen", n.cfg.Consensus.P2PListen},
+		{"consensus.rpc_listen", n.cfg.Consensus.RPCListen},
+	} {
+		if p.addr == "" {
+			continue
+		}
+		hostPort := strings.TrimPrefix(p.addr, "tcp://")
+		lis, err := net.Listen("tcp", hostPort)
+		if err != nil {
+			return n.portError(p.key, hostPort, err)
+		}
+		lis.Close()
+	}
+	return nil
+}
+
+// loopbackListen reports whether a listen address (tcp://host:port or
+// host:port) is reachable from this host only.
+func loopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(strings.TrimPrefix(addr, "tcp://"))
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// portError names the address and the config key that set it.
+func (n *Node) portError(key, addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		table, name, _ := strings.Cut(key, ".")
+		err = fmt.Errorf("%s is already in use by another process: stop it, or set [%s] %s in %s to a free host:port", addr, table, name, config.Path(string(n.home)))
+	}
+	return &config.KeyError{Key: key, Err: err}
 }
 
 // APIAddr is the address the API listens on (useful with port 0).
@@ -304,6 +376,10 @@ func (n *Node) closeParts() error {
 			n.logger.Error("close store", "err", err)
 			errs = append(errs, err)
 		}
+	}
+	// Last: everything that used the home is closed.
+	if err := n.lock.release(); err != nil {
+		errs = append(errs, fmt.Errorf("release home lock: %w", err))
 	}
 	return errors.Join(errs...)
 }

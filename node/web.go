@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"embed"
+	"errors"
 	"html/template"
 	"io"
 	"io/fs"
@@ -11,12 +12,16 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // The verification page and its assets. The verifier itself
 // (sealchain.wasm.gz, cmd/sealchain-wasm) is built from source by `make
-// build` next to the binary, not committed: see api.verifierWasm.
+// build` (by `make run` in the background) next to the binary, not
+// committed: see verifierFile.
 //
 //go:embed web/index.html web/app.js web/style.css web/wasm_exec.js
 var webFS embed.FS
@@ -48,6 +53,10 @@ type webPageData struct {
 	ChainID string
 	Org     string
 	Lang    string // zh or en
+	// Verifier is verifierReady, verifierBuilding or verifierMissing; the
+	// page says so (and gives the command line) when it is not ready.
+	Verifier string
+	CLI      string
 }
 
 func (a *api) webPage(w http.ResponseWriter, r *http.Request) {
@@ -59,7 +68,7 @@ func (a *api) webPage(w http.ResponseWriter, r *http.Request) {
 		lang = "en"
 	}
 	var buf bytes.Buffer
-	if err := webPage.Execute(&buf, webPageData{ChainID: a.chainID, Org: a.org, Lang: lang}); err != nil {
+	if err := webPage.Execute(&buf, webPageData{ChainID: a.chainID, Org: a.org, Lang: lang, Verifier: a.wasm.status(), CLI: verifierCLIHint}); err != nil {
 		a.internal(w, r, err)
 		return
 	}
@@ -88,13 +97,34 @@ func webAsset(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(data)
 }
 
+// The browser verifier's states, as the page and GET /web/sealchain.wasm
+// report them.
+const (
+	verifierReady    = "ready"
+	verifierBuilding = "building" // `make run` builds it in the background
+	verifierMissing  = "missing"
+)
+
+// verifierCLIHint is the command-line alternative the page offers while the
+// browser verifier is not there.
+const verifierCLIHint = "sealchain verify --bundle bundle.json --file contract.pdf --genesis genesis.json"
+
 // webWasm serves the verifier's gzip as is to clients that accept gzip
-// (all browsers) and decompresses it for the others.
+// (all browsers) and decompresses it for the others. While `make run` is
+// still building it (bin/sealchain.wasm.gz.building names a live process)
+// the answer is 503 with Retry-After, which the page shows and retries.
 func (a *api) webWasm(w http.ResponseWriter, r *http.Request) {
-	gz, err := a.verifierWasm()
-	if err != nil {
-		a.logger.Error("verifier wasm", "err", err)
-		writeError(w, http.StatusNotFound, "not_built", "the browser verifier is not built for this node (make build, or set [api] verifier_wasm)")
+	gz, err := a.wasm.load()
+	switch {
+	case errors.Is(err, errVerifierBuilding):
+		w.Header().Set("Retry-After", "60")
+		writeError(w, http.StatusServiceUnavailable, "verifier_building",
+			"the browser verifier is being built (make run builds it in the background; its log is wasm.log beside the node's binary); retry in a minute, or verify on the command line: "+verifierCLIHint)
+		return
+	case err != nil:
+		a.logger.Warn("verifier wasm", "err", err)
+		writeError(w, http.StatusNotFound, "not_built",
+			"the browser verifier is not built for this node (make wasm, or set [api] verifier_wasm); verify on the command line meanwhile: "+verifierCLIHint)
 		return
 	}
 	webHeaders(w, "application/wasm")
@@ -112,22 +142,85 @@ func (a *api) webWasm(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(w, zr)
 }
 
-// verifierWasm reads the gzip'd verifier once: [api] verifier_wasm, or
+// errVerifierBuilding: the file is not there yet, a build is running.
+var errVerifierBuilding = errors.New("the browser verifier is being built")
+
+// verifierFile is the gzip'd browser verifier: [api] verifier_wasm, or
 // sealchain.wasm.gz beside the running binary (where `make build` puts it).
-func (a *api) verifierWasm() ([]byte, error) {
-	a.wasmOnce.Do(func() {
-		p := a.wasmPath
-		if p == "" {
-			exe, err := os.Executable()
-			if err != nil {
-				a.wasmErr = err
-				return
-			}
-			p = filepath.Join(filepath.Dir(exe), "sealchain.wasm.gz")
+// It is read again whenever the file changes, so a node started before its
+// verifier finished building serves it as soon as it is there, without a
+// restart. A build in progress announces itself with <file>.building, which
+// holds the builder's pid (scripts/build-wasm.sh).
+type verifierFile struct {
+	path string // configured; "" means beside the binary
+
+	mu   sync.Mutex
+	data []byte
+	mod  time.Time
+	size int64
+}
+
+func (v *verifierFile) resolve() (string, error) {
+	if v.path != "" {
+		return v.path, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(filepath.Dir(exe), "sealchain.wasm.gz"), nil
+}
+
+// status is the verifier's state without reading it.
+func (v *verifierFile) status() string {
+	p, err := v.resolve()
+	if err != nil {
+		return verifierMissing
+	}
+	if _, err := os.Stat(p); err == nil {
+		return verifierReady
+	}
+	if verifierBuildRunning(p) {
+		return verifierBuilding
+	}
+	return verifierMissing
+}
+
+func (v *verifierFile) load() ([]byte, error) {
+	p, err := v.resolve()
+	if err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && verifierBuildRunning(p) {
+			return nil, errVerifierBuilding
 		}
-		a.wasm, a.wasmErr = os.ReadFile(p)
-	})
-	return a.wasm, a.wasmErr
+		return nil, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.data != nil && st.ModTime().Equal(v.mod) && st.Size() == v.size {
+		return v.data, nil
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	v.data, v.mod, v.size = data, st.ModTime(), st.Size()
+	return data, nil
+}
+
+// verifierBuildRunning reports whether <p>.building names a live process: a
+// build killed half way (Ctrl-C on make run) leaves a marker whose pid is
+// gone, and the page must not promise a verifier forever.
+func verifierBuildRunning(p string) bool {
+	b, err := os.ReadFile(p + ".building")
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	return err == nil && pid > 0 && processAlive(pid)
 }
 
 func acceptsGzip(r *http.Request) bool {

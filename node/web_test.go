@@ -25,16 +25,16 @@ import (
 
 const webChromium = "/usr/bin/chromium"
 
-// testWasm builds the browser verifier from source once per test binary
-// (about 10 s), gzip'd as the node serves it, and checks that the embedded
-// wasm_exec.js is this toolchain's.
+// testWasm builds the browser verifier from source once per test binary,
+// gzip'd as the node serves it: about 10 s on a warm Go cache, minutes on a
+// cold one (2.5 min was seen on a fresh machine), hence the generous bound.
 var testWasm = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "sealchain-wasm-")
 	if err != nil {
 		return "", err
 	}
 	out := filepath.Join(dir, "sealchain.wasm")
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", filepath.Join("..", "cmd", "sealchain-wasm", "build.sh"), out)
 	cmd.Env = append(os.Environ(), "GO="+filepath.Join(runtime.GOROOT(), "bin", "go"))
@@ -53,16 +53,140 @@ var testWasm = sync.OnceValues(func() (string, error) {
 	return gz, os.WriteFile(gz, buf.Bytes(), 0o644)
 })
 
+// buildTestWasm is the verifier build the web tests wait for (a variable so
+// that TestWebDeadlineAfterBuild can stand in a slow one).
+var buildTestWasm = testWasm
+
 func withTestWasm(t *testing.T) func(*config.Config) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the wasm verifier")
 	}
-	p, err := testWasm()
+	p, err := buildTestWasm()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return func(c *config.Config) { c.API.VerifierWasm = p }
+}
+
+// webTestContext builds the verifier first and only then starts the test's
+// deadline d: the build's time (minutes on a cold Go cache) must not eat
+// into what the test allows its requests.
+func webTestContext(t *testing.T, d time.Duration) (context.Context, func(*config.Config)) {
+	t.Helper()
+	mod := withTestWasm(t)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx, mod
+}
+
+// TestWebDeadlineAfterBuild stands in a verifier build slower than the
+// test's deadline and checks that the deadline is still ahead afterwards
+// (on a fresh machine, TestWebRoutes's 30 s ran out during a 2.5 min build).
+func TestWebDeadlineAfterBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("web tests build the wasm verifier")
+	}
+	prev := buildTestWasm
+	t.Cleanup(func() { buildTestWasm = prev })
+	buildTestWasm = func() (string, error) {
+		time.Sleep(300 * time.Millisecond)
+		return "slow.wasm.gz", nil
+	}
+	ctx, mod := webTestContext(t, 200*time.Millisecond)
+	if err := ctx.Err(); err != nil {
+		t.Fatalf("the deadline ran out during the build: %v", err)
+	}
+	var c config.Config
+	mod(&c)
+	if c.API.VerifierWasm != "slow.wasm.gz" {
+		t.Fatalf("VerifierWasm %q", c.API.VerifierWasm)
+	}
+}
+
+// TestWebVerifierBuilding covers `make run`'s background build: while the
+// file is missing and <file>.building names a live process, the page says
+// the verifier is being built (with the command-line alternative) and the
+// wasm route answers 503 with Retry-After; a marker left by a dead build is
+// ignored (not built: 404); once the file appears it is served, without a
+// restart, and again after it changes.
+func TestWebVerifierBuilding(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a CometBFT node")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	wasmPath := filepath.Join(t.TempDir(), "sealchain.wasm.gz")
+	n := newITNet(ctx, t, func(c *config.Config) { c.API.VerifierWasm = wasmPath })
+	get := func(path string) (int, http.Header, string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, n.base+path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		tr := &http.Transport{DisableCompression: true}
+		defer tr.CloseIdleConnections()
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	marker := wasmPath + ".building"
+
+	// Building: this test process stands in for the builder.
+	if err := os.WriteFile(marker, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, hdr, body := get("/web/sealchain.wasm")
+	if status != http.StatusServiceUnavailable || hdr.Get("Retry-After") == "" ||
+		!strings.Contains(body, `"verifier_building"`) || !strings.Contains(body, "retry in a minute") || !strings.Contains(body, "sealchain verify --bundle") {
+		t.Fatalf("wasm while building: %d %v %s", status, hdr, body)
+	}
+	if _, _, page := get("/"); !strings.Contains(page, `data-verifier="building"`) || !strings.Contains(page, "being built") ||
+		!strings.Contains(page, "正在后台编译") || !strings.Contains(page, "sealchain verify --bundle") {
+		t.Fatalf("page while building does not say so:\n%s", page)
+	}
+
+	// A marker left by a build that died: not built, not "building" forever.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(marker, []byte(fmt.Sprintf("%d\n", dead.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := get("/web/sealchain.wasm"); status != http.StatusNotFound || !strings.Contains(body, `"not_built"`) {
+		t.Fatalf("wasm with a stale marker: %d %s", status, body)
+	}
+	if _, _, page := get("/"); !strings.Contains(page, `data-verifier="missing"`) {
+		t.Fatalf("page with a stale marker:\n%s", page)
+	}
+
+	// The build finishes: served at once, and re-read when it changes.
+	for i, content := range []string{"\x00asm first", "\x00asm second build"} {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write([]byte(content))
+		zw.Close()
+		tmp := wasmPath + ".tmp"
+		if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, wasmPath); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			os.Remove(marker)
+		}
+		status, hdr, body := get("/web/sealchain.wasm")
+		if status != http.StatusOK || hdr.Get("Content-Encoding") != "gzip" || body != buf.String() {
+			t.Fatalf("wasm after build %d: %d %v (%d bytes, want %d)", i, status, hdr, len(body), buf.Len())
+		}
+	}
+	if _, _, page := get("/"); strings.Contains(page, "verifier-notice") {
+		t.Fatal("page still shows the notice once the verifier is there")
+	}
 }
 
 func TestWebWasmExec(t *testing.T) {
@@ -81,9 +205,8 @@ func TestWebRoutes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a CometBFT node")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	n := newITNet(ctx, t, withTestWasm(t))
+	ctx, mod := webTestContext(t, 30*time.Second)
+	n := newITNet(ctx, t, mod)
 	for _, tc := range []struct {
 		name, path, accept string
 		status             int
@@ -142,9 +265,8 @@ func TestWebVerifyInBrowser(t *testing.T) {
 		}
 		t.Skipf("no browser: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
-	defer cancel()
-	n := newITNet(ctx, t, withTestWasm(t))
+	ctx, mod := webTestContext(t, 55*time.Second)
+	n := newITNet(ctx, t, mod)
 
 	alice, _ := n.registerSigner(ctx, t, signer.AlgSM2, "sc-web-alice")
 	bob, _ := n.registerSigner(ctx, t, signer.AlgECDSAP256, "sc-web-bob")

@@ -125,7 +125,7 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 			s.close()
 		}
 	}()
-	if s.db, err = pebble.Open(n.home.WorkflowDB(), &pebble.Options{}); err != nil {
+	if s.db, err = pebble.Open(n.home.WorkflowDB(), &pebble.Options{Logger: pebbleSlog{n.logger.With("module", "workflow", "db", "workflow")}}); err != nil {
 		return nil, fmt.Errorf("open %s: %w", n.home.WorkflowDB(), err)
 	}
 	fkek, err := filestore.LoadKEK(n.home.path("config", filestore.DefaultKEKFile), nil)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -26,20 +28,59 @@ func (e *exitError) Error() string {
 }
 func (e *exitError) Unwrap() error { return e.err }
 
+// Exit statuses shared by every command (the root's help states them).
+const (
+	exitFailure = 1 // the command ran and failed (or a check did not hold)
+	exitUsage   = 2 // bad flags, arguments or input: nothing was done
+)
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRoot().ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) {
-			if ee.err != nil && ee.err.Error() != "" {
-				fmt.Fprintln(os.Stderr, "sealchain:", ee.err)
-			}
-			os.Exit(ee.code)
+		code, msg := exitStatus(err)
+		if msg != "" {
+			fmt.Fprintln(os.Stderr, "sealchain:", msg)
 		}
-		fmt.Fprintln(os.Stderr, "sealchain:", err)
-		os.Exit(1)
+		os.Exit(code)
+	}
+}
+
+// exitStatus maps a command's error to the process exit status and the
+// message to print ("" prints nothing).
+func exitStatus(err error) (int, string) {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err == nil {
+			return ee.code, ""
+		}
+		return ee.code, ee.err.Error()
+	}
+	// cobra reports an unknown subcommand from its command lookup, before
+	// any hook of ours runs; it is a usage error like a bad flag.
+	if strings.HasPrefix(err.Error(), "unknown command ") {
+		return exitUsage, err.Error() + " (see sealchain --help)"
+	}
+	return exitFailure, err.Error()
+}
+
+// markUsageErrors makes flag parsing and argument-count errors of every
+// command exit with status 2, as the help says, instead of 1 (a failure).
+func markUsageErrors(c *cobra.Command) {
+	c.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &exitError{exitUsage, fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())}
+	})
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := args(cmd, a); err != nil {
+				return &exitError{exitUsage, fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		markUsageErrors(sub)
 	}
 }
 
@@ -49,11 +90,18 @@ func newRoot() *cobra.Command {
 		Short: "Permissioned blockchain evidence node for electronic contracts",
 		Long: `Sealchain records every signing event of an electronic contract (document hash,
 signer certificate, time, intent proof) on a CometBFT chain run by a court, a
-notary, an arbitration body and the platform, and proves it offline.`,
+notary, an arbitration body and the platform, and proves it offline.
+
+Exit status: 0 on success, 1 when the command fails (verify and report verify:
+when a check does not hold), 2 on bad usage (unknown command or flag, wrong
+arguments) or unreadable input.`,
+		Version:       buildVersion(debug.ReadBuildInfo()),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newInitCmd(), newStartCmd(), newKeysCmd(), newCertCmd(), newContractCmd(),
 		newIntentCmd(), newEvidenceCmd(), newVerifyCmd(), newStatusCmd(), newTestnetCmd(), newGovCmd(), newIdentityCmd(), newPDFCmd(), newSealCmd(), newReportCmd(), newWFCmd())
+	markUsageErrors(root)
 	return root
 }

@@ -49,8 +49,15 @@ func newInitCmd() *cobra.Command {
 			if p2p != "" {
 				c.Consensus.P2PListen = p2p
 			}
-			if rpc != "" {
-				c.Consensus.RPCListen = rpc
+			switch {
+			case cmd.Flags().Changed("rpc-listen"):
+				c.Consensus.RPCListen = rpc // "" turns it off
+			case r != chain.RolePlatform:
+				// CometBFT's RPC answers abci_query, /block and /tx_search
+				// with no authentication and no query_logged record: a
+				// judicial node keeps it off unless it serves state sync
+				// (docs/operations.md).
+				c.Consensus.RPCListen = ""
 			}
 			if production {
 				c.Intent.DevOTP = false
@@ -73,6 +80,9 @@ func newInitCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "initialised %s\n  chain id   %s\n  org        %s (%s)\n  node id    %s\n  API        %s://%s\n  config     %s\n",
 				home, chainID, org, r, m.NodeID, scheme, c.API.Listen, config.Path(home))
+			if c.Consensus.RPCListen == "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "  CometBFT RPC off (set [consensus] rpc_listen to serve state sync: docs/operations.md)\n")
+			}
 			if anchoring != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "  anchoring  %s -> %s/%s/%s (submits: %t)\n",
 					anchoring.Org, anchoring.Network, anchoring.Channel, anchoring.Chaincode, c.Anchor.Enable)
@@ -91,7 +101,7 @@ func newInitCmd() *cobra.Command {
 	f.BoolVar(&production, "production", false, "mark the genesis production: development providers are refused")
 	f.StringVar(&apiListen, "api-listen", "", "HTTP API host:port (default 127.0.0.1:8080)")
 	f.StringVar(&p2p, "p2p-listen", "", "CometBFT P2P tcp://host:port")
-	f.StringVar(&rpc, "rpc-listen", "", "CometBFT RPC tcp://host:port")
+	f.StringVar(&rpc, "rpc-listen", "", `CometBFT RPC tcp://host:port; "" turns it off (default tcp://127.0.0.1:26657, off for court, notary and arbitration)`)
 	f.StringArrayVar(&tlsHosts, "tls-host", nil, "serve the API over HTTPS: issue a TLS server certificate for this DNS name or IP (repeatable) with the org CA")
 	anchorF.register(cmd)
 	return cmd

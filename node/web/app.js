@@ -12,7 +12,7 @@
       privacy: '文件只在本机计算哈希，不会上传。',
       docLabel: '合同文件（PDF 等）', bundleLabel: '证据包 bundle.json（可选）', genesisLabel: '创世文件 genesis.json（可选）',
       verify: '验证', reset: '清空',
-      engineLoading: '正在加载验证程序…', engineReady: '验证程序已就绪（在本浏览器中运行）', engineError: '验证程序加载失败：',
+      engineLoading: '正在加载验证程序…', engineBuilding: '验证程序正在本节点编译中，稍后自动重试…', engineReady: '验证程序已就绪（在本浏览器中运行）', engineError: '验证程序加载失败：',
       noBundleYet: '未选择：将按文件哈希向本节点查询', noGenesisYet: '未选择：使用本节点提供的创世文件',
       busy: '正在验证…', busySub: '在本浏览器中校验哈希、默克尔证明和签名',
       verified: '验证通过', verifiedSub: '该文件与链上登记的合同文件一致；签署记录经验证节点签名确认，未被篡改。',
@@ -48,7 +48,7 @@
       privacy: 'Files are hashed on this computer and never uploaded.',
       docLabel: 'Contract file (PDF…)', bundleLabel: 'Evidence bundle bundle.json (optional)', genesisLabel: 'Genesis genesis.json (optional)',
       verify: 'Verify', reset: 'Clear',
-      engineLoading: 'Loading the verifier…', engineReady: 'Verifier ready (runs in this browser)', engineError: 'Verifier failed to load: ',
+      engineLoading: 'Loading the verifier…', engineBuilding: 'The verifier is being built on this node; retrying by itself…', engineReady: 'Verifier ready (runs in this browser)', engineError: 'Verifier failed to load: ',
       noBundleYet: 'None: this node is asked for the file\'s hash', noGenesisYet: 'None: the genesis from this node is used',
       busy: 'Verifying…', busySub: 'Checking hashes, Merkle proofs and signatures in this browser',
       verified: 'Verified', verifiedSub: 'This file is the contract document recorded on chain; the signing records are confirmed by the validators\' signatures and have not been altered.',
@@ -97,8 +97,23 @@
     try {
       const go = new Go();
       let inst;
+      // The node answers 503 while `make run` still builds the verifier in
+      // the background: say what it says, and try again when it is ready.
+      const resp = await fetch('/web/sealchain.wasm');
+      if (!resp.ok) {
+        let msg = 'HTTP ' + resp.status;
+        try { msg = (await resp.json()).error.message || msg; } catch (_) { /* not JSON */ }
+        if (resp.status === 503) {
+          state.engine = 'building';
+          state.engineErr = msg;
+          paintStatic();
+          setTimeout(loadEngine, 1000 * (parseInt(resp.headers.get('Retry-After'), 10) || 30));
+          return;
+        }
+        throw new Error(msg);
+      }
       try {
-        inst = (await WebAssembly.instantiateStreaming(fetch('/web/sealchain.wasm'), go.importObject)).instance;
+        inst = (await WebAssembly.instantiateStreaming(resp, go.importObject)).instance;
       } catch (e) {
         const buf = await (await fetch('/web/sealchain.wasm')).arrayBuffer();
         inst = (await WebAssembly.instantiate(buf, go.importObject)).instance;
@@ -109,6 +124,8 @@
       // one the PDF report prints (evidence.Labels).
       try { state.labels = JSON.parse(window.sealchainLabels()); } catch (e) { state.labels = null; }
       state.engine = 'ready';
+      const notice = $('verifier-notice');
+      if (notice) notice.remove();
     } catch (e) {
       state.engine = 'error';
       state.engineErr = String(e && e.message || e);
@@ -278,7 +295,8 @@
     document.querySelectorAll('[data-set-lang]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.setLang === lang)));
     const eng = $('engine');
     eng.dataset.state = state.engine;
-    eng.textContent = state.engine === 'ready' ? t('engineReady') : state.engine === 'error' ? t('engineError') + state.engineErr : t('engineLoading');
+    eng.textContent = state.engine === 'ready' ? t('engineReady') : state.engine === 'error' ? t('engineError') + state.engineErr
+      : state.engine === 'building' ? t('engineBuilding') : t('engineLoading');
     $('run').disabled = !(state.engine === 'ready' && (state.doc || state.bundle));
     $('doc-state').textContent = state.doc ? state.doc.name + ' (' + state.doc.bytes.length + ' B)' : '';
     $('bundle-state').textContent = state.bundle ? state.bundle.name : t('noBundleYet');

@@ -1,0 +1,257 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/libs/service"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/config"
+)
+
+// initLifecycleHome makes a single-node home on free ports, logging at info
+// (the default an operator runs with).
+func initLifecycleHome(t *testing.T) (string, *config.Config) {
+	t.Helper()
+	home := t.TempDir()
+	cfg := config.Default()
+	cfg.API.Listen = itFreeHostPort(t)
+	cfg.Consensus.P2PListen = cometFreeAddr(t)
+	cfg.Consensus.RPCListen = cometFreeAddr(t)
+	cfg.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
+	if _, err := Init(InitOptions{
+		Home: home, ChainID: itChainID, OrgID: "platform", OrgName: "Platform Ltd",
+		Role: chain.RolePlatform, Config: cfg,
+	}); err != nil {
+		t.Fatalf("Init: %v", err)
+	}
+	return home, &cfg
+}
+
+// TestRestartLogQuiet starts a node, stops it and starts it again on the
+// same home, as an operator's restart does, and checks that nothing in the
+// log looks like a fault: no warning or error, no pebble WAL-replay line, no
+// CometBFT "Not stopping ... service" line, and nothing written around the
+// node's logger through the standard library's.
+func TestRestartLogQuiet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a CometBFT node twice")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	home, cfg := initLifecycleHome(t)
+
+	var std syncBuffer
+	prevOut, prevFlags := log.Writer(), log.Flags()
+	log.SetOutput(&std)
+	t.Cleanup(func() { log.SetOutput(prevOut); log.SetFlags(prevFlags) })
+
+	var logs syncBuffer
+	for round := range 2 {
+		n, err := New(home, WithLogger(NewLogger(&logs, cfg.Log)))
+		if err != nil {
+			t.Fatalf("round %d: New: %v", round, err)
+		}
+		if err := n.Start(ctx); err != nil {
+			t.Fatalf("round %d: Start: %v", round, err)
+		}
+		if err := n.Comet().WaitForHeight(ctx, 1); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if err := n.Stop(); err != nil {
+			t.Fatalf("round %d: Stop: %v", round, err)
+		}
+	}
+	out := logs.String()
+	if !strings.Contains(out, "node started") {
+		t.Fatalf("the node's log is not captured:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		for _, bad := range []string{"level=ERROR", "level=WARN", "stopped reading", "Not stopping"} {
+			if strings.Contains(line, bad) {
+				t.Errorf("alarming line on a clean restart (%q): %s", bad, line)
+			}
+		}
+	}
+	if s := std.String(); s != "" {
+		t.Errorf("written to the standard logger, around the node's logger:\n%s", s)
+	}
+}
+
+// TestHomeLock runs two nodes on one home: the second is refused with an
+// error naming the home, and starts once the first has stopped (the lock is
+// released on Stop).
+func TestHomeLock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a CometBFT node")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	home, cfg := initLifecycleHome(t)
+	quiet := config.Log{Level: "error", Format: "text"}
+
+	first, err := New(home, WithLogger(NewLogger(&syncBuffer{}, quiet)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second, err := New(home, WithLogger(NewLogger(&syncBuffer{}, quiet)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = second.Start(ctx)
+	want := "home " + home + " is in use by another sealchain process"
+	if !errors.Is(err, ErrHomeInUse) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("second node on the same home: %v, want %q", err, want)
+	}
+	// The refused node touched nothing: the first still answers.
+	if err := first.Comet().WaitForHeight(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	third, err := New(home, WithLogger(NewLogger(&syncBuffer{}, quiet)), WithConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := third.Start(ctx); err != nil {
+		t.Fatalf("start after the first node stopped: %v", err)
+	}
+	if err := third.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPortInUseNamesKey occupies each listen address in turn and checks that
+// Start names the address and its config key, and leaves the home unlocked.
+func TestPortInUseNamesKey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a CometBFT node")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	home, cfg := initLifecycleHome(t)
+	for _, tc := range []struct {
+		key, addr, hint string
+	}{
+		{"api.listen", cfg.API.Listen, "[api] listen"},
+		{"consensus.p2p_listen", strings.TrimPrefix(cfg.Consensus.P2PListen, "tcp://"), "[consensus] p2p_listen"},
+		{"consensus.rpc_listen", strings.TrimPrefix(cfg.Consensus.RPCListen, "tcp://"), "[consensus] rpc_listen"},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			busy, err := net.Listen("tcp", tc.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer busy.Close()
+			n, err := New(home, WithLogger(NewLogger(&syncBuffer{}, config.Log{Level: "error", Format: "text"})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = n.Start(ctx)
+			var ke *config.KeyError
+			if !errors.As(err, &ke) || ke.Key != tc.key || !strings.Contains(err.Error(), tc.addr+" is already in use") ||
+				!strings.Contains(err.Error(), tc.hint) {
+				t.Fatalf("Start with %s taken: %v, want a %s error naming %s and %q", tc.addr, err, tc.key, tc.addr, tc.hint)
+			}
+		})
+	}
+	// Every failed start released the lock.
+	lock, err := lockHome(Home(home))
+	if err != nil {
+		t.Fatalf("home still locked after failed starts: %v", err)
+	}
+	lock.release()
+}
+
+func TestShutdownNoise(t *testing.T) {
+	for _, tc := range []struct {
+		msg   string
+		kv    []any
+		noise bool
+	}{
+		{"Not stopping Pruner service -- has not been started yet", []any{"impl", "Pruner"}, true},
+		{"Not stopping P2P Switch service -- has not been started yet", nil, true},
+		{"Error stopping the pruning service", []any{"err", service.ErrNotStarted}, true},
+		{"Error closing switch", []any{"err", service.ErrNotStarted}, true},
+		{"Error serving server", []any{"err", net.ErrClosed}, true},
+		{"Error closing switch", []any{"err", errors.New("disk full")}, false},
+		{"CONSENSUS FAILURE!!!", []any{"err", "boom"}, false},
+	} {
+		if got := shutdownNoise(tc.msg, tc.kv); got != tc.noise {
+			t.Errorf("shutdownNoise(%q, %v) = %v, want %v", tc.msg, tc.kv, got, tc.noise)
+		}
+	}
+	// A peer that closed its connection (another validator restarting) is
+	// news, not an error; any other peer error stays an error.
+	var out syncBuffer
+	cl := cometLogger{NewLogger(&out, config.Log{Level: "info", Format: "text"})}
+	cl.Error("Stopping peer for error", "peer", "Peer{...}", "err", io.EOF)
+	cl.Error("Stopping peer for error", "peer", "Peer{...}", "err", errors.New("invalid vote"))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "level=INFO") || !strings.Contains(lines[1], "level=ERROR") {
+		t.Fatalf("peer errors logged as:\n%s", out.String())
+	}
+}
+
+// TestConsensusTimeoutsReachCometBFT checks that [consensus] timeout_propose
+// and timeout_vote (defaults and set values) are what CometBFT runs with.
+func TestConsensusTimeoutsReachCometBFT(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		propose, vote  time.Duration
+		wantP, wantVot time.Duration
+	}{
+		{"defaults", 0, 0, config.DefaultTimeoutPropose, config.DefaultTimeoutVote},
+		{"set", 2 * time.Second, 600 * time.Millisecond, 2 * time.Second, 600 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := config.Default()
+			if tc.propose != 0 {
+				c.Consensus.TimeoutPropose.Duration, c.Consensus.TimeoutVote.Duration = tc.propose, tc.vote
+			}
+			conf, err := cometConfigFromOptions(cmtcfg.DefaultConfig(), cometOptions(t.TempDir(), &c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cc := conf.Consensus
+			if cc.TimeoutPropose != tc.wantP || cc.TimeoutPrevote != tc.wantVot || cc.TimeoutPrecommit != tc.wantVot ||
+				cc.TimeoutCommit != c.Consensus.BlockInterval.Duration {
+				t.Fatalf("CometBFT runs with propose %s prevote %s precommit %s commit %s, want %s %s %s %s",
+					cc.TimeoutPropose, cc.TimeoutPrevote, cc.TimeoutPrecommit, cc.TimeoutCommit,
+					tc.wantP, tc.wantVot, tc.wantVot, c.Consensus.BlockInterval)
+			}
+		})
+	}
+}
+
+func TestLoopbackListen(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		want bool
+	}{
+		{"tcp://127.0.0.1:26657", true},
+		{"tcp://localhost:26657", true},
+		{"[::1]:26657", true},
+		{"tcp://0.0.0.0:26657", false},
+		{"tcp://:26657", false},
+		{"tcp://10.0.0.5:26657", false},
+		{"tcp://rpc.court.example:26657", false},
+		{"garbage", false},
+	} {
+		if got := loopbackListen(tc.addr); got != tc.want {
+			t.Errorf("loopbackListen(%q) = %v, want %v", tc.addr, got, tc.want)
+		}
+	}
+}

@@ -116,7 +116,7 @@ func (n *Node) routes() http.Handler {
 		a.ca = ca
 	}
 	a.reports = newReportJobs()
-	go a.runReports(n.ctx)
+	n.bg.Go(func() { a.runReports(n.ctx) })
 	return a.handler()
 }
 

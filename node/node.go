@@ -62,9 +62,11 @@ type Node struct {
 	http    *http.Server
 	lis     net.Listener
 	quit    chan struct{}
-	// ctx ends background work (report jobs) when the node stops.
+	// ctx ends background work (report jobs) when the node stops; bg
+	// counts that work, so Stop closes the store only after it returned.
 	ctx    context.Context
 	cancel context.CancelFunc
+	bg     sync.WaitGroup
 
 	// Anchoring to Fabric (anchor.go); nil when [anchor] is off.
 	anchorLedger anchor.Ledger
@@ -354,6 +356,8 @@ func (n *Node) closeParts() error {
 	} else if n.lis != nil {
 		n.lis.Close()
 	}
+	// A report job still running reads the store; ctx is cancelled above.
+	n.bg.Wait()
 	if n.wf != nil {
 		// Before CometBFT and the store: its queue reads both.
 		if err := n.wf.close(); err != nil {

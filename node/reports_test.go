@@ -149,6 +149,17 @@ func TestReportJob(t *testing.T) {
 	if res := v.Verify(b1, nil); res.OK {
 		t.Error("a bundle without a consistency proof passed a verifier that requires one")
 	}
+
+	// Stopping the node while report jobs are queued or running waits for
+	// the runner before the store closes (it used to panic: pebble closed).
+	for range 3 {
+		if s, _, b := itDo(ctx, t, http.MethodPost, n.base+"/v1/reports", "application/json", []byte(`{"contract_id":"rep-1"}`)); s != http.StatusAccepted {
+			t.Fatalf("POST /v1/reports: %d %s", s, b)
+		}
+	}
+	if err := n.node.Stop(); err != nil {
+		t.Fatalf("stop with report jobs queued: %v", err)
+	}
 }
 
 func hexString(b []byte) string {

@@ -165,6 +165,7 @@ func (s *stats) String() string {
 }
 
 func TestFabricAnchoring(t *testing.T) {
+	buildCLI(t) // before the deadline starts: a cold build takes minutes
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	f := startFabric(t)
@@ -588,9 +589,30 @@ func (c *chainClient) waitDrained(ctx context.Context, t *testing.T, nd *node.No
 // its output; it fails the test on a non-zero exit.
 func runCLI(ctx context.Context, t *testing.T, args ...string) string {
 	t.Helper()
+	buildCLI(t)
+	out, err := exec.CommandContext(ctx, cliBin, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sealchain %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// buildCLI builds the sealchain command once per test run.
+func buildCLI(t *testing.T) {
+	t.Helper()
 	cliOnce.Do(func() {
-		cliBin = filepath.Join(t.TempDir(), "sealchain")
-		out, err := exec.CommandContext(ctx, "go", "build", "-o", cliBin, "../../cmd/sealchain").CombinedOutput()
+		// Not under the caller's deadline (a cold build takes minutes) nor
+		// in its TempDir (later tests use the binary too); one fixed place,
+		// overwritten by each run, so runs leave no binaries behind.
+		dir := filepath.Join(os.TempDir(), "sealchain-fabric-cli")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			cliErr = err
+			return
+		}
+		cliBin = filepath.Join(dir, "sealchain")
+		bctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(bctx, "go", "build", "-o", cliBin, "../../cmd/sealchain").CombinedOutput()
 		if err != nil {
 			cliErr = fmt.Errorf("build cmd/sealchain: %v\n%s", err, out)
 		}
@@ -598,11 +620,6 @@ func runCLI(ctx context.Context, t *testing.T, args ...string) string {
 	if cliErr != nil {
 		t.Fatal(cliErr)
 	}
-	out, err := exec.CommandContext(ctx, cliBin, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("sealchain %v: %v\n%s", args, err, out)
-	}
-	return string(out)
 }
 
 var (

@@ -144,7 +144,8 @@ func TestPDFVerifyLimits(t *testing.T) {
 		t.Errorf("%d signature dictionaries: %d %s", pdf.MaxSignatures+1, status, code)
 	}
 
-	// A slow upload holds this client's slot (and the only node-wide one).
+	// A slow upload holds this client's upload slot, but not the only
+	// verification slot: that is taken only once the body is in.
 	pr, pw := io.Pipe()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.base+"/v1/pdf/verify", pr)
 	if err != nil {
@@ -173,7 +174,7 @@ func TestPDFVerifyLimits(t *testing.T) {
 			t.Fatalf("second request of one client: %d %s", status, code)
 		}
 	}
-	// Another client (127.0.0.2) finds the node-wide limit reached.
+	// Another client (127.0.0.2) is served meanwhile.
 	other := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}}
 	oreq, _ := http.NewRequestWithContext(ctx, http.MethodPost, n.base+"/v1/pdf/verify", bytes.NewReader(many.Bytes()))
 	if resp, err := other.Do(oreq); err != nil {
@@ -181,8 +182,8 @@ func TestPDFVerifyLimits(t *testing.T) {
 	} else {
 		raw, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusServiceUnavailable || errorCode(t, raw) != "busy" || resp.Header.Get("Retry-After") == "" {
-			t.Errorf("second client: %d %s", resp.StatusCode, raw)
+		if resp.StatusCode != http.StatusUnprocessableEntity || errorCode(t, raw) != "too_complex" {
+			t.Errorf("second client while a slow upload runs: %d %s, want 422 too_complex", resp.StatusCode, raw)
 		}
 	}
 	pw.Close()
@@ -221,6 +222,53 @@ func TestLimiter(t *testing.T) {
 	releases[0]()
 	if _, ok := l.acquire(httptest.NewRecorder(), req("10.0.0.3")); !ok {
 		t.Fatal("slot not released")
+	}
+}
+
+func TestClientOf(t *testing.T) {
+	for _, tc := range []struct{ remote, want string }{
+		{"192.0.2.7:1234", "192.0.2.7"},
+		{"[::ffff:192.0.2.7]:1234", "192.0.2.7"},
+		{"[2001:db8:1:2:aaaa::1]:443", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:2:bbbb::9]:443", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:3::1]:443", "2001:db8:1:3::/64"},
+		{"[fe80::1%eth0]:443", "fe80::/64"},
+		{"not-an-address", "not-an-address"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = tc.remote
+		if got := clientOf(r); got != tc.want {
+			t.Errorf("clientOf(%s) = %s, want %s", tc.remote, got, tc.want)
+		}
+	}
+}
+
+// TestSealRenderRefusedKeepsToken checks that a render refused for want of
+// a slot does not spend the client's rate token.
+func TestSealRenderRefusedKeepsToken(t *testing.T) {
+	a := &api{heavy: newHeavy(config.Default().API)}
+	h := a.heavyRoutes()
+	busy := httptest.NewRequest(http.MethodPost, "/", nil)
+	busy.RemoteAddr = "10.0.0.9:1"
+	release, ok := h.render.acquire(httptest.NewRecorder(), busy)
+	if !ok {
+		t.Fatal("slot")
+	}
+	defer release()
+	for i := range renderBurst + 2 {
+		r := httptest.NewRequest(http.MethodPost, "/v1/seals/render", strings.NewReader(fmt.Sprintf(`{"kind":"personal","name":"张%d"}`, i)))
+		r.RemoteAddr = "10.0.0.1:1"
+		w := httptest.NewRecorder()
+		a.sealRender(w, r)
+		if w.Code != http.StatusServiceUnavailable {
+			t.Fatalf("render %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	h.renderRate.mu.Lock()
+	b := h.renderRate.m["10.0.0.1"]
+	h.renderRate.mu.Unlock()
+	if b != nil && b.tokens < renderBurst-1 {
+		t.Errorf("tokens %.1f after refused renders, want %d", b.tokens, renderBurst)
 	}
 }
 

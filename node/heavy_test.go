@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/pdf"
 )
@@ -352,6 +353,67 @@ func TestPDFVerify64MiB(t *testing.T) {
 			}
 			return b
 		}()},
+		{"field open strings", func() []byte {
+			b := []byte("%PDF-1.7\n")
+			for k := 1; k <= pdf.MaxSignatures; k++ {
+				b = fmt.Appendf(b, "%d 0 obj\n<< /ByteRange [0 1 2 3] /Contents <00> >>\nendobj\n", k)
+			}
+			fill := bytes.Repeat([]byte("a"), (size-len(b))/pdf.MaxSignatures-40)
+			for k := 1; k <= pdf.MaxSignatures; k++ {
+				b = fmt.Appendf(b, "%d 0 obj << /T (/V %d 0 R ", 100+k, k)
+				b = append(b, fill...)
+			}
+			return b
+		}()},
+		{"xref open trailers", func() []byte {
+			b := append([]byte(nil), small...)
+			fill := bytes.Repeat([]byte("a"), (size-len(b))/(pdf.MaxRevisions-2)-64)
+			for range pdf.MaxRevisions - 2 {
+				off := len(b)
+				b = append(b, "xref\ntrailer\n<< /X ("...)
+				b = append(b, fill...)
+				b = fmt.Appendf(b, "\nstartxref\n%d\n%%%%EOF\n", off)
+			}
+			return b
+		}()},
+		{"xref comment tables", func() []byte {
+			b := append([]byte(nil), small...)
+			var offs []int
+			for range pdf.MaxRevisions - 2 {
+				offs = append(offs, len(b))
+				b = append(b, "xref %"...)
+			}
+			b = append(b, "\n0 1\n"...)
+			for len(b) < size-pdf.MaxRevisions*40-64 {
+				b = append(b, "0000000000 65535 f\r\n"...)
+			}
+			b = append(b, "trailer\n<< /Size 1 >>\n"...)
+			for _, off := range offs {
+				b = fmt.Appendf(b, "startxref\n%d\n%%%%EOF\n", off)
+			}
+			return b
+		}()},
+		{"huge string object", func() []byte {
+			b := append([]byte(nil), small...)
+			i := bytes.LastIndex(b, []byte("startxref"))
+			var prev int
+			fmt.Sscanf(string(b[i+len("startxref"):]), "%d", &prev)
+			incr := func(nr int, body []byte) {
+				off := len(b)
+				b = fmt.Appendf(b, "%d 0 obj\n", nr)
+				b = append(b, body...)
+				b = append(b, "\nendobj\n"...)
+				x := len(b)
+				b = fmt.Appendf(b, "xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \ntrailer\n<< /Size 60 /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", nr, off, prev, x)
+				prev = x
+			}
+			big := append(append([]byte("("), bytes.Repeat([]byte("a"), size-len(b)-4096)...), ')')
+			incr(50, big)
+			for range 3 {
+				incr(5, []byte("<< /Producer (x) >>"))
+			}
+			return b
+		}()},
 	}
 	inputs[1].data = sign(big)
 	for _, in := range inputs {
@@ -362,5 +424,27 @@ func TestPDFVerify64MiB(t *testing.T) {
 		if d > 2*time.Second {
 			t.Errorf("%s: %v, want <= 2s", in.name, d)
 		}
+	}
+}
+
+// TestPDFVerifyDeadline checks that a verification past its deadline is
+// answered 422 too_complex, and a body not received in time 408.
+func TestPDFVerifyDeadline(t *testing.T) {
+	net := fixture.New(t, apiTestChainID)
+	a := newTestAPI(t, net, &fakeMempool{}, time.Second)
+	h := a.heavyRoutes()
+	h.verifyTimeout = time.Nanosecond
+	doc := []byte("%PDF-1.7\n1 0 obj\n<< /ByteRange [0 1 2 3] /Contents <00> >>\nendobj\nstartxref\n0\n%%EOF\n")
+	r := httptest.NewRequest(http.MethodPost, "/v1/pdf/verify", bytes.NewReader(doc))
+	w := httptest.NewRecorder()
+	a.ServeHTTP(w, r)
+	if w.Code != http.StatusUnprocessableEntity || errorCode(t, w.Body.Bytes()) != "too_complex" || !strings.Contains(w.Body.String(), "did not finish") {
+		t.Errorf("expired verification: %d %s", w.Code, w.Body)
+	}
+	h.verifyTimeout = pdfVerifyTimeout
+	w = httptest.NewRecorder()
+	a.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/v1/pdf/verify", bytes.NewReader(doc)))
+	if w.Code != http.StatusOK {
+		t.Errorf("in time: %d %s", w.Code, w.Body)
 	}
 }

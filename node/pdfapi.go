@@ -61,7 +61,7 @@ func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 	defer releaseUpload()
 	// A deadline for this body alone; the server's ReadTimeout is longer
 	// and shared by every route.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(pdfReadTimeout))
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.readTimeout))
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.pdfMaxBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -69,7 +69,7 @@ func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, &mbe):
 			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes (api.pdf_max_bytes)", h.pdfMaxBytes))
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			writeError(w, http.StatusRequestTimeout, "timeout", fmt.Sprintf("body not received within %s", pdfReadTimeout))
+			writeError(w, http.StatusRequestTimeout, "timeout", fmt.Sprintf("body not received within %s", h.readTimeout))
 		default:
 			writeError(w, http.StatusBadRequest, "bad_request", "read body: "+err.Error())
 		}
@@ -80,7 +80,7 @@ func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	ctx, cancel := context.WithTimeout(r.Context(), pdfVerifyTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), h.verifyTimeout)
 	defer cancel()
 	view := a.store.View()
 	orgs, err := view.Orgs()
@@ -157,7 +157,7 @@ func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 	case r.Context().Err() != nil:
 		return // the client went away; nobody reads an answer
 	case errors.Is(err, context.DeadlineExceeded):
-		writeError(w, http.StatusUnprocessableEntity, "too_complex", fmt.Sprintf("verification did not finish within %s; the file is too complex to verify here", pdfVerifyTimeout))
+		writeError(w, http.StatusUnprocessableEntity, "too_complex", fmt.Sprintf("verification did not finish within %s; the file is too complex to verify here", h.verifyTimeout))
 		return
 	case errors.Is(err, pdf.ErrNoSignature):
 		writeError(w, http.StatusUnprocessableEntity, "no_signature", "the PDF has no signature")
@@ -309,21 +309,25 @@ func writePNG(w http.ResponseWriter, png []byte, cache string) {
 // heavy holds the limits of the public routes that cost CPU.
 type heavy struct {
 	pdfMaxBytes int64
-	uploads     *limiter // PDF bodies being received and verified
-	pdf         *limiter
-	render      *limiter
-	renderRate  *clientRate
-	renders     *lru
+	// readTimeout and verifyTimeout are pdfReadTimeout and
+	// pdfVerifyTimeout (shorter in tests).
+	readTimeout, verifyTimeout time.Duration
+	uploads                    *limiter // PDF bodies being received and verified
+	pdf                        *limiter
+	render                     *limiter
+	renderRate                 *clientRate
+	renders                    *lru
 }
 
 func newHeavy(c config.API) *heavy {
 	return &heavy{
 		pdfMaxBytes: c.PDFMaxBytes,
-		uploads:     newLimiter("PDF uploads", "api.pdf_verify_concurrency", pdfUploadsPerSlot*c.PDFVerifyConcurrency),
-		pdf:         newLimiter("PDF verifications", "api.pdf_verify_concurrency", c.PDFVerifyConcurrency),
-		render:      newLimiter("seal renders", "api.seal_render_concurrency", c.SealRenderConcurrency),
-		renderRate:  newClientRate(renderBurst, renderEvery),
-		renders:     newLRU(256, 32<<20),
+		readTimeout: pdfReadTimeout, verifyTimeout: pdfVerifyTimeout,
+		uploads:    newLimiter("PDF uploads", "api.pdf_verify_concurrency", pdfUploadsPerSlot*c.PDFVerifyConcurrency),
+		pdf:        newLimiter("PDF verifications", "api.pdf_verify_concurrency", c.PDFVerifyConcurrency),
+		render:     newLimiter("seal renders", "api.seal_render_concurrency", c.SealRenderConcurrency),
+		renderRate: newClientRate(renderBurst, renderEvery),
+		renders:    newLRU(256, 32<<20),
 	}
 }
 

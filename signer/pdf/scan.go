@@ -53,6 +53,8 @@ const (
 	// and a string left open in one must not make each of many parses
 	// run to the end of the file.
 	maxDictWindow = 64 << 10
+	// maxHeaderWindow bounds the bytes read for an "N G obj" header.
+	maxHeaderWindow = 256
 )
 
 // windowLexer is a lexer at pos that sees at most n bytes from there;
@@ -544,12 +546,15 @@ func (s *scanner) xrefSectionAt(pos int) (int, bool) {
 	if pos < 0 || pos >= len(data) {
 		return 0, false
 	}
-	l := &lexer{b: data, pos: pos}
+	// A window: many revisions may point into one long run of white
+	// space or one long token.
+	l := windowLexer(data, pos, maxDictWindow)
 	l.skipWS()
+	s.work += int64(l.pos - pos)
 	var d pDict
 	start := l.pos
 	if bytes.HasPrefix(data[l.pos:], []byte("xref")) {
-		l.pos += 4
+		l = &lexer{b: data, pos: l.pos + 4}
 		for {
 			// Tables are walked entry by entry; a comment can hide one
 			// table's keyword in another's first line so that walks
@@ -624,7 +629,7 @@ func headerFrom(data []byte, pos int) (int, int) {
 	if pos < 0 || pos >= len(data) {
 		return -1, -1
 	}
-	l := &lexer{b: data, pos: pos}
+	l := windowLexer(data, pos, maxHeaderWindow)
 	if !allDigits(l.regular()) {
 		return -1, -1
 	}

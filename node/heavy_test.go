@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -446,5 +447,45 @@ func TestPDFVerifyDeadline(t *testing.T) {
 	a.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/v1/pdf/verify", bytes.NewReader(doc)))
 	if w.Code != http.StatusOK {
 		t.Errorf("in time: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestPDFUploadReadDeadline checks that a body that does not arrive in
+// time is answered 408 and frees the client's upload slot.
+func TestPDFUploadReadDeadline(t *testing.T) {
+	net0 := fixture.New(t, apiTestChainID)
+	a := newTestAPI(t, net0, &fakeMempool{}, time.Second)
+	a.heavyRoutes().readTimeout = 300 * time.Millisecond
+	srv := httptest.NewServer(a)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	// Headers announce 1000 bytes; 9 come and the rest never do.
+	fmt.Fprintf(conn, "POST /v1/pdf/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\nContent-Length: 1000\r\n\r\n%%PDF-1.7\n")
+	t0 := time.Now()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout || errorCode(t, raw) != "timeout" {
+		t.Errorf("stalled upload: %d %s", resp.StatusCode, raw)
+	}
+	if d := time.Since(t0); d > 5*time.Second {
+		t.Errorf("answered after %v", d)
+	}
+	doc := []byte("%PDF-1.7\n1 0 obj\n<< /ByteRange [0 1 2 3] /Contents <00> >>\nendobj\nstartxref\n0\n%%EOF\n")
+	resp, err = srv.Client().Post(srv.URL+"/v1/pdf/verify", "application/pdf", bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("next upload: %d", resp.StatusCode)
 	}
 }

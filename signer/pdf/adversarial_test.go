@@ -455,3 +455,15 @@ func BenchmarkVerifyPeakHeap(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLexLiteral parses one 16 MiB literal string without escapes.
+func BenchmarkLexLiteral(b *testing.B) {
+	data := []byte("(" + strings.Repeat("a", 16<<20) + ")")
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		l := &lexer{b: data}
+		if _, err := l.object(0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1029,6 +1029,10 @@ type statusRecorder struct {
 	code int
 }
 
+// Unwrap lets http.ResponseController reach the connection (read
+// deadlines of POST /v1/pdf/verify).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
 func (s *statusRecorder) WriteHeader(code int) {
 	s.code = code
 	s.ResponseWriter.WriteHeader(code)

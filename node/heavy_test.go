@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/pdf"
 )
@@ -144,7 +146,8 @@ func TestPDFVerifyLimits(t *testing.T) {
 		t.Errorf("%d signature dictionaries: %d %s", pdf.MaxSignatures+1, status, code)
 	}
 
-	// A slow upload holds this client's slot (and the only node-wide one).
+	// A slow upload holds this client's upload slot, but not the only
+	// verification slot: that is taken only once the body is in.
 	pr, pw := io.Pipe()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.base+"/v1/pdf/verify", pr)
 	if err != nil {
@@ -173,7 +176,7 @@ func TestPDFVerifyLimits(t *testing.T) {
 			t.Fatalf("second request of one client: %d %s", status, code)
 		}
 	}
-	// Another client (127.0.0.2) finds the node-wide limit reached.
+	// Another client (127.0.0.2) is served meanwhile.
 	other := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}}
 	oreq, _ := http.NewRequestWithContext(ctx, http.MethodPost, n.base+"/v1/pdf/verify", bytes.NewReader(many.Bytes()))
 	if resp, err := other.Do(oreq); err != nil {
@@ -181,8 +184,8 @@ func TestPDFVerifyLimits(t *testing.T) {
 	} else {
 		raw, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusServiceUnavailable || errorCode(t, raw) != "busy" || resp.Header.Get("Retry-After") == "" {
-			t.Errorf("second client: %d %s", resp.StatusCode, raw)
+		if resp.StatusCode != http.StatusUnprocessableEntity || errorCode(t, raw) != "too_complex" {
+			t.Errorf("second client while a slow upload runs: %d %s, want 422 too_complex", resp.StatusCode, raw)
 		}
 	}
 	pw.Close()
@@ -221,6 +224,53 @@ func TestLimiter(t *testing.T) {
 	releases[0]()
 	if _, ok := l.acquire(httptest.NewRecorder(), req("10.0.0.3")); !ok {
 		t.Fatal("slot not released")
+	}
+}
+
+func TestClientOf(t *testing.T) {
+	for _, tc := range []struct{ remote, want string }{
+		{"192.0.2.7:1234", "192.0.2.7"},
+		{"[::ffff:192.0.2.7]:1234", "192.0.2.7"},
+		{"[2001:db8:1:2:aaaa::1]:443", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:2:bbbb::9]:443", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:3::1]:443", "2001:db8:1:3::/64"},
+		{"[fe80::1%eth0]:443", "fe80::/64"},
+		{"not-an-address", "not-an-address"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = tc.remote
+		if got := clientOf(r); got != tc.want {
+			t.Errorf("clientOf(%s) = %s, want %s", tc.remote, got, tc.want)
+		}
+	}
+}
+
+// TestSealRenderRefusedKeepsToken checks that a render refused for want of
+// a slot does not spend the client's rate token.
+func TestSealRenderRefusedKeepsToken(t *testing.T) {
+	a := &api{heavy: newHeavy(config.Default().API)}
+	h := a.heavyRoutes()
+	busy := httptest.NewRequest(http.MethodPost, "/", nil)
+	busy.RemoteAddr = "10.0.0.9:1"
+	release, ok := h.render.acquire(httptest.NewRecorder(), busy)
+	if !ok {
+		t.Fatal("slot")
+	}
+	defer release()
+	for i := range renderBurst + 2 {
+		r := httptest.NewRequest(http.MethodPost, "/v1/seals/render", strings.NewReader(fmt.Sprintf(`{"kind":"personal","name":"张%d"}`, i)))
+		r.RemoteAddr = "10.0.0.1:1"
+		w := httptest.NewRecorder()
+		a.sealRender(w, r)
+		if w.Code != http.StatusServiceUnavailable {
+			t.Fatalf("render %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	h.renderRate.mu.Lock()
+	b := h.renderRate.m["10.0.0.1"]
+	h.renderRate.mu.Unlock()
+	if b != nil && b.tokens < renderBurst-1 {
+		t.Errorf("tokens %.1f after refused renders, want %d", b.tokens, renderBurst)
 	}
 }
 
@@ -304,6 +354,67 @@ func TestPDFVerify64MiB(t *testing.T) {
 			}
 			return b
 		}()},
+		{"field open strings", func() []byte {
+			b := []byte("%PDF-1.7\n")
+			for k := 1; k <= pdf.MaxSignatures; k++ {
+				b = fmt.Appendf(b, "%d 0 obj\n<< /ByteRange [0 1 2 3] /Contents <00> >>\nendobj\n", k)
+			}
+			fill := bytes.Repeat([]byte("a"), (size-len(b))/pdf.MaxSignatures-40)
+			for k := 1; k <= pdf.MaxSignatures; k++ {
+				b = fmt.Appendf(b, "%d 0 obj << /T (/V %d 0 R ", 100+k, k)
+				b = append(b, fill...)
+			}
+			return b
+		}()},
+		{"xref open trailers", func() []byte {
+			b := append([]byte(nil), small...)
+			fill := bytes.Repeat([]byte("a"), (size-len(b))/(pdf.MaxRevisions-2)-64)
+			for range pdf.MaxRevisions - 2 {
+				off := len(b)
+				b = append(b, "xref\ntrailer\n<< /X ("...)
+				b = append(b, fill...)
+				b = fmt.Appendf(b, "\nstartxref\n%d\n%%%%EOF\n", off)
+			}
+			return b
+		}()},
+		{"xref comment tables", func() []byte {
+			b := append([]byte(nil), small...)
+			var offs []int
+			for range pdf.MaxRevisions - 2 {
+				offs = append(offs, len(b))
+				b = append(b, "xref %"...)
+			}
+			b = append(b, "\n0 1\n"...)
+			for len(b) < size-pdf.MaxRevisions*40-64 {
+				b = append(b, "0000000000 65535 f\r\n"...)
+			}
+			b = append(b, "trailer\n<< /Size 1 >>\n"...)
+			for _, off := range offs {
+				b = fmt.Appendf(b, "startxref\n%d\n%%%%EOF\n", off)
+			}
+			return b
+		}()},
+		{"huge string object", func() []byte {
+			b := append([]byte(nil), small...)
+			i := bytes.LastIndex(b, []byte("startxref"))
+			var prev int
+			fmt.Sscanf(string(b[i+len("startxref"):]), "%d", &prev)
+			incr := func(nr int, body []byte) {
+				off := len(b)
+				b = fmt.Appendf(b, "%d 0 obj\n", nr)
+				b = append(b, body...)
+				b = append(b, "\nendobj\n"...)
+				x := len(b)
+				b = fmt.Appendf(b, "xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \ntrailer\n<< /Size 60 /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", nr, off, prev, x)
+				prev = x
+			}
+			big := append(append([]byte("("), bytes.Repeat([]byte("a"), size-len(b)-4096)...), ')')
+			incr(50, big)
+			for range 3 {
+				incr(5, []byte("<< /Producer (x) >>"))
+			}
+			return b
+		}()},
 	}
 	inputs[1].data = sign(big)
 	for _, in := range inputs {
@@ -314,5 +425,67 @@ func TestPDFVerify64MiB(t *testing.T) {
 		if d > 2*time.Second {
 			t.Errorf("%s: %v, want <= 2s", in.name, d)
 		}
+	}
+}
+
+// TestPDFVerifyDeadline checks that a verification past its deadline is
+// answered 422 too_complex, and a body not received in time 408.
+func TestPDFVerifyDeadline(t *testing.T) {
+	net := fixture.New(t, apiTestChainID)
+	a := newTestAPI(t, net, &fakeMempool{}, time.Second)
+	h := a.heavyRoutes()
+	h.verifyTimeout = time.Nanosecond
+	doc := []byte("%PDF-1.7\n1 0 obj\n<< /ByteRange [0 1 2 3] /Contents <00> >>\nendobj\nstartxref\n0\n%%EOF\n")
+	r := httptest.NewRequest(http.MethodPost, "/v1/pdf/verify", bytes.NewReader(doc))
+	w := httptest.NewRecorder()
+	a.ServeHTTP(w, r)
+	if w.Code != http.StatusUnprocessableEntity || errorCode(t, w.Body.Bytes()) != "too_complex" || !strings.Contains(w.Body.String(), "did not finish") {
+		t.Errorf("expired verification: %d %s", w.Code, w.Body)
+	}
+	h.verifyTimeout = pdfVerifyTimeout
+	w = httptest.NewRecorder()
+	a.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/v1/pdf/verify", bytes.NewReader(doc)))
+	if w.Code != http.StatusOK {
+		t.Errorf("in time: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestPDFUploadReadDeadline checks that a body that does not arrive in
+// time is answered 408 and frees the client's upload slot.
+func TestPDFUploadReadDeadline(t *testing.T) {
+	net0 := fixture.New(t, apiTestChainID)
+	a := newTestAPI(t, net0, &fakeMempool{}, time.Second)
+	a.heavyRoutes().readTimeout = 300 * time.Millisecond
+	srv := httptest.NewServer(a)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	// Headers announce 1000 bytes; 9 come and the rest never do.
+	fmt.Fprintf(conn, "POST /v1/pdf/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/pdf\r\nContent-Length: 1000\r\n\r\n%%PDF-1.7\n")
+	t0 := time.Now()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout || errorCode(t, raw) != "timeout" {
+		t.Errorf("stalled upload: %d %s", resp.StatusCode, raw)
+	}
+	if d := time.Since(t0); d > 5*time.Second {
+		t.Errorf("answered after %v", d)
+	}
+	doc := []byte("%PDF-1.7\n1 0 obj\n<< /ByteRange [0 1 2 3] /Contents <00> >>\nendobj\nstartxref\n0\n%%EOF\n")
+	resp, err = srv.Client().Post(srv.URL+"/v1/pdf/verify", "application/pdf", bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("next upload: %d", resp.StatusCode)
 	}
 }

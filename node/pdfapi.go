@@ -1,7 +1,7 @@
 package node
 
 import (
-	"container/list"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,12 +10,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
+	"os"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
+	golru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
@@ -43,23 +46,42 @@ type pdfChainFact struct {
 // by the verifier's linear passes and caps (pdf.MaxSignatures,
 // pdf.MaxRevisions), and the verifications running at once by
 // [api] pdf_verify_concurrency and one per client.
+//
+// The body is read before a verification slot is taken, so that a slow
+// client holds only its own upload slot: uploads are bounded to one per
+// client and [heavy.uploads] node-wide (so at most that many bodies are in
+// memory), each within pdfReadTimeout. The verification then runs under
+// pdfVerifyTimeout and stops when the client goes away.
 func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 	h := a.heavyRoutes()
+	releaseUpload, ok := h.uploads.acquire(w, r)
+	if !ok {
+		return
+	}
+	defer releaseUpload()
+	// A deadline for this body alone; the server's ReadTimeout is longer
+	// and shared by every route.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.readTimeout))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.pdfMaxBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes (api.pdf_max_bytes)", h.pdfMaxBytes))
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			writeError(w, http.StatusRequestTimeout, "timeout", fmt.Sprintf("body not received within %s", h.readTimeout))
+		default:
+			writeError(w, http.StatusBadRequest, "bad_request", "read body: "+err.Error())
+		}
+		return
+	}
 	release, ok := h.pdf.acquire(w, r)
 	if !ok {
 		return
 	}
 	defer release()
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.pdfMaxBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes (api.pdf_max_bytes)", h.pdfMaxBytes))
-		} else {
-			writeError(w, http.StatusBadRequest, "bad_request", "read body: "+err.Error())
-		}
-		return
-	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.verifyTimeout)
+	defer cancel()
 	view := a.store.View()
 	orgs, err := view.Orgs()
 	if err != nil {
@@ -130,8 +152,13 @@ func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 		},
 		SigningTimeOf: chainTime,
 	}
-	rep, err := pdf.Verify(data, opts)
+	rep, err := pdf.VerifyContext(ctx, data, opts)
 	switch {
+	case r.Context().Err() != nil:
+		return // the client went away; nobody reads an answer
+	case errors.Is(err, context.DeadlineExceeded):
+		writeError(w, http.StatusUnprocessableEntity, "too_complex", fmt.Sprintf("verification did not finish within %s; the file is too complex to verify here", h.verifyTimeout))
+		return
 	case errors.Is(err, pdf.ErrNoSignature):
 		writeError(w, http.StatusUnprocessableEntity, "no_signature", "the PDF has no signature")
 		return
@@ -170,6 +197,19 @@ func (p *prefixSM3) sum(end int) []byte {
 	p.pos = end
 	return p.h.Sum(nil)
 }
+
+// Time limits of POST /v1/pdf/verify: receiving the body, then verifying it
+// (a normal 64 MiB PDF verifies in well under a second).
+const (
+	pdfReadTimeout   = 30 * time.Second
+	pdfVerifyTimeout = 5 * time.Second
+)
+
+// pdfUploadsPerSlot sets the bodies received at once node-wide: this many
+// per verification slot ([api] pdf_verify_concurrency), so at most
+// pdfUploadsPerSlot × pdf_verify_concurrency × pdf_max_bytes of bodies are
+// in memory.
+const pdfUploadsPerSlot = 4
 
 // maxRenderSize bounds the side of seals drawn through the API: the seals
 // the signing pages use are 300–400 px, and a 2048 px render cost seconds
@@ -222,16 +262,17 @@ func (a *api) sealRender(w http.ResponseWriter, r *http.Request) {
 		writePNG(w, png, "hit")
 		return
 	}
-	if !h.renderRate.allow(clientOf(r)) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(renderEvery/time.Second)))
-		writeError(w, http.StatusTooManyRequests, "too_many_requests", fmt.Sprintf("seal renders are limited to %d at once and one every %s per client; retry later", renderBurst, renderEvery))
-		return
-	}
+	// The slot first: a request refused for want of one keeps its token.
 	release, ok := h.render.acquire(w, r)
 	if !ok {
 		return
 	}
 	defer release()
+	if !h.renderRate.allow(clientOf(r)) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(renderEvery/time.Second)))
+		writeError(w, http.StatusTooManyRequests, "too_many_requests", fmt.Sprintf("seal renders are limited to %d at once and one every %s per client; retry later", renderBurst, renderEvery))
+		return
+	}
 	var (
 		img image.Image
 		err error
@@ -268,19 +309,25 @@ func writePNG(w http.ResponseWriter, png []byte, cache string) {
 // heavy holds the limits of the public routes that cost CPU.
 type heavy struct {
 	pdfMaxBytes int64
-	pdf         *limiter
-	render      *limiter
-	renderRate  *clientRate
-	renders     *lru
+	// readTimeout and verifyTimeout are pdfReadTimeout and
+	// pdfVerifyTimeout (shorter in tests).
+	readTimeout, verifyTimeout time.Duration
+	uploads                    *limiter // PDF bodies being received and verified
+	pdf                        *limiter
+	render                     *limiter
+	renderRate                 *clientRate
+	renders                    *lru
 }
 
 func newHeavy(c config.API) *heavy {
 	return &heavy{
 		pdfMaxBytes: c.PDFMaxBytes,
-		pdf:         newLimiter("PDF verifications", "api.pdf_verify_concurrency", c.PDFVerifyConcurrency),
-		render:      newLimiter("seal renders", "api.seal_render_concurrency", c.SealRenderConcurrency),
-		renderRate:  newClientRate(renderBurst, renderEvery),
-		renders:     newLRU(256, 32<<20),
+		readTimeout: pdfReadTimeout, verifyTimeout: pdfVerifyTimeout,
+		uploads:    newLimiter("PDF uploads", "api.pdf_verify_concurrency", pdfUploadsPerSlot*c.PDFVerifyConcurrency),
+		pdf:        newLimiter("PDF verifications", "api.pdf_verify_concurrency", c.PDFVerifyConcurrency),
+		render:     newLimiter("seal renders", "api.seal_render_concurrency", c.SealRenderConcurrency),
+		renderRate: newClientRate(renderBurst, renderEvery),
+		renders:    newLRU(256, 32<<20),
 	}
 }
 
@@ -295,13 +342,27 @@ func (a *api) heavyRoutes() *heavy {
 	return a.heavy
 }
 
-// clientOf is the client's IP address (behind a reverse proxy, the proxy's).
+// clientOf is the client's IP address (behind a reverse proxy, the
+// proxy's), IPv6 addresses by their /64: one host commonly holds a whole
+// /64, and keying by address would give it 2^64 clients' limits.
 func clientOf(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, err := ip.Prefix(64)
+	if err != nil {
+		return host
+	}
+	return p.String()
 }
 
 // limiter bounds requests running at once: max node-wide and one per
@@ -401,56 +462,42 @@ func (c *clientRate) evict(now time.Time) {
 	}
 }
 
-// lru is a cache bounded by entries and bytes.
+// lru is a cache bounded by entries and bytes: golang-lru bounds the
+// entries, and entries are dropped oldest first past the bytes.
 type lru struct {
-	maxEntries int
-	maxBytes   int
-	mu         sync.Mutex
-	bytes      int
-	order      *list.List // front: most recent; values are *lruEntry
-	index      map[string]*list.Element
-}
-
-type lruEntry struct {
-	key string
-	val []byte
+	maxBytes int
+	mu       sync.Mutex // guards bytes and keeps it in step with c
+	bytes    int
+	c        *golru.Cache[string, []byte]
 }
 
 func newLRU(maxEntries, maxBytes int) *lru {
-	return &lru{maxEntries: maxEntries, maxBytes: maxBytes, order: list.New(), index: map[string]*list.Element{}}
-}
-
-func (c *lru) get(key string) ([]byte, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.index[key]
-	if !ok {
-		return nil, false
+	l := &lru{maxBytes: maxBytes}
+	// The callback runs inside Add and RemoveOldest, under l.mu.
+	c, err := golru.NewWithEvict(maxEntries, func(_ string, v []byte) { l.bytes -= len(v) })
+	if err != nil {
+		panic(fmt.Sprintf("lru of %d entries: %v", maxEntries, err)) // a programming error: sizes are constants
 	}
-	c.order.MoveToFront(e)
-	return e.Value.(*lruEntry).val, true
+	l.c = c
+	return l
 }
 
-func (c *lru) put(key string, val []byte) {
-	if len(val) > c.maxBytes {
+func (l *lru) get(key string) ([]byte, bool) {
+	return l.c.Get(key)
+}
+
+func (l *lru) put(key string, val []byte) {
+	if len(val) > l.maxBytes {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.index[key]; ok {
-		c.bytes -= len(e.Value.(*lruEntry).val)
-		e.Value.(*lruEntry).val = val
-		c.bytes += len(val)
-		c.order.MoveToFront(e)
-	} else {
-		c.index[key] = c.order.PushFront(&lruEntry{key, val})
-		c.bytes += len(val)
-	}
-	for c.order.Len() > c.maxEntries || c.bytes > c.maxBytes {
-		e := c.order.Back()
-		le := e.Value.(*lruEntry)
-		c.order.Remove(e)
-		delete(c.index, le.key)
-		c.bytes -= len(le.val)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.c.Remove(key) // a value already there: the callback subtracts it
+	l.bytes += len(val)
+	l.c.Add(key, val)
+	for l.bytes > l.maxBytes {
+		if _, _, ok := l.c.RemoveOldest(); !ok {
+			break
+		}
 	}
 }

@@ -2,9 +2,12 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,6 +129,98 @@ func advInputs(p *party) []advInput {
 			}
 			return b
 		}},
+		{"field-open-strings", func(tb testing.TB, n int) []byte {
+			// 32 signature dictionaries, then 32 objects whose /V names
+			// one of them from inside a string that never closes: each
+			// field parse used to run to the end of the file.
+			var b bytes.Buffer
+			b.WriteString("%PDF-1.7\n")
+			for k := 1; k <= MaxSignatures; k++ {
+				fmt.Fprintf(&b, "%d 0 obj\n<< /ByteRange [0 1 2 3] /Contents <00> >>\nendobj\n", k)
+			}
+			fill := max(0, (n-b.Len())/MaxSignatures-40)
+			for k := 1; k <= MaxSignatures; k++ {
+				open := "("
+				if k%2 == 0 {
+					open = "<< /T ("
+				}
+				fmt.Fprintf(&b, "%d 0 obj %s/V %d 0 R ", 100+k, open, k)
+				b.Write(bytes.Repeat([]byte("a"), fill))
+			}
+			return b.Bytes()
+		}},
+		{"xref-open-trailers", func(tb testing.TB, n int) []byte {
+			// A signature, then 62 revisions whose startxref points at a
+			// trailer dictionary with a string that never closes: each
+			// trailer parse used to run to the end of the file.
+			s := signedOfSize(tb, p, 0)
+			var b bytes.Buffer
+			b.Write(s)
+			fill := max(0, (n-len(s))/(MaxRevisions-2)-64)
+			for range MaxRevisions - 2 { // the signed file has 2
+				off := b.Len()
+				b.WriteString("xref\ntrailer\n<< /X (")
+				b.Write(bytes.Repeat([]byte("a"), fill))
+				fmt.Fprintf(&b, "\nstartxref\n%d\n%%%%EOF\n", off)
+			}
+			return b.Bytes()
+		}},
+		{"xref-comment-tables", func(tb testing.TB, n int) []byte {
+			// 62 revisions whose startxref points at "xref" keywords
+			// hidden in the comment of one table's first line, so that
+			// every walk covers the same big table.
+			s := signedOfSize(tb, p, 0)
+			var b bytes.Buffer
+			b.Write(s)
+			var offs []int
+			for range MaxRevisions - 2 {
+				offs = append(offs, b.Len())
+				b.WriteString("xref %")
+			}
+			b.WriteString("\n0 1\n")
+			for b.Len() < n-(MaxRevisions)*40-64 {
+				b.WriteString("0000000000 65535 f\r\n")
+			}
+			b.WriteString("trailer\n<< /Size 1 >>\n")
+			for _, off := range offs {
+				fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", off)
+			}
+			return b.Bytes()
+		}},
+		{"xref-into-token", func(tb testing.TB, n int) []byte {
+			// 62 revisions whose startxref points into one long token.
+			return intoRun(tb, p, n, 'a')
+		}},
+		{"xref-into-space", func(tb testing.TB, n int) []byte {
+			// The same with one long run of white space.
+			return intoRun(tb, p, n, ' ')
+		}},
+		{"huge-string-object", func(tb testing.TB, n int) []byte {
+			// A signed file, one increment with a string object of most
+			// of the size, then 3 tiny increments: pdfcpu's object reader
+			// is quadratic in an object's length.
+			s := signedOfSize(tb, p, 0)
+			big := "(" + strings.Repeat("a", max(0, n-len(s)-4096)) + ")"
+			b := appendUpdate(tb, s, map[int]string{50: big}, 0, "1 0 R")
+			for range 3 {
+				b = appendUpdate(tb, b, map[int]string{5: "<< /Producer (x) >>"}, 0, "1 0 R")
+			}
+			return b
+		}},
+		{"huge-string-keywords", func(tb testing.TB, n int) []byte {
+			// As huge-string-object, with "endobj" and "stream" inside
+			// the string and a comment every 256 KiB: pdfcpu skips
+			// strings and comments when looking for an object's end.
+			s := signedOfSize(tb, p, 0)
+			unit := strings.Repeat("a", 256<<10) + " endobj stream 9 0 obj "
+			str := strings.Repeat(unit, max(0, n-len(s)-4096)/len(unit))
+			big := "(" + str + ")\n%" + unit + "\n"
+			b := appendUpdate(tb, s, map[int]string{50: big}, 0, "1 0 R")
+			for range 3 {
+				b = appendUpdate(tb, b, map[int]string{5: "<< /Producer (x) >>"}, 0, "1 0 R")
+			}
+			return b
+		}},
 		{"signed-increments", func(tb testing.TB, n int) []byte {
 			// The most signatures accepted, on a big file.
 			b := signedOfSize(tb, p, n-MaxSignatures*20<<10)
@@ -137,16 +232,38 @@ func advInputs(p *party) []advInput {
 	}
 }
 
-// verifyWork runs Verify and returns the work it counted.
-func verifyWork(tb testing.TB, data []byte, opts VerifyOptions) (int64, error) {
+// intoRun is a signed file, a run of c of most of size, and 62 revisions
+// whose startxref points into the run.
+func intoRun(tb testing.TB, p *party, size int, c byte) []byte {
+	s := signedOfSize(tb, p, 0)
+	var b bytes.Buffer
+	b.Write(s)
+	b.WriteByte('\n')
+	start := b.Len()
+	b.Write(bytes.Repeat([]byte{c}, max(0, size-len(s)-MaxRevisions*40)))
+	b.WriteByte('\n')
+	for i := range MaxRevisions - 2 {
+		fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", start+i*100)
+	}
+	return b.Bytes()
+}
+
+// verifyWork runs Verify and returns the work it counted: bytes the
+// scanner and its lexer touched, and bytes handed to pdfcpu.
+func verifyWork(tb testing.TB, data []byte, opts VerifyOptions) (int64, int64, error) {
 	tb.Helper()
 	s := &scanner{data: data}
 	_, err := s.verify(opts)
 	if err != nil && !errors.Is(err, ErrTooComplex) && !errors.Is(err, ErrNoSignature) {
 		tb.Fatalf("Verify: %v", err)
 	}
-	return s.work, err
+	return s.work, s.pdfcpuWork, err
 }
+
+// maxLexPasses bounds the scanner's work in passes over the file: the
+// keyword passes, the signatures' and fields' parses, the digests and the
+// cross-reference walks each touch a byte a bounded number of times.
+const maxLexPasses = 8
 
 // TestVerifyLinear checks that the work Verify counts (bytes parsed, hashed
 // and given to pdfcpu, keyword hits) grows linearly with the size of every
@@ -158,16 +275,21 @@ func TestVerifyLinear(t *testing.T) {
 	for _, in := range advInputs(p) {
 		t.Run(in.name, func(t *testing.T) {
 			a, b := in.gen(t, small), in.gen(t, 4*small)
-			wa, errA := verifyWork(t, a, opts)
-			wb, errB := verifyWork(t, b, opts)
-			ratio := float64(wb) / float64(max(wa, 1))
-			t.Logf("work %d -> %d (x%.2f) for %d -> %d bytes; errors %v, %v", wa, wb, ratio, len(a), len(b), errA, errB)
+			wa, pa, errA := verifyWork(t, a, opts)
+			wb, pb, errB := verifyWork(t, b, opts)
+			ratio := float64(wb+pb) / float64(max(wa+pa, 1))
+			t.Logf("scan %d -> %d, pdfcpu %d -> %d (x%.2f) for %d -> %d bytes; errors %v, %v", wa, wb, pa, pb, ratio, len(a), len(b), errA, errB)
 			if ratio > 6 {
 				t.Errorf("4x input costs %.1fx work", ratio)
 			}
-			// Absolute bound: a constant number of passes over the file.
-			if limit := int64(MaxRevisions+4)*int64(len(b)) + 64<<20; wb > limit {
-				t.Errorf("work %d over %d for %d bytes", wb, limit, len(b))
+			// Absolute bounds: a constant number of lexer passes over the
+			// file (plus fixed windows per signature and revision), and
+			// pdfcpu's budget.
+			if limit := maxLexPasses*int64(len(b)) + MaxSignatures*maxFieldBacktrack + (MaxSignatures+MaxRevisions)*maxDictWindow; wb > limit {
+				t.Errorf("scanner work %d over %d (%d passes) for %d bytes", wb, limit, maxLexPasses, len(b))
+			}
+			if pb > MaxAnalysedBytes {
+				t.Errorf("pdfcpu work %d over %d", pb, MaxAnalysedBytes)
 			}
 		})
 	}
@@ -220,5 +342,128 @@ func BenchmarkVerifyAdversarial(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(base), "x-baseline")
 		})
+	}
+}
+
+// TestVerifyBigObjectNotAnalysed checks that a revision holding an object
+// longer than MaxObjectScan is not handed to pdfcpu (whose reader is
+// quadratic in it) and that the signature before it is INDETERMINATE.
+func TestVerifyBigObjectNotAnalysed(t *testing.T) {
+	p := newParty(t, signer.AlgSM2, "alice")
+	s := signedOfSize(t, p, 0)
+	big := "(" + strings.Repeat("a", MaxObjectScan+1) + ")"
+	b := appendUpdate(t, s, map[int]string{50: big}, 0, "1 0 R")
+	b = appendUpdate(t, b, map[int]string{5: "<< /Producer (x) >>"}, 0, "1 0 R")
+	sc := &scanner{data: b}
+	rep, err := sc.verify(VerifyOptions{Roots: p.roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := rep.Signatures[0]
+	if sig.Modifications != ModUnknown || sig.Indication != Indeterminate || !strings.Contains(strings.Join(sig.Notes, "\n"), "longer than") {
+		t.Errorf("got %s/%s %s, notes %q", sig.Indication, sig.SubIndication, sig.Modifications, sig.Notes)
+	}
+	if sc.pdfcpuWork > int64(len(s)) {
+		t.Errorf("pdfcpu was handed %d bytes, more than the signed revision (%d)", sc.pdfcpuWork, len(s))
+	}
+}
+
+// TestVerifyContext checks that an expired context stops verification
+// with ErrTooComplex and the context's error.
+func TestVerifyContext(t *testing.T) {
+	p := newParty(t, signer.AlgSM2, "alice")
+	b := signedOfSize(t, p, 0)
+	b = appendUpdate(t, b, map[int]string{5: "<< /Producer (x) >>"}, 0, "1 0 R")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := VerifyContext(ctx, b, VerifyOptions{Roots: p.roots})
+	if !errors.Is(err, ErrTooComplex) || !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: %v", err)
+	}
+	if _, err := VerifyContext(context.Background(), b, VerifyOptions{Roots: p.roots}); err != nil {
+		t.Errorf("not canceled: %v", err)
+	}
+}
+
+// peakHeap verifies data while sampling the heap every 2 ms and returns
+// the largest HeapInuse seen above the level before, and the bytes
+// allocated.
+func peakHeap(data []byte, opts VerifyOptions) (peak, alloc uint64) {
+	runtime.GC()
+	var before, m runtime.MemStats
+	runtime.ReadMemStats(&before)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			runtime.ReadMemStats(&m)
+			peak = max(peak, m.HeapInuse)
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	_, _ = Verify(data, opts)
+	close(done)
+	wg.Wait()
+	runtime.ReadMemStats(&m)
+	peak = max(peak, m.HeapInuse)
+	return peak - min(peak, before.HeapInuse), m.TotalAlloc - before.TotalAlloc
+}
+
+// TestVerifyPeakHeap checks that verifying a file with many revisions does
+// not keep a parsed context per revision: the heap in use stays within a
+// few times the file (HeapInuse counts garbage not yet collected too).
+func TestVerifyPeakHeap(t *testing.T) {
+	p := newParty(t, signer.AlgSM2, "alice")
+	const size = 8 << 20
+	var data []byte
+	for _, in := range advInputs(p) {
+		if in.name == "tiny-increments" {
+			data = in.gen(t, size)
+		}
+	}
+	peak, alloc := peakHeap(data, VerifyOptions{Roots: p.roots})
+	t.Logf("%d bytes: peak heap in use +%d MiB, %d MiB allocated", len(data), peak>>20, alloc>>20)
+	if limit := uint64(16 * len(data)); peak > limit {
+		t.Errorf("peak heap +%d MiB over %d MiB", peak>>20, limit>>20)
+	}
+}
+
+// BenchmarkVerifyPeakHeap reports the heap in use at its peak and the
+// bytes allocated while verifying each adversarial input of 64 MiB.
+//
+//	go test -run '^$' -bench VerifyPeakHeap -benchtime 1x ./signer/pdf
+func BenchmarkVerifyPeakHeap(b *testing.B) {
+	const size = 64 << 20
+	p := newParty(b, signer.AlgSM2, "alice")
+	opts := VerifyOptions{Roots: p.roots}
+	for _, in := range advInputs(p) {
+		data := in.gen(b, size)
+		b.Run(in.name, func(b *testing.B) {
+			var peak, alloc uint64
+			for b.Loop() {
+				pk, al := peakHeap(data, opts)
+				peak, alloc = max(peak, pk), max(alloc, al)
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+			b.ReportMetric(float64(alloc)/(1<<20), "alloc-MiB")
+		})
+	}
+}
+
+// BenchmarkLexLiteral parses one 16 MiB literal string without escapes.
+func BenchmarkLexLiteral(b *testing.B) {
+	data := []byte("(" + strings.Repeat("a", 16<<20) + ")")
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		l := &lexer{b: data}
+		if _, err := l.object(0); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -181,6 +181,16 @@ func (l *lexer) literal() (any, error) {
 	var out []byte
 	depth := 1
 	for l.pos < len(l.b) {
+		// Copy the run of ordinary bytes at once: byte-by-byte appends
+		// made long strings cost ~9 ns a byte.
+		if j := l.pos; !isStringSpecial(l.b[j]) {
+			for j < len(l.b) && !isStringSpecial(l.b[j]) {
+				j++
+			}
+			out = append(out, l.b[l.pos:j]...)
+			l.pos = j
+			continue
+		}
 		c := l.b[l.pos]
 		l.pos++
 		switch c {
@@ -232,6 +242,8 @@ func (l *lexer) literal() (any, error) {
 	}
 	return nil, errSyntax
 }
+
+func isStringSpecial(c byte) bool { return c == '(' || c == ')' || c == '\\' }
 
 func decodeName(b []byte) string {
 	if bytes.IndexByte(b, '#') < 0 {

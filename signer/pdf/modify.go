@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"slices"
 
@@ -13,15 +14,21 @@ import (
 // maxChangedObjects caps the objects inspected per revision.
 const maxChangedObjects = 100000
 
+// MaxObjectScan bounds the bytes from an object's header to its end (or
+// its stream data) in a revision handed to pdfcpu, whose object reader
+// costs time quadratic in that length (it grows its buffer 1 MiB at a time
+// and searches it again); a revision with a longer object is not analysed.
+const MaxObjectScan = 1 << 20
+
 // readContext parses b with pdfcpu without touching pdfcpu's configuration
 // directory.
 func readContext(b []byte) (*model.Context, error) {
-	return readContextLimited(b, -1)
+	return readContextLimited(context.Background(), b, -1)
 }
 
 // readContextLimited is readContext with pdfcpu's limits on cross-reference
 // stream entries set to entries (negative: pdfcpu's defaults).
-func readContextLimited(b []byte, entries int) (ctx *model.Context, err error) {
+func readContextLimited(c context.Context, b []byte, entries int) (ctx *model.Context, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			ctx, err = nil, fmt.Errorf("%w: pdfcpu: %v", ErrMalformed, r)
@@ -39,7 +46,10 @@ func readContextLimited(b []byte, entries int) (ctx *model.Context, err error) {
 		conf.Limits.MaxXRefEntries = min(conf.Limits.MaxXRefEntries, entries)
 		conf.Limits.MaxObjectStreamCount = min(conf.Limits.MaxObjectStreamCount, entries)
 	}
-	ctx, err = pdfcpu.Read(bytes.NewReader(b), conf)
+	ctx, err = pdfcpu.ReadWithContext(c, bytes.NewReader(b), conf)
+	if c.Err() != nil {
+		return nil, fmt.Errorf("%w: %w", ErrTooComplex, c.Err())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
@@ -65,6 +75,15 @@ type modAnalyzer struct {
 	// chainOK, if set, says whether revision j's cross-reference chain
 	// can be read without pdfcpu's whole-file repair.
 	chainOK func(j int) bool
+	// largestObject, if set, measures the longest object in data[lo:hi]
+	// (see scanner.largestObject); measured is how many revisions'
+	// increments have been, and bigAt the first revision holding an
+	// object over MaxObjectScan (-1: none so far).
+	largestObject func(lo, hi int) int
+	measured      int
+	bigAt         int
+	// ctx bounds the time spent; parses stop when it is done.
+	ctx context.Context
 }
 
 type stepResult struct {
@@ -73,7 +92,7 @@ type stepResult struct {
 }
 
 func newModAnalyzer(data []byte, revs []revision) *modAnalyzer {
-	m := &modAnalyzer{data: data, revs: revs, ctxs: map[int]*model.Context{}, ctxErr: map[int]error{}, step: map[int]stepResult{}}
+	m := &modAnalyzer{data: data, revs: revs, ctxs: map[int]*model.Context{}, ctxErr: map[int]error{}, step: map[int]stepResult{}, bigAt: -1, ctx: context.Background()}
 	last := 0
 	if len(revs) > 0 {
 		last = revs[len(revs)-1].end
@@ -140,6 +159,27 @@ func (m *modAnalyzer) context(j int) (*model.Context, error) {
 		m.ctxs[j], m.ctxErr[j] = nil, err
 		return nil, err
 	}
+	if m.largestObject != nil {
+		for ; m.measured <= j && m.bigAt < 0; m.measured++ {
+			lo := 0
+			if m.measured > 0 {
+				lo = m.revs[m.measured-1].end
+			}
+			if m.largestObject(lo, m.revs[m.measured].end) > MaxObjectScan {
+				m.bigAt = m.measured
+			}
+		}
+		if m.bigAt >= 0 && m.bigAt <= j {
+			err := fmt.Errorf("%w: not analysed: revision %d has an object longer than %d bytes", ErrTooComplex, m.bigAt+1, MaxObjectScan)
+			m.ctxs[j], m.ctxErr[j] = nil, err
+			return nil, err
+		}
+	}
+	if err := m.ctx.Err(); err != nil {
+		err = fmt.Errorf("%w: not analysed: %w", ErrTooComplex, err)
+		m.ctxs[j], m.ctxErr[j] = nil, err
+		return nil, err
+	}
 	var n int
 	if m.entriesBefore != nil {
 		n = m.entriesBefore(m.revs[j].end)
@@ -156,7 +196,7 @@ func (m *modAnalyzer) context(j int) (*model.Context, error) {
 	}
 	m.entries += n
 	m.work += int64(m.revs[j].end - hdr)
-	c, err := readContextLimited(m.data[hdr:m.revs[j].end], MaxAnalysedEntries-m.entries) // see headerOffset
+	c, err := readContextLimited(m.ctx, m.data[hdr:m.revs[j].end], MaxAnalysedEntries-m.entries) // see headerOffset
 	if c != nil {
 		// Entries pdfcpu loaded from cross-reference streams, which the
 		// pre-count of classic tables does not see.
@@ -172,6 +212,15 @@ func (m *modAnalyzer) stepAt(j int) stepResult {
 	}
 	r := m.classify(j)
 	m.step[j] = r
+	// Steps are computed in increasing order: the contexts before j are
+	// not needed again (if they are, they are parsed again within the
+	// budget), and each can hold a copy of a large file.
+	for i, c := range m.ctxs {
+		if i < j && c != nil {
+			m.ctxs[i] = nil
+			delete(m.ctxs, i)
+		}
+	}
 	return r
 }
 

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"encoding"
 	"fmt"
 	"hash"
@@ -47,7 +48,20 @@ const (
 	// maxFieldBacktrack bounds the search for the object holding a
 	// signature field's /V reference.
 	maxFieldBacktrack = 1 << 20
+	// maxDictWindow bounds the bytes read for a field dictionary, a
+	// trailer or a cross-reference stream dictionary: those are small,
+	// and a string left open in one must not make each of many parses
+	// run to the end of the file.
+	maxDictWindow = 64 << 10
+	// maxHeaderWindow bounds the bytes read for an "N G obj" header.
+	maxHeaderWindow = 256
 )
+
+// windowLexer is a lexer at pos that sees at most n bytes from there;
+// offsets stay those of the file.
+func windowLexer(data []byte, pos, n int) *lexer {
+	return &lexer{b: data[:min(len(data), pos+n)], pos: pos}
+}
 
 // keyIter finds the occurrences of a keyword in increasing order; each byte
 // of the file is searched at most once per keyword.
@@ -82,8 +96,13 @@ func (k *keyIter) next(from int) int {
 // scanner holds the results of the forward passes over a file and counts
 // the work done, which tests use to check that verification is linear.
 type scanner struct {
+	ctx  context.Context
 	data []byte
-	work int64
+	// work counts the bytes the scanner's passes and its lexer touch
+	// (an upper bound), plus keyword hits; pdfcpuWork the bytes handed
+	// to pdfcpu, bounded by MaxAnalysedBytes.
+	work       int64
+	pdfcpuWork int64
 	// xrefSections counts "trailer <<" and "/XRef" (not /XRefStm) up to
 	// maxXRefSections+1.
 	xrefSections int
@@ -93,7 +112,14 @@ type scanner struct {
 	// xrefTables lists the classic cross-reference sections: offset and
 	// declared entry count.
 	xrefTables []xrefTable
+	// xrefWalked counts the bytes of classic cross-reference tables
+	// walked by xrefSectionAt, bounded by maxXRefWalk.
+	xrefWalked int64
 }
+
+// maxXRefWalk bounds the bytes of cross-reference tables walked for a file
+// of n bytes: each table once, and some slack.
+func maxXRefWalk(n int) int64 { return 2*int64(n) + 1<<20 }
 
 type xrefTable struct{ off, entries int }
 
@@ -386,12 +412,18 @@ func (s *scanner) fieldNames(cands []sigCandidate) map[int]string {
 			continue
 		}
 		found[r] = true
-		start, body := objectHeaderBefore(data, at)
-		s.work += maxFieldBacktrack
+		start, body := s.lastHeader(max(0, at-maxFieldBacktrack), at)
 		if start < 0 {
 			continue
 		}
-		l := &lexer{b: data, pos: body}
+		// A field is a dictionary; anything else (a string left open
+		// before this /V, say) is not parsed, and the parse sees a small
+		// window only.
+		l := windowLexer(data, body, maxDictWindow)
+		l.skipWS()
+		if !bytes.HasPrefix(data[l.pos:], []byte("<<")) {
+			continue
+		}
 		o, err := l.object(0)
 		s.work += int64(l.pos - body)
 		if err != nil {
@@ -514,17 +546,32 @@ func (s *scanner) xrefSectionAt(pos int) (int, bool) {
 	if pos < 0 || pos >= len(data) {
 		return 0, false
 	}
-	l := &lexer{b: data, pos: pos}
+	// A window: many revisions may point into one long run of white
+	// space or one long token.
+	l := windowLexer(data, pos, maxDictWindow)
 	l.skipWS()
+	s.work += int64(l.pos - pos)
 	var d pDict
 	start := l.pos
 	if bytes.HasPrefix(data[l.pos:], []byte("xref")) {
-		l.pos += 4
+		l = &lexer{b: data, pos: l.pos + 4}
 		for {
+			// Tables are walked entry by entry; a comment can hide one
+			// table's keyword in another's first line so that walks
+			// overlap, so their total is bounded.
+			if s.xrefWalked+int64(l.pos-start) > maxXRefWalk(len(data)) {
+				s.xrefWalked += int64(l.pos - start)
+				s.work += int64(l.pos - start)
+				return 0, false
+			}
 			l.skipWS()
 			if bytes.HasPrefix(data[l.pos:], []byte("trailer")) {
 				l.pos += len("trailer")
 				break
+			}
+			if l.pos >= len(data) {
+				s.work += int64(l.pos - start)
+				return 0, false
 			}
 			tok := l.regular()
 			if len(tok) == 0 || (string(tok) != "n" && string(tok) != "f" && !allDigits(tok)) {
@@ -532,8 +579,10 @@ func (s *scanner) xrefSectionAt(pos int) (int, bool) {
 				return 0, false
 			}
 		}
-		o, err := l.object(0)
-		s.work += int64(l.pos - start)
+		s.xrefWalked += int64(l.pos - start)
+		tl := windowLexer(data, l.pos, maxDictWindow)
+		o, err := tl.object(0)
+		s.work += int64(tl.pos - start)
 		if err != nil {
 			return 0, false
 		}
@@ -551,7 +600,7 @@ func (s *scanner) xrefSectionAt(pos int) (int, bool) {
 		if body < 0 {
 			return 0, false
 		}
-		l.pos = body
+		l = windowLexer(data, body, maxDictWindow)
 		o, err := l.object(0)
 		s.work += int64(l.pos - start)
 		if err != nil {
@@ -580,7 +629,7 @@ func headerFrom(data []byte, pos int) (int, int) {
 	if pos < 0 || pos >= len(data) {
 		return -1, -1
 	}
-	l := &lexer{b: data, pos: pos}
+	l := windowLexer(data, pos, maxHeaderWindow)
 	if !allDigits(l.regular()) {
 		return -1, -1
 	}
@@ -619,4 +668,66 @@ func allDigits(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// largestObject returns the longest distance in data[lo:hi] from an
+// "N G obj" header to the "endobj" or "stream" keyword that ends it,
+// outside literal strings and comments as pdfcpu's object reader looks for
+// it, growing its buffer 1 MiB at a time and searching it all again: a
+// cost quadratic in the distance. Past MaxObjectScan it stops and returns
+// more. Headers inside an object already measured are skipped, so each
+// byte is looked at once.
+func (s *scanner) largestObject(lo, hi int) int {
+	data := s.data[:hi]
+	objs := newKeyIter(data, "obj")
+	largest := 0
+	for p := lo; ; {
+		at := objs.next(p)
+		if at < 0 {
+			return largest
+		}
+		s.work++
+		p = at + 3
+		if st, _ := headerAt(data, at); st < 0 {
+			continue
+		}
+		end := objectEnd(data, p, min(hi, p+MaxObjectScan+1))
+		s.work += int64(end - p)
+		largest = max(largest, end-at)
+		if largest > MaxObjectScan {
+			return largest
+		}
+		p = max(p, end)
+	}
+}
+
+// objectEnd returns the offset of the first "endobj" or "stream" in
+// data[from:to] outside literal strings and comments, or to.
+func objectEnd(data []byte, from, to int) int {
+	depth := 0 // literal string nesting
+	for i := from; i < to; i++ {
+		c := data[i]
+		switch {
+		case depth > 0:
+			switch c {
+			case '\\':
+				i++
+			case '(':
+				depth++
+			case ')':
+				depth--
+			}
+		case c == '(':
+			depth = 1
+		case c == '%':
+			for i < to && data[i] != '\n' && data[i] != '\r' {
+				i++
+			}
+		case c == 'e' && bytes.HasPrefix(data[i:to], []byte("endobj")):
+			return i
+		case c == 's' && bytes.HasPrefix(data[i:to], []byte("stream")):
+			return i
+		}
+	}
+	return to
 }

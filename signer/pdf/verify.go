@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"errors"
@@ -72,10 +73,28 @@ type VerifyOptions struct {
 // fill in the report. Verify returns an error only when no signature
 // dictionary is found ([ErrNoSignature]); everything else is reported.
 func Verify(data []byte, opts VerifyOptions) (*Report, error) {
-	return (&scanner{data: data}).verify(opts)
+	return VerifyContext(context.Background(), data, opts)
+}
+
+// VerifyContext is [Verify] that gives up when ctx is done: between its
+// passes, between signatures and inside pdfcpu's parses. It then returns
+// an error wrapping both [ErrTooComplex] and ctx.Err().
+func VerifyContext(ctx context.Context, data []byte, opts VerifyOptions) (*Report, error) {
+	return (&scanner{data: data, ctx: ctx}).verify(opts)
+}
+
+// stopped returns the error to give up with once s.ctx is done.
+func (s *scanner) stopped() error {
+	if s.ctx == nil || s.ctx.Err() == nil {
+		return nil
+	}
+	return fmt.Errorf("verify pdf: %w: gave up: %w", ErrTooComplex, s.ctx.Err())
 }
 
 func (s *scanner) verify(opts VerifyOptions) (*Report, error) {
+	if s.ctx == nil {
+		s.ctx = context.Background()
+	}
 	cands, err := s.signatures()
 	if err != nil {
 		return nil, fmt.Errorf("verify pdf: %w", err)
@@ -87,10 +106,15 @@ func (s *scanner) verify(opts VerifyOptions) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("verify pdf: %w", err)
 	}
+	if err := s.stopped(); err != nil {
+		return nil, err
+	}
 	s.countXRefSections()
 	s.countXRefTables()
 	mods := newModAnalyzer(s.data, revs)
+	mods.ctx = s.ctx
 	mods.entriesBefore = s.entriesBefore
+	mods.largestObject = s.largestObject
 	if hdr, err := headerOffset(s.data); err == nil {
 		s.hdrBase = hdr
 		memo := map[int]bool{}
@@ -105,6 +129,9 @@ func (s *scanner) verify(opts VerifyOptions) (*Report, error) {
 	}
 	rep := &Report{FileSize: int64(len(s.data)), Revisions: len(revs), Indication: TotalPassed}
 	for i, c := range cands {
+		if err := s.stopped(); err != nil {
+			return nil, err
+		}
 		sr := v.one(i, c)
 		rep.Signatures = append(rep.Signatures, sr)
 		switch {
@@ -114,7 +141,10 @@ func (s *scanner) verify(opts VerifyOptions) (*Report, error) {
 			rep.Indication = Indeterminate
 		}
 	}
-	s.work += v.mods.work
+	s.pdfcpuWork = v.mods.work
+	if err := s.stopped(); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 
@@ -122,25 +152,6 @@ type sigCandidate struct {
 	objStart int // offset of "N G obj"
 	dict     pDict
 	err      error
-}
-
-// objectHeaderBefore finds the nearest "N G obj" before pos, at most
-// maxFieldBacktrack bytes back, and returns its offset and the offset after
-// "obj", or -1.
-func objectHeaderBefore(data []byte, pos int) (int, int) {
-	lo := max(0, pos-maxFieldBacktrack)
-	for end := pos; end > lo; {
-		q := bytes.LastIndex(data[lo:end], []byte("obj"))
-		if q < 0 {
-			return -1, -1
-		}
-		q += lo
-		end = q
-		if st, b := headerAt(data, q); st >= 0 {
-			return st, b
-		}
-	}
-	return -1, -1
 }
 
 func findByteRangeDict(o any, depth int) pDict {

@@ -99,7 +99,14 @@ func (n *Node) routes() http.Handler {
 	a.publicURL = n.cfg.API.PublicBase(n.lis.Addr().String())
 	a.publicURLSet, a.production = n.cfg.API.PublicURL != "", n.gs.Production
 	if msg := publicURLWarning(n.cfg.API.PublicURL, n.lis.Addr().String()); msg != "" {
-		n.logger.Warn(msg, "public_url", a.publicURL, "config", "api.public_url")
+		// A warning where it matters (a production chain, whose reports
+		// then need it); on a development chain, `make run` on loopback is
+		// the normal case and each start would print an alarming line.
+		level := slog.LevelInfo
+		if a.production {
+			level = slog.LevelWarn
+		}
+		n.logger.Log(context.Background(), level, msg, "public_url", a.publicURL, "config", "api.public_url")
 	}
 	a.genesisValOrgs = genesisValidatorNames(n.genesis)
 	if n.cfg.API.MTLSAuth() {

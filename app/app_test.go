@@ -128,6 +128,13 @@ type world struct {
 
 func newWorld(t *testing.T) (*world, *harness) {
 	t.Helper()
+	return newWorldWith(t, nil)
+}
+
+// newWorldWith is newWorld with edit applied to contract c-1 before it is
+// committed (edit sees the harness, for its block time).
+func newWorldWith(t *testing.T, edit func(c *chain.ContractCreated, hs *harness)) (*world, *harness) {
+	t.Helper()
 	net := fixture.New(t, testChain, fixture.Role{ID: "platform", Role: chain.RolePlatform}, fixture.Role{ID: "court", Role: chain.RoleCourt})
 	w := &world{net: net, org: net.Orgs[0]}
 	w.alice = w.org.Signer(t, signer.AlgSM2, time.Time{})
@@ -145,6 +152,9 @@ func newWorld(t *testing.T) (*world, *harness) {
 		w.org.Tx(t, &chain.CertIssued{Cert: w.bob.Cert}, nil),
 		w.org.Tx(t, &chain.CertIssued{Cert: w.carol.Cert}, nil),
 	)
+	if edit != nil {
+		edit(w.contract, hs)
+	}
 	hs.mustCommit(w.org.Tx(t, w.contract, nil))
 	return w, hs
 }

@@ -49,6 +49,9 @@ func (a *App) checkEffect(b *chain.Block, p *chain.Proposal, prefix string) *TxE
 		if !ca.IsCA || ca.CheckSignatureFrom(ca) != nil {
 			return reject(CodeBadCert, prefix+"org.ca_cert", "not a self-signed CA certificate")
 		}
+		if terr := a.distinctCA(b.View, ca, prefix+"org.ca_cert"); terr != nil {
+			return terr
+		}
 		if terr := a.checkCredentials(b, p.Credentials, ca, prefix); terr != nil {
 			return terr
 		}
@@ -207,6 +210,32 @@ func (a *App) checkCredentials(b *chain.Block, creds [][]byte, ca *smx509.Certif
 	return nil
 }
 
+// distinctCA refuses a CA whose subject name or key is already a registered
+// org's CA's. Certificates name their issuer by subject, and every lookup
+// from a certificate to its org (verifierOrg, the node's request
+// authentication) takes the org whose CA subject matches: a second org with
+// the same subject could never be found. Genesis refuses the same
+// (chain.ParseGenesisState), so subjects are unique on every chain.
+func (a *App) distinctCA(view chain.View, ca *smx509.Certificate, field string) *TxError {
+	orgs, err := view.Orgs()
+	if err != nil {
+		panic(err)
+	}
+	for _, o := range orgs {
+		other, _, terr := a.ver.parse(o.CACert, "org.ca_cert")
+		if terr != nil {
+			continue
+		}
+		if string(other.RawSubject) == string(ca.RawSubject) {
+			return reject(CodeDuplicate, field, "subject %q is already the CA subject of organisation %q", ca.Subject, o.ID)
+		}
+		if string(other.RawSubjectPublicKeyInfo) == string(ca.RawSubjectPublicKeyInfo) {
+			return reject(CodeDuplicate, field, "the CA key is already organisation %q's CA key", o.ID)
+		}
+	}
+	return nil
+}
+
 // credentialsOrg finds the registered org whose CA issued the first
 // credential and checks every credential against that CA.
 func (a *App) credentialsOrg(b *chain.Block, creds [][]byte, prefix string) (*chain.Org, *TxError) {
@@ -235,7 +264,8 @@ func setUpdate(us []abci.ValidatorUpdate, u abci.ValidatorUpdate) []abci.Validat
 }
 
 // verifierOrg finds the registered org whose CA issued a verifier
-// certificate, and checks that CA's signature on it.
+// certificate, and checks that CA's signature on it. The first subject
+// match is the only one (distinctCA).
 func (a *App) verifierOrg(view chain.View, c *smx509.Certificate, fp chain.Fingerprint, field string) (*chain.Org, *smx509.Certificate, *TxError) {
 	orgs, err := view.Orgs()
 	if err != nil {

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,4 +125,47 @@ func TestGovernance(t *testing.T) {
 		step("verifier vote "+o.ID, o.Tx(t, &chain.Vote{Proposal: "ver", Choice: chain.VoteYes}, nil), CodeOK, "")
 	}
 	step("intent with the registered verifier", intent, CodeOK, "")
+}
+
+// TestRegisterOrgDistinctCA: register_org refuses a CA whose subject name or
+// key is already a registered org's CA's. On the old code both passed, and
+// the second org could never authenticate or register credentials: every
+// lookup from a certificate's issuer to its org stops at the first match.
+func TestRegisterOrgDistinctCA(t *testing.T) {
+	net, h, _ := govWorld(t)
+	court := net.Orgs[0]
+	// A CA named exactly as the court's, with its own key.
+	twin := fixture.New(t, testChain, fixture.Role{ID: "court", Role: chain.RoleCourt}).Orgs[0]
+	// A CA with the court CA's key, under another name.
+	sameKey, err := signer.NewCA(court.CA.Key, signer.CAOptions{OrgID: "court-2", OrgName: "court-2 org", Role: "court",
+		NotBefore: fixture.Epoch.Add(-time.Hour), NotAfter: fixture.Epoch.AddDate(10, 0, 0)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newcomer := fixture.New(t, testChain, fixture.Role{ID: "court-2", Role: chain.RoleCourt}).Orgs[0]
+	tests := []struct {
+		name  string
+		ca    []byte
+		creds [][]byte
+		code  uint32
+	}{
+		{"another org's CA subject", twin.CA.Cert.Raw, [][]byte{twin.Submitter.Cert}, CodeDuplicate},
+		{"another org's CA key", sameKey.Cert.Raw, nil, CodeDuplicate},
+		{"a CA of its own", newcomer.CA.Cert.Raw, [][]byte{newcomer.Submitter.Cert}, CodeOK},
+	}
+	for i, tc := range tests {
+		org := &chain.Org{ID: "court-2", Name: "court-2 org", Role: chain.RoleCourt, CACert: tc.ca, Weight: 1}
+		p := &chain.Proposal{ID: fmt.Sprintf("org-%d", i), Kind: chain.ProposalRegisterOrg, Org: org, Credentials: tc.creds}
+		r := h.one(court.Tx(t, p, nil))
+		if tc.code == CodeOK {
+			if r.Code != CodeOK {
+				t.Errorf("%s: code %d %s", tc.name, r.Code, r.Log)
+			}
+			continue
+		}
+		checkRejection(t, tc.name, r.Code, r.Codespace, r.Log, tc.code, "body.org.ca_cert")
+		if !strings.Contains(r.Log, `"court"`) {
+			t.Errorf("%s: log %q does not name the org that has the CA", tc.name, r.Log)
+		}
+	}
 }

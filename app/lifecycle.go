@@ -100,9 +100,11 @@ func applyLifecycle(b *chain.Block, org string, s *signers, body chain.Body, nex
 		if terr != nil {
 			return nil, terr
 		}
+		// Not openContract: that refuses a contract past its deadline.
+		if terr := mustBeOpen(c, body.Contract); terr != nil {
+			return nil, terr
+		}
 		switch {
-		case c.Status != chain.StatusOpen:
-			return nil, reject(CodeContractClosed, "body.contract_id", "contract %q is %s", body.Contract, c.Status)
 		case c.Deadline == 0:
 			return nil, reject(CodeNotExpired, "body.contract_id", "contract %q has no deadline", body.Contract)
 		case t.Unix() <= c.Deadline:

@@ -121,22 +121,31 @@ func openContract(view chain.View, id, org string, t time.Time) (*chain.Contract
 	if c.Org != org {
 		return nil, reject(CodePermission, "envelope.org", "contract %q belongs to organisation %q", id, c.Org)
 	}
-	switch c.Status {
-	case chain.StatusOpen:
-	case chain.StatusVoided:
-		return nil, reject(CodeContractVoided, "body.contract_id", "contract %q was voided", id)
-	case chain.StatusDeclined:
-		return nil, reject(CodeContractDeclined, "body.contract_id", "contract %q was declined by a party", id)
-	case chain.StatusExpired:
-		return nil, reject(CodeContractExpired, "body.contract_id", "contract %q expired", id)
-	default:
-		return nil, reject(CodeContractClosed, "body.contract_id", "contract %q is %s", id, c.Status)
+	if terr := mustBeOpen(c, id); terr != nil {
+		return nil, terr
 	}
 	if c.Deadline != 0 && t.Unix() > c.Deadline {
 		return nil, reject(CodeDeadlinePassed, "body.contract_id", "contract %q deadline %s has passed",
 			id, time.Unix(c.Deadline, 0).UTC().Format(time.RFC3339))
 	}
 	return c, nil
+}
+
+// mustBeOpen refuses a contract that is not open, with the code that says
+// what closed it: every record that needs an open contract answers alike.
+func mustBeOpen(c *chain.ContractState, id string) *TxError {
+	switch c.Status {
+	case chain.StatusOpen:
+		return nil
+	case chain.StatusVoided:
+		return reject(CodeContractVoided, "body.contract_id", "contract %q was voided", id)
+	case chain.StatusDeclined:
+		return reject(CodeContractDeclined, "body.contract_id", "contract %q was declined by a party", id)
+	case chain.StatusExpired:
+		return reject(CodeContractExpired, "body.contract_id", "contract %q expired", id)
+	default:
+		return reject(CodeContractClosed, "body.contract_id", "contract %q is %s", id, c.Status)
+	}
 }
 
 func partyOf(c *chain.ContractState, fp chain.Fingerprint) int {
@@ -335,11 +344,28 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s 
 		if c.Org != org {
 			return nil, reject(CodePermission, "envelope.org", "contract %q belongs to organisation %q", body.Contract, c.Org)
 		}
+		// Only a contract every party signed can complete: a declined,
+		// voided or expired one lacks signatures, and the offline verifier
+		// would reject its bundle for ever (evidence/subject.go).
 		switch c.Status {
+		case chain.StatusSigned:
 		case chain.StatusOpen:
 			return nil, reject(CodeNotAllSigned, "body.contract_id", "contract %q still waits for signatures", body.Contract)
 		case chain.StatusCompleted:
 			return nil, reject(CodeContractClosed, "body.contract_id", "contract %q is already completed", body.Contract)
+		case chain.StatusDeclined:
+			return nil, reject(CodeContractDeclined, "body.contract_id", "contract %q was declined by a party; it cannot complete", body.Contract)
+		case chain.StatusVoided:
+			return nil, reject(CodeContractVoided, "body.contract_id", "contract %q was voided; it cannot complete", body.Contract)
+		case chain.StatusExpired:
+			return nil, reject(CodeContractExpired, "body.contract_id", "contract %q expired; it cannot complete", body.Contract)
+		default:
+			return nil, reject(CodeContractClosed, "body.contract_id", "contract %q is %s; only a contract every party signed can complete", body.Contract, c.Status)
+		}
+		if !c.AllSigned() {
+			// Status Signed implies it; checked again because the app
+			// hash must never record a completion without every signature.
+			return nil, reject(CodeNotAllSigned, "body.contract_id", "contract %q still waits for signatures", body.Contract)
 		}
 		stage = func() error {
 			c.Status = chain.StatusCompleted

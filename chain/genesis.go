@@ -1,8 +1,10 @@
 package chain
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -31,13 +33,36 @@ type GenesisOrg struct {
 func (g GenesisOrg) CredentialDERs() ([][]byte, error) {
 	out := make([][]byte, 0, len(g.Credentials))
 	for i, c := range g.Credentials {
-		blk, _ := pem.Decode([]byte(c))
-		if blk == nil || blk.Type != "CERTIFICATE" {
-			return nil, fmt.Errorf("credentials[%d]: not a PEM certificate", i)
+		der, err := onePEMCertificate(c)
+		if err != nil {
+			return nil, fmt.Errorf("credentials[%d] of organisation %q: %w", i, g.ID, err)
 		}
-		out = append(out, blk.Bytes)
+		out = append(out, der)
 	}
 	return out, nil
+}
+
+// onePEMCertificate decodes s, which must be exactly one PEM CERTIFICATE
+// block, without headers, with nothing but whitespace around it. pem.Decode
+// alone skips text before a block and leaves what follows it: a second
+// certificate pasted into one entry would be silently dropped, and a genesis
+// file (which every validator and offline verifier reads) must not carry
+// bytes that mean nothing.
+func onePEMCertificate(s string) ([]byte, error) {
+	in := bytes.TrimLeft([]byte(s), " \t\r\n")
+	if !bytes.HasPrefix(in, []byte("-----BEGIN ")) {
+		return nil, errors.New("not a PEM certificate: text before the PEM block, or none")
+	}
+	blk, rest := pem.Decode(in)
+	switch {
+	case blk == nil || blk.Type != "CERTIFICATE":
+		return nil, errors.New("not a PEM certificate")
+	case len(blk.Headers) > 0:
+		return nil, errors.New("PEM headers are not allowed in a certificate")
+	case len(bytes.TrimSpace(rest)) > 0:
+		return nil, fmt.Errorf("%d bytes after the PEM certificate: one certificate per entry, nothing else", len(bytes.TrimSpace(rest)))
+	}
+	return blk.Bytes, nil
 }
 
 // GenesisState is the app_state of the genesis file.
@@ -77,15 +102,14 @@ type GenesisVerifier struct {
 
 // VerifierDER returns the DER of a genesis verifier certificate.
 func (g GenesisVerifier) VerifierDER() ([]byte, error) {
-	blk, _ := pem.Decode([]byte(g.Cert))
-	if blk == nil || blk.Type != "CERTIFICATE" {
-		return nil, fmt.Errorf("not a PEM certificate")
-	}
-	return blk.Bytes, nil
+	return onePEMCertificate(g.Cert)
 }
 
 // ParseGenesisState decodes and checks app_state: known fields only, at least
-// one org, distinct ids, each CA certificate a self-signed CA certificate.
+// one org, distinct ids, each CA certificate a self-signed CA certificate
+// with a subject name and a key no other org's CA has (a certificate names
+// its issuer by subject: two CAs with one subject would make it ambiguous
+// which org a credential belongs to).
 func ParseGenesisState(raw []byte) (*GenesisState, []*Org, error) {
 	var gs GenesisState
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
@@ -98,17 +122,26 @@ func ParseGenesisState(raw []byte) (*GenesisState, []*Org, error) {
 	}
 	seen := map[string]bool{}
 	seenCred := map[Fingerprint]bool{}
+	caSubject := map[string]int{} // RawSubject → org index
+	caKey := map[string]int{}     // RawSubjectPublicKeyInfo → org index
 	orgs := make([]*Org, 0, len(gs.Orgs))
 	for i, g := range gs.Orgs {
 		field := fmt.Sprintf("genesis app_state.orgs[%d]", i)
-		blk, _ := pem.Decode([]byte(g.CACert))
-		if blk == nil || blk.Type != "CERTIFICATE" {
-			return nil, nil, fmt.Errorf("%s.ca_cert: not a PEM certificate", field)
+		der, err := onePEMCertificate(g.CACert)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s.ca_cert of organisation %q: %w", field, g.ID, err)
 		}
-		cert, err := smx509.ParseCertificate(blk.Bytes)
+		cert, err := smx509.ParseCertificate(der)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s.ca_cert: %w", field, err)
 		}
+		if j, dup := caSubject[string(cert.RawSubject)]; dup {
+			return nil, nil, fmt.Errorf("%s.ca_cert: subject %q is already the CA subject of orgs[%d] (%q): each organisation's CA needs its own subject name", field, cert.Subject, j, gs.Orgs[j].ID)
+		}
+		if j, dup := caKey[string(cert.RawSubjectPublicKeyInfo)]; dup {
+			return nil, nil, fmt.Errorf("%s.ca_cert: public key is already the CA key of orgs[%d] (%q): each organisation's CA needs its own key", field, j, gs.Orgs[j].ID)
+		}
+		caSubject[string(cert.RawSubject)], caKey[string(cert.RawSubjectPublicKeyInfo)] = i, i
 		if !cert.IsCA {
 			return nil, nil, fmt.Errorf("%s.ca_cert: not a CA certificate", field)
 		}

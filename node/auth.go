@@ -214,6 +214,8 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request) (*caller, err
 		return nil, err
 	}
 	var c *caller
+	// CA subjects are unique (genesis and register_org refuse a second one),
+	// so the first org whose CA subject is the issuer is the only one.
 	for _, o := range orgs {
 		ca, err := smx509.ParseCertificate(o.CACert)
 		if err != nil || string(ca.RawSubject) != string(cert.RawIssuer) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -33,6 +34,7 @@ counts yes. Validator changes reach CometBFT two heights after the deciding bloc
 		verifierCert                      string
 		credCerts                         []string
 		expires                           time.Duration
+		noCredential                      bool
 	)
 	propose := &cobra.Command{
 		Use:   "propose",
@@ -45,19 +47,11 @@ counts yes. Validator changes reach CometBFT two heights after the deciding bloc
 			switch kind {
 			case "register-org":
 				p.Kind = chain.ProposalRegisterOrg
-				o, err := orgFromHome(orgHome)
+				o, creds, err := orgProposal(orgHome, noCredential)
 				if err != nil {
 					return err
 				}
-				p.Org = o
-				// Its node's credential, so the new org can submit once registered.
-				if pemBytes, err := os.ReadFile(filepath.Join(orgHome, "keys", "submitter.crt")); err == nil {
-					c, err := signer.ParseCertificatePEM(pemBytes)
-					if err != nil {
-						return fmt.Errorf("--org-home credential: %w", err)
-					}
-					p.Credentials = [][]byte{c.Raw}
-				}
+				p.Org, p.Credentials = o, creds
 			case "set-validator":
 				p.Kind = chain.ProposalSetValidator
 				key, err := validatorKey(pubkey, orgHome)
@@ -110,6 +104,7 @@ counts yes. Validator changes reach CometBFT two heights after the deciding bloc
 	f.StringVar(&kind, "kind", "", "register-org, set-validator, register-verifier or register-credentials")
 	f.StringArrayVar(&credCerts, "credential-cert", nil, "register-credentials: an API credential (PEM, submitter usage) of one registered organisation, for an organisation that has no usable credential left (repeatable)")
 	f.StringVar(&orgHome, "org-home", "", "register-org: the new organisation's home (its config and keys/ca.crt); set-validator: a home whose validator key to use")
+	f.BoolVar(&noCredential, "no-credential", false, "register-org: register the organisation without its keys/submitter.crt (it can then submit nothing until a register-credentials proposal passes)")
 	f.StringVar(&pubkey, "pubkey", "", "set-validator: ed25519 public key, base64 (default: from --org-home)")
 	f.Int64Var(&power, "power", 10, "set-validator: voting power (0 removes the validator)")
 	f.StringVar(&valOrg, "validator-org", "", "set-validator: the organisation running the validator")
@@ -201,6 +196,35 @@ func validatorKey(b64, home string) ([]byte, error) {
 
 // orgFromHome reads a new organisation's identity from its home: the org id,
 // role and name from the CA certificate's subject, the CA certificate itself.
+// orgProposal reads a register-org proposal's organisation and, unless
+// noCredential, its node's API credential (keys/submitter.crt), so that the
+// org can submit once registered. A missing credential is an error: an org
+// registered without one can submit nothing, not even a vote.
+func orgProposal(home string, noCredential bool) (*chain.Org, [][]byte, error) {
+	o, err := orgFromHome(home)
+	if err != nil {
+		return nil, nil, err
+	}
+	if noCredential {
+		return o, nil, nil
+	}
+	path := filepath.Join(home, "keys", "submitter.crt")
+	pemBytes, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("--org-home %s: no API credential at %s: organisation %q would be registered unable to submit anything; "+
+			"give its home a keys/submitter.crt (sealchain init writes one), or pass --no-credential and register one later with --kind register-credentials",
+			home, path, o.ID)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("--org-home credential: %w", err)
+	}
+	c, err := signer.ParseCertificatePEM(pemBytes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--org-home credential %s: %w", path, err)
+	}
+	return o, [][]byte{c.Raw}, nil
+}
+
 func orgFromHome(home string) (*chain.Org, error) {
 	if home == "" {
 		return nil, errors.New("register-org needs --org-home")

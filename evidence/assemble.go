@@ -171,6 +171,10 @@ func normalizeSubject(s Subject) (Subject, error) {
 	return s, nil
 }
 
+// MaxContracts bounds the contracts whose timelines one bundle carries: the
+// subject's own and those its renewals reach (collect).
+const MaxContracts = 64
+
 // maxRegistrationScan bounds the log entries read to find the votes of a
 // verifier's registration proposal.
 const maxRegistrationScan = 100_000
@@ -303,24 +307,49 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 	default:
 		return nil, nil, fmt.Errorf("%w: give a doc_hash, contract_id or cert", ErrBadSubject)
 	}
-	// Expand contracts to their timelines.
+	// Expand contracts to their timelines, until closure: a renewal is in
+	// its previous contract's timeline but belongs to the new contract, so
+	// each renewal brings in the timelines of both sides (and those bring
+	// in their own renewals). The verifier needs each contract's
+	// contract_created (checkContracts).
 	contracts := map[string]bool{}
-	for i := range set {
-		en, err := entryAt(view, i)
-		if err != nil {
-			return nil, nil, err
+	scanned := map[uint64]bool{}
+	for {
+		var found []string
+		for i := range set {
+			if scanned[i] {
+				continue
+			}
+			scanned[i] = true
+			en, err := entryAt(view, i)
+			if err != nil {
+				return nil, nil, err
+			}
+			tx, err := chain.DecodeTx(en.Tx)
+			if err != nil {
+				return nil, nil, err
+			}
+			ids := []string{tx.Body.ContractID()}
+			if r, ok := tx.Body.(*chain.ContractRenewed); ok {
+				ids = append(ids, r.Previous)
+			}
+			for _, id := range ids {
+				if id != "" && !contracts[id] {
+					contracts[id] = true
+					found = append(found, id)
+				}
+			}
 		}
-		tx, err := chain.DecodeTx(en.Tx)
-		if err != nil {
-			return nil, nil, err
+		if len(found) == 0 {
+			break
 		}
-		if id := tx.Body.ContractID(); id != "" {
-			contracts[id] = true
+		if len(contracts) > MaxContracts {
+			return nil, nil, fmt.Errorf("%w: the subject's records reach more than %d contracts through renewals; ask for a later contract of the chain as the subject", ErrBadSubject, MaxContracts)
 		}
-	}
-	for id := range contracts {
-		if err := add(view.ByContract(id, q)); err != nil {
-			return nil, nil, err
+		for _, id := range found {
+			if err := add(view.ByContract(id, q)); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	// Certificates of actors and parties.

@@ -304,6 +304,29 @@ func vectors(fixture string) ([]vector, error) {
 		invalid("record[5].verifier", "as valid-verifier-by-governance, without the proposal record")); err != nil {
 		return nil, err
 	}
+	// A vote on the proposal by an organisation that governance added
+	// after the genesis: a verifier that knows only the genesis CAs cannot
+	// check its envelope, so it ignores the vote rather than failing it.
+	outsider, err := w.outsider("newco")
+	if err != nil {
+		return nil, err
+	}
+	outsiderVote := func(l *log) error {
+		tx, err := outsider.Build(&chain.Vote{Proposal: "register-rogue-otp", Choice: chain.VoteYes}, nil)
+		if err != nil {
+			return err
+		}
+		l.addTx(tx)
+		return nil
+	}
+	votedByOutsider, err := build(certs, register, outsiderVote, created, sign(alice, w.verifiers[1]), sign(bob, w.verifiers[0]), completed)
+	if err != nil {
+		return nil, err
+	}
+	if err := addForged(&vs, w, "valid-verifier-vote-by-added-org", votedByOutsider, docSubject, []uint64{0, 1, 3, 4, 5, 6, 7, 8, 9, 10},
+		valid("as valid-verifier-by-governance, with a yes vote (record 4) by org newco, which the genesis does not know: the vote is ignored, not failed")); err != nil {
+		return nil, err
+	}
 	registeredLate, err := build(certs, created, sign(alice, w.verifiers[1]), register, sign(bob, w.verifiers[0]), completed)
 	if err != nil {
 		return nil, err

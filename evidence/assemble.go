@@ -175,62 +175,93 @@ func normalizeSubject(s Subject) (Subject, error) {
 // subject's own and those its renewals reach (collect).
 const MaxContracts = 64
 
-// maxRegistrationScan bounds the log entries read to find the votes of a
-// verifier's registration proposal.
-const maxRegistrationScan = 100_000
+// maxRegistrationScan bounds the log entries read to find the votes of one
+// verifier's registration proposal. The chain has no index of votes, so
+// registration reads the log backwards from the deciding vote and stops at
+// the earliest vote the proposal's state lists; only a proposal whose votes
+// are spread over more entries than this is refused.
+const maxRegistrationScan = 1_000_000
 
-// registration adds to set the governance records that registered the
-// verifier certificate der: the register_verifier proposal and the votes on
-// it up to the one that passed it. Genesis verifiers need none.
-func registration(view chain.View, der []byte, set map[uint64]bool) error {
-	st, ok, err := view.Verifier(chain.FingerprintOf(der))
+// registrations finds the governance records that registered verifier
+// certificates, once per certificate within one Assemble.
+type registrations struct {
+	view chain.View
+	done map[chain.Fingerprint][]uint64
+}
+
+// add adds to set the governance records that registered the verifier
+// certificate der: the register_verifier proposal and the votes on it up
+// to the one that passed it. Genesis verifiers need none.
+func (r *registrations) add(der []byte, set map[uint64]bool) error {
+	fp := chain.FingerprintOf(der)
+	idx, ok := r.done[fp]
+	if !ok {
+		var err error
+		if idx, err = registration(r.view, fp); err != nil {
+			return err
+		}
+		r.done[fp] = idx
+	}
+	for _, i := range idx {
+		set[i] = true
+	}
+	return nil
+}
+
+// registration lists the governance records that registered the verifier
+// certificate fp (none for a genesis verifier).
+func registration(view chain.View, fp chain.Fingerprint) ([]uint64, error) {
+	st, ok, err := view.Verifier(fp)
 	if err != nil || !ok || st.RegisteredIn == 0 {
-		return err
+		return nil, err
 	}
 	decided := st.RegisteredIn - 1
 	en, err := entryAt(view, decided)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tx, err := chain.DecodeTx(en.Tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var id string
 	switch b := tx.Body.(type) {
 	case *chain.Proposal:
-		set[decided] = true
-		return nil
+		return []uint64{decided}, nil
 	case *chain.Vote:
 		id = b.Proposal
 	default:
-		return fmt.Errorf("verifier registered in record %d, a %s", decided, b.Type())
+		return nil, fmt.Errorf("verifier registered in record %d, a %s", decided, b.Type())
 	}
 	ps, ok, err := view.Proposal(id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !ok || ps.CreatedIn > decided {
-		return fmt.Errorf("verifier registration: proposal %q not found before record %d", id, decided)
+		return nil, fmt.Errorf("verifier registration: proposal %q not found before record %d", id, decided)
 	}
-	if decided-ps.CreatedIn > maxRegistrationScan {
-		return fmt.Errorf("verifier registration: proposal %q spans %d records, more than %d", id, decided-ps.CreatedIn, maxRegistrationScan)
-	}
-	set[ps.CreatedIn] = true
-	for i := ps.CreatedIn + 1; i <= decided; i++ {
+	// Votes are accepted only while the proposal is open, so every
+	// organisation in its yes and no lists but the proposer voted between
+	// the proposal and the deciding vote.
+	want := len(ps.Yes) + len(ps.No) - 1
+	out := []uint64{ps.CreatedIn}
+	for i := decided; i > ps.CreatedIn && len(out)-1 < want; i-- {
+		if decided-i >= maxRegistrationScan {
+			return nil, fmt.Errorf("verifier registration: the votes on proposal %q are spread over more than %d records (records %d to %d)", id, maxRegistrationScan, ps.CreatedIn, decided)
+		}
 		en, err := entryAt(view, i)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		tx, err := chain.DecodeTx(en.Tx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if v, ok := tx.Body.(*chain.Vote); ok && v.Proposal == id {
-			set[i] = true
+			out = append(out, i)
 		}
 	}
-	return nil
+	return out, nil
 }
 
 func entryAt(view chain.View, i uint64) (*chain.Entry, error) {
@@ -420,6 +451,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 		}
 	}
 	// The registration of each attestation's verifier (intent, identity).
+	regs := &registrations{view: view, done: map[chain.Fingerprint][]uint64{}}
 	out := make([]uint64, 0, len(set))
 	for i := range set {
 		out = append(out, i)
@@ -441,7 +473,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 			der = b.VerifierCert
 		}
 		if der != nil {
-			if err := registration(view, der, set); err != nil {
+			if err := regs.add(der, set); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -105,3 +105,60 @@ func TestCollectRenewalCap(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestRegistrationLongSpan: a register_verifier proposal decided more than
+// 100,000 records after it was made (a busy chain, a slow vote) still gives
+// its proposal and votes; the scan reads back from the deciding vote only
+// as far as the earliest vote the proposal state lists.
+func TestRegistrationLongSpan(t *testing.T) {
+	s, err := chain.OpenStore(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	der := []byte("verifier certificate")
+	fp := chain.FingerprintOf(der)
+	const filler = 100_050
+	b := s.NewBlock(1, time.Unix(1_767_600_000, 0).UTC())
+	appendTx := func(org string, body chain.Body) uint64 {
+		tx := &chain.Tx{Version: 1, ChainID: "test", Nonce: b.NextIndex(), Body: body,
+			Envelope: chain.Envelope{Org: org, Cert: []byte{1}, Sig: []byte{1}}}
+		raw := tx.Encode()
+		en, err := b.Append(uint32(b.NextIndex()), raw, tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return en.Index
+	}
+	prop := appendTx("court", &chain.Proposal{ID: "reg", Kind: chain.ProposalRegisterVerifier, VerifierCert: der})
+	early := appendTx("notary", &chain.Vote{Proposal: "reg", Choice: chain.VoteYes})
+	for range filler {
+		appendTx("platform", &chain.Vote{Proposal: "other", Choice: chain.VoteYes})
+	}
+	no := appendTx("arbitration", &chain.Vote{Proposal: "reg", Choice: chain.VoteNo})
+	decided := appendTx("platform", &chain.Vote{Proposal: "reg", Choice: chain.VoteYes})
+	if err := b.PutProposal(&chain.ProposalState{Proposal: &chain.Proposal{ID: "reg", Kind: chain.ProposalRegisterVerifier, VerifierCert: der},
+		Proposer: "court", Yes: []string{"court", "notary", "platform"}, No: []string{"arbitration"}, Status: chain.ProposalPassed, CreatedIn: prop}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.PutVerifier(fp, &chain.VerifierState{Cert: der, Org: "court", RegisteredIn: decided + 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(b); err != nil {
+		t.Fatal(err)
+	}
+	regs := &registrations{view: s.View(), done: map[chain.Fingerprint][]uint64{}}
+	for range 2 { // the second attestation of the same verifier reads nothing
+		set := map[uint64]bool{}
+		if err := regs.add(der, set); err != nil {
+			t.Fatal(err)
+		}
+		want := map[uint64]bool{prop: true, early: true, no: true, decided: true}
+		if fmt.Sprint(set) != fmt.Sprint(want) {
+			t.Fatalf("registration records %v, want %v", set, want)
+		}
+	}
+}

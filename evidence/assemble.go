@@ -171,9 +171,10 @@ func normalizeSubject(s Subject) (Subject, error) {
 	return s, nil
 }
 
-// MaxContracts bounds the contracts whose timelines one bundle carries: the
-// subject's own and those its renewals reach (collect).
-const MaxContracts = 64
+// MaxContracts bounds the contracts whose timelines one bundle carries
+// because renewals reach them from the subject's own contracts (collect).
+// The subject's own contracts are bounded by its page of records.
+const MaxContracts = 256
 
 // maxRegistrationScan bounds the log entries read to find the votes of one
 // verifier's registration proposal. The chain has no index of votes, so
@@ -345,7 +346,8 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 	// contract_created (checkContracts).
 	contracts := map[string]bool{}
 	scanned := map[uint64]bool{}
-	for {
+	reached := 0 // contracts found only through renewals, after the first round
+	for round := 0; ; round++ {
 		var found []string
 		for i := range set {
 			if scanned[i] {
@@ -374,8 +376,11 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 		if len(found) == 0 {
 			break
 		}
-		if len(contracts) > MaxContracts {
-			return nil, nil, fmt.Errorf("%w: the subject's records reach more than %d contracts through renewals; ask for a later contract of the chain as the subject", ErrBadSubject, MaxContracts)
+		if round > 0 {
+			reached += len(found)
+			if reached > MaxContracts {
+				return nil, nil, fmt.Errorf("%w: the subject's contracts reach more than %d further contracts through renewals; page the subject with limit and after, or ask for a contract later in the renewal chain", ErrBadSubject, MaxContracts)
+			}
 		}
 		for _, id := range found {
 			if err := add(view.ByContract(id, q)); err != nil {

@@ -86,10 +86,11 @@ func TestCollectRenewalClosure(t *testing.T) {
 	}
 }
 
-// TestCollectRenewalCap: a renewal chain longer than MaxContracts gives a
-// clear bad-subject error, not an unbounded bundle.
+// TestCollectRenewalCap: a renewal chain reaching more than MaxContracts
+// further contracts gives a clear bad-subject error, not an unbounded
+// bundle; many contracts of the subject's own records are not capped.
 func TestCollectRenewalCap(t *testing.T) {
-	n := MaxContracts + 2
+	n := MaxContracts + 3 // the subject's contract, the one it renews, then MaxContracts+1 more
 	var bodies []chain.Body
 	for i := range n {
 		bodies = append(bodies, created(fmt.Sprintf("c-%03d", i)))
@@ -160,5 +161,23 @@ func TestRegistrationLongSpan(t *testing.T) {
 		if fmt.Sprint(set) != fmt.Sprint(want) {
 			t.Fatalf("registration records %v, want %v", set, want)
 		}
+	}
+}
+
+// TestCollectManyOwnContracts: the renewal cap does not limit the
+// contracts of the subject's own records (bounded by its page).
+func TestCollectManyOwnContracts(t *testing.T) {
+	n := MaxContracts + 10
+	var bodies []chain.Body
+	for i := range n {
+		c := created(fmt.Sprintf("c-%03d", i))
+		c.DocSM3 = created("c-0").DocSM3 // one document, many contracts
+		bodies = append(bodies, c)
+	}
+	s := testStore(t, bodies...)
+	q := chain.Query{Limit: MaxSubjectRecords, UpTo: s.Last().LogSize}
+	idx, _, err := collect(s.View(), Subject{DocHash: hex.EncodeToString(created("c-0").DocSM3)}, q)
+	if err != nil || len(idx) != n {
+		t.Fatalf("collected %d records, err %v; want %d", len(idx), err, n)
 	}
 }

@@ -171,62 +171,98 @@ func normalizeSubject(s Subject) (Subject, error) {
 	return s, nil
 }
 
-// maxRegistrationScan bounds the log entries read to find the votes of a
-// verifier's registration proposal.
-const maxRegistrationScan = 100_000
+// MaxContracts bounds the contracts whose timelines one bundle carries
+// because renewals reach them from the subject's own contracts (collect).
+// The subject's own contracts are bounded by its page of records.
+const MaxContracts = 256
 
-// registration adds to set the governance records that registered the
-// verifier certificate der: the register_verifier proposal and the votes on
-// it up to the one that passed it. Genesis verifiers need none.
-func registration(view chain.View, der []byte, set map[uint64]bool) error {
-	st, ok, err := view.Verifier(chain.FingerprintOf(der))
+// maxRegistrationScan bounds the log entries read to find the votes of one
+// verifier's registration proposal. The chain has no index of votes, so
+// registration reads the log backwards from the deciding vote and stops at
+// the earliest vote the proposal's state lists; only a proposal whose votes
+// are spread over more entries than this is refused.
+const maxRegistrationScan = 1_000_000
+
+// registrations finds the governance records that registered verifier
+// certificates, once per certificate within one Assemble.
+type registrations struct {
+	view chain.View
+	done map[chain.Fingerprint][]uint64
+}
+
+// add adds to set the governance records that registered the verifier
+// certificate der: the register_verifier proposal and the votes on it up
+// to the one that passed it. Genesis verifiers need none.
+func (r *registrations) add(der []byte, set map[uint64]bool) error {
+	fp := chain.FingerprintOf(der)
+	idx, ok := r.done[fp]
+	if !ok {
+		var err error
+		if idx, err = registration(r.view, fp); err != nil {
+			return err
+		}
+		r.done[fp] = idx
+	}
+	for _, i := range idx {
+		set[i] = true
+	}
+	return nil
+}
+
+// registration lists the governance records that registered the verifier
+// certificate fp (none for a genesis verifier).
+func registration(view chain.View, fp chain.Fingerprint) ([]uint64, error) {
+	st, ok, err := view.Verifier(fp)
 	if err != nil || !ok || st.RegisteredIn == 0 {
-		return err
+		return nil, err
 	}
 	decided := st.RegisteredIn - 1
 	en, err := entryAt(view, decided)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tx, err := chain.DecodeTx(en.Tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var id string
 	switch b := tx.Body.(type) {
 	case *chain.Proposal:
-		set[decided] = true
-		return nil
+		return []uint64{decided}, nil
 	case *chain.Vote:
 		id = b.Proposal
 	default:
-		return fmt.Errorf("verifier registered in record %d, a %s", decided, b.Type())
+		return nil, fmt.Errorf("verifier registered in record %d, a %s", decided, b.Type())
 	}
 	ps, ok, err := view.Proposal(id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !ok || ps.CreatedIn > decided {
-		return fmt.Errorf("verifier registration: proposal %q not found before record %d", id, decided)
+		return nil, fmt.Errorf("verifier registration: proposal %q not found before record %d", id, decided)
 	}
-	if decided-ps.CreatedIn > maxRegistrationScan {
-		return fmt.Errorf("verifier registration: proposal %q spans %d records, more than %d", id, decided-ps.CreatedIn, maxRegistrationScan)
-	}
-	set[ps.CreatedIn] = true
-	for i := ps.CreatedIn + 1; i <= decided; i++ {
+	// Votes are accepted only while the proposal is open, so every
+	// organisation in its yes and no lists but the proposer voted between
+	// the proposal and the deciding vote.
+	want := len(ps.Yes) + len(ps.No) - 1
+	out := []uint64{ps.CreatedIn}
+	for i := decided; i > ps.CreatedIn && len(out)-1 < want; i-- {
+		if decided-i >= maxRegistrationScan {
+			return nil, fmt.Errorf("verifier registration: the votes on proposal %q are spread over more than %d records (records %d to %d)", id, maxRegistrationScan, ps.CreatedIn, decided)
+		}
 		en, err := entryAt(view, i)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		tx, err := chain.DecodeTx(en.Tx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if v, ok := tx.Body.(*chain.Vote); ok && v.Proposal == id {
-			set[i] = true
+			out = append(out, i)
 		}
 	}
-	return nil
+	return out, nil
 }
 
 func entryAt(view chain.View, i uint64) (*chain.Entry, error) {
@@ -303,24 +339,53 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 	default:
 		return nil, nil, fmt.Errorf("%w: give a doc_hash, contract_id or cert", ErrBadSubject)
 	}
-	// Expand contracts to their timelines.
+	// Expand contracts to their timelines, until closure: a renewal is in
+	// its previous contract's timeline but belongs to the new contract, so
+	// each renewal brings in the timelines of both sides (and those bring
+	// in their own renewals). The verifier needs each contract's
+	// contract_created (checkContracts).
 	contracts := map[string]bool{}
-	for i := range set {
-		en, err := entryAt(view, i)
-		if err != nil {
-			return nil, nil, err
+	scanned := map[uint64]bool{}
+	reached := 0 // contracts found only through renewals, after the first round
+	for round := 0; ; round++ {
+		var found []string
+		for i := range set {
+			if scanned[i] {
+				continue
+			}
+			scanned[i] = true
+			en, err := entryAt(view, i)
+			if err != nil {
+				return nil, nil, err
+			}
+			tx, err := chain.DecodeTx(en.Tx)
+			if err != nil {
+				return nil, nil, err
+			}
+			ids := []string{tx.Body.ContractID()}
+			if r, ok := tx.Body.(*chain.ContractRenewed); ok {
+				ids = append(ids, r.Previous)
+			}
+			for _, id := range ids {
+				if id != "" && !contracts[id] {
+					contracts[id] = true
+					found = append(found, id)
+				}
+			}
 		}
-		tx, err := chain.DecodeTx(en.Tx)
-		if err != nil {
-			return nil, nil, err
+		if len(found) == 0 {
+			break
 		}
-		if id := tx.Body.ContractID(); id != "" {
-			contracts[id] = true
+		if round > 0 {
+			reached += len(found)
+			if reached > MaxContracts {
+				return nil, nil, fmt.Errorf("%w: the subject's contracts reach more than %d further contracts through renewals; page the subject with limit and after, or ask for a contract later in the renewal chain", ErrBadSubject, MaxContracts)
+			}
 		}
-	}
-	for id := range contracts {
-		if err := add(view.ByContract(id, q)); err != nil {
-			return nil, nil, err
+		for _, id := range found {
+			if err := add(view.ByContract(id, q)); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	// Certificates of actors and parties.
@@ -391,6 +456,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 		}
 	}
 	// The registration of each attestation's verifier (intent, identity).
+	regs := &registrations{view: view, done: map[chain.Fingerprint][]uint64{}}
 	out := make([]uint64, 0, len(set))
 	for i := range set {
 		out = append(out, i)
@@ -412,7 +478,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 			der = b.VerifierCert
 		}
 		if der != nil {
-			if err := registration(view, der, set); err != nil {
+			if err := regs.add(der, set); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -222,6 +222,11 @@ func checkContracts(recs []*decoded, res *Result) {
 					break
 				}
 			}
+		case *chain.ContractRenewed:
+			// The chain requires both contracts to exist.
+			if p, ok := created[b.Previous]; !ok || p.entry.Index > d.entry.Index {
+				err = fmt.Errorf("contract %q renews %q, but the bundle has no contract_created record for %q before this record", id, b.Previous, b.Previous)
+			}
 		case *chain.ContractSent:
 			sent[id] = true
 		case *chain.ContractViewed, *chain.ContractReminded:

@@ -32,7 +32,8 @@ type Result struct {
 	Signature *sigpdf.Report `json:"signature,omitempty"`
 	// Bundle is the verification result of the embedded bundle.
 	Bundle *evidence.Result `json:"bundle,omitempty"`
-	// Facts are the facts recomputed from the embedded bundle.
+	// Facts are the facts recomputed from the embedded bundle, present
+	// only when the bundle verified (bundle_verifies passed).
 	Facts *Facts `json:"facts,omitempty"`
 }
 
@@ -182,7 +183,11 @@ func checkFacts(ctx *model.Context, b *evidence.Bundle, raw, factsJSON []byte, r
 	if err != nil {
 		return err
 	}
-	res.Facts = want
+	// Facts are shown only from a bundle that verified under a trusted
+	// checkpoint; otherwise nothing in it is established.
+	if res.Bundle != nil && res.Bundle.OK {
+		res.Facts = want
+	}
 	if factsJSON == nil {
 		return fmt.Errorf("%w: no embedded file %s", ErrFacts, FactsAttachment)
 	}

@@ -304,6 +304,29 @@ func vectors(fixture string) ([]vector, error) {
 		invalid("record[5].verifier", "as valid-verifier-by-governance, without the proposal record")); err != nil {
 		return nil, err
 	}
+	// A vote on the proposal by an organisation that governance added
+	// after the genesis: a verifier that knows only the genesis CAs cannot
+	// check its envelope, so it ignores the vote rather than failing it.
+	outsider, err := w.outsider("newco")
+	if err != nil {
+		return nil, err
+	}
+	outsiderVote := func(l *log) error {
+		tx, err := outsider.Build(&chain.Vote{Proposal: "register-rogue-otp", Choice: chain.VoteYes}, nil)
+		if err != nil {
+			return err
+		}
+		l.addTx(tx)
+		return nil
+	}
+	votedByOutsider, err := build(certs, register, outsiderVote, created, sign(alice, w.verifiers[1]), sign(bob, w.verifiers[0]), completed)
+	if err != nil {
+		return nil, err
+	}
+	if err := addForged(&vs, w, "valid-verifier-vote-by-added-org", votedByOutsider, docSubject, []uint64{0, 1, 3, 4, 5, 6, 7, 8, 9, 10},
+		valid("as valid-verifier-by-governance, with a yes vote (record 4) by org newco, which the genesis does not know: the vote is ignored, not failed")); err != nil {
+		return nil, err
+	}
 	registeredLate, err := build(certs, created, sign(alice, w.verifiers[1]), register, sign(bob, w.verifiers[0]), completed)
 	if err != nil {
 		return nil, err
@@ -321,6 +344,48 @@ func vectors(fixture string) ([]vector, error) {
 	}
 	if err := addForged(&vs, w, "revoked-cert-use", revoked, docSubject, []uint64{0, 1, 3, 4, 5, 6},
 		invalid("record[6].signatures", "alice signs after her certificate's revocation (record 4)")); err != nil {
+		return nil, err
+	}
+
+	// A renewal chain: the main contract renewed by a second, itself
+	// renewed by a third. A renewal is indexed under the contract it
+	// renews but belongs to the new one, so every bundle that holds it
+	// holds both contracts' contract_created records.
+	renew := func(id, prev string, body string) step {
+		return func(l *log) error {
+			if _, err := l.add(contractCreated(id, []byte(body), alice, bob), nil); err != nil {
+				return err
+			}
+			_, err := l.add(&chain.ContractRenewed{Contract: id, Previous: prev}, nil)
+			return err
+		}
+	}
+	renewed, err := build(certs, created, sign(alice, w.verifiers[0]), sign(bob, w.verifiers[0]), completed,
+		renew("conformance-contract-2", contract, "%PDF-1.4\n% renewal 1\n%%EOF\n"),
+		renew("conformance-contract-3", "conformance-contract-2", "%PDF-1.4\n% renewal 2\n%%EOF\n"))
+	if err != nil {
+		return nil, err
+	}
+	chainIdx := []uint64{0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	for _, r := range []struct {
+		name string
+		s    evidence.Subject
+		desc string
+	}{
+		{"valid-renewal-doc-subject", docSubject, "the main contract renewed twice (records 9-12), subject the first contract's document"},
+		{"valid-renewal-contract-subject", evidence.Subject{ContractID: contract}, "the renewal chain, subject the first contract's id"},
+		{"valid-renewal-cert-subject", evidence.Subject{Cert: alice.fp.String()}, "the renewal chain, subject alice's certificate"},
+	} {
+		if err := addForged(&vs, w, r.name, renewed, r.s, chainIdx, valid(r.desc+"; every renewal's two contracts are created in the bundle")); err != nil {
+			return nil, err
+		}
+	}
+	if err := addForged(&vs, w, "renewal-new-contract-missing", renewed, docSubject, []uint64{0, 1, 3, 4, 5, 6, 7, 8, 10},
+		invalid("record[10].contract", "the first contract's timeline holds its renewal (record 10), but not the new contract's contract_created (record 9)")); err != nil {
+		return nil, err
+	}
+	if err := addForged(&vs, w, "renewal-previous-missing", renewed, evidence.Subject{ContractID: "conformance-contract-3"}, []uint64{11, 12},
+		invalid("record[12].contract", "the third contract's records without the contract_created of the contract it renews")); err != nil {
 		return nil, err
 	}
 

@@ -99,6 +99,30 @@ func newWorld(chainID string, nVals int) (*world, error) {
 	return w, err
 }
 
+// outsider is the submitter of an organisation the genesis does not know
+// (one added by governance), with its own CA.
+func (w *world) outsider(org string) (*client.Submitter, error) {
+	caKey, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := signer.NewCA(caKey, signer.CAOptions{OrgID: org, OrgName: org, Role: "platform",
+		NotBefore: epoch.AddDate(-1, 0, 0), NotAfter: epoch.AddDate(2, 0, 0)}, nil)
+	if err != nil {
+		return nil, err
+	}
+	k, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		return nil, err
+	}
+	der, err := ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: org + "-submitter", Usage: signer.UsageSubmitter,
+		NotBefore: epoch.AddDate(0, -1, 0), NotAfter: epoch.AddDate(1, 0, 0)}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &client.Submitter{ChainID: w.chainID, Org: org, Cert: der, Key: k}, nil
+}
+
 func (w *world) issue(k *signer.PrivateKey, ref string, u signer.Usage) ([]byte, error) {
 	return w.ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: ref, Usage: u,
 		NotBefore: epoch.AddDate(0, -1, 0), NotAfter: epoch.AddDate(1, 0, 0)}, nil)

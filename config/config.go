@@ -66,6 +66,12 @@ type API struct {
 	// with an optional path prefix: evidence reports' QR codes point to
 	// <public_url>/verify. Empty means http(s)://<listen>.
 	PublicURL string `toml:"public_url"`
+	// Hosts are further host[:port] names a signed request may be
+	// addressed to (the Host a client sends), besides public_url's host and
+	// the listen address: the names a proxy in front of the node forwards.
+	// A signed request names its host, so that it cannot be replayed on
+	// another node.
+	Hosts []string `toml:"hosts"`
 	// PDFMaxBytes bounds the PDFs POST /v1/pdf/verify accepts (the route's
 	// own limit: signed contracts are larger than MaxBodyBytes).
 	PDFMaxBytes int64 `toml:"pdf_max_bytes"`
@@ -308,6 +314,12 @@ func (c *Config) Validate() error {
 	}
 	if err := c.API.validateAuth(); err != nil {
 		return err
+	}
+	for _, h := range c.API.Hosts {
+		bracketed := strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]")
+		if _, _, err := net.SplitHostPort(h); err != nil && (h == "" || strings.ContainsAny(h, "/@ ") || (strings.Contains(h, ":") && !bracketed)) {
+			return keyErr("api.hosts", "%q: want host or host:port", h)
+		}
 	}
 	if p := c.API.PublicURL; p != "" {
 		u, err := url.Parse(p)

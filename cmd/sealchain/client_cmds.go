@@ -73,7 +73,7 @@ func (o *orgFlags) open(cmd *cobra.Command) (*session, error) {
 		cancel()
 		return nil, err
 	}
-	c.WithRequestSigner(sub.Cert, sub.Key) // for nodes with [api] auth = "signed"
+	c.WithRequestSigner(chainID, sub.Cert, sub.Key) // for nodes with [api] auth = "signed"
 	return &session{ctx: ctx, cancel: cancel, c: c, sub: sub, home: h}, nil
 }
 
@@ -539,7 +539,11 @@ func newEvidenceCmd() *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("--home: %w", err)
 				}
-				c.WithRequestSigner(sub.Cert, sub.Key)
+				chainID, err := homeChainID(h)
+				if err != nil {
+					return fmt.Errorf("--home: %w", err)
+				}
+				c.WithRequestSigner(chainID, sub.Cert, sub.Key)
 			}
 			if strings.HasPrefix(nodeURL, "https://") {
 				if genesis == "" && signHome != "" {
@@ -639,4 +643,20 @@ func newStatusCmd() *cobra.Command {
 	cmd.Flags().StringVar(&nodeURL, "node", "http://127.0.0.1:8080", "node API URL")
 	cmd.Flags().StringVar(&genesis, "genesis", "", "https:// nodes: the genesis whose org CAs the node's certificate must chain to (default ./data/config/genesis.json)")
 	return cmd
+}
+
+// homeChainID reads the chain id from a node home's genesis: a signed
+// request names the chain it is meant for.
+func homeChainID(h node.Home) (string, error) {
+	b, err := os.ReadFile(h.Genesis())
+	if err != nil {
+		return "", fmt.Errorf("chain id for signing requests: %w", err)
+	}
+	var g struct {
+		ChainID string `json:"chain_id"`
+	}
+	if err := json.Unmarshal(b, &g); err != nil || g.ChainID == "" {
+		return "", fmt.Errorf("chain id for signing requests: %s has no chain_id", h.Genesis())
+	}
+	return g.ChainID, nil
 }

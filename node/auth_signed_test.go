@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -356,7 +357,11 @@ func TestSignedRequestCanonical(t *testing.T) {
 		{"short nonce", "nonce", func(ts, n string) (string, string) { return ts, n[2:] }},
 	} {
 		ts := time.Now().Unix()
-		nonce := bytes.Repeat([]byte{0xab}, client.NonceBytes)
+		nonce := make([]byte, client.NonceBytes)
+		if _, err := rand.Read(nonce); err != nil {
+			t.Fatal(err)
+		}
+		nonce[0] = 0xab // a letter to upper-case
 		hdr := signRequest(t, court, s.host, http.MethodGet, path, ts, nonce, nil)
 		nts, nn := tc.edit(fmt.Sprint(ts), fmt.Sprintf("%x", nonce))
 		hdr = strings.Replace(hdr, fmt.Sprintf("ts=%d,nonce=%x", ts, nonce), "ts="+nts+",nonce="+nn, 1)

@@ -396,9 +396,11 @@ func apiHosts(publicURL, listen string, extra []string, tls bool) map[string]boo
 					}
 				}
 			}
-		case ip != nil && ip.IsLoopback():
+		case h == "localhost" || (ip != nil && ip.IsLoopback()):
 			add(scheme, listen)
 			add(scheme, net.JoinHostPort("localhost", port))
+			add(scheme, net.JoinHostPort("127.0.0.1", port))
+			add(scheme, net.JoinHostPort("::1", port))
 		default:
 			add(scheme, listen)
 		}

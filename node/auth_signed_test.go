@@ -463,3 +463,35 @@ func TestReportJobOrg(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIHosts: the hosts a signed request may name.
+func TestAPIHosts(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		public, listen string
+		extra          []string
+		tls            bool
+		accept, refuse []string
+	}{
+		{"loopback", "", "127.0.0.1:8080", nil, false,
+			[]string{"127.0.0.1:8080", "localhost:8080", "[::1]:8080"}, []string{"127.0.0.1:8081", "10.0.0.2:8080", "127.0.0.1"}},
+		{"public URL on the default port", "https://Evidence.Court.Example/base", "10.0.0.1:8443", nil, true,
+			[]string{"evidence.court.example", "evidence.court.example:443", "10.0.0.1:8443"}, []string{"evidence.court.example:8443", "localhost:8443", "node-b.court.example"}},
+		{"proxy names", "https://a.example:8443", "127.0.0.1:8080", []string{"b.example", "c.example:9000"}, false,
+			[]string{"a.example:8443", "b.example", "b.example:80", "c.example:9000"}, []string{"a.example", "c.example"}},
+		{"unspecified listen", "", "0.0.0.0:8080", nil, false,
+			[]string{"127.0.0.1:8080", "localhost:8080"}, []string{"0.0.0.0:8080", "evil.example:8080"}},
+	} {
+		hosts := apiHosts(tc.public, tc.listen, tc.extra, tc.tls)
+		for _, h := range tc.accept {
+			if !hosts[h] {
+				t.Errorf("%s: %q refused; hosts %v", tc.name, h, sortedKeys(hosts))
+			}
+		}
+		for _, h := range tc.refuse {
+			if hosts[h] {
+				t.Errorf("%s: %q accepted", tc.name, h)
+			}
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -316,8 +317,18 @@ func (c *Config) Validate() error {
 		return err
 	}
 	for _, h := range c.API.Hosts {
-		bracketed := strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]")
-		if _, _, err := net.SplitHostPort(h); err != nil && (h == "" || strings.ContainsAny(h, "/@ ") || (strings.Contains(h, ":") && !bracketed)) {
+		host := h
+		if strings.Contains(h, ":") && !strings.Contains(h, "]") && strings.Count(h, ":") > 1 {
+			return keyErr("api.hosts", "%q: write an IPv6 address in brackets, [addr] or [addr]:port", h)
+		}
+		if hh, port, err := net.SplitHostPort(h); err == nil {
+			if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+				return keyErr("api.hosts", "%q: want host or host:port", h)
+			}
+			host = hh
+		}
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		if host == "" || strings.ContainsAny(host, "/@ []") || (strings.Contains(host, ":") && net.ParseIP(host) == nil) {
 			return keyErr("api.hosts", "%q: want host or host:port", h)
 		}
 	}
@@ -500,6 +511,8 @@ const header = `# Sealchain node configuration.
 # [api] verifier_wasm             browser verifier (gzip); empty: sealchain.wasm.gz beside the binary
 # [api] public_url                how people reach this node, http(s)://host[:port]; report QR codes
 #                                 point to <public_url>/verify; empty: http(s)://<api.listen>
+# [api] hosts                     further host[:port] names signed requests may be addressed to (what a
+#                                 proxy forwards as Host), besides public_url's host and api.listen
 # [api] pdf_max_bytes             largest PDF POST /v1/pdf/verify accepts
 # [api] pdf_verify_concurrency    PDF verifications running at once, node-wide (one per client)
 # [api] seal_render_concurrency   seal renders running at once, node-wide (one per client)

@@ -506,4 +506,3 @@ func sortedKeys(m map[string]bool) []string {
 	slices.Sort(ks)
 	return ks
 }
-

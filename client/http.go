@@ -66,10 +66,11 @@ func (e *APIError) Error() string {
 
 // Client talks to one node's API.
 type Client struct {
-	base     string
-	http     *http.Client
-	signCert []byte
-	signKey  *signer.PrivateKey
+	base      string
+	http      *http.Client
+	signChain string
+	signCert  []byte
+	signKey   *signer.PrivateKey
 }
 
 // New returns a client for the node at baseURL (e.g. http://127.0.0.1:8080).
@@ -233,21 +234,28 @@ const AuthScheme = "Sealchain"
 const NonceBytes = 16
 
 // RequestSignBytes are what a signed request's signature covers: a domain
-// tag, the method, the request URI (path and query), the unix time, the
-// nonce (hex) and the SM3 of the body (of the empty string for GET):
+// tag, the chain id, the host the request is addressed to (its authority,
+// lower-cased, as sent in the Host header), the method, the request URI
+// (path and query), the unix time, the nonce (hex) and the SM3 of the body
+// (of the empty string for GET):
 //
-//	"sealchain/api-request/v2" 0x00 METHOD "\n" REQUEST-URI "\n" TS "\n" hex(NONCE) "\n" hex(SM3(BODY))
-func RequestSignBytes(method, requestURI string, ts int64, nonce, body []byte) []byte {
+//	"sealchain/api-request/v3" 0x00 CHAIN-ID "\n" HOST "\n" METHOD "\n" REQUEST-URI "\n" TS "\n" hex(NONCE) "\n" hex(SM3(BODY))
+//
+// The chain id and host bind a request to one node of one chain: nodes keep
+// their own replay caches, so a request good on every node would replay
+// once on each.
+func RequestSignBytes(chainID, host, method, requestURI string, ts int64, nonce, body []byte) []byte {
 	sum := sm3.Sum(body)
-	return []byte(fmt.Sprintf("sealchain/api-request/v2\x00%s\n%s\n%d\n%x\n%x", method, requestURI, ts, nonce, sum[:]))
+	return []byte(fmt.Sprintf("sealchain/api-request/v3\x00%s\n%s\n%s\n%s\n%d\n%x\n%x",
+		chainID, strings.ToLower(host), method, requestURI, ts, nonce, sum[:]))
 }
 
 // WithRequestSigner makes the client sign every request with an
 // organisation's API credential (needed when the node runs with
-// [api] auth = "signed"). The credential must be registered on chain
-// (genesis, or cert_issued).
-func (c *Client) WithRequestSigner(certDER []byte, key *signer.PrivateKey) *Client {
-	c.signCert, c.signKey = certDER, key
+// [api] auth = "signed"), for the chain chainID. The credential must be
+// registered on chain (genesis, or cert_issued).
+func (c *Client) WithRequestSigner(chainID string, certDER []byte, key *signer.PrivateKey) *Client {
+	c.signChain, c.signCert, c.signKey = chainID, certDER, key
 	return c
 }
 
@@ -261,8 +269,12 @@ func (c *Client) sign(req *http.Request, body []byte) error {
 	if _, err := rand.Read(nonce); err != nil {
 		return fmt.Errorf("sign request: nonce: %w", err)
 	}
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
 	ts := time.Now().Unix()
-	sig, err := c.signKey.Sign(nil, RequestSignBytes(req.Method, req.URL.RequestURI(), ts, nonce, body))
+	sig, err := c.signKey.Sign(nil, RequestSignBytes(c.signChain, host, req.Method, req.URL.RequestURI(), ts, nonce, body))
 	if err != nil {
 		return fmt.Errorf("sign request: %w", err)
 	}

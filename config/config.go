@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,6 +67,12 @@ type API struct {
 	// with an optional path prefix: evidence reports' QR codes point to
 	// <public_url>/verify. Empty means http(s)://<listen>.
 	PublicURL string `toml:"public_url"`
+	// Hosts are further host[:port] names a signed request may be
+	// addressed to (the Host a client sends), besides public_url's host and
+	// the listen address: the names a proxy in front of the node forwards.
+	// A signed request names its host, so that it cannot be replayed on
+	// another node.
+	Hosts []string `toml:"hosts"`
 	// PDFMaxBytes bounds the PDFs POST /v1/pdf/verify accepts (the route's
 	// own limit: signed contracts are larger than MaxBodyBytes).
 	PDFMaxBytes int64 `toml:"pdf_max_bytes"`
@@ -309,6 +316,22 @@ func (c *Config) Validate() error {
 	if err := c.API.validateAuth(); err != nil {
 		return err
 	}
+	for _, h := range c.API.Hosts {
+		host := h
+		if strings.Contains(h, ":") && !strings.Contains(h, "]") && strings.Count(h, ":") > 1 {
+			return keyErr("api.hosts", "%q: write an IPv6 address in brackets, [addr] or [addr]:port", h)
+		}
+		if hh, port, err := net.SplitHostPort(h); err == nil {
+			if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+				return keyErr("api.hosts", "%q: want host or host:port", h)
+			}
+			host = hh
+		}
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		if host == "" || strings.ContainsAny(host, "/@ []") || (strings.Contains(host, ":") && net.ParseIP(host) == nil) {
+			return keyErr("api.hosts", "%q: want host or host:port", h)
+		}
+	}
 	if p := c.API.PublicURL; p != "" {
 		u, err := url.Parse(p)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -488,6 +511,8 @@ const header = `# Sealchain node configuration.
 # [api] verifier_wasm             browser verifier (gzip); empty: sealchain.wasm.gz beside the binary
 # [api] public_url                how people reach this node, http(s)://host[:port]; report QR codes
 #                                 point to <public_url>/verify; empty: http(s)://<api.listen>
+# [api] hosts                     further host[:port] names signed requests may be addressed to (what a
+#                                 proxy forwards as Host), besides public_url's host and api.listen
 # [api] pdf_max_bytes             largest PDF POST /v1/pdf/verify accepts
 # [api] pdf_verify_concurrency    PDF verifications running at once, node-wide (one per client)
 # [api] seal_render_concurrency   seal renders running at once, node-wide (one per client)

@@ -57,6 +57,10 @@ type api struct {
 	mtls *clientVerifier
 	// nonces remembers signed requests' nonces, so each is accepted once.
 	nonces *nonceCache
+	// hosts are the request hosts a signed request may name (apiHosts);
+	// notBefore is the earliest request time accepted (this run's start).
+	hosts     map[string]bool
+	notBefore int64
 	// wf is the signing workflow (node/workflow.go); nil when off.
 	wf *wfService
 	// heavy bounds the public CPU-heavy routes (node/pdfapi.go).
@@ -97,6 +101,11 @@ func (n *Node) routes() http.Handler {
 		wf: n.wf, heavy: newHeavy(n.cfg.API), nonces: newNonceCache(maxNonces, maxNoncesPerCred),
 	}
 	a.publicURL = n.cfg.API.PublicBase(n.lis.Addr().String())
+	a.hosts = apiHosts(a.publicURL, n.lis.Addr().String(), n.cfg.API.Hosts, n.cfg.API.TLS())
+	// The start's second: a previous run cannot have accepted a request
+	// from a second this run started in (stopping, reopening the store and
+	// CometBFT take longer).
+	a.notBefore = time.Now().Unix()
 	a.publicURLSet, a.production = n.cfg.API.PublicURL != "", n.gs.Production
 	if msg := publicURLWarning(n.cfg.API.PublicURL, n.lis.Addr().String()); msg != "" {
 		// A warning where it matters (a production chain, whose reports

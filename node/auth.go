@@ -2,13 +2,16 @@ package node
 
 import (
 	"bytes"
+	"container/heap"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,9 +27,10 @@ import (
 
 // Judicial queries (evidence, records, contracts, certificates, reports)
 // can require an authenticated caller ([api] auth), by either of:
-//   - a signed request: the caller signs the method, URI, time, a nonce and
-//     the SM3 of the body with an organisation's API credential (submitter
-//     usage), as client.WithRequestSigner does;
+//   - a signed request: the caller signs the chain id, the host it
+//     addresses, the method, URI, time, a nonce and the SM3 of the body with
+//     an organisation's API credential (submitter usage), as
+//     client.WithRequestSigner does;
 //   - mutual TLS: a TLS client certificate issued by a registered
 //     organisation's CA for clientAuth (tls.go).
 //
@@ -39,10 +43,13 @@ import (
 // contracts and certificates. Every answered query is recorded on chain
 // (query_logged).
 //
-// A signed request is good once: its nonce is remembered per credential
-// for as long as its time is acceptable (replayWindow), so a captured
-// request cannot be replayed, nor its body swapped (the body's SM3 is
-// signed).
+// A signed request is good once, on one node: its nonce is remembered per
+// credential for as long as its time is acceptable, so a captured request
+// cannot be replayed, nor its body swapped (the body's SM3 is signed); the
+// signed host must be one this node answers to (apiHosts), so it cannot be
+// replayed on another validator, whose cache never saw the nonce; and its
+// time must not be before this node started, so it cannot be replayed after
+// a restart emptied the cache.
 
 const (
 	// maxRequestAge bounds how far in the past a signed request's time may be.
@@ -50,17 +57,14 @@ const (
 	// maxRequestAhead bounds how far in the future it may be (clock skew).
 	maxRequestAhead = 30 * time.Second
 	// maxNonces bounds the replay cache: at most this many signed requests
-	// are accepted per replayWindow, by all credentials together, and at most
-	// maxNoncesPerCred by one; past that the node answers 429 until the
-	// oldest expire, rather than forget a nonce still in its window.
+	// are remembered at once (each until its time is maxRequestAge old), by
+	// all credentials together; each organisation gets an equal share of it
+	// (so that one cannot lock the others out), and one credential at most
+	// maxNoncesPerCred. Past its share a caller gets 429 with Retry-After,
+	// rather than the node forget a nonce still in its window.
 	maxNonces        = 200_000
 	maxNoncesPerCred = 50_000
 )
-
-// replayWindow is how long a nonce is remembered: a request accepted now
-// carries a time no later than now+maxRequestAhead, and that time stays
-// acceptable until maxRequestAge after it.
-const replayWindow = maxRequestAge + maxRequestAhead
 
 type callerKey struct{}
 
@@ -96,6 +100,12 @@ func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", a.maxBody))
 			return
 		case errors.Is(err, errTooManyRequests):
+			retry := maxRequestAge
+			var full *cacheFullError
+			if errors.As(err, &full) {
+				retry = full.retryAfter
+			}
+			w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
 			writeError(w, http.StatusTooManyRequests, "too_many_requests", err.Error())
 			return
 		case err != nil:
@@ -167,6 +177,18 @@ func (a *api) authenticateCaller(w http.ResponseWriter, r *http.Request) (*calle
 // is full (429, not 401: the request may be good).
 var errTooManyRequests = errors.New("too many signed requests in the last minute; retry shortly")
 
+// cacheFullError is errTooManyRequests with the wait before a retry.
+type cacheFullError struct {
+	who        string
+	retryAfter time.Duration
+}
+
+func (e *cacheFullError) Error() string {
+	return fmt.Sprintf("too many signed requests by %s in the last minute; retry in %s", e.who, e.retryAfter.Round(time.Second))
+}
+
+func (e *cacheFullError) Unwrap() error { return errTooManyRequests }
+
 // authenticate checks a signed request's Authorization header: a
 // registered, unrevoked credential, a time inside the window, the signature
 // over the method, URI, time, nonce and the SM3 of the body, and a nonce not
@@ -179,18 +201,28 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request) (*caller, err
 		return nil, fmt.Errorf("sign the request: Authorization: %s cert=<base64 DER>,ts=<unix seconds>,nonce=<32 hex digits>,sig=<base64>", client.AuthScheme)
 	}
 	var certB64, tsStr, nonceHex, sigB64 string
+	var haveTS, haveNonce bool
 	for _, kv := range strings.Split(params, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
 		switch k {
 		case "cert":
 			certB64 = v
 		case "ts":
-			tsStr = v
+			tsStr, haveTS = v, true
 		case "nonce":
-			nonceHex = v
+			nonceHex, haveNonce = v, true
 		case "sig":
 			sigB64 = v
 		}
+	}
+	// The signature covers the canonical spelling (client.RequestSignBytes
+	// prints %d and %x): accept only that, so one signed request has one
+	// header.
+	if haveTS && !canonicalDecimal(tsStr) {
+		return nil, fmt.Errorf("authorization: ts %q: want unix seconds in decimal, without sign or leading zeros", tsStr)
+	}
+	if haveNonce && !canonicalHex(nonceHex, 2*client.NonceBytes) {
+		return nil, fmt.Errorf("authorization: nonce %q: want exactly %d lower-case hex digits", nonceHex, 2*client.NonceBytes)
 	}
 	der, err1 := base64.StdEncoding.DecodeString(certB64)
 	sig, err2 := base64.StdEncoding.DecodeString(sigB64)
@@ -199,10 +231,24 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request) (*caller, err
 	if err := errors.Join(err1, err2, err3, err4); err != nil || len(der) == 0 || len(sig) == 0 || len(nonce) != client.NonceBytes {
 		return nil, fmt.Errorf("authorization: cert, ts, nonce and sig are required (base64, unix seconds, %d hex digits, base64)", 2*client.NonceBytes)
 	}
-	now := time.Now()
+	// Wall clock throughout (Round(0) drops the monotonic reading): the
+	// window and the nonces' expiry are both in request time.
+	now := time.Now().Round(0)
 	if d := now.Sub(time.Unix(ts, 0)); d > maxRequestAge || d < -maxRequestAhead {
 		return nil, fmt.Errorf("authorization: request time %s is outside the window (%s before to %s after the node's clock)",
 			time.Unix(ts, 0).UTC().Format(time.RFC3339), maxRequestAge, maxRequestAhead)
+	}
+	if ts < a.notBefore {
+		// The nonce cache is in memory: a request from before this start
+		// may have been accepted by the previous run.
+		return nil, fmt.Errorf("authorization: request time %s is before this node started (%s); sign the request afresh",
+			time.Unix(ts, 0).UTC().Format(time.RFC3339), time.Unix(a.notBefore, 0).UTC().Format(time.RFC3339))
+	}
+	host := strings.ToLower(r.Host)
+	if !a.hosts[host] {
+		// The accepted names are not listed: they may include internal
+		// addresses, and the caller is not authenticated yet.
+		return nil, fmt.Errorf("authorization: host %q is not one this node answers to; address the node by its api.public_url, or add the name to [api] hosts", r.Host)
 	}
 	cert, err := smx509.ParseCertificate(der)
 	if err != nil {
@@ -238,10 +284,10 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request) (*caller, err
 		return nil, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err := signer.Verify(cert.PublicKey, client.RequestSignBytes(r.Method, r.URL.RequestURI(), ts, nonce, body), sig); err != nil {
-		return nil, fmt.Errorf("authorization: signature (over method, URI, time, nonce and the body's SM3): %w", err)
+	if err := signer.Verify(cert.PublicKey, client.RequestSignBytes(a.chainID, host, r.Method, r.URL.RequestURI(), ts, nonce, body), sig); err != nil {
+		return nil, fmt.Errorf("authorization: signature (over chain id %q, host, method, URI, time, nonce and the body's SM3): %w", a.chainID, err)
 	}
-	if err := a.nonces.use(c.cert, nonce, now); err != nil {
+	if err := a.nonces.use(c.org.ID, len(orgs), c.cert, nonce, time.Unix(ts, 0).Add(maxRequestAge), now); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -270,15 +316,106 @@ func credentialStanding(view chain.View, c *caller, what string) error {
 	return nil
 }
 
-// nonceCache remembers the nonces of accepted signed requests for
-// replayWindow, per credential, in bounded memory. Entries expire in the
-// order they were added (each lives replayWindow from acceptance), so a
-// FIFO queue is enough to drop them.
+// canonicalDecimal reports whether s is a non-negative decimal integer as
+// %d prints it.
+func canonicalDecimal(s string) bool {
+	if s == "" || len(s) > 18 || (s[0] == '0' && len(s) > 1) {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalHex reports whether s is n lower-case hex digits.
+func canonicalHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// apiHosts are the hosts (request authorities, lower-case) a signed request
+// may name: the host of [api] public_url, the listen address (when it is
+// unspecified, 0.0.0.0 or [::], loopback and this machine's interface
+// addresses on its port) and [api] hosts, for names a proxy forwards. A
+// host on its scheme's default port counts with or without the port.
+func apiHosts(publicURL, listen string, extra []string, tls bool) map[string]bool {
+	hosts := map[string]bool{}
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	add := func(scheme, hostport string) {
+		hostport = strings.ToLower(hostport)
+		if hostport == "" {
+			return
+		}
+		hosts[hostport] = true
+		def := map[string]string{"http": "80", "https": "443"}[scheme]
+		if h, p, err := net.SplitHostPort(hostport); err == nil {
+			if p == def {
+				if strings.Contains(h, ":") {
+					h = "[" + h + "]"
+				}
+				hosts[h] = true
+			}
+		} else if def != "" {
+			hosts[net.JoinHostPort(strings.Trim(hostport, "[]"), def)] = true
+		}
+	}
+	if u, err := url.Parse(publicURL); err == nil && publicURL != "" {
+		add(u.Scheme, u.Host)
+	}
+	if h, port, err := net.SplitHostPort(listen); err == nil {
+		ip := net.ParseIP(h)
+		switch {
+		case h == "" || (ip != nil && ip.IsUnspecified()):
+			add(scheme, net.JoinHostPort("localhost", port))
+			add(scheme, net.JoinHostPort("127.0.0.1", port))
+			add(scheme, net.JoinHostPort("::1", port))
+			if addrs, err := net.InterfaceAddrs(); err == nil {
+				for _, a := range addrs {
+					if n, ok := a.(*net.IPNet); ok && n.IP.IsGlobalUnicast() {
+						add(scheme, net.JoinHostPort(n.IP.String(), port))
+					}
+				}
+			}
+		case h == "localhost" || (ip != nil && ip.IsLoopback()):
+			add(scheme, listen)
+			add(scheme, net.JoinHostPort("localhost", port))
+			add(scheme, net.JoinHostPort("127.0.0.1", port))
+			add(scheme, net.JoinHostPort("::1", port))
+		default:
+			add(scheme, listen)
+		}
+	}
+	for _, h := range extra {
+		add(scheme, h)
+	}
+	return hosts
+}
+
+// nonceCache remembers the nonces of accepted signed requests, per
+// credential, until their request's time is too old to be accepted again
+// (wall clock, as the window is: a clock stepped back cannot reopen the
+// window for a forgotten nonce), in bounded memory: each organisation gets
+// an equal share of max, each credential at most maxPer. A min-heap by
+// expiry drops them.
 type nonceCache struct {
 	mu     sync.Mutex
 	seen   map[nonceKey]struct{}
 	perFP  map[chain.Fingerprint]int
-	queue  []nonceEntry
+	perOrg map[string]int
+	heap   nonceHeap
 	max    int
 	maxPer int
 }
@@ -290,38 +427,64 @@ type nonceKey struct {
 
 type nonceEntry struct {
 	key     nonceKey
+	org     string
 	expires time.Time
 }
 
-func newNonceCache(max, maxPer int) *nonceCache {
-	return &nonceCache{seen: map[nonceKey]struct{}{}, perFP: map[chain.Fingerprint]int{}, max: max, maxPer: maxPer}
+type nonceHeap []nonceEntry
+
+func (h nonceHeap) Len() int           { return len(h) }
+func (h nonceHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h nonceHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *nonceHeap) Push(x any)        { *h = append(*h, x.(nonceEntry)) }
+func (h *nonceHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nonceEntry{}
+	*h = old[:len(old)-1]
+	return e
 }
 
-// use records the nonce of fp's request at now, or refuses it: seen
-// before in the window (a replay), or the cache is full.
-func (n *nonceCache) use(fp chain.Fingerprint, nonce []byte, now time.Time) error {
+func newNonceCache(max, maxPer int) *nonceCache {
+	return &nonceCache{seen: map[nonceKey]struct{}{}, perFP: map[chain.Fingerprint]int{}, perOrg: map[string]int{}, max: max, maxPer: maxPer}
+}
+
+// use records the nonce of fp's request (fp belongs to org, one of orgs
+// organisations), remembered until expires, or refuses it: seen before (a
+// replay), or the org's or credential's share is full. now is wall-clock.
+func (n *nonceCache) use(org string, orgs int, fp chain.Fingerprint, nonce []byte, expires, now time.Time) error {
 	k := nonceKey{fp: fp}
 	copy(k.nonce[:], nonce)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for len(n.queue) > 0 && !n.queue[0].expires.After(now) {
-		old := n.queue[0].key
-		delete(n.seen, old)
-		if n.perFP[old.fp]--; n.perFP[old.fp] <= 0 {
-			delete(n.perFP, old.fp)
+	for len(n.heap) > 0 && n.heap[0].expires.Before(now) {
+		old := heap.Pop(&n.heap).(nonceEntry)
+		delete(n.seen, old.key)
+		if n.perFP[old.key.fp]--; n.perFP[old.key.fp] <= 0 {
+			delete(n.perFP, old.key.fp)
 		}
-		n.queue[0] = nonceEntry{}
-		n.queue = n.queue[1:]
+		if n.perOrg[old.org]--; n.perOrg[old.org] <= 0 {
+			delete(n.perOrg, old.org)
+		}
 	}
 	if _, dup := n.seen[k]; dup {
 		return errors.New("authorization: this signed request was already used (replayed nonce); sign each request afresh")
 	}
-	if len(n.queue) >= n.max || n.perFP[fp] >= n.maxPer {
-		return errTooManyRequests
+	orgMax := n.max / max(orgs, 1)
+	switch {
+	case len(n.heap) >= n.max:
+		return &cacheFullError{who: "all callers", retryAfter: n.heap[0].expires.Sub(now)}
+	case n.perOrg[org] >= orgMax:
+		// Where the org's oldest entry sits is not tracked: an entry lives
+		// at most maxRequestAge+maxRequestAhead, usually about maxRequestAge.
+		return &cacheFullError{who: "organisation " + org, retryAfter: maxRequestAge}
+	case n.perFP[fp] >= n.maxPer:
+		return &cacheFullError{who: "this credential", retryAfter: maxRequestAge}
 	}
 	n.seen[k] = struct{}{}
 	n.perFP[fp]++
-	n.queue = append(n.queue, nonceEntry{key: k, expires: now.Add(replayWindow)})
+	n.perOrg[org]++
+	heap.Push(&n.heap, nonceEntry{key: k, org: org, expires: expires})
 	return nil
 }
 

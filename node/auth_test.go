@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,7 +73,7 @@ func TestJudicialAuth(t *testing.T) {
 			t.Fatal(err)
 		}
 		c, _ := client.New(base, nil)
-		return c.WithRequestSigner(sub.Cert, sub.Key)
+		return c.WithRequestSigner("auth-test", sub.Cert, sub.Key)
 	}
 	// The platform records a certificate and a contract (submitting is not a query: no auth needed).
 	g := &govNode{org: "platform", home: platformHome, n: n, c: signed(platformHome)}
@@ -178,15 +179,15 @@ func TestJudicialAuth(t *testing.T) {
 	// replay are refused.
 	h := Home(courtHome)
 	sub, _ := client.LoadSubmitter("auth-test", "court", h.SubmitterCert(), h.SubmitterKey())
-	good := signRequest(t, sub, http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)
+	good := signRequest(t, sub, hostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)
 	for _, tc := range []struct {
 		name string
 		hdr  string
 		want int
 	}{
-		{"stale", signRequest(t, sub, http.MethodGet, "/v1/contracts/auth-1", time.Now().Add(-61*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
-		{"future", signRequest(t, sub, http.MethodGet, "/v1/contracts/auth-1", time.Now().Add(40*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
-		{"bad signature", tamperSig(signRequest(t, sub, http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)), http.StatusUnauthorized},
+		{"stale", signRequest(t, sub, hostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Add(-61*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
+		{"future", signRequest(t, sub, hostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Add(40*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
+		{"bad signature", tamperSig(signRequest(t, sub, hostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)), http.StatusUnauthorized},
 		{"first use", good, http.StatusOK},
 		{"replay", good, http.StatusUnauthorized},
 	} {
@@ -237,7 +238,7 @@ func TestJudicialAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh, _ := client.New(base, nil)
-	fresh.WithRequestSigner(der, k)
+	fresh.WithRequestSigner("auth-test", der, k)
 	if _, err := fresh.Get(ctx, "/v1/contracts/auth-1"); !isStatus(err, http.StatusUnauthorized) {
 		t.Fatalf("unrecorded credential: %v, want 401", err)
 	}
@@ -295,7 +296,8 @@ func countQueries(t *testing.T, n *Node, caller chain.Fingerprint, uri string) i
 
 // signRequest makes a signed request's Authorization header by hand, as the
 // docs describe it (a fresh nonce unless one is given).
-func signRequest(t *testing.T, sub *client.Submitter, method, uri string, ts int64, nonce, body []byte) string {
+// signRequest signs for sub's chain and the node at host (host[:port]).
+func signRequest(t *testing.T, sub *client.Submitter, host, method, uri string, ts int64, nonce, body []byte) string {
 	t.Helper()
 	if nonce == nil {
 		nonce = make([]byte, client.NonceBytes)
@@ -303,12 +305,21 @@ func signRequest(t *testing.T, sub *client.Submitter, method, uri string, ts int
 			t.Fatal(err)
 		}
 	}
-	sig, err := sub.Key.Sign(nil, client.RequestSignBytes(method, uri, ts, nonce, body))
+	sig, err := sub.Key.Sign(nil, client.RequestSignBytes(sub.ChainID, host, method, uri, ts, nonce, body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("%s cert=%s,ts=%d,nonce=%x,sig=%s", client.AuthScheme,
 		base64.StdEncoding.EncodeToString(sub.Cert), ts, nonce, base64.StdEncoding.EncodeToString(sig))
+}
+
+// hostOf is a base URL's host[:port].
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		panic(err)
+	}
+	return u.Host
 }
 
 // tamperSig flips a bit in the header's signature.

@@ -149,7 +149,7 @@ func TestMTLSNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	courtSigned, _ := tlsClient("")
-	courtSigned.WithRequestSigner(courtSub.Cert, courtSub.Key)
+	courtSigned.WithRequestSigner("mtls-test", courtSub.Cert, courtSub.Key)
 
 	path := "/v1/evidence?contract_id=mtls-1"
 	for _, tc := range []struct {

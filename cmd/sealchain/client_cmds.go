@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -73,7 +74,7 @@ func (o *orgFlags) open(cmd *cobra.Command) (*session, error) {
 		cancel()
 		return nil, err
 	}
-	c.WithRequestSigner(sub.Cert, sub.Key) // for nodes with [api] auth = "signed"
+	c.WithRequestSigner(chainID, sub.Cert, sub.Key) // for nodes with [api] auth = "signed"
 	return &session{ctx: ctx, cancel: cancel, c: c, sub: sub, home: h}, nil
 }
 
@@ -533,13 +534,12 @@ func newEvidenceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var sub *client.Submitter
 			if signHome != "" {
 				h := node.Home(signHome)
-				sub, err := client.LoadSubmitter("", "", h.SubmitterCert(), h.SubmitterKey())
-				if err != nil {
+				if sub, err = client.LoadSubmitter("", "", h.SubmitterCert(), h.SubmitterKey()); err != nil {
 					return fmt.Errorf("--home: %w", err)
 				}
-				c.WithRequestSigner(sub.Cert, sub.Key)
 			}
 			if strings.HasPrefix(nodeURL, "https://") {
 				if genesis == "" && signHome != "" {
@@ -551,6 +551,17 @@ func newEvidenceCmd() *cobra.Command {
 			}
 			if err := tf.apply(c, nodeURL, genesis); err != nil {
 				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			if sub != nil {
+				// A signed request names the chain: the genesis given or the
+				// home's, else the node's own word (over the TLS just set up).
+				chainID, err := signingChainID(ctx, c, genesis, node.Home(signHome))
+				if err != nil {
+					return err
+				}
+				c.WithRequestSigner(chainID, sub.Cert, sub.Key)
 			}
 			key, value := "", ""
 			switch {
@@ -569,8 +580,6 @@ func newEvidenceCmd() *cobra.Command {
 			default:
 				return &exitError{2, errors.New("give --file, --doc-hash, --contract or --cert")}
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-			defer cancel()
 			var extra []string
 			if sinceSize > 0 {
 				extra = []string{"since_size", fmt.Sprint(sinceSize)}
@@ -639,4 +648,41 @@ func newStatusCmd() *cobra.Command {
 	cmd.Flags().StringVar(&nodeURL, "node", "http://127.0.0.1:8080", "node API URL")
 	cmd.Flags().StringVar(&genesis, "genesis", "", "https:// nodes: the genesis whose org CAs the node's certificate must chain to (default ./data/config/genesis.json)")
 	return cmd
+}
+
+// signingChainID is the chain id a signed request names: genesis's (a
+// file), else the home's genesis, else the node's status.
+func signingChainID(ctx context.Context, c *client.Client, genesis string, h node.Home) (string, error) {
+	for _, p := range []string{genesis, h.Genesis()} {
+		if p == "" {
+			continue
+		}
+		if id, err := genesisChainID(p); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return id, err
+		}
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		return "", fmt.Errorf("chain id for signing requests: %w", err)
+	}
+	id, _ := st["chain_id"].(string)
+	if id == "" {
+		return "", errors.New("chain id for signing requests: the node's status names none; give --genesis")
+	}
+	return id, nil
+}
+
+// genesisChainID reads a genesis file's chain_id.
+func genesisChainID(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("chain id for signing requests: %w", err)
+	}
+	var g struct {
+		ChainID string `json:"chain_id"`
+	}
+	if err := json.Unmarshal(b, &g); err != nil || g.ChainID == "" {
+		return "", fmt.Errorf("chain id for signing requests: %s has no chain_id", path)
+	}
+	return g.ChainID, nil
 }

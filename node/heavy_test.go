@@ -99,7 +99,10 @@ func TestSealRenderUnderLoad(t *testing.T) {
 	if counts[http.StatusOK] < 1 || counts[http.StatusOK]+counts[http.StatusTooManyRequests]+counts[http.StatusServiceUnavailable] != 16 {
 		t.Errorf("statuses %v", counts)
 	}
-	if checks == 0 || worst > 200*time.Millisecond {
+	switch {
+	case checks == 0:
+		t.Errorf("no /healthz check answered while renders ran")
+	case worst > 200*time.Millisecond && !raceEnabled:
 		t.Errorf("/healthz took up to %v (%d checks) while renders ran, want < 200ms", worst, checks)
 	}
 

@@ -146,7 +146,7 @@ wf DELETE "/v1/wf/webhooks/$lid" >/dev/null
 # ---- a signing flow (examples/workflow.sh), for the links, OTP and at-rest probes ----
 SEALCHAIN=$BIN "$ROOT/examples/workflow.sh" "$N" "$H" "$T/wf" >"$T/wf.log" 2>&1
 say "examples/workflow.sh" "exit $? $(grep -E 'RESULT|DONE' "$T/wf.log" | tr '\n' ' ')"
-grep -oE '/sign/[A-Za-z0-9_-]{16,}' "$T/wf.log" | sed 's|/sign/||' | sort -u >"$T/secrets"
+grep -oE '/sign/[A-Za-z0-9_-]{16,}' "$T/wf.log" | sed 's|/sign/||' | sort -u >>"$T/secrets"
 curl -s -H "Authorization: Bearer $TOKEN" "$N/v1/wf/outbox?channel=sms&limit=1000" | jq -r '.messages[].params.code // empty' >"$T/codes"
 echo 13800138000 >>"$T/secrets"
 echo 13800138001 >>"$T/secrets"

@@ -8,9 +8,8 @@
 #   scripts/probe/probe.sh            (or: make probe; needs bin/sealchain, curl, jq)
 #
 # Only 127.0.0.1 is contacted: webhook targets elsewhere are only submitted
-# to the subscription API, which must refuse them before connecting (the
-# numeric host 2130706433 is accepted as a name; its lookup fails locally,
-# without a DNS query). The redirect check restarts the node with
+# to the subscription API, which must refuse them before connecting (also
+# the inet_aton forms 2130706433, 0x7f.1, 017700000001 of 127.0.0.1). The redirect check restarts the node with
 # webhook_allow = ["127.0.0.1"] and a receiver on 127.0.0.1. otp_cooldown is
 # set to 3s so that the lock after otp_max_failures is reached in seconds.
 # Bounded: about 300 requests, a few minutes; PROBE_KEEP=1 keeps the temp dir.
@@ -117,7 +116,7 @@ say "seals/render size 5000" "$(st POST /v1/seals/render -H 'Content-Type: appli
 # ---- webhooks ----
 wf() { st "$@" -H "Authorization: Bearer $TOKEN" -H "Idempotency-Key: probe-$RANDOM$RANDOM"; }
 for u in http://127.0.0.1:$API/ http://10.0.0.1/ http://169.254.169.254/latest/meta-data/ 'http://[::1]/' 'http://[::ffff:127.0.0.1]/' \
-	http://0.0.0.0/ http://192.168.1.1/ http://224.0.0.1/ http://2130706433/ http://localhost:$API/ 'http://[fd00::1]/' 'http://[::127.0.0.1]/'; do
+	http://0.0.0.0/ http://192.168.1.1/ http://224.0.0.1/ http://2130706433/ http://0x7f.1/ http://017700000001/ http://localhost:$API/ 'http://[fd00::1]/' 'http://[::127.0.0.1]/'; do
 	say "webhook subscribe $u" "$(wf POST /v1/wf/webhooks -H 'Content-Type: application/json' --data "{\"url\":\"$u\",\"secret\":\"probe-secret-0123456789\",\"events\":[]}")"
 done
 say "webhooks listed after refusals" "$(curl -s -H "Authorization: Bearer $TOKEN" "$N/v1/wf/webhooks" | jq -c '[.. | .url? // empty]')"

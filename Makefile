@@ -90,6 +90,13 @@ localnet-stop:
 localnet-status:
 	SEALCHAIN=$(BIN) scripts/localnet.sh status $(LOCALNET)
 
+# The outside probe (issue #12): a fresh node with signed API auth on free
+# 127.0.0.1 ports, hostile requests, the home searched for secrets; prints
+# one "PROBE | check | observed" line each (scripts/probe/probe.sh).
+.PHONY: probe
+probe: binary
+	SEALCHAIN=$(abspath $(BIN)) scripts/probe/probe.sh
+
 # Runs the quickstart against a node you started with `make run`.
 quickstart: build
 	PATH=$(CURDIR)/bin:$$PATH examples/quickstart.sh http://127.0.0.1:8080 ./out/quickstart

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -136,8 +139,55 @@ func (p *targetPolicy) checkURL(raw string) error {
 		if err := p.check(a); err != nil {
 			return fmt.Errorf("%w: subscription url: %w", ErrInvalid, err)
 		}
+	} else if a, ok := legacyIPv4(u.Hostname()); ok {
+		// 2130706433, 0x7f.1, 017700000001: curl, browsers and inet_aton
+		// read these as 127.0.0.1, Go's resolver as names (a DNS query
+		// that fails). Refuse them here rather than send the query.
+		if err := p.check(a); err != nil {
+			return fmt.Errorf("%w: subscription url: %w", ErrInvalid, err)
+		}
+		return fmt.Errorf("%w: subscription url: host %q is an IPv4 address in a non-standard form; write it as %s", ErrInvalid, u.Hostname(), a)
 	}
 	return nil
+}
+
+// legacyIPv4 reads host as inet_aton(3) does: one to four parts separated
+// by dots, each decimal, octal (leading 0) or hex (0x), the last filling
+// the remaining bytes. ok is false for anything else (a name).
+func legacyIPv4(host string) (netip.Addr, bool) {
+	parts := strings.Split(host, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	var v uint64
+	for i, part := range parts {
+		base, digits := 10, part
+		switch {
+		case len(part) > 1 && (part[:2] == "0x" || part[:2] == "0X"):
+			base, digits = 16, part[2:]
+		case len(part) > 1 && part[0] == '0':
+			base, digits = 8, part[1:]
+		}
+		if digits == "" && base != 16 {
+			return netip.Addr{}, false
+		}
+		n, err := strconv.ParseUint(cmp.Or(digits, "0"), base, 32)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		if i < len(parts)-1 {
+			if n > 255 {
+				return netip.Addr{}, false
+			}
+			v |= n << (8 * (3 - i))
+			continue
+		}
+		if n >= 1<<(8*(4-i)) {
+			return netip.Addr{}, false
+		}
+		v |= n
+	}
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
 }
 
 // control runs on every socket before it connects (net.Dialer.Control):

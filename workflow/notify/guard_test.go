@@ -203,3 +203,50 @@ func TestDeliveryOutcomes(t *testing.T) {
 	}
 	require.Zero(t, redirected.Load(), "the redirect target was reached")
 }
+
+// TestCheckURLLegacyIPv4: IPv4 addresses written as inet_aton reads them
+// (one number, hex, octal, fewer than four parts) are refused when
+// subscribing, as their dotted form is; they used to pass as names (found
+// by scripts/probe: http://2130706433/ got 201).
+func TestCheckURLLegacyIPv4(t *testing.T) {
+	tests := []struct {
+		url     string
+		refused bool // ErrRefusedTarget; else ErrInvalid (non-standard form) or nil
+		invalid bool
+	}{
+		{"http://2130706433/", true, true},          // 127.0.0.1
+		{"http://0x7f.1/", true, true},              // 127.0.0.1
+		{"http://0x7f000001/", true, true},          // 127.0.0.1
+		{"http://017700000001/", true, true},        // 127.0.0.1 in octal
+		{"http://127.1/", true, true},               // 127.0.0.1
+		{"http://10.1/", true, true},                // 10.0.0.1
+		{"http://0xa9.0xfe.0xa9.0xfe/", true, true}, // 169.254.169.254
+		{"http://0/", true, true},                   // 0.0.0.0
+		{"http://134744072/", false, true},          // 8.8.8.8: public, but written oddly
+		{"http://hooks.example.com/x", false, false},
+		{"http://1.2.3.4.5/", false, false},  // a name
+		{"http://08/", false, false},         // not octal: a name
+		{"http://4294967296/", false, false}, // too big: a name
+	}
+	var p targetPolicy
+	for _, tc := range tests {
+		t.Run(tc.url, func(t *testing.T) {
+			err := p.checkURL(tc.url)
+			switch {
+			case tc.refused:
+				require.ErrorIs(t, err, ErrRefusedTarget)
+				require.ErrorIs(t, err, ErrInvalid)
+			case tc.invalid:
+				require.ErrorIs(t, err, ErrInvalid)
+				require.NotErrorIs(t, err, ErrRefusedTarget)
+				require.Contains(t, err.Error(), "8.8.8.8")
+			default:
+				require.NoError(t, err)
+			}
+		})
+	}
+	allowed := targetPolicy{allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+	err := allowed.checkURL("http://2130706433/")
+	require.ErrorIs(t, err, ErrInvalid, "allow-listed, but still written as a dotted quad")
+	require.NotErrorIs(t, err, ErrRefusedTarget)
+}

@@ -38,6 +38,10 @@ sed -i -e "s|listen = \"127.0.0.1:8080\"|listen = \"127.0.0.1:$API\"|" \
 	-e "s|rpc_listen = \"tcp://127.0.0.1:26657\"|rpc_listen = \"tcp://127.0.0.1:$RPC\"|" \
 	-e 's|otp_cooldown = "1m0s"|otp_cooldown = "3s"|' "$H/config/sealchain.toml"
 N=http://127.0.0.1:$API
+# Signed requests are bound to the chain id and the Host they are sent to.
+export PROBE_HOST=127.0.0.1:$API
+PROBE_CHAIN=$(jq -r .chain_id "$H/config/genesis.json")
+export PROBE_CHAIN
 "$BIN" start --home "$H" >"$T/node.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 200); do curl -sf --max-time 5 "$N/v1/status" >/dev/null && break; sleep 0.3; done

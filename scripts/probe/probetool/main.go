@@ -93,6 +93,8 @@ func authz(args []string) error {
 	uri := fs.String("uri", "/", "request URI (path and query) as sent")
 	bodyPath := fs.String("body", "", "file holding the body the signature covers (empty: no body)")
 	tsOff := fs.Duration("ts-offset", 0, "added to the current time for ts (e.g. -2m, 45s)")
+	chainID := fs.String("chain", os.Getenv("PROBE_CHAIN"), "chain id the signature is bound to (default $PROBE_CHAIN)")
+	host := fs.String("host", os.Getenv("PROBE_HOST"), "Host the request is sent to (default $PROBE_HOST)")
 	nonceHex := fs.String("nonce", "", "nonce in hex (default: fresh random)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -124,7 +126,7 @@ func authz(args []string) error {
 		return err
 	}
 	ts := time.Now().Add(*tsOff).Unix()
-	sig, err := key.Sign(nil, client.RequestSignBytes(*method, *uri, ts, nonce, body))
+	sig, err := key.Sign(nil, client.RequestSignBytes(*chainID, *host, *method, *uri, ts, nonce, body))
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,9 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -253,5 +255,72 @@ func TestLoopbackListen(t *testing.T) {
 		if got := loopbackListen(tc.addr); got != tc.want {
 			t.Errorf("loopbackListen(%q) = %v, want %v", tc.addr, got, tc.want)
 		}
+	}
+}
+
+// TestAPIStartingUntilReady holds a node's start just before its routes go
+// live (as a long CometBFT replay does) and checks that the API port
+// answers at once, every route and /healthz with 503 "starting" and
+// Retry-After, and serves the routes once Start has returned.
+func TestAPIStartingUntilReady(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a CometBFT node")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	home, cfg := initLifecycleHome(t)
+	n, err := New(home, WithLogger(NewLogger(&syncBuffer{}, config.Log{Level: "error", Format: "text"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	var releaseOnce sync.Once
+	let := func() { releaseOnce.Do(func() { close(release) }) }
+	n.beforeReady = func() { close(held); <-release }
+	started := make(chan error, 1)
+	go func() { started <- n.Start(ctx) }()
+	defer func() {
+		let() // Stop waits for Start
+		<-started
+		if err := n.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	select {
+	case <-held:
+	case err := <-started:
+		started <- err
+		t.Fatalf("Start returned before its routes went live: %v", err)
+	case <-ctx.Done():
+		t.Fatal(ctx.Err())
+	}
+
+	// A client that waits no longer than a health check would.
+	hc := &http.Client{Timeout: 5 * time.Second}
+	get := func(path string) (int, http.Header, string) {
+		t.Helper()
+		resp, err := hc.Get("http://" + cfg.API.Listen + path)
+		if err != nil {
+			t.Fatalf("GET %s while starting: %v", path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	for _, path := range []string{"/healthz", "/v1/status", "/", "/no/such/route"} {
+		status, hdr, body := get(path)
+		if status != http.StatusServiceUnavailable || hdr.Get("Retry-After") == "" ||
+			!strings.HasPrefix(hdr.Get("Content-Type"), "application/json") || !strings.Contains(body, `"code": "starting"`) {
+			t.Errorf("GET %s while starting: %d %v %s, want 503 starting with Retry-After", path, status, hdr, body)
+		}
+	}
+
+	let()
+	if err := <-started; err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	started <- nil // for the deferred Stop
+	if status, _, body := get("/healthz"); status != http.StatusOK || !strings.Contains(body, `"ok": true`) {
+		t.Fatalf("GET /healthz once started: %d %s", status, body)
 	}
 }

@@ -135,6 +135,8 @@ wasm:
 	GO=$(GO) scripts/build-wasm.sh bin
 
 wasm-background:
+	@cmp -s "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js || \
+		cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" node/web/wasm_exec.js
 	@GO=$(GO) scripts/build-wasm.sh --background bin
 
 # Network benchmark (cmd/sealbench): a 4-validator Sealchain network and

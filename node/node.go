@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -61,7 +62,14 @@ type Node struct {
 	stopped bool
 	http    *http.Server
 	lis     net.Listener
-	quit    chan struct{}
+	// handler is the API's handler: "starting" until Start has finished,
+	// then the routes; tlsConf is the TLS configuration handshakes use,
+	// swapped likewise once client certificates can be checked.
+	handler *swapHandler
+	tlsConf atomic.Pointer[tls.Config]
+	// beforeReady, when set (tests), runs just before the routes go live.
+	beforeReady func()
+	quit        chan struct{}
 	// ctx ends background work (report jobs) when the node stops; bg
 	// counts that work, so Stop closes the store only after it returned.
 	ctx    context.Context
@@ -187,6 +195,11 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err := n.checkCometPorts(); err != nil {
 		return err
 	}
+	// The API answers from here on: 503 "starting" (with Retry-After) until
+	// CometBFT has started and replayed, then the real routes. A port that
+	// accepts and never answers would look up to a TCP health check and
+	// hang clients for the whole replay.
+	n.serveStarting()
 	n.reg = prometheus.NewRegistry()
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.metrics = newAPIMetrics(n.reg)
@@ -221,33 +234,78 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err := n.startAnchoring(); err != nil {
 		return err
 	}
-	if n.tlsCert != nil {
-		if n.cfg.API.MTLSAuth() {
-			n.mtls = newClientVerifier(n.store)
-		}
-		n.lis = tls.NewListener(n.lis, serverTLSConfig(*n.tlsCert, n.mtls))
+	if n.tlsCert != nil && n.cfg.API.MTLSAuth() {
+		// Client certificates are checked against the store, open only now.
+		n.mtls = newClientVerifier(n.store)
+		n.tlsConf.Store(serverTLSConfig(*n.tlsCert, n.mtls))
 	}
 	if err := n.startWorkflow(); err != nil {
 		return err
 	}
+	if n.beforeReady != nil {
+		n.beforeReady()
+	}
+	n.handler.ready(n.routes())
+	n.started = true
+	last := n.store.Last()
+	n.logger.Info("node started", "chain_id", n.genesis.ChainID, "org", n.cfg.Org,
+		"api", n.lis.Addr().String(), "height", last.Height, "log_size", last.LogSize, "node_id", n.comet.NodeID())
+	return nil
+}
+
+// serveStarting serves the API's listener with the "starting" handler, over
+// TLS when configured. Until the store is open, TLS asks for no client
+// certificate: nothing but "starting" is answered then anyway.
+func (n *Node) serveStarting() {
+	if n.tlsCert != nil {
+		n.tlsConf.Store(serverTLSConfig(*n.tlsCert, nil))
+		n.lis = tls.NewListener(n.lis, &tls.Config{
+			GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return n.tlsConf.Load(), nil },
+		})
+	}
+	n.handler = newSwapHandler()
 	n.http = &http.Server{
-		Handler:           n.routes(),
+		Handler:           n.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      n.cfg.API.WaitTimeout.Duration + 30*time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(n.logger.Handler(), slog.LevelWarn),
 	}
+	srv, lis := n.http, n.lis
 	go func() {
-		if err := n.http.Serve(n.lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.logger.Error("api server stopped", "err", err)
 		}
 	}()
-	n.started = true
-	last := n.store.Last()
-	n.logger.Info("node started", "chain_id", n.genesis.ChainID, "org", n.cfg.Org,
-		"api", n.lis.Addr().String(), "height", last.Height, "log_size", last.LogSize, "node_id", n.comet.NodeID())
-	return nil
+}
+
+// swapHandler answers 503 "starting" until ready installs the real routes;
+// the switch is one atomic store, so no request sees a half-built handler.
+type swapHandler struct{ h atomic.Pointer[http.Handler] }
+
+func newSwapHandler() *swapHandler {
+	s := &swapHandler{}
+	var h http.Handler = http.HandlerFunc(startingHandler)
+	s.h.Store(&h)
+	return s
+}
+
+func (s *swapHandler) ready(h http.Handler) { s.h.Store(&h) }
+
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*s.h.Load()).ServeHTTP(w, r)
+}
+
+// startingHandler answers every route, /healthz included (health checks
+// must wait too), while the node starts.
+func startingHandler(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Retry-After", "5")
+	// A fresh connection for the retry: one kept from now carries no client
+	// certificate, as the handshake asked for none (serveStarting).
+	w.Header().Set("Connection", "close")
+	writeError(w, http.StatusServiceUnavailable, "starting",
+		"the node is starting (CometBFT is starting and replaying blocks); retry in a few seconds")
 }
 
 // listenAPI opens the API's listener ([api] listen).

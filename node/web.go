@@ -211,10 +211,16 @@ func (v *verifierFile) load() ([]byte, error) {
 	return data, nil
 }
 
-// verifierBuildRunning reports whether <p>.building names a live process: a
-// build killed half way (Ctrl-C on make run) leaves a marker whose pid is
-// gone, and the page must not promise a verifier forever.
+// verifierBuildRunning reports whether <p>.building names a live process
+// and is younger than maxBuildMarkerAge: a build killed half way (Ctrl-C on
+// make run) leaves a marker whose pid is gone, or since reused by another
+// process (and off Unix, processAlive cannot tell), and the page must not
+// promise a verifier forever.
 func verifierBuildRunning(p string) bool {
+	st, err := os.Stat(p + ".building")
+	if err != nil || time.Since(st.ModTime()) > maxBuildMarkerAge {
+		return false
+	}
 	b, err := os.ReadFile(p + ".building")
 	if err != nil {
 		return false
@@ -222,6 +228,10 @@ func verifierBuildRunning(p string) bool {
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	return err == nil && pid > 0 && processAlive(pid)
 }
+
+// maxBuildMarkerAge bounds a build's marker: a build takes minutes; after
+// this the marker is stale whatever its pid (scripts/build-wasm.sh agrees).
+const maxBuildMarkerAge = 30 * time.Minute
 
 func acceptsGzip(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {

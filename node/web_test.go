@@ -163,6 +163,19 @@ func TestWebVerifierBuilding(t *testing.T) {
 		t.Fatalf("page with a stale marker:\n%s", page)
 	}
 
+	// A marker naming a live pid but older than any build (the pid reused
+	// since, or a system where liveness cannot be checked): stale too.
+	if err := os.WriteFile(marker, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-31 * time.Minute)
+	if err := os.Chtimes(marker, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := get("/web/sealchain.wasm"); status != http.StatusNotFound || !strings.Contains(body, `"not_built"`) {
+		t.Fatalf("wasm with a 31-minute-old marker: %d %s", status, body)
+	}
+
 	// The build finishes: served at once, and re-read when it changes.
 	for i, content := range []string{"\x00asm first", "\x00asm second build"} {
 		var buf bytes.Buffer

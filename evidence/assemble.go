@@ -217,11 +217,7 @@ func registration(view chain.View, fp chain.Fingerprint) ([]uint64, error) {
 		return nil, err
 	}
 	decided := st.RegisteredIn - 1
-	en, err := entryAt(view, decided)
-	if err != nil {
-		return nil, err
-	}
-	tx, err := chain.DecodeTx(en.Tx)
+	tx, err := txAt(view, decided)
 	if err != nil {
 		return nil, err
 	}
@@ -250,11 +246,7 @@ func registration(view chain.View, fp chain.Fingerprint) ([]uint64, error) {
 		if decided-i >= maxRegistrationScan {
 			return nil, fmt.Errorf("verifier registration: the votes on proposal %q are spread over more than %d records (records %d to %d)", id, maxRegistrationScan, ps.CreatedIn, decided)
 		}
-		en, err := entryAt(view, i)
-		if err != nil {
-			return nil, err
-		}
-		tx, err := chain.DecodeTx(en.Tx)
+		tx, err := txAt(view, i)
 		if err != nil {
 			return nil, err
 		}
@@ -271,6 +263,15 @@ func entryAt(view chain.View, i uint64) (*chain.Entry, error) {
 		return nil, err
 	}
 	return chain.DecodeEntry(leaf)
+}
+
+// txAt decodes the transaction of log entry i.
+func txAt(view chain.View, i uint64) (*chain.Tx, error) {
+	en, err := entryAt(view, i)
+	if err != nil {
+		return nil, err
+	}
+	return chain.DecodeTx(en.Tx)
 }
 
 // collect picks the log indexes for a subject: the records themselves, then
@@ -354,11 +355,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 				continue
 			}
 			scanned[i] = true
-			en, err := entryAt(view, i)
-			if err != nil {
-				return nil, nil, err
-			}
-			tx, err := chain.DecodeTx(en.Tx)
+			tx, err := txAt(view, i)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -391,11 +388,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 	// Certificates of actors and parties.
 	certs := map[chain.Fingerprint]bool{}
 	for i := range set {
-		en, err := entryAt(view, i)
-		if err != nil {
-			return nil, nil, err
-		}
-		tx, err := chain.DecodeTx(en.Tx)
+		tx, err := txAt(view, i)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -425,11 +418,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 			return nil, nil, err
 		}
 		for _, i := range p.Indexes {
-			en, err := entryAt(view, i)
-			if err != nil {
-				return nil, nil, err
-			}
-			tx, err := chain.DecodeTx(en.Tx)
+			tx, err := txAt(view, i)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -462,11 +451,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 		out = append(out, i)
 	}
 	for _, i := range out {
-		en, err := entryAt(view, i)
-		if err != nil {
-			return nil, nil, err
-		}
-		tx, err := chain.DecodeTx(en.Tx)
+		tx, err := txAt(view, i)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -405,7 +405,8 @@ func TestSignPageStates(t *testing.T) {
 	}
 	b.step("ask for a code to decline",
 		chromedp.Click(chromedp.CSS(`#decline-send-code`)),
-		chromedp.WaitVisible(chromedp.CSS(`#decline-sent`)))
+		// The paragraph is laid out (visible) before the answer fills it.
+		chromedp.Poll[chromedp.Void](`document.getElementById("decline-sent").textContent !== ""`))
 	if got := b.text("#decline-sent"); !strings.Contains(got, "138****0001") {
 		t.Errorf("decline code sent says %q", got)
 	}

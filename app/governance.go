@@ -95,7 +95,7 @@ func (a *App) checkEffect(b *chain.Block, p *chain.Proposal, prefix string) *TxE
 		} else if exists {
 			return reject(CodeDuplicate, prefix+"verifier_cert", "verifier %s is already registered", fp)
 		}
-		if terr := hasUsage(c, signer.UsageIntentVerifier, prefix+"verifier_cert"); terr != nil {
+		if terr := chain.HasUsage(c, signer.UsageIntentVerifier, prefix+"verifier_cert"); terr != nil {
 			return terr
 		}
 		if _, _, terr := a.verifierOrg(b.View, c, fp, prefix+"verifier_cert"); terr != nil {
@@ -197,7 +197,7 @@ func (a *App) checkCredentials(b *chain.Block, creds [][]byte, ca *smx509.Certif
 		if terr := a.ver.issuedBy(c, fp, ca, field); terr != nil {
 			return terr
 		}
-		if terr := checkCredentialRegistration(c, nil, field); terr != nil {
+		if terr := chain.CheckCredentialRegistration(c, nil, field); terr != nil {
 			return terr
 		}
 		if _, exists, err := b.Cert(fp); err != nil {
@@ -325,7 +325,7 @@ func (a *App) verifierOrgIn(view chain.View, der []byte) (*chain.Org, *smx509.Ce
 	if terr != nil {
 		return nil, nil, terr
 	}
-	if terr := hasUsage(c, signer.UsageIntentVerifier, "cert"); terr != nil {
+	if terr := chain.HasUsage(c, signer.UsageIntentVerifier, "cert"); terr != nil {
 		return nil, nil, terr
 	}
 	return a.verifierOrg(view, c, fp, "cert")

@@ -153,3 +153,17 @@ func (s *IdentityState) decode(d *decoder) {
 }
 
 func identityKey(ref []byte) []byte { return append([]byte("s/d/"), ref...) }
+
+// Apply records a verified identity once, attested by a verifier usable at
+// the block time.
+func (b *IdentityVerified) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	if terr := usableVerifier(c.Signers, c.Time); terr != nil {
+		return nil, terr
+	}
+	_, exists, err := v.Identity(b.IdentityRef)
+	must(err)
+	if exists {
+		return nil, Reject(CodeDuplicate, "body.identity_ref", "identity %x is already verified", b.IdentityRef)
+	}
+	return Effects{IdentityWrite{b.IdentityRef, &IdentityState{Org: c.Org, VerifiedIn: c.Next}}}, nil
+}

@@ -1,0 +1,31 @@
+package chain
+
+// StateView is the read-only state the record rules consume (rules.go and
+// each record_<kind>.go's Apply). The chain feeds them its store (the
+// block's staged view, so earlier txs of the same block are seen); the
+// offline verifier feeds them MemState, the state it rebuilt from a bundle.
+//
+// A (value, false, nil) answer means the key is absent. An error means the
+// state could not be read (a storage failure): the rules panic on it, as
+// FinalizeBlock must stop; MemState never returns one.
+type StateView interface {
+	Org(id string) (*Org, bool, error)
+	Orgs() ([]*Org, error)
+	Cert(fp Fingerprint) (*CertState, bool, error)
+	Contract(id string) (*ContractState, bool, error)
+	TxLogIndex(h Hash) (uint64, bool, error)
+	Seal(h []byte) (*SealState, bool, error)
+	Identity(ref []byte) (*IdentityState, bool, error)
+	Params() (*Params, error)
+	Verifier(fp Fingerprint) (*VerifierState, bool, error)
+}
+
+// StateWriter is where Effects land: the app's block (*Block) or MemState.
+// The order of the calls is the order of the state writes, which the state
+// root hashes.
+type StateWriter interface {
+	PutCert(fp Fingerprint, c *CertState) error
+	PutContract(c *ContractState) error
+	PutSeal(h []byte, s *SealState) error
+	PutIdentity(ref []byte, s *IdentityState) error
+}

@@ -1,0 +1,171 @@
+package evidence
+
+import (
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/sealchain/sealchain/chain"
+)
+
+// The offline verifier runs the chain's own record rules (chain, each
+// record type's Apply, and chain.CheckCommon) over the state it rebuilds
+// from the bundle: it replays the records in log order into a
+// chain.MemState seeded from the trusted genesis, applying each record's
+// rule and, when the rule holds, its state writes. A rejection is reported
+// under the check that names what it is about (ruleCheck), so a bundle the
+// chain's rules could not have produced fails offline with the same rule.
+//
+// Not checked offline, because a bundle cannot hold the facts their rules
+// need: proposals and votes (governance, tallied by registrations over the
+// genesis organisations' weights), anchored records (anchors.go checks
+// them), query_logged (its caller may be an organisation governance
+// added), and any record whose signers the verifier cannot resolve (an
+// organisation outside the genesis, an actor without a cert_issued record
+// in the bundle, a verifier not issued by a genesis CA): its signatures
+// check fails, or it is a vote counted for nothing. A credential that
+// governance registered is not in the bundle either: its cert_revoked
+// record is not checked, and the envelope of a record it submitted is
+// treated as not revoked (checkSignatures still checks its CA and validity).
+
+// genesisState is the state at genesis as far as the trust holds it: the
+// organisations, their API credentials, the verifiers and the params.
+func (v *Verifier) genesisState() *chain.MemState {
+	m := chain.NewMemState()
+	for _, o := range v.trust.Orgs {
+		m.PutOrg(o)
+		for _, der := range v.trust.Credentials[o.ID] {
+			m.PutCert(chain.FingerprintOf(der), &chain.CertState{DER: der, Org: o.ID, IssuedIn: chain.IssuedAtGenesis})
+		}
+	}
+	for _, fp := range v.trust.Verifiers {
+		m.PutVerifier(fp, &chain.VerifierState{})
+	}
+	m.PutParams(&chain.Params{RequireIdentity: v.trust.RequireIdentity})
+	return m
+}
+
+// replay runs d's rule over m and applies its writes when it holds. d is
+// the next record in log order.
+func (v *Verifier) replay(m *chain.MemState, d *decoded) {
+	h := chain.TxHash(d.entry.Tx)
+	defer m.AddTx(h, d.entry.Index) // in the log whatever the rule says
+	body, ok := d.tx.Body.(chain.Ruled)
+	if !ok {
+		return // governance and anchored records: not record rules here
+	}
+	if _, ok := body.(*chain.QueryLogged); ok {
+		return
+	}
+	if cr, ok := body.(*chain.CertRevoked); ok {
+		if _, known, _ := m.Cert(cr.Cert); !known && v.orgs[d.tx.Envelope.Org] != nil {
+			return // a credential governance registered: not in the bundle
+		}
+	}
+	rc := v.ruleContext(m, d)
+	if rc == nil {
+		return
+	}
+	terr := chain.CheckCommon(m, rc, h)
+	var effects chain.Effects
+	if terr == nil {
+		effects, terr = body.Apply(m, rc)
+	}
+	if terr != nil {
+		d.rule = terr
+		return
+	}
+	d.ruled = true
+	if err := effects.Apply(m); err != nil {
+		panic(err) // MemState never fails
+	}
+}
+
+// ruleContext resolves d's signers against m as the app does before its
+// rules run, or returns nil when the bundle cannot.
+func (v *Verifier) ruleContext(m *chain.MemState, d *decoded) *chain.RuleContext {
+	tx := d.tx
+	org := v.orgs[tx.Envelope.Org]
+	if org == nil {
+		return nil
+	}
+	certs := chain.PlainCerts{}
+	s := &chain.Signers{Org: org, OrgCA: v.orgCA[org.ID]}
+	sub, subFP, terr := certs.Parse(tx.Envelope.Cert, "envelope.cert")
+	if terr != nil {
+		return nil
+	}
+	s.Submitter = sub
+	if cs, ok, _ := m.Cert(subFP); ok {
+		s.SubmitterState = cs
+	} else {
+		s.SubmitterState = &chain.CertState{DER: tx.Envelope.Cert, Org: org.ID}
+	}
+	if tx.Actor != nil {
+		cs, ok, _ := m.Cert(tx.Actor.Cert)
+		if !ok {
+			return nil
+		}
+		if s.Actor, _, terr = certs.Parse(cs.DER, "actor.cert"); terr != nil {
+			return nil
+		}
+		s.ActorFP, s.ActorState = tx.Actor.Cert, cs
+	}
+	var att []byte
+	switch b := tx.Body.(type) {
+	case *chain.IntentVerified:
+		att = b.VerifierCert
+	case *chain.IdentityVerified:
+		att = b.VerifierCert
+	}
+	if att != nil {
+		if s.Verifier, _, terr = certs.Parse(att, "body.verifier_cert"); terr != nil {
+			return nil
+		}
+		s.VerifierCA = v.issuerCA(s.Verifier)
+		if s.VerifierCA == nil {
+			return nil
+		}
+	}
+	en := d.entry
+	return &chain.RuleContext{
+		Version: chain.RulesVersion,
+		ChainID: tx.ChainID,
+		Height:  en.Height,
+		Time:    en.Time.UTC(),
+		Next:    en.Index,
+		Org:     org.ID,
+		Signers: s,
+		Certs:   certs,
+	}
+}
+
+// issuerCA is the genesis CA whose subject issued c, nil if none.
+func (v *Verifier) issuerCA(c *smx509.Certificate) *smx509.Certificate {
+	for _, ca := range v.cas {
+		if string(ca.RawSubject) == string(c.RawIssuer) {
+			return ca
+		}
+	}
+	return nil
+}
+
+// ruleCheck names the check a rule's rejection of d fails: the one that
+// already covered its kind of fact before the verifier ran the chain's rules.
+func ruleCheck(d *decoded) string {
+	switch d.rule.Code {
+	case chain.CodeNoIntent:
+		return "intent"
+	case chain.CodeContractVoided, chain.CodeContractDeclined, chain.CodeContractExpired:
+		if _, signed := d.tx.Body.(*chain.ContractSigned); signed {
+			return "open"
+		}
+		return "contract"
+	case chain.CodeUnknownSeal, chain.CodeCertRevoked, chain.CodeCertNotValid, chain.CodeCertIssuer,
+		chain.CodeTLSCert, chain.CodeTLSCertShape, chain.CodeBadCert, chain.CodeUnknownIdentity,
+		chain.CodeUnknownCredential, chain.CodeCredentialShape, chain.CodeReplay, chain.CodeBadSignature:
+		return "signatures"
+	}
+	if d.tx.Body.ContractID() == "" {
+		return "signatures"
+	}
+	return "contract"
+}

@@ -44,33 +44,29 @@ const (
 	replayChainID = "sealchain-replay"
 )
 
-// recorder builds the chain block by block against a live app, checking
+// replayRecorder builds the chain block by block against a live app, checking
 // that each tx gets the code the script expects, so the fixture covers what
 // the script says it covers.
-type recorder struct {
+type replayRecorder struct {
 	t        *testing.T
 	app      *App
-	rng      *rand.ChaCha8 // certificate serials, nonces, salts: re-runs give the same keys and certificates
+	rng      *rand.ChaCha8 // serials, nonces: with derived keys a re-run differs only where a signature draws its own randomness
 	fx       *replayFixture
 	height   int64
 	time     time.Time
 	proposer []byte
 }
 
-// step is one tx of a block with the code the script expects for it.
-type step struct {
+// replayStep is one tx of a block with the code the script expects for it.
+type replayStep struct {
 	tx   []byte
 	code uint32
 	note string
 }
 
-func ok(note string, tx []byte) step { return step{tx: tx, code: CodeOK, note: note} }
-
-func bad(code uint32, note string, tx []byte) step { return step{tx: tx, code: code, note: note} }
-
 // key derives a key from name: the recorder must give the same keys on every
 // run (signatures may differ; the fixture keeps the tx bytes).
-func (r *recorder) key(alg signer.Algorithm, name string) *signer.PrivateKey {
+func (r *replayRecorder) key(alg signer.Algorithm, name string) *signer.PrivateKey {
 	r.t.Helper()
 	scalar := sha256.Sum256([]byte("sealchain replay fixture key " + name))
 	var priv any
@@ -95,12 +91,12 @@ func (r *recorder) key(alg signer.Algorithm, name string) *signer.PrivateKey {
 	return k
 }
 
-func (r *recorder) validatorKey(name string) ed25519.PublicKey {
+func (r *replayRecorder) validatorKey(name string) ed25519.PublicKey {
 	seed := sha256.Sum256([]byte("sealchain replay fixture validator " + name))
 	return ed25519.NewKeyFromSeed(seed[:]).Public().(ed25519.PublicKey)
 }
 
-func (r *recorder) issue(ca *signer.CA, k *signer.PrivateKey, o signer.IssueOptions) []byte {
+func (r *replayRecorder) issue(ca *signer.CA, k *signer.PrivateKey, o signer.IssueOptions) []byte {
 	r.t.Helper()
 	if o.NotBefore.IsZero() {
 		o.NotBefore = fixture.Epoch.Add(-time.Hour)
@@ -116,7 +112,7 @@ func (r *recorder) issue(ca *signer.CA, k *signer.PrivateKey, o signer.IssueOpti
 }
 
 // org is fixture.New's organisation with derived keys.
-func (r *recorder) org(id string, role chain.Role) *fixture.Org {
+func (r *replayRecorder) org(id string, role chain.Role) *fixture.Org {
 	r.t.Helper()
 	ca, err := signer.NewCA(r.key(signer.AlgSM2, id+"/ca"), signer.CAOptions{OrgID: id, OrgName: id + " org", Role: string(role),
 		NotBefore: fixture.Epoch.Add(-time.Hour), NotAfter: fixture.Epoch.AddDate(10, 0, 0)}, r.rng)
@@ -132,7 +128,7 @@ func (r *recorder) org(id string, role chain.Role) *fixture.Org {
 	return o
 }
 
-func (r *recorder) signer(o *fixture.Org, alg signer.Algorithm, name string, opts signer.IssueOptions) *fixture.Signer {
+func (r *replayRecorder) signer(o *fixture.Org, alg signer.Algorithm, name string, opts signer.IssueOptions) *fixture.Signer {
 	r.t.Helper()
 	k := r.key(alg, o.ID+"/signer/"+name)
 	if opts.SubjectRef == "" {
@@ -147,7 +143,7 @@ func (r *recorder) signer(o *fixture.Org, alg signer.Algorithm, name string, opt
 }
 
 // identity is fixture's Org.Identity with a derived salt.
-func (r *recorder) identity(o *fixture.Org, name string) (*chain.IdentityVerified, []byte) {
+func (r *replayRecorder) identity(o *fixture.Org, name string) (*chain.IdentityVerified, []byte) {
 	r.t.Helper()
 	salt := sha256.Sum256([]byte("sealchain replay fixture salt " + name))
 	ref, err := signer.IdentityCommitment(salt[:], name, "110101199001011234")
@@ -164,7 +160,7 @@ func (r *recorder) identity(o *fixture.Org, name string) (*chain.IdentityVerifie
 
 // block finalizes and commits one block, checks each tx's code against the
 // script and records the request and the answers.
-func (r *recorder) block(steps ...step) {
+func (r *replayRecorder) block(steps ...replayStep) {
 	r.t.Helper()
 	r.height++
 	r.time = r.time.Add(5 * time.Second)
@@ -197,7 +193,7 @@ func (r *recorder) block(steps ...step) {
 }
 
 // anchored is the court's receipt for the checkpoint at height h.
-func (r *recorder) anchored(h int64) *chain.Anchored {
+func (r *replayRecorder) anchored(h int64) *chain.Anchored {
 	r.t.Helper()
 	cp, err := r.app.store.View().Checkpoint(h)
 	if err != nil {
@@ -207,8 +203,8 @@ func (r *recorder) anchored(h int64) *chain.Anchored {
 		Network: "court-net", Channel: "anchorchannel", Chaincode: "anchor", TxID: fmt.Sprintf("fabric-tx-%d", h), Block: uint64(h), AnchoredAt: fixture.Epoch.UnixMilli()}
 }
 
-// rawTx encodes tx fields by hand, for bytes no builder makes.
-func rawTx(version uint32, typ uint64, body []byte) []byte {
+// replayRawTx encodes tx fields by hand, for bytes no builder makes.
+func replayRawTx(version uint32, typ uint64, body []byte) []byte {
 	var b []byte
 	b = protowire.AppendTag(b, 1, protowire.VarintType)
 	b = protowire.AppendVarint(b, uint64(version))
@@ -225,9 +221,13 @@ func rawTx(version uint32, typ uint64, body []byte) []byte {
 
 func recordReplayFixture(t *testing.T, path string) {
 	t.Helper()
-	r := &recorder{t: t, rng: rand.NewChaCha8(sha256.Sum256([]byte("sealchain replay fixture"))), fx: &replayFixture{
+	r := &replayRecorder{t: t, rng: rand.NewChaCha8(sha256.Sum256([]byte("sealchain replay fixture"))), fx: &replayFixture{
 		Warning: replayWarning, RecordedAt: replayRecordedAt, ChainID: replayChainID}}
 	doc := func(s string) []byte { d, _ := fixture.Doc(s); return d }
+	ok := func(note string, tx []byte) replayStep { return replayStep{tx: tx, code: CodeOK, note: note} }
+	bad := func(code uint32, note string, tx []byte) replayStep {
+		return replayStep{tx: tx, code: code, note: note}
+	}
 
 	platform := r.org("platform", chain.RolePlatform)
 	court := r.org("court", chain.RoleCourt)
@@ -435,7 +435,7 @@ func recordReplayFixture(t *testing.T, path string) {
 		bad(CodeBadSignature, "envelope signature flipped", flipSig(t, tx(platform, &chain.ContractSent{Contract: "c-2"}, nil), false)),
 		bad(CodeBadSignature, "actor signature flipped", flipSig(t, tx(platform, platform.Intent(t, "c-2", carol), carol), true)),
 		bad(CodeVersion, "tx version 2", version2),
-		bad(CodeUnknownType, "record type 99", rawTx(1, 99, nil)),
+		bad(CodeUnknownType, "record type 99", replayRawTx(1, 99, nil)),
 		bad(CodeTooLarge, "one byte over the size limit", make([]byte, chain.MaxTxBytes+1)),
 	)
 	// 11: past c-2's deadline.

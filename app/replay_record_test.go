@@ -195,7 +195,7 @@ func (r *replayRecorder) block(steps ...replayStep) {
 // anchored is the court's receipt for the checkpoint at height h.
 func (r *replayRecorder) anchored(h int64) *chain.Anchored {
 	r.t.Helper()
-	cp, err := r.app.store.View().Checkpoint(h)
+	cp, err := r.app.Store().View().Checkpoint(h)
 	if err != nil {
 		r.t.Fatal(err)
 	}

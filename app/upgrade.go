@@ -76,9 +76,41 @@ func (e *UnsupportedRulesError) Error() string {
 	if e.Plan != "" {
 		plan = fmt.Sprintf(" (upgrade plan %q)", e.Plan)
 	}
-	return fmt.Sprintf("rules version %d is in force from height %d%s, and this binary supports rules versions %v only: "+
+	return fmt.Sprintf("rules version %d is in force at height %d%s, and this binary supports rules versions %v only: "+
 		"stop this binary, install one that supports rules version %d and start it again (docs/operations.md, Upgrading the rules)",
 		e.Version, e.Height, plan, e.Supported, e.Version)
+}
+
+// rulesVersionAt returns the rules version height runs under, read from
+// view, the state committed before height: the version of a plan that
+// activates at height (returned as activating), or the latest activated
+// one, or version 1. name is the plan's, "" for version 1. FinalizeBlock
+// uses it through startRules; CheckTx and ProcessProposal do not need it
+// yet (no version differs in what they check), and when one does they call
+// it with the committed view and the next height.
+func rulesVersionAt(view chain.View, height int64) (version uint32, name string, activating *chain.PendingUpgrade, err error) {
+	plan, pending, err := view.UpgradePlan()
+	if err != nil {
+		return 0, "", nil, err
+	}
+	if pending && plan.Plan.Height < height {
+		// Activation writes the switch and deletes the plan in one block.
+		return 0, "", nil, fmt.Errorf("upgrade plan %s was not activated at its height: state is corrupt", &plan.Plan)
+	}
+	if pending && plan.Plan.Height == height {
+		return plan.Plan.Version, plan.Plan.Name, plan, nil
+	}
+	acts, err := view.UpgradeActivations()
+	if err != nil {
+		return 0, "", nil, err
+	}
+	version = chain.RulesVersionAt(acts, height)
+	for _, a := range acts {
+		if a.Height <= height && a.Version == version {
+			name = a.Name
+		}
+	}
+	return version, name, nil, nil
 }
 
 // startRules picks the rules of the block b is staging and, at a plan's
@@ -87,27 +119,9 @@ func (e *UnsupportedRulesError) Error() string {
 // binary lacks the version.
 func (a *App) startRules(b *chain.Block) error {
 	h := b.Height()
-	plan, pending, err := b.UpgradePlan()
+	version, name, activating, err := rulesVersionAt(b.View, h)
 	if err != nil {
 		return err
-	}
-	var version uint32
-	name := ""
-	switch {
-	case pending && plan.Plan.Height < h:
-		// Activation writes the switch and deletes the plan in one block.
-		return fmt.Errorf("upgrade plan %s was not activated at its height: state is corrupt", &plan.Plan)
-	case pending && plan.Plan.Height == h:
-		version, name = plan.Plan.Version, plan.Plan.Name
-	default:
-		acts, err := b.UpgradeActivations()
-		if err != nil {
-			return err
-		}
-		version = chain.RulesVersionAt(acts, h)
-		if n := len(acts); n > 0 && acts[n-1].Version == version {
-			name = acts[n-1].Name
-		}
 	}
 	rules, ok := a.supportedRules()[version]
 	if !ok {
@@ -116,14 +130,14 @@ func (a *App) startRules(b *chain.Block) error {
 			"supported", err.Supported, "err", err.Error())
 		return err
 	}
-	if pending && plan.Plan.Height == h {
-		if err := b.PutUpgradeActivation(&chain.UpgradeActivation{Height: h, Version: version, Name: plan.Plan.Name, Proposal: plan.Proposal}); err != nil {
+	if activating != nil {
+		if err := b.PutUpgradeActivation(&chain.UpgradeActivation{Height: h, Version: version, Name: name, Proposal: activating.Proposal}); err != nil {
 			return err
 		}
 		if err := b.DeleteUpgradePlan(); err != nil {
 			return err
 		}
-		a.logger.Info("rules upgraded", "height", h, "rules_version", version, "plan", plan.Plan.Name)
+		a.logger.Info("rules upgraded", "height", h, "rules_version", version, "plan", name)
 	}
 	a.rules = rules
 	return nil

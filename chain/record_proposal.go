@@ -86,9 +86,40 @@ type Proposal struct {
 // MaxOrgCredentials bounds the credentials a register-org proposal carries.
 const MaxOrgCredentials = 8
 
+// TypeProposal is proposal's record type number.
+const TypeProposal Type = 7
+
 func (*Proposal) Type() Type         { return TypeProposal }
 func (*Proposal) ContractID() string { return "" }
 func (*Proposal) actor() actorRule   { return actorNone }
+
+func (*Proposal) Name() string           { return "proposal" }
+func (*Proposal) Label() (zh, en string) { return "治理提案", "Governance proposal" }
+func (*Proposal) IndexKeys() IndexKeys   { return IndexKeys{} }
+
+func (b *Proposal) Fields() map[string]any {
+	m := map[string]any{"proposal_id": b.ID, "kind": b.Kind.String()}
+	if b.Expires != 0 {
+		m["expires"] = b.Expires
+	}
+	switch {
+	case b.Org != nil:
+		m["org"] = map[string]any{"id": b.Org.ID, "name": b.Org.Name, "role": b.Org.Role, "weight": b.Org.Weight,
+			"ca_cert_fingerprint": FingerprintOf(b.Org.CACert).String()}
+	case b.Validator != nil:
+		m["validator"] = map[string]any{"pub_key": b.Validator.PubKey, "power": b.Validator.Power, "org": b.Validator.Org}
+	case len(b.VerifierCert) > 0:
+		m["verifier_cert_fingerprint"] = FingerprintOf(b.VerifierCert).String()
+	}
+	if len(b.Credentials) > 0 {
+		fps := make([]string, len(b.Credentials))
+		for i, c := range b.Credentials {
+			fps[i] = FingerprintOf(c).String()
+		}
+		m["credential_fingerprints"] = fps
+	}
+	return m
+}
 
 func (b *Proposal) encode(e *encoder) {
 	e.string(1, b.ID)
@@ -209,9 +240,24 @@ type Vote struct {
 	Choice   VoteChoice
 }
 
+// TypeVote is vote's record type number.
+const TypeVote Type = 8
+
 func (*Vote) Type() Type         { return TypeVote }
 func (*Vote) ContractID() string { return "" }
 func (*Vote) actor() actorRule   { return actorNone }
+
+func (*Vote) Name() string           { return "vote" }
+func (*Vote) Label() (zh, en string) { return "治理投票", "Governance vote" }
+func (*Vote) IndexKeys() IndexKeys   { return IndexKeys{} }
+
+func (b *Vote) Fields() map[string]any {
+	choice := "yes"
+	if b.Choice == VoteNo {
+		choice = "no"
+	}
+	return map[string]any{"proposal_id": b.Proposal, "choice": choice}
+}
 
 func (b *Vote) encode(e *encoder) {
 	e.string(1, b.Proposal)

@@ -9,6 +9,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -18,18 +19,24 @@ import (
 
 // typeConstants parses this package's source for the Type constants, so
 // that a number declared but not registered (or registered twice) is caught
-// without the test listing them.
-func typeConstants(t *testing.T) map[Type]string {
+// without the test listing them. files maps each Type constant and each
+// type declaration to the file that declares it.
+func typeConstants(t *testing.T) (consts map[Type]string, files map[string]string) {
 	t.Helper()
 	fset := token.NewFileSet()
 	pkgs, err := parser.ParseDir(fset, ".", func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[Type]string{}
-	for _, f := range pkgs["chain"].Files {
+	out, files := map[Type]string{}, map[string]string{}
+	for path, f := range pkgs["chain"].Files {
 		for _, d := range f.Decls {
 			g, ok := d.(*ast.GenDecl)
+			if ok && g.Tok == token.TYPE {
+				for _, s := range g.Specs {
+					files[s.(*ast.TypeSpec).Name.Name] = filepath.Base(path)
+				}
+			}
 			if !ok || g.Tok != token.CONST {
 				continue
 			}
@@ -51,11 +58,12 @@ func typeConstants(t *testing.T) map[Type]string {
 						t.Errorf("%s and %s are both record type %d", prev, name.Name, n)
 					}
 					out[Type(n)] = name.Name
+					files[name.Name] = filepath.Base(path)
 				}
 			}
 		}
 	}
-	return out
+	return out, files
 }
 
 var (
@@ -68,7 +76,7 @@ var (
 // a sample, a round trip, index keys or fields; or a registry slot that
 // disagrees with its type's number.
 func TestRegistry(t *testing.T) {
-	consts := typeConstants(t)
+	consts, files := typeConstants(t)
 	if len(consts) < 20 {
 		t.Fatalf("found %d Type constants, want at least the 20 of docs/encoding.md", len(consts))
 	}
@@ -105,6 +113,14 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("type %d: name %q is not snake_case or not unique", typ, name)
 		}
 		names[name] = true
+		// Everything about a type is in its one file.
+		file := "record_" + name + ".go"
+		if got := files[reflect.TypeOf(b).Elem().Name()]; got != file {
+			t.Errorf("%T is declared in %s, want %s", b, got, file)
+		}
+		if got := files[consts[typ]]; got != file {
+			t.Errorf("%s is declared in %s, want %s", consts[typ], got, file)
+		}
 		if typ.String() != name {
 			t.Errorf("Type(%d).String() = %q, want %q", typ, typ.String(), name)
 		}

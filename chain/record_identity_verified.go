@@ -121,6 +121,11 @@ func (b *IdentityVerified) decode(d *decoder) {
 	b.VerifierSig = d.bytes(6, "verifier_sig")
 }
 
+// Attestation is the verifier's statement: over AttestationBytes.
+func (b *IdentityVerified) Attestation(chainID string) Attestation {
+	return Attestation{VerifierCert: b.VerifierCert, Sig: b.VerifierSig, Signed: b.AttestationBytes(chainID)}
+}
+
 // AttestationBytes are what the verifier signs.
 func (b *IdentityVerified) AttestationBytes(chainID string) []byte {
 	var e encoder

@@ -87,6 +87,11 @@ func (b *IntentVerified) decode(d *decoder) {
 	b.VerifierSig = d.bytes(7, "verifier_sig")
 }
 
+// Attestation is the verifier's statement: over AttestationBytes.
+func (b *IntentVerified) Attestation(chainID string) Attestation {
+	return Attestation{VerifierCert: b.VerifierCert, Sig: b.VerifierSig, Signed: b.AttestationBytes(chainID)}
+}
+
 // AttestationBytes are what the intent verifier signs: the record without the
 // verifier's certificate and signature, under its own domain tag.
 func (b *IntentVerified) AttestationBytes(chainID string) []byte {

@@ -51,6 +51,23 @@ type IndexKeys struct {
 	Certs     []Fingerprint // certificates other than the actor's
 }
 
+// Attested is a record type that carries a verifier's signed statement (an
+// intent or an identity check). It is an optional part: the chain checks
+// the verifier's signature and registration for any body that implements
+// it (app/verify.go), and the offline verifier puts the verifier's
+// registration in the bundle and checks it (evidence).
+type Attested interface {
+	Body
+	Attestation(chainID string) Attestation
+}
+
+// Attestation is a verifier's signed statement inside a record.
+type Attestation struct {
+	VerifierCert []byte // DER
+	Sig          []byte
+	Signed       []byte // the bytes the verifier signed
+}
+
 // types is the registry: entry t makes a new, empty body of type t. Adding a
 // record type is its file plus one line here. A retired number keeps its
 // slot empty (nil) forever; a duplicate number does not compile.

@@ -166,6 +166,12 @@ func TestRegistry(t *testing.T) {
 					t.Error("IndexKeys: zero certificate fingerprint")
 				}
 			}
+			if a, ok := b.(Attested); ok {
+				att := a.Attestation("test-chain")
+				if len(att.VerifierCert) == 0 || len(att.Sig) == 0 || len(att.Signed) == 0 {
+					t.Errorf("Attestation: %+v lacks a part", att)
+				}
+			}
 			fields := b.Fields()
 			if len(fields) == 0 {
 				t.Fatal("Fields: empty")

@@ -225,16 +225,11 @@ func checkContracts(recs []*decoded, res *Result) {
 func (v *Verifier) checkVerifiers(recs []*decoded, res *Result) {
 	passed := v.registrations(recs)
 	for _, d := range recs {
-		var der []byte
-		switch b := d.tx.Body.(type) {
-		case *chain.IntentVerified:
-			der = b.VerifierCert
-		case *chain.IdentityVerified:
-			der = b.VerifierCert
-		default:
+		b, ok := d.tx.Body.(chain.Attested)
+		if !ok {
 			continue
 		}
-		fp := chain.FingerprintOf(der)
+		fp := chain.FingerprintOf(b.Attestation(d.tx.ChainID).VerifierCert)
 		name := fmt.Sprintf("record[%d].verifier", d.entry.Index)
 		if slices.Contains(v.trust.Verifiers, fp) {
 			res.add(name, nil, fmt.Sprintf("verifier %s… is registered in the genesis", fp.String()[:16]))

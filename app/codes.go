@@ -62,6 +62,10 @@ const (
 	CodeTLSCertShape      = chain.CodeTLSCertShape
 	CodeUnknownCredential = chain.CodeUnknownCredential
 	CodeCredentialShape   = chain.CodeCredentialShape
+	CodeUpgradePending    = chain.CodeUpgradePending
+	CodeUpgradeVersion    = chain.CodeUpgradeVersion
+	CodeUpgradeHeight     = chain.CodeUpgradeHeight
+	CodeNoUpgradePlan     = chain.CodeNoUpgradePlan
 )
 
 // TxError is a rejected transaction (chain.TxError).

@@ -32,7 +32,7 @@ func registeredCredential(view chain.View, fp chain.Fingerprint, org string) (*c
 // ruleContext is what the rules know of tx besides the state.
 func (a *App) ruleContext(b *chain.Block, tx *chain.Tx, s *signers) *chain.RuleContext {
 	return &chain.RuleContext{
-		Version: chain.RulesVersion,
+		Version: a.rules.version,
 		ChainID: a.chainID,
 		Height:  b.Height(),
 		Time:    b.Time(),

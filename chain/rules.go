@@ -18,10 +18,6 @@ import (
 // block, or the verifier's MemState. Nothing here reads a clock, a map in
 // iteration order or the network.
 
-// RulesVersion is the version of the rules in this file and the record
-// files. Every block so far was made under it.
-const RulesVersion uint32 = 1
-
 // Ruled is a record body with a state rule.
 type Ruled interface {
 	Body
@@ -34,7 +30,9 @@ type Ruled interface {
 // RuleContext is what a rule knows besides the state: the block, the record
 // and the certificates its signatures were verified with.
 type RuleContext struct {
-	// Version is the rules version in force at Height (RulesVersion).
+	// Version is the rules version in force at Height (upgrade.go;
+	// InitialRulesVersion until governance schedules another). Every rule
+	// today is the same in every version.
 	Version uint32
 	ChainID string
 	Height  int64

@@ -127,7 +127,10 @@ func (v *Verifier) ruleContext(m *chain.MemState, d *decoded) *chain.RuleContext
 	}
 	en := d.entry
 	return &chain.RuleContext{
-		Version: chain.RulesVersion,
+		// The bundle does not show the version in force (a passed
+		// schedule_upgrade need not be in it); today every version runs
+		// the same record rules.
+		Version: chain.InitialRulesVersion,
 		ChainID: tx.ChainID,
 		Height:  en.Height,
 		Time:    en.Time.UTC(),

@@ -26,9 +26,58 @@ import (
 // record is not checked, and the envelope of a record it submitted is
 // treated as not revoked (checkSignatures still checks its CA and validity).
 
+// certCache is the chain.CertChecker of one verification: each distinct
+// certificate is parsed, and each (leaf, CA) signature checked, once, so a
+// hostile bundle of many records naming the same parties costs map lookups.
+type certCache struct {
+	parsed map[string]parsedCert
+	issued map[[2]chain.Fingerprint]*chain.TxError
+}
+
+type parsedCert struct {
+	cert *smx509.Certificate
+	fp   chain.Fingerprint
+	terr *chain.TxError
+}
+
+func newCertCache() *certCache {
+	return &certCache{parsed: map[string]parsedCert{}, issued: map[[2]chain.Fingerprint]*chain.TxError{}}
+}
+
+func (c *certCache) Parse(der []byte, field string) (*smx509.Certificate, chain.Fingerprint, *chain.TxError) {
+	p, ok := c.parsed[string(der)]
+	if !ok {
+		p.cert, p.fp, p.terr = chain.PlainCerts{}.Parse(der, field)
+		c.parsed[string(der)] = p
+	}
+	if p.terr != nil {
+		return nil, p.fp, &chain.TxError{Code: p.terr.Code, Field: field, Msg: p.terr.Msg, Err: p.terr.Err}
+	}
+	return p.cert, p.fp, nil
+}
+
+func (c *certCache) IssuedBy(leaf *smx509.Certificate, leafFP chain.Fingerprint, ca *smx509.Certificate, field string) *chain.TxError {
+	key := [2]chain.Fingerprint{leafFP, chain.FingerprintOf(ca.Raw)}
+	terr, ok := c.issued[key]
+	if !ok {
+		terr = chain.PlainCerts{}.IssuedBy(leaf, leafFP, ca, field)
+		c.issued[key] = terr
+	}
+	if terr != nil {
+		return &chain.TxError{Code: terr.Code, Field: field, Msg: terr.Msg, Err: terr.Err}
+	}
+	return nil
+}
+
+// replayState is the replay's state and certificate cache.
+type replayState struct {
+	*chain.MemState
+	certs *certCache
+}
+
 // genesisState is the state at genesis as far as the trust holds it: the
 // organisations, their API credentials, the verifiers and the params.
-func (v *Verifier) genesisState() *chain.MemState {
+func (v *Verifier) genesisState() *replayState {
 	m := chain.NewMemState()
 	for _, o := range v.trust.Orgs {
 		m.PutOrg(o)
@@ -40,12 +89,13 @@ func (v *Verifier) genesisState() *chain.MemState {
 		m.PutVerifier(fp, &chain.VerifierState{})
 	}
 	m.PutParams(&chain.Params{RequireIdentity: v.trust.RequireIdentity})
-	return m
+	return &replayState{MemState: m, certs: newCertCache()}
 }
 
 // replay runs d's rule over m and applies its writes when it holds. d is
 // the next record in log order.
-func (v *Verifier) replay(m *chain.MemState, d *decoded) {
+func (v *Verifier) replay(st *replayState, d *decoded) {
+	m := st.MemState
 	h := chain.TxHash(d.entry.Tx)
 	defer m.AddTx(h, d.entry.Index) // in the log whatever the rule says
 	body, ok := d.tx.Body.(chain.Ruled)
@@ -60,7 +110,7 @@ func (v *Verifier) replay(m *chain.MemState, d *decoded) {
 			return // a credential governance registered: not in the bundle
 		}
 	}
-	rc := v.ruleContext(m, d)
+	rc := v.ruleContext(st, d)
 	if rc == nil {
 		return
 	}
@@ -81,13 +131,13 @@ func (v *Verifier) replay(m *chain.MemState, d *decoded) {
 
 // ruleContext resolves d's signers against m as the app does before its
 // rules run, or returns nil when the bundle cannot.
-func (v *Verifier) ruleContext(m *chain.MemState, d *decoded) *chain.RuleContext {
+func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
+	m, certs := st.MemState, st.certs
 	tx := d.tx
 	org := v.orgs[tx.Envelope.Org]
 	if org == nil {
 		return nil
 	}
-	certs := chain.PlainCerts{}
 	s := &chain.Signers{Org: org, OrgCA: v.orgCA[org.ID]}
 	sub, subFP, terr := certs.Parse(tx.Envelope.Cert, "envelope.cert")
 	if terr != nil {
@@ -110,13 +160,14 @@ func (v *Verifier) ruleContext(m *chain.MemState, d *decoded) *chain.RuleContext
 		s.ActorFP, s.ActorState = tx.Actor.Cert, cs
 	}
 	var att []byte
+	attested := false
 	switch b := tx.Body.(type) {
 	case *chain.IntentVerified:
-		att = b.VerifierCert
+		att, attested = b.VerifierCert, true
 	case *chain.IdentityVerified:
-		att = b.VerifierCert
+		att, attested = b.VerifierCert, true
 	}
-	if att != nil {
+	if attested {
 		if s.Verifier, _, terr = certs.Parse(att, "body.verifier_cert"); terr != nil {
 			return nil
 		}

@@ -222,10 +222,13 @@ func NewVerifier(trust *Trust, opts ...VerifierOption) (*Verifier, error) {
 //     the log);
 //  5. verifier: every attestation's verifier is registered (genesis, or a
 //     passed register_verifier proposal in the bundle);
-//  6. contract: every record of a contract follows its contract_created, in
-//     the order the chain's rules allow (signers, signing order, completion);
+//  6. contract: the records replayed in log order through the chain's own
+//     rules (evidence/rules.go) hold: every record of a contract follows its
+//     contract_created, in the order the rules allow (parties, signing
+//     order, completion, the workflow); a rejection about certificates or
+//     seals fails the record's signatures check instead;
 //  7. intent: every contract-signed record has an earlier intent record by the
-//     same signer for the same contract;
+//     same signer for the same contract (the same replay);
 //  8. subject: the subject is what the records are indexed under;
 //  9. file: SM3 or SHA-256 of the file is a document hash the records name.
 //

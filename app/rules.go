@@ -8,10 +8,10 @@ import (
 // Apply in chain/record_<kind>.go), shared with the offline verifier. Here
 // the app feeds them the block's view (which sees earlier txs of the same
 // block) and the block time from the header, and stages the state writes
-// they return. Governance and anchoring stay here: a passed proposal
-// changes CometBFT's validator set (an ABCI answer, not state), and an
-// anchored record is checked against the app's genesis anchoring setting
-// and its own checkpoints.
+// they return; governanceHooks turns a passed validator change into a
+// CometBFT validator update. Anchoring's rule stays here (anchored.go): it
+// reads the app's genesis anchoring setting and its own checkpoints by
+// height, which are not state the rules' StateView holds.
 
 // registeredCredential looks up a submitter credential (the envelope's
 // certificate): it must be registered on chain to org.
@@ -51,14 +51,16 @@ func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, rc
 	switch body := tx.Body.(type) {
 	case *chain.Anchored:
 		stage, terr = a.applyAnchored(b, rc.Org, body, rc.Next)
-	case *chain.Proposal:
-		stage, terr = a.applyProposal(b, rc.Org, body, rc.Next)
-	case *chain.Vote:
-		stage, terr = a.applyVote(b, rc.Org, body, rc.Next)
 	case chain.Ruled:
 		var effects chain.Effects
 		effects, terr = body.Apply(b, rc)
-		stage = func() error { return effects.Apply(b) }
+		stage = func() error {
+			if err := effects.Apply(b); err != nil {
+				return err
+			}
+			a.governanceHooks(effects)
+			return nil
+		}
 	default:
 		terr = reject(CodeUnknownType, "type", "no rules for record type %s", tx.Body.Type())
 	}

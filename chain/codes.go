@@ -61,7 +61,7 @@ const (
 	// 58-62 are the API credentials' (submitter certificates).
 	CodeUnknownCredential uint32 = 58 // envelope.cert is not a registered credential (genesis credentials or cert_issued), or is registered to another org
 	CodeCredentialShape   uint32 = 59 // a credential for cert_issued or genesis carries an identity commitment or another usage than submitter
-	// 60-63 are the upgrade plans' (schedule_upgrade and cancel_upgrade proposals, app/upgrade.go).
+	// 60-63 are the upgrade plans' (schedule_upgrade and cancel_upgrade proposals, chain/record_proposal.go checkUpgrade).
 	CodeUpgradePending uint32 = 60 // schedule_upgrade while another plan is scheduled (one at a time; cancel it first)
 	CodeUpgradeVersion uint32 = 61 // schedule_upgrade of a rules version not above the one in force
 	CodeUpgradeHeight  uint32 = 62 // schedule_upgrade activation height less than chain.MinUpgradeDelay above the block deciding it

@@ -19,7 +19,10 @@ type MemState struct {
 	seals      map[string][]byte
 	identities map[string][]byte
 	verifiers  map[Fingerprint][]byte
+	proposals  map[string][]byte
+	validators map[string][]byte // by public key
 	params     []byte
+	plan       []byte // the pending upgrade plan, nil when none
 }
 
 var (
@@ -37,6 +40,8 @@ func NewMemState() *MemState {
 		seals:      map[string][]byte{},
 		identities: map[string][]byte{},
 		verifiers:  map[Fingerprint][]byte{},
+		proposals:  map[string][]byte{},
+		validators: map[string][]byte{},
 		params:     encodeState(&Params{}),
 	}
 }
@@ -103,6 +108,58 @@ func (m *MemState) Params() (*Params, error) {
 func (m *MemState) Verifier(fp Fingerprint) (*VerifierState, bool, error) {
 	return memGet(m.verifiers, fp, &VerifierState{}, "verifier")
 }
+
+func (m *MemState) Proposal(id string) (*ProposalState, bool, error) {
+	return memGet(m.proposals, id, &ProposalState{}, "proposal")
+}
+
+// Validators lists the validators in key order, as the store does.
+func (m *MemState) Validators() ([]*ValidatorState, error) {
+	keys := make([]string, 0, len(m.validators))
+	for k := range m.validators {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, strings.Compare)
+	out := make([]*ValidatorState, 0, len(keys))
+	for _, k := range keys {
+		v, _, _ := memGet(m.validators, k, &ValidatorState{}, "validator")
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (m *MemState) UpgradePlan() (*PendingUpgrade, bool, error) {
+	if m.plan == nil {
+		return nil, false, nil
+	}
+	p := &PendingUpgrade{}
+	if err := decodeState(m.plan, p, "upgrade plan"); err != nil {
+		panic(err)
+	}
+	return p, true, nil
+}
+
+// RulesVersionAt is InitialRulesVersion: MemState does not record upgrade
+// activations (the app does, at the activation height, outside the rules).
+func (m *MemState) RulesVersionAt(int64) (uint32, error) { return InitialRulesVersion, nil }
+
+func (m *MemState) PutProposal(p *ProposalState) error {
+	m.proposals[p.Proposal.ID] = encodeState(p)
+	return nil
+}
+
+// PutValidator sets a validator; power 0 removes it.
+func (m *MemState) PutValidator(v *ValidatorState) error {
+	if v.Power == 0 {
+		delete(m.validators, string(v.PubKey))
+		return nil
+	}
+	m.validators[string(v.PubKey)] = encodeState(v)
+	return nil
+}
+
+func (m *MemState) PutUpgradePlan(p *PendingUpgrade) error { m.plan = encodeState(p); return nil }
+func (m *MemState) DeleteUpgradePlan() error               { m.plan = nil; return nil }
 
 func (m *MemState) PutOrg(o *Org) error { m.orgs[o.ID] = encodeState(o); return nil }
 func (m *MemState) PutCert(fp Fingerprint, c *CertState) error {

@@ -18,6 +18,10 @@ type StateView interface {
 	Identity(ref []byte) (*IdentityState, bool, error)
 	Params() (*Params, error)
 	Verifier(fp Fingerprint) (*VerifierState, bool, error)
+	Proposal(id string) (*ProposalState, bool, error)
+	Validators() ([]*ValidatorState, error)
+	UpgradePlan() (*PendingUpgrade, bool, error)
+	RulesVersionAt(height int64) (uint32, error)
 }
 
 // StateWriter is where Effects land: the app's block (*Block) or MemState.
@@ -28,4 +32,10 @@ type StateWriter interface {
 	PutContract(c *ContractState) error
 	PutSeal(h []byte, s *SealState) error
 	PutIdentity(ref []byte, s *IdentityState) error
+	PutOrg(o *Org) error
+	PutProposal(p *ProposalState) error
+	PutValidator(v *ValidatorState) error
+	PutVerifier(fp Fingerprint, v *VerifierState) error
+	PutUpgradePlan(p *PendingUpgrade) error
+	DeleteUpgradePlan() error
 }

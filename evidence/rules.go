@@ -100,10 +100,11 @@ func (v *Verifier) replay(st *replayState, d *decoded) {
 	defer m.AddTx(h, d.entry.Index) // in the log whatever the rule says
 	body, ok := d.tx.Body.(chain.Ruled)
 	if !ok {
-		return // governance and anchored records: not record rules here
+		return // anchored records: anchors.go
 	}
-	if _, ok := body.(*chain.QueryLogged); ok {
-		return
+	switch body.(type) {
+	case *chain.Proposal, *chain.Vote, *chain.QueryLogged:
+		return // not checkable offline (above)
 	}
 	if cr, ok := body.(*chain.CertRevoked); ok {
 		if _, known, _ := m.Cert(cr.Cert); !known && v.orgs[d.tx.Envelope.Org] != nil {

@@ -193,7 +193,7 @@ type verifierReg struct{ proposal, passedAt uint64 }
 
 // registrations finds, in one pass over the records (log order), the
 // register_verifier proposals that passed: the proposer's organisation
-// counts as a yes (app/governance.go), then each organisation's first vote
+// counts as a yes (chain/record_proposal.go), then each organisation's first vote
 // on the proposal's id; a proposal passes when its yes weight exceeds 2/3 of
 // the genesis organisations' total weight. Only the first proposal of an id
 // counts, as on chain. For each certificate the earliest passing is kept.

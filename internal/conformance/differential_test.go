@@ -503,6 +503,52 @@ func TestDifferentialRejections(t *testing.T) {
 			},
 		},
 		{
+			name: "CertNotValid/expired certificate registered", code: chain.CodeCertNotValid, check: "signatures",
+			bad: func(h *harness) []byte {
+				k, err := signer.GenerateKey(signer.AlgSM2, nil)
+				if err != nil {
+					h.t.Fatal(err)
+				}
+				der, err := d.ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: "old", Usage: signer.UsageSigner,
+					NotBefore: epoch.AddDate(0, -2, 0), NotAfter: epoch.AddDate(0, -1, 0)}, nil)
+				if err != nil {
+					h.t.Fatal(err)
+				}
+				return h.build(d.sub, &chain.CertIssued{Cert: der}, nil)
+			},
+		},
+		{
+			name: "InvalidField/CA certificate registered", code: chain.CodeInvalidField, check: "signatures",
+			bad:  func(h *harness) []byte { return h.build(d.sub, &chain.CertIssued{Cert: d.ca.Cert.Raw}, nil) },
+		},
+		{
+			name: "CredentialShape/credential with an identity", code: chain.CodeCredentialShape, check: "signatures",
+			bad: func(h *harness) []byte {
+				p, err := d.newParty("api-client", signer.UsageSubmitter)
+				if err != nil {
+					h.t.Fatal(err)
+				}
+				ref := sm3.Sum([]byte("api-client identity"))
+				return h.build(d.sub, &chain.CertIssued{Cert: p.der, IdentityRef: ref[:]}, nil)
+			},
+		},
+		{
+			name: "TLSCertShape/TLS certificate with an identity", code: chain.CodeTLSCertShape, check: "signatures",
+			bad: func(h *harness) []byte {
+				k, err := signer.GenerateKey(signer.AlgECDSAP256, nil)
+				if err != nil {
+					h.t.Fatal(err)
+				}
+				der, err := d.ca.IssueTLS(k.Public(), signer.TLSOptions{SubjectRef: "tls-client", Role: signer.TLSClient,
+					NotBefore: epoch.AddDate(0, -1, 0), NotAfter: epoch.AddDate(1, 0, 0)}, nil)
+				if err != nil {
+					h.t.Fatal(err)
+				}
+				ref := sm3.Sum([]byte("tls identity"))
+				return h.build(d.sub, &chain.CertIssued{Cert: der, IdentityRef: ref[:]}, nil)
+			},
+		},
+		{
 			name: "Replay", code: chain.CodeReplay, check: "signatures",
 			setup: func(h *harness) {
 				tx := h.build(d.sub, newContract(c1, 0, d.alice), nil)

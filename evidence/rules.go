@@ -160,16 +160,8 @@ func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 		}
 		s.ActorFP, s.ActorState = tx.Actor.Cert, cs
 	}
-	var att []byte
-	attested := false
-	switch b := tx.Body.(type) {
-	case *chain.IntentVerified:
-		att, attested = b.VerifierCert, true
-	case *chain.IdentityVerified:
-		att, attested = b.VerifierCert, true
-	}
-	if attested {
-		if s.Verifier, _, terr = certs.Parse(att, "body.verifier_cert"); terr != nil {
+	if at, ok := tx.Body.(chain.Attested); ok {
+		if s.Verifier, _, terr = certs.Parse(at.Attestation(tx.ChainID).VerifierCert, "body.verifier_cert"); terr != nil {
 			return nil
 		}
 		s.VerifierCA = v.issuerCA(s.Verifier)

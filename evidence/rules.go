@@ -1,9 +1,12 @@
 package evidence
 
 import (
+	"slices"
+
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/signer"
 )
 
 // The offline verifier runs the chain's own record rules (chain, each
@@ -18,7 +21,8 @@ import (
 // need: proposals and votes (governance, tallied by registrations over the
 // genesis organisations' weights), anchored records (anchors.go checks
 // them), query_logged (its caller may be an organisation governance
-// added), and any record whose signers the verifier cannot resolve (an
+// added), registrations whose facts a bundle need not carry (inBundle),
+// and any record whose signers the verifier cannot resolve (an
 // organisation outside the genesis, an actor without a cert_issued record
 // in the bundle, a verifier not issued by a genesis CA): its signatures
 // check fails, or it is a vote counted for nothing. A credential that
@@ -106,10 +110,8 @@ func (v *Verifier) replay(st *replayState, d *decoded) {
 	case *chain.Proposal, *chain.Vote, *chain.QueryLogged:
 		return // not checkable offline (above)
 	}
-	if cr, ok := body.(*chain.CertRevoked); ok {
-		if _, known, _ := m.Cert(cr.Cert); !known && v.orgs[d.tx.Envelope.Org] != nil {
-			return // a credential governance registered: not in the bundle
-		}
+	if !inBundle(m, body) {
+		return
 	}
 	rc := v.ruleContext(st, d)
 	if rc == nil {
@@ -128,6 +130,44 @@ func (v *Verifier) replay(st *replayState, d *decoded) {
 	if err := effects.Apply(m); err != nil {
 		panic(err) // MemState never fails
 	}
+}
+
+// inBundle reports whether the facts body's rule looks up can be in the
+// bundle. Assemble carries the certificate, identity and seal records of
+// the records' actors and parties, and nothing else: a registration whose
+// certificate, identity or owner no record acts with may lack them (and
+// did not matter to any record in the bundle).
+func inBundle(m *chain.MemState, body chain.Ruled) bool {
+	switch b := body.(type) {
+	case *chain.CertRevoked:
+		// A credential governance registered leaves no record.
+		_, known, _ := m.Cert(b.Cert)
+		return known
+	case *chain.CertIssued:
+		// Only a signer certificate's rule looks its identity up
+		// (CertIssued.checkIdentity); TLS certificates and credentials
+		// are refused any.
+		c, err := signer.ParseCertificate(b.Cert)
+		if err != nil || len(signer.TLSRolesOf(c)) > 0 || slices.Contains(signer.UsagesOf(c), signer.UsageSubmitter) {
+			return true
+		}
+		ref := b.IdentityRef
+		if len(ref) == 0 {
+			ref = signer.IdentityRefOf(c)
+		}
+		if len(ref) == 0 {
+			return true
+		}
+		_, known, _ := m.Identity(ref)
+		return known
+	case *chain.SealRegistered:
+		if b.Owner.IsZero() {
+			return true
+		}
+		_, known, _ := m.Cert(b.Owner)
+		return known
+	}
+	return true
 }
 
 // ruleContext resolves d's signers against m as the app does before its

@@ -1,4 +1,4 @@
-package chain_test
+package store_test
 
 import (
 	"context"

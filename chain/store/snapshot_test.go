@@ -1,6 +1,6 @@
 //go:build !js
 
-package chain_test
+package store_test
 
 import (
 	"bytes"

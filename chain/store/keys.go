@@ -11,7 +11,7 @@ import (
 //
 //	m/last                     Checkpoint of the last committed height
 //	h/<height:8>               Checkpoint at each height
-//	l/...                      Merkle log nodes (see merklelog)
+//	l/...                      Merkle log nodes (see pebblelog)
 //	e/<index:8>                Entry bytes (the leaf)
 //	s/o/<org id>               Org
 //	s/c/<fingerprint:32>       CertState

@@ -17,7 +17,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
-	"github.com/sealchain/sealchain/chain/merklelog"
+	"github.com/sealchain/sealchain/chain/merklelog/pebblelog"
 )
 
 // Snapshots copy the whole store at one committed height, for CometBFT state
@@ -412,7 +412,7 @@ func (im *Import) Complete() bool {
 //   - the last checkpoint is at the snapshot's height, its app hash is
 //     chain.AppHash(log size, log root, state root) and equals appHash;
 //   - the log, rebuilt from the stored entries, has exactly the stored nodes
-//     and the checkpoint's root (merklelog.RootAt agrees), so every
+//     and the checkpoint's root (pebblelog.RootAt agrees), so every
 //     inclusion and consistency proof the node serves is sound;
 //   - every stored checkpoint's log root is the log's root at its size;
 //   - the replay guard and the indexes hold exactly the keys the entries
@@ -481,7 +481,7 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (chain.Checkpoint, err
 	if size != cp.LogSize {
 		return bad("log size %d, checkpoint says %d", size, cp.LogSize)
 	}
-	root, err := merklelog.RootAt(r, im.s.hasher, prefixLog, cp.LogSize)
+	root, err := pebblelog.RootAt(r, im.s.hasher, prefixLog, cp.LogSize)
 	if err != nil {
 		return bad("log root: %v", err)
 	}
@@ -521,7 +521,7 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (chain.Checkpoint, err
 
 	// Rebuild the log from the entries; the checker compares every node the
 	// rebuild writes with the stored one.
-	log, err := merklelog.Open(emptyReader{}, im.s.hasher, prefixLog)
+	log, err := pebblelog.Open(emptyReader{}, im.s.hasher, prefixLog)
 	if err != nil {
 		return chain.Checkpoint{}, err
 	}
@@ -610,7 +610,7 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (chain.Checkpoint, err
 	return cp, nil
 }
 
-// logSizeKey is where merklelog stores the log's size (its documented
+// logSizeKey is where pebblelog stores the log's size (its documented
 // layout: prefix ‖ 's').
 func logSizeKey() []byte { return append(bytes.Clone(prefixLog), 's') }
 
@@ -640,7 +640,7 @@ type emptyReader struct{}
 
 func (emptyReader) Get([]byte) ([]byte, io.Closer, error) { return nil, nil, pebble.ErrNotFound }
 
-// nodeChecker is a merklelog.Writer that, instead of writing, compares each
+// nodeChecker is a pebblelog.Writer that, instead of writing, compares each
 // node with the stored one and remembers the first difference.
 type nodeChecker struct {
 	r    pebble.Reader

@@ -17,6 +17,7 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/chain/merklelog"
+	"github.com/sealchain/sealchain/chain/merklelog/pebblelog"
 )
 
 const domainState = "sealchain/state/v1"
@@ -30,7 +31,7 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	db     *pebble.DB
 	hasher *merklelog.Hasher
-	log    *merklelog.Log
+	log    *pebblelog.Log
 
 	mu         sync.RWMutex
 	last       chain.Checkpoint
@@ -69,7 +70,7 @@ func Open(dir string, logger *slog.Logger) (*Store, error) {
 }
 
 func (s *Store) load() error {
-	l, err := merklelog.Open(s.db, s.hasher, prefixLog)
+	l, err := pebblelog.Open(s.db, s.hasher, prefixLog)
 	if err != nil {
 		return fmt.Errorf("open log: %w", err)
 	}
@@ -438,7 +439,7 @@ func (pebbleLogger) Fatalf(format string, args ...interface{}) {
 // InclusionProof returns the audit path of the leaf at index in the log of
 // the given size, read from committed storage.
 func (s *Store) InclusionProof(index, size uint64) ([][]byte, error) {
-	return merklelog.InclusionProof(s.db, s.hasher, prefixLog, index, size)
+	return pebblelog.InclusionProof(s.db, s.hasher, prefixLog, index, size)
 }
 
 // ErrCorrupt means stored data does not match the Merkle log that commits it.
@@ -447,7 +448,7 @@ var ErrCorrupt = errors.New("store corrupt")
 // CheckLeaf re-hashes leaf bytes read from the store against the log's own
 // leaf node, so a node never serves evidence from an altered store.
 func (s *Store) CheckLeaf(index uint64, leaf []byte) error {
-	want, err := merklelog.LeafHashAt(s.db, prefixLog, index)
+	want, err := pebblelog.LeafHashAt(s.db, prefixLog, index)
 	if err != nil {
 		return fmt.Errorf("leaf hash %d: %w", index, err)
 	}
@@ -459,5 +460,5 @@ func (s *Store) CheckLeaf(index uint64, leaf []byte) error {
 
 // ConsistencyProof proves that the log of size1 is a prefix of the log of size2.
 func (s *Store) ConsistencyProof(size1, size2 uint64) ([][]byte, error) {
-	return merklelog.ConsistencyProof(s.db, s.hasher, prefixLog, size1, size2)
+	return pebblelog.ConsistencyProof(s.db, s.hasher, prefixLog, size1, size2)
 }

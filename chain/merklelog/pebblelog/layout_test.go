@@ -1,8 +1,8 @@
-//go:build !js
-
-package merklelog
+package pebblelog
 
 import (
+	"github.com/sealchain/sealchain/chain/merklelog"
+
 	"bytes"
 	"encoding/binary"
 	"io"
@@ -16,7 +16,7 @@ import (
 // holds exactly the 5 leaves, the 3 perfect interior nodes and the size, in
 // level-major, index-ascending key order.
 func TestKeyLayout(t *testing.T) {
-	h := SM3()
+	h := merklelog.SM3()
 	db := memDB(t)
 	l := openLog(t, db, h)
 	data := make([][]byte, 5)
@@ -90,7 +90,7 @@ func (c *countingWriter) Set(key, value []byte, o *pebble.WriteOptions) error {
 // completes (trailing ones of the new index) and the size; Open reads the size
 // and popcount(size) edge nodes; proofs read the size and O(log n) nodes.
 func TestIOBounds(t *testing.T) {
-	h := SM3()
+	h := merklelog.SM3()
 	db := memDB(t)
 	l := openLog(t, db, h)
 	totalWrites := 0

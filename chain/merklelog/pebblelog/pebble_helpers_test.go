@@ -1,8 +1,8 @@
-//go:build !js
-
-package merklelog
+package pebblelog
 
 import (
+	"github.com/sealchain/sealchain/chain/merklelog"
+
 	"fmt"
 	"testing"
 
@@ -24,7 +24,7 @@ func memDB(t testing.TB) *pebble.DB {
 }
 
 // openLog opens the log under testPrefix, failing the test on error.
-func openLog(t testing.TB, r Reader, h *Hasher) *Log {
+func openLog(t testing.TB, r Reader, h *merklelog.Hasher) *Log {
 	t.Helper()
 	l, err := Open(r, h, testPrefix)
 	if err != nil {

@@ -56,7 +56,7 @@ var (
 )
 
 // snapshotKeyFamilies are the key families a snapshot may carry (see the key
-// layout in store.go); anything else is refused.
+// layout in keys.go); anything else is refused.
 var snapshotKeyFamilies = [][]byte{prefixH, prefixLog, prefixEntry, prefixValChange, []byte("s/"), []byte(chain.IndexKeyFamily)}
 
 // SetCommitHook registers fn to run synchronously inside Commit, after the

@@ -3,10 +3,8 @@ package store
 import "github.com/sealchain/sealchain/chain"
 
 // The View and Block accessors of the state kept beside the records
-// (governance, identities, seals). They live in this file rather than next
-// to their types because View and Block read and write pebble, which does
-// not build for js/wasm: the browser verifier imports this package for the
-// record types and encodings only. Add new accessors to a !js file too.
+// (governance, identities, seals, params). Their value types and encodings
+// are chain's (governance_state.go, record_*.go); their keys are in keys.go.
 
 // From governance_state.go.
 

@@ -25,6 +25,8 @@ import (
 //	s/e/<seal hash>            SealState
 //	s/anchor/<height:8>        AnchorState (anchor.go)
 //	s/anchor-latest            newest anchored height (8 bytes)
+//	s/u/plan                   PendingUpgrade (upgrade.go)
+//	s/u/a/<height:8>           UpgradeActivation
 //	x/...                      indexes: chain.IndexKeys
 //	c/<height:8>               headers whose NextValidatorsHash names a new validator set
 var (
@@ -56,3 +58,8 @@ func identityKey(ref []byte) []byte           { return append([]byte("s/d/"), re
 func sealKey(h []byte) []byte                 { return append([]byte("s/e/"), h...) }
 
 var keyParams = []byte("s/g/params")
+
+var (
+	keyUpgradePlan          = []byte("s/u/plan")
+	prefixUpgradeActivation = []byte("s/u/a/")
+)

@@ -39,6 +39,11 @@ rename() {
 		fi
 		gofmt -w "$f"
 		echo "rewrote $f"
+		# A local variable named like the new package shadows it: the build
+		# then fails with "store.Open undefined (type *store.Store ...)".
+		if grep -Pq "(^|[\\s(,])$to(, \\w+)? :?= |var $to |[(,] *$to \\*" "$f"; then
+			echo "  $f declares a variable named $to: rename it if go build fails"
+		fi
 	done
 }
 

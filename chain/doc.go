@@ -1,9 +1,10 @@
 // Package chain owns what Sealchain records: the record types and their
-// canonical encoding (encoding.go, tx.go, record_*.go), the log entry that
-// becomes a Merkle leaf (entry.go), the mutable state and its encoding
-// (state.go, StateValue, EncodeState, DecodeState), the rules versions and
-// upgrade plans (upgrade.go), the index keys each record is found under
-// (index.go) and the app hash (apphash.go).
+// canonical encoding (encoding.go, tx.go, record_*.go, one file per type,
+// listed by the registry in registry.go), the log entry that becomes a
+// Merkle leaf (entry.go), the mutable state and its encoding (state.go,
+// StateValue, EncodeState, DecodeState), the rules versions and upgrade
+// plans (upgrade.go), the store keys that index each record (index.go) and
+// the app hash (apphash.go).
 //
 // It holds no storage and has no build tags: it builds for every target,
 // including the browser verifier (js/wasm). The pebble store that holds the

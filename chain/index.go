@@ -6,13 +6,13 @@ import (
 )
 
 // The index keys of the store (chain/store). Which keys a record is found
-// under is a property of its type, so the keys are derived here, next to the
-// types; the store writes them (an empty value each) when it appends the
-// record and scans them to answer queries. All of them start with
+// under is a property of its type (Body.IndexKeys), so the keys are derived
+// here, next to the types; the store writes them (an empty value each) when
+// it appends the record and scans them to answer queries. All of them start with
 // IndexKeyFamily and end in the record's 8-byte log index, so a prefix scan
 // returns records in log order and a cursor is just the last index seen:
 //
-//	x/d/<hash><index:8>              document, report, seal or identity hash
+//	x/d/<hash><index:8>               document, report, seal or identity hash
 //	x/k/<len:1><contract id><index:8> a contract's timeline
 //	x/c/<fingerprint:32><index:8>     certificate
 //	x/t/<unix ns:8><index:8>          block time
@@ -51,9 +51,11 @@ func CertIndexPrefix(fp Fingerprint) []byte {
 // the bound of a time range scan.
 func TimeIndexKey(t time.Time) []byte { return u64key(prefixByTime, uint64(t.UnixNano())) }
 
-// IndexKeys lists the index keys of one record: the committed tx and its
-// log entry.
-func IndexKeys(tx *Tx, en *Entry) [][]byte {
+// EncodeIndexKeys lists the store keys that index one record (the committed
+// tx and its log entry): under its ContractID, its actor's certificate, the
+// body's IndexKeys (Docs, Contracts, Certs, in that order) and its block
+// time.
+func EncodeIndexKeys(tx *Tx, en *Entry) [][]byte {
 	idx := binary.BigEndian.AppendUint64(nil, en.Index)
 	var keys [][]byte
 	add := func(prefix []byte) { keys = append(keys, append(prefix, idx...)) }
@@ -63,33 +65,15 @@ func IndexKeys(tx *Tx, en *Entry) [][]byte {
 	if tx.Actor != nil {
 		add(CertIndexPrefix(tx.Actor.Cert))
 	}
-	switch b := tx.Body.(type) {
-	case *CertIssued:
-		add(CertIndexPrefix(FingerprintOf(b.Cert)))
-	case *CertRevoked:
-		add(CertIndexPrefix(b.Cert))
-	case *ContractCreated:
-		add(DocIndexPrefix(b.DocSM3))
-		add(DocIndexPrefix(b.DocSHA256))
-	case *ReportIssued:
-		add(DocIndexPrefix(b.ReportSM3)) // find the record from the report file
-	case *QueryLogged:
-		add(CertIndexPrefix(b.CallerCert)) // "what did this caller ask for"
-	case *SealRegistered:
-		add(DocIndexPrefix(b.Seal))
-		if !b.Owner.IsZero() {
-			add(CertIndexPrefix(b.Owner))
-		}
-	case *IdentityVerified:
-		add(DocIndexPrefix(b.IdentityRef)) // commitments share the 32-byte hash index
-	case *ContractSigned:
-		if len(b.SignedDocSM3) > 0 {
-			add(DocIndexPrefix(b.SignedDocSM3))
-		}
-	case *ContractRenewed:
-		// The renewed contract's timeline shows the renewal too, so its
-		// evidence bundle names the contract that replaced it.
-		add(ContractIndexPrefix(b.Previous))
+	k := tx.Body.IndexKeys()
+	for _, h := range k.Docs {
+		add(DocIndexPrefix(h))
+	}
+	for _, id := range k.Contracts {
+		add(ContractIndexPrefix(id))
+	}
+	for _, fp := range k.Certs {
+		add(CertIndexPrefix(fp))
 	}
 	add(TimeIndexKey(en.Time))
 	return keys

@@ -14,7 +14,7 @@
 //     staged writes, as FinalizeBlock makes them) and [View] (reads of
 //     committed state or of a block's own writes);
 //   - index scans ([View.ByDoc], [View.ByContract], [View.ByCert],
-//     [View.ByTime]) over the keys chain.IndexKeys names;
+//     [View.ByTime]) over the keys chain.EncodeIndexKeys names;
 //   - state-sync snapshots ([Store.Export], [Store.NewImport]) and the
 //     [BulkLoader] for benchmarks.
 //

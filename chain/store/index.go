@@ -10,7 +10,7 @@ import (
 )
 
 // Index scans. The index keys and which records go under them are chain's
-// (chain.IndexKeys); Block.Append writes them and these scans read them.
+// (chain.EncodeIndexKeys); Block.Append writes them and these scans read them.
 
 // Page is one page of log indexes from an index scan. Next is the cursor for
 // the following page, 0 when there is none (log index 0 is never a cursor

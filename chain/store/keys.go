@@ -27,7 +27,7 @@ import (
 //	s/anchor-latest            newest anchored height (8 bytes)
 //	s/u/plan                   PendingUpgrade (upgrade.go)
 //	s/u/a/<height:8>           UpgradeActivation
-//	x/...                      indexes: chain.IndexKeys
+//	x/...                      indexes: chain.EncodeIndexKeys
 //	c/<height:8>               headers whose NextValidatorsHash names a new validator set
 var (
 	keyLast     = []byte("m/last")

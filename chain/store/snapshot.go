@@ -568,7 +568,7 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (chain.Checkpoint, err
 			return fmt.Errorf("entry %d: replay guard missing or wrong", next)
 		}
 		seen := map[string]bool{}
-		for _, ik := range chain.IndexKeys(tx, en) {
+		for _, ik := range chain.EncodeIndexKeys(tx, en) {
 			if seen[string(ik)] {
 				continue
 			}

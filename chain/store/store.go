@@ -268,7 +268,7 @@ func (b *Block) Append(txIndex uint32, raw []byte, tx *chain.Tx) (*chain.Entry, 
 	if err := b.setState(txKey(h), u64(idx)); err != nil {
 		return nil, err
 	}
-	for _, k := range chain.IndexKeys(tx, en) {
+	for _, k := range chain.EncodeIndexKeys(tx, en) {
 		if err := b.batch.Set(k, nil, nil); err != nil {
 			return nil, err
 		}

@@ -7,7 +7,7 @@
 #	evidence.Assemble, evidence.Headers, ...                    -> assemble.* (evidence/assemble)
 #
 # and, inside package chain, the state codec and index keys it now exports
-# (encodeState -> EncodeState, indexKeys -> IndexKeys, ...).
+# (encodeState -> EncodeState, indexKeys -> EncodeIndexKeys, ...).
 #
 # It only renames qualified identifiers and fixes the imports of the files it
 # changed; it is idempotent, so it can run again on a tree after a merge.
@@ -76,7 +76,7 @@ for f in chain/*.go; do
 	[ -f "$f" ] || continue
 	before=$(cksum <"$f")
 	perl -pi -e 's/\bencodeState\(/EncodeState(/g; s/\bdecodeState\(/DecodeState(/g;
-		s/\bstateValue\b/StateValue/g; s/\bindexKeys\(/IndexKeys(/g;
+		s/\bstateValue\b/StateValue/g; s/\bindexKeys\(/EncodeIndexKeys(/g;
 		s/\bdocIndexPrefix\(/DocIndexPrefix(/g; s/\bcontractIndexPrefix\(/ContractIndexPrefix(/g;
 		s/\bcertIndexPrefix\(/CertIndexPrefix(/g' "$f"
 	[ "$before" = "$(cksum <"$f")" ] || echo "rewrote $f"

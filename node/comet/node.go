@@ -199,11 +199,6 @@ func (c *Node) WaitForHeight(ctx context.Context, height int64) error {
 	}
 }
 
-// Checkpoint returns the signed header (header and commit) at height and the
-// validator set that signed it, as protobuf bytes (cometbft SignedHeader and
-// ValidatorSet) for chain/checkpoint.VerifyCheckpoint. For the latest height
-// the commit is the node's own seen commit rather than the one in the next
-// block; both carry +2/3 of the signatures.
 // Hop returns the signed header at height and the validator set of the next
 // height (the set its NextValidatorsHash names), for a verifier to move its
 // trust across a validator-set change.
@@ -227,6 +222,11 @@ func (c *Node) Hop(ctx context.Context, height int64) (signedHeader []byte, next
 	return signedHeader, nextValSet, nil
 }
 
+// Checkpoint returns the signed header (header and commit) at height and the
+// validator set that signed it, as protobuf bytes (cometbft SignedHeader and
+// ValidatorSet) for chain/checkpoint.VerifyCheckpoint. For the latest height
+// the commit is the node's own seen commit rather than the one in the next
+// block; both carry +2/3 of the signatures.
 func (c *Node) Checkpoint(ctx context.Context, height int64) (signedHeader []byte, valSet []byte, err error) {
 	if height <= 0 {
 		return nil, nil, fmt.Errorf("checkpoint: invalid height %d", height)

@@ -28,6 +28,10 @@ func (k ProposalKind) String() string {
 		return "register_verifier"
 	case ProposalRegisterCredentials:
 		return "register_credentials"
+	case ProposalScheduleUpgrade:
+		return "schedule_upgrade"
+	case ProposalCancelUpgrade:
+		return "cancel_upgrade"
 	}
 	return fmt.Sprintf("kind(%d)", uint32(k))
 }
@@ -70,6 +74,7 @@ const MaxValidatorPower = 1 << 40
 //	  bytes  verifier_cert = 6; // kind 3: DER, intent-verifier usage, issued by a registered org's CA
 //	  repeated bytes credentials = 7; // kind 1: the new org's initial API credentials (DER, submitter usage, issued by org.ca_cert), 0..MaxOrgCredentials;
 //	                                  // kind 4: 1..MaxOrgCredentials credentials, all of one registered org's CA
+//	  UpgradePlan upgrade = 8; // kinds 5 and 6 (upgrade.go)
 //	}
 type Proposal struct {
 	ID           string
@@ -81,6 +86,7 @@ type Proposal struct {
 	// Credentials are registered with the org when the proposal passes, as
 	// genesis credentials are: without one the org could submit nothing.
 	Credentials [][]byte
+	Upgrade     *UpgradePlan
 }
 
 // MaxOrgCredentials bounds the credentials a register-org proposal carries.
@@ -104,6 +110,9 @@ func (b *Proposal) encode(e *encoder) {
 	for _, c := range b.Credentials {
 		e.element(7, c)
 	}
+	if b.Upgrade != nil {
+		e.message(8, b.Upgrade.encode)
+	}
 }
 
 func (b *Proposal) decode(d *decoder) {
@@ -120,6 +129,10 @@ func (b *Proposal) decode(d *decoder) {
 	}
 	b.VerifierCert = d.bytes(6, "verifier_cert")
 	b.Credentials = d.elements(7, "credentials", MaxOrgCredentials)
+	var u UpgradePlan
+	if d.message(8, "upgrade", u.decode) {
+		b.Upgrade = &u
+	}
 }
 
 func (b *Proposal) Validate() error {
@@ -142,8 +155,11 @@ func (b *Proposal) Validate() error {
 	if b.Kind == ProposalRegisterCredentials && len(b.Credentials) > 0 {
 		set++ // for register_org they ride along with org
 	}
+	if b.Upgrade != nil {
+		set++
+	}
 	if set != 1 {
-		return invalid("body.kind", "exactly one of org, validator, verifier_cert, credentials must be set, got %d", set)
+		return invalid("body.kind", "exactly one of org, validator, verifier_cert, credentials, upgrade must be set, got %d", set)
 	}
 	if len(b.Credentials) > 0 && b.Kind != ProposalRegisterOrg && b.Kind != ProposalRegisterCredentials {
 		return invalid("body.credentials", "only register_org and register_credentials proposals carry credentials")
@@ -187,6 +203,8 @@ func (b *Proposal) Validate() error {
 		if len(b.Credentials) == 0 {
 			return invalid("body.credentials", "missing for %s", b.Kind)
 		}
+	case ProposalScheduleUpgrade, ProposalCancelUpgrade:
+		return b.validateUpgrade()
 	default:
 		return invalid("body.kind", "%d is not a proposal kind", b.Kind)
 	}

@@ -104,6 +104,8 @@ func BodyFields(b chain.Body) map[string]any {
 			m["validator"] = map[string]any{"pub_key": b.Validator.PubKey, "power": b.Validator.Power, "org": b.Validator.Org}
 		case len(b.VerifierCert) > 0:
 			m["verifier_cert_fingerprint"] = chain.FingerprintOf(b.VerifierCert).String()
+		case b.Upgrade != nil:
+			m["upgrade"] = map[string]any{"rules_version": b.Upgrade.Version, "height": b.Upgrade.Height, "name": b.Upgrade.Name, "info": b.Upgrade.Info}
 		}
 		if len(b.Credentials) > 0 {
 			fps := make([]string, len(b.Credentials))

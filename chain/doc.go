@@ -1,5 +1,6 @@
 // Package chain owns what Sealchain records and how it is stored: the record
-// types and their canonical encoding (encoding.go, tx.go, record_*.go), the
+// types and their canonical encoding (encoding.go, tx.go, record_*.go, one
+// file per type, listed by the registry in registry.go), the
 // log entry that becomes a Merkle leaf (entry.go), the mutable state
 // (state.go), the rules versions and upgrade plans (upgrade.go), and the
 // pebble store that holds the SM3 Merkle log, state, indexes and per-height

@@ -92,9 +92,42 @@ type Proposal struct {
 // MaxOrgCredentials bounds the credentials a register-org proposal carries.
 const MaxOrgCredentials = 8
 
+// TypeProposal is proposal's record type number.
+const TypeProposal Type = 7
+
 func (*Proposal) Type() Type         { return TypeProposal }
 func (*Proposal) ContractID() string { return "" }
 func (*Proposal) actor() actorRule   { return actorNone }
+
+func (*Proposal) Name() string           { return "proposal" }
+func (*Proposal) Label() (zh, en string) { return "治理提案", "Governance proposal" }
+func (*Proposal) IndexKeys() IndexKeys   { return IndexKeys{} }
+
+func (b *Proposal) Fields() map[string]any {
+	m := map[string]any{"proposal_id": b.ID, "kind": b.Kind.String()}
+	if b.Expires != 0 {
+		m["expires"] = b.Expires
+	}
+	switch {
+	case b.Org != nil:
+		m["org"] = map[string]any{"id": b.Org.ID, "name": b.Org.Name, "role": b.Org.Role, "weight": b.Org.Weight,
+			"ca_cert_fingerprint": FingerprintOf(b.Org.CACert).String()}
+	case b.Validator != nil:
+		m["validator"] = map[string]any{"pub_key": b.Validator.PubKey, "power": b.Validator.Power, "org": b.Validator.Org}
+	case len(b.VerifierCert) > 0:
+		m["verifier_cert_fingerprint"] = FingerprintOf(b.VerifierCert).String()
+	case b.Upgrade != nil:
+		m["upgrade"] = map[string]any{"rules_version": b.Upgrade.Version, "height": b.Upgrade.Height, "name": b.Upgrade.Name, "info": b.Upgrade.Info}
+	}
+	if len(b.Credentials) > 0 {
+		fps := make([]string, len(b.Credentials))
+		for i, c := range b.Credentials {
+			fps[i] = FingerprintOf(c).String()
+		}
+		m["credential_fingerprints"] = fps
+	}
+	return m
+}
 
 func (b *Proposal) encode(e *encoder) {
 	e.string(1, b.ID)
@@ -207,46 +240,6 @@ func (b *Proposal) Validate() error {
 		return b.validateUpgrade()
 	default:
 		return invalid("body.kind", "%d is not a proposal kind", b.Kind)
-	}
-	return nil
-}
-
-// VoteChoice is yes or no.
-type VoteChoice uint32
-
-const (
-	VoteYes VoteChoice = 1
-	VoteNo  VoteChoice = 2
-)
-
-// Vote is an organisation's vote on a proposal; each org votes once.
-//
-//	message Vote { string proposal_id = 1; uint32 choice = 2; /* 1 yes, 2 no */ }
-type Vote struct {
-	Proposal string
-	Choice   VoteChoice
-}
-
-func (*Vote) Type() Type         { return TypeVote }
-func (*Vote) ContractID() string { return "" }
-func (*Vote) actor() actorRule   { return actorNone }
-
-func (b *Vote) encode(e *encoder) {
-	e.string(1, b.Proposal)
-	e.uint(2, uint64(b.Choice))
-}
-
-func (b *Vote) decode(d *decoder) {
-	b.Proposal = d.string(1, "proposal_id")
-	b.Choice = VoteChoice(d.uint32(2, "choice"))
-}
-
-func (b *Vote) Validate() error {
-	if err := checkID("body.proposal_id", b.Proposal); err != nil {
-		return err
-	}
-	if b.Choice != VoteYes && b.Choice != VoteNo {
-		return invalid("body.choice", "%d, want 1 (yes) or 2 (no)", b.Choice)
 	}
 	return nil
 }

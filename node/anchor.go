@@ -19,6 +19,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/nodehome"
 )
 
 // Anchoring runs beside consensus, never inside it: the loop reads committed
@@ -381,7 +382,7 @@ func (a *anchorer) status() map[string]any {
 // initialised home, before the chain starts: for a home made without the
 // init/testnet --anchor-* flags. Every validator needs the same genesis.
 func SetGenesisAnchoring(home string, g *chain.GenesisAnchoring) error {
-	path := Home(home).Genesis()
+	path := nodehome.Home(home).Genesis()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -505,6 +506,3 @@ func (n *Node) anchorStatus() map[string]any {
 	}
 	return n.anchorer.status()
 }
-
-// AnchorQueue is the anchoring queue's directory.
-func (h Home) AnchorQueue() string { return h.path("data", "anchor-queue") }

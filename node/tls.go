@@ -4,10 +4,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -15,6 +11,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -158,8 +155,8 @@ func serverTLSConfig(cert tls.Certificate, mtls *clientVerifier) *tls.Config {
 // tls_cert_file, tls_key_file; relative to home) and checks the certificate
 // is one clients will accept: issued for serverAuth by a genesis
 // organisation's CA and valid now.
-func loadServerCert(home Home, api config.API, orgs []*chain.Org, now time.Time) (tls.Certificate, error) {
-	certFile, keyFile := home.resolve(api.TLSCertFile), home.resolve(api.TLSKeyFile)
+func loadServerCert(home nodehome.Home, api config.API, orgs []*chain.Org, now time.Time) (tls.Certificate, error) {
+	certFile, keyFile := home.Resolve(api.TLSCertFile), home.Resolve(api.TLSKeyFile)
 	if _, err := signer.LoadPrivateKey(keyFile); err != nil { // the 0600 check crypto/tls does not make
 		return tls.Certificate{}, &config.KeyError{Key: "api.tls_key_file", Err: err}
 	}
@@ -182,50 +179,9 @@ func loadServerCert(home Home, api config.API, orgs []*chain.Org, now time.Time)
 	return cert, nil
 }
 
-// resolve makes a config path relative to the home absolute.
-func (h Home) resolve(p string) string {
-	if p == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return h.path(p)
-}
-
 // errNoClientCert is the 401 message for a TLS connection without a client
 // certificate.
 var errNoClientCert = errors.New("present a TLS client certificate issued by a registered organisation's CA (sealchain cert issue --tls client)")
-
-// Where `sealchain init --tls-host` puts the API's TLS certificate and key,
-// relative to the home.
-const (
-	tlsCertPath = "keys/tls.crt"
-	tlsKeyPath  = "keys/tls.key"
-)
-
-// IssueTLSFiles creates an ECDSA P-256 key and a TLS certificate for it
-// issued by ca, and writes them as PEM: the key to keyPath (mode 0600), the
-// certificate, the leaf alone, to certPath. hosts (DNS names or IP
-// addresses) go into the certificate's subject alternative names.
-func IssueTLSFiles(ca *signer.CA, certPath, keyPath string, opts signer.TLSOptions, hosts []string, rand io.Reader) error {
-	for _, h := range hosts {
-		if ip := net.ParseIP(h); ip != nil {
-			opts.IPAddresses = append(opts.IPAddresses, ip)
-		} else {
-			opts.DNSNames = append(opts.DNSNames, h)
-		}
-	}
-	k, err := signer.GenerateKey(signer.AlgECDSAP256, rand)
-	if err != nil {
-		return err
-	}
-	der, err := ca.IssueTLS(k.Public(), opts, rand)
-	if err != nil {
-		return fmt.Errorf("issue TLS %s certificate: %w", opts.Role, err)
-	}
-	if err := signer.SavePrivateKey(keyPath, k); err != nil {
-		return err
-	}
-	return os.WriteFile(certPath, signer.EncodeCertificatePEM(der), 0o644)
-}
 
 // APIURL is the API's base URL: https:// when it serves TLS.
 func (n *Node) APIURL() string {

@@ -1,10 +1,10 @@
 package store
 
 import (
-	"github.com/sealchain/sealchain/chain"
-
 	"encoding/binary"
 	"fmt"
+
+	"github.com/sealchain/sealchain/chain"
 )
 
 // Anchored checkpoints in the state (hashed into the state root, carried by

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"github.com/sealchain/sealchain/chain"
-
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,6 +8,8 @@ import (
 
 	"github.com/cockroachdb/pebble"
 	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/sealchain/sealchain/chain"
 )
 
 // BulkLoader fills a store block by block without consensus, signature

@@ -1,12 +1,12 @@
 package store
 
 import (
-	"github.com/sealchain/sealchain/chain"
-
 	"encoding/binary"
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/sealchain/sealchain/chain"
 )
 
 // Index scans. The index keys and which records go under them are chain's

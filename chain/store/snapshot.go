@@ -1,8 +1,6 @@
 package store
 
 import (
-	"github.com/sealchain/sealchain/chain"
-
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/merklelog/pebblelog"
 )
 

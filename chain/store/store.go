@@ -1,8 +1,6 @@
 package store
 
 import (
-	"github.com/sealchain/sealchain/chain"
-
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -16,6 +14,7 @@ import (
 	"github.com/cockroachdb/pebble/bloom"
 	"github.com/emmansun/gmsm/sm3"
 
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/merklelog"
 	"github.com/sealchain/sealchain/chain/merklelog/pebblelog"
 )

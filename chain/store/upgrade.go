@@ -1,10 +1,10 @@
 package store
 
 import (
-	"github.com/sealchain/sealchain/chain"
-
 	"encoding/binary"
 	"fmt"
+
+	"github.com/sealchain/sealchain/chain"
 )
 
 // The View and Block accessors of the upgrade state (chain/upgrade.go).

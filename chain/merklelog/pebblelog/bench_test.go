@@ -1,8 +1,6 @@
 package pebblelog
 
 import (
-	"github.com/sealchain/sealchain/chain/merklelog"
-
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // BenchmarkAppend appends b.N leaves to an on-disk SM3 log, committing a

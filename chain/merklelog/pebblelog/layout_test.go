@@ -1,8 +1,6 @@
 package pebblelog
 
 import (
-	"github.com/sealchain/sealchain/chain/merklelog"
-
 	"bytes"
 	"encoding/binary"
 	"io"
@@ -10,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // TestKeyLayout pins the documented storage layout: after 5 appends the store

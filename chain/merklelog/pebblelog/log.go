@@ -1,8 +1,6 @@
 package pebblelog
 
 import (
-	"github.com/sealchain/sealchain/chain/merklelog"
-
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -11,6 +9,8 @@ import (
 
 	"github.com/cockroachdb/pebble"
 	"github.com/transparency-dev/merkle/compact"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // Key families under the log prefix; see the package documentation.

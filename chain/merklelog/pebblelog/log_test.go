@@ -1,14 +1,14 @@
 package pebblelog
 
 import (
-	"github.com/sealchain/sealchain/chain/merklelog"
-
 	"bytes"
 	"errors"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // TestProofsProperty builds one SM3 log of random size N <= 300 in random

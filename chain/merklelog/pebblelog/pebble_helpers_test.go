@@ -1,13 +1,13 @@
 package pebblelog
 
 import (
-	"github.com/sealchain/sealchain/chain/merklelog"
-
 	"fmt"
 	"testing"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/vfs"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // Test helpers that need pebble, which does not build for js/wasm.

@@ -1,12 +1,12 @@
 package pebblelog
 
 import (
-	"github.com/sealchain/sealchain/chain/merklelog"
-
 	"fmt"
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // The functions below read a committed store. They are safe for concurrent

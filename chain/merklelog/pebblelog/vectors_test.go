@@ -1,11 +1,11 @@
 package pebblelog
 
 import (
-	"github.com/sealchain/sealchain/chain/merklelog"
-
 	"bytes"
 	"fmt"
 	"testing"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // Published RFC 6962 / Certificate Transparency SHA-256 vectors (a copy of

@@ -17,6 +17,7 @@ import (
 	"github.com/sealchain/sealchain/anchor"
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/nodehome"
 )
@@ -76,7 +77,7 @@ func newAnchorMetrics(reg prometheus.Registerer) *anchorMetrics {
 type anchorer struct {
 	cfg       config.Anchor
 	chainID   string
-	store     *chain.Store
+	store     *store.Store
 	ledger    anchor.Ledger
 	submit    bool // this node's org anchors
 	build     func(chain.Body) ([]byte, error)

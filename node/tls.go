@@ -9,6 +9,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
@@ -40,11 +41,11 @@ import (
 // committed state: the organisations and their CAs, and certificate
 // revocations.
 type clientVerifier struct {
-	view func() chain.View
+	view func() store.View
 	now  func() time.Time
 }
 
-func newClientVerifier(store *chain.Store) *clientVerifier {
+func newClientVerifier(store *store.Store) *clientVerifier {
 	return &clientVerifier{view: store.View, now: time.Now}
 }
 
@@ -69,7 +70,7 @@ func (v *clientVerifier) verify(der []byte) (*caller, error) {
 // never authenticate. A revoked or unregistered one still completes the
 // handshake, like a connection without a certificate, so the judicial
 // endpoints can answer 401 with the reason instead of a bare TLS alert.
-func (v *clientVerifier) verifyIssued(view chain.View, der []byte) (*caller, error) {
+func (v *clientVerifier) verifyIssued(view store.View, der []byte) (*caller, error) {
 	leaf, err := smx509.ParseCertificate(der)
 	if err != nil {
 		return nil, fmt.Errorf("client certificate: %w", err)
@@ -88,7 +89,7 @@ func (v *clientVerifier) verifyIssued(view chain.View, der []byte) (*caller, err
 
 // onChain checks the certificate's standing in committed state: registered
 // (cert_issued) to its CA's organisation and not revoked.
-func (v *clientVerifier) onChain(view chain.View, c *caller) error {
+func (v *clientVerifier) onChain(view store.View, c *caller) error {
 	return credentialStanding(view, c, "client certificate")
 }
 

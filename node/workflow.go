@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/comet"
@@ -277,7 +278,7 @@ func devFace(_ context.Context, _ string, capture []byte) error {
 // their outcome from the app store (committed) or CometBFT's tx index
 // (rejected in FinalizeBlock).
 type wfChain struct {
-	store   *chain.Store
+	store   *store.Store
 	mempool Mempool
 	pool    txPool // nil: InMempool answers true (no eviction check)
 }
@@ -287,7 +288,7 @@ type txPool interface {
 	InMempool(key types.TxKey) bool
 }
 
-func newWFChain(store *chain.Store, c *comet.Node) *wfChain {
+func newWFChain(store *store.Store, c *comet.Node) *wfChain {
 	pool, _ := c.Mempool().(txPool)
 	return &wfChain{store: store, mempool: c.Client(), pool: pool}
 }

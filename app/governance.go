@@ -5,6 +5,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -52,7 +53,7 @@ func (a *App) verifierOrg(view chain.StateView, c *smx509.Certificate, fp chain.
 
 // verifierOrgIn checks a genesis verifier certificate: parseable, with the
 // intent-verifier usage, issued by a genesis org's CA.
-func (a *App) verifierOrgIn(view chain.View, der []byte) (*chain.Org, *smx509.Certificate, *TxError) {
+func (a *App) verifierOrgIn(view store.View, der []byte) (*chain.Org, *smx509.Certificate, *TxError) {
 	c, fp, terr := a.ver.parse(der, "cert")
 	if terr != nil {
 		return nil, nil, terr

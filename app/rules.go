@@ -2,6 +2,7 @@ package app
 
 import (
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 )
 
 // The stateful rules are chain's (chain/rules.go and each record type's
@@ -13,9 +14,16 @@ import (
 // reads the app's genesis anchoring setting and its own checkpoints by
 // height, which are not state the rules' StateView holds.
 
+// The store's view and block are what the rules read and write.
+var (
+	_ chain.StateView   = store.View{}
+	_ chain.StateView   = (*store.Block)(nil)
+	_ chain.StateWriter = (*store.Block)(nil)
+)
+
 // registeredCredential looks up a submitter credential (the envelope's
 // certificate): it must be registered on chain to org.
-func registeredCredential(view chain.View, fp chain.Fingerprint, org string) (*chain.CertState, *TxError) {
+func registeredCredential(view store.View, fp chain.Fingerprint, org string) (*chain.CertState, *TxError) {
 	cs, ok, err := view.Cert(fp)
 	if err != nil {
 		panic(err) // storage failure: CometBFT must stop
@@ -30,7 +38,7 @@ func registeredCredential(view chain.View, fp chain.Fingerprint, org string) (*c
 }
 
 // ruleContext is what the rules know of tx besides the state.
-func (a *App) ruleContext(b *chain.Block, tx *chain.Tx, s *signers) *chain.RuleContext {
+func (a *App) ruleContext(b *store.Block, tx *chain.Tx, s *signers) *chain.RuleContext {
 	return &chain.RuleContext{
 		Version: a.rules.version,
 		ChainID: a.chainID,
@@ -45,7 +53,7 @@ func (a *App) ruleContext(b *chain.Block, tx *chain.Tx, s *signers) *chain.RuleC
 
 // apply checks the type's rules and, if they hold, stages its state changes
 // and appends the record. It returns the log entry.
-func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, rc *chain.RuleContext) (*chain.Entry, *TxError) {
+func (a *App) apply(b *store.Block, txIndex uint32, raw []byte, tx *chain.Tx, rc *chain.RuleContext) (*chain.Entry, *TxError) {
 	var stage func() error
 	var terr *TxError
 	switch body := tx.Body.(type) {

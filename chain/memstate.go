@@ -42,17 +42,17 @@ func NewMemState() *MemState {
 		verifiers:  map[Fingerprint][]byte{},
 		proposals:  map[string][]byte{},
 		validators: map[string][]byte{},
-		params:     encodeState(&Params{}),
+		params:     EncodeState(&Params{}),
 	}
 }
 
 // memGet decodes the value stored at k, if any.
-func memGet[K comparable, V stateValue](m map[K][]byte, k K, v V, what string) (V, bool, error) {
+func memGet[K comparable, V StateValue](m map[K][]byte, k K, v V, what string) (V, bool, error) {
 	b, ok := m[k]
 	if !ok {
 		return v, false, nil
 	}
-	if err := decodeState(b, v, what); err != nil {
+	if err := DecodeState(b, v, what); err != nil {
 		// Only MemState's own encoding is stored here.
 		panic(err)
 	}
@@ -99,7 +99,7 @@ func (m *MemState) Identity(ref []byte) (*IdentityState, bool, error) {
 
 func (m *MemState) Params() (*Params, error) {
 	p := &Params{}
-	if err := decodeState(m.params, p, "params"); err != nil {
+	if err := DecodeState(m.params, p, "params"); err != nil {
 		panic(err)
 	}
 	return p, nil
@@ -133,7 +133,7 @@ func (m *MemState) UpgradePlan() (*PendingUpgrade, bool, error) {
 		return nil, false, nil
 	}
 	p := &PendingUpgrade{}
-	if err := decodeState(m.plan, p, "upgrade plan"); err != nil {
+	if err := DecodeState(m.plan, p, "upgrade plan"); err != nil {
 		panic(err)
 	}
 	return p, true, nil
@@ -144,7 +144,7 @@ func (m *MemState) UpgradePlan() (*PendingUpgrade, bool, error) {
 func (m *MemState) RulesVersionAt(int64) (uint32, error) { return InitialRulesVersion, nil }
 
 func (m *MemState) PutProposal(p *ProposalState) error {
-	m.proposals[p.Proposal.ID] = encodeState(p)
+	m.proposals[p.Proposal.ID] = EncodeState(p)
 	return nil
 }
 
@@ -154,35 +154,35 @@ func (m *MemState) PutValidator(v *ValidatorState) error {
 		delete(m.validators, string(v.PubKey))
 		return nil
 	}
-	m.validators[string(v.PubKey)] = encodeState(v)
+	m.validators[string(v.PubKey)] = EncodeState(v)
 	return nil
 }
 
-func (m *MemState) PutUpgradePlan(p *PendingUpgrade) error { m.plan = encodeState(p); return nil }
+func (m *MemState) PutUpgradePlan(p *PendingUpgrade) error { m.plan = EncodeState(p); return nil }
 func (m *MemState) DeleteUpgradePlan() error               { m.plan = nil; return nil }
 
-func (m *MemState) PutOrg(o *Org) error { m.orgs[o.ID] = encodeState(o); return nil }
+func (m *MemState) PutOrg(o *Org) error { m.orgs[o.ID] = EncodeState(o); return nil }
 func (m *MemState) PutCert(fp Fingerprint, c *CertState) error {
-	m.certs[fp] = encodeState(c)
+	m.certs[fp] = EncodeState(c)
 	return nil
 }
 func (m *MemState) PutContract(c *ContractState) error {
-	m.contracts[c.ID] = encodeState(c)
+	m.contracts[c.ID] = EncodeState(c)
 	return nil
 }
 func (m *MemState) PutSeal(h []byte, s *SealState) error {
-	m.seals[string(h)] = encodeState(s)
+	m.seals[string(h)] = EncodeState(s)
 	return nil
 }
 func (m *MemState) PutIdentity(ref []byte, s *IdentityState) error {
-	m.identities[string(ref)] = encodeState(s)
+	m.identities[string(ref)] = EncodeState(s)
 	return nil
 }
 func (m *MemState) PutVerifier(fp Fingerprint, v *VerifierState) error {
-	m.verifiers[fp] = encodeState(v)
+	m.verifiers[fp] = EncodeState(v)
 	return nil
 }
-func (m *MemState) PutParams(p *Params) error { m.params = encodeState(p); return nil }
+func (m *MemState) PutParams(p *Params) error { m.params = EncodeState(p); return nil }
 
 // AddTx records a committed tx at its log index: the replay guard, which
 // the chain writes when it appends a record.

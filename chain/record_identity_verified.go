@@ -176,8 +176,6 @@ func (s *IdentityState) decode(d *decoder) {
 	s.VerifiedIn = d.uint(2, "verified_in") - 1
 }
 
-func identityKey(ref []byte) []byte { return append([]byte("s/d/"), ref...) }
-
 // Apply records a verified identity once, attested by a verifier usable at
 // the block time.
 func (b *IdentityVerified) Apply(v StateView, c *RuleContext) (Effects, *TxError) {

@@ -122,8 +122,6 @@ func (s *SealState) decode(d *decoder) {
 	s.RegisteredIn = d.uint(6, "registered_in") - 1
 }
 
-func sealKey(h []byte) []byte { return append([]byte("s/e/"), h...) }
-
 // Apply registers a seal once; a personal seal's owner is a registered
 // certificate of the submitting org.
 func (b *SealRegistered) Apply(v StateView, c *RuleContext) (Effects, *TxError) {

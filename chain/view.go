@@ -1,8 +1,8 @@
 package chain
 
 // StateView is the read-only state the record rules consume (rules.go and
-// each record_<kind>.go's Apply). The chain feeds them its store (the
-// block's staged view, so earlier txs of the same block are seen); the
+// each record_<kind>.go's Apply). The chain feeds them its store
+// (store.Block, whose view sees earlier txs of the same block); the
 // offline verifier feeds them MemState, the state it rebuilt from a bundle.
 //
 // A (value, false, nil) answer means the key is absent. An error means the
@@ -24,7 +24,8 @@ type StateView interface {
 	RulesVersionAt(height int64) (uint32, error)
 }
 
-// StateWriter is where Effects land: the app's block (*Block) or MemState.
+// StateWriter is where Effects land: the app's block (*store.Block) or
+// MemState.
 // The order of the calls is the order of the state writes, which the state
 // root hashes.
 type StateWriter interface {

@@ -17,7 +17,9 @@ import (
 	"github.com/sealchain/sealchain/anchor"
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/nodehome"
 )
 
 // Anchoring runs beside consensus, never inside it: the loop reads committed
@@ -75,7 +77,7 @@ func newAnchorMetrics(reg prometheus.Registerer) *anchorMetrics {
 type anchorer struct {
 	cfg       config.Anchor
 	chainID   string
-	store     *chain.Store
+	store     *store.Store
 	ledger    anchor.Ledger
 	submit    bool // this node's org anchors
 	build     func(chain.Body) ([]byte, error)
@@ -380,7 +382,7 @@ func (a *anchorer) status() map[string]any {
 // initialised home, before the chain starts: for a home made without the
 // init/testnet --anchor-* flags. Every validator needs the same genesis.
 func SetGenesisAnchoring(home string, g *chain.GenesisAnchoring) error {
-	path := Home(home).Genesis()
+	path := nodehome.Home(home).Genesis()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -504,6 +506,3 @@ func (n *Node) anchorStatus() map[string]any {
 	}
 	return n.anchorer.status()
 }
-
-// AnchorQueue is the anchoring queue's directory.
-func (h Home) AnchorQueue() string { return h.path("data", "anchor-queue") }

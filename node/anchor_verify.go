@@ -8,6 +8,7 @@ import (
 
 	"github.com/sealchain/sealchain/anchor"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 )
 
 func marshalGenesisState(v any) ([]byte, error) { return json.Marshal(v) }
@@ -70,7 +71,7 @@ func (a *anchorer) verify(ctx context.Context) {
 }
 
 // anchoredRecord decodes the anchored record at a log index.
-func anchoredRecord(view chain.View, index uint64) (*chain.Anchored, error) {
+func anchoredRecord(view store.View, index uint64) (*chain.Anchored, error) {
 	leaf, err := view.Entry(index)
 	if err != nil {
 		return nil, err

@@ -23,8 +23,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/assemble"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -38,11 +40,11 @@ type Mempool interface {
 // api serves the HTTP JSON API. Every error is JSON: {"error": {"code", "message"}}.
 type api struct {
 	mux     *http.ServeMux
-	store   *chain.Store
+	store   *store.Store
 	chainID string
 	org     string
 	mempool Mempool
-	headers evidence.Headers
+	headers assemble.Headers
 	otp     *devVerifier
 	wait    time.Duration
 	maxBody int64
@@ -471,7 +473,7 @@ func (a *api) recordsByTime(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	cq := chain.Query{Limit: limit, UpTo: a.store.Last().LogSize}
+	cq := store.Query{Limit: limit, UpTo: a.store.Last().LogSize}
 	if v := q.Get("after"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
@@ -571,15 +573,15 @@ func (a *api) evidence(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.wait)
 	defer cancel()
-	b, err := evidence.Assemble(ctx, a.store, a.headers, s)
+	b, err := assemble.Bundle(ctx, a.store, a.headers, s)
 	switch {
-	case errors.Is(err, evidence.ErrNoRecords):
+	case errors.Is(err, assemble.ErrNoRecords):
 		writeError(w, http.StatusNotFound, "not_found", "no records match "+describeSubject(s))
 		return
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusGatewayTimeout, "timeout", "the checkpoint block was not produced in time: "+err.Error())
 		return
-	case errors.Is(err, chain.ErrCorrupt):
+	case errors.Is(err, store.ErrCorrupt):
 		a.logger.Error("store corruption detected while assembling evidence", "err", err)
 		writeError(w, http.StatusInternalServerError, "store_corrupt", "this node's store does not match its own Merkle log; ask another validator and tell this node's operator")
 		return
@@ -614,8 +616,8 @@ func (a *api) evidence(w http.ResponseWriter, r *http.Request) {
 // passes: Assemble answers it with 400.
 func (a *api) allowSubject(w http.ResponseWriter, r *http.Request, s evidence.Subject) bool {
 	view := a.store.View()
-	q := chain.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize}
-	var page chain.Page
+	q := store.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize}
+	var page store.Page
 	var err error
 	switch {
 	case s.ContractID != "":
@@ -711,7 +713,7 @@ func (a *api) contract(w http.ResponseWriter, r *http.Request) {
 	if !a.allowOrg(w, r, c.Org) {
 		return
 	}
-	page, err := view.ByContract(id, chain.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize})
+	page, err := view.ByContract(id, store.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize})
 	if err != nil {
 		a.internal(w, r, err)
 		return

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
@@ -96,7 +97,7 @@ func commitBlock(t testing.TB, a *app.App, txs ...[]byte) {
 func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Duration) *api {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
-	store, err := chain.OpenStore(t.TempDir(), logger)
+	store, err := store.Open(t.TempDir(), logger)
 	if err != nil {
 		t.Fatalf("OpenStore: %v", err)
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/sealchain/sealchain/signer"
 )
 
-// countingHeaders is an evidence.Headers that counts calls and never
+// countingHeaders is an assemble.Headers that counts calls and never
 // answers: any use means a bundle was being assembled.
 type countingHeaders struct{ calls atomic.Int64 }
 

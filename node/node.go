@@ -24,7 +24,10 @@ import (
 	"github.com/sealchain/sealchain/anchor"
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/comet"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -37,15 +40,15 @@ var (
 // Node is a Sealchain validator: the app, CometBFT in the same process, and
 // the HTTP API.
 type Node struct {
-	home    Home
+	home    nodehome.Home
 	cfg     *config.Config
 	logger  *slog.Logger
 	genesis *types.GenesisDoc
 	gs      *chain.GenesisState
 
-	store   *chain.Store
+	store   *store.Store
 	app     *app.App
-	comet   *Comet
+	comet   *comet.Node
 	reg     *prometheus.Registry
 	metrics *apiMetrics
 	otp     *devVerifier
@@ -54,8 +57,8 @@ type Node struct {
 	tlsCert *tls.Certificate
 	mtls    *clientVerifier
 
-	// lock is the home's lock file, held from Start to Stop (homelock.go).
-	lock *homeLock
+	// lock is the home's lock file, held from Start to Stop.
+	lock *nodehome.Lock
 
 	mu      sync.Mutex
 	started bool
@@ -113,7 +116,7 @@ func WithConfig(c *config.Config) Option {
 
 // New prepares a node from its home; Start runs it.
 func New(home string, opts ...Option) (*Node, error) {
-	n := &Node{home: Home(home), quit: make(chan struct{})}
+	n := &Node{home: nodehome.Home(home), quit: make(chan struct{})}
 	for _, o := range opts {
 		if err := o(n); err != nil {
 			return nil, fmt.Errorf("node option: %w", err)
@@ -184,7 +187,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	}()
 	// First the home's lock, so a second node on this home is told so
 	// instead of failing somewhere in pebble or CometBFT.
-	if n.lock, err = lockHome(n.home); err != nil {
+	if n.lock, err = nodehome.Acquire(n.home); err != nil {
 		return err
 	}
 	// Then the ports, before anything starts: a port in use is named with
@@ -204,7 +207,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.metrics = newAPIMetrics(n.reg)
 
-	if n.store, err = chain.OpenStore(n.home.Store(), n.logger.With("module", "store")); err != nil {
+	if n.store, err = store.Open(n.home.Store(), n.logger.With("module", "store")); err != nil {
 		return err
 	}
 	n.app, err = app.New(n.store, n.genesis.ChainID,
@@ -218,11 +221,11 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	conf, err := LoadCometConfig(cometOptions(string(n.home), n.cfg))
+	conf, err := comet.LoadConfig(comet.OptionsFromConfig(string(n.home), n.cfg))
 	if err != nil {
 		return err
 	}
-	if n.comet, err = StartComet(ctx, conf, n.app, cometLogger{n.logger.With("module", "cometbft")}); err != nil {
+	if n.comet, err = comet.Start(ctx, conf, n.app, comet.NewLogger(n.logger.With("module", "cometbft"))); err != nil {
 		return err
 	}
 	if addr := n.cfg.Consensus.RPCListen; addr != "" && !loopbackListen(addr) {
@@ -372,10 +375,10 @@ func (n *Node) APIAddr() string {
 }
 
 // Comet exposes the consensus engine (tests and tools).
-func (n *Node) Comet() *Comet { return n.comet }
+func (n *Node) Comet() *comet.Node { return n.comet }
 
 // Store exposes the app store (tests and tools).
-func (n *Node) Store() *chain.Store { return n.store }
+func (n *Node) Store() *store.Store { return n.store }
 
 // Quit is closed when the node has stopped.
 func (n *Node) Quit() <-chan struct{} { return n.quit }
@@ -440,7 +443,7 @@ func (n *Node) closeParts() error {
 		}
 	}
 	// Last: everything that used the home is closed.
-	if err := n.lock.release(); err != nil {
+	if err := n.lock.Release(); err != nil {
 		errs = append(errs, fmt.Errorf("release home lock: %w", err))
 	}
 	return errors.Join(errs...)
@@ -454,7 +457,7 @@ type devVerifier struct {
 	cert []byte
 }
 
-func loadDevVerifier(h Home) (*devVerifier, error) {
+func loadDevVerifier(h nodehome.Home) (*devVerifier, error) {
 	key, err := signer.LoadPrivateKey(h.VerifierKey())
 	if err != nil {
 		return nil, err

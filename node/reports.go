@@ -15,6 +15,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/assemble"
 	"github.com/sealchain/sealchain/evidence/report"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/seal"
@@ -121,7 +122,7 @@ func (a *api) runReports(ctx context.Context) {
 func (a *api) makeReport(ctx context.Context, j *reportJob) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*a.wait)
 	defer cancel()
-	b, err := evidence.Assemble(ctx, a.store, a.headers, evidence.Subject{ContractID: j.ContractID})
+	b, err := assemble.Bundle(ctx, a.store, a.headers, evidence.Subject{ContractID: j.ContractID})
 	if err != nil {
 		return fmt.Errorf("assemble evidence: %w", err)
 	}

@@ -4,16 +4,14 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -43,11 +41,11 @@ import (
 // committed state: the organisations and their CAs, and certificate
 // revocations.
 type clientVerifier struct {
-	view func() chain.View
+	view func() store.View
 	now  func() time.Time
 }
 
-func newClientVerifier(store *chain.Store) *clientVerifier {
+func newClientVerifier(store *store.Store) *clientVerifier {
 	return &clientVerifier{view: store.View, now: time.Now}
 }
 
@@ -72,7 +70,7 @@ func (v *clientVerifier) verify(der []byte) (*caller, error) {
 // never authenticate. A revoked or unregistered one still completes the
 // handshake, like a connection without a certificate, so the judicial
 // endpoints can answer 401 with the reason instead of a bare TLS alert.
-func (v *clientVerifier) verifyIssued(view chain.View, der []byte) (*caller, error) {
+func (v *clientVerifier) verifyIssued(view store.View, der []byte) (*caller, error) {
 	leaf, err := smx509.ParseCertificate(der)
 	if err != nil {
 		return nil, fmt.Errorf("client certificate: %w", err)
@@ -91,7 +89,7 @@ func (v *clientVerifier) verifyIssued(view chain.View, der []byte) (*caller, err
 
 // onChain checks the certificate's standing in committed state: registered
 // (cert_issued) to its CA's organisation and not revoked.
-func (v *clientVerifier) onChain(view chain.View, c *caller) error {
+func (v *clientVerifier) onChain(view store.View, c *caller) error {
 	return credentialStanding(view, c, "client certificate")
 }
 
@@ -157,8 +155,8 @@ func serverTLSConfig(cert tls.Certificate, mtls *clientVerifier) *tls.Config {
 // tls_cert_file, tls_key_file; relative to home) and checks the certificate
 // is one clients will accept: issued for serverAuth by a genesis
 // organisation's CA and valid now.
-func loadServerCert(home Home, api config.API, orgs []*chain.Org, now time.Time) (tls.Certificate, error) {
-	certFile, keyFile := home.resolve(api.TLSCertFile), home.resolve(api.TLSKeyFile)
+func loadServerCert(home nodehome.Home, api config.API, orgs []*chain.Org, now time.Time) (tls.Certificate, error) {
+	certFile, keyFile := home.Resolve(api.TLSCertFile), home.Resolve(api.TLSKeyFile)
 	if _, err := signer.LoadPrivateKey(keyFile); err != nil { // the 0600 check crypto/tls does not make
 		return tls.Certificate{}, &config.KeyError{Key: "api.tls_key_file", Err: err}
 	}
@@ -181,50 +179,9 @@ func loadServerCert(home Home, api config.API, orgs []*chain.Org, now time.Time)
 	return cert, nil
 }
 
-// resolve makes a config path relative to the home absolute.
-func (h Home) resolve(p string) string {
-	if p == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return h.path(p)
-}
-
 // errNoClientCert is the 401 message for a TLS connection without a client
 // certificate.
 var errNoClientCert = errors.New("present a TLS client certificate issued by a registered organisation's CA (sealchain cert issue --tls client)")
-
-// Where `sealchain init --tls-host` puts the API's TLS certificate and key,
-// relative to the home.
-const (
-	tlsCertPath = "keys/tls.crt"
-	tlsKeyPath  = "keys/tls.key"
-)
-
-// IssueTLSFiles creates an ECDSA P-256 key and a TLS certificate for it
-// issued by ca, and writes them as PEM: the key to keyPath (mode 0600), the
-// certificate, the leaf alone, to certPath. hosts (DNS names or IP
-// addresses) go into the certificate's subject alternative names.
-func IssueTLSFiles(ca *signer.CA, certPath, keyPath string, opts signer.TLSOptions, hosts []string, rand io.Reader) error {
-	for _, h := range hosts {
-		if ip := net.ParseIP(h); ip != nil {
-			opts.IPAddresses = append(opts.IPAddresses, ip)
-		} else {
-			opts.DNSNames = append(opts.DNSNames, h)
-		}
-	}
-	k, err := signer.GenerateKey(signer.AlgECDSAP256, rand)
-	if err != nil {
-		return err
-	}
-	der, err := ca.IssueTLS(k.Public(), opts, rand)
-	if err != nil {
-		return fmt.Errorf("issue TLS %s certificate: %w", opts.Role, err)
-	}
-	if err := signer.SavePrivateKey(keyPath, k); err != nil {
-		return err
-	}
-	return os.WriteFile(certPath, signer.EncodeCertificatePEM(der), 0o644)
-}
 
 // APIURL is the API's base URL: https:// when it serves TLS.
 func (n *Node) APIURL() string {

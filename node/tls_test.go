@@ -22,8 +22,10 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/internal/testport"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -32,14 +34,14 @@ import (
 type tlsPKI struct {
 	dir   string
 	now   time.Time
-	store *chain.Store
+	store *store.Store
 	cas   map[string]*signer.CA // by org id; "rogue" is not in the store
 }
 
 func newTLSPKI(t testing.TB) *tlsPKI {
 	t.Helper()
 	p := &tlsPKI{dir: t.TempDir(), now: time.Now(), cas: map[string]*signer.CA{}}
-	st, err := chain.OpenStore(filepath.Join(p.dir, "store"), nil)
+	st, err := store.Open(filepath.Join(p.dir, "store"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +72,7 @@ func newTLSPKI(t testing.TB) *tlsPKI {
 	return p
 }
 
-func (p *tlsPKI) commit(t testing.TB, b *chain.Block) {
+func (p *tlsPKI) commit(t testing.TB, b *store.Block) {
 	t.Helper()
 	if _, err := b.Finish(); err != nil {
 		t.Fatal(err)
@@ -121,7 +123,7 @@ func (p *tlsPKI) issueUnregistered(t testing.TB, org string, role signer.TLSRole
 		mod(&o)
 	}
 	name := filepath.Join(t.TempDir(), "tls")
-	if err := IssueTLSFiles(p.cas[org], name+".crt", name+".key", o, nil, nil); err != nil {
+	if err := nodehome.IssueTLSFiles(p.cas[org], name+".crt", name+".key", o, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	pair, err := tls.LoadX509KeyPair(name+".crt", name+".key")

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sealchain/sealchain/node/nodehome"
 )
 
 // The verification page and its assets. The verifier itself
@@ -226,7 +228,7 @@ func verifierBuildRunning(p string) bool {
 		return false
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	return err == nil && pid > 0 && processAlive(pid)
+	return err == nil && pid > 0 && nodehome.ProcessAlive(pid)
 }
 
 // maxBuildMarkerAge bounds a build's marker: a build takes minutes; after

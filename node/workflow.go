@@ -23,8 +23,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/comet"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/workflow"
 	"github.com/sealchain/sealchain/workflow/filestore"
@@ -36,11 +38,6 @@ import (
 // CrashEnv names a workflow step (workflow.Step*) at which the node kills
 // itself with SIGKILL: the kill -9 tests set it. Unset in normal runs.
 const CrashEnv = "SEALCHAIN_WORKFLOW_CRASH_AT"
-
-// Workflow files under the home.
-func (h Home) WorkflowDB() string    { return h.path("data", "workflow") }
-func (h Home) WorkflowFiles() string { return h.path("data", "workflow-files") }
-func (h Home) WorkflowToken() string { return h.path("config", "workflow.token") }
 
 // wfService is the signing workflow running in this node.
 type wfService struct {
@@ -125,17 +122,17 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 			s.close()
 		}
 	}()
-	if s.db, err = pebble.Open(n.home.WorkflowDB(), &pebble.Options{Logger: pebbleSlog{n.logger.With("module", "workflow", "db", "workflow")}}); err != nil {
+	if s.db, err = pebble.Open(n.home.WorkflowDB(), &pebble.Options{Logger: comet.PebbleLogger(n.logger.With("module", "workflow", "db", "workflow"))}); err != nil {
 		return nil, fmt.Errorf("open %s: %w", n.home.WorkflowDB(), err)
 	}
-	fkek, err := filestore.LoadKEK(n.home.path("config", filestore.DefaultKEKFile), nil)
+	fkek, err := filestore.LoadKEK(n.home.Path("config", filestore.DefaultKEKFile), nil)
 	if err != nil {
 		return nil, err
 	}
 	if s.files, err = filestore.Open(n.home.WorkflowFiles(), fkek); err != nil {
 		return nil, err
 	}
-	wkek, err := workflow.LoadKEK(n.home.path("config", workflow.KEKFile), nil)
+	wkek, err := workflow.LoadKEK(n.home.Path("config", workflow.KEKFile), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +278,7 @@ func devFace(_ context.Context, _ string, capture []byte) error {
 // their outcome from the app store (committed) or CometBFT's tx index
 // (rejected in FinalizeBlock).
 type wfChain struct {
-	store   *chain.Store
+	store   *store.Store
 	mempool Mempool
 	pool    txPool // nil: InMempool answers true (no eviction check)
 }
@@ -291,8 +288,8 @@ type txPool interface {
 	InMempool(key types.TxKey) bool
 }
 
-func newWFChain(store *chain.Store, c *Comet) *wfChain {
-	pool, _ := c.node.Mempool().(txPool)
+func newWFChain(store *store.Store, c *comet.Node) *wfChain {
+	pool, _ := c.Mempool().(txPool)
 	return &wfChain{store: store, mempool: c.Client(), pool: pool}
 }
 

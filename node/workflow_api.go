@@ -20,6 +20,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/assemble"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/workflow"
 	"github.com/sealchain/sealchain/workflow/notify"
@@ -519,9 +520,9 @@ func (w *wfAPI) contractPDF(rw http.ResponseWriter, r *http.Request) {
 func (w *wfAPI) evidenceFor(rw http.ResponseWriter, r *http.Request, id string) {
 	ctx, cancel := context.WithTimeout(r.Context(), w.wait)
 	defer cancel()
-	b, err := evidence.Assemble(ctx, w.store, w.headers, evidence.Subject{ContractID: id})
+	b, err := assemble.Bundle(ctx, w.store, w.headers, evidence.Subject{ContractID: id})
 	switch {
-	case errors.Is(err, evidence.ErrNoRecords):
+	case errors.Is(err, assemble.ErrNoRecords):
 		writeError(rw, http.StatusNotFound, "not_found", "no committed records for contract "+id+" yet")
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(rw, http.StatusGatewayTimeout, "timeout", "the checkpoint block was not produced in time")

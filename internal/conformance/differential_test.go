@@ -15,6 +15,7 @@ import (
 
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/signer"
@@ -126,12 +127,12 @@ type harness struct {
 
 func newHarness(t *testing.T, d *diffWorld) *harness {
 	t.Helper()
-	store, err := chain.OpenStore(t.TempDir(), nil)
+	st, err := store.Open(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
-	a, err := app.New(store, d.chainID)
+	t.Cleanup(func() { st.Close() })
+	a, err := app.New(st, d.chainID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +424,9 @@ func TestDifferentialRejections(t *testing.T) {
 		{
 			name: "NotSent", code: chain.CodeNotSent, check: "contract",
 			setup: func(h *harness) { h.create(c1, 0, d.alice) },
-			bad:   func(h *harness) []byte { return h.build(d.sub, &chain.ContractViewed{Contract: c1, Party: d.alice.fp}, nil) },
+			bad: func(h *harness) []byte {
+				return h.build(d.sub, &chain.ContractViewed{Contract: c1, Party: d.alice.fp}, nil)
+			},
 		},
 		{
 			name: "AlreadySent", code: chain.CodeAlreadySent, check: "contract",
@@ -437,7 +440,9 @@ func TestDifferentialRejections(t *testing.T) {
 				h.add(&chain.ContractSent{Contract: c1}, nil)
 				h.add(&chain.ContractViewed{Contract: c1, Party: d.alice.fp}, nil)
 			},
-			bad: func(h *harness) []byte { return h.build(d.sub, &chain.ContractViewed{Contract: c1, Party: d.alice.fp}, nil) },
+			bad: func(h *harness) []byte {
+				return h.build(d.sub, &chain.ContractViewed{Contract: c1, Party: d.alice.fp}, nil)
+			},
 		},
 		{
 			name: "NotExpired", code: chain.CodeNotExpired, check: "contract",
@@ -452,7 +457,9 @@ func TestDifferentialRejections(t *testing.T) {
 				h.create("c3", 0, d.alice)
 				h.add(&chain.ContractRenewed{Contract: "c3", Previous: c1}, nil)
 			},
-			bad: func(h *harness) []byte { return h.build(d.sub, &chain.ContractRenewed{Contract: "c3", Previous: "c2"}, nil) },
+			bad: func(h *harness) []byte {
+				return h.build(d.sub, &chain.ContractRenewed{Contract: "c3", Previous: "c2"}, nil)
+			},
 		},
 		{
 			name: "InvalidField/intent for another signer", code: chain.CodeInvalidField, check: "contract",
@@ -513,7 +520,7 @@ func TestDifferentialRejections(t *testing.T) {
 		},
 		{
 			name: "InvalidField/CA certificate registered", code: chain.CodeInvalidField, check: "signatures",
-			bad:  func(h *harness) []byte { return h.build(d.sub, &chain.CertIssued{Cert: d.ca.Cert.Raw}, nil) },
+			bad: func(h *harness) []byte { return h.build(d.sub, &chain.CertIssued{Cert: d.ca.Cert.Raw}, nil) },
 		},
 		{
 			name: "CredentialShape/credential with an identity", code: chain.CodeCredentialShape, check: "signatures",

@@ -1,0 +1,445 @@
+package assemble
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
+	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// Headers is what assembling needs from the consensus engine: the latest
+// block height, a way to wait for one, and the signed header with its
+// validator set at a height (protobuf bytes, as checkpoint.VerifyCheckpoint reads).
+type Headers interface {
+	LatestHeight() int64
+	WaitForHeight(ctx context.Context, height int64) error
+	Checkpoint(ctx context.Context, height int64) (signedHeader, valSet []byte, err error)
+	// Hop returns the signed header at height and the next height's validator set.
+	Hop(ctx context.Context, height int64) (signedHeader, nextValSet []byte, err error)
+}
+
+// ErrNoRecords means nothing on chain matches the subject.
+var ErrNoRecords = errors.New("no records match")
+
+// Bundle builds a bundle for subject from the committed store: the
+// subject's records, the certificate records of every actor and party, each
+// with an inclusion proof against one checkpoint whose header the validators
+// signed. It waits (bounded by ctx) for the block after the newest record so
+// that its app hash is signed.
+func Bundle(ctx context.Context, st *store.Store, headers Headers, subject evidence.Subject) (*evidence.Bundle, error) {
+	subject, err := subject.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	view := st.View()
+	last := st.Last()
+	q := store.Query{Limit: evidence.MaxSubjectRecords, UpTo: last.LogSize}
+	idx, next, err := collect(view, subject, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(idx) == 0 {
+		return nil, ErrNoRecords
+	}
+	// The newest record's height must be below the checkpoint's header.
+	var newest int64
+	for _, i := range idx {
+		en, err := entryAt(view, i)
+		if err != nil {
+			return nil, err
+		}
+		newest = max(newest, en.Height)
+	}
+	if err := headers.WaitForHeight(ctx, newest+1); err != nil {
+		return nil, fmt.Errorf("wait for the block that signs height %d: %w", newest, err)
+	}
+	h := min(headers.LatestHeight(), st.Last().Height+1) - 1
+	cp, err := view.Checkpoint(h)
+	if err != nil {
+		return nil, err
+	}
+	sh, vs, err := headers.Checkpoint(ctx, h+1)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint at height %d: %w", h+1, err)
+	}
+	b := &evidence.Bundle{
+		Format: evidence.Format, Version: evidence.Version, ChainID: "", Subject: subject, Next: next,
+		Checkpoint: evidence.Checkpoint{
+			Height: h, LogSize: cp.LogSize, LogRoot: cp.LogRoot, StateRoot: cp.StateRoot,
+			SignedHeader: sh, ValidatorSet: vs,
+		},
+	}
+	if subject.SinceSize > 0 {
+		if subject.SinceSize > cp.LogSize {
+			return nil, fmt.Errorf("%w: since_size %d is beyond the log size %d", evidence.ErrBadSubject, subject.SinceSize, cp.LogSize)
+		}
+		proof, err := st.ConsistencyProof(subject.SinceSize, cp.LogSize)
+		if err != nil {
+			return nil, fmt.Errorf("consistency proof %d → %d: %w", subject.SinceSize, cp.LogSize, err)
+		}
+		b.Consistency = &evidence.Consistency{FromSize: subject.SinceSize, Proof: proof}
+	}
+	// Validator-set changes before the checkpoint's header: each becomes a
+	// hop the verifier follows from the genesis set.
+	changes, err := view.ValidatorChanges(h)
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range changes {
+		sh, next, err := headers.Hop(ctx, ch)
+		if err != nil {
+			return nil, fmt.Errorf("validator hop at %d: %w", ch, err)
+		}
+		b.ValidatorHops = append(b.ValidatorHops, evidence.Hop{Height: ch, SignedHeader: sh, NextValidatorSet: next})
+	}
+	if b.Anchors, idx, err = anchorsFor(st, idx, cp.LogSize); err != nil {
+		return nil, err
+	}
+	for _, i := range idx {
+		if i >= cp.LogSize {
+			continue
+		}
+		leaf, err := view.Entry(i)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.CheckLeaf(i, leaf); err != nil {
+			return nil, err
+		}
+		proof, err := st.InclusionProof(i, cp.LogSize)
+		if err != nil {
+			return nil, fmt.Errorf("inclusion proof for %d at size %d: %w", i, cp.LogSize, err)
+		}
+		b.Records = append(b.Records, evidence.Record{Index: i, Leaf: leaf, Proof: proof})
+		if b.ChainID == "" {
+			en, err := chain.DecodeEntry(leaf)
+			if err != nil {
+				return nil, err
+			}
+			tx, err := chain.DecodeTx(en.Tx)
+			if err != nil {
+				return nil, err
+			}
+			b.ChainID = tx.ChainID
+		}
+	}
+	return b, nil
+}
+
+// MaxContracts bounds the contracts whose timelines one bundle carries
+// because renewals reach them from the subject's own contracts (collect).
+// The subject's own contracts are bounded by its page of records.
+const MaxContracts = 256
+
+// maxRegistrationScan bounds the log entries read to find the votes of one
+// verifier's registration proposal. The chain has no index of votes, so
+// registration reads the log backwards from the deciding vote and stops at
+// the earliest vote the proposal's state lists; only a proposal whose votes
+// are spread over more entries than this is refused.
+const maxRegistrationScan = 1_000_000
+
+// registrations finds the governance records that registered verifier
+// certificates, once per certificate within one Assemble.
+type registrations struct {
+	view store.View
+	done map[chain.Fingerprint][]uint64
+}
+
+// add adds to set the governance records that registered the verifier
+// certificate der: the register_verifier proposal and the votes on it up
+// to the one that passed it. Genesis verifiers need none.
+func (r *registrations) add(der []byte, set map[uint64]bool) error {
+	fp := chain.FingerprintOf(der)
+	idx, ok := r.done[fp]
+	if !ok {
+		var err error
+		if idx, err = registration(r.view, fp); err != nil {
+			return err
+		}
+		r.done[fp] = idx
+	}
+	for _, i := range idx {
+		set[i] = true
+	}
+	return nil
+}
+
+// registration lists the governance records that registered the verifier
+// certificate fp (none for a genesis verifier).
+func registration(view store.View, fp chain.Fingerprint) ([]uint64, error) {
+	st, ok, err := view.Verifier(fp)
+	if err != nil || !ok || st.RegisteredIn == 0 {
+		return nil, err
+	}
+	decided := st.RegisteredIn - 1
+	tx, err := txAt(view, decided)
+	if err != nil {
+		return nil, err
+	}
+	var id string
+	switch b := tx.Body.(type) {
+	case *chain.Proposal:
+		return []uint64{decided}, nil
+	case *chain.Vote:
+		id = b.Proposal
+	default:
+		return nil, fmt.Errorf("verifier registered in record %d, a %s", decided, b.Type())
+	}
+	ps, ok, err := view.Proposal(id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || ps.CreatedIn > decided {
+		return nil, fmt.Errorf("verifier registration: proposal %q not found before record %d", id, decided)
+	}
+	// Votes are accepted only while the proposal is open, so every
+	// organisation in its yes and no lists but the proposer voted between
+	// the proposal and the deciding vote.
+	want := len(ps.Yes) + len(ps.No) - 1
+	out := []uint64{ps.CreatedIn}
+	for i := decided; i > ps.CreatedIn && len(out)-1 < want; i-- {
+		if decided-i >= maxRegistrationScan {
+			return nil, fmt.Errorf("verifier registration: the votes on proposal %q are spread over more than %d records (records %d to %d)", id, maxRegistrationScan, ps.CreatedIn, decided)
+		}
+		tx, err := txAt(view, i)
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := tx.Body.(*chain.Vote); ok && v.Proposal == id {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}
+
+func entryAt(view store.View, i uint64) (*chain.Entry, error) {
+	leaf, err := view.Entry(i)
+	if err != nil {
+		return nil, err
+	}
+	return chain.DecodeEntry(leaf)
+}
+
+// txAt decodes the transaction of log entry i.
+func txAt(view store.View, i uint64) (*chain.Tx, error) {
+	en, err := entryAt(view, i)
+	if err != nil {
+		return nil, err
+	}
+	return chain.DecodeTx(en.Tx)
+}
+
+// collect picks the log indexes for a subject: the records themselves, then
+// for every contract among them its whole timeline, then the certificate
+// records (issued, revoked) of every actor and party.
+func collect(view store.View, s evidence.Subject, q store.Query) ([]uint64, *uint64, error) {
+	set := map[uint64]bool{}
+	// The subject's own records, paged when asked.
+	pq := q
+	if s.Limit > 0 {
+		pq.Limit = min(s.Limit, q.Limit)
+	}
+	if s.After != nil {
+		pq.After, pq.HaveAfter = *s.After, true
+	}
+	var next *uint64
+	first := func(p store.Page, err error) error {
+		if err != nil {
+			return err
+		}
+		if p.More {
+			if s.Limit == 0 {
+				return fmt.Errorf("%w: subject matches more than %d records; page with limit and after", evidence.ErrBadSubject, pq.Limit)
+			}
+			n := p.Next
+			next = &n
+		}
+		for _, i := range p.Indexes {
+			set[i] = true
+		}
+		return nil
+	}
+	add := func(p store.Page, err error) error {
+		if err != nil {
+			return err
+		}
+		if p.More {
+			return fmt.Errorf("subject matches more than %d records", q.Limit)
+		}
+		for _, i := range p.Indexes {
+			set[i] = true
+		}
+		return nil
+	}
+	switch {
+	case s.DocHash != "":
+		h, err := decodeHex(s.DocHash, 32)
+		if err != nil {
+			return nil, nil, fmt.Errorf("doc_hash: %w: %w", evidence.ErrBadSubject, err)
+		}
+		if err := first(view.ByDoc(h, pq)); err != nil {
+			return nil, nil, err
+		}
+	case s.ContractID != "":
+		if err := first(view.ByContract(s.ContractID, pq)); err != nil {
+			return nil, nil, err
+		}
+	case s.Cert != "":
+		h, err := decodeHex(s.Cert, 32)
+		if err != nil {
+			return nil, nil, fmt.Errorf("cert: %w: %w", evidence.ErrBadSubject, err)
+		}
+		if err := first(view.ByCert(chain.Fingerprint(h), pq)); err != nil {
+			return nil, nil, err
+		}
+	default:
+		return nil, nil, fmt.Errorf("%w: give a doc_hash, contract_id or cert", evidence.ErrBadSubject)
+	}
+	// Expand contracts to their timelines, until closure: a renewal is in
+	// its previous contract's timeline but belongs to the new contract, so
+	// each renewal brings in the timelines of both sides (and those bring
+	// in their own renewals). The verifier needs each contract's
+	// contract_created (checkContracts).
+	contracts := map[string]bool{}
+	scanned := map[uint64]bool{}
+	reached := 0 // contracts found only through renewals, after the first round
+	for round := 0; ; round++ {
+		var found []string
+		for i := range set {
+			if scanned[i] {
+				continue
+			}
+			scanned[i] = true
+			tx, err := txAt(view, i)
+			if err != nil {
+				return nil, nil, err
+			}
+			ids := []string{tx.Body.ContractID()}
+			if r, ok := tx.Body.(*chain.ContractRenewed); ok {
+				ids = append(ids, r.Previous)
+			}
+			for _, id := range ids {
+				if id != "" && !contracts[id] {
+					contracts[id] = true
+					found = append(found, id)
+				}
+			}
+		}
+		if len(found) == 0 {
+			break
+		}
+		if round > 0 {
+			reached += len(found)
+			if reached > MaxContracts {
+				return nil, nil, fmt.Errorf("%w: the subject's contracts reach more than %d further contracts through renewals; page the subject with limit and after, or ask for a contract later in the renewal chain", evidence.ErrBadSubject, MaxContracts)
+			}
+		}
+		for _, id := range found {
+			if err := add(view.ByContract(id, q)); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	// Certificates of actors and parties.
+	certs := map[chain.Fingerprint]bool{}
+	for i := range set {
+		tx, err := txAt(view, i)
+		if err != nil {
+			return nil, nil, err
+		}
+		if tx.Actor != nil {
+			certs[tx.Actor.Cert] = true
+		}
+
+		if cc, ok := tx.Body.(*chain.ContractCreated); ok {
+			for _, p := range cc.Parties {
+				certs[p] = true
+			}
+		}
+		if cs, ok := tx.Body.(*chain.ContractSigned); ok && len(cs.Seal) == 32 {
+			// The seal's registration.
+			p, err := view.ByDoc(cs.Seal, q)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, j := range p.Indexes {
+				set[j] = true
+			}
+		}
+	}
+	for fp := range certs {
+		p, err := view.ByCert(fp, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, i := range p.Indexes {
+			tx, err := txAt(view, i)
+			if err != nil {
+				return nil, nil, err
+			}
+			switch body := tx.Body.(type) {
+			case *chain.CertRevoked:
+				set[i] = true
+			case *chain.CertIssued:
+				set[i] = true
+				// The identity record the certificate is bound to.
+				ref := body.IdentityRef
+				if c, err := signer.ParseCertificate(body.Cert); err == nil && len(ref) == 0 {
+					ref = signer.IdentityRefOf(c)
+				}
+				if len(ref) == 32 {
+					p, err := view.ByDoc(ref, q)
+					if err != nil {
+						return nil, nil, err
+					}
+					for _, j := range p.Indexes {
+						set[j] = true
+					}
+				}
+			}
+		}
+	}
+	// The registration of each attestation's verifier (intent, identity).
+	regs := &registrations{view: view, done: map[chain.Fingerprint][]uint64{}}
+	out := make([]uint64, 0, len(set))
+	for i := range set {
+		out = append(out, i)
+	}
+	for _, i := range out {
+		tx, err := txAt(view, i)
+		if err != nil {
+			return nil, nil, err
+		}
+		if b, ok := tx.Body.(chain.Attested); ok {
+			if err := regs.add(b.Attestation(tx.ChainID).VerifierCert, set); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	out = out[:0]
+	for i := range set {
+		out = append(out, i)
+	}
+	slices.Sort(out)
+	return out, next, nil
+}
+
+// decodeHex decodes a hash of n bytes as evidence.Subject spells it (hex,
+// any case, optional 0x; Subject.Normalize has made it canonical already).
+func decodeHex(s string, n int) ([]byte, error) {
+	b, err := hex.DecodeString(strings.TrimPrefix(strings.ToLower(s), "0x"))
+	if err != nil {
+		return nil, fmt.Errorf("not hex: %w", err)
+	}
+	if len(b) != n {
+		return nil, fmt.Errorf("%d bytes, want %d", len(b), n)
+	}
+	return b, nil
+}

@@ -150,11 +150,13 @@ func checkSubject(b *Bundle, recs []*decoded) (string, error) {
 func checkContracts(recs []*decoded, res *Result) {
 	for _, d := range recs { // sorted by log index
 		id := d.tx.Body.ContractID()
-		if id == "" || !(d.ruled || d.rule != nil) {
+		// A rejection under another check (signatures, intent, open) is
+		// reported there; the contract check did not get its say.
+		if id == "" || !(d.ruled || d.rule != nil && ruleCheck(d) == "contract") {
 			continue
 		}
-		var err error
-		if d.rule != nil && ruleCheck(d) == "contract" {
+		err := error(nil)
+		if d.rule != nil {
 			err = d.rule
 		}
 		res.add(fmt.Sprintf("record[%d].contract", d.entry.Index), err, fmt.Sprintf("%s of contract %q holds under the chain's rules", d.tx.Body.Type(), id))

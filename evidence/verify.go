@@ -570,11 +570,13 @@ func checkClosed(recs []*decoded, res *Result) {
 func (v *Verifier) checkIntent(recs []*decoded, res *Result) {
 	for _, d := range recs {
 		cs, ok := d.tx.Body.(*chain.ContractSigned)
-		if !ok || !(d.ruled || d.rule != nil) {
+		// The rule checks intent after the contract, party, document and
+		// order: only when it held, or failed there, was intent checked.
+		if !ok || !(d.ruled || d.rule != nil && ruleCheck(d) == "intent") {
 			continue
 		}
-		var err error
-		if d.rule != nil && ruleCheck(d) == "intent" {
+		err := error(nil)
+		if d.rule != nil {
 			err = d.rule
 		}
 		res.add(fmt.Sprintf("record[%d].intent", d.entry.Index), err, fmt.Sprintf("intent verified for signer %s… on contract %q before signing", d.tx.Actor.Cert.String()[:16], cs.Contract))

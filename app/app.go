@@ -149,7 +149,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 			field := fmt.Sprintf("genesis app_state.orgs[%d].credentials[%d]", i, j)
 			c, fp, terr := a.ver.parse(der, field)
 			if terr == nil {
-				terr = checkCredentialRegistration(c, nil, field)
+				terr = chain.CheckCredentialRegistration(c, nil, field)
 			}
 			if terr != nil {
 				return nil, fmt.Errorf("init chain: %s", terr.Error())
@@ -215,9 +215,9 @@ func (a *App) checkTx(view store.View, raw []byte) (*chain.Tx, *signers, chain.H
 // FinalizeBlock, where earlier txs of the same block are visible.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
 	_, s, h, terr := a.checkTx(a.store.View(), req.Tx)
-	if terr == nil && s.subState.Revoked() {
+	if terr == nil && s.SubmitterState.Revoked() {
 		// Any committed revocation is at or before the next block's time.
-		terr = reject(CodeCertRevoked, "envelope.cert", "credential revoked at %s", s.subState.RevokedAt.Format(time.RFC3339Nano))
+		terr = reject(CodeCertRevoked, "envelope.cert", "credential revoked at %s", s.SubmitterState.RevokedAt.Format(time.RFC3339Nano))
 	}
 	if terr == nil {
 		if _, seen, err := a.store.View().TxLogIndex(h); err != nil {
@@ -308,13 +308,14 @@ func (a *App) execTx(b *store.Block, i uint32, raw []byte) *abci.ExecTxResult {
 	tx, s, h, terr := a.checkTx(b.View, raw)
 	var en *chain.Entry
 	if terr == nil {
-		terr = checkCommon(b.View, s, h, b.Time())
-	}
-	if terr == nil {
-		terr = a.versionRules(tx)
-	}
-	if terr == nil {
-		en, terr = a.apply(b, i, raw, tx, s)
+		rc := a.ruleContext(b, tx, s)
+		terr = chain.CheckCommon(b, rc, h)
+		if terr == nil {
+			terr = a.versionRules(tx)
+		}
+		if terr == nil {
+			en, terr = a.apply(b, i, raw, tx, rc)
+		}
 	}
 	if terr != nil {
 		a.metrics.rejected(terr.Code, "finalize")

@@ -153,55 +153,16 @@ func (a *App) versionRules(tx *chain.Tx) *TxError {
 	return a.rules.check(tx)
 }
 
-// checkUpgrade is checkEffect for the upgrade proposals: a schedule_upgrade
-// needs no plan pending (one plan at a time: a second is refused, not
-// swapped in, so the binary operators prepared for is never replaced
-// without a cancel_upgrade they can see), a version above the one in force
-// and a height at least chain.MinUpgradeDelay above this block. A
-// cancel_upgrade must name the pending plan exactly. Whether this binary
-// supports the version plays no part: the rules must be the same in every
-// binary.
-func checkUpgrade(b *store.Block, p *chain.Proposal, prefix string) *TxError {
-	plan, pending, err := b.UpgradePlan()
-	if err != nil {
-		panic(err)
-	}
-	u := p.Upgrade
-	if p.Kind == chain.ProposalCancelUpgrade {
-		if !pending {
-			return reject(CodeNoUpgradePlan, prefix+"upgrade", "no upgrade plan is scheduled")
-		}
-		if plan.Plan != *u {
-			return reject(CodeNoUpgradePlan, prefix+"upgrade", "the scheduled plan is %s, not %s", &plan.Plan, u)
-		}
-		return nil
-	}
-	if pending {
-		return reject(CodeUpgradePending, prefix+"upgrade", "upgrade plan %s is already scheduled (proposal %q): cancel it first", &plan.Plan, plan.Proposal)
-	}
-	active, err := b.RulesVersionAt(b.Height())
-	if err != nil {
-		panic(err)
-	}
-	if u.Version <= active {
-		return reject(CodeUpgradeVersion, prefix+"upgrade.version", "%d, the rules version in force is %d", u.Version, active)
-	}
-	if min := b.Height() + chain.MinUpgradeDelay; u.Height < min {
-		return reject(CodeUpgradeHeight, prefix+"upgrade.height", "%d, want at least %d (this height plus %d)", u.Height, min, chain.MinUpgradeDelay)
-	}
-	return nil
-}
-
-// applyUpgrade is applyEffect for the upgrade proposals.
-func (a *App) applyUpgrade(b *store.Block, p *chain.Proposal) error {
+// logUpgradeDecision logs a passed schedule_upgrade or cancel_upgrade
+// (chain.Proposal's rule writes the plan).
+func (a *App) logUpgradeDecision(p *chain.Proposal) {
 	if p.Kind == chain.ProposalCancelUpgrade {
 		a.logger.Info("upgrade plan cancelled", "plan", p.Upgrade.Name, "rules_version", p.Upgrade.Version, "height", p.Upgrade.Height, "proposal", p.ID)
-		return b.DeleteUpgradePlan()
+		return
 	}
 	_, supported := a.supportedRules()[p.Upgrade.Version]
 	a.logger.Info("upgrade plan scheduled", "plan", p.Upgrade.Name, "rules_version", p.Upgrade.Version, "height", p.Upgrade.Height,
 		"proposal", p.ID, "supported_by_this_binary", supported)
-	return b.PutUpgradePlan(&chain.PendingUpgrade{Plan: *p.Upgrade, Proposal: p.ID, DecidedHeight: b.Height()})
 }
 
 // UpgradeStatus is the rules version in force and the scheduled plan, as

@@ -106,6 +106,15 @@ func (v *verifier) issuedBy(leaf *smx509.Certificate, leafFP chain.Fingerprint, 
 	return nil
 }
 
+// Parse and IssuedBy make the cache a chain.CertChecker for the rules.
+func (v *verifier) Parse(der []byte, field string) (*smx509.Certificate, chain.Fingerprint, *TxError) {
+	return v.parse(der, field)
+}
+
+func (v *verifier) IssuedBy(leaf *smx509.Certificate, leafFP chain.Fingerprint, ca *smx509.Certificate, field string) *TxError {
+	return v.issuedBy(leaf, leafFP, ca, field)
+}
+
 func (v *verifier) verify(cert *smx509.Certificate, msg, sig []byte, field string) *TxError {
 	if err := signer.Verify(cert.PublicKey, msg, sig); err != nil {
 		code := CodeBadSignature
@@ -118,18 +127,8 @@ func (v *verifier) verify(cert *smx509.Certificate, msg, sig []byte, field strin
 }
 
 // signers are the certificates a tx's signatures were made with, resolved
-// against state; rules check them against the block time.
-type signers struct {
-	org       *chain.Org
-	orgCA     *smx509.Certificate
-	submitter *smx509.Certificate
-	subState  *chain.CertState // the submitter credential's registration
-	actor     *smx509.Certificate
-	actorFP   chain.Fingerprint
-	actorCert *chain.CertState
-	verifier  *smx509.Certificate // intent verifier
-	verOrgCA  *smx509.Certificate
-}
+// against state; the rules (chain) check them against the block time.
+type signers = chain.Signers
 
 // checkSignatures resolves and verifies every signature of tx against the
 // state in view. It does not look at time or revocation.
@@ -142,13 +141,13 @@ func (a *App) checkSignatures(view store.View, tx *chain.Tx, h chain.Hash) (*sig
 	if !ok {
 		return nil, reject(CodeUnknownOrg, "envelope.org", "organisation %q is not registered", tx.Envelope.Org)
 	}
-	s.org = org
+	s.Org = org
 	var terr *TxError
-	if s.orgCA, _, terr = a.ver.parse(org.CACert, "org.ca_cert"); terr != nil {
+	if s.OrgCA, _, terr = a.ver.parse(org.CACert, "org.ca_cert"); terr != nil {
 		return nil, terr
 	}
 	var subFP chain.Fingerprint
-	if s.submitter, subFP, terr = a.ver.parse(tx.Envelope.Cert, "envelope.cert"); terr != nil {
+	if s.Submitter, subFP, terr = a.ver.parse(tx.Envelope.Cert, "envelope.cert"); terr != nil {
 		return nil, terr
 	}
 	// The envelope's credential must be registered (genesis or cert_issued),
@@ -157,7 +156,7 @@ func (a *App) checkSignatures(view store.View, tx *chain.Tx, h chain.Hash) (*sig
 	// one here, against committed state in CheckTx and ProcessProposal, is
 	// the same answer FinalizeBlock gives; revocation depends on block time
 	// and is checked by checkCommon.
-	if s.subState, terr = registeredCredential(view, subFP, tx.Envelope.Org); terr != nil {
+	if s.SubmitterState, terr = registeredCredential(view, subFP, tx.Envelope.Org); terr != nil {
 		return nil, terr
 	}
 	if tx.Actor != nil {
@@ -168,14 +167,14 @@ func (a *App) checkSignatures(view store.View, tx *chain.Tx, h chain.Hash) (*sig
 		if !ok {
 			return nil, reject(CodeUnknownCert, "actor.cert", "certificate %s is not registered", tx.Actor.Cert)
 		}
-		s.actorFP, s.actorCert = tx.Actor.Cert, cs
-		if s.actor, _, terr = a.ver.parse(cs.DER, "actor.cert"); terr != nil {
+		s.ActorFP, s.ActorState = tx.Actor.Cert, cs
+		if s.Actor, _, terr = a.ver.parse(cs.DER, "actor.cert"); terr != nil {
 			return nil, terr
 		}
 	}
 	if att := attestationOf(tx); att != nil {
 		var vfp chain.Fingerprint
-		if s.verifier, vfp, terr = a.ver.parse(att.VerifierCert, "body.verifier_cert"); terr != nil {
+		if s.Verifier, vfp, terr = a.ver.parse(att.VerifierCert, "body.verifier_cert"); terr != nil {
 			return nil, terr
 		}
 		// The verifier must be registered (genesis or governance), and its
@@ -185,11 +184,11 @@ func (a *App) checkSignatures(view store.View, tx *chain.Tx, h chain.Hash) (*sig
 		} else if !ok {
 			return nil, reject(CodeUnknownVerifier, "body.verifier_cert", "verifier %s is not registered", vfp)
 		}
-		if _, s.verOrgCA, terr = a.verifierOrg(view, s.verifier, vfp, "body.verifier_cert"); terr != nil {
+		if _, s.VerifierCA, terr = a.verifierOrg(view, s.Verifier, vfp, "body.verifier_cert"); terr != nil {
 			return nil, terr
 		}
 	}
-	if terr := a.ver.issuedBy(s.submitter, subFP, s.orgCA, "envelope.cert"); terr != nil {
+	if terr := a.ver.issuedBy(s.Submitter, subFP, s.OrgCA, "envelope.cert"); terr != nil {
 		return nil, terr
 	}
 	if _, ok := a.ver.verified.get(h); ok {
@@ -205,12 +204,12 @@ func (a *App) checkSignatures(view store.View, tx *chain.Tx, h chain.Hash) (*sig
 	// reported, whatever finishes first.
 	checks := make([]sigCheck, 0, 3)
 	if tx.Actor != nil {
-		checks = append(checks, sigCheck{s.actor, tx.ActorSignBytes(), tx.Actor.Sig, "actor.sig"})
+		checks = append(checks, sigCheck{s.Actor, tx.ActorSignBytes(), tx.Actor.Sig, "actor.sig"})
 	}
 	if att := attestationOf(tx); att != nil {
-		checks = append(checks, sigCheck{s.verifier, att.Signed, att.Sig, "body.verifier_sig"})
+		checks = append(checks, sigCheck{s.Verifier, att.Signed, att.Sig, "body.verifier_sig"})
 	}
-	checks = append(checks, sigCheck{s.submitter, tx.EnvelopeSignBytes(), tx.Envelope.Sig, "envelope.sig"})
+	checks = append(checks, sigCheck{s.Submitter, tx.EnvelopeSignBytes(), tx.Envelope.Sig, "envelope.sig"})
 	if terr := a.ver.verifyAll(checks); terr != nil {
 		return nil, terr
 	}

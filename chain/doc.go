@@ -13,9 +13,14 @@
 // package encodes under the keys of its own layout.
 //
 // Everything here is deterministic: the same transactions in the same blocks
-// give the same bytes, roots and app hash on every machine. Consensus rules
-// that need more than one record live in package app; this package checks
-// only what a single record can tell (sizes, formats, required fields).
+// give the same bytes, roots and app hash on every machine. Each record
+// type's Validate checks what the record alone can tell (sizes, formats,
+// required fields); its Apply is its stateful rule, a pure function over a
+// read-only StateView (view.go) that returns the state writes instead of
+// making them (rules.go). The app runs the rules over its store in
+// FinalizeBlock, the offline verifier (package evidence) over a MemState
+// (memstate.go) rebuilt from a bundle: one rule source for both. The ABCI
+// codes the rules reject with are in codes.go.
 //
 // Compatibility: field numbers, record type numbers, domain tags and the app
 // hash layout are consensus-critical and are documented in docs/encoding.md.

@@ -1,5 +1,7 @@
 package chain
 
+import "time"
+
 // RevocationReason follows RFC 5280 CRLReason; values are part of the encoding.
 type RevocationReason uint32
 
@@ -64,4 +66,21 @@ func (b *CertRevoked) Validate() error {
 		return nil
 	}
 	return invalid("body.reason", "%d is not an RFC 5280 reason code", b.Reason)
+}
+
+// Apply revokes a registered certificate of the submitting org, once.
+func (b *CertRevoked) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	cs, ok, err := v.Cert(b.Cert)
+	must(err)
+	if !ok {
+		return nil, Reject(CodeUnknownCert, "body.cert", "certificate %s is not registered", b.Cert)
+	}
+	if cs.Org != c.Org {
+		return nil, Reject(CodePermission, "envelope.org", "certificate %s was issued by organisation %q", b.Cert, cs.Org)
+	}
+	if cs.Revoked() {
+		return nil, Reject(CodeCertRevoked, "body.cert", "certificate %s was already revoked at %s", b.Cert, cs.RevokedAt.Format(time.RFC3339Nano))
+	}
+	cs.RevokedAt, cs.Reason, cs.RevokedIn = c.Time, b.Reason, c.Next
+	return Effects{CertWrite{b.Cert, cs}}, nil
 }

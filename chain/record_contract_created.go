@@ -1,6 +1,9 @@
 package chain
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // SigningOrder says whether parties sign in the listed order or in any order.
 type SigningOrder uint32
@@ -130,4 +133,43 @@ func (b *ContractCreated) PartyIndex(fp Fingerprint) int {
 		}
 	}
 	return -1
+}
+
+// Apply creates the contract: only a platform may, the id is new, the
+// deadline after the block time, and every party a registered signer
+// certificate usable at the block time.
+func (b *ContractCreated) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	t := c.Time
+	if c.Signers.Org.Role != RolePlatform {
+		return nil, Reject(CodePermission, "envelope.org", "organisation %q (%s) may not create contracts; platforms do", c.Org, c.Signers.Org.Role)
+	}
+	_, exists, err := v.Contract(b.Contract)
+	must(err)
+	if exists {
+		return nil, Reject(CodeDuplicate, "body.contract_id", "contract %q already exists", b.Contract)
+	}
+	if b.Deadline != 0 && t.Unix() >= b.Deadline {
+		return nil, Reject(CodeDeadlinePassed, "body.deadline", "deadline is not after the block time %s", t.Format(time.RFC3339))
+	}
+	for i, p := range b.Parties {
+		field := fmt.Sprintf("body.parties[%d]", i)
+		cs, ok, err := v.Cert(p)
+		must(err)
+		if !ok {
+			return nil, Reject(CodeUnknownCert, field, "certificate %s is not registered", p)
+		}
+		cert, _, terr := c.Certs.Parse(cs.DER, field)
+		if terr != nil {
+			return nil, terr
+		}
+		if terr := registeredSigner(cs, cert, t, field); terr != nil {
+			return nil, terr
+		}
+	}
+	n := len(b.Parties)
+	return Effects{ContractWrite{&ContractState{
+		ID: b.Contract, Org: c.Org, DocSM3: b.DocSM3, Parties: b.Parties,
+		Order: b.Order, Deadline: b.Deadline, Status: StatusOpen,
+		Signed: make([]bool, n), Intent: make([]bool, n), CreatedIn: c.Next,
+	}}}, nil
 }

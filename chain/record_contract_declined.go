@@ -44,3 +44,17 @@ func (b *ContractDeclined) Validate() error {
 	}
 	return checkHash("body.reason_sm3", b.ReasonSM3, true)
 }
+
+// Apply: an unsigned party (the actor) declines an open contract, which
+// closes it.
+func (b *ContractDeclined) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	k, terr := openContract(v, b.Contract, c.Org, c.Time)
+	if terr != nil {
+		return nil, terr
+	}
+	if _, terr := unsignedParty(k, c.Signers.ActorFP, "actor.cert", b.Contract); terr != nil {
+		return nil, terr
+	}
+	k.Status = StatusDeclined
+	return Effects{ContractWrite{k}}, nil
+}

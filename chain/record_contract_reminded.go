@@ -46,3 +46,16 @@ func (b *ContractReminded) Validate() error {
 	}
 	return nil
 }
+
+// Apply: a reminder goes to an unsigned party of a sent, open contract. It
+// writes no state.
+func (b *ContractReminded) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	k, terr := sentContract(v, b.Contract, c.Org, c.Time)
+	if terr != nil {
+		return nil, terr
+	}
+	if _, terr := unsignedParty(k, b.Party, "body.party", b.Contract); terr != nil {
+		return nil, terr
+	}
+	return nil, nil
+}

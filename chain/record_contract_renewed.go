@@ -55,3 +55,20 @@ func (b *ContractRenewed) Validate() error {
 	}
 	return nil
 }
+
+// Apply links a contract to the one it renews: both the submitting org's,
+// and a contract renews at most one.
+func (b *ContractRenewed) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	if _, terr := ownContract(v, b.Previous, c.Org, "body.previous"); terr != nil {
+		return nil, terr
+	}
+	k, terr := ownContract(v, b.Contract, c.Org, "body.contract_id")
+	if terr != nil {
+		return nil, terr
+	}
+	if k.RenewedFrom != "" {
+		return nil, Reject(CodeAlreadyRenewed, "body.contract_id", "contract %q already renews %q", b.Contract, k.RenewedFrom)
+	}
+	k.RenewedFrom = b.Previous
+	return Effects{ContractWrite{k}}, nil
+}

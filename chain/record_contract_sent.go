@@ -33,3 +33,16 @@ func (b *ContractSent) encode(e *encoder) { e.string(1, b.Contract) }
 func (b *ContractSent) decode(d *decoder) { b.Contract = d.string(1, "contract_id") }
 
 func (b *ContractSent) Validate() error { return checkID("body.contract_id", b.Contract) }
+
+// Apply sends an open contract of the submitting org, once.
+func (b *ContractSent) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	k, terr := openContract(v, b.Contract, c.Org, c.Time)
+	if terr != nil {
+		return nil, terr
+	}
+	if k.Sent {
+		return nil, Reject(CodeAlreadySent, "body.contract_id", "contract %q was already sent at log index %d", b.Contract, k.SentIn)
+	}
+	k.Sent, k.SentIn = true, c.Next
+	return Effects{ContractWrite{k}}, nil
+}

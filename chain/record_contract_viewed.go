@@ -46,3 +46,23 @@ func (b *ContractViewed) Validate() error {
 	}
 	return nil
 }
+
+// Apply records that a party viewed a sent, open contract, once per party.
+func (b *ContractViewed) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	k, terr := sentContract(v, b.Contract, c.Org, c.Time)
+	if terr != nil {
+		return nil, terr
+	}
+	i, terr := contractParty(k, b.Party, "body.party", b.Contract)
+	if terr != nil {
+		return nil, terr
+	}
+	if k.ViewedBy(i) {
+		return nil, Reject(CodeAlreadyViewed, "body.party", "party %d already viewed contract %q", i, b.Contract)
+	}
+	if len(k.Viewed) != len(k.Parties) {
+		k.Viewed = make([]bool, len(k.Parties))
+	}
+	k.Viewed[i] = true
+	return Effects{ContractWrite{k}}, nil
+}

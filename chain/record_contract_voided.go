@@ -43,3 +43,14 @@ func (b *ContractVoided) Validate() error {
 	}
 	return checkHash("body.reason_sm3", b.ReasonSM3, true)
 }
+
+// Apply voids an open contract of the submitting org. openContract also
+// refuses voiding after the deadline: the contract expires instead.
+func (b *ContractVoided) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	k, terr := openContract(v, b.Contract, c.Org, c.Time)
+	if terr != nil {
+		return nil, terr
+	}
+	k.Status = StatusVoided
+	return Effects{ContractWrite{k}}, nil
+}

@@ -175,3 +175,17 @@ func (s *IdentityState) decode(d *decoder) {
 	s.Org = d.string(1, "org")
 	s.VerifiedIn = d.uint(2, "verified_in") - 1
 }
+
+// Apply records a verified identity once, attested by a verifier usable at
+// the block time.
+func (b *IdentityVerified) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	if terr := usableVerifier(c.Signers, c.Time); terr != nil {
+		return nil, terr
+	}
+	_, exists, err := v.Identity(b.IdentityRef)
+	must(err)
+	if exists {
+		return nil, Reject(CodeDuplicate, "body.identity_ref", "identity %x is already verified", b.IdentityRef)
+	}
+	return Effects{IdentityWrite{b.IdentityRef, &IdentityState{Org: c.Org, VerifiedIn: c.Next}}}, nil
+}

@@ -124,3 +124,25 @@ func (b *IntentVerified) Validate() error {
 	}
 	return nil
 }
+
+// Apply records a party's verified intent on an open contract of the
+// submitting org: the signer signs their own intent record, and the
+// verifier's certificate is usable at the block time.
+func (b *IntentVerified) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	if b.Signer != c.Signers.ActorFP {
+		return nil, Reject(CodeInvalidField, "body.signer", "must equal actor.cert: the signer signs their own intent record")
+	}
+	k, terr := openContract(v, b.Contract, c.Org, c.Time)
+	if terr != nil {
+		return nil, terr
+	}
+	i, terr := contractParty(k, b.Signer, "body.signer", b.Contract)
+	if terr != nil {
+		return nil, terr
+	}
+	if terr := usableVerifier(c.Signers, c.Time); terr != nil {
+		return nil, terr
+	}
+	k.Intent[i] = true
+	return Effects{ContractWrite{k}}, nil
+}

@@ -3,6 +3,11 @@ package chain
 import (
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/sealchain/sealchain/signer"
 )
 
 // ProposalKind is what a governance proposal changes.
@@ -242,4 +247,338 @@ func (b *Proposal) Validate() error {
 		return invalid("body.kind", "%d is not a proposal kind", b.Kind)
 	}
 	return nil
+}
+
+// Governance: an organisation proposes a change (register an org or
+// credentials, set a validator's power, register an intent verifier,
+// schedule or cancel a rules upgrade) and organisations vote. The
+// proposer's vote counts yes. A proposal passes in the block where the yes
+// weight exceeds 2/3 of the total org weight, and takes effect in that
+// block (a validator change through FinalizeBlock's validator updates,
+// which CometBFT applies two heights later: the app reads ValidatorWrite
+// effects for them). It is rejected once that can no longer happen.
+
+// Apply records a new proposal: a new id, an expiry after the block time,
+// and a change that applies to the current state; the proposer's yes may
+// already pass it (tally).
+func (b *Proposal) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	_, exists, err := v.Proposal(b.ID)
+	must(err)
+	if exists {
+		return nil, Reject(CodeDuplicate, "body.proposal_id", "proposal %q already exists", b.ID)
+	}
+	if b.Expires != 0 && c.Time.Unix() >= b.Expires {
+		return nil, Reject(CodeDeadlinePassed, "body.expires", "expiry is not after the block time %s", c.Time.Format(time.RFC3339))
+	}
+	if terr := checkEffect(v, c, b, "body."); terr != nil {
+		return nil, terr
+	}
+	ps := &ProposalState{Proposal: b, Proposer: c.Org, Yes: []string{c.Org}, Status: ProposalOpen, CreatedIn: c.Next}
+	return tally(v, c, ps), nil
+}
+
+// ProposalWrite writes a proposal's state. Refused, when set, says why a
+// proposal that passed could not take effect (the state moved on since it
+// was made); the app logs it.
+type ProposalWrite struct {
+	State   *ProposalState
+	Refused *TxError
+}
+
+// OrgWrite registers an organisation.
+type OrgWrite struct{ Org *Org }
+
+// ValidatorWrite sets a validator's power (0 removes it). The app also
+// reports it to CometBFT as a validator update.
+type ValidatorWrite struct{ Validator *ValidatorState }
+
+// VerifierWrite registers an intent verifier.
+type VerifierWrite struct {
+	FP    Fingerprint
+	State *VerifierState
+}
+
+// UpgradePlanWrite schedules a rules upgrade; a nil Plan cancels the
+// scheduled one.
+type UpgradePlanWrite struct{ Plan *PendingUpgrade }
+
+func (e ProposalWrite) applyTo(w StateWriter) error  { return w.PutProposal(e.State) }
+func (e OrgWrite) applyTo(w StateWriter) error       { return w.PutOrg(e.Org) }
+func (e ValidatorWrite) applyTo(w StateWriter) error { return w.PutValidator(e.Validator) }
+func (e VerifierWrite) applyTo(w StateWriter) error  { return w.PutVerifier(e.FP, e.State) }
+func (e UpgradePlanWrite) applyTo(w StateWriter) error {
+	if e.Plan == nil {
+		return w.DeleteUpgradePlan()
+	}
+	return w.PutUpgradePlan(e.Plan)
+}
+
+// tally decides ps if the votes allow, and returns the writes: a passed
+// proposal's change first, then the proposal's state.
+func tally(v StateView, c *RuleContext, ps *ProposalState) Effects {
+	orgs, err := v.Orgs()
+	must(err)
+	var total, yes, no uint64
+	for _, o := range orgs {
+		total += o.Weight
+		for _, y := range ps.Yes {
+			if y == o.ID {
+				yes += o.Weight
+			}
+		}
+		for _, n := range ps.No {
+			if n == o.ID {
+				no += o.Weight
+			}
+		}
+	}
+	var out Effects
+	var refused *TxError
+	switch {
+	case 3*yes > 2*total:
+		if terr := checkEffect(v, c, ps.Proposal, "proposal."); terr != nil {
+			// The state moved on since the proposal was made (say, another
+			// proposal registered the same org): it cannot take effect.
+			ps.Status, refused = ProposalRejected, terr
+		} else {
+			ps.Status = ProposalPassed
+			out = applyEffect(v, c, ps.Proposal)
+		}
+		ps.DecidedHeight = c.Height
+	case 3*(total-no) <= 2*total:
+		ps.Status = ProposalRejected
+		ps.DecidedHeight = c.Height
+	}
+	return append(out, ProposalWrite{State: ps, Refused: refused})
+}
+
+// checkEffect checks that a proposal's change can be applied to the current
+// state; it runs when the proposal is made and again when it passes.
+func checkEffect(v StateView, c *RuleContext, p *Proposal, prefix string) *TxError {
+	switch p.Kind {
+	case ProposalRegisterOrg:
+		_, exists, err := v.Org(p.Org.ID)
+		must(err)
+		if exists {
+			return Reject(CodeDuplicate, prefix+"org.id", "organisation %q is already registered", p.Org.ID)
+		}
+		ca, _, terr := c.Certs.Parse(p.Org.CACert, prefix+"org.ca_cert")
+		if terr != nil {
+			return terr
+		}
+		if !ca.IsCA || ca.CheckSignatureFrom(ca) != nil {
+			return Reject(CodeBadCert, prefix+"org.ca_cert", "not a self-signed CA certificate")
+		}
+		if terr := distinctCA(v, c.Certs, ca, prefix+"org.ca_cert"); terr != nil {
+			return terr
+		}
+		if terr := checkCredentials(v, c.Certs, p.Credentials, ca, prefix); terr != nil {
+			return terr
+		}
+	case ProposalRegisterCredentials:
+		if _, terr := credentialsOrg(v, c.Certs, p.Credentials, prefix); terr != nil {
+			return terr
+		}
+	case ProposalSetValidator:
+		val := p.Validator
+		_, ok, err := v.Org(val.Org)
+		must(err)
+		if !ok {
+			return Reject(CodeUnknownOrg, prefix+"validator.org", "organisation %q is not registered", val.Org)
+		}
+		vals, err := v.Validators()
+		must(err)
+		var total int64
+		found := false
+		for _, cur := range vals {
+			if string(cur.PubKey) == string(val.PubKey) {
+				found = true
+				continue
+			}
+			total += cur.Power
+		}
+		if val.Power == 0 && !found {
+			return Reject(CodeBadValidator, prefix+"validator.pub_key", "no validator with this key to remove")
+		}
+		if total+val.Power == 0 {
+			return Reject(CodeBadValidator, prefix+"validator.power", "the change would leave no validator")
+		}
+	case ProposalRegisterVerifier:
+		cert, fp, terr := c.Certs.Parse(p.VerifierCert, prefix+"verifier_cert")
+		if terr != nil {
+			return terr
+		}
+		_, exists, err := v.Verifier(fp)
+		must(err)
+		if exists {
+			return Reject(CodeDuplicate, prefix+"verifier_cert", "verifier %s is already registered", fp)
+		}
+		if terr := HasUsage(cert, signer.UsageIntentVerifier, prefix+"verifier_cert"); terr != nil {
+			return terr
+		}
+		if _, _, terr := VerifierOrg(v, c.Certs, cert, fp, prefix+"verifier_cert"); terr != nil {
+			return terr
+		}
+	case ProposalScheduleUpgrade, ProposalCancelUpgrade:
+		return checkUpgrade(v, c, p, prefix)
+	}
+	return nil
+}
+
+// applyEffect is a passed proposal's change; checkEffect held on the same
+// state.
+func applyEffect(v StateView, c *RuleContext, p *Proposal) Effects {
+	switch p.Kind {
+	case ProposalRegisterOrg:
+		out := Effects{OrgWrite{p.Org}}
+		for _, der := range p.Credentials {
+			// Issued in the record that passed the proposal.
+			out = append(out, CertWrite{FingerprintOf(der), &CertState{DER: der, Org: p.Org.ID, IssuedIn: c.Next}})
+		}
+		return out
+	case ProposalRegisterCredentials:
+		org, terr := credentialsOrg(v, c.Certs, p.Credentials, "")
+		if terr != nil {
+			panic(terr) // checkEffect passed on the same state
+		}
+		var out Effects
+		for _, der := range p.Credentials {
+			out = append(out, CertWrite{FingerprintOf(der), &CertState{DER: der, Org: org.ID, IssuedIn: c.Next}})
+		}
+		return out
+	case ProposalSetValidator:
+		return Effects{ValidatorWrite{p.Validator}}
+	case ProposalRegisterVerifier:
+		cert, fp, _ := c.Certs.Parse(p.VerifierCert, "")
+		org, _, terr := VerifierOrg(v, c.Certs, cert, fp, "")
+		if terr != nil {
+			panic(terr) // checkEffect passed on the same state
+		}
+		return Effects{VerifierWrite{fp, &VerifierState{Cert: p.VerifierCert, Org: org.ID, RegisteredIn: c.Next + 1}}}
+	case ProposalScheduleUpgrade:
+		return Effects{UpgradePlanWrite{&PendingUpgrade{Plan: *p.Upgrade, Proposal: p.ID, DecidedHeight: c.Height}}}
+	case ProposalCancelUpgrade:
+		return Effects{UpgradePlanWrite{nil}}
+	}
+	return nil
+}
+
+// checkUpgrade is checkEffect for the upgrade proposals: a schedule_upgrade
+// needs no plan pending (one plan at a time: a second is refused, not
+// swapped in, so the binary operators prepared for is never replaced
+// without a cancel_upgrade they can see), a version above the one in force
+// and a height at least MinUpgradeDelay above this block. A cancel_upgrade
+// must name the pending plan exactly. Whether a binary supports the
+// version plays no part: the rules must be the same in every binary.
+func checkUpgrade(v StateView, c *RuleContext, p *Proposal, prefix string) *TxError {
+	plan, pending, err := v.UpgradePlan()
+	must(err)
+	u := p.Upgrade
+	if p.Kind == ProposalCancelUpgrade {
+		if !pending {
+			return Reject(CodeNoUpgradePlan, prefix+"upgrade", "no upgrade plan is scheduled")
+		}
+		if plan.Plan != *u {
+			return Reject(CodeNoUpgradePlan, prefix+"upgrade", "the scheduled plan is %s, not %s", &plan.Plan, u)
+		}
+		return nil
+	}
+	if pending {
+		return Reject(CodeUpgradePending, prefix+"upgrade", "upgrade plan %s is already scheduled (proposal %q): cancel it first", &plan.Plan, plan.Proposal)
+	}
+	active, err := v.RulesVersionAt(c.Height)
+	must(err)
+	if u.Version <= active {
+		return Reject(CodeUpgradeVersion, prefix+"upgrade.version", "%d, the rules version in force is %d", u.Version, active)
+	}
+	if min := c.Height + MinUpgradeDelay; u.Height < min {
+		return Reject(CodeUpgradeHeight, prefix+"upgrade.height", "%d, want at least %d (this height plus %d)", u.Height, min, MinUpgradeDelay)
+	}
+	return nil
+}
+
+// checkCredentials checks a proposal's credentials: each issued by ca, not a
+// CA, submitter usage only, without identity, not registered yet, distinct.
+func checkCredentials(v StateView, certs CertChecker, creds [][]byte, ca *smx509.Certificate, prefix string) *TxError {
+	seen := map[Fingerprint]bool{}
+	for i, der := range creds {
+		field := fmt.Sprintf("%scredentials[%d]", prefix, i)
+		c, fp, terr := certs.Parse(der, field)
+		if terr != nil {
+			return terr
+		}
+		if c.IsCA {
+			return Reject(CodeCredentialShape, field, "a CA certificate is not a credential")
+		}
+		if terr := certs.IssuedBy(c, fp, ca, field); terr != nil {
+			return terr
+		}
+		if terr := CheckCredentialRegistration(c, nil, field); terr != nil {
+			return terr
+		}
+		_, exists, err := v.Cert(fp)
+		must(err)
+		if exists || seen[fp] {
+			return Reject(CodeDuplicate, field, "certificate %s is already registered", fp)
+		}
+		seen[fp] = true
+	}
+	return nil
+}
+
+// distinctCA refuses a CA whose subject name or key is already a registered
+// org's CA's. Certificates name their issuer by subject, and every lookup
+// from a certificate to its org (VerifierOrg, the node's request
+// authentication) takes the org whose CA subject matches: a second org with
+// the same subject could never be found. Genesis refuses the same
+// (ParseGenesisState), so subjects are unique on every chain.
+func distinctCA(v StateView, certs CertChecker, ca *smx509.Certificate, field string) *TxError {
+	orgs, err := v.Orgs()
+	must(err)
+	for _, o := range orgs {
+		other, _, terr := certs.Parse(o.CACert, "org.ca_cert")
+		if terr != nil {
+			continue
+		}
+		if string(other.RawSubject) == string(ca.RawSubject) {
+			return Reject(CodeDuplicate, field, "subject %q is already the CA subject of organisation %q", ca.Subject, o.ID)
+		}
+		if string(other.RawSubjectPublicKeyInfo) == string(ca.RawSubjectPublicKeyInfo) {
+			return Reject(CodeDuplicate, field, "the CA key is already organisation %q's CA key", o.ID)
+		}
+	}
+	return nil
+}
+
+// credentialsOrg finds the registered org whose CA issued the first
+// credential and checks every credential against that CA.
+func credentialsOrg(v StateView, certs CertChecker, creds [][]byte, prefix string) (*Org, *TxError) {
+	field := prefix + "credentials[0]"
+	c, fp, terr := certs.Parse(creds[0], field)
+	if terr != nil {
+		return nil, terr
+	}
+	org, ca, terr := VerifierOrg(v, certs, c, fp, field)
+	if terr != nil {
+		return nil, terr
+	}
+	return org, checkCredentials(v, certs, creds, ca, prefix)
+}
+
+// VerifierOrg finds the registered org whose CA issued c (a verifier or
+// credential certificate), and checks that CA's signature on it. The first
+// subject match is the only one (distinctCA).
+func VerifierOrg(v StateView, certs CertChecker, c *smx509.Certificate, fp Fingerprint, field string) (*Org, *smx509.Certificate, *TxError) {
+	orgs, err := v.Orgs()
+	must(err)
+	for _, o := range orgs {
+		ca, _, terr := certs.Parse(o.CACert, "org.ca_cert")
+		if terr == nil && string(ca.RawSubject) == string(c.RawIssuer) {
+			if terr := certs.IssuedBy(c, fp, ca, field); terr != nil {
+				return nil, nil, terr
+			}
+			return o, ca, nil
+		}
+	}
+	return nil, nil, Reject(CodeCertIssuer, field, "issuer %q is not a registered organisation's CA", c.Issuer)
 }

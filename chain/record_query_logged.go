@@ -83,3 +83,14 @@ func (b *QueryLogged) Validate() error {
 	}
 	return nil
 }
+
+// Apply: the serving node's organisation vouches for the log line with its
+// envelope; the caller must be a registered organisation. It writes no state.
+func (b *QueryLogged) Apply(v StateView, _ *RuleContext) (Effects, *TxError) {
+	_, ok, err := v.Org(b.CallerOrg)
+	must(err)
+	if !ok {
+		return nil, Reject(CodeUnknownOrg, "body.caller_org", "organisation %q is not registered", b.CallerOrg)
+	}
+	return nil, nil
+}

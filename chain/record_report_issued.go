@@ -55,3 +55,13 @@ func (b *ReportIssued) Validate() error {
 	}
 	return checkHash("body.bundle_sm3", b.BundleSM3, true)
 }
+
+// Apply: a report is on an existing contract. It writes no state.
+func (b *ReportIssued) Apply(v StateView, _ *RuleContext) (Effects, *TxError) {
+	_, ok, err := v.Contract(b.Contract)
+	must(err)
+	if !ok {
+		return nil, Reject(CodeUnknownContract, "body.contract_id", "contract %q does not exist", b.Contract)
+	}
+	return nil, nil
+}

@@ -121,3 +121,25 @@ func (s *SealState) decode(d *decoder) {
 	s.ValidTo = d.int(5, "valid_to")
 	s.RegisteredIn = d.uint(6, "registered_in") - 1
 }
+
+// Apply registers a seal once; a personal seal's owner is a registered
+// certificate of the submitting org.
+func (b *SealRegistered) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	_, exists, err := v.Seal(b.Seal)
+	must(err)
+	if exists {
+		return nil, Reject(CodeDuplicate, "body.seal", "seal %x is already registered", b.Seal)
+	}
+	if !b.Owner.IsZero() {
+		cs, ok, err := v.Cert(b.Owner)
+		must(err)
+		if !ok {
+			return nil, Reject(CodeUnknownCert, "body.owner", "certificate %s is not registered", b.Owner)
+		}
+		if cs.Org != c.Org {
+			return nil, Reject(CodePermission, "body.owner", "certificate %s belongs to organisation %q", b.Owner, cs.Org)
+		}
+	}
+	return Effects{SealWrite{b.Seal, &SealState{Org: c.Org, Kind: b.Kind, Owner: b.Owner,
+		ValidFrom: b.ValidFrom, ValidTo: b.ValidTo, RegisteredIn: c.Next}}}, nil
+}

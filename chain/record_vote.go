@@ -1,5 +1,7 @@
 package chain
 
+import "time"
+
 // VoteChoice is yes or no.
 type VoteChoice uint32
 
@@ -53,4 +55,25 @@ func (b *Vote) Validate() error {
 		return invalid("body.choice", "%d, want 1 (yes) or 2 (no)", b.Choice)
 	}
 	return nil
+}
+
+// Apply counts the submitting org's vote on an open, unexpired proposal it
+// has not voted on, and decides the proposal if the votes allow (tally).
+func (b *Vote) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	ps, ok, err := v.Proposal(b.Proposal)
+	must(err)
+	if !ok {
+		return nil, Reject(CodeUnknownProposal, "body.proposal_id", "proposal %q does not exist", b.Proposal)
+	}
+	if ps.Status != ProposalOpen {
+		return nil, Reject(CodeProposalClosed, "body.proposal_id", "proposal %q is %s", b.Proposal, ps.Status)
+	}
+	if e := ps.Proposal.Expires; e != 0 && c.Time.Unix() >= e {
+		return nil, Reject(CodeProposalClosed, "body.proposal_id", "proposal %q expired at %s", b.Proposal, time.Unix(e, 0).UTC().Format(time.RFC3339))
+	}
+	if ps.Voted(c.Org) {
+		return nil, Reject(CodeAlreadyVoted, "envelope.org", "organisation %q already voted on %q", c.Org, b.Proposal)
+	}
+	ps.AddVote(c.Org, b.Choice)
+	return tally(v, c, ps), nil
 }

@@ -141,80 +141,25 @@ func checkSubject(b *Bundle, recs []*decoded) (string, error) {
 	return fmt.Sprintf("%s: the records indexed under it are %s", what, list), nil
 }
 
-// checkContracts (record[i].contract): every record of a contract follows
-// that contract's contract_created record in the bundle, and each signature
-// is by one of its parties on its document. The chain refuses the contrary.
+// checkContracts (record[i].contract): every record of a contract held
+// under the chain's rule for its type, replayed over the state the bundle's
+// earlier records built (rules.go): the contract was created before it, by
+// the same organisation, a signature is by a party on the contract's
+// document in the contract's order, a completion follows every signature.
+// The chain refuses the contrary.
 func checkContracts(recs []*decoded, res *Result) {
-	created := map[string]*decoded{}
-	sent := map[string]bool{}
-	signed := map[string]map[chain.Fingerprint]bool{}
 	for _, d := range recs { // sorted by log index
 		id := d.tx.Body.ContractID()
-		if id == "" {
+		// A rejection under another check (signatures, intent, open) is
+		// reported there; the contract check did not get its say.
+		if id == "" || !(d.ruled || d.rule != nil && ruleCheck(d) == "contract") {
 			continue
 		}
-		name := fmt.Sprintf("record[%d].contract", d.entry.Index)
-		if _, ok := d.tx.Body.(*chain.ContractCreated); ok {
-			var err error
-			if c, dup := created[id]; dup {
-				err = fmt.Errorf("contract %q was already created in record %d", id, c.entry.Index)
-			} else {
-				created[id] = d
-			}
-			res.add(name, err, fmt.Sprintf("creates contract %q", id))
-			continue
+		err := error(nil)
+		if d.rule != nil {
+			err = d.rule
 		}
-		c, ok := created[id]
-		if !ok {
-			res.add(name, fmt.Errorf("contract %q: the bundle has no contract_created record for it before this record", id), "")
-			continue
-		}
-		cc := c.tx.Body.(*chain.ContractCreated)
-		var err error
-		switch b := d.tx.Body.(type) {
-		case *chain.ContractSigned:
-			i := slices.Index(cc.Parties, d.tx.Actor.Cert)
-			switch {
-			case i < 0:
-				err = fmt.Errorf("signer %s is not a party of contract %q (record %d)", d.tx.Actor.Cert, id, c.entry.Index)
-			case !bytes.Equal(b.DocSM3, cc.DocSM3):
-				err = fmt.Errorf("body.doc_sm3 %x is not contract %q's document %x", b.DocSM3, id, cc.DocSM3)
-			case cc.Order == chain.OrderSequential:
-				// Parties sign in the listed order: every earlier
-				// party's signature is in the bundle, before this one.
-				for j := range i {
-					if !signed[id][cc.Parties[j]] {
-						err = fmt.Errorf("party %d signs sequential contract %q, but the bundle has no earlier signature by party %d (%s)", i, id, j, cc.Parties[j])
-						break
-					}
-				}
-			}
-			if signed[id] == nil {
-				signed[id] = map[chain.Fingerprint]bool{}
-			}
-			signed[id][d.tx.Actor.Cert] = true
-		case *chain.ContractCompleted:
-			// Completion needs every party's signature, so each is in the
-			// bundle before it.
-			for j, p := range cc.Parties {
-				if !signed[id][p] {
-					err = fmt.Errorf("contract %q completed, but the bundle has no signature by party %d (%s) before it", id, j, p)
-					break
-				}
-			}
-		case *chain.ContractRenewed:
-			// The chain requires both contracts to exist.
-			if p, ok := created[b.Previous]; !ok || p.entry.Index > d.entry.Index {
-				err = fmt.Errorf("contract %q renews %q, but the bundle has no contract_created record for %q before this record", id, b.Previous, b.Previous)
-			}
-		case *chain.ContractSent:
-			sent[id] = true
-		case *chain.ContractViewed, *chain.ContractReminded:
-			if !sent[id] {
-				err = fmt.Errorf("%s of contract %q, but the bundle has no contract_sent record for it before this record", b.Type(), id)
-			}
-		}
-		res.add(name, err, fmt.Sprintf("contract %q created in record %d", id, c.entry.Index))
+		res.add(fmt.Sprintf("record[%d].contract", d.entry.Index), err, fmt.Sprintf("%s of contract %q holds under the chain's rules", d.tx.Body.Type(), id))
 	}
 }
 
@@ -250,7 +195,7 @@ type verifierReg struct{ proposal, passedAt uint64 }
 
 // registrations finds, in one pass over the records (log order), the
 // register_verifier proposals that passed: the proposer's organisation
-// counts as a yes (app/governance.go), then each organisation's first vote
+// counts as a yes (chain/record_proposal.go), then each organisation's first vote
 // on the proposal's id; a proposal passes when its yes weight exceeds 2/3 of
 // the genesis organisations' total weight. Only the first proposal of an id
 // counts, as on chain. For each certificate the earliest passing is kept.

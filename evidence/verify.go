@@ -35,6 +35,12 @@ type Trust struct {
 	// genesis (app_state.verifiers). Others must show their registration
 	// by governance in the bundle.
 	Verifiers []chain.Fingerprint
+	// RequireIdentity is genesis app_state.require_identity: every signer
+	// certificate must be bound to a verified identity (the cert_issued rule).
+	RequireIdentity bool
+	// Credentials are the genesis API credentials (DER) by organisation:
+	// registered at genesis, so a bundle holds no record of them.
+	Credentials map[string][][]byte
 }
 
 // LoadTrust reads a CometBFT genesis file.
@@ -67,6 +73,14 @@ func ParseTrust(data []byte) (*Trust, error) {
 	if err != nil {
 		return nil, err
 	}
+	creds := map[string][][]byte{}
+	for _, o := range gs.Orgs {
+		ders, err := o.CredentialDERs()
+		if err != nil {
+			return nil, fmt.Errorf("genesis credentials: %w", err)
+		}
+		creds[o.ID] = ders
+	}
 	var verifiers []chain.Fingerprint
 	for _, gv := range gs.Verifiers {
 		der, err := gv.VerifierDER()
@@ -75,7 +89,8 @@ func ParseTrust(data []byte) (*Trust, error) {
 		}
 		verifiers = append(verifiers, chain.FingerprintOf(der))
 	}
-	return &Trust{ChainID: doc.ChainID, Validators: set, Orgs: orgs, Anchoring: gs.Anchoring, Verifiers: verifiers}, nil
+	return &Trust{ChainID: doc.ChainID, Validators: set, Orgs: orgs, Anchoring: gs.Anchoring, Verifiers: verifiers,
+		RequireIdentity: gs.RequireIdentity, Credentials: creds}, nil
 }
 
 // Check is the outcome of one verification step.
@@ -147,6 +162,7 @@ type Verifier struct {
 	trust *Trust
 	cas   []*smx509.Certificate
 	orgCA map[string]*smx509.Certificate
+	orgs  map[string]*chain.Org
 	// A log size and root the verifier already trusts (an earlier
 	// checkpoint): the bundle must prove its log extends it.
 	trustedSize uint64
@@ -174,8 +190,9 @@ func NewVerifier(trust *Trust, opts ...VerifierOption) (*Verifier, error) {
 	if trust == nil || trust.Validators == nil || len(trust.Orgs) == 0 {
 		return nil, errors.New("verifier: trust needs a chain id, validators and organisations")
 	}
-	v := &Verifier{trust: trust, orgCA: map[string]*smx509.Certificate{}}
+	v := &Verifier{trust: trust, orgCA: map[string]*smx509.Certificate{}, orgs: map[string]*chain.Org{}}
 	for _, o := range trust.Orgs {
+		v.orgs[o.ID] = o
 		c, err := smx509.ParseCertificate(o.CACert)
 		if err != nil {
 			return nil, fmt.Errorf("verifier: org %s CA: %w", o.ID, err)
@@ -205,10 +222,13 @@ func NewVerifier(trust *Trust, opts ...VerifierOption) (*Verifier, error) {
 //     the log);
 //  5. verifier: every attestation's verifier is registered (genesis, or a
 //     passed register_verifier proposal in the bundle);
-//  6. contract: every record of a contract follows its contract_created, in
-//     the order the chain's rules allow (signers, signing order, completion);
+//  6. contract: the records replayed in log order through the chain's own
+//     rules (evidence/rules.go) hold: every record of a contract follows its
+//     contract_created, in the order the rules allow (parties, signing
+//     order, completion, the workflow); a rejection about certificates or
+//     seals fails the record's signatures check instead;
 //  7. intent: every contract-signed record has an earlier intent record by the
-//     same signer for the same contract;
+//     same signer for the same contract (the same replay);
 //  8. subject: the subject is what the records are indexed under;
 //  9. file: SM3 or SHA-256 of the file is a document hash the records name.
 //
@@ -366,6 +386,10 @@ type decoded struct {
 	entry *chain.Entry
 	tx    *chain.Tx
 	ok    bool // every check of the record passed
+	// ruled: the record's chain rule ran in the replay (rules.go); rule is
+	// its rejection, nil when it held.
+	ruled bool
+	rule  *chain.TxError
 }
 
 func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
@@ -375,7 +399,6 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 	certs := map[chain.Fingerprint]*decoded{}   // cert issued records
 	revoked := map[chain.Fingerprint]*decoded{} // cert revoked records
 	identities := map[string]*decoded{}         // identity verified records by commitment
-	seals := map[string]*decoded{}              // seal registered records by hash
 	for _, r := range b.Records {
 		name := fmt.Sprintf("record[%d]", r.Index)
 		err := merklelog.VerifyInclusion(h, r.Index, cp.LogSize, h.HashLeaf(r.Leaf), r.Proof, cp.LogRoot)
@@ -405,11 +428,10 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 			}
 		case *chain.IdentityVerified:
 			identities[string(body.IdentityRef)] = d
-		case *chain.SealRegistered:
-			seals[string(body.Seal)] = d
 		}
 	}
 	slices.SortFunc(recs, func(a, b *decoded) int { return cmpU64(a.entry.Index, b.entry.Index) })
+	state := v.genesisState()
 	for _, d := range recs {
 		name := fmt.Sprintf("record[%d]", d.entry.Index)
 		if _, vote := d.tx.Body.(*chain.Vote); vote && v.orgCA[d.tx.Envelope.Org] == nil && d.tx.Actor == nil {
@@ -419,11 +441,13 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 			// here (registrations weighs genesis organisations only) and
 			// is not listed among the verified records.
 			res.add(name+".signatures", nil, fmt.Sprintf("vote by org %q, not in the trusted genesis: its envelope is not checked offline, and the vote is not counted or shown", d.tx.Envelope.Org))
+			v.replay(state, d)
 			continue
 		}
 		info, err := v.checkSignatures(d, certs, revoked, identities)
-		if err == nil {
-			err = checkSealUse(d, seals)
+		v.replay(state, d)
+		if err == nil && d.rule != nil && ruleCheck(d) == "signatures" {
+			err = d.rule
 		}
 		detail := fmt.Sprintf("%s: envelope signed by org %s's submitter", d.tx.Body.Type(), d.tx.Envelope.Org)
 		if d.tx.Actor != nil {
@@ -530,59 +554,32 @@ func (v *Verifier) checkSignatures(d *decoded, certs, revoked map[chain.Fingerpr
 	return info, nil
 }
 
-// checkIntent requires, for each signature on a contract, an earlier intent
-// record by the same signer for the same contract.
-// checkClosed: no signature follows the record that closed its contract
-// (contract_voided, contract_declined, contract_expired). The chain's rules
-// refuse such signatures; a bundle showing one was not produced by them.
+// checkClosed (record[i].open): the chain's rule refused the record because
+// its contract was closed before it (contract_voided, contract_declined,
+// contract_expired): a bundle showing one was not produced by the rules.
 func checkClosed(recs []*decoded, res *Result) {
-	closed := map[string]*decoded{}
-	for _, d := range recs { // sorted by log index
-		switch b := d.tx.Body.(type) {
-		case *chain.ContractVoided, *chain.ContractDeclined, *chain.ContractExpired:
-			if _, seen := closed[b.ContractID()]; !seen {
-				closed[b.ContractID()] = d
-			}
-		case *chain.ContractSigned:
-			c, ok := closed[b.Contract]
-			if !ok {
-				continue
-			}
-			res.add(fmt.Sprintf("record[%d].open", d.entry.Index),
-				fmt.Errorf("contract %q was closed by %s in record %d before this signature", b.Contract, c.tx.Body.Type(), c.entry.Index), "")
+	for _, d := range recs {
+		if d.rule != nil && ruleCheck(d) == "open" {
+			res.add(fmt.Sprintf("record[%d].open", d.entry.Index), d.rule, "")
 		}
 	}
 }
 
+// checkIntent (record[i].intent): every signature's signer had an intent
+// record for the contract before it, as the contract_signed rule requires.
 func (v *Verifier) checkIntent(recs []*decoded, res *Result) {
-	type key struct {
-		contract string
-		signer   chain.Fingerprint
-	}
-	intents := map[key]uint64{}
-	for _, d := range recs {
-		if iv, ok := d.tx.Body.(*chain.IntentVerified); ok {
-			k := key{iv.Contract, iv.Signer}
-			if _, seen := intents[k]; !seen {
-				intents[k] = d.entry.Index
-			}
-		}
-	}
 	for _, d := range recs {
 		cs, ok := d.tx.Body.(*chain.ContractSigned)
-		if !ok {
+		// The rule checks intent after the contract, party, document and
+		// order: only when it held, or failed there, was intent checked.
+		if !ok || !(d.ruled || d.rule != nil && ruleCheck(d) == "intent") {
 			continue
 		}
-		name := fmt.Sprintf("record[%d].intent", d.entry.Index)
-		at, ok := intents[key{cs.Contract, d.tx.Actor.Cert}]
-		var err error
-		switch {
-		case !ok:
-			err = fmt.Errorf("no intent record for signer %s on contract %q", d.tx.Actor.Cert, cs.Contract)
-		case at > d.entry.Index:
-			err = fmt.Errorf("intent record %d comes after the signature", at)
+		err := error(nil)
+		if d.rule != nil {
+			err = d.rule
 		}
-		res.add(name, err, fmt.Sprintf("intent verified in record %d before signing", at))
+		res.add(fmt.Sprintf("record[%d].intent", d.entry.Index), err, fmt.Sprintf("intent verified for signer %s… on contract %q before signing", d.tx.Actor.Cert.String()[:16], cs.Contract))
 	}
 }
 
@@ -602,31 +599,6 @@ func checkFile(recs []*decoded, file []byte) error {
 		}
 	}
 	return fmt.Errorf("file SM3 %s / SHA-256 %s is not a document any record names", hex.EncodeToString(s3[:]), hex.EncodeToString(s2[:]))
-}
-
-// checkSealUse: a signature that names a seal has the seal's registration in
-// the bundle, before it, valid at its block time, and the signer's own when
-// it is a personal seal.
-func checkSealUse(d *decoded, seals map[string]*decoded) error {
-	cs, ok := d.tx.Body.(*chain.ContractSigned)
-	if !ok || len(cs.Seal) == 0 {
-		return nil
-	}
-	reg, ok := seals[string(cs.Seal)]
-	if !ok {
-		return fmt.Errorf("body.seal %x: no seal-registered record in the bundle", cs.Seal)
-	}
-	sr := reg.tx.Body.(*chain.SealRegistered)
-	t := d.entry.Time.Unix()
-	switch {
-	case reg.entry.Index > d.entry.Index:
-		return fmt.Errorf("body.seal %x was registered after this signature", cs.Seal)
-	case t < sr.ValidFrom || t > sr.ValidTo:
-		return fmt.Errorf("body.seal %x is not valid at the block time", cs.Seal)
-	case !sr.Owner.IsZero() && sr.Owner != d.tx.Actor.Cert:
-		return fmt.Errorf("body.seal %x belongs to certificate %s, not the signer", cs.Seal, sr.Owner)
-	}
-	return nil
 }
 
 // checkAttestation verifies a verifier's statement (intent or identity): the

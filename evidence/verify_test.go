@@ -291,9 +291,14 @@ func TestVerifyTampered(t *testing.T) {
 				b.Records[aliceCert].Leaf = flip(b.Records[aliceCert].Leaf, 0)
 			},
 			wantFail: []string{rec(aliceCert, "inclusion")},
-			// Without Alice's certificate record her records lose their actor.
-			mayFail: []string{rec(aliceCert, "decode"), rec(aliceCert, "signatures"),
-				rec(recordOf(t, base, chain.TypeIntentVerified, 0), "signatures"), rec(aliceSigned, "signatures")},
+			// Without Alice's certificate record her records lose their
+			// actor, and the replayed rules find her unregistered: as the
+			// owner of her seal and as a party, so the contract is never
+			// created and each of its records fails its contract check.
+			mayFail: append([]string{rec(aliceCert, "decode"), rec(aliceCert, "signatures"),
+				rec(recordOf(t, base, chain.TypeIntentVerified, 0), "signatures"), rec(aliceSigned, "signatures"),
+				rec(recordOf(t, base, chain.TypeSealRegistered, 0), "signatures"), rec(created, "contract")},
+				contractChecks(t, base, created)...),
 		},
 		{
 			name: "proof hash changed",
@@ -488,6 +493,9 @@ func TestVerifyTampered(t *testing.T) {
 				b.Records = slices.Delete(b.Records, bobIntent, bobIntent+1)
 			},
 			wantFail: []string{rec(bobSigned, "intent")},
+			// The chain refuses Bob's signature, so the replay never sees
+			// the contract fully signed: its completion fails too.
+			mayFail: []string{rec(recordOf(t, base, chain.TypeContractCompleted, 0), "contract")},
 		},
 		{
 			name: "signer's certificate record removed",
@@ -495,6 +503,9 @@ func TestVerifyTampered(t *testing.T) {
 				b.Records = slices.Delete(b.Records, aliceCert, aliceCert+1)
 			},
 			wantFail: []string{rec(recordOf(t, base, chain.TypeIntentVerified, 0), "signatures"), rec(aliceSigned, "signatures")},
+			// As "leaf first byte changed": the rules find Alice unregistered.
+			mayFail: append([]string{rec(recordOf(t, base, chain.TypeSealRegistered, 0), "signatures"), rec(created, "contract")},
+				contractChecks(t, base, created)...),
 		},
 		{
 			name: "record duplicated",

@@ -399,7 +399,7 @@ func vectors(fixture string) ([]vector, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := addForged(&vs, w, "valid-revoked-later-in-block", later, docSubject, []uint64{0, 3, 4, 5, 6},
+	if err := addForged(&vs, w, "valid-revoked-later-in-block", later, docSubject, []uint64{0, 1, 3, 4, 5, 6},
 		valid("alice's certificate is revoked in the block of her signature, after it (log index 6 > 5): the signature holds")); err != nil {
 		return nil, err
 	}
@@ -413,7 +413,7 @@ func vectors(fixture string) ([]vector, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := addForged(&vs, w, "revoked-earlier-in-block", earlier, docSubject, []uint64{0, 3, 4, 5, 6},
+	if err := addForged(&vs, w, "revoked-earlier-in-block", earlier, docSubject, []uint64{0, 1, 3, 4, 5, 6},
 		invalid("record[6].signatures", "alice signs in the block of her certificate's revocation, after it (log index 6 > 5)")); err != nil {
 		return nil, err
 	}

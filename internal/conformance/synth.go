@@ -169,6 +169,8 @@ type log struct {
 	leaves [][]byte
 	// sameBlock puts the next record in the previous record's block.
 	sameBlock bool
+	// skew moves the next records' block times later (a deadline passing).
+	skew time.Duration
 }
 
 // add records body (signed by actor, when not nil) as the next record and
@@ -188,7 +190,7 @@ func (l *log) add(body chain.Body, actor *party) (uint64, error) {
 // addTx records raw transaction bytes as they are: a forger's record.
 func (l *log) addTx(tx []byte) uint64 {
 	i := uint64(len(l.leaves))
-	en := chain.Entry{Index: i, Height: int64(i) + 1, Time: epoch.Add(time.Duration(i) * time.Second), Tx: tx}
+	en := chain.Entry{Index: i, Height: int64(i) + 1, Time: l.timeAt(i), Tx: tx}
 	if l.sameBlock && i > 0 {
 		// The previous record's block: same height and time, next tx.
 		prev, _ := chain.DecodeEntry(l.leaves[i-1])
@@ -197,6 +199,11 @@ func (l *log) addTx(tx []byte) uint64 {
 	}
 	l.leaves = append(l.leaves, en.Encode())
 	return i
+}
+
+// timeAt is the block time of the record at log index i in its own block.
+func (l *log) timeAt(i uint64) time.Time {
+	return epoch.Add(time.Duration(i)*time.Second + l.skew)
 }
 
 // intent is an intent attestation for signer on contract by verifier.

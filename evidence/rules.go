@@ -1,0 +1,258 @@
+package evidence
+
+import (
+	"slices"
+
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// The offline verifier runs the chain's own record rules (chain, each
+// record type's Apply, and chain.CheckCommon) over the state it rebuilds
+// from the bundle: it replays the records in log order into a
+// chain.MemState seeded from the trusted genesis, applying each record's
+// rule and, when the rule holds, its state writes. A rejection is reported
+// under the check that names what it is about (ruleCheck), so a bundle the
+// chain's rules could not have produced fails offline with the same rule.
+//
+// Not checked offline, because a bundle cannot hold the facts their rules
+// need: proposals and votes (governance, tallied by registrations over the
+// genesis organisations' weights), anchored records (anchors.go checks
+// them), query_logged (its caller may be an organisation governance
+// added), registrations whose facts a bundle need not carry (inBundle),
+// and any record whose signers the verifier cannot resolve (an
+// organisation outside the genesis, an actor without a cert_issued record
+// in the bundle, a verifier not issued by a genesis CA): its signatures
+// check fails, or it is a vote counted for nothing. A credential that
+// governance registered is not in the bundle either: its cert_revoked
+// record is not checked, and the envelope of a record it submitted is
+// treated as not revoked (checkSignatures still checks its CA and validity).
+
+// certCache is the chain.CertChecker of one verification: each distinct
+// certificate is parsed, and each (leaf, CA) signature checked, once, so a
+// hostile bundle of many records naming the same parties costs map lookups.
+type certCache struct {
+	parsed map[string]parsedCert
+	issued map[[2]chain.Fingerprint]*chain.TxError
+}
+
+type parsedCert struct {
+	cert *smx509.Certificate
+	fp   chain.Fingerprint
+	terr *chain.TxError
+}
+
+func newCertCache() *certCache {
+	return &certCache{parsed: map[string]parsedCert{}, issued: map[[2]chain.Fingerprint]*chain.TxError{}}
+}
+
+func (c *certCache) Parse(der []byte, field string) (*smx509.Certificate, chain.Fingerprint, *chain.TxError) {
+	p, ok := c.parsed[string(der)]
+	if !ok {
+		p.cert, p.fp, p.terr = chain.PlainCerts{}.Parse(der, field)
+		c.parsed[string(der)] = p
+	}
+	if p.terr != nil {
+		return nil, p.fp, &chain.TxError{Code: p.terr.Code, Field: field, Msg: p.terr.Msg, Err: p.terr.Err}
+	}
+	return p.cert, p.fp, nil
+}
+
+func (c *certCache) IssuedBy(leaf *smx509.Certificate, leafFP chain.Fingerprint, ca *smx509.Certificate, field string) *chain.TxError {
+	key := [2]chain.Fingerprint{leafFP, chain.FingerprintOf(ca.Raw)}
+	terr, ok := c.issued[key]
+	if !ok {
+		terr = chain.PlainCerts{}.IssuedBy(leaf, leafFP, ca, field)
+		c.issued[key] = terr
+	}
+	if terr != nil {
+		return &chain.TxError{Code: terr.Code, Field: field, Msg: terr.Msg, Err: terr.Err}
+	}
+	return nil
+}
+
+// replayState is the replay's state and certificate cache.
+type replayState struct {
+	*chain.MemState
+	certs *certCache
+}
+
+// genesisState is the state at genesis as far as the trust holds it: the
+// organisations, their API credentials, the verifiers and the params.
+func (v *Verifier) genesisState() *replayState {
+	m := chain.NewMemState()
+	for _, o := range v.trust.Orgs {
+		m.PutOrg(o)
+		for _, der := range v.trust.Credentials[o.ID] {
+			m.PutCert(chain.FingerprintOf(der), &chain.CertState{DER: der, Org: o.ID, IssuedIn: chain.IssuedAtGenesis})
+		}
+	}
+	for _, fp := range v.trust.Verifiers {
+		m.PutVerifier(fp, &chain.VerifierState{})
+	}
+	m.PutParams(&chain.Params{RequireIdentity: v.trust.RequireIdentity})
+	return &replayState{MemState: m, certs: newCertCache()}
+}
+
+// replay runs d's rule over m and applies its writes when it holds. d is
+// the next record in log order.
+func (v *Verifier) replay(st *replayState, d *decoded) {
+	m := st.MemState
+	h := chain.TxHash(d.entry.Tx)
+	defer m.AddTx(h, d.entry.Index) // in the log whatever the rule says
+	body, ok := d.tx.Body.(chain.Ruled)
+	if !ok {
+		return // anchored records: anchors.go
+	}
+	switch body.(type) {
+	case *chain.Proposal, *chain.Vote, *chain.QueryLogged:
+		return // not checkable offline (above)
+	}
+	if !inBundle(m, body) {
+		return
+	}
+	rc := v.ruleContext(st, d)
+	if rc == nil {
+		return
+	}
+	terr := chain.CheckCommon(m, rc, h)
+	var effects chain.Effects
+	if terr == nil {
+		effects, terr = body.Apply(m, rc)
+	}
+	if terr != nil {
+		d.rule = terr
+		return
+	}
+	d.ruled = true
+	if err := effects.Apply(m); err != nil {
+		panic(err) // MemState never fails
+	}
+}
+
+// inBundle reports whether the facts body's rule looks up can be in the
+// bundle. Assemble carries the certificate, identity and seal records of
+// the records' actors and parties, and nothing else: a registration whose
+// certificate, identity or owner no record acts with may lack them (and
+// did not matter to any record in the bundle).
+func inBundle(m *chain.MemState, body chain.Ruled) bool {
+	switch b := body.(type) {
+	case *chain.CertRevoked:
+		// A credential governance registered leaves no record.
+		_, known, _ := m.Cert(b.Cert)
+		return known
+	case *chain.CertIssued:
+		// Only a signer certificate's rule looks its identity up
+		// (CertIssued.checkIdentity); TLS certificates and credentials
+		// are refused any.
+		c, err := signer.ParseCertificate(b.Cert)
+		if err != nil || len(signer.TLSRolesOf(c)) > 0 || slices.Contains(signer.UsagesOf(c), signer.UsageSubmitter) {
+			return true
+		}
+		ref := b.IdentityRef
+		if len(ref) == 0 {
+			ref = signer.IdentityRefOf(c)
+		}
+		if len(ref) == 0 {
+			return true
+		}
+		_, known, _ := m.Identity(ref)
+		return known
+	case *chain.SealRegistered:
+		if b.Owner.IsZero() {
+			return true
+		}
+		_, known, _ := m.Cert(b.Owner)
+		return known
+	}
+	return true
+}
+
+// ruleContext resolves d's signers against m as the app does before its
+// rules run, or returns nil when the bundle cannot.
+func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
+	m, certs := st.MemState, st.certs
+	tx := d.tx
+	org := v.orgs[tx.Envelope.Org]
+	if org == nil {
+		return nil
+	}
+	s := &chain.Signers{Org: org, OrgCA: v.orgCA[org.ID]}
+	sub, subFP, terr := certs.Parse(tx.Envelope.Cert, "envelope.cert")
+	if terr != nil {
+		return nil
+	}
+	s.Submitter = sub
+	if cs, ok, _ := m.Cert(subFP); ok {
+		s.SubmitterState = cs
+	} else {
+		s.SubmitterState = &chain.CertState{DER: tx.Envelope.Cert, Org: org.ID}
+	}
+	if tx.Actor != nil {
+		cs, ok, _ := m.Cert(tx.Actor.Cert)
+		if !ok {
+			return nil
+		}
+		if s.Actor, _, terr = certs.Parse(cs.DER, "actor.cert"); terr != nil {
+			return nil
+		}
+		s.ActorFP, s.ActorState = tx.Actor.Cert, cs
+	}
+	if at, ok := tx.Body.(chain.Attested); ok {
+		if s.Verifier, _, terr = certs.Parse(at.Attestation(tx.ChainID).VerifierCert, "body.verifier_cert"); terr != nil {
+			return nil
+		}
+		s.VerifierCA = v.issuerCA(s.Verifier)
+		if s.VerifierCA == nil {
+			return nil
+		}
+	}
+	en := d.entry
+	return &chain.RuleContext{
+		// The bundle does not show the version in force (a passed
+		// schedule_upgrade need not be in it); today every version runs
+		// the same record rules.
+		Version: chain.InitialRulesVersion,
+		ChainID: tx.ChainID,
+		Height:  en.Height,
+		Time:    en.Time.UTC(),
+		Next:    en.Index,
+		Org:     org.ID,
+		Signers: s,
+		Certs:   certs,
+	}
+}
+
+// issuerCA is the genesis CA whose subject issued c, nil if none.
+func (v *Verifier) issuerCA(c *smx509.Certificate) *smx509.Certificate {
+	for _, ca := range v.cas {
+		if string(ca.RawSubject) == string(c.RawIssuer) {
+			return ca
+		}
+	}
+	return nil
+}
+
+// ruleCheck names the check a rule's rejection of d fails: the one that
+// already covered its kind of fact before the verifier ran the chain's rules.
+func ruleCheck(d *decoded) string {
+	switch d.rule.Code {
+	case chain.CodeNoIntent:
+		return "intent"
+	case chain.CodeContractVoided, chain.CodeContractDeclined, chain.CodeContractExpired:
+		if _, signed := d.tx.Body.(*chain.ContractSigned); signed {
+			return "open"
+		}
+		return "contract"
+	case chain.CodeUnknownSeal, chain.CodeCertRevoked, chain.CodeCertNotValid, chain.CodeCertIssuer,
+		chain.CodeTLSCert, chain.CodeTLSCertShape, chain.CodeBadCert, chain.CodeUnknownIdentity,
+		chain.CodeUnknownCredential, chain.CodeCredentialShape, chain.CodeReplay, chain.CodeBadSignature:
+		return "signatures"
+	}
+	if d.tx.Body.ContractID() == "" {
+		return "signatures"
+	}
+	return "contract"
+}

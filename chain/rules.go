@@ -44,6 +44,9 @@ type RuleContext struct {
 	Signers *Signers
 	// Certs parses certificates and checks CA signatures (the app caches).
 	Certs CertChecker
+	// Anchoring is genesis app_state.anchoring; nil refuses anchored
+	// records (Anchored.Apply).
+	Anchoring *GenesisAnchoring
 }
 
 // Signers are the certificates a tx's signatures were made with, resolved

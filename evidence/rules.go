@@ -104,11 +104,11 @@ func (v *Verifier) replay(st *replayState, d *decoded) {
 	defer m.AddTx(h, d.entry.Index) // in the log whatever the rule says
 	body, ok := d.tx.Body.(chain.Ruled)
 	if !ok {
-		return // anchored records: anchors.go
+		return
 	}
 	switch body.(type) {
-	case *chain.Proposal, *chain.Vote, *chain.QueryLogged:
-		return // not checkable offline (above)
+	case *chain.Proposal, *chain.Vote, *chain.QueryLogged, *chain.Anchored:
+		return // not checkable offline (above); anchored: anchors.go
 	}
 	if !inBundle(m, body) {
 		return

@@ -56,28 +56,14 @@ func (a *App) ruleContext(b *store.Block, tx *chain.Tx, s *signers) *chain.RuleC
 // apply checks the type's rules and, if they hold, stages its state changes
 // and appends the record. It returns the log entry.
 func (a *App) apply(b *store.Block, txIndex uint32, raw []byte, tx *chain.Tx, rc *chain.RuleContext) (*chain.Entry, *TxError) {
-	var stage func() error
-	var terr *TxError
-	switch body := tx.Body.(type) {
-	case chain.Ruled:
-		var effects chain.Effects
-		effects, terr = body.Apply(b, rc)
-		stage = func() error {
-			if err := effects.Apply(b); err != nil {
-				return err
-			}
-			a.governanceHooks(effects)
-			return nil
-		}
-	default:
-		terr = reject(CodeUnknownType, "type", "no rules for record type %s", tx.Body.Type())
-	}
+	effects, terr := tx.Body.Apply(b, rc)
 	if terr != nil {
 		return nil, terr
 	}
-	if err := stage(); err != nil {
+	if err := effects.Apply(b); err != nil {
 		panic(err)
 	}
+	a.governanceHooks(effects)
 	en, err := b.Append(txIndex, raw, tx)
 	if err != nil {
 		panic(err)

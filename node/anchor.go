@@ -15,9 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sealchain/sealchain/anchor"
-	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/submit"
 )
 
 // Anchoring runs beside consensus, never inside it: the loop reads committed
@@ -32,8 +32,10 @@ const anchorTick = 200 * time.Millisecond
 // the loop submits it again.
 const resubmitAfter = 30 * time.Second
 
-// broadcastFn submits a tx to the mempool; code is the CheckTx code.
-type broadcastFn func(ctx context.Context, tx []byte) (code uint32, log string, err error)
+// txSubmitter submits a tx to the mempool (submit.Submitter).
+type txSubmitter interface {
+	Submit(ctx context.Context, tx []byte) (submit.Outcome, error)
+}
 
 // anchorMetrics are the anchoring metrics.
 type anchorMetrics struct {
@@ -73,17 +75,17 @@ func newAnchorMetrics(reg prometheus.Registerer) *anchorMetrics {
 // anchorer is the anchoring loop and, with verify = fabric, the checker of
 // anchored records.
 type anchorer struct {
-	cfg       config.Anchor
-	chainID   string
-	store     *chain.Store
-	ledger    anchor.Ledger
-	submit    bool // this node's org anchors
-	build     func(chain.Body) ([]byte, error)
-	broadcast broadcastFn
-	queue     *anchorQueue
-	metrics   *anchorMetrics
-	logger    *slog.Logger
-	now       func() time.Time
+	cfg     config.Anchor
+	chainID string
+	store   *chain.Store
+	ledger  anchor.Ledger
+	submit  bool // this node's org anchors
+	build   func(chain.Body) ([]byte, error)
+	sub     txSubmitter
+	queue   *anchorQueue
+	metrics *anchorMetrics
+	logger  *slog.Logger
+	now     func() time.Time
 
 	mu           sync.Mutex
 	lastEnqueue  time.Time
@@ -279,17 +281,19 @@ func (a *anchorer) recordOnChain(ctx context.Context, j *anchorJob) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	code, log, err := a.broadcast(cctx, tx)
+	// A newer anchor on chain (app.CodeAnchorOrder) is FinalizeBlock's
+	// answer, not CheckTx's: step sees it as LatestAnchor >= the job's
+	// height and drops the job.
+	o, err := a.sub.Submit(cctx, tx)
 	switch {
 	case err != nil:
 		a.fail(j, "chain", fmt.Errorf("submit anchored record: %w", err))
 		return
-	case code == app.CodeAnchorOrder:
-		// A newer anchor is on chain already; the job is covered.
-		a.queue.Delete(j.Height)
+	case o.Status == submit.Rejected:
+		a.fail(j, "chain", fmt.Errorf("anchored record refused: code %d: %s", o.Code, o.Log))
 		return
-	case code != app.CodeOK:
-		a.fail(j, "chain", fmt.Errorf("anchored record refused: code %d: %s", code, log))
+	case !o.Accepted():
+		a.fail(j, "chain", fmt.Errorf("submit anchored record: %s: %w", o.Status, o.Err))
 		return
 	}
 	j.Submitted = a.now()
@@ -455,13 +459,7 @@ func (n *Node) startAnchoring() error {
 			return fmt.Errorf("anchoring needs this org's submitter credential: %w", err)
 		}
 		a.build = func(b chain.Body) ([]byte, error) { return sub.Build(b, nil) }
-		a.broadcast = func(ctx context.Context, tx []byte) (uint32, string, error) {
-			res, err := n.comet.Client().BroadcastTxSync(ctx, tx)
-			if err != nil {
-				return 0, "", err
-			}
-			return res.Code, res.Log, nil
-		}
+		a.sub = n.sub
 		q, err := openAnchorQueue(n.home.AnchorQueue(), a.logger)
 		if err != nil {
 			return err

@@ -17,23 +17,16 @@ import (
 	"time"
 
 	"github.com/cometbft/cometbft/mempool"
-	coretypes "github.com/cometbft/cometbft/rpc/core/types"
-	"github.com/cometbft/cometbft/types"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 )
-
-// Mempool is what the API needs from CometBFT to submit a transaction and
-// learn its outcome.
-type Mempool interface {
-	BroadcastTxSync(ctx context.Context, tx types.Tx) (*coretypes.ResultBroadcastTx, error)
-	Tx(ctx context.Context, hash []byte, prove bool) (*coretypes.ResultTx, error)
-}
 
 // api serves the HTTP JSON API. Every error is JSON: {"error": {"code", "message"}}.
 type api struct {
@@ -41,7 +34,7 @@ type api struct {
 	store   *chain.Store
 	chainID string
 	org     string
-	mempool Mempool
+	sub     *submit.Submitter
 	headers evidence.Headers
 	otp     *devVerifier
 	wait    time.Duration
@@ -93,7 +86,7 @@ func (n *Node) routes() http.Handler {
 	gen, _ := cmtjsonMarshal(n.genesis)
 	a := &api{
 		store: n.store, chainID: n.genesis.ChainID, org: n.cfg.Org,
-		mempool: n.comet.Client(), headers: n.comet, otp: n.otp,
+		sub: n.sub, headers: n.comet, otp: n.otp,
 		wait: n.cfg.API.WaitTimeout.Duration, maxBody: n.cfg.API.MaxBodyBytes,
 		logger: n.logger.With("module", "api"), metrics: n.metrics,
 		status: n.statusInfo, genesis: gen, reg: n.reg,
@@ -305,100 +298,62 @@ func (a *api) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	h := chain.TxHash(tx)
 	res := client.SubmitResult{TxHash: h.String()}
-	if i, seen, err := a.store.View().TxLogIndex(h); err != nil {
-		a.internal(w, r, err)
-		return
-	} else if seen {
-		// Already committed: answer as for a replay, which is what it is.
-		writeJSON(w, http.StatusConflict, errorBody{Error: apiError{Code: "tx_rejected", ABCICode: 17, Codespace: "sealchain",
-			Message: fmt.Sprintf("field tx: transaction %s was already committed at log index %d", h, i), TxHash: h.String()}})
-		return
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.wait)
 	defer cancel()
-	bres, err := a.mempool.BroadcastTxSync(ctx, tx)
-	var invalid mempool.ErrInvalidTx
-	var tooLarge mempool.ErrTxTooLarge
-	switch {
-	case err == nil && bres.Code != 0:
-		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: apiError{Code: "tx_rejected", ABCICode: bres.Code,
-			Codespace: bres.Codespace, Message: bres.Log, TxHash: h.String()}})
-		return
-	case errors.As(err, &invalid):
-		// CometBFT v1 reports a CheckTx rejection as an error.
-		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: apiError{Code: "tx_rejected", ABCICode: invalid.Code,
-			Codespace: invalid.Codespace, Message: invalid.Log, TxHash: h.String()}})
-		return
-	case errors.As(err, &tooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("tx of %d bytes exceeds the mempool limit of %d", tooLarge.Actual, tooLarge.Max))
-		return
-	case errors.Is(err, mempool.ErrTxInCache):
-		// The same bytes are already in the mempool: the caller is retrying.
-	case err != nil:
-		writeError(w, http.StatusServiceUnavailable, "mempool_unavailable", "submit to mempool: "+err.Error())
+	o, err := a.sub.Submit(ctx, tx)
+	if err != nil {
+		a.internal(w, r, err)
 		return
 	}
+	switch {
+	case o.Status == submit.Replay && o.Indexed:
+		// Already committed: answer as for a replay, which is what it is.
+		writeJSON(w, http.StatusConflict, errorBody{Error: apiError{Code: "tx_rejected", ABCICode: o.Code, Codespace: o.Codespace,
+			Message: "field tx: " + o.Log, TxHash: h.String()}})
+		return
+	case o.Status == submit.Rejected, o.Status == submit.Replay && o.Code != app.CodeOK:
+		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: apiError{Code: "tx_rejected", ABCICode: o.Code,
+			Codespace: o.Codespace, Message: o.Log, TxHash: h.String()}})
+		return
+	case o.Status == submit.TooLarge:
+		msg := o.Err.Error()
+		var tooLarge mempool.ErrTxTooLarge
+		if errors.As(o.Err, &tooLarge) {
+			msg = fmt.Sprintf("tx of %d bytes exceeds the mempool limit of %d", tooLarge.Actual, tooLarge.Max)
+		}
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", msg)
+		return
+	case o.Status == submit.MempoolFull, o.Status == submit.Unavailable:
+		writeError(w, http.StatusServiceUnavailable, "mempool_unavailable", "submit to mempool: "+o.Err.Error())
+		return
+	}
+	// Pending, or the same bytes already in the mempool: the caller is retrying.
 	if wait != "commit" {
 		writeJSON(w, http.StatusAccepted, res)
 		return
 	}
-	status, body := a.waitCommit(ctx, h)
+	o, err = a.sub.Wait(ctx, h)
+	status, body := a.outcomeAnswer(h, o, err)
 	writeJSON(w, status, body)
 }
 
-// waitCommit polls lookup until it answers or ctx ends.
-func (a *api) waitCommit(ctx context.Context, h chain.Hash) (int, any) {
-	t := time.NewTicker(25 * time.Millisecond)
-	defer t.Stop()
-	for n := 0; ; n++ {
-		// CometBFT's tx index is asked only every fourth round: it is slower
-		// and only tells about rejections.
-		if status, body, done := a.lookup(ctx, h, n%4 == 3); done {
-			return status, body
-		}
-		select {
-		case <-ctx.Done():
-			return http.StatusGatewayTimeout, errorBody{Error: apiError{Code: "timeout", TxHash: h.String(),
-				Message: "transaction accepted into the mempool but not committed within the wait timeout; poll GET /v1/txs/" + h.String()}}
-		case <-t.C:
-		}
-	}
-}
-
-// lookup reports a tx's outcome: committed (from the app store) or rejected
-// by FinalizeBlock (from CometBFT's tx index, when askIndex). done is false
-// while neither knows it.
-func (a *api) lookup(ctx context.Context, h chain.Hash, askIndex bool) (status int, body any, done bool) {
-	view := a.store.View()
-	fail := func(err error) (int, any, bool) {
+// outcomeAnswer is the HTTP answer for a tx's outcome (Result or Wait).
+func (a *api) outcomeAnswer(h chain.Hash, o submit.Outcome, err error) (int, any) {
+	switch {
+	case err != nil:
 		a.logger.Error("tx lookup", "tx", h.String(), "err", err)
-		return http.StatusInternalServerError, errorBody{Error: apiError{Code: "internal", Message: "internal error; see the node log"}}, true
+		return http.StatusInternalServerError, errorBody{Error: apiError{Code: "internal", Message: "internal error; see the node log"}}
+	case o.Status == submit.Committed:
+		i, bt := o.Index, o.BlockTime
+		return http.StatusOK, client.SubmitResult{TxHash: h.String(), Committed: true, Height: o.Height, LogIndex: &i, BlockTime: &bt}
+	case o.Status == submit.Rejected:
+		return http.StatusUnprocessableEntity, errorBody{Error: apiError{Code: "tx_rejected", ABCICode: o.Code,
+			Codespace: o.Codespace, Message: o.Log, TxHash: h.String()}}
+	case o.Status == submit.Unavailable:
+		return http.StatusGatewayTimeout, errorBody{Error: apiError{Code: "timeout", TxHash: h.String(),
+			Message: "transaction accepted into the mempool but not committed within the wait timeout; poll GET /v1/txs/" + h.String()}}
 	}
-	i, ok, err := view.TxLogIndex(h)
-	if err != nil {
-		return fail(err)
-	}
-	// The store's data is visible a moment before Last() moves past it;
-	// answer only once every query sees the record.
-	if ok && i < a.store.Last().LogSize {
-		leaf, err := view.Entry(i)
-		if err != nil {
-			return fail(err)
-		}
-		en, err := chain.DecodeEntry(leaf)
-		if err != nil {
-			return fail(err)
-		}
-		bt := en.Time
-		return http.StatusOK, client.SubmitResult{TxHash: h.String(), Committed: true, Height: en.Height, LogIndex: &i, BlockTime: &bt}, true
-	}
-	if askIndex {
-		if res, err := a.mempool.Tx(ctx, h[:], false); err == nil && res.TxResult.Code != 0 {
-			return http.StatusUnprocessableEntity, errorBody{Error: apiError{Code: "tx_rejected", ABCICode: res.TxResult.Code,
-				Codespace: res.TxResult.Codespace, Message: res.TxResult.Log, TxHash: h.String()}}, true
-		}
-	}
-	return 0, nil, false
+	return 0, nil
 }
 
 func (a *api) txStatus(w http.ResponseWriter, r *http.Request) {
@@ -407,8 +362,9 @@ func (a *api) txStatus(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_path", "path hash: want 64 hex digits")
 		return
 	}
-	status, body, done := a.lookup(r.Context(), chain.Hash(raw), true)
-	if !done {
+	o, err := a.sub.Result(r.Context(), chain.Hash(raw))
+	status, body := a.outcomeAnswer(chain.Hash(raw), o, err)
+	if status == 0 {
 		writeError(w, http.StatusNotFound, "not_found", "transaction "+strings.ToUpper(hex.EncodeToString(raw))+" is not committed (it may still be pending)")
 		return
 	}

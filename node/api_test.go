@@ -23,6 +23,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/internal/fixture"
+	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -45,7 +46,7 @@ type fakeMempool struct {
 	t                 testing.TB
 }
 
-var _ Mempool = (*fakeMempool)(nil)
+var _ submit.Mempool = (*fakeMempool)(nil)
 
 func (m *fakeMempool) BroadcastTxSync(ctx context.Context, tx types.Tx) (*coretypes.ResultBroadcastTx, error) {
 	if m.broadcastErr != nil {
@@ -116,7 +117,7 @@ func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Durat
 	}
 	mp.app, mp.t = a, t
 	api := &api{
-		store: store, chainID: net.ChainID, mempool: mp, headers: nil,
+		store: store, chainID: net.ChainID, sub: submit.New(store, mp), headers: nil,
 		wait: wait, maxBody: apiTestMaxBody, logger: logger, metrics: newAPIMetrics(nil),
 		status:  func(context.Context) (map[string]any, error) { return map[string]any{}, nil },
 		genesis: []byte("{}"),

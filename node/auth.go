@@ -146,8 +146,8 @@ func (a *api) logQuery(c *caller, subject chain.QuerySubject, uri string) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if res, err := a.mempool.BroadcastTxSync(ctx, tx); err != nil || res.Code != 0 {
-			a.logger.Error("audit record not accepted", "caller", c.org.ID, "err", err)
+		if o, err := a.sub.Submit(ctx, tx); err != nil || !o.Accepted() {
+			a.logger.Error("audit record not accepted", "caller", c.org.ID, "outcome", o.Status, "code", o.Code, "log", o.Log, "err", errors.Join(err, o.Err))
 		}
 	}()
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -46,6 +47,7 @@ type Node struct {
 	store   *chain.Store
 	app     *app.App
 	comet   *Comet
+	sub     *submit.Submitter // every transaction this node submits goes through it
 	reg     *prometheus.Registry
 	metrics *apiMetrics
 	otp     *devVerifier
@@ -225,6 +227,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if n.comet, err = StartComet(ctx, conf, n.app, cometLogger{n.logger.With("module", "cometbft")}); err != nil {
 		return err
 	}
+	n.sub = submit.New(n.store, n.comet.Client())
 	if addr := n.cfg.Consensus.RPCListen; addr != "" && !loopbackListen(addr) {
 		n.logger.Warn("CometBFT RPC listens beyond this host: it answers abci_query, /block and /tx_search "+
 			"(contracts, certificates, records) with no authentication and no query_logged record; "+

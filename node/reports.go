@@ -16,6 +16,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/evidence/report"
+	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/seal"
 )
@@ -174,14 +175,18 @@ func (a *api) makeReport(ctx context.Context, j *reportJob) error {
 	if err != nil {
 		return err
 	}
-	if res, err := a.mempool.BroadcastTxSync(ctx, tx); err != nil {
+	if o, err := a.sub.Submit(ctx, tx); err != nil {
 		return fmt.Errorf("record report_issued: %w", err)
-	} else if res.Code != 0 {
-		return fmt.Errorf("record report_issued: code %d: %s", res.Code, res.Log)
+	} else if o.Status == submit.Rejected {
+		return fmt.Errorf("record report_issued: code %d: %s", o.Code, o.Log)
+	} else if !o.Accepted() {
+		return fmt.Errorf("record report_issued: %s: %w", o.Status, o.Err)
 	}
 	h := chain.TxHash(tx)
-	if status, _ := a.waitCommit(ctx, h); status != http.StatusOK {
-		return fmt.Errorf("report_issued record %s not committed (HTTP %d)", h, status)
+	if o, err := a.sub.Wait(ctx, h); err != nil {
+		return fmt.Errorf("report_issued record %s: %w", h, err)
+	} else if o.Status != submit.Committed {
+		return fmt.Errorf("report_issued record %s not committed (%s)", h, o.Status)
 	}
 	a.reports.update(j, func(j *reportJob) { j.TxHash = h.String() })
 	return nil

@@ -18,13 +18,14 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
-	"github.com/cometbft/cometbft/mempool"
 	"github.com/cometbft/cometbft/types"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/workflow"
 	"github.com/sealchain/sealchain/workflow/filestore"
@@ -175,7 +176,7 @@ func (n *Node) openWorkflow(wc config.Workflow) (s *wfService, err error) {
 	cfg := workflow.Config{
 		ChainID: n.genesis.ChainID, Submitter: sub, CA: ca, VerifierKey: vkey, VerifierCert: vcert.Raw,
 		Identity: verifier, Files: s.files, Templates: s.templates, Notifier: &wfNotifier{s.webhooks, s.outbox},
-		Chain: newWFChain(n.store, n.comet), DB: s.db, KEK: wkek,
+		Chain: newWFChain(n.store, n.sub, n.comet), DB: s.db, KEK: wkek,
 		PublicURL: strings.TrimRight(public, "/"), OTPTTL: wc.OTPTTL.Duration, OTPMaxAttempts: wc.OTPMaxAttempts,
 		OTPCooldown: wc.OTPCooldown.Duration, OTPCodesPerHour: wc.OTPCodesPerHour, OTPCodesPerLink: wc.OTPCodesPerLink,
 		OTPMaxFailures:   wc.OTPMaxFailures,
@@ -277,13 +278,13 @@ func devFace(_ context.Context, _ string, capture []byte) error {
 	return nil
 }
 
-// wfChain submits the workflow's records to this node's mempool and reads
-// their outcome from the app store (committed) or CometBFT's tx index
-// (rejected in FinalizeBlock).
+// wfChain submits the workflow's records through the node's submitter and
+// maps its outcomes to the workflow's TxResult (the workflow reads no ABCI
+// code numbers).
 type wfChain struct {
-	store   *chain.Store
-	mempool Mempool
-	pool    txPool // nil: InMempool answers true (no eviction check)
+	store *chain.Store
+	sub   *submit.Submitter
+	pool  txPool // nil: InMempool answers true (no eviction check)
 }
 
 // txPool is the part of CometBFT's CListMempool the eviction check uses.
@@ -291,9 +292,9 @@ type txPool interface {
 	InMempool(key types.TxKey) bool
 }
 
-func newWFChain(store *chain.Store, c *Comet) *wfChain {
+func newWFChain(store *chain.Store, sub *submit.Submitter, c *Comet) *wfChain {
 	pool, _ := c.node.Mempool().(txPool)
-	return &wfChain{store: store, mempool: c.Client(), pool: pool}
+	return &wfChain{store: store, sub: sub, pool: pool}
 }
 
 func (c *wfChain) Height() int64 { return c.store.Last().Height }
@@ -302,33 +303,36 @@ func (c *wfChain) InMempool(tx []byte) bool {
 	return c.pool == nil || c.pool.InMempool(types.Tx(tx).Key())
 }
 
-func (c *wfChain) Broadcast(ctx context.Context, tx []byte) (uint32, string, error) {
-	res, err := c.mempool.BroadcastTxSync(ctx, tx)
-	var invalid mempool.ErrInvalidTx
-	switch {
-	case err == nil:
-		return res.Code, res.Log, nil
-	case errors.As(err, &invalid):
-		return invalid.Code, invalid.Log, nil
-	case errors.Is(err, mempool.ErrTxInCache):
-		return 0, "", nil
-	}
-	return 0, "", err
-}
-
-func (c *wfChain) Result(ctx context.Context, h chain.Hash) (workflow.TxResult, error) {
-	view := c.store.View()
-	i, ok, err := view.TxLogIndex(h)
+func (c *wfChain) Broadcast(ctx context.Context, tx []byte) (workflow.TxResult, error) {
+	o, err := c.sub.Submit(ctx, tx)
 	if err != nil {
 		return workflow.TxResult{}, err
 	}
-	if ok && i < c.store.Last().LogSize {
-		return workflow.TxResult{Committed: true, Index: i}, nil
+	return wfResult(o)
+}
+
+func (c *wfChain) Result(ctx context.Context, h chain.Hash) (workflow.TxResult, error) {
+	o, err := c.sub.Result(ctx, h)
+	if err != nil {
+		return workflow.TxResult{}, err
 	}
-	if res, err := c.mempool.Tx(ctx, h[:], false); err == nil && res.TxResult.Code != 0 {
-		return workflow.TxResult{Rejected: true, Code: res.TxResult.Code, Log: res.TxResult.Log, Height: res.Height}, nil
+	return wfResult(o)
+}
+
+// wfResult maps a submitter outcome to the workflow's terms.
+func wfResult(o submit.Outcome) (workflow.TxResult, error) {
+	switch o.Status {
+	case submit.Pending:
+		return workflow.TxResult{}, nil
+	case submit.Replay:
+		return workflow.TxResult{Replay: true}, nil
+	case submit.Committed:
+		return workflow.TxResult{Committed: true, Index: o.Index, Height: o.Height}, nil
+	case submit.Rejected:
+		return workflow.TxResult{Rejected: true, Code: o.Code, Log: o.Log, Height: o.Height,
+			NotYetDue: o.Code == app.CodeNotExpired && o.Codespace == app.Codespace}, nil
 	}
-	return workflow.TxResult{}, nil
+	return workflow.TxResult{}, fmt.Errorf("submit: %s: %w", o.Status, o.Err)
 }
 
 func (c *wfChain) BlockTime() time.Time { return c.store.Last().Time }

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,6 +24,7 @@ import (
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/anchoring"
 	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -78,10 +78,9 @@ type Node struct {
 	cancel context.CancelFunc
 	bg     sync.WaitGroup
 
-	// Anchoring to Fabric (anchor.go); nil when [anchor] is off.
+	// Anchoring to Fabric (node/anchoring); nil when [anchor] is off.
 	anchorLedger anchor.Ledger
-	anchorCloser io.Closer
-	anchorer     *anchorer
+	anchorer     *anchoring.Anchorer
 	anchorDone   chan struct{}
 
 	// wf is the signing workflow (workflow.go); nil when off.

@@ -93,4 +93,3 @@ func TestAnchorQueueDurable(t *testing.T) {
 		t.Fatalf("LastEnqueued = %d, %v; want 300 (the last enqueued, not the highest queued)", last, err)
 	}
 }
-

@@ -25,6 +25,9 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/anchoring"
+	"github.com/sealchain/sealchain/node/chainapi"
+	"github.com/sealchain/sealchain/node/flowapi"
+	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -49,12 +52,12 @@ type Node struct {
 	comet   *Comet
 	sub     *submit.Submitter // every transaction this node submits goes through it
 	reg     *prometheus.Registry
-	metrics *apiMetrics
-	otp     *devVerifier
+	metrics *httpjson.Metrics
+	otp     *chainapi.DevOTP
 	// tlsCert is the API's TLS certificate ([api] tls_cert_file); mtls
 	// verifies client certificates ([api] auth has "mtls").
 	tlsCert *tls.Certificate
-	mtls    *clientVerifier
+	mtls    *chainapi.ClientVerifier
 
 	// lock is the home's lock file, held from Start to Stop (homelock.go).
 	lock *homeLock
@@ -83,8 +86,8 @@ type Node struct {
 	anchorer     *anchoring.Anchorer
 	anchorDone   chan struct{}
 
-	// wf is the signing workflow (workflow.go); nil when off.
-	wf *wfService
+	// wf is the signing workflow (node/flowapi); nil when off.
+	wf *flowapi.Service
 }
 
 // Option configures a Node.
@@ -203,7 +206,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.serveStarting()
 	n.reg = prometheus.NewRegistry()
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	n.metrics = newAPIMetrics(n.reg)
+	n.metrics = httpjson.NewMetrics(n.reg)
 
 	if n.store, err = chain.OpenStore(n.home.Store(), n.logger.With("module", "store")); err != nil {
 		return err
@@ -238,8 +241,8 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	}
 	if n.tlsCert != nil && n.cfg.API.MTLSAuth() {
 		// Client certificates are checked against the store, open only now.
-		n.mtls = newClientVerifier(n.store)
-		n.tlsConf.Store(serverTLSConfig(*n.tlsCert, n.mtls))
+		n.mtls = chainapi.NewClientVerifier(n.store)
+		n.tlsConf.Store(chainapi.ServerTLSConfig(*n.tlsCert, n.mtls))
 	}
 	if err := n.startWorkflow(); err != nil {
 		return err
@@ -260,7 +263,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 // certificate: nothing but "starting" is answered then anyway.
 func (n *Node) serveStarting() {
 	if n.tlsCert != nil {
-		n.tlsConf.Store(serverTLSConfig(*n.tlsCert, nil))
+		n.tlsConf.Store(chainapi.ServerTLSConfig(*n.tlsCert, nil))
 		n.lis = tls.NewListener(n.lis, &tls.Config{
 			GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return n.tlsConf.Load(), nil },
 		})
@@ -306,7 +309,7 @@ func startingHandler(w http.ResponseWriter, _ *http.Request) {
 	// A fresh connection for the retry: one kept from now carries no client
 	// certificate, as the handshake asked for none (serveStarting).
 	w.Header().Set("Connection", "close")
-	writeError(w, http.StatusServiceUnavailable, "starting",
+	httpjson.WriteError(w, http.StatusServiceUnavailable, "starting",
 		"the node is starting (CometBFT is starting and replaying blocks); retry in a few seconds")
 }
 
@@ -420,7 +423,7 @@ func (n *Node) closeParts() error {
 	n.bg.Wait()
 	if n.wf != nil {
 		// Before CometBFT and the store: its queue reads both.
-		if err := n.wf.close(); err != nil {
+		if err := n.wf.Close(); err != nil {
 			n.logger.Error("stop workflow", "err", err)
 			errs = append(errs, err)
 		}
@@ -448,15 +451,8 @@ func (n *Node) closeParts() error {
 	return errors.Join(errs...)
 }
 
-// devVerifier is the development OTP intent verifier: codes come back in the
-// API response instead of by SMS.
-type devVerifier struct {
-	otp  *signer.DevOTP
-	key  *signer.PrivateKey
-	cert []byte
-}
-
-func loadDevVerifier(h Home) (*devVerifier, error) {
+// loadDevVerifier loads the development OTP intent verifier's credential.
+func loadDevVerifier(h Home) (*chainapi.DevOTP, error) {
 	key, err := signer.LoadPrivateKey(h.VerifierKey())
 	if err != nil {
 		return nil, err
@@ -469,7 +465,7 @@ func loadDevVerifier(h Home) (*devVerifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &devVerifier{otp: signer.NewDevOTP(signer.DevOTPOptions{}), key: key, cert: cert.Raw}, nil
+	return &chainapi.DevOTP{OTP: signer.NewDevOTP(signer.DevOTPOptions{}), Key: key, Cert: cert.Raw}, nil
 }
 
 func cmtjsonMarshal(doc *types.GenesisDoc) ([]byte, error) {

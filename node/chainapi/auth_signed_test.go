@@ -1,4 +1,4 @@
-package node
+package chainapi
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -46,7 +47,7 @@ func (h *countingHeaders) Hop(context.Context, int64) ([]byte, []byte, error) {
 // holds a platform, a court and a second platform; the platform has a
 // contract "c-1" with one registered party.
 type signedAPI struct {
-	a       *api
+	a       *API
 	app     *fakeMempool
 	srv     *httptest.Server
 	net     *fixture.Net
@@ -70,7 +71,9 @@ func newSignedAPIOn(t *testing.T, net *fixture.Net) *signedAPI {
 	a.signedAuth = true
 	a.nonces = newNonceCache(maxNonces, maxNoncesPerCred)
 	hs := &countingHeaders{}
-	a.headers = hs
+	a.assemble = func(ctx context.Context, s evidence.Subject) (*evidence.Bundle, error) {
+		return evidence.Assemble(ctx, a.store.(*chain.Store), hs, s)
+	}
 	a.reports = newReportJobs() // not run: jobs stay queued
 	p := net.Orgs[0]
 	party := p.Signer(t, signer.AlgSM2, time.Time{})

@@ -1,4 +1,4 @@
-package node
+package chainapi
 
 import (
 	"bytes"
@@ -22,6 +22,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -87,7 +88,7 @@ func callerFrom(ctx context.Context) *caller {
 // judicial wraps a query handler: with [api] auth other than "open" it
 // authenticates the caller (401 otherwise), passes it on in the context, and
 // after a successful answer records the query on chain (query_logged).
-func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.HandlerFunc {
+func (a *API) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !a.authRequired() {
 			h(w, r)
@@ -97,7 +98,7 @@ func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", a.maxBody))
+			httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", a.maxBody))
 			return
 		case errors.Is(err, errTooManyRequests):
 			retry := maxRequestAge
@@ -106,18 +107,18 @@ func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 				retry = full.retryAfter
 			}
 			w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
-			writeError(w, http.StatusTooManyRequests, "too_many_requests", err.Error())
+			httpjson.WriteError(w, http.StatusTooManyRequests, "too_many_requests", err.Error())
 			return
 		case err != nil:
 			if a.signedAuth {
 				w.Header().Set("WWW-Authenticate", client.AuthScheme)
 			}
-			writeError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
+			httpjson.WriteError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
 			return
 		}
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		rec := &httpjson.StatusRecorder{ResponseWriter: w, Code: http.StatusOK}
 		h(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
-		if rec.code == http.StatusOK {
+		if rec.Code == http.StatusOK {
 			q := r.URL.Query()
 			switch {
 			case q.Get("contract_id") != "":
@@ -132,7 +133,7 @@ func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 
 // logQuery submits a query_logged record in the background; an audit line
 // must not slow or fail the answer, so failures are logged, not returned.
-func (a *api) logQuery(c *caller, subject chain.QuerySubject, uri string) {
+func (a *API) logQuery(c *caller, subject chain.QuerySubject, uri string) {
 	if a.auditor == nil || !a.authRequired() {
 		return
 	}
@@ -152,12 +153,12 @@ func (a *api) logQuery(c *caller, subject chain.QuerySubject, uri string) {
 	}()
 }
 
-func (a *api) authRequired() bool { return a.signedAuth || a.mtls != nil }
+func (a *API) authRequired() bool { return a.signedAuth || a.mtls != nil }
 
 // authenticateCaller authenticates by TLS client certificate or signed
 // request, whichever the node accepts and the request carries; a client
 // certificate wins when both are present.
-func (a *api) authenticateCaller(w http.ResponseWriter, r *http.Request) (*caller, error) {
+func (a *API) authenticateCaller(w http.ResponseWriter, r *http.Request) (*caller, error) {
 	if a.mtls != nil && r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		// The handshake checked only the certificate itself; here also its
 		// standing on chain, on every request, because the connection may
@@ -194,7 +195,7 @@ func (e *cacheFullError) Unwrap() error { return errTooManyRequests }
 // over the method, URI, time, nonce and the SM3 of the body, and a nonce not
 // seen before. It reads the body (up to the API's body limit) and puts it
 // back for the handler.
-func (a *api) authenticate(w http.ResponseWriter, r *http.Request) (*caller, error) {
+func (a *API) authenticate(w http.ResponseWriter, r *http.Request) (*caller, error) {
 	h := r.Header.Get("Authorization")
 	scheme, params, ok := strings.Cut(h, " ")
 	if !ok || scheme != client.AuthScheme {
@@ -489,11 +490,11 @@ func (n *nonceCache) use(org string, orgs int, fp chain.Fingerprint, nonce []byt
 }
 
 // allowOrg enforces roles: a platform may see only what belongs to it.
-func (a *api) allowOrg(w http.ResponseWriter, r *http.Request, owner string) bool {
+func (a *API) allowOrg(w http.ResponseWriter, r *http.Request, owner string) bool {
 	c := callerFrom(r.Context())
 	if c.seesAll() || c.org.ID == owner {
 		return true
 	}
-	writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("organisation %q (%s) may query only its own contracts and certificates", c.org.ID, c.org.Role))
+	httpjson.WriteError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("organisation %q (%s) may query only its own contracts and certificates", c.org.ID, c.org.Role))
 	return false
 }

@@ -1,4 +1,4 @@
-package node
+package chainapi
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/evidence/report"
+	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/seal"
@@ -93,7 +94,7 @@ func (q *reportJobs) update(j *reportJob, fn func(*reportJob)) {
 }
 
 // run works through the queue until ctx ends.
-func (a *api) runReports(ctx context.Context) {
+func (a *API) runReports(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -119,10 +120,10 @@ func (a *api) runReports(ctx context.Context) {
 // makeReport assembles and verifies the contract's evidence, lays out and
 // signs the report with this node's organisation CA, and records a
 // report_issued record with the report's hash.
-func (a *api) makeReport(ctx context.Context, j *reportJob) error {
+func (a *API) makeReport(ctx context.Context, j *reportJob) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*a.wait)
 	defer cancel()
-	b, err := evidence.Assemble(ctx, a.store, a.headers, evidence.Subject{ContractID: j.ContractID})
+	b, err := a.assemble(ctx, evidence.Subject{ContractID: j.ContractID})
 	if err != nil {
 		return fmt.Errorf("assemble evidence: %w", err)
 	}
@@ -196,7 +197,7 @@ func (a *api) makeReport(ctx context.Context, j *reportJob) error {
 // none: this node's own verification page. On a production chain it must
 // come from [api] public_url: the fallback is the listen address (often
 // 127.0.0.1), a QR code a judge cannot open. ok is false then.
-func (a *api) defaultVerifyURL() (string, bool) {
+func (a *API) defaultVerifyURL() (string, bool) {
 	if a.production && !a.publicURLSet {
 		return "", false
 	}
@@ -204,7 +205,7 @@ func (a *api) defaultVerifyURL() (string, bool) {
 }
 
 // reportCreate: POST /v1/reports {"contract_id", "names": {fingerprint: name}, "verify_url"}.
-func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
+func (a *API) reportCreate(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		ContractID string            `json:"contract_id"`
 		Names      map[string]string `json:"names"`
@@ -214,7 +215,7 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := chain.ValidateID("contract_id", in.ContractID); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_field", err.Error())
+		httpjson.WriteError(w, http.StatusBadRequest, "bad_field", err.Error())
 		return
 	}
 	c, ok, err := a.store.View().Contract(in.ContractID)
@@ -223,7 +224,7 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contract %q does not exist", in.ContractID))
+		httpjson.WriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contract %q does not exist", in.ContractID))
 		return
 	}
 	if !a.allowOrg(w, r, c.Org) {
@@ -231,19 +232,19 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	for fp := range in.Names {
 		if _, err := signer.ParseFingerprint(fp); err != nil {
-			writeError(w, http.StatusBadRequest, "bad_field", "field names: keys are certificate fingerprints: "+err.Error())
+			httpjson.WriteError(w, http.StatusBadRequest, "bad_field", "field names: keys are certificate fingerprints: "+err.Error())
 			return
 		}
 	}
 	if in.VerifyURL == "" {
 		var ok bool
 		if in.VerifyURL, ok = a.defaultVerifyURL(); !ok {
-			writeError(w, http.StatusUnprocessableEntity, "public_url_required",
+			httpjson.WriteError(w, http.StatusUnprocessableEntity, "public_url_required",
 				"this production node has no api.public_url for the report's QR code; set [api] public_url in config.toml, or give verify_url")
 			return
 		}
 	} else if err := report.CheckVerifyURL(in.VerifyURL); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_field", "field verify_url: "+err.Error())
+		httpjson.WriteError(w, http.StatusBadRequest, "bad_field", "field verify_url: "+err.Error())
 		return
 	}
 	var id [16]byte
@@ -258,27 +259,27 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	answer := *j // the runner may update j as soon as it is queued
 	if !a.reports.add(j) {
-		writeError(w, http.StatusServiceUnavailable, "busy", "the report queue is full; try again shortly")
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "busy", "the report queue is full; try again shortly")
 		return
 	}
-	writeJSON(w, http.StatusAccepted, answer)
+	httpjson.Write(w, http.StatusAccepted, answer)
 }
 
-func (a *api) reportStatus(w http.ResponseWriter, r *http.Request) {
+func (a *API) reportStatus(w http.ResponseWriter, r *http.Request) {
 	j, ok := a.reportJob(w, r)
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, j)
+	httpjson.Write(w, http.StatusOK, j)
 }
 
 // reportJob finds the job named in the path and checks the caller may
 // see it (the seesAll rule, with the job's requesting organisation as the
 // owner); it answers 404 or 403 otherwise.
-func (a *api) reportJob(w http.ResponseWriter, r *http.Request) (reportJob, bool) {
+func (a *API) reportJob(w http.ResponseWriter, r *http.Request) (reportJob, bool) {
 	j, ok := a.reports.get(r.PathValue("id"))
 	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "no report job "+r.PathValue("id"))
+		httpjson.WriteError(w, http.StatusNotFound, "not_found", "no report job "+r.PathValue("id"))
 		return reportJob{}, false
 	}
 	if !a.allowOrg(w, r, j.Org) {
@@ -287,12 +288,12 @@ func (a *api) reportJob(w http.ResponseWriter, r *http.Request) (reportJob, bool
 	return j, true
 }
 
-func (a *api) reportPDF(w http.ResponseWriter, r *http.Request) {
+func (a *API) reportPDF(w http.ResponseWriter, r *http.Request) {
 	j, ok := a.reportJob(w, r)
 	switch {
 	case !ok:
 	case j.pdf == nil:
-		writeError(w, http.StatusConflict, "not_ready", "the report is "+j.Status)
+		httpjson.WriteError(w, http.StatusConflict, "not_ready", "the report is "+j.Status)
 	default:
 		w.Header().Set("Content-Type", "application/pdf")
 		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"evidence-report-%s.pdf\"", j.ContractID))

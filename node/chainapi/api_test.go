@@ -1,4 +1,4 @@
-package node
+package chainapi
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"github.com/cometbft/cometbft/mempool"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cometbft/cometbft/mempool"
+
 	abci "github.com/cometbft/cometbft/abci/types"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/cometbft/cometbft/types"
@@ -22,7 +23,9 @@ import (
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/internal/fixture"
+	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -94,7 +97,7 @@ func commitBlock(t testing.TB, a *app.App, txs ...[]byte) {
 // newTestAPI builds the API over a fresh store in a temporary directory and
 // a real app whose genesis holds net's organisations. The mempool's app is
 // filled in.
-func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Duration) *api {
+func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Duration) *API {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	store, err := chain.OpenStore(t.TempDir(), logger)
@@ -116,9 +119,11 @@ func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Durat
 		t.Fatalf("InitChain: %v", err)
 	}
 	mp.app, mp.t = a, t
-	api := &api{
-		store: store, chainID: net.ChainID, sub: submit.New(store, mp), headers: nil,
-		wait: wait, maxBody: apiTestMaxBody, logger: logger, metrics: newAPIMetrics(nil),
+	api := &API{
+		store: store, chainID: net.ChainID, sub: submit.New(store, mp), assemble: func(ctx context.Context, s evidence.Subject) (*evidence.Bundle, error) {
+			return evidence.Assemble(ctx, store, nil, s)
+		},
+		wait: wait, maxBody: apiTestMaxBody, logger: logger, metrics: httpjson.NewMetrics(nil),
 		status:  func(context.Context) (map[string]any, error) { return map[string]any{}, nil },
 		genesis: []byte("{}"),
 	}
@@ -127,7 +132,7 @@ func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Durat
 }
 
 // postTx sends body to POST /v1/txs through the API's router.
-func postTx(a *api, body []byte, ctype, wait string) *httptest.ResponseRecorder {
+func postTx(a *API, body []byte, ctype, wait string) *httptest.ResponseRecorder {
 	target := "/v1/txs"
 	if wait != "" {
 		target += "?wait=" + url.QueryEscape(wait)
@@ -315,3 +320,12 @@ func FuzzSubmit(f *testing.F) {
 		checkJSONAnswer(t, w)
 	})
 }
+
+// handler serves the chain API alone, as the tests do (the node adds the
+// workflow's routes to the same router).
+func (a *API) handler() http.Handler {
+	a.Register(httpjson.NewRouter(a.metrics))
+	return a
+}
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.router.ServeHTTP(w, r) }

@@ -34,10 +34,12 @@ type App struct {
 	snap    *snapshotter // state sync snapshots (snapshot.go)
 	// anchoring is genesis app_state.anchoring (anchored.go); nil refuses anchored records.
 	anchoring *chain.GenesisAnchoring
+	versions  map[uint32]ruleSet // supported rules versions (upgrade.go); nil: production's
 
 	mu      sync.Mutex
 	block   *chain.Block           // staged by FinalizeBlock, written by Commit
 	updates []abci.ValidatorUpdate // validator changes passed in the block being finalized
+	rules   ruleSet                // rules version of the block being finalized (upgrade.go)
 }
 
 var _ abci.Application = (*App)(nil)
@@ -111,6 +113,7 @@ func (a *App) Store() *chain.Store { return a.store }
 // Info tells CometBFT where the app is, so the handshake replays exactly the
 // blocks the app has not committed.
 func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	a.logUpgradeStatus()
 	last := a.store.Last()
 	return &abci.InfoResponse{
 		Data:             "sealchain",
@@ -276,6 +279,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	a.preverify(req.Txs)
 	b := a.store.NewBlock(req.Height, req.Time)
+	if err := a.startRules(b); err != nil {
+		_ = a.store.Discard(b)
+		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
+	}
 	a.updates = nil
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
@@ -301,6 +308,9 @@ func (a *App) execTx(b *chain.Block, i uint32, raw []byte) *abci.ExecTxResult {
 	var en *chain.Entry
 	if terr == nil {
 		terr = checkCommon(b.View, s, h, b.Time())
+	}
+	if terr == nil {
+		terr = a.versionRules(tx)
 	}
 	if terr == nil {
 		en, terr = a.apply(b, i, raw, tx, s)
@@ -351,6 +361,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 //	/tx/HASH               the log index of a committed tx (hex hash)
 //	/contract/ID           contract state as JSON
 //	/cert/FINGERPRINT      certificate state as JSON
+//	/upgrade               rules version in force and the scheduled upgrade plan as JSON
 func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	last := a.store.Last()
 	resp, err := a.query(req, last)
@@ -431,6 +442,12 @@ func (a *App) query(req *abci.QueryRequest, last chain.Checkpoint) (*abci.QueryR
 			return nil, fmt.Errorf("contract %q: %w", parts[1], chain.ErrNotFound)
 		}
 		return asJSON(c)
+	case parts[0] == "upgrade" && len(parts) == 1:
+		s, err := a.upgradeStatus()
+		if err != nil {
+			return nil, err
+		}
+		return asJSON(s)
 	case parts[0] == "cert" && len(parts) == 2:
 		raw, err := hex.DecodeString(parts[1])
 		if err != nil || len(raw) != 32 {

@@ -63,9 +63,14 @@ const (
 	// 56-58 are the TLS certificates'.
 	CodeTLSCert      uint32 = 56 // a TLS certificate (clientAuth/serverAuth) where a record, intent or envelope signature is needed
 	CodeTLSCertShape uint32 = 57 // a TLS certificate for cert_issued not as CA.IssueTLS makes one (one TLS usage, P-256 key, no identity_ref)
-	// 58-62 are the API credentials' (submitter certificates).
+	// 58-59 are the API credentials' (submitter certificates).
 	CodeUnknownCredential uint32 = 58 // envelope.cert is not a registered credential (genesis credentials or cert_issued), or is registered to another org
 	CodeCredentialShape   uint32 = 59 // a credential for cert_issued or genesis carries an identity commitment or another usage than submitter
+	// 60-63 are the upgrade plans' (schedule_upgrade and cancel_upgrade proposals, app/upgrade.go).
+	CodeUpgradePending uint32 = 60 // schedule_upgrade while another plan is scheduled (one at a time; cancel it first)
+	CodeUpgradeVersion uint32 = 61 // schedule_upgrade of a rules version not above the one in force
+	CodeUpgradeHeight  uint32 = 62 // schedule_upgrade activation height less than chain.MinUpgradeDelay above the block deciding it
+	CodeNoUpgradePlan  uint32 = 63 // cancel_upgrade when no plan is scheduled, or naming another plan than the scheduled one
 )
 
 // TxError is a rejected transaction: a stable code, the field at fault and a

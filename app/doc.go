@@ -5,6 +5,11 @@
 // makes the block durable in one pebble batch. Every rejection has a stable
 // code from codes.go and a message naming the field.
 //
+// The rules have a version (upgrade.go): FinalizeBlock runs each height
+// under the version state says is in force there, switches at the height a
+// passed schedule_upgrade proposal names, and returns an error (CometBFT
+// halts) at a height whose version this binary does not support.
+//
 // Concurrency: CometBFT serialises the consensus calls; CheckTx and Query may
 // run concurrently with them and with each other (they read committed state
 // and mutex-protected caches).

@@ -101,6 +101,8 @@ func (a *App) checkEffect(b *chain.Block, p *chain.Proposal, prefix string) *TxE
 		if _, _, terr := a.verifierOrg(b.View, c, fp, prefix+"verifier_cert"); terr != nil {
 			return terr
 		}
+	case chain.ProposalScheduleUpgrade, chain.ProposalCancelUpgrade:
+		return checkUpgrade(b, p, prefix)
 	}
 	return nil
 }
@@ -175,6 +177,8 @@ func (a *App) applyEffect(b *chain.Block, p *chain.Proposal, next uint64) {
 			panic(terr) // checkEffect passed on the same state
 		}
 		err = b.PutVerifier(fp, &chain.VerifierState{Cert: p.VerifierCert, Org: org.ID, RegisteredIn: next + 1})
+	case chain.ProposalScheduleUpgrade, chain.ProposalCancelUpgrade:
+		err = a.applyUpgrade(b, p)
 	}
 	if err != nil {
 		panic(err)

@@ -174,7 +174,7 @@ func (a *App) checkSignatures(view chain.View, tx *chain.Tx, h chain.Hash) (*sig
 	}
 	if att := attestationOf(tx); att != nil {
 		var vfp chain.Fingerprint
-		if s.verifier, vfp, terr = a.ver.parse(att.cert, "body.verifier_cert"); terr != nil {
+		if s.verifier, vfp, terr = a.ver.parse(att.VerifierCert, "body.verifier_cert"); terr != nil {
 			return nil, terr
 		}
 		// The verifier must be registered (genesis or governance), and its
@@ -207,7 +207,7 @@ func (a *App) checkSignatures(view chain.View, tx *chain.Tx, h chain.Hash) (*sig
 		checks = append(checks, sigCheck{s.actor, tx.ActorSignBytes(), tx.Actor.Sig, "actor.sig"})
 	}
 	if att := attestationOf(tx); att != nil {
-		checks = append(checks, sigCheck{s.verifier, att.bytes, att.sig, "body.verifier_sig"})
+		checks = append(checks, sigCheck{s.verifier, att.Signed, att.Sig, "body.verifier_sig"})
 	}
 	checks = append(checks, sigCheck{s.submitter, tx.EnvelopeSignBytes(), tx.Envelope.Sig, "envelope.sig"})
 	if terr := a.ver.verifyAll(checks); terr != nil {
@@ -282,18 +282,12 @@ func (a *App) preverify(txs [][]byte) {
 	wg.Wait()
 }
 
-// attestation is a verifier's signed statement inside a record: an intent
-// check or an identity check.
-type attestation struct {
-	cert, sig, bytes []byte
-}
-
-func attestationOf(tx *chain.Tx) *attestation {
-	switch b := tx.Body.(type) {
-	case *chain.IntentVerified:
-		return &attestation{b.VerifierCert, b.VerifierSig, b.AttestationBytes(tx.ChainID)}
-	case *chain.IdentityVerified:
-		return &attestation{b.VerifierCert, b.VerifierSig, b.AttestationBytes(tx.ChainID)}
+// attestationOf is the verifier's signed statement inside a record (an
+// intent check or an identity check), nil if its type carries none.
+func attestationOf(tx *chain.Tx) *chain.Attestation {
+	if b, ok := tx.Body.(chain.Attested); ok {
+		a := b.Attestation(tx.ChainID)
+		return &a
 	}
 	return nil
 }

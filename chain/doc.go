@@ -1,12 +1,15 @@
 // Package chain owns what Sealchain records and how it is stored: the record
-// types and their canonical encoding (encoding.go, tx.go, record_*.go), the
+// types and their canonical encoding (encoding.go, tx.go, record_*.go, one
+// file per type, listed by the registry in registry.go), the
 // log entry that becomes a Merkle leaf (entry.go), the mutable state
-// (state.go), and the pebble store that holds the SM3 Merkle log, state,
-// indexes and per-height checkpoints (store.go, index.go).
+// (state.go), the rules versions and upgrade plans (upgrade.go), and the
+// pebble store that holds the SM3 Merkle log, state, indexes and per-height
+// checkpoints (store.go, index.go).
 //
-// The store files (store.go, index.go, snapshot.go, state_store.go) are
-// built for !js only: pebble does not build for js/wasm, and the browser
-// verifier needs the records, encodings and AppHash, never the store.
+// The store files (store.go, index.go, snapshot.go, state_store.go,
+// upgrade_store.go) are built for !js only: pebble does not build for
+// js/wasm, and the browser verifier needs the records, encodings and
+// AppHash, never the store.
 //
 // Everything here is deterministic: the same transactions in the same blocks
 // give the same bytes, roots and app hash on every machine. Consensus rules

@@ -41,33 +41,15 @@ func indexKeys(tx *Tx, en *Entry) [][]byte {
 	if tx.Actor != nil {
 		add(certIndexPrefix(tx.Actor.Cert))
 	}
-	switch b := tx.Body.(type) {
-	case *CertIssued:
-		add(certIndexPrefix(FingerprintOf(b.Cert)))
-	case *CertRevoked:
-		add(certIndexPrefix(b.Cert))
-	case *ContractCreated:
-		add(docIndexPrefix(b.DocSM3))
-		add(docIndexPrefix(b.DocSHA256))
-	case *ReportIssued:
-		add(docIndexPrefix(b.ReportSM3)) // find the record from the report file
-	case *QueryLogged:
-		add(certIndexPrefix(b.CallerCert)) // "what did this caller ask for"
-	case *SealRegistered:
-		add(docIndexPrefix(b.Seal))
-		if !b.Owner.IsZero() {
-			add(certIndexPrefix(b.Owner))
-		}
-	case *IdentityVerified:
-		add(docIndexPrefix(b.IdentityRef)) // commitments share the 32-byte hash index
-	case *ContractSigned:
-		if len(b.SignedDocSM3) > 0 {
-			add(docIndexPrefix(b.SignedDocSM3))
-		}
-	case *ContractRenewed:
-		// The renewed contract's timeline shows the renewal too, so its
-		// evidence bundle names the contract that replaced it.
-		add(contractIndexPrefix(b.Previous))
+	k := tx.Body.IndexKeys()
+	for _, h := range k.Docs {
+		add(docIndexPrefix(h))
+	}
+	for _, id := range k.Contracts {
+		add(contractIndexPrefix(id))
+	}
+	for _, fp := range k.Certs {
+		add(certIndexPrefix(fp))
 	}
 	add(u64key(prefixByTime, uint64(en.Time.UnixNano())))
 	return keys

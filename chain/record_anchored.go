@@ -1,5 +1,7 @@
 package chain
 
+import "time"
+
 // Anchored records that a checkpoint of this chain was written to an
 // external witness ledger (a court's Hyperledger Fabric channel), with the
 // receipt the ledger returned. The genesis anchoring organisation submits it;
@@ -39,9 +41,24 @@ type Anchored struct {
 // most 249 bytes, tx ids are 64 hex digits.
 const maxFabricNameBytes = 255
 
+// TypeAnchored is anchored's record type number.
+const TypeAnchored Type = 13
+
 func (*Anchored) Type() Type         { return TypeAnchored }
 func (*Anchored) ContractID() string { return "" }
 func (*Anchored) actor() actorRule   { return actorNone }
+
+func (*Anchored) Name() string { return "anchored" }
+func (*Anchored) Label() (zh, en string) {
+	return "跨链锚定（Fabric）", "Checkpoint anchored (Fabric)"
+}
+func (*Anchored) IndexKeys() IndexKeys { return IndexKeys{} }
+
+func (b *Anchored) Fields() map[string]any {
+	return map[string]any{"chain_id": b.ChainID, "height": b.Height, "app_hash": hexOf(b.AppHash), "log_size": b.LogSize,
+		"log_root": hexOf(b.LogRoot), "network": b.Network, "channel": b.Channel, "chaincode": b.Chaincode,
+		"fabric_tx_id": b.TxID, "fabric_block": b.Block, "anchored_at": time.Unix(0, b.AnchoredAt).UTC()}
+}
 
 func (b *Anchored) encode(e *encoder) {
 	e.string(1, b.ChainID)

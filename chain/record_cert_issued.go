@@ -13,9 +13,27 @@ type CertIssued struct {
 	IdentityRef []byte
 }
 
+// TypeCertIssued is cert_issued's record type number.
+const TypeCertIssued Type = 1
+
 func (*CertIssued) Type() Type         { return TypeCertIssued }
 func (*CertIssued) ContractID() string { return "" }
 func (*CertIssued) actor() actorRule   { return actorNone }
+
+func (*CertIssued) Name() string           { return "cert_issued" }
+func (*CertIssued) Label() (zh, en string) { return "证书签发", "Certificate issued" }
+
+func (b *CertIssued) IndexKeys() IndexKeys {
+	return IndexKeys{Certs: []Fingerprint{FingerprintOf(b.Cert)}}
+}
+
+func (b *CertIssued) Fields() map[string]any {
+	m := map[string]any{"cert_fingerprint": FingerprintOf(b.Cert).String(), "cert_der": b.Cert}
+	if len(b.IdentityRef) > 0 {
+		m["identity_ref"] = hexOf(b.IdentityRef)
+	}
+	return m
+}
 
 func (b *CertIssued) encode(e *encoder) {
 	e.bytes(1, b.Cert)

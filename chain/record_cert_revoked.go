@@ -26,9 +26,23 @@ type CertRevoked struct {
 	Reason RevocationReason
 }
 
+// TypeCertRevoked is cert_revoked's record type number.
+const TypeCertRevoked Type = 2
+
 func (*CertRevoked) Type() Type         { return TypeCertRevoked }
 func (*CertRevoked) ContractID() string { return "" }
 func (*CertRevoked) actor() actorRule   { return actorNone }
+
+func (*CertRevoked) Name() string           { return "cert_revoked" }
+func (*CertRevoked) Label() (zh, en string) { return "证书吊销", "Certificate revoked" }
+
+func (b *CertRevoked) IndexKeys() IndexKeys {
+	return IndexKeys{Certs: []Fingerprint{b.Cert}}
+}
+
+func (b *CertRevoked) Fields() map[string]any {
+	return map[string]any{"cert": b.Cert.String(), "reason": uint32(b.Reason)}
+}
 
 func (b *CertRevoked) encode(e *encoder) {
 	e.bytes(1, b.Cert[:])

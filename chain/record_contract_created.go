@@ -41,9 +41,28 @@ type ContractCreated struct {
 	Deadline  int64
 }
 
+// TypeContractCreated is contract_created's record type number.
+const TypeContractCreated Type = 3
+
 func (*ContractCreated) Type() Type           { return TypeContractCreated }
 func (b *ContractCreated) ContractID() string { return b.Contract }
 func (*ContractCreated) actor() actorRule     { return actorNone }
+
+func (*ContractCreated) Name() string           { return "contract_created" }
+func (*ContractCreated) Label() (zh, en string) { return "合同创建", "Contract created" }
+
+func (b *ContractCreated) IndexKeys() IndexKeys {
+	return IndexKeys{Docs: [][]byte{b.DocSM3, b.DocSHA256}}
+}
+
+func (b *ContractCreated) Fields() map[string]any {
+	parties := make([]string, len(b.Parties))
+	for i, p := range b.Parties {
+		parties[i] = p.String()
+	}
+	return map[string]any{"contract_id": b.Contract, "doc_sm3": hexOf(b.DocSM3), "doc_sha256": hexOf(b.DocSHA256),
+		"parties": parties, "order": b.Order.String(), "deadline": b.Deadline}
+}
 
 func (b *ContractCreated) encode(e *encoder) {
 	e.string(1, b.Contract)

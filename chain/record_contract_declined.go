@@ -13,9 +13,20 @@ type ContractDeclined struct {
 	ReasonSM3 []byte
 }
 
+// TypeContractDeclined is contract_declined's record type number.
+const TypeContractDeclined Type = 16
+
 func (*ContractDeclined) Type() Type           { return TypeContractDeclined }
 func (b *ContractDeclined) ContractID() string { return b.Contract }
 func (*ContractDeclined) actor() actorRule     { return actorRequired }
+
+func (*ContractDeclined) Name() string           { return "contract_declined" }
+func (*ContractDeclined) Label() (zh, en string) { return "拒绝签署", "Signing declined" }
+func (*ContractDeclined) IndexKeys() IndexKeys   { return IndexKeys{} }
+
+func (b *ContractDeclined) Fields() map[string]any {
+	return map[string]any{"contract_id": b.Contract, "reason_sm3": hexOf(b.ReasonSM3)}
+}
 
 func (b *ContractDeclined) encode(e *encoder) {
 	e.string(1, b.Contract)

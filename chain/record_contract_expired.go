@@ -11,9 +11,20 @@ type ContractExpired struct {
 	Contract string
 }
 
+// TypeContractExpired is contract_expired's record type number.
+const TypeContractExpired Type = 20
+
 func (*ContractExpired) Type() Type           { return TypeContractExpired }
 func (b *ContractExpired) ContractID() string { return b.Contract }
 func (*ContractExpired) actor() actorRule     { return actorNone }
+
+func (*ContractExpired) Name() string           { return "contract_expired" }
+func (*ContractExpired) Label() (zh, en string) { return "签署过期", "Signing deadline passed" }
+func (*ContractExpired) IndexKeys() IndexKeys   { return IndexKeys{} }
+
+func (b *ContractExpired) Fields() map[string]any {
+	return map[string]any{"contract_id": b.Contract}
+}
 
 func (b *ContractExpired) encode(e *encoder) { e.string(1, b.Contract) }
 

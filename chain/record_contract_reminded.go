@@ -12,9 +12,20 @@ type ContractReminded struct {
 	Party    Fingerprint
 }
 
+// TypeContractReminded is contract_reminded's record type number.
+const TypeContractReminded Type = 18
+
 func (*ContractReminded) Type() Type           { return TypeContractReminded }
 func (b *ContractReminded) ContractID() string { return b.Contract }
 func (*ContractReminded) actor() actorRule     { return actorNone }
+
+func (*ContractReminded) Name() string           { return "contract_reminded" }
+func (*ContractReminded) Label() (zh, en string) { return "签署提醒", "Signing reminder sent" }
+func (*ContractReminded) IndexKeys() IndexKeys   { return IndexKeys{} }
+
+func (b *ContractReminded) Fields() map[string]any {
+	return map[string]any{"contract_id": b.Contract, "party": b.Party.String()}
+}
 
 func (b *ContractReminded) encode(e *encoder) {
 	e.string(1, b.Contract)

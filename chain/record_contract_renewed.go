@@ -13,9 +13,25 @@ type ContractRenewed struct {
 	Previous string
 }
 
+// TypeContractRenewed is contract_renewed's record type number.
+const TypeContractRenewed Type = 19
+
 func (*ContractRenewed) Type() Type           { return TypeContractRenewed }
 func (b *ContractRenewed) ContractID() string { return b.Contract }
 func (*ContractRenewed) actor() actorRule     { return actorNone }
+
+func (*ContractRenewed) Name() string           { return "contract_renewed" }
+func (*ContractRenewed) Label() (zh, en string) { return "合同续签", "Contract renewed" }
+
+func (b *ContractRenewed) IndexKeys() IndexKeys {
+	// The renewed contract's timeline shows the renewal too, so its
+	// evidence bundle names the contract that replaced it.
+	return IndexKeys{Contracts: []string{b.Previous}}
+}
+
+func (b *ContractRenewed) Fields() map[string]any {
+	return map[string]any{"contract_id": b.Contract, "previous": b.Previous}
+}
 
 func (b *ContractRenewed) encode(e *encoder) {
 	e.string(1, b.Contract)

@@ -18,9 +18,33 @@ type ContractSigned struct {
 	Seal         []byte
 }
 
+// TypeContractSigned is contract_signed's record type number.
+const TypeContractSigned Type = 5
+
 func (*ContractSigned) Type() Type           { return TypeContractSigned }
 func (b *ContractSigned) ContractID() string { return b.Contract }
 func (*ContractSigned) actor() actorRule     { return actorRequired }
+
+func (*ContractSigned) Name() string           { return "contract_signed" }
+func (*ContractSigned) Label() (zh, en string) { return "合同签署", "Contract signed" }
+
+func (b *ContractSigned) IndexKeys() IndexKeys {
+	if len(b.SignedDocSM3) > 0 {
+		return IndexKeys{Docs: [][]byte{b.SignedDocSM3}}
+	}
+	return IndexKeys{}
+}
+
+func (b *ContractSigned) Fields() map[string]any {
+	m := map[string]any{"contract_id": b.Contract, "doc_sm3": hexOf(b.DocSM3)}
+	if len(b.SignedDocSM3) > 0 {
+		m["signed_doc_sm3"] = hexOf(b.SignedDocSM3)
+	}
+	if len(b.Seal) > 0 {
+		m["seal"] = hexOf(b.Seal)
+	}
+	return m
+}
 
 func (b *ContractSigned) encode(e *encoder) {
 	e.string(1, b.Contract)

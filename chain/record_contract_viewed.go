@@ -12,9 +12,20 @@ type ContractViewed struct {
 	Party    Fingerprint
 }
 
+// TypeContractViewed is contract_viewed's record type number.
+const TypeContractViewed Type = 15
+
 func (*ContractViewed) Type() Type           { return TypeContractViewed }
 func (b *ContractViewed) ContractID() string { return b.Contract }
 func (*ContractViewed) actor() actorRule     { return actorNone }
+
+func (*ContractViewed) Name() string           { return "contract_viewed" }
+func (*ContractViewed) Label() (zh, en string) { return "合同查看", "Contract viewed" }
+func (*ContractViewed) IndexKeys() IndexKeys   { return IndexKeys{} }
+
+func (b *ContractViewed) Fields() map[string]any {
+	return map[string]any{"contract_id": b.Contract, "party": b.Party.String()}
+}
 
 func (b *ContractViewed) encode(e *encoder) {
 	e.string(1, b.Contract)

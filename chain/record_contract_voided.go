@@ -12,9 +12,20 @@ type ContractVoided struct {
 	ReasonSM3 []byte
 }
 
+// TypeContractVoided is contract_voided's record type number.
+const TypeContractVoided Type = 17
+
 func (*ContractVoided) Type() Type           { return TypeContractVoided }
 func (b *ContractVoided) ContractID() string { return b.Contract }
 func (*ContractVoided) actor() actorRule     { return actorNone }
+
+func (*ContractVoided) Name() string           { return "contract_voided" }
+func (*ContractVoided) Label() (zh, en string) { return "合同撤销", "Contract voided" }
+func (*ContractVoided) IndexKeys() IndexKeys   { return IndexKeys{} }
+
+func (b *ContractVoided) Fields() map[string]any {
+	return map[string]any{"contract_id": b.Contract, "reason_sm3": hexOf(b.ReasonSM3)}
+}
 
 func (b *ContractVoided) encode(e *encoder) {
 	e.string(1, b.Contract)

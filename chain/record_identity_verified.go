@@ -76,9 +76,28 @@ type IdentityVerified struct {
 
 const domainIdentity = "sealchain/identity-attestation/v1"
 
+// TypeIdentityVerified is identity_verified's record type number.
+const TypeIdentityVerified Type = 9
+
 func (*IdentityVerified) Type() Type         { return TypeIdentityVerified }
 func (*IdentityVerified) ContractID() string { return "" }
 func (*IdentityVerified) actor() actorRule   { return actorNone }
+
+func (*IdentityVerified) Name() string           { return "identity_verified" }
+func (*IdentityVerified) Label() (zh, en string) { return "实名核验", "Identity verified" }
+
+func (b *IdentityVerified) IndexKeys() IndexKeys {
+	return IndexKeys{Docs: [][]byte{b.IdentityRef}} // commitments share the 32-byte hash index
+}
+
+func (b *IdentityVerified) Fields() map[string]any {
+	subject := "person"
+	if b.Subject == SubjectEnterprise {
+		subject = "enterprise"
+	}
+	return map[string]any{"identity_ref": hexOf(b.IdentityRef), "subject": subject, "method": b.Method.String(),
+		"verified_at_ms": b.VerifiedAt, "verifier_cert_fingerprint": FingerprintOf(b.VerifierCert).String()}
+}
 
 func (b *IdentityVerified) encode(e *encoder) { b.encodeParts(e, true) }
 
@@ -100,6 +119,11 @@ func (b *IdentityVerified) decode(d *decoder) {
 	b.VerifiedAt = d.int(4, "verified_at")
 	b.VerifierCert = d.bytes(5, "verifier_cert")
 	b.VerifierSig = d.bytes(6, "verifier_sig")
+}
+
+// Attestation is the verifier's statement: over AttestationBytes.
+func (b *IdentityVerified) Attestation(chainID string) Attestation {
+	return Attestation{VerifierCert: b.VerifierCert, Sig: b.VerifierSig, Signed: b.AttestationBytes(chainID)}
 }
 
 // AttestationBytes are what the verifier signs.

@@ -44,9 +44,24 @@ type IntentVerified struct {
 	VerifierSig   []byte
 }
 
+// TypeIntentVerified is intent_verified's record type number.
+const TypeIntentVerified Type = 4
+
 func (*IntentVerified) Type() Type           { return TypeIntentVerified }
 func (b *IntentVerified) ContractID() string { return b.Contract }
 func (*IntentVerified) actor() actorRule     { return actorRequired }
+
+func (*IntentVerified) Name() string { return "intent_verified" }
+func (*IntentVerified) Label() (zh, en string) {
+	return "签署意愿认证", "Signing intent verified"
+}
+func (*IntentVerified) IndexKeys() IndexKeys { return IndexKeys{} }
+
+func (b *IntentVerified) Fields() map[string]any {
+	return map[string]any{"contract_id": b.Contract, "signer": b.Signer.String(), "method": b.Method.String(),
+		"challenge_hash": hexOf(b.ChallengeHash), "verified_at_ms": b.VerifiedAt,
+		"verifier_cert_fingerprint": FingerprintOf(b.VerifierCert).String()}
+}
 
 func (b *IntentVerified) encode(e *encoder) { b.encodeParts(e, true) }
 
@@ -70,6 +85,11 @@ func (b *IntentVerified) decode(d *decoder) {
 	b.VerifiedAt = d.int(5, "verified_at")
 	b.VerifierCert = d.bytes(6, "verifier_cert")
 	b.VerifierSig = d.bytes(7, "verifier_sig")
+}
+
+// Attestation is the verifier's statement: over AttestationBytes.
+func (b *IntentVerified) Attestation(chainID string) Attestation {
+	return Attestation{VerifierCert: b.VerifierCert, Sig: b.VerifierSig, Signed: b.AttestationBytes(chainID)}
 }
 
 // AttestationBytes are what the intent verifier signs: the record without the

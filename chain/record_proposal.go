@@ -28,6 +28,10 @@ func (k ProposalKind) String() string {
 		return "register_verifier"
 	case ProposalRegisterCredentials:
 		return "register_credentials"
+	case ProposalScheduleUpgrade:
+		return "schedule_upgrade"
+	case ProposalCancelUpgrade:
+		return "cancel_upgrade"
 	}
 	return fmt.Sprintf("kind(%d)", uint32(k))
 }
@@ -70,6 +74,7 @@ const MaxValidatorPower = 1 << 40
 //	  bytes  verifier_cert = 6; // kind 3: DER, intent-verifier usage, issued by a registered org's CA
 //	  repeated bytes credentials = 7; // kind 1: the new org's initial API credentials (DER, submitter usage, issued by org.ca_cert), 0..MaxOrgCredentials;
 //	                                  // kind 4: 1..MaxOrgCredentials credentials, all of one registered org's CA
+//	  UpgradePlan upgrade = 8; // kinds 5 and 6 (upgrade.go)
 //	}
 type Proposal struct {
 	ID           string
@@ -81,14 +86,48 @@ type Proposal struct {
 	// Credentials are registered with the org when the proposal passes, as
 	// genesis credentials are: without one the org could submit nothing.
 	Credentials [][]byte
+	Upgrade     *UpgradePlan
 }
 
 // MaxOrgCredentials bounds the credentials a register-org proposal carries.
 const MaxOrgCredentials = 8
 
+// TypeProposal is proposal's record type number.
+const TypeProposal Type = 7
+
 func (*Proposal) Type() Type         { return TypeProposal }
 func (*Proposal) ContractID() string { return "" }
 func (*Proposal) actor() actorRule   { return actorNone }
+
+func (*Proposal) Name() string           { return "proposal" }
+func (*Proposal) Label() (zh, en string) { return "治理提案", "Governance proposal" }
+func (*Proposal) IndexKeys() IndexKeys   { return IndexKeys{} }
+
+func (b *Proposal) Fields() map[string]any {
+	m := map[string]any{"proposal_id": b.ID, "kind": b.Kind.String()}
+	if b.Expires != 0 {
+		m["expires"] = b.Expires
+	}
+	switch {
+	case b.Org != nil:
+		m["org"] = map[string]any{"id": b.Org.ID, "name": b.Org.Name, "role": b.Org.Role, "weight": b.Org.Weight,
+			"ca_cert_fingerprint": FingerprintOf(b.Org.CACert).String()}
+	case b.Validator != nil:
+		m["validator"] = map[string]any{"pub_key": b.Validator.PubKey, "power": b.Validator.Power, "org": b.Validator.Org}
+	case len(b.VerifierCert) > 0:
+		m["verifier_cert_fingerprint"] = FingerprintOf(b.VerifierCert).String()
+	case b.Upgrade != nil:
+		m["upgrade"] = map[string]any{"rules_version": b.Upgrade.Version, "height": b.Upgrade.Height, "name": b.Upgrade.Name, "info": b.Upgrade.Info}
+	}
+	if len(b.Credentials) > 0 {
+		fps := make([]string, len(b.Credentials))
+		for i, c := range b.Credentials {
+			fps[i] = FingerprintOf(c).String()
+		}
+		m["credential_fingerprints"] = fps
+	}
+	return m
+}
 
 func (b *Proposal) encode(e *encoder) {
 	e.string(1, b.ID)
@@ -103,6 +142,9 @@ func (b *Proposal) encode(e *encoder) {
 	e.bytes(6, b.VerifierCert)
 	for _, c := range b.Credentials {
 		e.element(7, c)
+	}
+	if b.Upgrade != nil {
+		e.message(8, b.Upgrade.encode)
 	}
 }
 
@@ -120,6 +162,10 @@ func (b *Proposal) decode(d *decoder) {
 	}
 	b.VerifierCert = d.bytes(6, "verifier_cert")
 	b.Credentials = d.elements(7, "credentials", MaxOrgCredentials)
+	var u UpgradePlan
+	if d.message(8, "upgrade", u.decode) {
+		b.Upgrade = &u
+	}
 }
 
 func (b *Proposal) Validate() error {
@@ -142,8 +188,11 @@ func (b *Proposal) Validate() error {
 	if b.Kind == ProposalRegisterCredentials && len(b.Credentials) > 0 {
 		set++ // for register_org they ride along with org
 	}
+	if b.Upgrade != nil {
+		set++
+	}
 	if set != 1 {
-		return invalid("body.kind", "exactly one of org, validator, verifier_cert, credentials must be set, got %d", set)
+		return invalid("body.kind", "exactly one of org, validator, verifier_cert, credentials, upgrade must be set, got %d", set)
 	}
 	if len(b.Credentials) > 0 && b.Kind != ProposalRegisterOrg && b.Kind != ProposalRegisterCredentials {
 		return invalid("body.credentials", "only register_org and register_credentials proposals carry credentials")
@@ -187,48 +236,10 @@ func (b *Proposal) Validate() error {
 		if len(b.Credentials) == 0 {
 			return invalid("body.credentials", "missing for %s", b.Kind)
 		}
+	case ProposalScheduleUpgrade, ProposalCancelUpgrade:
+		return b.validateUpgrade()
 	default:
 		return invalid("body.kind", "%d is not a proposal kind", b.Kind)
-	}
-	return nil
-}
-
-// VoteChoice is yes or no.
-type VoteChoice uint32
-
-const (
-	VoteYes VoteChoice = 1
-	VoteNo  VoteChoice = 2
-)
-
-// Vote is an organisation's vote on a proposal; each org votes once.
-//
-//	message Vote { string proposal_id = 1; uint32 choice = 2; /* 1 yes, 2 no */ }
-type Vote struct {
-	Proposal string
-	Choice   VoteChoice
-}
-
-func (*Vote) Type() Type         { return TypeVote }
-func (*Vote) ContractID() string { return "" }
-func (*Vote) actor() actorRule   { return actorNone }
-
-func (b *Vote) encode(e *encoder) {
-	e.string(1, b.Proposal)
-	e.uint(2, uint64(b.Choice))
-}
-
-func (b *Vote) decode(d *decoder) {
-	b.Proposal = d.string(1, "proposal_id")
-	b.Choice = VoteChoice(d.uint32(2, "choice"))
-}
-
-func (b *Vote) Validate() error {
-	if err := checkID("body.proposal_id", b.Proposal); err != nil {
-		return err
-	}
-	if b.Choice != VoteYes && b.Choice != VoteNo {
-		return invalid("body.choice", "%d, want 1 (yes) or 2 (no)", b.Choice)
 	}
 	return nil
 }

@@ -30,9 +30,24 @@ type QueryLogged struct {
 	At         int64
 }
 
+// TypeQueryLogged is query_logged's record type number.
+const TypeQueryLogged Type = 11
+
 func (*QueryLogged) Type() Type         { return TypeQueryLogged }
 func (*QueryLogged) ContractID() string { return "" }
 func (*QueryLogged) actor() actorRule   { return actorNone }
+
+func (*QueryLogged) Name() string           { return "query_logged" }
+func (*QueryLogged) Label() (zh, en string) { return "证据查询留痕", "Evidence query logged" }
+
+func (b *QueryLogged) IndexKeys() IndexKeys {
+	return IndexKeys{Certs: []Fingerprint{b.CallerCert}} // "what did this caller ask for"
+}
+
+func (b *QueryLogged) Fields() map[string]any {
+	return map[string]any{"caller_org": b.CallerOrg, "caller_cert": b.CallerCert.String(), "subject": uint32(b.Subject),
+		"query_sm3": hexOf(b.QuerySM3), "at_ms": b.At}
+}
 
 func (b *QueryLogged) encode(e *encoder) {
 	e.string(1, b.CallerOrg)

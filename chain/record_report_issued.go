@@ -16,9 +16,23 @@ type ReportIssued struct {
 	BundleSM3 []byte
 }
 
+// TypeReportIssued is report_issued's record type number.
+const TypeReportIssued Type = 12
+
 func (*ReportIssued) Type() Type           { return TypeReportIssued }
 func (b *ReportIssued) ContractID() string { return b.Contract }
 func (*ReportIssued) actor() actorRule     { return actorNone }
+
+func (*ReportIssued) Name() string           { return "report_issued" }
+func (*ReportIssued) Label() (zh, en string) { return "证据报告出具", "Evidence report issued" }
+
+func (b *ReportIssued) IndexKeys() IndexKeys {
+	return IndexKeys{Docs: [][]byte{b.ReportSM3}} // find the record from the report file
+}
+
+func (b *ReportIssued) Fields() map[string]any {
+	return map[string]any{"contract_id": b.Contract, "report_sm3": hexOf(b.ReportSM3), "bundle_sm3": hexOf(b.BundleSM3)}
+}
 
 func (b *ReportIssued) encode(e *encoder) {
 	e.string(1, b.Contract)

@@ -29,9 +29,32 @@ type SealRegistered struct {
 	ValidTo   int64
 }
 
+// TypeSealRegistered is seal_registered's record type number.
+const TypeSealRegistered Type = 10
+
 func (*SealRegistered) Type() Type         { return TypeSealRegistered }
 func (*SealRegistered) ContractID() string { return "" }
 func (*SealRegistered) actor() actorRule   { return actorNone }
+
+func (*SealRegistered) Name() string           { return "seal_registered" }
+func (*SealRegistered) Label() (zh, en string) { return "印章登记", "Seal registered" }
+
+func (b *SealRegistered) IndexKeys() IndexKeys {
+	k := IndexKeys{Docs: [][]byte{b.Seal}}
+	if !b.Owner.IsZero() {
+		k.Certs = []Fingerprint{b.Owner}
+	}
+	return k
+}
+
+func (b *SealRegistered) Fields() map[string]any {
+	m := map[string]any{"seal": hexOf(b.Seal), "kind": map[SealKind]string{SealOrganization: "organisation", SealPersonal: "personal"}[b.Kind],
+		"valid_from": b.ValidFrom, "valid_to": b.ValidTo}
+	if !b.Owner.IsZero() {
+		m["owner"] = b.Owner.String()
+	}
+	return m
+}
 
 func (b *SealRegistered) encode(e *encoder) {
 	e.bytes(1, b.Seal)

@@ -455,15 +455,8 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 		if err != nil {
 			return nil, nil, err
 		}
-		var der []byte
-		switch b := tx.Body.(type) {
-		case *chain.IntentVerified:
-			der = b.VerifierCert
-		case *chain.IdentityVerified:
-			der = b.VerifierCert
-		}
-		if der != nil {
-			if err := regs.add(der, set); err != nil {
+		if b, ok := tx.Body.(chain.Attested); ok {
+			if err := regs.add(b.Attestation(tx.ChainID).VerifierCert, set); err != nil {
 				return nil, nil, err
 			}
 		}

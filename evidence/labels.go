@@ -9,8 +9,10 @@ import (
 
 // Label is a name shown to people, in Chinese and in English. The evidence
 // report (evidence/report) and the verification page (node/web, through
-// the WebAssembly verifier's sealchainLabels) both read these tables, so a
+// the WebAssembly verifier's sealchainLabels) both read these names, so a
 // record type or a check is named the same way wherever a judge reads it.
+// Record types name themselves (chain.Body.Label); the tables here name the
+// checks and methods.
 type Label struct {
 	Zh string `json:"zh"`
 	En string `json:"en"`
@@ -19,35 +21,13 @@ type Label struct {
 // Both is "中文 English", the form the bilingual report prints.
 func (l Label) Both() string { return l.Zh + " " + l.En }
 
-// typeLabels names every record type (chain.Type, docs/architecture.md).
-// TestTypeLabelsComplete fails when a type has no entry here.
-var typeLabels = map[chain.Type]Label{
-	chain.TypeCertIssued:        {"证书签发", "Certificate issued"},
-	chain.TypeCertRevoked:       {"证书吊销", "Certificate revoked"},
-	chain.TypeContractCreated:   {"合同创建", "Contract created"},
-	chain.TypeIntentVerified:    {"签署意愿认证", "Signing intent verified"},
-	chain.TypeContractSigned:    {"合同签署", "Contract signed"},
-	chain.TypeContractCompleted: {"合同完成", "Contract completed"},
-	chain.TypeProposal:          {"治理提案", "Governance proposal"},
-	chain.TypeVote:              {"治理投票", "Governance vote"},
-	chain.TypeIdentityVerified:  {"实名核验", "Identity verified"},
-	chain.TypeSealRegistered:    {"印章登记", "Seal registered"},
-	chain.TypeQueryLogged:       {"证据查询留痕", "Evidence query logged"},
-	chain.TypeReportIssued:      {"证据报告出具", "Evidence report issued"},
-	chain.TypeAnchored:          {"跨链锚定（Fabric）", "Checkpoint anchored (Fabric)"},
-	chain.TypeContractSent:      {"合同发送签署", "Contract sent for signing"},
-	chain.TypeContractViewed:    {"合同查看", "Contract viewed"},
-	chain.TypeContractDeclined:  {"拒绝签署", "Signing declined"},
-	chain.TypeContractVoided:    {"合同撤销", "Contract voided"},
-	chain.TypeContractReminded:  {"签署提醒", "Signing reminder sent"},
-	chain.TypeContractRenewed:   {"合同续签", "Contract renewed"},
-	chain.TypeContractExpired:   {"签署过期", "Signing deadline passed"},
-}
-
-// TypeLabel names record type t; an unknown type is named by its number.
+// TypeLabel names record type t (each type's chain.Body.Label, in its file
+// chain/record_<name>.go); an unknown type is named by its number.
 func TypeLabel(t chain.Type) Label {
-	if l, ok := typeLabels[t]; ok {
-		return l
+	for _, b := range chain.Types() {
+		if b.Type() == t {
+			return bodyLabel(b)
+		}
 	}
 	s := t.String()
 	return Label{"未知记录类型 " + s, "unknown record type " + s}
@@ -56,12 +36,17 @@ func TypeLabel(t chain.Type) Label {
 // TypeLabelByName names a record type given as its string (chain.Type.String,
 // the "type" of a RecordInfo or RecordView).
 func TypeLabelByName(name string) Label {
-	for t, l := range typeLabels {
-		if t.String() == name {
-			return l
+	for _, b := range chain.Types() {
+		if b.Name() == name {
+			return bodyLabel(b)
 		}
 	}
 	return Label{"未知记录类型 " + name, "unknown record type " + name}
+}
+
+func bodyLabel(b chain.Body) Label {
+	zh, en := b.Label()
+	return Label{zh, en}
 }
 
 // checkLabels names the checks of a Result. Keys are check names, or for
@@ -147,9 +132,10 @@ type LabelTables struct {
 
 // Labels returns the label tables.
 func Labels() LabelTables {
-	t := LabelTables{Types: make(map[string]Label, len(typeLabels)), Checks: make(map[string]Label, len(checkLabels))}
-	for k, l := range typeLabels {
-		t.Types[k.String()] = l
+	types := chain.Types()
+	t := LabelTables{Types: make(map[string]Label, len(types)), Checks: make(map[string]Label, len(checkLabels))}
+	for _, b := range types {
+		t.Types[b.Name()] = bodyLabel(b)
 	}
 	for k, l := range checkLabels {
 		t.Checks[k] = l

@@ -16,7 +16,8 @@ import (
 
 // recordKeys lists what a record is indexed under on chain (chain/index.go):
 // the document hashes, contract ids and certificate fingerprints a subject
-// of each kind finds it by. It must stay in step with the chain's index.
+// of each kind finds it by. Both read the body's chain.Body.IndexKeys, so
+// they stay in step.
 func recordKeys(tx *chain.Tx) (docs [][]byte, contracts []string, certs []chain.Fingerprint) {
 	if id := tx.Body.ContractID(); id != "" {
 		contracts = append(contracts, id)
@@ -24,31 +25,10 @@ func recordKeys(tx *chain.Tx) (docs [][]byte, contracts []string, certs []chain.
 	if tx.Actor != nil {
 		certs = append(certs, tx.Actor.Cert)
 	}
-	switch b := tx.Body.(type) {
-	case *chain.CertIssued:
-		certs = append(certs, chain.FingerprintOf(b.Cert))
-	case *chain.CertRevoked:
-		certs = append(certs, b.Cert)
-	case *chain.ContractCreated:
-		docs = append(docs, b.DocSM3, b.DocSHA256)
-	case *chain.ReportIssued:
-		docs = append(docs, b.ReportSM3)
-	case *chain.QueryLogged:
-		certs = append(certs, b.CallerCert)
-	case *chain.SealRegistered:
-		docs = append(docs, b.Seal)
-		if !b.Owner.IsZero() {
-			certs = append(certs, b.Owner)
-		}
-	case *chain.IdentityVerified:
-		docs = append(docs, b.IdentityRef)
-	case *chain.ContractSigned:
-		if len(b.SignedDocSM3) > 0 {
-			docs = append(docs, b.SignedDocSM3)
-		}
-	case *chain.ContractRenewed:
-		contracts = append(contracts, b.Previous)
-	}
+	k := tx.Body.IndexKeys()
+	docs = append(docs, k.Docs...)
+	contracts = append(contracts, k.Contracts...)
+	certs = append(certs, k.Certs...)
 	return docs, contracts, certs
 }
 
@@ -245,16 +225,11 @@ func checkContracts(recs []*decoded, res *Result) {
 func (v *Verifier) checkVerifiers(recs []*decoded, res *Result) {
 	passed := v.registrations(recs)
 	for _, d := range recs {
-		var der []byte
-		switch b := d.tx.Body.(type) {
-		case *chain.IntentVerified:
-			der = b.VerifierCert
-		case *chain.IdentityVerified:
-			der = b.VerifierCert
-		default:
+		b, ok := d.tx.Body.(chain.Attested)
+		if !ok {
 			continue
 		}
-		fp := chain.FingerprintOf(der)
+		fp := chain.FingerprintOf(b.Attestation(d.tx.ChainID).VerifierCert)
 		name := fmt.Sprintf("record[%d].verifier", d.entry.Index)
 		if slices.Contains(v.trust.Verifiers, fp) {
 			res.add(name, nil, fmt.Sprintf("verifier %s… is registered in the genesis", fp.String()[:16]))

@@ -15,13 +15,14 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/anchoring"
+	"github.com/sealchain/sealchain/node/nodehome"
 )
 
 // SetGenesisAnchoring writes app_state.anchoring into the genesis file of an
 // initialised home, before the chain starts: for a home made without the
 // init/testnet --anchor-* flags. Every validator needs the same genesis.
 func SetGenesisAnchoring(home string, g *chain.GenesisAnchoring) error {
-	path := Home(home).Genesis()
+	path := nodehome.Home(home).Genesis()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -119,6 +120,3 @@ func (n *Node) anchorStatus() map[string]any {
 	}
 	return n.anchorer.Status()
 }
-
-// AnchorQueue is the anchoring queue's directory.
-func (h Home) AnchorQueue() string { return h.path("data", "anchor-queue") }

@@ -16,6 +16,7 @@ import (
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/node/anchoring"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -87,14 +88,14 @@ func anchorNet(ctx context.Context, t *testing.T, ledger anchor.Ledger) *itNet {
 	cfg.Anchor.Verify = config.AnchorVerifyFabric
 	cfg.Anchor.RetryMin = config.Duration{Duration: 50 * time.Millisecond}
 	cfg.Anchor.RetryMax = config.Duration{Duration: 200 * time.Millisecond}
-	if _, err := Init(InitOptions{Home: home, ChainID: itChainID, OrgID: "platform", OrgName: "Platform Ltd",
+	if _, err := nodehome.Init(nodehome.InitOptions{Home: home, ChainID: itChainID, OrgID: "platform", OrgName: "Platform Ltd",
 		Role: chain.RolePlatform, Config: cfg}); err != nil {
 		t.Fatalf("Init: %v", err)
 	}
 	if err := SetGenesisAnchoring(home, &chain.GenesisAnchoring{Org: "platform", Network: "court-net", Channel: "anchorchannel", Chaincode: "anchor"}); err != nil {
 		t.Fatalf("SetGenesisAnchoring: %v", err)
 	}
-	h := Home(home)
+	h := nodehome.Home(home)
 	sub, err := client.LoadSubmitter(itChainID, "platform", h.SubmitterCert(), h.SubmitterKey())
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/node/chainapi"
 	"github.com/sealchain/sealchain/node/httpjson"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -19,7 +20,7 @@ func (n *Node) routes() http.Handler {
 		Store: n.store, Assemble: n.assemble, Submitter: n.sub, Genesis: n.genesis, GenesisJS: gen,
 		Org: n.cfg.Org, API: n.cfg.API, Listen: n.lis.Addr().String(), Production: n.gs.Production,
 		DevOTP: n.otp, MTLS: n.mtls, Status: n.statusInfo, Metrics: n.metrics, Gatherer: n.reg,
-		Logger: n.logger.With("module", "api"), ProcessAlive: processAlive,
+		Logger: n.logger.With("module", "api"), ProcessAlive: nodehome.ProcessAlive,
 	}
 	if sub, err := client.LoadSubmitter(n.genesis.ChainID, n.cfg.Org, n.home.SubmitterCert(), n.home.SubmitterKey()); err != nil {
 		n.logger.Error("queries and reports will not be recorded on chain: no submitter credential", "err", err)

@@ -20,6 +20,8 @@ import (
 	"github.com/sealchain/sealchain/chain/merklelog"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/comet"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -31,7 +33,7 @@ func TestJudicialAuth(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	dir := t.TempDir()
-	mk := func(org string, role chain.Role) (string, *Member) {
+	mk := func(org string, role chain.Role) (string, *nodehome.Member) {
 		home := filepath.Join(dir, org)
 		c := config.Default()
 		c.API.Listen = itFreeHostPort(t)
@@ -40,7 +42,7 @@ func TestJudicialAuth(t *testing.T) {
 		c.API.Auth = "signed"
 		c.Log.Level = "error"
 		c.Intent.DevOTP = role == chain.RolePlatform
-		m, err := InitHome(InitOptions{Home: home, ChainID: "auth-test", OrgID: org, OrgName: org, Role: role, Config: c})
+		m, err := nodehome.InitHome(nodehome.InitOptions{Home: home, ChainID: "auth-test", OrgID: org, OrgName: org, Role: role, Config: c})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +55,7 @@ func TestJudicialAuth(t *testing.T) {
 	gs := chain.GenesisState{Orgs: []chain.GenesisOrg{platform.Org, court.Org, other.Org},
 		Verifiers: []chain.GenesisVerifier{{Org: "platform", Cert: platform.Verifier}}}
 	appState, _ := jsonMarshal(gs)
-	if err := WriteGenesis(platformHome, "auth-test", time.Now(), []GenesisValidator{{Name: "platform", PubKey: platform.Validator, Power: 10}}, appState); err != nil {
+	if err := comet.WriteGenesis(platformHome, "auth-test", time.Now(), []comet.GenesisValidator{{Name: "platform", PubKey: platform.Validator, Power: 10}}, appState); err != nil {
 		t.Fatal(err)
 	}
 	n, err := New(platformHome, WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
@@ -67,7 +69,7 @@ func TestJudicialAuth(t *testing.T) {
 	base := "http://" + n.APIAddr()
 
 	signed := func(home string) *client.Client {
-		h := Home(home)
+		h := nodehome.Home(home)
 		sub, err := client.LoadSubmitter("auth-test", filepath.Base(home), h.SubmitterCert(), h.SubmitterKey())
 		if err != nil {
 			t.Fatal(err)
@@ -78,7 +80,7 @@ func TestJudicialAuth(t *testing.T) {
 	// The platform records a certificate and a contract (submitting is not a query: no auth needed).
 	g := &govNode{org: "platform", home: platformHome, n: n, c: signed(platformHome)}
 	g.net = &[]*govNode{g}
-	g.sub, _ = client.LoadSubmitter("auth-test", "platform", Home(platformHome).SubmitterCert(), Home(platformHome).SubmitterKey())
+	g.sub, _ = client.LoadSubmitter("auth-test", "platform", nodehome.Home(platformHome).SubmitterCert(), nodehome.Home(platformHome).SubmitterKey())
 	fp := registerCert(t, g)
 	doc, _ := docHashes([]byte("auth test contract"))
 	sha := make([]byte, 32)
@@ -161,13 +163,13 @@ func TestJudicialAuth(t *testing.T) {
 
 	// Every answered query is on chain: the court made 4, the owning platform 4
 	// (each path once per caller); refused ones are not recorded.
-	courtSub, _ := client.LoadSubmitter("auth-test", "court", Home(courtHome).SubmitterCert(), Home(courtHome).SubmitterKey())
+	courtSub, _ := client.LoadSubmitter("auth-test", "court", nodehome.Home(courtHome).SubmitterCert(), nodehome.Home(courtHome).SubmitterKey())
 	courtFP := chain.FingerprintOf(courtSub.Cert)
 	waitFor(t, 20*time.Second, "the court's queries are recorded", func() bool {
 		p, err := n.Store().View().ByCert(courtFP, chain.Query{Limit: 100, UpTo: n.Store().Last().LogSize})
 		return err == nil && len(p.Indexes) >= len(paths)+len(seen)
 	})
-	otherSub, _ := client.LoadSubmitter("auth-test", "platform-2", Home(otherHome).SubmitterCert(), Home(otherHome).SubmitterKey())
+	otherSub, _ := client.LoadSubmitter("auth-test", "platform-2", nodehome.Home(otherHome).SubmitterCert(), nodehome.Home(otherHome).SubmitterKey())
 	// platform-2: its four refused queries are not recorded, its (filtered,
 	// empty) time-range query is.
 	waitFor(t, 20*time.Second, "platform-2's answered query is recorded", func() bool {
@@ -177,7 +179,7 @@ func TestJudicialAuth(t *testing.T) {
 
 	// A bad signature, a stale or future request time, a swapped body and a
 	// replay are refused.
-	h := Home(courtHome)
+	h := nodehome.Home(courtHome)
 	sub, _ := client.LoadSubmitter("auth-test", "court", h.SubmitterCert(), h.SubmitterKey())
 	good := signRequest(t, sub, hostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)
 	for _, tc := range []struct {

@@ -17,6 +17,8 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/internal/testport"
+	"github.com/sealchain/sealchain/node/comet"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -31,7 +33,7 @@ func benchAddr(tb testing.TB) string {
 
 // benchNode starts a single-validator Sealchain node with a 100 ms block
 // interval (the setting DESIGN.md's kvstore figures use).
-func benchNode(tb testing.TB) (*Node, Home) {
+func benchNode(tb testing.TB) (*Node, nodehome.Home) {
 	tb.Helper()
 	home := filepath.Join(tb.TempDir(), "home")
 	c := config.Default()
@@ -40,7 +42,7 @@ func benchNode(tb testing.TB) (*Node, Home) {
 	c.Consensus.RPCListen = ""
 	c.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
 	c.Log.Level = "error"
-	if _, err := Init(InitOptions{Home: home, ChainID: "bench", OrgID: "platform", OrgName: "Bench Platform",
+	if _, err := nodehome.Init(nodehome.InitOptions{Home: home, ChainID: "bench", OrgID: "platform", OrgName: "Bench Platform",
 		Role: chain.RolePlatform, Config: c}); err != nil {
 		tb.Fatal(err)
 	}
@@ -54,7 +56,7 @@ func benchNode(tb testing.TB) (*Node, Home) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { n.Stop() })
-	return n, Home(home)
+	return n, nodehome.Home(home)
 }
 
 type discard struct{}
@@ -178,23 +180,23 @@ func BenchmarkSingleNodeContractSigned(b *testing.B) {
 
 	// Baseline: kvstore, same settings, same tx size.
 	kvHome := filepath.Join(b.TempDir(), "kv")
-	opts := CometOptions{Home: kvHome, Moniker: "kv", P2PListen: "tcp://" + benchAddr(b), BlockInterval: 100 * time.Millisecond,
+	opts := comet.Options{Home: kvHome, Moniker: "kv", P2PListen: "tcp://" + benchAddr(b), BlockInterval: 100 * time.Millisecond,
 		CreateEmptyBlocks: true, LogLevel: "none"}
-	pub, _, err := InitCometHome(opts, false)
+	pub, _, err := comet.InitFiles(opts, false)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := WriteGenesis(kvHome, "kv-bench", time.Now(), []GenesisValidator{{Name: "kv", PubKey: pub, Power: 10}}, nil); err != nil {
+	if err := comet.WriteGenesis(kvHome, "kv-bench", time.Now(), []comet.GenesisValidator{{Name: "kv", PubKey: pub, Power: 10}}, nil); err != nil {
 		b.Fatal(err)
 	}
-	conf, err := LoadCometConfig(opts)
+	conf, err := comet.LoadConfig(opts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	kv := kvstore.NewInMemoryApplication()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := StartComet(ctx, conf, kv, cmtlog.NewNopLogger())
+	c, err := comet.Start(ctx, conf, kv, cmtlog.NewNopLogger())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -43,7 +44,7 @@ func startHome(t *testing.T, org, home, chainID string) *govNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := Home(home)
+	h := nodehome.Home(home)
 	sub, err := client.LoadSubmitter(chainID, org, h.SubmitterCert(), h.SubmitterKey())
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +91,7 @@ func TestGovernanceValidatorInAndOut(t *testing.T) {
 	}
 	dir := t.TempDir()
 	base := freeBase(t, 5)
-	nodes, err := Testnet(TestnetOptions{Out: dir, ChainID: "gov-test", BasePort: base, BlockInterval: 200 * time.Millisecond,
+	nodes, err := nodehome.Testnet(nodehome.TestnetOptions{Out: dir, ChainID: "gov-test", BasePort: base, BlockInterval: 200 * time.Millisecond,
 		Validators: []string{"court", "notary", "arbitration", "platform"}})
 	if err != nil {
 		t.Fatal(err)
@@ -116,14 +117,14 @@ func TestGovernanceValidatorInAndOut(t *testing.T) {
 		peers = append(peers, tn.NodeID+"@"+tn.P2P[len("tcp://"):])
 	}
 	c.Consensus.PersistentPeers = joinComma(peers)
-	if _, err := InitHome(InitOptions{Home: newHome, ChainID: "gov-test", OrgID: "notary-2", OrgName: "Second Notary", Role: chain.RoleNotary, Config: c}); err != nil {
+	if _, err := nodehome.InitHome(nodehome.InitOptions{Home: newHome, ChainID: "gov-test", OrgID: "notary-2", OrgName: "Second Notary", Role: chain.RoleNotary, Config: c}); err != nil {
 		t.Fatal(err)
 	}
-	gen, err := os.ReadFile(Home(nodes[0].Home).Genesis())
+	gen, err := os.ReadFile(nodehome.Home(nodes[0].Home).Genesis())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(Home(newHome).Genesis(), gen, 0o644); err != nil {
+	if err := os.WriteFile(nodehome.Home(newHome).Genesis(), gen, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	setEmptyBlocks(t, newHome)
@@ -134,7 +135,7 @@ func TestGovernanceValidatorInAndOut(t *testing.T) {
 	})
 
 	// 1. Register the organisation: platform proposes, court and notary agree (3 of 4).
-	caPEM, _ := os.ReadFile(Home(newHome).CACert())
+	caPEM, _ := os.ReadFile(nodehome.Home(newHome).CACert())
 	caDER, _ := decodePEM(caPEM)
 	platform.submit(t, &chain.Proposal{ID: "org-notary-2", Kind: chain.ProposalRegisterOrg,
 		Org: &chain.Org{ID: "notary-2", Name: "Second Notary", Role: chain.RoleNotary, CACert: caDER, Weight: 1}})
@@ -206,7 +207,7 @@ func TestGovernanceValidatorInAndOut(t *testing.T) {
 	// Evidence committed after two validator-set changes still verifies
 	// against the genesis alone: the bundle carries both hops.
 	fp := registerCert(t, platform)
-	trust, err := evidence.LoadTrust(Home(court.home).Genesis())
+	trust, err := evidence.LoadTrust(nodehome.Home(court.home).Genesis())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,7 @@ func TestGovernanceValidatorInAndOut(t *testing.T) {
 // registerCert records a fresh signer certificate through g and returns its fingerprint.
 func registerCert(t *testing.T, g *govNode) chain.Fingerprint {
 	t.Helper()
-	h := Home(g.home)
+	h := nodehome.Home(g.home)
 	ca, err := signer.LoadCA(h.CACert(), h.CAKey())
 	if err != nil {
 		t.Fatal(err)

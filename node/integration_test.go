@@ -19,6 +19,7 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -27,7 +28,7 @@ const itChainID = "sealchain-it"
 // itNet is a single-node Sealchain network running in the test process, with
 // the org's credentials loaded from its home the way the CLI loads them.
 type itNet struct {
-	home Home
+	home nodehome.Home
 	node *Node
 	c    *client.Client
 	base string // http://host:port of the API
@@ -55,13 +56,13 @@ func newITNet(ctx context.Context, t *testing.T, mods ...func(*config.Config)) *
 	for _, m := range mods {
 		m(&cfg)
 	}
-	if _, err := Init(InitOptions{
+	if _, err := nodehome.Init(nodehome.InitOptions{
 		Home: home, ChainID: itChainID, OrgID: "platform", OrgName: "Platform Ltd",
 		Role: chain.RolePlatform, Config: cfg,
 	}); err != nil {
 		t.Fatalf("Init: %v", err)
 	}
-	h := Home(home)
+	h := nodehome.Home(home)
 	sub, err := client.LoadSubmitter(itChainID, "platform", h.SubmitterCert(), h.SubmitterKey())
 	if err != nil {
 		t.Fatalf("LoadSubmitter: %v", err)

@@ -16,11 +16,9 @@ import (
 	"testing"
 	"time"
 
-	cmtcfg "github.com/cometbft/cometbft/config"
-	"github.com/cometbft/cometbft/libs/service"
-
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/nodehome"
 )
 
 // initLifecycleHome makes a single-node home on free ports, logging at info
@@ -33,7 +31,7 @@ func initLifecycleHome(t *testing.T) (string, *config.Config) {
 	cfg.Consensus.P2PListen = cometFreeAddr(t)
 	cfg.Consensus.RPCListen = cometFreeAddr(t)
 	cfg.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
-	if _, err := Init(InitOptions{
+	if _, err := nodehome.Init(nodehome.InitOptions{
 		Home: home, ChainID: itChainID, OrgID: "platform", OrgName: "Platform Ltd",
 		Role: chain.RolePlatform, Config: cfg,
 	}); err != nil {
@@ -117,7 +115,7 @@ func TestHomeLock(t *testing.T) {
 	}
 	err = second.Start(ctx)
 	want := "home " + home + " is in use by another sealchain process"
-	if !errors.Is(err, ErrHomeInUse) || !strings.Contains(err.Error(), want) {
+	if !errors.Is(err, nodehome.ErrInUse) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("second node on the same home: %v, want %q", err, want)
 	}
 	// The refused node touched nothing: the first still answers.
@@ -174,72 +172,11 @@ func TestPortInUseNamesKey(t *testing.T) {
 		})
 	}
 	// Every failed start released the lock.
-	lock, err := lockHome(Home(home))
+	lock, err := nodehome.Acquire(nodehome.Home(home))
 	if err != nil {
 		t.Fatalf("home still locked after failed starts: %v", err)
 	}
-	lock.release()
-}
-
-func TestShutdownNoise(t *testing.T) {
-	for _, tc := range []struct {
-		msg   string
-		kv    []any
-		noise bool
-	}{
-		{"Not stopping Pruner service -- has not been started yet", []any{"impl", "Pruner"}, true},
-		{"Not stopping P2P Switch service -- has not been started yet", nil, true},
-		{"Error stopping the pruning service", []any{"err", service.ErrNotStarted}, true},
-		{"Error closing switch", []any{"err", service.ErrNotStarted}, true},
-		{"Error serving server", []any{"err", net.ErrClosed}, true},
-		{"Error closing switch", []any{"err", errors.New("disk full")}, false},
-		{"CONSENSUS FAILURE!!!", []any{"err", "boom"}, false},
-	} {
-		if got := shutdownNoise(tc.msg, tc.kv); got != tc.noise {
-			t.Errorf("shutdownNoise(%q, %v) = %v, want %v", tc.msg, tc.kv, got, tc.noise)
-		}
-	}
-	// A peer that closed its connection (another validator restarting) is
-	// news, not an error; any other peer error stays an error.
-	var out syncBuffer
-	cl := cometLogger{NewLogger(&out, config.Log{Level: "info", Format: "text"})}
-	cl.Error("Stopping peer for error", "peer", "Peer{...}", "err", io.EOF)
-	cl.Error("Stopping peer for error", "peer", "Peer{...}", "err", errors.New("invalid vote"))
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 2 || !strings.Contains(lines[0], "level=INFO") || !strings.Contains(lines[1], "level=ERROR") {
-		t.Fatalf("peer errors logged as:\n%s", out.String())
-	}
-}
-
-// TestConsensusTimeoutsReachCometBFT checks that [consensus] timeout_propose
-// and timeout_vote (defaults and set values) are what CometBFT runs with.
-func TestConsensusTimeoutsReachCometBFT(t *testing.T) {
-	for _, tc := range []struct {
-		name           string
-		propose, vote  time.Duration
-		wantP, wantVot time.Duration
-	}{
-		{"defaults", 0, 0, config.DefaultTimeoutPropose, config.DefaultTimeoutVote},
-		{"set", 2 * time.Second, 600 * time.Millisecond, 2 * time.Second, 600 * time.Millisecond},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := config.Default()
-			if tc.propose != 0 {
-				c.Consensus.TimeoutPropose.Duration, c.Consensus.TimeoutVote.Duration = tc.propose, tc.vote
-			}
-			conf, err := cometConfigFromOptions(cmtcfg.DefaultConfig(), cometOptions(t.TempDir(), &c))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cc := conf.Consensus
-			if cc.TimeoutPropose != tc.wantP || cc.TimeoutPrevote != tc.wantVot || cc.TimeoutPrecommit != tc.wantVot ||
-				cc.TimeoutCommit != c.Consensus.BlockInterval.Duration {
-				t.Fatalf("CometBFT runs with propose %s prevote %s precommit %s commit %s, want %s %s %s %s",
-					cc.TimeoutPropose, cc.TimeoutPrevote, cc.TimeoutPrecommit, cc.TimeoutCommit,
-					tc.wantP, tc.wantVot, tc.wantVot, c.Consensus.BlockInterval)
-			}
-		})
-	}
+	lock.Release()
 }
 
 func TestLoopbackListen(t *testing.T) {

@@ -26,8 +26,10 @@ import (
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/anchoring"
 	"github.com/sealchain/sealchain/node/chainapi"
+	"github.com/sealchain/sealchain/node/comet"
 	"github.com/sealchain/sealchain/node/flowapi"
 	"github.com/sealchain/sealchain/node/httpjson"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -41,7 +43,7 @@ var (
 // Node is a Sealchain validator: the app, CometBFT in the same process, and
 // the HTTP API.
 type Node struct {
-	home    Home
+	home    nodehome.Home
 	cfg     *config.Config
 	logger  *slog.Logger
 	genesis *types.GenesisDoc
@@ -49,7 +51,7 @@ type Node struct {
 
 	store   *chain.Store
 	app     *app.App
-	comet   *Comet
+	comet   *comet.Node
 	sub     *submit.Submitter // every transaction this node submits goes through it
 	reg     *prometheus.Registry
 	metrics *httpjson.Metrics
@@ -59,8 +61,8 @@ type Node struct {
 	tlsCert *tls.Certificate
 	mtls    *chainapi.ClientVerifier
 
-	// lock is the home's lock file, held from Start to Stop (homelock.go).
-	lock *homeLock
+	// lock is the home's lock file, held from Start to Stop.
+	lock *nodehome.Lock
 
 	mu      sync.Mutex
 	started bool
@@ -117,7 +119,7 @@ func WithConfig(c *config.Config) Option {
 
 // New prepares a node from its home; Start runs it.
 func New(home string, opts ...Option) (*Node, error) {
-	n := &Node{home: Home(home), quit: make(chan struct{})}
+	n := &Node{home: nodehome.Home(home), quit: make(chan struct{})}
 	for _, o := range opts {
 		if err := o(n); err != nil {
 			return nil, fmt.Errorf("node option: %w", err)
@@ -188,7 +190,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	}()
 	// First the home's lock, so a second node on this home is told so
 	// instead of failing somewhere in pebble or CometBFT.
-	if n.lock, err = lockHome(n.home); err != nil {
+	if n.lock, err = nodehome.Acquire(n.home); err != nil {
 		return err
 	}
 	// Then the ports, before anything starts: a port in use is named with
@@ -222,11 +224,11 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	conf, err := LoadCometConfig(cometOptions(string(n.home), n.cfg))
+	conf, err := comet.LoadConfig(comet.OptionsFromConfig(string(n.home), n.cfg))
 	if err != nil {
 		return err
 	}
-	if n.comet, err = StartComet(ctx, conf, n.app, cometLogger{n.logger.With("module", "cometbft")}); err != nil {
+	if n.comet, err = comet.Start(ctx, conf, n.app, comet.NewLogger(n.logger.With("module", "cometbft"))); err != nil {
 		return err
 	}
 	n.sub = submit.New(n.store, n.comet.Client())
@@ -377,7 +379,7 @@ func (n *Node) APIAddr() string {
 }
 
 // Comet exposes the consensus engine (tests and tools).
-func (n *Node) Comet() *Comet { return n.comet }
+func (n *Node) Comet() *comet.Node { return n.comet }
 
 // Store exposes the app store (tests and tools).
 func (n *Node) Store() *chain.Store { return n.store }
@@ -445,14 +447,14 @@ func (n *Node) closeParts() error {
 		}
 	}
 	// Last: everything that used the home is closed.
-	if err := n.lock.release(); err != nil {
+	if err := n.lock.Release(); err != nil {
 		errs = append(errs, fmt.Errorf("release home lock: %w", err))
 	}
 	return errors.Join(errs...)
 }
 
 // loadDevVerifier loads the development OTP intent verifier's credential.
-func loadDevVerifier(h Home) (*chainapi.DevOTP, error) {
+func loadDevVerifier(h nodehome.Home) (*chainapi.DevOTP, error) {
 	key, err := signer.LoadPrivateKey(h.VerifierKey())
 	if err != nil {
 		return nil, err

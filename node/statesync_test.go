@@ -20,6 +20,8 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/node/comet"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -81,12 +83,12 @@ func TestStateSyncJoin(t *testing.T) {
 	valHome := filepath.Join(t.TempDir(), "validator")
 	vc := ssConfig(t)
 	vc.StateSync.SnapshotInterval = 10
-	if _, err := Init(InitOptions{Home: valHome, ChainID: ssChainID, OrgID: "platform", OrgName: "Platform Ltd",
+	if _, err := nodehome.Init(nodehome.InitOptions{Home: valHome, ChainID: ssChainID, OrgID: "platform", OrgName: "Platform Ltd",
 		Role: chain.RolePlatform, Config: vc}); err != nil {
 		t.Fatalf("Init: %v", err)
 	}
 	val := ssStart(ctx, t, valHome)
-	vh := Home(valHome)
+	vh := nodehome.Home(valHome)
 	sub, err := client.LoadSubmitter(ssChainID, "platform", vh.SubmitterCert(), vh.SubmitterKey())
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +228,7 @@ func TestStateSyncJoin(t *testing.T) {
 	// validator as peer and twice as RPC server, trusting the snapshot
 	// height's header as read from the validator's RPC.
 	valRPC := strings.TrimPrefix(vc.Consensus.RPCListen, "tcp://")
-	tp, err := FetchTrustPoint(ctx, valRPC, int64(snap.Height))
+	tp, err := comet.FetchTrustPoint(ctx, valRPC, int64(snap.Height))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +240,7 @@ func TestStateSyncJoin(t *testing.T) {
 		SnapshotInterval: 10, Enable: true, RPCServers: valRPC + "," + valRPC,
 		TrustHeight: tp.Height, TrustHash: tp.Hash, TrustPeriod: config.Duration{Duration: 168 * time.Hour},
 	}
-	if _, err := InitHome(InitOptions{Home: joinHome, ChainID: ssChainID, OrgID: "notary", OrgName: "Notary",
+	if _, err := nodehome.InitHome(nodehome.InitOptions{Home: joinHome, ChainID: ssChainID, OrgID: "notary", OrgName: "Notary",
 		Role: chain.RoleNotary, Config: jc}); err != nil {
 		t.Fatalf("InitHome: %v", err)
 	}
@@ -246,17 +248,17 @@ func TestStateSyncJoin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(Home(joinHome).Genesis(), gen, 0o644); err != nil {
+	if err := os.WriteFile(nodehome.Home(joinHome).Genesis(), gen, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// CometBFT waits discovery_time (default 15s) for snapshot offers; the
 	// minimum is 5s.
-	conf, err := LoadCometConfig(cometOptions(joinHome, &jc))
+	conf, err := comet.LoadConfig(comet.OptionsFromConfig(joinHome, &jc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	conf.StateSync.DiscoveryTime = 5 * time.Second
-	if err := writeCometConfigFile(conf); err != nil {
+	if err := comet.WriteConfigFile(conf); err != nil {
 		t.Fatal(err)
 	}
 
@@ -348,7 +350,7 @@ func TestStateSyncJoin(t *testing.T) {
 	}
 }
 
-func snapshotLogSize(t *testing.T, h Home, height uint64) uint64 {
+func snapshotLogSize(t *testing.T, h nodehome.Home, height uint64) uint64 {
 	t.Helper()
 	m, err := chain.LoadSnapshotManifest(filepath.Join(h.Snapshots(), strconv.FormatUint(height, 10)))
 	if err != nil {

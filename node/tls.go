@@ -3,8 +3,6 @@ package node
 import (
 	"crypto/tls"
 	"fmt"
-	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -12,6 +10,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/chainapi"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -19,8 +18,8 @@ import (
 // tls_cert_file, tls_key_file; relative to home) and checks the certificate
 // is one clients will accept: issued for serverAuth by a genesis
 // organisation's CA and valid now.
-func loadServerCert(home Home, api config.API, orgs []*chain.Org, now time.Time) (tls.Certificate, error) {
-	certFile, keyFile := home.resolve(api.TLSCertFile), home.resolve(api.TLSKeyFile)
+func loadServerCert(home nodehome.Home, api config.API, orgs []*chain.Org, now time.Time) (tls.Certificate, error) {
+	certFile, keyFile := home.Resolve(api.TLSCertFile), home.Resolve(api.TLSKeyFile)
 	if _, err := signer.LoadPrivateKey(keyFile); err != nil { // the 0600 check crypto/tls does not make
 		return tls.Certificate{}, &config.KeyError{Key: "api.tls_key_file", Err: err}
 	}
@@ -41,26 +40,6 @@ func loadServerCert(home Home, api config.API, orgs []*chain.Org, now time.Time)
 		return tls.Certificate{}, &config.KeyError{Key: "api.tls_cert_file", Err: err}
 	}
 	return cert, nil
-}
-
-// resolve makes a config path relative to the home absolute.
-func (h Home) resolve(p string) string {
-	if p == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return h.path(p)
-}
-
-// Where `sealchain init --tls-host` puts the API's TLS certificate and key,
-// relative to the home.
-const (
-	tlsCertPath = "keys/tls.crt"
-	tlsKeyPath  = "keys/tls.key"
-)
-
-// IssueTLSFiles is chainapi.IssueTLSFiles (init and tests call it here).
-func IssueTLSFiles(ca *signer.CA, certPath, keyPath string, opts signer.TLSOptions, hosts []string, rand io.Reader) error {
-	return chainapi.IssueTLSFiles(ca, certPath, keyPath, opts, hosts, rand)
 }
 
 // APIURL is the API's base URL: https:// when it serves TLS.

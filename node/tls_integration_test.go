@@ -12,11 +12,13 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/comet"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
 // TestMTLSNode runs a node initialised with a TLS server certificate
-// (InitOptions.TLSHosts) and [api] auth = "signed,mtls" in a network of a
+// (nodehome.InitOptions.TLSHosts) and [api] auth = "signed,mtls" in a network of a
 // court, the platform that runs it and a second platform: the court's TLS
 // client certificate gets the evidence, the other platform's a 403, no
 // credential a 401, a signed request over HTTPS still works, and the
@@ -28,7 +30,7 @@ func TestMTLSNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	dir := t.TempDir()
-	mk := func(org string, role chain.Role) (string, *Member) {
+	mk := func(org string, role chain.Role) (string, *nodehome.Member) {
 		home := filepath.Join(dir, org)
 		c := config.Default()
 		c.API.Listen = itFreeHostPort(t)
@@ -36,12 +38,12 @@ func TestMTLSNode(t *testing.T) {
 		c.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
 		c.Log.Level = "error"
 		c.Intent.DevOTP = role == chain.RolePlatform
-		opts := InitOptions{Home: home, ChainID: "mtls-test", OrgID: org, OrgName: org, Role: role, Config: c}
+		opts := nodehome.InitOptions{Home: home, ChainID: "mtls-test", OrgID: org, OrgName: org, Role: role, Config: c}
 		if org == "platform" {
 			opts.Config.API.Auth = "signed,mtls"
 			opts.TLSHosts = []string{"127.0.0.1", "localhost"}
 		}
-		m, err := InitHome(opts)
+		m, err := nodehome.InitHome(opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,13 +59,13 @@ func TestMTLSNode(t *testing.T) {
 	if !cfg.API.TLS() || !cfg.API.MTLSAuth() || !cfg.API.SignedAuth() {
 		t.Fatalf("init wrote [api] %+v, want TLS files and auth signed,mtls", cfg.API)
 	}
-	if fi, err := os.Stat(Home(platformHome).resolve(cfg.API.TLSKeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
+	if fi, err := os.Stat(nodehome.Home(platformHome).Resolve(cfg.API.TLSKeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("TLS key file: %v %v, want mode 0600", fi, err)
 	}
 	gs := chain.GenesisState{Orgs: []chain.GenesisOrg{platform.Org, court.Org, other.Org},
 		Verifiers: []chain.GenesisVerifier{{Org: "platform", Cert: platform.Verifier}}}
 	appState, _ := jsonMarshal(gs)
-	if err := WriteGenesis(platformHome, "mtls-test", time.Now(), []GenesisValidator{{Name: "platform", PubKey: platform.Validator, Power: 10}}, appState); err != nil {
+	if err := comet.WriteGenesis(platformHome, "mtls-test", time.Now(), []comet.GenesisValidator{{Name: "platform", PubKey: platform.Validator, Power: 10}}, appState); err != nil {
 		t.Fatal(err)
 	}
 	n, err := New(platformHome, WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
@@ -76,7 +78,7 @@ func TestMTLSNode(t *testing.T) {
 	t.Cleanup(func() { n.Stop() })
 	base := "https://" + n.APIAddr()
 
-	genesis, err := os.ReadFile(Home(platformHome).Genesis())
+	genesis, err := os.ReadFile(nodehome.Home(platformHome).Genesis())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,14 +92,14 @@ func TestMTLSNode(t *testing.T) {
 		opts := client.TLSOptions{CAs: cas}
 		var fp chain.Fingerprint
 		if home != "" {
-			h := Home(home)
+			h := nodehome.Home(home)
 			ca, err := signer.LoadCA(h.CACert(), h.CAKey())
 			if err != nil {
 				t.Fatal(err)
 			}
 			now := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
 			opts.CertFile, opts.KeyFile = filepath.Join(t.TempDir(), "tls.crt"), filepath.Join(t.TempDir(), "tls.key")
-			if err := IssueTLSFiles(ca, opts.CertFile, opts.KeyFile, signer.TLSOptions{SubjectRef: filepath.Base(home) + "-api-client",
+			if err := nodehome.IssueTLSFiles(ca, opts.CertFile, opts.KeyFile, signer.TLSOptions{SubjectRef: filepath.Base(home) + "-api-client",
 				Role: signer.TLSClient, NotBefore: now, NotAfter: now.Add(24 * time.Hour)}, nil, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -136,7 +138,7 @@ func TestMTLSNode(t *testing.T) {
 	pc, _ := tlsClient("")
 	g := &govNode{org: "platform", home: platformHome, n: n, c: pc}
 	g.net = &[]*govNode{g}
-	g.sub, _ = client.LoadSubmitter("mtls-test", "platform", Home(platformHome).SubmitterCert(), Home(platformHome).SubmitterKey())
+	g.sub, _ = client.LoadSubmitter("mtls-test", "platform", nodehome.Home(platformHome).SubmitterCert(), nodehome.Home(platformHome).SubmitterKey())
 	fp := registerCert(t, g)
 	doc, _ := docHashes([]byte("mtls test contract"))
 	g.submit(t, &chain.ContractCreated{Contract: "mtls-1", DocSM3: doc, DocSHA256: make([]byte, 32), Parties: []chain.Fingerprint{fp}, Order: chain.OrderSequential})
@@ -144,7 +146,7 @@ func TestMTLSNode(t *testing.T) {
 	courtTLS, courtFP := tlsClient(courtHome)
 	otherTLS, _ := tlsClient(otherHome)
 	anonTLS, _ := tlsClient("")
-	courtSub, err := client.LoadSubmitter("mtls-test", "court", Home(courtHome).SubmitterCert(), Home(courtHome).SubmitterKey())
+	courtSub, err := client.LoadSubmitter("mtls-test", "court", nodehome.Home(courtHome).SubmitterCert(), nodehome.Home(courtHome).SubmitterKey())
 	if err != nil {
 		t.Fatal(err)
 	}

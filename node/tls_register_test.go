@@ -15,6 +15,8 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/comet"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -32,7 +34,7 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	const chainID = "mtls-registered"
-	mk := func(org string, role chain.Role) (string, *Member) {
+	mk := func(org string, role chain.Role) (string, *nodehome.Member) {
 		home := filepath.Join(dir, org)
 		c := config.Default()
 		c.API.Listen = itFreeHostPort(t)
@@ -40,12 +42,12 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 		c.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
 		c.Log.Level = "error"
 		c.Intent.DevOTP, c.Workflow.DevProviders, c.Workflow.Enabled = false, false, false // dev providers are refused on a production chain
-		opts := InitOptions{Home: home, ChainID: chainID, OrgID: org, OrgName: org, Role: role, Config: c, Production: true}
+		opts := nodehome.InitOptions{Home: home, ChainID: chainID, OrgID: org, OrgName: org, Role: role, Config: c, Production: true}
 		if org == "platform" {
 			opts.Config.API.Auth = "mtls"
 			opts.TLSHosts = []string{"127.0.0.1"}
 		}
-		m, err := InitHome(opts)
+		m, err := nodehome.InitHome(opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +56,7 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 	platformHome, platform := mk("platform", chain.RolePlatform)
 	courtHome, court := mk("court", chain.RoleCourt)
 	appState, _ := jsonMarshal(chain.GenesisState{Production: true, Orgs: []chain.GenesisOrg{platform.Org, court.Org}})
-	if err := WriteGenesis(platformHome, chainID, time.Now(), []GenesisValidator{{Name: "platform", PubKey: platform.Validator, Power: 10}}, appState); err != nil {
+	if err := comet.WriteGenesis(platformHome, chainID, time.Now(), []comet.GenesisValidator{{Name: "platform", PubKey: platform.Validator, Power: 10}}, appState); err != nil {
 		t.Fatal(err)
 	}
 	n, err := New(platformHome, WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
@@ -66,7 +68,7 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 	}
 	t.Cleanup(func() { n.Stop() })
 	base := "https://" + n.APIAddr()
-	genesis, err := os.ReadFile(Home(platformHome).Genesis())
+	genesis, err := os.ReadFile(nodehome.Home(platformHome).Genesis())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 		c, _ := client.New(base, nil)
 		g := &govNode{org: org, home: home, n: n, c: c.WithTLS(anonTLS)}
 		g.net = &[]*govNode{g}
-		if g.sub, err = client.LoadSubmitter(chainID, org, Home(home).SubmitterCert(), Home(home).SubmitterKey()); err != nil {
+		if g.sub, err = client.LoadSubmitter(chainID, org, nodehome.Home(home).SubmitterCert(), nodehome.Home(home).SubmitterKey()); err != nil {
 			t.Fatal(err)
 		}
 		return g
@@ -95,13 +97,13 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 	pg.submit(t, &chain.ContractCreated{Contract: "reg-1", DocSM3: doc, DocSHA256: make([]byte, 32), Parties: []chain.Fingerprint{fp}, Order: chain.OrderSequential})
 
 	// The court's TLS client certificate, as `sealchain cert issue --tls client` makes it.
-	ca, err := signer.LoadCA(Home(courtHome).CACert(), Home(courtHome).CAKey())
+	ca, err := signer.LoadCA(nodehome.Home(courtHome).CACert(), nodehome.Home(courtHome).CAKey())
 	if err != nil {
 		t.Fatal(err)
 	}
 	certFile, keyFile := filepath.Join(dir, "court-tls.crt"), filepath.Join(dir, "court-tls.key")
 	now := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
-	if err := IssueTLSFiles(ca, certFile, keyFile, signer.TLSOptions{SubjectRef: "court-api-client", Role: signer.TLSClient,
+	if err := nodehome.IssueTLSFiles(ca, certFile, keyFile, signer.TLSOptions{SubjectRef: "court-api-client", Role: signer.TLSClient,
 		NotBefore: now, NotAfter: now.Add(24 * time.Hour)}, nil, nil); err != nil {
 		t.Fatal(err)
 	}

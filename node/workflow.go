@@ -7,6 +7,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/comet"
 	"github.com/sealchain/sealchain/node/flowapi"
 	"github.com/sealchain/sealchain/workflow"
 	"github.com/sealchain/sealchain/workflow/filestore"
@@ -14,11 +15,6 @@ import (
 
 // CrashEnv names a workflow step at which the node kills itself (flowapi.CrashEnv).
 const CrashEnv = flowapi.CrashEnv
-
-// Workflow files under the home.
-func (h Home) WorkflowDB() string    { return h.path("data", "workflow") }
-func (h Home) WorkflowFiles() string { return h.path("data", "workflow-files") }
-func (h Home) WorkflowToken() string { return h.path("config", "workflow.token") }
 
 // startWorkflow opens and starts the workflow when [workflow] enabled and
 // this node's organisation is a platform. The API listener must be open
@@ -55,16 +51,16 @@ func (n *Node) startWorkflow() error {
 		}
 		public = scheme + "://" + n.lis.Addr().String()
 	}
-	pool, _ := n.comet.node.Mempool().(flowapi.TxPool)
+	pool, _ := n.comet.Mempool().(flowapi.TxPool)
 	h := n.home
 	s, err := flowapi.Open(flowapi.Config{
 		Workflow: wc, Genesis: n.genesis, GenesisState: n.gs, Org: n.cfg.Org, PublicURL: public,
 		Paths: flowapi.Paths{SubmitterCert: h.SubmitterCert(), SubmitterKey: h.SubmitterKey(), CACert: h.CACert(), CAKey: h.CAKey(),
 			VerifierKey: h.VerifierKey(), VerifierCert: h.VerifierCert(), Token: h.WorkflowToken(), DB: h.WorkflowDB(),
-			Files: h.WorkflowFiles(), FilesKEK: h.path("config", filestore.DefaultKEKFile), KEK: h.path("config", workflow.KEKFile)},
+			Files: h.WorkflowFiles(), FilesKEK: h.Path("config", filestore.DefaultKEKFile), KEK: h.Path("config", workflow.KEKFile)},
 		Store: n.store, Submitter: n.sub, Pool: pool, Assemble: n.assemble,
 		MaxBody: n.cfg.API.MaxBodyBytes, Wait: n.cfg.API.WaitTimeout.Duration, Metrics: n.reg,
-		PebbleLogger: pebbleSlog{n.logger.With("module", "workflow", "db", "workflow")},
+		PebbleLogger: comet.PebbleLogger(n.logger.With("module", "workflow", "db", "workflow")),
 		Logger:       n.logger.With("module", "workflow"), APILogger: n.logger.With("module", "api"),
 	})
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/workflow"
 	"github.com/sealchain/sealchain/workflow/identity"
 )
@@ -64,7 +65,7 @@ type killChild struct {
 	err  error
 }
 
-func startChild(ctx context.Context, t *testing.T, home Home, crashAt string) *killChild {
+func startChild(ctx context.Context, t *testing.T, home nodehome.Home, crashAt string) *killChild {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestWorkflowKillChild$", "-test.count=1")
 	if bin := os.Getenv(binEnv); bin != "" {
@@ -164,7 +165,7 @@ func TestWorkflowKill(t *testing.T) {
 		t.Run(st.crashAt, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			home := Home(t.TempDir())
+			home := nodehome.Home(t.TempDir())
 			cfg := config.Default()
 			cfg.API.Listen = itFreeHostPort(t)
 			cfg.Consensus.P2PListen = cometFreeAddr(t)
@@ -173,7 +174,7 @@ func TestWorkflowKill(t *testing.T) {
 			cfg.Log.Level = "error"
 			// After a crash the party asks for a new code at once.
 			cfg.Workflow.OTPCooldown = config.Duration{}
-			if _, err := Init(InitOptions{Home: string(home), ChainID: itChainID, OrgID: "platform", OrgName: "Platform Ltd",
+			if _, err := nodehome.Init(nodehome.InitOptions{Home: string(home), ChainID: itChainID, OrgID: "platform", OrgName: "Platform Ltd",
 				Role: chain.RolePlatform, Config: cfg}); err != nil {
 				t.Fatalf("Init: %v", err)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer/pdf"
 	"github.com/sealchain/sealchain/workflow/identity"
 	"github.com/sealchain/sealchain/workflow/notify"
@@ -30,7 +31,7 @@ type wfCore struct {
 	n     atomic.Int64
 }
 
-func newWFCore(t *testing.T, base string, home Home) *wfCore {
+func newWFCore(t *testing.T, base string, home nodehome.Home) *wfCore {
 	t.Helper()
 	tok, err := os.ReadFile(home.WorkflowToken())
 	if err != nil {

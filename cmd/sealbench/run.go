@@ -21,6 +21,8 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node"
+	"github.com/sealchain/sealchain/node/comet"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -108,7 +110,7 @@ func runInspect(ctx context.Context, o options, inspect inspectHook) (*result, e
 // last node) takes the submissions.
 type sealNet struct {
 	nodes    []*node.Node
-	home     node.Home
+	home     nodehome.Home
 	store    *chain.Store
 	mc       rpcclient.Client
 	interval time.Duration
@@ -116,7 +118,7 @@ type sealNet struct {
 
 // startSealNet creates and starts the network under dir.
 func startSealNet(ctx context.Context, o options, dir string, base int) (_ *sealNet, err error) {
-	tn, err := node.Testnet(node.TestnetOptions{Out: dir, ChainID: sealChainID, Validators: validators,
+	tn, err := nodehome.Testnet(nodehome.TestnetOptions{Out: dir, ChainID: sealChainID, Validators: validators,
 		BasePort: base, BlockInterval: o.BlockInterval})
 	if err != nil {
 		return nil, err
@@ -150,7 +152,7 @@ func startSealNet(ctx context.Context, o options, dir string, base int) (_ *seal
 		sn.nodes = append(sn.nodes, n)
 	}
 	plat := sn.nodes[len(sn.nodes)-1]
-	sn.home, sn.store, sn.mc = node.Home(tn[len(tn)-1].Home), plat.Store(), plat.Comet().Client()
+	sn.home, sn.store, sn.mc = nodehome.Home(tn[len(tn)-1].Home), plat.Store(), plat.Comet().Client()
 	if err := plat.Comet().WaitForHeight(sctx, 1); err != nil {
 		return nil, fmt.Errorf("wait for the first block: %w", err)
 	}
@@ -271,7 +273,7 @@ type txBatch struct {
 // buildSealTxs builds, with the platform home's keys as node/bench_test.go
 // does, the setup batches (signer certificate; n one-party contracts; the
 // party's n intents) and the n contract_signed txs.
-func buildSealTxs(home node.Home, n int, progress io.Writer) ([]txBatch, [][]byte, error) {
+func buildSealTxs(home nodehome.Home, n int, progress io.Writer) ([]txBatch, [][]byte, error) {
 	ca, err := signer.LoadCA(home.CACert(), home.CAKey())
 	if err != nil {
 		return nil, nil, err
@@ -367,7 +369,7 @@ func sealPoller(store *chain.Store, txs [][]byte) poller {
 // kvNet is CometBFT's kvstore on 4 in-process validators with the same
 // ports and settings as the Sealchain network.
 type kvNet struct {
-	comets   []*node.Comet
+	comets   []*comet.Node
 	kc       rpcclient.Client // the submitting (last) node's client
 	clients  []rpcclient.Client
 	interval time.Duration
@@ -376,22 +378,22 @@ type kvNet struct {
 
 func startKVNet(ctx context.Context, o options, dir string, base int) (_ *kvNet, err error) {
 	type kvNode struct {
-		opts node.CometOptions
+		opts comet.Options
 		id   string
 	}
 	kns := make([]kvNode, len(validators))
-	var vals []node.GenesisValidator
+	var vals []comet.GenesisValidator
 	for i, v := range validators {
 		p := base + 10*i
-		kns[i].opts = node.CometOptions{Home: filepath.Join(dir, v), Moniker: v,
+		kns[i].opts = comet.Options{Home: filepath.Join(dir, v), Moniker: v,
 			P2PListen: fmt.Sprintf("tcp://127.0.0.1:%d", p), RPCListen: fmt.Sprintf("tcp://127.0.0.1:%d", p+1),
 			BlockInterval: o.BlockInterval, CreateEmptyBlocks: false, LogLevel: o.logLevel(), LocalNetwork: true}
-		pub, id, err := node.InitCometHome(kns[i].opts, false)
+		pub, id, err := comet.InitFiles(kns[i].opts, false)
 		if err != nil {
 			return nil, err
 		}
 		kns[i].id = id
-		vals = append(vals, node.GenesisValidator{Name: v, PubKey: pub, Power: 10})
+		vals = append(vals, comet.GenesisValidator{Name: v, PubKey: pub, Power: 10})
 	}
 	genTime := time.Now()
 	kn := &kvNet{interval: o.BlockInterval}
@@ -414,14 +416,14 @@ func startKVNet(ctx context.Context, o options, dir string, base int) (_ *kvNet,
 			}
 		}
 		kns[i].opts.PersistentPeers = strings.Join(peers, ",")
-		if err := node.WriteGenesis(kns[i].opts.Home, kvChainID, genTime, vals, nil); err != nil {
+		if err := comet.WriteGenesis(kns[i].opts.Home, kvChainID, genTime, vals, nil); err != nil {
 			return nil, err
 		}
-		conf, err := node.LoadCometConfig(kns[i].opts)
+		conf, err := comet.LoadConfig(kns[i].opts)
 		if err != nil {
 			return nil, err
 		}
-		c, err := node.StartComet(sctx, conf, kvstore.NewInMemoryApplication(), logger)
+		c, err := comet.Start(sctx, conf, kvstore.NewInMemoryApplication(), logger)
 		if err != nil {
 			return nil, fmt.Errorf("start %s: %w", validators[i], err)
 		}

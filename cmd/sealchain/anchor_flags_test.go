@@ -13,6 +13,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node"
+	"github.com/sealchain/sealchain/node/nodehome"
 )
 
 func TestAnchorFlagsGenesis(t *testing.T) {
@@ -76,7 +77,7 @@ func execute(t *testing.T, args ...string) (string, error) {
 // genesisAnchoring decodes a home's genesis with the app's own parser.
 func genesisAnchoring(t *testing.T, home string) *chain.GenesisAnchoring {
 	t.Helper()
-	data, err := os.ReadFile(node.Home(home).Genesis())
+	data, err := os.ReadFile(nodehome.Home(home).Genesis())
 	if err != nil {
 		t.Fatal(err)
 	}

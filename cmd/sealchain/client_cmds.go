@@ -20,7 +20,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
-	"github.com/sealchain/sealchain/node"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -46,7 +46,7 @@ type session struct {
 	cancel context.CancelFunc
 	c      *client.Client
 	sub    *client.Submitter
-	home   node.Home
+	home   nodehome.Home
 }
 
 func (o *orgFlags) open(cmd *cobra.Command) (*session, error) {
@@ -54,7 +54,7 @@ func (o *orgFlags) open(cmd *cobra.Command) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := o.tls.apply(c, o.nodeURL, node.Home(o.home).Genesis()); err != nil {
+	if err := o.tls.apply(c, o.nodeURL, nodehome.Home(o.home).Genesis()); err != nil {
 		return nil, err
 	}
 	cfg, err := config.Load(o.home)
@@ -68,7 +68,7 @@ func (o *orgFlags) open(cmd *cobra.Command) (*session, error) {
 		return nil, err
 	}
 	chainID, _ := st["chain_id"].(string)
-	h := node.Home(o.home)
+	h := nodehome.Home(o.home)
 	sub, err := client.LoadSubmitter(chainID, cfg.Org, h.SubmitterCert(), h.SubmitterKey())
 	if err != nil {
 		cancel()
@@ -189,7 +189,7 @@ certificate and key in HOME/keys/submitter.crt and submitter.key, then revoke th
 				}
 				defer s.cancel()
 			}
-			h := node.Home(o.home)
+			h := nodehome.Home(o.home)
 			ca, err := signer.LoadCA(h.CACert(), h.CAKey())
 			if err != nil {
 				return err
@@ -536,14 +536,14 @@ func newEvidenceCmd() *cobra.Command {
 			}
 			var sub *client.Submitter
 			if signHome != "" {
-				h := node.Home(signHome)
+				h := nodehome.Home(signHome)
 				if sub, err = client.LoadSubmitter("", "", h.SubmitterCert(), h.SubmitterKey()); err != nil {
 					return fmt.Errorf("--home: %w", err)
 				}
 			}
 			if strings.HasPrefix(nodeURL, "https://") {
 				if genesis == "" && signHome != "" {
-					genesis = node.Home(signHome).Genesis()
+					genesis = nodehome.Home(signHome).Genesis()
 				}
 				if genesis, err = defaultGenesis(genesis); err != nil {
 					return &exitError{2, err}
@@ -557,7 +557,7 @@ func newEvidenceCmd() *cobra.Command {
 			if sub != nil {
 				// A signed request names the chain: the genesis given or the
 				// home's, else the node's own word (over the TLS just set up).
-				chainID, err := signingChainID(ctx, c, genesis, node.Home(signHome))
+				chainID, err := signingChainID(ctx, c, genesis, nodehome.Home(signHome))
 				if err != nil {
 					return err
 				}
@@ -652,7 +652,7 @@ func newStatusCmd() *cobra.Command {
 
 // signingChainID is the chain id a signed request names: genesis's (a
 // file), else the home's genesis, else the node's status.
-func signingChainID(ctx context.Context, c *client.Client, genesis string, h node.Home) (string, error) {
+func signingChainID(ctx context.Context, c *client.Client, genesis string, h nodehome.Home) (string, error) {
 	for _, p := range []string{genesis, h.Genesis()} {
 		if p == "" {
 			continue

@@ -25,7 +25,9 @@ func newGovCmd() *cobra.Command {
 		Long: `A change to the network (a new organisation, a validator added, re-weighted or
 removed, a new intent verifier) is a proposal that takes effect when organisations
 holding more than 2/3 of the org weight vote yes. The proposing organisation's vote
-counts yes. Validator changes reach CometBFT two heights after the deciding block.`,
+counts yes. Validator changes reach CometBFT two heights after the deciding block.
+A schedule-upgrade proposal switches the chain's rules version at a height; every
+node needs a binary that supports the version by then (docs/operations.md).`,
 	}
 	var (
 		po                                orgFlags
@@ -35,10 +37,11 @@ counts yes. Validator changes reach CometBFT two heights after the deciding bloc
 		credCerts                         []string
 		expires                           time.Duration
 		noCredential                      bool
+		plan                              chain.UpgradePlan
 	)
 	propose := &cobra.Command{
 		Use:   "propose",
-		Short: "Make a proposal (--kind register-org | set-validator | register-verifier | register-credentials)",
+		Short: "Make a proposal (--kind register-org | set-validator | register-verifier | register-credentials | schedule-upgrade | cancel-upgrade)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p := &chain.Proposal{ID: id}
 			if expires > 0 {
@@ -86,8 +89,18 @@ counts yes. Validator changes reach CometBFT two heights after the deciding bloc
 					}
 					p.Credentials = append(p.Credentials, c.Raw)
 				}
+			case "schedule-upgrade", "cancel-upgrade":
+				p.Kind = chain.ProposalScheduleUpgrade
+				if kind == "cancel-upgrade" {
+					p.Kind = chain.ProposalCancelUpgrade
+				}
+				if plan.Version == 0 || plan.Height == 0 || plan.Name == "" {
+					return &exitError{2, fmt.Errorf("%s needs --rules-version, --height and --upgrade-name", kind)}
+				}
+				up := plan
+				p.Upgrade = &up
 			default:
-				return &exitError{2, fmt.Errorf("--kind %q: want register-org, set-validator, register-verifier or register-credentials", kind)}
+				return &exitError{2, fmt.Errorf("--kind %q: want register-org, set-validator, register-verifier, register-credentials, schedule-upgrade or cancel-upgrade", kind)}
 			}
 			s, err := po.open(cmd)
 			if err != nil {
@@ -101,7 +114,11 @@ counts yes. Validator changes reach CometBFT two heights after the deciding bloc
 	po.add(propose)
 	f := propose.Flags()
 	f.StringVar(&id, "id", "", "proposal id")
-	f.StringVar(&kind, "kind", "", "register-org, set-validator, register-verifier or register-credentials")
+	f.StringVar(&kind, "kind", "", "register-org, set-validator, register-verifier, register-credentials, schedule-upgrade or cancel-upgrade")
+	f.Uint32Var(&plan.Version, "rules-version", 0, "schedule-upgrade, cancel-upgrade: the rules version the plan switches to")
+	f.Int64Var(&plan.Height, "height", 0, "schedule-upgrade, cancel-upgrade: the first height under the new rules (at least 100 above the height where the proposal passes)")
+	f.StringVar(&plan.Name, "upgrade-name", "", "schedule-upgrade, cancel-upgrade: the plan's name, an identifier")
+	f.StringVar(&plan.Info, "upgrade-info", "", "schedule-upgrade, cancel-upgrade: where to get the binary and its checksum (optional; a cancel names the plan exactly, info included)")
 	f.StringArrayVar(&credCerts, "credential-cert", nil, "register-credentials: an API credential (PEM, submitter usage) of one registered organisation, for an organisation that has no usable credential left (repeatable)")
 	f.StringVar(&orgHome, "org-home", "", "register-org: the new organisation's home (its config and keys/ca.crt); set-validator: a home whose validator key to use")
 	f.BoolVar(&noCredential, "no-credential", false, "register-org: register the organisation without its keys/submitter.crt (it can then submit nothing until a register-credentials proposal passes)")

@@ -97,3 +97,16 @@ func TestGovProposeRegisterOrgCredential(t *testing.T) {
 		t.Fatalf("gov propose without a credential: err %v, output %q", err, out)
 	}
 }
+
+// TestGovProposeUpgradeNeedsPlan: schedule-upgrade and cancel-upgrade
+// without the plan's version, height and name fail as bad usage before any
+// node is contacted.
+func TestGovProposeUpgradeNeedsPlan(t *testing.T) {
+	for _, kind := range []string{"schedule-upgrade", "cancel-upgrade"} {
+		out, err := execute(t, "gov", "propose", "--id", "up", "--kind", kind, "--rules-version", "2", "--upgrade-name", "v2",
+			"--home", t.TempDir(), "--node", "http://127.0.0.1:1", "--timeout", "2s")
+		if err == nil || !strings.Contains(err.Error(), "--height") {
+			t.Fatalf("%s without --height: err %v, output %q", kind, err, out)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -66,7 +67,7 @@ func newInitCmd() *cobra.Command {
 			if orgName == "" {
 				orgName = org
 			}
-			m, err := node.Init(node.InitOptions{
+			m, err := nodehome.Init(nodehome.InitOptions{
 				Home: home, ChainID: chainID, OrgID: org, OrgName: orgName, Role: r,
 				Config: c, Alg: a, Production: production, Force: force, TLSHosts: tlsHosts,
 				Anchoring: anchoring,

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sealchain/sealchain/node"
+	"github.com/sealchain/sealchain/node/nodehome"
 )
 
 func newTestnetCmd() *cobra.Command {
@@ -30,7 +30,7 @@ base+10i (P2P), base+10i+1 (CometBFT RPC) and base+10i+2 (API). Start them with
 			if err != nil {
 				return err
 			}
-			nodes, err := node.Testnet(node.TestnetOptions{Out: out, ChainID: chainID, Validators: validators, BasePort: basePort, Force: force,
+			nodes, err := nodehome.Testnet(nodehome.TestnetOptions{Out: out, ChainID: chainID, Validators: validators, BasePort: basePort, Force: force,
 				Anchoring: anchoring, AnchorProfile: anchorF.profile})
 			if err != nil {
 				return err

@@ -13,7 +13,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
-	"github.com/sealchain/sealchain/node"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -96,7 +96,7 @@ func issueTLS(cmd *cobra.Command, o *orgFlags, req tlsIssue) error {
 		}
 		defer s.cancel()
 	}
-	h := node.Home(o.home)
+	h := nodehome.Home(o.home)
 	ca, err := signer.LoadCA(h.CACert(), h.CAKey())
 	if err != nil {
 		return err
@@ -116,7 +116,7 @@ func issueTLS(cmd *cobra.Command, o *orgFlags, req tlsIssue) error {
 	}
 	opts := signer.TLSOptions{SubjectRef: ref, Role: r, NotBefore: now, NotAfter: notAfter}
 	certFile, keyFile := prefix+".crt", prefix+".key"
-	if err := node.IssueTLSFiles(ca, certFile, keyFile, opts, req.hosts, nil); err != nil {
+	if err := nodehome.IssueTLSFiles(ca, certFile, keyFile, opts, req.hosts, nil); err != nil {
 		return err
 	}
 	pemBytes, err := os.ReadFile(certFile)

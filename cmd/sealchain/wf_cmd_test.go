@@ -12,6 +12,7 @@ import (
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/internal/testport"
 	"github.com/sealchain/sealchain/node"
+	"github.com/sealchain/sealchain/node/nodehome"
 )
 
 // TestWFCommands drives `sealchain wf` against an in-process platform node:
@@ -34,7 +35,7 @@ func TestWFCommands(t *testing.T) {
 	cfg.Consensus.RPCListen = "tcp://" + addr()
 	cfg.Consensus.BlockInterval = config.Duration{Duration: 50 * time.Millisecond}
 	cfg.Log.Level = "error"
-	if _, err := node.Init(node.InitOptions{Home: home, ChainID: "wf-cli", OrgID: "platform", OrgName: "Platform Ltd",
+	if _, err := nodehome.Init(nodehome.InitOptions{Home: home, ChainID: "wf-cli", OrgID: "platform", OrgName: "Platform Ltd",
 		Role: chain.RolePlatform, Config: cfg}); err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"os"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -156,29 +153,3 @@ func ServerTLSConfig(cert tls.Certificate, mtls *ClientVerifier) *tls.Config {
 // errNoClientCert is the 401 message for a TLS connection without a client
 // certificate.
 var errNoClientCert = errors.New("present a TLS client certificate issued by a registered organisation's CA (sealchain cert issue --tls client)")
-
-// IssueTLSFiles creates an ECDSA P-256 key and a TLS certificate for it
-// issued by ca, and writes them as PEM: the key to keyPath (mode 0600), the
-// certificate, the leaf alone, to certPath. hosts (DNS names or IP
-// addresses) go into the certificate's subject alternative names.
-func IssueTLSFiles(ca *signer.CA, certPath, keyPath string, opts signer.TLSOptions, hosts []string, rand io.Reader) error {
-	for _, h := range hosts {
-		if ip := net.ParseIP(h); ip != nil {
-			opts.IPAddresses = append(opts.IPAddresses, ip)
-		} else {
-			opts.DNSNames = append(opts.DNSNames, h)
-		}
-	}
-	k, err := signer.GenerateKey(signer.AlgECDSAP256, rand)
-	if err != nil {
-		return err
-	}
-	der, err := ca.IssueTLS(k.Public(), opts, rand)
-	if err != nil {
-		return fmt.Errorf("issue TLS %s certificate: %w", opts.Role, err)
-	}
-	if err := signer.SavePrivateKey(keyPath, k); err != nil {
-		return err
-	}
-	return os.WriteFile(certPath, signer.EncodeCertificatePEM(der), 0o644)
-}

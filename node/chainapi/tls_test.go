@@ -24,6 +24,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/internal/testport"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -121,7 +122,7 @@ func (p *tlsPKI) issueUnregistered(t testing.TB, org string, role signer.TLSRole
 		mod(&o)
 	}
 	name := filepath.Join(t.TempDir(), "tls")
-	if err := IssueTLSFiles(p.cas[org], name+".crt", name+".key", o, nil, nil); err != nil {
+	if err := nodehome.IssueTLSFiles(p.cas[org], name+".crt", name+".key", o, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	pair, err := tls.LoadX509KeyPair(name+".crt", name+".key")

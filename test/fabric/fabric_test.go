@@ -28,6 +28,7 @@ import (
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/internal/testport"
 	"github.com/sealchain/sealchain/node"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -215,7 +216,7 @@ func TestFabricAnchoring(t *testing.T) {
 	cfg.Anchor.RetryMin = config.Duration{Duration: 200 * time.Millisecond}
 	cfg.Anchor.RetryMax = config.Duration{Duration: 2 * time.Second}
 	cfg.Anchor.Timeout = config.Duration{Duration: 15 * time.Second}
-	if _, err := node.Init(node.InitOptions{Home: home, ChainID: chainID, OrgID: "court", OrgName: "Court",
+	if _, err := nodehome.Init(nodehome.InitOptions{Home: home, ChainID: chainID, OrgID: "court", OrgName: "Court",
 		Role: chain.RoleCourt, Config: cfg}); err != nil {
 		t.Fatal(err)
 	}
@@ -470,7 +471,7 @@ type chainClient struct {
 
 func newChainClient(t *testing.T, home, base string) *chainClient {
 	t.Helper()
-	h := node.Home(home)
+	h := nodehome.Home(home)
 	sub, err := client.LoadSubmitter(chainID, "court", h.SubmitterCert(), h.SubmitterKey())
 	if err != nil {
 		t.Fatal(err)

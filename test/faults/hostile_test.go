@@ -23,7 +23,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
-	"github.com/sealchain/sealchain/node"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -45,7 +45,7 @@ func (c *cluster) verifyEvidence(p *proc, id string) ([]string, map[string]strin
 	if err != nil {
 		return nil, nil, fmt.Errorf("decode bundle: %w", err)
 	}
-	trust, err := evidence.LoadTrust(node.Home(c.nodes[platform].home).Genesis())
+	trust, err := evidence.LoadTrust(nodehome.Home(c.nodes[platform].home).Genesis())
 	if err != nil {
 		c.t.Fatalf("LoadTrust: %v", err)
 	}
@@ -88,7 +88,7 @@ func TestTamperedStore(t *testing.T) {
 
 	victim.stop()
 	stoppedAt := c.heights(honest)
-	dbPath := node.Home(victim.home).Store()
+	dbPath := nodehome.Home(victim.home).Store()
 	db, err := pebble.Open(dbPath, &pebble.Options{Logger: pebbleLogger{t}})
 	if err != nil {
 		t.Fatalf("open %s: %v", dbPath, err)

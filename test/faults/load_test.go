@@ -16,21 +16,21 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
-	"github.com/sealchain/sealchain/node"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
 
 // platformOrg holds the platform's credentials, loaded from its home the way
 // the CLI loads them.
 type platformOrg struct {
-	home node.Home
+	home nodehome.Home
 	sub  *client.Submitter
 	ca   *signer.CA
 }
 
 func (c *cluster) platformOrg() *platformOrg {
 	c.t.Helper()
-	h := node.Home(c.nodes[platform].home)
+	h := nodehome.Home(c.nodes[platform].home)
 	sub, err := client.LoadSubmitter(chainID, "platform", h.SubmitterCert(), h.SubmitterKey())
 	if err != nil {
 		c.t.Fatalf("LoadSubmitter: %v", err)

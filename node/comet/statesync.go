@@ -1,4 +1,4 @@
-package node
+package comet
 
 import (
 	"context"
@@ -8,10 +8,6 @@ import (
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 )
-
-// Snapshots is where the app keeps its state sync snapshots, one directory
-// per height (see app.WithSnapshots).
-func (h Home) Snapshots() string { return h.path("data", "snapshots") }
 
 // TrustPoint is a header a joining node trusts for state sync: the
 // [statesync] trust_height and trust_hash.

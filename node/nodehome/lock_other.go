@@ -1,6 +1,6 @@
 //go:build !unix
 
-package node
+package nodehome
 
 import "os"
 
@@ -8,5 +8,5 @@ import "os"
 // process; pebble's own lock still refuses to open the store twice.
 func tryLockFile(*os.File) (bool, error) { return false, nil }
 
-// processAlive cannot check here; a marker is taken at its word.
-func processAlive(int) bool { return true }
+// ProcessAlive cannot check here; a marker is taken at its word.
+func ProcessAlive(int) bool { return true }

@@ -1,4 +1,4 @@
-package node
+package nodehome
 
 import (
 	"errors"
@@ -8,17 +8,17 @@ import (
 	"strings"
 )
 
-// ErrHomeInUse is returned by Start when another process (or another Node in
+// ErrInUse is returned by [Acquire] when another process (or another node in
 // this one) runs on the same home.
-var ErrHomeInUse = errors.New("home in use")
+var ErrInUse = errors.New("home in use")
 
-// homeInUseError names the home and, when it wrote it, the other process.
-type homeInUseError struct {
+// inUseError names the home and, when it wrote it, the other process.
+type inUseError struct {
 	home string
 	pid  int
 }
 
-func (e *homeInUseError) Error() string {
+func (e *inUseError) Error() string {
 	msg := fmt.Sprintf("home %s is in use by another sealchain process", e.home)
 	if e.pid > 0 {
 		msg += fmt.Sprintf(" (pid %d)", e.pid)
@@ -26,16 +26,17 @@ func (e *homeInUseError) Error() string {
 	return msg + ": stop it first, or give this node its own --home"
 }
 
-func (e *homeInUseError) Unwrap() error { return ErrHomeInUse }
+func (e *inUseError) Unwrap() error { return ErrInUse }
 
-// homeLock is an exclusive advisory lock on <home>/sealchain.lock, held for
+// Lock is an exclusive advisory lock on <home>/sealchain.lock, held for
 // the node's lifetime. The kernel drops it when the process exits, however
 // it exits, so a crash never leaves a stale lock behind; the file itself
 // stays and only records the last holder's pid.
-type homeLock struct{ f *os.File }
+type Lock struct{ f *os.File }
 
-// lockHome takes the home's lock without waiting.
-func lockHome(h Home) (*homeLock, error) {
+// Acquire takes the home's lock without waiting; it fails with an error
+// wrapping [ErrInUse], naming the holder's pid, when the lock is taken.
+func Acquire(h Home) (*Lock, error) {
 	if err := os.MkdirAll(string(h), 0o700); err != nil {
 		return nil, err
 	}
@@ -52,17 +53,17 @@ func lockHome(h Home) (*homeLock, error) {
 		b, _ := os.ReadFile(h.Lock())
 		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 		f.Close()
-		return nil, &homeInUseError{home: string(h), pid: pid}
+		return nil, &inUseError{home: string(h), pid: pid}
 	}
 	// The pid is for the message above only; the lock is what counts.
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
-	return &homeLock{f: f}, nil
+	return &Lock{f: f}, nil
 }
 
-// release unlocks (by closing the file). Safe on nil.
-func (l *homeLock) release() error {
+// Release unlocks (by closing the file). Safe on nil.
+func (l *Lock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package node
+package nodehome
 
 import (
 	"crypto/rand"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/comet"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -56,8 +57,8 @@ type Member struct {
 	Verifier string
 }
 
-// ErrHomeExists means the home already holds a node and Force was not set.
-var ErrHomeExists = errors.New("home already initialised (use --force to replace it and its data)")
+// ErrExists means the home already holds a node and Force was not set.
+var ErrExists = errors.New("home already initialised (use --force to replace it and its data)")
 
 // InitHome creates a node home without a genesis: config, CometBFT keys, the
 // org CA, the submitter credential and (when dev OTP is on) an intent
@@ -84,9 +85,9 @@ func InitHome(opts InitOptions) (*Member, error) {
 	h := Home(opts.Home)
 	if _, err := os.Stat(config.Path(opts.Home)); err == nil {
 		if !opts.Force {
-			return nil, fmt.Errorf("%s: %w", opts.Home, ErrHomeExists)
+			return nil, fmt.Errorf("%s: %w", opts.Home, ErrExists)
 		}
-		for _, d := range []string{h.Keys(), h.path("data"), h.path("config")} {
+		for _, d := range []string{h.Keys(), h.Path("data"), h.Path("config")} {
 			if err := os.RemoveAll(d); err != nil {
 				return nil, fmt.Errorf("force: %w", err)
 			}
@@ -98,7 +99,7 @@ func InitHome(opts InitOptions) (*Member, error) {
 		cfg.Moniker = opts.OrgID
 	}
 	if len(opts.TLSHosts) > 0 {
-		cfg.API.TLSCertFile, cfg.API.TLSKeyFile = tlsCertPath, tlsKeyPath
+		cfg.API.TLSCertFile, cfg.API.TLSKeyFile = TLSCertPath, TLSKeyPath
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -109,7 +110,7 @@ func InitHome(opts InitOptions) (*Member, error) {
 	if err := cfg.Save(opts.Home); err != nil {
 		return nil, err
 	}
-	valPub, nodeID, err := InitCometHome(cometOptions(opts.Home, &cfg), opts.Force)
+	valPub, nodeID, err := comet.InitFiles(comet.OptionsFromConfig(opts.Home, &cfg), opts.Force)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +159,7 @@ func InitHome(opts InitOptions) (*Member, error) {
 		return nil, err
 	}
 	if len(opts.TLSHosts) > 0 {
-		if err := IssueTLSFiles(ca, h.resolve(tlsCertPath), h.resolve(tlsKeyPath), signer.TLSOptions{
+		if err := IssueTLSFiles(ca, h.Resolve(TLSCertPath), h.Resolve(TLSKeyPath), signer.TLSOptions{
 			SubjectRef: opts.OrgID + "-api", Role: signer.TLSServer,
 			NotBefore: notBefore, NotAfter: notBefore.AddDate(1, 0, 0),
 		}, opts.TLSHosts, opts.Rand); err != nil {
@@ -196,13 +197,13 @@ func WriteNetworkGenesis(homes []string, chainID string, genesisTime time.Time, 
 // section; chain.ParseGenesisState checks it against the members.
 func writeNetworkGenesis(homes []string, chainID string, genesisTime time.Time, production bool, members []*Member, anchoring *chain.GenesisAnchoring) error {
 	gs := chain.GenesisState{Production: production, Anchoring: anchoring}
-	vals := make([]GenesisValidator, 0, len(members))
+	vals := make([]comet.GenesisValidator, 0, len(members))
 	for _, m := range members {
 		gs.Orgs = append(gs.Orgs, m.Org)
 		if m.Verifier != "" {
 			gs.Verifiers = append(gs.Verifiers, chain.GenesisVerifier{Org: m.Org.ID, Cert: m.Verifier})
 		}
-		vals = append(vals, GenesisValidator{Name: m.Org.ID, PubKey: m.Validator, Power: m.Power})
+		vals = append(vals, comet.GenesisValidator{Name: m.Org.ID, PubKey: m.Validator, Power: m.Power})
 	}
 	appState, err := json.MarshalIndent(gs, "", "  ")
 	if err != nil {
@@ -212,7 +213,7 @@ func writeNetworkGenesis(homes []string, chainID string, genesisTime time.Time, 
 		return err
 	}
 	for _, h := range homes {
-		if err := WriteGenesis(h, chainID, genesisTime, vals, appState); err != nil {
+		if err := comet.WriteGenesis(h, chainID, genesisTime, vals, appState); err != nil {
 			return err
 		}
 	}
@@ -255,39 +256,4 @@ func checkAnchoring(a *chain.GenesisAnchoring, orgs []string) error {
 		}
 	}
 	return nil
-}
-
-func cometOptions(home string, c *config.Config) CometOptions {
-	return CometOptions{
-		Home:              home,
-		Moniker:           c.Moniker,
-		P2PListen:         c.Consensus.P2PListen,
-		RPCListen:         c.Consensus.RPCListen,
-		PersistentPeers:   c.Consensus.PersistentPeers,
-		BlockInterval:     c.Consensus.BlockInterval.Duration,
-		TimeoutPropose:    c.Consensus.TimeoutPropose.Duration,
-		TimeoutVote:       c.Consensus.TimeoutVote.Duration,
-		CreateEmptyBlocks: c.Consensus.CreateEmptyBlocks,
-		MaxTxBytes:        c.Limits.MaxTxBytes,
-		LogLevel:          cometLogLevel(c.Log.Level),
-		LocalNetwork:      c.Consensus.LocalNetwork,
-
-		StateSync:            c.StateSync.Enable,
-		StateSyncRPCServers:  c.StateSync.RPCServerList(),
-		StateSyncTrustHeight: c.StateSync.TrustHeight,
-		StateSyncTrustHash:   c.StateSync.TrustHash,
-		StateSyncTrustPeriod: c.StateSync.TrustPeriod.Duration,
-	}
-}
-
-func cometLogLevel(l string) string {
-	switch l {
-	case "debug":
-		return "debug"
-	case "info":
-		// CometBFT at info logs every block and peer event; keep it to
-		// errors unless asked for debug.
-		return "*:error"
-	}
-	return "*:error"
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package node
+package nodehome
 
 import (
 	"errors"
@@ -23,9 +23,9 @@ func tryLockFile(f *os.File) (busy bool, err error) {
 	return false, err
 }
 
-// processAlive reports whether pid is a running process (signal 0 checks
+// ProcessAlive reports whether pid is a running process (signal 0 checks
 // without signalling; EPERM means it exists under another user).
-func processAlive(pid int) bool {
+func ProcessAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }

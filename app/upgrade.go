@@ -1,0 +1,262 @@
+package app
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/sealchain/sealchain/chain"
+)
+
+// Versioned rules (chain/upgrade.go has the state). The binary supports a
+// small table of rules versions; FinalizeBlock looks up the version in force
+// at the block's height from state and runs that version's rules. At the
+// activation height of a scheduled plan the version switches, or, in a
+// binary that does not support it, FinalizeBlock returns an error and
+// CometBFT halts: the node stops at exactly that height instead of running
+// the block under the wrong rules.
+
+// ruleSet is what differs between rules versions. Version 1, today's rules,
+// differs in nothing; the next consensus change (batch transactions) is the
+// real version 2.
+type ruleSet struct {
+	version uint32
+	// check, if set, runs after the rules every version shares (checkCommon)
+	// and before the record's own rules.
+	check func(tx *chain.Tx) *TxError
+}
+
+// productionRules are the versions a production binary supports.
+func productionRules() map[uint32]ruleSet {
+	return map[uint32]ruleSet{chain.InitialRulesVersion: {version: chain.InitialRulesVersion}}
+}
+
+// withRules adds rules versions to the supported table: for tests, which
+// inject a test-only version (upgrade_test.go). Production binaries never
+// call it.
+func withRules(rs ...ruleSet) Option {
+	return func(a *App) error {
+		if a.versions == nil {
+			a.versions = productionRules()
+		}
+		for _, r := range rs {
+			if r.version <= chain.InitialRulesVersion {
+				return fmt.Errorf("rules version %d: want more than %d", r.version, chain.InitialRulesVersion)
+			}
+			a.versions[r.version] = r
+		}
+		return nil
+	}
+}
+
+// supportedRules returns the table (production's when no option set one).
+func (a *App) supportedRules() map[uint32]ruleSet {
+	if a.versions == nil {
+		return productionRules()
+	}
+	return a.versions
+}
+
+// SupportedRulesVersions lists the rules versions this binary can run.
+func (a *App) SupportedRulesVersions() []uint32 {
+	return slices.Sorted(maps.Keys(a.supportedRules()))
+}
+
+// UnsupportedRulesError is FinalizeBlock's error at a height whose rules
+// version this binary does not have. CometBFT halts on it.
+type UnsupportedRulesError struct {
+	Height    int64
+	Version   uint32
+	Plan      string // the plan's name; "" when no plan names it
+	Supported []uint32
+}
+
+func (e *UnsupportedRulesError) Error() string {
+	plan := ""
+	if e.Plan != "" {
+		plan = fmt.Sprintf(" (upgrade plan %q)", e.Plan)
+	}
+	return fmt.Sprintf("rules version %d is in force at height %d%s, and this binary supports rules versions %v only: "+
+		"stop this binary, install one that supports rules version %d and start it again (docs/operations.md, Upgrading the rules)",
+		e.Version, e.Height, plan, e.Supported, e.Version)
+}
+
+// rulesVersionAt returns the rules version height runs under, read from
+// view, the state committed before height: the version of a plan that
+// activates at height (returned as activating), or the latest activated
+// one, or version 1. name is the plan's, "" for version 1. FinalizeBlock
+// uses it through startRules; CheckTx and ProcessProposal do not need it
+// yet (no version differs in what they check), and when one does they call
+// it with the committed view and the next height.
+func rulesVersionAt(view chain.View, height int64) (version uint32, name string, activating *chain.PendingUpgrade, err error) {
+	plan, pending, err := view.UpgradePlan()
+	if err != nil {
+		return 0, "", nil, err
+	}
+	if pending && plan.Plan.Height < height {
+		// Activation writes the switch and deletes the plan in one block.
+		return 0, "", nil, fmt.Errorf("upgrade plan %s was not activated at its height: state is corrupt", &plan.Plan)
+	}
+	if pending && plan.Plan.Height == height {
+		return plan.Plan.Version, plan.Plan.Name, plan, nil
+	}
+	acts, err := view.UpgradeActivations()
+	if err != nil {
+		return 0, "", nil, err
+	}
+	version = chain.RulesVersionAt(acts, height)
+	for _, a := range acts {
+		if a.Height <= height && a.Version == version {
+			name = a.Name
+		}
+	}
+	return version, name, nil, nil
+}
+
+// startRules picks the rules of the block b is staging and, at a plan's
+// activation height, records the switch in b. It is the only place the
+// version in force changes. It returns an *UnsupportedRulesError when this
+// binary lacks the version.
+func (a *App) startRules(b *chain.Block) error {
+	h := b.Height()
+	version, name, activating, err := rulesVersionAt(b.View, h)
+	if err != nil {
+		return err
+	}
+	rules, ok := a.supportedRules()[version]
+	if !ok {
+		err := &UnsupportedRulesError{Height: h, Version: version, Plan: name, Supported: a.SupportedRulesVersions()}
+		a.logger.Error("cannot run this height: rules version not supported", "height", h, "rules_version", version, "plan", name,
+			"supported", err.Supported, "err", err.Error())
+		return err
+	}
+	if activating != nil {
+		if err := b.PutUpgradeActivation(&chain.UpgradeActivation{Height: h, Version: version, Name: name, Proposal: activating.Proposal}); err != nil {
+			return err
+		}
+		if err := b.DeleteUpgradePlan(); err != nil {
+			return err
+		}
+		a.logger.Info("rules upgraded", "height", h, "rules_version", version, "plan", name)
+	}
+	a.rules = rules
+	return nil
+}
+
+// versionRules applies the rules of the block's version that not every
+// version shares.
+func (a *App) versionRules(tx *chain.Tx) *TxError {
+	if a.rules.check == nil {
+		return nil
+	}
+	return a.rules.check(tx)
+}
+
+// checkUpgrade is checkEffect for the upgrade proposals: a schedule_upgrade
+// needs no plan pending (one plan at a time: a second is refused, not
+// swapped in, so the binary operators prepared for is never replaced
+// without a cancel_upgrade they can see), a version above the one in force
+// and a height at least chain.MinUpgradeDelay above this block. A
+// cancel_upgrade must name the pending plan exactly. Whether this binary
+// supports the version plays no part: the rules must be the same in every
+// binary.
+func checkUpgrade(b *chain.Block, p *chain.Proposal, prefix string) *TxError {
+	plan, pending, err := b.UpgradePlan()
+	if err != nil {
+		panic(err)
+	}
+	u := p.Upgrade
+	if p.Kind == chain.ProposalCancelUpgrade {
+		if !pending {
+			return reject(CodeNoUpgradePlan, prefix+"upgrade", "no upgrade plan is scheduled")
+		}
+		if plan.Plan != *u {
+			return reject(CodeNoUpgradePlan, prefix+"upgrade", "the scheduled plan is %s, not %s", &plan.Plan, u)
+		}
+		return nil
+	}
+	if pending {
+		return reject(CodeUpgradePending, prefix+"upgrade", "upgrade plan %s is already scheduled (proposal %q): cancel it first", &plan.Plan, plan.Proposal)
+	}
+	active, err := b.RulesVersionAt(b.Height())
+	if err != nil {
+		panic(err)
+	}
+	if u.Version <= active {
+		return reject(CodeUpgradeVersion, prefix+"upgrade.version", "%d, the rules version in force is %d", u.Version, active)
+	}
+	if min := b.Height() + chain.MinUpgradeDelay; u.Height < min {
+		return reject(CodeUpgradeHeight, prefix+"upgrade.height", "%d, want at least %d (this height plus %d)", u.Height, min, chain.MinUpgradeDelay)
+	}
+	return nil
+}
+
+// applyUpgrade is applyEffect for the upgrade proposals.
+func (a *App) applyUpgrade(b *chain.Block, p *chain.Proposal) error {
+	if p.Kind == chain.ProposalCancelUpgrade {
+		a.logger.Info("upgrade plan cancelled", "plan", p.Upgrade.Name, "rules_version", p.Upgrade.Version, "height", p.Upgrade.Height, "proposal", p.ID)
+		return b.DeleteUpgradePlan()
+	}
+	_, supported := a.supportedRules()[p.Upgrade.Version]
+	a.logger.Info("upgrade plan scheduled", "plan", p.Upgrade.Name, "rules_version", p.Upgrade.Version, "height", p.Upgrade.Height,
+		"proposal", p.ID, "supported_by_this_binary", supported)
+	return b.PutUpgradePlan(&chain.PendingUpgrade{Plan: *p.Upgrade, Proposal: p.ID, DecidedHeight: b.Height()})
+}
+
+// UpgradeStatus is the rules version in force and the scheduled plan, as
+// the /upgrade query answers it.
+type UpgradeStatus struct {
+	Height      int64                     `json:"height"` // last committed height
+	Version     uint32                    `json:"rules_version"`
+	Activations []chain.UpgradeActivation `json:"activations,omitempty"`
+	Plan        *chain.PendingUpgrade     `json:"plan,omitempty"`
+	// Supported are the versions this binary runs; PlanSupported says
+	// whether the plan's is one of them.
+	Supported     []uint32 `json:"supported_rules_versions"`
+	PlanSupported bool     `json:"plan_supported,omitempty"`
+}
+
+// upgradeStatus reads the status from committed state.
+func (a *App) upgradeStatus() (*UpgradeStatus, error) {
+	view := a.store.View()
+	h := a.store.Last().Height
+	acts, err := view.UpgradeActivations()
+	if err != nil {
+		return nil, err
+	}
+	s := &UpgradeStatus{Height: h, Version: chain.RulesVersionAt(acts, h), Activations: acts, Supported: a.SupportedRulesVersions()}
+	plan, pending, err := view.UpgradePlan()
+	if err != nil {
+		return nil, err
+	}
+	if pending {
+		s.Plan = plan
+		_, s.PlanSupported = a.supportedRules()[plan.Plan.Version]
+	}
+	return s, nil
+}
+
+// logUpgradeStatus logs the rules version and any scheduled plan (Info, at
+// every start): an operator sees before the height whether this binary
+// will stop there.
+func (a *App) logUpgradeStatus() {
+	s, err := a.upgradeStatus()
+	if err != nil {
+		a.logger.Error("read upgrade state", "err", err)
+		return
+	}
+	if _, ok := a.supportedRules()[s.Version]; !ok {
+		a.logger.Error("the rules version in force is not supported by this binary: it will stop at the next block",
+			"rules_version", s.Version, "supported", s.Supported)
+	}
+	if s.Plan == nil {
+		return
+	}
+	p := s.Plan.Plan
+	if s.PlanSupported {
+		a.logger.Info("upgrade plan scheduled; this binary supports it", "plan", p.Name, "rules_version", p.Version, "height", p.Height, "info", p.Info)
+	} else {
+		a.logger.Warn("upgrade plan scheduled; this binary does NOT support it and will stop at its height: install a binary that does before then",
+			"plan", p.Name, "rules_version", p.Version, "height", p.Height, "info", p.Info, "supported", s.Supported)
+	}
+}

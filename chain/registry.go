@@ -1,0 +1,156 @@
+package chain
+
+import (
+	"encoding/hex"
+	"fmt"
+)
+
+// Type is a record type. Numbers are part of the consensus encoding: never
+// renumber or reuse one. Each type's number is declared in its record file
+// and listed in types.
+type Type uint32
+
+// Body is one record type: the type-specific part of a record. Everything
+// about a type is in its own file, chain/record_<name>.go: its number, its
+// struct and canonical encoding, its stateless rules, what the store indexes
+// it under, its fields for people and its name in Chinese and English. types
+// lists the types; TestRegistry fails when a type lacks any part.
+type Body interface {
+	Type() Type
+	// Name is the type's name in JSON, the API and the docs
+	// (docs/encoding.md): snake_case, fixed once released.
+	Name() string
+	// Label names the type for people, in Chinese and in English: the
+	// evidence report and the verification page print it.
+	Label() (zh, en string)
+	// Validate checks the stateless rules: sizes, formats, required fields.
+	Validate() error
+	// ContractID is the contract the record belongs to, "" if none.
+	ContractID() string
+	// IndexKeys is what else the store indexes the record under, and what
+	// an evidence subject finds it by (evidence/subject.go); every record is
+	// also indexed under its ContractID, its actor's certificate and its
+	// block time.
+	IndexKeys() IndexKeys
+	// Fields is the body for people and API clients (RecordView.Body):
+	// documented names, hashes in lower-case hex, certificates by
+	// fingerprint. It is not signed or hashed, but clients read it, so a
+	// released field keeps its name and form.
+	Fields() map[string]any
+	encode(e *encoder)
+	decode(d *decoder)
+	actor() actorRule
+}
+
+// IndexKeys are the keys a record is found by, besides its ContractID and
+// actor certificate. The store writes them in this order: Docs, Contracts,
+// Certs.
+type IndexKeys struct {
+	Docs      [][]byte      // 32-byte hashes: documents (SM3 and SHA-256), reports, seals, identity commitments
+	Contracts []string      // contracts other than ContractID
+	Certs     []Fingerprint // certificates other than the actor's
+}
+
+// Attested is a record type that carries a verifier's signed statement (an
+// intent or an identity check). It is an optional part: the chain checks
+// the verifier's signature and registration for any body that implements
+// it (app/verify.go), and the offline verifier puts the verifier's
+// registration in the bundle and checks it (evidence).
+type Attested interface {
+	Body
+	Attestation(chainID string) Attestation
+}
+
+// Attestation is a verifier's signed statement inside a record.
+type Attestation struct {
+	VerifierCert []byte // DER
+	Sig          []byte
+	Signed       []byte // the bytes the verifier signed
+}
+
+// types is the registry: entry t makes a new, empty body of type t. Adding a
+// record type is its file plus one line here. A retired number keeps its
+// slot empty (nil) forever; a duplicate number does not compile.
+func types() []func() Body {
+	return []func() Body{
+		TypeCertIssued:        newOf[CertIssued],
+		TypeCertRevoked:       newOf[CertRevoked],
+		TypeContractCreated:   newOf[ContractCreated],
+		TypeIntentVerified:    newOf[IntentVerified],
+		TypeContractSigned:    newOf[ContractSigned],
+		TypeContractCompleted: newOf[ContractCompleted],
+		TypeProposal:          newOf[Proposal],
+		TypeVote:              newOf[Vote],
+		TypeIdentityVerified:  newOf[IdentityVerified],
+		TypeSealRegistered:    newOf[SealRegistered],
+		TypeQueryLogged:       newOf[QueryLogged],
+		TypeReportIssued:      newOf[ReportIssued],
+		TypeAnchored:          newOf[Anchored],
+		TypeContractSent:      newOf[ContractSent], // 14-20: the signing workflow's
+		TypeContractViewed:    newOf[ContractViewed],
+		TypeContractDeclined:  newOf[ContractDeclined],
+		TypeContractVoided:    newOf[ContractVoided],
+		TypeContractReminded:  newOf[ContractReminded],
+		TypeContractRenewed:   newOf[ContractRenewed],
+		TypeContractExpired:   newOf[ContractExpired],
+	}
+}
+
+func newOf[T any, P interface {
+	*T
+	Body
+}]() Body {
+	return P(new(T))
+}
+
+// Types returns a new, empty body of every registered record type, in type
+// number order.
+func Types() []Body {
+	var out []Body
+	for _, f := range types() {
+		if f != nil {
+			out = append(out, f())
+		}
+	}
+	return out
+}
+
+// newBody returns a new, empty body of type t, nil if t is not registered.
+func newBody(t Type) Body {
+	ts := types()
+	if uint64(t) >= uint64(len(ts)) || ts[t] == nil {
+		return nil
+	}
+	return ts[t]()
+}
+
+func (t Type) String() string {
+	if b := newBody(t); b != nil {
+		return b.Name()
+	}
+	return fmt.Sprintf("type(%d)", uint32(t))
+}
+
+func decodeBody(t Type, b []byte) (Body, error) {
+	body := newBody(t)
+	if body == nil {
+		return nil, fieldErr("type", fmt.Errorf("%w: %d", ErrUnknownType, uint32(t)))
+	}
+	d := newDecoder(b, "body")
+	body.decode(d)
+	d.finish()
+	if d.err != nil {
+		return nil, d.err
+	}
+	return body, nil
+}
+
+// EncodeBody returns the canonical bytes of a body alone.
+func EncodeBody(b Body) []byte {
+	var e encoder
+	b.encode(&e)
+	return e.b
+}
+
+// hexOf is how Fields shows hashes and signatures: lower-case hex.
+func hexOf(p []byte) string { return hex.EncodeToString(p) }

@@ -1,0 +1,6 @@
+//go:build unix
+
+package nodehome
+
+// lockSupported: flock guards the home.
+const lockSupported = true

@@ -46,8 +46,29 @@ type API struct {
 	status   func(ctx context.Context) (map[string]any, error)
 	genesis  []byte
 	reg      prometheus.Gatherer
-	// signedAuth: judicial queries may be signed requests ([api] auth has "signed").
-	signedAuth bool
+	// auth authenticates the judicial endpoints' callers (auth.go, tls.go).
+	auth judicialAuth
+	// heavy bounds the public CPU-heavy routes (node/pdfapi.go).
+	heavy     *heavy
+	heavyOnce sync.Once
+	// auditor signs query_logged and report_issued records with this node's org credential.
+	auditor *client.Submitter
+	// rep makes evidence reports (reports.go).
+	rep reporting
+	// genesisValOrgs maps a genesis validator's public key to its name in
+	// the genesis file, which `init` sets to its org id: the chain state
+	// records no org for genesis validators.
+	genesisValOrgs map[string]string
+
+	// The browser verifier: [api] verifier_wasm or beside the binary (web.go).
+	wasm verifierFile
+}
+
+// judicialAuth is how the judicial endpoints authenticate: signed
+// requests and TLS client certificates, both checked against the chain.
+type judicialAuth struct {
+	// signed: judicial queries may be signed requests ([api] auth has "signed").
+	signed bool
 	// mtls, when set, authenticates TLS client certificates ([api] auth has "mtls").
 	mtls *ClientVerifier
 	// nonces remembers signed requests' nonces, so each is accepted once.
@@ -56,15 +77,13 @@ type API struct {
 	// notBefore is the earliest request time accepted (this run's start).
 	hosts     map[string]bool
 	notBefore int64
-	// heavy bounds the public CPU-heavy routes (node/pdfapi.go).
-	heavy     *heavy
-	heavyOnce sync.Once
-	// auditor signs query_logged and report_issued records with this node's org credential.
-	auditor *client.Submitter
-	// ca signs evidence reports (through a one-day signer certificate).
-	ca      *signer.CA
-	reports *reportJobs
+}
 
+// reporting is what evidence reports need besides the store.
+type reporting struct {
+	// ca signs evidence reports (through a one-day signer certificate).
+	ca   *signer.CA
+	jobs *reportJobs
 	// publicURL is how people reach this node ([api] public_url, else the
 	// listen address): report QR codes point to publicURL + "/verify".
 	publicURL string
@@ -73,13 +92,6 @@ type API struct {
 	// listen address, often loopback, useless in a judge's QR code.
 	publicURLSet bool
 	production   bool
-	// genesisValOrgs maps a genesis validator's public key to its name in
-	// the genesis file, which `init` sets to its org id: the chain state
-	// records no org for genesis validators.
-	genesisValOrgs map[string]string
-
-	// The browser verifier: [api] verifier_wasm or beside the binary (web.go).
-	wasm verifierFile
 }
 
 // publicURLWarning is the startup warning when [api] public_url is empty

@@ -110,7 +110,7 @@ func (a *API) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 			httpjson.WriteError(w, http.StatusTooManyRequests, "too_many_requests", err.Error())
 			return
 		case err != nil:
-			if a.signedAuth {
+			if a.auth.signed {
 				w.Header().Set("WWW-Authenticate", client.AuthScheme)
 			}
 			httpjson.WriteError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
@@ -153,20 +153,20 @@ func (a *API) logQuery(c *caller, subject chain.QuerySubject, uri string) {
 	}()
 }
 
-func (a *API) authRequired() bool { return a.signedAuth || a.mtls != nil }
+func (a *API) authRequired() bool { return a.auth.signed || a.auth.mtls != nil }
 
 // authenticateCaller authenticates by TLS client certificate or signed
 // request, whichever the node accepts and the request carries; a client
 // certificate wins when both are present.
 func (a *API) authenticateCaller(w http.ResponseWriter, r *http.Request) (*caller, error) {
-	if a.mtls != nil && r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+	if a.auth.mtls != nil && r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		// The handshake checked only the certificate itself; here also its
 		// standing on chain, on every request, because the connection may
 		// have outlived the certificate, or its revocation come since.
-		return a.mtls.verify(r.TLS.PeerCertificates[0].Raw)
+		return a.auth.mtls.verify(r.TLS.PeerCertificates[0].Raw)
 	}
-	if a.signedAuth {
-		if a.mtls != nil && r.Header.Get("Authorization") == "" {
+	if a.auth.signed {
+		if a.auth.mtls != nil && r.Header.Get("Authorization") == "" {
 			return nil, fmt.Errorf("%w, or sign the request (Authorization: %s ...)", errNoClientCert, client.AuthScheme)
 		}
 		return a.authenticate(w, r)
@@ -239,14 +239,14 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) (*caller, err
 		return nil, fmt.Errorf("authorization: request time %s is outside the window (%s before to %s after the node's clock)",
 			time.Unix(ts, 0).UTC().Format(time.RFC3339), maxRequestAge, maxRequestAhead)
 	}
-	if ts < a.notBefore {
+	if ts < a.auth.notBefore {
 		// The nonce cache is in memory: a request from before this start
 		// may have been accepted by the previous run.
 		return nil, fmt.Errorf("authorization: request time %s is before this node started (%s); sign the request afresh",
-			time.Unix(ts, 0).UTC().Format(time.RFC3339), time.Unix(a.notBefore, 0).UTC().Format(time.RFC3339))
+			time.Unix(ts, 0).UTC().Format(time.RFC3339), time.Unix(a.auth.notBefore, 0).UTC().Format(time.RFC3339))
 	}
 	host := strings.ToLower(r.Host)
-	if !a.hosts[host] {
+	if !a.auth.hosts[host] {
 		// The accepted names are not listed: they may include internal
 		// addresses, and the caller is not authenticated yet.
 		return nil, fmt.Errorf("authorization: host %q is not one this node answers to; address the node by its api.public_url, or add the name to [api] hosts", r.Host)
@@ -288,7 +288,7 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) (*caller, err
 	if err := signer.Verify(cert.PublicKey, client.RequestSignBytes(a.chainID, host, r.Method, r.URL.RequestURI(), ts, nonce, body), sig); err != nil {
 		return nil, fmt.Errorf("authorization: signature (over chain id %q, host, method, URI, time, nonce and the body's SM3): %w", a.chainID, err)
 	}
-	if err := a.nonces.use(c.org.ID, len(orgs), c.cert, nonce, time.Unix(ts, 0).Add(maxRequestAge), now); err != nil {
+	if err := a.auth.nonces.use(c.org.ID, len(orgs), c.cert, nonce, time.Unix(ts, 0).Add(maxRequestAge), now); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -68,30 +68,30 @@ func New(c Config) *API {
 		store: c.Store, assemble: c.Assemble, chainID: c.Genesis.ChainID, org: c.Org, sub: c.Submitter, otp: c.DevOTP,
 		wait: c.API.WaitTimeout.Duration, maxBody: c.API.MaxBodyBytes, logger: c.Logger, metrics: c.Metrics,
 		status: c.Status, genesis: c.GenesisJS, reg: c.Gatherer,
-		signedAuth: c.API.SignedAuth(), wasm: verifierFile{path: c.API.VerifierWasm, alive: c.ProcessAlive},
-		heavy: newHeavy(c.API), nonces: newNonceCache(maxNonces, maxNoncesPerCred),
-		auditor: c.Auditor, ca: c.CA, reports: newReportJobs(),
+		wasm:  verifierFile{path: c.API.VerifierWasm, alive: c.ProcessAlive},
+		heavy: newHeavy(c.API), auditor: c.Auditor,
+		auth: judicialAuth{signed: c.API.SignedAuth(), nonces: newNonceCache(maxNonces, maxNoncesPerCred)},
+		rep:  reporting{ca: c.CA, jobs: newReportJobs(), publicURLSet: c.API.PublicURL != "", production: c.Production},
 	}
-	a.publicURL = c.API.PublicBase(c.Listen)
-	a.hosts = apiHosts(a.publicURL, c.Listen, c.API.Hosts, c.API.TLS())
+	a.rep.publicURL = c.API.PublicBase(c.Listen)
+	a.auth.hosts = apiHosts(a.rep.publicURL, c.Listen, c.API.Hosts, c.API.TLS())
 	// The start's second: a previous run cannot have accepted a request
 	// from a second this run started in (stopping, reopening the store and
 	// CometBFT take longer).
-	a.notBefore = time.Now().Unix()
-	a.publicURLSet, a.production = c.API.PublicURL != "", c.Production
+	a.auth.notBefore = time.Now().Unix()
 	if msg := publicURLWarning(c.API.PublicURL, c.Listen); msg != "" {
 		// A warning where it matters (a production chain, whose reports
 		// then need it); on a development chain, `make run` on loopback is
 		// the normal case and each start would print an alarming line.
 		level := slog.LevelInfo
-		if a.production {
+		if a.rep.production {
 			level = slog.LevelWarn
 		}
-		a.logger.Log(context.Background(), level, msg, "public_url", a.publicURL, "config", "api.public_url")
+		a.logger.Log(context.Background(), level, msg, "public_url", a.rep.publicURL, "config", "api.public_url")
 	}
 	a.genesisValOrgs = genesisValidatorNames(c.Genesis)
 	if c.API.MTLSAuth() {
-		a.mtls = c.MTLS
+		a.auth.mtls = c.MTLS
 	}
 	return a
 }

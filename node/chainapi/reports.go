@@ -99,10 +99,10 @@ func (a *API) runReports(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case j := <-a.reports.queue:
-			a.reports.update(j, func(j *reportJob) { j.Status = "running" })
+		case j := <-a.rep.jobs.queue:
+			a.rep.jobs.update(j, func(j *reportJob) { j.Status = "running" })
 			err := a.makeReport(ctx, j)
-			a.reports.update(j, func(j *reportJob) {
+			a.rep.jobs.update(j, func(j *reportJob) {
 				j.Done = time.Now().UTC()
 				if err != nil {
 					j.Status, j.Error = "failed", err.Error()
@@ -143,7 +143,7 @@ func (a *API) makeReport(ctx context.Context, j *reportJob) error {
 	if !res.OK {
 		return fmt.Errorf("the evidence does not verify on this node: %v", res.Failed())
 	}
-	if a.ca == nil {
+	if a.rep.ca == nil {
 		return errors.New("this node has no organisation CA to sign reports")
 	}
 	org, _, err := a.store.View().Org(a.org)
@@ -151,13 +151,13 @@ func (a *API) makeReport(ctx context.Context, j *reportJob) error {
 		return err
 	}
 	now := time.Now()
-	key, cert, err := report.IssuerSigner(a.ca, a.org, now)
+	key, cert, err := report.IssuerSigner(a.rep.ca, a.org, now)
 	if err != nil {
 		return err
 	}
 	pdf, err := report.Make(b, res, report.Options{
 		IssuerOrg: report.Issuer{ID: a.org, Name: org.Name}, Now: now, PartyNames: j.names, VerifyURL: j.VerifyURL,
-		Key: key, Cert: cert, Chain: [][]byte{a.ca.Cert.Raw}, BundleJSON: raw,
+		Key: key, Cert: cert, Chain: [][]byte{a.rep.ca.Cert.Raw}, BundleJSON: raw,
 		// Seal text cannot hold spaces ("Platform Ltd" → "PlatformLtd").
 		Seal: &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(org.Name), ""), Purpose: "证据报告专用章"},
 	})
@@ -165,7 +165,7 @@ func (a *API) makeReport(ctx context.Context, j *reportJob) error {
 		return fmt.Errorf("make report: %w", err)
 	}
 	rs, bs := sm3.Sum(pdf), sm3.Sum(raw)
-	a.reports.update(j, func(j *reportJob) {
+	a.rep.jobs.update(j, func(j *reportJob) {
 		j.pdf, j.Bytes = pdf, len(pdf)
 		j.ReportSM3, j.BundleSM3 = hex.EncodeToString(rs[:]), hex.EncodeToString(bs[:])
 	})
@@ -189,7 +189,7 @@ func (a *API) makeReport(ctx context.Context, j *reportJob) error {
 	} else if o.Status != submit.Committed {
 		return fmt.Errorf("report_issued record %s not committed (%s)", h, o.Status)
 	}
-	a.reports.update(j, func(j *reportJob) { j.TxHash = h.String() })
+	a.rep.jobs.update(j, func(j *reportJob) { j.TxHash = h.String() })
 	return nil
 }
 
@@ -198,10 +198,10 @@ func (a *API) makeReport(ctx context.Context, j *reportJob) error {
 // come from [api] public_url: the fallback is the listen address (often
 // 127.0.0.1), a QR code a judge cannot open. ok is false then.
 func (a *API) defaultVerifyURL() (string, bool) {
-	if a.production && !a.publicURLSet {
+	if a.rep.production && !a.rep.publicURLSet {
 		return "", false
 	}
-	return a.publicURL + "/verify", true
+	return a.rep.publicURL + "/verify", true
 }
 
 // reportCreate: POST /v1/reports {"contract_id", "names": {fingerprint: name}, "verify_url"}.
@@ -258,7 +258,7 @@ func (a *API) reportCreate(w http.ResponseWriter, r *http.Request) {
 		j.Org = c.org.ID
 	}
 	answer := *j // the runner may update j as soon as it is queued
-	if !a.reports.add(j) {
+	if !a.rep.jobs.add(j) {
 		httpjson.WriteError(w, http.StatusServiceUnavailable, "busy", "the report queue is full; try again shortly")
 		return
 	}
@@ -277,7 +277,7 @@ func (a *API) reportStatus(w http.ResponseWriter, r *http.Request) {
 // see it (the seesAll rule, with the job's requesting organisation as the
 // owner); it answers 404 or 403 otherwise.
 func (a *API) reportJob(w http.ResponseWriter, r *http.Request) (reportJob, bool) {
-	j, ok := a.reports.get(r.PathValue("id"))
+	j, ok := a.rep.jobs.get(r.PathValue("id"))
 	if !ok {
 		httpjson.WriteError(w, http.StatusNotFound, "not_found", "no report job "+r.PathValue("id"))
 		return reportJob{}, false

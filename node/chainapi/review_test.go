@@ -42,7 +42,7 @@ func TestReportPublicURL(t *testing.T) {
 	}{
 		{false, false, true}, {false, true, true}, {true, true, true}, {true, false, false},
 	} {
-		a := &API{production: tc.production, publicURLSet: tc.set, publicURL: "https://court.example"}
+		a := &API{rep: reporting{production: tc.production, publicURLSet: tc.set, publicURL: "https://court.example"}}
 		if _, ok := a.defaultVerifyURL(); ok != tc.ok {
 			t.Errorf("production %v, public_url set %v: ok %v", tc.production, tc.set, ok)
 		}

@@ -174,7 +174,7 @@ func (s *syncBuffer) String() string {
 // org. mtls nil means HTTPS without client certificates.
 func serveJudicial(t *testing.T, server issued, mtls *ClientVerifier, signed bool) (base string, errlog *syncBuffer) {
 	t.Helper()
-	a := &API{mtls: mtls, signedAuth: signed}
+	a := &API{auth: judicialAuth{mtls: mtls, signed: signed}}
 	mux := http.NewServeMux()
 	mux.Handle("GET /v1/contracts/c-1", a.judicial(chain.QueryContract, func(w http.ResponseWriter, r *http.Request) {
 		if !a.allowOrg(w, r, "platform") {

@@ -70,7 +70,7 @@ BENCH_OUT ?= bench-out
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./app
 	$(GO) test -run '^$$' -bench 'SM2|SM3|RecordCodec|MerkleProofVerify' -benchtime 2000x ./chain
-	$(GO) test -run '^$$' -bench . ./chain/merklelog
+	$(GO) test -run '^$$' -bench . ./chain/merklelog/...
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./evidence
 	$(GO) test -run '^$$' -bench . -benchtime 3000x ./node ./node/chainapi
 	@mkdir -p $(BENCH_OUT)

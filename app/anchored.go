@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 )
 
 // WithAnchoring sets the genesis anchoring setting (app_state.anchoring);
@@ -25,7 +26,7 @@ func WithAnchoring(g *chain.GenesisAnchoring) Option {
 // ledger really holds the receipt is checked outside consensus by nodes that
 // can reach it (node/anchor_verify.go), so an unreachable or lagging Fabric
 // peer can never make validators disagree.
-func (a *App) applyAnchored(b *chain.Block, org string, body *chain.Anchored, next uint64) (func() error, *TxError) {
+func (a *App) applyAnchored(b *store.Block, org string, body *chain.Anchored, next uint64) (func() error, *TxError) {
 	g := a.anchoring
 	switch {
 	case g == nil:
@@ -51,7 +52,7 @@ func (a *App) applyAnchored(b *chain.Block, org string, body *chain.Anchored, ne
 		return nil, reject(CodeAnchorOrder, "body.height", "%d is not above the latest anchored height %d", body.Height, latest)
 	}
 	cp, err := b.Checkpoint(int64(body.Height))
-	if errors.Is(err, chain.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, reject(CodeAnchorMismatch, "body.height", "no checkpoint at height %d", body.Height)
 	} else if err != nil {
 		panic(err)

@@ -16,6 +16,7 @@ import (
 	cmtcrypto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 )
 
 // AppVersion is the application protocol version reported to CometBFT.
@@ -25,7 +26,7 @@ const AppVersion uint64 = 1
 type App struct {
 	abci.BaseApplication // defaults for the calls the app does not use (vote extensions)
 
-	store   *chain.Store
+	store   *store.Store
 	chainID string
 	ver     *verifier
 	metrics *Metrics
@@ -37,7 +38,7 @@ type App struct {
 	versions  map[uint32]ruleSet // supported rules versions (upgrade.go); nil: production's
 
 	mu      sync.Mutex
-	block   *chain.Block           // staged by FinalizeBlock, written by Commit
+	block   *store.Block           // staged by FinalizeBlock, written by Commit
 	updates []abci.ValidatorUpdate // validator changes passed in the block being finalized
 	rules   ruleSet                // rules version of the block being finalized (upgrade.go)
 }
@@ -84,7 +85,7 @@ func WithCacheSize(n int) Option {
 }
 
 // New returns the app for chainID over store.
-func New(store *chain.Store, chainID string, opts ...Option) (*App, error) {
+func New(store *store.Store, chainID string, opts ...Option) (*App, error) {
 	if err := chain.ValidateID("chain_id", chainID); err != nil {
 		return nil, err
 	}
@@ -108,7 +109,7 @@ func New(store *chain.Store, chainID string, opts ...Option) (*App, error) {
 func (a *App) ChainID() string { return a.chainID }
 
 // Store returns the app's store, for queries.
-func (a *App) Store() *chain.Store { return a.store }
+func (a *App) Store() *store.Store { return a.store }
 
 // Info tells CometBFT where the app is, so the handshake replays exactly the
 // blocks the app has not committed.
@@ -190,7 +191,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 // size, decoding, chain id and every signature, against view (committed
 // state, or a block's staged state so a certificate registered earlier in the
 // same block is known).
-func (a *App) checkTx(view chain.View, raw []byte) (*chain.Tx, *signers, chain.Hash, *TxError) {
+func (a *App) checkTx(view store.View, raw []byte) (*chain.Tx, *signers, chain.Hash, *TxError) {
 	h := chain.TxHash(raw)
 	if len(raw) > a.maxTx {
 		return nil, nil, h, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), a.maxTx)
@@ -303,7 +304,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: cp.AppHash, ValidatorUpdates: a.updates}, nil
 }
 
-func (a *App) execTx(b *chain.Block, i uint32, raw []byte) *abci.ExecTxResult {
+func (a *App) execTx(b *store.Block, i uint32, raw []byte) *abci.ExecTxResult {
 	tx, s, h, terr := a.checkTx(b.View, raw)
 	var en *chain.Entry
 	if terr == nil {
@@ -430,7 +431,7 @@ func (a *App) query(req *abci.QueryRequest, last chain.Checkpoint) (*abci.QueryR
 			return nil, err
 		}
 		if !ok {
-			return nil, fmt.Errorf("tx %s: %w", parts[1], chain.ErrNotFound)
+			return nil, fmt.Errorf("tx %s: %w", parts[1], store.ErrNotFound)
 		}
 		return asJSON(map[string]uint64{"log_index": i})
 	case parts[0] == "contract" && len(parts) == 2:
@@ -439,7 +440,7 @@ func (a *App) query(req *abci.QueryRequest, last chain.Checkpoint) (*abci.QueryR
 			return nil, err
 		}
 		if !ok {
-			return nil, fmt.Errorf("contract %q: %w", parts[1], chain.ErrNotFound)
+			return nil, fmt.Errorf("contract %q: %w", parts[1], store.ErrNotFound)
 		}
 		return asJSON(c)
 	case parts[0] == "upgrade" && len(parts) == 1:
@@ -458,7 +459,7 @@ func (a *App) query(req *abci.QueryRequest, last chain.Checkpoint) (*abci.QueryR
 			return nil, err
 		}
 		if !ok {
-			return nil, fmt.Errorf("cert %s: %w", parts[1], chain.ErrNotFound)
+			return nil, fmt.Errorf("cert %s: %w", parts[1], store.ErrNotFound)
 		}
 		return asJSON(c)
 	}

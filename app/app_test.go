@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -45,7 +46,7 @@ func newHarness(t *testing.T, net *fixture.Net) *harness {
 
 func (h *harness) open() {
 	h.t.Helper()
-	store, err := chain.OpenStore(h.dir, nil)
+	store, err := store.Open(h.dir, nil)
 	if err != nil {
 		h.t.Fatalf("open store: %v", err)
 	}

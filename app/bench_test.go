@@ -9,6 +9,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -21,7 +22,7 @@ func BenchmarkContractSigned(b *testing.B) {
 	net := fixture.New(b, testChain)
 	org := net.Orgs[0]
 	alice := org.Signer(b, signer.AlgSM2, time.Time{})
-	store, err := chain.OpenStore(b.TempDir(), nil)
+	store, err := store.Open(b.TempDir(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

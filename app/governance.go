@@ -8,6 +8,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -20,7 +21,7 @@ import (
 // happen.
 
 // checkProposal applies the stateless-with-state rules of a new proposal.
-func (a *App) checkProposal(b *chain.Block, p *chain.Proposal, t time.Time) *TxError {
+func (a *App) checkProposal(b *store.Block, p *chain.Proposal, t time.Time) *TxError {
 	if _, exists, err := b.Proposal(p.ID); err != nil {
 		panic(err)
 	} else if exists {
@@ -34,7 +35,7 @@ func (a *App) checkProposal(b *chain.Block, p *chain.Proposal, t time.Time) *TxE
 
 // checkEffect checks that a proposal's change can be applied to the current
 // state; it runs when the proposal is made and again when it passes.
-func (a *App) checkEffect(b *chain.Block, p *chain.Proposal, prefix string) *TxError {
+func (a *App) checkEffect(b *store.Block, p *chain.Proposal, prefix string) *TxError {
 	switch p.Kind {
 	case chain.ProposalRegisterOrg:
 		if _, exists, err := b.Org(p.Org.ID); err != nil {
@@ -108,7 +109,7 @@ func (a *App) checkEffect(b *chain.Block, p *chain.Proposal, prefix string) *TxE
 }
 
 // tally decides a proposal if the votes allow and applies a passed one.
-func (a *App) tally(b *chain.Block, ps *chain.ProposalState, next uint64) {
+func (a *App) tally(b *store.Block, ps *chain.ProposalState, next uint64) {
 	orgs, err := b.Orgs()
 	if err != nil {
 		panic(err)
@@ -145,7 +146,7 @@ func (a *App) tally(b *chain.Block, ps *chain.ProposalState, next uint64) {
 	}
 }
 
-func (a *App) applyEffect(b *chain.Block, p *chain.Proposal, next uint64) {
+func (a *App) applyEffect(b *store.Block, p *chain.Proposal, next uint64) {
 	var err error
 	switch p.Kind {
 	case chain.ProposalRegisterOrg:
@@ -187,7 +188,7 @@ func (a *App) applyEffect(b *chain.Block, p *chain.Proposal, next uint64) {
 
 // checkCredentials checks a proposal's credentials: each issued by ca, not a
 // CA, submitter usage only, without identity, not registered yet, distinct.
-func (a *App) checkCredentials(b *chain.Block, creds [][]byte, ca *smx509.Certificate, prefix string) *TxError {
+func (a *App) checkCredentials(b *store.Block, creds [][]byte, ca *smx509.Certificate, prefix string) *TxError {
 	seen := map[chain.Fingerprint]bool{}
 	for i, der := range creds {
 		field := fmt.Sprintf("%scredentials[%d]", prefix, i)
@@ -220,7 +221,7 @@ func (a *App) checkCredentials(b *chain.Block, creds [][]byte, ca *smx509.Certif
 // authentication) takes the org whose CA subject matches: a second org with
 // the same subject could never be found. Genesis refuses the same
 // (chain.ParseGenesisState), so subjects are unique on every chain.
-func (a *App) distinctCA(view chain.View, ca *smx509.Certificate, field string) *TxError {
+func (a *App) distinctCA(view store.View, ca *smx509.Certificate, field string) *TxError {
 	orgs, err := view.Orgs()
 	if err != nil {
 		panic(err)
@@ -242,7 +243,7 @@ func (a *App) distinctCA(view chain.View, ca *smx509.Certificate, field string) 
 
 // credentialsOrg finds the registered org whose CA issued the first
 // credential and checks every credential against that CA.
-func (a *App) credentialsOrg(b *chain.Block, creds [][]byte, prefix string) (*chain.Org, *TxError) {
+func (a *App) credentialsOrg(b *store.Block, creds [][]byte, prefix string) (*chain.Org, *TxError) {
 	field := prefix + "credentials[0]"
 	c, fp, terr := a.ver.parse(creds[0], field)
 	if terr != nil {
@@ -270,7 +271,7 @@ func setUpdate(us []abci.ValidatorUpdate, u abci.ValidatorUpdate) []abci.Validat
 // verifierOrg finds the registered org whose CA issued a verifier
 // certificate, and checks that CA's signature on it. The first subject
 // match is the only one (distinctCA).
-func (a *App) verifierOrg(view chain.View, c *smx509.Certificate, fp chain.Fingerprint, field string) (*chain.Org, *smx509.Certificate, *TxError) {
+func (a *App) verifierOrg(view store.View, c *smx509.Certificate, fp chain.Fingerprint, field string) (*chain.Org, *smx509.Certificate, *TxError) {
 	orgs, err := view.Orgs()
 	if err != nil {
 		panic(err)
@@ -287,7 +288,7 @@ func (a *App) verifierOrg(view chain.View, c *smx509.Certificate, fp chain.Finge
 	return nil, nil, reject(CodeCertIssuer, field, "issuer %q is not a registered organisation's CA", c.Issuer)
 }
 
-func (a *App) applyProposal(b *chain.Block, org string, p *chain.Proposal, next uint64) (func() error, *TxError) {
+func (a *App) applyProposal(b *store.Block, org string, p *chain.Proposal, next uint64) (func() error, *TxError) {
 	if terr := a.checkProposal(b, p, b.Time()); terr != nil {
 		return nil, terr
 	}
@@ -298,7 +299,7 @@ func (a *App) applyProposal(b *chain.Block, org string, p *chain.Proposal, next 
 	}, nil
 }
 
-func (a *App) applyVote(b *chain.Block, org string, v *chain.Vote, next uint64) (func() error, *TxError) {
+func (a *App) applyVote(b *store.Block, org string, v *chain.Vote, next uint64) (func() error, *TxError) {
 	ps, ok, err := b.Proposal(v.Proposal)
 	if err != nil {
 		panic(err)
@@ -324,7 +325,7 @@ func (a *App) applyVote(b *chain.Block, org string, v *chain.Vote, next uint64) 
 
 // verifierOrgIn checks a genesis verifier certificate: parseable, with the
 // intent-verifier usage, issued by a genesis org's CA.
-func (a *App) verifierOrgIn(view chain.View, der []byte) (*chain.Org, *smx509.Certificate, *TxError) {
+func (a *App) verifierOrgIn(view store.View, der []byte) (*chain.Org, *smx509.Certificate, *TxError) {
 	c, fp, terr := a.ver.parse(der, "cert")
 	if terr != nil {
 		return nil, nil, terr

@@ -4,12 +4,13 @@ import (
 	"time"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 )
 
 // applyLifecycle checks the signing workflow's records (types 14-20) and
 // returns the function that stages their state changes. Like apply, it reads
 // only the block's view and the block time.
-func applyLifecycle(b *chain.Block, org string, s *signers, body chain.Body, next uint64, t time.Time) (func() error, *TxError) {
+func applyLifecycle(b *store.Block, org string, s *signers, body chain.Body, next uint64, t time.Time) (func() error, *TxError) {
 	switch body := body.(type) {
 	case *chain.ContractSent:
 		c, terr := openContract(b.View, body.Contract, org, t)
@@ -120,7 +121,7 @@ func applyLifecycle(b *chain.Block, org string, s *signers, body chain.Body, nex
 }
 
 // ownContract loads a contract that must exist and belong to org, in any status.
-func ownContract(view chain.View, id, org, field string) (*chain.ContractState, *TxError) {
+func ownContract(view store.View, id, org, field string) (*chain.ContractState, *TxError) {
 	c, ok, err := view.Contract(id)
 	if err != nil {
 		panic(err)
@@ -135,7 +136,7 @@ func ownContract(view chain.View, id, org, field string) (*chain.ContractState, 
 }
 
 // sentContract is openContract for a contract that must also have been sent.
-func sentContract(view chain.View, id, org string, t time.Time) (*chain.ContractState, *TxError) {
+func sentContract(view store.View, id, org string, t time.Time) (*chain.ContractState, *TxError) {
 	c, terr := openContract(view, id, org, t)
 	if terr != nil {
 		return nil, terr

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
@@ -251,7 +252,7 @@ func recordReplayFixture(t *testing.T, path string) {
 		Validators: []replayValidator{{PubKeyType: "ed25519", PubKeyBytes: hexBytes(genesisVal), Power: 10}}}
 
 	dir := t.TempDir()
-	store, err := chain.OpenStore(dir, nil)
+	store, err := store.Open(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

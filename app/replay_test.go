@@ -15,6 +15,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 )
 
 // The replay fixture (testdata/replay/chain.json) is a chain recorded by the
@@ -132,21 +133,21 @@ func replayChain(t *testing.T, fx *replayFixture, restartAfter int64) {
 		t.Fatalf("fixture genesis: %v", err)
 	}
 	dir := t.TempDir()
-	var store *chain.Store
+	var db *store.Store
 	open := func() *App {
 		t.Helper()
-		if store, err = chain.OpenStore(dir, nil); err != nil {
+		if db, err = store.Open(dir, nil); err != nil {
 			t.Fatalf("open store: %v", err)
 		}
 		// As node.New builds it: the anchoring setting comes from genesis.
-		a, err := New(store, fx.ChainID, WithAnchoring(gs.Anchoring))
+		a, err := New(db, fx.ChainID, WithAnchoring(gs.Anchoring))
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}
 		return a
 	}
 	a := open()
-	defer func() { store.Close() }()
+	defer func() { db.Close() }()
 
 	in := fx.InitChain
 	req := &abci.InitChainRequest{ChainId: in.ChainID, Time: in.Time, InitialHeight: in.InitialHeight, AppStateBytes: in.AppStateBytes}
@@ -188,7 +189,7 @@ func replayChain(t *testing.T, fx *replayFixture, restartAfter int64) {
 			t.Fatalf("height %d: Commit: %v", blk.Height, err)
 		}
 		if blk.Height == restartAfter {
-			if err := store.Close(); err != nil {
+			if err := db.Close(); err != nil {
 				t.Fatalf("height %d: close store: %v", blk.Height, err)
 			}
 			a = open()

@@ -8,6 +8,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -54,7 +55,7 @@ func registeredSigner(cs *chain.CertState, c *smx509.Certificate, t time.Time, f
 
 // registeredCredential looks up a submitter credential (the envelope's
 // certificate): it must be registered on chain to org.
-func registeredCredential(view chain.View, fp chain.Fingerprint, org string) (*chain.CertState, *TxError) {
+func registeredCredential(view store.View, fp chain.Fingerprint, org string) (*chain.CertState, *TxError) {
 	cs, ok, err := view.Cert(fp)
 	if err != nil {
 		panic(err) // storage failure: CometBFT must stop
@@ -82,7 +83,7 @@ func checkCredentialRegistration(c *smx509.Certificate, identityRef []byte, fiel
 }
 
 // checkCommon applies the rules every tx shares.
-func checkCommon(view chain.View, s *signers, h chain.Hash, t time.Time) *TxError {
+func checkCommon(view store.View, s *signers, h chain.Hash, t time.Time) *TxError {
 	if _, seen, err := view.TxLogIndex(h); err != nil {
 		panic(err)
 	} else if seen {
@@ -110,7 +111,7 @@ func checkCommon(view chain.View, s *signers, h chain.Hash, t time.Time) *TxErro
 
 // openContract loads a contract that must exist, be open, belong to the
 // submitting org and be before its deadline.
-func openContract(view chain.View, id, org string, t time.Time) (*chain.ContractState, *TxError) {
+func openContract(view store.View, id, org string, t time.Time) (*chain.ContractState, *TxError) {
 	c, ok, err := view.Contract(id)
 	if err != nil {
 		panic(err)
@@ -173,7 +174,7 @@ func unsignedParty(c *chain.ContractState, fp chain.Fingerprint, field, contract
 
 // apply checks the type's rules and, if they hold, stages its state changes
 // and appends the record. It returns the log entry.
-func (a *App) apply(b *chain.Block, txIndex uint32, raw []byte, tx *chain.Tx, s *signers) (*chain.Entry, *TxError) {
+func (a *App) apply(b *store.Block, txIndex uint32, raw []byte, tx *chain.Tx, s *signers) (*chain.Entry, *TxError) {
 	t := b.Time()
 	next := b.NextIndex()
 	org := tx.Envelope.Org
@@ -483,7 +484,7 @@ func checkTLSRegistration(c *smx509.Certificate, body *chain.CertIssued) *TxErro
 // commitment in the certificate's extension and in the record must agree,
 // and an identity-verified record must exist for it. Chains whose genesis
 // requires identity refuse certificates without one.
-func (a *App) checkIdentity(b *chain.Block, c *smx509.Certificate, body *chain.CertIssued) *TxError {
+func (a *App) checkIdentity(b *store.Block, c *smx509.Certificate, body *chain.CertIssued) *TxError {
 	ext := signer.IdentityRefOf(c)
 	ref := body.IdentityRef
 	switch {
@@ -512,7 +513,7 @@ func (a *App) checkIdentity(b *chain.Block, c *smx509.Certificate, body *chain.C
 
 // checkSeal: a seal used in a signature is registered, valid at block time,
 // and the signer's own (a personal seal) or its organisation's.
-func checkSeal(view chain.View, h []byte, s *signers, t time.Time) *TxError {
+func checkSeal(view store.View, h []byte, s *signers, t time.Time) *TxError {
 	st, ok, err := view.Seal(h)
 	if err != nil {
 		panic(err)

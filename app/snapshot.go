@@ -16,14 +16,15 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 )
 
 // State sync. Every snapshot interval heights, Commit captures the store
 // (a pebble snapshot, taken inside Commit so it is exactly that height) and a
-// background goroutine writes it to <dir>/<height>/ in chain.SnapshotFormat;
+// background goroutine writes it to <dir>/<height>/ in store.SnapshotFormat;
 // the last snapshotKeep are kept and offered to peers. A fresh node restores
 // one through OfferSnapshot and ApplySnapshotChunk and verifies it against
-// the app hash CometBFT's light client trusts (chain.Import.Finish).
+// the app hash CometBFT's light client trusts (store.Import.Finish).
 
 const (
 	// snapshotKeep is how many snapshots are kept: two, so the newest can be
@@ -42,7 +43,7 @@ type snapshotter struct {
 	chunkSize int
 
 	mu      sync.Mutex
-	list    []*chain.SnapshotManifest // newest first
+	list    []*store.SnapshotManifest // newest first
 	running bool                      // an export is being written
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -54,13 +55,13 @@ type snapshotter struct {
 type restore struct {
 	snap    *abci.Snapshot
 	appHash []byte
-	imp     *chain.Import
+	imp     *store.Import
 	retries map[uint32]int
 }
 
 func newSnapshotter() *snapshotter {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &snapshotter{chunkSize: chain.DefaultSnapshotChunkSize, ctx: ctx, cancel: cancel}
+	return &snapshotter{chunkSize: store.DefaultSnapshotChunkSize, ctx: ctx, cancel: cancel}
 }
 
 // WithSnapshots takes a snapshot every interval heights into dir (one
@@ -144,7 +145,7 @@ func (a *App) ListSnapshots(context.Context, *abci.ListSnapshotsRequest) (*abci.
 func (a *App) LoadSnapshotChunk(_ context.Context, req *abci.LoadSnapshotChunkRequest) (*abci.LoadSnapshotChunkResponse, error) {
 	sn := a.snap
 	sn.mu.Lock()
-	var m *chain.SnapshotManifest
+	var m *store.SnapshotManifest
 	for _, s := range sn.list {
 		if uint64(s.Height) == req.Height && s.Format == req.Format {
 			m = s
@@ -154,7 +155,7 @@ func (a *App) LoadSnapshotChunk(_ context.Context, req *abci.LoadSnapshotChunkRe
 	if m == nil || int(req.Chunk) >= len(m.ChunkHashes) {
 		return &abci.LoadSnapshotChunkResponse{}, nil
 	}
-	b, err := os.ReadFile(chain.SnapshotChunkPath(sn.heightDir(m.Height), req.Chunk))
+	b, err := os.ReadFile(store.SnapshotChunkPath(sn.heightDir(m.Height), req.Chunk))
 	if err != nil {
 		// Pruned meanwhile: missing, not a node failure.
 		a.logger.Info("snapshot chunk unavailable", "height", req.Height, "chunk", req.Chunk, "err", err)
@@ -174,10 +175,10 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (
 	if s == nil || s.Height == 0 || s.Height > 1<<62 || len(req.AppHash) == 0 {
 		return result(abci.OFFER_SNAPSHOT_RESULT_REJECT)
 	}
-	if s.Format != chain.SnapshotFormat {
+	if s.Format != store.SnapshotFormat {
 		return result(abci.OFFER_SNAPSHOT_RESULT_REJECT_FORMAT)
 	}
-	hashes, err := chain.DecodeSnapshotMetadata(s.Metadata, s.Chunks, s.Hash)
+	hashes, err := store.DecodeSnapshotMetadata(s.Metadata, s.Chunks, s.Hash)
 	if err != nil {
 		a.logger.Info("snapshot rejected", "height", s.Height, "err", err)
 		return result(abci.OFFER_SNAPSHOT_RESULT_REJECT)
@@ -187,7 +188,7 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.OfferSnapshotRequest) (
 	defer sn.mu.Unlock()
 	sn.restore = nil
 	imp, err := a.store.NewImport(int64(s.Height), hashes)
-	if errors.Is(err, chain.ErrStoreNotEmpty) {
+	if errors.Is(err, store.ErrNotEmpty) {
 		// Restoring over committed state would destroy it: stop state sync.
 		a.logger.Error("snapshot refused: the store already holds state", "err", err)
 		return result(abci.OFFER_SNAPSHOT_RESULT_ABORT)
@@ -225,7 +226,7 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunk
 	}
 	err := r.imp.Apply(req.Index, req.Chunk)
 	switch {
-	case errors.Is(err, chain.ErrSnapshotChunk):
+	case errors.Is(err, store.ErrSnapshotChunk):
 		r.retries[req.Index]++
 		if r.retries[req.Index] > chunkRetries {
 			return reject(err)
@@ -236,7 +237,7 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunk
 			resp.RejectSenders = []string{req.Sender}
 		}
 		return resp, nil
-	case errors.Is(err, chain.ErrSnapshotInvalid):
+	case errors.Is(err, store.ErrSnapshotInvalid):
 		return reject(err)
 	case err != nil:
 		return nil, fmt.Errorf("apply snapshot chunk %d: %w", req.Index, err)
@@ -245,7 +246,7 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunk
 		return result(abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT)
 	}
 	cp, err := r.imp.Finish(r.appHash)
-	if errors.Is(err, chain.ErrSnapshotInvalid) {
+	if errors.Is(err, store.ErrSnapshotInvalid) {
 		return reject(err)
 	}
 	if err != nil {
@@ -285,12 +286,12 @@ func (sn *snapshotter) committed(cp chain.Checkpoint) {
 	go sn.write(e)
 }
 
-func (sn *snapshotter) write(e *chain.Export) {
+func (sn *snapshotter) write(e *store.Export) {
 	defer sn.wg.Done()
 	defer e.Close()
 	h := e.Checkpoint().Height
 	dir := sn.heightDir(h)
-	var m *chain.SnapshotManifest
+	var m *store.SnapshotManifest
 	err := os.RemoveAll(dir)
 	if err == nil {
 		m, err = e.WriteDir(sn.ctx, dir, sn.chunkSize)
@@ -304,8 +305,8 @@ func (sn *snapshotter) write(e *chain.Export) {
 		}
 		return
 	}
-	sn.list = slices.DeleteFunc(sn.list, func(o *chain.SnapshotManifest) bool { return o.Height == h })
-	sn.list = append([]*chain.SnapshotManifest{m}, sn.list...)
+	sn.list = slices.DeleteFunc(sn.list, func(o *store.SnapshotManifest) bool { return o.Height == h })
+	sn.list = append([]*store.SnapshotManifest{m}, sn.list...)
 	sn.sortAndPrune()
 	sn.a.logger.Info("snapshot taken", "height", h, "chunks", len(m.ChunkHashes), "bytes", m.Size)
 }
@@ -325,7 +326,7 @@ func (sn *snapshotter) load() error {
 			os.RemoveAll(filepath.Join(sn.dir, e.Name()))
 			continue
 		}
-		m, err := chain.LoadSnapshotManifest(sn.heightDir(h))
+		m, err := store.LoadSnapshotManifest(sn.heightDir(h))
 		if err != nil || m.Height != h {
 			os.RemoveAll(sn.heightDir(h))
 			continue
@@ -339,7 +340,7 @@ func (sn *snapshotter) load() error {
 // sortAndPrune orders the list newest first and deletes all but the newest
 // snapshotKeep. Call with mu held.
 func (sn *snapshotter) sortAndPrune() {
-	slices.SortFunc(sn.list, func(x, y *chain.SnapshotManifest) int { return cmp.Compare(y.Height, x.Height) })
+	slices.SortFunc(sn.list, func(x, y *store.SnapshotManifest) int { return cmp.Compare(y.Height, x.Height) })
 	for len(sn.list) > snapshotKeep {
 		old := sn.list[len(sn.list)-1]
 		sn.list = sn.list[:len(sn.list)-1]

@@ -11,6 +11,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -34,7 +35,7 @@ func newSnapshotHarness(t *testing.T, net *fixture.Net, interval int64) *harness
 // starts from.
 func emptyApp(t *testing.T) *App {
 	t.Helper()
-	store, err := chain.OpenStore(t.TempDir(), nil)
+	store, err := store.Open(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 )
 
 // Versioned rules (chain/upgrade.go has the state). The binary supports a
@@ -88,7 +89,7 @@ func (e *UnsupportedRulesError) Error() string {
 // uses it through startRules; CheckTx and ProcessProposal do not need it
 // yet (no version differs in what they check), and when one does they call
 // it with the committed view and the next height.
-func rulesVersionAt(view chain.View, height int64) (version uint32, name string, activating *chain.PendingUpgrade, err error) {
+func rulesVersionAt(view store.View, height int64) (version uint32, name string, activating *chain.PendingUpgrade, err error) {
 	plan, pending, err := view.UpgradePlan()
 	if err != nil {
 		return 0, "", nil, err
@@ -117,7 +118,7 @@ func rulesVersionAt(view chain.View, height int64) (version uint32, name string,
 // activation height, records the switch in b. It is the only place the
 // version in force changes. It returns an *UnsupportedRulesError when this
 // binary lacks the version.
-func (a *App) startRules(b *chain.Block) error {
+func (a *App) startRules(b *store.Block) error {
 	h := b.Height()
 	version, name, activating, err := rulesVersionAt(b.View, h)
 	if err != nil {
@@ -160,7 +161,7 @@ func (a *App) versionRules(tx *chain.Tx) *TxError {
 // cancel_upgrade must name the pending plan exactly. Whether this binary
 // supports the version plays no part: the rules must be the same in every
 // binary.
-func checkUpgrade(b *chain.Block, p *chain.Proposal, prefix string) *TxError {
+func checkUpgrade(b *store.Block, p *chain.Proposal, prefix string) *TxError {
 	plan, pending, err := b.UpgradePlan()
 	if err != nil {
 		panic(err)
@@ -192,7 +193,7 @@ func checkUpgrade(b *chain.Block, p *chain.Proposal, prefix string) *TxError {
 }
 
 // applyUpgrade is applyEffect for the upgrade proposals.
-func (a *App) applyUpgrade(b *chain.Block, p *chain.Proposal) error {
+func (a *App) applyUpgrade(b *store.Block, p *chain.Proposal) error {
 	if p.Kind == chain.ProposalCancelUpgrade {
 		a.logger.Info("upgrade plan cancelled", "plan", p.Upgrade.Name, "rules_version", p.Upgrade.Version, "height", p.Upgrade.Height, "proposal", p.ID)
 		return b.DeleteUpgradePlan()

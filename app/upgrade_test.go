@@ -14,6 +14,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/internal/fixture"
 )
 
@@ -50,7 +51,7 @@ type upgradeChain struct {
 
 func newUpgradeApp(t *testing.T, logger *slog.Logger, opts ...Option) *App {
 	t.Helper()
-	store, err := chain.OpenStore(t.TempDir(), nil)
+	store, err := store.Open(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -132,7 +133,7 @@ type signers struct {
 
 // checkSignatures resolves and verifies every signature of tx against the
 // state in view. It does not look at time or revocation.
-func (a *App) checkSignatures(view chain.View, tx *chain.Tx, h chain.Hash) (*signers, *TxError) {
+func (a *App) checkSignatures(view store.View, tx *chain.Tx, h chain.Hash) (*signers, *TxError) {
 	s := &signers{}
 	org, ok, err := view.Org(tx.Envelope.Org)
 	if err != nil {

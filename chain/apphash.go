@@ -8,8 +8,8 @@ import (
 )
 
 // The checkpoint and app hash are pure functions of the state, kept apart
-// from the pebble store (store.go, not built for js/wasm) because the
-// offline and browser verifiers recompute the app hash.
+// from the pebble store (package chain/store, not built for js/wasm) because
+// the offline and browser verifiers recompute the app hash.
 
 const domainAppHash = "sealchain/apphash/v1"
 

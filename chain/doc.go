@@ -1,15 +1,16 @@
-// Package chain owns what Sealchain records and how it is stored: the record
-// types and their canonical encoding (encoding.go, tx.go, record_*.go, one
-// file per type, listed by the registry in registry.go), the
-// log entry that becomes a Merkle leaf (entry.go), the mutable state
-// (state.go), the rules versions and upgrade plans (upgrade.go), and the
-// pebble store that holds the SM3 Merkle log, state, indexes and per-height
-// checkpoints (store.go, index.go).
+// Package chain owns what Sealchain records: the record types and their
+// canonical encoding (encoding.go, tx.go, record_*.go, one file per type,
+// listed by the registry in registry.go), the log entry that becomes a
+// Merkle leaf (entry.go), the mutable state and its encoding (state.go,
+// StateValue, EncodeState, DecodeState), the rules versions and upgrade
+// plans (upgrade.go), the store keys that index each record (index.go) and
+// the app hash (apphash.go).
 //
-// The store files (store.go, index.go, snapshot.go, state_store.go,
-// upgrade_store.go) are built for !js only: pebble does not build for
-// js/wasm, and the browser verifier needs the records, encodings and
-// AppHash, never the store.
+// It holds no storage and has no build tags: it builds for every target,
+// including the browser verifier (js/wasm). The pebble store that holds the
+// SM3 Merkle log, state, indexes and per-height checkpoints is package
+// [github.com/sealchain/sealchain/chain/store]; it writes the bytes this
+// package encodes under the keys of its own layout.
 //
 // Everything here is deterministic: the same transactions in the same blocks
 // give the same bytes, roots and app hash on every machine. Consensus rules

@@ -294,13 +294,13 @@ func TestEntryRoundTrip(t *testing.T) {
 }
 
 // stateRoundTrip encodes v, decodes into fresh, and re-encodes.
-func stateRoundTrip(t *testing.T, v, fresh stateValue) {
+func stateRoundTrip(t *testing.T, v, fresh StateValue) {
 	t.Helper()
-	b := encodeState(v)
-	if err := decodeState(b, fresh, "test"); err != nil {
-		t.Fatalf("decodeState: %v", err)
+	b := EncodeState(v)
+	if err := DecodeState(b, fresh, "test"); err != nil {
+		t.Fatalf("DecodeState: %v", err)
 	}
-	if again := encodeState(fresh); !bytes.Equal(again, b) {
+	if again := EncodeState(fresh); !bytes.Equal(again, b) {
 		t.Errorf("re-encode differs:\n got %x\nwant %x", again, b)
 	}
 }
@@ -385,9 +385,9 @@ func TestStateRoundTrip(t *testing.T) {
 
 func TestDecodeStateCorrupt(t *testing.T) {
 	var c Checkpoint
-	err := decodeState([]byte{0x08, 0x00}, &c, "checkpoint")
+	err := DecodeState([]byte{0x08, 0x00}, &c, "checkpoint")
 	if !errors.Is(err, ErrMalformed) {
-		t.Errorf("decodeState of a zero varint: %v, want ErrMalformed", err)
+		t.Errorf("DecodeState of a zero varint: %v, want ErrMalformed", err)
 	}
 }
 

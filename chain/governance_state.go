@@ -123,10 +123,6 @@ func (v *VerifierState) decode(d *decoder) {
 	v.RegisteredIn = d.uint(3, "registered_in")
 }
 
-func proposalKey(id string) []byte      { return append([]byte("s/p/"), id...) }
-func validatorKey(pub []byte) []byte    { return append([]byte("s/v/"), pub...) }
-func verifierKey(fp Fingerprint) []byte { return append([]byte("s/i/"), fp[:]...) }
-
 // Params are chain-wide settings from genesis.
 //
 //	message Params { uint32 require_identity = 1; /* 1 = true */ uint32 production = 2; }
@@ -151,5 +147,3 @@ func (p *Params) decode(d *decoder) {
 	p.RequireIdentity = d.uint(1, "require_identity") == 1
 	p.Production = d.uint(2, "production") == 1
 }
-
-var keyParams = []byte("s/g/params")

@@ -1,16 +1,28 @@
-//go:build !js
-
 package chain
 
 import (
 	"encoding/binary"
-	"fmt"
-	"math"
 	"time"
 )
 
-// Index prefixes. Index keys end in the 8-byte log index so a prefix scan
-// returns records in log order and a cursor is just the last index seen.
+// The index keys of the store (chain/store). Which keys a record is found
+// under is a property of its type (Body.IndexKeys), so the keys are derived
+// here, next to the types; the store writes them (an empty value each) when
+// it appends the record and scans them to answer queries. All of them start with
+// IndexKeyFamily and end in the record's 8-byte log index, so a prefix scan
+// returns records in log order and a cursor is just the last index seen:
+//
+//	x/d/<hash><index:8>               document, report, seal or identity hash
+//	x/k/<len:1><contract id><index:8> a contract's timeline
+//	x/c/<fingerprint:32><index:8>     certificate
+//	x/t/<unix ns:8><index:8>          block time
+//
+// The keys are part of the store's contents (snapshots carry them and the
+// import checks them), so they must not change for a given record.
+
+// IndexKeyFamily is the prefix of every index key.
+const IndexKeyFamily = "x/"
+
 var (
 	prefixByDoc      = []byte("x/d/")
 	prefixByContract = []byte("x/k/")
@@ -18,142 +30,56 @@ var (
 	prefixByTime     = []byte("x/t/")
 )
 
-func docIndexPrefix(h []byte) []byte { return append(append([]byte(nil), prefixByDoc...), h...) }
+// DocIndexPrefix is the key prefix of the records indexed under a document
+// hash (SM3 or SHA-256).
+func DocIndexPrefix(h []byte) []byte { return append(append([]byte(nil), prefixByDoc...), h...) }
 
-func contractIndexPrefix(id string) []byte {
+// ContractIndexPrefix is the key prefix of a contract's records.
+func ContractIndexPrefix(id string) []byte {
 	k := append([]byte(nil), prefixByContract...)
 	k = append(k, byte(len(id)))
 	return append(k, id...)
 }
 
-func certIndexPrefix(fp Fingerprint) []byte {
+// CertIndexPrefix is the key prefix of the records that issued, revoked or
+// were made with a certificate.
+func CertIndexPrefix(fp Fingerprint) []byte {
 	return append(append([]byte(nil), prefixByCert...), fp[:]...)
 }
 
-// indexKeys lists the index entries of one record.
-func indexKeys(tx *Tx, en *Entry) [][]byte {
-	idx := u64(en.Index)
+// TimeIndexKey is the time index key of block time t, without the log index:
+// the bound of a time range scan.
+func TimeIndexKey(t time.Time) []byte { return u64key(prefixByTime, uint64(t.UnixNano())) }
+
+// EncodeIndexKeys lists the store keys that index one record (the committed
+// tx and its log entry): under its ContractID, its actor's certificate, the
+// body's IndexKeys (Docs, Contracts, Certs, in that order) and its block
+// time.
+func EncodeIndexKeys(tx *Tx, en *Entry) [][]byte {
+	idx := binary.BigEndian.AppendUint64(nil, en.Index)
 	var keys [][]byte
 	add := func(prefix []byte) { keys = append(keys, append(prefix, idx...)) }
 	if id := tx.Body.ContractID(); id != "" {
-		add(contractIndexPrefix(id))
+		add(ContractIndexPrefix(id))
 	}
 	if tx.Actor != nil {
-		add(certIndexPrefix(tx.Actor.Cert))
+		add(CertIndexPrefix(tx.Actor.Cert))
 	}
 	k := tx.Body.IndexKeys()
 	for _, h := range k.Docs {
-		add(docIndexPrefix(h))
+		add(DocIndexPrefix(h))
 	}
 	for _, id := range k.Contracts {
-		add(contractIndexPrefix(id))
+		add(ContractIndexPrefix(id))
 	}
 	for _, fp := range k.Certs {
-		add(certIndexPrefix(fp))
+		add(CertIndexPrefix(fp))
 	}
-	add(u64key(prefixByTime, uint64(en.Time.UnixNano())))
+	add(TimeIndexKey(en.Time))
 	return keys
 }
 
-// Page is one page of log indexes from an index scan. Next is the cursor for
-// the following page, 0 when there is none (log index 0 is never a cursor
-// because cursors name the last index returned, exclusive).
-type Page struct {
-	Indexes []uint64
-	Next    uint64
-	More    bool
-}
-
-func (v View) indexScan(prefix []byte, after uint64, haveAfter bool, limit int, upTo uint64) (Page, error) {
-	var p Page
-	lower := prefix
-	if haveAfter && after == math.MaxUint64 {
-		return p, nil // nothing follows the last possible index; after+1 would wrap to 0
-	}
-	if haveAfter {
-		lower = append(append([]byte(nil), prefix...), u64(after+1)...)
-	}
-	it, err := v.r.NewIter(nil)
-	if err != nil {
-		return p, err
-	}
-	defer it.Close()
-	end := prefixEnd(prefix)
-	for ok := it.SeekGE(lower); ok; ok = it.Next() {
-		k := it.Key()
-		if end != nil && string(k) >= string(end) {
-			break
-		}
-		if len(k) < len(prefix)+8 {
-			return p, fmt.Errorf("index key %x too short", k)
-		}
-		idx := binary.BigEndian.Uint64(k[len(k)-8:])
-		if idx >= upTo {
-			continue // committed after the height being answered for
-		}
-		if len(p.Indexes) == limit {
-			p.More = true
-			break
-		}
-		p.Indexes = append(p.Indexes, idx)
-	}
-	if len(p.Indexes) > 0 {
-		p.Next = p.Indexes[len(p.Indexes)-1]
-	}
-	return p, it.Error()
-}
-
-// Query selects records by one key, up to the log size of one checkpoint so
-// every answer is provable against that checkpoint.
-type Query struct {
-	After     uint64 // exclusive cursor: the last index of the previous page
-	HaveAfter bool
-	Limit     int
-	UpTo      uint64 // log size of the checkpoint answered for
-}
-
-// ByDoc lists records indexed under a document hash (SM3 or SHA-256).
-func (v View) ByDoc(hash []byte, q Query) (Page, error) {
-	return v.indexScan(docIndexPrefix(hash), q.After, q.HaveAfter, q.Limit, q.UpTo)
-}
-
-// ByContract lists a contract's records in order: its timeline.
-func (v View) ByContract(id string, q Query) (Page, error) {
-	return v.indexScan(contractIndexPrefix(id), q.After, q.HaveAfter, q.Limit, q.UpTo)
-}
-
-// ByCert lists records that issued, revoked or were signed with a certificate.
-func (v View) ByCert(fp Fingerprint, q Query) (Page, error) {
-	return v.indexScan(certIndexPrefix(fp), q.After, q.HaveAfter, q.Limit, q.UpTo)
-}
-
-// ByTime lists records whose block time is in [from, to).
-func (v View) ByTime(from, to time.Time, q Query) (Page, error) {
-	var p Page
-	lower := u64key(prefixByTime, uint64(from.UnixNano()))
-	upper := u64key(prefixByTime, uint64(to.UnixNano()))
-	it, err := v.r.NewIter(nil)
-	if err != nil {
-		return p, err
-	}
-	defer it.Close()
-	for ok := it.SeekGE(lower); ok; ok = it.Next() {
-		k := it.Key()
-		if string(k[:min(len(k), len(upper))]) >= string(upper) || len(k) != len(prefixByTime)+16 {
-			break
-		}
-		idx := binary.BigEndian.Uint64(k[len(k)-8:])
-		if idx >= q.UpTo || (q.HaveAfter && idx <= q.After) {
-			continue
-		}
-		if len(p.Indexes) == q.Limit {
-			p.More = true
-			break
-		}
-		p.Indexes = append(p.Indexes, idx)
-	}
-	if len(p.Indexes) > 0 {
-		p.Next = p.Indexes[len(p.Indexes)-1]
-	}
-	return p, it.Error()
+func u64key(prefix []byte, v uint64) []byte {
+	k := append([]byte(nil), prefix...)
+	return binary.BigEndian.AppendUint64(k, v)
 }

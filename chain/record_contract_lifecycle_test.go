@@ -96,7 +96,7 @@ func TestContractStateWorkflowFields(t *testing.T) {
 		Order: OrderSequential, Status: StatusOpen, Signed: []bool{false, false}, Intent: []bool{false, false}, CreatedIn: 4}
 	// A contract that never used the workflow records encodes as before:
 	// no field 11, 12 or 13.
-	enc := encodeState(&base)
+	enc := EncodeState(&base)
 	var e encoder
 	e.uint(10, base.CreatedIn+1)
 	if !bytes.HasSuffix(enc, e.b) {

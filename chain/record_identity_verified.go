@@ -175,5 +175,3 @@ func (s *IdentityState) decode(d *decoder) {
 	s.Org = d.string(1, "org")
 	s.VerifiedIn = d.uint(2, "verified_in") - 1
 }
-
-func identityKey(ref []byte) []byte { return append([]byte("s/d/"), ref...) }

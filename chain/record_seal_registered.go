@@ -121,5 +121,3 @@ func (s *SealState) decode(d *decoder) {
 	s.ValidTo = d.int(5, "valid_to")
 	s.RegisteredIn = d.uint(6, "registered_in") - 1
 }
-
-func sealKey(h []byte) []byte { return append([]byte("s/e/"), h...) }

@@ -1,5 +1,3 @@
-//go:build !js
-
 package chain
 
 import (
@@ -40,7 +38,7 @@ func TestRegistryGolden(t *testing.T) {
 		seen[s.body.Type()] = true
 		en := &Entry{Index: uint64(1000 + i), Height: 5, Time: time.Unix(1767225600, int64(i)).UTC(), Tx: raw}
 		g := registryGolden{Name: s.name, Tx: hex.EncodeToString(raw), IndexKeys: []string{}}
-		for _, k := range indexKeys(tx, en) {
+		for _, k := range EncodeIndexKeys(tx, en) {
 			g.IndexKeys = append(g.IndexKeys, hex.EncodeToString(k))
 		}
 		got = append(got, g)

@@ -271,19 +271,28 @@ func (c *ContractState) AllSigned() bool {
 	return len(c.Signed) > 0
 }
 
-// stateValue is implemented by everything stored as state.
-type stateValue interface {
+// StateValue is a value the store keeps under a state key: Org, CertState,
+// ContractState, the governance, identity, seal and anchor states, Params and
+// Checkpoint. Its methods are unexported, so only this package's types
+// implement it: the encoding of state is chain's, the store (chain/store)
+// only places the bytes under its keys. The bytes are hashed into the state
+// root, so they must not change for a given value.
+type StateValue interface {
 	encode(*encoder)
 	decode(*decoder)
 }
 
-func encodeState(v stateValue) []byte {
+// EncodeState returns the canonical encoding of a state value, the bytes the
+// store writes and folds into the state root.
+func EncodeState(v StateValue) []byte {
 	var e encoder
 	v.encode(&e)
 	return e.b
 }
 
-func decodeState(b []byte, v stateValue, what string) error {
+// DecodeState decodes a stored state value into v; what names it in the
+// error, which says the stored value is corrupt.
+func DecodeState(b []byte, v StateValue, what string) error {
 	d := newDecoder(b, what)
 	v.decode(d)
 	d.finish()

@@ -165,8 +165,3 @@ func RulesVersionAt(acts []UpgradeActivation, height int64) uint32 {
 	}
 	return v
 }
-
-var (
-	keyUpgradePlan          = []byte("s/u/plan")
-	prefixUpgradeActivation = []byte("s/u/a/")
-)

@@ -5,8 +5,10 @@
 // subject (a document hash, a contract or a certificate), an RFC 6962
 // inclusion proof for each, and one checkpoint: the header of the block after
 // the proofs' log size, the commit that signed it and the validator set.
-// [Assemble] builds a bundle from a node's store; [Verifier.Verify] checks it
-// offline.
+// Package [github.com/sealchain/sealchain/evidence/assemble] builds a bundle
+// from a node's store; [Verifier.Verify] checks it offline. This package
+// holds no storage and has no build tags, so the browser verifier (js/wasm)
+// builds it as it is.
 //
 // # Verification
 //

@@ -302,3 +302,43 @@ func (v *Verifier) registrations(recs []*decoded) map[chain.Fingerprint]verifier
 	}
 	return out
 }
+
+// ErrBadSubject means the subject is malformed (not hex, wrong length, none given).
+var ErrBadSubject = errors.New("bad subject")
+
+// MaxSubjectRecords caps how many records one bundle carries.
+const MaxSubjectRecords = 2000
+
+// Normalize checks that s names exactly one kind and spells hashes
+// as the verifier requires (lower-case hex, no prefix), so the subject in
+// the bundle is the one its records prove (checkSubject). Assembling a
+// bundle starts with it; errors wrap ErrBadSubject.
+func (s Subject) Normalize() (Subject, error) {
+	kinds := 0
+	for _, set := range []bool{s.DocHash != "", s.ContractID != "", s.Cert != ""} {
+		if set {
+			kinds++
+		}
+	}
+	switch {
+	case kinds > 1:
+		return s, fmt.Errorf("%w: give one of doc_hash, contract_id and cert, not %d", ErrBadSubject, kinds)
+	case s.Limit < 0:
+		return s, fmt.Errorf("%w: limit %d is negative", ErrBadSubject, s.Limit)
+	}
+	if s.DocHash != "" {
+		h, err := decodeHex(s.DocHash, 32)
+		if err != nil {
+			return s, fmt.Errorf("doc_hash: %w: %w", ErrBadSubject, err)
+		}
+		s.DocHash = hex.EncodeToString(h)
+	}
+	if s.Cert != "" {
+		h, err := decodeHex(s.Cert, 32)
+		if err != nil {
+			return s, fmt.Errorf("cert: %w: %w", ErrBadSubject, err)
+		}
+		s.Cert = hex.EncodeToString(h)
+	}
+	return s, nil
+}

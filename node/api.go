@@ -6,6 +6,7 @@ import (
 
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/assemble"
 	"github.com/sealchain/sealchain/node/chainapi"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/nodehome"
@@ -42,7 +43,7 @@ func (n *Node) routes() http.Handler {
 	return rt
 }
 
-// assemble is evidence.Assemble over this node's store and CometBFT's headers.
+// assemble is assemble.Bundle over this node's store and CometBFT's headers.
 func (n *Node) assemble(ctx context.Context, s evidence.Subject) (*evidence.Bundle, error) {
-	return evidence.Assemble(ctx, n.store, n.comet, s)
+	return assemble.Bundle(ctx, n.store, n.comet, s)
 }

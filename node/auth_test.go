@@ -18,6 +18,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/merklelog"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/comet"
@@ -166,14 +167,14 @@ func TestJudicialAuth(t *testing.T) {
 	courtSub, _ := client.LoadSubmitter("auth-test", "court", nodehome.Home(courtHome).SubmitterCert(), nodehome.Home(courtHome).SubmitterKey())
 	courtFP := chain.FingerprintOf(courtSub.Cert)
 	waitFor(t, 20*time.Second, "the court's queries are recorded", func() bool {
-		p, err := n.Store().View().ByCert(courtFP, chain.Query{Limit: 100, UpTo: n.Store().Last().LogSize})
+		p, err := n.Store().View().ByCert(courtFP, store.Query{Limit: 100, UpTo: n.Store().Last().LogSize})
 		return err == nil && len(p.Indexes) >= len(paths)+len(seen)
 	})
 	otherSub, _ := client.LoadSubmitter("auth-test", "platform-2", nodehome.Home(otherHome).SubmitterCert(), nodehome.Home(otherHome).SubmitterKey())
 	// platform-2: its four refused queries are not recorded, its (filtered,
 	// empty) time-range query is.
 	waitFor(t, 20*time.Second, "platform-2's answered query is recorded", func() bool {
-		p, _ := n.Store().View().ByCert(chain.FingerprintOf(otherSub.Cert), chain.Query{Limit: 100, UpTo: n.Store().Last().LogSize})
+		p, _ := n.Store().View().ByCert(chain.FingerprintOf(otherSub.Cert), store.Query{Limit: 100, UpTo: n.Store().Last().LogSize})
 		return len(p.Indexes) == 1
 	})
 
@@ -271,7 +272,7 @@ func isStatus(err error, status int) bool {
 func countQueries(t *testing.T, n *Node, caller chain.Fingerprint, uri string) int {
 	t.Helper()
 	want := sm3.Sum([]byte(uri))
-	p, err := n.Store().View().ByCert(caller, chain.Query{Limit: 1000, UpTo: n.Store().Last().LogSize})
+	p, err := n.Store().View().ByCert(caller, store.Query{Limit: 1000, UpTo: n.Store().Last().LogSize})
 	if err != nil {
 		t.Fatal(err)
 	}

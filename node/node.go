@@ -23,6 +23,7 @@ import (
 	"github.com/sealchain/sealchain/anchor"
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/anchoring"
 	"github.com/sealchain/sealchain/node/chainapi"
@@ -49,7 +50,7 @@ type Node struct {
 	genesis *types.GenesisDoc
 	gs      *chain.GenesisState
 
-	store   *chain.Store
+	store   *store.Store
 	app     *app.App
 	comet   *comet.Node
 	sub     *submit.Submitter // every transaction this node submits goes through it
@@ -210,7 +211,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.metrics = httpjson.NewMetrics(n.reg)
 
-	if n.store, err = chain.OpenStore(n.home.Store(), n.logger.With("module", "store")); err != nil {
+	if n.store, err = store.Open(n.home.Store(), n.logger.With("module", "store")); err != nil {
 		return err
 	}
 	n.app, err = app.New(n.store, n.genesis.ChainID,
@@ -382,7 +383,7 @@ func (n *Node) APIAddr() string {
 func (n *Node) Comet() *comet.Node { return n.comet }
 
 // Store exposes the app store (tests and tools).
-func (n *Node) Store() *chain.Store { return n.store }
+func (n *Node) Store() *store.Store { return n.store }
 
 // Quit is closed when the node has stopped.
 func (n *Node) Quit() <-chan struct{} { return n.quit }

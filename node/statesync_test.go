@@ -17,6 +17,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
@@ -218,7 +219,7 @@ func TestStateSyncJoin(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m, err := chain.LoadSnapshotManifest(filepath.Join(vh.Snapshots(), strconv.FormatUint(snap.Height, 10)))
+	m, err := store.LoadSnapshotManifest(filepath.Join(vh.Snapshots(), strconv.FormatUint(snap.Height, 10)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +353,7 @@ func TestStateSyncJoin(t *testing.T) {
 
 func snapshotLogSize(t *testing.T, h nodehome.Home, height uint64) uint64 {
 	t.Helper()
-	m, err := chain.LoadSnapshotManifest(filepath.Join(h.Snapshots(), strconv.FormatUint(height, 10)))
+	m, err := store.LoadSnapshotManifest(filepath.Join(h.Snapshots(), strconv.FormatUint(height, 10)))
 	if err != nil {
 		t.Fatal(err)
 	}

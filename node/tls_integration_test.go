@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/comet"
@@ -190,7 +191,7 @@ func TestMTLSNode(t *testing.T) {
 
 	// The court's TLS query is on chain under its TLS certificate.
 	waitFor(t, 20*time.Second, "the court's TLS query is recorded", func() bool {
-		p, err := n.Store().View().ByCert(courtFP, chain.Query{Limit: 10, UpTo: n.Store().Last().LogSize})
+		p, err := n.Store().View().ByCert(courtFP, store.Query{Limit: 10, UpTo: n.Store().Last().LogSize})
 		if err != nil {
 			return false
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/comet"
@@ -175,7 +176,7 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 	// The court can list the credential's whole history by its fingerprint:
 	// registration, the query it answered, revocation.
 	waitFor(t, 20*time.Second, "the court's TLS certificate history is indexed", func() bool {
-		p, err := n.Store().View().ByCert(courtFP, chain.Query{Limit: 10, UpTo: n.Store().Last().LogSize})
+		p, err := n.Store().View().ByCert(courtFP, store.Query{Limit: 10, UpTo: n.Store().Last().LogSize})
 		if err != nil {
 			return false
 		}

@@ -1,5 +1,3 @@
-//go:build !js
-
 package merklelog
 
 import (
@@ -72,20 +70,9 @@ func TestSecondPreimage(t *testing.T) {
 		if bytes.Equal(raw.Sum(nil), node) {
 			t.Errorf("size %d: H(l||r) == HashChildren(l, r)", h.Size())
 		}
-		// The one-leaf tree over x and the two-leaf tree over (left, right)
-		// have different roots.
-		db := memDB(t)
-		one, two := openLog(t, db, h), must(Open(db, h, []byte("two/")))
-		appendCommit(t, db, one, x)
-		if _, err := two.AppendHash(db.NewBatch(), l); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := two.AppendHash(db.NewBatch(), r); err != nil {
-			t.Fatal(err)
-		}
-		if bytes.Equal(one.Root(), two.Root()) {
-			t.Errorf("size %d: root of [l||r] == root of [l, r]", h.Size())
-		}
+		// So the one-leaf tree over x and the two-leaf tree over (left,
+		// right) have different roots: pebblelog's TestSecondPreimageRoots
+		// checks it through a stored log.
 	}
 }
 
@@ -95,11 +82,4 @@ func TestChildOrder(t *testing.T) {
 	if bytes.Equal(h.HashChildren(a, b), h.HashChildren(b, a)) {
 		t.Error("HashChildren(a, b) == HashChildren(b, a)")
 	}
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
 }

@@ -7,11 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"slices"
-
-	"github.com/transparency-dev/merkle/compact"
 )
-
-var testPrefix = []byte("test/log/")
 
 // leafData returns distinct deterministic leaf contents.
 func leafData(i int) []byte { return []byte(fmt.Sprintf("sealchain test leaf %d", i)) }
@@ -23,14 +19,6 @@ func dh(s string) []byte {
 		panic(err)
 	}
 	return b
-}
-
-func hexs(p [][]byte) []string {
-	out := make([]string, len(p))
-	for i, b := range p {
-		out[i] = hex.EncodeToString(b)
-	}
-	return out
 }
 
 func equalProofs(a, b [][]byte) bool {
@@ -46,5 +34,3 @@ func (t *truncated) Size() int { return 16 }
 func (t *truncated) Sum(b []byte) []byte {
 	return append(b, t.Hash.Sum(nil)[:16]...)
 }
-
-func nodeID(level uint, index uint64) compact.NodeID { return compact.NewNodeID(level, index) }

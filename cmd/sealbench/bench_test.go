@@ -9,7 +9,7 @@ import (
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 )
 
 // TestQuickHarness runs the quick mode in-process and checks the harness's
@@ -29,7 +29,7 @@ func TestQuickHarness(t *testing.T) {
 		height  int64  // the submitting node's app height
 	}
 	chains := map[string]seen{}
-	inspect := func(ctx context.Context, app string, c rpcclient.Client, store *chain.Store, r *phaseResult) error {
+	inspect := func(ctx context.Context, app string, c rpcclient.Client, store *store.Store, r *phaseResult) error {
 		var s seen
 		for h := r.HeightFrom + 1; h <= r.HeightTo; h++ {
 			b, err := c.Block(ctx, &h)

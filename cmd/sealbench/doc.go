@@ -21,7 +21,7 @@
 // -duration); a rate sweep (-sweep with -duration: each offered load in
 // turn on one network per app, with PNG plots via -plots); and the query
 // and storage benchmark (the store subcommand: a store grown with
-// chain.BulkLoader through the given sizes, measuring lookups with proofs,
+// store.BulkLoader through the given sizes, measuring lookups with proofs,
 // bundle size, offline verification and disk use). -profile writes CPU,
 // block and mutex profiles of each timed phase. See docs/benchmarks.md.
 //

@@ -18,6 +18,7 @@ import (
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node"
@@ -56,7 +57,7 @@ type result struct {
 
 // inspectHook lets a test look at a network before it stops: c is the
 // submitting node's client; store is the platform's store (nil for kvstore).
-type inspectHook func(ctx context.Context, app string, c rpcclient.Client, store *chain.Store, r *phaseResult) error
+type inspectHook func(ctx context.Context, app string, c rpcclient.Client, store *store.Store, r *phaseResult) error
 
 // run executes both phases. It returns the result so far with any error.
 func run(ctx context.Context, o options) (*result, error) {
@@ -111,7 +112,7 @@ func runInspect(ctx context.Context, o options, inspect inspectHook) (*result, e
 type sealNet struct {
 	nodes    []*node.Node
 	home     nodehome.Home
-	store    *chain.Store
+	store    *store.Store
 	mc       rpcclient.Client
 	interval time.Duration
 }
@@ -339,7 +340,7 @@ func buildSealTxs(home nodehome.Home, n int, progress io.Writer) ([]txBatch, [][
 
 // sealPoller marks txs committed when they appear in the platform store's
 // TxLogIndex; it looks only when the store's committed height has changed.
-func sealPoller(store *chain.Store, txs [][]byte) poller {
+func sealPoller(store *store.Store, txs [][]byte) poller {
 	hashes := make([]chain.Hash, len(txs))
 	for i, tx := range txs {
 		hashes[i] = chain.TxHash(tx)

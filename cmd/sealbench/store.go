@@ -21,12 +21,13 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/merklelog"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/signer"
 )
 
 // storeResult is the query and storage benchmark: one store grown through
-// each size in turn with chain.BulkLoader, measured at each.
+// each size in turn with store.BulkLoader, measured at each.
 type storeResult struct {
 	Started        time.Time   `json:"started"`
 	RecordsPerBlk  int         `json:"records_per_block"`
@@ -207,11 +208,11 @@ func runStore(dir string, sizes []uint64, perBlock, samples int, measured func(*
 	if err != nil {
 		return nil, err
 	}
-	store, err := chain.OpenStore(dir, nil)
+	db, err := store.Open(dir, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { store.Close() }()
+	defer func() { db.Close() }()
 	base := time.Now().UTC().Truncate(time.Second)
 	var have uint64
 	var mu sync.Mutex // guards st.SignSec, written by the signing goroutine
@@ -219,7 +220,7 @@ func runStore(dir string, sizes []uint64, perBlock, samples int, measured func(*
 		st := storeSize{Records: target}
 		start := time.Now()
 		bar := newBar(os.Stderr, fmt.Sprintf("bulk fill to %d", target), int(target))
-		l := store.NewBulkLoader()
+		l := db.NewBulkLoader()
 		// Signing the next blocks overlaps applying this one.
 		type built struct {
 			raws [][]byte
@@ -249,10 +250,10 @@ func runStore(dir string, sizes []uint64, perBlock, samples int, measured func(*
 				}
 				return res, blk.err
 			}
-			h := store.Last().Height + 1
-			if _, err := l.Block(h, base.Add(time.Duration(h)*time.Second), func(b *chain.Block) error {
+			h := db.Last().Height + 1
+			if _, err := l.Block(h, base.Add(time.Duration(h)*time.Second), func(b *store.Block) error {
 				for k := range blk.raws {
-					if err := chain.BulkContractCreated(b, uint32(k), blk.raws[k], blk.txs[k]); err != nil {
+					if err := store.BulkContractCreated(b, uint32(k), blk.raws[k], blk.txs[k]); err != nil {
 						return err
 					}
 				}
@@ -280,22 +281,22 @@ func runStore(dir string, sizes []uint64, perBlock, samples int, measured func(*
 
 		c0 := time.Now()
 		fmt.Fprintf(os.Stderr, "compacting %d records...\n", target)
-		if err := store.Compact(); err != nil {
+		if err := db.Compact(); err != nil {
 			return res, err
 		}
 		st.CompactSec = time.Since(c0).Seconds()
 		// Reopen, so lookups start from a cold block cache as after a restart.
-		if err := store.Close(); err != nil {
+		if err := db.Close(); err != nil {
 			return res, err
 		}
 		if st.DiskBytes, err = dirSize(dir); err != nil {
 			return res, err
 		}
 		st.BytesPerRec = float64(st.DiskBytes) / float64(target)
-		if store, err = chain.OpenStore(dir, nil); err != nil {
+		if db, err = store.Open(dir, nil); err != nil {
 			return res, err
 		}
-		if err := measureLookups(store, gen, &st, samples); err != nil {
+		if err := measureLookups(db, gen, &st, samples); err != nil {
 			return res, err
 		}
 		res.Sizes = append(res.Sizes, st)
@@ -311,10 +312,10 @@ func runStore(dir string, sizes []uint64, perBlock, samples int, measured func(*
 // measureLookups times, for random records, what serving one bundle record
 // costs (doc hash index -> entry -> inclusion proof at the latest size),
 // and what checking it offline costs.
-func measureLookups(store *chain.Store, gen *storeGen, st *storeSize, samples int) error {
-	last := store.Last()
-	view := store.View()
-	hasher := store.Hasher()
+func measureLookups(db *store.Store, gen *storeGen, st *storeSize, samples int) error {
+	last := db.Last()
+	view := db.View()
+	hasher := db.Hasher()
 	var look, ver []float64
 	var recBytes int
 	rng := rand.New(rand.NewPCG(uint64(st.Records), 1))
@@ -325,7 +326,7 @@ func measureLookups(store *chain.Store, gen *storeGen, st *storeSize, samples in
 	for range samples {
 		i := rng.Uint64N(st.Records)
 		t0 := time.Now()
-		page, err := view.ByDoc(docOf(i), chain.Query{Limit: 10, UpTo: last.LogSize})
+		page, err := view.ByDoc(docOf(i), store.Query{Limit: 10, UpTo: last.LogSize})
 		if err != nil {
 			return err
 		}
@@ -337,7 +338,7 @@ func measureLookups(store *chain.Store, gen *storeGen, st *storeSize, samples in
 		if err != nil {
 			return err
 		}
-		proof, err := store.InclusionProof(idx, last.LogSize)
+		proof, err := db.InclusionProof(idx, last.LogSize)
 		if err != nil {
 			return err
 		}

@@ -1,8 +1,9 @@
 #!/bin/sh
 # build.sh OUT: builds the browser verifier (GOOS=js GOARCH=wasm) into OUT.
 #
-# The packages the verifier imports build for js as they are: the pebble
-# store in chain and chain/merklelog is in files constrained to !js. The
+# The packages the verifier imports build for js as they are, without build
+# tags: the pebble store is in packages it does not import (chain/store,
+# chain/merklelog/pebblelog, evidence/assemble). The
 # curve25519-voi package that CometBFT's ed25519 uses needs its force64bit
 # tag on wasm (it picks its field arithmetic by word size and knows no wasm).
 # -trimpath and -buildvcs=false make the build reproducible.

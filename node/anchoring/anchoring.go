@@ -13,6 +13,7 @@ import (
 
 	"github.com/sealchain/sealchain/anchor"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/submit"
 )
@@ -37,7 +38,7 @@ type Submitter interface {
 // Store is what anchoring reads from the app store.
 type Store interface {
 	Last() chain.Checkpoint
-	View() chain.View
+	View() store.View
 }
 
 // anchorMetrics are the anchoring metrics.

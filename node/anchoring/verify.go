@@ -7,6 +7,7 @@ import (
 
 	"github.com/sealchain/sealchain/anchor"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 )
 
 // verify reads anchored records committed since the last pass back from
@@ -67,7 +68,7 @@ func (a *Anchorer) verify(ctx context.Context) {
 }
 
 // AnchoredRecord decodes the anchored record at a log index.
-func AnchoredRecord(view chain.View, index uint64) (*chain.Anchored, error) {
+func AnchoredRecord(view store.View, index uint64) (*chain.Anchored, error) {
 	leaf, err := view.Entry(index)
 	if err != nil {
 		return nil, err

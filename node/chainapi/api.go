@@ -22,8 +22,10 @@ import (
 
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/assemble"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
@@ -331,7 +333,7 @@ func (a *API) recordsByTime(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	cq := chain.Query{Limit: limit, UpTo: a.store.Last().LogSize}
+	cq := store.Query{Limit: limit, UpTo: a.store.Last().LogSize}
 	if v := q.Get("after"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
@@ -433,13 +435,13 @@ func (a *API) evidence(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	b, err := a.assemble(ctx, s)
 	switch {
-	case errors.Is(err, evidence.ErrNoRecords):
+	case errors.Is(err, assemble.ErrNoRecords):
 		httpjson.WriteError(w, http.StatusNotFound, "not_found", "no records match "+describeSubject(s))
 		return
 	case errors.Is(err, context.DeadlineExceeded):
 		httpjson.WriteError(w, http.StatusGatewayTimeout, "timeout", "the checkpoint block was not produced in time: "+err.Error())
 		return
-	case errors.Is(err, chain.ErrCorrupt):
+	case errors.Is(err, store.ErrCorrupt):
 		a.logger.Error("store corruption detected while assembling evidence", "err", err)
 		httpjson.WriteError(w, http.StatusInternalServerError, "store_corrupt", "this node's store does not match its own Merkle log; ask another validator and tell this node's operator")
 		return
@@ -474,8 +476,8 @@ func (a *API) evidence(w http.ResponseWriter, r *http.Request) {
 // passes: Assemble answers it with 400.
 func (a *API) allowSubject(w http.ResponseWriter, r *http.Request, s evidence.Subject) bool {
 	view := a.store.View()
-	q := chain.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize}
-	var page chain.Page
+	q := store.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize}
+	var page store.Page
 	var err error
 	switch {
 	case s.ContractID != "":
@@ -571,7 +573,7 @@ func (a *API) contract(w http.ResponseWriter, r *http.Request) {
 	if !a.allowOrg(w, r, c.Org) {
 		return
 	}
-	page, err := view.ByContract(id, chain.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize})
+	page, err := view.ByContract(id, store.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize})
 	if err != nil {
 		a.internal(w, r, err)
 		return

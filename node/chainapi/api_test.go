@@ -22,8 +22,10 @@ import (
 
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/assemble"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/submit"
@@ -100,7 +102,7 @@ func commitBlock(t testing.TB, a *app.App, txs ...[]byte) {
 func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Duration) *API {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
-	store, err := chain.OpenStore(t.TempDir(), logger)
+	store, err := store.Open(t.TempDir(), logger)
 	if err != nil {
 		t.Fatalf("OpenStore: %v", err)
 	}
@@ -121,7 +123,7 @@ func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Durat
 	mp.app, mp.t = a, t
 	api := &API{
 		store: store, chainID: net.ChainID, sub: submit.New(store, mp), assemble: func(ctx context.Context, s evidence.Subject) (*evidence.Bundle, error) {
-			return evidence.Assemble(ctx, store, nil, s)
+			return assemble.Bundle(ctx, store, nil, s)
 		},
 		wait: wait, maxBody: apiTestMaxBody, logger: logger, metrics: httpjson.NewMetrics(nil),
 		status:  func(context.Context) (map[string]any, error) { return map[string]any{}, nil },

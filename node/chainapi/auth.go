@@ -21,6 +21,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/signer"
@@ -297,7 +298,7 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) (*caller, err
 // credentialStanding checks a credential's standing in committed state:
 // registered (genesis or cert_issued) to the organisation whose CA issued
 // it, and not revoked. what names the credential in messages.
-func credentialStanding(view chain.View, c *caller, what string) error {
+func credentialStanding(view store.View, c *caller, what string) error {
 	org, fp := c.org, c.cert
 	cs, registered, err := view.Cert(fp)
 	if err != nil {

@@ -17,13 +17,15 @@ import (
 	"time"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/assemble"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
 )
 
-// countingHeaders is an evidence.Headers that counts calls and never
+// countingHeaders is an assemble.Headers that counts calls and never
 // answers: any use means a bundle was being assembled.
 type countingHeaders struct{ calls atomic.Int64 }
 
@@ -72,7 +74,7 @@ func newSignedAPIOn(t *testing.T, net *fixture.Net) *signedAPI {
 	a.auth.nonces = newNonceCache(maxNonces, maxNoncesPerCred)
 	hs := &countingHeaders{}
 	a.assemble = func(ctx context.Context, s evidence.Subject) (*evidence.Bundle, error) {
-		return evidence.Assemble(ctx, a.store.(*chain.Store), hs, s)
+		return assemble.Bundle(ctx, a.store.(*store.Store), hs, s)
 	}
 	a.rep.jobs = newReportJobs() // not run: jobs stay queued
 	p := net.Orgs[0]

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
@@ -20,11 +21,11 @@ import (
 // Store is what the chain API reads from the app store.
 type Store interface {
 	Last() chain.Checkpoint
-	View() chain.View
+	View() store.View
 	InclusionProof(index, size uint64) ([][]byte, error)
 }
 
-// AssembleFn assembles the evidence bundle of a subject (evidence.Assemble
+// AssembleFn assembles the evidence bundle of a subject (assemble.Bundle
 // over the node's store and CometBFT's headers).
 type AssembleFn func(ctx context.Context, s evidence.Subject) (*evidence.Bundle, error)
 

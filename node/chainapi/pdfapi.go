@@ -21,6 +21,7 @@ import (
 	golru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/signer"
@@ -110,7 +111,7 @@ func (a *API) pdfVerify(w http.ResponseWriter, r *http.Request) {
 			return time.Time{}, false
 		}
 		h := prefix.sum(int(end))
-		p, err := view.ByDoc(h, chain.Query{Limit: 16, UpTo: upTo})
+		p, err := view.ByDoc(h, store.Query{Limit: 16, UpTo: upTo})
 		if err != nil {
 			lookupErr = err
 			return time.Time{}, false

@@ -9,6 +9,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -38,13 +39,13 @@ import (
 // committed state: the organisations and their CAs, and certificate
 // revocations.
 type ClientVerifier struct {
-	view func() chain.View
+	view func() store.View
 	now  func() time.Time
 }
 
 // NewClientVerifier checks client certificates against the store's
 // committed state.
-func NewClientVerifier(store interface{ View() chain.View }) *ClientVerifier {
+func NewClientVerifier(store interface{ View() store.View }) *ClientVerifier {
 	return &ClientVerifier{view: store.View, now: time.Now}
 }
 
@@ -69,7 +70,7 @@ func (v *ClientVerifier) verify(der []byte) (*caller, error) {
 // never authenticate. A revoked or unregistered one still completes the
 // handshake, like a connection without a certificate, so the judicial
 // endpoints can answer 401 with the reason instead of a bare TLS alert.
-func (v *ClientVerifier) verifyIssued(view chain.View, der []byte) (*caller, error) {
+func (v *ClientVerifier) verifyIssued(view store.View, der []byte) (*caller, error) {
 	leaf, err := smx509.ParseCertificate(der)
 	if err != nil {
 		return nil, fmt.Errorf("client certificate: %w", err)
@@ -88,7 +89,7 @@ func (v *ClientVerifier) verifyIssued(view chain.View, der []byte) (*caller, err
 
 // onChain checks the certificate's standing in committed state: registered
 // (cert_issued) to its CA's organisation and not revoked.
-func (v *ClientVerifier) onChain(view chain.View, c *caller) error {
+func (v *ClientVerifier) onChain(view store.View, c *caller) error {
 	return credentialStanding(view, c, "client certificate")
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/internal/testport"
 	"github.com/sealchain/sealchain/node/nodehome"
@@ -33,14 +34,14 @@ import (
 type tlsPKI struct {
 	dir   string
 	now   time.Time
-	store *chain.Store
+	store *store.Store
 	cas   map[string]*signer.CA // by org id; "rogue" is not in the store
 }
 
 func newTLSPKI(t testing.TB) *tlsPKI {
 	t.Helper()
 	p := &tlsPKI{dir: t.TempDir(), now: time.Now(), cas: map[string]*signer.CA{}}
-	st, err := chain.OpenStore(filepath.Join(p.dir, "store"), nil)
+	st, err := store.Open(filepath.Join(p.dir, "store"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func newTLSPKI(t testing.TB) *tlsPKI {
 	return p
 }
 
-func (p *tlsPKI) commit(t testing.TB, b *chain.Block) {
+func (p *tlsPKI) commit(t testing.TB, b *store.Block) {
 	t.Helper()
 	if _, err := b.Finish(); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/assemble"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/workflow"
@@ -544,7 +545,7 @@ func (w *wfAPI) evidenceFor(rw http.ResponseWriter, r *http.Request, id string) 
 	defer cancel()
 	b, err := w.assemble(ctx, evidence.Subject{ContractID: id})
 	switch {
-	case errors.Is(err, evidence.ErrNoRecords):
+	case errors.Is(err, assemble.ErrNoRecords):
 		writeError(rw, http.StatusNotFound, "not_found", "no committed records for contract "+id+" yet")
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(rw, http.StatusGatewayTimeout, "timeout", "the checkpoint block was not produced in time")

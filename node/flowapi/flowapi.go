@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/node/httpjson"
@@ -24,7 +25,7 @@ const CrashEnv = "SEALCHAIN_WORKFLOW_CRASH_AT"
 // Store is what the workflow service reads from the app store.
 type Store interface {
 	Last() chain.Checkpoint
-	View() chain.View
+	View() store.View
 }
 
 // Submitter submits the workflow's records and reads their outcome
@@ -39,7 +40,7 @@ type TxPool interface {
 	InMempool(key types.TxKey) bool
 }
 
-// AssembleFn assembles the evidence bundle of a subject (evidence.Assemble
+// AssembleFn assembles the evidence bundle of a subject (assemble.Bundle
 // over the node's store and CometBFT's headers).
 type AssembleFn func(ctx context.Context, s evidence.Subject) (*evidence.Bundle, error)
 

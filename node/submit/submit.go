@@ -12,6 +12,7 @@ import (
 
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 )
 
 // ErrNotStarted is an Unavailable outcome's error when the node has no
@@ -82,7 +83,7 @@ type Mempool interface {
 // Store is what the submitter reads from the app store.
 type Store interface {
 	Last() chain.Checkpoint
-	View() chain.View
+	View() store.View
 }
 
 // Submitter submits transactions and reports their outcome.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 )
 
 // fakeMempool answers as CometBFT's local client would.
@@ -33,9 +34,9 @@ func (m *fakeMempool) Tx(context.Context, []byte, bool) (*coretypes.ResultTx, er
 	return m.txRes, nil
 }
 
-func emptyStore(t *testing.T) *chain.Store {
+func emptyStore(t *testing.T) *store.Store {
 	t.Helper()
-	s, err := chain.OpenStore(t.TempDir(), slog.New(slog.DiscardHandler))
+	s, err := store.Open(t.TempDir(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("OpenStore: %v", err)
 	}

@@ -1,6 +1,4 @@
-//go:build !js
-
-package chain_test
+package store_test
 
 import (
 	"bytes"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/merklelog"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -30,16 +29,16 @@ type committed struct {
 type storeHarness struct {
 	t       *testing.T
 	dir     string
-	s       *chain.Store
+	s       *store.Store
 	net     *fixture.Net
 	org     *fixture.Org
 	entries []committed
 	cps     map[int64]chain.Checkpoint
 }
 
-func openStore(t *testing.T, dir string) *chain.Store {
+func openStore(t *testing.T, dir string) *store.Store {
 	t.Helper()
-	s, err := chain.OpenStore(dir, nil)
+	s, err := store.Open(dir, nil)
 	if err != nil {
 		t.Fatalf("OpenStore: %v", err)
 	}
@@ -58,7 +57,7 @@ func genesisOrgs(t *testing.T, n *fixture.Net) []*chain.Org {
 }
 
 // commitGenesis runs the InitChain writes: height 0, the orgs.
-func commitGenesis(t *testing.T, s *chain.Store, orgs []*chain.Org) chain.Checkpoint {
+func commitGenesis(t *testing.T, s *store.Store, orgs []*chain.Org) chain.Checkpoint {
 	t.Helper()
 	b := s.NewBlock(0, blockTime(0))
 	for _, o := range orgs {
@@ -86,7 +85,7 @@ func newStoreHarness(t *testing.T) *storeHarness {
 }
 
 // apply stages txs at height with the state writes the app would make.
-func (h *storeHarness) stage(height int64, raws ...[]byte) *chain.Block {
+func (h *storeHarness) stage(height int64, raws ...[]byte) *store.Block {
 	t := h.t
 	t.Helper()
 	b := h.s.NewBlock(height, blockTime(height))
@@ -229,7 +228,7 @@ func TestStoreCommitAndReopen(t *testing.T) {
 			t.Errorf("Checkpoint(%d).Time = %v", height, cp.Time)
 		}
 	}
-	if _, err := v.Checkpoint(sc.lastHeight + 1); !errors.Is(err, chain.ErrNotFound) {
+	if _, err := v.Checkpoint(sc.lastHeight + 1); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Checkpoint past the last height: %v, want ErrNotFound", err)
 	}
 	// Block 4 is empty: it writes no state, so the app hash stays that of
@@ -259,7 +258,7 @@ func TestStoreCommitAndReopen(t *testing.T) {
 			t.Errorf("TxLogIndex(entry %d) = %d, %v, %v", i, got, ok, err)
 		}
 	}
-	if _, err := v.Entry(uint64(len(h.entries))); !errors.Is(err, chain.ErrNotFound) {
+	if _, err := v.Entry(uint64(len(h.entries))); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Entry past the end: %v, want ErrNotFound", err)
 	}
 
@@ -355,7 +354,7 @@ func TestStoreDiscard(t *testing.T) {
 		if !sameCheckpoint(s.Last(), before) {
 			t.Errorf("%s: Last() = %+v, want %+v", when, s.Last(), before)
 		}
-		if _, err := v.Entry(next); !errors.Is(err, chain.ErrNotFound) {
+		if _, err := v.Entry(next); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s: Entry(%d) = %v, want ErrNotFound", when, next, err)
 		}
 		if _, ok, err := v.TxLogIndex(chain.TxHash(raw)); ok || err != nil {
@@ -367,10 +366,10 @@ func TestStoreDiscard(t *testing.T) {
 		if _, ok, _ := v.Org("intruder"); ok {
 			t.Errorf("%s: discarded org is in state", when)
 		}
-		if _, err := v.Checkpoint(sc.lastHeight + 1); !errors.Is(err, chain.ErrNotFound) {
+		if _, err := v.Checkpoint(sc.lastHeight + 1); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s: checkpoint of the discarded height: %v", when, err)
 		}
-		if p, err := v.ByCert(carol.FP, chain.Query{Limit: 10, UpTo: math.MaxUint64}); err != nil || len(p.Indexes) != 0 {
+		if p, err := v.ByCert(carol.FP, store.Query{Limit: 10, UpTo: math.MaxUint64}); err != nil || len(p.Indexes) != 0 {
 			t.Errorf("%s: discarded record is indexed: %v, %v", when, p, err)
 		}
 		// The in-memory log rolled back: an empty block has the old log root.
@@ -427,10 +426,10 @@ func TestStoreCommitUnfinished(t *testing.T) {
 }
 
 // collectPages follows the cursor until More is false.
-func collectPages(t *testing.T, limit int, fn func(chain.Query) (chain.Page, error), upTo uint64) []uint64 {
+func collectPages(t *testing.T, limit int, fn func(store.Query) (store.Page, error), upTo uint64) []uint64 {
 	t.Helper()
 	var out []uint64
-	q := chain.Query{Limit: limit, UpTo: upTo}
+	q := store.Query{Limit: limit, UpTo: upTo}
 	for range 100 {
 		p, err := fn(q)
 		if err != nil {
@@ -470,42 +469,42 @@ func TestStoreIndexes(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		fn   func(chain.Query) (chain.Page, error)
+		fn   func(store.Query) (store.Page, error)
 		upTo uint64
 		want []uint64
 	}{
-		{"ByContract c-1", func(q chain.Query) (chain.Page, error) { return v.ByContract("c-1", q) }, all,
+		{"ByContract c-1", func(q store.Query) (store.Page, error) { return v.ByContract("c-1", q) }, all,
 			ix("create c-1", "intent alice", "sign alice")},
-		{"ByContract c-1 up to height 2", func(q chain.Query) (chain.Page, error) { return v.ByContract("c-1", q) },
+		{"ByContract c-1 up to height 2", func(q store.Query) (store.Page, error) { return v.ByContract("c-1", q) },
 			h.cps[2].LogSize, ix("create c-1")},
-		{"ByContract c-1 up to height 1", func(q chain.Query) (chain.Page, error) { return v.ByContract("c-1", q) },
+		{"ByContract c-1 up to height 1", func(q store.Query) (store.Page, error) { return v.ByContract("c-1", q) },
 			h.cps[1].LogSize, nil},
-		{"ByContract c-2", func(q chain.Query) (chain.Page, error) { return v.ByContract("c-2", q) }, all, ix("create c-2")},
-		{"ByContract c (a prefix of c-1)", func(q chain.Query) (chain.Page, error) { return v.ByContract("c", q) }, all, nil},
-		{"ByContract unknown", func(q chain.Query) (chain.Page, error) { return v.ByContract("zzz", q) }, all, nil},
-		{"ByDoc SM3", func(q chain.Query) (chain.Page, error) { return v.ByDoc(sc.doc1SM3, q) }, all, ix("create c-1")},
-		{"ByDoc SHA-256", func(q chain.Query) (chain.Page, error) { return v.ByDoc(sc.doc1SHA, q) }, all, ix("create c-1")},
-		{"ByDoc signed doc", func(q chain.Query) (chain.Page, error) { return v.ByDoc(sc.signedSM3, q) }, all, ix("sign alice")},
-		{"ByDoc doc 2", func(q chain.Query) (chain.Page, error) { return v.ByDoc(sc.doc2SM3, q) }, all, ix("create c-2")},
-		{"ByCert alice", func(q chain.Query) (chain.Page, error) { return v.ByCert(sc.alice.FP, q) }, all,
+		{"ByContract c-2", func(q store.Query) (store.Page, error) { return v.ByContract("c-2", q) }, all, ix("create c-2")},
+		{"ByContract c (a prefix of c-1)", func(q store.Query) (store.Page, error) { return v.ByContract("c", q) }, all, nil},
+		{"ByContract unknown", func(q store.Query) (store.Page, error) { return v.ByContract("zzz", q) }, all, nil},
+		{"ByDoc SM3", func(q store.Query) (store.Page, error) { return v.ByDoc(sc.doc1SM3, q) }, all, ix("create c-1")},
+		{"ByDoc SHA-256", func(q store.Query) (store.Page, error) { return v.ByDoc(sc.doc1SHA, q) }, all, ix("create c-1")},
+		{"ByDoc signed doc", func(q store.Query) (store.Page, error) { return v.ByDoc(sc.signedSM3, q) }, all, ix("sign alice")},
+		{"ByDoc doc 2", func(q store.Query) (store.Page, error) { return v.ByDoc(sc.doc2SM3, q) }, all, ix("create c-2")},
+		{"ByCert alice", func(q store.Query) (store.Page, error) { return v.ByCert(sc.alice.FP, q) }, all,
 			ix("issue alice", "intent alice", "sign alice")},
-		{"ByCert bob", func(q chain.Query) (chain.Page, error) { return v.ByCert(sc.bob.FP, q) }, all,
+		{"ByCert bob", func(q store.Query) (store.Page, error) { return v.ByCert(sc.bob.FP, q) }, all,
 			ix("issue bob", "revoke bob")},
-		{"ByCert bob up to height 3", func(q chain.Query) (chain.Page, error) { return v.ByCert(sc.bob.FP, q) },
+		{"ByCert bob up to height 3", func(q store.Query) (store.Page, error) { return v.ByCert(sc.bob.FP, q) },
 			h.cps[3].LogSize, ix("issue bob")},
-		{"ByTime everything", func(q chain.Query) (chain.Page, error) {
+		{"ByTime everything", func(q store.Query) (store.Page, error) {
 			return v.ByTime(blockTime(0), blockTime(sc.lastHeight+1), q)
 		}, all, everything},
-		{"ByTime height 3 only", func(q chain.Query) (chain.Page, error) {
+		{"ByTime height 3 only", func(q store.Query) (store.Page, error) {
 			return v.ByTime(blockTime(3), blockTime(4), q)
 		}, all, ix("intent alice", "sign alice")},
-		{"ByTime heights 2..3, to exclusive", func(q chain.Query) (chain.Page, error) {
+		{"ByTime heights 2..3, to exclusive", func(q store.Query) (store.Page, error) {
 			return v.ByTime(blockTime(2), blockTime(3).Add(time.Nanosecond), q)
 		}, all, ix("create c-1", "intent alice", "sign alice")},
-		{"ByTime up to height 2", func(q chain.Query) (chain.Page, error) {
+		{"ByTime up to height 2", func(q store.Query) (store.Page, error) {
 			return v.ByTime(blockTime(0), blockTime(sc.lastHeight+1), q)
 		}, h.cps[2].LogSize, ix("issue alice", "issue bob", "create c-1")},
-		{"ByTime empty range", func(q chain.Query) (chain.Page, error) {
+		{"ByTime empty range", func(q store.Query) (store.Page, error) {
 			return v.ByTime(blockTime(4), blockTime(5), q)
 		}, all, nil},
 	}
@@ -518,18 +517,18 @@ func TestStoreIndexes(t *testing.T) {
 				}
 			}
 			// One page holding everything says there is no more.
-			p, err := tt.fn(chain.Query{Limit: len(tt.want), UpTo: tt.upTo})
+			p, err := tt.fn(store.Query{Limit: len(tt.want), UpTo: tt.upTo})
 			if err != nil || p.More || !slices.Equal(p.Indexes, tt.want) {
 				t.Errorf("exact page = %+v, %v", p, err)
 			}
 			// Nothing follows the largest possible cursor.
-			p, err = tt.fn(chain.Query{Limit: 10, UpTo: tt.upTo, After: math.MaxUint64, HaveAfter: true})
+			p, err = tt.fn(store.Query{Limit: 10, UpTo: tt.upTo, After: math.MaxUint64, HaveAfter: true})
 			if err != nil || len(p.Indexes) != 0 || p.More {
 				t.Errorf("after MaxUint64 = %+v, %v; want empty", p, err)
 			}
 			// A cursor at the first result skips just it.
 			if len(tt.want) > 0 {
-				p, err = tt.fn(chain.Query{Limit: 100, UpTo: tt.upTo, After: tt.want[0], HaveAfter: true})
+				p, err = tt.fn(store.Query{Limit: 100, UpTo: tt.upTo, After: tt.want[0], HaveAfter: true})
 				if err != nil || !slices.Equal(p.Indexes, tt.want[1:]) {
 					t.Errorf("after %d = %+v, %v; want %v", tt.want[0], p, err, tt.want[1:])
 				}
@@ -591,7 +590,7 @@ func TestStoreEmpty(t *testing.T) {
 		!bytes.Equal(last.AppHash, chain.AppHash(0, s.Hasher().EmptyRoot(), make([]byte, 32))) {
 		t.Errorf("Last() of an empty store = %+v", last)
 	}
-	if _, err := s.View().Checkpoint(0); !errors.Is(err, chain.ErrNotFound) {
+	if _, err := s.View().Checkpoint(0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Checkpoint(0) of an empty store: %v", err)
 	}
 }

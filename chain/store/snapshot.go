@@ -1,6 +1,4 @@
-//go:build !js
-
-package chain
+package store
 
 import (
 	"bytes"
@@ -17,7 +15,8 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
-	"github.com/sealchain/sealchain/chain/merklelog"
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/merklelog/pebblelog"
 )
 
 // Snapshots copy the whole store at one committed height, for CometBFT state
@@ -50,21 +49,21 @@ var (
 	// ErrSnapshotInvalid means a snapshot is malformed or does not verify
 	// against the trusted app hash: reject it.
 	ErrSnapshotInvalid = errors.New("invalid snapshot")
-	// ErrStoreNotEmpty means a snapshot was offered to a store that already
+	// ErrNotEmpty means a snapshot was offered to a store that already
 	// holds committed heights or records.
-	ErrStoreNotEmpty = errors.New("store is not empty")
+	ErrNotEmpty = errors.New("store is not empty")
 )
 
 // snapshotKeyFamilies are the key families a snapshot may carry (see the key
-// layout in store.go); anything else is refused.
-var snapshotKeyFamilies = [][]byte{prefixH, prefixLog, prefixEntry, prefixValChange, []byte("s/"), []byte("x/")}
+// layout in keys.go); anything else is refused.
+var snapshotKeyFamilies = [][]byte{prefixH, prefixLog, prefixEntry, prefixValChange, []byte("s/"), []byte(chain.IndexKeyFamily)}
 
 // SetCommitHook registers fn to run synchronously inside Commit, after the
 // block is durable and before Commit returns, with the new checkpoint. No
 // other block commits while fn runs, so Export called from fn captures
 // exactly that height. fn must be quick (start work in the background). A nil
 // fn removes the hook.
-func (s *Store) SetCommitHook(fn func(Checkpoint)) {
+func (s *Store) SetCommitHook(fn func(chain.Checkpoint)) {
 	s.mu.Lock()
 	s.commitHook = fn
 	s.mu.Unlock()
@@ -91,9 +90,9 @@ func (s *Store) wipe() error {
 type SnapshotManifest struct {
 	Format      uint32
 	Height      int64
-	Checkpoint  Checkpoint // the store's last checkpoint: its AppHash is in header Height+1
-	ChunkHashes [][]byte   // SHA-256 of each chunk
-	Size        int64      // total bytes of the chunks
+	Checkpoint  chain.Checkpoint // the store's last checkpoint: its AppHash is in header Height+1
+	ChunkHashes [][]byte         // SHA-256 of each chunk
+	Size        int64            // total bytes of the chunks
 }
 
 // Hash is SHA-256 over the concatenated chunk hashes: the snapshot's identity.
@@ -149,7 +148,7 @@ func (m *SnapshotManifest) Save(dir string) error {
 		LogRoot:    hex.EncodeToString(m.Checkpoint.LogRoot),
 		StateRoot:  hex.EncodeToString(m.Checkpoint.StateRoot),
 		AppHash:    hex.EncodeToString(m.Checkpoint.AppHash),
-		Checkpoint: encodeState(&m.Checkpoint),
+		Checkpoint: chain.EncodeState(&m.Checkpoint),
 	}
 	for _, c := range m.ChunkHashes {
 		j.ChunkHashes = append(j.ChunkHashes, hex.EncodeToString(c))
@@ -172,7 +171,7 @@ func LoadSnapshotManifest(dir string) (*SnapshotManifest, error) {
 		return nil, fmt.Errorf("snapshot manifest %s: %w", dir, err)
 	}
 	m := &SnapshotManifest{Format: j.Format, Height: j.Height, Size: j.Size}
-	if err := decodeState(j.Checkpoint, &m.Checkpoint, "checkpoint"); err != nil {
+	if err := chain.DecodeState(j.Checkpoint, &m.Checkpoint, "checkpoint"); err != nil {
 		return nil, fmt.Errorf("snapshot manifest %s: %w", dir, err)
 	}
 	for _, c := range j.ChunkHashes {
@@ -198,7 +197,7 @@ func SnapshotChunkPath(dir string, index uint32) string {
 // committing. Close it when done.
 type Export struct {
 	snap *pebble.Snapshot
-	cp   Checkpoint
+	cp   chain.Checkpoint
 }
 
 // Export captures the committed store as it is now. The checkpoint is read
@@ -209,9 +208,9 @@ func (s *Store) Export() (*Export, error) {
 	if err == nil && !ok {
 		err = fmt.Errorf("export: no committed height: %w", ErrNotFound)
 	}
-	var cp Checkpoint
+	var cp chain.Checkpoint
 	if err == nil {
-		err = decodeState(v, &cp, "checkpoint")
+		err = chain.DecodeState(v, &cp, "checkpoint")
 	}
 	if err != nil {
 		snap.Close()
@@ -221,7 +220,7 @@ func (s *Store) Export() (*Export, error) {
 }
 
 // Checkpoint is the exported height's checkpoint.
-func (e *Export) Checkpoint() Checkpoint { return e.cp }
+func (e *Export) Checkpoint() chain.Checkpoint { return e.cp }
 
 // Close releases the pebble snapshot.
 func (e *Export) Close() error { return e.snap.Close() }
@@ -332,7 +331,7 @@ type Import struct {
 // of InitChain are deleted.
 func (s *Store) NewImport(height int64, chunkHashes [][]byte) (*Import, error) {
 	if last := s.Last(); last.Height != 0 || last.LogSize != 0 {
-		return nil, fmt.Errorf("import: %w (height %d, %d records)", ErrStoreNotEmpty, last.Height, last.LogSize)
+		return nil, fmt.Errorf("import: %w (height %d, %d records)", ErrNotEmpty, last.Height, last.LogSize)
 	}
 	if height <= 0 {
 		return nil, fmt.Errorf("%w: height %d", ErrSnapshotInvalid, height)
@@ -410,9 +409,9 @@ func (im *Import) Complete() bool {
 // and makes it the store's committed state. It checks that:
 //
 //   - the last checkpoint is at the snapshot's height, its app hash is
-//     AppHash(log size, log root, state root) and equals appHash;
+//     chain.AppHash(log size, log root, state root) and equals appHash;
 //   - the log, rebuilt from the stored entries, has exactly the stored nodes
-//     and the checkpoint's root (merklelog.RootAt agrees), so every
+//     and the checkpoint's root (pebblelog.RootAt agrees), so every
 //     inclusion and consistency proof the node serves is sound;
 //   - every stored checkpoint's log root is the log's root at its size;
 //   - the replay guard and the indexes hold exactly the keys the entries
@@ -423,9 +422,9 @@ func (im *Import) Complete() bool {
 // changes the app hash of the next block that reads it, which CometBFT then
 // refuses. On failure the store is wiped and the error wraps
 // ErrSnapshotInvalid.
-func (im *Import) Finish(appHash []byte) (Checkpoint, error) {
+func (im *Import) Finish(appHash []byte) (chain.Checkpoint, error) {
 	if !im.Complete() {
-		return Checkpoint{}, fmt.Errorf("%w: not every chunk applied", ErrSnapshotInvalid)
+		return chain.Checkpoint{}, fmt.Errorf("%w: not every chunk applied", ErrSnapshotInvalid)
 	}
 	b := im.s.db.NewIndexedBatch()
 	defer b.Close()
@@ -443,7 +442,7 @@ func (im *Import) Finish(appHash []byte) (Checkpoint, error) {
 		err = im.s.Reload()
 	}
 	if err != nil {
-		return Checkpoint{}, errors.Join(err, im.Abort())
+		return chain.Checkpoint{}, errors.Join(err, im.Abort())
 	}
 	return cp, nil
 }
@@ -451,21 +450,21 @@ func (im *Import) Finish(appHash []byte) (Checkpoint, error) {
 // Abort wipes whatever the import wrote.
 func (im *Import) Abort() error { return im.s.wipe() }
 
-func (im *Import) verify(r pebble.Reader, appHash []byte) (Checkpoint, error) {
-	bad := func(format string, args ...any) (Checkpoint, error) {
-		return Checkpoint{}, fmt.Errorf("%w: %s", ErrSnapshotInvalid, fmt.Sprintf(format, args...))
+func (im *Import) verify(r pebble.Reader, appHash []byte) (chain.Checkpoint, error) {
+	bad := func(format string, args ...any) (chain.Checkpoint, error) {
+		return chain.Checkpoint{}, fmt.Errorf("%w: %s", ErrSnapshotInvalid, fmt.Sprintf(format, args...))
 	}
 	if im.last == nil {
 		return bad("no last checkpoint")
 	}
-	var cp Checkpoint
-	if err := decodeState(im.last, &cp, "checkpoint"); err != nil {
+	var cp chain.Checkpoint
+	if err := chain.DecodeState(im.last, &cp, "checkpoint"); err != nil {
 		return bad("last checkpoint: %v", err)
 	}
 	if cp.Height != im.height {
 		return bad("last checkpoint is at height %d, snapshot says %d", cp.Height, im.height)
 	}
-	if !bytes.Equal(cp.AppHash, AppHash(cp.LogSize, cp.LogRoot, cp.StateRoot)) {
+	if !bytes.Equal(cp.AppHash, chain.AppHash(cp.LogSize, cp.LogRoot, cp.StateRoot)) {
 		return bad("checkpoint app hash does not commit to its log size and roots")
 	}
 	if !bytes.Equal(cp.AppHash, appHash) {
@@ -481,7 +480,7 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (Checkpoint, error) {
 	if size != cp.LogSize {
 		return bad("log size %d, checkpoint says %d", size, cp.LogSize)
 	}
-	root, err := merklelog.RootAt(r, im.s.hasher, prefixLog, cp.LogSize)
+	root, err := pebblelog.RootAt(r, im.s.hasher, prefixLog, cp.LogSize)
 	if err != nil {
 		return bad("log root: %v", err)
 	}
@@ -490,11 +489,11 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (Checkpoint, error) {
 	}
 
 	// Checkpoints, by log size, to compare with the rebuilt log.
-	bySize := map[uint64][]Checkpoint{}
+	bySize := map[uint64][]chain.Checkpoint{}
 	view := View{r: r}
 	err = view.scan(prefixH, func(k, v []byte) error {
-		var c Checkpoint
-		if err := decodeState(v, &c, "checkpoint"); err != nil {
+		var c chain.Checkpoint
+		if err := chain.DecodeState(v, &c, "checkpoint"); err != nil {
 			return err
 		}
 		if len(k) != len(prefixH)+8 || int64(binary.BigEndian.Uint64(k[len(prefixH):])) != c.Height {
@@ -503,7 +502,7 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (Checkpoint, error) {
 		if c.Height > cp.Height || c.LogSize > cp.LogSize {
 			return fmt.Errorf("checkpoint at height %d is beyond the snapshot", c.Height)
 		}
-		if !bytes.Equal(c.AppHash, AppHash(c.LogSize, c.LogRoot, c.StateRoot)) {
+		if !bytes.Equal(c.AppHash, chain.AppHash(c.LogSize, c.LogRoot, c.StateRoot)) {
 			return fmt.Errorf("checkpoint at height %d: app hash does not commit to its roots", c.Height)
 		}
 		if c.Height == cp.Height && !bytes.Equal(v, im.last) {
@@ -521,9 +520,9 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (Checkpoint, error) {
 
 	// Rebuild the log from the entries; the checker compares every node the
 	// rebuild writes with the stored one.
-	log, err := merklelog.Open(emptyReader{}, im.s.hasher, prefixLog)
+	log, err := pebblelog.Open(emptyReader{}, im.s.hasher, prefixLog)
 	if err != nil {
-		return Checkpoint{}, err
+		return chain.Checkpoint{}, err
 	}
 	nodes := &nodeChecker{r: r, skip: logSizeKey()}
 	checkRoots := func(n uint64) error {
@@ -549,18 +548,18 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (Checkpoint, error) {
 		if nodes.err != nil {
 			return nodes.err
 		}
-		en, err := DecodeEntry(leaf)
+		en, err := chain.DecodeEntry(leaf)
 		if err != nil {
 			return fmt.Errorf("entry %d: %w", next, err)
 		}
 		if en.Index != next || en.Height > cp.Height {
 			return fmt.Errorf("entry %d: index %d, height %d", next, en.Index, en.Height)
 		}
-		tx, err := DecodeTx(en.Tx)
+		tx, err := chain.DecodeTx(en.Tx)
 		if err != nil {
 			return fmt.Errorf("entry %d: %w", next, err)
 		}
-		v, ok, err := get(r, txKey(TxHash(en.Tx)))
+		v, ok, err := get(r, txKey(chain.TxHash(en.Tx)))
 		if err != nil {
 			return err
 		}
@@ -568,7 +567,7 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (Checkpoint, error) {
 			return fmt.Errorf("entry %d: replay guard missing or wrong", next)
 		}
 		seen := map[string]bool{}
-		for _, ik := range indexKeys(tx, en) {
+		for _, ik := range chain.EncodeIndexKeys(tx, en) {
 			if seen[string(ik)] {
 				continue
 			}
@@ -597,20 +596,20 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (Checkpoint, error) {
 		err := view.scan(prefix, func(_, _ []byte) error { n++; return nil })
 		return n, err
 	}
-	if n, err := count([]byte("x/")); err != nil {
-		return Checkpoint{}, err
+	if n, err := count([]byte(chain.IndexKeyFamily)); err != nil {
+		return chain.Checkpoint{}, err
 	} else if n != indexKeysWant {
 		return bad("%d index keys, the entries imply %d", n, indexKeysWant)
 	}
 	if n, err := count([]byte("s/t/")); err != nil {
-		return Checkpoint{}, err
+		return chain.Checkpoint{}, err
 	} else if uint64(n) != cp.LogSize {
 		return bad("%d replay guard keys for %d entries", n, cp.LogSize)
 	}
 	return cp, nil
 }
 
-// logSizeKey is where merklelog stores the log's size (its documented
+// logSizeKey is where pebblelog stores the log's size (its documented
 // layout: prefix ‖ 's').
 func logSizeKey() []byte { return append(bytes.Clone(prefixLog), 's') }
 
@@ -640,7 +639,7 @@ type emptyReader struct{}
 
 func (emptyReader) Get([]byte) ([]byte, io.Closer, error) { return nil, nil, pebble.ErrNotFound }
 
-// nodeChecker is a merklelog.Writer that, instead of writing, compares each
+// nodeChecker is a pebblelog.Writer that, instead of writing, compares each
 // node with the stored one and remembers the first difference.
 type nodeChecker struct {
 	r    pebble.Reader

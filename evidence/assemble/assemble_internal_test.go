@@ -1,4 +1,4 @@
-package evidence
+package assemble
 
 import (
 	"bytes"
@@ -9,13 +9,15 @@ import (
 	"time"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
+	"github.com/sealchain/sealchain/evidence"
 )
 
 // testStore is a chain store holding the given bodies, one block each.
 // Envelopes are not signed: collect reads only bodies and indexes.
-func testStore(t *testing.T, bodies ...chain.Body) *chain.Store {
+func testStore(t *testing.T, bodies ...chain.Body) *store.Store {
 	t.Helper()
-	s, err := chain.OpenStore(t.TempDir(), nil)
+	s, err := store.Open(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,17 +64,17 @@ func TestCollectRenewalClosure(t *testing.T) {
 		&chain.ContractRenewed{Contract: "c-3", Previous: "c-2"}, // 4
 		created("c-9"), // 5: unrelated
 	)
-	q := chain.Query{Limit: MaxSubjectRecords, UpTo: s.Last().LogSize}
+	q := store.Query{Limit: evidence.MaxSubjectRecords, UpTo: s.Last().LogSize}
 	all := []uint64{0, 1, 2, 3, 4}
 	for _, tc := range []struct {
 		name string
-		s    Subject
+		s    evidence.Subject
 	}{
-		{"doc_hash of c-1", Subject{DocHash: hex.EncodeToString(created("c-1").DocSM3)}},
-		{"doc_hash of c-3", Subject{DocHash: hex.EncodeToString(created("c-3").DocSM3)}},
-		{"contract_id c-1", Subject{ContractID: "c-1"}},
-		{"contract_id c-2", Subject{ContractID: "c-2"}},
-		{"contract_id c-3", Subject{ContractID: "c-3"}},
+		{"doc_hash of c-1", evidence.Subject{DocHash: hex.EncodeToString(created("c-1").DocSM3)}},
+		{"doc_hash of c-3", evidence.Subject{DocHash: hex.EncodeToString(created("c-3").DocSM3)}},
+		{"contract_id c-1", evidence.Subject{ContractID: "c-1"}},
+		{"contract_id c-2", evidence.Subject{ContractID: "c-2"}},
+		{"contract_id c-3", evidence.Subject{ContractID: "c-3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			idx, _, err := collect(s.View(), tc.s, q)
@@ -99,9 +101,9 @@ func TestCollectRenewalCap(t *testing.T) {
 		bodies = append(bodies, &chain.ContractRenewed{Contract: fmt.Sprintf("c-%03d", i), Previous: fmt.Sprintf("c-%03d", i-1)})
 	}
 	s := testStore(t, bodies...)
-	q := chain.Query{Limit: MaxSubjectRecords, UpTo: s.Last().LogSize}
-	_, _, err := collect(s.View(), Subject{ContractID: "c-000"}, q)
-	if err == nil || !errors.Is(err, ErrBadSubject) {
+	q := store.Query{Limit: evidence.MaxSubjectRecords, UpTo: s.Last().LogSize}
+	_, _, err := collect(s.View(), evidence.Subject{ContractID: "c-000"}, q)
+	if err == nil || !errors.Is(err, evidence.ErrBadSubject) {
 		t.Fatalf("err = %v, want ErrBadSubject past %d contracts", err, MaxContracts)
 	}
 	t.Log(err)
@@ -112,7 +114,7 @@ func TestCollectRenewalCap(t *testing.T) {
 // its proposal and votes; the scan reads back from the deciding vote only
 // as far as the earliest vote the proposal state lists.
 func TestRegistrationLongSpan(t *testing.T) {
-	s, err := chain.OpenStore(t.TempDir(), nil)
+	s, err := store.Open(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,8 +177,8 @@ func TestCollectManyOwnContracts(t *testing.T) {
 		bodies = append(bodies, c)
 	}
 	s := testStore(t, bodies...)
-	q := chain.Query{Limit: MaxSubjectRecords, UpTo: s.Last().LogSize}
-	idx, _, err := collect(s.View(), Subject{DocHash: hex.EncodeToString(created("c-0").DocSM3)}, q)
+	q := store.Query{Limit: evidence.MaxSubjectRecords, UpTo: s.Last().LogSize}
+	idx, _, err := collect(s.View(), evidence.Subject{DocHash: hex.EncodeToString(created("c-0").DocSM3)}, q)
 	if err != nil || len(idx) != n {
 		t.Fatalf("collected %d records, err %v; want %d", len(idx), err, n)
 	}

@@ -1,10 +1,10 @@
-//go:build !js
-
-package chain
+package store
 
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/sealchain/sealchain/chain"
 )
 
 // Anchored checkpoints in the state (hashed into the state root, carried by
@@ -17,8 +17,8 @@ var (
 )
 
 // PutAnchor stages an anchored checkpoint (the app, after its rules held).
-func (b *Block) PutAnchor(a *AnchorState) error {
-	if err := b.setState(u64key(prefixAnchor, a.Height), encodeState(a)); err != nil {
+func (b *Block) PutAnchor(a *chain.AnchorState) error {
+	if err := b.setState(u64key(prefixAnchor, a.Height), chain.EncodeState(a)); err != nil {
 		return err
 	}
 	return b.setState(keyAnchorLatest, u64(a.Height))
@@ -38,8 +38,8 @@ func (v View) LatestAnchor() (uint64, error) {
 
 // Anchors lists anchored checkpoints above height after, in height order, at
 // most limit of them (0: no limit).
-func (v View) Anchors(after uint64, limit int) ([]AnchorState, error) {
-	var out []AnchorState
+func (v View) Anchors(after uint64, limit int) ([]chain.AnchorState, error) {
+	var out []chain.AnchorState
 	errStop := fmt.Errorf("stop")
 	err := v.scan(prefixAnchor, func(k, val []byte) error {
 		if len(k) != len(prefixAnchor)+8 {
@@ -49,8 +49,8 @@ func (v View) Anchors(after uint64, limit int) ([]AnchorState, error) {
 		if h <= after {
 			return nil
 		}
-		var a AnchorState
-		if err := decodeState(val, &a, "anchor"); err != nil {
+		var a chain.AnchorState
+		if err := chain.DecodeState(val, &a, "anchor"); err != nil {
 			return err
 		}
 		a.Height = h
@@ -68,13 +68,13 @@ func (v View) Anchors(after uint64, limit int) ([]AnchorState, error) {
 
 // AnchorCovering returns the first anchored checkpoint whose log contains the
 // record at index (log size above index), false when none does yet.
-func (v View) AnchorCovering(index uint64) (AnchorState, bool, error) {
-	var found AnchorState
+func (v View) AnchorCovering(index uint64) (chain.AnchorState, bool, error) {
+	var found chain.AnchorState
 	ok := false
 	errStop := fmt.Errorf("stop")
 	err := v.scan(prefixAnchor, func(k, val []byte) error {
-		var a AnchorState
-		if err := decodeState(val, &a, "anchor"); err != nil {
+		var a chain.AnchorState
+		if err := chain.DecodeState(val, &a, "anchor"); err != nil {
 			return err
 		}
 		if a.LogSize > index {

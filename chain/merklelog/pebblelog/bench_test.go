@@ -1,6 +1,4 @@
-//go:build !js
-
-package merklelog
+package pebblelog
 
 import (
 	"fmt"
@@ -10,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // BenchmarkAppend appends b.N leaves to an on-disk SM3 log, committing a
@@ -20,7 +20,7 @@ func BenchmarkAppend(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	l := openLog(b, db, SM3())
+	l := openLog(b, db, merklelog.SM3())
 	leaf := make([]byte, 256) // about the size of a signing-event record
 	batch := db.NewBatch()
 	b.ReportAllocs()
@@ -65,7 +65,7 @@ func bigLog(b *testing.B) *pebble.DB {
 		if big.err != nil {
 			return
 		}
-		l, err := Open(big.db, SM3(), testPrefix)
+		l, err := Open(big.db, merklelog.SM3(), testPrefix)
 		if err != nil {
 			big.err = err
 			return
@@ -104,7 +104,7 @@ func TestMain(m *testing.M) {
 // 1<<20 leaves, at the full size and at an odd size that needs rehashing.
 func BenchmarkInclusionProof(b *testing.B) {
 	db := bigLog(b)
-	h := SM3()
+	h := merklelog.SM3()
 	for _, size := range []uint64{bigSize, bigSize - 12345} {
 		b.Run(fmt.Sprintf("size=%d", size), func(b *testing.B) {
 			rnd := rand.New(rand.NewPCG(1, 2))
@@ -125,7 +125,7 @@ func BenchmarkOpen(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := Open(db, SM3(), testPrefix); err != nil {
+		if _, err := Open(db, merklelog.SM3(), testPrefix); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -134,7 +134,7 @@ func BenchmarkOpen(b *testing.B) {
 // BenchmarkConsistencyProof serves random consistency proofs up to 1<<20.
 func BenchmarkConsistencyProof(b *testing.B) {
 	db := bigLog(b)
-	h := SM3()
+	h := merklelog.SM3()
 	rnd := rand.New(rand.NewPCG(3, 4))
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -1,6 +1,4 @@
-//go:build !js
-
-package merklelog
+package pebblelog
 
 import (
 	"bytes"
@@ -9,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // TestProofsProperty builds one SM3 log of random size N <= 300 in random
@@ -22,7 +22,7 @@ func TestProofsProperty(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(seed, seed))
 	n := 200 + rnd.IntN(101)
 	t.Logf("seed %#x, size %d", seed, n)
-	h := SM3()
+	h := merklelog.SM3()
 
 	data := make([][]byte, n)
 	for i := range data {
@@ -69,7 +69,7 @@ func TestProofsProperty(t *testing.T) {
 			if want := ref.path(i, 0, size); !equalProofs(p, want) {
 				fail("InclusionProof(%d, %d) = %x, reference %x", i, size, p, want)
 			}
-			if err := VerifyInclusion(h, uint64(i), uint64(size), ref.leaves[i], p, roots[size]); err != nil {
+			if err := merklelog.VerifyInclusion(h, uint64(i), uint64(size), ref.leaves[i], p, roots[size]); err != nil {
 				fail("VerifyInclusion(%d, %d): %v", i, size, err)
 			}
 		}
@@ -83,7 +83,7 @@ func TestProofsProperty(t *testing.T) {
 			if want := ref.proof(size1, size2); !equalProofs(p, want) {
 				fail("ConsistencyProof(%d, %d) = %x, reference %x", size1, size2, p, want)
 			}
-			if err := VerifyConsistency(h, uint64(size1), uint64(size2), p, roots[size1], roots[size2]); err != nil {
+			if err := merklelog.VerifyConsistency(h, uint64(size1), uint64(size2), p, roots[size1], roots[size2]); err != nil {
 				fail("VerifyConsistency(%d, %d): %v", size1, size2, err)
 			}
 		}
@@ -96,7 +96,7 @@ func TestProofsProperty(t *testing.T) {
 		i := rnd.IntN(size)
 		p, _ := InclusionProof(db, h, testPrefix, uint64(i), uint64(size))
 		for _, m := range mutations(p, roots[size]) {
-			err := VerifyInclusion(h, uint64(i), uint64(size), ref.leaves[i], m.proof, m.root)
+			err := merklelog.VerifyInclusion(h, uint64(i), uint64(size), ref.leaves[i], m.proof, m.root)
 			if !rejected(err) {
 				fail("VerifyInclusion(%d, %d) with %s: got %v, want rejection", i, size, m.desc, err)
 			}
@@ -107,7 +107,7 @@ func TestProofsProperty(t *testing.T) {
 			if size1 == size && m.desc == "flip root" {
 				continue // root2 mutated while root1 is intact: checked below
 			}
-			err := VerifyConsistency(h, uint64(size1), uint64(size), m.proof, roots[size1], m.root)
+			err := merklelog.VerifyConsistency(h, uint64(size1), uint64(size), m.proof, roots[size1], m.root)
 			if !rejected(err) {
 				fail("VerifyConsistency(%d, %d) with %s: got %v, want rejection", size1, size, m.desc, err)
 			}
@@ -116,7 +116,7 @@ func TestProofsProperty(t *testing.T) {
 			if m.desc != "flip root" {
 				continue
 			}
-			err := VerifyConsistency(h, uint64(size1), uint64(size), p, m.root, roots[size])
+			err := merklelog.VerifyConsistency(h, uint64(size1), uint64(size), p, m.root, roots[size])
 			if !rejected(err) {
 				fail("VerifyConsistency(%d, %d) with root1 %s: got %v, want rejection", size1, size, m.desc, err)
 			}
@@ -167,15 +167,15 @@ func mutations(p [][]byte, root []byte) []mutation {
 
 // rejected reports whether err is one of the two documented rejections.
 func rejected(err error) bool {
-	var rm *RootMismatchError
-	return errors.As(err, &rm) || errors.Is(err, ErrBadProof)
+	var rm *merklelog.RootMismatchError
+	return errors.As(err, &rm) || errors.Is(err, merklelog.ErrBadProof)
 }
 
 // TestPersistence appends across batches into an on-disk pebble store,
 // closes and reopens it, and keeps appending.
 func TestPersistence(t *testing.T) {
 	dir := t.TempDir()
-	h := SM3()
+	h := merklelog.SM3()
 	const total = 1000
 	data := make([][]byte, total)
 	for i := range data {
@@ -244,7 +244,7 @@ func TestPersistence(t *testing.T) {
 // TestReload discards an uncommitted batch and rolls the Log back, and checks
 // that an indexed batch serves proofs for its uncommitted appends.
 func TestReload(t *testing.T) {
-	h := SM3()
+	h := merklelog.SM3()
 	db := memDB(t)
 	l := openLog(t, db, h)
 	for i := 0; i < 10; i++ {
@@ -270,7 +270,7 @@ func TestReload(t *testing.T) {
 	if err != nil {
 		t.Fatalf("InclusionProof(batch): %v", err)
 	}
-	if err := VerifyInclusion(h, 17, 25, h.HashLeaf(leafData(17)), p, root); err != nil {
+	if err := merklelog.VerifyInclusion(h, 17, 25, h.HashLeaf(leafData(17)), p, root); err != nil {
 		t.Errorf("VerifyInclusion(batch proof): %v", err)
 	}
 	// Through the DB, it is not.
@@ -304,7 +304,7 @@ func TestReload(t *testing.T) {
 // TestPrefixIsolation checks that two logs under different prefixes in one
 // store do not see each other.
 func TestPrefixIsolation(t *testing.T) {
-	h := SM3()
+	h := merklelog.SM3()
 	db := memDB(t)
 	a, err := Open(db, h, []byte("a/"))
 	if err != nil {
@@ -328,7 +328,7 @@ func TestPrefixIsolation(t *testing.T) {
 
 // TestStoreErrors covers requests outside the stored tree and a corrupt store.
 func TestStoreErrors(t *testing.T) {
-	h := SM3()
+	h := merklelog.SM3()
 	db := memDB(t)
 	l := openLog(t, db, h)
 	for i := 0; i < 5; i++ {
@@ -366,7 +366,7 @@ func TestStoreErrors(t *testing.T) {
 	}
 
 	// A log opened with a hasher of another size sees a corrupt store.
-	if _, err := Open(db, NewHasher(shortHash), testPrefix); !errors.Is(err, ErrCorrupt) {
+	if _, err := Open(db, merklelog.NewHasher(shortHash), testPrefix); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Open with 16-byte hasher: got %v, want ErrCorrupt", err)
 	}
 	// A missing node under the stored size is corruption, not "not found".
@@ -384,7 +384,7 @@ func TestStoreErrors(t *testing.T) {
 
 // TestAppendWriteFailure checks that a failing Writer leaves the Log as it was.
 func TestAppendWriteFailure(t *testing.T) {
-	h := SM3()
+	h := merklelog.SM3()
 	db := memDB(t)
 	l := openLog(t, db, h)
 	appendCommit(t, db, l, leafData(0), leafData(1), leafData(2))
@@ -415,4 +415,33 @@ func (w *failingWriter) Set(key, value []byte, _ *pebble.WriteOptions) error {
 		return errWrite
 	}
 	return nil
+}
+
+// TestSecondPreimageRoots: the one-leaf log over l‖r and the two-leaf log
+// over (l, r) have different roots (merklelog's TestSecondPreimage checks the
+// hashes themselves).
+func TestSecondPreimageRoots(t *testing.T) {
+	for _, h := range []*merklelog.Hasher{merklelog.SM3(), merklelog.SHA256()} {
+		l, r := h.HashLeaf([]byte("left")), h.HashLeaf([]byte("right"))
+		x := append(bytes.Clone(l), r...)
+		db := memDB(t)
+		one, two := openLog(t, db, h), must(Open(db, h, []byte("two/")))
+		appendCommit(t, db, one, x)
+		if _, err := two.AppendHash(db.NewBatch(), l); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := two.AppendHash(db.NewBatch(), r); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(one.Root(), two.Root()) {
+			t.Errorf("size %d: root of [l||r] == root of [l, r]", h.Size())
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

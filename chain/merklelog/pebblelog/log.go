@@ -1,6 +1,4 @@
-//go:build !js
-
-package merklelog
+package pebblelog
 
 import (
 	"bytes"
@@ -11,6 +9,8 @@ import (
 
 	"github.com/cockroachdb/pebble"
 	"github.com/transparency-dev/merkle/compact"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // Key families under the log prefix; see the package documentation.
@@ -58,7 +58,7 @@ var (
 // storage until the caller commits the batch passed to Append; if the batch
 // is discarded, call Reload.
 type Log struct {
-	h      *Hasher
+	h      *merklelog.Hasher
 	prefix []byte
 	rf     *compact.RangeFactory
 	rng    *compact.Range
@@ -68,7 +68,7 @@ type Log struct {
 
 // Open loads the log stored under prefix from r. A prefix with no stored
 // size is an empty log. It reads O(log n) keys.
-func Open(r Reader, h *Hasher, prefix []byte) (*Log, error) {
+func Open(r Reader, h *merklelog.Hasher, prefix []byte) (*Log, error) {
 	if h == nil {
 		return nil, errors.New("merklelog: nil hasher")
 	}
@@ -204,7 +204,7 @@ func readSize(r Reader, prefix []byte) (uint64, error) {
 
 // readNodes reads the hashes of ids, which must all be stored. A missing node
 // or one of the wrong length means the store is corrupt.
-func readNodes(r Reader, h *Hasher, prefix []byte, ids []compact.NodeID) ([][]byte, error) {
+func readNodes(r Reader, h *merklelog.Hasher, prefix []byte, ids []compact.NodeID) ([][]byte, error) {
 	hashes := make([][]byte, len(ids))
 	var key []byte
 	for i, id := range ids {

@@ -1,6 +1,4 @@
-//go:build !js
-
-package merklelog
+package pebblelog
 
 import (
 	"bytes"
@@ -10,13 +8,15 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // TestKeyLayout pins the documented storage layout: after 5 appends the store
 // holds exactly the 5 leaves, the 3 perfect interior nodes and the size, in
 // level-major, index-ascending key order.
 func TestKeyLayout(t *testing.T) {
-	h := SM3()
+	h := merklelog.SM3()
 	db := memDB(t)
 	l := openLog(t, db, h)
 	data := make([][]byte, 5)
@@ -90,7 +90,7 @@ func (c *countingWriter) Set(key, value []byte, o *pebble.WriteOptions) error {
 // completes (trailing ones of the new index) and the size; Open reads the size
 // and popcount(size) edge nodes; proofs read the size and O(log n) nodes.
 func TestIOBounds(t *testing.T) {
-	h := SM3()
+	h := merklelog.SM3()
 	db := memDB(t)
 	l := openLog(t, db, h)
 	totalWrites := 0

@@ -1,6 +1,4 @@
-//go:build !js
-
-package chain
+package store
 
 import (
 	"encoding/binary"
@@ -10,6 +8,8 @@ import (
 
 	"github.com/cockroachdb/pebble"
 	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/sealchain/sealchain/chain"
 )
 
 // BulkLoader fills a store block by block without consensus, signature
@@ -41,10 +41,10 @@ func (s *Store) NewBulkLoader() *BulkLoader {
 // Block stages one height: fill makes the block's writes (it must not read
 // state through b: the loader's batch is write-only), then the block is
 // finished and its checkpoint becomes the store's last.
-func (l *BulkLoader) Block(height int64, t time.Time, fill func(b *Block) error) (Checkpoint, error) {
+func (l *BulkLoader) Block(height int64, t time.Time, fill func(b *Block) error) (chain.Checkpoint, error) {
 	last := l.s.Last()
 	if height != last.Height+1 {
-		return Checkpoint{}, fmt.Errorf("bulk block %d: last height is %d", height, last.Height)
+		return chain.Checkpoint{}, fmt.Errorf("bulk block %d: last height is %d", height, last.Height)
 	}
 	b := &Block{s: l.s, batch: l.batch, height: height, time: t.UTC(), state: sm3.New(), prevState: last.StateRoot}
 	b.View.r = l.s.db // reads would miss the staged writes; fill must not read
@@ -56,18 +56,18 @@ func (l *BulkLoader) Block(height int64, t time.Time, fill func(b *Block) error)
 	binary.BigEndian.PutUint64(n[:], uint64(height))
 	b.state.Write(n[:])
 	if err := fill(b); err != nil {
-		return Checkpoint{}, fmt.Errorf("bulk block %d: %w", height, err)
+		return chain.Checkpoint{}, fmt.Errorf("bulk block %d: %w", height, err)
 	}
 	cp, err := b.Finish()
 	if err != nil {
-		return Checkpoint{}, fmt.Errorf("bulk block %d: %w", height, err)
+		return chain.Checkpoint{}, fmt.Errorf("bulk block %d: %w", height, err)
 	}
 	l.s.mu.Lock()
 	l.s.last = cp
 	l.s.mu.Unlock()
 	if l.batch.Len() >= l.maxBytes {
 		if err := l.write(pebble.NoSync); err != nil {
-			return Checkpoint{}, err
+			return chain.Checkpoint{}, err
 		}
 	}
 	return cp, nil
@@ -91,15 +91,15 @@ func (l *BulkLoader) write(opt *pebble.WriteOptions) error {
 // BulkContractCreated makes in b the writes the app's rules make for a valid
 // contract_created tx submitted by org: the new contract's state, then the
 // log entry with its replay guard and indexes.
-func BulkContractCreated(b *Block, txIndex uint32, raw []byte, tx *Tx) error {
-	body, ok := tx.Body.(*ContractCreated)
+func BulkContractCreated(b *Block, txIndex uint32, raw []byte, tx *chain.Tx) error {
+	body, ok := tx.Body.(*chain.ContractCreated)
 	if !ok {
 		return errors.New("bulk: not a contract_created tx")
 	}
 	n := len(body.Parties)
-	if err := b.PutContract(&ContractState{
+	if err := b.PutContract(&chain.ContractState{
 		ID: body.Contract, Org: tx.Envelope.Org, DocSM3: body.DocSM3, Parties: body.Parties,
-		Order: body.Order, Deadline: body.Deadline, Status: StatusOpen,
+		Order: body.Order, Deadline: body.Deadline, Status: chain.StatusOpen,
 		Signed: make([]bool, n), Intent: make([]bool, n), CreatedIn: b.NextIndex(),
 	}); err != nil {
 		return err

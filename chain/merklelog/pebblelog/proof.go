@@ -1,12 +1,12 @@
-//go:build !js
-
-package merklelog
+package pebblelog
 
 import (
 	"fmt"
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // The functions below read a committed store. They are safe for concurrent
@@ -16,7 +16,7 @@ import (
 // RootAt returns the root hash of the tree of the given size stored under
 // prefix. It reads O(log n) keys. A size beyond the stored size wraps
 // ErrNotFound.
-func RootAt(r Reader, h *Hasher, prefix []byte, size uint64) ([]byte, error) {
+func RootAt(r Reader, h *merklelog.Hasher, prefix []byte, size uint64) ([]byte, error) {
 	if err := checkSize(r, prefix, size); err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func RootAt(r Reader, h *Hasher, prefix []byte, size uint64) ([]byte, error) {
 // InclusionProof returns the RFC 6962 inclusion proof (audit path) for the
 // leaf at index in the tree of the given size. Requires index < size <= the
 // stored size; otherwise the error wraps ErrNotFound.
-func InclusionProof(r Reader, h *Hasher, prefix []byte, index, size uint64) ([][]byte, error) {
+func InclusionProof(r Reader, h *merklelog.Hasher, prefix []byte, index, size uint64) ([][]byte, error) {
 	if index >= size {
 		return nil, fmt.Errorf("merklelog: leaf index %d out of range for tree size %d: %w", index, size, ErrNotFound)
 	}
@@ -55,7 +55,7 @@ func InclusionProof(r Reader, h *Hasher, prefix []byte, index, size uint64) ([][
 // ConsistencyProof returns the RFC 6962 consistency proof between the trees
 // of size1 and size2. Requires size1 <= size2 <= the stored size. The proof
 // is empty when size1 is 0 or equal to size2.
-func ConsistencyProof(r Reader, h *Hasher, prefix []byte, size1, size2 uint64) ([][]byte, error) {
+func ConsistencyProof(r Reader, h *merklelog.Hasher, prefix []byte, size1, size2 uint64) ([][]byte, error) {
 	if size1 > size2 {
 		return nil, fmt.Errorf("merklelog: consistency proof from size %d to smaller size %d", size1, size2)
 	}
@@ -99,7 +99,7 @@ func checkSize(r Reader, prefix []byte, size uint64) error {
 }
 
 // rehash reads the nodes a proof needs and folds the ephemeral node, if any.
-func rehash(r Reader, h *Hasher, prefix []byte, nodes proof.Nodes) ([][]byte, error) {
+func rehash(r Reader, h *merklelog.Hasher, prefix []byte, nodes proof.Nodes) ([][]byte, error) {
 	hashes, err := readNodes(r, h, prefix, nodes.IDs)
 	if err != nil {
 		return nil, fmt.Errorf("merklelog: read proof nodes: %w", err)

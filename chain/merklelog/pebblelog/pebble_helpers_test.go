@@ -1,6 +1,4 @@
-//go:build !js
-
-package merklelog
+package pebblelog
 
 import (
 	"fmt"
@@ -8,6 +6,8 @@ import (
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/vfs"
+
+	"github.com/sealchain/sealchain/chain/merklelog"
 )
 
 // Test helpers that need pebble, which does not build for js/wasm.
@@ -24,7 +24,7 @@ func memDB(t testing.TB) *pebble.DB {
 }
 
 // openLog opens the log under testPrefix, failing the test on error.
-func openLog(t testing.TB, r Reader, h *Hasher) *Log {
+func openLog(t testing.TB, r Reader, h *merklelog.Hasher) *Log {
 	t.Helper()
 	l, err := Open(r, h, testPrefix)
 	if err != nil {

@@ -1,6 +1,4 @@
-//go:build !js
-
-package evidence
+package assemble
 
 import (
 	"context"
@@ -8,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
+	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -27,25 +28,19 @@ type Headers interface {
 // ErrNoRecords means nothing on chain matches the subject.
 var ErrNoRecords = errors.New("no records match")
 
-// ErrBadSubject means the subject is malformed (not hex, wrong length, none given).
-var ErrBadSubject = errors.New("bad subject")
-
-// MaxSubjectRecords caps how many records one bundle carries.
-const MaxSubjectRecords = 2000
-
-// Assemble builds a bundle for subject from the committed store: the
+// Bundle builds a bundle for subject from the committed store: the
 // subject's records, the certificate records of every actor and party, each
 // with an inclusion proof against one checkpoint whose header the validators
 // signed. It waits (bounded by ctx) for the block after the newest record so
 // that its app hash is signed.
-func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject Subject) (*Bundle, error) {
-	subject, err := normalizeSubject(subject)
+func Bundle(ctx context.Context, st *store.Store, headers Headers, subject evidence.Subject) (*evidence.Bundle, error) {
+	subject, err := subject.Normalize()
 	if err != nil {
 		return nil, err
 	}
-	view := store.View()
-	last := store.Last()
-	q := chain.Query{Limit: MaxSubjectRecords, UpTo: last.LogSize}
+	view := st.View()
+	last := st.Last()
+	q := store.Query{Limit: evidence.MaxSubjectRecords, UpTo: last.LogSize}
 	idx, next, err := collect(view, subject, q)
 	if err != nil {
 		return nil, err
@@ -65,7 +60,7 @@ func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject 
 	if err := headers.WaitForHeight(ctx, newest+1); err != nil {
 		return nil, fmt.Errorf("wait for the block that signs height %d: %w", newest, err)
 	}
-	h := min(headers.LatestHeight(), store.Last().Height+1) - 1
+	h := min(headers.LatestHeight(), st.Last().Height+1) - 1
 	cp, err := view.Checkpoint(h)
 	if err != nil {
 		return nil, err
@@ -74,22 +69,22 @@ func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject 
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint at height %d: %w", h+1, err)
 	}
-	b := &Bundle{
-		Format: Format, Version: Version, ChainID: "", Subject: subject, Next: next,
-		Checkpoint: Checkpoint{
+	b := &evidence.Bundle{
+		Format: evidence.Format, Version: evidence.Version, ChainID: "", Subject: subject, Next: next,
+		Checkpoint: evidence.Checkpoint{
 			Height: h, LogSize: cp.LogSize, LogRoot: cp.LogRoot, StateRoot: cp.StateRoot,
 			SignedHeader: sh, ValidatorSet: vs,
 		},
 	}
 	if subject.SinceSize > 0 {
 		if subject.SinceSize > cp.LogSize {
-			return nil, fmt.Errorf("%w: since_size %d is beyond the log size %d", ErrBadSubject, subject.SinceSize, cp.LogSize)
+			return nil, fmt.Errorf("%w: since_size %d is beyond the log size %d", evidence.ErrBadSubject, subject.SinceSize, cp.LogSize)
 		}
-		proof, err := store.ConsistencyProof(subject.SinceSize, cp.LogSize)
+		proof, err := st.ConsistencyProof(subject.SinceSize, cp.LogSize)
 		if err != nil {
 			return nil, fmt.Errorf("consistency proof %d → %d: %w", subject.SinceSize, cp.LogSize, err)
 		}
-		b.Consistency = &Consistency{FromSize: subject.SinceSize, Proof: proof}
+		b.Consistency = &evidence.Consistency{FromSize: subject.SinceSize, Proof: proof}
 	}
 	// Validator-set changes before the checkpoint's header: each becomes a
 	// hop the verifier follows from the genesis set.
@@ -102,9 +97,9 @@ func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject 
 		if err != nil {
 			return nil, fmt.Errorf("validator hop at %d: %w", ch, err)
 		}
-		b.ValidatorHops = append(b.ValidatorHops, Hop{Height: ch, SignedHeader: sh, NextValidatorSet: next})
+		b.ValidatorHops = append(b.ValidatorHops, evidence.Hop{Height: ch, SignedHeader: sh, NextValidatorSet: next})
 	}
-	if b.Anchors, idx, err = anchorsFor(store, idx, cp.LogSize); err != nil {
+	if b.Anchors, idx, err = anchorsFor(st, idx, cp.LogSize); err != nil {
 		return nil, err
 	}
 	for _, i := range idx {
@@ -115,14 +110,14 @@ func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject 
 		if err != nil {
 			return nil, err
 		}
-		if err := store.CheckLeaf(i, leaf); err != nil {
+		if err := st.CheckLeaf(i, leaf); err != nil {
 			return nil, err
 		}
-		proof, err := store.InclusionProof(i, cp.LogSize)
+		proof, err := st.InclusionProof(i, cp.LogSize)
 		if err != nil {
 			return nil, fmt.Errorf("inclusion proof for %d at size %d: %w", i, cp.LogSize, err)
 		}
-		b.Records = append(b.Records, Record{Index: i, Leaf: leaf, Proof: proof})
+		b.Records = append(b.Records, evidence.Record{Index: i, Leaf: leaf, Proof: proof})
 		if b.ChainID == "" {
 			en, err := chain.DecodeEntry(leaf)
 			if err != nil {
@@ -136,39 +131,6 @@ func Assemble(ctx context.Context, store *chain.Store, headers Headers, subject 
 		}
 	}
 	return b, nil
-}
-
-// normalizeSubject checks that s names exactly one kind and spells hashes
-// as the verifier requires (lower-case hex, no prefix), so the subject in
-// the bundle is the one its records prove (checkSubject).
-func normalizeSubject(s Subject) (Subject, error) {
-	kinds := 0
-	for _, set := range []bool{s.DocHash != "", s.ContractID != "", s.Cert != ""} {
-		if set {
-			kinds++
-		}
-	}
-	switch {
-	case kinds > 1:
-		return s, fmt.Errorf("%w: give one of doc_hash, contract_id and cert, not %d", ErrBadSubject, kinds)
-	case s.Limit < 0:
-		return s, fmt.Errorf("%w: limit %d is negative", ErrBadSubject, s.Limit)
-	}
-	if s.DocHash != "" {
-		h, err := decodeHex(s.DocHash, 32)
-		if err != nil {
-			return s, fmt.Errorf("doc_hash: %w: %w", ErrBadSubject, err)
-		}
-		s.DocHash = hex.EncodeToString(h)
-	}
-	if s.Cert != "" {
-		h, err := decodeHex(s.Cert, 32)
-		if err != nil {
-			return s, fmt.Errorf("cert: %w: %w", ErrBadSubject, err)
-		}
-		s.Cert = hex.EncodeToString(h)
-	}
-	return s, nil
 }
 
 // MaxContracts bounds the contracts whose timelines one bundle carries
@@ -186,7 +148,7 @@ const maxRegistrationScan = 1_000_000
 // registrations finds the governance records that registered verifier
 // certificates, once per certificate within one Assemble.
 type registrations struct {
-	view chain.View
+	view store.View
 	done map[chain.Fingerprint][]uint64
 }
 
@@ -211,7 +173,7 @@ func (r *registrations) add(der []byte, set map[uint64]bool) error {
 
 // registration lists the governance records that registered the verifier
 // certificate fp (none for a genesis verifier).
-func registration(view chain.View, fp chain.Fingerprint) ([]uint64, error) {
+func registration(view store.View, fp chain.Fingerprint) ([]uint64, error) {
 	st, ok, err := view.Verifier(fp)
 	if err != nil || !ok || st.RegisteredIn == 0 {
 		return nil, err
@@ -257,7 +219,7 @@ func registration(view chain.View, fp chain.Fingerprint) ([]uint64, error) {
 	return out, nil
 }
 
-func entryAt(view chain.View, i uint64) (*chain.Entry, error) {
+func entryAt(view store.View, i uint64) (*chain.Entry, error) {
 	leaf, err := view.Entry(i)
 	if err != nil {
 		return nil, err
@@ -266,7 +228,7 @@ func entryAt(view chain.View, i uint64) (*chain.Entry, error) {
 }
 
 // txAt decodes the transaction of log entry i.
-func txAt(view chain.View, i uint64) (*chain.Tx, error) {
+func txAt(view store.View, i uint64) (*chain.Tx, error) {
 	en, err := entryAt(view, i)
 	if err != nil {
 		return nil, err
@@ -277,7 +239,7 @@ func txAt(view chain.View, i uint64) (*chain.Tx, error) {
 // collect picks the log indexes for a subject: the records themselves, then
 // for every contract among them its whole timeline, then the certificate
 // records (issued, revoked) of every actor and party.
-func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, error) {
+func collect(view store.View, s evidence.Subject, q store.Query) ([]uint64, *uint64, error) {
 	set := map[uint64]bool{}
 	// The subject's own records, paged when asked.
 	pq := q
@@ -288,13 +250,13 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 		pq.After, pq.HaveAfter = *s.After, true
 	}
 	var next *uint64
-	first := func(p chain.Page, err error) error {
+	first := func(p store.Page, err error) error {
 		if err != nil {
 			return err
 		}
 		if p.More {
 			if s.Limit == 0 {
-				return fmt.Errorf("%w: subject matches more than %d records; page with limit and after", ErrBadSubject, pq.Limit)
+				return fmt.Errorf("%w: subject matches more than %d records; page with limit and after", evidence.ErrBadSubject, pq.Limit)
 			}
 			n := p.Next
 			next = &n
@@ -304,7 +266,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 		}
 		return nil
 	}
-	add := func(p chain.Page, err error) error {
+	add := func(p store.Page, err error) error {
 		if err != nil {
 			return err
 		}
@@ -320,7 +282,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 	case s.DocHash != "":
 		h, err := decodeHex(s.DocHash, 32)
 		if err != nil {
-			return nil, nil, fmt.Errorf("doc_hash: %w: %w", ErrBadSubject, err)
+			return nil, nil, fmt.Errorf("doc_hash: %w: %w", evidence.ErrBadSubject, err)
 		}
 		if err := first(view.ByDoc(h, pq)); err != nil {
 			return nil, nil, err
@@ -332,13 +294,13 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 	case s.Cert != "":
 		h, err := decodeHex(s.Cert, 32)
 		if err != nil {
-			return nil, nil, fmt.Errorf("cert: %w: %w", ErrBadSubject, err)
+			return nil, nil, fmt.Errorf("cert: %w: %w", evidence.ErrBadSubject, err)
 		}
 		if err := first(view.ByCert(chain.Fingerprint(h), pq)); err != nil {
 			return nil, nil, err
 		}
 	default:
-		return nil, nil, fmt.Errorf("%w: give a doc_hash, contract_id or cert", ErrBadSubject)
+		return nil, nil, fmt.Errorf("%w: give a doc_hash, contract_id or cert", evidence.ErrBadSubject)
 	}
 	// Expand contracts to their timelines, until closure: a renewal is in
 	// its previous contract's timeline but belongs to the new contract, so
@@ -376,7 +338,7 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 		if round > 0 {
 			reached += len(found)
 			if reached > MaxContracts {
-				return nil, nil, fmt.Errorf("%w: the subject's contracts reach more than %d further contracts through renewals; page the subject with limit and after, or ask for a contract later in the renewal chain", ErrBadSubject, MaxContracts)
+				return nil, nil, fmt.Errorf("%w: the subject's contracts reach more than %d further contracts through renewals; page the subject with limit and after, or ask for a contract later in the renewal chain", evidence.ErrBadSubject, MaxContracts)
 			}
 		}
 		for _, id := range found {
@@ -467,4 +429,17 @@ func collect(view chain.View, s Subject, q chain.Query) ([]uint64, *uint64, erro
 	}
 	slices.Sort(out)
 	return out, next, nil
+}
+
+// decodeHex decodes a hash of n bytes as evidence.Subject spells it (hex,
+// any case, optional 0x; Subject.Normalize has made it canonical already).
+func decodeHex(s string, n int) ([]byte, error) {
+	b, err := hex.DecodeString(strings.TrimPrefix(strings.ToLower(s), "0x"))
+	if err != nil {
+		return nil, fmt.Errorf("not hex: %w", err)
+	}
+	if len(b) != n {
+		return nil, fmt.Errorf("%d bytes, want %d", len(b), n)
+	}
+	return b, nil
 }

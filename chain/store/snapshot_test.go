@@ -1,6 +1,4 @@
-//go:build !js
-
-package chain_test
+package store_test
 
 import (
 	"bytes"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/merklelog"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/internal/fixture"
 )
 
@@ -28,7 +27,7 @@ type exported struct {
 	hashes [][]byte
 }
 
-func exportStore(t *testing.T, s *chain.Store, chunkSize int) exported {
+func exportStore(t *testing.T, s *store.Store, chunkSize int) exported {
 	t.Helper()
 	e, err := s.Export()
 	if err != nil {
@@ -51,7 +50,7 @@ func exportStore(t *testing.T, s *chain.Store, chunkSize int) exported {
 	return out
 }
 
-func importInto(t *testing.T, s *chain.Store, ex exported) error {
+func importInto(t *testing.T, s *store.Store, ex exported) error {
 	t.Helper()
 	im, err := s.NewImport(ex.cp.Height, ex.hashes)
 	if err != nil {
@@ -180,7 +179,7 @@ func TestSnapshotExportImport(t *testing.T) {
 	if c, ok, err := dst.View().Contract("snap-29-0"); err != nil || !ok || c.ID != "snap-29-0" {
 		t.Fatalf("contract state after import: %v %v", ok, err)
 	}
-	page, err := dst.View().ByContract("c-1", chain.Query{Limit: 10, UpTo: last.LogSize})
+	page, err := dst.View().ByContract("c-1", store.Query{Limit: 10, UpTo: last.LogSize})
 	if err != nil || len(page.Indexes) != 3 {
 		t.Fatalf("contract index after import: %+v, %v", page, err)
 	}
@@ -254,13 +253,13 @@ func TestSnapshotImportRefuses(t *testing.T) {
 			cs[1] = flip(cs[1], len(cs[1])/2)
 			return cs, ex.hashes, ex.cp.AppHash
 		},
-		wantErr: chain.ErrSnapshotChunk,
+		wantErr: store.ErrSnapshotChunk,
 	}, {
 		name: "wrong trusted app hash",
 		mutate: func(ex exported) ([][]byte, [][]byte, []byte) {
 			return ex.chunks, ex.hashes, flip(ex.cp.AppHash, 0)
 		},
-		wantErr: chain.ErrSnapshotInvalid,
+		wantErr: store.ErrSnapshotInvalid,
 	}, {
 		name: "tampered value with matching metadata (a lying peer)",
 		mutate: func(ex exported) ([][]byte, [][]byte, []byte) {
@@ -276,13 +275,13 @@ func TestSnapshotImportRefuses(t *testing.T) {
 			hs[0] = s0[:]
 			return cs, hs, ex.cp.AppHash
 		},
-		wantErr: chain.ErrSnapshotInvalid,
+		wantErr: store.ErrSnapshotInvalid,
 	}, {
 		name: "missing chunk",
 		mutate: func(ex exported) ([][]byte, [][]byte, []byte) {
 			return ex.chunks[:len(ex.chunks)-1], ex.hashes, ex.cp.AppHash
 		},
-		wantErr: chain.ErrSnapshotInvalid,
+		wantErr: store.ErrSnapshotInvalid,
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -300,7 +299,7 @@ func TestSnapshotImportRefuses(t *testing.T) {
 			}
 			if err == nil {
 				_, err = im.Finish(appHash)
-			} else if errors.Is(err, chain.ErrSnapshotChunk) {
+			} else if errors.Is(err, store.ErrSnapshotChunk) {
 				// The right chunk, refetched, is accepted.
 				if err2 := im.Apply(1, ex.chunks[1]); err2 != nil {
 					t.Fatalf("refetched chunk: %v", err2)
@@ -309,7 +308,7 @@ func TestSnapshotImportRefuses(t *testing.T) {
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("error %v, want %v", err, tc.wantErr)
 			}
-			if errors.Is(err, chain.ErrSnapshotInvalid) {
+			if errors.Is(err, store.ErrSnapshotInvalid) {
 				if last := dst.Last(); last.Height != 0 || last.LogSize != 0 {
 					t.Fatalf("store not wiped after a refused snapshot: %+v", last)
 				}
@@ -322,7 +321,7 @@ func TestSnapshotImportRefuses(t *testing.T) {
 	}
 
 	t.Run("store not empty", func(t *testing.T) {
-		if _, err := h.s.NewImport(ex.cp.Height, ex.hashes); !errors.Is(err, chain.ErrStoreNotEmpty) {
+		if _, err := h.s.NewImport(ex.cp.Height, ex.hashes); !errors.Is(err, store.ErrNotEmpty) {
 			t.Fatalf("NewImport on a used store: %v", err)
 		}
 	})
@@ -340,22 +339,22 @@ func TestSnapshotWriteDir(t *testing.T) {
 	if err != nil {
 		t.Fatalf("WriteDir: %v", err)
 	}
-	got, err := chain.LoadSnapshotManifest(dir)
+	got, err := store.LoadSnapshotManifest(dir)
 	if err != nil {
 		t.Fatalf("LoadSnapshotManifest: %v", err)
 	}
 	if got.Height != m.Height || !bytes.Equal(got.Hash(), m.Hash()) || !sameCheckpoint(got.Checkpoint, h.s.Last()) || got.Size != m.Size {
 		t.Fatalf("manifest round trip: %+v vs %+v", got, m)
 	}
-	hashes, err := chain.DecodeSnapshotMetadata(m.Metadata(), uint32(len(m.ChunkHashes)), m.Hash())
+	hashes, err := store.DecodeSnapshotMetadata(m.Metadata(), uint32(len(m.ChunkHashes)), m.Hash())
 	if err != nil || len(hashes) != len(m.ChunkHashes) {
 		t.Fatalf("DecodeSnapshotMetadata: %v", err)
 	}
-	if _, err := chain.DecodeSnapshotMetadata(m.Metadata(), uint32(len(m.ChunkHashes)), make([]byte, 32)); !errors.Is(err, chain.ErrSnapshotInvalid) {
+	if _, err := store.DecodeSnapshotMetadata(m.Metadata(), uint32(len(m.ChunkHashes)), make([]byte, 32)); !errors.Is(err, store.ErrSnapshotInvalid) {
 		t.Fatalf("metadata with a wrong hash: %v", err)
 	}
 	for i, want := range m.ChunkHashes {
-		b, err := os.ReadFile(chain.SnapshotChunkPath(dir, uint32(i)))
+		b, err := os.ReadFile(store.SnapshotChunkPath(dir, uint32(i)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,12 +1,12 @@
-//go:build !js
-
-package evidence
+package assemble
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
-	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
+	"github.com/sealchain/sealchain/evidence"
 )
 
 // anchorsFor finds, for each record index, the first anchored checkpoint
@@ -15,10 +15,10 @@ import (
 // (each with a consistency proof from the anchored log to logSize) and idx
 // extended with the anchored records' indexes, which the bundle carries with
 // inclusion proofs like any record.
-func anchorsFor(store *chain.Store, idx []uint64, logSize uint64) ([]Anchor, []uint64, error) {
-	view := store.View()
+func anchorsFor(s *store.Store, idx []uint64, logSize uint64) ([]evidence.Anchor, []uint64, error) {
+	view := s.View()
 	seen := map[uint64]bool{}
-	var out []Anchor
+	var out []evidence.Anchor
 	for _, i := range idx {
 		if i >= logSize {
 			continue
@@ -31,16 +31,16 @@ func anchorsFor(store *chain.Store, idx []uint64, logSize uint64) ([]Anchor, []u
 			continue
 		}
 		seen[st.Height] = true
-		proof, err := store.ConsistencyProof(st.LogSize, logSize)
+		proof, err := s.ConsistencyProof(st.LogSize, logSize)
 		if err != nil {
 			return nil, nil, fmt.Errorf("anchor at height %d: consistency proof %d → %d: %w", st.Height, st.LogSize, logSize, err)
 		}
-		out = append(out, Anchor{RecordIndex: st.RecordIndex, Consistency: proof})
+		out = append(out, evidence.Anchor{RecordIndex: st.RecordIndex, Consistency: proof})
 		if !slices.Contains(idx, st.RecordIndex) {
 			idx = append(idx, st.RecordIndex)
 		}
 	}
 	slices.Sort(idx)
-	slices.SortFunc(out, func(a, b Anchor) int { return cmpU64(a.RecordIndex, b.RecordIndex) })
+	slices.SortFunc(out, func(a, b evidence.Anchor) int { return cmp.Compare(a.RecordIndex, b.RecordIndex) })
 	return out, idx, nil
 }

@@ -1,6 +1,4 @@
-//go:build !js
-
-package chain
+package store
 
 import (
 	"bytes"
@@ -16,32 +14,9 @@ import (
 	"github.com/cockroachdb/pebble/bloom"
 	"github.com/emmansun/gmsm/sm3"
 
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/merklelog"
-)
-
-// Key layout in the store's pebble database. State keys (s/) are hashed into
-// the state root; everything else is derived from the log and the headers.
-//
-//	m/last                     Checkpoint of the last committed height
-//	h/<height:8>               Checkpoint at each height
-//	l/...                      Merkle log nodes (see merklelog)
-//	e/<index:8>                Entry bytes (the leaf)
-//	s/o/<org id>               Org
-//	s/c/<fingerprint:32>       CertState
-//	s/k/<contract id>          ContractState
-//	s/t/<tx hash:32>           log index of a committed tx (replay guard)
-//	x/d/<sm3:32><index:8>      document hash index
-//	x/k/<len:1><contract id><index:8>
-//	x/c/<fingerprint:32><index:8>
-//	x/t/<unix ns:8><index:8>   time index
-//	c/<height:8>               headers whose NextValidatorsHash names a new validator set
-var (
-	keyLast     = []byte("m/last")
-	prefixLog   = []byte("l/")
-	prefixEntry = []byte("e/")
-	prefixH     = []byte("h/")
-	// c/<height:8>: headers whose NextValidatorsHash names a new set.
-	prefixValChange = []byte("c/")
+	"github.com/sealchain/sealchain/chain/merklelog/pebblelog"
 )
 
 const domainState = "sealchain/state/v1"
@@ -55,18 +30,18 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	db     *pebble.DB
 	hasher *merklelog.Hasher
-	log    *merklelog.Log
+	log    *pebblelog.Log
 
 	mu         sync.RWMutex
-	last       Checkpoint
-	commitHook func(Checkpoint) // see SetCommitHook (snapshot.go)
+	last       chain.Checkpoint
+	commitHook func(chain.Checkpoint) // see SetCommitHook (snapshot.go)
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// OpenStore opens (creating if needed) the store in dir. logger may be nil.
-func OpenStore(dir string, logger *slog.Logger) (*Store, error) {
+// Open opens (creating if needed) the store in dir. logger may be nil.
+func Open(dir string, logger *slog.Logger) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -94,7 +69,7 @@ func OpenStore(dir string, logger *slog.Logger) (*Store, error) {
 }
 
 func (s *Store) load() error {
-	l, err := merklelog.Open(s.db, s.hasher, prefixLog)
+	l, err := pebblelog.Open(s.db, s.hasher, prefixLog)
 	if err != nil {
 		return fmt.Errorf("open log: %w", err)
 	}
@@ -104,12 +79,12 @@ func (s *Store) load() error {
 		return err
 	}
 	if ok {
-		if err := decodeState(v, &s.last, "checkpoint"); err != nil {
+		if err := chain.DecodeState(v, &s.last, "checkpoint"); err != nil {
 			return err
 		}
 	} else {
-		s.last = Checkpoint{LogRoot: s.hasher.EmptyRoot(), StateRoot: make([]byte, 32)}
-		s.last.AppHash = AppHash(0, s.last.LogRoot, s.last.StateRoot)
+		s.last = chain.Checkpoint{LogRoot: s.hasher.EmptyRoot(), StateRoot: make([]byte, 32)}
+		s.last.AppHash = chain.AppHash(0, s.last.LogRoot, s.last.StateRoot)
 	}
 	if l.Size() != s.last.LogSize {
 		return fmt.Errorf("store inconsistent: log size %d but checkpoint at height %d says %d", l.Size(), s.last.Height, s.last.LogSize)
@@ -129,7 +104,7 @@ func (s *Store) Hasher() *merklelog.Hasher { return s.hasher }
 
 // Last returns the checkpoint of the last committed height (height 0 before
 // InitChain's state is committed).
-func (s *Store) Last() Checkpoint {
+func (s *Store) Last() chain.Checkpoint {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.last
@@ -206,7 +181,7 @@ type Block struct {
 	// no state, so an empty block leaves the app hash unchanged and CometBFT
 	// can stop making blocks while idle (create_empty_blocks = false).
 	prevState []byte
-	cp        *Checkpoint
+	cp        *chain.Checkpoint
 }
 
 // Height and Time are the block's, from its header.
@@ -241,12 +216,12 @@ func (b *Block) deleteState(key []byte) error {
 }
 
 // PutOrg, PutCert, PutContract write state.
-func (b *Block) PutOrg(o *Org) error { return b.setState(orgKey(o.ID), encodeState(o)) }
-func (b *Block) PutCert(fp Fingerprint, c *CertState) error {
-	return b.setState(certKey(fp), encodeState(c))
+func (b *Block) PutOrg(o *chain.Org) error { return b.setState(orgKey(o.ID), chain.EncodeState(o)) }
+func (b *Block) PutCert(fp chain.Fingerprint, c *chain.CertState) error {
+	return b.setState(certKey(fp), chain.EncodeState(c))
 }
-func (b *Block) PutContract(c *ContractState) error {
-	return b.setState(contractKey(c.ID), encodeState(c))
+func (b *Block) PutContract(c *chain.ContractState) error {
+	return b.setState(contractKey(c.ID), chain.EncodeState(c))
 }
 
 // MarkValidatorChange records that the header at height names a new
@@ -275,8 +250,8 @@ func (b *Block) NextIndex() uint64 { return b.s.log.Size() }
 
 // Append adds a committed transaction to the log, records it against replay
 // and indexes it. tx must be the decoded form of raw.
-func (b *Block) Append(txIndex uint32, raw []byte, tx *Tx) (*Entry, error) {
-	en := &Entry{Index: b.s.log.Size(), Height: b.height, Time: b.time, TxIndex: txIndex, Tx: raw}
+func (b *Block) Append(txIndex uint32, raw []byte, tx *chain.Tx) (*chain.Entry, error) {
+	en := &chain.Entry{Index: b.s.log.Size(), Height: b.height, Time: b.time, TxIndex: txIndex, Tx: raw}
 	leaf := en.Encode()
 	idx, err := b.s.log.Append(b.batch, leaf)
 	if err != nil {
@@ -288,11 +263,11 @@ func (b *Block) Append(txIndex uint32, raw []byte, tx *Tx) (*Entry, error) {
 	if err := b.batch.Set(u64key(prefixEntry, idx), leaf, nil); err != nil {
 		return nil, err
 	}
-	h := TxHash(raw)
+	h := chain.TxHash(raw)
 	if err := b.setState(txKey(h), u64(idx)); err != nil {
 		return nil, err
 	}
-	for _, k := range indexKeys(tx, en) {
+	for _, k := range chain.EncodeIndexKeys(tx, en) {
 		if err := b.batch.Set(k, nil, nil); err != nil {
 			return nil, err
 		}
@@ -301,8 +276,8 @@ func (b *Block) Append(txIndex uint32, raw []byte, tx *Tx) (*Entry, error) {
 }
 
 // Finish computes the roots and the app hash and stages the checkpoint.
-func (b *Block) Finish() (Checkpoint, error) {
-	cp := Checkpoint{
+func (b *Block) Finish() (chain.Checkpoint, error) {
+	cp := chain.Checkpoint{
 		Height:    b.height,
 		Time:      b.time,
 		LogSize:   b.s.log.Size(),
@@ -312,13 +287,13 @@ func (b *Block) Finish() (Checkpoint, error) {
 	if b.writes == 0 {
 		cp.StateRoot = b.prevState
 	}
-	cp.AppHash = AppHash(cp.LogSize, cp.LogRoot, cp.StateRoot)
-	v := encodeState(&cp)
+	cp.AppHash = chain.AppHash(cp.LogSize, cp.LogRoot, cp.StateRoot)
+	v := chain.EncodeState(&cp)
 	if err := b.batch.Set(u64key(prefixH, uint64(b.height)), v, nil); err != nil {
-		return Checkpoint{}, err
+		return chain.Checkpoint{}, err
 	}
 	if err := b.batch.Set(keyLast, v, nil); err != nil {
-		return Checkpoint{}, err
+		return chain.Checkpoint{}, err
 	}
 	b.cp = &cp
 	return cp, nil
@@ -341,27 +316,27 @@ func get(r pebble.Reader, key []byte) ([]byte, bool, error) {
 	return out, true, nil
 }
 
-func (v View) load(key []byte, val stateValue, what string) (bool, error) {
+func (v View) load(key []byte, val chain.StateValue, what string) (bool, error) {
 	b, ok, err := get(v.r, key)
 	if err != nil || !ok {
 		return false, err
 	}
-	return true, decodeState(b, val, what)
+	return true, chain.DecodeState(b, val, what)
 }
 
 // Org returns a registered organisation.
-func (v View) Org(id string) (*Org, bool, error) {
-	o := &Org{}
+func (v View) Org(id string) (*chain.Org, bool, error) {
+	o := &chain.Org{}
 	ok, err := v.load(orgKey(id), o, "org")
 	return o, ok, err
 }
 
 // Orgs lists every registered organisation in id order.
-func (v View) Orgs() ([]*Org, error) {
-	var out []*Org
+func (v View) Orgs() ([]*chain.Org, error) {
+	var out []*chain.Org
 	err := v.scan([]byte("s/o/"), func(_, val []byte) error {
-		o := &Org{}
-		if err := decodeState(val, o, "org"); err != nil {
+		o := &chain.Org{}
+		if err := chain.DecodeState(val, o, "org"); err != nil {
 			return err
 		}
 		out = append(out, o)
@@ -371,21 +346,21 @@ func (v View) Orgs() ([]*Org, error) {
 }
 
 // Cert returns a registered certificate's state.
-func (v View) Cert(fp Fingerprint) (*CertState, bool, error) {
-	c := &CertState{}
+func (v View) Cert(fp chain.Fingerprint) (*chain.CertState, bool, error) {
+	c := &chain.CertState{}
 	ok, err := v.load(certKey(fp), c, "cert")
 	return c, ok, err
 }
 
 // Contract returns a contract's state.
-func (v View) Contract(id string) (*ContractState, bool, error) {
-	c := &ContractState{}
+func (v View) Contract(id string) (*chain.ContractState, bool, error) {
+	c := &chain.ContractState{}
 	ok, err := v.load(contractKey(id), c, "contract")
 	return c, ok, err
 }
 
 // TxLogIndex returns the log index of a committed transaction.
-func (v View) TxLogIndex(h Hash) (uint64, bool, error) {
+func (v View) TxLogIndex(h chain.Hash) (uint64, bool, error) {
 	b, ok, err := get(v.r, txKey(h))
 	if err != nil || !ok {
 		return 0, ok, err
@@ -409,8 +384,8 @@ func (v View) Entry(index uint64) ([]byte, error) {
 }
 
 // Checkpoint returns the checkpoint at height.
-func (v View) Checkpoint(height int64) (Checkpoint, error) {
-	var cp Checkpoint
+func (v View) Checkpoint(height int64) (chain.Checkpoint, error) {
+	var cp chain.Checkpoint
 	ok, err := v.load(u64key(prefixH, uint64(height)), &cp, "checkpoint")
 	if err != nil {
 		return cp, err
@@ -448,19 +423,6 @@ func prefixEnd(p []byte) []byte {
 	return nil
 }
 
-func u64(v uint64) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], v)
-	return b[:]
-}
-
-func u64key(prefix []byte, v uint64) []byte { return append(append([]byte(nil), prefix...), u64(v)...) }
-
-func orgKey(id string) []byte       { return append([]byte("s/o/"), id...) }
-func certKey(fp Fingerprint) []byte { return append([]byte("s/c/"), fp[:]...) }
-func contractKey(id string) []byte  { return append([]byte("s/k/"), id...) }
-func txKey(h Hash) []byte           { return append([]byte("s/t/"), h[:]...) }
-
 // pebbleLogger passes pebble's errors to the node's logger and drops its
 // informational chatter.
 type pebbleLogger struct{ l *slog.Logger }
@@ -476,7 +438,7 @@ func (pebbleLogger) Fatalf(format string, args ...interface{}) {
 // InclusionProof returns the audit path of the leaf at index in the log of
 // the given size, read from committed storage.
 func (s *Store) InclusionProof(index, size uint64) ([][]byte, error) {
-	return merklelog.InclusionProof(s.db, s.hasher, prefixLog, index, size)
+	return pebblelog.InclusionProof(s.db, s.hasher, prefixLog, index, size)
 }
 
 // ErrCorrupt means stored data does not match the Merkle log that commits it.
@@ -485,7 +447,7 @@ var ErrCorrupt = errors.New("store corrupt")
 // CheckLeaf re-hashes leaf bytes read from the store against the log's own
 // leaf node, so a node never serves evidence from an altered store.
 func (s *Store) CheckLeaf(index uint64, leaf []byte) error {
-	want, err := merklelog.LeafHashAt(s.db, prefixLog, index)
+	want, err := pebblelog.LeafHashAt(s.db, prefixLog, index)
 	if err != nil {
 		return fmt.Errorf("leaf hash %d: %w", index, err)
 	}
@@ -497,5 +459,5 @@ func (s *Store) CheckLeaf(index uint64, leaf []byte) error {
 
 // ConsistencyProof proves that the log of size1 is a prefix of the log of size2.
 func (s *Store) ConsistencyProof(size1, size2 uint64) ([][]byte, error) {
-	return merklelog.ConsistencyProof(s.db, s.hasher, prefixLog, size1, size2)
+	return pebblelog.ConsistencyProof(s.db, s.hasher, prefixLog, size1, size2)
 }

@@ -1,4 +1,4 @@
-package chain_test
+package store_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -32,8 +33,8 @@ func TestBulkMatchesApp(t *testing.T) {
 	blockTime := func(h int64) time.Time { return start.Add(time.Duration(h) * time.Second) }
 
 	// Both stores get genesis and the signer's certificate through the app.
-	open := func() (*chain.Store, *app.App) {
-		store, err := chain.OpenStore(t.TempDir(), nil)
+	open := func() (*store.Store, *app.App) {
+		store, err := store.Open(t.TempDir(), nil)
 		require.NoError(t, err)
 		t.Cleanup(func() { store.Close() })
 		a, err := app.New(store, bulkChain)
@@ -72,13 +73,13 @@ func TestBulkMatchesApp(t *testing.T) {
 
 	l := bulk.NewBulkLoader()
 	for h, off := int64(2), 0; off < len(txs); h, off = h+1, off+perBlock {
-		cp, err := l.Block(h, blockTime(h), func(b *chain.Block) error {
+		cp, err := l.Block(h, blockTime(h), func(b *store.Block) error {
 			for i, raw := range txs[off : off+perBlock] {
 				tx, err := chain.DecodeTx(raw)
 				if err != nil {
 					return err
 				}
-				if err := chain.BulkContractCreated(b, uint32(i), raw, tx); err != nil {
+				if err := store.BulkContractCreated(b, uint32(i), raw, tx); err != nil {
 					return err
 				}
 			}
@@ -99,7 +100,7 @@ func TestBulkMatchesApp(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, ca, cb, "stored checkpoint %d", h)
 	}
-	q := chain.Query{Limit: 10, UpTo: bulk.Last().LogSize}
+	q := store.Query{Limit: 10, UpTo: bulk.Last().LogSize}
 	for i, c := range bodies {
 		for _, doc := range [][]byte{c.DocSM3, c.DocSHA256} {
 			pa, err := va.ByDoc(doc, q)
@@ -133,7 +134,7 @@ func TestBulkMatchesApp(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, ea, eb, "entry %d", ib)
 	}
-	all := chain.Query{Limit: 3 * records, UpTo: bulk.Last().LogSize}
+	all := store.Query{Limit: 3 * records, UpTo: bulk.Last().LogSize}
 	ta, err := va.ByTime(start, blockTime(100), all)
 	require.NoError(t, err)
 	tb, err := vb.ByTime(start, blockTime(100), all)

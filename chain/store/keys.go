@@ -1,0 +1,65 @@
+package store
+
+import (
+	"encoding/binary"
+
+	"github.com/sealchain/sealchain/chain"
+)
+
+// Key layout in the store's pebble database. State keys (s/) are hashed into
+// the state root; everything else is derived from the log and the headers.
+//
+//	m/last                     Checkpoint of the last committed height
+//	h/<height:8>               Checkpoint at each height
+//	l/...                      Merkle log nodes (see pebblelog)
+//	e/<index:8>                Entry bytes (the leaf)
+//	s/o/<org id>               Org
+//	s/c/<fingerprint:32>       CertState
+//	s/k/<contract id>          ContractState
+//	s/t/<tx hash:32>           log index of a committed tx (replay guard)
+//	s/p/<proposal id>          ProposalState
+//	s/v/<public key>           ValidatorState
+//	s/i/<fingerprint:32>       VerifierState
+//	s/g/params                 Params
+//	s/d/<identity ref>         IdentityState
+//	s/e/<seal hash>            SealState
+//	s/anchor/<height:8>        AnchorState (anchor.go)
+//	s/anchor-latest            newest anchored height (8 bytes)
+//	s/u/plan                   PendingUpgrade (upgrade.go)
+//	s/u/a/<height:8>           UpgradeActivation
+//	x/...                      indexes: chain.EncodeIndexKeys
+//	c/<height:8>               headers whose NextValidatorsHash names a new validator set
+var (
+	keyLast     = []byte("m/last")
+	prefixLog   = []byte("l/")
+	prefixEntry = []byte("e/")
+	prefixH     = []byte("h/")
+	// c/<height:8>: headers whose NextValidatorsHash names a new set.
+	prefixValChange = []byte("c/")
+)
+
+func u64(v uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return b[:]
+}
+
+func u64key(prefix []byte, v uint64) []byte { return append(append([]byte(nil), prefix...), u64(v)...) }
+
+func orgKey(id string) []byte             { return append([]byte("s/o/"), id...) }
+func certKey(fp chain.Fingerprint) []byte { return append([]byte("s/c/"), fp[:]...) }
+func contractKey(id string) []byte        { return append([]byte("s/k/"), id...) }
+func txKey(h chain.Hash) []byte           { return append([]byte("s/t/"), h[:]...) }
+
+func proposalKey(id string) []byte            { return append([]byte("s/p/"), id...) }
+func validatorKey(pub []byte) []byte          { return append([]byte("s/v/"), pub...) }
+func verifierKey(fp chain.Fingerprint) []byte { return append([]byte("s/i/"), fp[:]...) }
+func identityKey(ref []byte) []byte           { return append([]byte("s/d/"), ref...) }
+func sealKey(h []byte) []byte                 { return append([]byte("s/e/"), h...) }
+
+var keyParams = []byte("s/g/params")
+
+var (
+	keyUpgradePlan          = []byte("s/u/plan")
+	prefixUpgradeActivation = []byte("s/u/a/")
+)

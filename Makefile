@@ -53,7 +53,7 @@ test-race:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTx$$' -fuzztime $(FUZZTIME) ./chain
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEntry$$' -fuzztime $(FUZZTIME) ./chain
-	$(GO) test -run '^$$' -fuzz '^FuzzSubmit$$' -fuzztime $(FUZZTIME) ./node
+	$(GO) test -run '^$$' -fuzz '^FuzzSubmit$$' -fuzztime $(FUZZTIME) ./node/chainapi
 	$(GO) test -run '^$$' -fuzz '^FuzzVerifyBundle$$' -fuzztime $(FUZZTIME) ./evidence
 
 lint:
@@ -72,7 +72,7 @@ bench:
 	$(GO) test -run '^$$' -bench 'SM2|SM3|RecordCodec|MerkleProofVerify' -benchtime 2000x ./chain
 	$(GO) test -run '^$$' -bench . ./chain/merklelog/...
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./evidence
-	$(GO) test -run '^$$' -bench . -benchtime 3000x ./node
+	$(GO) test -run '^$$' -bench . -benchtime 3000x ./node ./node/chainapi
 	@mkdir -p $(BENCH_OUT)
 	$(GO) run ./cmd/sealbench -sweep 300,1000 -duration 3s -concurrency 32 -out $(BENCH_OUT)/sweep-short.json
 

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sealchain/sealchain/chain"
+
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/signer"
@@ -58,7 +60,7 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	if e.ABCICode != 0 {
+	if e.ABCICode != chain.CodeOK {
 		return fmt.Sprintf("node: %s (HTTP %d, ABCI code %d): %s", e.Code, e.Status, e.ABCICode, e.Message)
 	}
 	return fmt.Sprintf("node: %s (HTTP %d): %s", e.Code, e.Status, e.Message)

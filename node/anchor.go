@@ -1,382 +1,22 @@
 package node
 
 import (
-	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
-	"time"
 
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/types"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sealchain/sealchain/anchor"
-	"github.com/sealchain/sealchain/app"
 	"github.com/sealchain/sealchain/chain"
-	"github.com/sealchain/sealchain/chain/store"
+	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/anchoring"
 	"github.com/sealchain/sealchain/node/nodehome"
 )
-
-// Anchoring runs beside consensus, never inside it: the loop reads committed
-// checkpoints, talks to Fabric with its own timeouts and submits anchored
-// records through the mempool like any client. A slow or dead Fabric network
-// only makes the queue grow.
-
-// anchorTick is how often the loop looks at the chain and the queue.
-const anchorTick = 200 * time.Millisecond
-
-// resubmitAfter is how long an anchored record may sit in the mempool before
-// the loop submits it again.
-const resubmitAfter = 30 * time.Second
-
-// broadcastFn submits a tx to the mempool; code is the CheckTx code.
-type broadcastFn func(ctx context.Context, tx []byte) (code uint32, log string, err error)
-
-// anchorMetrics are the anchoring metrics.
-type anchorMetrics struct {
-	lagBlocks  prometheus.Gauge
-	lagSeconds prometheus.Gauge
-	queueLen   prometheus.Gauge
-	failures   *prometheus.CounterVec
-	latency    prometheus.Histogram
-	anchored   prometheus.Counter
-	verified   *prometheus.CounterVec
-}
-
-func newAnchorMetrics(reg prometheus.Registerer) *anchorMetrics {
-	m := &anchorMetrics{
-		lagBlocks: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "sealchain", Subsystem: "anchor", Name: "lag_blocks",
-			Help: "Committed height minus the newest height anchored on chain."}),
-		lagSeconds: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "sealchain", Subsystem: "anchor", Name: "lag_seconds",
-			Help: "Age of the oldest committed checkpoint not covered by an anchored record (0 when none)."}),
-		queueLen: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "sealchain", Subsystem: "anchor", Name: "queue_length",
-			Help: "Checkpoints waiting to be anchored."}),
-		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sealchain", Subsystem: "anchor", Name: "failures_total",
-			Help: "Failed anchoring attempts, by stage (fabric, chain)."}, []string{"stage"}),
-		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "sealchain", Subsystem: "anchor", Name: "latency_seconds",
-			Help:    "Fabric PutAnchor, submit to committed receipt.",
-			Buckets: []float64{.05, .1, .2, .3, .5, 1, 2, 5, 10, 30}}),
-		anchored: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "sealchain", Subsystem: "anchor", Name: "anchored_total",
-			Help: "Checkpoints anchored on Fabric and recorded on chain."}),
-		verified: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sealchain", Subsystem: "anchor", Name: "verifications_total",
-			Help: "Anchored records read back from Fabric, by result (ok, mismatch, unreachable)."}, []string{"result"}),
-	}
-	if reg != nil {
-		reg.MustRegister(m.lagBlocks, m.lagSeconds, m.queueLen, m.failures, m.latency, m.anchored, m.verified)
-	}
-	return m
-}
-
-// anchorer is the anchoring loop and, with verify = fabric, the checker of
-// anchored records.
-type anchorer struct {
-	cfg       config.Anchor
-	chainID   string
-	store     *store.Store
-	ledger    anchor.Ledger
-	submit    bool // this node's org anchors
-	build     func(chain.Body) ([]byte, error)
-	broadcast broadcastFn
-	queue     *anchorQueue
-	metrics   *anchorMetrics
-	logger    *slog.Logger
-	now       func() time.Time
-
-	mu           sync.Mutex
-	lastEnqueue  time.Time
-	lastErr      string
-	lastReceipt  *anchor.Receipt
-	lastLatency  time.Duration
-	verifiedUpTo uint64
-	verifyNext   time.Time
-	verifyFails  int
-	alarms       []string
-	lagBlocks    int64
-	lagSeconds   float64
-	queueLen     int
-}
-
-// run loops until ctx ends.
-func (a *anchorer) run(ctx context.Context) {
-	t := time.NewTicker(anchorTick)
-	defer t.Stop()
-	for {
-		if a.submit {
-			if err := a.step(ctx); err != nil && ctx.Err() == nil {
-				a.logger.Error("anchoring step", "err", err)
-			}
-		}
-		if a.cfg.Verify == config.AnchorVerifyFabric {
-			a.verify(ctx)
-		}
-		a.observe()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// step enqueues the newest checkpoint when it is due, then works the queue.
-func (a *anchorer) step(ctx context.Context) error {
-	if err := a.maybeEnqueue(); err != nil {
-		return err
-	}
-	jobs, err := a.queue.Jobs(0)
-	if err != nil {
-		return err
-	}
-	latest, err := a.store.View().LatestAnchor()
-	if err != nil {
-		return err
-	}
-	now := a.now()
-	for _, j := range jobs {
-		if ctx.Err() != nil {
-			return nil
-		}
-		if latest >= j.Height {
-			// Recorded on chain (by us, or superseded by a newer anchor).
-			if j.Receipt != nil && j.Submitted.After(time.Time{}) {
-				a.metrics.anchored.Inc()
-			}
-			if err := a.queue.Delete(j.Height); err != nil {
-				return err
-			}
-			continue
-		}
-		if now.Before(j.NextTry) {
-			// Fabric takes anchors in height order: a job waiting for its
-			// retry holds back the ones after it.
-			return nil
-		}
-		if j.Receipt == nil {
-			if !a.putFabric(ctx, j) {
-				return nil
-			}
-		}
-		if j.Submitted.IsZero() || now.Sub(j.Submitted) > resubmitAfter {
-			a.recordOnChain(ctx, j)
-		}
-	}
-	return nil
-}
-
-// maybeEnqueue queues the last committed checkpoint when every_blocks heights
-// or every seconds have passed since the last one queued, and the log grew by
-// more than the anchored records themselves (so an idle chain stops
-// anchoring its own anchors).
-func (a *anchorer) maybeEnqueue() error {
-	last := a.store.Last()
-	if last.Height <= 0 {
-		return nil
-	}
-	prevH, err := a.queue.LastEnqueued()
-	if err != nil {
-		return err
-	}
-	var prevSize uint64
-	if prevH > 0 {
-		cp, err := a.store.View().Checkpoint(int64(prevH))
-		if err != nil {
-			return err
-		}
-		prevSize = cp.LogSize
-	}
-	a.mu.Lock()
-	lastEnqueue := a.lastEnqueue
-	a.mu.Unlock()
-	if !anchorDue(a.cfg, a.now(), lastEnqueue, prevH, prevSize, last) {
-		return nil
-	}
-	j := &anchorJob{Height: uint64(last.Height), AppHash: last.AppHash, LogSize: last.LogSize, LogRoot: last.LogRoot,
-		BlockTime: last.Time, Enqueued: a.now()}
-	if err := a.queue.Enqueue(j); err != nil {
-		return err
-	}
-	a.mu.Lock()
-	a.lastEnqueue = j.Enqueued
-	a.mu.Unlock()
-	a.logger.Debug("checkpoint queued for anchoring", "height", j.Height, "log_size", j.LogSize)
-	return nil
-}
-
-// anchorDue decides whether the checkpoint last is due. prevH and prevSize
-// are the last queued checkpoint's height and log size (0 when none).
-func anchorDue(cfg config.Anchor, now, lastEnqueue time.Time, prevH, prevSize uint64, last chain.Checkpoint) bool {
-	h := uint64(last.Height)
-	if h <= prevH {
-		return false
-	}
-	// One anchored record per anchor is the loop's own growth.
-	if prevH > 0 && last.LogSize <= prevSize+1 {
-		return false
-	}
-	if prevH == 0 {
-		return last.LogSize > 0
-	}
-	if cfg.EveryBlocks > 0 && h >= prevH+uint64(cfg.EveryBlocks) {
-		return true
-	}
-	return cfg.Every.Duration > 0 && now.Sub(lastEnqueue) >= cfg.Every.Duration
-}
-
-// putFabric writes the job's anchor to Fabric; false means not now.
-func (a *anchorer) putFabric(ctx context.Context, j *anchorJob) bool {
-	cctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout.Duration)
-	defer cancel()
-	start := a.now()
-	rc, err := a.ledger.PutAnchor(cctx, j.anchor(a.chainID))
-	if errors.Is(err, anchor.ErrNotAfterLatest) {
-		// A previous run committed it but stopped before saving the
-		// receipt, or a newer anchor is there already: read it back.
-		var got anchor.Anchor
-		got, rc, err = a.ledger.GetAnchor(cctx, a.chainID, j.Height)
-		switch {
-		case errors.Is(err, anchor.ErrNotFound):
-			a.logger.Warn("checkpoint superseded on Fabric by a newer anchor; dropped", "height", j.Height)
-			a.queue.Delete(j.Height)
-			return false
-		case err == nil:
-			if cerr := anchor.Compare(j.anchor(a.chainID), got); cerr != nil {
-				a.alarm(fmt.Sprintf("Fabric holds a different checkpoint at height %d: %v", j.Height, cerr))
-				err = cerr
-			}
-		}
-	}
-	if err != nil {
-		a.fail(j, "fabric", err)
-		return false
-	}
-	j.Receipt, j.Latency, j.LastError, j.Attempts = &rc, a.now().Sub(start), "", 0
-	if err := a.queue.Save(j); err != nil {
-		a.logger.Error("save anchor receipt", "height", j.Height, "err", err)
-		return false
-	}
-	a.metrics.latency.Observe(j.Latency.Seconds())
-	a.mu.Lock()
-	a.lastReceipt, a.lastLatency = &rc, j.Latency
-	a.mu.Unlock()
-	a.logger.Info("checkpoint anchored on Fabric", "height", j.Height, "tx_id", rc.TxID, "block", rc.Block, "latency", j.Latency)
-	return true
-}
-
-// recordOnChain submits the anchored record for a job with a receipt.
-func (a *anchorer) recordOnChain(ctx context.Context, j *anchorJob) {
-	rc := j.Receipt
-	tx, err := a.build(&chain.Anchored{
-		ChainID: a.chainID, Height: j.Height, AppHash: j.AppHash, LogSize: j.LogSize, LogRoot: j.LogRoot,
-		Network: rc.Network, Channel: rc.Channel, Chaincode: rc.Chaincode, TxID: rc.TxID, Block: rc.Block,
-		AnchoredAt: rc.Time.UnixNano(),
-	})
-	if err != nil {
-		a.fail(j, "chain", fmt.Errorf("build anchored record: %w", err))
-		return
-	}
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	code, log, err := a.broadcast(cctx, tx)
-	switch {
-	case err != nil:
-		a.fail(j, "chain", fmt.Errorf("submit anchored record: %w", err))
-		return
-	case code == app.CodeAnchorOrder:
-		// A newer anchor is on chain already; the job is covered.
-		a.queue.Delete(j.Height)
-		return
-	case code != app.CodeOK:
-		a.fail(j, "chain", fmt.Errorf("anchored record refused: code %d: %s", code, log))
-		return
-	}
-	j.Submitted = a.now()
-	if err := a.queue.Save(j); err != nil {
-		a.logger.Error("save anchor job", "height", j.Height, "err", err)
-	}
-}
-
-func (a *anchorer) fail(j *anchorJob, stage string, err error) {
-	j.Attempts++
-	j.LastError = err.Error()
-	j.NextTry = a.now().Add(backoff(j.Attempts, a.cfg.RetryMin.Duration, a.cfg.RetryMax.Duration))
-	if serr := a.queue.Save(j); serr != nil {
-		a.logger.Error("save anchor job", "height", j.Height, "err", serr)
-	}
-	a.metrics.failures.WithLabelValues(stage).Inc()
-	a.mu.Lock()
-	a.lastErr = fmt.Sprintf("%s: %s", stage, err)
-	a.mu.Unlock()
-	a.logger.Warn("anchoring attempt failed", "stage", stage, "height", j.Height, "attempt", j.Attempts,
-		"retry_in", j.NextTry.Sub(a.now()).Round(time.Millisecond), "err", err)
-}
-
-func (a *anchorer) alarm(msg string) {
-	a.mu.Lock()
-	if len(a.alarms) < 100 {
-		a.alarms = append(a.alarms, msg)
-	}
-	a.mu.Unlock()
-	a.logger.Error("ANCHOR ALARM", "detail", msg)
-}
-
-// observe updates the lag and queue metrics.
-func (a *anchorer) observe() {
-	last := a.store.Last()
-	view := a.store.View()
-	latest, err := view.LatestAnchor()
-	if err != nil {
-		return
-	}
-	lagBlocks := last.Height - int64(latest)
-	if latest > 0 {
-		// Heights that only added the anchored record itself are not lag:
-		// an idle chain whose newest records are anchored shows 0.
-		if st, err := view.Anchors(latest-1, 1); err == nil && len(st) == 1 && last.LogSize <= st[0].LogSize+1 {
-			lagBlocks = 0
-		}
-	}
-	var lagSeconds float64
-	if lagBlocks > 0 {
-		if cp, err := view.Checkpoint(int64(latest) + 1); err == nil && !cp.Time.IsZero() {
-			lagSeconds = max(0, a.now().Sub(cp.Time).Seconds())
-		}
-	}
-	n := 0
-	if a.queue != nil {
-		n, _ = a.queue.Len()
-	}
-	a.metrics.lagBlocks.Set(float64(lagBlocks))
-	a.metrics.lagSeconds.Set(lagSeconds)
-	a.metrics.queueLen.Set(float64(n))
-	a.mu.Lock()
-	a.lagBlocks, a.lagSeconds, a.queueLen = lagBlocks, lagSeconds, n
-	a.mu.Unlock()
-}
-
-// status is the anchoring part of GET /v1/status.
-func (a *anchorer) status() map[string]any {
-	latest, _ := a.store.View().LatestAnchor()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	st := map[string]any{
-		"submits": a.submit, "verify": a.cfg.Verify, "latest_anchored_height": latest,
-		"lag_blocks": a.lagBlocks, "lag_seconds": a.lagSeconds, "queue_length": a.queueLen,
-		"last_error": a.lastErr, "alarms": append([]string{}, a.alarms...),
-	}
-	if a.cfg.Verify == config.AnchorVerifyFabric {
-		st["verified_up_to"] = a.verifiedUpTo
-	}
-	if r := a.lastReceipt; r != nil {
-		st["last_receipt"] = map[string]any{"network": r.Network, "channel": r.Channel, "chaincode": r.Chaincode,
-			"tx_id": r.TxID, "block": r.Block, "time": r.Time, "latency_ms": a.lastLatency.Milliseconds()}
-	}
-	return st
-}
 
 // SetGenesisAnchoring writes app_state.anchoring into the genesis file of an
 // initialised home, before the chain starts: for a home made without the
@@ -396,7 +36,7 @@ func SetGenesisAnchoring(home string, g *chain.GenesisAnchoring) error {
 		return err
 	}
 	gs.Anchoring = g
-	raw, err := marshalGenesisState(gs)
+	raw, err := json.Marshal(gs)
 	if err != nil {
 		return err
 	}
@@ -430,51 +70,30 @@ func (n *Node) startAnchoring() error {
 	if !c.Enable && c.Verify != config.AnchorVerifyFabric {
 		return nil
 	}
-	g := n.gs.Anchoring
-	if c.Enable && (g == nil || g.Org != n.cfg.Org) {
+	if g := n.gs.Anchoring; c.Enable && (g == nil || g.Org != n.cfg.Org) {
 		return &config.KeyError{Key: "anchor.enable", Err: fmt.Errorf("org %q is not genesis app_state.anchoring.org", n.cfg.Org)}
 	}
-	a := &anchorer{cfg: c, chainID: n.genesis.ChainID, store: n.store, submit: c.Enable, ledger: n.anchorLedger,
-		metrics: newAnchorMetrics(n.reg), logger: n.logger.With("module", "anchor"), now: time.Now}
-	if a.ledger == nil {
-		path := c.Profile
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(string(n.home), path)
-		}
-		p, err := anchor.LoadProfile(path)
-		if err != nil {
-			return &config.KeyError{Key: "anchor.profile", Err: err}
-		}
-		l, closer, err := openLedger(p, c.FabricSDKHelper)
-		if err != nil {
-			return &config.KeyError{Key: "anchor.profile", Err: err}
-		}
-		a.ledger, n.anchorCloser = l, closer
+	ac := anchoring.Config{Anchor: c, ChainID: n.genesis.ChainID, Store: n.store, Ledger: n.anchorLedger,
+		ProfilePath: c.Profile, Submitter: n.sub, QueueDir: n.home.AnchorQueue(), Metrics: n.reg,
+		Logger: n.logger.With("module", "anchor")}
+	if !filepath.IsAbs(ac.ProfilePath) {
+		ac.ProfilePath = filepath.Join(string(n.home), ac.ProfilePath)
 	}
 	if c.Enable {
-		sub, err := loadSubmitterFn(n)
+		sub, err := client.LoadSubmitter(n.genesis.ChainID, n.cfg.Org, n.home.SubmitterCert(), n.home.SubmitterKey())
 		if err != nil {
 			return fmt.Errorf("anchoring needs this org's submitter credential: %w", err)
 		}
-		a.build = func(b chain.Body) ([]byte, error) { return sub.Build(b, nil) }
-		a.broadcast = func(ctx context.Context, tx []byte) (uint32, string, error) {
-			res, err := n.comet.Client().BroadcastTxSync(ctx, tx)
-			if err != nil {
-				return 0, "", err
-			}
-			return res.Code, res.Log, nil
-		}
-		q, err := openAnchorQueue(n.home.AnchorQueue(), a.logger)
-		if err != nil {
-			return err
-		}
-		a.queue = q
+		ac.Build = func(b chain.Body) ([]byte, error) { return sub.Build(b, nil) }
 	}
-	n.anchorer = a
-	n.anchorDone = make(chan struct{})
+	a, err := anchoring.New(ac)
+	if err != nil {
+		return err
+	}
+	n.anchorer, n.anchorDone = a, make(chan struct{})
 	go func() {
 		defer close(n.anchorDone)
-		a.run(n.ctx)
+		a.Run(n.ctx)
 	}()
 	n.logger.Info("anchoring started", "submits", c.Enable, "verify", c.Verify)
 	return nil
@@ -487,15 +106,10 @@ func (n *Node) stopAnchoring() {
 		<-n.anchorDone
 		n.anchorDone = nil
 	}
-	if n.anchorer != nil && n.anchorer.queue != nil {
-		if err := n.anchorer.queue.Close(); err != nil {
-			n.logger.Error("close anchor queue", "err", err)
+	if n.anchorer != nil {
+		if err := n.anchorer.Close(); err != nil {
+			n.logger.Error("stop anchoring", "err", err)
 		}
-		n.anchorer.queue = nil
-	}
-	if n.anchorCloser != nil {
-		n.anchorCloser.Close()
-		n.anchorCloser = nil
 	}
 }
 
@@ -504,5 +118,5 @@ func (n *Node) anchorStatus() map[string]any {
 	if n.anchorer == nil {
 		return nil
 	}
-	return n.anchorer.status()
+	return n.anchorer.Status()
 }

@@ -11,9 +11,17 @@
 //     wrapper, log adaptors, the state sync trust point);
 //   - node/nodehome: the home directory (layout, lock, init, testnet,
 //     network genesis);
-//   - (the transaction submitter, the chain/judicial API with auth and
-//     reports, the workflow API and signing pages, and anchoring: listed
-//     here by the other half of issue #13's item 1.)
+//   - node/submit: the one way the node submits a transaction and reads
+//     its outcome (typed: pending, committed, rejected, replay, mempool
+//     full, too large, unavailable), used by every service below;
+//   - node/chainapi: the chain and judicial HTTP API (transactions, records,
+//     evidence, reports, PDF verification, seal rendering, signed-request
+//     and TLS client authentication, the verification page);
+//   - node/flowapi: the signing workflow in this node, its platform and
+//     signer APIs and the signing pages;
+//   - node/anchoring: the Fabric anchoring loop, its queue and read-back;
+//   - node/httpjson (the JSON answers, metrics and router the two APIs
+//     share) and node/web (the pages' embedded assets).
 //
 // CometBFT's config.toml is decoded in package config, with Sealchain's own
 // config.

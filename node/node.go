@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -26,8 +25,13 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/anchoring"
+	"github.com/sealchain/sealchain/node/chainapi"
 	"github.com/sealchain/sealchain/node/comet"
+	"github.com/sealchain/sealchain/node/flowapi"
+	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/nodehome"
+	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -49,13 +53,14 @@ type Node struct {
 	store   *store.Store
 	app     *app.App
 	comet   *comet.Node
+	sub     *submit.Submitter // every transaction this node submits goes through it
 	reg     *prometheus.Registry
-	metrics *apiMetrics
-	otp     *devVerifier
+	metrics *httpjson.Metrics
+	otp     *chainapi.DevOTP
 	// tlsCert is the API's TLS certificate ([api] tls_cert_file); mtls
 	// verifies client certificates ([api] auth has "mtls").
 	tlsCert *tls.Certificate
-	mtls    *clientVerifier
+	mtls    *chainapi.ClientVerifier
 
 	// lock is the home's lock file, held from Start to Stop.
 	lock *nodehome.Lock
@@ -79,14 +84,13 @@ type Node struct {
 	cancel context.CancelFunc
 	bg     sync.WaitGroup
 
-	// Anchoring to Fabric (anchor.go); nil when [anchor] is off.
+	// Anchoring to Fabric (node/anchoring); nil when [anchor] is off.
 	anchorLedger anchor.Ledger
-	anchorCloser io.Closer
-	anchorer     *anchorer
+	anchorer     *anchoring.Anchorer
 	anchorDone   chan struct{}
 
-	// wf is the signing workflow (workflow.go); nil when off.
-	wf *wfService
+	// wf is the signing workflow (node/flowapi); nil when off.
+	wf *flowapi.Service
 }
 
 // Option configures a Node.
@@ -205,7 +209,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.serveStarting()
 	n.reg = prometheus.NewRegistry()
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	n.metrics = newAPIMetrics(n.reg)
+	n.metrics = httpjson.NewMetrics(n.reg)
 
 	if n.store, err = store.Open(n.home.Store(), n.logger.With("module", "store")); err != nil {
 		return err
@@ -228,6 +232,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if n.comet, err = comet.Start(ctx, conf, n.app, comet.NewLogger(n.logger.With("module", "cometbft"))); err != nil {
 		return err
 	}
+	n.sub = submit.New(n.store, n.comet.Client())
 	if addr := n.cfg.Consensus.RPCListen; addr != "" && !loopbackListen(addr) {
 		n.logger.Warn("CometBFT RPC listens beyond this host: it answers abci_query, /block and /tx_search "+
 			"(contracts, certificates, records) with no authentication and no query_logged record; "+
@@ -239,8 +244,8 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	}
 	if n.tlsCert != nil && n.cfg.API.MTLSAuth() {
 		// Client certificates are checked against the store, open only now.
-		n.mtls = newClientVerifier(n.store)
-		n.tlsConf.Store(serverTLSConfig(*n.tlsCert, n.mtls))
+		n.mtls = chainapi.NewClientVerifier(n.store)
+		n.tlsConf.Store(chainapi.ServerTLSConfig(*n.tlsCert, n.mtls))
 	}
 	if err := n.startWorkflow(); err != nil {
 		return err
@@ -261,7 +266,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 // certificate: nothing but "starting" is answered then anyway.
 func (n *Node) serveStarting() {
 	if n.tlsCert != nil {
-		n.tlsConf.Store(serverTLSConfig(*n.tlsCert, nil))
+		n.tlsConf.Store(chainapi.ServerTLSConfig(*n.tlsCert, nil))
 		n.lis = tls.NewListener(n.lis, &tls.Config{
 			GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return n.tlsConf.Load(), nil },
 		})
@@ -307,7 +312,7 @@ func startingHandler(w http.ResponseWriter, _ *http.Request) {
 	// A fresh connection for the retry: one kept from now carries no client
 	// certificate, as the handshake asked for none (serveStarting).
 	w.Header().Set("Connection", "close")
-	writeError(w, http.StatusServiceUnavailable, "starting",
+	httpjson.WriteError(w, http.StatusServiceUnavailable, "starting",
 		"the node is starting (CometBFT is starting and replaying blocks); retry in a few seconds")
 }
 
@@ -421,7 +426,7 @@ func (n *Node) closeParts() error {
 	n.bg.Wait()
 	if n.wf != nil {
 		// Before CometBFT and the store: its queue reads both.
-		if err := n.wf.close(); err != nil {
+		if err := n.wf.Close(); err != nil {
 			n.logger.Error("stop workflow", "err", err)
 			errs = append(errs, err)
 		}
@@ -449,15 +454,8 @@ func (n *Node) closeParts() error {
 	return errors.Join(errs...)
 }
 
-// devVerifier is the development OTP intent verifier: codes come back in the
-// API response instead of by SMS.
-type devVerifier struct {
-	otp  *signer.DevOTP
-	key  *signer.PrivateKey
-	cert []byte
-}
-
-func loadDevVerifier(h nodehome.Home) (*devVerifier, error) {
+// loadDevVerifier loads the development OTP intent verifier's credential.
+func loadDevVerifier(h nodehome.Home) (*chainapi.DevOTP, error) {
 	key, err := signer.LoadPrivateKey(h.VerifierKey())
 	if err != nil {
 		return nil, err
@@ -470,7 +468,7 @@ func loadDevVerifier(h nodehome.Home) (*devVerifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &devVerifier{otp: signer.NewDevOTP(signer.DevOTPOptions{}), key: key, cert: cert.Raw}, nil
+	return &chainapi.DevOTP{OTP: signer.NewDevOTP(signer.DevOTPOptions{}), Key: key, Cert: cert.Raw}, nil
 }
 
 func cmtjsonMarshal(doc *types.GenesisDoc) ([]byte, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/web"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -207,7 +208,7 @@ func TestWebWasmExec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	have, _ := webFS.ReadFile("web/wasm_exec.js")
+	have, _ := web.Verify.ReadFile("wasm_exec.js")
 	if !bytes.Equal(want, have) {
 		t.Errorf("node/web/wasm_exec.js is not this toolchain's (%s): run `make wasm`", runtime.Version())
 	}

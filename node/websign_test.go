@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,8 +18,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/cometbft/cometbft/types"
 
 	"github.com/sealchain/sealchain/internal/testport"
+	"github.com/sealchain/sealchain/node/chainapi"
+	"github.com/sealchain/sealchain/node/flowapi"
+	"github.com/sealchain/sealchain/node/httpjson"
 )
 
 // browser is headless Chromium on a phone-sized viewport, for the signing
@@ -310,9 +315,11 @@ func (f *fakeSigner) register(mux *http.ServeMux) {
 // 127.0.0.1 port and returns the base URL.
 func serveSignPages(t *testing.T, f *fakeSigner) string {
 	t.Helper()
-	a := &api{mux: http.NewServeMux(), chainID: "sealchain-test", org: "platform"}
-	a.registerSignPages()
-	f.register(a.mux)
+	a := httpjson.NewRouter(nil)
+	flowapi.RegisterPages(a, "sealchain-test", "platform", nil)
+	fake := http.NewServeMux()
+	f.register(fake)
+	a.Handle("/v1/sign/", fake)
 	addr, err := testport.Free()
 	if err != nil {
 		t.Fatal(err)
@@ -522,7 +529,7 @@ func TestSignRoutes(t *testing.T) {
 			}
 			if tc.status == 200 {
 				h := resp.Header
-				if h.Get("Content-Security-Policy") != signCSP || h.Get("Referrer-Policy") != "no-referrer" || h.Get("Cache-Control") != "no-store" {
+				if h.Get("Content-Security-Policy") != flowapi.SignCSP || h.Get("Referrer-Policy") != "no-referrer" || h.Get("Cache-Control") != "no-store" {
 					t.Errorf("GET %s: headers CSP %q, Referrer-Policy %q, Cache-Control %q", tc.path,
 						h.Get("Content-Security-Policy"), h.Get("Referrer-Policy"), h.Get("Cache-Control"))
 				}
@@ -534,8 +541,9 @@ func TestSignRoutes(t *testing.T) {
 // TestSignPagesOnlyWithWorkflow: a node that does not run the workflow
 // serves no signing pages.
 func TestSignPagesOnlyWithWorkflow(t *testing.T) {
-	a := &api{mux: http.NewServeMux(), chainID: "sealchain-test", org: "platform"}
-	a.registerSign()
+	a := httpjson.NewRouter(nil)
+	chainapi.New(chainapi.Config{Genesis: &types.GenesisDoc{ChainID: "sealchain-test"}, Org: "platform",
+		Logger: slog.New(slog.DiscardHandler)}).Register(a)
 	for _, path := range []string{"/sign/tok-a", "/wf/contracts/wf-1", "/web/sign/sign.js"} {
 		rec := httptest.NewRecorder()
 		a.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))

@@ -12,27 +12,9 @@ import (
 	"time"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/node/web"
 	"github.com/sealchain/sealchain/signer"
 )
-
-func TestJoinOrgs(t *testing.T) {
-	for _, tc := range []struct {
-		names    []string
-		lang     string
-		want     string
-		wantNone bool
-	}{
-		{nil, "zh", "本链的验证节点", true},
-		{nil, "en", "this chain's validators", true},
-		{[]string{"北京互联网法院"}, "zh", "北京互联网法院", false},
-		{[]string{"北京互联网法院", "北京市方圆公证处", "北京仲裁委员会", "Platform Ltd"}, "zh", "北京互联网法院、北京市方圆公证处、北京仲裁委员会和Platform Ltd", false},
-		{[]string{"Court", "Notary", "Platform Ltd"}, "en", "Court, Notary and Platform Ltd", false},
-	} {
-		if got := joinOrgs(tc.names, tc.lang); got != tc.want {
-			t.Errorf("joinOrgs(%q, %s) = %q, want %q", tc.names, tc.lang, got, tc.want)
-		}
-	}
-}
 
 // TestWords checks, on a real node, the words its pages and reports show a
 // judge or a signer: the signing page's footer names the organisations that
@@ -125,7 +107,7 @@ func mustGet(ctx context.Context, t *testing.T, url string) []byte {
 // evidence.Labels the report prints), not from a list of its own that can
 // miss a type, as contract_sent and contract_viewed once were missed.
 func TestWebPageLabelsFromVerifier(t *testing.T) {
-	js, err := webFS.ReadFile("web/app.js")
+	js, err := web.Verify.ReadFile("app.js")
 	if err != nil {
 		t.Fatal(err)
 	}

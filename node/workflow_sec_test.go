@@ -74,7 +74,7 @@ func TestWorkflowSecurity(t *testing.T) {
 
 	t.Run("made-up links leave nothing behind", func(t *testing.T) {
 		c.t = t
-		before := countKeys(t, n.node.wf.db, "wf/core/idem/")
+		before := countKeys(t, n.node.wf.DB(), "wf/core/idem/")
 		fake := base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
 		for i, probe := range []struct {
 			path string
@@ -87,7 +87,7 @@ func TestWorkflowSecurity(t *testing.T) {
 			r := c.call("POST", "/v1/sign/"+fake+probe.path, probe.body, fmt.Sprintf("probe-%d", i))
 			errIs(t, r, http.StatusNotFound, "not_found")
 		}
-		if after := countKeys(t, n.node.wf.db, "wf/core/idem/"); after != before {
+		if after := countKeys(t, n.node.wf.DB(), "wf/core/idem/"); after != before {
 			t.Fatalf("idempotency entries %d -> %d after requests with made-up links", before, after)
 		}
 	})
@@ -266,7 +266,7 @@ func TestWorkflowSecretsAtRest(t *testing.T) {
 		if len(ids) > 0 {
 			c.must(http.StatusOK, "POST", "/v1/wf/outbox/ack", map[string]any{"ids": ids})
 		}
-		queued := countKeys(t, n.node.wf.db, "wf/core/qnt/")
+		queued := countKeys(t, n.node.wf.DB(), "wf/core/qnt/")
 		if len(ids) == 0 && queued == 0 {
 			break
 		}

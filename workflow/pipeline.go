@@ -209,30 +209,29 @@ func (p *pipe) send(ctx context.Context) (time.Duration, error) {
 			}
 			f.checked = true
 		}
-		code, log, err := e.cfg.Chain.Broadcast(ctx, f.it.Tx)
+		sent, err := e.cfg.Chain.Broadcast(ctx, f.it.Tx)
 		if err != nil {
 			return 0, err
 		}
-		switch code {
-		case 0, codeReplay:
-			// Replay: committed; the poll settles it.
+		if !sent.Rejected {
+			// Replay: committed or in the mempool; the poll settles it.
 			f.sent, f.asHead, f.waitHead, f.retry = true, head, false, false
 			f.sentHeight, f.missing, f.resent = e.cfg.Chain.Height(), 0, false
-			if code == 0 {
+			if !sent.Replay {
 				e.crash(StepOutboxBroadcast, txType(f.it.Tx))
 			}
-		default:
-			if !head {
-				// Maybe it needs an earlier record that is not
-				// committed yet (a certificate it is signed with).
-				f.waitHead = true
-				return 0, nil
-			}
-			if err := p.settle(i, TxResult{Rejected: true, Code: code, Log: log}); err != nil {
-				return 0, err
-			}
-			i--
+			continue
 		}
+		if !head {
+			// Maybe it needs an earlier record that is not
+			// committed yet (a certificate it is signed with).
+			f.waitHead = true
+			return 0, nil
+		}
+		if err := p.settle(i, sent); err != nil {
+			return 0, err
+		}
+		i--
 	}
 	return 0, nil
 }
@@ -261,7 +260,7 @@ func (p *pipe) poll(ctx context.Context) error {
 			}
 			i--
 		case res.Rejected && res.Height > f.stale:
-			if f.asHead || res.Code == codeNotExpired {
+			if f.asHead || res.NotYetDue {
 				// It saw every earlier record: the rejection is its
 				// own. (Not-expired is about block time, not order.)
 				if err := p.settle(i, res); err != nil {
@@ -287,7 +286,7 @@ func (p *pipe) poll(ctx context.Context) error {
 				}
 			}
 			// Send it again (in place: order no longer holds for it anyway).
-			if _, _, err := e.cfg.Chain.Broadcast(ctx, f.it.Tx); err != nil {
+			if _, err := e.cfg.Chain.Broadcast(ctx, f.it.Tx); err != nil {
 				return err
 			}
 			f.missing, f.resent = height, true

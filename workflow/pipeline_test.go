@@ -44,19 +44,19 @@ func newFakeChain() *fakeChain {
 		dep: map[chain.Hash]chain.Hash{}, checkDep: map[chain.Hash]bool{}, bad: map[chain.Hash]bool{}, evict: map[chain.Hash]bool{}}
 }
 
-func (c *fakeChain) Broadcast(_ context.Context, tx []byte) (uint32, string, error) {
+func (c *fakeChain) Broadcast(_ context.Context, tx []byte) (TxResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	h := chain.TxHash(tx)
 	if _, ok := c.committed[h]; ok {
-		return codeReplay, "already committed", nil
+		return TxResult{Replay: true}, nil
 	}
 	if c.cache[h] {
-		return 0, "", nil // ErrTxInCache, as node/workflow.go maps it
+		return TxResult{Replay: true}, nil // ErrTxInCache
 	}
 	if d, ok := c.dep[h]; ok && c.checkDep[h] {
 		if _, ok := c.committed[d]; !ok {
-			return 40, "signer certificate unknown", nil
+			return TxResult{Rejected: true, Code: 40, Log: "signer certificate unknown"}, nil
 		}
 	}
 	c.cache[h] = true
@@ -65,11 +65,11 @@ func (c *fakeChain) Broadcast(_ context.Context, tx []byte) (uint32, string, err
 		if !c.keepCache {
 			delete(c.cache, h)
 		}
-		return 0, "", nil
+		return TxResult{}, nil
 	}
 	c.pool = append(c.pool, tx)
 	c.maxPool = max(c.maxPool, len(c.pool))
-	return 0, "", nil
+	return TxResult{}, nil
 }
 
 // block commits the mempool's txs in order.

@@ -22,16 +22,6 @@ import (
 // (pipeline.go): a record may depend on the one before it (cert after
 // identity, signature after intent, the second party after the first).
 
-// codeReplay is app.CodeReplay: the same tx bytes were already committed.
-// (The workflow does not import app: node wires both.)
-const codeReplay = 17
-
-// codeNotExpired is app.CodeNotExpired: contract_expired in a block whose
-// time is not yet past the deadline. CometBFT's block time is the median of
-// the previous commit's votes, so after an idle spell it lags the clock; a
-// fresh copy of the record in a later block passes.
-const codeNotExpired = 43
-
 // Ref statuses.
 const (
 	RefQueued    = "queued"
@@ -242,7 +232,7 @@ func (e *Engine) settle(key []byte, it *txItem, res TxResult) error {
 		ref.Status = RefCommitted
 		idx := res.Index
 		ref.Index = &idx
-	} else if ref.Type == chain.TypeContractExpired.String() && res.Code == codeNotExpired && ref.Contract != "" {
+	} else if ref.Type == chain.TypeContractExpired.String() && res.NotYetDue && ref.Contract != "" {
 		ref.Status, ref.Code, ref.Log = RefRejected, res.Code, res.Log
 		if err := e.requeueExpiry(t, &ref); err != nil {
 			return err

@@ -82,21 +82,32 @@ type Notifier interface {
 	Message(ctx context.Context, m Message) error
 }
 
-// TxResult is what the chain says about a submitted transaction.
+// TxResult is what the chain says about a submitted transaction. The
+// workflow reads outcomes, never ABCI code numbers: the node, which wires
+// the chain, maps its codes to these fields.
 type TxResult struct {
 	Committed bool
 	Index     uint64 // log index when committed
-	Rejected  bool   // rejected in FinalizeBlock
+	Rejected  bool   // rejected by CheckTx (Broadcast) or in FinalizeBlock (Result)
 	Code      uint32
 	Log       string
 	Height    int64 // the block it was committed or rejected in, if known
+	// Replay (Broadcast): the same bytes are already committed, or already
+	// in the mempool; Result tells the outcome.
+	Replay bool
+	// NotYetDue (Rejected): contract_expired in a block whose time is not
+	// yet past the deadline. CometBFT's block time is the median of the
+	// previous commit's votes, so after an idle spell it lags the clock; a
+	// fresh copy of the record in a later block passes.
+	NotYetDue bool
 }
 
 // Chain submits transactions and reports their outcome.
 type Chain interface {
-	// Broadcast runs CheckTx; code 0 means accepted into the mempool (or
-	// already there).
-	Broadcast(ctx context.Context, tx []byte) (code uint32, log string, err error)
+	// Broadcast runs CheckTx: a zero TxResult means accepted into the
+	// mempool; Replay, already there or committed; Rejected, refused. An
+	// error means no answer (mempool full, node stopping): retry later.
+	Broadcast(ctx context.Context, tx []byte) (TxResult, error)
 	Result(ctx context.Context, h chain.Hash) (TxResult, error)
 	// BlockTime is the time of the last committed block.
 	BlockTime() time.Time

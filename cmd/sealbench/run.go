@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cometbft/cometbft/abci/example/kvstore"
+	abcitypes "github.com/cometbft/cometbft/abci/types"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 
@@ -176,7 +177,7 @@ func (sn *sealNet) broadcast(ctx context.Context, tx []byte) error {
 	if err != nil {
 		return err
 	}
-	if r.Code != 0 {
+	if r.Code != abcitypes.CodeTypeOK {
 		return fmt.Errorf("CheckTx code %d (%s): %s", r.Code, r.Codespace, r.Log)
 	}
 	return nil
@@ -481,7 +482,7 @@ func (kn *kvNet) measure(ctx context.Context, o options, label string, sizes []i
 		if err != nil {
 			return err
 		}
-		if r.Code != 0 {
+		if r.Code != abcitypes.CodeTypeOK {
 			return fmt.Errorf("CheckTx code %d: %s", r.Code, r.Log)
 		}
 		return nil

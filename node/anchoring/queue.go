@@ -1,4 +1,4 @@
-package node
+package anchoring
 
 import (
 	"encoding/binary"

@@ -1,4 +1,4 @@
-package node
+package chainapi
 
 import (
 	"context"
@@ -15,8 +15,9 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
-	"github.com/sealchain/sealchain/evidence/assemble"
 	"github.com/sealchain/sealchain/evidence/report"
+	"github.com/sealchain/sealchain/node/httpjson"
+	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/seal"
 )
@@ -93,15 +94,15 @@ func (q *reportJobs) update(j *reportJob, fn func(*reportJob)) {
 }
 
 // run works through the queue until ctx ends.
-func (a *api) runReports(ctx context.Context) {
+func (a *API) runReports(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case j := <-a.reports.queue:
-			a.reports.update(j, func(j *reportJob) { j.Status = "running" })
+		case j := <-a.rep.jobs.queue:
+			a.rep.jobs.update(j, func(j *reportJob) { j.Status = "running" })
 			err := a.makeReport(ctx, j)
-			a.reports.update(j, func(j *reportJob) {
+			a.rep.jobs.update(j, func(j *reportJob) {
 				j.Done = time.Now().UTC()
 				if err != nil {
 					j.Status, j.Error = "failed", err.Error()
@@ -119,10 +120,10 @@ func (a *api) runReports(ctx context.Context) {
 // makeReport assembles and verifies the contract's evidence, lays out and
 // signs the report with this node's organisation CA, and records a
 // report_issued record with the report's hash.
-func (a *api) makeReport(ctx context.Context, j *reportJob) error {
+func (a *API) makeReport(ctx context.Context, j *reportJob) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*a.wait)
 	defer cancel()
-	b, err := assemble.Bundle(ctx, a.store, a.headers, evidence.Subject{ContractID: j.ContractID})
+	b, err := a.assemble(ctx, evidence.Subject{ContractID: j.ContractID})
 	if err != nil {
 		return fmt.Errorf("assemble evidence: %w", err)
 	}
@@ -142,7 +143,7 @@ func (a *api) makeReport(ctx context.Context, j *reportJob) error {
 	if !res.OK {
 		return fmt.Errorf("the evidence does not verify on this node: %v", res.Failed())
 	}
-	if a.ca == nil {
+	if a.rep.ca == nil {
 		return errors.New("this node has no organisation CA to sign reports")
 	}
 	org, _, err := a.store.View().Org(a.org)
@@ -150,13 +151,13 @@ func (a *api) makeReport(ctx context.Context, j *reportJob) error {
 		return err
 	}
 	now := time.Now()
-	key, cert, err := report.IssuerSigner(a.ca, a.org, now)
+	key, cert, err := report.IssuerSigner(a.rep.ca, a.org, now)
 	if err != nil {
 		return err
 	}
 	pdf, err := report.Make(b, res, report.Options{
 		IssuerOrg: report.Issuer{ID: a.org, Name: org.Name}, Now: now, PartyNames: j.names, VerifyURL: j.VerifyURL,
-		Key: key, Cert: cert, Chain: [][]byte{a.ca.Cert.Raw}, BundleJSON: raw,
+		Key: key, Cert: cert, Chain: [][]byte{a.rep.ca.Cert.Raw}, BundleJSON: raw,
 		// Seal text cannot hold spaces ("Platform Ltd" → "PlatformLtd").
 		Seal: &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(org.Name), ""), Purpose: "证据报告专用章"},
 	})
@@ -164,7 +165,7 @@ func (a *api) makeReport(ctx context.Context, j *reportJob) error {
 		return fmt.Errorf("make report: %w", err)
 	}
 	rs, bs := sm3.Sum(pdf), sm3.Sum(raw)
-	a.reports.update(j, func(j *reportJob) {
+	a.rep.jobs.update(j, func(j *reportJob) {
 		j.pdf, j.Bytes = pdf, len(pdf)
 		j.ReportSM3, j.BundleSM3 = hex.EncodeToString(rs[:]), hex.EncodeToString(bs[:])
 	})
@@ -175,16 +176,20 @@ func (a *api) makeReport(ctx context.Context, j *reportJob) error {
 	if err != nil {
 		return err
 	}
-	if res, err := a.mempool.BroadcastTxSync(ctx, tx); err != nil {
+	if o, err := a.sub.Submit(ctx, tx); err != nil {
 		return fmt.Errorf("record report_issued: %w", err)
-	} else if res.Code != 0 {
-		return fmt.Errorf("record report_issued: code %d: %s", res.Code, res.Log)
+	} else if o.Status == submit.Rejected {
+		return fmt.Errorf("record report_issued: code %d: %s", o.Code, o.Log)
+	} else if !o.Accepted() {
+		return fmt.Errorf("record report_issued: %s: %w", o.Status, o.Err)
 	}
 	h := chain.TxHash(tx)
-	if status, _ := a.waitCommit(ctx, h); status != http.StatusOK {
-		return fmt.Errorf("report_issued record %s not committed (HTTP %d)", h, status)
+	if o, err := a.sub.Wait(ctx, h); err != nil {
+		return fmt.Errorf("report_issued record %s: %w", h, err)
+	} else if o.Status != submit.Committed {
+		return fmt.Errorf("report_issued record %s not committed (%s)", h, o.Status)
 	}
-	a.reports.update(j, func(j *reportJob) { j.TxHash = h.String() })
+	a.rep.jobs.update(j, func(j *reportJob) { j.TxHash = h.String() })
 	return nil
 }
 
@@ -192,15 +197,15 @@ func (a *api) makeReport(ctx context.Context, j *reportJob) error {
 // none: this node's own verification page. On a production chain it must
 // come from [api] public_url: the fallback is the listen address (often
 // 127.0.0.1), a QR code a judge cannot open. ok is false then.
-func (a *api) defaultVerifyURL() (string, bool) {
-	if a.production && !a.publicURLSet {
+func (a *API) defaultVerifyURL() (string, bool) {
+	if a.rep.production && !a.rep.publicURLSet {
 		return "", false
 	}
-	return a.publicURL + "/verify", true
+	return a.rep.publicURL + "/verify", true
 }
 
 // reportCreate: POST /v1/reports {"contract_id", "names": {fingerprint: name}, "verify_url"}.
-func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
+func (a *API) reportCreate(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		ContractID string            `json:"contract_id"`
 		Names      map[string]string `json:"names"`
@@ -210,7 +215,7 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := chain.ValidateID("contract_id", in.ContractID); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_field", err.Error())
+		httpjson.WriteError(w, http.StatusBadRequest, "bad_field", err.Error())
 		return
 	}
 	c, ok, err := a.store.View().Contract(in.ContractID)
@@ -219,7 +224,7 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contract %q does not exist", in.ContractID))
+		httpjson.WriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contract %q does not exist", in.ContractID))
 		return
 	}
 	if !a.allowOrg(w, r, c.Org) {
@@ -227,19 +232,19 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	for fp := range in.Names {
 		if _, err := signer.ParseFingerprint(fp); err != nil {
-			writeError(w, http.StatusBadRequest, "bad_field", "field names: keys are certificate fingerprints: "+err.Error())
+			httpjson.WriteError(w, http.StatusBadRequest, "bad_field", "field names: keys are certificate fingerprints: "+err.Error())
 			return
 		}
 	}
 	if in.VerifyURL == "" {
 		var ok bool
 		if in.VerifyURL, ok = a.defaultVerifyURL(); !ok {
-			writeError(w, http.StatusUnprocessableEntity, "public_url_required",
+			httpjson.WriteError(w, http.StatusUnprocessableEntity, "public_url_required",
 				"this production node has no api.public_url for the report's QR code; set [api] public_url in config.toml, or give verify_url")
 			return
 		}
 	} else if err := report.CheckVerifyURL(in.VerifyURL); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_field", "field verify_url: "+err.Error())
+		httpjson.WriteError(w, http.StatusBadRequest, "bad_field", "field verify_url: "+err.Error())
 		return
 	}
 	var id [16]byte
@@ -253,28 +258,28 @@ func (a *api) reportCreate(w http.ResponseWriter, r *http.Request) {
 		j.Org = c.org.ID
 	}
 	answer := *j // the runner may update j as soon as it is queued
-	if !a.reports.add(j) {
-		writeError(w, http.StatusServiceUnavailable, "busy", "the report queue is full; try again shortly")
+	if !a.rep.jobs.add(j) {
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "busy", "the report queue is full; try again shortly")
 		return
 	}
-	writeJSON(w, http.StatusAccepted, answer)
+	httpjson.Write(w, http.StatusAccepted, answer)
 }
 
-func (a *api) reportStatus(w http.ResponseWriter, r *http.Request) {
+func (a *API) reportStatus(w http.ResponseWriter, r *http.Request) {
 	j, ok := a.reportJob(w, r)
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, j)
+	httpjson.Write(w, http.StatusOK, j)
 }
 
 // reportJob finds the job named in the path and checks the caller may
 // see it (the seesAll rule, with the job's requesting organisation as the
 // owner); it answers 404 or 403 otherwise.
-func (a *api) reportJob(w http.ResponseWriter, r *http.Request) (reportJob, bool) {
-	j, ok := a.reports.get(r.PathValue("id"))
+func (a *API) reportJob(w http.ResponseWriter, r *http.Request) (reportJob, bool) {
+	j, ok := a.rep.jobs.get(r.PathValue("id"))
 	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "no report job "+r.PathValue("id"))
+		httpjson.WriteError(w, http.StatusNotFound, "not_found", "no report job "+r.PathValue("id"))
 		return reportJob{}, false
 	}
 	if !a.allowOrg(w, r, j.Org) {
@@ -283,12 +288,12 @@ func (a *api) reportJob(w http.ResponseWriter, r *http.Request) (reportJob, bool
 	return j, true
 }
 
-func (a *api) reportPDF(w http.ResponseWriter, r *http.Request) {
+func (a *API) reportPDF(w http.ResponseWriter, r *http.Request) {
 	j, ok := a.reportJob(w, r)
 	switch {
 	case !ok:
 	case j.pdf == nil:
-		writeError(w, http.StatusConflict, "not_ready", "the report is "+j.Status)
+		httpjson.WriteError(w, http.StatusConflict, "not_ready", "the report is "+j.Status)
 	default:
 		w.Header().Set("Content-Type", "application/pdf")
 		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"evidence-report-%s.pdf\"", j.ContractID))

@@ -1,4 +1,4 @@
-package node
+package chainapi
 
 import (
 	"bytes"
@@ -17,7 +17,10 @@ import (
 	"time"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/assemble"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -46,7 +49,7 @@ func (h *countingHeaders) Hop(context.Context, int64) ([]byte, []byte, error) {
 // holds a platform, a court and a second platform; the platform has a
 // contract "c-1" with one registered party.
 type signedAPI struct {
-	a       *api
+	a       *API
 	app     *fakeMempool
 	srv     *httptest.Server
 	net     *fixture.Net
@@ -67,18 +70,20 @@ func newSignedAPIOn(t *testing.T, net *fixture.Net) *signedAPI {
 	t.Helper()
 	mp := &fakeMempool{}
 	a := newTestAPI(t, net, mp, 2*time.Second)
-	a.signedAuth = true
-	a.nonces = newNonceCache(maxNonces, maxNoncesPerCred)
+	a.auth.signed = true
+	a.auth.nonces = newNonceCache(maxNonces, maxNoncesPerCred)
 	hs := &countingHeaders{}
-	a.headers = hs
-	a.reports = newReportJobs() // not run: jobs stay queued
+	a.assemble = func(ctx context.Context, s evidence.Subject) (*evidence.Bundle, error) {
+		return assemble.Bundle(ctx, a.store.(*store.Store), hs, s)
+	}
+	a.rep.jobs = newReportJobs() // not run: jobs stay queued
 	p := net.Orgs[0]
 	party := p.Signer(t, signer.AlgSM2, time.Time{})
 	commitBlock(t, mp.app, p.Tx(t, &chain.CertIssued{Cert: party.Cert}, nil))
 	commitBlock(t, mp.app, p.Tx(t, fixture.Contract("c-1", "the contract", chain.OrderParallel, party), nil))
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	a.hosts = apiHosts("", srv.Listener.Addr().String(), nil, false)
+	a.auth.hosts = apiHosts("", srv.Listener.Addr().String(), nil, false)
 	return &signedAPI{a: a, app: mp, srv: srv, net: net, headers: hs, party: party, host: hostOf(srv.URL)}
 }
 
@@ -258,7 +263,7 @@ func TestNonceCacheWallClock(t *testing.T) {
 // every caller out, with no Retry-After.
 func TestNonceCacheOrgShare(t *testing.T) {
 	s := newSignedAPI(t)
-	s.a.nonces = newNonceCache(6, 6) // three organisations: two each
+	s.a.auth.nonces = newNonceCache(6, 6) // three organisations: two each
 	path := "/v1/contracts/c-1"
 	court := s.net.Orgs[1].Submitter
 	var codes []int
@@ -333,7 +338,7 @@ func TestSignedRequestBoundToNode(t *testing.T) {
 	if got := s.do(t, http.MethodGet, path, hdr, nil); got != http.StatusOK {
 		t.Fatalf("first use: %d", got)
 	}
-	s.a.nonces, s.a.notBefore = newNonceCache(maxNonces, maxNoncesPerCred), time.Now().Unix()
+	s.a.auth.nonces, s.a.auth.notBefore = newNonceCache(maxNonces, maxNoncesPerCred), time.Now().Unix()
 	if got := s.do(t, http.MethodGet, path, hdr, nil); got != http.StatusUnauthorized {
 		t.Errorf("replayed after a restart: %d, want 401", got)
 	}

@@ -1,8 +1,7 @@
-package node
+package anchoring
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -11,14 +10,12 @@ import (
 	"github.com/sealchain/sealchain/chain/store"
 )
 
-func marshalGenesisState(v any) ([]byte, error) { return json.Marshal(v) }
-
 // verify reads anchored records committed since the last pass back from
 // Fabric ([anchor] verify = "fabric"). It runs outside consensus on purpose:
 // voting on Fabric's answer in ProcessProposal would let an unreachable or
 // lagging Fabric peer stall or split the validators. A mismatch is an alarm
 // (log, metric, status), for people to act on; unreachable Fabric is retried.
-func (a *anchorer) verify(ctx context.Context) {
+func (a *Anchorer) verify(ctx context.Context) {
 	a.mu.Lock()
 	from, next := a.verifiedUpTo, a.verifyNext
 	a.mu.Unlock()
@@ -35,7 +32,7 @@ func (a *anchorer) verify(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		body, err := anchoredRecord(view, st.RecordIndex)
+		body, err := AnchoredRecord(view, st.RecordIndex)
 		if err != nil {
 			a.logger.Error("read anchored record", "height", st.Height, "err", err)
 			return
@@ -44,7 +41,7 @@ func (a *anchorer) verify(ctx context.Context) {
 		got, rc, err := a.ledger.GetAnchor(cctx, body.ChainID, body.Height)
 		cancel()
 		if err == nil {
-			err = errors.Join(anchor.Compare(anchorOf(body), got), anchor.CompareReceipt(receiptOf(body), rc))
+			err = CompareRecord(body, got, rc)
 		}
 		var mm *anchor.MismatchError
 		switch {
@@ -70,8 +67,8 @@ func (a *anchorer) verify(ctx context.Context) {
 	}
 }
 
-// anchoredRecord decodes the anchored record at a log index.
-func anchoredRecord(view store.View, index uint64) (*chain.Anchored, error) {
+// AnchoredRecord decodes the anchored record at a log index.
+func AnchoredRecord(view store.View, index uint64) (*chain.Anchored, error) {
 	leaf, err := view.Entry(index)
 	if err != nil {
 		return nil, err
@@ -89,6 +86,11 @@ func anchoredRecord(view store.View, index uint64) (*chain.Anchored, error) {
 		return nil, fmt.Errorf("record %d is %s, not anchored", index, tx.Body.Type())
 	}
 	return body, nil
+}
+
+// CompareRecord checks an anchored record against what Fabric holds.
+func CompareRecord(b *chain.Anchored, got anchor.Anchor, rc anchor.Receipt) error {
+	return errors.Join(anchor.Compare(anchorOf(b), got), anchor.CompareReceipt(receiptOf(b), rc))
 }
 
 func anchorOf(b *chain.Anchored) anchor.Anchor {

@@ -1,13 +1,16 @@
-package node
+package flowapi
 
 import (
 	"bytes"
-	"embed"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/sealchain/sealchain/node/httpjson"
+	"github.com/sealchain/sealchain/node/web"
 )
 
 // The signing pages (H5): a party opens the one-time link
@@ -17,50 +20,47 @@ import (
 // The initiator's progress page, /wf/contracts/{id}, calls the platform
 // API with the bearer token the operator types in.
 //
-//go:embed web/sign/index.html web/sign/sign.js web/sign/sign.css web/sign/progress.html web/sign/progress.js
-var signFS embed.FS
-
+// The templates are node/web's.
 var (
-	signPage     = template.Must(template.ParseFS(signFS, "web/sign/index.html"))
-	progressPage = template.Must(template.ParseFS(signFS, "web/sign/progress.html"))
+	signPage     = template.Must(template.ParseFS(web.Sign, "sign/index.html"))
+	progressPage = template.Must(template.ParseFS(web.Sign, "sign/progress.html"))
 )
 
-// signCSP is webCSP plus same-origin frames, for the browser's own PDF viewer
+// SignCSP is web.CSP plus same-origin frames, for the browser's own PDF viewer
 // showing /v1/sign/{token}/pdf. No WebAssembly here.
-const signCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+const SignCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-
-// registerSign adds the signing pages when this node runs the workflow:
-// without it they could only show errors.
-func (a *api) registerSign() {
-	if a.wf == nil {
-		return
-	}
-	a.registerSignPages()
-}
 
 // registerSignPages adds GET /sign/{token} (the signing page), GET
 // /wf/contracts/{id} (the progress page) and GET /web/sign/{asset}. The
 // pages hold nothing secret: the token in a signing URL is read by the
 // script, and every answer about a contract comes from the API.
-func (a *api) registerSignPages() {
-	route := func(pattern string, h http.HandlerFunc) {
-		a.mux.Handle(pattern, a.metrics.instrument(pattern, h))
+// RegisterPages adds the signing pages alone, against an API served
+// elsewhere (tests; the node adds them with the API in Register).
+// validatorOrgs may be nil (no footer names).
+func RegisterPages(rt *httpjson.Router, chainID, org string, validatorOrgs func() ([]string, error)) {
+	if validatorOrgs == nil {
+		validatorOrgs = func() ([]string, error) { return nil, nil }
 	}
+	w := &wfAPI{chainID: chainID, org: org, validatorOrgs: validatorOrgs, logger: slog.New(slog.DiscardHandler)}
+	w.registerSignPages(rt.Route)
+}
+
+func (a *wfAPI) registerSignPages(route func(string, http.HandlerFunc)) {
 	route("GET /sign/{token}", a.pageFn(signPage))
 	route("GET /wf/contracts/{id}", a.pageFn(progressPage))
 	route("GET /web/sign/{asset}", signAsset)
 }
 
-// signPageData fills the signing pages: webPageData and the validators'
-// organisations, named in the footer.
+// signPageData fills the signing pages: the chain, this node's org, the
+// language and the validators' organisations, named in the footer.
 type signPageData struct {
-	webPageData
-	Validators string
+	ChainID, Org, Lang string
+	Validators         string
 }
 
 // pageFn serves the page template tpl in the request's language.
-func (a *api) pageFn(tpl *template.Template) http.HandlerFunc {
+func (a *wfAPI) pageFn(tpl *template.Template) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		lang := pageLang(r)
 		orgs, err := a.validatorOrgs()
@@ -69,7 +69,7 @@ func (a *api) pageFn(tpl *template.Template) http.HandlerFunc {
 			return
 		}
 		var buf bytes.Buffer
-		if err := tpl.Execute(&buf, signPageData{webPageData{ChainID: a.chainID, Org: a.org, Lang: lang}, joinOrgs(orgs, lang)}); err != nil {
+		if err := tpl.Execute(&buf, signPageData{ChainID: a.chainID, Org: a.org, Lang: lang, Validators: joinOrgs(orgs, lang)}); err != nil {
 			a.internal(w, r, err)
 			return
 		}
@@ -80,12 +80,12 @@ func (a *api) pageFn(tpl *template.Template) http.HandlerFunc {
 
 func signAsset(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("asset")
-	ctype, ok := webTypes[path.Ext(name)]
+	ctype, ok := web.Types[path.Ext(name)]
 	if !ok {
 		writeError(w, http.StatusNotFound, "not_found", "no asset sign/"+name)
 		return
 	}
-	data, err := fs.ReadFile(signFS, "web/sign/"+name)
+	data, err := fs.ReadFile(web.Sign, "sign/"+name)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "not_found", "no asset sign/"+name)
 		return
@@ -97,8 +97,8 @@ func signAsset(w http.ResponseWriter, r *http.Request) {
 // signHeaders are webHeaders with the signing page's policy. The link's
 // token is in the URL, so no Referer may carry it anywhere.
 func signHeaders(w http.ResponseWriter, ctype string) {
-	webHeaders(w, ctype)
-	w.Header().Set("Content-Security-Policy", signCSP)
+	web.Headers(w, ctype)
+	w.Header().Set("Content-Security-Policy", SignCSP)
 	w.Header().Set("Cache-Control", "no-store")
 }
 
@@ -120,4 +120,22 @@ func pageLang(r *http.Request) string {
 		}
 	}
 	return "zh"
+}
+
+// joinOrgs lists names in lang: "甲、乙和丙" or "A, B and C".
+func joinOrgs(names []string, lang string) string {
+	sep, and := "、", "和"
+	if lang == "en" {
+		sep, and = ", ", " and "
+	}
+	switch len(names) {
+	case 0:
+		if lang == "en" {
+			return "this chain's validators"
+		}
+		return "本链的验证节点"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], sep) + and + names[len(names)-1]
 }

@@ -1,4 +1,4 @@
-package node
+package chainapi
 
 import (
 	"context"
@@ -23,6 +23,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/pdf"
 	"github.com/sealchain/sealchain/signer/seal"
@@ -53,7 +54,7 @@ type pdfChainFact struct {
 // client and [heavy.uploads] node-wide (so at most that many bodies are in
 // memory), each within pdfReadTimeout. The verification then runs under
 // pdfVerifyTimeout and stops when the client goes away.
-func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
+func (a *API) pdfVerify(w http.ResponseWriter, r *http.Request) {
 	h := a.heavyRoutes()
 	releaseUpload, ok := h.uploads.acquire(w, r)
 	if !ok {
@@ -68,11 +69,11 @@ func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes (api.pdf_max_bytes)", h.pdfMaxBytes))
+			httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes (api.pdf_max_bytes)", h.pdfMaxBytes))
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			writeError(w, http.StatusRequestTimeout, "timeout", fmt.Sprintf("body not received within %s", h.readTimeout))
+			httpjson.WriteError(w, http.StatusRequestTimeout, "timeout", fmt.Sprintf("body not received within %s", h.readTimeout))
 		default:
-			writeError(w, http.StatusBadRequest, "bad_request", "read body: "+err.Error())
+			httpjson.WriteError(w, http.StatusBadRequest, "bad_request", "read body: "+err.Error())
 		}
 		return
 	}
@@ -158,16 +159,16 @@ func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 	case r.Context().Err() != nil:
 		return // the client went away; nobody reads an answer
 	case errors.Is(err, context.DeadlineExceeded):
-		writeError(w, http.StatusUnprocessableEntity, "too_complex", fmt.Sprintf("verification did not finish within %s; the file is too complex to verify here", h.verifyTimeout))
+		httpjson.WriteError(w, http.StatusUnprocessableEntity, "too_complex", fmt.Sprintf("verification did not finish within %s; the file is too complex to verify here", h.verifyTimeout))
 		return
 	case errors.Is(err, pdf.ErrNoSignature):
-		writeError(w, http.StatusUnprocessableEntity, "no_signature", "the PDF has no signature")
+		httpjson.WriteError(w, http.StatusUnprocessableEntity, "no_signature", "the PDF has no signature")
 		return
 	case errors.Is(err, pdf.ErrTooComplex):
-		writeError(w, http.StatusUnprocessableEntity, "too_complex", err.Error())
+		httpjson.WriteError(w, http.StatusUnprocessableEntity, "too_complex", err.Error())
 		return
 	case err != nil:
-		writeError(w, http.StatusUnprocessableEntity, "bad_pdf", err.Error())
+		httpjson.WriteError(w, http.StatusUnprocessableEntity, "bad_pdf", err.Error())
 		return
 	case lookupErr != nil:
 		a.internal(w, r, lookupErr)
@@ -179,7 +180,7 @@ func (a *api) pdfVerify(w http.ResponseWriter, r *http.Request) {
 			recorded = append(recorded, f)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"report": rep, "on_chain": recorded})
+	httpjson.Write(w, http.StatusOK, map[string]any{"report": rep, "on_chain": recorded})
 }
 
 // prefixSM3 hashes prefixes of data of increasing length with one running
@@ -212,23 +213,23 @@ const (
 // in memory.
 const pdfUploadsPerSlot = 4
 
-// maxRenderSize bounds the side of seals drawn through the API: the seals
+// MaxRenderSize bounds the side of seals drawn through the API: the seals
 // the signing pages use are 300–400 px, and a 2048 px render cost seconds
 // of CPU.
-const maxRenderSize = 1024
+const MaxRenderSize = 1024
 
 // Render limits per client: a token bucket of renderBurst renders refilled
-// one every renderEvery; cache hits are free.
+// one every RenderEvery; cache hits are free.
 const (
 	renderBurst = 10
-	renderEvery = 2 * time.Second
+	RenderEvery = 2 * time.Second
 )
 
 // sealRender draws a seal image: {"kind": "enterprise"|"personal", "name",
 // "purpose", "code", "size"} → image/png. Renders are cached by their
 // canonical request; new ones are rate-limited per client and bounded in
 // number by [api] seal_render_concurrency.
-func (a *api) sealRender(w http.ResponseWriter, r *http.Request) {
+func (a *API) sealRender(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Kind    string `json:"kind"`
 		Name    string `json:"name"`
@@ -250,11 +251,11 @@ func (a *api) sealRender(w http.ResponseWriter, r *http.Request) {
 		}
 		in.Purpose, in.Code = "", "" // not drawn
 	default:
-		writeError(w, http.StatusBadRequest, "bad_field", "field kind: want enterprise or personal")
+		httpjson.WriteError(w, http.StatusBadRequest, "bad_field", "field kind: want enterprise or personal")
 		return
 	}
-	if in.Size > maxRenderSize {
-		writeError(w, http.StatusBadRequest, "bad_field", fmt.Sprintf("field size: %d, at most %d", in.Size, maxRenderSize))
+	if in.Size > MaxRenderSize {
+		httpjson.WriteError(w, http.StatusBadRequest, "bad_field", fmt.Sprintf("field size: %d, at most %d", in.Size, MaxRenderSize))
 		return
 	}
 	h := a.heavyRoutes()
@@ -270,8 +271,8 @@ func (a *api) sealRender(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	if !h.renderRate.allow(clientOf(r)) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(renderEvery/time.Second)))
-		writeError(w, http.StatusTooManyRequests, "too_many_requests", fmt.Sprintf("seal renders are limited to %d at once and one every %s per client; retry later", renderBurst, renderEvery))
+		w.Header().Set("Retry-After", strconv.Itoa(int(RenderEvery/time.Second)))
+		httpjson.WriteError(w, http.StatusTooManyRequests, "too_many_requests", fmt.Sprintf("seal renders are limited to %d at once and one every %s per client; retry later", renderBurst, RenderEvery))
 		return
 	}
 	var (
@@ -288,7 +289,7 @@ func (a *api) sealRender(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err) // the node's font is missing: an operator problem
 		return
 	case err != nil:
-		writeError(w, http.StatusBadRequest, "bad_field", err.Error())
+		httpjson.WriteError(w, http.StatusBadRequest, "bad_field", err.Error())
 		return
 	}
 	png, err := seal.EncodePNG(img)
@@ -327,14 +328,14 @@ func newHeavy(c config.API) *heavy {
 		uploads:    newLimiter("PDF uploads", "api.pdf_verify_concurrency", pdfUploadsPerSlot*c.PDFVerifyConcurrency),
 		pdf:        newLimiter("PDF verifications", "api.pdf_verify_concurrency", c.PDFVerifyConcurrency),
 		render:     newLimiter("seal renders", "api.seal_render_concurrency", c.SealRenderConcurrency),
-		renderRate: newClientRate(renderBurst, renderEvery),
+		renderRate: newClientRate(renderBurst, RenderEvery),
 		renders:    newLRU(256, 32<<20),
 	}
 }
 
 // heavyRoutes returns the limits, the defaults when the api was built
 // without a configuration (tests).
-func (a *api) heavyRoutes() *heavy {
+func (a *API) heavyRoutes() *heavy {
 	a.heavyOnce.Do(func() {
 		if a.heavy == nil {
 			a.heavy = newHeavy(config.Default().API)
@@ -390,11 +391,11 @@ func (l *limiter) acquire(w http.ResponseWriter, r *http.Request) (func(), bool)
 	switch {
 	case l.clients[c]:
 		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusTooManyRequests, "too_many_requests", fmt.Sprintf("this client already has one of the %s running; retry when it is done", l.what))
+		httpjson.WriteError(w, http.StatusTooManyRequests, "too_many_requests", fmt.Sprintf("this client already has one of the %s running; retry when it is done", l.what))
 		return nil, false
 	case l.running >= l.max:
 		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, "busy", fmt.Sprintf("%d %s running, the node's limit (%s); retry later", l.running, l.what, l.key))
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "busy", fmt.Sprintf("%d %s running, the node's limit (%s); retry later", l.running, l.what, l.key))
 		return nil, false
 	}
 	l.running++

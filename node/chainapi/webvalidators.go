@@ -1,8 +1,6 @@
-package node
+package chainapi
 
 import (
-	"strings"
-
 	"github.com/cometbft/cometbft/types"
 )
 
@@ -24,7 +22,7 @@ func genesisValidatorNames(doc *types.GenesisDoc) map[string]string {
 // one its governance proposal named or, for a genesis validator, its name in
 // the genesis file (`init` writes the org id there). The signing page's footer
 // shows them instead of a fixed list.
-func (a *api) validatorOrgs() ([]string, error) {
+func (a *API) validatorOrgs() ([]string, error) {
 	if a.store == nil { // the pages served alone, as the page tests do
 		return nil, nil
 	}
@@ -53,22 +51,4 @@ func (a *api) validatorOrgs() ([]string, error) {
 		names = append(names, name)
 	}
 	return names, nil
-}
-
-// joinOrgs lists names in lang: "甲、乙和丙" or "A, B and C".
-func joinOrgs(names []string, lang string) string {
-	sep, and := "、", "和"
-	if lang == "en" {
-		sep, and = ", ", " and "
-	}
-	switch len(names) {
-	case 0:
-		if lang == "en" {
-			return "this chain's validators"
-		}
-		return "本链的验证节点"
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], sep) + and + names[len(names)-1]
 }

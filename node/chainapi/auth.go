@@ -1,4 +1,4 @@
-package node
+package chainapi
 
 import (
 	"bytes"
@@ -23,6 +23,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -88,7 +89,7 @@ func callerFrom(ctx context.Context) *caller {
 // judicial wraps a query handler: with [api] auth other than "open" it
 // authenticates the caller (401 otherwise), passes it on in the context, and
 // after a successful answer records the query on chain (query_logged).
-func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.HandlerFunc {
+func (a *API) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !a.authRequired() {
 			h(w, r)
@@ -98,7 +99,7 @@ func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", a.maxBody))
+			httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", a.maxBody))
 			return
 		case errors.Is(err, errTooManyRequests):
 			retry := maxRequestAge
@@ -107,18 +108,18 @@ func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 				retry = full.retryAfter
 			}
 			w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
-			writeError(w, http.StatusTooManyRequests, "too_many_requests", err.Error())
+			httpjson.WriteError(w, http.StatusTooManyRequests, "too_many_requests", err.Error())
 			return
 		case err != nil:
-			if a.signedAuth {
+			if a.auth.signed {
 				w.Header().Set("WWW-Authenticate", client.AuthScheme)
 			}
-			writeError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
+			httpjson.WriteError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
 			return
 		}
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		rec := &httpjson.StatusRecorder{ResponseWriter: w, Code: http.StatusOK}
 		h(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
-		if rec.code == http.StatusOK {
+		if rec.Code == http.StatusOK {
 			q := r.URL.Query()
 			switch {
 			case q.Get("contract_id") != "":
@@ -133,7 +134,7 @@ func (a *api) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 
 // logQuery submits a query_logged record in the background; an audit line
 // must not slow or fail the answer, so failures are logged, not returned.
-func (a *api) logQuery(c *caller, subject chain.QuerySubject, uri string) {
+func (a *API) logQuery(c *caller, subject chain.QuerySubject, uri string) {
 	if a.auditor == nil || !a.authRequired() {
 		return
 	}
@@ -147,26 +148,26 @@ func (a *api) logQuery(c *caller, subject chain.QuerySubject, uri string) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if res, err := a.mempool.BroadcastTxSync(ctx, tx); err != nil || res.Code != 0 {
-			a.logger.Error("audit record not accepted", "caller", c.org.ID, "err", err)
+		if o, err := a.sub.Submit(ctx, tx); err != nil || !o.Accepted() {
+			a.logger.Error("audit record not accepted", "caller", c.org.ID, "outcome", o.Status, "code", o.Code, "log", o.Log, "err", errors.Join(err, o.Err))
 		}
 	}()
 }
 
-func (a *api) authRequired() bool { return a.signedAuth || a.mtls != nil }
+func (a *API) authRequired() bool { return a.auth.signed || a.auth.mtls != nil }
 
 // authenticateCaller authenticates by TLS client certificate or signed
 // request, whichever the node accepts and the request carries; a client
 // certificate wins when both are present.
-func (a *api) authenticateCaller(w http.ResponseWriter, r *http.Request) (*caller, error) {
-	if a.mtls != nil && r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+func (a *API) authenticateCaller(w http.ResponseWriter, r *http.Request) (*caller, error) {
+	if a.auth.mtls != nil && r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		// The handshake checked only the certificate itself; here also its
 		// standing on chain, on every request, because the connection may
 		// have outlived the certificate, or its revocation come since.
-		return a.mtls.verify(r.TLS.PeerCertificates[0].Raw)
+		return a.auth.mtls.verify(r.TLS.PeerCertificates[0].Raw)
 	}
-	if a.signedAuth {
-		if a.mtls != nil && r.Header.Get("Authorization") == "" {
+	if a.auth.signed {
+		if a.auth.mtls != nil && r.Header.Get("Authorization") == "" {
 			return nil, fmt.Errorf("%w, or sign the request (Authorization: %s ...)", errNoClientCert, client.AuthScheme)
 		}
 		return a.authenticate(w, r)
@@ -195,7 +196,7 @@ func (e *cacheFullError) Unwrap() error { return errTooManyRequests }
 // over the method, URI, time, nonce and the SM3 of the body, and a nonce not
 // seen before. It reads the body (up to the API's body limit) and puts it
 // back for the handler.
-func (a *api) authenticate(w http.ResponseWriter, r *http.Request) (*caller, error) {
+func (a *API) authenticate(w http.ResponseWriter, r *http.Request) (*caller, error) {
 	h := r.Header.Get("Authorization")
 	scheme, params, ok := strings.Cut(h, " ")
 	if !ok || scheme != client.AuthScheme {
@@ -239,14 +240,14 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request) (*caller, err
 		return nil, fmt.Errorf("authorization: request time %s is outside the window (%s before to %s after the node's clock)",
 			time.Unix(ts, 0).UTC().Format(time.RFC3339), maxRequestAge, maxRequestAhead)
 	}
-	if ts < a.notBefore {
+	if ts < a.auth.notBefore {
 		// The nonce cache is in memory: a request from before this start
 		// may have been accepted by the previous run.
 		return nil, fmt.Errorf("authorization: request time %s is before this node started (%s); sign the request afresh",
-			time.Unix(ts, 0).UTC().Format(time.RFC3339), time.Unix(a.notBefore, 0).UTC().Format(time.RFC3339))
+			time.Unix(ts, 0).UTC().Format(time.RFC3339), time.Unix(a.auth.notBefore, 0).UTC().Format(time.RFC3339))
 	}
 	host := strings.ToLower(r.Host)
-	if !a.hosts[host] {
+	if !a.auth.hosts[host] {
 		// The accepted names are not listed: they may include internal
 		// addresses, and the caller is not authenticated yet.
 		return nil, fmt.Errorf("authorization: host %q is not one this node answers to; address the node by its api.public_url, or add the name to [api] hosts", r.Host)
@@ -288,7 +289,7 @@ func (a *api) authenticate(w http.ResponseWriter, r *http.Request) (*caller, err
 	if err := signer.Verify(cert.PublicKey, client.RequestSignBytes(a.chainID, host, r.Method, r.URL.RequestURI(), ts, nonce, body), sig); err != nil {
 		return nil, fmt.Errorf("authorization: signature (over chain id %q, host, method, URI, time, nonce and the body's SM3): %w", a.chainID, err)
 	}
-	if err := a.nonces.use(c.org.ID, len(orgs), c.cert, nonce, time.Unix(ts, 0).Add(maxRequestAge), now); err != nil {
+	if err := a.auth.nonces.use(c.org.ID, len(orgs), c.cert, nonce, time.Unix(ts, 0).Add(maxRequestAge), now); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -490,11 +491,11 @@ func (n *nonceCache) use(org string, orgs int, fp chain.Fingerprint, nonce []byt
 }
 
 // allowOrg enforces roles: a platform may see only what belongs to it.
-func (a *api) allowOrg(w http.ResponseWriter, r *http.Request, owner string) bool {
+func (a *API) allowOrg(w http.ResponseWriter, r *http.Request, owner string) bool {
 	c := callerFrom(r.Context())
 	if c.seesAll() || c.org.ID == owner {
 		return true
 	}
-	writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("organisation %q (%s) may query only its own contracts and certificates", c.org.ID, c.org.Role))
+	httpjson.WriteError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("organisation %q (%s) may query only its own contracts and certificates", c.org.ID, c.org.Role))
 	return false
 }

@@ -1,9 +1,8 @@
-package node
+package chainapi
 
 import (
 	"bytes"
 	"compress/gzip"
-	"embed"
 	"errors"
 	"html/template"
 	"io"
@@ -17,37 +16,25 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sealchain/sealchain/node/nodehome"
+	"github.com/sealchain/sealchain/node/httpjson"
+	"github.com/sealchain/sealchain/node/web"
 )
 
 // The verification page and its assets. The verifier itself
 // (sealchain.wasm.gz, cmd/sealchain-wasm) is built from source by `make
 // build` (by `make run` in the background) next to the binary, not
 // committed: see verifierFile.
-//
-//go:embed web/index.html web/app.js web/style.css web/wasm_exec.js
-var webFS embed.FS
-
-var webPage = template.Must(template.ParseFS(webFS, "web/index.html"))
-
-// webCSP lets the page run its own scripts and compile WebAssembly, and
-// talk only to this node.
-const webCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-	"img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+var webPage = template.Must(template.ParseFS(web.Verify, "index.html"))
 
 // registerWeb adds the verification page: GET / and GET /verify (HTML),
 // GET /web/{asset} (script, styles) and GET /web/sealchain.wasm (the
 // verifier, gzip-encoded). The page verifies in the browser; the node only
 // supplies the bundle (GET /v1/evidence) and its genesis (GET /v1/genesis).
-func (a *api) registerWeb() {
-	route := func(pattern string, h http.HandlerFunc) {
-		a.mux.Handle(pattern, a.metrics.instrument(pattern, h))
-	}
+func (a *API) registerWeb(route func(string, http.HandlerFunc)) {
 	route("GET /{$}", a.webPage)
 	route("GET /verify", a.webPage)
 	route("GET /web/sealchain.wasm", a.webWasm)
 	route("GET /web/{asset}", webAsset)
-	a.registerSign()
 }
 
 // webPageData fills web/index.html.
@@ -61,7 +48,7 @@ type webPageData struct {
 	CLI      string
 }
 
-func (a *api) webPage(w http.ResponseWriter, r *http.Request) {
+func (a *API) webPage(w http.ResponseWriter, r *http.Request) {
 	lang := "zh"
 	switch q := r.URL.Query().Get("lang"); {
 	case q == "en" || q == "zh":
@@ -74,28 +61,23 @@ func (a *api) webPage(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	webHeaders(w, "text/html; charset=utf-8")
+	web.Headers(w, "text/html; charset=utf-8")
 	_, _ = w.Write(buf.Bytes())
-}
-
-var webTypes = map[string]string{
-	".js":  "text/javascript; charset=utf-8",
-	".css": "text/css; charset=utf-8",
 }
 
 func webAsset(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("asset")
-	ctype, ok := webTypes[path.Ext(name)]
+	ctype, ok := web.Types[path.Ext(name)]
 	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "no asset "+name)
+		httpjson.WriteError(w, http.StatusNotFound, "not_found", "no asset "+name)
 		return
 	}
-	data, err := fs.ReadFile(webFS, "web/"+name)
+	data, err := fs.ReadFile(web.Verify, name)
 	if err != nil {
-		writeError(w, http.StatusNotFound, "not_found", "no asset "+name)
+		httpjson.WriteError(w, http.StatusNotFound, "not_found", "no asset "+name)
 		return
 	}
-	webHeaders(w, ctype)
+	web.Headers(w, ctype)
 	_, _ = w.Write(data)
 }
 
@@ -115,21 +97,21 @@ const verifierCLIHint = "sealchain verify --bundle bundle.json --file contract.p
 // (all browsers) and decompresses it for the others. While `make run` is
 // still building it (bin/sealchain.wasm.gz.building names a live process)
 // the answer is 503 with Retry-After, which the page shows and retries.
-func (a *api) webWasm(w http.ResponseWriter, r *http.Request) {
+func (a *API) webWasm(w http.ResponseWriter, r *http.Request) {
 	gz, err := a.wasm.load()
 	switch {
 	case errors.Is(err, errVerifierBuilding):
 		w.Header().Set("Retry-After", "60")
-		writeError(w, http.StatusServiceUnavailable, "verifier_building",
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "verifier_building",
 			"the browser verifier is being built (make run builds it in the background; its log is wasm.log beside the node's binary); retry in a minute, or verify on the command line: "+verifierCLIHint)
 		return
 	case err != nil:
 		a.logger.Warn("verifier wasm", "err", err)
-		writeError(w, http.StatusNotFound, "not_built",
+		httpjson.WriteError(w, http.StatusNotFound, "not_built",
 			"the browser verifier is not built for this node (make wasm, or set [api] verifier_wasm); verify on the command line meanwhile: "+verifierCLIHint)
 		return
 	}
-	webHeaders(w, "application/wasm")
+	web.Headers(w, "application/wasm")
 	w.Header().Add("Vary", "Accept-Encoding")
 	if acceptsGzip(r) {
 		w.Header().Set("Content-Encoding", "gzip")
@@ -138,7 +120,7 @@ func (a *api) webWasm(w http.ResponseWriter, r *http.Request) {
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "internal", "the verifier file is corrupt")
+		httpjson.WriteError(w, http.StatusInternalServerError, "internal", "the verifier file is corrupt")
 		return
 	}
 	_, _ = io.Copy(w, zr)
@@ -155,6 +137,9 @@ var errVerifierBuilding = errors.New("the browser verifier is being built")
 // holds the builder's pid (scripts/build-wasm.sh).
 type verifierFile struct {
 	path string // configured; "" means beside the binary
+	// alive tells whether a process runs (the build marker's pid); nil:
+	// assume it does.
+	alive func(pid int) bool
 
 	mu   sync.Mutex
 	data []byte
@@ -182,7 +167,7 @@ func (v *verifierFile) status() string {
 	if _, err := os.Stat(p); err == nil {
 		return verifierReady
 	}
-	if verifierBuildRunning(p) {
+	if verifierBuildRunning(p, v.alive) {
 		return verifierBuilding
 	}
 	return verifierMissing
@@ -195,7 +180,7 @@ func (v *verifierFile) load() ([]byte, error) {
 	}
 	st, err := os.Stat(p)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && verifierBuildRunning(p) {
+		if errors.Is(err, fs.ErrNotExist) && verifierBuildRunning(p, v.alive) {
 			return nil, errVerifierBuilding
 		}
 		return nil, err
@@ -218,7 +203,7 @@ func (v *verifierFile) load() ([]byte, error) {
 // make run) leaves a marker whose pid is gone, or since reused by another
 // process (and off Unix, processAlive cannot tell), and the page must not
 // promise a verifier forever.
-func verifierBuildRunning(p string) bool {
+func verifierBuildRunning(p string, alive func(int) bool) bool {
 	st, err := os.Stat(p + ".building")
 	if err != nil || time.Since(st.ModTime()) > maxBuildMarkerAge {
 		return false
@@ -228,7 +213,7 @@ func verifierBuildRunning(p string) bool {
 		return false
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	return err == nil && pid > 0 && nodehome.ProcessAlive(pid)
+	return err == nil && pid > 0 && (alive == nil || alive(pid))
 }
 
 // maxBuildMarkerAge bounds a build's marker: a build takes minutes; after
@@ -243,16 +228,4 @@ func acceptsGzip(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-// webHeaders sets the content type and the page's security headers. Assets
-// are revalidated on every load so a node upgrade never mixes versions.
-func webHeaders(w http.ResponseWriter, ctype string) {
-	h := w.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", webCSP)
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
 }

@@ -1,4 +1,4 @@
-package node
+package chainapi
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"github.com/cometbft/cometbft/mempool"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cometbft/cometbft/mempool"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
@@ -23,7 +24,11 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/assemble"
 	"github.com/sealchain/sealchain/internal/fixture"
+	"github.com/sealchain/sealchain/node/httpjson"
+	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -46,7 +51,7 @@ type fakeMempool struct {
 	t                 testing.TB
 }
 
-var _ Mempool = (*fakeMempool)(nil)
+var _ submit.Mempool = (*fakeMempool)(nil)
 
 func (m *fakeMempool) BroadcastTxSync(ctx context.Context, tx types.Tx) (*coretypes.ResultBroadcastTx, error) {
 	if m.broadcastErr != nil {
@@ -94,7 +99,7 @@ func commitBlock(t testing.TB, a *app.App, txs ...[]byte) {
 // newTestAPI builds the API over a fresh store in a temporary directory and
 // a real app whose genesis holds net's organisations. The mempool's app is
 // filled in.
-func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Duration) *api {
+func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Duration) *API {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	store, err := store.Open(t.TempDir(), logger)
@@ -116,9 +121,11 @@ func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Durat
 		t.Fatalf("InitChain: %v", err)
 	}
 	mp.app, mp.t = a, t
-	api := &api{
-		store: store, chainID: net.ChainID, mempool: mp, headers: nil,
-		wait: wait, maxBody: apiTestMaxBody, logger: logger, metrics: newAPIMetrics(nil),
+	api := &API{
+		store: store, chainID: net.ChainID, sub: submit.New(store, mp), assemble: func(ctx context.Context, s evidence.Subject) (*evidence.Bundle, error) {
+			return assemble.Bundle(ctx, store, nil, s)
+		},
+		wait: wait, maxBody: apiTestMaxBody, logger: logger, metrics: httpjson.NewMetrics(nil),
 		status:  func(context.Context) (map[string]any, error) { return map[string]any{}, nil },
 		genesis: []byte("{}"),
 	}
@@ -127,7 +134,7 @@ func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Durat
 }
 
 // postTx sends body to POST /v1/txs through the API's router.
-func postTx(a *api, body []byte, ctype, wait string) *httptest.ResponseRecorder {
+func postTx(a *API, body []byte, ctype, wait string) *httptest.ResponseRecorder {
 	target := "/v1/txs"
 	if wait != "" {
 		target += "?wait=" + url.QueryEscape(wait)
@@ -315,3 +322,12 @@ func FuzzSubmit(f *testing.F) {
 		checkJSONAnswer(t, w)
 	})
 }
+
+// handler serves the chain API alone, as the tests do (the node adds the
+// workflow's routes to the same router).
+func (a *API) handler() http.Handler {
+	a.Register(httpjson.NewRouter(a.metrics))
+	return a
+}
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.router.ServeHTTP(w, r) }

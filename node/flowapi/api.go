@@ -1,4 +1,4 @@
-package node
+package flowapi
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/evidence/assemble"
+	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/workflow"
 	"github.com/sealchain/sealchain/workflow/notify"
@@ -38,17 +40,38 @@ const (
 	wfJSONMaxBytes = 256 << 10
 )
 
-// wfAPI serves the workflow routes.
+// wfAPI serves the workflow routes and the signing pages. It gets what it
+// needs from the node explicitly (Service.Register), not from the chain API.
 type wfAPI struct {
-	*api
-	s *wfService
+	s             *Service
+	store         Store
+	assemble      AssembleFn
+	chainID, org  string
+	maxBody       int64
+	wait          time.Duration
+	logger        *slog.Logger
+	validatorOrgs func() ([]string, error)
 	// locks serialise requests with the same idempotency key (striped by
 	// hash, so the set stays bounded).
 	locks [64]sync.Mutex
 }
 
-func (a *api) registerWorkflow(route func(string, http.HandlerFunc)) {
-	w := &wfAPI{api: a, s: a.wf}
+// Register adds the workflow API (/v1/wf/..., /v1/sign/{token}/...) and
+// the signing pages to rt. validatorOrgs names the validators'
+// organisations for the pages' footer (chainapi.API.ValidatorOrgs).
+func (s *Service) Register(rt *httpjson.Router, validatorOrgs func() ([]string, error)) {
+	w := &wfAPI{s: s, store: s.store, assemble: s.assemble, chainID: s.chainID, org: s.org,
+		maxBody: s.maxBody, wait: s.wait, logger: s.logger, validatorOrgs: validatorOrgs}
+	w.registerSignPages(rt.Route)
+	w.register(rt.Route)
+}
+
+// internal answers 500 and logs the error (without the link's token).
+func (w *wfAPI) internal(rw http.ResponseWriter, r *http.Request, err error) {
+	httpjson.Internal(w.logger, rw, r, err)
+}
+
+func (w *wfAPI) register(route func(string, http.HandlerFunc)) {
 	p := func(h http.HandlerFunc) http.HandlerFunc { return w.platform(h) }
 	pi := func(h http.HandlerFunc) http.HandlerFunc { return w.platform(w.idempotent(h)) }
 	si := func(h http.HandlerFunc) http.HandlerFunc { return w.idempotent(h) }
@@ -520,7 +543,7 @@ func (w *wfAPI) contractPDF(rw http.ResponseWriter, r *http.Request) {
 func (w *wfAPI) evidenceFor(rw http.ResponseWriter, r *http.Request, id string) {
 	ctx, cancel := context.WithTimeout(r.Context(), w.wait)
 	defer cancel()
-	b, err := assemble.Bundle(ctx, w.store, w.headers, evidence.Subject{ContractID: id})
+	b, err := w.assemble(ctx, evidence.Subject{ContractID: id})
 	switch {
 	case errors.Is(err, assemble.ErrNoRecords):
 		writeError(rw, http.StatusNotFound, "not_found", "no committed records for contract "+id+" yet")

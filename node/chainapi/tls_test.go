@@ -1,4 +1,4 @@
-package node
+package chainapi
 
 import (
 	"bytes"
@@ -173,9 +173,9 @@ func (s *syncBuffer) String() string {
 // serveJudicial serves one judicial endpoint over TLS the way the node
 // does: GET /v1/contracts/c-1, owned by "platform", answering the caller's
 // org. mtls nil means HTTPS without client certificates.
-func serveJudicial(t *testing.T, server issued, mtls *clientVerifier, signed bool) (base string, errlog *syncBuffer) {
+func serveJudicial(t *testing.T, server issued, mtls *ClientVerifier, signed bool) (base string, errlog *syncBuffer) {
 	t.Helper()
-	a := &api{mtls: mtls, signedAuth: signed}
+	a := &API{auth: judicialAuth{mtls: mtls, signed: signed}}
 	mux := http.NewServeMux()
 	mux.Handle("GET /v1/contracts/c-1", a.judicial(chain.QueryContract, func(w http.ResponseWriter, r *http.Request) {
 		if !a.allowOrg(w, r, "platform") {
@@ -194,7 +194,7 @@ func serveJudicial(t *testing.T, server issued, mtls *clientVerifier, signed boo
 	}
 	errlog = &syncBuffer{}
 	srv := &http.Server{Handler: mux, ErrorLog: log.New(errlog, "", 0), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(tls.NewListener(lis, serverTLSConfig(server.pair, mtls)))
+	go srv.Serve(tls.NewListener(lis, ServerTLSConfig(server.pair, mtls)))
 	t.Cleanup(func() { srv.Close() })
 	return "https://" + addr, errlog
 }
@@ -234,7 +234,7 @@ func TestMTLSClientCertificates(t *testing.T) {
 	p := newTLSPKI(t)
 	revoked := p.issue(t, "court", signer.TLSClient, nil)
 	p.revoke(t, "court", revoked.der)
-	base, errlog := serveJudicial(t, p.issue(t, "platform", signer.TLSServer, nil), newClientVerifier(p.store), false)
+	base, errlog := serveJudicial(t, p.issue(t, "platform", signer.TLSServer, nil), NewClientVerifier(p.store), false)
 
 	courtCert := p.issue(t, "court", signer.TLSClient, nil)
 	tests := []struct {
@@ -337,7 +337,7 @@ func TestMTLSServerCertificate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			base, _ := serveJudicial(t, tt.server, newClientVerifier(p.store), false)
+			base, _ := serveJudicial(t, tt.server, NewClientVerifier(p.store), false)
 			cfg, err := client.TLSConfig(client.TLSOptions{CAs: p.orgCAs("court", "platform", "platform-2"), CertFile: clientCert.certFile, KeyFile: clientCert.keyFile})
 			if err != nil {
 				t.Fatal(err)
@@ -395,7 +395,7 @@ func TestMTLSCurl(t *testing.T) {
 		t.Skip("curl not installed")
 	}
 	p := newTLSPKI(t)
-	base, _ := serveJudicial(t, p.issue(t, "platform", signer.TLSServer, nil), newClientVerifier(p.store), false)
+	base, _ := serveJudicial(t, p.issue(t, "platform", signer.TLSServer, nil), NewClientVerifier(p.store), false)
 	court := p.issue(t, "court", signer.TLSClient, nil)
 	out, err := exec.Command("curl", "-sS", "--max-time", "10", "--tls-max", "1.2", "-k",
 		"--cert", court.certFile, "--key", court.keyFile, base+"/v1/contracts/c-1").CombinedOutput()
@@ -409,10 +409,67 @@ func TestMTLSCurl(t *testing.T) {
 func BenchmarkClientVerify(b *testing.B) {
 	p := newTLSPKI(b)
 	cert := p.issue(b, "court", signer.TLSClient, nil)
-	v := newClientVerifier(p.store)
+	v := NewClientVerifier(p.store)
 	for b.Loop() {
 		if _, err := v.verify(cert.der); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestClientVerifierStanding: what the certificate's standing on chain
+// decides, on a development and a production chain alike: an unregistered
+// certificate is refused on both (a development chain accepted it before). The handshake check
+// (verifyIssued) passes in every case: these are 401s, not TLS alerts.
+func TestClientVerifierStanding(t *testing.T) {
+	tests := []struct {
+		name       string
+		production bool
+		state      func(p *tlsPKI, der []byte) *chain.CertState // nil: not registered
+		want       string                                       // "" accepted
+	}{
+		{name: "development, unregistered", want: "not registered on chain"},
+		{name: "development, registered", state: func(_ *tlsPKI, der []byte) *chain.CertState {
+			return &chain.CertState{DER: der, Org: "court"}
+		}, want: ""},
+		{name: "production, unregistered", production: true, want: "not registered on chain"},
+		{name: "production, registered", production: true, state: func(_ *tlsPKI, der []byte) *chain.CertState {
+			return &chain.CertState{DER: der, Org: "court"}
+		}, want: ""},
+		{name: "development, registered and revoked", state: func(p *tlsPKI, der []byte) *chain.CertState {
+			return &chain.CertState{DER: der, Org: "court", RevokedAt: p.now.Add(time.Minute), Reason: chain.ReasonSuperseded, RevokedIn: 7}
+		}, want: "(on chain, log index 7, reason superseded)"},
+		{name: "production, registered under another org", production: true, state: func(_ *tlsPKI, der []byte) *chain.CertState {
+			return &chain.CertState{DER: der, Org: "platform"}
+		}, want: `registered to organisation "platform"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newTLSPKI(t)
+			cert := p.issueUnregistered(t, "court", signer.TLSClient, nil)
+			b := p.store.NewBlock(p.store.Last().Height+1, p.now)
+			if err := b.PutParams(&chain.Params{Production: tt.production}); err != nil {
+				t.Fatal(err)
+			}
+			if tt.state != nil {
+				if err := b.PutCert(chain.FingerprintOf(cert.der), tt.state(p, cert.der)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p.commit(t, b)
+			v := NewClientVerifier(p.store)
+			if _, err := v.verifyIssued(v.view(), cert.der); err != nil {
+				t.Fatalf("handshake check: %v", err)
+			}
+			c, err := v.verify(cert.der)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.want == "" && (c.org.ID != "court" || c.cert != chain.FingerprintOf(cert.der)):
+				t.Fatalf("caller %+v", c)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("error %v, want one with %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -33,7 +33,8 @@ type App struct {
 	logger  *slog.Logger
 	maxTx   int
 	snap    *snapshotter // state sync snapshots (snapshot.go)
-	// anchoring is genesis app_state.anchoring (anchored.go); nil refuses anchored records.
+	// anchoring is genesis app_state.anchoring (anchored.go), passed to the
+	// rules in RuleContext; nil refuses anchored records.
 	anchoring *chain.GenesisAnchoring
 	versions  map[uint32]ruleSet // supported rules versions (upgrade.go); nil: production's
 

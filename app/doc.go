@@ -8,9 +8,11 @@
 // The stateful rules are chain's (each record type's Apply, chain/rules.go),
 // shared with the offline verifier: the app resolves and verifies the
 // signatures (verify.go, with its caches), runs the rule over the block's
-// staged view, and stages the writes it returns (rules.go). Anchoring's rule
-// stays here (anchored.go), and a passed validator change becomes a
-// CometBFT validator update here (governance.go).
+// staged view, and stages the writes it returns (rules.go). The anchored
+// rule is chain's too (Anchored.Apply): the app passes it the genesis
+// anchoring setting (anchored.go) and its checkpoints through the view. A
+// passed validator change becomes a CometBFT validator update here
+// (governance.go).
 //
 // The rules have a version (upgrade.go): FinalizeBlock runs each height
 // under the version state says is in force there, switches at the height a

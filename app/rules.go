@@ -10,9 +10,9 @@ import (
 // the app feeds them the block's view (which sees earlier txs of the same
 // block) and the block time from the header, and stages the state writes
 // they return; governanceHooks turns a passed validator change into a
-// CometBFT validator update. Anchoring's rule stays here (anchored.go): it
-// reads the app's genesis anchoring setting and its own checkpoints by
-// height, which are not state the rules' StateView holds.
+// CometBFT validator update. The anchored rule reads the genesis anchoring
+// setting from the RuleContext and the chain's checkpoints by height
+// through the StateView (store.View.CheckpointAt).
 
 // The store's view and block are what the rules read and write.
 var (
@@ -48,36 +48,22 @@ func (a *App) ruleContext(b *store.Block, tx *chain.Tx, s *signers) *chain.RuleC
 		Org:     tx.Envelope.Org,
 		Signers: s,
 		Certs:   a.ver,
+		// Anchoring is set for every record: only Anchored.Apply reads it.
+		Anchoring: a.anchoring,
 	}
 }
 
 // apply checks the type's rules and, if they hold, stages its state changes
 // and appends the record. It returns the log entry.
 func (a *App) apply(b *store.Block, txIndex uint32, raw []byte, tx *chain.Tx, rc *chain.RuleContext) (*chain.Entry, *TxError) {
-	var stage func() error
-	var terr *TxError
-	switch body := tx.Body.(type) {
-	case *chain.Anchored:
-		stage, terr = a.applyAnchored(b, rc.Org, body, rc.Next)
-	case chain.Ruled:
-		var effects chain.Effects
-		effects, terr = body.Apply(b, rc)
-		stage = func() error {
-			if err := effects.Apply(b); err != nil {
-				return err
-			}
-			a.governanceHooks(effects)
-			return nil
-		}
-	default:
-		terr = reject(CodeUnknownType, "type", "no rules for record type %s", tx.Body.Type())
-	}
+	effects, terr := tx.Body.Apply(b, rc)
 	if terr != nil {
 		return nil, terr
 	}
-	if err := stage(); err != nil {
+	if err := effects.Apply(b); err != nil {
 		panic(err)
 	}
+	a.governanceHooks(effects)
 	en, err := b.Append(txIndex, raw, tx)
 	if err != nil {
 		panic(err)

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,6 +24,8 @@ type MemState struct {
 	validators map[string][]byte // by public key
 	params     []byte
 	plan       []byte // the pending upgrade plan, nil when none
+	anchors    map[uint64][]byte
+	latest     uint64 // the latest anchored height
 }
 
 var (
@@ -42,6 +45,7 @@ func NewMemState() *MemState {
 		verifiers:  map[Fingerprint][]byte{},
 		proposals:  map[string][]byte{},
 		validators: map[string][]byte{},
+		anchors:    map[uint64][]byte{},
 		params:     EncodeState(&Params{}),
 	}
 }
@@ -142,6 +146,28 @@ func (m *MemState) UpgradePlan() (*PendingUpgrade, bool, error) {
 // RulesVersionAt is InitialRulesVersion: MemState does not record upgrade
 // activations (the app does, at the activation height, outside the rules).
 func (m *MemState) RulesVersionAt(int64) (uint32, error) { return InitialRulesVersion, nil }
+
+// ErrNoCheckpoints is MemState's answer to CheckpointAt: it rebuilds state
+// from records and holds no checkpoints (app hashes and log roots by
+// height), so the anchored rule cannot run over it; the offline verifier
+// checks anchors against a bundle's evidence instead (evidence/anchors.go).
+var ErrNoCheckpoints = errors.New("memstate: no checkpoints: anchors are not checkable against a rebuilt state")
+
+// CheckpointAt answers ErrNoCheckpoints (see there).
+func (m *MemState) CheckpointAt(int64) (*Checkpoint, bool, error) {
+	return nil, false, ErrNoCheckpoints
+}
+
+// LatestAnchor is the height of the last PutAnchor, 0 if none.
+func (m *MemState) LatestAnchor() (uint64, error) { return m.latest, nil }
+
+// PutAnchor records an anchored checkpoint and makes it the latest, as the
+// store does.
+func (m *MemState) PutAnchor(a *AnchorState) error {
+	m.anchors[a.Height] = EncodeState(a)
+	m.latest = a.Height
+	return nil
+}
 
 func (m *MemState) PutProposal(p *ProposalState) error {
 	m.proposals[p.Proposal.ID] = EncodeState(p)

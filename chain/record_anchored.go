@@ -1,6 +1,10 @@
 package chain
 
-import "time"
+import (
+	"bytes"
+	"math"
+	"time"
+)
 
 // Anchored records that a checkpoint of this chain was written to an
 // external witness ledger (a court's Hyperledger Fabric channel), with the
@@ -136,3 +140,54 @@ func (a *AnchorState) decode(d *decoder) {
 	a.LogSize = d.uint(1, "log_size")
 	a.RecordIndex = d.uint(2, "record_index")
 }
+
+// Apply checks an anchored record against genesis (c.Anchoring) and the
+// chain's own history. Everything here is committed state or genesis:
+// whether the Fabric ledger really holds the receipt is checked outside
+// consensus by nodes that can reach it, so an unreachable or lagging Fabric
+// peer can never make validators disagree. v must answer CheckpointAt: the
+// offline verifier's MemState cannot (it checks anchors with the bundle's
+// evidence instead, evidence/anchors.go) and does not run this rule.
+func (b *Anchored) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
+	g := c.Anchoring
+	switch {
+	case g == nil:
+		return nil, Reject(CodeAnchorDisabled, "type", "this chain's genesis configures no anchoring (app_state.anchoring)")
+	case c.Org != g.Org:
+		return nil, Reject(CodeAnchorOrg, "envelope.org", "organisation %q may not anchor; genesis names %q", c.Org, g.Org)
+	case b.Network != g.Network:
+		return nil, Reject(CodeAnchorReceipt, "body.network", "%q, genesis anchors to network %q", b.Network, g.Network)
+	case b.Channel != g.Channel:
+		return nil, Reject(CodeAnchorReceipt, "body.channel", "%q, genesis anchors to channel %q", b.Channel, g.Channel)
+	case b.Chaincode != g.Chaincode:
+		return nil, Reject(CodeAnchorReceipt, "body.chaincode", "%q, genesis anchors with chaincode %q", b.Chaincode, g.Chaincode)
+	case b.ChainID != c.ChainID:
+		return nil, Reject(CodeAnchorMismatch, "body.chain_id", "%q, this chain is %q", b.ChainID, c.ChainID)
+	case b.Height > math.MaxInt64 || int64(b.Height) >= c.Height:
+		return nil, Reject(CodeAnchorMismatch, "body.height", "%d is not a height committed before block %d", b.Height, c.Height)
+	}
+	latest, err := v.LatestAnchor()
+	must(err)
+	if b.Height <= latest {
+		return nil, Reject(CodeAnchorOrder, "body.height", "%d is not above the latest anchored height %d", b.Height, latest)
+	}
+	cp, ok, err := v.CheckpointAt(int64(b.Height))
+	must(err)
+	if !ok {
+		return nil, Reject(CodeAnchorMismatch, "body.height", "no checkpoint at height %d", b.Height)
+	}
+	switch {
+	case !bytes.Equal(cp.AppHash, b.AppHash):
+		return nil, Reject(CodeAnchorMismatch, "body.app_hash", "%x, the chain's app hash at height %d is %x", b.AppHash, b.Height, cp.AppHash)
+	case cp.LogSize != b.LogSize:
+		return nil, Reject(CodeAnchorMismatch, "body.log_size", "%d, the chain's log size at height %d is %d", b.LogSize, b.Height, cp.LogSize)
+	case !bytes.Equal(cp.LogRoot, b.LogRoot):
+		return nil, Reject(CodeAnchorMismatch, "body.log_root", "%x, the chain's log root at height %d is %x", b.LogRoot, b.Height, cp.LogRoot)
+	}
+	return Effects{AnchorWrite{State: &AnchorState{Height: b.Height, LogSize: b.LogSize, RecordIndex: c.Next}}}, nil
+}
+
+// AnchorWrite records an anchored checkpoint.
+type AnchorWrite struct{ State *AnchorState }
+
+func (e AnchorWrite) applyTo(w StateWriter) error { return w.PutAnchor(e.State) }

@@ -12,7 +12,8 @@ type Type uint32
 
 // Body is one record type: the type-specific part of a record. Everything
 // about a type is in its own file, chain/record_<name>.go: its number, its
-// struct and canonical encoding, its stateless rules, what the store indexes
+// struct and canonical encoding, its stateless rules, its state rule
+// (Apply), what the store indexes
 // it under, its fields for people and its name in Chinese and English. types
 // lists the types; TestRegistry fails when a type lacks any part.
 type Body interface {
@@ -37,6 +38,11 @@ type Body interface {
 	// fingerprint. It is not signed or hashed, but clients read it, so a
 	// released field keeps its name and form.
 	Fields() map[string]any
+	// Apply is the state rule (rules.go): it checks the record against v
+	// and returns its state writes, in the order they must be made; a
+	// rejection is a *TxError with the ABCI code. A StateView error panics
+	// (see StateView).
+	Apply(v StateView, c *RuleContext) (Effects, *TxError)
 	encode(e *encoder)
 	decode(d *decoder)
 	actor() actorRule

@@ -12,20 +12,12 @@ import (
 
 // The stateful rules, one source for the chain (FinalizeBlock) and the
 // offline verifier (evidence). Each record type's rule is its Apply method
-// (record_<kind>.go): it reads state through a StateView and the block time
+// (record_<kind>.go; Body requires it, so a type without a rule does not
+// compile): it reads state through a StateView and the block time
 // from the RuleContext, and returns the state writes it makes (Effects)
 // instead of writing, so the caller decides where they land: the app's
 // block, or the verifier's MemState. Nothing here reads a clock, a map in
 // iteration order or the network.
-
-// Ruled is a record body with a state rule.
-type Ruled interface {
-	Body
-	// Apply checks the record against v and returns its state writes, in
-	// the order they must be made; a rejection is a *TxError with the ABCI
-	// code. A StateView error panics (see StateView).
-	Apply(v StateView, c *RuleContext) (Effects, *TxError)
-}
 
 // RuleContext is what a rule knows besides the state: the block, the record
 // and the certificates its signatures were verified with.
@@ -44,6 +36,9 @@ type RuleContext struct {
 	Signers *Signers
 	// Certs parses certificates and checks CA signatures (the app caches).
 	Certs CertChecker
+	// Anchoring is genesis app_state.anchoring; nil refuses anchored
+	// records (Anchored.Apply).
+	Anchoring *GenesisAnchoring
 }
 
 // Signers are the certificates a tx's signatures were made with, resolved

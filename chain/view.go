@@ -22,6 +22,12 @@ type StateView interface {
 	Validators() ([]*ValidatorState, error)
 	UpgradePlan() (*PendingUpgrade, bool, error)
 	RulesVersionAt(height int64) (uint32, error)
+	// LatestAnchor is the newest anchored checkpoint height, 0 if none.
+	LatestAnchor() (uint64, error)
+	// CheckpointAt is the chain's checkpoint at a committed height (the
+	// anchored rule compares an anchor with it). MemState holds none and
+	// answers ErrNoCheckpoints.
+	CheckpointAt(height int64) (*Checkpoint, bool, error)
 }
 
 // StateWriter is where Effects land: the app's block (*store.Block) or
@@ -39,4 +45,5 @@ type StateWriter interface {
 	PutVerifier(fp Fingerprint, v *VerifierState) error
 	PutUpgradePlan(p *PendingUpgrade) error
 	DeleteUpgradePlan() error
+	PutAnchor(a *AnchorState) error
 }

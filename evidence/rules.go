@@ -102,13 +102,10 @@ func (v *Verifier) replay(st *replayState, d *decoded) {
 	m := st.MemState
 	h := chain.TxHash(d.entry.Tx)
 	defer m.AddTx(h, d.entry.Index) // in the log whatever the rule says
-	body, ok := d.tx.Body.(chain.Ruled)
-	if !ok {
-		return // anchored records: anchors.go
-	}
+	body := d.tx.Body
 	switch body.(type) {
-	case *chain.Proposal, *chain.Vote, *chain.QueryLogged:
-		return // not checkable offline (above)
+	case *chain.Proposal, *chain.Vote, *chain.QueryLogged, *chain.Anchored:
+		return // not checkable offline (above); anchored: anchors.go
 	}
 	if !inBundle(m, body) {
 		return
@@ -137,7 +134,7 @@ func (v *Verifier) replay(st *replayState, d *decoded) {
 // the records' actors and parties, and nothing else: a registration whose
 // certificate, identity or owner no record acts with may lack them (and
 // did not matter to any record in the bundle).
-func inBundle(m *chain.MemState, body chain.Ruled) bool {
+func inBundle(m *chain.MemState, body chain.Body) bool {
 	switch b := body.(type) {
 	case *chain.CertRevoked:
 		// A credential governance registered leaves no record.

@@ -540,14 +540,14 @@ func (v *Verifier) checkSignatures(d *decoded, certs, revoked map[chain.Fingerpr
 			info.Identity = iv.Method.String()
 		}
 	}
-	switch b := tx.Body.(type) {
-	case *chain.IdentityVerified:
-		if err := v.checkAttestation(b.VerifierCert, b.AttestationBytes(tx.ChainID), b.VerifierSig, en.Time); err != nil {
-			return info, err
-		}
-	case *chain.IntentVerified:
+	if b, ok := tx.Body.(*chain.IntentVerified); ok {
 		info.Intent = b.Method.String()
-		if err := v.checkAttestation(b.VerifierCert, b.AttestationBytes(tx.ChainID), b.VerifierSig, en.Time); err != nil {
+	}
+	// Any record carrying a verifier's statement (chain.Attested: intent
+	// and identity checks) has it checked as the chain does.
+	if b, ok := tx.Body.(chain.Attested); ok {
+		at := b.Attestation(tx.ChainID)
+		if err := v.checkAttestation(at.VerifierCert, at.Signed, at.Sig, en.Time); err != nil {
 			return info, err
 		}
 	}

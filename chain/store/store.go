@@ -396,6 +396,19 @@ func (v View) Checkpoint(height int64) (chain.Checkpoint, error) {
 	return cp, nil
 }
 
+// CheckpointAt is Checkpoint for the rules (chain.StateView): a height with
+// no checkpoint is ok=false, a storage failure an error.
+func (v View) CheckpointAt(height int64) (*chain.Checkpoint, bool, error) {
+	cp, err := v.Checkpoint(height)
+	if errors.Is(err, ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return &cp, true, nil
+}
+
 func (v View) scan(prefix []byte, fn func(k, v []byte) error) error {
 	it, err := v.r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {

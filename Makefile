@@ -46,7 +46,7 @@ test-unit:
 
 # Packages with concurrency run again under the race detector.
 test-race:
-	$(GO) test -count=1 -race -timeout 15m ./app ./node ./signer ./chain/... ./workflow/notify ./workflow/filestore ./workflow/identity
+	$(GO) test -count=1 -race -timeout 15m ./app ./node/... ./signer ./chain/... ./workflow/notify ./workflow/filestore ./workflow/identity
 
 # Short fuzz runs of the decoders and the submit handler; the corpora under
 # testdata/fuzz run in test-unit as regression tests.

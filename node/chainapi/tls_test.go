@@ -1,7 +1,6 @@
 package chainapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -15,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/internal/testport"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
@@ -152,28 +151,10 @@ func (p *tlsPKI) orgCAs(ids ...string) []*smx509.Certificate {
 	return out
 }
 
-// syncBuffer collects the server's error log (handshake failures).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // serveJudicial serves one judicial endpoint over TLS the way the node
 // does: GET /v1/contracts/c-1, owned by "platform", answering the caller's
 // org. mtls nil means HTTPS without client certificates.
-func serveJudicial(t *testing.T, server issued, mtls *ClientVerifier, signed bool) (base string, errlog *syncBuffer) {
+func serveJudicial(t *testing.T, server issued, mtls *ClientVerifier, signed bool) (base string, errlog *nodetest.SyncBuffer) {
 	t.Helper()
 	a := &API{auth: judicialAuth{mtls: mtls, signed: signed}}
 	mux := http.NewServeMux()
@@ -192,7 +173,7 @@ func serveJudicial(t *testing.T, server issued, mtls *ClientVerifier, signed boo
 	if err != nil {
 		t.Fatal(err)
 	}
-	errlog = &syncBuffer{}
+	errlog = &nodetest.SyncBuffer{}
 	srv := &http.Server{Handler: mux, ErrorLog: log.New(errlog, "", 0), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(tls.NewListener(lis, ServerTLSConfig(server.pair, mtls)))
 	t.Cleanup(func() { srv.Close() })
@@ -271,7 +252,7 @@ func TestMTLSClientCertificates(t *testing.T) {
 				if !strings.Contains(err.Error(), "bad certificate") {
 					t.Errorf("client error %v, want the server's bad certificate alert", err)
 				}
-				waitFor(t, 5*time.Second, "the server logs why", func() bool { return strings.Contains(errlog.String(), tt.want) })
+				nodetest.WaitFor(t, 5*time.Second, "the server logs why", func() bool { return strings.Contains(errlog.String(), tt.want) })
 				return
 			}
 			if err != nil {

@@ -1,10 +1,6 @@
 package node
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/sealchain/sealchain/node/httpjson"
@@ -27,18 +23,3 @@ const (
 	idemHeader   = "Idempotency-Key"
 	idemReplayed = "Idempotent-Replayed"
 )
-
-func getJSON(ctx context.Context, hc *http.Client, url string) (int, map[string]any, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
-		return resp.StatusCode, nil, fmt.Errorf("not JSON: %q", body)
-	}
-	return resp.StatusCode, m, nil
-}

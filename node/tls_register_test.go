@@ -129,7 +129,7 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 				reused.Add(1)
 			}
 		}})
-		status, body, err := getJSON(tctx, hc, base+"/v1/evidence?contract_id=reg-1")
+		status, body, err := nodetest.GetJSON(tctx, hc, base+"/v1/evidence?contract_id=reg-1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +169,7 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 	// A new connection completes the handshake and gets the same answer.
 	hc.CloseIdleConnections()
 	fresh := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: dialling127(courtTLS), DisableKeepAlives: true}}
-	status, body, err = getJSON(ctx, fresh, base+"/v1/evidence?contract_id=reg-1")
+	status, body, err = nodetest.GetJSON(ctx, fresh, base+"/v1/evidence?contract_id=reg-1")
 	if _, msg := errMessage(body); err != nil || status != http.StatusUnauthorized || !strings.Contains(msg, "was revoked at") {
 		t.Fatalf("after revocation, new connection: %d %v %v", status, body, err)
 	}

@@ -6,10 +6,13 @@ package nodetest
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"sync"
 	"testing"
@@ -69,6 +72,23 @@ func ErrorCode(t testing.TB, raw []byte) string {
 		t.Fatalf("not a JSON error: %v: %s", err, raw)
 	}
 	return e.Error.Code
+}
+
+// GetJSON GETs url with hc and decodes the answer as a JSON object; the
+// status is returned whatever the body.
+func GetJSON(ctx context.Context, hc *http.Client, url string) (int, map[string]any, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return resp.StatusCode, nil, fmt.Errorf("not JSON: %q", body)
+	}
+	return resp.StatusCode, m, nil
 }
 
 // CometAddr returns a tcp:// address on 127.0.0.1 with a port that was free

@@ -3,10 +3,8 @@ package chainapi
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"net/http"
@@ -192,21 +190,6 @@ func rawClientTLS(cert *issued, maxVersion uint16) *http.Client {
 	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: c, DisableKeepAlives: true}}
 }
 
-func getJSON(ctx context.Context, hc *http.Client, url string) (int, map[string]any, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
-		return resp.StatusCode, nil, fmt.Errorf("not JSON: %q", body)
-	}
-	return resp.StatusCode, m, nil
-}
-
 // TestMTLSClientCertificates runs the handshake and the role rules for
 // each kind of client certificate against a server with [api] auth = "mtls".
 func TestMTLSClientCertificates(t *testing.T) {
@@ -244,7 +227,7 @@ func TestMTLSClientCertificates(t *testing.T) {
 			if tt.tls12 {
 				maxVersion = tls.VersionTLS12
 			}
-			status, body, err := getJSON(ctx, rawClientTLS(tt.cert, maxVersion), base+"/v1/contracts/c-1")
+			status, body, err := nodetest.GetJSON(ctx, rawClientTLS(tt.cert, maxVersion), base+"/v1/contracts/c-1")
 			if tt.status == 0 {
 				if err == nil {
 					t.Fatalf("handshake accepted: %d %v", status, body)
@@ -280,11 +263,11 @@ func TestMTLSClientCertificates(t *testing.T) {
 		cert := p.issue(t, "court", signer.TLSClient, nil)
 		hc := rawClient(&cert)
 		hc.Transport.(*http.Transport).DisableKeepAlives = false
-		if status, body, err := getJSON(ctx, hc, base+"/v1/contracts/c-1"); err != nil || status != 200 {
+		if status, body, err := nodetest.GetJSON(ctx, hc, base+"/v1/contracts/c-1"); err != nil || status != 200 {
 			t.Fatalf("before revocation: %d %v %v", status, body, err)
 		}
 		p.revoke(t, "court", cert.der)
-		status, body, err := getJSON(ctx, hc, base+"/v1/contracts/c-1")
+		status, body, err := nodetest.GetJSON(ctx, hc, base+"/v1/contracts/c-1")
 		if err != nil || status != 401 || !strings.Contains(fmt.Sprint(body), "was revoked at") {
 			t.Fatalf("after revocation: %d %v %v, want 401 revoked", status, body, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/anchoring"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
@@ -77,8 +78,8 @@ func anchorNet(ctx context.Context, t *testing.T, ledger anchor.Ledger) *itNet {
 	home := t.TempDir()
 	cfg := config.Default()
 	cfg.API.Listen = itFreeHostPort(t)
-	cfg.Consensus.P2PListen = cometFreeAddr(t)
-	cfg.Consensus.RPCListen = cometFreeAddr(t)
+	cfg.Consensus.P2PListen = nodetest.CometAddr(t)
+	cfg.Consensus.RPCListen = nodetest.CometAddr(t)
 	cfg.Consensus.BlockInterval = config.Duration{Duration: 50 * time.Millisecond}
 	cfg.Log.Level = "error"
 	cfg.Anchor.Enable = true

@@ -1,13 +1,7 @@
 package node
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"sync"
 
 	"github.com/sealchain/sealchain/node/httpjson"
 )
@@ -29,36 +23,3 @@ const (
 	idemHeader   = "Idempotency-Key"
 	idemReplayed = "Idempotent-Replayed"
 )
-
-// syncBuffer collects the server's error log (handshake failures).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func getJSON(ctx context.Context, hc *http.Client, url string) (int, map[string]any, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
-		return resp.StatusCode, nil, fmt.Errorf("not JSON: %q", body)
-	}
-	return resp.StatusCode, m, nil
-}

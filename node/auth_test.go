@@ -2,13 +2,11 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,6 +19,7 @@ import (
 	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/comet"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
@@ -38,7 +37,7 @@ func TestJudicialAuth(t *testing.T) {
 		home := filepath.Join(dir, org)
 		c := config.Default()
 		c.API.Listen = itFreeHostPort(t)
-		c.Consensus.P2PListen, c.Consensus.RPCListen = cometFreeAddr(t), ""
+		c.Consensus.P2PListen, c.Consensus.RPCListen = nodetest.CometAddr(t), ""
 		c.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
 		c.API.Auth = "signed"
 		c.Log.Level = "error"
@@ -166,14 +165,14 @@ func TestJudicialAuth(t *testing.T) {
 	// (each path once per caller); refused ones are not recorded.
 	courtSub, _ := client.LoadSubmitter("auth-test", "court", nodehome.Home(courtHome).SubmitterCert(), nodehome.Home(courtHome).SubmitterKey())
 	courtFP := chain.FingerprintOf(courtSub.Cert)
-	waitFor(t, 20*time.Second, "the court's queries are recorded", func() bool {
+	nodetest.WaitFor(t, 20*time.Second, "the court's queries are recorded", func() bool {
 		p, err := n.Store().View().ByCert(courtFP, store.Query{Limit: 100, UpTo: n.Store().Last().LogSize})
 		return err == nil && len(p.Indexes) >= len(paths)+len(seen)
 	})
 	otherSub, _ := client.LoadSubmitter("auth-test", "platform-2", nodehome.Home(otherHome).SubmitterCert(), nodehome.Home(otherHome).SubmitterKey())
 	// platform-2: its four refused queries are not recorded, its (filtered,
 	// empty) time-range query is.
-	waitFor(t, 20*time.Second, "platform-2's answered query is recorded", func() bool {
+	nodetest.WaitFor(t, 20*time.Second, "platform-2's answered query is recorded", func() bool {
 		p, _ := n.Store().View().ByCert(chain.FingerprintOf(otherSub.Cert), store.Query{Limit: 100, UpTo: n.Store().Last().LogSize})
 		return len(p.Indexes) == 1
 	})
@@ -182,15 +181,15 @@ func TestJudicialAuth(t *testing.T) {
 	// replay are refused.
 	h := nodehome.Home(courtHome)
 	sub, _ := client.LoadSubmitter("auth-test", "court", h.SubmitterCert(), h.SubmitterKey())
-	good := signRequest(t, sub, hostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)
+	good := nodetest.SignRequest(t, sub, nodetest.HostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)
 	for _, tc := range []struct {
 		name string
 		hdr  string
 		want int
 	}{
-		{"stale", signRequest(t, sub, hostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Add(-61*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
-		{"future", signRequest(t, sub, hostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Add(40*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
-		{"bad signature", tamperSig(signRequest(t, sub, hostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)), http.StatusUnauthorized},
+		{"stale", nodetest.SignRequest(t, sub, nodetest.HostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Add(-61*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
+		{"future", nodetest.SignRequest(t, sub, nodetest.HostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Add(40*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
+		{"bad signature", tamperSig(nodetest.SignRequest(t, sub, nodetest.HostOf(base), http.MethodGet, "/v1/contracts/auth-1", time.Now().Unix(), nil, nil)), http.StatusUnauthorized},
 		{"first use", good, http.StatusOK},
 		{"replay", good, http.StatusUnauthorized},
 	} {
@@ -206,9 +205,9 @@ func TestJudicialAuth(t *testing.T) {
 		}
 	}
 	// The replay added no second query_logged: the one request is recorded once.
-	waitFor(t, 20*time.Second, "the court's last query is recorded", func() bool { return countQueries(t, n, courtFP, "/v1/contracts/auth-1") >= 1 })
+	nodetest.WaitFor(t, 20*time.Second, "the court's last query is recorded", func() bool { return countQueries(t, n, courtFP, "/v1/contracts/auth-1") >= 1 })
 	h0 := n.Store().Last().Height
-	waitFor(t, 20*time.Second, "two more blocks", func() bool { return n.Store().Last().Height >= h0+2 })
+	nodetest.WaitFor(t, 20*time.Second, "two more blocks", func() bool { return n.Store().Last().Height >= h0+2 })
 	// Each of the court's four GETs of this path above was answered once
 	// (TestJudicialAuth's role loop and the "first use"): replays add none.
 	if got := countQueries(t, n, courtFP, "/v1/contracts/auth-1"); got != 2 {
@@ -221,7 +220,7 @@ func TestJudicialAuth(t *testing.T) {
 		t.Fatalf("signed POST /v1/reports: %v", err)
 	}
 	// Let the job finish: the report runner outlives a stopped node's store.
-	waitFor(t, 30*time.Second, "the report job ends", func() bool {
+	nodetest.WaitFor(t, 30*time.Second, "the report job ends", func() bool {
 		raw, err := signed(courtHome).Get(ctx, "/v1/reports/"+job.ID)
 		var j client.ReportJob
 		return err == nil && json.Unmarshal(raw, &j) == nil && (j.Status == "done" || j.Status == "failed")
@@ -295,34 +294,6 @@ func countQueries(t *testing.T, n *Node, caller chain.Fingerprint, uri string) i
 		}
 	}
 	return count
-}
-
-// signRequest makes a signed request's Authorization header by hand, as the
-// docs describe it (a fresh nonce unless one is given).
-// signRequest signs for sub's chain and the node at host (host[:port]).
-func signRequest(t *testing.T, sub *client.Submitter, host, method, uri string, ts int64, nonce, body []byte) string {
-	t.Helper()
-	if nonce == nil {
-		nonce = make([]byte, client.NonceBytes)
-		if _, err := rand.Read(nonce); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sig, err := sub.Key.Sign(nil, client.RequestSignBytes(sub.ChainID, host, method, uri, ts, nonce, body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("%s cert=%s,ts=%d,nonce=%x,sig=%s", client.AuthScheme,
-		base64.StdEncoding.EncodeToString(sub.Cert), ts, nonce, base64.StdEncoding.EncodeToString(sig))
-}
-
-// hostOf is a base URL's host[:port].
-func hostOf(base string) string {
-	u, err := url.Parse(base)
-	if err != nil {
-		panic(err)
-	}
-	return u.Host
 }
 
 // tamperSig flips a bit in the header's signature.

@@ -15,6 +15,7 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -67,7 +68,7 @@ func (g *govNode) submit(t *testing.T, body chain.Body) {
 		t.Fatalf("%s submits %s: %v", g.org, body.Type(), err)
 	}
 	for _, o := range *g.net {
-		waitFor(t, 30*time.Second, o.org+" commits height of "+g.org+"'s tx", func() bool { return o.n.Store().Last().Height >= res.Height })
+		nodetest.WaitFor(t, 30*time.Second, o.org+" commits height of "+g.org+"'s tx", func() bool { return o.n.Store().Last().Height >= res.Height })
 	}
 }
 
@@ -130,7 +131,7 @@ func TestGovernanceValidatorInAndOut(t *testing.T) {
 	setEmptyBlocks(t, newHome)
 	newcomer := startHome(t, "notary-2", newHome, "gov-test")
 	newcomer.net = &net
-	waitFor(t, 60*time.Second, "newcomer syncs", func() bool {
+	nodetest.WaitFor(t, 60*time.Second, "newcomer syncs", func() bool {
 		return newcomer.n.Store().Last().Height >= platform.n.Store().Last().Height-1 && newcomer.n.Store().Last().Height > 2
 	})
 
@@ -168,7 +169,7 @@ func TestGovernanceValidatorInAndOut(t *testing.T) {
 		t.Fatalf("after 4 of 5: %s, want passed", s)
 	}
 	addr5 := valPub.Address()
-	waitFor(t, 60*time.Second, "the fifth validator signs a commit", func() bool {
+	nodetest.WaitFor(t, 60*time.Second, "the fifth validator signs a commit", func() bool {
 		return signedLatest(t, court.n, addr5)
 	})
 	if n := valSetSize(t, court.n); n != 5 {
@@ -181,15 +182,15 @@ func TestGovernanceValidatorInAndOut(t *testing.T) {
 	for _, g := range []*govNode{court, notary, arbitration} {
 		g.submit(t, &chain.Vote{Proposal: "remove-notary-2", Choice: chain.VoteYes})
 	}
-	waitFor(t, 60*time.Second, "the validator set shrinks back to 4", func() bool { return valSetSize(t, court.n) == 4 })
+	nodetest.WaitFor(t, 60*time.Second, "the validator set shrinks back to 4", func() bool { return valSetSize(t, court.n) == 4 })
 	h := court.n.Comet().LatestHeight()
-	waitFor(t, 30*time.Second, "blocks go on without it", func() bool { return court.n.Comet().LatestHeight() > h+3 })
+	nodetest.WaitFor(t, 30*time.Second, "blocks go on without it", func() bool { return court.n.Comet().LatestHeight() > h+3 })
 	if signedLatest(t, court.n, addr5) {
 		t.Fatal("removed validator still signs")
 	}
 	// Every node agrees on the app hash.
 	want := court.n.Store().Last()
-	waitFor(t, 30*time.Second, "all nodes at the same height", func() bool {
+	nodetest.WaitFor(t, 30*time.Second, "all nodes at the same height", func() bool {
 		for _, g := range append(net, newcomer) {
 			if g.n.Store().Last().Height < want.Height {
 				return false
@@ -280,17 +281,6 @@ func valSetSize(t *testing.T, n *Node) int {
 		t.Fatal(err)
 	}
 	return res.Total
-}
-
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting until %s", d, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func setEmptyBlocks(t *testing.T, home string) {

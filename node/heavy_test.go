@@ -3,7 +3,6 @@ package node
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -15,20 +14,11 @@ import (
 	"time"
 
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/chainapi"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/pdf"
 )
-
-// errorCode decodes a JSON error body.
-func errorCode(t *testing.T, raw []byte) string {
-	t.Helper()
-	var e errorBody
-	if err := json.Unmarshal(raw, &e); err != nil || e.Error.Code == "" {
-		t.Fatalf("not a JSON error: %v: %s", err, raw)
-	}
-	return e.Error.Code
-}
 
 // TestSealRenderUnderLoad runs 16 maximum-size seal renders in parallel on
 // a real node and checks that /healthz keeps answering within 200 ms, that
@@ -80,7 +70,7 @@ func TestSealRenderUnderLoad(t *testing.T) {
 			counts[status]++
 			mu.Unlock()
 			if status != http.StatusOK {
-				if code := errorCode(t, raw); code != "too_many_requests" && code != "busy" {
+				if code := nodetest.ErrorCode(t, raw); code != "too_many_requests" && code != "busy" {
 					t.Errorf("render %d: %d %s", i, status, code)
 				}
 				if d > time.Second {
@@ -133,7 +123,7 @@ func TestPDFVerifyLimits(t *testing.T) {
 		if status == http.StatusOK {
 			return status, ""
 		}
-		return status, errorCode(t, raw)
+		return status, nodetest.ErrorCode(t, raw)
 	}
 	if status, code := post(make([]byte, 64<<10+1)); status != http.StatusRequestEntityTooLarge || code != "too_large" {
 		t.Errorf("body over api.pdf_max_bytes: %d %s", status, code)
@@ -185,7 +175,7 @@ func TestPDFVerifyLimits(t *testing.T) {
 	} else {
 		raw, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnprocessableEntity || errorCode(t, raw) != "too_complex" {
+		if resp.StatusCode != http.StatusUnprocessableEntity || nodetest.ErrorCode(t, raw) != "too_complex" {
 			t.Errorf("second client while a slow upload runs: %d %s, want 422 too_complex", resp.StatusCode, raw)
 		}
 	}

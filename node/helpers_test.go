@@ -48,14 +48,3 @@ func readValidatorKey(home string) (crypto.PubKey, error) {
 	}
 	return key.PubKey, nil
 }
-
-// cometFreeAddr returns a tcp:// address on 127.0.0.1 with a port that was
-// free a moment ago.
-func cometFreeAddr(t *testing.T) string {
-	t.Helper()
-	addr, err := testport.Free()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return "tcp://" + addr
-}

@@ -19,6 +19,7 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -39,7 +40,7 @@ type itNet struct {
 // itFreeHostPort returns 127.0.0.1:port with a port that was free a moment ago.
 func itFreeHostPort(t *testing.T) string {
 	t.Helper()
-	return strings.TrimPrefix(cometFreeAddr(t), "tcp://")
+	return strings.TrimPrefix(nodetest.CometAddr(t), "tcp://")
 }
 
 // newITNet initialises a single-node home in a temporary directory (free
@@ -49,8 +50,8 @@ func newITNet(ctx context.Context, t *testing.T, mods ...func(*config.Config)) *
 	home := t.TempDir()
 	cfg := config.Default()
 	cfg.API.Listen = itFreeHostPort(t)
-	cfg.Consensus.P2PListen = cometFreeAddr(t)
-	cfg.Consensus.RPCListen = cometFreeAddr(t)
+	cfg.Consensus.P2PListen = nodetest.CometAddr(t)
+	cfg.Consensus.RPCListen = nodetest.CometAddr(t)
 	cfg.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
 	cfg.Log.Level = "error"
 	for _, m := range mods {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/nodehome"
 )
 
@@ -28,8 +29,8 @@ func initLifecycleHome(t *testing.T) (string, *config.Config) {
 	home := t.TempDir()
 	cfg := config.Default()
 	cfg.API.Listen = itFreeHostPort(t)
-	cfg.Consensus.P2PListen = cometFreeAddr(t)
-	cfg.Consensus.RPCListen = cometFreeAddr(t)
+	cfg.Consensus.P2PListen = nodetest.CometAddr(t)
+	cfg.Consensus.RPCListen = nodetest.CometAddr(t)
 	cfg.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
 	if _, err := nodehome.Init(nodehome.InitOptions{
 		Home: home, ChainID: itChainID, OrgID: "platform", OrgName: "Platform Ltd",
@@ -53,12 +54,12 @@ func TestRestartLogQuiet(t *testing.T) {
 	defer cancel()
 	home, cfg := initLifecycleHome(t)
 
-	var std syncBuffer
+	var std nodetest.SyncBuffer
 	prevOut, prevFlags := log.Writer(), log.Flags()
 	log.SetOutput(&std)
 	t.Cleanup(func() { log.SetOutput(prevOut); log.SetFlags(prevFlags) })
 
-	var logs syncBuffer
+	var logs nodetest.SyncBuffer
 	for round := range 2 {
 		n, err := New(home, WithLogger(NewLogger(&logs, cfg.Log)))
 		if err != nil {
@@ -102,14 +103,14 @@ func TestHomeLock(t *testing.T) {
 	home, cfg := initLifecycleHome(t)
 	quiet := config.Log{Level: "error", Format: "text"}
 
-	first, err := New(home, WithLogger(NewLogger(&syncBuffer{}, quiet)))
+	first, err := New(home, WithLogger(NewLogger(&nodetest.SyncBuffer{}, quiet)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := first.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	second, err := New(home, WithLogger(NewLogger(&syncBuffer{}, quiet)))
+	second, err := New(home, WithLogger(NewLogger(&nodetest.SyncBuffer{}, quiet)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestHomeLock(t *testing.T) {
 	if err := first.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	third, err := New(home, WithLogger(NewLogger(&syncBuffer{}, quiet)), WithConfig(cfg))
+	third, err := New(home, WithLogger(NewLogger(&nodetest.SyncBuffer{}, quiet)), WithConfig(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func TestPortInUseNamesKey(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer busy.Close()
-			n, err := New(home, WithLogger(NewLogger(&syncBuffer{}, config.Log{Level: "error", Format: "text"})))
+			n, err := New(home, WithLogger(NewLogger(&nodetest.SyncBuffer{}, config.Log{Level: "error", Format: "text"})))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -210,7 +211,7 @@ func TestAPIStartingUntilReady(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	home, cfg := initLifecycleHome(t)
-	n, err := New(home, WithLogger(NewLogger(&syncBuffer{}, config.Log{Level: "error", Format: "text"})))
+	n, err := New(home, WithLogger(NewLogger(&nodetest.SyncBuffer{}, config.Log{Level: "error", Format: "text"})))
 	if err != nil {
 		t.Fatal(err)
 	}

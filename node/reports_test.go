@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/evidence/report"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -37,7 +39,7 @@ func TestReportJob(t *testing.T) {
 	json.Unmarshal(body, &j)
 	id, _ := j["id"].(string)
 	var st map[string]any
-	waitFor(t, 60*time.Second, "the report job finishes", func() bool {
+	nodetest.WaitFor(t, 60*time.Second, "the report job finishes", func() bool {
 		_, _, b := itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+id, "", nil)
 		json.Unmarshal(b, &st)
 		return st["status"] == "done" || st["status"] == "failed"
@@ -50,7 +52,7 @@ func TestReportJob(t *testing.T) {
 		t.Fatalf("GET pdf: %d %s", status, hdr.Get("Content-Type"))
 	}
 	sum := sm3.Sum(pdf)
-	if st["report_sm3"] != hexString(sum[:]) {
+	if st["report_sm3"] != hex.EncodeToString(sum[:]) {
 		t.Fatalf("report_sm3 %v, PDF SM3 %x", st["report_sm3"], sum)
 	}
 	trust, err := evidence.LoadTrust(n.home.Genesis())
@@ -86,7 +88,7 @@ func TestReportJob(t *testing.T) {
 	b1, _ := evidence.DecodeBundle(raw1)
 	n.registerSigner(ctx, t, signer.AlgSM2, "sc-rep-carol") // the log grows
 	var b2 *evidence.Bundle
-	waitFor(t, 20*time.Second, "a checkpoint past the new record", func() bool {
+	nodetest.WaitFor(t, 20*time.Second, "a checkpoint past the new record", func() bool {
 		raw2, err := n.c.Evidence(ctx, "contract_id", "rep-1", "since_size", fmt.Sprint(b1.Checkpoint.LogSize))
 		if err != nil {
 			t.Fatal(err)
@@ -160,15 +162,6 @@ func TestReportJob(t *testing.T) {
 	if err := n.node.Stop(); err != nil {
 		t.Fatalf("stop with report jobs queued: %v", err)
 	}
-}
-
-func hexString(b []byte) string {
-	const digits = "0123456789abcdef"
-	out := make([]byte, 0, 2*len(b))
-	for _, x := range b {
-		out = append(out, digits[x>>4], digits[x&15])
-	}
-	return string(out)
 }
 
 func splitKV(after string) []string {

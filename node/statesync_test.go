@@ -21,6 +21,7 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/comet"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
@@ -46,8 +47,8 @@ func ssConfig(t *testing.T) config.Config {
 	t.Helper()
 	c := config.Default()
 	c.API.Listen = itFreeHostPort(t)
-	c.Consensus.P2PListen = cometFreeAddr(t)
-	c.Consensus.RPCListen = cometFreeAddr(t)
+	c.Consensus.P2PListen = nodetest.CometAddr(t)
+	c.Consensus.RPCListen = nodetest.CometAddr(t)
 	c.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
 	c.Consensus.LocalNetwork = true
 	c.Log.Level = "error"

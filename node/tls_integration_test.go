@@ -13,6 +13,7 @@ import (
 	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/comet"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
@@ -35,7 +36,7 @@ func TestMTLSNode(t *testing.T) {
 		home := filepath.Join(dir, org)
 		c := config.Default()
 		c.API.Listen = itFreeHostPort(t)
-		c.Consensus.P2PListen, c.Consensus.RPCListen = cometFreeAddr(t), ""
+		c.Consensus.P2PListen, c.Consensus.RPCListen = nodetest.CometAddr(t), ""
 		c.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
 		c.Log.Level = "error"
 		c.Intent.DevOTP = role == chain.RolePlatform
@@ -190,7 +191,7 @@ func TestMTLSNode(t *testing.T) {
 	}
 
 	// The court's TLS query is on chain under its TLS certificate.
-	waitFor(t, 20*time.Second, "the court's TLS query is recorded", func() bool {
+	nodetest.WaitFor(t, 20*time.Second, "the court's TLS query is recorded", func() bool {
 		p, err := n.Store().View().ByCert(courtFP, store.Query{Limit: 10, UpTo: n.Store().Last().LogSize})
 		if err != nil {
 			return false

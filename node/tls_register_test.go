@@ -16,6 +16,7 @@ import (
 	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/comet"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
@@ -39,7 +40,7 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 		home := filepath.Join(dir, org)
 		c := config.Default()
 		c.API.Listen = itFreeHostPort(t)
-		c.Consensus.P2PListen, c.Consensus.RPCListen = cometFreeAddr(t), ""
+		c.Consensus.P2PListen, c.Consensus.RPCListen = nodetest.CometAddr(t), ""
 		c.Consensus.BlockInterval = config.Duration{Duration: 100 * time.Millisecond}
 		c.Log.Level = "error"
 		c.Intent.DevOTP, c.Workflow.DevProviders, c.Workflow.Enabled = false, false, false // dev providers are refused on a production chain
@@ -128,7 +129,7 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 				reused.Add(1)
 			}
 		}})
-		status, body, err := getJSON(tctx, hc, base+"/v1/evidence?contract_id=reg-1")
+		status, body, err := nodetest.GetJSON(tctx, hc, base+"/v1/evidence?contract_id=reg-1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,14 +169,14 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 	// A new connection completes the handshake and gets the same answer.
 	hc.CloseIdleConnections()
 	fresh := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: dialling127(courtTLS), DisableKeepAlives: true}}
-	status, body, err = getJSON(ctx, fresh, base+"/v1/evidence?contract_id=reg-1")
+	status, body, err = nodetest.GetJSON(ctx, fresh, base+"/v1/evidence?contract_id=reg-1")
 	if _, msg := errMessage(body); err != nil || status != http.StatusUnauthorized || !strings.Contains(msg, "was revoked at") {
 		t.Fatalf("after revocation, new connection: %d %v %v", status, body, err)
 	}
 
 	// The court can list the credential's whole history by its fingerprint:
 	// registration, the query it answered, revocation.
-	waitFor(t, 20*time.Second, "the court's TLS certificate history is indexed", func() bool {
+	nodetest.WaitFor(t, 20*time.Second, "the court's TLS certificate history is indexed", func() bool {
 		p, err := n.Store().View().ByCert(courtFP, store.Query{Limit: 10, UpTo: n.Store().Last().LogSize})
 		if err != nil {
 			return false

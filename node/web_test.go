@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/web"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -426,7 +427,7 @@ func TestWebVerifyInBrowser(t *testing.T) {
 	}
 	var job struct{ ID, Status string }
 	json.Unmarshal(jb, &job)
-	waitFor(t, 30*time.Second, "the report", func() bool {
+	nodetest.WaitFor(t, 30*time.Second, "the report", func() bool {
 		_, _, b := itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+job.ID, "", nil)
 		json.Unmarshal(b, &job)
 		return job.Status == "done" || job.Status == "failed"

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/web"
 	"github.com/sealchain/sealchain/signer"
 )
@@ -75,7 +76,7 @@ func TestWords(t *testing.T) {
 		t.Errorf("report job verify_url %v, want this node's page %s", st["verify_url"], wantURL)
 	}
 	id, _ := st["id"].(string)
-	waitFor(t, 60*time.Second, "the report job finishes", func() bool {
+	nodetest.WaitFor(t, 60*time.Second, "the report job finishes", func() bool {
 		_, _, b := itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+id, "", nil)
 		json.Unmarshal(b, &st)
 		return st["status"] == "done" || st["status"] == "failed"

@@ -21,6 +21,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/workflow"
 	"github.com/sealchain/sealchain/workflow/identity"
@@ -168,8 +169,8 @@ func TestWorkflowKill(t *testing.T) {
 			home := nodehome.Home(t.TempDir())
 			cfg := config.Default()
 			cfg.API.Listen = itFreeHostPort(t)
-			cfg.Consensus.P2PListen = cometFreeAddr(t)
-			cfg.Consensus.RPCListen = cometFreeAddr(t)
+			cfg.Consensus.P2PListen = nodetest.CometAddr(t)
+			cfg.Consensus.RPCListen = nodetest.CometAddr(t)
 			cfg.Consensus.BlockInterval = config.Duration{Duration: 20 * time.Millisecond}
 			cfg.Log.Level = "error"
 			// After a crash the party asks for a new code at once.

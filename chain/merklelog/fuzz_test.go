@@ -3,15 +3,17 @@ package merklelog
 import (
 	"bytes"
 	"testing"
+
+	"github.com/sealchain/sealchain/chain/merklelog/internal/rfc6962"
 )
 
 // fuzzTree is a 16-leaf SM3 tree built by the reference implementation.
-var fuzzTree = func() *refTree {
+var fuzzTree = func() *rfc6962.Tree {
 	data := make([][]byte, 16)
 	for i := range data {
-		data[i] = leafData(i)
+		data[i] = rfc6962.LeafData(i)
 	}
-	return newRefTree(sm3Sum, data)
+	return rfc6962.NewTree(rfc6962.SM3Sum, data)
 }()
 
 // splitProof cuts blob into 32-byte elements; a shorter tail becomes a final
@@ -35,9 +37,9 @@ func joinProof(p [][]byte) []byte { return bytes.Join(p, nil) }
 func FuzzVerifyInclusion(f *testing.F) {
 	t := fuzzTree
 	for _, c := range []struct{ index, size uint64 }{{0, 1}, {0, 2}, {5, 8}, {2, 3}, {6, 7}, {15, 16}, {9, 13}} {
-		p := t.path(int(c.index), 0, int(c.size))
-		root := t.mth(0, int(c.size))
-		leaf := t.leaves[c.index]
+		p := t.Path(int(c.index), 0, int(c.size))
+		root := t.MTH(0, int(c.size))
+		leaf := t.LeafHash(int(c.index))
 		f.Add(c.index, c.size, leaf, joinProof(p), root)   // genuine
 		f.Add(c.index+1, c.size, leaf, joinProof(p), root) // wrong index
 		if len(p) > 0 {
@@ -56,13 +58,13 @@ func FuzzVerifyInclusion(f *testing.F) {
 		if _, known := classify(err); !known {
 			tt.Fatalf("unclassified error: %v", err)
 		}
-		if err != nil || size == 0 || size > uint64(len(t.leaves)) || !bytes.Equal(root, t.mth(0, int(size))) {
+		if err != nil || size == 0 || size > uint64(t.Size()) || !bytes.Equal(root, t.MTH(0, int(size))) {
 			return
 		}
-		if !bytes.Equal(leafHash, t.leaves[index]) {
-			tt.Fatalf("accepted leaf %x at index %d size %d, genuine %x", leafHash, index, size, t.leaves[index])
+		if !bytes.Equal(leafHash, t.LeafHash(int(index))) {
+			tt.Fatalf("accepted leaf %x at index %d size %d, genuine %x", leafHash, index, size, t.LeafHash(int(index)))
 		}
-		if want := t.path(int(index), 0, int(size)); !equalProofs(p, want) {
+		if want := t.Path(int(index), 0, int(size)); !rfc6962.EqualProofs(p, want) {
 			tt.Fatalf("accepted proof %x at index %d size %d, genuine %x", p, index, size, want)
 		}
 	})
@@ -72,8 +74,8 @@ func FuzzVerifyInclusion(f *testing.F) {
 func FuzzVerifyConsistency(f *testing.F) {
 	t := fuzzTree
 	for _, c := range []struct{ size1, size2 uint64 }{{1, 2}, {6, 8}, {2, 5}, {6, 7}, {3, 16}, {0, 4}, {8, 8}} {
-		p := t.proof(int(c.size1), int(c.size2))
-		r1, r2 := t.mth(0, int(c.size1)), t.mth(0, int(c.size2))
+		p := t.Proof(int(c.size1), int(c.size2))
+		r1, r2 := t.MTH(0, int(c.size1)), t.MTH(0, int(c.size2))
 		f.Add(c.size1, c.size2, joinProof(p), r1, r2)
 		f.Add(c.size1+1, c.size2, joinProof(p), r1, r2)
 		f.Add(c.size1, c.size2, joinProof(p), r2, r1)
@@ -88,12 +90,12 @@ func FuzzVerifyConsistency(f *testing.F) {
 		if _, known := classify(err); !known {
 			tt.Fatalf("unclassified error: %v", err)
 		}
-		n := uint64(len(t.leaves))
+		n := uint64(t.Size())
 		if err != nil || size2 > n || size1 > size2 ||
-			!bytes.Equal(root1, t.mth(0, int(size1))) || !bytes.Equal(root2, t.mth(0, int(size2))) {
+			!bytes.Equal(root1, t.MTH(0, int(size1))) || !bytes.Equal(root2, t.MTH(0, int(size2))) {
 			return
 		}
-		if want := t.proof(int(size1), int(size2)); !equalProofs(p, want) {
+		if want := t.Proof(int(size1), int(size2)); !rfc6962.EqualProofs(p, want) {
 			tt.Fatalf("accepted proof %x for %d -> %d, genuine %x", p, size1, size2, want)
 		}
 	})

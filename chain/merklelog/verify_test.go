@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/sealchain/sealchain/chain/merklelog/internal/rfc6962"
 )
 
 // outcome is the expected class of a verification result.
@@ -42,19 +44,11 @@ func checkOutcome(t *testing.T, err error, want outcome) {
 }
 
 // The RFC 6962 index-5 size-8 inclusion proof and the 6->8 consistency proof
-// from proof/verify_test.go ([V] in vectors_test.go), with mutations in the
+// from proof/verify_test.go ([V] in package rfc6962), with mutations in the
 // style of its corruptInclusionProof / corruptConsistencyProof.
 var (
-	incl58 = [][]byte{
-		dh("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
-		dh("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
-		dh("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
-	}
-	cons68 = [][]byte{
-		dh("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
-		dh("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
-		dh("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
-	}
+	incl58 = rfc6962.Inclusion(5, 8)
+	cons68 = rfc6962.Consistency(6, 8)
 )
 
 func flipped(p [][]byte, i int) [][]byte {
@@ -66,8 +60,8 @@ func flipped(p [][]byte, i int) [][]byte {
 
 func TestVerifyInclusionOutcomes(t *testing.T) {
 	h := SHA256()
-	leaf := h.HashLeaf(rfcLeaves[5])
-	root := rfcRoots[8]
+	leaf := h.HashLeaf(rfc6962.Leaves[5])
+	root := rfc6962.Roots[8]
 	for _, tc := range []struct {
 		desc        string
 		index, size uint64
@@ -87,7 +81,7 @@ func TestVerifyInclusionOutcomes(t *testing.T) {
 		{"wrong leaf", 5, 8, h.HashLeaf([]byte("WrongLeaf")), incl58, root, mismatch},
 		{"short leaf hash", 5, 8, leaf[:31], incl58, root, bad},
 		{"empty root", 5, 8, leaf, incl58, h.EmptyRoot(), mismatch},
-		{"root of size 7", 5, 8, leaf, incl58, rfcRoots[7], mismatch},
+		{"root of size 7", 5, 8, leaf, incl58, rfc6962.Roots[7], mismatch},
 		{"short root", 5, 8, leaf, incl58, root[:31], mismatch},
 		{"trailing empty", 5, 8, leaf, append(incl58[:3:3], []byte{}), root, bad},
 		{"trailing root", 5, 8, leaf, append(incl58[:3:3], root), root, bad},
@@ -100,7 +94,7 @@ func TestVerifyInclusionOutcomes(t *testing.T) {
 		{"flip proof[1]", 5, 8, leaf, flipped(incl58, 1), root, mismatch},
 		{"flip proof[2]", 5, 8, leaf, flipped(incl58, 2), root, mismatch},
 		{"swapped components", 5, 8, leaf, [][]byte{incl58[1], incl58[0], incl58[2]}, root, mismatch},
-		{"SM3 hasher on SHA-256 proof", 5, 8, SM3().HashLeaf(rfcLeaves[5]), incl58, root, mismatch},
+		{"SM3 hasher on SHA-256 proof", 5, 8, SM3().HashLeaf(rfc6962.Leaves[5]), incl58, root, mismatch},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			hh := h
@@ -114,7 +108,7 @@ func TestVerifyInclusionOutcomes(t *testing.T) {
 
 func TestVerifyConsistencyOutcomes(t *testing.T) {
 	h := SHA256()
-	r6, r8 := rfcRoots[6], rfcRoots[8]
+	r6, r8 := rfc6962.Roots[6], rfc6962.Roots[8]
 	for _, tc := range []struct {
 		desc         string
 		size1, size2 uint64
@@ -128,8 +122,8 @@ func TestVerifyConsistencyOutcomes(t *testing.T) {
 		{"size1 ^ 2", 4, 8, cons68, r6, r8, bad},
 		{"size2 * 2", 6, 16, cons68, r6, r8, bad},
 		{"size2 / 2", 6, 4, cons68, r6, r8, bad},
-		{"wrong root1", 6, 8, cons68, rfcRoots[5], r8, mismatch},
-		{"wrong root2", 6, 8, cons68, r6, rfcRoots[7], mismatch},
+		{"wrong root1", 6, 8, cons68, rfc6962.Roots[5], r8, mismatch},
+		{"wrong root2", 6, 8, cons68, r6, rfc6962.Roots[7], mismatch},
 		{"swapped roots", 6, 8, cons68, r8, r6, mismatch},
 		{"empty proof", 6, 8, [][]byte{}, r6, r8, bad},
 		{"trailing root1", 6, 8, append(cons68[:3:3], r6), r6, r8, bad},
@@ -157,18 +151,18 @@ func TestVerifyConsistencyOutcomes(t *testing.T) {
 
 func TestRootMismatchErrorFields(t *testing.T) {
 	h := SHA256()
-	err := VerifyInclusion(h, 5, 8, h.HashLeaf(rfcLeaves[5]), incl58, rfcRoots[7])
+	err := VerifyInclusion(h, 5, 8, h.HashLeaf(rfc6962.Leaves[5]), incl58, rfc6962.Roots[7])
 	var rm *RootMismatchError
 	if !errors.As(err, &rm) {
 		t.Fatalf("got %v, want *RootMismatchError", err)
 	}
-	if !bytes.Equal(rm.Expected, rfcRoots[7]) || !bytes.Equal(rm.Calculated, rfcRoots[8]) {
-		t.Errorf("fields = {Expected %x, Calculated %x}, want {%x, %x}", rm.Expected, rm.Calculated, rfcRoots[7], rfcRoots[8])
+	if !bytes.Equal(rm.Expected, rfc6962.Roots[7]) || !bytes.Equal(rm.Calculated, rfc6962.Roots[8]) {
+		t.Errorf("fields = {Expected %x, Calculated %x}, want {%x, %x}", rm.Expected, rm.Calculated, rfc6962.Roots[7], rfc6962.Roots[8])
 	}
-	err = VerifyConsistency(h, 6, 8, cons68, r6Wrong(), rfcRoots[8])
-	if !errors.As(err, &rm) || !bytes.Equal(rm.Calculated, rfcRoots[6]) {
-		t.Errorf("consistency: got %v, want mismatch calculating root1 %x", err, rfcRoots[6])
+	err = VerifyConsistency(h, 6, 8, cons68, r6Wrong(), rfc6962.Roots[8])
+	if !errors.As(err, &rm) || !bytes.Equal(rm.Calculated, rfc6962.Roots[6]) {
+		t.Errorf("consistency: got %v, want mismatch calculating root1 %x", err, rfc6962.Roots[6])
 	}
 }
 
-func r6Wrong() []byte { return flipped([][]byte{rfcRoots[6]}, 0)[0] }
+func r6Wrong() []byte { return flipped([][]byte{rfc6962.Roots[6]}, 0)[0] }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/evidence/assemble"
 	"github.com/sealchain/sealchain/internal/fixture"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -84,7 +86,7 @@ func newSignedAPIOn(t *testing.T, net *fixture.Net) *signedAPI {
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 	a.auth.hosts = apiHosts("", srv.Listener.Addr().String(), nil, false)
-	return &signedAPI{a: a, app: mp, srv: srv, net: net, headers: hs, party: party, host: hostOf(srv.URL)}
+	return &signedAPI{a: a, app: mp, srv: srv, net: net, headers: hs, party: party, host: nodetest.HostOf(srv.URL)}
 }
 
 // as is a client signing with sub's credential.
@@ -142,7 +144,7 @@ func TestSignedRequestCoversBody(t *testing.T) {
 	}
 	body := []byte(`{"contract_id":"c-1","verify_url":"https://good.example/"}`)
 	swapped := []byte(`{"contract_id":"c-1","verify_url":"https://attacker.example/"}`)
-	hdr := signRequest(t, platform, s.host, http.MethodPost, "/v1/reports", time.Now().Unix(), nil, body)
+	hdr := nodetest.SignRequest(t, platform, s.host, http.MethodPost, "/v1/reports", time.Now().Unix(), nil, body)
 	if got := s.do(t, http.MethodPost, "/v1/reports", hdr, swapped); got != http.StatusUnauthorized {
 		t.Errorf("header signed over another body: %d, want 401", got)
 	}
@@ -151,7 +153,7 @@ func TestSignedRequestCoversBody(t *testing.T) {
 	}
 	// Over the body limit: 413, before any signature work.
 	big := bytes.Repeat([]byte("x"), apiTestMaxBody+1)
-	hdr = signRequest(t, platform, s.host, http.MethodPost, "/v1/reports", time.Now().Unix(), nil, big)
+	hdr = nodetest.SignRequest(t, platform, s.host, http.MethodPost, "/v1/reports", time.Now().Unix(), nil, big)
 	if got := s.do(t, http.MethodPost, "/v1/reports", hdr, big); got != http.StatusRequestEntityTooLarge {
 		t.Errorf("body over the limit: %d, want 413", got)
 	}
@@ -164,7 +166,7 @@ func TestSignedRequestReplay(t *testing.T) {
 	court := s.net.Orgs[1].Submitter
 	now := time.Now()
 	path := "/v1/contracts/c-1"
-	once := signRequest(t, court, s.host, http.MethodGet, path, now.Unix(), nil, nil)
+	once := nodetest.SignRequest(t, court, s.host, http.MethodGet, path, now.Unix(), nil, nil)
 	for _, tc := range []struct {
 		name string
 		hdr  string
@@ -173,10 +175,10 @@ func TestSignedRequestReplay(t *testing.T) {
 		{"first", once, http.StatusOK},
 		{"identical again", once, http.StatusUnauthorized},
 		{"identical a third time", once, http.StatusUnauthorized},
-		{"55 s old", signRequest(t, court, s.host, http.MethodGet, path, now.Add(-55*time.Second).Unix(), nil, nil), http.StatusOK},
-		{"65 s old", signRequest(t, court, s.host, http.MethodGet, path, now.Add(-65*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
-		{"20 s ahead", signRequest(t, court, s.host, http.MethodGet, path, now.Add(20*time.Second).Unix(), nil, nil), http.StatusOK},
-		{"40 s ahead", signRequest(t, court, s.host, http.MethodGet, path, now.Add(40*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
+		{"55 s old", nodetest.SignRequest(t, court, s.host, http.MethodGet, path, now.Add(-55*time.Second).Unix(), nil, nil), http.StatusOK},
+		{"65 s old", nodetest.SignRequest(t, court, s.host, http.MethodGet, path, now.Add(-65*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
+		{"20 s ahead", nodetest.SignRequest(t, court, s.host, http.MethodGet, path, now.Add(20*time.Second).Unix(), nil, nil), http.StatusOK},
+		{"40 s ahead", nodetest.SignRequest(t, court, s.host, http.MethodGet, path, now.Add(40*time.Second).Unix(), nil, nil), http.StatusUnauthorized},
 	} {
 		if got := s.do(t, http.MethodGet, path, tc.hdr, nil); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
@@ -185,7 +187,7 @@ func TestSignedRequestReplay(t *testing.T) {
 	// The same nonce under another credential is another request.
 	nonce := bytes.Repeat([]byte{7}, client.NonceBytes)
 	for _, sub := range []*client.Submitter{court, s.net.Orgs[0].Submitter} {
-		if got := s.do(t, http.MethodGet, path, signRequest(t, sub, s.host, http.MethodGet, path, now.Unix(), nonce, nil), nil); got != http.StatusOK {
+		if got := s.do(t, http.MethodGet, path, nodetest.SignRequest(t, sub, s.host, http.MethodGet, path, now.Unix(), nonce, nil), nil); got != http.StatusOK {
 			t.Errorf("%s with a nonce another credential used: %d", sub.Org, got)
 		}
 	}
@@ -270,7 +272,7 @@ func TestNonceCacheOrgShare(t *testing.T) {
 	var retry string
 	for range 6 {
 		req, _ := http.NewRequest(http.MethodGet, s.srv.URL+path, nil)
-		req.Header.Set("Authorization", signRequest(t, court, s.host, http.MethodGet, path, time.Now().Unix(), nil, nil))
+		req.Header.Set("Authorization", nodetest.SignRequest(t, court, s.host, http.MethodGet, path, time.Now().Unix(), nil, nil))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -289,7 +291,7 @@ func TestNonceCacheOrgShare(t *testing.T) {
 		t.Errorf("Retry-After %q, want 1..90 seconds", retry)
 	}
 	for _, sub := range []*client.Submitter{s.net.Orgs[0].Submitter, s.net.Orgs[2].Submitter} {
-		if got := s.do(t, http.MethodGet, path, signRequest(t, sub, s.host, http.MethodGet, path, time.Now().Unix(), nil, nil), nil); got == http.StatusTooManyRequests {
+		if got := s.do(t, http.MethodGet, path, nodetest.SignRequest(t, sub, s.host, http.MethodGet, path, time.Now().Unix(), nil, nil), nil); got == http.StatusTooManyRequests {
 			t.Errorf("%s locked out by the court's requests: %d", sub.Org, got)
 		}
 	}
@@ -313,10 +315,10 @@ func TestSignedRequestBoundToNode(t *testing.T) {
 		hdr  string
 		want int
 	}{
-		{"signed for A, sent to B", nodeB, "", signRequest(t, court, s.host, http.MethodGet, path, time.Now().Unix(), nil, nil), http.StatusUnauthorized},
-		{"signed for B's name, sent to A", s, nodeB.host, signRequest(t, court, nodeB.host, http.MethodGet, path, time.Now().Unix(), nil, nil), http.StatusUnauthorized},
-		{"signed for another chain", s, "", signRequest(t, &client.Submitter{ChainID: "other-chain", Cert: court.Cert, Key: court.Key}, s.host, http.MethodGet, path, time.Now().Unix(), nil, nil), http.StatusUnauthorized},
-		{"signed for B, sent to B", nodeB, "", signRequest(t, court, nodeB.host, http.MethodGet, path, time.Now().Unix(), nil, nil), http.StatusOK},
+		{"signed for A, sent to B", nodeB, "", nodetest.SignRequest(t, court, s.host, http.MethodGet, path, time.Now().Unix(), nil, nil), http.StatusUnauthorized},
+		{"signed for B's name, sent to A", s, nodeB.host, nodetest.SignRequest(t, court, nodeB.host, http.MethodGet, path, time.Now().Unix(), nil, nil), http.StatusUnauthorized},
+		{"signed for another chain", s, "", nodetest.SignRequest(t, &client.Submitter{ChainID: "other-chain", Cert: court.Cert, Key: court.Key}, s.host, http.MethodGet, path, time.Now().Unix(), nil, nil), http.StatusUnauthorized},
+		{"signed for B, sent to B", nodeB, "", nodetest.SignRequest(t, court, nodeB.host, http.MethodGet, path, time.Now().Unix(), nil, nil), http.StatusOK},
 	} {
 		req, _ := http.NewRequest(http.MethodGet, tc.to.srv.URL+path, nil)
 		req.Header.Set("Authorization", tc.hdr)
@@ -334,7 +336,7 @@ func TestSignedRequestBoundToNode(t *testing.T) {
 	}
 
 	// A restart empties the nonce cache: requests from before the start are refused.
-	hdr := signRequest(t, court, s.host, http.MethodGet, path, time.Now().Add(-2*time.Second).Unix(), nil, nil)
+	hdr := nodetest.SignRequest(t, court, s.host, http.MethodGet, path, time.Now().Add(-2*time.Second).Unix(), nil, nil)
 	if got := s.do(t, http.MethodGet, path, hdr, nil); got != http.StatusOK {
 		t.Fatalf("first use: %d", got)
 	}
@@ -342,7 +344,7 @@ func TestSignedRequestBoundToNode(t *testing.T) {
 	if got := s.do(t, http.MethodGet, path, hdr, nil); got != http.StatusUnauthorized {
 		t.Errorf("replayed after a restart: %d, want 401", got)
 	}
-	if got := s.do(t, http.MethodGet, path, signRequest(t, court, s.host, http.MethodGet, path, time.Now().Unix(), nil, nil), nil); got != http.StatusOK {
+	if got := s.do(t, http.MethodGet, path, nodetest.SignRequest(t, court, s.host, http.MethodGet, path, time.Now().Unix(), nil, nil), nil); got != http.StatusOK {
 		t.Errorf("fresh request after the restart: %d, want 200", got)
 	}
 }
@@ -368,7 +370,7 @@ func TestSignedRequestCanonical(t *testing.T) {
 			t.Fatal(err)
 		}
 		nonce[0] = 0xab // a letter to upper-case
-		hdr := signRequest(t, court, s.host, http.MethodGet, path, ts, nonce, nil)
+		hdr := nodetest.SignRequest(t, court, s.host, http.MethodGet, path, ts, nonce, nil)
 		nts, nn := tc.edit(fmt.Sprint(ts), fmt.Sprintf("%x", nonce))
 		hdr = strings.Replace(hdr, fmt.Sprintf("ts=%d,nonce=%x", ts, nonce), "ts="+nts+",nonce="+nn, 1)
 		req, _ := http.NewRequest(http.MethodGet, s.srv.URL+path, nil)
@@ -424,7 +426,7 @@ func TestEvidenceRoleFirst(t *testing.T) {
 	s := newSignedAPI(t)
 	other := s.as(t, s.net.Orgs[2].Submitter)
 	doc, _ := fixture.Doc("the contract")
-	for _, q := range [][2]string{{"contract_id", "c-1"}, {"cert", s.party.FP.String()}, {"doc_hash", hexString(doc)}} {
+	for _, q := range [][2]string{{"contract_id", "c-1"}, {"cert", s.party.FP.String()}, {"doc_hash", hex.EncodeToString(doc)}} {
 		s.headers.calls.Store(0)
 		_, err := other.Evidence(t.Context(), q[0], q[1])
 		if apiStatus(err) != http.StatusForbidden {

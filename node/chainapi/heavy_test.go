@@ -3,7 +3,6 @@ package chainapi
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/internal/fixture"
+	"github.com/sealchain/sealchain/internal/nodetest"
 )
 
 func TestLimiter(t *testing.T) {
@@ -124,7 +124,7 @@ func TestPDFVerifyDeadline(t *testing.T) {
 	r := httptest.NewRequest(http.MethodPost, "/v1/pdf/verify", bytes.NewReader(doc))
 	w := httptest.NewRecorder()
 	a.ServeHTTP(w, r)
-	if w.Code != http.StatusUnprocessableEntity || errorCode(t, w.Body.Bytes()) != "too_complex" || !strings.Contains(w.Body.String(), "did not finish") {
+	if w.Code != http.StatusUnprocessableEntity || nodetest.ErrorCode(t, w.Body.Bytes()) != "too_complex" || !strings.Contains(w.Body.String(), "did not finish") {
 		t.Errorf("expired verification: %d %s", w.Code, w.Body)
 	}
 	h.verifyTimeout = pdfVerifyTimeout
@@ -158,7 +158,7 @@ func TestPDFUploadReadDeadline(t *testing.T) {
 	}
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusRequestTimeout || errorCode(t, raw) != "timeout" {
+	if resp.StatusCode != http.StatusRequestTimeout || nodetest.ErrorCode(t, raw) != "timeout" {
 		t.Errorf("stalled upload: %d %s", resp.StatusCode, raw)
 	}
 	if d := time.Since(t0); d > 5*time.Second {
@@ -173,14 +173,4 @@ func TestPDFUploadReadDeadline(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("next upload: %d", resp.StatusCode)
 	}
-}
-
-// errorCode decodes a JSON error body.
-func errorCode(t *testing.T, raw []byte) string {
-	t.Helper()
-	var e errorBody
-	if err := json.Unmarshal(raw, &e); err != nil || e.Error.Code == "" {
-		t.Fatalf("not a JSON error: %v: %s", err, raw)
-	}
-	return e.Error.Code
 }

@@ -1,13 +1,10 @@
 package chainapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"net/http"
@@ -15,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +20,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/internal/testport"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
@@ -152,28 +149,10 @@ func (p *tlsPKI) orgCAs(ids ...string) []*smx509.Certificate {
 	return out
 }
 
-// syncBuffer collects the server's error log (handshake failures).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // serveJudicial serves one judicial endpoint over TLS the way the node
 // does: GET /v1/contracts/c-1, owned by "platform", answering the caller's
 // org. mtls nil means HTTPS without client certificates.
-func serveJudicial(t *testing.T, server issued, mtls *ClientVerifier, signed bool) (base string, errlog *syncBuffer) {
+func serveJudicial(t *testing.T, server issued, mtls *ClientVerifier, signed bool) (base string, errlog *nodetest.SyncBuffer) {
 	t.Helper()
 	a := &API{auth: judicialAuth{mtls: mtls, signed: signed}}
 	mux := http.NewServeMux()
@@ -192,7 +171,7 @@ func serveJudicial(t *testing.T, server issued, mtls *ClientVerifier, signed boo
 	if err != nil {
 		t.Fatal(err)
 	}
-	errlog = &syncBuffer{}
+	errlog = &nodetest.SyncBuffer{}
 	srv := &http.Server{Handler: mux, ErrorLog: log.New(errlog, "", 0), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(tls.NewListener(lis, ServerTLSConfig(server.pair, mtls)))
 	t.Cleanup(func() { srv.Close() })
@@ -209,21 +188,6 @@ func rawClientTLS(cert *issued, maxVersion uint16) *http.Client {
 		c.Certificates = []tls.Certificate{cert.pair}
 	}
 	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: c, DisableKeepAlives: true}}
-}
-
-func getJSON(ctx context.Context, hc *http.Client, url string) (int, map[string]any, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
-		return resp.StatusCode, nil, fmt.Errorf("not JSON: %q", body)
-	}
-	return resp.StatusCode, m, nil
 }
 
 // TestMTLSClientCertificates runs the handshake and the role rules for
@@ -263,7 +227,7 @@ func TestMTLSClientCertificates(t *testing.T) {
 			if tt.tls12 {
 				maxVersion = tls.VersionTLS12
 			}
-			status, body, err := getJSON(ctx, rawClientTLS(tt.cert, maxVersion), base+"/v1/contracts/c-1")
+			status, body, err := nodetest.GetJSON(ctx, rawClientTLS(tt.cert, maxVersion), base+"/v1/contracts/c-1")
 			if tt.status == 0 {
 				if err == nil {
 					t.Fatalf("handshake accepted: %d %v", status, body)
@@ -271,7 +235,7 @@ func TestMTLSClientCertificates(t *testing.T) {
 				if !strings.Contains(err.Error(), "bad certificate") {
 					t.Errorf("client error %v, want the server's bad certificate alert", err)
 				}
-				waitFor(t, 5*time.Second, "the server logs why", func() bool { return strings.Contains(errlog.String(), tt.want) })
+				nodetest.WaitFor(t, 5*time.Second, "the server logs why", func() bool { return strings.Contains(errlog.String(), tt.want) })
 				return
 			}
 			if err != nil {
@@ -299,11 +263,11 @@ func TestMTLSClientCertificates(t *testing.T) {
 		cert := p.issue(t, "court", signer.TLSClient, nil)
 		hc := rawClient(&cert)
 		hc.Transport.(*http.Transport).DisableKeepAlives = false
-		if status, body, err := getJSON(ctx, hc, base+"/v1/contracts/c-1"); err != nil || status != 200 {
+		if status, body, err := nodetest.GetJSON(ctx, hc, base+"/v1/contracts/c-1"); err != nil || status != 200 {
 			t.Fatalf("before revocation: %d %v %v", status, body, err)
 		}
 		p.revoke(t, "court", cert.der)
-		status, body, err := getJSON(ctx, hc, base+"/v1/contracts/c-1")
+		status, body, err := nodetest.GetJSON(ctx, hc, base+"/v1/contracts/c-1")
 		if err != nil || status != 401 || !strings.Contains(fmt.Sprint(body), "was revoked at") {
 			t.Fatalf("after revocation: %d %v %v, want 401 revoked", status, body, err)
 		}

@@ -21,28 +21,17 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/sealchain/sealchain/chain/checkpoint"
-	"github.com/sealchain/sealchain/internal/testport"
+	"github.com/sealchain/sealchain/internal/nodetest"
 )
 
 const cometTestChainID = "sealchain-node-test"
-
-// cometFreeAddr returns a tcp:// address on 127.0.0.1 with a port that was free a
-// moment ago.
-func cometFreeAddr(t *testing.T) string {
-	t.Helper()
-	addr, err := testport.Free()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return "tcp://" + addr
-}
 
 func cometTestOptions(t *testing.T, home string) Options {
 	t.Helper()
 	return Options{
 		Home:              home,
 		Moniker:           "test-node",
-		P2PListen:         cometFreeAddr(t),
+		P2PListen:         nodetest.CometAddr(t),
 		RPCListen:         "",
 		BlockInterval:     100 * time.Millisecond,
 		CreateEmptyBlocks: false,
@@ -329,7 +318,7 @@ func TestInitFiles(t *testing.T) {
 func TestLoadConfig(t *testing.T) {
 	home := t.TempDir()
 	opts := cometTestOptions(t, home)
-	opts.RPCListen = cometFreeAddr(t)
+	opts.RPCListen = nodetest.CometAddr(t)
 	opts.PersistentPeers = "0123456789abcdef0123456789abcdef01234567@127.0.0.1:26656"
 	opts.MaxTxBytes = 4096
 	if _, _, err := InitFiles(opts, false); err != nil {
@@ -497,7 +486,7 @@ func TestStartFailureReleasesHome(t *testing.T) {
 
 	home := t.TempDir()
 	opts := cometTestOptions(t, home)
-	opts.RPCListen = cometFreeAddr(t)
+	opts.RPCListen = nodetest.CometAddr(t)
 	valPub, _, err := InitFiles(opts, false)
 	if err != nil {
 		t.Fatalf("InitFiles: %v", err)

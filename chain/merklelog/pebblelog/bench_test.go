@@ -10,6 +10,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"github.com/sealchain/sealchain/chain/merklelog"
+	"github.com/sealchain/sealchain/chain/merklelog/internal/rfc6962"
 )
 
 // BenchmarkAppend appends b.N leaves to an on-disk SM3 log, committing a
@@ -73,7 +74,7 @@ func bigLog(b *testing.B) *pebble.DB {
 		for done := 0; done < bigSize && big.err == nil; {
 			batch := big.db.NewBatch()
 			for end := done + 4096; done < end; done++ {
-				if _, big.err = l.Append(batch, leafData(done)); big.err != nil {
+				if _, big.err = l.Append(batch, rfc6962.LeafData(done)); big.err != nil {
 					break
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"github.com/sealchain/sealchain/chain/merklelog"
+	"github.com/sealchain/sealchain/chain/merklelog/internal/rfc6962"
 )
 
 // TestKeyLayout pins the documented storage layout: after 5 appends the store
@@ -21,10 +22,10 @@ func TestKeyLayout(t *testing.T) {
 	l := openLog(t, db, h)
 	data := make([][]byte, 5)
 	for i := range data {
-		data[i] = leafData(i)
+		data[i] = rfc6962.LeafData(i)
 	}
 	appendCommit(t, db, l, data...)
-	ref := newRefTree(sm3Sum, data)
+	ref := rfc6962.NewTree(rfc6962.SM3Sum, data)
 
 	node := func(level byte, index uint64) []byte {
 		k := append(bytes.Clone(testPrefix), 'n', level)
@@ -33,14 +34,14 @@ func TestKeyLayout(t *testing.T) {
 	want := []struct {
 		key, value []byte
 	}{
-		{node(0, 0), ref.leaves[0]},
-		{node(0, 1), ref.leaves[1]},
-		{node(0, 2), ref.leaves[2]},
-		{node(0, 3), ref.leaves[3]},
-		{node(0, 4), ref.leaves[4]},
-		{node(1, 0), ref.mth(0, 2)},
-		{node(1, 1), ref.mth(2, 4)},
-		{node(2, 0), ref.mth(0, 4)},
+		{node(0, 0), ref.LeafHash(0)},
+		{node(0, 1), ref.LeafHash(1)},
+		{node(0, 2), ref.LeafHash(2)},
+		{node(0, 3), ref.LeafHash(3)},
+		{node(0, 4), ref.LeafHash(4)},
+		{node(1, 0), ref.MTH(0, 2)},
+		{node(1, 1), ref.MTH(2, 4)},
+		{node(2, 0), ref.MTH(0, 4)},
 		{append(bytes.Clone(testPrefix), 's'), []byte{0, 0, 0, 0, 0, 0, 0, 5}},
 	}
 	it, err := db.NewIter(&pebble.IterOptions{LowerBound: testPrefix, UpperBound: append(bytes.Clone(testPrefix), 0xff)})
@@ -98,7 +99,7 @@ func TestIOBounds(t *testing.T) {
 	for i := uint64(0); i < n; i++ {
 		b := db.NewBatch()
 		w := &countingWriter{Writer: b}
-		if _, err := l.Append(w, leafData(int(i))); err != nil {
+		if _, err := l.Append(w, rfc6962.LeafData(int(i))); err != nil {
 			t.Fatal(err)
 		}
 		if want := 2 + bits.TrailingZeros64(^i); w.n != want {

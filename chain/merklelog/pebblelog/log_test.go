@@ -9,6 +9,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"github.com/sealchain/sealchain/chain/merklelog"
+	"github.com/sealchain/sealchain/chain/merklelog/internal/rfc6962"
 )
 
 // TestProofsProperty builds one SM3 log of random size N <= 300 in random
@@ -26,9 +27,9 @@ func TestProofsProperty(t *testing.T) {
 
 	data := make([][]byte, n)
 	for i := range data {
-		data[i] = leafData(i)
+		data[i] = rfc6962.LeafData(i)
 	}
-	ref := newRefTree(sm3Sum, data)
+	ref := rfc6962.NewTree(rfc6962.SM3Sum, data)
 
 	db := memDB(t)
 	l := openLog(t, db, h)
@@ -37,7 +38,7 @@ func TestProofsProperty(t *testing.T) {
 		appendCommit(t, db, l, data[done:done+k]...)
 		done += k
 	}
-	if got, want := l.Root(), ref.mth(0, n); !bytes.Equal(got, want) {
+	if got, want := l.Root(), ref.MTH(0, n); !bytes.Equal(got, want) {
 		t.Fatalf("Root = %x, want %x", got, want)
 	}
 
@@ -47,7 +48,7 @@ func TestProofsProperty(t *testing.T) {
 		if err != nil {
 			t.Fatalf("RootAt(%d): %v", size, err)
 		}
-		if want := ref.mth(0, size); !bytes.Equal(root, want) {
+		if want := ref.MTH(0, size); !bytes.Equal(root, want) {
 			t.Fatalf("RootAt(%d) = %x, want %x", size, root, want)
 		}
 		roots[size] = root
@@ -66,10 +67,10 @@ func TestProofsProperty(t *testing.T) {
 			if err != nil {
 				t.Fatalf("InclusionProof(%d, %d): %v", i, size, err)
 			}
-			if want := ref.path(i, 0, size); !equalProofs(p, want) {
+			if want := ref.Path(i, 0, size); !rfc6962.EqualProofs(p, want) {
 				fail("InclusionProof(%d, %d) = %x, reference %x", i, size, p, want)
 			}
-			if err := merklelog.VerifyInclusion(h, uint64(i), uint64(size), ref.leaves[i], p, roots[size]); err != nil {
+			if err := merklelog.VerifyInclusion(h, uint64(i), uint64(size), ref.LeafHash(i), p, roots[size]); err != nil {
 				fail("VerifyInclusion(%d, %d): %v", i, size, err)
 			}
 		}
@@ -80,7 +81,7 @@ func TestProofsProperty(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ConsistencyProof(%d, %d): %v", size1, size2, err)
 			}
-			if want := ref.proof(size1, size2); !equalProofs(p, want) {
+			if want := ref.Proof(size1, size2); !rfc6962.EqualProofs(p, want) {
 				fail("ConsistencyProof(%d, %d) = %x, reference %x", size1, size2, p, want)
 			}
 			if err := merklelog.VerifyConsistency(h, uint64(size1), uint64(size2), p, roots[size1], roots[size2]); err != nil {
@@ -96,7 +97,7 @@ func TestProofsProperty(t *testing.T) {
 		i := rnd.IntN(size)
 		p, _ := InclusionProof(db, h, testPrefix, uint64(i), uint64(size))
 		for _, m := range mutations(p, roots[size]) {
-			err := merklelog.VerifyInclusion(h, uint64(i), uint64(size), ref.leaves[i], m.proof, m.root)
+			err := merklelog.VerifyInclusion(h, uint64(i), uint64(size), ref.LeafHash(i), m.proof, m.root)
 			if !rejected(err) {
 				fail("VerifyInclusion(%d, %d) with %s: got %v, want rejection", i, size, m.desc, err)
 			}
@@ -179,9 +180,9 @@ func TestPersistence(t *testing.T) {
 	const total = 1000
 	data := make([][]byte, total)
 	for i := range data {
-		data[i] = leafData(i)
+		data[i] = rfc6962.LeafData(i)
 	}
-	ref := newRefTree(sm3Sum, data)
+	ref := rfc6962.NewTree(rfc6962.SM3Sum, data)
 
 	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
 	if err != nil {
@@ -194,7 +195,7 @@ func TestPersistence(t *testing.T) {
 		done += k
 	}
 	before := l.Root()
-	if want := ref.mth(0, done); !bytes.Equal(before, want) {
+	if want := ref.MTH(0, done); !bytes.Equal(before, want) {
 		t.Fatalf("Root before close = %x, want %x", before, want)
 	}
 	if err := db.Close(); err != nil {
@@ -218,7 +219,7 @@ func TestPersistence(t *testing.T) {
 		appendCommit(t, db, l, data[done:done+k]...)
 		done += k
 	}
-	if got, want := l.Root(), ref.mth(0, total); !bytes.Equal(got, want) {
+	if got, want := l.Root(), ref.MTH(0, total); !bytes.Equal(got, want) {
 		t.Errorf("Root after continuing = %x, want %x", got, want)
 	}
 	for _, size := range []uint64{1, 505, 506, 777, total} {
@@ -226,7 +227,7 @@ func TestPersistence(t *testing.T) {
 		if err != nil {
 			t.Fatalf("RootAt(%d): %v", size, err)
 		}
-		if want := ref.mth(0, int(size)); !bytes.Equal(got, want) {
+		if want := ref.MTH(0, int(size)); !bytes.Equal(got, want) {
 			t.Errorf("RootAt(%d) = %x, want %x", size, got, want)
 		}
 	}
@@ -235,8 +236,8 @@ func TestPersistence(t *testing.T) {
 		if err != nil {
 			t.Fatalf("LeafHashAt(%d): %v", i, err)
 		}
-		if !bytes.Equal(got, ref.leaves[i]) {
-			t.Errorf("LeafHashAt(%d) = %x, want %x", i, got, ref.leaves[i])
+		if !bytes.Equal(got, ref.LeafHash(int(i))) {
+			t.Errorf("LeafHashAt(%d) = %x, want %x", i, got, ref.LeafHash(int(i)))
 		}
 	}
 }
@@ -248,13 +249,13 @@ func TestReload(t *testing.T) {
 	db := memDB(t)
 	l := openLog(t, db, h)
 	for i := 0; i < 10; i++ {
-		appendCommit(t, db, l, leafData(i))
+		appendCommit(t, db, l, rfc6962.LeafData(i))
 	}
 	committedSize, committedRoot := l.Size(), l.Root()
 
 	b := db.NewIndexedBatch()
 	for i := 10; i < 25; i++ {
-		if _, err := l.Append(b, leafData(i)); err != nil {
+		if _, err := l.Append(b, rfc6962.LeafData(i)); err != nil {
 			t.Fatalf("Append: %v", err)
 		}
 	}
@@ -270,7 +271,7 @@ func TestReload(t *testing.T) {
 	if err != nil {
 		t.Fatalf("InclusionProof(batch): %v", err)
 	}
-	if err := merklelog.VerifyInclusion(h, 17, 25, h.HashLeaf(leafData(17)), p, root); err != nil {
+	if err := merklelog.VerifyInclusion(h, 17, 25, h.HashLeaf(rfc6962.LeafData(17)), p, root); err != nil {
 		t.Errorf("VerifyInclusion(batch proof): %v", err)
 	}
 	// Through the DB, it is not.
@@ -291,12 +292,12 @@ func TestReload(t *testing.T) {
 		t.Errorf("Root after Reload = %x, want %x", got, committedRoot)
 	}
 	// Appending resumes at the committed size and matches the reference.
-	appendCommit(t, db, l, leafData(10))
+	appendCommit(t, db, l, rfc6962.LeafData(10))
 	data := make([][]byte, 11)
 	for i := range data {
-		data[i] = leafData(i)
+		data[i] = rfc6962.LeafData(i)
 	}
-	if got, want := l.Root(), newRefTree(sm3Sum, data).mth(0, 11); !bytes.Equal(got, want) {
+	if got, want := l.Root(), rfc6962.NewTree(rfc6962.SM3Sum, data).MTH(0, 11); !bytes.Equal(got, want) {
 		t.Errorf("Root after Reload+Append = %x, want %x", got, want)
 	}
 }
@@ -314,8 +315,8 @@ func TestPrefixIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	appendCommit(t, db, a, leafData(0), leafData(1), leafData(2))
-	appendCommit(t, db, b, leafData(9))
+	appendCommit(t, db, a, rfc6962.LeafData(0), rfc6962.LeafData(1), rfc6962.LeafData(2))
+	appendCommit(t, db, b, rfc6962.LeafData(9))
 	a2, _ := Open(db, h, []byte("a/"))
 	b2, _ := Open(db, h, []byte("b/"))
 	if a2.Size() != 3 || b2.Size() != 1 {
@@ -332,7 +333,7 @@ func TestStoreErrors(t *testing.T) {
 	db := memDB(t)
 	l := openLog(t, db, h)
 	for i := 0; i < 5; i++ {
-		appendCommit(t, db, l, leafData(i))
+		appendCommit(t, db, l, rfc6962.LeafData(i))
 	}
 	for _, tc := range []struct {
 		desc string
@@ -387,20 +388,20 @@ func TestAppendWriteFailure(t *testing.T) {
 	h := merklelog.SM3()
 	db := memDB(t)
 	l := openLog(t, db, h)
-	appendCommit(t, db, l, leafData(0), leafData(1), leafData(2))
+	appendCommit(t, db, l, rfc6962.LeafData(0), rfc6962.LeafData(1), rfc6962.LeafData(2))
 	size, root := l.Size(), l.Root()
 	for failAt := 0; failAt < 4; failAt++ { // leaf 3 writes leaf, 2 nodes, size
 		w := &failingWriter{failAt: failAt}
-		if _, err := l.Append(w, leafData(3)); !errors.Is(err, errWrite) {
+		if _, err := l.Append(w, rfc6962.LeafData(3)); !errors.Is(err, errWrite) {
 			t.Fatalf("failAt %d: got %v, want errWrite", failAt, err)
 		}
 		if l.Size() != size || !bytes.Equal(l.Root(), root) {
 			t.Fatalf("failAt %d: state changed to size %d", failAt, l.Size())
 		}
 	}
-	appendCommit(t, db, l, leafData(3))
-	data := [][]byte{leafData(0), leafData(1), leafData(2), leafData(3)}
-	if got, want := l.Root(), newRefTree(sm3Sum, data).mth(0, 4); !bytes.Equal(got, want) {
+	appendCommit(t, db, l, rfc6962.LeafData(3))
+	data := [][]byte{rfc6962.LeafData(0), rfc6962.LeafData(1), rfc6962.LeafData(2), rfc6962.LeafData(3)}
+	if got, want := l.Root(), rfc6962.NewTree(rfc6962.SM3Sum, data).MTH(0, 4); !bytes.Equal(got, want) {
 		t.Errorf("Root after failed appends = %x, want %x", got, want)
 	}
 }

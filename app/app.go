@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -42,6 +43,13 @@ type App struct {
 	block   *store.Block           // staged by FinalizeBlock, written by Commit
 	updates []abci.ValidatorUpdate // validator changes passed in the block being finalized
 	rules   ruleSet                // rules version of the block being finalized (upgrade.go)
+
+	// typeSince is the rules version that introduced a record type
+	// (chain's registry; tests substitute it, upgrade.go).
+	typeSince func(chain.Type) uint32
+	// nextRules caches the rules version of the height after the last
+	// committed one, for CheckTx (upgrade.go).
+	nextRules atomic.Pointer[heightVersion]
 }
 
 var _ abci.Application = (*App)(nil)
@@ -97,6 +105,10 @@ func New(store *store.Store, chainID string, opts ...Option) (*App, error) {
 		logger:  slog.New(slog.DiscardHandler),
 		maxTx:   chain.MaxTxBytes,
 		snap:    newSnapshotter(),
+		typeSince: func(t chain.Type) uint32 {
+			v, _ := t.Since()
+			return v
+		},
 	}
 	for _, o := range opts {
 		if err := o(a); err != nil {
@@ -192,7 +204,13 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 // size, decoding, chain id and every signature, against view (committed
 // state, or a block's staged state so a certificate registered earlier in the
 // same block is known).
-func (a *App) checkTx(view store.View, raw []byte) (*chain.Tx, *signers, chain.Hash, *TxError) {
+//
+// version is the rules version in force at the height the tx is checked
+// for: a record type introduced by a later version is refused exactly as a
+// binary without that type refuses it, at decoding (CodeUnknownType; in
+// ProcessProposal, the block), so new and old binaries agree until the
+// upgrade height.
+func (a *App) checkTx(view store.View, raw []byte, version uint32) (*chain.Tx, *signers, chain.Hash, *TxError) {
 	h := chain.TxHash(raw)
 	if len(raw) > a.maxTx {
 		return nil, nil, h, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), a.maxTx)
@@ -200,6 +218,10 @@ func (a *App) checkTx(view store.View, raw []byte) (*chain.Tx, *signers, chain.H
 	tx, err := chain.DecodeTx(raw)
 	if err != nil {
 		return nil, nil, h, fromDecode(err)
+	}
+	if since := a.typeSince(tx.Body.Type()); since > version {
+		return nil, nil, h, reject(CodeUnknownType, "type", "%v: %d (%s comes with rules version %d; version %d is in force)",
+			chain.ErrUnknownType, uint32(tx.Body.Type()), tx.Body.Type(), since, version)
 	}
 	if tx.ChainID != a.chainID {
 		return nil, nil, h, reject(CodeChainID, "chain_id", "%q, this chain is %q", tx.ChainID, a.chainID)
@@ -215,7 +237,12 @@ func (a *App) checkTx(view store.View, raw []byte) (*chain.Tx, *signers, chain.H
 // signature valid, not already committed. The contract state machine runs in
 // FinalizeBlock, where earlier txs of the same block are visible.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
-	_, s, h, terr := a.checkTx(a.store.View(), req.Tx)
+	view := a.store.View()
+	version, err := a.nextRulesVersion(view)
+	if err != nil {
+		return nil, err
+	}
+	_, s, h, terr := a.checkTx(view, req.Tx, version)
 	if terr == nil && s.SubmitterState.Revoked() {
 		// Any committed revocation is at or before the next block's time.
 		terr = reject(CodeCertRevoked, "envelope.cert", "credential revoked at %s", s.SubmitterState.RevokedAt.Format(time.RFC3339Nano))
@@ -253,8 +280,13 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 // It changes no state.
 func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	a.preverify(req.Txs)
+	view := a.store.View()
+	version, _, _, err := rulesVersionAt(view, req.Height)
+	if err != nil {
+		return nil, fmt.Errorf("process proposal %d: %w", req.Height, err)
+	}
 	for _, raw := range req.Txs {
-		if _, _, _, terr := a.checkTx(a.store.View(), raw); terr != nil {
+		if _, _, _, terr := a.checkTx(view, raw, version); terr != nil {
 			a.metrics.rejected(terr.Code, "proposal")
 			a.logger.Info("rejecting proposal", "height", req.Height, "reason", terr.Error())
 			return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
@@ -306,7 +338,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 }
 
 func (a *App) execTx(b *store.Block, i uint32, raw []byte) *abci.ExecTxResult {
-	tx, s, h, terr := a.checkTx(b.View, raw)
+	tx, s, h, terr := a.checkTx(b.View, raw, a.rules.version)
 	var en *chain.Entry
 	if terr == nil {
 		rc := a.ruleContext(b, tx, s)

@@ -114,6 +114,44 @@ func rulesVersionAt(view store.View, height int64) (version uint32, name string,
 	return version, name, nil, nil
 }
 
+// heightVersion is a rules version and the last committed height it was
+// read after.
+type heightVersion struct {
+	height  int64
+	version uint32
+}
+
+// nextRulesVersion is the rules version of the height after view's last
+// committed one: what CheckTx admits txs for. It is cached per committed
+// height, so CheckTx reads the plan from state once a block.
+func (a *App) nextRulesVersion(view store.View) (uint32, error) {
+	last := a.store.Last().Height
+	if c := a.nextRules.Load(); c != nil && c.height == last {
+		return c.version, nil
+	}
+	v, _, _, err := rulesVersionAt(view, last+1)
+	if err != nil {
+		return 0, err
+	}
+	a.nextRules.Store(&heightVersion{height: last, version: v})
+	return v, nil
+}
+
+// withTypeSince makes record type t come with rules version v: for tests,
+// which show a type gated by a version without adding a production type.
+func withTypeSince(t chain.Type, v uint32) Option {
+	return func(a *App) error {
+		prev := a.typeSince
+		a.typeSince = func(u chain.Type) uint32 {
+			if u == t {
+				return v
+			}
+			return prev(u)
+		}
+		return nil
+	}
+}
+
 // startRules picks the rules of the block b is staging and, at a plan's
 // activation height, records the switch in b. It is the only place the
 // version in force changes. It returns an *UnsupportedRulesError when this

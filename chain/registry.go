@@ -74,32 +74,54 @@ type Attestation struct {
 	Signed       []byte // the bytes the verifier signed
 }
 
-// types is the registry: entry t makes a new, empty body of type t. Adding a
-// record type is its file plus one line here. A retired number keeps its
-// slot empty (nil) forever; a duplicate number does not compile.
-func types() []func() Body {
-	return []func() Body{
-		TypeCertIssued:        newOf[CertIssued],
-		TypeCertRevoked:       newOf[CertRevoked],
-		TypeContractCreated:   newOf[ContractCreated],
-		TypeIntentVerified:    newOf[IntentVerified],
-		TypeContractSigned:    newOf[ContractSigned],
-		TypeContractCompleted: newOf[ContractCompleted],
-		TypeProposal:          newOf[Proposal],
-		TypeVote:              newOf[Vote],
-		TypeIdentityVerified:  newOf[IdentityVerified],
-		TypeSealRegistered:    newOf[SealRegistered],
-		TypeQueryLogged:       newOf[QueryLogged],
-		TypeReportIssued:      newOf[ReportIssued],
-		TypeAnchored:          newOf[Anchored],
-		TypeContractSent:      newOf[ContractSent], // 14-20: the signing workflow's
-		TypeContractViewed:    newOf[ContractViewed],
-		TypeContractDeclined:  newOf[ContractDeclined],
-		TypeContractVoided:    newOf[ContractVoided],
-		TypeContractReminded:  newOf[ContractReminded],
-		TypeContractRenewed:   newOf[ContractRenewed],
-		TypeContractExpired:   newOf[ContractExpired],
+// registered is one registry line: the rules version that introduces the
+// type, and a constructor of an empty body.
+type registered struct {
+	since uint32
+	new   func() Body
+}
+
+// types is the registry: entry t is record type t. Adding a record type is
+// its file plus one line here, naming the rules version that introduces it:
+// a new type is a consensus change, since a binary without it refuses it as
+// an unknown type (CodeUnknownType). Below that version the app answers for
+// it exactly what such a binary answers (app/app.go, checkTx), so new and
+// old binaries agree until the upgrade height (docs/architecture.md, Adding
+// a record type). A retired number keeps its slot empty forever; a
+// duplicate number does not compile.
+func types() []registered {
+	return []registered{
+		TypeCertIssued:        {1, newOf[CertIssued]},
+		TypeCertRevoked:       {1, newOf[CertRevoked]},
+		TypeContractCreated:   {1, newOf[ContractCreated]},
+		TypeIntentVerified:    {1, newOf[IntentVerified]},
+		TypeContractSigned:    {1, newOf[ContractSigned]},
+		TypeContractCompleted: {1, newOf[ContractCompleted]},
+		TypeProposal:          {1, newOf[Proposal]},
+		TypeVote:              {1, newOf[Vote]},
+		TypeIdentityVerified:  {1, newOf[IdentityVerified]},
+		TypeSealRegistered:    {1, newOf[SealRegistered]},
+		TypeQueryLogged:       {1, newOf[QueryLogged]},
+		TypeReportIssued:      {1, newOf[ReportIssued]},
+		TypeAnchored:          {1, newOf[Anchored]},
+		TypeContractSent:      {1, newOf[ContractSent]}, // 14-20: the signing workflow's
+		TypeContractViewed:    {1, newOf[ContractViewed]},
+		TypeContractDeclined:  {1, newOf[ContractDeclined]},
+		TypeContractVoided:    {1, newOf[ContractVoided]},
+		TypeContractReminded:  {1, newOf[ContractReminded]},
+		TypeContractRenewed:   {1, newOf[ContractRenewed]},
+		TypeContractExpired:   {1, newOf[ContractExpired]},
 	}
+}
+
+// Since returns the rules version that introduced record type t, false if
+// t is not registered.
+func (t Type) Since() (uint32, bool) {
+	ts := types()
+	if uint64(t) >= uint64(len(ts)) || ts[t].new == nil {
+		return 0, false
+	}
+	return ts[t].since, true
 }
 
 func newOf[T any, P interface {
@@ -113,9 +135,9 @@ func newOf[T any, P interface {
 // number order.
 func Types() []Body {
 	var out []Body
-	for _, f := range types() {
-		if f != nil {
-			out = append(out, f())
+	for _, r := range types() {
+		if r.new != nil {
+			out = append(out, r.new())
 		}
 	}
 	return out
@@ -124,10 +146,10 @@ func Types() []Body {
 // newBody returns a new, empty body of type t, nil if t is not registered.
 func newBody(t Type) Body {
 	ts := types()
-	if uint64(t) >= uint64(len(ts)) || ts[t] == nil {
+	if uint64(t) >= uint64(len(ts)) || ts[t].new == nil {
 		return nil
 	}
-	return ts[t]()
+	return ts[t].new()
 }
 
 func (t Type) String() string {

@@ -137,12 +137,15 @@ func TestRegistry(t *testing.T) {
 		t.Fatalf("found %d Type constants, want at least the 20 of docs/encoding.md", len(consts))
 	}
 	registered := map[Type]int{}
-	for i, f := range types() {
-		if f == nil {
+	for i, r := range types() {
+		if r.new == nil {
 			continue
 		}
-		b := f()
+		b := r.new()
 		registered[b.Type()]++
+		if r.since < InitialRulesVersion {
+			t.Errorf("registry slot %d (%s): introduced by rules version %d, want at least %d", i, b.Name(), r.since, InitialRulesVersion)
+		}
 		if b.Type() != Type(i) {
 			t.Errorf("registry slot %d makes a %s (type %d)", i, b.Name(), b.Type())
 		}

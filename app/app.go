@@ -215,13 +215,9 @@ func (a *App) checkTx(view store.View, raw []byte, version uint32) (*chain.Tx, *
 	if len(raw) > a.maxTx {
 		return nil, nil, h, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), a.maxTx)
 	}
-	tx, err := chain.DecodeTx(raw)
+	tx, err := chain.DecodeTxFor(raw, func(t chain.Type) bool { return a.typeSince(t) <= version })
 	if err != nil {
 		return nil, nil, h, fromDecode(err)
-	}
-	if since := a.typeSince(tx.Body.Type()); since > version {
-		return nil, nil, h, reject(CodeUnknownType, "type", "%v: %d (%s comes with rules version %d; version %d is in force)",
-			chain.ErrUnknownType, uint32(tx.Body.Type()), tx.Body.Type(), since, version)
 	}
 	if tx.ChainID != a.chainID {
 		return nil, nil, h, reject(CodeChainID, "chain_id", "%q, this chain is %q", tx.ChainID, a.chainID)

@@ -30,6 +30,9 @@ func TestTypeIntroducedByVersion(t *testing.T) {
 	query := court.Tx(t, &chain.QueryLogged{CallerOrg: "court", CallerCert: chain.FingerprintOf(court.Submitter.Cert),
 		Subject: chain.QueryContract, QuerySM3: make([]byte, 32), At: fixture.Epoch.UnixMilli()}, nil)
 	unknown := rawTx(testChain, 99, nil)
+	// A binary without the type never reads its body: a malformed one gets
+	// the unknown-type answer too.
+	malformed := rawTx(testChain, uint64(chain.TypeQueryLogged), []byte{0xff})
 
 	answers := func(tx []byte, height int64) (check uint32, proposal abci.ProcessProposalStatus) {
 		t.Helper()
@@ -48,14 +51,14 @@ func TestTypeIntroducedByVersion(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		tx   []byte
-	}{{"type 99 (unknown to every binary)", unknown}, {"query_logged before version 2", query}} {
+	}{{"type 99 (unknown to every binary)", unknown}, {"query_logged before version 2", query}, {"malformed query_logged before version 2", malformed}} {
 		check, proposal := answers(tc.tx, 2)
 		if check != CodeUnknownType || proposal != abci.PROCESS_PROPOSAL_STATUS_REJECT {
 			t.Errorf("%s: CheckTx code %d, ProcessProposal %s; want %d and REJECT", tc.name, check, proposal, CodeUnknownType)
 		}
 	}
 	prev := c.blocks[len(c.blocks)-1].hash
-	res := c.block(unknown, query)
+	res := c.block(unknown, query, malformed)
 	for i, r := range res {
 		if r.Code != CodeUnknownType {
 			t.Errorf("FinalizeBlock tx %d: code %d (%s), want %d", i, r.Code, r.Log, CodeUnknownType)
@@ -77,6 +80,9 @@ func TestTypeIntroducedByVersion(t *testing.T) {
 	}
 	if check, _ := answers(unknown, H); check != CodeUnknownType {
 		t.Fatalf("type 99 at version 2: CheckTx code %d", check)
+	}
+	if check, _ := answers(malformed, H); check == CodeUnknownType || check == CodeOK {
+		t.Fatalf("malformed query_logged at version 2: CheckTx code %d, want a decoding error", check)
 	}
 	c.one("query_logged at H, version 2", query, CodeOK, "")
 

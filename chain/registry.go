@@ -162,7 +162,7 @@ func (t Type) String() string {
 func decodeBody(t Type, b []byte) (Body, error) {
 	body := newBody(t)
 	if body == nil {
-		return nil, fieldErr("type", fmt.Errorf("%w: %d", ErrUnknownType, uint32(t)))
+		return nil, unknownType(t)
 	}
 	d := newDecoder(b, "body")
 	body.decode(d)
@@ -171,6 +171,10 @@ func decodeBody(t Type, b []byte) (Body, error) {
 		return nil, d.err
 	}
 	return body, nil
+}
+
+func unknownType(t Type) error {
+	return fieldErr("type", fmt.Errorf("%w: %d", ErrUnknownType, uint32(t)))
 }
 
 // EncodeBody returns the canonical bytes of a body alone.

@@ -139,7 +139,15 @@ func signBytes(domain, chainID string, msg []byte) []byte {
 // DecodeTx parses canonical transaction bytes and checks every field's
 // stateless rules. It never panics; any input that Encode could not have
 // produced is rejected.
-func DecodeTx(b []byte) (*Tx, error) {
+func DecodeTx(b []byte) (*Tx, error) { return DecodeTxFor(b, nil) }
+
+// DecodeTxFor decodes b as a binary whose registry holds only the record
+// types known reports (nil: every registered type) would: a type it does not
+// know fails exactly where and how an unregistered type number fails
+// (ErrUnknownType, before the body is read). The app passes the types of
+// the rules version in force, so a type a later version introduces is
+// answered as a binary without it answers.
+func DecodeTxFor(b []byte, known func(Type) bool) (*Tx, error) {
 	if len(b) > MaxTxBytes {
 		return nil, fieldErr("tx", fmt.Errorf("%w: %d bytes exceeds the limit of %d", ErrTooLarge, len(b), MaxTxBytes))
 	}
@@ -177,6 +185,9 @@ func DecodeTx(b []byte) (*Tx, error) {
 	}
 	if !hasBody || typ == 0 {
 		return nil, invalid("type", "missing record type or body")
+	}
+	if known != nil && !known(typ) {
+		return nil, unknownType(typ)
 	}
 	bd, err := decodeBody(typ, body)
 	if err != nil {

@@ -28,8 +28,9 @@ import (
 //
 // Not in the table, because offline verification cannot decide them from
 // a bundle (evidence/rules.go): an unregistered envelope credential
-// (CodeUnknownCredential: a credential governance registered leaves no
-// record), a cert_revoked of a certificate the bundle does not hold (the
+// (CodeUnknownCredential: bundles do not carry the genesis entry,
+// cert_issued or passed proposal and votes that registered a submitter's
+// credential), a cert_revoked of a certificate the bundle does not hold (the
 // same), query_logged's caller organisation (CodeUnknownOrg: governance may
 // have added it), a cert_issued whose identity_verified record, or a
 // personal seal_registered whose owner's cert_issued, the bundle lacks

@@ -21,7 +21,6 @@ import (
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/smx509"
-	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
@@ -206,18 +205,7 @@ func (r *replayRecorder) anchored(h int64) *chain.Anchored {
 
 // replayRawTx encodes tx fields by hand, for bytes no builder makes.
 func replayRawTx(version uint32, typ uint64, body []byte) []byte {
-	var b []byte
-	b = protowire.AppendTag(b, 1, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(version))
-	b = protowire.AppendTag(b, 2, protowire.BytesType)
-	b = protowire.AppendString(b, replayChainID)
-	b = protowire.AppendTag(b, 3, protowire.VarintType)
-	b = protowire.AppendVarint(b, 7)
-	b = protowire.AppendTag(b, 4, protowire.VarintType)
-	b = protowire.AppendVarint(b, typ)
-	b = protowire.AppendTag(b, 5, protowire.BytesType)
-	b = protowire.AppendBytes(b, body)
-	return b
+	return rawTx(version, replayChainID, typ, body)
 }
 
 func recordReplayFixture(t *testing.T, path string) {

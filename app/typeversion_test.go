@@ -29,10 +29,10 @@ func TestTypeIntroducedByVersion(t *testing.T) {
 
 	query := court.Tx(t, &chain.QueryLogged{CallerOrg: "court", CallerCert: chain.FingerprintOf(court.Submitter.Cert),
 		Subject: chain.QueryContract, QuerySM3: make([]byte, 32), At: fixture.Epoch.UnixMilli()}, nil)
-	unknown := rawTx(testChain, 99, nil)
+	unknown := rawTx(1, testChain, 99, nil)
 	// A binary without the type never reads its body: a malformed one gets
 	// the unknown-type answer too.
-	malformed := rawTx(testChain, uint64(chain.TypeQueryLogged), []byte{0xff})
+	malformed := rawTx(1, testChain, uint64(chain.TypeQueryLogged), []byte{0xff})
 
 	answers := func(tx []byte, height int64) (check uint32, proposal abci.ProcessProposalStatus) {
 		t.Helper()
@@ -93,10 +93,10 @@ func TestTypeIntroducedByVersion(t *testing.T) {
 
 // rawTx is a tx of record type typ with body, unsigned: enough to reach the
 // record type check.
-func rawTx(chainID string, typ uint64, body []byte) []byte {
+func rawTx(version uint32, chainID string, typ uint64, body []byte) []byte {
 	var b []byte
 	b = protowire.AppendTag(b, 1, protowire.VarintType)
-	b = protowire.AppendVarint(b, 1)
+	b = protowire.AppendVarint(b, uint64(version))
 	b = protowire.AppendTag(b, 2, protowire.BytesType)
 	b = protowire.AppendString(b, chainID)
 	b = protowire.AppendTag(b, 3, protowire.VarintType)

@@ -119,6 +119,17 @@ func (b *CertIssued) checkTLSRegistration(c *smx509.Certificate) *TxError {
 	return nil
 }
 
+// Identity is the identity commitment the certificate is bound to: the
+// record's identity_ref, else the certificate's extension (c is b.Cert
+// parsed; nil if it does not parse). checkIdentity also refuses the two
+// when they differ; readers of committed records take this one.
+func (b *CertIssued) Identity(c *smx509.Certificate) []byte {
+	if len(b.IdentityRef) > 0 || c == nil {
+		return b.IdentityRef
+	}
+	return signer.IdentityRefOf(c)
+}
+
 // checkIdentity binds a signer certificate to a verified identity: the
 // commitment in the certificate's extension and in the record must agree,
 // and an identity-verified record must exist for it. Chains whose genesis

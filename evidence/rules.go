@@ -148,10 +148,7 @@ func inBundle(m *chain.MemState, body chain.Body) bool {
 		if err != nil || len(signer.TLSRolesOf(c)) > 0 || slices.Contains(signer.UsagesOf(c), signer.UsageSubmitter) {
 			return true
 		}
-		ref := b.IdentityRef
-		if len(ref) == 0 {
-			ref = signer.IdentityRefOf(c)
-		}
+		ref := b.Identity(c)
 		if len(ref) == 0 {
 			return true
 		}

@@ -390,10 +390,8 @@ func collect(view store.View, s evidence.Subject, q store.Query) ([]uint64, *uin
 			case *chain.CertIssued:
 				set[i] = true
 				// The identity record the certificate is bound to.
-				ref := body.IdentityRef
-				if c, err := signer.ParseCertificate(body.Cert); err == nil && len(ref) == 0 {
-					ref = signer.IdentityRefOf(c)
-				}
+				c, _ := signer.ParseCertificate(body.Cert) // nil if it does not parse
+				ref := body.Identity(c)
 				if len(ref) == 32 {
 					p, err := view.ByDoc(ref, q)
 					if err != nil {

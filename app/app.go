@@ -160,7 +160,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 		ders, _ := gs.Orgs[i].CredentialDERs() // ParseGenesisState checked them
 		for j, der := range ders {
 			field := fmt.Sprintf("genesis app_state.orgs[%d].credentials[%d]", i, j)
-			c, fp, terr := a.ver.parse(der, field)
+			c, fp, terr := a.ver.Parse(der, field)
 			if terr == nil {
 				terr = chain.CheckCredentialRegistration(c, nil, field)
 			}

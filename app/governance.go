@@ -54,7 +54,7 @@ func (a *App) verifierOrg(view chain.StateView, c *smx509.Certificate, fp chain.
 // verifierOrgIn checks a genesis verifier certificate: parseable, with the
 // intent-verifier usage, issued by a genesis org's CA.
 func (a *App) verifierOrgIn(view store.View, der []byte) (*chain.Org, *smx509.Certificate, *TxError) {
-	c, fp, terr := a.ver.parse(der, "cert")
+	c, fp, terr := a.ver.Parse(der, "cert")
 	if terr != nil {
 		return nil, nil, terr
 	}

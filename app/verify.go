@@ -77,43 +77,33 @@ type parsedCert struct {
 	fp   chain.Fingerprint
 }
 
-func (v *verifier) parse(der []byte, field string) (*smx509.Certificate, chain.Fingerprint, *TxError) {
+// Parse and IssuedBy are the rules' chain.CertChecker: chain.PlainCerts'
+// checks, each result cached, so a certificate is parsed and a CA signature
+// verified once per node.
+func (v *verifier) Parse(der []byte, field string) (*smx509.Certificate, chain.Fingerprint, *TxError) {
 	if p, ok := v.certs.get(string(der)); ok {
 		return p.cert, p.fp, nil
 	}
-	fp := chain.FingerprintOf(der)
-	c, err := signer.ParseCertificate(der)
-	if err != nil {
-		return nil, fp, &TxError{Code: CodeBadCert, Field: field, Msg: err.Error(), Err: err}
+	c, fp, terr := chain.PlainCerts{}.Parse(der, field)
+	if terr != nil {
+		return nil, fp, terr
 	}
 	v.certs.put(string(der), parsedCert{c, fp})
 	return c, fp, nil
 }
 
-// issuedBy checks the CA's signature on leaf (cached) and that the names chain.
-func (v *verifier) issuedBy(leaf *smx509.Certificate, leafFP chain.Fingerprint, ca *smx509.Certificate, field string) *TxError {
-	_, caFP, _ := v.parse(ca.Raw, "")
+// IssuedBy checks the CA's signature on leaf (cached) and that the names chain.
+func (v *verifier) IssuedBy(leaf *smx509.Certificate, leafFP chain.Fingerprint, ca *smx509.Certificate, field string) *TxError {
+	_, caFP, _ := v.Parse(ca.Raw, "")
 	key := [2]chain.Fingerprint{leafFP, caFP}
 	if _, ok := v.issued.get(key); ok {
 		return nil
 	}
-	if string(leaf.RawIssuer) != string(ca.RawSubject) {
-		return reject(CodeCertIssuer, field, "issuer %q is not the CA %q", leaf.Issuer, ca.Subject)
-	}
-	if err := leaf.CheckSignatureFrom(ca); err != nil {
-		return &TxError{Code: CodeCertIssuer, Field: field, Msg: "CA signature does not verify: " + err.Error(), Err: err}
+	if terr := (chain.PlainCerts{}).IssuedBy(leaf, leafFP, ca, field); terr != nil {
+		return terr
 	}
 	v.issued.put(key, struct{}{})
 	return nil
-}
-
-// Parse and IssuedBy make the cache a chain.CertChecker for the rules.
-func (v *verifier) Parse(der []byte, field string) (*smx509.Certificate, chain.Fingerprint, *TxError) {
-	return v.parse(der, field)
-}
-
-func (v *verifier) IssuedBy(leaf *smx509.Certificate, leafFP chain.Fingerprint, ca *smx509.Certificate, field string) *TxError {
-	return v.issuedBy(leaf, leafFP, ca, field)
 }
 
 func (v *verifier) verify(cert *smx509.Certificate, msg, sig []byte, field string) *TxError {
@@ -144,11 +134,11 @@ func (a *App) checkSignatures(view store.View, tx *chain.Tx, h chain.Hash) (*sig
 	}
 	s.Org = org
 	var terr *TxError
-	if s.OrgCA, _, terr = a.ver.parse(org.CACert, "org.ca_cert"); terr != nil {
+	if s.OrgCA, _, terr = a.ver.Parse(org.CACert, "org.ca_cert"); terr != nil {
 		return nil, terr
 	}
 	var subFP chain.Fingerprint
-	if s.Submitter, subFP, terr = a.ver.parse(tx.Envelope.Cert, "envelope.cert"); terr != nil {
+	if s.Submitter, subFP, terr = a.ver.Parse(tx.Envelope.Cert, "envelope.cert"); terr != nil {
 		return nil, terr
 	}
 	// The envelope's credential must be registered (genesis or cert_issued),
@@ -169,13 +159,13 @@ func (a *App) checkSignatures(view store.View, tx *chain.Tx, h chain.Hash) (*sig
 			return nil, reject(CodeUnknownCert, "actor.cert", "certificate %s is not registered", tx.Actor.Cert)
 		}
 		s.ActorFP, s.ActorState = tx.Actor.Cert, cs
-		if s.Actor, _, terr = a.ver.parse(cs.DER, "actor.cert"); terr != nil {
+		if s.Actor, _, terr = a.ver.Parse(cs.DER, "actor.cert"); terr != nil {
 			return nil, terr
 		}
 	}
 	if att := attestationOf(tx); att != nil {
 		var vfp chain.Fingerprint
-		if s.Verifier, vfp, terr = a.ver.parse(att.VerifierCert, "body.verifier_cert"); terr != nil {
+		if s.Verifier, vfp, terr = a.ver.Parse(att.VerifierCert, "body.verifier_cert"); terr != nil {
 			return nil, terr
 		}
 		// The verifier must be registered (genesis or governance), and its
@@ -189,7 +179,7 @@ func (a *App) checkSignatures(view store.View, tx *chain.Tx, h chain.Hash) (*sig
 			return nil, terr
 		}
 	}
-	if terr := a.ver.issuedBy(s.Submitter, subFP, s.OrgCA, "envelope.cert"); terr != nil {
+	if terr := a.ver.IssuedBy(s.Submitter, subFP, s.OrgCA, "envelope.cert"); terr != nil {
 		return nil, terr
 	}
 	if _, ok := a.ver.verified.get(h); ok {

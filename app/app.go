@@ -215,9 +215,13 @@ func (a *App) checkTx(view store.View, raw []byte, version uint32) (*chain.Tx, *
 	if len(raw) > a.maxTx {
 		return nil, nil, h, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), a.maxTx)
 	}
-	tx, err := chain.DecodeTxFor(raw, func(t chain.Type) bool { return a.typeSince(t) <= version })
+	tx, batch, err := chain.DecodeWire(raw, func(t chain.Type) bool { return a.typeSince(t) <= version }, version)
 	if err != nil {
 		return nil, nil, h, fromDecode(err)
+	}
+	if batch != nil {
+		// Batches are not wired into the app yet (issue #14, in progress).
+		return nil, nil, h, reject(CodeMalformed, "tx", "batches are not accepted yet")
 	}
 	if tx.ChainID != a.chainID {
 		return nil, nil, h, reject(CodeChainID, "chain_id", "%q, this chain is %q", tx.ChainID, a.chainID)

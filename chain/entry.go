@@ -41,7 +41,7 @@ func (en *Entry) Encode() []byte {
 }
 
 // DecodeEntry parses leaf bytes. It does not decode the transaction; use
-// DecodeTx on Entry.Tx for that.
+// DecodeRecord on Entry.Tx for that.
 func DecodeEntry(b []byte) (*Entry, error) {
 	d := newDecoder(b, "entry")
 	v := d.uint32(1, "version")

@@ -59,25 +59,35 @@ type Envelope struct {
 	Sig  []byte
 }
 
-// Tx is one transaction: a record body with its actor and envelope
-// signatures. Field numbers are part of the consensus encoding.
+// Tx is one record: a record body with its actor and envelope signatures.
+// Field numbers are part of the consensus encoding.
 //
 //	message Tx {
-//	  uint32    version  = 1;  // TxVersion
-//	  string    chain_id = 2;
-//	  uint64    nonce    = 3;  // chosen by the submitter; makes otherwise equal txs distinct
-//	  uint32    type     = 4;  // record type
-//	  bytes     body     = 5;  // canonical encoding of the record body
-//	  Signature actor    = 6;  // { bytes cert = 1; bytes sig = 2; }
-//	  Envelope  envelope = 7;  // { string org = 1; bytes cert = 2; bytes sig = 3; }
+//	  uint32     version  = 1;  // TxVersion
+//	  string     chain_id = 2;
+//	  uint64     nonce    = 3;  // chosen by the submitter; makes otherwise equal txs distinct
+//	  uint32     type     = 4;  // record type
+//	  bytes      body     = 5;  // canonical encoding of the record body
+//	  Signature  actor    = 6;  // { bytes cert = 1; bytes sig = 2; }
+//	  Envelope   envelope = 7;  // { string org = 1; bytes cert = 2; bytes sig = 3; }
+//	  BatchProof batch    = 8;  // { string org = 1; bytes cert = 2; bytes sig = 3;
+//	                            //   uint32 size = 4; uint32 index = 5; repeated bytes path = 6; }
 //	}
+//
+// A record comes in one of three forms. Fields 1–6 alone are its item, the
+// part the actor signs and a batch carries (batch.go). With field 7 it is a
+// standalone transaction, the only form before rules version 2. With field 8
+// it is a batched record: the form the log stores for a record that came in
+// a batch, which carries what checks it without the batch's other records
+// (the envelope, and the record's path to the root the envelope signs).
 type Tx struct {
 	Version  uint32
 	ChainID  string
 	Nonce    uint64
 	Body     Body
 	Actor    *Signature // nil for records no person signs (e.g. cert issued)
-	Envelope Envelope
+	Envelope Envelope   // in the batched form, Org and Sig are the batch envelope's, Cert is nil
+	Batched  *BatchProof
 }
 
 const (
@@ -102,7 +112,20 @@ func (tx *Tx) encode(parts int) []byte {
 			e.bytes(2, tx.Actor.Sig)
 		})
 	}
-	if parts&partEnvelope != 0 {
+	switch {
+	case parts&partEnvelope == 0:
+	case tx.Batched != nil:
+		e.message(8, func(e *encoder) {
+			e.string(1, tx.Envelope.Org)
+			e.bytes(2, tx.Batched.Cert[:])
+			e.bytes(3, tx.Envelope.Sig)
+			e.uint(4, uint64(tx.Batched.Size))
+			e.uint(5, uint64(tx.Batched.Index))
+			for _, p := range tx.Batched.Path {
+				e.element(6, p)
+			}
+		})
+	default:
 		e.message(7, func(e *encoder) {
 			e.string(1, tx.Envelope.Org)
 			e.bytes(2, tx.Envelope.Cert)
@@ -118,9 +141,30 @@ func (tx *Tx) Encode() []byte { return tx.encode(partActor | partEnvelope) }
 // ActorSignBytes are what the actor signs: the version, chain id, nonce and body.
 func (tx *Tx) ActorSignBytes() []byte { return signBytes(domainActor, tx.ChainID, tx.encode(0)) }
 
-// EnvelopeSignBytes are what the submitting organisation signs: everything but
-// its own signature, including the actor's signature.
+// Item returns the record's item: fields 1–6, what a batch carries and what
+// its record hash is taken over.
+func (tx *Tx) Item() []byte { return tx.encode(partActor) }
+
+// ItemHash is the record hash of a batched record, SHA-256 of its item: the
+// key the chain refuses a replay by and answers a lookup by, the same in
+// whatever batch the item came. A standalone tx's lookup key is TxHash of
+// its bytes.
+func (tx *Tx) ItemHash() Hash { return TxHash(tx.Item()) }
+
+// EnvelopeSignBytes are what the submitting organisation signs. For a
+// standalone tx: everything but its own signature, including the actor's
+// signature. For a batched record: the batch's envelope over the root its
+// path leads to (BatchSignBytes); an error there means the path is not a
+// path of a tree of that size.
 func (tx *Tx) EnvelopeSignBytes() []byte {
+	if tx.Batched != nil {
+		root, err := tx.BatchRoot()
+		if err != nil {
+			// validate refuses such a record; nothing signs these bytes.
+			return nil
+		}
+		return BatchSignBytes(tx.ChainID, tx.Envelope.Org, tx.Batched.Cert, tx.Batched.Size, root)
+	}
 	saved := tx.Envelope.Sig
 	tx.Envelope.Sig = nil
 	b := tx.encode(partActor | partEnvelope)
@@ -148,6 +192,24 @@ func DecodeTx(b []byte) (*Tx, error) { return DecodeTxFor(b, nil) }
 // the rules version in force, so a type a later version introduces is
 // answered as a binary without it answers.
 func DecodeTxFor(b []byte, known func(Type) bool) (*Tx, error) {
+	return decodeTx(b, known, formStandalone)
+}
+
+// DecodeRecord parses a log leaf's transaction (Entry.Tx): a standalone tx,
+// or a record in the batched form (field 8) that a batch's expansion put in
+// the log. Everything that reads leaves uses it; DecodeTx reads only what a
+// submitter sends alone.
+func DecodeRecord(b []byte) (*Tx, error) { return decodeTx(b, nil, formStandalone|formBatched) }
+
+// Forms a decoder accepts: a standalone tx (field 7), a batched record
+// (field 8), or an item (neither).
+const (
+	formStandalone = 1 << iota
+	formBatched
+	formItem
+)
+
+func decodeTx(b []byte, known func(Type) bool, forms int) (*Tx, error) {
 	if len(b) > MaxTxBytes {
 		return nil, fieldErr("tx", fmt.Errorf("%w: %d bytes exceeds the limit of %d", ErrTooLarge, len(b), MaxTxBytes))
 	}
@@ -171,14 +233,32 @@ func DecodeTxFor(b []byte, known func(Type) bool) (*Tx, error) {
 		copy(actor.Cert[:], d.fixed(1, "cert", fingerprintBytes))
 		actor.Sig = d.bytes(2, "sig")
 	})
-	d.message(7, "envelope", func(d *decoder) {
-		tx.Envelope.Org = d.string(1, "org")
-		tx.Envelope.Cert = d.bytes(2, "cert")
-		tx.Envelope.Sig = d.bytes(3, "sig")
-	})
+	if forms&formStandalone != 0 {
+		d.message(7, "envelope", func(d *decoder) {
+			tx.Envelope.Org = d.string(1, "org")
+			tx.Envelope.Cert = d.bytes(2, "cert")
+			tx.Envelope.Sig = d.bytes(3, "sig")
+		})
+	}
+	if forms&formBatched != 0 {
+		var bp BatchProof
+		if d.message(8, "batch", func(d *decoder) {
+			tx.Envelope.Org = d.string(1, "org")
+			copy(bp.Cert[:], d.fixed(2, "cert", fingerprintBytes))
+			tx.Envelope.Sig = d.bytes(3, "sig")
+			bp.Size = d.uint32(4, "size")
+			bp.Index = d.uint32(5, "index")
+			bp.Path = d.elements(6, "path", maxBatchDepth)
+		}) {
+			tx.Batched = &bp
+		}
+	}
 	d.finish()
 	if d.err != nil {
 		return nil, d.err
+	}
+	if tx.Batched != nil && tx.Envelope.Cert != nil {
+		return nil, invalid("batch", "a record carries an envelope (field 7) or a batch proof (field 8), not both")
 	}
 	if tx.Version != TxVersion {
 		return nil, fieldErr("version", fmt.Errorf("%w: %d (this node reads version %d)", ErrVersion, tx.Version, TxVersion))
@@ -202,24 +282,36 @@ func DecodeTxFor(b []byte, known func(Type) bool) (*Tx, error) {
 		// that the bytes signed are the only bytes that decode.
 		return nil, malformed("tx", "not in canonical form")
 	}
-	if err := tx.validate(); err != nil {
+	if err := tx.validate(forms); err != nil {
 		return nil, err
 	}
 	return tx, nil
 }
 
-func (tx *Tx) validate() error {
+func (tx *Tx) validate(forms int) error {
 	if err := checkID("chain_id", tx.ChainID); err != nil {
 		return err
 	}
-	if err := checkID("envelope.org", tx.Envelope.Org); err != nil {
-		return err
-	}
-	if n := len(tx.Envelope.Cert); n == 0 || n > MaxCertBytes {
-		return invalid("envelope.cert", "length %d, want 1..%d", n, MaxCertBytes)
-	}
-	if n := len(tx.Envelope.Sig); n == 0 || n > MaxSigBytes {
-		return invalid("envelope.sig", "length %d, want 1..%d", n, MaxSigBytes)
+	switch {
+	case tx.Batched != nil:
+		if err := tx.validateBatched(); err != nil {
+			return err
+		}
+	case forms&formItem != 0:
+		// An item has no envelope: its batch has one.
+		if tx.Envelope.Org != "" || tx.Envelope.Cert != nil || tx.Envelope.Sig != nil {
+			return invalid("envelope", "an item in a batch carries no envelope")
+		}
+	default:
+		if err := checkID("envelope.org", tx.Envelope.Org); err != nil {
+			return err
+		}
+		if n := len(tx.Envelope.Cert); n == 0 || n > MaxCertBytes {
+			return invalid("envelope.cert", "length %d, want 1..%d", n, MaxCertBytes)
+		}
+		if n := len(tx.Envelope.Sig); n == 0 || n > MaxSigBytes {
+			return invalid("envelope.sig", "length %d, want 1..%d", n, MaxSigBytes)
+		}
 	}
 	needActor := tx.Body.actor() != actorNone
 	switch {

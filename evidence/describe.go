@@ -27,7 +27,7 @@ func Describe(leaf []byte) (*RecordView, *chain.Tx, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	tx, err := chain.DecodeTx(en.Tx)
+	tx, err := chain.DecodeRecord(en.Tx)
 	if err != nil {
 		return nil, nil, err
 	}

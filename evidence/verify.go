@@ -409,7 +409,7 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 			err = fmt.Errorf("entry says index %d, bundle says %d", en.Index, r.Index)
 		}
 		if err == nil {
-			tx, err = chain.DecodeTx(en.Tx)
+			tx, err = chain.DecodeRecord(en.Tx)
 		}
 		if err == nil && tx.ChainID != v.trust.ChainID {
 			err = fmt.Errorf("tx chain id %q", tx.ChainID)

@@ -555,7 +555,7 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (chain.Checkpoint, err
 		if en.Index != next || en.Height > cp.Height {
 			return fmt.Errorf("entry %d: index %d, height %d", next, en.Index, en.Height)
 		}
-		tx, err := chain.DecodeTx(en.Tx)
+		tx, err := chain.DecodeRecord(en.Tx)
 		if err != nil {
 			return fmt.Errorf("entry %d: %w", next, err)
 		}

@@ -356,7 +356,7 @@ func measureLookups(db *store.Store, gen *storeGen, st *storeSize, samples int) 
 		if err != nil {
 			return err
 		}
-		tx, err := chain.DecodeTx(en.Tx)
+		tx, err := chain.DecodeRecord(en.Tx)
 		if err != nil {
 			return err
 		}

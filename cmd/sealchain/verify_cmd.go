@@ -148,7 +148,7 @@ func addPDFCheck(res *evidence.Result, b *evidence.Bundle, doc []byte, trust *ev
 		if err != nil {
 			continue
 		}
-		tx, err := chain.DecodeTx(en.Tx)
+		tx, err := chain.DecodeRecord(en.Tx)
 		if err != nil {
 			continue
 		}

@@ -123,7 +123,7 @@ func Bundle(ctx context.Context, st *store.Store, headers Headers, subject evide
 			if err != nil {
 				return nil, err
 			}
-			tx, err := chain.DecodeTx(en.Tx)
+			tx, err := chain.DecodeRecord(en.Tx)
 			if err != nil {
 				return nil, err
 			}
@@ -233,7 +233,7 @@ func txAt(view store.View, i uint64) (*chain.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return chain.DecodeTx(en.Tx)
+	return chain.DecodeRecord(en.Tx)
 }
 
 // collect picks the log indexes for a subject: the records themselves, then

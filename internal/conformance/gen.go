@@ -253,7 +253,7 @@ func vectors(fixture string) ([]vector, error) {
 	// validators signed.
 	forge := func(i uint64, f func(tx *chain.Tx)) step {
 		return func(l *log) error {
-			tx, err := chain.DecodeTx(l.w.mustTxOf(l, i))
+			tx, err := chain.DecodeRecord(l.w.mustTxOf(l, i))
 			if err != nil {
 				return err
 			}

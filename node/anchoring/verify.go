@@ -77,7 +77,7 @@ func AnchoredRecord(view store.View, index uint64) (*chain.Anchored, error) {
 	if err != nil {
 		return nil, err
 	}
-	tx, err := chain.DecodeTx(en.Tx)
+	tx, err := chain.DecodeRecord(en.Tx)
 	if err != nil {
 		return nil, err
 	}

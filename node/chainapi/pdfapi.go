@@ -126,7 +126,7 @@ func (a *API) pdfVerify(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				continue
 			}
-			tx, err := chain.DecodeTx(en.Tx)
+			tx, err := chain.DecodeRecord(en.Tx)
 			if err != nil {
 				continue
 			}

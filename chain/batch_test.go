@@ -113,16 +113,19 @@ func TestBatchedRecordTamper(t *testing.T) {
 	want := b.SignBytes()
 	r := b.Records()[4]
 	mutants := map[string]func(tx *Tx){
-		"sibling path element": func(tx *Tx) { tx.Batched.Path[0] = append([]byte(nil), tx.Batched.Path[0]...); tx.Batched.Path[0][0] ^= 1 },
-		"last path element":    func(tx *Tx) { p := tx.Batched.Path; p[len(p)-1] = bytes.Repeat([]byte{7}, 32) },
-		"index":                func(tx *Tx) { tx.Batched.Index = 5 },
-		"size":                 func(tx *Tx) { tx.Batched.Size = 10 },
-		"cert":                 func(tx *Tx) { tx.Batched.Cert = fpOf(41) },
-		"org":                  func(tx *Tx) { tx.Envelope.Org = "other" },
-		"nonce":                func(tx *Tx) { tx.Nonce++ },
-		"chain":                func(tx *Tx) { tx.ChainID = "other-chain" },
-		"path dropped":         func(tx *Tx) { tx.Batched.Path = tx.Batched.Path[1:] },
-		"path extended":        func(tx *Tx) { tx.Batched.Path = append(tx.Batched.Path, make([]byte, 32)) },
+		"sibling path element": func(tx *Tx) {
+			tx.Batched.Path[0] = append([]byte(nil), tx.Batched.Path[0]...)
+			tx.Batched.Path[0][0] ^= 1
+		},
+		"last path element": func(tx *Tx) { p := tx.Batched.Path; p[len(p)-1] = bytes.Repeat([]byte{7}, 32) },
+		"index":             func(tx *Tx) { tx.Batched.Index = 5 },
+		"size":              func(tx *Tx) { tx.Batched.Size = 10 },
+		"cert":              func(tx *Tx) { tx.Batched.Cert = fpOf(41) },
+		"org":               func(tx *Tx) { tx.Envelope.Org = "other" },
+		"nonce":             func(tx *Tx) { tx.Nonce++ },
+		"chain":             func(tx *Tx) { tx.ChainID = "other-chain" },
+		"path dropped":      func(tx *Tx) { tx.Batched.Path = tx.Batched.Path[1:] },
+		"path extended":     func(tx *Tx) { tx.Batched.Path = append(tx.Batched.Path, make([]byte, 32)) },
 	}
 	for name, mutate := range mutants {
 		t.Run(name, func(t *testing.T) {

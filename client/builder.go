@@ -108,3 +108,40 @@ func (s *Submitter) BuildWithNonce(body chain.Body, actor *Actor, nonce uint64) 
 	}
 	return raw, nil
 }
+
+// BuildItem builds body as a batch item: a record signed by actor (when the
+// type needs one), without envelope, for BuildBatch. The actor signs the
+// same bytes as in a standalone tx.
+func (s *Submitter) BuildItem(body chain.Body, actor *Actor) (*chain.Tx, error) {
+	var n [8]byte
+	if _, err := io.ReadFull(s.rand(), n[:]); err != nil {
+		return nil, fmt.Errorf("nonce: %w", err)
+	}
+	tx := &chain.Tx{Version: chain.TxVersion, ChainID: s.ChainID, Nonce: binary.BigEndian.Uint64(n[:]) | 1, Body: body}
+	if actor != nil {
+		tx.Actor = &chain.Signature{Cert: actor.Cert}
+		sig, err := actor.Key.Sign(s.rand(), tx.ActorSignBytes())
+		if err != nil {
+			return nil, fmt.Errorf("actor signature: %w", err)
+		}
+		tx.Actor.Sig = sig
+	}
+	return tx, nil
+}
+
+// BuildBatch signs items (from BuildItem, or standalone txs with their
+// envelope removed) as one batch transaction under the submitter's
+// credential, named by fingerprint. Batches are valid from rules version
+// chain.BatchRulesVersion on.
+func (s *Submitter) BuildBatch(items []*chain.Tx) ([]byte, error) {
+	if s.Key == nil || len(s.Cert) == 0 {
+		return nil, errors.New("build batch: submitter has no key or certificate")
+	}
+	b, err := chain.NewBatch(s.ChainID, s.Org, chain.FingerprintOf(s.Cert), items, func(msg []byte) ([]byte, error) {
+		return s.Key.Sign(s.rand(), msg)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b.Encode(), nil
+}

@@ -157,6 +157,7 @@ bench-network:
 .PHONY: bench-fabric
 bench-fabric:
 	sh test/fabric/build.sh
+	cd test/fabric/evidencecc && $(GO) vet ./... && $(GO) test -count=1 ./...
 	@mkdir -p $(BENCH_OUT)
 	$(GO) run ./cmd/sealbench fabric -n 3000 -concurrency 32 -sweep 250,500,1000 -duration 4s -out $(BENCH_OUT)/fabric.json
 

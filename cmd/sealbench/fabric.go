@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +50,8 @@ const (
 	fabricSM2UID     = "1234567812345678"
 	// fabricPolicy is the channel's endorsement policy (test/fabric/configtx.yaml).
 	fabricPolicy = "OR('Org1MSP.peer')"
+	// gatewayLimit is the peer's Gateway concurrency limit in the benchmark.
+	gatewayLimit = 20000
 )
 
 // fabricOptions are the settings of `sealbench fabric`.
@@ -76,10 +79,13 @@ type fabricResult struct {
 	Concurrency int               `json:"concurrency"`
 	Rate        float64           `json:"rate_limit_tx_per_s"` // burst: 0 means unlimited
 	Fabric      *phaseResult      `json:"fabric,omitempty"`    // the burst
-	StepSec     float64           `json:"step_s,omitempty"`
-	Steps       []fabricStep      `json:"steps,omitempty"`
-	LoadBefore  string            `json:"loadavg_before"` // /proc/loadavg when the run started
-	LoadAfter   string            `json:"loadavg_after"`
+	// CPU is the CPU time (user+system, seconds) each process spent during
+	// the burst: peer, orderer, chaincode, and the clients (this process).
+	CPU        map[string]float64 `json:"cpu_s,omitempty"`
+	StepSec    float64            `json:"step_s,omitempty"`
+	Steps      []fabricStep       `json:"steps,omitempty"`
+	LoadBefore string             `json:"loadavg_before"` // /proc/loadavg when the run started
+	LoadAfter  string             `json:"loadavg_after"`
 }
 
 // fabricNetworkInfo says what was measured.
@@ -97,9 +103,50 @@ type fabricNetworkInfo struct {
 }
 
 type fabricStep struct {
-	OfferedTPS float64      `json:"offered_tx_per_s"`
-	N          int          `json:"n"`
-	Fabric     *phaseResult `json:"fabric"`
+	OfferedTPS float64            `json:"offered_tx_per_s"`
+	N          int                `json:"n"`
+	Fabric     *phaseResult       `json:"fabric"`
+	CPU        map[string]float64 `json:"cpu_s,omitempty"`
+}
+
+// cpuSeconds is a process's user+system CPU time from /proc/<pid>/stat.
+func cpuSeconds(pid string) float64 {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces): state is 3rd,
+	// utime 14th and stime 15th of the whole line.
+	rest := string(b)
+	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (u + st) / 100 // USER_HZ is 100 on Linux
+}
+
+// cpu reads the CPU time of the network's processes and of this one.
+func (f *fabricNet) cpu() map[string]float64 {
+	m := map[string]float64{"clients": cpuSeconds("self")}
+	for _, p := range []string{"peer", "orderer", "chaincode"} {
+		if b, err := os.ReadFile(filepath.Join(f.run, p+".pid")); err == nil {
+			m[p] = cpuSeconds(strings.TrimSpace(string(b)))
+		}
+	}
+	return m
+}
+
+func cpuDelta(before, after map[string]float64) map[string]float64 {
+	d := map[string]float64{}
+	for k, v := range after {
+		d[k] = v - before[k]
+	}
+	return d
 }
 
 func fabricMain(args []string) error {
@@ -204,7 +251,12 @@ func startFabricNet(ctx context.Context, o fabricOptions, run string) (*fabricNe
 		"BATCH_TIMEOUT=" + o.BatchTimeout.String(), fmt.Sprintf("BATCH_MAX_COUNT=%d", o.BatchMax),
 		// Large enough that MaxMessageCount, not bytes, cuts the blocks
 		// (a record's transaction is about 4 KB).
-		fmt.Sprintf("BATCH_PREFERRED_BYTES=%d KB", max(512, o.BatchMax*8))}
+		fmt.Sprintf("BATCH_PREFERRED_BYTES=%d KB", max(512, o.BatchMax*8)),
+		// Each record's client holds a CommitStatus call open until its
+		// block commits, and the Gateway counts those against its limit
+		// (500 by default): a backlog of 500 commits would refuse new
+		// endorsements. The peer inherits this from net-start.sh.
+		fmt.Sprintf("CORE_PEER_LIMITS_CONCURRENCY_GATEWAYSERVICE=%d", gatewayLimit)}
 	for i, n := range []string{"ORDERER_PORT", "ADMIN_PORT", "ORDERER_OPS_PORT", "PEER_PORT", "PEER_CC_PORT", "PEER_OPS_PORT", "CC_PORT"} {
 		f.env = append(f.env, fmt.Sprintf("%s=%d", n, base+i))
 	}
@@ -389,7 +441,9 @@ func runFabric(ctx context.Context, o fabricOptions) (*fabricResult, error) {
 	}
 	off := 0
 	if o.N > 0 {
+		cpu := fn.cpu()
 		res.Fabric, err = c.measure(ctx, "fabric", recs.args[:o.N], o.Concurrency, o.Rate, o.Progress)
+		res.CPU = cpuDelta(cpu, fn.cpu())
 		if err != nil {
 			return res, err
 		}
@@ -397,7 +451,9 @@ func runFabric(ctx context.Context, o fabricOptions) (*fabricResult, error) {
 	}
 	for i := range res.Steps {
 		st := &res.Steps[i]
+		cpu := fn.cpu()
 		st.Fabric, err = c.measure(ctx, fmt.Sprintf("fabric %g/s", st.OfferedTPS), recs.args[off:off+st.N], o.Concurrency, st.OfferedTPS, o.Progress)
+		st.CPU = cpuDelta(cpu, fn.cpu())
 		off += st.N
 		if err != nil {
 			return res, fmt.Errorf("fabric at %g records/s: %w", st.OfferedTPS, err)
@@ -580,4 +636,8 @@ func (r *fabricResult) printTable(w io.Writer) {
 		}
 	}
 	tw.Flush()
+	if r.Fabric != nil && len(r.CPU) > 0 {
+		fmt.Fprintf(w, "CPU during the burst (%.1f s × %d cores): peer %.1f s, orderer %.1f s, chaincode %.1f s, clients %.1f s\n",
+			r.Fabric.ElapsedSec, runtime.NumCPU(), r.CPU["peer"], r.CPU["orderer"], r.CPU["chaincode"], r.CPU["clients"])
+	}
 }

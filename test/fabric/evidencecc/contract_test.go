@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
@@ -96,5 +97,15 @@ func TestPutEvidence(t *testing.T) {
 	}
 	if len(stub.state) != n {
 		t.Fatalf("refused records changed the state")
+	}
+}
+
+// TestSignBytesGolden pins the record encoding; cmd/sealbench's
+// TestEvidenceSignBytesGolden pins the same value for the benchmark's client.
+func TestSignBytesGolden(t *testing.T) {
+	z := make([]byte, 32)
+	h := sha256.Sum256(SignBytes("c-1", z, z, z, 1700000000000))
+	if got := hex.EncodeToString(h[:]); got != "553ae4f6a9e321fa2f7bbce3dd947f5c18d05fd0b70a69626498f97ef6578455" {
+		t.Fatalf("sign bytes hash %s", got)
 	}
 }

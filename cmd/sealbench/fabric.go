@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"os"
 	"os/exec"
@@ -144,7 +145,7 @@ func (f *fabricNet) cpu() map[string]float64 {
 func cpuDelta(before, after map[string]float64) map[string]float64 {
 	d := map[string]float64{}
 	for k, v := range after {
-		d[k] = v - before[k]
+		d[k] = math.Round((v-before[k])*100) / 100
 	}
 	return d
 }

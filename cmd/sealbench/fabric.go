@@ -274,8 +274,12 @@ func startFabricNet(ctx context.Context, o fabricOptions, run string) (*fabricNe
 
 func (f *fabricNet) stop(keep bool) {
 	if keep {
+		var env []string
+		for _, e := range f.env {
+			env = append(env, "'"+e+"'")
+		}
 		fmt.Fprintf(f.log, "network left running: RUN=%s; stop it with: env %s sh %s/net-stop.sh clean\n",
-			f.run, strings.Join(f.env, " "), f.scripts)
+			f.run, strings.Join(env, " "), f.scripts)
 		return
 	}
 	cmd := exec.Command("sh", filepath.Join(f.scripts, "net-stop.sh"), "clean")

@@ -31,7 +31,9 @@
 //
 // Modes: a burst of -n transactions (default); sustained load (-rate with
 // -duration); a rate sweep (-sweep with -duration: each offered load in
-// turn on one network per app, with PNG plots via -plots); and the query
+// turn on one network per app, with PNG plots via -plots; with -batch,
+// records in batches of what arrives within -batch-wait, kvstore as one
+// burst, and the highest rate meeting issue 14's goal); and the query
 // and storage benchmark (the store subcommand: a store grown with
 // store.BulkLoader through the given sizes, measuring lookups with proofs,
 // bundle size, offline verification and disk use). -profile writes CPU,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/sealchain/sealchain/config"
 )
 
 // options are the command-line settings of one run.
@@ -39,6 +42,11 @@ type options struct {
 	// records' standalone sizes.
 	KV  bool
 	KVN int
+	// TimeoutPropose and TimeoutVote are both networks' consensus timeouts
+	// (0: Sealchain's defaults, config.DefaultTimeoutPropose and
+	// DefaultTimeoutVote), so that kvstore runs on the same settings.
+	TimeoutPropose time.Duration
+	TimeoutVote    time.Duration
 	// SM2Loop is the length of each SM2 calibration loop (0: none).
 	SM2Loop time.Duration
 	// Progress receives the \r progress lines; nil means none.
@@ -46,6 +54,10 @@ type options struct {
 	// Log receives the nodes' logs at LogLevel ("" means error); nil means discard.
 	Log      io.Writer
 	LogLevel string
+}
+
+func (o options) timeouts() (propose, vote time.Duration) {
+	return cmp.Or(o.TimeoutPropose, config.DefaultTimeoutPropose), cmp.Or(o.TimeoutVote, config.DefaultTimeoutVote)
 }
 
 func (o options) logLevel() string {
@@ -80,6 +92,8 @@ func main() {
 	flag.DurationVar(&o.BatchWait, "batch-wait", 20*time.Millisecond, "at a rate, a batch holds the records arriving within this wait (at most -batch)")
 	flag.BoolVar(&o.KV, "kv", true, "run the kvstore baseline")
 	flag.IntVar(&o.KVN, "kv-n", 0, "kvstore txs (default: -n, else 3000), of the measured records' standalone sizes")
+	flag.DurationVar(&o.TimeoutPropose, "timeout-propose", 0, fmt.Sprintf("consensus timeout_propose of both networks (0: Sealchain's default, %s)", config.DefaultTimeoutPropose))
+	flag.DurationVar(&o.TimeoutVote, "timeout-vote", 0, fmt.Sprintf("consensus timeout_prevote/precommit of both networks (0: Sealchain's default, %s)", config.DefaultTimeoutVote))
 	flag.DurationVar(&o.SM2Loop, "sm2-loop", time.Second, "length of each SM2 verify calibration loop on all cores (0: none)")
 	flag.IntVar(&o.Concurrency, "concurrency", 16, "concurrent submitters")
 	flag.Float64Var(&o.Rate, "rate", 0, "submission rate limit in tx/s over all submitters (0: unlimited)")

@@ -50,6 +50,7 @@ type result struct {
 	Rate          float64      `json:"rate_limit_tx_per_s"`  // 0: unlimited
 	DurationSec   float64      `json:"duration_s,omitempty"` // sustained mode: how long Rate was offered
 	BlockInterval string       `json:"block_interval"`
+	Timeouts      string       `json:"consensus_timeouts"` // propose/vote, both networks
 	Validators    int          `json:"validators"`
 	Quick         bool         `json:"quick"`
 	Sealchain     *phaseResult `json:"sealchain,omitempty"` // standalone txs, one record each
@@ -109,6 +110,11 @@ func (o *options) check() error {
 	return nil
 }
 
+func (o options) timeoutString() string {
+	p, v := o.timeouts()
+	return fmt.Sprintf("propose %s, vote %s", p, v)
+}
+
 func (o options) orgs() []string { return allOrgs[len(allOrgs)-o.Validators:] }
 
 // batched reports whether the run sends batches.
@@ -164,7 +170,7 @@ func runInspect(ctx context.Context, o options, inspect inspectHook) (*result, e
 		return nil, err
 	}
 	res := &result{Started: time.Now().UTC(), N: o.N, Concurrency: o.Concurrency, Rate: o.Rate,
-		BlockInterval: o.BlockInterval.String(), Validators: o.Validators, Quick: o.Quick,
+		BlockInterval: o.BlockInterval.String(), Timeouts: o.timeoutString(), Validators: o.Validators, Quick: o.Quick,
 		DurationSec: o.Duration.Seconds(), BatchN: o.BatchN}
 	if o.BatchN > 0 {
 		res.Batch = o.batchFor(o.Rate)
@@ -240,6 +246,9 @@ func startSealNet(ctx context.Context, o options, dir string, base int) (_ *seal
 		}
 		c.Consensus.BlockInterval = config.Duration{Duration: o.BlockInterval}
 		c.Consensus.CreateEmptyBlocks = false
+		propose, vote := o.timeouts()
+		c.Consensus.TimeoutPropose = config.Duration{Duration: propose}
+		c.Consensus.TimeoutVote = config.Duration{Duration: vote}
 		c.Log.Level = o.logLevel()
 		if err := c.Save(t.Home); err != nil {
 			return nil, err
@@ -512,13 +521,15 @@ func startKVNet(ctx context.Context, o options, dir string, base int) (_ *kvNet,
 		id   string
 	}
 	orgs := o.orgs()
+	propose, vote := o.timeouts()
 	kns := make([]kvNode, len(orgs))
 	var vals []comet.GenesisValidator
 	for i, v := range orgs {
 		p := base + 10*i
 		kns[i].opts = comet.Options{Home: filepath.Join(dir, v), Moniker: v,
 			P2PListen: fmt.Sprintf("tcp://127.0.0.1:%d", p), RPCListen: fmt.Sprintf("tcp://127.0.0.1:%d", p+1),
-			BlockInterval: o.BlockInterval, CreateEmptyBlocks: false, LogLevel: o.logLevel(), LocalNetwork: true}
+			BlockInterval: o.BlockInterval, CreateEmptyBlocks: false, LogLevel: o.logLevel(), LocalNetwork: true,
+			TimeoutPropose: propose, TimeoutVote: vote}
 		pub, id, err := comet.InitFiles(kns[i].opts, false)
 		if err != nil {
 			return nil, err

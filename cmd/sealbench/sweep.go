@@ -19,6 +19,7 @@ import (
 type sweepResult struct {
 	Started       time.Time   `json:"started"`
 	BlockInterval string      `json:"block_interval"`
+	Timeouts      string      `json:"consensus_timeouts,omitempty"`
 	Validators    int         `json:"validators"`
 	Concurrency   int         `json:"concurrency"`
 	StepSec       float64     `json:"step_s"` // offered-load duration of each step
@@ -85,7 +86,7 @@ func runSweep(ctx context.Context, o options) (*sweepResult, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	res := &sweepResult{Started: time.Now().UTC(), BlockInterval: o.BlockInterval.String(),
+	res := &sweepResult{Started: time.Now().UTC(), BlockInterval: o.BlockInterval.String(), Timeouts: o.timeoutString(),
 		Validators: o.Validators, Concurrency: o.Concurrency, StepSec: o.Duration.Seconds()}
 	if o.batched() {
 		res.Batch, res.BatchWaitMs = o.Batch, float64(o.BatchWait.Microseconds())/1e3
@@ -233,8 +234,8 @@ func (r *sweepResult) printTable(w io.Writer) {
 	if r.Batch > 1 {
 		kind = fmt.Sprintf("batches of up to %d records (what arrives in %g ms)", r.Batch, r.BatchWaitMs)
 	}
-	fmt.Fprintf(w, "\nrate sweep: %d validators on 127.0.0.1, block interval %s, %gs per step, concurrency %d, %s\n",
-		r.Validators, r.BlockInterval, r.StepSec, r.Concurrency, kind)
+	fmt.Fprintf(w, "\nrate sweep: %d validators on 127.0.0.1, block interval %s, timeouts %s, %gs per step, concurrency %d, %s\n",
+		r.Validators, r.BlockInterval, r.Timeouts, r.StepSec, r.Concurrency, kind)
 	r.SM2.print(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "offered rec/s\tapp\tbatch\tcommitted\trecords/s\tp50 ms\tp95 ms\tp99 ms\tratio to kv\tratio p50\t× SM2 limit\tgoal\t")

@@ -16,7 +16,7 @@ const (
 
 // printTable writes the human-readable summary.
 func (r *result) printTable(w io.Writer) {
-	fmt.Fprintf(w, "\n%d validator(s) on 127.0.0.1, block interval %s, n=%d standalone", r.Validators, r.BlockInterval, r.N)
+	fmt.Fprintf(w, "\n%d validator(s) on 127.0.0.1, block interval %s, timeouts %s, n=%d standalone", r.Validators, r.BlockInterval, r.Timeouts, r.N)
 	if r.BatchN > 0 {
 		fmt.Fprintf(w, " + %d batched (%d per batch)", r.BatchN, r.Batch)
 	}

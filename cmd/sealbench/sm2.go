@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +23,8 @@ type sm2Result struct {
 	Samples        []float64 `json:"samples_verifies_per_s"` // each loop's rate, in order
 	MicrosPerCore  float64   `json:"us_per_verify_per_core"` // Cores / VerifiesPerSec
 	LoopSec        float64   `json:"loop_s"`
+	// Load is the load average when each sample was taken.
+	Load []string `json:"load_average"`
 }
 
 // calibrateSM2 runs signer.Verify, the call the app makes for every actor
@@ -78,11 +82,27 @@ func calibrateSM2(ctx context.Context, d time.Duration) (float64, error) {
 	return float64(n.Load()) / elapsed.Seconds(), nil
 }
 
+// loadAverage is the 1, 5 and 15 minute load averages ("" where
+// /proc/loadavg is not there): the machine is shared, so each result says
+// how busy it was.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
 // add records one calibration sample.
 func (s *sm2Result) add(vps float64, d time.Duration) {
 	s.Cores = runtime.GOMAXPROCS(0)
 	s.LoopSec = d.Seconds()
 	s.Samples = append(s.Samples, vps)
+	s.Load = append(s.Load, loadAverage())
 	s.VerifiesPerSec = max(s.VerifiesPerSec, vps)
 	if s.VerifiesPerSec > 0 {
 		s.MicrosPerCore = float64(s.Cores) / s.VerifiesPerSec * 1e6
@@ -120,7 +140,7 @@ func (s *sm2Result) calibrate(ctx context.Context, d time.Duration, progress fun
 	}
 	s.add(vps, d)
 	if progress != nil {
-		progress(fmt.Sprintf("SM2 verify: %.0f/s on %d cores (%.1f µs per verify per core)", vps, s.Cores, float64(s.Cores)/vps*1e6))
+		progress(fmt.Sprintf("SM2 verify: %.0f/s on %d cores (%.1f µs per verify per core), load average %s", vps, s.Cores, float64(s.Cores)/vps*1e6, loadAverage()))
 	}
 	return nil
 }

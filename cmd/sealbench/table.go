@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -79,8 +80,8 @@ func (s *sm2Result) print(w io.Writer) {
 	if s == nil || s.VerifiesPerSec == 0 {
 		return
 	}
-	fmt.Fprintf(w, "SM2 limit: %.0f verifies/s on %d cores (%.1f µs per verify per core; best of %d loops of %gs: %s)\n",
-		s.VerifiesPerSec, s.Cores, s.MicrosPerCore, len(s.Samples), s.LoopSec, fmtRates(s.Samples))
+	fmt.Fprintf(w, "SM2 limit: %.0f verifies/s on %d cores (%.1f µs per verify per core; best of %d loops of %gs: %s; load average then: %s)\n",
+		s.VerifiesPerSec, s.Cores, s.MicrosPerCore, len(s.Samples), s.LoopSec, fmtRates(s.Samples), strings.Join(s.Load, "; "))
 }
 
 func fmtRates(xs []float64) string {

@@ -24,7 +24,7 @@ func (r *result) printTable(w io.Writer) {
 	fmt.Fprintf(w, ", concurrency %d, rate %s\n", r.Concurrency, rateString(r.Rate))
 	r.SM2.print(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "app\tbytes/record\tcommitted\tlog +\tfailed\tblocks\ttxs\trecords/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\t")
+	fmt.Fprintln(tw, "app\tbytes/record\tcommitted\tlog +\tfailed\tblocks\tround>0\ttxs\trecords/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\t")
 	for _, p := range []*phaseResult{r.Sealchain, r.Batched, r.KVStore} {
 		if p == nil {
 			continue
@@ -33,8 +33,8 @@ func (r *result) printTable(w io.Writer) {
 		if p != r.KVStore {
 			logDelta = fmt.Sprint(p.AppTxs)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%d/%d\t%s\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n", p.App, p.TxBytesAvg, p.Committed, p.Txs,
-			logDelta, p.Failed, p.Blocks, p.BlockTxs, p.TPS, p.P50Ms, p.P95Ms, p.P99Ms, p.MaxMs)
+		fmt.Fprintf(tw, "%s\t%.0f\t%d/%d\t%s\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n", p.App, p.TxBytesAvg, p.Committed, p.Txs,
+			logDelta, p.Failed, p.Blocks, p.lateRounds(), p.BlockTxs, p.TPS, p.P50Ms, p.P95Ms, p.P99Ms, p.MaxMs)
 	}
 	tw.Flush()
 	for _, p := range []*phaseResult{r.Sealchain, r.Batched} {
@@ -112,4 +112,16 @@ func rateString(r float64) string {
 		return "unlimited"
 	}
 	return fmt.Sprintf("%g records/s", r)
+}
+
+// lateRounds counts the phase's blocks committed in a round above 0: round
+// 0's proposal did not make it within the timeouts.
+func (r *phaseResult) lateRounds() int {
+	n := 0
+	for _, b := range r.BlockLog {
+		if b.Round > 0 {
+			n++
+		}
+	}
+	return n
 }

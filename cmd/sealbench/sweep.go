@@ -238,7 +238,7 @@ func (r *sweepResult) printTable(w io.Writer) {
 		r.Validators, r.BlockInterval, r.Timeouts, r.StepSec, r.Concurrency, kind)
 	r.SM2.print(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "offered rec/s\tapp\tbatch\tcommitted\trecords/s\tp50 ms\tp95 ms\tp99 ms\tratio to kv\tratio p50\t× SM2 limit\tgoal\t")
+	fmt.Fprintln(tw, "offered rec/s\tapp\tbatch\tcommitted\tround>0\trecords/s\tp50 ms\tp95 ms\tp99 ms\tratio to kv\tratio p50\t× SM2 limit\tgoal\t")
 	for _, st := range r.Steps {
 		for _, p := range []*phaseResult{st.Sealchain, st.KVStore} {
 			if p == nil {
@@ -254,8 +254,8 @@ func (r *sweepResult) printTable(w io.Writer) {
 					goal = map[bool]string{true: "met", false: "missed"}[st.MeetsGoal]
 				}
 			}
-			fmt.Fprintf(tw, "%g\t%s\t%d\t%d/%d\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t\n", st.OfferedTPS, p.App, p.BatchSize,
-				p.Committed, p.Txs, p.TPS, p.P50Ms, p.P95Ms, p.P99Ms, ratio, rp50, frac, goal)
+			fmt.Fprintf(tw, "%g\t%s\t%d\t%d/%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t\n", st.OfferedTPS, p.App, p.BatchSize,
+				p.Committed, p.Txs, p.lateRounds(), p.TPS, p.P50Ms, p.P95Ms, p.P99Ms, ratio, rp50, frac, goal)
 		}
 	}
 	tw.Flush()

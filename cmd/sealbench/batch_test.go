@@ -109,3 +109,14 @@ func TestWorkSlice(t *testing.T) {
 	require.Equal(t, 1, s.records)
 	require.Equal(t, []int{0}, s.recordsOf(0))
 }
+
+func TestChunkEnd(t *testing.T) {
+	big := make([]byte, setupChunkBytes/2+1)
+	require.Equal(t, 1, chunkEnd([][]byte{big, big, big}, 0), "bytes bound")
+	require.Equal(t, 2, chunkEnd([][]byte{big, {1}, big}, 0))
+	require.Equal(t, 3, chunkEnd([][]byte{{1}, {1}, {1}}, 0))
+	require.Equal(t, 1, chunkEnd([][]byte{make([]byte, setupChunkBytes+1)}, 0), "one tx at least")
+	many := make([][]byte, setupChunk+5)
+	require.Equal(t, setupChunk, chunkEnd(many, 0), "count bound")
+	require.Equal(t, setupChunk+5, chunkEnd(many, setupChunk))
+}

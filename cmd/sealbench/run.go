@@ -32,6 +32,9 @@ const (
 	kvChainID    = "sealbench-kv"
 	startTimeout = 2 * time.Minute
 	setupChunk   = 3000
+	// setupChunkBytes bounds a setup chunk's bytes, a quarter of the
+	// node's mempool (64 MiB).
+	setupChunkBytes = 16 << 20
 )
 
 // allOrgs are the network's orgs; the last one, the platform, takes the
@@ -356,10 +359,11 @@ func (sn *sealNet) prepare(ctx context.Context, o options, standalone, batched i
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s.label, err)
 		}
-		// In chunks of txs, so an unthrottled burst never overflows the
-		// mempool (CometBFT's default holds 5000 txs).
-		for off := 0; off < len(w.txs); off += setupChunk {
-			part := w.slice(off, min(off+setupChunk, len(w.txs)))
+		// In chunks, so an unthrottled burst never overflows the mempool
+		// (CometBFT's default holds 5000 txs; the node's, 64 MiB).
+		for off, end := 0, 0; off < len(w.txs); off = end {
+			end = chunkEnd(w.txs, off)
+			part := w.slice(off, end)
 			r, _, err := pump(ctx, "sealchain "+s.label, part.work, max(o.Concurrency, 32), 0, sn.broadcast,
 				sealPoller(sn.store, hashes[part.from:part.to]), o.Progress)
 			if err == nil && r.Committed != part.records {
@@ -372,6 +376,17 @@ func (sn *sealNet) prepare(ctx context.Context, o options, standalone, batched i
 	}
 	sn.kit.certDone = true
 	return recs, nil
+}
+
+// chunkEnd is the end of the setup chunk starting at txs[off]: at most
+// setupChunk txs and setupChunkBytes bytes (at least one tx).
+func chunkEnd(txs [][]byte, off int) int {
+	end, bytes := off, 0
+	for end < len(txs) && end-off < setupChunk && (end == off || bytes+len(txs[end]) <= setupChunkBytes) {
+		bytes += len(txs[end])
+		end++
+	}
+	return end
 }
 
 // measure times w (whose record i has hash hashes[i]) at rate records/s

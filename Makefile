@@ -151,7 +151,7 @@ bench-network:
 	@mkdir -p $(BENCH_OUT)
 	$(GO) build -o $(BENCH_OUT)/sealbench ./cmd/sealbench
 	$(BENCH_OUT)/sealbench -n 3000 -batch 100 -batch-n 20000 -concurrency 32 -out $(BENCH_OUT)/burst.json
-	$(BENCH_OUT)/sealbench -batch 100 -sweep 2000,4000,6000,8000 -duration 3s -concurrency 32 \
+	$(BENCH_OUT)/sealbench -batch 100 -sweep 2000,4000,6000,8000 -duration 3s -kv-n 3000 -concurrency 32 \
 		-out $(BENCH_OUT)/sweep.json -plots $(BENCH_OUT)
 	$(BENCH_OUT)/sealbench -validators 1 -n 0 -batch 100 -batch-n 30000 -concurrency 32 -out $(BENCH_OUT)/single.json
 

@@ -393,7 +393,7 @@ func chunkEnd(txs [][]byte, off int) int {
 // (0: unlimited) and counts the records on the chain.
 func (sn *sealNet) measure(ctx context.Context, o options, label string, w work, hashes []chain.Hash, rate float64, inspect inspectHook) (*phaseResult, error) {
 	before := sn.store.Last()
-	stopProf, err := o.profiler().start(strings.ReplaceAll(label, " ", "-"))
+	stopProf, err := o.profiler().start(strings.NewReplacer(" ", "-", "/", "").Replace(label))
 	if err != nil {
 		return nil, err
 	}

@@ -311,8 +311,8 @@ type records struct {
 	sizes []int
 }
 
-// prepare builds standalone standalone records and batched records as
-// items, and commits what they need first (a signer certificate, a
+// prepare builds standalone records (as standalone txs) and batched
+// records (as items), and commits what they need first (a signer certificate, a
 // contract and an intent per record), in batches when batched.
 func (sn *sealNet) prepare(ctx context.Context, o options, standalone, batched int) (*records, error) {
 	n := standalone + batched
@@ -484,14 +484,6 @@ func mean(xs []int) float64 {
 		s += x
 	}
 	return float64(s) / float64(len(xs))
-}
-
-func txSizes(txs [][]byte) []int {
-	sizes := make([]int, len(txs))
-	for i, tx := range txs {
-		sizes[i] = len(tx)
-	}
-	return sizes
 }
 
 // sealPoller marks records committed when their hashes appear in the

@@ -20,11 +20,17 @@ import (
 // silent no-op until the tx fails in a block, and blocks that take the
 // whole mempool in order. A tx may depend on another: it fails (in
 // CheckTx if checkDep, else in FinalizeBlock) unless that one is
-// committed.
+// committed. Its maps are keyed by tx hash.
+//
+// With rules2 it answers as a chain at rules version 2 with the node's
+// submitter batching: RecordHash is the item hash (here SHA-256 of
+// "item:" ‖ tx), a batchable Broadcast waits up to batchWait to share a
+// batch (whose records enter the mempool together, in order), a batched
+// record is found by its item hash only, a standalone one by both.
 type fakeChain struct {
 	mu        sync.Mutex
 	height    int64
-	pool      [][]byte
+	pool      []pooled
 	cache     map[chain.Hash]bool
 	committed map[chain.Hash]uint64
 	rejected  map[chain.Hash]TxResult
@@ -37,26 +43,109 @@ type fakeChain struct {
 	evict     map[chain.Hash]bool
 	keepCache bool
 	maxPool   int
+	// byKey maps the hashes Result answers for to tx hashes.
+	byKey map[chain.Hash]chain.Hash
+	// finalRejects counts FinalizeBlock rejections.
+	finalRejects int
+
+	rules2    bool
+	batchWait time.Duration
+	// ignoreAlone batches a batchable-or-not record alike (a submitter
+	// that cannot be told to send one standalone).
+	ignoreAlone bool
+	pending     *fakeBatch
+	batches     []int               // sizes of the batches sent
+	alone       map[chain.Hash]bool // tx hashes broadcast not batchable
+	inflight    int                 // Broadcasts in progress
+	maxInflight int
+}
+
+type pooled struct {
+	tx      []byte
+	batched bool
+}
+
+type fakeBatch struct {
+	txs  [][]byte
+	res  []TxResult
+	done chan struct{}
 }
 
 func newFakeChain() *fakeChain {
 	return &fakeChain{cache: map[chain.Hash]bool{}, committed: map[chain.Hash]uint64{}, rejected: map[chain.Hash]TxResult{},
-		dep: map[chain.Hash]chain.Hash{}, checkDep: map[chain.Hash]bool{}, bad: map[chain.Hash]bool{}, evict: map[chain.Hash]bool{}}
+		dep: map[chain.Hash]chain.Hash{}, checkDep: map[chain.Hash]bool{}, bad: map[chain.Hash]bool{}, evict: map[chain.Hash]bool{},
+		byKey: map[chain.Hash]chain.Hash{}, alone: map[chain.Hash]bool{}}
 }
 
-func (c *fakeChain) Broadcast(_ context.Context, tx []byte) (TxResult, error) {
+func itemHash(tx []byte) chain.Hash { return chain.TxHash(append([]byte("item:"), tx...)) }
+
+func (c *fakeChain) RecordHash(tx []byte) chain.Hash {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.rules2 {
+		return itemHash(tx)
+	}
+	return chain.TxHash(tx)
+}
+
+func (c *fakeChain) Broadcast(ctx context.Context, tx []byte, batchable bool) (TxResult, error) {
+	c.mu.Lock()
+	c.inflight++
+	c.maxInflight = max(c.maxInflight, c.inflight)
+	defer func() {
+		c.mu.Lock()
+		c.inflight--
+		c.mu.Unlock()
+	}()
+	if !batchable {
+		c.alone[chain.TxHash(tx)] = true
+	}
+	if !c.rules2 || c.batchWait == 0 || !batchable && !c.ignoreAlone {
+		defer c.mu.Unlock()
+		return c.check(tx, false), nil
+	}
+	b := c.pending
+	if b == nil {
+		b = &fakeBatch{done: make(chan struct{})}
+		c.pending = b
+		time.AfterFunc(c.batchWait, func() { c.flush(b) })
+	}
+	i := len(b.txs)
+	b.txs = append(b.txs, tx)
+	c.mu.Unlock()
+	select {
+	case <-b.done:
+		return b.res[i], nil
+	case <-ctx.Done():
+		return TxResult{}, ctx.Err()
+	}
+}
+
+// flush runs CheckTx on a batch's records, in order (a refused record
+// is left out, as the submitter re-batches the others).
+func (c *fakeChain) flush(b *fakeBatch) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending = nil
+	for _, tx := range b.txs {
+		b.res = append(b.res, c.check(tx, true))
+	}
+	c.batches = append(c.batches, len(b.txs))
+	close(b.done)
+}
+
+// check is CheckTx. The caller holds c.mu.
+func (c *fakeChain) check(tx []byte, batched bool) TxResult {
 	h := chain.TxHash(tx)
 	if _, ok := c.committed[h]; ok {
-		return TxResult{Replay: true}, nil
+		return TxResult{Replay: true}
 	}
 	if c.cache[h] {
-		return TxResult{Replay: true}, nil // ErrTxInCache
+		return TxResult{Replay: true} // ErrTxInCache
 	}
 	if d, ok := c.dep[h]; ok && c.checkDep[h] {
 		if _, ok := c.committed[d]; !ok {
-			return TxResult{Rejected: true, Code: 40, Log: "signer certificate unknown"}, nil
+			return TxResult{Rejected: true, Code: 40, Log: "signer certificate unknown"}
 		}
 	}
 	c.cache[h] = true
@@ -65,11 +154,23 @@ func (c *fakeChain) Broadcast(_ context.Context, tx []byte) (TxResult, error) {
 		if !c.keepCache {
 			delete(c.cache, h)
 		}
-		return TxResult{}, nil
+		return TxResult{}
 	}
-	c.pool = append(c.pool, tx)
+	c.pool = append(c.pool, pooled{tx: tx, batched: batched})
 	c.maxPool = max(c.maxPool, len(c.pool))
-	return TxResult{}, nil
+	return TxResult{}
+}
+
+// index makes a landed or rejected record findable by the hashes its form
+// is keyed by. The caller holds c.mu.
+func (c *fakeChain) index(p pooled) {
+	h := chain.TxHash(p.tx)
+	if !p.batched {
+		c.byKey[h] = h
+	}
+	if p.batched || c.rules2 {
+		c.byKey[itemHash(p.tx)] = h
+	}
 }
 
 // block commits the mempool's txs in order.
@@ -77,21 +178,24 @@ func (c *fakeChain) block() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.height++
-	for _, tx := range c.pool {
-		h := chain.TxHash(tx)
+	for _, p := range c.pool {
+		h := chain.TxHash(p.tx)
 		d, hasDep := c.dep[h]
 		_, depOK := c.committed[d]
 		switch {
 		case c.bad[h]:
 			c.rejected[h] = TxResult{Rejected: true, Code: 41, Log: "bad record", Height: c.height}
 			delete(c.cache, h)
+			c.finalRejects++
 		case hasDep && !depOK:
 			c.rejected[h] = TxResult{Rejected: true, Code: 42, Log: "contract not found", Height: c.height}
 			delete(c.cache, h)
+			c.finalRejects++
 		default:
 			c.committed[h] = uint64(len(c.landed))
 			c.landed = append(c.landed, h)
 		}
+		c.index(p)
 	}
 	c.pool = nil
 }
@@ -102,9 +206,13 @@ func (c *fakeChain) clearCache() {
 	clear(c.cache)
 }
 
-func (c *fakeChain) Result(_ context.Context, h chain.Hash) (TxResult, error) {
+func (c *fakeChain) Result(_ context.Context, k chain.Hash) (TxResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	h, ok := c.byKey[k]
+	if !ok {
+		return TxResult{}, nil
+	}
 	if i, ok := c.committed[h]; ok {
 		return TxResult{Committed: true, Index: i}, nil
 	}
@@ -122,12 +230,31 @@ func (c *fakeChain) Height() int64 {
 func (c *fakeChain) InMempool(tx []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return slices.ContainsFunc(c.pool, func(p []byte) bool { return string(p) == string(tx) })
+	return slices.ContainsFunc(c.pool, func(p pooled) bool { return string(p.tx) == string(tx) })
+}
+
+// queued is a record for queueEngine: its lane and the hash it is queued
+// under (nil: the chain's RecordHash).
+type queued struct {
+	contract, identity string
+	key                func(tx []byte) chain.Hash
 }
 
 // queueEngine is an engine with only what the chain queue needs, and n
-// queued txs.
+// queued txs of no lane, keyed by tx hash.
 func queueEngine(t *testing.T, c *fakeChain, n int) (*Engine, []chain.Hash) {
+	t.Helper()
+	recs := make([]queued, n)
+	for i := range recs {
+		recs[i].key = chain.TxHash
+	}
+	e, hs, _ := queueRecords(t, c, recs)
+	return e, hs
+}
+
+// queueRecords is an engine with recs queued in order. It returns the
+// hashes they are queued under and their tx hashes.
+func queueRecords(t *testing.T, c *fakeChain, recs []queued) (*Engine, []chain.Hash, []chain.Hash) {
 	t.Helper()
 	db, err := pebble.Open("", &pebble.Options{FS: vfs.NewMem()})
 	if err != nil {
@@ -135,25 +262,30 @@ func queueEngine(t *testing.T, c *fakeChain, n int) (*Engine, []chain.Hash) {
 	}
 	t.Cleanup(func() { db.Close() })
 	e := &Engine{cfg: Config{Chain: c}, db: db, now: time.Now, logger: slog.New(slog.DiscardHandler), kick: make(chan struct{}, 1)}
-	var hs []chain.Hash
+	var hs, txs []chain.Hash
 	b := db.NewBatch()
-	for i := range n {
+	for i, r := range recs {
 		tx := fmt.Appendf(nil, "record %d", i)
-		h := chain.TxHash(tx)
-		hs = append(hs, h)
+		key := r.key
+		if key == nil {
+			key = c.RecordHash
+		}
+		h := key(tx)
+		hs, txs = append(hs, h), append(txs, chain.TxHash(tx))
 		seq := uint64(i + 1)
 		if err := setJSON(b, seqKey(pTxQueue, seq), &txItem{Seq: seq, Tx: tx, Hash: h.String()}); err != nil {
 			t.Fatal(err)
 		}
-		if err := setJSON(b, []byte(pRef+h.String()), &ChainRef{Type: "record", Tx: h.String(), Status: RefQueued}); err != nil {
+		ref := &ChainRef{Type: "record", Tx: h.String(), Status: RefQueued, Contract: r.contract, Identity: r.identity}
+		if err := setJSON(b, []byte(pRef+h.String()), ref); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		t.Fatal(err)
 	}
-	e.seq = uint64(n)
-	return e, hs
+	e.seq = uint64(len(recs))
+	return e, hs, txs
 }
 
 func (e *Engine) ref(t *testing.T, h chain.Hash) ChainRef {

@@ -403,3 +403,134 @@ func waitFor(ctx context.Context, t *testing.T, what string, ok func() bool) {
 		}
 	}
 }
+
+// runQueue runs the chain queue against c with a block every interval
+// until the queue is empty.
+func runQueue(ctx context.Context, t *testing.T, e *Engine, c *fakeChain, interval time.Duration) {
+	t.Helper()
+	runCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); e.runTxQueue(runCtx) }()
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-tick.C:
+				c.block()
+			}
+		}
+	}()
+	defer func() { stop(); wg.Wait() }()
+	waitFor(ctx, t, "queue empty", func() bool { q, err := e.PendingTxs(); return err == nil && q == 0 })
+}
+
+// TestChainQueueBatchedLanes: at rules version 2 with a batching
+// submitter, records of different contracts are submitted concurrently
+// and share batches, while each contract's records, and the identity
+// records a contract needs, enter the mempool in queue order: no record
+// is ever refused for a missing predecessor.
+func TestChainQueueBatchedLanes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := newFakeChain()
+	c.rules2, c.batchWait = true, 20*time.Millisecond
+	// Two identities (3 records each), then 4 contracts of 4 records
+	// each, interleaved as concurrent signings queue them.
+	var recs []queued
+	for i := range 2 {
+		for range 3 {
+			recs = append(recs, queued{identity: fmt.Sprint("id", i)})
+		}
+	}
+	for range 4 {
+		for k := range 4 {
+			recs = append(recs, queued{contract: fmt.Sprint("c", k)})
+		}
+	}
+	e, hs, txs := queueRecords(t, c, recs)
+	lane := func(r queued) string { return r.contract + r.identity }
+	last := map[string]int{}
+	for i, r := range recs {
+		if j, ok := last[lane(r)]; ok {
+			c.dep[txs[i]] = txs[j] // each record needs the one before it in its lane
+		} else if r.contract != "" {
+			c.dep[txs[i]] = txs[3*(len(last)%2)+2] // a contract's first needs an identity's last
+		}
+		last[lane(r)] = i
+	}
+	runQueue(ctx, t, e, c, 50*time.Millisecond)
+
+	pos := map[chain.Hash]int{}
+	for i, h := range c.landed {
+		pos[h] = i
+	}
+	for i, h := range hs {
+		if r := e.ref(t, h); r.Status != RefCommitted {
+			t.Errorf("record %d: %+v, want committed", i, r)
+		}
+		if d, ok := c.dep[txs[i]]; ok && pos[d] > pos[txs[i]] {
+			t.Errorf("record %d landed before the record it needs", i)
+		}
+	}
+	if c.finalRejects != 0 {
+		t.Errorf("%d records refused in a block: lane order broke", c.finalRejects)
+	}
+	if len(c.alone) != 0 {
+		t.Errorf("%d records sent standalone, want all batchable", len(c.alone))
+	}
+	if m := slices.Max(c.batches); m < 4 || c.maxInflight < 4 {
+		t.Errorf("largest batch %d, %d Broadcasts at once: want the 4 contracts' records together", m, c.maxInflight)
+	}
+}
+
+// TestChainQueueTxHashKeyed: records queued under their tx hash (before
+// rules version 2, or by an older version) still settle once the chain
+// batches: they are sent standalone, which that hash finds; one committed
+// before the restart is found without a broadcast; and with a submitter
+// that cannot send standalone, the record hash finds the batched record.
+func TestChainQueueTxHashKeyed(t *testing.T) {
+	for _, ignoreAlone := range []bool{false, true} {
+		t.Run(fmt.Sprint("ignoreAlone=", ignoreAlone), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			c := newFakeChain()
+			recs := []queued{
+				{contract: "old", key: chain.TxHash}, // committed before the restart
+				{contract: "old", key: chain.TxHash},
+				{contract: "old", key: chain.TxHash},
+				{contract: "new"},
+				{contract: "new"},
+			}
+			c.rules2 = true // RecordHash: item hashes for the new ones
+			e, hs, txs := queueRecords(t, c, recs)
+			// Record 0 landed standalone under rules version 1.
+			c.rules2 = false
+			c.pool = []pooled{{tx: fmt.Appendf(nil, "record 0")}}
+			c.block()
+			c.rules2, c.batchWait, c.ignoreAlone = true, 10*time.Millisecond, ignoreAlone
+			runQueue(ctx, t, e, c, 20*time.Millisecond)
+
+			for i, h := range hs {
+				if r := e.ref(t, h); r.Status != RefCommitted {
+					t.Errorf("record %d: %+v, want committed", i, r)
+				}
+			}
+			if len(c.landed) != len(recs) {
+				t.Errorf("%d records landed, want %d (each once)", len(c.landed), len(recs))
+			}
+			if c.alone[txs[0]] {
+				t.Error("record 0, committed before the restart, was sent again")
+			}
+			for i := 1; i < len(recs); i++ {
+				if want := recs[i].key != nil; c.alone[txs[i]] != want {
+					t.Errorf("record %d: sent standalone %v, want %v", i, c.alone[txs[i]], want)
+				}
+			}
+		})
+	}
+}

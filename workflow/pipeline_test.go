@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -13,6 +14,8 @@ import (
 	"github.com/cockroachdb/pebble/vfs"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/signer"
 )
 
 // fakeChain is a one-node chain with CometBFT's mempool behaviour as far
@@ -530,6 +533,43 @@ func TestChainQueueTxHashKeyed(t *testing.T) {
 				if want := recs[i].key != nil; c.alone[txs[i]] != want {
 					t.Errorf("record %d: sent standalone %v, want %v", i, c.alone[txs[i]], want)
 				}
+			}
+		})
+	}
+}
+
+// TestEnqueueKeysByRecordHash: a queued record is named by the chain's
+// record hash (the item hash at rules version 2), in the queue, its ref
+// and what enqueueTx returns.
+func TestEnqueueKeysByRecordHash(t *testing.T) {
+	for _, rules2 := range []bool{false, true} {
+		t.Run(fmt.Sprint("rules2=", rules2), func(t *testing.T) {
+			c := newFakeChain()
+			c.rules2 = rules2
+			e, _, _ := queueRecords(t, c, nil)
+			key, err := signer.GenerateKey(signer.AlgSM2, rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.cfg.Submitter = &client.Submitter{ChainID: "c", Org: "o", Cert: []byte("cert"), Key: key}
+			tx := e.begin()
+			h, err := tx.enqueueTx(&chain.ContractCompleted{Contract: "k1"}, nil, "k1", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.commit(); err != nil {
+				t.Fatal(err)
+			}
+			var it txItem
+			if ok, _, err := e.first(pTxQueue, &it); err != nil || !ok {
+				t.Fatalf("queue: %v %v", ok, err)
+			}
+			want := c.RecordHash(it.Tx)
+			if h != want.String() || it.Hash != h {
+				t.Fatalf("enqueueTx = %s, queued under %s; want the record hash %s", h, it.Hash, want)
+			}
+			if r := e.ref(t, want); r.Tx != h || r.Contract != "k1" {
+				t.Fatalf("ref %+v", r)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -46,6 +47,8 @@ type fakeChain struct {
 	evict     map[chain.Hash]bool
 	keepCache bool
 	maxPool   int
+	// full answers a tx's first broadcast with an error (mempool full).
+	full map[chain.Hash]bool
 	// byKey maps the hashes Result answers for to tx hashes.
 	byKey map[chain.Hash]chain.Hash
 	// finalRejects counts FinalizeBlock rejections.
@@ -77,7 +80,7 @@ type fakeBatch struct {
 func newFakeChain() *fakeChain {
 	return &fakeChain{cache: map[chain.Hash]bool{}, committed: map[chain.Hash]uint64{}, rejected: map[chain.Hash]TxResult{},
 		dep: map[chain.Hash]chain.Hash{}, checkDep: map[chain.Hash]bool{}, bad: map[chain.Hash]bool{}, evict: map[chain.Hash]bool{},
-		byKey: map[chain.Hash]chain.Hash{}, alone: map[chain.Hash]bool{}}
+		byKey: map[chain.Hash]chain.Hash{}, alone: map[chain.Hash]bool{}, full: map[chain.Hash]bool{}}
 }
 
 func itemHash(tx []byte) chain.Hash { return chain.TxHash(append([]byte("item:"), tx...)) }
@@ -102,6 +105,11 @@ func (c *fakeChain) Broadcast(ctx context.Context, tx []byte, batchable bool) (T
 	}()
 	if !batchable {
 		c.alone[chain.TxHash(tx)] = true
+	}
+	if h := chain.TxHash(tx); c.full[h] {
+		delete(c.full, h)
+		c.mu.Unlock()
+		return TxResult{}, errors.New("mempool is full")
 	}
 	if !c.rules2 || c.batchWait == 0 || !batchable && !c.ignoreAlone {
 		defer c.mu.Unlock()
@@ -317,6 +325,9 @@ func TestChainQueuePipeline(t *testing.T) {
 		{name: "in order", setup: func(*fakeChain, []chain.Hash) {}},
 		{name: "earlier record evicted, later ones fail in the block and are sent again", setup: func(c *fakeChain, hs []chain.Hash) {
 			c.evict[hs[3]] = true
+		}},
+		{name: "no answer (mempool full): sent again", setup: func(c *fakeChain, hs []chain.Hash) {
+			c.full[hs[4]] = true
 		}},
 		{name: "CheckTx needs an earlier record committed", setup: func(c *fakeChain, hs []chain.Hash) {
 			c.checkDep[hs[5]] = true

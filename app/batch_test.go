@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
@@ -536,5 +537,59 @@ func TestSnapshotRestoreBatches(t *testing.T) {
 	r, err := dst.CheckTx(ctx, &abci.CheckTxRequest{Tx: w.batchOf(t, items[3])})
 	if err != nil || r.Code != CodeReplay {
 		t.Fatalf("replayed item on the restored node: %v %v", r, err)
+	}
+}
+
+// TestBatchSizeLimits: a batch is bounded by chain.MaxBatchBytes, not by
+// the node's standalone limit (WithMaxTxBytes), which still bounds a
+// standalone tx.
+func TestBatchSizeLimits(t *testing.T) {
+	net := fixture.New(t, testChain)
+	w := &world{net: net, org: net.Orgs[0]}
+	st, err := store.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	const limit = 4096
+	a, err := New(st, testChain, WithMaxTxBytes(limit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := a.InitChain(ctx, &abci.InitChainRequest{ChainId: testChain, Time: fixture.Epoch, AppStateBytes: genesisRules(t, net, chain.BatchRulesVersion)}); err != nil {
+		t.Fatal(err)
+	}
+	var items []*chain.Tx
+	for range 20 {
+		items = append(items, w.item(t, &chain.CertIssued{Cert: w.org.Signer(t, signer.AlgSM2, time.Time{}).Cert}, nil))
+	}
+	batch := w.batchOf(t, items...)
+	if len(batch) <= limit {
+		t.Fatalf("batch of %d bytes: the test needs one above %d", len(batch), limit)
+	}
+	oversized := make([]byte, chain.MaxBatchBytes+1)
+	oversized[0], oversized[1] = 0x08, chain.BatchVersion // field 1 (version), varint
+	for _, tc := range []struct {
+		name  string
+		tx    []byte
+		code  uint32
+		field string
+	}{
+		{"batch above the standalone limit", batch, CodeOK, ""},
+		{"standalone tx above the limit", make([]byte, limit+1), CodeTooLarge, "tx"},
+		{"batch above MaxBatchBytes", oversized, CodeTooLarge, "batch"},
+	} {
+		r, err := a.CheckTx(ctx, &abci.CheckTxRequest{Tx: tc.tx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.code == CodeOK {
+			if r.Code != CodeOK {
+				t.Errorf("%s: code %d %s", tc.name, r.Code, r.Log)
+			}
+			continue
+		}
+		checkRejection(t, tc.name, r.Code, r.Codespace, r.Log, tc.code, tc.field)
 	}
 }

@@ -593,3 +593,45 @@ func TestBatchSizeLimits(t *testing.T) {
 		checkRejection(t, tc.name, r.Code, r.Codespace, r.Log, tc.code, tc.field)
 	}
 }
+
+// TestBatchFromUpgradeHeight: on a chain that started under version 1, a
+// plan to version 2 makes batches valid exactly from its height: before
+// it, a batch is refused as a binary without batches refuses it; CheckTx
+// and ProcessProposal for the height admit it; and the chain replays on a
+// fresh binary to the same app hashes.
+func TestBatchFromUpgradeHeight(t *testing.T) {
+	net := fixture.New(t, testChain, fixture.Role{ID: "court", Role: chain.RoleCourt})
+	w := &world{net: net, org: net.Orgs[0]}
+	c := newUpgradeChain(t, net)
+	ctx := context.Background()
+	batch := w.batchOf(t, w.item(t, &chain.CertIssued{Cert: w.org.Signer(t, signer.AlgSM2, time.Time{}).Cert}, nil),
+		w.item(t, &chain.CertIssued{Cert: w.org.Signer(t, signer.AlgSM2, time.Time{}).Cert}, nil))
+	_, derr := chain.DecodeTxFor(batch, nil)
+	v1 := fromDecode(derr)
+
+	c.block()
+	const H = 2 + chain.MinUpgradeDelay // decided in block 2
+	c.one("schedule version 2", w.org.Tx(t, upgradeProposal("up", chain.ProposalScheduleUpgrade, chain.BatchRulesVersion, H, "v2-batch"), nil), CodeOK, "")
+	for int64(len(c.blocks)) < H-2 {
+		c.block()
+	}
+	if r, _ := c.app.CheckTx(ctx, &abci.CheckTxRequest{Tx: batch}); r.Code != v1.Code {
+		t.Fatalf("CheckTx for H-1: code %d %s, want %d", r.Code, r.Log, v1.Code)
+	}
+	c.one("batch at H-1", batch, v1.Code, v1.Field)
+	if r, _ := c.app.CheckTx(ctx, &abci.CheckTxRequest{Tx: batch}); r.Code != CodeOK {
+		t.Fatalf("CheckTx for H: code %d %s", r.Code, r.Log)
+	}
+	if r, _ := c.app.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: [][]byte{batch}, Height: H}); r.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("ProcessProposal at H: %v", r.Status)
+	}
+	res := c.block(batch)
+	for i, r := range batchResults(t, res[0]) {
+		if r.Code != CodeOK {
+			t.Fatalf("record %d at H: %d %s", i, r.Code, r.Log)
+		}
+	}
+	if h, err := c.replayOn(newUpgradeApp(t, nil)); err != nil {
+		t.Fatalf("replay stopped at %d: %v", h, err)
+	}
+}

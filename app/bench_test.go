@@ -198,7 +198,7 @@ func (c *benchChain) records(n int, body func(i int) (chain.Body, *fixture.Signe
 // the same records sent one by one.
 func BenchmarkBatchCheckTx(b *testing.B) {
 	c := newBenchChain(b)
-	var batchT, singleT time.Duration
+	var batchT, singleT, verifyT time.Duration
 	var size int
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -220,9 +220,30 @@ func BenchmarkBatchCheckTx(b *testing.B) {
 			c.checkTx(tx)
 		}
 		singleT += time.Since(start)
+		// The bare verifications, one core: actor and attestation per
+		// record, the envelope once.
+		start = time.Now()
+		bt, err := chain.DecodeBatch(raw, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sub, _ := signer.ParseCertificate(c.org.Submitter.Cert)
+		act, _ := signer.ParseCertificate(c.alice.Cert)
+		ok := signer.Verify(sub.PublicKey, bt.SignBytes(), bt.Envelope.Sig) == nil
+		for _, it := range bt.Items {
+			att := attestationOf(it)
+			ver, _ := signer.ParseCertificate(att.VerifierCert)
+			ok = ok && signer.Verify(act.PublicKey, it.ActorSignBytes(), it.Actor.Sig) == nil && signer.Verify(ver.PublicKey, att.Signed, att.Sig) == nil
+		}
+		if !ok {
+			b.Fatal("baseline verify failed")
+		}
+		verifyT += time.Since(start)
 		b.StartTimer()
 	}
 	n := float64(b.N)
+	b.ReportMetric(float64(verifyT.Milliseconds())/n, "serial-verify-ms")
+	b.ReportMetric(float64(batchT)/float64(verifyT), "batch/serial-verify")
 	b.ReportMetric(float64(batchT.Milliseconds())/n, "batch-checktx-ms")
 	b.ReportMetric(float64(batchT.Nanoseconds())/n/chain.MaxBatchRecords, "batch-ns/record")
 	b.ReportMetric(float64(singleT.Nanoseconds())/n/chain.MaxBatchRecords, "single-ns/record")

@@ -635,3 +635,48 @@ func TestBatchFromUpgradeHeight(t *testing.T) {
 		t.Fatalf("replay stopped at %d: %v", h, err)
 	}
 }
+
+// TestBatchRecheck: the mempool's recheck of an admitted batch (its
+// cached path) refuses it once one of its records is committed, or once
+// its envelope credential is revoked, as a fresh CheckTx would.
+func TestBatchRecheck(t *testing.T) {
+	w, hs := newWorldRules(t, chain.BatchRulesVersion, nil)
+	fresh := newCredential(t, w.org, nil)
+	hs.mustCommit(w.org.Tx(t, &chain.CertIssued{Cert: fresh.Cert}, nil))
+	recheck := func(tx []byte) *abci.CheckTxResponse {
+		t.Helper()
+		r, err := hs.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: tx, Type: abci.CHECK_TX_TYPE_RECHECK})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	batch := w.batchOf(t, itemOf(t, w.aliceIntent), itemOf(t, w.bobIntent))
+	other, err := fresh.BuildBatch([]*chain.Tx{w.item(t, &chain.ContractCompleted{Contract: "c-1"}, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range [][]byte{batch, other} {
+		if r := hs.checkTx(b); r.Code != CodeOK {
+			t.Fatalf("CheckTx: %d %s", r.Code, r.Log)
+		}
+		if r := recheck(b); r.Code != CodeOK {
+			t.Fatalf("recheck: %d %s", r.Code, r.Log)
+		}
+	}
+	hs.mustCommit(w.bobIntent, w.org.Tx(t, &chain.CertRevoked{Cert: chain.FingerprintOf(fresh.Cert), Reason: chain.ReasonKeyCompromise}, nil))
+	for _, tc := range []struct {
+		name  string
+		tx    []byte
+		code  uint32
+		field string
+	}{
+		{"a record committed", batch, CodeReplay, "records[1]"},
+		{"envelope credential revoked", other, CodeCertRevoked, "envelope.cert"},
+	} {
+		r := recheck(tc.tx)
+		checkRejection(t, tc.name+" (recheck)", r.Code, r.Codespace, r.Log, tc.code, tc.field)
+		r = hs.checkTx(tc.tx)
+		checkRejection(t, tc.name+" (check)", r.Code, r.Codespace, r.Log, tc.code, tc.field)
+	}
+}

@@ -198,7 +198,7 @@ func (c *benchChain) records(n int, body func(i int) (chain.Body, *fixture.Signe
 // the same records sent one by one.
 func BenchmarkBatchCheckTx(b *testing.B) {
 	c := newBenchChain(b)
-	var batchT, singleT, verifyT time.Duration
+	var batchT, singleT, verifyT, recheckT time.Duration
 	var size int
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -215,6 +215,12 @@ func BenchmarkBatchCheckTx(b *testing.B) {
 		c.checkTx(raw)
 		batchT += time.Since(start)
 		b.StopTimer()
+		// Again, as the mempool's recheck after a block does: verified.
+		start = time.Now()
+		if r, _ := c.a.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_RECHECK}); r.Code != 0 {
+			b.Fatalf("recheck %d %s", r.Code, r.Log)
+		}
+		recheckT += time.Since(start)
 		start = time.Now()
 		for _, tx := range txs {
 			c.checkTx(tx)
@@ -245,6 +251,7 @@ func BenchmarkBatchCheckTx(b *testing.B) {
 	b.ReportMetric(float64(verifyT.Milliseconds())/n, "serial-verify-ms")
 	b.ReportMetric(float64(batchT)/float64(verifyT), "batch/serial-verify")
 	b.ReportMetric(float64(batchT.Milliseconds())/n, "batch-checktx-ms")
+	b.ReportMetric(float64(recheckT.Microseconds())/n/1000, "batch-recheck-ms")
 	b.ReportMetric(float64(batchT.Nanoseconds())/n/chain.MaxBatchRecords, "batch-ns/record")
 	b.ReportMetric(float64(singleT.Nanoseconds())/n/chain.MaxBatchRecords, "single-ns/record")
 	b.ReportMetric(float64(batchT)/float64(singleT), "batch/single")

@@ -62,6 +62,7 @@ type verifier struct {
 	certs    *lru[string, parsedCert]             // parsed certificates by DER (a map lookup, no hashing)
 	issued   *lru[[2]chain.Fingerprint, struct{}] // (leaf, CA) pairs whose CA signature verified
 	verified *lru[chain.Hash, struct{}]           // txs whose signatures all verified
+	admitted *lru[chain.Hash, *admittedBatch]     // batches CheckTx admitted, for their recheck (batch.go)
 }
 
 func newVerifier(size int) *verifier {
@@ -69,6 +70,9 @@ func newVerifier(size int) *verifier {
 		certs:    newLRU[string, parsedCert](size),
 		issued:   newLRU[[2]chain.Fingerprint, struct{}](size),
 		verified: newLRU[chain.Hash, struct{}](size),
+		// A batch holds up to 1,000 item hashes: fewer entries, enough
+		// for the batches a mempool holds at once.
+		admitted: newLRU[chain.Hash, *admittedBatch](min(size, maxAdmittedBatches)),
 	}
 }
 

@@ -680,3 +680,21 @@ func TestBatchRecheck(t *testing.T) {
 		checkRejection(t, tc.name+" (check)", r.Code, r.Codespace, r.Log, tc.code, tc.field)
 	}
 }
+
+// TestBatchPreverify: the batches of a proposal this node never saw in
+// its mempool are verified once, by ProcessProposal (preverify, then its
+// serial pass), so FinalizeBlock finds them in the cache.
+func TestBatchPreverify(t *testing.T) {
+	w, hs := newWorldRules(t, chain.BatchRulesVersion, nil)
+	one := w.batchOf(t, itemOf(t, w.aliceIntent))
+	two := w.batchOf(t, itemOf(t, w.bobIntent))
+	r, err := hs.app.ProcessProposal(context.Background(), &abci.ProcessProposalRequest{Txs: [][]byte{one, two}, Height: hs.height + 1})
+	if err != nil || r.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("ProcessProposal %v %v", r.Status, err)
+	}
+	for i, b := range [][]byte{one, two} {
+		if _, ok := hs.app.ver.verified.get(chain.TxHash(b)); !ok {
+			t.Errorf("batch %d is not in the verification cache", i)
+		}
+	}
+}

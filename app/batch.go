@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -101,10 +102,25 @@ func (a *App) checkBatch(view store.View, w *wireTx) *TxError {
 	defer done()
 	checks := make([]sigCheck, 0, 1+2*len(w.recs))
 	checks = append(checks, sigCheck{env.Submitter, bt.SignBytes(), bt.Envelope.Sig, "envelope.sig"})
+	// from[i] is record i's first check; items verified before have none.
+	from := make([]int, len(bt.Items)+1)
+	hashes := make([]chain.Hash, len(bt.Items))
 	for i, it := range bt.Items {
-		checks = recordChecks(checks, it, w.rs[i], "records["+strconv.Itoa(i)+"].")
+		from[i] = len(checks)
+		hashes[i] = it.ItemHash()
+		if _, ok := a.ver.items.get(hashes[i]); !ok {
+			checks = recordChecks(checks, it, w.rs[i], "records["+strconv.Itoa(i)+"].")
+		}
 	}
-	if terr := a.ver.verifyPool(checks); terr != nil {
+	from[len(bt.Items)] = len(checks)
+	terr, passed := a.ver.verifyPool(checks)
+	// Remember the items that verified, even in a refused batch.
+	for i := range bt.Items {
+		if from[i] < from[i+1] && !slices.Contains(passed[from[i]:from[i+1]], false) {
+			a.ver.items.put(hashes[i], struct{}{})
+		}
+	}
+	if terr != nil {
 		return terr
 	}
 	a.ver.verified.put(w.h, struct{}{})

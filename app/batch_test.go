@@ -698,3 +698,29 @@ func TestBatchPreverify(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchItemCache: the records of a refused batch whose signatures
+// verified are not verified again when they come in another batch; the
+// record that failed is.
+func TestBatchItemCache(t *testing.T) {
+	w, hs := newWorldRules(t, chain.BatchRulesVersion, nil)
+	bad := itemOf(t, w.aliceSigns)
+	bad.Actor.Sig[len(bad.Actor.Sig)-3] ^= 1
+	good := []*chain.Tx{itemOf(t, w.aliceIntent), itemOf(t, w.bobIntent)}
+	r := hs.checkTx(w.batchOf(t, good[0], good[1], bad))
+	checkRejection(t, "CheckTx", r.Code, r.Codespace, r.Log, CodeBadSignature, "records[2].actor.sig")
+	for i, it := range good {
+		if _, ok := hs.app.ver.items.get(it.ItemHash()); !ok {
+			t.Errorf("record %d verified but not remembered", i)
+		}
+	}
+	if _, ok := hs.app.ver.items.get(bad.ItemHash()); ok {
+		t.Fatal("the record that failed is remembered")
+	}
+	// The bad record again, behind the good ones: still refused.
+	r = hs.checkTx(w.batchOf(t, good[1], good[0], bad))
+	checkRejection(t, "CheckTx again", r.Code, r.Codespace, r.Log, CodeBadSignature, "records[2].actor.sig")
+	if r := hs.checkTx(w.batchOf(t, good...)); r.Code != CodeOK {
+		t.Fatalf("re-sent records: %d %s", r.Code, r.Log)
+	}
+}

@@ -77,6 +77,9 @@ func (c *certCache) IssuedBy(leaf *smx509.Certificate, leafFP chain.Fingerprint,
 type replayState struct {
 	*chain.MemState
 	certs *certCache
+	// governance are the credentials passed register_credentials
+	// proposals in the bundle registered, by the log index that passed them.
+	governance map[uint64][]govCred
 }
 
 // genesisState is the state at genesis as far as the trust holds it: the
@@ -100,7 +103,12 @@ func (v *Verifier) genesisState() *replayState {
 // the next record in log order.
 func (v *Verifier) replay(st *replayState, d *decoded) {
 	m := st.MemState
-	h := chain.TxHash(d.entry.Tx)
+	for _, c := range st.governance[d.entry.Index] {
+		if _, known, _ := m.Cert(c.fp); !known {
+			m.PutCert(c.fp, &chain.CertState{DER: c.der, Org: c.org, IssuedIn: d.entry.Index})
+		}
+	}
+	h := recordHash(d)
 	defer m.AddTx(h, d.entry.Index) // in the log whatever the rule says
 	body := d.tx.Body
 	switch body.(type) {
@@ -174,15 +182,36 @@ func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 		return nil
 	}
 	s := &chain.Signers{Org: org, OrgCA: v.orgCA[org.ID]}
-	sub, subFP, terr := certs.Parse(tx.Envelope.Cert, "envelope.cert")
-	if terr != nil {
-		return nil
-	}
-	s.Submitter = sub
-	if cs, ok, _ := m.Cert(subFP); ok {
-		s.SubmitterState = cs
+	var terr *chain.TxError
+	version := chain.InitialRulesVersion
+	if tx.Batched != nil {
+		// A batched record names its credential: the replay has its
+		// registration (genesis, cert_issued or a passed proposal in the
+		// bundle) or checkSignatures has failed the record already.
+		cs, ok, _ := m.Cert(tx.Batched.Cert)
+		if !ok || cs.Org != org.ID {
+			return nil
+		}
+		sub, _, perr := certs.Parse(cs.DER, "batch.cert")
+		if perr != nil {
+			return nil
+		}
+		s.Submitter, s.SubmitterState = sub, cs
+		// Batches exist from this rules version on.
+		version = chain.BatchRulesVersion
 	} else {
-		s.SubmitterState = &chain.CertState{DER: tx.Envelope.Cert, Org: org.ID}
+		sub, subFP, perr := certs.Parse(tx.Envelope.Cert, "envelope.cert")
+		if perr != nil {
+			return nil
+		}
+		s.Submitter = sub
+		if cs, ok, _ := m.Cert(subFP); ok {
+			s.SubmitterState = cs
+		} else {
+			// The gap of standalone txs: their credential's registration
+			// need not be in the bundle (docs/evidence-bundle.md, "Limits").
+			s.SubmitterState = &chain.CertState{DER: tx.Envelope.Cert, Org: org.ID}
+		}
 	}
 	if tx.Actor != nil {
 		cs, ok, _ := m.Cert(tx.Actor.Cert)
@@ -206,9 +235,10 @@ func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 	en := d.entry
 	return &chain.RuleContext{
 		// The bundle does not show the version in force (a passed
-		// schedule_upgrade need not be in it); today every version runs
-		// the same record rules.
-		Version: chain.InitialRulesVersion,
+		// schedule_upgrade need not be in it); a batched record shows at
+		// least BatchRulesVersion. Today every version runs the same
+		// record rules.
+		Version: version,
 		ChainID: tx.ChainID,
 		Height:  en.Height,
 		Time:    en.Time.UTC(),

@@ -1,0 +1,257 @@
+package evidence_test
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/internal/conformance"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// batchWorld is a synthetic chain whose log holds batched records, honest
+// and forged, under one signed checkpoint (conformance.Synth). Bundles of
+// any of its leaves verify or fail on the leaves alone.
+type batchWorld struct {
+	s        *conformance.Synth
+	v        *evidence.Verifier
+	contract string
+	// Log indexes.
+	certs      []uint64 // cert_issued (standalone): alice, cred2, signer-as-credential, cred4
+	batchA     []uint64 // by the genesis credential: the contract's timeline, alice signs
+	batchB     []uint64 // by cred2 (registered by certs[1]): three cert_issued
+	otherOrg   uint64   // envelope org platform, signed by org other's genesis credential
+	noUsage    uint64   // by a signer certificate registered as a signer (certs[2])
+	notInBundl uint64   // by cred4, whose cert_issued (certs[3]) a bundle may leave out
+	// Forgeries of batchB[0] (index 0 of 3): a sibling hash altered, index
+	// 1, size 4, signature altered.
+	sibling, index, size, sig uint64
+}
+
+// get and get2 unwrap a setup call's results; setup does not fail but
+// for a bug, so a panic is the report.
+func get[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// addBatch signs bodies (with actors, nil entries for none) as one batch
+// of org under cred's key naming cred's fingerprint, and appends its
+// records in one block.
+func addBatch(t testing.TB, s *conformance.Synth, org string, cred *client.Submitter, bodies []chain.Body, actors []*client.Actor) ([]uint64, []*chain.Tx) {
+	t.Helper()
+	var items []*chain.Tx
+	for i, b := range bodies {
+		var a *client.Actor
+		if actors != nil {
+			a = actors[i]
+		}
+		items = append(items, get(cred.BuildItem(b, a)))
+	}
+	b := get(chain.NewBatch(conformance.ChainID, org, chain.FingerprintOf(cred.Cert), items, func(m []byte) ([]byte, error) {
+		return cred.Key.Sign(nil, m)
+	}))
+	recs := b.Records()
+	var idx []uint64
+	for i, r := range recs {
+		idx = append(idx, s.AddTx(r.Encode(), i > 0))
+	}
+	return idx, recs
+}
+
+func newBatchWorld(t testing.TB) *batchWorld {
+	t.Helper()
+	s := get(conformance.NewSynth(conformance.ChainID))
+	w := &batchWorld{s: s, contract: "batched-contract-1"}
+	trust := get(evidence.ParseTrust(s.Genesis()))
+	w.v = get(evidence.NewVerifier(trust))
+
+	alice, aliceDER := get2(s.Signer("alice"))
+	cred2 := get(s.Credential("platform-batcher", signer.UsageSubmitter))
+	asCred := get(s.Credential("signer-as-credential", signer.UsageSigner))
+	cred4 := get(s.Credential("platform-batcher-4", signer.UsageSubmitter))
+	for _, der := range [][]byte{aliceDER, cred2.Cert, asCred.Cert, cred4.Cert} {
+		w.certs = append(w.certs, s.AddTx(get(s.Sub.Build(&chain.CertIssued{Cert: der}, nil)), false))
+	}
+	doc := []byte("%PDF-1.4\n% a contract signed through a batch\n%%EOF\n")
+	// The intent comes first: its verified_at is just before its block.
+	intent := get(s.Intent(w.contract, alice))
+	created := conformance.Contract(w.contract, doc, alice.Cert)
+	signed := &chain.ContractSigned{Contract: w.contract, DocSM3: created.DocSM3}
+	w.batchA, _ = addBatch(t, s, "platform", s.Sub,
+		[]chain.Body{created, intent, signed, &chain.ContractCompleted{Contract: w.contract}},
+		[]*client.Actor{nil, alice, alice, nil})
+
+	var certBodies []chain.Body
+	for _, n := range []string{"bob", "carol", "dave"} {
+		_, der := get2(s.Signer(n))
+		certBodies = append(certBodies, &chain.CertIssued{Cert: der})
+	}
+	var recsB []*chain.Tx
+	w.batchB, recsB = addBatch(t, s, "platform", cred2, certBodies, nil)
+
+	one := func(cred *client.Submitter, name string) uint64 {
+		_, der := get2(s.Signer(name))
+		idx, _ := addBatch(t, s, "platform", cred, []chain.Body{&chain.CertIssued{Cert: der}}, nil)
+		return idx[0]
+	}
+	w.otherOrg = one(s.Other, "erin")
+	w.noUsage = one(asCred, "frank")
+	w.notInBundl = one(cred4, "grace")
+
+	forge := func(edit func(tx *chain.Tx)) uint64 {
+		tx := get(chain.DecodeRecord(recsB[0].Encode()))
+		bp := *tx.Batched
+		bp.Path = append([][]byte(nil), bp.Path...)
+		tx.Batched = &bp
+		edit(tx)
+		raw := tx.Encode()
+		if _, err := chain.DecodeRecord(raw); err != nil {
+			t.Fatalf("forged record does not decode: %v", err)
+		}
+		return s.AddTx(raw, false)
+	}
+	w.sibling = forge(func(tx *chain.Tx) { tx.Batched.Path[1] = flip(tx.Batched.Path[1], 7) })
+	w.index = forge(func(tx *chain.Tx) { tx.Batched.Index = 1 })
+	w.size = forge(func(tx *chain.Tx) { tx.Batched.Size = 4 })
+	w.sig = forge(func(tx *chain.Tx) { tx.Envelope.Sig = flip(tx.Envelope.Sig, len(tx.Envelope.Sig)/2) })
+	return w
+}
+
+func get2[A, B any](a A, b B, err error) (A, B) {
+	if err != nil {
+		panic(err)
+	}
+	return a, b
+}
+
+// honest is the bundle of the contract and the credentials' records: the
+// four standalone cert_issued and batches A and B.
+func (w *batchWorld) honest(t testing.TB) *evidence.Bundle {
+	idx := append(append(append([]uint64(nil), w.certs...), w.batchA...), w.batchB...)
+	return get(w.s.Bundle(evidence.Subject{ContractID: w.contract}, idx))
+}
+
+// with is the bundle of the standalone cert_issued records and extra.
+func (w *batchWorld) with(t testing.TB, extra ...uint64) *evidence.Bundle {
+	idx := append(append([]uint64(nil), w.certs...), extra...)
+	return get(w.s.Bundle(evidence.Subject{ContractID: w.contract}, idx))
+}
+
+// TestVerifyBatchedRecord: batched records verify offline on their own
+// leaves (path to root, envelope by a credential the bundle shows
+// registered), and the result says where each sits in its batch.
+func TestVerifyBatchedRecord(t *testing.T) {
+	w := newBatchWorld(t)
+	res := w.v.Verify(w.honest(t), nil)
+	if !res.OK {
+		for _, c := range res.Checks {
+			if !c.OK {
+				t.Logf("%s: %s", c.Name, c.Detail)
+			}
+		}
+		t.Fatalf("honest bundle of batched records fails: %v", res.Failed())
+	}
+	batched := 0
+	for _, ri := range res.Records {
+		if ri.Batch == nil {
+			continue
+		}
+		batched++
+		want := evidence.RegisteredAtGenesis
+		if ri.Index >= w.batchB[0] {
+			want = evidence.RegisteredByCertIssued
+		}
+		if ri.Batch.Registration != want || len(ri.Batch.Root) != 64 || ri.Batch.Index >= ri.Batch.Size {
+			t.Errorf("record %d: batch %+v, want registration %s", ri.Index, *ri.Batch, want)
+		}
+		if want == evidence.RegisteredByCertIssued && ri.Batch.RegisteredIn != w.certs[1] {
+			t.Errorf("record %d: credential registered in %d, want %d", ri.Index, ri.Batch.RegisteredIn, w.certs[1])
+		}
+	}
+	if batched != len(w.batchA)+len(w.batchB) {
+		t.Fatalf("%d records show a batch, want %d", batched, len(w.batchA)+len(w.batchB))
+	}
+	// Every record of a batch shows the same root, and the record hash is
+	// the item's.
+	if res.Records[w.batchA[0]].Batch.Root != res.Records[w.batchA[3]].Batch.Root {
+		t.Error("records of one batch show different roots")
+	}
+}
+
+// TestVerifyBatchedTampered: each forgery of a batched record, and each
+// credential the bundle does not show registered to the envelope's
+// organisation with the submitter usage, fails the record's signatures
+// check, naming the field.
+func TestVerifyBatchedTampered(t *testing.T) {
+	w := newBatchWorld(t)
+	for _, tt := range []struct {
+		name   string
+		bundle *evidence.Bundle
+		rec    uint64
+		want   string
+	}{
+		{"sibling path element", w.with(t, w.sibling), w.sibling, "batch.path"},
+		{"index", w.with(t, w.index), w.index, "batch.index 1"},
+		{"size", w.with(t, w.size), w.size, "batch.size 4"},
+		{"envelope signature", w.with(t, w.sig), w.sig, "batch.sig"},
+		{"credential of another organisation", w.with(t, w.otherOrg), w.otherOrg, `organisation "other"'s genesis credential`},
+		{"credential without the submitter usage", w.with(t, w.noUsage), w.noUsage, "lacks usage submitter"},
+		{"credential not in the bundle", get(w.s.Bundle(evidence.Subject{ContractID: w.contract}, append(append([]uint64(nil), w.certs[:3]...), w.notInBundl))),
+			w.notInBundl, "does not show this credential's registration"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := w.v.Verify(tt.bundle, nil)
+			name := "record[" + itoa(tt.rec) + "].signatures"
+			d := detail(res, name)
+			if res.OK || !strings.Contains(strings.Join(res.Failed(), " "), name) {
+				t.Fatalf("%s passed (failed: %v)", name, res.Failed())
+			}
+			if !strings.Contains(d, tt.want) {
+				t.Errorf("%s: %q does not name %q", name, d, tt.want)
+			}
+			for _, ri := range res.Records {
+				if ri.Index == tt.rec {
+					t.Errorf("the failed record %d is listed as verified", ri.Index)
+				}
+			}
+		})
+	}
+	// Unforged, the same bundles pass: the forgery is what fails.
+	t.Run("control", func(t *testing.T) {
+		if res := w.v.Verify(w.with(t, w.batchB[0]), nil); slices.Contains(res.Failed(), "record["+itoa(w.batchB[0])+"].signatures") {
+			t.Fatalf("the unforged record fails: %s", detail(res, "record["+itoa(w.batchB[0])+"].signatures"))
+		}
+		if res := w.v.Verify(w.with(t, w.notInBundl), nil); slices.Contains(res.Failed(), "record["+itoa(w.notInBundl)+"].signatures") {
+			t.Fatalf("cred4's record fails with its registration in the bundle: %s", detail(res, "record["+itoa(w.notInBundl)+"].signatures"))
+		}
+	})
+}
+
+// TestVerifyBatchedEveryLeafMutation is TestVerifyEveryLeafMutation on a
+// bundle of batched records: every edit of every leaf must fail.
+func TestVerifyBatchedEveryLeafMutation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("mutates every leaf")
+	}
+	w := newBatchWorld(t)
+	raw := get(w.honest(t).Encode())
+	// Positions in the bundle: certs 0-3, batch A 4-7, batch B 8-10.
+	allowed := map[string]string{
+		"delete /records/2":  "cert_issued of a certificate no record uses: " + omission,
+		"delete /records/3":  "cert_issued of a credential no record in the bundle uses: " + omission,
+		"delete /records/7":  "contract_completed: " + omission,
+		"delete /records/8":  "cert_issued of a certificate no record uses: " + omission,
+		"delete /records/9":  "cert_issued of a certificate no record uses: " + omission,
+		"delete /records/10": "cert_issued of a certificate no record uses: " + omission,
+	}
+	mutateAll(t, raw, w.v, allowed)
+}
+
+func itoa(i uint64) string { return strconv.FormatUint(i, 10) }

@@ -1,0 +1,126 @@
+package conformance
+
+import (
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// Synth is a synthetic chain for the evidence tests of batched records
+// (evidence/batched_test.go): a genesis whose validator and CA keys it
+// holds, with two organisations that each have a genesis API credential,
+// a log the test writes leaves into as it likes (honest or forged), and
+// bundles over it with a checkpoint the validators sign. A forged leaf is
+// then refused by the verifier's record checks, not by the checkpoint.
+type Synth struct {
+	w *world
+	l *log
+	// Sub is the platform organisation's genesis credential; Other is the
+	// "other" organisation's.
+	Sub, Other *client.Submitter
+}
+
+// NewSynth makes a synthetic chain with chain id chainID and 4 validators.
+func NewSynth(chainID string) (*Synth, error) {
+	w, err := newWorld(chainID, 4)
+	if err != nil {
+		return nil, err
+	}
+	caKey, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := signer.NewCA(caKey, signer.CAOptions{OrgID: "other", OrgName: "Other Platform Ltd", Role: "platform",
+		NotBefore: epoch.AddDate(-1, 0, 0), NotAfter: epoch.AddDate(2, 0, 0)}, nil)
+	if err != nil {
+		return nil, err
+	}
+	k, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		return nil, err
+	}
+	der, err := ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: "other-submitter", Usage: signer.UsageSubmitter,
+		NotBefore: epoch.AddDate(0, -1, 0), NotAfter: epoch.AddDate(1, 0, 0)}, nil)
+	if err != nil {
+		return nil, err
+	}
+	other := &client.Submitter{ChainID: chainID, Org: "other", Cert: der, Key: k}
+	w.credentials = [][]byte{w.sub.Cert}
+	w.extraOrgs = []chain.GenesisOrg{{ID: "other", Name: "Other Platform Ltd", Role: "platform", Weight: 1,
+		CACert:      string(signer.EncodeCertificatePEM(ca.Cert.Raw)),
+		Credentials: []string{string(signer.EncodeCertificatePEM(der))}}}
+	if w.genesis, err = w.genesisDoc(w.valSet); err != nil {
+		return nil, err
+	}
+	return &Synth{w: w, l: &log{w: w}, Sub: w.sub, Other: other}, nil
+}
+
+// Genesis is the chain's CometBFT genesis document.
+func (s *Synth) Genesis() []byte { return s.w.genesis }
+
+// Credential issues a certificate from the platform CA with usage u (not
+// registered anywhere) and returns it as a platform submitter.
+func (s *Synth) Credential(name string, u signer.Usage) (*client.Submitter, error) {
+	k, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		return nil, err
+	}
+	der, err := s.w.issue(k, name, u)
+	if err != nil {
+		return nil, err
+	}
+	return &client.Submitter{ChainID: s.w.chainID, Org: "platform", Cert: der, Key: k}, nil
+}
+
+// Signer issues a signer certificate from the platform CA (register it
+// with a cert_issued record) and returns it as an actor with its DER.
+func (s *Synth) Signer(name string) (*client.Actor, []byte, error) {
+	p, err := s.w.newParty(name, signer.UsageSigner)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &client.Actor{Cert: p.fp, Key: p.key}, p.der, nil
+}
+
+// AddTx appends a leaf whose transaction is tx (any bytes) in its own
+// block, or with sameBlock in the previous leaf's block, and returns its
+// log index.
+func (s *Synth) AddTx(tx []byte, sameBlock bool) uint64 {
+	s.l.sameBlock = sameBlock
+	return s.l.addTx(tx)
+}
+
+// Bundle assembles the leaves at idx (log order) under a checkpoint over
+// the whole log, signed by all the validators.
+func (s *Synth) Bundle(subject evidence.Subject, idx []uint64) (*evidence.Bundle, error) {
+	return s.l.bundle(subject, idx, checkpointOpts{})
+}
+
+// Size is the number of leaves in the log.
+func (s *Synth) Size() uint64 { return uint64(len(s.l.leaves)) }
+
+// Intent is an intent attestation by the genesis verifier that actor (its
+// certificate) intends to sign contract, as the next leaf's record.
+func (s *Synth) Intent(contract string, actor *client.Actor) (*chain.IntentVerified, error) {
+	ch := sm3.Sum([]byte("challenge " + contract + actor.Cert.String()))
+	b := &chain.IntentVerified{Contract: contract, Signer: actor.Cert, Method: chain.IntentSMSOTP, ChallengeHash: ch[:],
+		VerifiedAt: s.l.timeAt(s.Size()).Add(-500 * time.Millisecond).UnixMilli(), VerifierCert: s.w.verifiers[0].der}
+	sig, err := s.w.verifiers[0].key.Sign(nil, b.AttestationBytes(s.w.chainID))
+	if err != nil {
+		return nil, err
+	}
+	b.VerifierSig = sig
+	return b, nil
+}
+
+// Contract is a sequential contract over doc between parties.
+func Contract(id string, doc []byte, parties ...chain.Fingerprint) *chain.ContractCreated {
+	b := contractCreated(id, doc)
+	b.Parties = parties
+	return b
+}

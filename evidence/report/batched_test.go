@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sealchain/sealchain/chain"
-	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/internal/conformance"
 )
@@ -15,47 +13,11 @@ import (
 // timeline came in one batch (conformance.Synth), verified.
 func batchedFixture(t *testing.T) (*fixture, *evidence.Bundle) {
 	t.Helper()
-	s, err := conformance.NewSynth(conformance.ChainID)
+	genesis, b, err := conformance.BatchedContract("batched-report-contract")
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice, aliceDER, err := s.Signer("alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx, err := s.Sub.Build(&chain.CertIssued{Cert: aliceDER}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.AddTx(tx, false)
-	const contract = "batched-report-contract"
-	intent, err := s.Intent(contract, alice)
-	if err != nil {
-		t.Fatal(err)
-	}
-	created := conformance.Contract(contract, []byte("%PDF-1.4\n% batched\n%%EOF\n"), alice.Cert)
-	bodies := []chain.Body{created, intent, &chain.ContractSigned{Contract: contract, DocSM3: created.DocSM3}, &chain.ContractCompleted{Contract: contract}}
-	actors := []*client.Actor{nil, alice, alice, nil}
-	var items []*chain.Tx
-	for i, b := range bodies {
-		it, err := s.Sub.BuildItem(b, actors[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, it)
-	}
-	bt, err := chain.NewBatch(conformance.ChainID, "platform", chain.FingerprintOf(s.Sub.Cert), items, func(m []byte) ([]byte, error) { return s.Sub.Key.Sign(nil, m) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range bt.Records() {
-		s.AddTx(r.Encode(), i > 0)
-	}
-	b, err := s.Bundle(evidence.Subject{ContractID: contract}, []uint64{0, 1, 2, 3, 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	trust, err := evidence.ParseTrust(s.Genesis())
+	trust, err := evidence.ParseTrust(genesis)
 	if err != nil {
 		t.Fatal(err)
 	}

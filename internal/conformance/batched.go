@@ -124,3 +124,48 @@ func Contract(id string, doc []byte, parties ...chain.Fingerprint) *chain.Contra
 	b.Parties = parties
 	return b
 }
+
+// BatchedContract is a synthetic chain's bundle of a completed contract
+// whose timeline came in one batch of four records (created, intent,
+// signed, completed) under the platform's genesis credential, after the
+// signer's standalone cert_issued: log indexes 0 to 4. It verifies against
+// the returned genesis.
+func BatchedContract(contract string) (genesis []byte, b *evidence.Bundle, err error) {
+	s, err := NewSynth(ChainID)
+	if err != nil {
+		return nil, nil, err
+	}
+	alice, aliceDER, err := s.Signer("alice")
+	if err != nil {
+		return nil, nil, err
+	}
+	tx, err := s.Sub.Build(&chain.CertIssued{Cert: aliceDER}, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.AddTx(tx, false)
+	intent, err := s.Intent(contract, alice)
+	if err != nil {
+		return nil, nil, err
+	}
+	created := Contract(contract, []byte("%PDF-1.4\n% "+contract+"\n%%EOF\n"), alice.Cert)
+	bodies := []chain.Body{created, intent, &chain.ContractSigned{Contract: contract, DocSM3: created.DocSM3}, &chain.ContractCompleted{Contract: contract}}
+	actors := []*client.Actor{nil, alice, alice, nil}
+	var items []*chain.Tx
+	for i, body := range bodies {
+		it, err := s.Sub.BuildItem(body, actors[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		items = append(items, it)
+	}
+	bt, err := chain.NewBatch(ChainID, s.Sub.Org, chain.FingerprintOf(s.Sub.Cert), items, func(m []byte) ([]byte, error) { return s.Sub.Key.Sign(nil, m) })
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, r := range bt.Records() {
+		s.AddTx(r.Encode(), i > 0)
+	}
+	b, err = s.Bundle(evidence.Subject{ContractID: contract}, []uint64{0, 1, 2, 3, 4})
+	return s.Genesis(), b, err
+}

@@ -76,9 +76,9 @@ func TestCollectBatchedCredentials(t *testing.T) {
 		}
 	})
 	block(func(b *store.Block) { batch(b, genesisFP, created("c-1"), created("c-2")) }) // 2, 3
-	block(func(b *store.Block) { batch(b, issuedFP, created("c-3")) })                 // 4
-	block(func(b *store.Block) { standalone(b, &chain.CertRevoked{Cert: issuedFP}) })  // 5
-	block(func(b *store.Block) { standalone(b, &chain.CertRevoked{Cert: unusedFP}) })  // 6
+	block(func(b *store.Block) { batch(b, issuedFP, created("c-3")) })                  // 4
+	block(func(b *store.Block) { standalone(b, &chain.CertRevoked{Cert: issuedFP}) })   // 5
+	block(func(b *store.Block) { standalone(b, &chain.CertRevoked{Cert: unusedFP}) })   // 6
 
 	q := store.Query{Limit: evidence.MaxSubjectRecords, UpTo: s.Last().LogSize}
 	for _, tc := range []struct {

@@ -255,3 +255,42 @@ func TestVerifyBatchedEveryLeafMutation(t *testing.T) {
 }
 
 func itoa(i uint64) string { return strconv.FormatUint(i, 10) }
+
+// TestVerifyBatchedGovernanceCredential: a credential that a passed
+// register_credentials proposal registered verifies a batch when the
+// proposal and the votes that passed it are in the bundle, not before it
+// passed, and its later revocation stops it.
+func TestVerifyBatchedGovernanceCredential(t *testing.T) {
+	s := get(conformance.NewSynth(conformance.ChainID))
+	v := get(evidence.NewVerifier(get(evidence.ParseTrust(s.Genesis()))))
+	cred := get(s.Credential("platform-governed", signer.UsageSubmitter))
+	batchOf := func(name string) uint64 {
+		_, der := get2(s.Signer(name))
+		idx, _ := addBatch(t, s, "platform", cred, []chain.Body{&chain.CertIssued{Cert: der}}, nil)
+		return idx[0]
+	}
+	early := batchOf("early") // before the proposal passed
+	proposal := s.AddTx(get(s.Sub.Build(&chain.Proposal{ID: "creds-1", Kind: chain.ProposalRegisterCredentials, Expires: 1 << 40, Credentials: [][]byte{cred.Cert}}, nil)), false)
+	vote := s.AddTx(get(s.Other.Build(&chain.Vote{Proposal: "creds-1", Choice: chain.VoteYes}, nil)), false)
+	ok := batchOf("ok")
+	revoke := s.AddTx(get(s.Sub.Build(&chain.CertRevoked{Cert: chain.FingerprintOf(cred.Cert), Reason: chain.ReasonKeyCompromise}, nil)), false)
+	late := batchOf("late")
+
+	check := func(name string, idx []uint64, rec uint64, wantOK bool, want string) {
+		t.Run(name, func(t *testing.T) {
+			res := v.Verify(get(s.Bundle(evidence.Subject{Cert: chain.FingerprintOf(cred.Cert).String()}, idx)), nil)
+			check := "record[" + itoa(rec) + "].signatures"
+			d := detail(res, check)
+			if failed := slices.Contains(res.Failed(), check); failed == wantOK {
+				t.Fatalf("%s failed=%v, want ok=%v: %s", check, failed, wantOK, d)
+			}
+			if !strings.Contains(d, want) {
+				t.Errorf("%s: %q does not say %q", check, d, want)
+			}
+		})
+	}
+	check("passed before the record", []uint64{proposal, vote, ok}, ok, true, "register_credentials proposal passed in record "+itoa(vote))
+	check("votes not in the bundle", []uint64{proposal, ok}, ok, false, "does not show this credential's registration")
+	check("record before the proposal passed", []uint64{early, proposal, vote}, early, false, "does not show this credential's registration")
+	check("revoked before the record", []uint64{proposal, vote, revoke, late}, late, false, "revoked")
+}

@@ -25,10 +25,15 @@ import (
 // and any record whose signers the verifier cannot resolve (an
 // organisation outside the genesis, an actor without a cert_issued record
 // in the bundle, a verifier not issued by a genesis CA): its signatures
-// check fails, or it is a vote counted for nothing. A credential that
-// governance registered is not in the bundle either: its cert_revoked
-// record is not checked, and the envelope of a record it submitted is
-// treated as not revoked (checkSignatures still checks its CA and validity).
+// check fails, or it is a vote counted for nothing. The credential of a
+// standalone tx that governance registered is not in the bundle either:
+// its cert_revoked record is not checked, and the envelope of a record it
+// submitted is treated as not revoked (checkSignatures still checks its CA
+// and validity). A batched record names its credential by fingerprint, so
+// the bundle carries its registration: a credential a passed
+// register_credentials proposal in the bundle registered is put in the
+// state at the record that passed it (replayState.governance), and its
+// revocations replay.
 
 // certCache is the chain.CertChecker of one verification: each distinct
 // certificate is parsed, and each (leaf, CA) signature checked, once, so a

@@ -294,3 +294,45 @@ func TestVerifyBatchedGovernanceCredential(t *testing.T) {
 	check("record before the proposal passed", []uint64{early, proposal, vote}, early, false, "does not show this credential's registration")
 	check("revoked before the record", []uint64{proposal, vote, revoke, late}, late, false, "revoked")
 }
+
+// TestVerifyBatchedReplay: under rules version 2 (shown by a batched record
+// at or below the height) one signed item lands once, in either form: a
+// batched record whose item a standalone tx already carried fails as a
+// replay. Before any batched record the standalone tx was keyed by its
+// bytes only (rules version 1), so the same item may come again batched.
+func TestVerifyBatchedReplay(t *testing.T) {
+	s := get(conformance.NewSynth(conformance.ChainID))
+	v := get(evidence.NewVerifier(get(evidence.ParseTrust(s.Genesis()))))
+	// A sent contract: reminders to its unsigned party may repeat.
+	alice, aliceDER := get2(s.Signer("alice"))
+	const contract = "reminded-contract"
+	var setup []uint64
+	for _, b := range []chain.Body{&chain.CertIssued{Cert: aliceDER}, conformance.Contract(contract, []byte("doc"), alice.Cert), &chain.ContractSent{Contract: contract}} {
+		setup = append(setup, s.AddTx(get(s.Sub.Build(b, nil)), false))
+	}
+	standalone := func() (uint64, *chain.Tx) {
+		raw := get(s.Sub.Build(&chain.ContractReminded{Contract: contract, Party: alice.Cert}, nil))
+		item := get(chain.DecodeTx(raw))
+		item.Envelope = chain.Envelope{}
+		return s.AddTx(raw, false), item
+	}
+	batchOf := func(item *chain.Tx) uint64 {
+		b := get(chain.NewBatch(conformance.ChainID, "platform", chain.FingerprintOf(s.Sub.Cert), []*chain.Tx{item}, func(m []byte) ([]byte, error) {
+			return s.Sub.Key.Sign(nil, m)
+		}))
+		return s.AddTx(b.Records()[0].Encode(), false)
+	}
+	before, beforeItem := standalone() // rules 1: keyed by its bytes
+	again := batchOf(beforeItem)       // the first batched record: rules 2 from here
+	after, afterItem := standalone()   // rules 2: keyed by its bytes and its item
+	replay := batchOf(afterItem)
+
+	res := v.Verify(get(s.Bundle(evidence.Subject{ContractID: contract}, append(setup, before, again, after, replay))), nil)
+	name := func(i uint64) string { return "record[" + itoa(i) + "].signatures" }
+	if slices.Contains(res.Failed(), name(again)) {
+		t.Errorf("the item of a rules-1 standalone tx, batched under rules 2, fails: %s", detail(res, name(again)))
+	}
+	if !slices.Contains(res.Failed(), name(replay)) || !strings.Contains(detail(res, name(replay)), "already committed") {
+		t.Errorf("the item of a rules-2 standalone tx, batched again: failed %v, %s", res.Failed(), detail(res, name(replay)))
+	}
+}

@@ -85,6 +85,22 @@ type replayState struct {
 	// governance are the credentials passed register_credentials
 	// proposals in the bundle registered, by the log index that passed them.
 	governance map[uint64][]govCred
+	// batchedFrom is the lowest height of a batched record in the bundle,
+	// 0 if none: from there on the rules version was at least
+	// BatchRulesVersion, since versions only rise.
+	batchedFrom int64
+}
+
+// version is the rules version d ran under as far as the bundle shows
+// (it does not name versions): BatchRulesVersion for a batched record and
+// any record at or after one's height, else InitialRulesVersion. Today the
+// versions differ only in the keys a record is refused as a replay by
+// (chain.RecordKeys).
+func (st *replayState) version(d *decoded) uint32 {
+	if d.tx.Batched != nil || st.batchedFrom > 0 && d.entry.Height >= st.batchedFrom {
+		return chain.BatchRulesVersion
+	}
+	return chain.InitialRulesVersion
 }
 
 // genesisState is the state at genesis as far as the trust holds it: the
@@ -113,8 +129,12 @@ func (v *Verifier) replay(st *replayState, d *decoded) {
 			m.PutCert(c.fp, &chain.CertState{DER: c.der, Org: c.org, IssuedIn: d.entry.Index})
 		}
 	}
-	h := recordHash(d)
-	defer m.AddTx(h, d.entry.Index) // in the log whatever the rule says
+	keys := chain.RecordKeys(d.entry.Tx, d.tx, st.version(d))
+	defer func() { // in the log whatever the rule says
+		for _, h := range keys {
+			m.AddTx(h, d.entry.Index)
+		}
+	}()
 	body := d.tx.Body
 	switch body.(type) {
 	case *chain.Proposal, *chain.Vote, *chain.QueryLogged, *chain.Anchored:
@@ -127,7 +147,7 @@ func (v *Verifier) replay(st *replayState, d *decoded) {
 	if rc == nil {
 		return
 	}
-	terr := chain.CheckCommon(m, rc, h)
+	terr := chain.CheckCommon(m, rc, keys...)
 	var effects chain.Effects
 	if terr == nil {
 		effects, terr = body.Apply(m, rc)
@@ -188,7 +208,6 @@ func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 	}
 	s := &chain.Signers{Org: org, OrgCA: v.orgCA[org.ID]}
 	var terr *chain.TxError
-	version := chain.InitialRulesVersion
 	if tx.Batched != nil {
 		// A batched record names its credential: the replay has its
 		// registration (genesis, cert_issued or a passed proposal in the
@@ -202,8 +221,6 @@ func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 			return nil
 		}
 		s.Submitter, s.SubmitterState = sub, cs
-		// Batches exist from this rules version on.
-		version = chain.BatchRulesVersion
 	} else {
 		sub, subFP, perr := certs.Parse(tx.Envelope.Cert, "envelope.cert")
 		if perr != nil {
@@ -241,9 +258,8 @@ func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 	return &chain.RuleContext{
 		// The bundle does not show the version in force (a passed
 		// schedule_upgrade need not be in it); a batched record shows at
-		// least BatchRulesVersion. Today every version runs the same
-		// record rules.
-		Version: version,
+		// least BatchRulesVersion.
+		Version: st.version(d),
 		ChainID: tx.ChainID,
 		Height:  en.Height,
 		Time:    en.Time.UTC(),

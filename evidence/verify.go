@@ -438,6 +438,11 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 	state := v.genesisState()
 	state.governance = v.governanceCredentials(creds.governance)
 	for _, d := range recs {
+		if d.tx.Batched != nil && (state.batchedFrom == 0 || d.entry.Height < state.batchedFrom) {
+			state.batchedFrom = d.entry.Height
+		}
+	}
+	for _, d := range recs {
 		name := fmt.Sprintf("record[%d]", d.entry.Index)
 		if _, vote := d.tx.Body.(*chain.Vote); vote && v.orgCA[d.tx.Envelope.Org] == nil && d.tx.Actor == nil {
 			// A vote by an organisation added by governance: the verifier

@@ -169,3 +169,98 @@ func BatchedContract(contract string) (genesis []byte, b *evidence.Bundle, err e
 	b, err = s.Bundle(evidence.Subject{ContractID: contract}, []uint64{0, 1, 2, 3, 4})
 	return s.Genesis(), b, err
 }
+
+// batchedVectors are the vectors of records that came in batches, on a
+// chain of their own (Synth: its genesis has the platform's credential):
+// records 0 and 1 register a signer and a second credential (standalone
+// cert_issued); records 2-3 are a batch by the genesis credential
+// (contract_created, intent_verified), records 4-5 a batch by the second
+// credential (contract_signed, contract_completed).
+func batchedVectors() ([]vector, error) {
+	s, err := NewSynth(ChainID)
+	if err != nil {
+		return nil, err
+	}
+	alice, aliceDER, err := s.Signer("alice")
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.Credential("platform-batcher", signer.UsageSubmitter)
+	if err != nil {
+		return nil, err
+	}
+	for _, der := range [][]byte{aliceDER, cred.Cert} {
+		tx, err := s.Sub.Build(&chain.CertIssued{Cert: der}, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.AddTx(tx, false)
+	}
+	const contract = "conformance-batched-contract"
+	doc := []byte("%PDF-1.4\n% Sealchain conformance vector: a contract recorded in batches.\n%%EOF\n")
+	created := Contract(contract, doc, alice.Cert)
+	batch := func(sub *client.Submitter, bodies []chain.Body, actors []*client.Actor) ([]*chain.Tx, error) {
+		var items []*chain.Tx
+		for i, body := range bodies {
+			it, err := sub.BuildItem(body, actors[i])
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, it)
+		}
+		bt, err := chain.NewBatch(ChainID, sub.Org, chain.FingerprintOf(sub.Cert), items, func(m []byte) ([]byte, error) { return sub.Key.Sign(nil, m) })
+		if err != nil {
+			return nil, err
+		}
+		recs := bt.Records()
+		for i, r := range recs {
+			s.AddTx(r.Encode(), i > 0)
+		}
+		return recs, nil
+	}
+	intent, err := s.Intent(contract, alice)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := batch(s.Sub, []chain.Body{created, intent}, []*client.Actor{nil, alice}); err != nil {
+		return nil, err
+	}
+	d3 := sm3.Sum(doc)
+	signed, err := batch(cred, []chain.Body{&chain.ContractSigned{Contract: contract, DocSM3: d3[:]}, &chain.ContractCompleted{Contract: contract}},
+		[]*client.Actor{alice, nil})
+	if err != nil {
+		return nil, err
+	}
+	subject := evidence.Subject{ContractID: contract}
+	var vs []vector
+	add := func(name string, l *log, idx []uint64, e Expect) error {
+		b, err := l.bundle(subject, idx, checkpointOpts{})
+		if err != nil {
+			return err
+		}
+		vs = append(vs, vector{name: name, bundle: b, genesis: s.w.genesis, file: doc, expect: e})
+		return nil
+	}
+	all := []uint64{0, 1, 2, 3, 4, 5}
+	if err := add("valid-batched-records", s.l, all, valid("a contract recorded in two batches: records 2-3 under the genesis credential, 4-5 under a credential registered by cert_issued record 1; each record verifies with its path to its batch's root")); err != nil {
+		return nil, err
+	}
+	if err := add("batched-credential-unregistered", s.l, []uint64{0, 2, 3, 4, 5},
+		invalid("record[4].signatures", "as valid-batched-records, without the cert_issued record of the credential that signed records 4-5")); err != nil {
+		return nil, err
+	}
+	// A forger's log: record 4's first path hash altered.
+	forged := *signed[0]
+	bp := *forged.Batched
+	bp.Path = append([][]byte(nil), bp.Path...)
+	bp.Path[0] = append([]byte(nil), bp.Path[0]...)
+	bp.Path[0][0] ^= 1
+	forged.Batched = &bp
+	l := &log{w: s.w, leaves: append([][]byte(nil), s.l.leaves...)}
+	l.leaves[4] = entryWithTx(l, 4, forged.Encode())
+	if err := add("batched-path-tampered", l, all,
+		invalid("record[4].signatures", "as valid-batched-records, with a sibling hash in record 4's batch path changed before the record was logged")); err != nil {
+		return nil, err
+	}
+	return vs, nil
+}

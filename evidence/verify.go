@@ -220,9 +220,11 @@ func NewVerifier(trust *Trust, opts ...VerifierOption) (*Verifier, error) {
 //  3. app_hash: the header's AppHash equals AppHash(log size, log root, state root);
 //  4. per record: inclusion (leaf → log root), decode (canonical entry and
 //     tx), signatures (envelope by a certificate of the org's CA, actor by a
-//     certificate registered in the bundle, intent verifier by an org's CA),
-//     certificate (valid at the record's block time, not revoked earlier in
-//     the log);
+//     certificate registered in the bundle, intent verifier by an org's CA;
+//     for a batched record, its path to the batch root and the envelope over
+//     that root by a credential the bundle shows registered to the org,
+//     batched.go), certificate (valid at the record's block time, not
+//     revoked earlier in the log);
 //  5. verifier: every attestation's verifier is registered (genesis, or a
 //     passed register_verifier proposal in the bundle);
 //  6. contract: the records replayed in log order through the chain's own

@@ -352,3 +352,37 @@ func TestVerifyBatchedEveryByte(t *testing.T) {
 	t.Logf("%d verified alone", alone)
 	t.Logf("%d mutants", len(mutants))
 }
+
+// TestVerifyBatchedReplayGenesisV2: on a chain whose genesis starts at
+// rules version 2, a standalone record is keyed by its item from the first
+// block, before any batched record: the same item batched later fails.
+func TestVerifyBatchedReplayGenesisV2(t *testing.T) {
+	s := get(conformance.NewSynth(conformance.ChainID))
+	alice, aliceDER := get2(s.Signer("alice"))
+	const contract = "reminded-contract"
+	var setup []uint64
+	for _, b := range []chain.Body{&chain.CertIssued{Cert: aliceDER}, conformance.Contract(contract, []byte("doc"), alice.Cert), &chain.ContractSent{Contract: contract}} {
+		setup = append(setup, s.AddTx(get(s.Sub.Build(b, nil)), false))
+	}
+	raw := get(s.Sub.Build(&chain.ContractReminded{Contract: contract, Party: alice.Cert}, nil))
+	item := get(chain.DecodeTx(raw))
+	item.Envelope = chain.Envelope{}
+	first := s.AddTx(raw, false)
+	b := get(chain.NewBatch(conformance.ChainID, "platform", chain.FingerprintOf(s.Sub.Cert), []*chain.Tx{item}, func(m []byte) ([]byte, error) {
+		return s.Sub.Key.Sign(nil, m)
+	}))
+	replay := s.AddTx(b.Records()[0].Encode(), false)
+	bundle := get(s.Bundle(evidence.Subject{ContractID: contract}, append(setup, first, replay)))
+	name := "record[" + itoa(replay) + "].signatures"
+	for _, c := range []struct {
+		version uint32
+		fails   bool
+	}{{0, false}, {chain.BatchRulesVersion, true}} {
+		trust := get(evidence.ParseTrust(s.Genesis()))
+		trust.RulesVersion = c.version
+		res := get(evidence.NewVerifier(trust)).Verify(bundle, nil)
+		if got := slices.Contains(res.Failed(), name); got != c.fails {
+			t.Errorf("genesis rules_version %d: replay fails %v, want %v (%s)", c.version, got, c.fails, detail(res, name))
+		}
+	}
+}

@@ -89,18 +89,22 @@ type replayState struct {
 	// 0 if none: from there on the rules version was at least
 	// BatchRulesVersion, since versions only rise.
 	batchedFrom int64
+	// genesisVersion is the rules version the trusted genesis starts at.
+	genesisVersion uint32
 }
 
-// version is the rules version d ran under as far as the bundle shows
-// (it does not name versions): BatchRulesVersion for a batched record and
-// any record at or after one's height, else InitialRulesVersion. Today the
-// versions differ only in the keys a record is refused as a replay by
-// (chain.RecordKeys).
+// version is the rules version d ran under as far as the trust and the
+// bundle show: the genesis's (rules_version), or BatchRulesVersion for a
+// batched record and any record at or after one's height (an upgrade
+// moved the chain there; the bundle does not name upgrades), else
+// InitialRulesVersion. Today the versions differ only in the keys a record
+// is refused as a replay by (chain.RecordKeys).
 func (st *replayState) version(d *decoded) uint32 {
+	v := max(st.genesisVersion, chain.InitialRulesVersion)
 	if d.tx.Batched != nil || st.batchedFrom > 0 && d.entry.Height >= st.batchedFrom {
-		return chain.BatchRulesVersion
+		v = max(v, chain.BatchRulesVersion)
 	}
-	return chain.InitialRulesVersion
+	return v
 }
 
 // genesisState is the state at genesis as far as the trust holds it: the
@@ -117,7 +121,7 @@ func (v *Verifier) genesisState() *replayState {
 		m.PutVerifier(fp, &chain.VerifierState{})
 	}
 	m.PutParams(&chain.Params{RequireIdentity: v.trust.RequireIdentity})
-	return &replayState{MemState: m, certs: newCertCache()}
+	return &replayState{MemState: m, certs: newCertCache(), genesisVersion: v.trust.RulesVersion}
 }
 
 // replay runs d's rule over m and applies its writes when it holds. d is

@@ -41,6 +41,9 @@ type Trust struct {
 	// Credentials are the genesis API credentials (DER) by organisation:
 	// registered at genesis, so a bundle holds no record of them.
 	Credentials map[string][][]byte
+	// RulesVersion is genesis app_state.rules_version, the version the
+	// chain started at (0 or 1: version 1).
+	RulesVersion uint32
 }
 
 // LoadTrust reads a CometBFT genesis file.
@@ -90,7 +93,7 @@ func ParseTrust(data []byte) (*Trust, error) {
 		verifiers = append(verifiers, chain.FingerprintOf(der))
 	}
 	return &Trust{ChainID: doc.ChainID, Validators: set, Orgs: orgs, Anchoring: gs.Anchoring, Verifiers: verifiers,
-		RequireIdentity: gs.RequireIdentity, Credentials: creds}, nil
+		RequireIdentity: gs.RequireIdentity, Credentials: creds, RulesVersion: gs.RulesVersion}, nil
 }
 
 // Check is the outcome of one verification step.

@@ -427,3 +427,56 @@ func (r *recordMemory) get(h chain.Hash) (recordRef, bool) {
 func (s *Submitter) poolHas(h chain.Hash) bool {
 	return s.pool != nil && s.pool.InMempool(types.TxKey(h))
 }
+
+// BatchOutcome is what FinalizeBlock made of a batch tx: a code for the
+// batch as a whole (non-zero: no record committed), else each record's.
+type BatchOutcome struct {
+	Height    int64
+	Code      uint32
+	Codespace string
+	Log       string
+	Records   []RecordOutcome // in the batch's order
+}
+
+// RecordOutcome is one record of a batch: its record hash and result.
+type RecordOutcome struct {
+	Hash chain.Hash
+	chain.RecordResult
+}
+
+// BatchResult reads a batch tx's outcome by its tx hash from CometBFT's tx
+// index. ok is false while the index knows no batch by that hash (pending,
+// unknown, or not a batch), and until the store shows every record it
+// committed, so a log index it answers can be read at once.
+func (s *Submitter) BatchResult(ctx context.Context, h chain.Hash) (BatchOutcome, bool, error) {
+	mp := s.mempool
+	if mp == nil {
+		return BatchOutcome{}, false, nil
+	}
+	res, err := mp.Tx(ctx, h[:], false)
+	if err != nil || res == nil || !chain.IsBatch(res.Tx) {
+		return BatchOutcome{}, false, nil
+	}
+	r := res.TxResult
+	o := BatchOutcome{Height: res.Height, Code: r.Code, Codespace: r.Codespace, Log: r.Log}
+	if r.Code != app.CodeOK {
+		return o, true, nil
+	}
+	b, err := chain.DecodeBatch(res.Tx, nil)
+	if err != nil {
+		return BatchOutcome{}, false, fmt.Errorf("decode committed batch %s: %w", h, err)
+	}
+	rs, err := chain.DecodeBatchResult(r.Data)
+	if err != nil || len(rs) != len(b.Items) {
+		return BatchOutcome{}, false, fmt.Errorf("batch %s: result of %d records for %d: %v", h, len(rs), len(b.Items), err)
+	}
+	size := s.store.Last().LogSize
+	o.Records = make([]RecordOutcome, len(rs))
+	for i, it := range b.Items {
+		if rs[i].Code == app.CodeOK && rs[i].Index >= size {
+			return BatchOutcome{}, false, nil
+		}
+		o.Records[i] = RecordOutcome{Hash: it.ItemHash(), RecordResult: rs[i]}
+	}
+	return o, true, nil
+}

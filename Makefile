@@ -149,6 +149,19 @@ bench-network:
 	$(GO) run ./cmd/sealbench -sweep 250,500,1000,1500,2000,2500 -duration 4s -concurrency 32 \
 		-out $(BENCH_OUT)/sweep.json -plots $(BENCH_OUT)
 
+# Fabric beside Sealchain (issue #14): the same contract_signed evidence
+# record, SM2-verified by an evidence chaincode (test/fabric/evidencecc), on
+# test-fabric's network (one etcdraft orderer, one peer, as plain processes
+# on free 127.0.0.1 ports), N records from C concurrent Gateway clients
+# (endorse, submit, commit status), then a short rate sweep; the network is
+# stopped and removed after. Not part of `make test`; see docs/benchmarks.md.
+.PHONY: bench-fabric
+bench-fabric:
+	sh test/fabric/build.sh
+	cd test/fabric/evidencecc && $(GO) vet ./... && $(GO) test -count=1 ./...
+	@mkdir -p $(BENCH_OUT)
+	$(GO) run ./cmd/sealbench fabric -n 3000 -concurrency 32 -sweep 250,500,1000 -duration 4s -out $(BENCH_OUT)/fabric.json
+
 # Query and storage benchmark: bulk-fills one store to 1M then 10M records
 # (chain.BulkLoader; about 25 min and 20 GB on the standard machine).
 .PHONY: bench-store

@@ -153,6 +153,17 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := b.PutParams(&chain.Params{RequireIdentity: gs.RequireIdentity, Production: gs.Production}); err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}
+	// A genesis rules version above 1 is an activation at the initial
+	// height, read like any other (rulesVersionAt); version 1 writes
+	// nothing, so such a genesis keeps the app hashes it always had.
+	if v := gs.RulesVersion; v > chain.InitialRulesVersion {
+		if _, ok := a.supportedRules()[v]; !ok {
+			return nil, fmt.Errorf("init chain: genesis app_state.rules_version %d: this binary supports rules versions %v", v, a.SupportedRulesVersions())
+		}
+		if err := b.PutUpgradeActivation(&chain.UpgradeActivation{Height: max(req.InitialHeight, 1), Version: v, Name: "genesis"}); err != nil {
+			return nil, fmt.Errorf("init chain: %w", err)
+		}
+	}
 	for i, o := range orgs {
 		if err := b.PutOrg(o); err != nil {
 			return nil, fmt.Errorf("init chain: %w", err)
@@ -203,34 +214,43 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 // checkTx runs the checks CheckTx, ProcessProposal and FinalizeBlock share:
 // size, decoding, chain id and every signature, against view (committed
 // state, or a block's staged state so a certificate registered earlier in the
-// same block is known).
+// same block is known). From rules version chain.BatchRulesVersion raw may
+// be a batch, checked as a whole (batch.go).
 //
 // version is the rules version in force at the height the tx is checked
 // for: a record type introduced by a later version is refused exactly as a
 // binary without that type refuses it, at decoding (CodeUnknownType; in
 // ProcessProposal, the block), so new and old binaries agree until the
-// upgrade height.
-func (a *App) checkTx(view store.View, raw []byte, version uint32) (*chain.Tx, *signers, chain.Hash, *TxError) {
-	h := chain.TxHash(raw)
-	if len(raw) > a.maxTx {
-		return nil, nil, h, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), a.maxTx)
+// upgrade height. Under version 1 a batch is refused as the decoder of a
+// binary without batches refuses it.
+func (a *App) checkTx(view store.View, raw []byte, version uint32) (*wireTx, *TxError) {
+	w := &wireTx{h: chain.TxHash(raw)}
+	// A batch has its own limit (chain.MaxBatchBytes, checked by its
+	// decoder); the configured one is a standalone tx's.
+	isBatch := version >= chain.BatchRulesVersion && chain.IsBatch(raw)
+	if !isBatch && len(raw) > a.maxTx {
+		return nil, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), a.maxTx)
 	}
 	tx, batch, err := chain.DecodeWire(raw, func(t chain.Type) bool { return a.typeSince(t) <= version }, version)
 	if err != nil {
-		return nil, nil, h, fromDecode(err)
+		return nil, fromDecode(err)
 	}
 	if batch != nil {
-		// Batches are not wired into the app yet (issue #14, in progress).
-		return nil, nil, h, reject(CodeMalformed, "tx", "batches are not accepted yet")
+		w.batch = batch
+		if terr := a.checkBatch(view, w); terr != nil {
+			return nil, terr
+		}
+		return w, nil
 	}
 	if tx.ChainID != a.chainID {
-		return nil, nil, h, reject(CodeChainID, "chain_id", "%q, this chain is %q", tx.ChainID, a.chainID)
+		return nil, reject(CodeChainID, "chain_id", "%q, this chain is %q", tx.ChainID, a.chainID)
 	}
-	s, terr := a.checkSignatures(view, tx, h)
+	s, terr := a.checkSignatures(view, tx, w.h)
 	if terr != nil {
-		return nil, nil, h, terr
+		return nil, terr
 	}
-	return tx, s, h, nil
+	w.tx, w.s = tx, s
+	return w, nil
 }
 
 // CheckTx admits a tx to the mempool: well formed, for this chain, every
@@ -242,16 +262,24 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	if err != nil {
 		return nil, err
 	}
-	_, s, h, terr := a.checkTx(view, req.Tx, version)
-	if terr == nil && s.SubmitterState.Revoked() {
-		// Any committed revocation is at or before the next block's time.
-		terr = reject(CodeCertRevoked, "envelope.cert", "credential revoked at %s", s.SubmitterState.RevokedAt.Format(time.RFC3339Nano))
-	}
-	if terr == nil {
-		if _, seen, err := a.store.View().TxLogIndex(h); err != nil {
+	w, terr := a.checkTx(view, req.Tx, version)
+	switch {
+	case terr != nil:
+	case w.batch != nil:
+		if terr, err = a.checkBatchAdmission(view, w); err != nil {
 			return nil, err
-		} else if seen {
-			terr = reject(CodeReplay, "tx", "transaction %s was already committed", h)
+		}
+	case w.s.SubmitterState.Revoked():
+		// Any committed revocation is at or before the next block's time.
+		terr = reject(CodeCertRevoked, "envelope.cert", "credential revoked at %s", w.s.SubmitterState.RevokedAt.Format(time.RFC3339Nano))
+	default:
+		for _, h := range chain.RecordKeys(req.Tx, w.tx, version) {
+			if _, seen, err := view.TxLogIndex(h); err != nil {
+				return nil, err
+			} else if seen {
+				terr = reject(CodeReplay, "tx", "transaction %s was already committed", h)
+				break
+			}
 		}
 	}
 	if terr != nil {
@@ -286,7 +314,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 		return nil, fmt.Errorf("process proposal %d: %w", req.Height, err)
 	}
 	for _, raw := range req.Txs {
-		if _, _, _, terr := a.checkTx(view, raw, version); terr != nil {
+		if _, terr := a.checkTx(view, raw, version); terr != nil {
 			a.metrics.rejected(terr.Code, "proposal")
 			a.logger.Info("rejecting proposal", "height", req.Height, "reason", terr.Error())
 			return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
@@ -338,16 +366,22 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 }
 
 func (a *App) execTx(b *store.Block, i uint32, raw []byte) *abci.ExecTxResult {
-	tx, s, h, terr := a.checkTx(b.View, raw, a.rules.version)
+	w, terr := a.checkTx(b.View, raw, a.rules.version)
+	if terr == nil && w.batch != nil {
+		return a.execBatch(b, i, w)
+	}
+	var tx *chain.Tx
 	var en *chain.Entry
 	if terr == nil {
-		rc := a.ruleContext(b, tx, s)
-		terr = chain.CheckCommon(b, rc, h)
+		tx = w.tx
+		keys := chain.RecordKeys(raw, tx, a.rules.version)
+		rc := a.ruleContext(b, tx, w.s)
+		terr = chain.CheckCommon(b, rc, keys...)
 		if terr == nil {
 			terr = a.versionRules(tx)
 		}
 		if terr == nil {
-			en, terr = a.apply(b, i, raw, tx, rc)
+			en, terr = a.apply(b, i, raw, tx, rc, keys)
 		}
 	}
 	if terr != nil {
@@ -393,7 +427,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 //
 //	/checkpoint[/HEIGHT]   the checkpoint (log size, roots, app hash) as JSON
 //	/entry/INDEX           the leaf bytes; with prove, the inclusion proof at the latest size
-//	/tx/HASH               the log index of a committed tx (hex hash)
+//	/tx/HASH               the log index of a committed record (hex hash: a tx hash, or from rules version 2 an item hash)
 //	/contract/ID           contract state as JSON
 //	/cert/FINGERPRINT      certificate state as JSON
 //	/upgrade               rules version in force and the scheduled upgrade plan as JSON

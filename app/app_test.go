@@ -33,10 +33,16 @@ type harness struct {
 
 func newHarness(t *testing.T, net *fixture.Net) *harness {
 	t.Helper()
+	return newHarnessGenesis(t, net.GenesisState(t))
+}
+
+// newHarnessGenesis is newHarness with the genesis app_state given.
+func newHarnessGenesis(t *testing.T, appState []byte) *harness {
+	t.Helper()
 	h := &harness{t: t, dir: t.TempDir(), time: fixture.Epoch.Add(time.Hour)}
 	h.open()
 	_, err := h.app.InitChain(context.Background(), &abci.InitChainRequest{
-		ChainId: testChain, Time: fixture.Epoch, AppStateBytes: net.GenesisState(t),
+		ChainId: testChain, Time: fixture.Epoch, AppStateBytes: appState,
 	})
 	if err != nil {
 		t.Fatalf("InitChain: %v", err)
@@ -136,6 +142,13 @@ func newWorld(t *testing.T) (*world, *harness) {
 // committed (edit sees the harness, for its block time).
 func newWorldWith(t *testing.T, edit func(c *chain.ContractCreated, hs *harness)) (*world, *harness) {
 	t.Helper()
+	return newWorldRules(t, chain.InitialRulesVersion, edit)
+}
+
+// newWorldRules is newWorldWith on a chain whose genesis sets rules
+// version (1: no rules_version, as before versioned genesis).
+func newWorldRules(t *testing.T, version uint32, edit func(c *chain.ContractCreated, hs *harness)) (*world, *harness) {
+	t.Helper()
 	net := fixture.New(t, testChain, fixture.Role{ID: "platform", Role: chain.RolePlatform}, fixture.Role{ID: "court", Role: chain.RoleCourt})
 	w := &world{net: net, org: net.Orgs[0]}
 	w.alice = w.org.Signer(t, signer.AlgSM2, time.Time{})
@@ -147,7 +160,7 @@ func newWorldWith(t *testing.T, edit func(c *chain.ContractCreated, hs *harness)
 	w.bobIntent = w.org.Tx(t, w.org.Intent(t, "c-1", w.bob), w.bob)
 	w.bobSigns = w.org.Tx(t, &chain.ContractSigned{Contract: "c-1", DocSM3: w.contract.DocSM3}, w.bob)
 	w.complete = w.org.Tx(t, &chain.ContractCompleted{Contract: "c-1"}, nil)
-	hs := newHarness(t, net)
+	hs := newHarnessGenesis(t, genesisRules(t, net, version))
 	hs.mustCommit(
 		w.org.Tx(t, &chain.CertIssued{Cert: w.alice.Cert}, nil),
 		w.org.Tx(t, &chain.CertIssued{Cert: w.bob.Cert}, nil),

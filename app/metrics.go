@@ -13,6 +13,7 @@ type Metrics struct {
 	rejections *prometheus.CounterVec
 	sigVerify  prometheus.Histogram
 	cacheHits  prometheus.Counter
+	batchSize  prometheus.Histogram
 	height     prometheus.Gauge
 	logSize    prometheus.Gauge
 }
@@ -37,6 +38,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: "sealchain", Name: "signature_cache_hits_total",
 			Help: "Transactions whose signatures were already verified on this node.",
 		}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "sealchain", Name: "batch_records",
+			Help:    "Records per batch transaction finalized.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+		}),
 		height: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "sealchain", Name: "committed_height",
 			Help: "Last height the app committed.",
@@ -46,7 +52,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Records in the evidence log at the last committed height.",
 		}),
 	}
-	reg.MustRegister(m.records, m.rejections, m.sigVerify, m.cacheHits, m.height, m.logSize)
+	reg.MustRegister(m.records, m.rejections, m.sigVerify, m.cacheHits, m.batchSize, m.height, m.logSize)
 	return m
 }
 
@@ -80,5 +86,11 @@ func (m *Metrics) committed(height int64, size uint64) {
 	if m != nil {
 		m.height.Set(float64(height))
 		m.logSize.Set(float64(size))
+	}
+}
+
+func (m *Metrics) batchExecuted(records int) {
+	if m != nil {
+		m.batchSize.Observe(float64(records))
 	}
 }

@@ -54,8 +54,9 @@ func (a *App) ruleContext(b *store.Block, tx *chain.Tx, s *signers) *chain.RuleC
 }
 
 // apply checks the type's rules and, if they hold, stages its state changes
-// and appends the record. It returns the log entry.
-func (a *App) apply(b *store.Block, txIndex uint32, raw []byte, tx *chain.Tx, rc *chain.RuleContext) (*chain.Entry, *TxError) {
+// and appends the record with its replay guards keys (chain.RecordKeys).
+// It returns the log entry.
+func (a *App) apply(b *store.Block, txIndex uint32, raw []byte, tx *chain.Tx, rc *chain.RuleContext, keys []chain.Hash) (*chain.Entry, *TxError) {
 	effects, terr := tx.Body.Apply(b, rc)
 	if terr != nil {
 		return nil, terr
@@ -64,7 +65,7 @@ func (a *App) apply(b *store.Block, txIndex uint32, raw []byte, tx *chain.Tx, rc
 		panic(err)
 	}
 	a.governanceHooks(effects)
-	en, err := b.Append(txIndex, raw, tx)
+	en, err := b.AppendKeyed(txIndex, raw, tx, keys)
 	if err != nil {
 		panic(err)
 	}

@@ -23,7 +23,7 @@ import (
 func TestTypeIntroducedByVersion(t *testing.T) {
 	net := fixture.New(t, testChain, fixture.Role{ID: "court", Role: chain.RoleCourt})
 	court := net.Orgs[0] // the only org: its proposals pass at once
-	opts := []Option{withRules(testRulesV2()), withTypeSince(chain.TypeQueryLogged, 2)}
+	opts := []Option{withRules(testRulesV3()), withTypeSince(chain.TypeQueryLogged, 3)}
 	c := newUpgradeChain(t, net, opts...)
 	ctx := context.Background()
 
@@ -51,7 +51,7 @@ func TestTypeIntroducedByVersion(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		tx   []byte
-	}{{"type 99 (unknown to every binary)", unknown}, {"query_logged before version 2", query}, {"malformed query_logged before version 2", malformed}} {
+	}{{"type 99 (unknown to every binary)", unknown}, {"query_logged before version 3", query}, {"malformed query_logged before version 3", malformed}} {
 		check, proposal := answers(tc.tx, 2)
 		if check != CodeUnknownType || proposal != abci.PROCESS_PROPOSAL_STATUS_REJECT {
 			t.Errorf("%s: CheckTx code %d, ProcessProposal %s; want %d and REJECT", tc.name, check, proposal, CodeUnknownType)
@@ -69,22 +69,22 @@ func TestTypeIntroducedByVersion(t *testing.T) {
 	}
 
 	const H = 3 + chain.MinUpgradeDelay // decided in block 3
-	c.one("schedule version 2", court.Tx(t, upgradeProposal("up", chain.ProposalScheduleUpgrade, 2, H, "v2"), nil), CodeOK, "")
+	c.one("schedule version 3", court.Tx(t, upgradeProposal("up", chain.ProposalScheduleUpgrade, 3, H, "v3"), nil), CodeOK, "")
 	for int64(len(c.blocks)) < H-2 {
 		c.block()
 	}
 	c.one("query_logged at H-1, version 1", query, CodeUnknownType, "type")
-	// CheckTx now admits for height H, where version 2 is in force.
+	// CheckTx now admits for height H, where version 3 is in force.
 	if check, proposal := answers(query, H); check != CodeOK || proposal != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
 		t.Fatalf("query_logged for height %d: CheckTx code %d, ProcessProposal %s; want OK and ACCEPT", H, check, proposal)
 	}
 	if check, _ := answers(unknown, H); check != CodeUnknownType {
-		t.Fatalf("type 99 at version 2: CheckTx code %d", check)
+		t.Fatalf("type 99 at version 3: CheckTx code %d", check)
 	}
 	if check, _ := answers(malformed, H); check == CodeUnknownType || check == CodeOK {
-		t.Fatalf("malformed query_logged at version 2: CheckTx code %d, want a decoding error", check)
+		t.Fatalf("malformed query_logged at version 3: CheckTx code %d, want a decoding error", check)
 	}
-	c.one("query_logged at H, version 2", query, CodeOK, "")
+	c.one("query_logged at H, version 3", query, CodeOK, "")
 
 	if h, err := c.replayOn(newUpgradeApp(t, nil, opts...)); err != nil {
 		t.Fatalf("replay stopped at %d: %v", h, err)

@@ -17,9 +17,10 @@ import (
 // CometBFT halts: the node stops at exactly that height instead of running
 // the block under the wrong rules.
 
-// ruleSet is what differs between rules versions. Version 1, today's rules,
-// differs in nothing; the next consensus change (batch transactions) is the
-// real version 2.
+// ruleSet is what differs between rules versions. Version 2 adds batch
+// transactions (chain.BatchRulesVersion) and keys every record against
+// replay by its item hash too (chain.RecordKeys); both read the version
+// number, so its ruleSet has no extra check.
 type ruleSet struct {
 	version uint32
 	// check, if set, runs after the rules every version shares (checkCommon)
@@ -29,7 +30,10 @@ type ruleSet struct {
 
 // productionRules are the versions a production binary supports.
 func productionRules() map[uint32]ruleSet {
-	return map[uint32]ruleSet{chain.InitialRulesVersion: {version: chain.InitialRulesVersion}}
+	return map[uint32]ruleSet{
+		chain.InitialRulesVersion: {version: chain.InitialRulesVersion},
+		chain.BatchRulesVersion:   {version: chain.BatchRulesVersion},
+	}
 }
 
 // withRules adds rules versions to the supported table: for tests, which
@@ -86,9 +90,8 @@ func (e *UnsupportedRulesError) Error() string {
 // view, the state committed before height: the version of a plan that
 // activates at height (returned as activating), or the latest activated
 // one, or version 1. name is the plan's, "" for version 1. FinalizeBlock
-// uses it through startRules; CheckTx and ProcessProposal do not need it
-// yet (no version differs in what they check), and when one does they call
-// it with the committed view and the next height.
+// uses it through startRules; ProcessProposal with the committed view and
+// the proposal's height, CheckTx through nextRulesVersion.
 func rulesVersionAt(view store.View, height int64) (version uint32, name string, activating *chain.PendingUpgrade, err error) {
 	plan, pending, err := view.UpgradePlan()
 	if err != nil {

@@ -124,17 +124,8 @@ type signers = chain.Signers
 // checkSignatures resolves and verifies every signature of tx against the
 // state in view. It does not look at time or revocation.
 func (a *App) checkSignatures(view store.View, tx *chain.Tx, h chain.Hash) (*signers, *TxError) {
-	s := &signers{}
-	org, ok, err := view.Org(tx.Envelope.Org)
-	if err != nil {
-		panic(err) // storage failure: CometBFT must stop
-	}
-	if !ok {
-		return nil, reject(CodeUnknownOrg, "envelope.org", "organisation %q is not registered", tx.Envelope.Org)
-	}
-	s.Org = org
-	var terr *TxError
-	if s.OrgCA, _, terr = a.ver.Parse(org.CACert, "org.ca_cert"); terr != nil {
+	s, terr := a.resolveOrg(view, tx.Envelope.Org)
+	if terr != nil {
 		return nil, terr
 	}
 	var subFP chain.Fingerprint
@@ -150,34 +141,8 @@ func (a *App) checkSignatures(view store.View, tx *chain.Tx, h chain.Hash) (*sig
 	if s.SubmitterState, terr = registeredCredential(view, subFP, tx.Envelope.Org); terr != nil {
 		return nil, terr
 	}
-	if tx.Actor != nil {
-		cs, ok, err := view.Cert(tx.Actor.Cert)
-		if err != nil {
-			panic(err)
-		}
-		if !ok {
-			return nil, reject(CodeUnknownCert, "actor.cert", "certificate %s is not registered", tx.Actor.Cert)
-		}
-		s.ActorFP, s.ActorState = tx.Actor.Cert, cs
-		if s.Actor, _, terr = a.ver.Parse(cs.DER, "actor.cert"); terr != nil {
-			return nil, terr
-		}
-	}
-	if att := attestationOf(tx); att != nil {
-		var vfp chain.Fingerprint
-		if s.Verifier, vfp, terr = a.ver.Parse(att.VerifierCert, "body.verifier_cert"); terr != nil {
-			return nil, terr
-		}
-		// The verifier must be registered (genesis or governance), and its
-		// CA a registered org's.
-		if _, ok, err := view.Verifier(vfp); err != nil {
-			panic(err)
-		} else if !ok {
-			return nil, reject(CodeUnknownVerifier, "body.verifier_cert", "verifier %s is not registered", vfp)
-		}
-		if _, s.VerifierCA, terr = a.verifierOrg(view, s.Verifier, vfp, "body.verifier_cert"); terr != nil {
-			return nil, terr
-		}
+	if terr := a.resolveRecord(view, tx, s); terr != nil {
+		return nil, terr
 	}
 	if terr := a.ver.IssuedBy(s.Submitter, subFP, s.OrgCA, "envelope.cert"); terr != nil {
 		return nil, terr
@@ -193,19 +158,80 @@ func (a *App) checkSignatures(view store.View, tx *chain.Tx, h chain.Hash) (*sig
 	// goroutine, and every microsecond there delays that peer's consensus
 	// messages queued behind it. The first failure in this fixed order is
 	// reported, whatever finishes first.
-	checks := make([]sigCheck, 0, 3)
-	if tx.Actor != nil {
-		checks = append(checks, sigCheck{s.Actor, tx.ActorSignBytes(), tx.Actor.Sig, "actor.sig"})
-	}
-	if att := attestationOf(tx); att != nil {
-		checks = append(checks, sigCheck{s.Verifier, att.Signed, att.Sig, "body.verifier_sig"})
-	}
+	checks := recordChecks(make([]sigCheck, 0, 3), tx, s, "")
 	checks = append(checks, sigCheck{s.Submitter, tx.EnvelopeSignBytes(), tx.Envelope.Sig, "envelope.sig"})
 	if terr := a.ver.verifyAll(checks); terr != nil {
 		return nil, terr
 	}
 	a.ver.verified.put(h, struct{}{})
 	return s, nil
+}
+
+// resolveOrg starts a record's signers: the submitting organisation and
+// its CA, from view.
+func (a *App) resolveOrg(view store.View, id string) (*signers, *TxError) {
+	s := &signers{}
+	org, ok, err := view.Org(id)
+	if err != nil {
+		panic(err) // storage failure: CometBFT must stop
+	}
+	if !ok {
+		return nil, reject(CodeUnknownOrg, "envelope.org", "organisation %q is not registered", id)
+	}
+	s.Org = org
+	var terr *TxError
+	if s.OrgCA, _, terr = a.ver.Parse(org.CACert, "org.ca_cert"); terr != nil {
+		return nil, terr
+	}
+	return s, nil
+}
+
+// resolveRecord fills in s the certificates of tx's own signatures (the
+// actor's, an attestation's verifier), from view.
+func (a *App) resolveRecord(view store.View, tx *chain.Tx, s *signers) *TxError {
+	var terr *TxError
+	if tx.Actor != nil {
+		cs, ok, err := view.Cert(tx.Actor.Cert)
+		if err != nil {
+			panic(err)
+		}
+		if !ok {
+			return reject(CodeUnknownCert, "actor.cert", "certificate %s is not registered", tx.Actor.Cert)
+		}
+		s.ActorFP, s.ActorState = tx.Actor.Cert, cs
+		if s.Actor, _, terr = a.ver.Parse(cs.DER, "actor.cert"); terr != nil {
+			return terr
+		}
+	}
+	if att := attestationOf(tx); att != nil {
+		var vfp chain.Fingerprint
+		if s.Verifier, vfp, terr = a.ver.Parse(att.VerifierCert, "body.verifier_cert"); terr != nil {
+			return terr
+		}
+		// The verifier must be registered (genesis or governance), and its
+		// CA a registered org's.
+		if _, ok, err := view.Verifier(vfp); err != nil {
+			panic(err)
+		} else if !ok {
+			return reject(CodeUnknownVerifier, "body.verifier_cert", "verifier %s is not registered", vfp)
+		}
+		if _, s.VerifierCA, terr = a.verifierOrg(view, s.Verifier, vfp, "body.verifier_cert"); terr != nil {
+			return terr
+		}
+	}
+	return nil
+}
+
+// recordChecks appends the record's own signatures (the actor's, then an
+// attestation's), their fields under prefix.
+func recordChecks(checks []sigCheck, tx *chain.Tx, s *signers, prefix string) []sigCheck {
+	if tx.Actor != nil {
+		checks = append(checks, sigCheck{s.Actor, tx.ActorSignBytes(), tx.Actor.Sig, prefix + "actor.sig"})
+	}
+	if att := attestationOf(tx); att != nil {
+		checks = append(checks, sigCheck{s.Verifier, att.Signed, att.Sig, prefix + "body.verifier_sig"})
+	}
+	return checks
 }
 
 // sigCheck is one signature to verify.
@@ -231,6 +257,46 @@ func (v *verifier) verifyAll(checks []sigCheck) *TxError {
 	last := len(checks) - 1
 	c := checks[last]
 	errs[last] = v.verify(c.cert, c.msg, c.sig, c.field)
+	wg.Wait()
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// verifyPool verifies many checks (a batch's) on GOMAXPROCS workers that
+// take them in order, and returns the first failure in that order: a
+// worker stops at a check beyond the earliest failure found so far, and
+// every check before it has been handed out and finishes.
+func (v *verifier) verifyPool(checks []sigCheck) *TxError {
+	errs := make([]*TxError, len(checks))
+	var next atomic.Int64
+	var first atomic.Int64
+	first.Store(int64(len(checks)))
+	work := func() {
+		for {
+			i := next.Add(1) - 1
+			if i >= int64(len(checks)) || i > first.Load() {
+				return
+			}
+			c := checks[i]
+			if errs[i] = v.verify(c.cert, c.msg, c.sig, c.field); errs[i] != nil {
+				for f := first.Load(); i < f && !first.CompareAndSwap(f, i); f = first.Load() {
+				}
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(checks)) - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
 	wg.Wait()
 	for _, e := range errs {
 		if e != nil {

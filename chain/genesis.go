@@ -81,6 +81,11 @@ type GenesisState struct {
 	// Fabric channel and the channel's coordinates; absent, anchored records
 	// are refused (docs/anchoring.md).
 	Anchoring *GenesisAnchoring `json:"anchoring,omitempty"`
+	// RulesVersion is the rules version in force from the initial height;
+	// omitted (0) means InitialRulesVersion, which writes no upgrade state,
+	// so a genesis without it gives the app hashes it always gave. The node
+	// must support it (InitChain refuses one its binary lacks).
+	RulesVersion uint32 `json:"rules_version,omitempty"`
 }
 
 // GenesisAnchoring is the chain-wide anchoring setting. It is in genesis, not

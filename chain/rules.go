@@ -137,14 +137,17 @@ func must(err error) {
 	}
 }
 
-// CheckCommon applies the rules every tx shares: not a replay, the org CA,
-// the submitter credential and the actor's certificate usable at block time.
-func CheckCommon(v StateView, c *RuleContext, h Hash) *TxError {
+// CheckCommon applies the rules every tx shares: not a replay (none of
+// keys, the record's RecordKeys, committed), the org CA, the submitter
+// credential and the actor's certificate usable at block time.
+func CheckCommon(v StateView, c *RuleContext, keys ...Hash) *TxError {
 	s, t := c.Signers, c.Time
-	_, seen, err := v.TxLogIndex(h)
-	must(err)
-	if seen {
-		return Reject(CodeReplay, "tx", "transaction %s was already committed", h)
+	for _, h := range keys {
+		_, seen, err := v.TxLogIndex(h)
+		must(err)
+		if seen {
+			return Reject(CodeReplay, "tx", "transaction %s was already committed", h)
+		}
 	}
 	if terr := validAt(s.OrgCA, t, "org.ca_cert"); terr != nil {
 		return terr
@@ -308,4 +311,20 @@ func usableVerifier(s *Signers, t time.Time) *TxError {
 		return terr
 	}
 	return HasUsage(s.Verifier, signer.UsageIntentVerifier, "body.verifier_cert")
+}
+
+// RecordKeys are the replay-guard keys of a record committed under rules
+// version, which a lookup by record hash also answers: a standalone tx's
+// TxHash of its bytes, and from BatchRulesVersion on also its item hash, so
+// one signed item lands once whether it comes alone or in a batch; a
+// batched record's item hash. raw is the record's bytes (Entry.Tx).
+func RecordKeys(raw []byte, tx *Tx, version uint32) []Hash {
+	switch {
+	case tx.Batched != nil:
+		return []Hash{tx.ItemHash()}
+	case version >= BatchRulesVersion:
+		return []Hash{TxHash(raw), tx.ItemHash()}
+	default:
+		return []Hash{TxHash(raw)}
+	}
 }

@@ -536,7 +536,7 @@ const header = `# Sealchain node configuration.
 # [consensus] create_empty_blocks make blocks without transactions; off, the chain idles when no
 #                                 records arrive (CometBFT still makes the block that signs the last app hash)
 # [consensus] local_network       peers share one IP (127.0.0.1): localnets and tests only
-# [limits] max_tx_bytes           largest transaction accepted (1024..65536)
+# [limits] max_tx_bytes           largest standalone transaction accepted (1024..65536); a batch may reach 1 MiB
 # [limits] signature_cache_size   transactions and certificates remembered as verified
 # [intent] dev_otp                DEVELOPMENT ONLY: OTP verifier that returns the code to the caller
 # [log] level, format             debug|info|warn|error, text|json

@@ -249,8 +249,16 @@ func (v View) ValidatorChanges(upTo int64) ([]int64, error) {
 func (b *Block) NextIndex() uint64 { return b.s.log.Size() }
 
 // Append adds a committed transaction to the log, records it against replay
-// and indexes it. tx must be the decoded form of raw.
+// by its tx hash and indexes it: a record under rules version 1. tx must be
+// the decoded form of raw.
 func (b *Block) Append(txIndex uint32, raw []byte, tx *chain.Tx) (*chain.Entry, error) {
+	return b.AppendKeyed(txIndex, raw, tx, []chain.Hash{chain.TxHash(raw)})
+}
+
+// AppendKeyed is Append with the replay-guard keys to write, in order
+// (chain.RecordKeys): raw is the record's leaf form (a standalone tx, or a
+// batched record).
+func (b *Block) AppendKeyed(txIndex uint32, raw []byte, tx *chain.Tx, keys []chain.Hash) (*chain.Entry, error) {
 	en := &chain.Entry{Index: b.s.log.Size(), Height: b.height, Time: b.time, TxIndex: txIndex, Tx: raw}
 	leaf := en.Encode()
 	idx, err := b.s.log.Append(b.batch, leaf)
@@ -263,9 +271,10 @@ func (b *Block) Append(txIndex uint32, raw []byte, tx *chain.Tx) (*chain.Entry, 
 	if err := b.batch.Set(u64key(prefixEntry, idx), leaf, nil); err != nil {
 		return nil, err
 	}
-	h := chain.TxHash(raw)
-	if err := b.setState(txKey(h), u64(idx)); err != nil {
-		return nil, err
+	for _, h := range keys {
+		if err := b.setState(txKey(h), u64(idx)); err != nil {
+			return nil, err
+		}
 	}
 	for _, k := range chain.EncodeIndexKeys(tx, en) {
 		if err := b.batch.Set(k, nil, nil); err != nil {

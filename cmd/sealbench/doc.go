@@ -25,7 +25,15 @@
 // bundle size, offline verification and disk use). -profile writes CPU,
 // block and mutex profiles of each timed phase. See docs/benchmarks.md.
 //
+// The fabric subcommand (`make bench-fabric`) times the same evidence record
+// on Hyperledger Fabric: it starts test/fabric's network (one etcdraft
+// orderer, one peer) on free ports with the evidence chaincode of
+// test/fabric/evidencecc, submits -n records from -concurrency Gateway
+// clients (endorse, submit, then commit status), optionally offers the
+// -sweep rates, and reports the same columns through the same pump.
+//
 //	go run ./cmd/sealbench -n 2000 -concurrency 16 -out bench.json
 //	go run ./cmd/sealbench -sweep 250,500,1000,1500,2000 -duration 3s -plots out
 //	go run ./cmd/sealbench store -sizes 1000000,10000000 -plots out
+//	go run ./cmd/sealbench fabric -n 3000 -concurrency 32 -out fabric.json
 package main

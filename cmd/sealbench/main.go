@@ -44,6 +44,13 @@ func (o options) logLevel() string {
 const quickN = 300
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "fabric" {
+		if err := fabricMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "sealbench fabric:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "store" {
 		if err := storeMain(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "sealbench store:", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/cometbft/cometbft/libs/cli/flags"
 	"github.com/cometbft/cometbft/libs/log"
 
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
 )
 
@@ -126,9 +127,12 @@ func OptionsFromConfig(home string, c *config.Config) Options {
 		TimeoutPropose:    c.Consensus.TimeoutPropose.Duration,
 		TimeoutVote:       c.Consensus.TimeoutVote.Duration,
 		CreateEmptyBlocks: c.Consensus.CreateEmptyBlocks,
-		MaxTxBytes:        c.Limits.MaxTxBytes,
-		LogLevel:          logLevel(c.Log.Level),
-		LocalNetwork:      c.Consensus.LocalNetwork,
+		// The mempool must carry a batch up to its consensus limit; the
+		// app refuses a standalone tx above limits.max_tx_bytes itself
+		// (app.WithMaxTxBytes), so that limit still holds for one.
+		MaxTxBytes:   chain.MaxBatchBytes,
+		LogLevel:     logLevel(c.Log.Level),
+		LocalNetwork: c.Consensus.LocalNetwork,
 
 		StateSync:            c.StateSync.Enable,
 		StateSyncRPCServers:  c.StateSync.RPCServerList(),

@@ -196,7 +196,9 @@ func WriteNetworkGenesis(homes []string, chainID string, genesisTime time.Time, 
 // writeNetworkGenesis is WriteNetworkGenesis with an optional anchoring
 // section; chain.ParseGenesisState checks it against the members.
 func writeNetworkGenesis(homes []string, chainID string, genesisTime time.Time, production bool, members []*Member, anchoring *chain.GenesisAnchoring) error {
-	gs := chain.GenesisState{Production: production, Anchoring: anchoring}
+	// A new chain starts under the newest rules, batches included, rather
+	// than upgrading to them later by governance.
+	gs := chain.GenesisState{Production: production, Anchoring: anchoring, RulesVersion: chain.BatchRulesVersion}
 	vals := make([]comet.GenesisValidator, 0, len(members))
 	for _, m := range members {
 		gs.Orgs = append(gs.Orgs, m.Org)

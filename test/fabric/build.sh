@@ -2,8 +2,8 @@
 # Builds the Fabric binaries (peer, orderer, configtxgen, cryptogen,
 # osnadmin) from source at the version pinned in tools/go.mod, once per
 # version into $BIN (a cache outside the repo, kept between runs), and the
-# anchor chaincode and the fabric-sdk helper (always: the Go build cache makes
-# that quick).
+# anchor chaincode, the evidence chaincode of bench-fabric and the fabric-sdk
+# helper (always: the Go build cache makes that quick).
 set -eu
 . "$(dirname "$0")/common.sh"
 mkdir -p "$BIN"
@@ -19,3 +19,4 @@ done
 ROOT=$(cd "$HERE/../.." && pwd)
 cd "$ROOT/anchor/chaincode" && t go build -o "$BIN/sealchain-anchorcc" .
 cd "$ROOT/anchor/fabricsdk" && t go build -o "$BIN/sealchain-fabricsdk" .
+cd "$HERE/evidencecc" && t go build -o "$BIN/sealchain-evidencecc" .

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Packages the anchor chaincode as a service (metadata type ccaas, its
+# Packages the chaincode ($CC_BIN, the anchor chaincode unless set) as a service (metadata type ccaas, its
 # address in connection.json), installs, starts, approves and commits it.
 set -eu
 . "$(dirname "$0")/common.sh"
@@ -12,7 +12,7 @@ peerAdminEnv
 PKGID=$(peer lifecycle chaincode calculatepackageid "$CC_NAME.tgz")
 peer lifecycle chaincode install "$CC_NAME.tgz" 2>>logs/peeradmin.log
 echo "$PKGID" > ccid
-CHAINCODE_ID=$PKGID CHAINCODE_SERVER_ADDRESS=$CC_ADDR sealchain-anchorcc >> logs/chaincode.log 2>&1 &
+CHAINCODE_ID=$PKGID CHAINCODE_SERVER_ADDRESS=$CC_ADDR "$CC_BIN" >> logs/chaincode.log 2>&1 &
 echo $! > chaincode.pid
 OPTS="-o 127.0.0.1:$ORDERER_PORT --tls --cafile $ORDERER_CA --channelID $CHANNEL --name $CC_NAME --version 1 --sequence 1"
 peer lifecycle chaincode approveformyorg $OPTS --package-id "$PKGID" 2>>logs/peeradmin.log

@@ -17,6 +17,13 @@ PEER_CC_PORT=${PEER_CC_PORT:-7052}
 PEER_OPS_PORT=${PEER_OPS_PORT:-9443}
 CC_PORT=${CC_PORT:-9999}
 CC_ADDR=127.0.0.1:$CC_PORT
+# The chaincode server binary (in $BIN) cc-deploy.sh and net-start.sh run;
+# bench-fabric runs the evidence chaincode instead.
+CC_BIN=${CC_BIN:-sealchain-anchorcc}
+# The orderer's block cutting (configtx.yaml); bench-fabric sets its own.
+BATCH_TIMEOUT=${BATCH_TIMEOUT:-200ms}
+BATCH_MAX_COUNT=${BATCH_MAX_COUNT:-10}
+BATCH_PREFERRED_BYTES=${BATCH_PREFERRED_BYTES:-512 KB}
 export PATH=$BIN:$PATH
 CRYPTO=$RUN/crypto-config
 ORD=$CRYPTO/ordererOrganizations/example.com/orderers/orderer.example.com

@@ -28,7 +28,7 @@ echo $! > orderer.pid
   exec peer node start ) >> logs/peer.log 2>&1 &
 echo $! > peer.pid
 if [ -f ccid ]; then
-  CHAINCODE_ID=$(cat ccid) CHAINCODE_SERVER_ADDRESS=$CC_ADDR sealchain-anchorcc >> logs/chaincode.log 2>&1 &
+  CHAINCODE_ID=$(cat ccid) CHAINCODE_SERVER_ADDRESS=$CC_ADDR "$CC_BIN" >> logs/chaincode.log 2>&1 &
   echo $! > chaincode.pid
 fi
 waitHealthz "$ORDERER_OPS_PORT" 60

@@ -15,7 +15,8 @@ cp -r "$HERE/builders" "$RUN/builders" && chmod +x "$RUN"/builders/ccaas/bin/*
 sed -e "s|path: /opt/hyperledger/ccaas_builder|path: $RUN/builders/ccaas|" \
     -e "s|endpoint: unix:///var/run/docker.sock|endpoint: \"\"|" \
     "$SRC/sampleconfig/core.yaml" > config/core.yaml
-sed -e "s/@ORDERER_PORT@/$ORDERER_PORT/g" -e "s/@PEER_PORT@/$PEER_PORT/g" "$HERE/configtx.yaml" > configtx.yaml
+sed -e "s/@ORDERER_PORT@/$ORDERER_PORT/g" -e "s/@PEER_PORT@/$PEER_PORT/g" -e "s/@BATCH_TIMEOUT@/$BATCH_TIMEOUT/g" \
+    -e "s/@BATCH_MAX_COUNT@/$BATCH_MAX_COUNT/g" -e "s/@BATCH_PREFERRED_BYTES@/$BATCH_PREFERRED_BYTES/g" "$HERE/configtx.yaml" > configtx.yaml
 cp "$HERE/crypto-config.yaml" .
 # fabric-sdk-go v1.0.0 cannot load an MSP whose CA certificate has a high-S
 # ECDSA signature (about half of all CAs): regenerate until none has.

@@ -1,0 +1,183 @@
+package app
+
+import (
+	"strconv"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
+)
+
+// Batches (chain/batch.go), from rules version chain.BatchRulesVersion.
+// A batch is checked as a whole: its decoding, chain id, envelope
+// credential, every record's certificates and every signature. Any of
+// those failing refuses the whole batch (CheckTx, ProcessProposal, and in
+// FinalizeBlock the batch's result), naming the record (records[3].actor.sig).
+// The state rules run per record in FinalizeBlock: a record that fails
+// one gets its own code in the batch's result (chain.BatchResult) and
+// writes nothing; the others are appended, each its own leaf in the
+// batched form, keyed against replay by its item hash.
+
+// wireTx is a transaction as CometBFT carries it, checked: a standalone
+// tx with its signers, or a batch with its records (batched form) and each
+// record's signers.
+type wireTx struct {
+	h     chain.Hash // TxHash of the bytes: the verification cache's key
+	tx    *chain.Tx  // standalone
+	s     *signers   // the standalone tx's signers, or the batch envelope's (Org, OrgCA, Submitter)
+	batch *chain.Batch
+	recs  []*chain.Tx // the batch's records, batched form
+	rs    []*signers  // each record's signers
+}
+
+// atRecord names record i of a batch in a rejection's field.
+func atRecord(i int, terr *TxError) *TxError {
+	c := *terr
+	c.Field = "records[" + strconv.Itoa(i) + "]"
+	if terr.Field != "" {
+		c.Field += "." + terr.Field
+	}
+	return &c
+}
+
+// batchEnvelope resolves a batch's envelope from view: the registered
+// organisation, its CA, and its credential named by fingerprint, which
+// must be registered to that organisation and issued by its CA, as a
+// standalone tx's envelope certificate must.
+func (a *App) batchEnvelope(view store.View, bt *chain.Batch) (*signers, *TxError) {
+	s, terr := a.resolveOrg(view, bt.Envelope.Org)
+	if terr != nil {
+		return nil, terr
+	}
+	if s.SubmitterState, terr = registeredCredential(view, bt.Envelope.Cert, bt.Envelope.Org); terr != nil {
+		return nil, terr
+	}
+	var fp chain.Fingerprint
+	if s.Submitter, fp, terr = a.ver.Parse(s.SubmitterState.DER, "envelope.cert"); terr != nil {
+		return nil, terr
+	}
+	if terr := a.ver.IssuedBy(s.Submitter, fp, s.OrgCA, "envelope.cert"); terr != nil {
+		return nil, terr
+	}
+	return s, nil
+}
+
+// recordSigners resolves one record's signers on top of the envelope's.
+func (a *App) recordSigners(view store.View, env *signers, rec *chain.Tx) (*signers, *TxError) {
+	s := &signers{Org: env.Org, OrgCA: env.OrgCA, Submitter: env.Submitter, SubmitterState: env.SubmitterState}
+	if terr := a.resolveRecord(view, rec, s); terr != nil {
+		return nil, terr
+	}
+	return s, nil
+}
+
+// checkBatch is checkTx for a decoded batch: chain id, envelope, every
+// record's certificates, then every signature (unless this node verified
+// the batch already), on all cores.
+func (a *App) checkBatch(view store.View, w *wireTx) *TxError {
+	bt := w.batch
+	if bt.ChainID != a.chainID {
+		return reject(CodeChainID, "chain_id", "%q, this chain is %q", bt.ChainID, a.chainID)
+	}
+	env, terr := a.batchEnvelope(view, bt)
+	if terr != nil {
+		return terr
+	}
+	w.s = env
+	w.recs = bt.Records()
+	w.rs = make([]*signers, len(w.recs))
+	for i, rec := range w.recs {
+		if w.rs[i], terr = a.recordSigners(view, env, rec); terr != nil {
+			return atRecord(i, terr)
+		}
+	}
+	if _, ok := a.ver.verified.get(w.h); ok {
+		a.metrics.sigCacheHit()
+		return nil
+	}
+	done := a.metrics.sigVerifyTimer()
+	defer done()
+	checks := make([]sigCheck, 0, 1+2*len(w.recs))
+	checks = append(checks, sigCheck{env.Submitter, bt.SignBytes(), bt.Envelope.Sig, "envelope.sig"})
+	for i, it := range bt.Items {
+		checks = recordChecks(checks, it, w.rs[i], "records["+strconv.Itoa(i)+"].")
+	}
+	if terr := a.ver.verifyPool(checks); terr != nil {
+		return terr
+	}
+	a.ver.verified.put(w.h, struct{}{})
+	return nil
+}
+
+// checkBatchAdmission is CheckTx's part for a checked batch: the envelope
+// credential not revoked, and no record already committed.
+func (a *App) checkBatchAdmission(view store.View, w *wireTx) (*TxError, error) {
+	if w.s.SubmitterState.Revoked() {
+		return reject(CodeCertRevoked, "envelope.cert", "credential revoked at %s", w.s.SubmitterState.RevokedAt.Format(time.RFC3339Nano)), nil
+	}
+	for i, rec := range w.recs {
+		h := rec.ItemHash()
+		if _, seen, err := view.TxLogIndex(h); err != nil {
+			return nil, err
+		} else if seen {
+			return reject(CodeReplay, "records["+strconv.Itoa(i)+"]", "record %s was already committed", h), nil
+		}
+	}
+	return nil, nil
+}
+
+// execBatch applies a checked batch's records in order. Each record's
+// signers are resolved again against the block's staged state, so a
+// record sees what the records before it changed (a revoked certificate),
+// as consecutive standalone txs would.
+func (a *App) execBatch(b *store.Block, txIndex uint32, w *wireTx) *abci.ExecTxResult {
+	results := make([]chain.RecordResult, len(w.recs))
+	committed := 0
+	for i, rec := range w.recs {
+		en, terr := a.execRecord(b, txIndex, w.batch, rec)
+		if terr != nil {
+			a.metrics.rejected(terr.Code, "finalize")
+			results[i] = chain.RecordResult{Code: terr.Code, Log: terr.Error()}
+			continue
+		}
+		committed++
+		a.metrics.recordAppended(rec.Body.Type().String())
+		results[i] = chain.RecordResult{Code: CodeOK, Index: en.Index}
+	}
+	a.metrics.batchExecuted(len(w.recs))
+	// One event for the batch, not one per record: CometBFT's indexer
+	// writes every indexed attribute of every event.
+	return &abci.ExecTxResult{
+		Code: CodeOK,
+		Data: chain.EncodeBatchResult(results),
+		Events: []abci.Event{{Type: "batch", Attributes: []abci.EventAttribute{
+			{Key: "records", Value: strconv.Itoa(len(w.recs))},
+			{Key: "committed", Value: strconv.Itoa(committed)},
+			{Key: "rejected", Value: strconv.Itoa(len(w.recs) - committed)},
+		}}},
+	}
+}
+
+// execRecord runs one batched record's rules and appends it.
+func (a *App) execRecord(b *store.Block, txIndex uint32, bt *chain.Batch, rec *chain.Tx) (*chain.Entry, *TxError) {
+	env, terr := a.batchEnvelope(b.View, bt)
+	if terr != nil {
+		return nil, terr
+	}
+	s, terr := a.recordSigners(b.View, env, rec)
+	if terr != nil {
+		return nil, terr
+	}
+	raw := rec.Encode()
+	keys := chain.RecordKeys(raw, rec, a.rules.version)
+	rc := a.ruleContext(b, rec, s)
+	if terr := chain.CheckCommon(b, rc, keys...); terr != nil {
+		return nil, terr
+	}
+	if terr := a.versionRules(rec); terr != nil {
+		return nil, terr
+	}
+	return a.apply(b, txIndex, raw, rec, rc, keys)
+}

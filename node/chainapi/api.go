@@ -230,7 +230,9 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.wait)
 	defer cancel()
-	o, err := a.sub.Submit(ctx, tx)
+	// Alone, never batched by this node: the caller knows it by its tx
+	// hash, which a batch's record does not keep.
+	o, err := a.sub.SubmitAlone(ctx, tx)
 	if err != nil {
 		a.internal(w, r, err)
 		return

@@ -86,12 +86,13 @@ type batcher struct {
 
 // queued is a record waiting for its batch's CheckTx answer.
 type queued struct {
-	item  *chain.Tx
-	raw   []byte
-	hash  chain.Hash // item hash: the record hash
-	tries int
-	out   chan Outcome // buffered 1: the batcher never blocks on a waiter
-	dups  []chan Outcome
+	item   *chain.Tx
+	raw    []byte
+	hash   chain.Hash // item hash: the record hash
+	txHash chain.Hash // of the standalone tx it came as
+	tries  int
+	out    chan Outcome // buffered 1: the batcher never blocks on a waiter
+	dups   []chan Outcome
 }
 
 // EnableBatching makes Submit send the records of key's credential in
@@ -166,8 +167,9 @@ func (s *Submitter) batchable(tx []byte) (*batcher, *chain.Tx) {
 	return b, &item
 }
 
-// submitBatched queues item for the next batch and waits for its outcome.
-func (s *Submitter) submitBatched(ctx context.Context, b *batcher, item *chain.Tx) (Outcome, error) {
+// submitBatched queues item (of standalone tx) for the next batch and waits
+// for its outcome.
+func (s *Submitter) submitBatched(ctx context.Context, b *batcher, tx []byte, item *chain.Tx) (Outcome, error) {
 	raw := item.Item()
 	h := chain.TxHash(raw)
 	if i, seen, err := s.store.View().TxLogIndex(h); err != nil {
@@ -183,7 +185,7 @@ func (s *Submitter) submitBatched(ctx context.Context, b *batcher, item *chain.T
 	if s.mempool == nil {
 		return Outcome{Status: Unavailable, Err: ErrNotStarted}, nil
 	}
-	q := &queued{item: item, raw: raw, hash: h, out: make(chan Outcome, 1)}
+	q := &queued{item: item, raw: raw, hash: h, txHash: chain.TxHash(tx), out: make(chan Outcome, 1)}
 	select {
 	case <-b.closed:
 		return Outcome{Status: Unavailable, Err: ErrClosed}, nil
@@ -335,7 +337,10 @@ func (s *Submitter) sendBatch(ctx context.Context, b *batcher, batch []*queued) 
 	case Pending:
 		bh := chain.TxHash(raw)
 		for i, q := range batch {
-			s.mem.put(q.hash, recordRef{tx: bh, index: i})
+			ref := recordRef{tx: bh, index: i}
+			s.mem.put(q.hash, ref)
+			ref.item = q.hash
+			s.mem.put(q.txHash, ref)
 			q.answer(o)
 		}
 		return nil
@@ -377,10 +382,13 @@ func (s *Submitter) sendBatch(ctx context.Context, b *batcher, batch []*queued) 
 }
 
 // recordRef is where a record went: the batch tx hash and its index in it,
-// or (index -1) the standalone tx hash of a record sent alone.
+// or (index -1) the standalone tx hash of a record sent alone. Under the
+// hash of the standalone tx a batched record came as, item is the record
+// hash: callers that know the tx by that hash find the record.
 type recordRef struct {
 	tx    chain.Hash
 	index int
+	item  chain.Hash
 }
 
 // recordMemory maps record hashes to their txs, forgetting the oldest past
@@ -397,7 +405,7 @@ func (r *recordMemory) put(h chain.Hash, ref recordRef) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.m == nil {
-		r.max = max(r.max, 1)
+		r.max = max(r.max, 2)
 		r.m = make(map[chain.Hash]recordRef)
 		r.ring = make([]chain.Hash, 0, min(r.max, 1024))
 	}

@@ -287,7 +287,15 @@ func TestBatchStandalone(t *testing.T) {
 			}
 		})
 	}
-	s := batching(t, &batchMempool{}, BatchConfig{}, key, 1)
+	mp := &batchMempool{}
+	s := batching(t, mp, BatchConfig{}, key, chain.BatchRulesVersion)
+	if o, err := s.SubmitAlone(context.Background(), build(t, key, 1)[0]); err != nil || o.Status != Pending {
+		t.Fatalf("SubmitAlone = %+v, %v", o, err)
+	}
+	if bs, singles := mp.sent(); len(bs) != 0 || singles != 1 {
+		t.Fatalf("SubmitAlone sent %d batches, %d singles; want it alone", len(bs), singles)
+	}
+	s = batching(t, &batchMempool{}, BatchConfig{}, key, 1)
 	tx := build(t, key, 1)[0]
 	if s.RecordHash(tx) != chain.TxHash(tx) {
 		t.Fatal("RecordHash under rules 1 is not the tx hash")
@@ -327,6 +335,10 @@ func TestBatchResultFromBatch(t *testing.T) {
 	defer cancel()
 	if o, err := s.Wait(ctx, s.RecordHash(txs[1])); err != nil || o.Status != Rejected {
 		t.Fatalf("Wait = %+v, %v; want rejected", o, err)
+	}
+	// By the hash of the standalone tx it came as, too.
+	if o, err := s.Wait(ctx, chain.TxHash(txs[1])); err != nil || o.Status != Rejected || o.Code != app.CodeUnknownContract {
+		t.Fatalf("Wait by tx hash = %+v, %v; want rejected", o, err)
 	}
 }
 

@@ -115,7 +115,8 @@ func WithPool(p Pool) Option { return func(s *Submitter) { s.pool = p } }
 // New returns a submitter over store and CometBFT's mempool (nil: every
 // Submit is Unavailable, Result reads the store only).
 func New(store Store, mp Mempool, opts ...Option) *Submitter {
-	s := &Submitter{store: store, mempool: mp, mem: recordMemory{max: rememberRecords}}
+	// Two entries a batched record: its record hash and its tx hash.
+	s := &Submitter{store: store, mempool: mp, mem: recordMemory{max: 2 * rememberRecords}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -128,8 +129,15 @@ func New(store Store, mp Mempool, opts ...Option) *Submitter {
 // everything CometBFT answers is an Outcome.
 func (s *Submitter) Submit(ctx context.Context, tx []byte) (Outcome, error) {
 	if b, item := s.batchable(tx); b != nil {
-		return s.submitBatched(ctx, b, item)
+		return s.submitBatched(ctx, b, tx, item)
 	}
+	return s.SubmitAlone(ctx, tx)
+}
+
+// SubmitAlone sends tx by itself, batching or not: for txs whose sender
+// knows them by their tx hash (POST /v1/txs), which a batch would not
+// carry.
+func (s *Submitter) SubmitAlone(ctx context.Context, tx []byte) (Outcome, error) {
 	h := chain.TxHash(tx)
 	if i, seen, err := s.store.View().TxLogIndex(h); err != nil {
 		return Outcome{}, fmt.Errorf("look up tx %s: %w", h, err)
@@ -250,6 +258,14 @@ func (s *Submitter) result(ctx context.Context, h chain.Hash, askIndex bool) (Ou
 	if err != nil {
 		return Outcome{}, fmt.Errorf("look up tx %s: %w", h, err)
 	}
+	ref, remembered := s.mem.get(h)
+	if !ok && remembered && ref.item != (chain.Hash{}) {
+		// The hash of a standalone tx this submitter batched: the log
+		// knows its record by the item hash.
+		if i, ok, err = view.TxLogIndex(ref.item); err != nil {
+			return Outcome{}, fmt.Errorf("look up record %s: %w", ref.item, err)
+		}
+	}
 	// The store's data is visible a moment before Last() moves past it;
 	// answer only once every query sees the record.
 	if ok && i < s.store.Last().LogSize {
@@ -265,7 +281,7 @@ func (s *Submitter) result(ctx context.Context, h chain.Hash, askIndex bool) (Ou
 	}
 	if askIndex {
 		if mp := s.mempool; mp != nil {
-			if ref, ok := s.mem.get(h); ok {
+			if remembered {
 				return s.refResult(ctx, mp, ref), nil
 			}
 			if res, err := mp.Tx(ctx, h[:], false); err == nil && res.TxResult.Code != app.CodeOK {

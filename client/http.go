@@ -140,7 +140,10 @@ func (c *Client) do(ctx context.Context, method, path, ctype string, body []byte
 	return data, nil
 }
 
-// Submit sends a transaction; with wait it returns once it is committed.
+// Submit sends a transaction (a standalone tx, or a batch from BuildBatch);
+// with wait it returns once it is committed. For a batch the result names
+// its records' hashes (Records) and, with wait, each record's result
+// (Results): a record that failed a state rule does not fail the call.
 func (c *Client) Submit(ctx context.Context, tx []byte, wait bool) (*SubmitResult, error) {
 	path := "/v1/txs"
 	if wait {

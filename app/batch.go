@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -101,24 +102,66 @@ func (a *App) checkBatch(view store.View, w *wireTx) *TxError {
 	defer done()
 	checks := make([]sigCheck, 0, 1+2*len(w.recs))
 	checks = append(checks, sigCheck{env.Submitter, bt.SignBytes(), bt.Envelope.Sig, "envelope.sig"})
+	// from[i] is record i's first check; items verified before have none.
+	from := make([]int, len(bt.Items)+1)
+	hashes := make([]chain.Hash, len(bt.Items))
 	for i, it := range bt.Items {
-		checks = recordChecks(checks, it, w.rs[i], "records["+strconv.Itoa(i)+"].")
+		from[i] = len(checks)
+		hashes[i] = it.ItemHash()
+		if _, ok := a.ver.items.get(hashes[i]); !ok {
+			checks = recordChecks(checks, it, w.rs[i], "records["+strconv.Itoa(i)+"].")
+		}
 	}
-	if terr := a.ver.verifyPool(checks); terr != nil {
+	from[len(bt.Items)] = len(checks)
+	terr, passed := a.ver.verifyPool(checks)
+	// Remember the items that verified, even in a refused batch.
+	for i := range bt.Items {
+		if from[i] < from[i+1] && !slices.Contains(passed[from[i]:from[i+1]], false) {
+			a.ver.items.put(hashes[i], struct{}{})
+		}
+	}
+	if terr != nil {
 		return terr
 	}
 	a.ver.verified.put(w.h, struct{}{})
 	return nil
 }
 
+// admittedBatch is what a recheck of an admitted batch looks at again.
+// Everything else CheckTx checked of it is permanent once true (organisations
+// and certificates are registered for good, signatures verify or not, and
+// the rules version only goes up), so when the mempool rechecks the batch
+// after a block only the envelope credential's revocation and the records'
+// replay can have changed: looking at those alone skips decoding and
+// resolving up to 1,000 records under the mempool's lock.
+type admittedBatch struct {
+	org   string
+	cert  chain.Fingerprint
+	items []chain.Hash
+}
+
+// maxAdmittedBatches bounds the recheck cache (32 KiB of hashes each at most).
+const maxAdmittedBatches = 1024
+
+func newAdmittedBatch(w *wireTx) *admittedBatch {
+	ad := &admittedBatch{org: w.batch.Envelope.Org, cert: w.batch.Envelope.Cert, items: make([]chain.Hash, len(w.recs))}
+	for i, rec := range w.recs {
+		ad.items[i] = rec.ItemHash()
+	}
+	return ad
+}
+
 // checkBatchAdmission is CheckTx's part for a checked batch: the envelope
 // credential not revoked, and no record already committed.
-func (a *App) checkBatchAdmission(view store.View, w *wireTx) (*TxError, error) {
-	if w.s.SubmitterState.Revoked() {
-		return reject(CodeCertRevoked, "envelope.cert", "credential revoked at %s", w.s.SubmitterState.RevokedAt.Format(time.RFC3339Nano)), nil
+func (a *App) checkBatchAdmission(view store.View, ad *admittedBatch) (*TxError, error) {
+	cs, terr := registeredCredential(view, ad.cert, ad.org)
+	if terr != nil {
+		return terr, nil
 	}
-	for i, rec := range w.recs {
-		h := rec.ItemHash()
+	if cs.Revoked() {
+		return reject(CodeCertRevoked, "envelope.cert", "credential revoked at %s", cs.RevokedAt.Format(time.RFC3339Nano)), nil
+	}
+	for i, h := range ad.items {
 		if _, seen, err := view.TxLogIndex(h); err != nil {
 			return nil, err
 		} else if seen {

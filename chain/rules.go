@@ -318,6 +318,11 @@ func usableVerifier(s *Signers, t time.Time) *TxError {
 // TxHash of its bytes, and from BatchRulesVersion on also its item hash, so
 // one signed item lands once whether it comes alone or in a batch; a
 // batched record's item hash. raw is the record's bytes (Entry.Tx).
+//
+// A record committed under version 1 has only its tx hash: a chain that
+// upgrades to version 2 does not index its earlier items, so an item
+// committed alone before the upgrade is not refused as a replay in a batch
+// after it (the state rules still refuse what it would change twice).
 func RecordKeys(raw []byte, tx *Tx, version uint32) []Hash {
 	switch {
 	case tx.Batched != nil:

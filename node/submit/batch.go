@@ -42,7 +42,9 @@ var errTooManyTries = errors.New("batch refused too often because of other recor
 
 // BatchConfig bounds the wait of a record for its batch: the batch goes when
 // it holds MaxRecords records or its first record waited MaxWait, whichever
-// comes first (and before it would exceed chain.MaxBatchBytes).
+// comes first (and before it would exceed chain.MaxBatchBytes). A record
+// that comes after MaxWait without a batch goes at once, with the records
+// already queued: batching costs a lone record no latency.
 type BatchConfig struct {
 	MaxRecords int           // 0: DefaultBatchMaxRecords; at most chain.MaxBatchRecords
 	MaxWait    time.Duration // 0: DefaultBatchMaxWait; at most MaxBatchWait
@@ -227,7 +229,10 @@ func recordBytes(raw []byte) int { return len(raw) + 4 }
 // runBatcher gathers records into batches until ctx ends, then answers
 // every waiting record Unavailable.
 func (s *Submitter) runBatcher(ctx context.Context, b *batcher) {
-	var carry []*queued // records of a refused batch, sent first again
+	var (
+		carry    []*queued // records of a refused batch, sent first again
+		lastSent time.Time // when the last batch's CheckTx answered
+	)
 	for {
 		var batch []*queued
 		size := b.batchOverhead()
@@ -262,25 +267,47 @@ func (s *Submitter) runBatcher(ctx context.Context, b *batcher) {
 				return
 			}
 		}
-		timer := time.NewTimer(b.cfg.MaxWait)
+		// After a quiet spell (no batch for MaxWait) the first record goes
+		// at once, with whatever is queued already: waiting would only add
+		// to its latency, as nothing says more records are coming. Records
+		// arriving within MaxWait of a batch are a stream: they gather.
+		wait := b.cfg.MaxWait
+		if len(carry) == 0 && time.Since(lastSent) >= b.cfg.MaxWait {
+			wait = 0
+		}
+		timer := time.NewTimer(wait)
 	gather:
 		for len(batch) < b.cfg.MaxRecords {
-			select {
-			case q := <-b.in:
-				if !add(q) {
-					carry = append(carry, q)
+			var q *queued
+			if wait == 0 {
+				select {
+				case q = <-b.in:
+				default:
 					break gather
 				}
-			case <-timer.C:
+			} else {
+				select {
+				case q = <-b.in:
+				case <-timer.C:
+					break gather
+				case <-ctx.Done():
+					timer.Stop()
+					drain(b, append(batch, carry...), ErrClosed)
+					return
+				}
+			}
+			if !add(q) {
+				carry = append(carry, q)
 				break gather
-			case <-ctx.Done():
-				timer.Stop()
-				drain(b, append(batch, carry...), ErrClosed)
-				return
 			}
 		}
 		timer.Stop()
+		if ctx.Err() != nil {
+			drain(b, append(batch, carry...), ErrClosed)
+			return
+		}
 		carry = append(s.sendBatch(ctx, b, batch), carry...)
+		lastSent = time.Now()
 	}
 }
 

@@ -102,6 +102,25 @@ func batching(t *testing.T, mp *batchMempool, cfg BatchConfig, key *client.Submi
 	return s
 }
 
+// warm sends one record, so that the batcher is in a stream (a batch went
+// within MaxWait) and the next records gather instead of going at once.
+func warm(t *testing.T, s *Submitter, key *client.Submitter) {
+	t.Helper()
+	if o, err := s.Submit(context.Background(), build(t, key, 1)[0]); err != nil || o.Status != Pending {
+		t.Fatalf("warm-up Submit = %+v, %v", o, err)
+	}
+}
+
+// sentAfterWarm is what mp received after the warm-up batch.
+func sentAfterWarm(t *testing.T, mp *batchMempool) []*chain.Batch {
+	t.Helper()
+	bs, _ := mp.sent()
+	if len(bs) == 0 || len(bs[0].Items) != 1 {
+		t.Fatalf("no warm-up batch of one record first")
+	}
+	return bs[1:]
+}
+
 // submitAll submits txs concurrently and returns their outcomes in order.
 func submitAll(t *testing.T, ctx context.Context, s *Submitter, txs [][]byte) []Outcome {
 	t.Helper()
@@ -142,6 +161,7 @@ func TestBatchByCount(t *testing.T) {
 	mp := &batchMempool{}
 	key := testKey(t, "platform")
 	s := batching(t, mp, BatchConfig{MaxRecords: 10, MaxWait: time.Second}, key, chain.BatchRulesVersion)
+	warm(t, s, key)
 	start := time.Now()
 	for i, o := range submitAll(t, context.Background(), s, build(t, key, 10)) {
 		if o.Status != Pending {
@@ -151,8 +171,8 @@ func TestBatchByCount(t *testing.T) {
 	if d := time.Since(start); d > 900*time.Millisecond {
 		t.Fatalf("a full batch waited %s, as long as MaxWait", d)
 	}
-	bs, singles := mp.sent()
-	if len(bs) != 1 || len(bs[0].Items) != 10 || singles != 0 {
+	bs := sentAfterWarm(t, mp)
+	if _, singles := mp.sent(); len(bs) != 1 || len(bs[0].Items) != 10 || singles != 0 {
 		t.Fatalf("sent %d batches, %d singles; want one batch of 10", len(bs), singles)
 	}
 }
@@ -160,17 +180,24 @@ func TestBatchByCount(t *testing.T) {
 func TestBatchByTime(t *testing.T) {
 	mp := &batchMempool{}
 	key := testKey(t, "platform")
-	s := batching(t, mp, BatchConfig{MaxWait: 30 * time.Millisecond}, key, chain.BatchRulesVersion)
-	tx := build(t, key, 1)[0]
+	s := batching(t, mp, BatchConfig{MaxWait: 300 * time.Millisecond}, key, chain.BatchRulesVersion)
+	// After a quiet spell a record goes at once.
 	start := time.Now()
+	warm(t, s, key)
+	if d := time.Since(start); d >= 300*time.Millisecond {
+		t.Fatalf("a record after a quiet spell waited %s, as long as MaxWait", d)
+	}
+	// Within MaxWait of a batch, a record waits MaxWait for others.
+	tx := build(t, key, 1)[0]
+	start = time.Now()
 	o, err := s.Submit(context.Background(), tx)
 	if err != nil || o.Status != Pending {
 		t.Fatalf("Submit = %+v, %v; want pending", o, err)
 	}
-	if d := time.Since(start); d < 30*time.Millisecond || d > 2*time.Second {
-		t.Fatalf("a lone record waited %s, want about MaxWait (30ms)", d)
+	if d := time.Since(start); d < 200*time.Millisecond || d > 5*time.Second {
+		t.Fatalf("a record in a stream waited %s, want about MaxWait (300ms)", d)
 	}
-	bs, _ := mp.sent()
+	bs := sentAfterWarm(t, mp)
 	if len(bs) != 1 || len(bs[0].Items) != 1 {
 		t.Fatalf("sent %d batches, want one of one record", len(bs))
 	}
@@ -179,7 +206,7 @@ func TestBatchByTime(t *testing.T) {
 	}
 	// The same record again while its batch waits in the mempool: a replay.
 	mp.mu.Lock()
-	mp.inPool = map[types.TxKey]bool{types.TxKey(mp.hashes[0]): true}
+	mp.inPool = map[types.TxKey]bool{types.TxKey(mp.hashes[1]): true}
 	mp.mu.Unlock()
 	if !s.InMempool(tx) {
 		t.Fatal("InMempool = false for a record whose batch is in the mempool")
@@ -210,6 +237,7 @@ func TestBatchRejectionNamesRecord(t *testing.T) {
 				return &coretypes.ResultBroadcastTx{}, nil
 			}
 			s := batching(t, mp, BatchConfig{MaxRecords: 8, MaxWait: time.Second}, key, chain.BatchRulesVersion)
+			warm(t, s, key)
 			out := submitAll(t, context.Background(), s, txs)
 			for i, o := range out {
 				want := Pending
@@ -223,7 +251,7 @@ func TestBatchRejectionNamesRecord(t *testing.T) {
 			if out[5].Code != tc.code || out[5].Log == "" {
 				t.Fatalf("the named record: %+v, want code %d with the log", out[5], tc.code)
 			}
-			bs, _ := mp.sent()
+			bs := sentAfterWarm(t, mp)
 			if len(bs) != 2 || len(bs[0].Items) != 8 || len(bs[1].Items) != 7 || batchHas(bs[1], bad) >= 0 {
 				t.Fatalf("sent %d batches; want 8 records, then the 7 others", len(bs))
 			}
@@ -255,8 +283,13 @@ func TestBatchWholeRejection(t *testing.T) {
 			t.Fatalf("record %d: %+v, want rejected with the envelope's code", i, o)
 		}
 	}
-	if bs, _ := mp.sent(); len(bs) != 1 {
-		t.Fatalf("sent %d batches, want 1", len(bs))
+	var n int
+	bs, _ := mp.sent()
+	for _, b := range bs {
+		n += len(b.Items)
+	}
+	if n != 3 {
+		t.Fatalf("sent %d records in %d batches, want each once", n, len(bs))
 	}
 }
 
@@ -306,9 +339,10 @@ func TestBatchResultFromBatch(t *testing.T) {
 	key := testKey(t, "platform")
 	mp := &batchMempool{}
 	s := batching(t, mp, BatchConfig{MaxRecords: 3, MaxWait: time.Second}, key, chain.BatchRulesVersion)
+	warm(t, s, key)
 	txs := build(t, key, 3)
 	submitAll(t, context.Background(), s, txs)
-	bs, _ := mp.sent()
+	bs := sentAfterWarm(t, mp)
 	if len(bs) != 1 {
 		t.Fatalf("sent %d batches, want 1", len(bs))
 	}
@@ -316,7 +350,7 @@ func TestBatchResultFromBatch(t *testing.T) {
 	rejected := batchHas(bs[0], itemHash(t, txs[1]))
 	rs[rejected] = chain.RecordResult{Code: app.CodeUnknownContract, Log: "field body.contract_id: no such contract"}
 	mp.mu.Lock()
-	mp.txRes = map[chain.Hash]*coretypes.ResultTx{mp.hashes[0]: {Height: 9, TxResult: abci.ExecTxResult{Data: chain.EncodeBatchResult(rs)}}}
+	mp.txRes = map[chain.Hash]*coretypes.ResultTx{mp.hashes[1]: {Height: 9, TxResult: abci.ExecTxResult{Data: chain.EncodeBatchResult(rs)}}}
 	mp.mu.Unlock()
 	for i, tx := range txs {
 		o, err := s.Result(context.Background(), s.RecordHash(tx))
@@ -346,6 +380,7 @@ func TestBatchCtxCancel(t *testing.T) {
 	key := testKey(t, "platform")
 	mp := &batchMempool{}
 	s := batching(t, mp, BatchConfig{MaxWait: time.Second}, key, chain.BatchRulesVersion)
+	warm(t, s, key)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -365,6 +400,7 @@ func TestBatchCloseNoLeak(t *testing.T) {
 	before := runtime.NumGoroutine()
 	s := New(st, mp)
 	s.EnableBatching(BatchConfig{MaxWait: time.Second}, key, func() uint32 { return chain.BatchRulesVersion })
+	warm(t, s, key)
 	txs := build(t, key, 2)
 	done := make(chan Outcome)
 	go func() {
@@ -396,7 +432,7 @@ func TestBatchCloseNoLeak(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		t.Fatalf("%d goroutines after Close, %d before", n, before)
 	}
-	if bs, _ := mp.sent(); len(bs) != 0 {
+	if bs := sentAfterWarm(t, mp); len(bs) != 0 {
 		t.Fatalf("a closed batcher sent %d batches", len(bs))
 	}
 }

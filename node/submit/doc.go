@@ -13,8 +13,8 @@
 // [Submitter.EnableBatching], the records of the node's own submitter
 // credential go in batches: Submit queues the record's item, one goroutine
 // sends a batch when it holds BatchConfig.MaxRecords records or its first
-// record waited BatchConfig.MaxWait, and each Submit returns its own record's
-// outcome. A batch refused because of record i (the CheckTx log names
+// record waited BatchConfig.MaxWait (at once after a quiet spell of
+// MaxWait), and each Submit returns its own record's outcome. A batch refused because of record i (the CheckTx log names
 // records[i]) answers that record and sends the others again. The submitter
 // remembers which batch carried each record (the last 100,000), so Result
 // reads a record's FinalizeBlock answer from its batch's chain.BatchResult.

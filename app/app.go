@@ -398,7 +398,7 @@ func (a *App) execTx(b *store.Block, i uint32, raw []byte) *abci.ExecTxResult {
 			terr = a.versionRules(tx)
 		}
 		if terr == nil {
-			en, terr = a.apply(b, i, raw, tx, rc, keys)
+			en, _, terr = a.apply(b, i, raw, tx, rc, keys)
 		}
 	}
 	if terr != nil {

@@ -171,20 +171,33 @@ func (a *App) checkBatchAdmission(view store.View, ad *admittedBatch) (*TxError,
 	return nil, nil
 }
 
-// execBatch applies a checked batch's records in order. Each record's
-// signers are resolved again against the block's staged state, so a
-// record sees what the records before it changed (a revoked certificate),
-// as consecutive standalone txs would.
+// execBatch applies a checked batch's records in order. Each record sees
+// what the records before it changed (a revoked certificate), as
+// consecutive standalone txs would: the signers checkTx resolved against
+// the block's view at the batch's start serve until a record writes
+// something they are made of (chain.Effects.ChangesSigners), and from then
+// on each record's are resolved again against the staged state.
 func (a *App) execBatch(b *store.Block, txIndex uint32, w *wireTx) *abci.ExecTxResult {
 	results := make([]chain.RecordResult, len(w.recs))
 	committed := 0
+	stale := false
 	for i, rec := range w.recs {
-		en, terr := a.execRecord(b, txIndex, w.batch, rec)
+		s := w.rs[i]
+		var terr *TxError
+		if stale {
+			s, terr = a.resolveBatched(b, w.batch, rec)
+		}
+		var en *chain.Entry
+		var effects chain.Effects
+		if terr == nil {
+			en, effects, terr = a.execRecord(b, txIndex, rec, s)
+		}
 		if terr != nil {
 			a.metrics.rejected(terr.Code, "finalize")
 			results[i] = chain.RecordResult{Code: terr.Code, Log: terr.Error()}
 			continue
 		}
+		stale = stale || effects.ChangesSigners()
 		committed++
 		a.metrics.recordAppended(rec.Body.Type().String())
 		results[i] = chain.RecordResult{Code: CodeOK, Index: en.Index}
@@ -203,24 +216,27 @@ func (a *App) execBatch(b *store.Block, txIndex uint32, w *wireTx) *abci.ExecTxR
 	}
 }
 
-// execRecord runs one batched record's rules and appends it.
-func (a *App) execRecord(b *store.Block, txIndex uint32, bt *chain.Batch, rec *chain.Tx) (*chain.Entry, *TxError) {
+// resolveBatched resolves a batched record's signers against the block's
+// staged state.
+func (a *App) resolveBatched(b *store.Block, bt *chain.Batch, rec *chain.Tx) (*signers, *TxError) {
 	env, terr := a.batchEnvelope(b.View, bt)
 	if terr != nil {
 		return nil, terr
 	}
-	s, terr := a.recordSigners(b.View, env, rec)
-	if terr != nil {
-		return nil, terr
-	}
+	return a.recordSigners(b.View, env, rec)
+}
+
+// execRecord runs one batched record's rules with its signers s and
+// appends it.
+func (a *App) execRecord(b *store.Block, txIndex uint32, rec *chain.Tx, s *signers) (*chain.Entry, chain.Effects, *TxError) {
 	raw := rec.Encode()
 	keys := chain.RecordKeys(raw, rec, a.rules.version)
 	rc := a.ruleContext(b, rec, s)
 	if terr := chain.CheckCommon(b, rc, keys...); terr != nil {
-		return nil, terr
+		return nil, nil, terr
 	}
 	if terr := a.versionRules(rec); terr != nil {
-		return nil, terr
+		return nil, nil, terr
 	}
 	return a.apply(b, txIndex, raw, rec, rc, keys)
 }

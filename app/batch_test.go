@@ -724,3 +724,28 @@ func TestBatchItemCache(t *testing.T) {
 		t.Fatalf("re-sent records: %d %s", r.Code, r.Log)
 	}
 }
+
+// TestBatchRevocationInsideBatch: a record that revokes a certificate
+// changes what the later records of the same batch resolve to, exactly as
+// consecutive standalone txs: alice's intent after her certificate's
+// revocation in the same batch is refused, bob's is not. (The app reuses a
+// batch's resolved signers only until a record writes certificates.)
+func TestBatchRevocationInsideBatch(t *testing.T) {
+	w, hs := newWorldRules(t, chain.BatchRulesVersion, nil)
+	revoke := w.item(t, &chain.CertRevoked{Cert: w.alice.FP, Reason: chain.ReasonKeyCompromise}, nil)
+	batch := w.batchOf(t, itemOf(t, w.bobIntent), revoke, itemOf(t, w.aliceIntent))
+	if r := hs.checkTx(batch); r.Code != CodeOK {
+		t.Fatalf("CheckTx: %d %s", r.Code, r.Log)
+	}
+	res, _ := hs.block(batch)
+	rs := batchResults(t, res[0])
+	want := []uint32{CodeOK, CodeOK, CodeCertRevoked}
+	for i, r := range rs {
+		if r.Code != want[i] {
+			t.Fatalf("record %d: code %d (%s), want %d", i, r.Code, r.Log, want[i])
+		}
+	}
+	if !strings.Contains(rs[2].Log, "actor.cert") {
+		t.Errorf("record 2 log %q does not name actor.cert", rs[2].Log)
+	}
+}

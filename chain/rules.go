@@ -104,6 +104,22 @@ func (es Effects) Apply(w StateWriter) error {
 	return nil
 }
 
+// ChangesSigners reports whether the writes may change what a later
+// record's signers resolve to (certificates, organisations, verifiers):
+// any write but a contract's, a seal's, an identity's or an anchor's, so a
+// write type added later counts until it is listed here. The app resolves
+// a batch's signers once and again only after such a write.
+func (es Effects) ChangesSigners() bool {
+	for _, e := range es {
+		switch e.(type) {
+		case ContractWrite, SealWrite, IdentityWrite, AnchorWrite:
+		default:
+			return true
+		}
+	}
+	return false
+}
+
 // CertWrite registers or updates a certificate.
 type CertWrite struct {
 	FP    Fingerprint

@@ -40,5 +40,6 @@ func (s *Submit) validate() error {
 
 const submitHeader = `# [submit] batch_max_records     the node's own records (workflow, anchoring, audit) go in batches of
 #                                 at most this many (1..1000), from rules version 2
-# [submit] batch_max_wait        or after the first record waited this long (1ms..1s, "20ms")
+# [submit] batch_max_wait        or after the first record waited this long (1ms..1s, "20ms"); a record
+#                                 after a quiet spell this long goes at once
 `

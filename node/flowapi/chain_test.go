@@ -77,7 +77,7 @@ func (s *batchSubmitter) RecordHash(tx []byte) chain.Hash {
 
 func (s *batchSubmitter) InMempool(tx []byte) bool { return s.pooled[string(tx)] }
 
-func (s *batchSubmitter) SubmitStandalone(context.Context, []byte) (submit.Outcome, error) {
+func (s *batchSubmitter) SubmitAlone(context.Context, []byte) (submit.Outcome, error) {
 	s.calls = append(s.calls, "standalone")
 	return submit.Outcome{Status: submit.Replay}, nil
 }
@@ -124,3 +124,12 @@ func TestWFChainBatching(t *testing.T) {
 type emptyPool struct{}
 
 func (emptyPool) InMempool(types.TxKey) bool { return false }
+
+// The node's submitter is what the adapter's optional interfaces are
+// asserted against: if it stops providing one, the workflow silently
+// loses batching or standalone sends.
+var (
+	_ recordHasher        = (*submit.Submitter)(nil)
+	_ batchMempool        = (*submit.Submitter)(nil)
+	_ standaloneSubmitter = (*submit.Submitter)(nil)
+)

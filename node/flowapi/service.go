@@ -258,7 +258,7 @@ type (
 		InMempool(tx []byte) bool
 	}
 	standaloneSubmitter interface {
-		SubmitStandalone(ctx context.Context, tx []byte) (submit.Outcome, error)
+		SubmitAlone(ctx context.Context, tx []byte) (submit.Outcome, error)
 	}
 )
 
@@ -285,7 +285,7 @@ func (c *wfChain) InMempool(tx []byte) bool {
 func (c *wfChain) Broadcast(ctx context.Context, tx []byte, batchable bool) (workflow.TxResult, error) {
 	submitFn := c.sub.Submit
 	if s, ok := c.sub.(standaloneSubmitter); ok && !batchable {
-		submitFn = s.SubmitStandalone
+		submitFn = s.SubmitAlone
 	}
 	o, err := submitFn(ctx, tx)
 	if err != nil {

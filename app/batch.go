@@ -9,6 +9,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
+	"github.com/sealchain/sealchain/signer"
 )
 
 // Batches (chain/batch.go), from rules version chain.BatchRulesVersion.
@@ -60,6 +61,14 @@ func (a *App) batchEnvelope(view store.View, bt *chain.Batch) (*signers, *TxErro
 		return nil, terr
 	}
 	if terr := a.ver.IssuedBy(s.Submitter, fp, s.OrgCA, "envelope.cert"); terr != nil {
+		return nil, terr
+	}
+	// The usage never changes, so it is checked here, before up to 2,001
+	// signatures are verified on every validator, and not only per record
+	// in FinalizeBlock: any certificate registered to the org (an end
+	// user's signer certificate) could otherwise fill blocks with batches
+	// whose every record fails.
+	if terr := chain.HasUsage(s.Submitter, signer.UsageSubmitter, "envelope.cert"); terr != nil {
 		return nil, terr
 	}
 	return s, nil
@@ -208,6 +217,7 @@ func (a *App) execBatch(b *store.Block, txIndex uint32, w *wireTx) *abci.ExecTxR
 	return &abci.ExecTxResult{
 		Code: CodeOK,
 		Data: chain.EncodeBatchResult(results),
+		Log:  chain.BatchResultLog(results),
 		Events: []abci.Event{{Type: "batch", Attributes: []abci.EventAttribute{
 			{Key: "records", Value: strconv.Itoa(len(w.recs))},
 			{Key: "committed", Value: strconv.Itoa(committed)},

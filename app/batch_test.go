@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -104,7 +105,7 @@ func batchResults(t testing.TB, r *abci.ExecTxResult) []chain.RecordResult {
 	if r.Code != CodeOK {
 		t.Fatalf("batch result code %d: %s", r.Code, r.Log)
 	}
-	rs, err := chain.DecodeBatchResult(r.Data)
+	rs, err := chain.DecodeBatchResult(r.Data, r.Log)
 	if err != nil {
 		t.Fatalf("batch result data: %v", err)
 	}
@@ -281,6 +282,17 @@ func TestBatchRejectedWhole(t *testing.T) {
 			fp[0] = 1
 			return rawBatch(testChain, [][]byte{itemOf(t, w.aliceIntent).Item()}, w.org.ID, fp, []byte{1})
 		}, CodeUnknownCredential, "envelope.cert"},
+		{"envelope by a certificate without the submitter usage", func(t *testing.T, w *world) []byte {
+			// alice's signer certificate is registered to the org, but it
+			// signs records, not envelopes.
+			b, err := chain.NewBatch(testChain, w.org.ID, w.alice.FP, []*chain.Tx{itemOf(t, w.aliceIntent)}, func(m []byte) ([]byte, error) {
+				return w.alice.Key.Sign(rand.Reader, m)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b.Encode()
+		}, CodeCertIssuer, "envelope.cert"},
 		{"duplicate item", func(t *testing.T, w *world) []byte {
 			it := itemOf(t, w.aliceIntent).Item()
 			return rawBatch(testChain, [][]byte{it, it}, w.org.ID, chain.FingerprintOf(w.org.Submitter.Cert), []byte{1})

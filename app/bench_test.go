@@ -146,7 +146,7 @@ func (c *benchChain) block(txs ...[]byte) {
 		if r.Code != 0 {
 			c.b.Fatalf("tx %d: %d %s", i, r.Code, r.Log)
 		}
-		if rs, err := chain.DecodeBatchResult(r.Data); err == nil {
+		if rs, err := chain.DecodeBatchResult(r.Data, r.Log); err == nil {
 			for j, rr := range rs {
 				if rr.Code != 0 {
 					c.b.Fatalf("tx %d record %d: %d %s", i, j, rr.Code, rr.Log)

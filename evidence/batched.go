@@ -76,7 +76,7 @@ func (v *Verifier) checkBatchEnvelope(d *decoded, orgCA *smx509.Certificate, cre
 		return nil, fmt.Errorf("batch.path: %w", err)
 	}
 	bi.Root = hex.EncodeToString(root)
-	der, err := v.credential(tx.Envelope.Org, bp.Cert, en.Index, creds, bi)
+	der, err := v.credential(tx.Envelope.Org, bp.Cert, en, creds, bi)
 	if err != nil {
 		return nil, err
 	}
@@ -103,8 +103,10 @@ func (v *Verifier) checkBatchEnvelope(d *decoded, orgCA *smx509.Certificate, cre
 }
 
 // credential finds the DER of credential fp as the bundle shows it
-// registered to org before log index at, and notes where in bi.
-func (v *Verifier) credential(org string, fp chain.Fingerprint, at uint64, creds *credentials, bi *BatchInfo) ([]byte, error) {
+// registered to org before the batch of the record at en, and notes where
+// in bi.
+func (v *Verifier) credential(org string, fp chain.Fingerprint, en *chain.Entry, creds *credentials, bi *BatchInfo) ([]byte, error) {
+	at := en.Index
 	for _, o := range v.trust.Orgs { // genesis order: one answer whatever the map
 		for _, der := range v.trust.Credentials[o.ID] {
 			if chain.FingerprintOf(der) != fp {
@@ -119,8 +121,11 @@ func (v *Verifier) credential(org string, fp chain.Fingerprint, at uint64, creds
 	}
 	if reg, ok := creds.issued[fp]; ok {
 		switch {
-		case reg.entry.Index > at:
-			return nil, fmt.Errorf("batch.cert %s: registered by record %d, after this record", fp, reg.entry.Index)
+		case reg.entry.Height > en.Height || reg.entry.Height == en.Height && reg.entry.TxIndex >= en.TxIndex:
+			// The chain resolves a batch's credential before any of its
+			// records runs: one registered in the same batch, or later, never
+			// signed it.
+			return nil, fmt.Errorf("batch.cert %s: registered by record %d, in this record's batch or after it", fp, reg.entry.Index)
 		case reg.tx.Envelope.Org != org:
 			return nil, fmt.Errorf("batch.cert %s is registered to organisation %q (record %d), not %q", fp, reg.tx.Envelope.Org, reg.entry.Index, org)
 		}

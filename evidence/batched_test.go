@@ -60,7 +60,11 @@ func addBatch(t testing.TB, s *conformance.Synth, org string, cred *client.Submi
 	recs := b.Records()
 	var idx []uint64
 	for i, r := range recs {
-		idx = append(idx, s.AddTx(r.Encode(), i > 0))
+		if i == 0 {
+			idx = append(idx, s.AddTx(r.Encode(), false))
+		} else {
+			idx = append(idx, s.AddBatchRecord(r.Encode()))
+		}
 	}
 	return idx, recs
 }
@@ -384,5 +388,38 @@ func TestVerifyBatchedReplayGenesisV2(t *testing.T) {
 		if got := slices.Contains(res.Failed(), name); got != c.fails {
 			t.Errorf("genesis rules_version %d: replay fails %v, want %v (%s)", c.version, got, c.fails, detail(res, name))
 		}
+	}
+}
+
+// TestVerifyBatchedCredentialSameBatch: a credential registered by a record
+// of the very batch it signs never signed it on the chain (the chain
+// resolves a batch's credential before its records run): offline, that
+// batch's records fail, and the same credential signing a later batch passes.
+func TestVerifyBatchedCredentialSameBatch(t *testing.T) {
+	s := get(conformance.NewSynth(conformance.ChainID))
+	v := get(evidence.NewVerifier(get(evidence.ParseTrust(s.Genesis()))))
+	cred := get(s.Credential("platform-self", signer.UsageSubmitter))
+	_, hankDER := get2(s.Signer("hank"))
+	_, ivyDER := get2(s.Signer("ivy"))
+	// The credential's own cert_issued rides in the batch it signs (the
+	// item is built by the genesis submitter; any item will do).
+	self := get(s.Sub.BuildItem(&chain.CertIssued{Cert: cred.Cert}, nil))
+	other := get(cred.BuildItem(&chain.CertIssued{Cert: hankDER}, nil))
+	b := get(chain.NewBatch(conformance.ChainID, "platform", chain.FingerprintOf(cred.Cert), []*chain.Tx{self, other}, func(m []byte) ([]byte, error) {
+		return cred.Key.Sign(nil, m)
+	}))
+	recs := b.Records()
+	first := s.AddTx(recs[0].Encode(), false)
+	second := s.AddBatchRecord(recs[1].Encode())
+	later, _ := addBatch(t, s, "platform", cred, []chain.Body{&chain.CertIssued{Cert: ivyDER}}, nil)
+	res := v.Verify(get(s.Bundle(evidence.Subject{Cert: chain.FingerprintOf(hankDER).String()}, []uint64{first, second, later[0]})), nil)
+	for _, i := range []uint64{first, second} {
+		name := "record[" + itoa(i) + "].signatures"
+		if !slices.Contains(res.Failed(), name) || !strings.Contains(detail(res, name), "in this record's batch") {
+			t.Errorf("%s: failed %v, detail %q", name, res.Failed(), detail(res, name))
+		}
+	}
+	if name := "record[" + itoa(later[0]) + "].signatures"; slices.Contains(res.Failed(), name) {
+		t.Errorf("the later batch fails: %s", detail(res, name))
 	}
 }

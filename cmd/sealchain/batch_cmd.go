@@ -134,7 +134,7 @@ func (s *session) submitBatch(cmd *cobra.Command, items []*chain.Tx, ids []strin
 	out := cmd.OutOrStdout()
 	var rejected int
 	for i, r := range res.Results {
-		if r.Code != 0 {
+		if r.Code != chain.CodeOK {
 			rejected++
 			fmt.Fprintf(out, "contract %s: rejected, code %d: %s (record %s)\n", ids[i], r.Code, r.Log, r.RecordHash)
 			continue

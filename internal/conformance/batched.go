@@ -95,6 +95,20 @@ func (s *Synth) AddTx(tx []byte, sameBlock bool) uint64 {
 	return s.l.addTx(tx)
 }
 
+// AddBatchRecord appends a leaf whose transaction is tx in the previous
+// leaf's block and transaction: the next record of the same batch, as the
+// chain writes a batch's records (one tx index for all).
+func (s *Synth) AddBatchRecord(tx []byte) uint64 {
+	i := s.l.addTx(tx)
+	if i > 0 {
+		prev, _ := chain.DecodeEntry(s.l.leaves[i-1])
+		en, _ := chain.DecodeEntry(s.l.leaves[i])
+		en.Height, en.Time, en.TxIndex = prev.Height, prev.Time, prev.TxIndex
+		s.l.leaves[i] = en.Encode()
+	}
+	return i
+}
+
 // Bundle assembles the leaves at idx (log order) under a checkpoint over
 // the whole log, signed by all the validators.
 func (s *Synth) Bundle(subject evidence.Subject, idx []uint64) (*evidence.Bundle, error) {

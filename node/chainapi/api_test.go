@@ -342,8 +342,9 @@ func TestSubmitBatch(t *testing.T) {
 		t.Fatalf("GET of a pending batch: status %d: %s", w.Code, w.Body.Bytes())
 	}
 	// Committed: record 0 at log index 0, record 1 refused by a state rule.
-	mp.txResult = &coretypes.ResultTx{Height: 2, Tx: txs.batch, TxResult: abci.ExecTxResult{Data: chain.EncodeBatchResult([]chain.RecordResult{
-		{Index: 0}, {Code: app.CodeDuplicate, Log: "field body.cert: already registered"}})}}
+	committed := []chain.RecordResult{{Index: 0}, {Code: app.CodeDuplicate, Log: "field body.cert: already registered"}}
+	mp.txResult = &coretypes.ResultTx{Height: 2, Tx: txs.batch, TxResult: abci.ExecTxResult{
+		Data: chain.EncodeBatchResult(committed), Log: chain.BatchResultLog(committed)}}
 	w := get()
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET of a committed batch: status %d: %s", w.Code, w.Body.Bytes())

@@ -501,7 +501,7 @@ func (s *Submitter) BatchResult(ctx context.Context, h chain.Hash) (BatchOutcome
 	if err != nil {
 		return BatchOutcome{}, false, fmt.Errorf("decode committed batch %s: %w", h, err)
 	}
-	rs, err := chain.DecodeBatchResult(r.Data)
+	rs, err := chain.DecodeBatchResult(r.Data, r.Log)
 	if err != nil || len(rs) != len(b.Items) {
 		return BatchOutcome{}, false, fmt.Errorf("batch %s: result of %d records for %d: %v", h, len(rs), len(b.Items), err)
 	}

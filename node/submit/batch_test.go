@@ -350,7 +350,7 @@ func TestBatchResultFromBatch(t *testing.T) {
 	rejected := batchHas(bs[0], itemHash(t, txs[1]))
 	rs[rejected] = chain.RecordResult{Code: app.CodeUnknownContract, Log: "field body.contract_id: no such contract"}
 	mp.mu.Lock()
-	mp.txRes = map[chain.Hash]*coretypes.ResultTx{mp.hashes[1]: {Height: 9, TxResult: abci.ExecTxResult{Data: chain.EncodeBatchResult(rs)}}}
+	mp.txRes = map[chain.Hash]*coretypes.ResultTx{mp.hashes[1]: {Height: 9, TxResult: abci.ExecTxResult{Data: chain.EncodeBatchResult(rs), Log: chain.BatchResultLog(rs)}}}
 	mp.mu.Unlock()
 	for i, tx := range txs {
 		o, err := s.Result(context.Background(), s.RecordHash(tx))

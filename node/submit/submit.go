@@ -307,7 +307,7 @@ func (s *Submitter) refResult(ctx context.Context, mp Mempool, ref recordRef) Ou
 	if ref.index < 0 {
 		return Outcome{Status: Pending}
 	}
-	rs, err := chain.DecodeBatchResult(r.Data)
+	rs, err := chain.DecodeBatchResult(r.Data, r.Log)
 	if err != nil || ref.index >= len(rs) {
 		return Outcome{Status: Pending}
 	}

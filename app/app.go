@@ -262,12 +262,25 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	if err != nil {
 		return nil, err
 	}
+	if req.Type == abci.CHECK_TX_TYPE_RECHECK {
+		if ad, ok := a.ver.admitted.get(chain.TxHash(req.Tx)); ok {
+			terr, err := a.checkBatchAdmission(view, ad)
+			if err != nil {
+				return nil, err
+			}
+			return a.checkTxResponse(terr), nil
+		}
+	}
 	w, terr := a.checkTx(view, req.Tx, version)
 	switch {
 	case terr != nil:
 	case w.batch != nil:
-		if terr, err = a.checkBatchAdmission(view, w); err != nil {
+		ad := newAdmittedBatch(w)
+		if terr, err = a.checkBatchAdmission(view, ad); err != nil {
 			return nil, err
+		}
+		if terr == nil {
+			a.ver.admitted.put(w.h, ad)
 		}
 	case w.s.SubmitterState.Revoked():
 		// Any committed revocation is at or before the next block's time.
@@ -282,11 +295,15 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 			}
 		}
 	}
+	return a.checkTxResponse(terr), nil
+}
+
+func (a *App) checkTxResponse(terr *TxError) *abci.CheckTxResponse {
 	if terr != nil {
 		a.metrics.rejected(terr.Code, "check")
-		return &abci.CheckTxResponse{Code: terr.Code, Codespace: Codespace, Log: terr.Error()}, nil
+		return &abci.CheckTxResponse{Code: terr.Code, Codespace: Codespace, Log: terr.Error()}
 	}
-	return &abci.CheckTxResponse{Code: CodeOK}, nil
+	return &abci.CheckTxResponse{Code: CodeOK}
 }
 
 // PrepareProposal keeps the mempool's order and the byte limit.
@@ -381,7 +398,7 @@ func (a *App) execTx(b *store.Block, i uint32, raw []byte) *abci.ExecTxResult {
 			terr = a.versionRules(tx)
 		}
 		if terr == nil {
-			en, terr = a.apply(b, i, raw, tx, rc, keys)
+			en, _, terr = a.apply(b, i, raw, tx, rc, keys)
 		}
 	}
 	if terr != nil {

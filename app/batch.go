@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
+	"github.com/sealchain/sealchain/signer"
 )
 
 // Batches (chain/batch.go), from rules version chain.BatchRulesVersion.
@@ -61,6 +63,14 @@ func (a *App) batchEnvelope(view store.View, bt *chain.Batch) (*signers, *TxErro
 	if terr := a.ver.IssuedBy(s.Submitter, fp, s.OrgCA, "envelope.cert"); terr != nil {
 		return nil, terr
 	}
+	// The usage never changes, so it is checked here, before up to 2,001
+	// signatures are verified on every validator, and not only per record
+	// in FinalizeBlock: any certificate registered to the org (an end
+	// user's signer certificate) could otherwise fill blocks with batches
+	// whose every record fails.
+	if terr := chain.HasUsage(s.Submitter, signer.UsageSubmitter, "envelope.cert"); terr != nil {
+		return nil, terr
+	}
 	return s, nil
 }
 
@@ -101,24 +111,66 @@ func (a *App) checkBatch(view store.View, w *wireTx) *TxError {
 	defer done()
 	checks := make([]sigCheck, 0, 1+2*len(w.recs))
 	checks = append(checks, sigCheck{env.Submitter, bt.SignBytes(), bt.Envelope.Sig, "envelope.sig"})
+	// from[i] is record i's first check; items verified before have none.
+	from := make([]int, len(bt.Items)+1)
+	hashes := make([]chain.Hash, len(bt.Items))
 	for i, it := range bt.Items {
-		checks = recordChecks(checks, it, w.rs[i], "records["+strconv.Itoa(i)+"].")
+		from[i] = len(checks)
+		hashes[i] = it.ItemHash()
+		if _, ok := a.ver.items.get(hashes[i]); !ok {
+			checks = recordChecks(checks, it, w.rs[i], "records["+strconv.Itoa(i)+"].")
+		}
 	}
-	if terr := a.ver.verifyPool(checks); terr != nil {
+	from[len(bt.Items)] = len(checks)
+	terr, passed := a.ver.verifyPool(checks)
+	// Remember the items that verified, even in a refused batch.
+	for i := range bt.Items {
+		if from[i] < from[i+1] && !slices.Contains(passed[from[i]:from[i+1]], false) {
+			a.ver.items.put(hashes[i], struct{}{})
+		}
+	}
+	if terr != nil {
 		return terr
 	}
 	a.ver.verified.put(w.h, struct{}{})
 	return nil
 }
 
+// admittedBatch is what a recheck of an admitted batch looks at again.
+// Everything else CheckTx checked of it is permanent once true (organisations
+// and certificates are registered for good, signatures verify or not, and
+// the rules version only goes up), so when the mempool rechecks the batch
+// after a block only the envelope credential's revocation and the records'
+// replay can have changed: looking at those alone skips decoding and
+// resolving up to 1,000 records under the mempool's lock.
+type admittedBatch struct {
+	org   string
+	cert  chain.Fingerprint
+	items []chain.Hash
+}
+
+// maxAdmittedBatches bounds the recheck cache (32 KiB of hashes each at most).
+const maxAdmittedBatches = 1024
+
+func newAdmittedBatch(w *wireTx) *admittedBatch {
+	ad := &admittedBatch{org: w.batch.Envelope.Org, cert: w.batch.Envelope.Cert, items: make([]chain.Hash, len(w.recs))}
+	for i, rec := range w.recs {
+		ad.items[i] = rec.ItemHash()
+	}
+	return ad
+}
+
 // checkBatchAdmission is CheckTx's part for a checked batch: the envelope
 // credential not revoked, and no record already committed.
-func (a *App) checkBatchAdmission(view store.View, w *wireTx) (*TxError, error) {
-	if w.s.SubmitterState.Revoked() {
-		return reject(CodeCertRevoked, "envelope.cert", "credential revoked at %s", w.s.SubmitterState.RevokedAt.Format(time.RFC3339Nano)), nil
+func (a *App) checkBatchAdmission(view store.View, ad *admittedBatch) (*TxError, error) {
+	cs, terr := registeredCredential(view, ad.cert, ad.org)
+	if terr != nil {
+		return terr, nil
 	}
-	for i, rec := range w.recs {
-		h := rec.ItemHash()
+	if cs.Revoked() {
+		return reject(CodeCertRevoked, "envelope.cert", "credential revoked at %s", cs.RevokedAt.Format(time.RFC3339Nano)), nil
+	}
+	for i, h := range ad.items {
 		if _, seen, err := view.TxLogIndex(h); err != nil {
 			return nil, err
 		} else if seen {
@@ -128,20 +180,33 @@ func (a *App) checkBatchAdmission(view store.View, w *wireTx) (*TxError, error) 
 	return nil, nil
 }
 
-// execBatch applies a checked batch's records in order. Each record's
-// signers are resolved again against the block's staged state, so a
-// record sees what the records before it changed (a revoked certificate),
-// as consecutive standalone txs would.
+// execBatch applies a checked batch's records in order. Each record sees
+// what the records before it changed (a revoked certificate), as
+// consecutive standalone txs would: the signers checkTx resolved against
+// the block's view at the batch's start serve until a record writes
+// something they are made of (chain.Effects.ChangesSigners), and from then
+// on each record's are resolved again against the staged state.
 func (a *App) execBatch(b *store.Block, txIndex uint32, w *wireTx) *abci.ExecTxResult {
 	results := make([]chain.RecordResult, len(w.recs))
 	committed := 0
+	stale := false
 	for i, rec := range w.recs {
-		en, terr := a.execRecord(b, txIndex, w.batch, rec)
+		s := w.rs[i]
+		var terr *TxError
+		if stale {
+			s, terr = a.resolveBatched(b, w.batch, rec)
+		}
+		var en *chain.Entry
+		var effects chain.Effects
+		if terr == nil {
+			en, effects, terr = a.execRecord(b, txIndex, rec, s)
+		}
 		if terr != nil {
 			a.metrics.rejected(terr.Code, "finalize")
 			results[i] = chain.RecordResult{Code: terr.Code, Log: terr.Error()}
 			continue
 		}
+		stale = stale || effects.ChangesSigners()
 		committed++
 		a.metrics.recordAppended(rec.Body.Type().String())
 		results[i] = chain.RecordResult{Code: CodeOK, Index: en.Index}
@@ -152,6 +217,7 @@ func (a *App) execBatch(b *store.Block, txIndex uint32, w *wireTx) *abci.ExecTxR
 	return &abci.ExecTxResult{
 		Code: CodeOK,
 		Data: chain.EncodeBatchResult(results),
+		Log:  chain.BatchResultLog(results),
 		Events: []abci.Event{{Type: "batch", Attributes: []abci.EventAttribute{
 			{Key: "records", Value: strconv.Itoa(len(w.recs))},
 			{Key: "committed", Value: strconv.Itoa(committed)},
@@ -160,24 +226,27 @@ func (a *App) execBatch(b *store.Block, txIndex uint32, w *wireTx) *abci.ExecTxR
 	}
 }
 
-// execRecord runs one batched record's rules and appends it.
-func (a *App) execRecord(b *store.Block, txIndex uint32, bt *chain.Batch, rec *chain.Tx) (*chain.Entry, *TxError) {
+// resolveBatched resolves a batched record's signers against the block's
+// staged state.
+func (a *App) resolveBatched(b *store.Block, bt *chain.Batch, rec *chain.Tx) (*signers, *TxError) {
 	env, terr := a.batchEnvelope(b.View, bt)
 	if terr != nil {
 		return nil, terr
 	}
-	s, terr := a.recordSigners(b.View, env, rec)
-	if terr != nil {
-		return nil, terr
-	}
+	return a.recordSigners(b.View, env, rec)
+}
+
+// execRecord runs one batched record's rules with its signers s and
+// appends it.
+func (a *App) execRecord(b *store.Block, txIndex uint32, rec *chain.Tx, s *signers) (*chain.Entry, chain.Effects, *TxError) {
 	raw := rec.Encode()
 	keys := chain.RecordKeys(raw, rec, a.rules.version)
 	rc := a.ruleContext(b, rec, s)
 	if terr := chain.CheckCommon(b, rc, keys...); terr != nil {
-		return nil, terr
+		return nil, nil, terr
 	}
 	if terr := a.versionRules(rec); terr != nil {
-		return nil, terr
+		return nil, nil, terr
 	}
 	return a.apply(b, txIndex, raw, rec, rc, keys)
 }

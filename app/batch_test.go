@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/internal/fixture"
 	"github.com/sealchain/sealchain/signer"
@@ -103,7 +105,7 @@ func batchResults(t testing.TB, r *abci.ExecTxResult) []chain.RecordResult {
 	if r.Code != CodeOK {
 		t.Fatalf("batch result code %d: %s", r.Code, r.Log)
 	}
-	rs, err := chain.DecodeBatchResult(r.Data)
+	rs, err := chain.DecodeBatchResult(r.Data, r.Log)
 	if err != nil {
 		t.Fatalf("batch result data: %v", err)
 	}
@@ -280,6 +282,17 @@ func TestBatchRejectedWhole(t *testing.T) {
 			fp[0] = 1
 			return rawBatch(testChain, [][]byte{itemOf(t, w.aliceIntent).Item()}, w.org.ID, fp, []byte{1})
 		}, CodeUnknownCredential, "envelope.cert"},
+		{"envelope by a certificate without the submitter usage", func(t *testing.T, w *world) []byte {
+			// alice's signer certificate is registered to the org, but it
+			// signs records, not envelopes.
+			b, err := chain.NewBatch(testChain, w.org.ID, w.alice.FP, []*chain.Tx{itemOf(t, w.aliceIntent)}, func(m []byte) ([]byte, error) {
+				return w.alice.Key.Sign(rand.Reader, m)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b.Encode()
+		}, CodeCertIssuer, "envelope.cert"},
 		{"duplicate item", func(t *testing.T, w *world) []byte {
 			it := itemOf(t, w.aliceIntent).Item()
 			return rawBatch(testChain, [][]byte{it, it}, w.org.ID, chain.FingerprintOf(w.org.Submitter.Cert), []byte{1})
@@ -481,5 +494,270 @@ func TestGenesisRulesVersion(t *testing.T) {
 	}
 	if _, err := init(genesisRules(t, net, 9)); err == nil || !strings.Contains(err.Error(), "rules_version 9") {
 		t.Fatalf("unsupported rules_version: %v", err)
+	}
+}
+
+// TestSnapshotRestoreBatches: a snapshot of a chain under rules version 2,
+// with batched records (one replay guard each, by item hash) and standalone
+// txs (two each), restores, and the restored node refuses their replay.
+func TestSnapshotRestoreBatches(t *testing.T) {
+	ctx := context.Background()
+	net := fixture.New(t, testChain)
+	w := &world{net: net, org: net.Orgs[0]}
+	src := newHarnessGenesis(t, genesisRules(t, net, chain.BatchRulesVersion))
+	a, err := New(src.app.store, testChain, WithSnapshots(t.TempDir(), 3), WithSnapshotChunkSize(4<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.StopSnapshots)
+	src.app = a
+	alice := w.org.Signer(t, signer.AlgSM2, time.Time{})
+	src.mustCommit(w.org.Tx(t, &chain.CertIssued{Cert: alice.Cert}, nil))
+	var items []*chain.Tx
+	for src.height < 3 {
+		var batch []*chain.Tx
+		for i := range 10 {
+			id := fmt.Sprintf("c-%d-%d", src.height, i)
+			batch = append(batch, w.item(t, fixture.Contract(id, id, chain.OrderSequential, alice), nil))
+		}
+		items = append(items, batch...)
+		src.mustCommit(w.batchOf(t, batch...), w.org.Tx(t, fixture.Contract(fmt.Sprintf("s-%d", src.height), "s", chain.OrderSequential, alice), nil))
+		src.app.WaitSnapshots()
+	}
+	list, err := src.app.ListSnapshots(ctx, &abci.ListSnapshotsRequest{})
+	if err != nil || len(list.Snapshots) == 0 || list.Snapshots[0].Height != 3 {
+		t.Fatalf("ListSnapshots: %v %v", list, err)
+	}
+	snap := list.Snapshots[0]
+	dst := emptyApp(t)
+	if r, err := dst.OfferSnapshot(ctx, &abci.OfferSnapshotRequest{Snapshot: snap, AppHash: src.app.store.Last().AppHash}); err != nil || r.Result != abci.OFFER_SNAPSHOT_RESULT_ACCEPT {
+		t.Fatalf("offer: %v %v", r, err)
+	}
+	for i := range snap.Chunks {
+		c, err := src.app.LoadSnapshotChunk(ctx, &abci.LoadSnapshotChunkRequest{Height: snap.Height, Format: snap.Format, Chunk: i})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := dst.ApplySnapshotChunk(ctx, &abci.ApplySnapshotChunkRequest{Index: i, Chunk: c.Chunk, Sender: "peer"})
+		if err != nil || r.Result != abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT {
+			t.Fatalf("chunk %d: %v %v", i, r, err)
+		}
+	}
+	if got := dst.store.Last(); got.Height != 3 || !bytes.Equal(got.AppHash, src.app.store.Last().AppHash) {
+		t.Fatalf("restored at %d %X", got.Height, got.AppHash)
+	}
+	r, err := dst.CheckTx(ctx, &abci.CheckTxRequest{Tx: w.batchOf(t, items[3])})
+	if err != nil || r.Code != CodeReplay {
+		t.Fatalf("replayed item on the restored node: %v %v", r, err)
+	}
+}
+
+// TestBatchSizeLimits: a batch is bounded by chain.MaxBatchBytes, not by
+// the node's standalone limit (WithMaxTxBytes), which still bounds a
+// standalone tx.
+func TestBatchSizeLimits(t *testing.T) {
+	net := fixture.New(t, testChain)
+	w := &world{net: net, org: net.Orgs[0]}
+	st, err := store.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	const limit = 4096
+	a, err := New(st, testChain, WithMaxTxBytes(limit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := a.InitChain(ctx, &abci.InitChainRequest{ChainId: testChain, Time: fixture.Epoch, AppStateBytes: genesisRules(t, net, chain.BatchRulesVersion)}); err != nil {
+		t.Fatal(err)
+	}
+	var items []*chain.Tx
+	for range 20 {
+		items = append(items, w.item(t, &chain.CertIssued{Cert: w.org.Signer(t, signer.AlgSM2, time.Time{}).Cert}, nil))
+	}
+	batch := w.batchOf(t, items...)
+	if len(batch) <= limit {
+		t.Fatalf("batch of %d bytes: the test needs one above %d", len(batch), limit)
+	}
+	oversized := make([]byte, chain.MaxBatchBytes+1)
+	oversized[0], oversized[1] = 0x08, chain.BatchVersion // field 1 (version), varint
+	for _, tc := range []struct {
+		name  string
+		tx    []byte
+		code  uint32
+		field string
+	}{
+		{"batch above the standalone limit", batch, CodeOK, ""},
+		{"standalone tx above the limit", make([]byte, limit+1), CodeTooLarge, "tx"},
+		{"batch above MaxBatchBytes", oversized, CodeTooLarge, "batch"},
+	} {
+		r, err := a.CheckTx(ctx, &abci.CheckTxRequest{Tx: tc.tx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.code == CodeOK {
+			if r.Code != CodeOK {
+				t.Errorf("%s: code %d %s", tc.name, r.Code, r.Log)
+			}
+			continue
+		}
+		checkRejection(t, tc.name, r.Code, r.Codespace, r.Log, tc.code, tc.field)
+	}
+}
+
+// TestBatchFromUpgradeHeight: on a chain that started under version 1, a
+// plan to version 2 makes batches valid exactly from its height: before
+// it, a batch is refused as a binary without batches refuses it; CheckTx
+// and ProcessProposal for the height admit it; and the chain replays on a
+// fresh binary to the same app hashes.
+func TestBatchFromUpgradeHeight(t *testing.T) {
+	net := fixture.New(t, testChain, fixture.Role{ID: "court", Role: chain.RoleCourt})
+	w := &world{net: net, org: net.Orgs[0]}
+	c := newUpgradeChain(t, net)
+	ctx := context.Background()
+	batch := w.batchOf(t, w.item(t, &chain.CertIssued{Cert: w.org.Signer(t, signer.AlgSM2, time.Time{}).Cert}, nil),
+		w.item(t, &chain.CertIssued{Cert: w.org.Signer(t, signer.AlgSM2, time.Time{}).Cert}, nil))
+	_, derr := chain.DecodeTxFor(batch, nil)
+	v1 := fromDecode(derr)
+
+	c.block()
+	const H = 2 + chain.MinUpgradeDelay // decided in block 2
+	c.one("schedule version 2", w.org.Tx(t, upgradeProposal("up", chain.ProposalScheduleUpgrade, chain.BatchRulesVersion, H, "v2-batch"), nil), CodeOK, "")
+	for int64(len(c.blocks)) < H-2 {
+		c.block()
+	}
+	if r, _ := c.app.CheckTx(ctx, &abci.CheckTxRequest{Tx: batch}); r.Code != v1.Code {
+		t.Fatalf("CheckTx for H-1: code %d %s, want %d", r.Code, r.Log, v1.Code)
+	}
+	c.one("batch at H-1", batch, v1.Code, v1.Field)
+	if r, _ := c.app.CheckTx(ctx, &abci.CheckTxRequest{Tx: batch}); r.Code != CodeOK {
+		t.Fatalf("CheckTx for H: code %d %s", r.Code, r.Log)
+	}
+	if r, _ := c.app.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: [][]byte{batch}, Height: H}); r.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("ProcessProposal at H: %v", r.Status)
+	}
+	res := c.block(batch)
+	for i, r := range batchResults(t, res[0]) {
+		if r.Code != CodeOK {
+			t.Fatalf("record %d at H: %d %s", i, r.Code, r.Log)
+		}
+	}
+	if h, err := c.replayOn(newUpgradeApp(t, nil)); err != nil {
+		t.Fatalf("replay stopped at %d: %v", h, err)
+	}
+}
+
+// TestBatchRecheck: the mempool's recheck of an admitted batch (its
+// cached path) refuses it once one of its records is committed, or once
+// its envelope credential is revoked, as a fresh CheckTx would.
+func TestBatchRecheck(t *testing.T) {
+	w, hs := newWorldRules(t, chain.BatchRulesVersion, nil)
+	fresh := newCredential(t, w.org, nil)
+	hs.mustCommit(w.org.Tx(t, &chain.CertIssued{Cert: fresh.Cert}, nil))
+	recheck := func(tx []byte) *abci.CheckTxResponse {
+		t.Helper()
+		r, err := hs.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: tx, Type: abci.CHECK_TX_TYPE_RECHECK})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	batch := w.batchOf(t, itemOf(t, w.aliceIntent), itemOf(t, w.bobIntent))
+	other, err := fresh.BuildBatch([]*chain.Tx{w.item(t, &chain.ContractCompleted{Contract: "c-1"}, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range [][]byte{batch, other} {
+		if r := hs.checkTx(b); r.Code != CodeOK {
+			t.Fatalf("CheckTx: %d %s", r.Code, r.Log)
+		}
+		if r := recheck(b); r.Code != CodeOK {
+			t.Fatalf("recheck: %d %s", r.Code, r.Log)
+		}
+	}
+	hs.mustCommit(w.bobIntent, w.org.Tx(t, &chain.CertRevoked{Cert: chain.FingerprintOf(fresh.Cert), Reason: chain.ReasonKeyCompromise}, nil))
+	for _, tc := range []struct {
+		name  string
+		tx    []byte
+		code  uint32
+		field string
+	}{
+		{"a record committed", batch, CodeReplay, "records[1]"},
+		{"envelope credential revoked", other, CodeCertRevoked, "envelope.cert"},
+	} {
+		r := recheck(tc.tx)
+		checkRejection(t, tc.name+" (recheck)", r.Code, r.Codespace, r.Log, tc.code, tc.field)
+		r = hs.checkTx(tc.tx)
+		checkRejection(t, tc.name+" (check)", r.Code, r.Codespace, r.Log, tc.code, tc.field)
+	}
+}
+
+// TestBatchPreverify: the batches of a proposal this node never saw in
+// its mempool are verified once, by ProcessProposal (preverify, then its
+// serial pass), so FinalizeBlock finds them in the cache.
+func TestBatchPreverify(t *testing.T) {
+	w, hs := newWorldRules(t, chain.BatchRulesVersion, nil)
+	one := w.batchOf(t, itemOf(t, w.aliceIntent))
+	two := w.batchOf(t, itemOf(t, w.bobIntent))
+	r, err := hs.app.ProcessProposal(context.Background(), &abci.ProcessProposalRequest{Txs: [][]byte{one, two}, Height: hs.height + 1})
+	if err != nil || r.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("ProcessProposal %v %v", r.Status, err)
+	}
+	for i, b := range [][]byte{one, two} {
+		if _, ok := hs.app.ver.verified.get(chain.TxHash(b)); !ok {
+			t.Errorf("batch %d is not in the verification cache", i)
+		}
+	}
+}
+
+// TestBatchItemCache: the records of a refused batch whose signatures
+// verified are not verified again when they come in another batch; the
+// record that failed is.
+func TestBatchItemCache(t *testing.T) {
+	w, hs := newWorldRules(t, chain.BatchRulesVersion, nil)
+	bad := itemOf(t, w.aliceSigns)
+	bad.Actor.Sig[len(bad.Actor.Sig)-3] ^= 1
+	good := []*chain.Tx{itemOf(t, w.aliceIntent), itemOf(t, w.bobIntent)}
+	r := hs.checkTx(w.batchOf(t, good[0], good[1], bad))
+	checkRejection(t, "CheckTx", r.Code, r.Codespace, r.Log, CodeBadSignature, "records[2].actor.sig")
+	for i, it := range good {
+		if _, ok := hs.app.ver.items.get(it.ItemHash()); !ok {
+			t.Errorf("record %d verified but not remembered", i)
+		}
+	}
+	if _, ok := hs.app.ver.items.get(bad.ItemHash()); ok {
+		t.Fatal("the record that failed is remembered")
+	}
+	// The bad record again, behind the good ones: still refused.
+	r = hs.checkTx(w.batchOf(t, good[1], good[0], bad))
+	checkRejection(t, "CheckTx again", r.Code, r.Codespace, r.Log, CodeBadSignature, "records[2].actor.sig")
+	if r := hs.checkTx(w.batchOf(t, good...)); r.Code != CodeOK {
+		t.Fatalf("re-sent records: %d %s", r.Code, r.Log)
+	}
+}
+
+// TestBatchRevocationInsideBatch: a record that revokes a certificate
+// changes what the later records of the same batch resolve to, exactly as
+// consecutive standalone txs: alice's intent after her certificate's
+// revocation in the same batch is refused, bob's is not. (The app reuses a
+// batch's resolved signers only until a record writes certificates.)
+func TestBatchRevocationInsideBatch(t *testing.T) {
+	w, hs := newWorldRules(t, chain.BatchRulesVersion, nil)
+	revoke := w.item(t, &chain.CertRevoked{Cert: w.alice.FP, Reason: chain.ReasonKeyCompromise}, nil)
+	batch := w.batchOf(t, itemOf(t, w.bobIntent), revoke, itemOf(t, w.aliceIntent))
+	if r := hs.checkTx(batch); r.Code != CodeOK {
+		t.Fatalf("CheckTx: %d %s", r.Code, r.Log)
+	}
+	res, _ := hs.block(batch)
+	rs := batchResults(t, res[0])
+	want := []uint32{CodeOK, CodeOK, CodeCertRevoked}
+	for i, r := range rs {
+		if r.Code != want[i] {
+			t.Fatalf("record %d: code %d (%s), want %d", i, r.Code, r.Log, want[i])
+		}
+	}
+	if !strings.Contains(rs[2].Log, "actor.cert") {
+		t.Errorf("record 2 log %q does not name actor.cert", rs[2].Log)
 	}
 }

@@ -17,7 +17,11 @@
 // The rules have a version (upgrade.go): FinalizeBlock runs each height
 // under the version state says is in force there, switches at the height a
 // passed schedule_upgrade proposal names, and returns an error (CometBFT
-// halts) at a height whose version this binary does not support.
+// halts) at a height whose version this binary does not support. From
+// version 2 a transaction may be a batch of records under one envelope
+// (batch.go): checked whole (any stateless or signature failure refuses
+// it), then applied record by record, each its own leaf, a record failing
+// a state rule refused alone in the batch's result.
 //
 // Concurrency: CometBFT serialises the consensus calls; CheckTx and Query may
 // run concurrently with them and with each other (they read committed state

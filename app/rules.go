@@ -56,10 +56,10 @@ func (a *App) ruleContext(b *store.Block, tx *chain.Tx, s *signers) *chain.RuleC
 // apply checks the type's rules and, if they hold, stages its state changes
 // and appends the record with its replay guards keys (chain.RecordKeys).
 // It returns the log entry.
-func (a *App) apply(b *store.Block, txIndex uint32, raw []byte, tx *chain.Tx, rc *chain.RuleContext, keys []chain.Hash) (*chain.Entry, *TxError) {
+func (a *App) apply(b *store.Block, txIndex uint32, raw []byte, tx *chain.Tx, rc *chain.RuleContext, keys []chain.Hash) (*chain.Entry, chain.Effects, *TxError) {
 	effects, terr := tx.Body.Apply(b, rc)
 	if terr != nil {
-		return nil, terr
+		return nil, nil, terr
 	}
 	if err := effects.Apply(b); err != nil {
 		panic(err)
@@ -69,5 +69,5 @@ func (a *App) apply(b *store.Block, txIndex uint32, raw []byte, tx *chain.Tx, rc
 	if err != nil {
 		panic(err)
 	}
-	return en, nil
+	return en, effects, nil
 }

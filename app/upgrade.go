@@ -140,6 +140,10 @@ func (a *App) nextRulesVersion(view store.View) (uint32, error) {
 	return v, nil
 }
 
+// NextRulesVersion is the rules version the next block runs under, as
+// CheckTx reads it: what a submitter builds txs for.
+func (a *App) NextRulesVersion() (uint32, error) { return a.nextRulesVersion(a.store.View()) }
+
 // withTypeSince makes record type t come with rules version v: for tests,
 // which show a type gated by a version without adding a production type.
 func withTypeSince(t chain.Type, v uint32) Option {

@@ -62,6 +62,13 @@ type verifier struct {
 	certs    *lru[string, parsedCert]             // parsed certificates by DER (a map lookup, no hashing)
 	issued   *lru[[2]chain.Fingerprint, struct{}] // (leaf, CA) pairs whose CA signature verified
 	verified *lru[chain.Hash, struct{}]           // txs whose signatures all verified
+	admitted *lru[chain.Hash, *admittedBatch]     // batches CheckTx admitted, for their recheck (batch.go)
+	// items are batch items (by item hash) whose own signatures, the
+	// actor's and an attestation's, verified: a record that comes again in
+	// another batch (a submitter re-sends the others of a refused batch)
+	// is not verified again. The item's bytes fix both: the actor's
+	// certificate by fingerprint, the verifier's certificate in the body.
+	items *lru[chain.Hash, struct{}]
 }
 
 func newVerifier(size int) *verifier {
@@ -69,6 +76,10 @@ func newVerifier(size int) *verifier {
 		certs:    newLRU[string, parsedCert](size),
 		issued:   newLRU[[2]chain.Fingerprint, struct{}](size),
 		verified: newLRU[chain.Hash, struct{}](size),
+		// A batch holds up to 1,000 item hashes: fewer entries, enough
+		// for the batches a mempool holds at once.
+		admitted: newLRU[chain.Hash, *admittedBatch](min(size, maxAdmittedBatches)),
+		items:    newLRU[chain.Hash, struct{}](size),
 	}
 }
 
@@ -269,22 +280,26 @@ func (v *verifier) verifyAll(checks []sigCheck) *TxError {
 // verifyPool verifies many checks (a batch's) on GOMAXPROCS workers that
 // take them in order, and returns the first failure in that order: a
 // worker stops at a check beyond the earliest failure found so far, and
-// every check before it has been handed out and finishes.
-func (v *verifier) verifyPool(checks []sigCheck) *TxError {
+// every check before it has been handed out and finishes. passed[i]
+// reports whether check i ran and verified.
+func (v *verifier) verifyPool(checks []sigCheck) (first *TxError, passed []bool) {
 	errs := make([]*TxError, len(checks))
+	passed = make([]bool, len(checks))
 	var next atomic.Int64
-	var first atomic.Int64
-	first.Store(int64(len(checks)))
+	var failed atomic.Int64 // the earliest failing check so far
+	failed.Store(int64(len(checks)))
 	work := func() {
 		for {
 			i := next.Add(1) - 1
-			if i >= int64(len(checks)) || i > first.Load() {
+			if i >= int64(len(checks)) || i > failed.Load() {
 				return
 			}
 			c := checks[i]
 			if errs[i] = v.verify(c.cert, c.msg, c.sig, c.field); errs[i] != nil {
-				for f := first.Load(); i < f && !first.CompareAndSwap(f, i); f = first.Load() {
+				for f := failed.Load(); i < f && !failed.CompareAndSwap(f, i); f = failed.Load() {
 				}
+			} else {
+				passed[i] = true
 			}
 		}
 	}
@@ -300,10 +315,10 @@ func (v *verifier) verifyPool(checks []sigCheck) *TxError {
 	wg.Wait()
 	for _, e := range errs {
 		if e != nil {
-			return e
+			return e, passed
 		}
 	}
-	return nil
+	return nil, passed
 }
 
 // preverify checks the signatures of the txs in a proposal or block that

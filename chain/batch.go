@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/transparency-dev/merkle/proof"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -360,29 +362,49 @@ func batchTree(items [][]byte) ([]byte, [][][]byte) {
 type RecordResult struct {
 	Code  uint32
 	Index uint64
-	Log   string
+	Log   string // not in EncodeBatchResult: see BatchResultLog
 }
 
 // EncodeBatchResult encodes the per-record results a batch's ExecTxResult
-// carries as its data (part of CometBFT's LastResultsHash, so canonical):
+// carries as its data:
 //
 //	message BatchResult { repeated RecordResult records = 1; }
-//	message RecordResult { uint32 code = 1; uint64 log_index = 2; string log = 3; }
+//	message RecordResult { uint32 code = 1; uint64 log_index = 2; }
+//
+// The data is part of CometBFT's LastResultsHash, which every validator must
+// compute alike, so it holds codes and indexes only; the messages, whose
+// wording may differ between releases and libraries (an x509 parse
+// error), go to the result's log (BatchResultLog), which CometBFT does not
+// hash, as it does not hash a standalone tx's log.
 func EncodeBatchResult(rs []RecordResult) []byte {
 	var e encoder
 	for _, r := range rs {
 		var m encoder
 		m.uint(1, uint64(r.Code))
 		m.uint(2, r.Index)
-		m.string(3, r.Log)
 		e.element(1, m.b)
 	}
 	return e.b
 }
 
-// DecodeBatchResult decodes EncodeBatchResult's bytes.
-func DecodeBatchResult(b []byte) ([]RecordResult, error) {
-	d := newDecoder(b, "batch_result")
+// BatchResultLog is the log of a batch's ExecTxResult: a line
+// "records[i]: message" for each refused record.
+func BatchResultLog(rs []RecordResult) string {
+	var b strings.Builder
+	for i, r := range rs {
+		if r.Code == CodeOK {
+			continue
+		}
+		fmt.Fprintf(&b, "records[%d]: %s\n", i, strings.ReplaceAll(r.Log, "\n", " "))
+	}
+	return b.String()
+}
+
+// DecodeBatchResult decodes EncodeBatchResult's data and takes each refused
+// record's message from log (BatchResultLog's lines; a record without a
+// line keeps an empty message).
+func DecodeBatchResult(data []byte, log string) ([]RecordResult, error) {
+	d := newDecoder(data, "batch_result")
 	els := d.elements(1, "records", MaxBatchRecords)
 	d.finish()
 	if d.err != nil {
@@ -393,10 +415,20 @@ func DecodeBatchResult(b []byte) ([]RecordResult, error) {
 		m := newDecoder(el, fmt.Sprintf("batch_result.records[%d]", i))
 		out[i].Code = m.uint32(1, "code")
 		out[i].Index = m.uint(2, "log_index")
-		out[i].Log = m.string(3, "log")
 		m.finish()
 		if m.err != nil {
 			return nil, m.err
+		}
+	}
+	for _, line := range strings.Split(log, "\n") {
+		rest, ok := strings.CutPrefix(line, "records[")
+		if !ok {
+			continue
+		}
+		n, msg, ok := strings.Cut(rest, "]: ")
+		i, err := strconv.Atoi(n)
+		if ok && err == nil && i >= 0 && i < len(out) && out[i].Code != CodeOK {
+			out[i].Log = msg
 		}
 	}
 	return out, nil

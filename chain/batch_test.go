@@ -197,12 +197,25 @@ func TestBatchRejects(t *testing.T) {
 }
 
 func TestBatchResultRoundTrip(t *testing.T) {
-	rs := []RecordResult{{Code: 0, Index: 0}, {Code: 0, Index: 17}, {Code: CodeReplay, Log: "field tx: replay"}, {}}
-	got, err := DecodeBatchResult(EncodeBatchResult(rs))
+	rs := []RecordResult{{Code: 0, Index: 0}, {Code: 0, Index: 17}, {Code: CodeReplay, Log: "field tx: replay"}, {},
+		{Code: CodeBadCert, Log: "field cert: x509: two\nlines"}}
+	data, log := EncodeBatchResult(rs), BatchResultLog(rs)
+	got, err := DecodeBatchResult(data, log)
 	if err != nil {
 		t.Fatal(err)
 	}
+	rs[4].Log = "field cert: x509: two lines"
 	if fmt.Sprint(got) != fmt.Sprint(rs) {
 		t.Fatalf("got %v, want %v", got, rs)
+	}
+	// The hashed data holds no message: a release that words a refusal
+	// differently computes the same LastResultsHash.
+	reworded := append([]RecordResult(nil), rs...)
+	reworded[2].Log, reworded[4].Log = "other words", ""
+	if !bytes.Equal(EncodeBatchResult(reworded), data) {
+		t.Fatal("the data depends on the messages")
+	}
+	if got, err := DecodeBatchResult(data, ""); err != nil || got[2].Log != "" || got[2].Code != CodeReplay {
+		t.Fatalf("without a log: %v %v", got, err)
 	}
 }

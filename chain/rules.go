@@ -104,6 +104,22 @@ func (es Effects) Apply(w StateWriter) error {
 	return nil
 }
 
+// ChangesSigners reports whether the writes may change what a later
+// record's signers resolve to (certificates, organisations, verifiers):
+// any write but a contract's, a seal's, an identity's or an anchor's, so a
+// write type added later counts until it is listed here. The app resolves
+// a batch's signers once and again only after such a write.
+func (es Effects) ChangesSigners() bool {
+	for _, e := range es {
+		switch e.(type) {
+		case ContractWrite, SealWrite, IdentityWrite, AnchorWrite:
+		default:
+			return true
+		}
+	}
+	return false
+}
+
 // CertWrite registers or updates a certificate.
 type CertWrite struct {
 	FP    Fingerprint
@@ -318,6 +334,11 @@ func usableVerifier(s *Signers, t time.Time) *TxError {
 // TxHash of its bytes, and from BatchRulesVersion on also its item hash, so
 // one signed item lands once whether it comes alone or in a batch; a
 // batched record's item hash. raw is the record's bytes (Entry.Tx).
+//
+// A record committed under version 1 has only its tx hash: a chain that
+// upgrades to version 2 does not index its earlier items, so an item
+// committed alone before the upgrade is not refused as a replay in a batch
+// after it (the state rules still refuse what it would change twice).
 func RecordKeys(raw []byte, tx *Tx, version uint32) []Hash {
 	switch {
 	case tx.Batched != nil:

@@ -20,7 +20,7 @@ import (
 	"github.com/sealchain/sealchain/signer"
 )
 
-// SubmitResult is the answer to POST /v1/txs.
+// SubmitResult is the answer to POST /v1/txs and GET /v1/txs/{hash}.
 type SubmitResult struct {
 	TxHash    string     `json:"tx_hash"`
 	Code      uint32     `json:"code"`
@@ -28,6 +28,21 @@ type SubmitResult struct {
 	Height    int64      `json:"height,omitempty"`
 	LogIndex  *uint64    `json:"log_index,omitempty"`
 	BlockTime *time.Time `json:"block_time,omitempty"`
+	// Records are a batch's record hashes (SHA-256 of each item), in the
+	// batch's order: what GET /v1/txs/{hash} answers each record by.
+	Records []string `json:"records,omitempty"`
+	// Results are a committed batch's per-record results, in its order
+	// (GET /v1/txs/{batch hash}, and POST with wait=commit).
+	Results []RecordResult `json:"results,omitempty"`
+}
+
+// RecordResult is one record of a committed batch: code 0 and its log
+// index, or the code and message of the rule it failed in FinalizeBlock.
+type RecordResult struct {
+	RecordHash string  `json:"record_hash"`
+	Code       uint32  `json:"code"`
+	LogIndex   *uint64 `json:"log_index,omitempty"`
+	Log        string  `json:"log,omitempty"`
 }
 
 // IntentAttestation is a verifier's signed statement, ready to go into an
@@ -125,7 +140,10 @@ func (c *Client) do(ctx context.Context, method, path, ctype string, body []byte
 	return data, nil
 }
 
-// Submit sends a transaction; with wait it returns once it is committed.
+// Submit sends a transaction (a standalone tx, or a batch from BuildBatch);
+// with wait it returns once it is committed. For a batch the result names
+// its records' hashes (Records) and, with wait, each record's result
+// (Results): a record that failed a state rule does not fail the call.
 func (c *Client) Submit(ctx context.Context, tx []byte, wait bool) (*SubmitResult, error) {
 	path := "/v1/txs"
 	if wait {

@@ -36,6 +36,7 @@ type Config struct {
 	StateSync StateSync `toml:"statesync"`
 	Anchor    Anchor    `toml:"anchor"`
 	Workflow  Workflow  `toml:"workflow"`
+	Submit    Submit    `toml:"submit"`
 }
 
 // API is the HTTP JSON API.
@@ -267,6 +268,7 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "text"},
 		Anchor:   DefaultAnchor(),
 		Workflow: DefaultWorkflow(),
+		Submit:   DefaultSubmit(),
 		StateSync: StateSync{
 			SnapshotInterval: 1000,
 			TrustPeriod:      Duration{168 * time.Hour},
@@ -384,6 +386,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Workflow.validate(); err != nil {
+		return err
+	}
+	if err := c.Submit.validate(); err != nil {
 		return err
 	}
 	return c.StateSync.validate()
@@ -541,7 +546,7 @@ const header = `# Sealchain node configuration.
 # [statesync] rpc_servers         with enable: two or more CometBFT RPC host:port of existing nodes, comma-separated
 # [statesync] trust_height, trust_hash  with enable: a header you trust (curl RPC/commit?height=H)
 # [statesync] trust_period        with enable: how old the trusted header may be ("168h")
-` + anchorHeader + workflowHeader + `#
+` + anchorHeader + workflowHeader + submitHeader + `#
 # The [consensus] keys override <home>/config/config.toml; every other CometBFT
 # setting lives there.
 

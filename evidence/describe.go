@@ -1,6 +1,8 @@
 package evidence
 
 import (
+	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/sealchain/sealchain/chain"
@@ -19,6 +21,39 @@ type RecordView struct {
 	Actor      string         `json:"actor,omitempty"`
 	ContractID string         `json:"contract_id,omitempty"`
 	Body       map[string]any `json:"body"`
+	// Batch is set for a record that came in a batch: where it sits in the
+	// batch and the envelope over the batch's root, as the leaf states
+	// them (Verify checks them).
+	Batch *BatchView `json:"batch,omitempty"`
+}
+
+// BatchView is a batched record's place in its batch and its envelope.
+type BatchView struct {
+	Index      uint32 `json:"index"` // from 0
+	Size       uint32 `json:"size"`
+	Root       string `json:"root"`       // the root its path leads to, lower-case hex
+	Org        string `json:"org"`        // the envelope's organisation
+	Credential string `json:"credential"` // the envelope's credential fingerprint, lower-case hex
+}
+
+// BatchOf describes tx's batch, nil for a standalone tx.
+func BatchOf(tx *chain.Tx) *BatchView {
+	if tx.Batched == nil {
+		return nil
+	}
+	root, _ := tx.BatchRoot() // a decoded record's path leads to a root
+	return &BatchView{Index: tx.Batched.Index, Size: tx.Batched.Size, Root: hex.EncodeToString(root),
+		Org: tx.Envelope.Org, Credential: tx.Batched.Cert.String()}
+}
+
+// Label is the batch for people, as the report and the verify command
+// print it: "batch: record i of n, root <hex>, envelope by <org>
+// credential <fp>", i counted from 1.
+func (b *BatchView) Label() Label {
+	return Label{
+		Zh: fmt.Sprintf("批次：第 %d 条，共 %d 条，根 %s，信封由 %s 的凭证 %s 签署", b.Index+1, b.Size, b.Root, b.Org, b.Credential),
+		En: fmt.Sprintf("batch: record %d of %d, root %s, envelope by %s credential %s", b.Index+1, b.Size, b.Root, b.Org, b.Credential),
+	}
 }
 
 // Describe decodes a leaf into a RecordView.
@@ -31,10 +66,15 @@ func Describe(leaf []byte) (*RecordView, *chain.Tx, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	h := chain.TxHash(en.Tx)
+	if tx.Batched != nil {
+		h = tx.ItemHash() // the record hash lookups answer by
+	}
 	v := &RecordView{
 		Index: en.Index, Height: en.Height, Time: en.Time, TxIndex: en.TxIndex,
-		TxHash: chain.TxHash(en.Tx).String(), Type: tx.Body.Type().String(),
+		TxHash: h.String(), Type: tx.Body.Type().String(),
 		Org: tx.Envelope.Org, ContractID: tx.Body.ContractID(), Body: BodyFields(tx.Body),
+		Batch: BatchOf(tx),
 	}
 	if tx.Actor != nil {
 		v.Actor = tx.Actor.Cert.String()

@@ -9,6 +9,7 @@ import (
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/internal/conformance"
 )
 
 // checkResult asserts the invariants every Result keeps, whatever the input.
@@ -75,6 +76,18 @@ func FuzzVerifyBundle(f *testing.F) {
 	f.Add(keylessJSON, doc)
 	f.Add([]byte(`null`), []byte(nil))
 	f.Add([]byte(`{}`), []byte(nil))
+	// Batched records, under a synthetic chain's genesis (a bundle for its
+	// chain id is verified against it): the honest bundle, and one with a
+	// forged sibling hash in a record's batch path.
+	bw := newBatchWorld(f)
+	f.Add(get(bw.honest(f).Encode()), []byte(nil))
+	f.Add(get(bw.with(f, bw.sibling, bw.otherOrg).Encode()), []byte(nil))
+	verifierFor := func(b *evidence.Bundle) *evidence.Verifier {
+		if b.ChainID == conformance.ChainID {
+			return bw.v
+		}
+		return v
+	}
 
 	f.Fuzz(func(t *testing.T, data, file []byte) {
 		b, err := evidence.DecodeBundle(data)
@@ -84,6 +97,7 @@ func FuzzVerifyBundle(f *testing.F) {
 			}
 			return
 		}
+		v := verifierFor(b)
 		res := v.Verify(b, file)
 		checkResult(t, res)
 

@@ -51,17 +51,34 @@ var uncovered = map[string]map[string]string{
 	"valid-validator-hop": {
 		"delete /records/7": "contract_completed: " + omission,
 	},
+	// batchWorld.honest: standalone cert_issued 0-3 (alice, cred2, a signer
+	// certificate, cred4), batch A 4-7 (the contract), batch B 8-10 (three
+	// cert_issued by cred2).
+	"batched": {
+		"delete /records/2":  "cert_issued of a certificate no record uses: " + omission,
+		"delete /records/3":  "cert_issued of a credential no record in the bundle uses: " + omission,
+		"delete /records/7":  "contract_completed: " + omission,
+		"delete /records/8":  "cert_issued of a certificate no record uses: " + omission,
+		"delete /records/9":  "cert_issued of a certificate no record uses: " + omission,
+		"delete /records/10": "cert_issued of a certificate no record uses: " + omission,
+	},
 }
 
 // TestVerifyEveryLeafMutation edits every leaf of a bundle, one at a time
 // (strings, numbers, each array element; deleting each field and array
 // element; adding an unknown field to each object) and requires each mutant
 // to fail decoding or verification. The bundles: the real node's fixture,
-// and two conformance vectors for the parts the fixture lacks: a
-// consistency proof (checked against a trusted log) and a validator hop.
+// two conformance vectors for the parts the fixture lacks: a consistency
+// proof (checked against a trusted log) and a validator hop; and a bundle
+// of batched records (batchWorld), whose leaves carry batch paths and
+// envelopes by credentials of the genesis and of a cert_issued record.
 func TestVerifyEveryLeafMutation(t *testing.T) {
 	t.Run("fixture", func(t *testing.T) {
 		mutateAll(t, readTestdata(t, bundleFile), newVerifier(t, loadTrust(t)), uncovered["fixture"])
+	})
+	t.Run("batched", func(t *testing.T) {
+		w := newBatchWorld(t)
+		mutateAll(t, get(w.honest(t).Encode()), w.v, uncovered["batched"])
 	})
 	for _, name := range []string{"valid-consistency", "valid-validator-hop"} {
 		t.Run(name, func(t *testing.T) {

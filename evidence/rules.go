@@ -25,10 +25,15 @@ import (
 // and any record whose signers the verifier cannot resolve (an
 // organisation outside the genesis, an actor without a cert_issued record
 // in the bundle, a verifier not issued by a genesis CA): its signatures
-// check fails, or it is a vote counted for nothing. A credential that
-// governance registered is not in the bundle either: its cert_revoked
-// record is not checked, and the envelope of a record it submitted is
-// treated as not revoked (checkSignatures still checks its CA and validity).
+// check fails, or it is a vote counted for nothing. The credential of a
+// standalone tx that governance registered is not in the bundle either:
+// its cert_revoked record is not checked, and the envelope of a record it
+// submitted is treated as not revoked (checkSignatures still checks its CA
+// and validity). A batched record names its credential by fingerprint, so
+// the bundle carries its registration: a credential a passed
+// register_credentials proposal in the bundle registered is put in the
+// state at the record that passed it (replayState.governance), and its
+// revocations replay.
 
 // certCache is the chain.CertChecker of one verification: each distinct
 // certificate is parsed, and each (leaf, CA) signature checked, once, so a
@@ -77,6 +82,29 @@ func (c *certCache) IssuedBy(leaf *smx509.Certificate, leafFP chain.Fingerprint,
 type replayState struct {
 	*chain.MemState
 	certs *certCache
+	// governance are the credentials passed register_credentials
+	// proposals in the bundle registered, by the log index that passed them.
+	governance map[uint64][]govCred
+	// batchedFrom is the lowest height of a batched record in the bundle,
+	// 0 if none: from there on the rules version was at least
+	// BatchRulesVersion, since versions only rise.
+	batchedFrom int64
+	// genesisVersion is the rules version the trusted genesis starts at.
+	genesisVersion uint32
+}
+
+// version is the rules version d ran under as far as the trust and the
+// bundle show: the genesis's (rules_version), or BatchRulesVersion for a
+// batched record and any record at or after one's height (an upgrade
+// moved the chain there; the bundle does not name upgrades), else
+// InitialRulesVersion. Today the versions differ only in the keys a record
+// is refused as a replay by (chain.RecordKeys).
+func (st *replayState) version(d *decoded) uint32 {
+	v := max(st.genesisVersion, chain.InitialRulesVersion)
+	if d.tx.Batched != nil || st.batchedFrom > 0 && d.entry.Height >= st.batchedFrom {
+		v = max(v, chain.BatchRulesVersion)
+	}
+	return v
 }
 
 // genesisState is the state at genesis as far as the trust holds it: the
@@ -93,15 +121,24 @@ func (v *Verifier) genesisState() *replayState {
 		m.PutVerifier(fp, &chain.VerifierState{})
 	}
 	m.PutParams(&chain.Params{RequireIdentity: v.trust.RequireIdentity})
-	return &replayState{MemState: m, certs: newCertCache()}
+	return &replayState{MemState: m, certs: newCertCache(), genesisVersion: v.trust.RulesVersion}
 }
 
 // replay runs d's rule over m and applies its writes when it holds. d is
 // the next record in log order.
 func (v *Verifier) replay(st *replayState, d *decoded) {
 	m := st.MemState
-	h := chain.TxHash(d.entry.Tx)
-	defer m.AddTx(h, d.entry.Index) // in the log whatever the rule says
+	for _, c := range st.governance[d.entry.Index] {
+		if _, known, _ := m.Cert(c.fp); !known {
+			m.PutCert(c.fp, &chain.CertState{DER: c.der, Org: c.org, IssuedIn: d.entry.Index})
+		}
+	}
+	keys := chain.RecordKeys(d.entry.Tx, d.tx, st.version(d))
+	defer func() { // in the log whatever the rule says
+		for _, h := range keys {
+			m.AddTx(h, d.entry.Index)
+		}
+	}()
 	body := d.tx.Body
 	switch body.(type) {
 	case *chain.Proposal, *chain.Vote, *chain.QueryLogged, *chain.Anchored:
@@ -114,7 +151,7 @@ func (v *Verifier) replay(st *replayState, d *decoded) {
 	if rc == nil {
 		return
 	}
-	terr := chain.CheckCommon(m, rc, h)
+	terr := chain.CheckCommon(m, rc, keys...)
 	var effects chain.Effects
 	if terr == nil {
 		effects, terr = body.Apply(m, rc)
@@ -174,15 +211,33 @@ func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 		return nil
 	}
 	s := &chain.Signers{Org: org, OrgCA: v.orgCA[org.ID]}
-	sub, subFP, terr := certs.Parse(tx.Envelope.Cert, "envelope.cert")
-	if terr != nil {
-		return nil
-	}
-	s.Submitter = sub
-	if cs, ok, _ := m.Cert(subFP); ok {
-		s.SubmitterState = cs
+	var terr *chain.TxError
+	if tx.Batched != nil {
+		// A batched record names its credential: the replay has its
+		// registration (genesis, cert_issued or a passed proposal in the
+		// bundle) or checkSignatures has failed the record already.
+		cs, ok, _ := m.Cert(tx.Batched.Cert)
+		if !ok || cs.Org != org.ID {
+			return nil
+		}
+		sub, _, perr := certs.Parse(cs.DER, "batch.cert")
+		if perr != nil {
+			return nil
+		}
+		s.Submitter, s.SubmitterState = sub, cs
 	} else {
-		s.SubmitterState = &chain.CertState{DER: tx.Envelope.Cert, Org: org.ID}
+		sub, subFP, perr := certs.Parse(tx.Envelope.Cert, "envelope.cert")
+		if perr != nil {
+			return nil
+		}
+		s.Submitter = sub
+		if cs, ok, _ := m.Cert(subFP); ok {
+			s.SubmitterState = cs
+		} else {
+			// The gap of standalone txs: their credential's registration
+			// need not be in the bundle (docs/evidence-bundle.md, "Limits").
+			s.SubmitterState = &chain.CertState{DER: tx.Envelope.Cert, Org: org.ID}
+		}
 	}
 	if tx.Actor != nil {
 		cs, ok, _ := m.Cert(tx.Actor.Cert)
@@ -206,9 +261,9 @@ func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 	en := d.entry
 	return &chain.RuleContext{
 		// The bundle does not show the version in force (a passed
-		// schedule_upgrade need not be in it); today every version runs
-		// the same record rules.
-		Version: chain.InitialRulesVersion,
+		// schedule_upgrade need not be in it); a batched record shows at
+		// least BatchRulesVersion.
+		Version: st.version(d),
 		ChainID: tx.ChainID,
 		Height:  en.Height,
 		Time:    en.Time.UTC(),

@@ -287,7 +287,12 @@ func TestVerifyResultSchema(t *testing.T) {
 	bad.Records[0].Proof = nil
 	failed := v.Verify(bad, nil)
 	undecodable := &evidence.Result{Checks: []evidence.Check{{Name: "format", Detail: "not a bundle"}}} // as verify_cmd.go prints it
-	for name, res := range map[string]*evidence.Result{"verified": ok, "failed": failed, "undecodable": undecodable} {
+	bw := newBatchWorld(t)
+	batched := bw.v.Verify(bw.honest(t), nil)
+	if !batched.OK || batched.Records[len(batched.Records)-1].Batch == nil {
+		t.Fatalf("batched bundle: ok=%v", batched.OK)
+	}
+	for name, res := range map[string]*evidence.Result{"verified": ok, "failed": failed, "undecodable": undecodable, "batched": batched} {
 		b, err := json.Marshal(res)
 		if err != nil {
 			t.Fatal(err)
@@ -328,6 +333,7 @@ func TestSchemasNameEveryField(t *testing.T) {
 		{"verify-result.schema.json", "", evidence.Result{}, nil},
 		{"verify-result.schema.json", "check", evidence.Check{}, nil},
 		{"verify-result.schema.json", "record", evidence.RecordInfo{}, nil},
+		{"verify-result.schema.json", "batch", evidence.BatchInfo{}, nil},
 		{"verify-result.schema.json", "anchor", evidence.AnchorStatus{}, nil},
 		{"genesis-app-state.schema.json", "", chain.GenesisState{}, nil},
 		{"genesis-app-state.schema.json", "org", chain.GenesisOrg{}, nil},

@@ -168,7 +168,7 @@ func checkContracts(recs []*decoded, res *Result) {
 // app_state.verifiers, or by a register_verifier proposal in the bundle that
 // passed, by the weight of its yes votes, before the attestation.
 func (v *Verifier) checkVerifiers(recs []*decoded, res *Result) {
-	passed := v.registrations(recs)
+	passed := v.registrations(recs, chain.ProposalRegisterVerifier)
 	for _, d := range recs {
 		b, ok := d.tx.Body.(chain.Attested)
 		if !ok {
@@ -189,17 +189,21 @@ func (v *Verifier) checkVerifiers(recs []*decoded, res *Result) {
 	}
 }
 
-// verifierReg is where a register_verifier proposal is in the bundle and
-// where it passed.
-type verifierReg struct{ proposal, passedAt uint64 }
+// govReg is where a proposal registering a certificate (a verifier, or an
+// API credential) is in the bundle, where it passed, and the certificate.
+type govReg struct {
+	proposal, passedAt uint64
+	der                []byte
+}
 
 // registrations finds, in one pass over the records (log order), the
-// register_verifier proposals that passed: the proposer's organisation
-// counts as a yes (chain/record_proposal.go), then each organisation's first vote
-// on the proposal's id; a proposal passes when its yes weight exceeds 2/3 of
-// the genesis organisations' total weight. Only the first proposal of an id
+// proposals of kind (register_verifier or register_credentials) that
+// passed: the proposer's organisation counts as a yes
+// (chain/record_proposal.go), then each organisation's first vote on the
+// proposal's id; a proposal passes when its yes weight exceeds 2/3 of the
+// genesis organisations' total weight. Only the first proposal of an id
 // counts, as on chain. For each certificate the earliest passing is kept.
-func (v *Verifier) registrations(recs []*decoded) map[chain.Fingerprint]verifierReg {
+func (v *Verifier) registrations(recs []*decoded, kind chain.ProposalKind) map[chain.Fingerprint]govReg {
 	var total uint64
 	weight := map[string]uint64{}
 	for _, o := range v.trust.Orgs {
@@ -207,19 +211,22 @@ func (v *Verifier) registrations(recs []*decoded) map[chain.Fingerprint]verifier
 		weight[o.ID] = o.Weight
 	}
 	type open struct {
-		fp       chain.Fingerprint
+		ders     [][]byte
 		index    uint64
 		yes      uint64
 		voted    map[string]bool
 		finished bool
 	}
 	props := map[string]*open{}
-	out := map[chain.Fingerprint]verifierReg{}
+	out := map[chain.Fingerprint]govReg{}
 	pass := func(p *open, at uint64) {
 		if !p.finished && 3*p.yes > 2*total {
 			p.finished = true
-			if _, seen := out[p.fp]; !seen {
-				out[p.fp] = verifierReg{proposal: p.index, passedAt: at}
+			for _, der := range p.ders {
+				fp := chain.FingerprintOf(der)
+				if _, seen := out[fp]; !seen {
+					out[fp] = govReg{proposal: p.index, passedAt: at, der: der}
+				}
 			}
 		}
 	}
@@ -227,10 +234,14 @@ func (v *Verifier) registrations(recs []*decoded) map[chain.Fingerprint]verifier
 		org := d.tx.Envelope.Org
 		switch b := d.tx.Body.(type) {
 		case *chain.Proposal:
-			if _, dup := props[b.ID]; dup || b.Kind != chain.ProposalRegisterVerifier {
+			if _, dup := props[b.ID]; dup || b.Kind != kind {
 				continue
 			}
-			p := &open{fp: chain.FingerprintOf(b.VerifierCert), index: d.entry.Index, yes: weight[org], voted: map[string]bool{org: true}}
+			ders := b.Credentials
+			if kind == chain.ProposalRegisterVerifier {
+				ders = [][]byte{b.VerifierCert}
+			}
+			p := &open{ders: ders, index: d.entry.Index, yes: weight[org], voted: map[string]bool{org: true}}
 			props[b.ID] = p
 			pass(p, d.entry.Index)
 		case *chain.Vote:

@@ -41,6 +41,9 @@ type Trust struct {
 	// Credentials are the genesis API credentials (DER) by organisation:
 	// registered at genesis, so a bundle holds no record of them.
 	Credentials map[string][][]byte
+	// RulesVersion is genesis app_state.rules_version, the version the
+	// chain started at (0 or 1: version 1).
+	RulesVersion uint32
 }
 
 // LoadTrust reads a CometBFT genesis file.
@@ -90,7 +93,7 @@ func ParseTrust(data []byte) (*Trust, error) {
 		verifiers = append(verifiers, chain.FingerprintOf(der))
 	}
 	return &Trust{ChainID: doc.ChainID, Validators: set, Orgs: orgs, Anchoring: gs.Anchoring, Verifiers: verifiers,
-		RequireIdentity: gs.RequireIdentity, Credentials: creds}, nil
+		RequireIdentity: gs.RequireIdentity, Credentials: creds, RulesVersion: gs.RulesVersion}, nil
 }
 
 // Check is the outcome of one verification step.
@@ -106,12 +109,15 @@ type RecordInfo struct {
 	Type       string    `json:"type"`
 	Height     int64     `json:"height"`
 	Time       time.Time `json:"time"`
-	TxHash     string    `json:"tx_hash"`
+	TxHash     string    `json:"tx_hash"` // the record hash: of the tx, or of the item for a batched record
 	Org        string    `json:"org"`
 	ContractID string    `json:"contract_id,omitempty"`
 	Actor      string    `json:"actor,omitempty"`    // certificate fingerprint
 	Intent     string    `json:"intent,omitempty"`   // intent method
 	Identity   string    `json:"identity,omitempty"` // how the actor's identity was verified
+	// Batch is set for a record that came in a batch: its place in the
+	// batch and the envelope that signed the batch's root.
+	Batch *BatchInfo `json:"batch,omitempty"`
 }
 
 // Result lists every check in order; OK is true only when all passed.
@@ -217,9 +223,11 @@ func NewVerifier(trust *Trust, opts ...VerifierOption) (*Verifier, error) {
 //  3. app_hash: the header's AppHash equals AppHash(log size, log root, state root);
 //  4. per record: inclusion (leaf → log root), decode (canonical entry and
 //     tx), signatures (envelope by a certificate of the org's CA, actor by a
-//     certificate registered in the bundle, intent verifier by an org's CA),
-//     certificate (valid at the record's block time, not revoked earlier in
-//     the log);
+//     certificate registered in the bundle, intent verifier by an org's CA;
+//     for a batched record, its path to the batch root and the envelope over
+//     that root by a credential the bundle shows registered to the org,
+//     batched.go), certificate (valid at the record's block time, not
+//     revoked earlier in the log);
 //  5. verifier: every attestation's verifier is registered (genesis, or a
 //     passed register_verifier proposal in the bundle);
 //  6. contract: the records replayed in log order through the chain's own
@@ -431,7 +439,14 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 		}
 	}
 	slices.SortFunc(recs, func(a, b *decoded) int { return cmpU64(a.entry.Index, b.entry.Index) })
+	creds := &credentials{issued: certs, governance: v.registrations(recs, chain.ProposalRegisterCredentials)}
 	state := v.genesisState()
+	state.governance = v.governanceCredentials(creds.governance)
+	for _, d := range recs {
+		if d.tx.Batched != nil && (state.batchedFrom == 0 || d.entry.Height < state.batchedFrom) {
+			state.batchedFrom = d.entry.Height
+		}
+	}
 	for _, d := range recs {
 		name := fmt.Sprintf("record[%d]", d.entry.Index)
 		if _, vote := d.tx.Body.(*chain.Vote); vote && v.orgCA[d.tx.Envelope.Org] == nil && d.tx.Actor == nil {
@@ -444,12 +459,16 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 			v.replay(state, d)
 			continue
 		}
-		info, err := v.checkSignatures(d, certs, revoked, identities)
+		info, err := v.checkSignatures(d, creds, certs, revoked, identities)
 		v.replay(state, d)
 		if err == nil && d.rule != nil && ruleCheck(d) == "signatures" {
 			err = d.rule
 		}
 		detail := fmt.Sprintf("%s: envelope signed by org %s's submitter", d.tx.Body.Type(), d.tx.Envelope.Org)
+		if bi := info.Batch; bi != nil {
+			detail = fmt.Sprintf("%s: record %d of a batch of %d; its path leads to root %s, which org %s's credential %s… (%s) signed",
+				d.tx.Body.Type(), bi.Index, bi.Size, bi.Root, d.tx.Envelope.Org, bi.Credential[:16], bi.RegisteredWhere())
+		}
 		if d.tx.Actor != nil {
 			detail += fmt.Sprintf("; actor %s… signed, certificate valid at block time", d.tx.Actor.Cert.String()[:16])
 		}
@@ -477,25 +496,33 @@ func cmpU64(a, b uint64) int {
 	return 0
 }
 
-func (v *Verifier) checkSignatures(d *decoded, certs, revoked map[chain.Fingerprint]*decoded, identities map[string]*decoded) (RecordInfo, error) {
+func (v *Verifier) checkSignatures(d *decoded, creds *credentials, certs, revoked map[chain.Fingerprint]*decoded, identities map[string]*decoded) (RecordInfo, error) {
 	tx, en := d.tx, d.entry
 	info := RecordInfo{
 		Index: en.Index, Type: tx.Body.Type().String(), Height: en.Height, Time: en.Time,
-		TxHash: chain.TxHash(en.Tx).String(), Org: tx.Envelope.Org, ContractID: tx.Body.ContractID(),
+		TxHash: recordHash(d).String(), Org: tx.Envelope.Org, ContractID: tx.Body.ContractID(),
 	}
 	orgCA, ok := v.orgCA[tx.Envelope.Org]
 	if !ok {
 		return info, fmt.Errorf("envelope.org %q is not in the trusted genesis", tx.Envelope.Org)
 	}
-	sub, err := smx509.ParseCertificate(tx.Envelope.Cert)
-	if err != nil {
-		return info, fmt.Errorf("envelope.cert: %w", err)
-	}
-	if _, err := signer.VerifyIssued(sub, []*smx509.Certificate{orgCA}, en.Time, signer.UsageSubmitter); err != nil {
-		return info, fmt.Errorf("envelope.cert: %w", err)
-	}
-	if err := signer.Verify(sub.PublicKey, tx.EnvelopeSignBytes(), tx.Envelope.Sig); err != nil {
-		return info, fmt.Errorf("envelope.sig: %w", err)
+	if tx.Batched != nil {
+		bi, err := v.checkBatchEnvelope(d, orgCA, creds, revoked)
+		if err != nil {
+			return info, err
+		}
+		info.Batch = bi
+	} else {
+		sub, err := smx509.ParseCertificate(tx.Envelope.Cert)
+		if err != nil {
+			return info, fmt.Errorf("envelope.cert: %w", err)
+		}
+		if _, err := signer.VerifyIssued(sub, []*smx509.Certificate{orgCA}, en.Time, signer.UsageSubmitter); err != nil {
+			return info, fmt.Errorf("envelope.cert: %w", err)
+		}
+		if err := signer.Verify(sub.PublicKey, tx.EnvelopeSignBytes(), tx.Envelope.Sig); err != nil {
+			return info, fmt.Errorf("envelope.sig: %w", err)
+		}
 	}
 	if tx.Actor != nil {
 		info.Actor = tx.Actor.Cert.String()

@@ -232,7 +232,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if n.comet, err = comet.Start(ctx, conf, n.app, comet.NewLogger(n.logger.With("module", "cometbft"))); err != nil {
 		return err
 	}
-	n.sub = submit.New(n.store, n.comet.Client())
+	n.sub = n.newSubmitter()
 	if addr := n.cfg.Consensus.RPCListen; addr != "" && !loopbackListen(addr) {
 		n.logger.Warn("CometBFT RPC listens beyond this host: it answers abci_query, /block and /tx_search "+
 			"(contracts, certificates, records) with no authentication and no query_logged record; "+
@@ -431,6 +431,10 @@ func (n *Node) closeParts() error {
 			errs = append(errs, err)
 		}
 		n.wf = nil
+	}
+	if n.sub != nil {
+		// After its users (API, workflow, anchoring), before CometBFT.
+		n.sub.Close()
 	}
 	if n.comet != nil {
 		if err := n.comet.Stop(); err != nil {

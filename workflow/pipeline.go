@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble"
@@ -12,12 +15,22 @@ import (
 	"github.com/sealchain/sealchain/chain"
 )
 
-// The chain queue is pipelined: up to txWindow queued records are in the
-// mempool at once, broadcast in queue order without waiting for each
-// commit. CometBFT's mempool is FIFO per node and proposers reap in that
-// order, so records from this node land in queue order, within a block and
-// across blocks; a record that depends on an earlier one (the signature
-// after its intent, completion after the last signature) sees it.
+// The chain queue is pipelined: up to txWindow queued records are in
+// flight at once, sent without waiting for each commit. CometBFT's mempool
+// is FIFO per node and proposers reap in that order, and a batch's records
+// are applied in its order, so records from this node land in the order
+// they entered the mempool; a record that depends on an earlier one (the
+// signature after its intent, completion after the last signature) sees it.
+//
+// Submissions run concurrently, so that the submitter can gather records
+// into batches (a batchable Broadcast waits up to the batch wait, ~20 ms).
+// Order is kept where it matters, by lanes: a record is sent only once
+// every earlier record of its lane is in the mempool (its Broadcast
+// answered). A contract's records are one lane, an identity's another;
+// a contract record also waits for earlier identity records (its party's
+// certificate and seal), and a record of neither waits for everything
+// before it and holds back everything after it. Records of different
+// contracts go in parallel and share batches.
 //
 // Order can still break: an earlier record is rejected, or dropped from
 // the mempool and sent again later, and a later one lands without it. A
@@ -32,6 +45,11 @@ import (
 // Records behind one that waits are not sent, so order holds. The head is
 // always sent and its outcome is final, so the queue always moves.
 //
+// A record queued under its tx hash (before rules version 2, or by an
+// older version) is sent standalone (not batchable): only the standalone
+// form is found by that hash. If the chain still answers nothing under it,
+// its record hash is asked as well.
+//
 // A record accepted but then neither in the mempool nor committed nor
 // rejected for stuckBlocks blocks (evicted, e.g. by a recheck, while
 // CometBFT's cache still holds its hash, so sending it again is a silent
@@ -44,9 +62,10 @@ import (
 // by restarting the node (the cache is not persisted), after which the
 // queue sends the record again.
 
-// txWindow bounds the records in flight: enough to fill several blocks of
-// a busy platform, few enough that a broken order costs little.
-const txWindow = 32
+// txWindow bounds the records in flight: enough to fill batches and
+// several blocks of a busy platform, few enough that a broken order costs
+// little.
+const txWindow = 256
 
 // stuckBlocks is how many blocks an accepted record may be missing from
 // the mempool before it is sent again, and then marked stuck.
@@ -65,6 +84,12 @@ type flight struct {
 	key  []byte
 	it   txItem
 	hash chain.Hash
+	// lane orders it among the records in flight (see above).
+	lane string
+	// batchable: queued under its record hash, not its tx hash.
+	batchable bool
+	// submitting: its Broadcast has not answered yet.
+	submitting bool
 	// checked: its outcome before this process sent it has been read.
 	checked bool
 	sent    bool
@@ -89,13 +114,31 @@ type pipe struct {
 	e       *Engine
 	flights []*flight
 	backoff time.Duration
+	// results are the answers of the Broadcasts in progress (at most one
+	// per flight, so txWindow never blocks a sender); wg counts them.
+	results chan sendResult
+	wg      sync.WaitGroup
 	// polledHeight and polledAt: the last read of the in-flight records.
 	polledHeight int64
 	polledAt     time.Time
 }
 
+// sendResult is a Broadcast's answer for flight f.
+type sendResult struct {
+	f   *flight
+	res TxResult
+	err error
+}
+
+// Lane kinds.
+const (
+	laneContract = "c/"
+	laneIdentity = "i/"
+)
+
 func (e *Engine) runTxQueue(ctx context.Context) {
-	p := &pipe{e: e, backoff: 100 * time.Millisecond}
+	p := &pipe{e: e, backoff: 100 * time.Millisecond, results: make(chan sendResult, txWindow)}
+	defer p.wg.Wait()
 	for ctx.Err() == nil {
 		wait, err := p.step(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -112,6 +155,9 @@ func (e *Engine) runTxQueue(ctx context.Context) {
 // step loads the window, sends what may be sent and settles what landed.
 // It returns how long to wait before the next step.
 func (p *pipe) step(ctx context.Context) (time.Duration, error) {
+	if err := p.collect(); err != nil {
+		return 0, err
+	}
 	if err := p.load(); err != nil {
 		return 0, err
 	}
@@ -162,6 +208,17 @@ func (p *pipe) load() error {
 			return fmt.Errorf("queued tx hash %q", f.it.Hash)
 		}
 		f.hash = chain.Hash(hb)
+		f.batchable = f.hash != chain.TxHash(f.it.Tx)
+		var ref ChainRef
+		if _, err := getJSON(e.db, pRef+f.it.Hash, &ref); err != nil {
+			return err
+		}
+		switch {
+		case ref.Contract != "":
+			f.lane = laneContract + ref.Contract
+		case ref.Identity != "":
+			f.lane = laneIdentity + ref.Identity
+		}
 		next = append(next, f)
 	}
 	if err := it.Error(); err != nil {
@@ -171,16 +228,23 @@ func (p *pipe) load() error {
 	return nil
 }
 
-// send broadcasts, in queue order, the records not in flight, up to the
-// first that may not go yet. It returns the wait for a not-before time
-// (a record sent again a second later, see requeueExpiry).
+// send starts, in queue order, the Broadcasts of the records not in
+// flight whose lane is clear, up to the first that may not go yet. It
+// returns the wait for a not-before time (a record sent again a second
+// later, see requeueExpiry).
 func (p *pipe) send(ctx context.Context) (time.Duration, error) {
-	e := p.e
 	earlierMissing := false
+	var lanes lanes
 	for i := 0; i < len(p.flights); i++ {
 		f := p.flights[i]
 		if f.sent {
 			earlierMissing = earlierMissing || f.missing != 0
+			continue
+		}
+		if f.submitting || lanes.held(f.lane) {
+			if !lanes.hold(f.lane) {
+				return 0, nil
+			}
 			continue
 		}
 		head := i == 0
@@ -193,7 +257,7 @@ func (p *pipe) send(ctx context.Context) (time.Duration, error) {
 		if !f.checked {
 			// After a restart a record may have landed already, or
 			// been rejected before this process saw it.
-			res, err := e.cfg.Chain.Result(ctx, f.hash)
+			res, err := p.result(ctx, f)
 			if err != nil {
 				return 0, err
 			}
@@ -209,31 +273,124 @@ func (p *pipe) send(ctx context.Context) (time.Duration, error) {
 			}
 			f.checked = true
 		}
-		sent, err := e.cfg.Chain.Broadcast(ctx, f.it.Tx)
-		if err != nil {
-			return 0, err
-		}
-		if !sent.Rejected {
-			// Replay: committed or in the mempool; the poll settles it.
-			f.sent, f.asHead, f.waitHead, f.retry = true, head, false, false
-			f.sentHeight, f.missing, f.resent = e.cfg.Chain.Height(), 0, false
-			if !sent.Replay {
-				e.crash(StepOutboxBroadcast, txType(f.it.Tx))
-			}
-			continue
-		}
-		if !head {
-			// Maybe it needs an earlier record that is not
-			// committed yet (a certificate it is signed with).
-			f.waitHead = true
+		p.launch(ctx, f, head)
+		if !lanes.hold(f.lane) {
 			return 0, nil
 		}
-		if err := p.settle(i, sent); err != nil {
-			return 0, err
-		}
-		i--
 	}
 	return 0, nil
+}
+
+// lanes are the lanes held by an earlier record not yet in the mempool.
+type lanes struct {
+	byLane   map[string]bool
+	identity bool // some identity lane is held
+	any      bool
+}
+
+// held tells whether a record of lane must wait.
+func (l *lanes) held(lane string) bool {
+	switch {
+	case lane == "":
+		return l.any
+	case strings.HasPrefix(lane, laneContract):
+		return l.identity || l.byLane[lane]
+	}
+	return l.byLane[lane]
+}
+
+// hold marks lane held by a record not yet in the mempool; false means
+// every later record waits too (a record of no lane).
+func (l *lanes) hold(lane string) bool {
+	if lane == "" {
+		return false
+	}
+	if l.byLane == nil {
+		l.byLane = map[string]bool{}
+	}
+	l.byLane[lane], l.any = true, true
+	l.identity = l.identity || strings.HasPrefix(lane, laneIdentity)
+	return true
+}
+
+// launch broadcasts f in a goroutine of its own; collect takes its answer.
+func (p *pipe) launch(ctx context.Context, f *flight, head bool) {
+	f.submitting, f.asHead = true, head
+	tx, batchable := f.it.Tx, f.batchable
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		res, err := p.e.cfg.Chain.Broadcast(ctx, tx, batchable)
+		p.results <- sendResult{f: f, res: res, err: err}
+		p.e.wake()
+	}()
+}
+
+// collect applies the Broadcast answers that arrived. It returns the
+// first error (no answer: the queue backs off and sends again).
+func (p *pipe) collect() error {
+	var first error
+	for {
+		select {
+		case r := <-p.results:
+			if err := p.answered(r); err != nil && first == nil {
+				first = err
+			}
+		default:
+			return first
+		}
+	}
+}
+
+func (p *pipe) answered(r sendResult) error {
+	e, f := p.e, r.f
+	f.submitting = false
+	if r.err != nil {
+		return r.err
+	}
+	if !r.res.Rejected {
+		// Replay: committed or in the mempool; the poll settles it.
+		f.sent, f.waitHead, f.retry = true, false, false
+		f.sentHeight, f.missing, f.resent = e.cfg.Chain.Height(), 0, false
+		if !r.res.Replay {
+			e.crash(StepOutboxBroadcast, txType(f.it.Tx))
+		}
+		return nil
+	}
+	if !f.asHead {
+		// Maybe it needs an earlier record that is not committed
+		// yet (a certificate it is signed with).
+		f.waitHead = true
+		return nil
+	}
+	i := slices.Index(p.flights, f)
+	if i < 0 {
+		return nil
+	}
+	return p.settle(i, r.res)
+}
+
+// result reads f's outcome under its queued hash and, for a record queued
+// under its tx hash that the chain knows nothing of, under its record hash
+// (the form it landed in if it went batched after all).
+func (p *pipe) result(ctx context.Context, f *flight) (TxResult, error) {
+	c := p.e.cfg.Chain
+	res, err := c.Result(ctx, f.hash)
+	if err != nil || res.Committed || f.batchable {
+		return res, err
+	}
+	rh := c.RecordHash(f.it.Tx)
+	if rh == f.hash {
+		return res, nil
+	}
+	alt, err := c.Result(ctx, rh)
+	if err != nil {
+		return TxResult{}, err
+	}
+	if alt.Committed || alt.Rejected && !res.Rejected {
+		return alt, nil
+	}
+	return res, nil
 }
 
 // poll reads the outcome of the records in flight, in queue order.
@@ -249,7 +406,7 @@ func (p *pipe) poll(ctx context.Context) error {
 		if !f.sent {
 			continue
 		}
-		res, err := e.cfg.Chain.Result(ctx, f.hash)
+		res, err := p.result(ctx, f)
 		if err != nil {
 			return err
 		}
@@ -286,7 +443,7 @@ func (p *pipe) poll(ctx context.Context) error {
 				}
 			}
 			// Send it again (in place: order no longer holds for it anyway).
-			if _, err := e.cfg.Chain.Broadcast(ctx, f.it.Tx); err != nil {
+			if _, err := e.cfg.Chain.Broadcast(ctx, f.it.Tx, f.batchable); err != nil {
 				return err
 			}
 			f.missing, f.resent = height, true

@@ -47,8 +47,12 @@ type ChainRef struct {
 }
 
 type txItem struct {
-	Seq       uint64    `json:"seq"`
-	Tx        []byte    `json:"tx"`
+	Seq uint64 `json:"seq"`
+	Tx  []byte `json:"tx"`
+	// Hash is the record hash it was queued under: the item hash from
+	// rules version 2, the tx hash before (and in older versions). One
+	// queued under its tx hash is sent standalone, the form that hash
+	// finds (pipeline.go).
 	Hash      string    `json:"hash"`
 	NotBefore time.Time `json:"not_before,omitzero"`
 }
@@ -80,7 +84,8 @@ func (t *txn) close() { t.b.Close() }
 func (t *txn) set(key string, v any) error { return setJSON(t.b, []byte(key), v) }
 
 // enqueueTx builds body into a transaction (signed by actor when the type
-// needs one) and queues it. It returns the tx hash.
+// needs one) and queues it. It returns the record hash (Chain.RecordHash),
+// which names the record in the workflow state and in GET /v1/txs.
 func (t *txn) enqueueTx(body chain.Body, actor *client.Actor, contract, identity string) (string, error) {
 	if err := body.Validate(); err != nil {
 		return "", fmt.Errorf("%s: %w", body.Type(), err)
@@ -89,7 +94,9 @@ func (t *txn) enqueueTx(body chain.Body, actor *client.Actor, contract, identity
 	if err != nil {
 		return "", fmt.Errorf("build %s: %w", body.Type(), err)
 	}
-	h := chain.TxHash(raw).String()
+	// The record hash, not the tx hash: from rules version 2 the record
+	// may land batched, where only its item hash names it.
+	h := t.e.cfg.Chain.RecordHash(raw).String()
 	t.seq++
 	if err := setJSON(t.b, seqKey(pTxQueue, t.seq), &txItem{Seq: t.seq, Tx: raw, Hash: h}); err != nil {
 		return "", err
@@ -271,7 +278,7 @@ func (e *Engine) requeueExpiry(t *txn, old *ChainRef) error {
 	if err != nil {
 		return err
 	}
-	h := chain.TxHash(raw).String()
+	h := e.cfg.Chain.RecordHash(raw).String()
 	t.seq++
 	if err := setJSON(t.b, seqKey(pTxQueue, t.seq), &txItem{Seq: t.seq, Tx: raw, Hash: h, NotBefore: e.now().Add(time.Second)}); err != nil {
 		return err

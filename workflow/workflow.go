@@ -107,13 +107,23 @@ type Chain interface {
 	// Broadcast runs CheckTx: a zero TxResult means accepted into the
 	// mempool; Replay, already there or committed; Rejected, refused. An
 	// error means no answer (mempool full, node stopping): retry later.
-	Broadcast(ctx context.Context, tx []byte) (TxResult, error)
+	// With batchable the record may wait (briefly) to share a batch with
+	// others, so the queue calls it concurrently; without, it goes alone
+	// as a standalone tx (a record queued under its tx hash, which only
+	// the standalone form is found by).
+	Broadcast(ctx context.Context, tx []byte, batchable bool) (TxResult, error)
+	// Result reads a record's outcome by its record hash.
 	Result(ctx context.Context, h chain.Hash) (TxResult, error)
+	// RecordHash is the hash the chain answers for tx once it is sent
+	// batchable: its item hash from rules version 2 (batches), else its
+	// tx hash. Records are queued and named by it.
+	RecordHash(tx []byte) chain.Hash
 	// BlockTime is the time of the last committed block.
 	BlockTime() time.Time
 	// Height is the last committed height.
 	Height() int64
-	// InMempool tells whether tx waits in this node's mempool.
+	// InMempool tells whether tx, or the batch carrying it, waits in this
+	// node's mempool.
 	InMempool(tx []byte) bool
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -148,6 +149,25 @@ func TestCLI(t *testing.T) {
 	}
 	if o, code := run(t, bin, "verify", "--bundle", filepath.Join(out, "bundle.json"), "--genesis", filepath.Join(out, "genesis.json"), "--file", tampered); code != 1 || !strings.Contains(o, "FAIL  file") {
 		t.Errorf("verify with the wrong file: exit %d\n%s", code, o)
+	}
+
+	// The bulk path: contracts from JSONL, in batches of 2 (so 3 batches
+	// for 5), one refused by a state rule (its id is taken) while the
+	// others commit; the command says which and exits non-zero.
+	var jsonl strings.Builder
+	for i := range 5 {
+		id := fmt.Sprintf("bulk-%d", i)
+		if i == 3 {
+			id = "bulk-1"
+		}
+		fmt.Fprintf(&jsonl, `{"id": %q, "file": %q, "parties": [%q, %q], "order": "parallel"}`+"\n", id,
+			filepath.Join(out, "contract.pdf"), filepath.Join(out, "alice.crt"), filepath.Join(out, "bob.crt"))
+	}
+	jsonlPath := filepath.Join(t.TempDir(), "contracts.jsonl")
+	os.WriteFile(jsonlPath, []byte(jsonl.String()), 0o644)
+	o, code := run(t, bin, "contract", "create-batch", "--node", url, "--home", home, "--from", jsonlPath, "--batch-size", "2")
+	if code == 0 || strings.Count(o, ": committed at height") != 4 || !strings.Contains(o, "contract bulk-1: rejected, code 18") || strings.Count(o, "records at height") != 3 {
+		t.Errorf("contract create-batch: exit %d\n%s", code, o)
 	}
 
 	// SIGTERM: clean shutdown, exit 0.

@@ -347,37 +347,14 @@ func newContractCmd() *cobra.Command {
 				return err
 			}
 			defer s.cancel()
-			d3, d2, err := hashFile(file)
+			body, err := contractBody(contractSpec{ID: id, File: file, Parties: parties, Order: order, Deadline: dl})
 			if err != nil {
 				return err
-			}
-			body := &chain.ContractCreated{Contract: id, DocSM3: d3, DocSHA256: d2}
-			switch order {
-			case "sequential":
-				body.Order = chain.OrderSequential
-			case "parallel":
-				body.Order = chain.OrderParallel
-			default:
-				return fmt.Errorf("--order %q: want sequential or parallel", order)
-			}
-			if dl != "" {
-				t, err := time.Parse(time.RFC3339, dl)
-				if err != nil {
-					return fmt.Errorf("--deadline: %w", err)
-				}
-				body.Deadline = t.Unix()
-			}
-			for _, p := range parties {
-				fp, err := partyFingerprint(p)
-				if err != nil {
-					return fmt.Errorf("--party %s: %w", p, err)
-				}
-				body.Parties = append(body.Parties, fp)
 			}
 			if _, err := s.submit(cmd, "contract created", body, nil); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "document SM3 %x\ndocument SHA-256 %x\n", d3, d2)
+			fmt.Fprintf(cmd.OutOrStdout(), "document SM3 %x\ndocument SHA-256 %x\n", body.DocSM3, body.DocSHA256)
 			return nil
 		},
 	}
@@ -453,8 +430,50 @@ func newContractCmd() *cobra.Command {
 	}
 	ocomp.add(complete)
 	complete.Flags().StringVar(&cid, "contract", "", "contract id")
-	cmd.AddCommand(create, sign, complete)
+	cmd.AddCommand(create, newContractCreateBatchCmd(), sign, complete)
 	return cmd
+}
+
+// contractSpec is one contract to create: the flags of `contract create`, or
+// one line of `contract create-batch`'s JSONL.
+type contractSpec struct {
+	ID       string   `json:"id"`
+	File     string   `json:"file"`
+	Parties  []string `json:"parties"`
+	Order    string   `json:"order"`
+	Deadline string   `json:"deadline"`
+}
+
+// contractBody hashes the spec's document and builds its contract_created body.
+func contractBody(c contractSpec) (*chain.ContractCreated, error) {
+	d3, d2, err := hashFile(c.File)
+	if err != nil {
+		return nil, err
+	}
+	body := &chain.ContractCreated{Contract: c.ID, DocSM3: d3, DocSHA256: d2}
+	switch c.Order {
+	case "sequential", "":
+		body.Order = chain.OrderSequential
+	case "parallel":
+		body.Order = chain.OrderParallel
+	default:
+		return nil, fmt.Errorf("order %q: want sequential or parallel", c.Order)
+	}
+	if c.Deadline != "" {
+		t, err := time.Parse(time.RFC3339, c.Deadline)
+		if err != nil {
+			return nil, fmt.Errorf("deadline: %w", err)
+		}
+		body.Deadline = t.Unix()
+	}
+	for _, p := range c.Parties {
+		fp, err := partyFingerprint(p)
+		if err != nil {
+			return nil, fmt.Errorf("party %s: %w", p, err)
+		}
+		body.Parties = append(body.Parties, fp)
+	}
+	return body, nil
 }
 
 func partyFingerprint(p string) (chain.Fingerprint, error) {

@@ -104,6 +104,10 @@ bad usage or unreadable input.`,
 						if r.Intent != "" {
 							fmt.Fprintf(out, "  intent %s", r.Intent)
 						}
+						if b := r.Batch; b != nil {
+							fmt.Fprintf(out, "\n         batch: record %d of %d, root %s, envelope by %s credential %s (%s)",
+								b.Index+1, b.Size, b.Root, r.Org, b.Credential, b.RegisteredWhere())
+						}
 						fmt.Fprintln(out)
 					}
 				}

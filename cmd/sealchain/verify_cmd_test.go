@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,6 +11,10 @@ import (
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/types"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/internal/conformance"
 )
 
 // otherValidatorGenesis writes the evidence fixture's genesis with its
@@ -72,5 +77,52 @@ func TestVerifyWrongGenesis(t *testing.T) {
 				t.Errorf("timeline shown = %v, want %v\n%s", got, tc.wantTimeline, out)
 			}
 		})
+	}
+}
+
+// TestVerifyBatched: a bundle of batched records verifies, and the
+// timeline shows each one's batch.
+func TestVerifyBatched(t *testing.T) {
+	genesis, b, err := conformance.BatchedContract("batched-cli-contract")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := b.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bundle, gen := filepath.Join(dir, "bundle.json"), filepath.Join(dir, "genesis.json")
+	if err := os.WriteFile(bundle, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(gen, genesis, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := execute(t, "verify", "--bundle", bundle, "--genesis", gen)
+	if err != nil {
+		t.Fatalf("verify: %v\n%s", err, out)
+	}
+	for _, want := range []string{"VERIFIED", "batch: record 1 of 4, root ", "batch: record 4 of 4, root ", "envelope by platform credential ", "(a genesis credential)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// A sibling hash of record 2's path altered: the record fails.
+	tampered := bytes.Clone(raw)
+	b2, _ := evidence.DecodeBundle(tampered)
+	en, _ := chain.DecodeEntry(b2.Records[2].Leaf)
+	tx, _ := chain.DecodeRecord(en.Tx)
+	tx.Batched.Path[0][0] ^= 1
+	en.Tx = tx.Encode()
+	b2.Records[2].Leaf = en.Encode()
+	if raw2, err := b2.Encode(); err == nil {
+		_ = os.WriteFile(bundle, raw2, 0o644)
+	}
+	out, err = execute(t, "verify", "--bundle", bundle, "--genesis", gen)
+	var ee *exitError
+	_, result, _ := strings.Cut(out, "RESULT: FAILED")
+	if !errors.As(err, &ee) || !strings.Contains(result, "record[2].signatures") {
+		t.Errorf("tampered batch path: err %v\n%s", err, out)
 	}
 }

@@ -178,7 +178,13 @@ func registration(view store.View, fp chain.Fingerprint) ([]uint64, error) {
 	if err != nil || !ok || st.RegisteredIn == 0 {
 		return nil, err
 	}
-	decided := st.RegisteredIn - 1
+	return governance(view, st.RegisteredIn-1, "verifier")
+}
+
+// governance lists the records of the proposal that record decided passed
+// (the proposal itself, or the proposal and its votes up to the deciding
+// one); what names the registration in errors.
+func governance(view store.View, decided uint64, what string) ([]uint64, error) {
 	tx, err := txAt(view, decided)
 	if err != nil {
 		return nil, err
@@ -190,14 +196,14 @@ func registration(view store.View, fp chain.Fingerprint) ([]uint64, error) {
 	case *chain.Vote:
 		id = b.Proposal
 	default:
-		return nil, fmt.Errorf("verifier registered in record %d, a %s", decided, b.Type())
+		return nil, fmt.Errorf("%s registered in record %d, a %s", what, decided, b.Type())
 	}
 	ps, ok, err := view.Proposal(id)
 	if err != nil {
 		return nil, err
 	}
 	if !ok || ps.CreatedIn > decided {
-		return nil, fmt.Errorf("verifier registration: proposal %q not found before record %d", id, decided)
+		return nil, fmt.Errorf("%s registration: proposal %q not found before record %d", what, id, decided)
 	}
 	// Votes are accepted only while the proposal is open, so every
 	// organisation in its yes and no lists but the proposer voted between
@@ -206,7 +212,7 @@ func registration(view store.View, fp chain.Fingerprint) ([]uint64, error) {
 	out := []uint64{ps.CreatedIn}
 	for i := decided; i > ps.CreatedIn && len(out)-1 < want; i-- {
 		if decided-i >= maxRegistrationScan {
-			return nil, fmt.Errorf("verifier registration: the votes on proposal %q are spread over more than %d records (records %d to %d)", id, maxRegistrationScan, ps.CreatedIn, decided)
+			return nil, fmt.Errorf("%s registration: the votes on proposal %q are spread over more than %d records (records %d to %d)", what, id, maxRegistrationScan, ps.CreatedIn, decided)
 		}
 		tx, err := txAt(view, i)
 		if err != nil {
@@ -347,8 +353,10 @@ func collect(view store.View, s evidence.Subject, q store.Query) ([]uint64, *uin
 			}
 		}
 	}
-	// Certificates of actors and parties.
+	// Certificates of actors and parties, and the submitter credentials of
+	// batched records.
 	certs := map[chain.Fingerprint]bool{}
+	creds := map[chain.Fingerprint]bool{}
 	for i := range set {
 		tx, err := txAt(view, i)
 		if err != nil {
@@ -356,6 +364,9 @@ func collect(view store.View, s evidence.Subject, q store.Query) ([]uint64, *uin
 		}
 		if tx.Actor != nil {
 			certs[tx.Actor.Cert] = true
+		}
+		if tx.Batched != nil {
+			creds[tx.Batched.Cert] = true
 		}
 
 		if cc, ok := tx.Body.(*chain.ContractCreated); ok {
@@ -404,6 +415,18 @@ func collect(view store.View, s evidence.Subject, q store.Query) ([]uint64, *uin
 			}
 		}
 	}
+	// A batched record names its credential by fingerprint: the verifier
+	// needs its registration (none for a genesis credential: the verifier's
+	// genesis holds it) and any revocation.
+	for fp := range creds {
+		idx, err := credentialRecords(view, fp, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, i := range idx {
+			set[i] = true
+		}
+	}
 	// The registration of each attestation's verifier (intent, identity).
 	regs := &registrations{view: view, done: map[chain.Fingerprint][]uint64{}}
 	out := make([]uint64, 0, len(set))
@@ -427,6 +450,52 @@ func collect(view store.View, s evidence.Subject, q store.Query) ([]uint64, *uin
 	}
 	slices.Sort(out)
 	return out, next, nil
+}
+
+// credentialRecords lists the records a verifier needs of submitter
+// credential fp: the one that registered it (cert_issued, or the proposal
+// and votes that registered it by governance; none for a genesis
+// credential) and its revocations.
+func credentialRecords(view store.View, fp chain.Fingerprint, q store.Query) ([]uint64, error) {
+	cs, ok, err := view.Cert(fp)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("batched record names credential %s, which the chain does not know", fp)
+	}
+	var out []uint64
+	if !cs.AtGenesis() {
+		tx, err := txAt(view, cs.IssuedIn)
+		if err != nil {
+			return nil, err
+		}
+		switch tx.Body.(type) {
+		case *chain.CertIssued:
+			out = append(out, cs.IssuedIn)
+		default:
+			idx, err := governance(view, cs.IssuedIn, "credential "+fp.String())
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, idx...)
+		}
+	}
+	// Revocations are indexed under fp (with its cert_issued).
+	p, err := view.ByCert(fp, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range p.Indexes {
+		tx, err := txAt(view, i)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := tx.Body.(*chain.CertRevoked); ok {
+			out = append(out, i)
+		}
+	}
+	return out, nil
 }
 
 // decodeHex decodes a hash of n bytes as evidence.Subject spells it (hex,

@@ -85,6 +85,8 @@ type RowFacts struct {
 	ContractID string    `json:"contract_id,omitempty"`
 	Actor      string    `json:"actor,omitempty"`
 	Intent     string    `json:"intent,omitempty"`
+	// Batch is set for a record that came in a batch.
+	Batch *evidence.BatchView `json:"batch,omitempty"`
 }
 
 // CheckpointFacts is the checkpoint every inclusion proof leads to.
@@ -139,7 +141,7 @@ func FactsOf(b *evidence.Bundle, raw []byte) (*Facts, error) {
 	for _, r := range recs {
 		row := RowFacts{
 			LogIndex: r.v.Index, Type: r.v.Type, Height: r.v.Height, Time: r.v.Time.UTC(),
-			TxHash: r.v.TxHash, Org: r.v.Org, ContractID: r.v.ContractID, Actor: r.v.Actor,
+			TxHash: r.v.TxHash, Org: r.v.Org, ContractID: r.v.ContractID, Actor: r.v.Actor, Batch: r.v.Batch,
 		}
 		switch body := r.tx.Body.(type) {
 		case *chain.CertIssued:

@@ -113,6 +113,9 @@ func (l *layout) build() {
 		if r.Intent != "" {
 			rows++
 		}
+		if r.Batch != nil {
+			rows += 3
+		}
 		c.ensure(float64(rows)*lineH + 8)
 		c.line(marginL, c.y, pageW-marginR, c.y, 0.4, color{0.75, 0.75, 0.75})
 		c.y -= 2
@@ -124,7 +127,11 @@ func (l *layout) build() {
 		c.y -= lineH
 		c.text(marginL+12, c.y-bodySize, rowTimeLine(r), regular, bodySize, black)
 		c.y -= lineH
-		l.kvIndent("交易哈希 Tx hash", r.TxHash, mono, 12)
+		hashLabel := "交易哈希 Tx hash"
+		if r.Batch != nil {
+			hashLabel = "记录哈希 Record hash" // of its item: a batch's records share one tx
+		}
+		l.kvIndent(hashLabel, r.TxHash, mono, 12)
 		if r.Actor != "" {
 			v := r.Actor
 			if name := l.opts.PartyNames[r.Actor]; name != "" {
@@ -134,6 +141,13 @@ func (l *layout) build() {
 		}
 		if r.Intent != "" {
 			l.kvIndent("意愿认证 Intent method", methodName(r.Intent), regular, 12)
+		}
+		if b := r.Batch; b != nil {
+			// One envelope signed the batch's root; the record's path leads
+			// to it (evidence.BatchView.Label, set out over three lines).
+			l.kvIndent("批次 Batch", fmt.Sprintf("第 %d 条，共 %d 条；信封由 %s 签署 record %d of %d, envelope by %s", b.Index+1, b.Size, b.Org, b.Index+1, b.Size, b.Org), regular, 12)
+			l.kvIndent("批次根 Batch root", b.Root, mono, 12)
+			l.kvIndent("信封凭证 Credential", b.Credential, mono, 12)
 		}
 		org := "提交机构 Org: " + r.Org
 		if r.ContractID != "" {

@@ -226,6 +226,9 @@ func printedFacts(f *Facts) []string {
 	}
 	for _, r := range f.Timeline {
 		out = append(out, rowPosLine(r), rowTimeLine(r), r.TxHash)
+		if r.Batch != nil {
+			out = append(out, r.Batch.Root, r.Batch.Credential)
+		}
 	}
 	out = append(out, cpLine(f.Checkpoint), f.Checkpoint.AppHash, f.Checkpoint.LogRoot)
 	for _, v := range f.Validators {

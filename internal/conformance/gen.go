@@ -59,28 +59,37 @@ func Generate(out, fixture string) error {
 		return err
 	}
 	for _, v := range vs {
-		dir := filepath.Join(out, v.name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := writeVector(out, v); err != nil {
 			return err
 		}
-		raw := v.raw
-		if v.bundle != nil {
-			if raw, err = v.bundle.Encode(); err != nil {
-				return err
-			}
-		}
-		ex, err := json.MarshalIndent(v.expect, "", "  ")
-		if err != nil {
+	}
+	return nil
+}
+
+// writeVector writes v's directory under out.
+func writeVector(out string, v vector) error {
+	dir := filepath.Join(out, v.name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	raw := v.raw
+	if v.bundle != nil {
+		var err error
+		if raw, err = v.bundle.Encode(); err != nil {
 			return err
 		}
-		files := map[string][]byte{"bundle.json": append(raw, '\n'), "genesis.json": v.genesis, "expect.json": append(ex, '\n')}
-		if v.file != nil {
-			files["file"] = v.file
-		}
-		for name, data := range files {
-			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-				return err
-			}
+	}
+	ex, err := json.MarshalIndent(v.expect, "", "  ")
+	if err != nil {
+		return err
+	}
+	files := map[string][]byte{"bundle.json": append(raw, '\n'), "genesis.json": v.genesis, "expect.json": append(ex, '\n')}
+	if v.file != nil {
+		files["file"] = v.file
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -445,7 +454,11 @@ func vectors(fixture string) ([]vector, error) {
 	}
 	vs = append(vs, vector{name: "node-bundle-subject-edited", raw: edited, genesis: gen,
 		expect: invalid("subject", "the real node's bundle with subject.doc_hash edited (issue #12 item 10)")})
-	return vs, nil
+	bvs, err := batchedVectors()
+	if err != nil {
+		return nil, err
+	}
+	return append(vs, bvs...), nil
 }
 
 func addForged(vs *[]vector, w *world, name string, l *log, s evidence.Subject, idx []uint64, e Expect) error {

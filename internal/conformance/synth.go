@@ -36,6 +36,10 @@ type world struct {
 	sub       *client.Submitter
 	verifiers []*party // index 0 is registered in genesis, 1 is not
 	genesis   []byte
+	// Genesis API credentials of the platform org, and further genesis
+	// organisations (Synth's; the vectors have neither).
+	credentials [][]byte
+	extraOrgs   []chain.GenesisOrg
 }
 
 // party is a certificate holder: a signer or an intent verifier.
@@ -140,6 +144,10 @@ func (w *world) genesisDoc(vals *types.ValidatorSet) ([]byte, error) {
 			CACert: string(signer.EncodeCertificatePEM(w.ca.Cert.Raw))}},
 		Verifiers: []chain.GenesisVerifier{{Org: "platform", Cert: string(signer.EncodeCertificatePEM(w.verifiers[0].der))}},
 	}
+	for _, der := range w.credentials {
+		gs.Orgs[0].Credentials = append(gs.Orgs[0].Credentials, string(signer.EncodeCertificatePEM(der)))
+	}
+	gs.Orgs = append(gs.Orgs, w.extraOrgs...)
 	app, err := json.Marshal(gs)
 	if err != nil {
 		return nil, err

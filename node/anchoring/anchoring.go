@@ -30,7 +30,11 @@ const anchorTick = 200 * time.Millisecond
 // the loop submits it again.
 const resubmitAfter = 30 * time.Second
 
-// Submitter submits a tx to the mempool (submit.Submitter).
+// Submitter submits a tx to the mempool (submit.Submitter). From rules
+// version 2 it batches the anchored record with the node's other records
+// (Submit then waits up to the batch wait); the loop never looks the
+// record up by hash, only at the chain's latest anchor, so either form
+// settles the job.
 type Submitter interface {
 	Submit(ctx context.Context, tx []byte) (submit.Outcome, error)
 }

@@ -1,6 +1,8 @@
 package anchoring
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"testing"
 	"time"
@@ -8,6 +10,7 @@ import (
 	"github.com/sealchain/sealchain/anchor"
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/submit"
 )
 
 func TestBackoff(t *testing.T) {
@@ -91,5 +94,72 @@ func TestAnchorQueueDurable(t *testing.T) {
 	}
 	if last, err := q.LastEnqueued(); err != nil || last != 300 {
 		t.Fatalf("LastEnqueued = %d, %v; want 300 (the last enqueued, not the highest queued)", last, err)
+	}
+}
+
+// batchingSubmitter answers like the node's submitter when it batches:
+// the record waits for its batch, then gets its own outcome.
+type batchingSubmitter struct {
+	wait time.Duration
+	out  submit.Outcome
+	txs  [][]byte
+}
+
+func (s *batchingSubmitter) Submit(ctx context.Context, tx []byte) (submit.Outcome, error) {
+	s.txs = append(s.txs, tx)
+	select {
+	case <-time.After(s.wait):
+	case <-ctx.Done():
+		return submit.Outcome{Status: submit.Unavailable, Err: ctx.Err()}, nil
+	}
+	return s.out, nil
+}
+
+// TestRecordOnChainBatched: the anchored record goes through the
+// submitter whatever form it takes there (batched from rules version 2);
+// the job is marked submitted on a batch's acceptance and retried on its
+// record's own rejection. (The loop tracks the record by the chain's
+// latest anchor, not by a hash, so the record's form does not matter.)
+func TestRecordOnChainBatched(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		out       submit.Outcome
+		submitted bool
+	}{
+		{"batch accepted", submit.Outcome{Status: submit.Pending}, true},
+		{"already there", submit.Outcome{Status: submit.Replay}, true},
+		{"record refused in its batch", submit.Outcome{Status: submit.Rejected, Code: 7, Log: "records[0]: bad"}, false},
+		{"mempool full", submit.Outcome{Status: submit.MempoolFull, Err: errors.New("full")}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q, err := openAnchorQueue(t.TempDir(), slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer q.Close()
+			sub := &batchingSubmitter{wait: 20 * time.Millisecond, out: tc.out}
+			var built []chain.Body
+			a := &Anchorer{cfg: config.DefaultAnchor(), chainID: "c", queue: q, sub: sub, metrics: newAnchorMetrics(nil),
+				logger: slog.New(slog.DiscardHandler), now: time.Now,
+				build: func(b chain.Body) ([]byte, error) { built = append(built, b); return []byte("anchored"), nil }}
+			j := &anchorJob{Height: 5, LogSize: 9, Receipt: &anchor.Receipt{TxID: "f1", Time: time.Unix(1, 0)}}
+			if err := q.Enqueue(j); err != nil {
+				t.Fatal(err)
+			}
+			a.recordOnChain(context.Background(), j)
+			if len(sub.txs) != 1 || len(built) != 1 {
+				t.Fatalf("%d submitted, %d built; want 1", len(sub.txs), len(built))
+			}
+			jobs, err := q.Jobs(0)
+			if err != nil || len(jobs) != 1 {
+				t.Fatalf("jobs %v, %v", jobs, err)
+			}
+			if got := !jobs[0].Submitted.IsZero(); got != tc.submitted {
+				t.Errorf("submitted %v, want %v (%+v)", got, tc.submitted, jobs[0])
+			}
+			if !tc.submitted && (jobs[0].Attempts != 1 || jobs[0].LastError == "") {
+				t.Errorf("failure not recorded for a retry: %+v", jobs[0])
+			}
+		})
 	}
 }

@@ -151,14 +151,27 @@ func (a *API) internal(w http.ResponseWriter, r *http.Request, err error) {
 	httpjson.Internal(a.logger, w, r, err)
 }
 
+// txBodyLimit bounds a POST /v1/txs body: [api] max_body_bytes, but at
+// least what a batch of chain.MaxBatchBytes needs in the content type
+// given (base64 in JSON), so a batch the chain accepts is never refused
+// here.
+func (a *API) txBodyLimit(contentType string) int64 {
+	need := int64(chain.MaxBatchBytes)
+	if strings.HasPrefix(contentType, "application/json") {
+		need = int64(base64.StdEncoding.EncodedLen(chain.MaxBatchBytes)) + 64
+	}
+	return max(a.maxBody, need)
+}
+
 // readTx accepts the raw tx bytes (application/octet-stream) or JSON
-// {"tx": "<base64>"}.
+// {"tx": "<base64>"}: a standalone tx or a batch.
 func (a *API) readTx(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	limit := a.txBodyLimit(r.Header.Get("Content-Type"))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", a.maxBody))
+			httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", limit))
 		} else {
 			httpjson.WriteError(w, http.StatusBadRequest, "bad_request", "read body: "+err.Error())
 		}
@@ -204,9 +217,22 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	h := chain.TxHash(tx)
 	res := client.SubmitResult{TxHash: h.String()}
+	// A batch is answered with its records' hashes. One that does not
+	// decode goes on all the same: CheckTx names what is wrong.
+	batch := chain.IsBatch(tx)
+	if batch {
+		if b, err := chain.DecodeBatch(tx, nil); err == nil {
+			res.Records = make([]string, len(b.Items))
+			for i, it := range b.Items {
+				res.Records[i] = it.ItemHash().String()
+			}
+		}
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.wait)
 	defer cancel()
-	o, err := a.sub.Submit(ctx, tx)
+	// Alone, never batched by this node: the caller knows it by its tx
+	// hash, which a batch's record does not keep.
+	o, err := a.sub.SubmitAlone(ctx, tx)
 	if err != nil {
 		a.internal(w, r, err)
 		return
@@ -238,9 +264,61 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusAccepted, res)
 		return
 	}
+	if batch {
+		status, body := a.waitBatch(ctx, h, res.Records)
+		httpjson.Write(w, status, body)
+		return
+	}
 	o, err = a.sub.Wait(ctx, h)
 	status, body := a.outcomeAnswer(h, o, err)
 	httpjson.Write(w, status, body)
+}
+
+// waitBatch polls a batch's outcome until its block is committed or ctx
+// ends.
+func (a *API) waitBatch(ctx context.Context, h chain.Hash, records []string) (int, any) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		bo, ok, err := a.sub.BatchResult(ctx, h)
+		if err != nil || ok {
+			return a.batchAnswer(h, bo, err)
+		}
+		select {
+		case <-ctx.Done():
+			return http.StatusGatewayTimeout, httpjson.ErrorBody{Error: httpjson.Error{Code: "timeout", TxHash: h.String(),
+				Message: "batch accepted into the mempool but not committed within the wait timeout; poll GET /v1/txs/" + h.String() +
+					" (records: " + strconv.Itoa(len(records)) + ")"}}
+		case <-t.C:
+		}
+	}
+}
+
+// batchAnswer is the HTTP answer for a committed batch: 200 with each
+// record's result, or 422 when FinalizeBlock refused it whole.
+func (a *API) batchAnswer(h chain.Hash, bo submit.BatchOutcome, err error) (int, any) {
+	if err != nil {
+		a.logger.Error("batch lookup", "tx", h.String(), "err", err)
+		return http.StatusInternalServerError, httpjson.ErrorBody{Error: httpjson.Error{Code: "internal", Message: "internal error; see the node log"}}
+	}
+	if bo.Code != app.CodeOK {
+		return http.StatusUnprocessableEntity, httpjson.ErrorBody{Error: httpjson.Error{Code: "tx_rejected", ABCICode: bo.Code,
+			Codespace: bo.Codespace, Message: bo.Log, TxHash: h.String()}}
+	}
+	res := client.SubmitResult{TxHash: h.String(), Committed: true, Height: bo.Height,
+		Records: make([]string, len(bo.Records)), Results: make([]client.RecordResult, len(bo.Records))}
+	for i, r := range bo.Records {
+		res.Records[i] = r.Hash.String()
+		rr := client.RecordResult{RecordHash: r.Hash.String(), Code: r.Code}
+		if r.Code == app.CodeOK {
+			idx := r.Index
+			rr.LogIndex = &idx
+		} else {
+			rr.Log = r.Log
+		}
+		res.Results[i] = rr
+	}
+	return http.StatusOK, res
 }
 
 // outcomeAnswer is the HTTP answer for a tx's outcome (Result or Wait).
@@ -270,6 +348,12 @@ func (a *API) txStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	o, err := a.sub.Result(r.Context(), chain.Hash(raw))
 	status, body := a.outcomeAnswer(chain.Hash(raw), o, err)
+	if status == 0 {
+		// Not a committed record: a batch's hash answers its records.
+		if bo, ok, err := a.sub.BatchResult(r.Context(), chain.Hash(raw)); err != nil || ok {
+			status, body = a.batchAnswer(chain.Hash(raw), bo, err)
+		}
+	}
 	if status == 0 {
 		httpjson.WriteError(w, http.StatusNotFound, "not_found", "transaction "+strings.ToUpper(hex.EncodeToString(raw))+" is not committed (it may still be pending)")
 		return

@@ -48,7 +48,9 @@ type fakeMempool struct {
 	txResult *coretypes.ResultTx
 	// commitOnBroadcast puts each accepted tx in a block of its own at once.
 	commitOnBroadcast bool
-	t                 testing.TB
+	// acceptAll answers every broadcast code 0 without CheckTx.
+	acceptAll bool
+	t         testing.TB
 }
 
 var _ submit.Mempool = (*fakeMempool)(nil)
@@ -56,6 +58,9 @@ var _ submit.Mempool = (*fakeMempool)(nil)
 func (m *fakeMempool) BroadcastTxSync(ctx context.Context, tx types.Tx) (*coretypes.ResultBroadcastTx, error) {
 	if m.broadcastErr != nil {
 		return nil, m.broadcastErr
+	}
+	if m.acceptAll {
+		return &coretypes.ResultBroadcastTx{Hash: tx.Hash()}, nil
 	}
 	res, err := m.app.CheckTx(ctx, &abci.CheckTxRequest{Tx: tx, Type: abci.CHECK_TX_TYPE_CHECK})
 	if err != nil {
@@ -187,6 +192,7 @@ type apiTxs struct {
 	valid2    []byte
 	committed []byte // committed before the test
 	otherNet  []byte // signed for another chain
+	batch     []byte // a batch of two records by the genesis org
 }
 
 func newAPITxs(t testing.TB, net *fixture.Net) apiTxs {
@@ -198,7 +204,26 @@ func newAPITxs(t testing.TB, net *fixture.Net) apiTxs {
 		valid2:    org.Tx(t, &chain.CertIssued{Cert: org.Signer(t, signer.AlgECDSAP256, time.Time{}).Cert}, nil),
 		committed: org.Tx(t, &chain.CertIssued{Cert: org.Signer(t, signer.AlgSM2, time.Time{}).Cert}, nil),
 		otherNet:  other.Orgs[0].Tx(t, &chain.CertIssued{Cert: other.Orgs[0].Signer(t, signer.AlgSM2, time.Time{}).Cert}, nil),
+		batch:     batchOf(t, org, 2),
 	}
+}
+
+// batchOf is a batch of n cert_issued records by org.
+func batchOf(t testing.TB, org *fixture.Org, n int) []byte {
+	t.Helper()
+	items := make([]*chain.Tx, n)
+	for i := range items {
+		it, err := org.Submitter.BuildItem(&chain.CertIssued{Cert: org.Signer(t, signer.AlgSM2, time.Time{}).Cert}, nil)
+		if err != nil {
+			t.Fatalf("BuildItem: %v", err)
+		}
+		items[i] = it
+	}
+	b, err := org.Submitter.BuildBatch(items)
+	if err != nil {
+		t.Fatalf("BuildBatch: %v", err)
+	}
+	return b
 }
 
 func jsonTx(tx []byte) []byte {
@@ -234,7 +259,9 @@ func TestSubmit(t *testing.T) {
 		{name: "JSON tx not base64", body: []byte(`{"tx":"not base64!"}`), ctype: "application/json", wantStatus: http.StatusBadRequest, wantCode: "bad_field"},
 		{name: "JSON tx empty", body: []byte(`{"tx":""}`), ctype: "application/json", wantStatus: http.StatusBadRequest, wantCode: "bad_field"},
 		{name: "empty body", body: nil, ctype: "application/octet-stream", wantStatus: http.StatusBadRequest, wantCode: "bad_field"},
-		{name: "body over the limit", body: make([]byte, apiTestMaxBody+1), wantStatus: http.StatusRequestEntityTooLarge, wantCode: "too_large"},
+		{name: "body over the batch limit", body: make([]byte, chain.MaxBatchBytes+1), wantStatus: http.StatusRequestEntityTooLarge, wantCode: "too_large"},
+		{name: "JSON body over the batch limit", body: make([]byte, base64.StdEncoding.EncodedLen(chain.MaxBatchBytes)+65), ctype: "application/json",
+			wantStatus: http.StatusRequestEntityTooLarge, wantCode: "too_large"},
 		{name: "bad wait", body: txs.valid, wait: "soon", wantStatus: http.StatusBadRequest, wantCode: "bad_query"},
 		{name: "garbage rejected by CheckTx", body: []byte("garbage"), wantStatus: http.StatusUnprocessableEntity, wantCode: "tx_rejected", wantABCI: app.CodeMalformed},
 		{name: "tx for another chain", body: txs.otherNet, wantStatus: http.StatusUnprocessableEntity, wantCode: "tx_rejected", wantABCI: app.CodeChainID},
@@ -279,6 +306,65 @@ func TestSubmit(t *testing.T) {
 	}
 }
 
+func TestSubmitBatch(t *testing.T) {
+	net := fixture.New(t, apiTestChainID)
+	txs := newAPITxs(t, net)
+	b, err := chain.DecodeBatch(txs.batch, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := &fakeMempool{acceptAll: true}
+	a := newTestAPI(t, net, mp, 150*time.Millisecond)
+	commitBlock(t, mp.app, txs.committed)
+
+	for _, body := range [][]byte{txs.batch, jsonTx(txs.batch)} {
+		ctype := "application/octet-stream"
+		if body[0] == '{' {
+			ctype = "application/json"
+		}
+		w := postTx(a, body, ctype, "")
+		if w.Code != http.StatusAccepted {
+			t.Fatalf("%s: status %d: %s", ctype, w.Code, w.Body.Bytes())
+		}
+		_, res := checkJSONAnswer(t, w)
+		if res.TxHash != chain.TxHash(txs.batch).String() || len(res.Records) != 2 ||
+			res.Records[0] != b.Items[0].ItemHash().String() || res.Records[1] != b.Items[1].ItemHash().String() {
+			t.Fatalf("%s: answer %+v, want the batch hash and its two record hashes", ctype, res)
+		}
+	}
+
+	get := func() *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		a.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/v1/txs/"+chain.TxHash(txs.batch).String(), nil))
+		return w
+	}
+	if w := get(); w.Code != http.StatusNotFound {
+		t.Fatalf("GET of a pending batch: status %d: %s", w.Code, w.Body.Bytes())
+	}
+	// Committed: record 0 at log index 0, record 1 refused by a state rule.
+	committed := []chain.RecordResult{{Index: 0}, {Code: app.CodeDuplicate, Log: "field body.cert: already registered"}}
+	mp.txResult = &coretypes.ResultTx{Height: 2, Tx: txs.batch, TxResult: abci.ExecTxResult{
+		Data: chain.EncodeBatchResult(committed), Log: chain.BatchResultLog(committed)}}
+	w := get()
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET of a committed batch: status %d: %s", w.Code, w.Body.Bytes())
+	}
+	_, res := checkJSONAnswer(t, w)
+	if !res.Committed || res.Height != 2 || len(res.Results) != 2 ||
+		res.Results[0].Code != 0 || res.Results[0].LogIndex == nil || *res.Results[0].LogIndex != 0 || res.Results[0].RecordHash != b.Items[0].ItemHash().String() ||
+		res.Results[1].Code != app.CodeDuplicate || res.Results[1].LogIndex != nil || res.Results[1].Log == "" {
+		t.Fatalf("batch answer %+v", res)
+	}
+	if w := postTx(a, txs.batch, "", "commit"); w.Code != http.StatusOK {
+		t.Fatalf("POST with wait=commit: status %d: %s", w.Code, w.Body.Bytes())
+	}
+	// Refused whole in FinalizeBlock.
+	mp.txResult = &coretypes.ResultTx{Height: 2, Tx: txs.batch, TxResult: abci.ExecTxResult{Code: app.CodeUnknownCert, Codespace: app.Codespace, Log: "field envelope.cert: unknown"}}
+	if w := get(); w.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("GET of a refused batch: status %d: %s", w.Code, w.Body.Bytes())
+	}
+}
+
 // FuzzSubmit feeds POST /v1/txs arbitrary bodies, content types and wait
 // values. The handler must not panic and must always answer JSON; errors
 // must be {"error": {"code", "message"}} with both set.
@@ -310,6 +396,11 @@ func FuzzSubmit(f *testing.F) {
 		{[]byte("x"), "text/plain", ""},
 		{[]byte("x"), "application/octet-stream", "forever"},
 		{bytes.Repeat([]byte{0xff}, apiTestMaxBody+1), "", ""},
+		{txs.batch, "application/octet-stream", ""},
+		{txs.batch, "application/octet-stream", "commit"},
+		{jsonTx(txs.batch), "application/json", ""},
+		{txs.batch[:len(txs.batch)-3], "application/octet-stream", ""},
+		{txs.batch[:len(txs.batch)/2], "", "none"},
 	} {
 		f.Add(s.body, s.ctype, s.wait)
 	}

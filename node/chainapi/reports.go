@@ -176,6 +176,7 @@ func (a *API) makeReport(ctx context.Context, j *reportJob) error {
 	if err != nil {
 		return err
 	}
+	h := a.sub.RecordHash(tx) // the tx's, or its item's when batched
 	if o, err := a.sub.Submit(ctx, tx); err != nil {
 		return fmt.Errorf("record report_issued: %w", err)
 	} else if o.Status == submit.Rejected {
@@ -183,7 +184,6 @@ func (a *API) makeReport(ctx context.Context, j *reportJob) error {
 	} else if !o.Accepted() {
 		return fmt.Errorf("record report_issued: %s: %w", o.Status, o.Err)
 	}
-	h := chain.TxHash(tx)
 	if o, err := a.sub.Wait(ctx, h); err != nil {
 		return fmt.Errorf("report_issued record %s: %w", h, err)
 	} else if o.Status != submit.Committed {

@@ -94,6 +94,9 @@ func configFromOptions(conf *cfg.Config, opts Options) (*cfg.Config, error) {
 	conf.Consensus.TimeoutPrecommit = cmp.Or(opts.TimeoutVote, def.Consensus.TimeoutPrecommit)
 	conf.Consensus.CreateEmptyBlocks = opts.CreateEmptyBlocks
 	conf.Mempool.MaxTxBytes = cmp.Or(opts.MaxTxBytes, def.Mempool.MaxTxBytes)
+	// broadcast_tx over CometBFT's HTTP RPC carries the tx base64 in JSON:
+	// a batch of chain.MaxBatchBytes needs more than the default 1 MB body.
+	conf.RPC.MaxBodyBytes = max(def.RPC.MaxBodyBytes, 2*chain.MaxBatchBytes)
 	conf.LogLevel = cmp.Or(opts.LogLevel, def.LogLevel)
 	conf.P2P.AllowDuplicateIP = opts.LocalNetwork
 	conf.P2P.AddrBookStrict = !opts.LocalNetwork

@@ -6,6 +6,7 @@ import (
 
 	cfg "github.com/cometbft/cometbft/config"
 
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/config"
 )
 
@@ -37,5 +38,26 @@ func TestConsensusTimeoutsReachCometBFT(t *testing.T) {
 					tc.wantP, tc.wantVot, tc.wantVot, c.Consensus.BlockInterval)
 			}
 		})
+	}
+}
+
+// TestMempoolCarriesBatches: the mempool admits a transaction up to a
+// batch's consensus limit whatever limits.max_tx_bytes says (the app
+// refuses a standalone tx above that itself), and a block holds one.
+func TestMempoolCarriesBatches(t *testing.T) {
+	c := config.Default()
+	c.Limits.MaxTxBytes = 4096
+	conf, err := configFromOptions(cfg.DefaultConfig(), OptionsFromConfig(t.TempDir(), &c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conf.Mempool.MaxTxBytes != chain.MaxBatchBytes {
+		t.Fatalf("mempool max_tx_bytes %d, want %d", conf.Mempool.MaxTxBytes, chain.MaxBatchBytes)
+	}
+	if conf.RPC.MaxBodyBytes < 2*chain.MaxBatchBytes {
+		t.Fatalf("RPC max_body_bytes %d: a batch sent base64 over broadcast_tx does not fit", conf.RPC.MaxBodyBytes)
+	}
+	if genesisBlockMaxBytes < 2*chain.MaxBatchBytes {
+		t.Fatalf("block max_bytes %d holds fewer than two batches of %d", genesisBlockMaxBytes, chain.MaxBatchBytes)
 	}
 }

@@ -1,12 +1,16 @@
 package flowapi
 
 import (
+	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/cometbft/cometbft/mempool"
+	"github.com/cometbft/cometbft/types"
 
 	"github.com/sealchain/sealchain/app"
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/workflow"
 )
@@ -46,3 +50,86 @@ func TestWFResult(t *testing.T) {
 		})
 	}
 }
+
+// plainSubmitter is a submitter without the batching API.
+type plainSubmitter struct {
+	calls []string
+}
+
+func (s *plainSubmitter) Submit(context.Context, []byte) (submit.Outcome, error) {
+	s.calls = append(s.calls, "submit")
+	return submit.Outcome{Status: submit.Pending}, nil
+}
+
+func (s *plainSubmitter) Result(context.Context, chain.Hash) (submit.Outcome, error) {
+	return submit.Outcome{Status: submit.Pending}, nil
+}
+
+// batchSubmitter has it.
+type batchSubmitter struct {
+	plainSubmitter
+	pooled map[string]bool
+}
+
+func (s *batchSubmitter) RecordHash(tx []byte) chain.Hash {
+	return chain.TxHash(append([]byte("item:"), tx...))
+}
+
+func (s *batchSubmitter) InMempool(tx []byte) bool { return s.pooled[string(tx)] }
+
+func (s *batchSubmitter) SubmitAlone(context.Context, []byte) (submit.Outcome, error) {
+	s.calls = append(s.calls, "standalone")
+	return submit.Outcome{Status: submit.Replay}, nil
+}
+
+// TestWFChainBatching: the adapter keys records by the submitter's record
+// hash, asks it whether a record (or its batch) waits in the mempool, and
+// sends a record that is not batchable standalone; over a submitter
+// without that API, records are keyed by tx hash and sent as they are.
+func TestWFChainBatching(t *testing.T) {
+	ctx := context.Background()
+	tx := []byte("tx")
+
+	bs := &batchSubmitter{pooled: map[string]bool{"tx": true}}
+	c := &wfChain{sub: bs, pool: emptyPool{}}
+	if got, want := c.RecordHash(tx), bs.RecordHash(tx); got != want {
+		t.Errorf("RecordHash = %s, want the submitter's %s", got, want)
+	}
+	if !c.InMempool(tx) || c.InMempool([]byte("other")) {
+		t.Error("InMempool does not answer from the submitter")
+	}
+	if res, err := c.Broadcast(ctx, tx, true); err != nil || res != (workflow.TxResult{}) {
+		t.Fatalf("batchable: %+v, %v", res, err)
+	}
+	if res, err := c.Broadcast(ctx, tx, false); err != nil || !res.Replay {
+		t.Fatalf("standalone: %+v, %v", res, err)
+	}
+	if want := []string{"submit", "standalone"}; !slices.Equal(bs.calls, want) {
+		t.Errorf("calls %v, want %v", bs.calls, want)
+	}
+
+	ps := &plainSubmitter{}
+	c = &wfChain{sub: ps, pool: emptyPool{}}
+	if got := c.RecordHash(tx); got != chain.TxHash(tx) {
+		t.Errorf("RecordHash over a plain submitter = %s, want the tx hash", got)
+	}
+	if c.InMempool(tx) {
+		t.Error("InMempool over a plain submitter does not ask the pool")
+	}
+	if _, err := c.Broadcast(ctx, tx, false); err != nil || !slices.Equal(ps.calls, []string{"submit"}) {
+		t.Errorf("plain submitter: calls %v, %v", ps.calls, err)
+	}
+}
+
+type emptyPool struct{}
+
+func (emptyPool) InMempool(types.TxKey) bool { return false }
+
+// The node's submitter is what the adapter's optional interfaces are
+// asserted against: if it stops providing one, the workflow silently
+// loses batching or standalone sends.
+var (
+	_ recordHasher        = (*submit.Submitter)(nil)
+	_ batchMempool        = (*submit.Submitter)(nil)
+	_ standaloneSubmitter = (*submit.Submitter)(nil)
+)

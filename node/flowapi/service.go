@@ -246,14 +246,48 @@ type wfChain struct {
 	pool  TxPool // nil: InMempool answers true (no eviction check)
 }
 
+// The submitter's batching API (submit.Submitter): record hashes, the
+// mempool check that sees a record inside a batch, and a standalone send.
+// Asserted, not required, so the workflow runs over a submitter that
+// does not batch (every record then goes standalone, keyed by tx hash).
+type (
+	recordHasher interface {
+		RecordHash(tx []byte) chain.Hash
+	}
+	batchMempool interface {
+		InMempool(tx []byte) bool
+	}
+	standaloneSubmitter interface {
+		SubmitAlone(ctx context.Context, tx []byte) (submit.Outcome, error)
+	}
+)
+
 func (c *wfChain) Height() int64 { return c.store.Last().Height }
 
+func (c *wfChain) RecordHash(tx []byte) chain.Hash {
+	if h, ok := c.sub.(recordHasher); ok {
+		return h.RecordHash(tx)
+	}
+	return chain.TxHash(tx)
+}
+
 func (c *wfChain) InMempool(tx []byte) bool {
+	if m, ok := c.sub.(batchMempool); ok {
+		return m.InMempool(tx)
+	}
 	return c.pool == nil || c.pool.InMempool(types.Tx(tx).Key())
 }
 
-func (c *wfChain) Broadcast(ctx context.Context, tx []byte) (workflow.TxResult, error) {
-	o, err := c.sub.Submit(ctx, tx)
+// Broadcast submits tx; a record that must be found by its tx hash (not
+// batchable) goes standalone when the submitter can be told so. If it
+// cannot, the record may land batched: the workflow then also asks for
+// its record hash (workflow/pipeline.go), so it still settles.
+func (c *wfChain) Broadcast(ctx context.Context, tx []byte, batchable bool) (workflow.TxResult, error) {
+	submitFn := c.sub.Submit
+	if s, ok := c.sub.(standaloneSubmitter); ok && !batchable {
+		submitFn = s.SubmitAlone
+	}
+	o, err := submitFn(ctx, tx)
 	if err != nil {
 		return workflow.TxResult{}, err
 	}

@@ -125,7 +125,7 @@ func TestInit(t *testing.T) {
 	if doc.ChainID != "home-test" || !doc.GenesisTime.Equal(now) || len(doc.Validators) != 1 || doc.Validators[0].Name != "platform" {
 		t.Fatalf("genesis: %+v", doc)
 	}
-	if len(gs.Orgs) != 1 || gs.Orgs[0].ID != "platform" || len(gs.Verifiers) != 1 || gs.Production {
+	if len(gs.Orgs) != 1 || gs.Orgs[0].ID != "platform" || len(gs.Verifiers) != 1 || gs.Production || gs.RulesVersion != chain.BatchRulesVersion {
 		t.Fatalf("app_state: %+v", gs)
 	}
 
@@ -217,7 +217,7 @@ func TestTestnet(t *testing.T) {
 		t.Errorf("notary-2 role %q", nodes[1].Role)
 	}
 	doc, gs := readGenesis(t, Home(nodes[0].Home))
-	if len(doc.Validators) != 3 || len(gs.Orgs) != 3 || len(gs.Verifiers) != 1 || gs.Orgs[1].Name != "Demo Notary Office 2" {
+	if len(doc.Validators) != 3 || len(gs.Orgs) != 3 || len(gs.Verifiers) != 1 || gs.Orgs[1].Name != "Demo Notary Office 2" || gs.RulesVersion != chain.BatchRulesVersion {
 		t.Fatalf("genesis: %d validators, app_state %+v", len(doc.Validators), gs)
 	}
 

@@ -9,5 +9,17 @@
 // signing workflow, anchoring, evidence reports, the query audit records)
 // goes through it, so they all read the mempool's answer the same way.
 //
-// It owns no state: the store and the mempool are the node's.
+// Under rules version 2 and later ([chain.BatchRulesVersion]), after
+// [Submitter.EnableBatching], the records of the node's own submitter
+// credential go in batches: Submit queues the record's item, one goroutine
+// sends a batch when it holds BatchConfig.MaxRecords records or its first
+// record waited BatchConfig.MaxWait (at once after a quiet spell of
+// MaxWait), and each Submit returns its own record's outcome. A batch refused because of record i (the CheckTx log names
+// records[i]) answers that record and sends the others again. The submitter
+// remembers which batch carried each record (the last 100,000), so Result
+// reads a record's FinalizeBlock answer from its batch's chain.BatchResult.
+// Every other tx goes alone, as before batches.
+//
+// The store and the mempool are the node's; the submitter's own state is
+// the batch queue and that memory.
 package submit

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cometbft/cometbft/mempool"
@@ -86,21 +87,57 @@ type Store interface {
 	View() store.View
 }
 
+// Pool is the part of CometBFT's mempool InMempool reads.
+type Pool interface {
+	InMempool(key types.TxKey) bool
+}
+
 // Submitter submits transactions and reports their outcome.
 type Submitter struct {
 	store   Store
 	mempool Mempool
+	pool    Pool // nil: InMempool answers true
+
+	mu     sync.Mutex
+	batch  *batcher // nil until EnableBatching
+	closed bool
+	// mem remembers which tx carried each record this submitter sent under
+	// batch rules, so Result reads a batch's per-record answer.
+	mem recordMemory
 }
+
+// Option configures a Submitter.
+type Option func(*Submitter)
+
+// WithPool gives InMempool the mempool to look in.
+func WithPool(p Pool) Option { return func(s *Submitter) { s.pool = p } }
 
 // New returns a submitter over store and CometBFT's mempool (nil: every
 // Submit is Unavailable, Result reads the store only).
-func New(store Store, mp Mempool) *Submitter {
-	return &Submitter{store: store, mempool: mp}
+func New(store Store, mp Mempool, opts ...Option) *Submitter {
+	// Two entries a batched record: its record hash and its tx hash.
+	s := &Submitter{store: store, mempool: mp, mem: recordMemory{max: 2 * rememberRecords}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
-// Submit runs CheckTx on tx through the mempool. Only a store failure is an
-// error; everything CometBFT answers is an Outcome.
+// Submit runs CheckTx on tx through the mempool: alone, or, when batching is
+// enabled and tx is a record of the batching credential, in the next batch
+// (its outcome is then its record's). Only a store failure is an error;
+// everything CometBFT answers is an Outcome.
 func (s *Submitter) Submit(ctx context.Context, tx []byte) (Outcome, error) {
+	if b, item := s.batchable(tx); b != nil {
+		return s.submitBatched(ctx, b, tx, item)
+	}
+	return s.SubmitAlone(ctx, tx)
+}
+
+// SubmitAlone sends tx by itself, batching or not: for txs whose sender
+// knows them by their tx hash (POST /v1/txs), which a batch would not
+// carry.
+func (s *Submitter) SubmitAlone(ctx context.Context, tx []byte) (Outcome, error) {
 	h := chain.TxHash(tx)
 	if i, seen, err := s.store.View().TxLogIndex(h); err != nil {
 		return Outcome{}, fmt.Errorf("look up tx %s: %w", h, err)
@@ -113,7 +150,56 @@ func (s *Submitter) Submit(ctx context.Context, tx []byte) (Outcome, error) {
 		return Outcome{Status: Unavailable, Err: ErrNotStarted}, nil
 	}
 	res, err := mp.BroadcastTxSync(ctx, tx)
-	return broadcastOutcome(ctx, res, err), nil
+	o := broadcastOutcome(ctx, res, err)
+	if o.Status == Pending {
+		if ih, ok := s.itemHash(tx); ok {
+			// Result by record hash must find the tx in CometBFT's index.
+			s.mem.put(ih, recordRef{tx: h, index: -1})
+		}
+	}
+	return o, nil
+}
+
+// itemHash is tx's item hash when the rules in force key records by it.
+func (s *Submitter) itemHash(tx []byte) (chain.Hash, bool) {
+	s.mu.Lock()
+	b := s.batch
+	s.mu.Unlock()
+	if b == nil || b.rules() < chain.BatchRulesVersion {
+		return chain.Hash{}, false
+	}
+	t, err := chain.DecodeTx(tx)
+	if err != nil {
+		return chain.Hash{}, false
+	}
+	return t.ItemHash(), true
+}
+
+// RecordHash is the hash Result and Wait answer tx by: its item hash under
+// batch rules, else its tx hash.
+func (s *Submitter) RecordHash(tx []byte) chain.Hash {
+	if ih, ok := s.itemHash(tx); ok {
+		return ih
+	}
+	return chain.TxHash(tx)
+}
+
+// InMempool reports whether tx, or the batch that carries its record, waits
+// in the mempool. Without a pool (WithPool) it answers true: the caller
+// cannot tell an eviction.
+func (s *Submitter) InMempool(tx []byte) bool {
+	if s.pool == nil {
+		return true
+	}
+	if s.pool.InMempool(types.Tx(tx).Key()) {
+		return true
+	}
+	t, err := chain.DecodeTx(tx)
+	if err != nil {
+		return false
+	}
+	ref, ok := s.mem.get(t.ItemHash())
+	return ok && s.poolHas(ref.tx)
 }
 
 // broadcastOutcome maps CometBFT's answer to a broadcast.
@@ -172,6 +258,14 @@ func (s *Submitter) result(ctx context.Context, h chain.Hash, askIndex bool) (Ou
 	if err != nil {
 		return Outcome{}, fmt.Errorf("look up tx %s: %w", h, err)
 	}
+	ref, remembered := s.mem.get(h)
+	if !ok && remembered && ref.item != (chain.Hash{}) {
+		// The hash of a standalone tx this submitter batched: the log
+		// knows its record by the item hash.
+		if i, ok, err = view.TxLogIndex(ref.item); err != nil {
+			return Outcome{}, fmt.Errorf("look up record %s: %w", ref.item, err)
+		}
+	}
 	// The store's data is visible a moment before Last() moves past it;
 	// answer only once every query sees the record.
 	if ok && i < s.store.Last().LogSize {
@@ -187,6 +281,9 @@ func (s *Submitter) result(ctx context.Context, h chain.Hash, askIndex bool) (Ou
 	}
 	if askIndex {
 		if mp := s.mempool; mp != nil {
+			if remembered {
+				return s.refResult(ctx, mp, ref), nil
+			}
 			if res, err := mp.Tx(ctx, h[:], false); err == nil && res.TxResult.Code != app.CodeOK {
 				return Outcome{Status: Rejected, Height: res.Height, Code: res.TxResult.Code,
 					Codespace: res.TxResult.Codespace, Log: res.TxResult.Log}, nil
@@ -194,6 +291,31 @@ func (s *Submitter) result(ctx context.Context, h chain.Hash, askIndex bool) (Ou
 		}
 	}
 	return Outcome{Status: Pending}, nil
+}
+
+// refResult reads a remembered record's FinalizeBlock answer from its tx's:
+// the tx's own code, or for a batch its record's entry in the batch result.
+func (s *Submitter) refResult(ctx context.Context, mp Mempool, ref recordRef) Outcome {
+	res, err := mp.Tx(ctx, ref.tx[:], false)
+	if err != nil {
+		return Outcome{Status: Pending}
+	}
+	r := res.TxResult
+	if r.Code != app.CodeOK {
+		return Outcome{Status: Rejected, Height: res.Height, Code: r.Code, Codespace: r.Codespace, Log: r.Log}
+	}
+	if ref.index < 0 {
+		return Outcome{Status: Pending}
+	}
+	rs, err := chain.DecodeBatchResult(r.Data, r.Log)
+	if err != nil || ref.index >= len(rs) {
+		return Outcome{Status: Pending}
+	}
+	if rr := rs[ref.index]; rr.Code != app.CodeOK {
+		return Outcome{Status: Rejected, Height: res.Height, Code: rr.Code, Codespace: app.Codespace, Log: rr.Log}
+	}
+	// Committed: the store shows it once Last moves past it.
+	return Outcome{Status: Pending}
 }
 
 // Wait polls Result until the tx is committed or rejected, or ctx ends (an

@@ -1,0 +1,280 @@
+package conformance
+
+import (
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// Synth is a synthetic chain for the evidence tests of batched records
+// (evidence/batched_test.go): a genesis whose validator and CA keys it
+// holds, with two organisations that each have a genesis API credential,
+// a log the test writes leaves into as it likes (honest or forged), and
+// bundles over it with a checkpoint the validators sign. A forged leaf is
+// then refused by the verifier's record checks, not by the checkpoint.
+type Synth struct {
+	w *world
+	l *log
+	// Sub is the platform organisation's genesis credential; Other is the
+	// "other" organisation's.
+	Sub, Other *client.Submitter
+}
+
+// NewSynth makes a synthetic chain with chain id chainID and 4 validators.
+func NewSynth(chainID string) (*Synth, error) {
+	w, err := newWorld(chainID, 4)
+	if err != nil {
+		return nil, err
+	}
+	caKey, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := signer.NewCA(caKey, signer.CAOptions{OrgID: "other", OrgName: "Other Platform Ltd", Role: "platform",
+		NotBefore: epoch.AddDate(-1, 0, 0), NotAfter: epoch.AddDate(2, 0, 0)}, nil)
+	if err != nil {
+		return nil, err
+	}
+	k, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		return nil, err
+	}
+	der, err := ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: "other-submitter", Usage: signer.UsageSubmitter,
+		NotBefore: epoch.AddDate(0, -1, 0), NotAfter: epoch.AddDate(1, 0, 0)}, nil)
+	if err != nil {
+		return nil, err
+	}
+	other := &client.Submitter{ChainID: chainID, Org: "other", Cert: der, Key: k}
+	w.credentials = [][]byte{w.sub.Cert}
+	w.extraOrgs = []chain.GenesisOrg{{ID: "other", Name: "Other Platform Ltd", Role: "platform", Weight: 1,
+		CACert:      string(signer.EncodeCertificatePEM(ca.Cert.Raw)),
+		Credentials: []string{string(signer.EncodeCertificatePEM(der))}}}
+	if w.genesis, err = w.genesisDoc(w.valSet); err != nil {
+		return nil, err
+	}
+	return &Synth{w: w, l: &log{w: w}, Sub: w.sub, Other: other}, nil
+}
+
+// Genesis is the chain's CometBFT genesis document.
+func (s *Synth) Genesis() []byte { return s.w.genesis }
+
+// Credential issues a certificate from the platform CA with usage u (not
+// registered anywhere) and returns it as a platform submitter.
+func (s *Synth) Credential(name string, u signer.Usage) (*client.Submitter, error) {
+	k, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		return nil, err
+	}
+	der, err := s.w.issue(k, name, u)
+	if err != nil {
+		return nil, err
+	}
+	return &client.Submitter{ChainID: s.w.chainID, Org: "platform", Cert: der, Key: k}, nil
+}
+
+// Signer issues a signer certificate from the platform CA (register it
+// with a cert_issued record) and returns it as an actor with its DER.
+func (s *Synth) Signer(name string) (*client.Actor, []byte, error) {
+	p, err := s.w.newParty(name, signer.UsageSigner)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &client.Actor{Cert: p.fp, Key: p.key}, p.der, nil
+}
+
+// AddTx appends a leaf whose transaction is tx (any bytes) in its own
+// block, or with sameBlock in the previous leaf's block, and returns its
+// log index.
+func (s *Synth) AddTx(tx []byte, sameBlock bool) uint64 {
+	s.l.sameBlock = sameBlock
+	return s.l.addTx(tx)
+}
+
+// AddBatchRecord appends a leaf whose transaction is tx in the previous
+// leaf's block and transaction: the next record of the same batch, as the
+// chain writes a batch's records (one tx index for all).
+func (s *Synth) AddBatchRecord(tx []byte) uint64 {
+	i := s.l.addTx(tx)
+	if i > 0 {
+		prev, _ := chain.DecodeEntry(s.l.leaves[i-1])
+		en, _ := chain.DecodeEntry(s.l.leaves[i])
+		en.Height, en.Time, en.TxIndex = prev.Height, prev.Time, prev.TxIndex
+		s.l.leaves[i] = en.Encode()
+	}
+	return i
+}
+
+// Bundle assembles the leaves at idx (log order) under a checkpoint over
+// the whole log, signed by all the validators.
+func (s *Synth) Bundle(subject evidence.Subject, idx []uint64) (*evidence.Bundle, error) {
+	return s.l.bundle(subject, idx, checkpointOpts{})
+}
+
+// Size is the number of leaves in the log.
+func (s *Synth) Size() uint64 { return uint64(len(s.l.leaves)) }
+
+// Intent is an intent attestation by the genesis verifier that actor (its
+// certificate) intends to sign contract, as the next leaf's record.
+func (s *Synth) Intent(contract string, actor *client.Actor) (*chain.IntentVerified, error) {
+	ch := sm3.Sum([]byte("challenge " + contract + actor.Cert.String()))
+	b := &chain.IntentVerified{Contract: contract, Signer: actor.Cert, Method: chain.IntentSMSOTP, ChallengeHash: ch[:],
+		VerifiedAt: s.l.timeAt(s.Size()).Add(-500 * time.Millisecond).UnixMilli(), VerifierCert: s.w.verifiers[0].der}
+	sig, err := s.w.verifiers[0].key.Sign(nil, b.AttestationBytes(s.w.chainID))
+	if err != nil {
+		return nil, err
+	}
+	b.VerifierSig = sig
+	return b, nil
+}
+
+// Contract is a sequential contract over doc between parties.
+func Contract(id string, doc []byte, parties ...chain.Fingerprint) *chain.ContractCreated {
+	b := contractCreated(id, doc)
+	b.Parties = parties
+	return b
+}
+
+// BatchedContract is a synthetic chain's bundle of a completed contract
+// whose timeline came in one batch of four records (created, intent,
+// signed, completed) under the platform's genesis credential, after the
+// signer's standalone cert_issued: log indexes 0 to 4. It verifies against
+// the returned genesis.
+func BatchedContract(contract string) (genesis []byte, b *evidence.Bundle, err error) {
+	s, err := NewSynth(ChainID)
+	if err != nil {
+		return nil, nil, err
+	}
+	alice, aliceDER, err := s.Signer("alice")
+	if err != nil {
+		return nil, nil, err
+	}
+	tx, err := s.Sub.Build(&chain.CertIssued{Cert: aliceDER}, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.AddTx(tx, false)
+	intent, err := s.Intent(contract, alice)
+	if err != nil {
+		return nil, nil, err
+	}
+	created := Contract(contract, []byte("%PDF-1.4\n% "+contract+"\n%%EOF\n"), alice.Cert)
+	bodies := []chain.Body{created, intent, &chain.ContractSigned{Contract: contract, DocSM3: created.DocSM3}, &chain.ContractCompleted{Contract: contract}}
+	actors := []*client.Actor{nil, alice, alice, nil}
+	var items []*chain.Tx
+	for i, body := range bodies {
+		it, err := s.Sub.BuildItem(body, actors[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		items = append(items, it)
+	}
+	bt, err := chain.NewBatch(ChainID, s.Sub.Org, chain.FingerprintOf(s.Sub.Cert), items, func(m []byte) ([]byte, error) { return s.Sub.Key.Sign(nil, m) })
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, r := range bt.Records() {
+		s.AddTx(r.Encode(), i > 0)
+	}
+	b, err = s.Bundle(evidence.Subject{ContractID: contract}, []uint64{0, 1, 2, 3, 4})
+	return s.Genesis(), b, err
+}
+
+// batchedVectors are the vectors of records that came in batches, on a
+// chain of their own (Synth: its genesis has the platform's credential):
+// records 0 and 1 register a signer and a second credential (standalone
+// cert_issued); records 2-3 are a batch by the genesis credential
+// (contract_created, intent_verified), records 4-5 a batch by the second
+// credential (contract_signed, contract_completed).
+func batchedVectors() ([]vector, error) {
+	s, err := NewSynth(ChainID)
+	if err != nil {
+		return nil, err
+	}
+	alice, aliceDER, err := s.Signer("alice")
+	if err != nil {
+		return nil, err
+	}
+	cred, err := s.Credential("platform-batcher", signer.UsageSubmitter)
+	if err != nil {
+		return nil, err
+	}
+	for _, der := range [][]byte{aliceDER, cred.Cert} {
+		tx, err := s.Sub.Build(&chain.CertIssued{Cert: der}, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.AddTx(tx, false)
+	}
+	const contract = "conformance-batched-contract"
+	doc := []byte("%PDF-1.4\n% Sealchain conformance vector: a contract recorded in batches.\n%%EOF\n")
+	created := Contract(contract, doc, alice.Cert)
+	batch := func(sub *client.Submitter, bodies []chain.Body, actors []*client.Actor) ([]*chain.Tx, error) {
+		var items []*chain.Tx
+		for i, body := range bodies {
+			it, err := sub.BuildItem(body, actors[i])
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, it)
+		}
+		bt, err := chain.NewBatch(ChainID, sub.Org, chain.FingerprintOf(sub.Cert), items, func(m []byte) ([]byte, error) { return sub.Key.Sign(nil, m) })
+		if err != nil {
+			return nil, err
+		}
+		recs := bt.Records()
+		for i, r := range recs {
+			s.AddTx(r.Encode(), i > 0)
+		}
+		return recs, nil
+	}
+	intent, err := s.Intent(contract, alice)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := batch(s.Sub, []chain.Body{created, intent}, []*client.Actor{nil, alice}); err != nil {
+		return nil, err
+	}
+	d3 := sm3.Sum(doc)
+	signed, err := batch(cred, []chain.Body{&chain.ContractSigned{Contract: contract, DocSM3: d3[:]}, &chain.ContractCompleted{Contract: contract}},
+		[]*client.Actor{alice, nil})
+	if err != nil {
+		return nil, err
+	}
+	subject := evidence.Subject{ContractID: contract}
+	var vs []vector
+	add := func(name string, l *log, idx []uint64, e Expect) error {
+		b, err := l.bundle(subject, idx, checkpointOpts{})
+		if err != nil {
+			return err
+		}
+		vs = append(vs, vector{name: name, bundle: b, genesis: s.w.genesis, file: doc, expect: e})
+		return nil
+	}
+	all := []uint64{0, 1, 2, 3, 4, 5}
+	if err := add("valid-batched-records", s.l, all, valid("a contract recorded in two batches: records 2-3 under the genesis credential, 4-5 under a credential registered by cert_issued record 1; each record verifies with its path to its batch's root")); err != nil {
+		return nil, err
+	}
+	if err := add("batched-credential-unregistered", s.l, []uint64{0, 2, 3, 4, 5},
+		invalid("record[4].signatures", "as valid-batched-records, without the cert_issued record of the credential that signed records 4-5")); err != nil {
+		return nil, err
+	}
+	// A forger's log: record 4's first path hash altered.
+	forged := *signed[0]
+	bp := *forged.Batched
+	bp.Path = append([][]byte(nil), bp.Path...)
+	bp.Path[0] = append([]byte(nil), bp.Path[0]...)
+	bp.Path[0][0] ^= 1
+	forged.Batched = &bp
+	l := &log{w: s.w, leaves: append([][]byte(nil), s.l.leaves...)}
+	l.leaves[4] = entryWithTx(l, 4, forged.Encode())
+	if err := add("batched-path-tampered", l, all,
+		invalid("record[4].signatures", "as valid-batched-records, with a sibling hash in record 4's batch path changed before the record was logged")); err != nil {
+		return nil, err
+	}
+	return vs, nil
+}

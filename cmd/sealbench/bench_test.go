@@ -50,7 +50,7 @@ func TestQuickHarness(t *testing.T) {
 		return nil
 	}
 	start := time.Now()
-	res, err := runInspect(ctx, options{Quick: true, Concurrency: 16, BlockInterval: 100 * time.Millisecond, Dir: t.TempDir()}, inspect)
+	res, err := runInspect(ctx, options{Quick: true, KV: true, Concurrency: 16, BlockInterval: 100 * time.Millisecond, Dir: t.TempDir()}, inspect)
 	require.NoError(t, err)
 	t.Logf("quick harness took %s", time.Since(start).Round(time.Millisecond))
 	require.NotNil(t, res.Sealchain)

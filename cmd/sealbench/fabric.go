@@ -539,7 +539,7 @@ func (c *fabricConn) measure(ctx context.Context, label string, records [][]stri
 		}
 		return nil
 	}
-	r, _, err := pump(ctx, label, txs, conc, rate, bc, poll, progress)
+	r, _, err := pump(ctx, label, single(txs), conc, rate, bc, poll, progress)
 	if err != nil {
 		cancel()
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/sealchain/sealchain/config"
 )
 
 // options are the command-line settings of one run.
@@ -27,11 +30,34 @@ type options struct {
 	Plots         string        // directory for the PNG plots; "" means none
 	// Profile, when set, receives per-phase CPU, block and mutex profiles.
 	Profile string
+	// Validators is the network's size, 1..4 (0: 4).
+	Validators int
+	// Batch is the records per batch of the batched phase (≤ 1: none);
+	// BatchN its records, after the N standalone ones. At a rate, a batch
+	// holds what arrives within BatchWait (at most Batch).
+	Batch     int
+	BatchN    int
+	BatchWait time.Duration
+	// KV runs the kvstore baseline with KVN txs (0: N, else 3000) of the
+	// records' standalone sizes.
+	KV  bool
+	KVN int
+	// TimeoutPropose and TimeoutVote are both networks' consensus timeouts
+	// (0: Sealchain's defaults, config.DefaultTimeoutPropose and
+	// DefaultTimeoutVote), so that kvstore runs on the same settings.
+	TimeoutPropose time.Duration
+	TimeoutVote    time.Duration
+	// SM2Loop is the length of each SM2 calibration loop (0: none).
+	SM2Loop time.Duration
 	// Progress receives the \r progress lines; nil means none.
 	Progress io.Writer
 	// Log receives the nodes' logs at LogLevel ("" means error); nil means discard.
 	Log      io.Writer
 	LogLevel string
+}
+
+func (o options) timeouts() (propose, vote time.Duration) {
+	return cmp.Or(o.TimeoutPropose, config.DefaultTimeoutPropose), cmp.Or(o.TimeoutVote, config.DefaultTimeoutVote)
 }
 
 func (o options) logLevel() string {
@@ -59,7 +85,16 @@ func main() {
 		return
 	}
 	var o options
-	flag.IntVar(&o.N, "n", 2000, "number of measured transactions per app")
+	flag.IntVar(&o.N, "n", 2000, "number of measured standalone records (one tx each); 0 for none")
+	flag.IntVar(&o.Validators, "validators", 4, "validators in each network (1..4; the last of court, notary, arbitration, platform)")
+	flag.IntVar(&o.Batch, "batch", 0, fmt.Sprintf("records per batch (2..%d) for -batch-n and -sweep; 0 or 1: standalone txs", 1000))
+	flag.IntVar(&o.BatchN, "batch-n", 0, "number of measured batched records, after the -n standalone ones (needs -batch)")
+	flag.DurationVar(&o.BatchWait, "batch-wait", 20*time.Millisecond, "at a rate, a batch holds the records arriving within this wait (at most -batch)")
+	flag.BoolVar(&o.KV, "kv", true, "run the kvstore baseline")
+	flag.IntVar(&o.KVN, "kv-n", 0, "kvstore txs (default: -n, else 3000), of the measured records' standalone sizes")
+	flag.DurationVar(&o.TimeoutPropose, "timeout-propose", 0, fmt.Sprintf("consensus timeout_propose of both networks (0: Sealchain's default, %s)", config.DefaultTimeoutPropose))
+	flag.DurationVar(&o.TimeoutVote, "timeout-vote", 0, fmt.Sprintf("consensus timeout_prevote/precommit of both networks (0: Sealchain's default, %s)", config.DefaultTimeoutVote))
+	flag.DurationVar(&o.SM2Loop, "sm2-loop", time.Second, "length of each SM2 verify calibration loop on all cores (0: none)")
 	flag.IntVar(&o.Concurrency, "concurrency", 16, "concurrent submitters")
 	flag.Float64Var(&o.Rate, "rate", 0, "submission rate limit in tx/s over all submitters (0: unlimited)")
 	flag.DurationVar(&o.Duration, "duration", 0, "sustained mode: offer -rate for this long (sets -n); with -sweep, the length of each step")
@@ -68,7 +103,7 @@ func main() {
 	plotFrom := flag.String("plot-from", "", "redraw the plots of a sweep JSON written by -sweep -out into -plots, without running anything")
 	flag.DurationVar(&o.BlockInterval, "block-interval", 100*time.Millisecond, "consensus block interval (timeout_commit)")
 	flag.StringVar(&o.Out, "out", "bench.json", "write the results as JSON to this file (\"\" or \"-\" for none)")
-	flag.BoolVar(&o.Quick, "quick", false, fmt.Sprintf("quick run: %d transactions per app", quickN))
+	flag.BoolVar(&o.Quick, "quick", false, fmt.Sprintf("quick run: %d standalone records per app", quickN))
 	flag.StringVar(&o.Dir, "dir", "", "directory for the temporary node homes (default: the system temp dir)")
 	flag.StringVar(&o.Profile, "profile", "", "write CPU, block and mutex profiles of each timed phase into this directory")
 	verbose := flag.Bool("v", false, "show the nodes' logs on stderr")
@@ -109,7 +144,12 @@ func main() {
 			if o.Rate <= 0 {
 				fatal(errors.New("-duration needs -rate"))
 			}
-			o.N = max(1, int(o.Rate*o.Duration.Seconds()))
+			// The records offered go to the batched phase when batching.
+			if n := max(1, int(o.Rate*o.Duration.Seconds())); o.Batch > 1 {
+				o.N, o.BatchN = 0, n
+			} else {
+				o.N = n
+			}
 		}
 		var res *result
 		res, err = run(ctx, o)

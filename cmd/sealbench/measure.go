@@ -23,14 +23,20 @@ const (
 
 // phaseResult is what one timed phase measured.
 type phaseResult struct {
-	App         string  `json:"app"`
-	Txs         int     `json:"txs"`
+	App string `json:"app"`
+	// Txs counts the measured records (each its own CometBFT tx unless
+	// batched); the per-second and latency figures are per record.
+	Txs int `json:"txs"`
+	// Batches is the number of batch txs carrying them, BatchSize the
+	// records per batch (0: unbatched).
+	Batches     int     `json:"batches,omitempty"`
+	BatchSize   int     `json:"batch_size,omitempty"`
 	Submitted   int     `json:"submitted"`
 	Failed      int     `json:"failed"`
 	Committed   int     `json:"committed"`
-	TxBytesAvg  float64 `json:"tx_bytes_avg"`
-	ElapsedSec  float64 `json:"elapsed_s"` // first submit to last commit
-	SubmitSec   float64 `json:"submit_s"`  // first submit to last submit returned
+	TxBytesAvg  float64 `json:"tx_bytes_avg"` // wire bytes per record
+	ElapsedSec  float64 `json:"elapsed_s"`    // first submit to last commit
+	SubmitSec   float64 `json:"submit_s"`     // first submit to last submit returned
 	TPS         float64 `json:"committed_tx_per_s"`
 	P50Ms       float64 `json:"p50_ms"`
 	P95Ms       float64 `json:"p95_ms"`
@@ -41,6 +47,7 @@ type phaseResult struct {
 	Blocks      int64   `json:"blocks"`      // blocks in (HeightFrom, HeightTo] holding txs
 	ChainTxs    int64   `json:"chain_txs"`   // the chain's own count (see chainCount)
 	ChainSource string  `json:"chain_source"`
+	BlockTxs    int64   `json:"block_txs"` // CometBFT txs in those blocks (batches count once)
 	// AppTxs is the app's own count of committed txs over the phase: the
 	// store's log size delta (Sealchain) or kvstore's Info size delta.
 	AppTxs     int64  `json:"app_txs"`
@@ -87,13 +94,39 @@ func (t *tracker) sweep(now time.Time, seen func(i int) bool) {
 // committed since its last call.
 type poller func(ctx context.Context, t *tracker) error
 
-// pump submits txs with conc workers (at most rate tx/s overall when rate
-// > 0) through bc while poll records commits, and returns when every
-// accepted tx is committed, ctx ends or commitTimeout passes after the
-// last submission.
-func pump(ctx context.Context, label string, txs [][]byte, conc int, rate float64,
+// work is what one phase submits: CometBFT txs, each carrying one record
+// (standalone txs, kvstore) or a batch of records.
+type work struct {
+	txs [][]byte
+	// recs[j] are the indices of the records tx j carries, in order; nil:
+	// tx j is record j.
+	recs    [][]int
+	records int
+}
+
+// single is work of one record per tx.
+func single(txs [][]byte) work { return work{txs: txs, records: len(txs)} }
+
+func (w work) recordsOf(j int) []int {
+	if w.recs == nil {
+		return []int{j}
+	}
+	return w.recs[j]
+}
+
+func (w work) batched() bool { return w.recs != nil }
+
+// pump submits w's txs with conc workers (records arriving at rate/s
+// overall when rate > 0) through bc while poll records commits, and returns
+// when every accepted record is committed, ctx ends or commitTimeout passes
+// after the last submission. A record's submit time is taken just before
+// its tx is broadcast, except for batches at a rate: a batch goes out when
+// its last record arrives, and each record's submit time is its own
+// arrival, so the wait for the batch to fill counts in its latency.
+func pump(ctx context.Context, label string, w work, conc int, rate float64,
 	bc func(context.Context, []byte) error, poll poller, progress io.Writer) (*phaseResult, *tracker, error) {
-	n := len(txs)
+	n := w.records
+	units := len(w.txs)
 	t := newTracker(n)
 	if conc < 1 {
 		conc = 1
@@ -101,6 +134,7 @@ func pump(ctx context.Context, label string, txs [][]byte, conc int, rate float6
 	var (
 		next       atomic.Int64
 		nFailed    atomic.Int64
+		nSubmitted atomic.Int64
 		errOnce    sync.Once
 		firstErr   error
 		lastSubmit atomic.Int64
@@ -111,17 +145,18 @@ func pump(ctx context.Context, label string, txs [][]byte, conc int, rate float6
 		interval = time.Duration(float64(time.Second) / rate)
 	}
 	start := time.Now()
-	for w := 0; w < conc; w++ {
+	for range conc {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
+				j := int(next.Add(1) - 1)
+				if j >= units || ctx.Err() != nil {
 					return
 				}
+				recs := w.recordsOf(j)
 				if interval > 0 {
-					if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+					if d := time.Until(start.Add(time.Duration(recs[len(recs)-1]) * interval)); d > 0 {
 						select {
 						case <-time.After(d):
 						case <-ctx.Done():
@@ -129,11 +164,21 @@ func pump(ctx context.Context, label string, txs [][]byte, conc int, rate float6
 						}
 					}
 				}
-				t.submit[i].Store(time.Now().UnixNano())
-				if err := bc(ctx, txs[i]); err != nil {
-					t.failed[i].Store(true)
-					nFailed.Add(1)
-					errOnce.Do(func() { firstErr = fmt.Errorf("tx %d: %w", i, err) })
+				now := time.Now().UnixNano()
+				for _, i := range recs {
+					s := now
+					if interval > 0 && w.batched() {
+						s = start.Add(time.Duration(i) * interval).UnixNano()
+					}
+					t.submit[i].Store(s)
+				}
+				nSubmitted.Add(int64(len(recs)))
+				if err := bc(ctx, w.txs[j]); err != nil {
+					for _, i := range recs {
+						t.failed[i].Store(true)
+					}
+					nFailed.Add(int64(len(recs)))
+					errOnce.Do(func() { firstErr = fmt.Errorf("tx %d: %w", j, err) })
 				}
 				for now, old := time.Now().UnixNano(), lastSubmit.Load(); now > old && !lastSubmit.CompareAndSwap(old, now); old = lastSubmit.Load() {
 				}
@@ -159,7 +204,7 @@ func pump(ctx context.Context, label string, txs [][]byte, conc int, rate float6
 			submitted = nil
 			deadline = time.After(commitTimeout)
 		case <-deadline:
-			pollErr = fmt.Errorf("%s: %d of %d accepted txs not committed %s after the last submission",
+			pollErr = fmt.Errorf("%s: %d of %d accepted records not committed %s after the last submission",
 				label, int64(n)-nFailed.Load()-t.committed.Load(), int64(n)-nFailed.Load(), commitTimeout)
 			done = true
 			continue
@@ -172,7 +217,7 @@ func pump(ctx context.Context, label string, txs [][]byte, conc int, rate float6
 		c := t.committed.Load()
 		if progress != nil && time.Since(lastDraw) >= progressInterval {
 			lastDraw = time.Now()
-			fmt.Fprintf(progress, "\r%-26s committed %s  submitted %d", label, barString(int(c), n, 30), min(next.Load(), int64(n)))
+			fmt.Fprintf(progress, "\r%-26s committed %s  submitted %d", label, barString(int(c), n, 30), nSubmitted.Load())
 		}
 		if submitted == nil && c+nFailed.Load() >= int64(n) {
 			done = true
@@ -180,10 +225,10 @@ func pump(ctx context.Context, label string, txs [][]byte, conc int, rate float6
 	}
 	if progress != nil {
 		c := t.committed.Load()
-		fmt.Fprintf(progress, "\r%-26s committed %s  submitted %d\n", label, barString(int(c), n, 30), min(next.Load(), int64(n)))
+		fmt.Fprintf(progress, "\r%-26s committed %s  submitted %d\n", label, barString(int(c), n, 30), nSubmitted.Load())
 	}
 	<-waitOr(&wg)
-	res := summarize(label, txs, t, lastSubmit.Load())
+	res := summarize(label, w, t, lastSubmit.Load())
 	res.Failed = int(nFailed.Load())
 	if firstErr != nil {
 		res.FirstError = firstErr.Error()
@@ -197,14 +242,23 @@ func waitOr(wg *sync.WaitGroup) <-chan struct{} {
 	return ch
 }
 
-// summarize computes throughput and nearest-rank latency percentiles.
-func summarize(label string, txs [][]byte, t *tracker, lastSubmit int64) *phaseResult {
-	r := &phaseResult{App: label, Txs: len(txs)}
+// summarize computes throughput and nearest-rank latency percentiles over
+// w's records.
+func summarize(label string, w work, t *tracker, lastSubmit int64) *phaseResult {
+	r := &phaseResult{App: label, Txs: w.records}
 	var bytes int
+	for _, tx := range w.txs {
+		bytes += len(tx)
+	}
+	if w.batched() {
+		r.Batches = len(w.txs)
+		if len(w.txs) > 0 {
+			r.BatchSize = w.records / len(w.txs)
+		}
+	}
 	var lat []float64
 	first, last := int64(math.MaxInt64), int64(0)
-	for i := range txs {
-		bytes += len(txs[i])
+	for i := 0; i < w.records; i++ {
 		s := t.submit[i].Load()
 		if s == 0 {
 			continue
@@ -217,8 +271,8 @@ func summarize(label string, txs [][]byte, t *tracker, lastSubmit int64) *phaseR
 			lat = append(lat, float64(c-s)/1e6)
 		}
 	}
-	if len(txs) > 0 {
-		r.TxBytesAvg = float64(bytes) / float64(len(txs))
+	if w.records > 0 {
+		r.TxBytesAvg = float64(bytes) / float64(w.records)
 	}
 	if r.Committed > 0 {
 		r.ElapsedSec = float64(last-first) / 1e9

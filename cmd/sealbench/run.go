@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -20,12 +21,10 @@ import (
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
-	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node"
 	"github.com/sealchain/sealchain/node/comet"
 	"github.com/sealchain/sealchain/node/nodehome"
-	"github.com/sealchain/sealchain/signer"
 )
 
 const (
@@ -33,13 +32,20 @@ const (
 	kvChainID    = "sealbench-kv"
 	startTimeout = 2 * time.Minute
 	setupChunk   = 3000
+	// setupChunkBytes bounds a setup chunk's bytes, a quarter of the
+	// node's mempool (64 MiB).
+	setupChunkBytes = 16 << 20
 )
 
-// validators are the network's orgs; the last one, the platform, takes the
-// submissions.
-var validators = []string{"court", "notary", "arbitration", "platform"}
+// allOrgs are the network's orgs; the last one, the platform, takes the
+// submissions. A network of n validators is the last n.
+var allOrgs = []string{"court", "notary", "arbitration", "platform"}
 
-// result is one run: both phases and their ratio.
+// setupBatch is the records per batch of the untimed setup when batches are
+// in use.
+const setupBatch = 500
+
+// result is one run: the phases and their ratios.
 type result struct {
 	Started       time.Time    `json:"started"`
 	N             int          `json:"n"`
@@ -47,36 +53,56 @@ type result struct {
 	Rate          float64      `json:"rate_limit_tx_per_s"`  // 0: unlimited
 	DurationSec   float64      `json:"duration_s,omitempty"` // sustained mode: how long Rate was offered
 	BlockInterval string       `json:"block_interval"`
+	Timeouts      string       `json:"consensus_timeouts"` // propose/vote, both networks
 	Validators    int          `json:"validators"`
 	Quick         bool         `json:"quick"`
-	Sealchain     *phaseResult `json:"sealchain,omitempty"`
+	Sealchain     *phaseResult `json:"sealchain,omitempty"` // standalone txs, one record each
 	KVStore       *phaseResult `json:"kvstore,omitempty"`
 	RatioTPS      float64      `json:"ratio_tps"` // Sealchain / kvstore committed tx/s
 	RatioP50      float64      `json:"ratio_p50"` // Sealchain / kvstore p50 latency
 	RatioP99      float64      `json:"ratio_p99"`
+
+	// The batched phase: BatchN records in batches of Batch, on the same
+	// network after the standalone phase.
+	Batch           int          `json:"batch,omitempty"`
+	BatchN          int          `json:"batch_n,omitempty"`
+	Batched         *phaseResult `json:"sealchain_batched,omitempty"`
+	RatioBatchedTPS float64      `json:"ratio_batched_tps,omitempty"` // batched records/s ÷ kvstore tx/s
+	// StandaloneBytes is the average size of the measured records as
+	// standalone txs: the kvstore txs' size.
+	StandaloneBytes float64 `json:"standalone_tx_bytes"`
+
+	// SM2 is this machine's verification rate, measured in the run, and
+	// the limits derived from it (records/s; see sm2Result.limit).
+	SM2             *sm2Result `json:"sm2,omitempty"`
+	LimitStandalone float64    `json:"limit_standalone_records_per_s,omitempty"`
+	LimitBatched    float64    `json:"limit_batched_records_per_s,omitempty"`
 }
 
 // inspectHook lets a test look at a network before it stops: c is the
 // submitting node's client; store is the platform's store (nil for kvstore).
 type inspectHook func(ctx context.Context, app string, c rpcclient.Client, store *store.Store, r *phaseResult) error
 
-// run executes both phases. It returns the result so far with any error.
+// run executes the phases. It returns the result so far with any error.
 func run(ctx context.Context, o options) (*result, error) {
 	return runInspect(ctx, o, nil)
 }
 
-func runInspect(ctx context.Context, o options, inspect inspectHook) (*result, error) {
-	if o.Quick {
-		o.N = quickN
+func (o *options) check() error {
+	if o.Validators == 0 {
+		o.Validators = len(allOrgs)
 	}
-	if o.N < 1 {
-		return nil, fmt.Errorf("-n %d: want at least 1", o.N)
+	if o.Validators < 1 || o.Validators > len(allOrgs) {
+		return fmt.Errorf("-validators %d: want 1..%d", o.Validators, len(allOrgs))
+	}
+	if o.Batch > chain.MaxBatchRecords {
+		return fmt.Errorf("-batch %d: at most %d records", o.Batch, chain.MaxBatchRecords)
 	}
 	if o.Concurrency < 1 {
-		return nil, fmt.Errorf("-concurrency %d: want at least 1", o.Concurrency)
+		return fmt.Errorf("-concurrency %d: want at least 1", o.Concurrency)
 	}
 	if o.Rate < 0 {
-		return nil, fmt.Errorf("-rate %g: want 0 (unlimited) or more", o.Rate)
+		return fmt.Errorf("-rate %g: want 0 (unlimited) or more", o.Rate)
 	}
 	if o.BlockInterval <= 0 {
 		o.BlockInterval = 100 * time.Millisecond
@@ -84,43 +110,126 @@ func runInspect(ctx context.Context, o options, inspect inspectHook) (*result, e
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+	return nil
+}
+
+func (o options) timeoutString() string {
+	p, v := o.timeouts()
+	return fmt.Sprintf("propose %s, vote %s", p, v)
+}
+
+func (o options) orgs() []string { return allOrgs[len(allOrgs)-o.Validators:] }
+
+// batched reports whether the run sends batches.
+func (o options) batched() bool { return o.Batch > 1 }
+
+// batchFor is the records per batch at rate records/s: o.Batch, or fewer
+// when records arrive too slowly to fill one within o.BatchWait (a
+// submitter's bounded wait).
+func (o options) batchFor(rate float64) int {
+	if rate <= 0 || o.BatchWait <= 0 {
+		return o.Batch
+	}
+	return max(1, min(o.Batch, int(math.Ceil(rate*o.BatchWait.Seconds()))))
+}
+
+// kvN is the number of kvstore txs: -kv-n, else -n, else 3000.
+func (o options) kvN() int {
+	switch {
+	case o.KVN > 0:
+		return o.KVN
+	case o.N > 0:
+		return o.N
+	}
+	return 3000
+}
+
+func (o options) progressf(format string, args ...any) {
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, format+"\n", args...)
+	}
+}
+
+func runInspect(ctx context.Context, o options, inspect inspectHook) (*result, error) {
+	if o.Quick {
+		o.N = quickN
+	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	if o.N < 0 || o.BatchN < 0 || o.N+o.BatchN < 1 {
+		return nil, fmt.Errorf("-n %d, -batch-n %d: want at least 1 record", o.N, o.BatchN)
+	}
+	if o.BatchN > 0 && !o.batched() {
+		return nil, fmt.Errorf("-batch-n %d needs -batch > 1", o.BatchN)
+	}
 	dir, err := os.MkdirTemp(o.Dir, "sealbench-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	base, err := freeBasePort(len(validators))
+	base, err := freeBasePort(o.Validators)
 	if err != nil {
 		return nil, err
 	}
 	res := &result{Started: time.Now().UTC(), N: o.N, Concurrency: o.Concurrency, Rate: o.Rate,
-		BlockInterval: o.BlockInterval.String(), Validators: len(validators), Quick: o.Quick,
-		DurationSec: o.Duration.Seconds()}
+		BlockInterval: o.BlockInterval.String(), Timeouts: o.timeoutString(), Validators: o.Validators, Quick: o.Quick,
+		DurationSec: o.Duration.Seconds(), BatchN: o.BatchN}
+	if o.BatchN > 0 {
+		res.Batch = o.batchFor(o.Rate)
+	}
+	if o.SM2Loop > 0 {
+		res.SM2 = &sm2Result{}
+	}
+	if err := res.SM2.calibrate(ctx, o.SM2Loop, func(s string) { o.progressf("%s", s) }); err != nil {
+		return res, err
+	}
 
 	sizes, err := runSealchain(ctx, o, filepath.Join(dir, "seal"), base, res, inspect)
 	if err != nil {
 		return res, fmt.Errorf("sealchain: %w", err)
 	}
-	if err := runKVStore(ctx, o, filepath.Join(dir, "kv"), base, sizes, res, inspect); err != nil {
-		return res, fmt.Errorf("kvstore: %w", err)
+	if o.KV {
+		if err := runKVStore(ctx, o, filepath.Join(dir, "kv"), base, cycle(sizes, o.kvN()), res, inspect); err != nil {
+			return res, fmt.Errorf("kvstore: %w", err)
+		}
+	}
+	if err := res.SM2.calibrate(ctx, o.SM2Loop, func(s string) { o.progressf("%s", s) }); err != nil {
+		return res, err
 	}
 	res.RatioTPS, res.RatioP50, res.RatioP99 = ratios(res.Sealchain, res.KVStore)
+	res.RatioBatchedTPS, _, _ = ratios(res.Batched, res.KVStore)
+	res.LimitStandalone = res.SM2.limit(o.Validators, 1)
+	if res.Batched != nil {
+		res.LimitBatched = res.SM2.limit(o.Validators, res.Batch)
+	}
 	return res, nil
 }
 
-// sealNet is a running 4-validator Sealchain network; the platform (the
-// last node) takes the submissions.
+// cycle returns n sizes taken from sizes in turn.
+func cycle(sizes []int, n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = sizes[i%len(sizes)]
+	}
+	return out
+}
+
+// sealNet is a running Sealchain network; the platform (the last node)
+// takes the submissions.
 type sealNet struct {
 	nodes    []*node.Node
 	home     nodehome.Home
 	store    *store.Store
 	mc       rpcclient.Client
 	interval time.Duration
+	kit      *sealKit
+	next     int // the next record id, so that records never repeat
 }
 
 // startSealNet creates and starts the network under dir.
 func startSealNet(ctx context.Context, o options, dir string, base int) (_ *sealNet, err error) {
-	tn, err := nodehome.Testnet(nodehome.TestnetOptions{Out: dir, ChainID: sealChainID, Validators: validators,
+	tn, err := nodehome.Testnet(nodehome.TestnetOptions{Out: dir, ChainID: sealChainID, Validators: o.orgs(),
 		BasePort: base, BlockInterval: o.BlockInterval})
 	if err != nil {
 		return nil, err
@@ -140,6 +249,9 @@ func startSealNet(ctx context.Context, o options, dir string, base int) (_ *seal
 		}
 		c.Consensus.BlockInterval = config.Duration{Duration: o.BlockInterval}
 		c.Consensus.CreateEmptyBlocks = false
+		propose, vote := o.timeouts()
+		c.Consensus.TimeoutPropose = config.Duration{Duration: propose}
+		c.Consensus.TimeoutVote = config.Duration{Duration: vote}
 		c.Log.Level = o.logLevel()
 		if err := c.Save(t.Home); err != nil {
 			return nil, err
@@ -158,15 +270,22 @@ func startSealNet(ctx context.Context, o options, dir string, base int) (_ *seal
 	if err := plat.Comet().WaitForHeight(sctx, 1); err != nil {
 		return nil, fmt.Errorf("wait for the first block: %w", err)
 	}
+	if sn.kit, err = newSealKit(sn.home); err != nil {
+		return nil, err
+	}
 	return sn, nil
 }
 
-func (sn *sealNet) stop(ctx context.Context) {
+func (sn *sealNet) clients() []rpcclient.Client {
 	var cs []rpcclient.Client
 	for _, n := range sn.nodes {
 		cs = append(cs, n.Comet().Client())
 	}
-	quiesce(ctx, sn.interval, cs)
+	return cs
+}
+
+func (sn *sealNet) stop(ctx context.Context) {
+	quiesce(ctx, sn.interval, sn.clients())
 	for i := len(sn.nodes) - 1; i >= 0; i-- {
 		sn.nodes[i].Stop()
 	}
@@ -183,41 +302,111 @@ func (sn *sealNet) broadcast(ctx context.Context, tx []byte) error {
 	return nil
 }
 
-// prepare builds n contract_signed txs and commits what they need first (a
-// signer certificate, n contracts, n intents).
-func (sn *sealNet) prepare(ctx context.Context, o options, n int) ([][]byte, error) {
-	setup, signs, err := buildSealTxs(sn.home, n, o.Progress)
+// records are measured contract_signed records, ready to send.
+type records struct {
+	standalone [][]byte    // as standalone txs, for an unbatched phase
+	items      []*chain.Tx // as items, for a batched phase
+	// sizes are the records' sizes as standalone txs (both kinds): the
+	// kvstore txs' sizes.
+	sizes []int
+}
+
+// prepare builds standalone records (as standalone txs) and batched
+// records (as items), and commits what they need first (a signer certificate, a
+// contract and an intent per record), in batches when batched.
+func (sn *sealNet) prepare(ctx context.Context, o options, standalone, batched int) (*records, error) {
+	n := standalone + batched
+	b, err := sn.kit.build(sn.next, n, o.Progress)
 	if err != nil {
 		return nil, err
 	}
+	sn.next += n
+	recs := &records{sizes: make([]int, n)}
+	// Every record is also encoded standalone, envelope signed, for its
+	// size; the first standalone ones are sent that way.
+	stand := make([][]byte, n)
+	if err := parallel(n, newBar(o.Progress, "standalone forms", n), func(i int) error {
+		var err error
+		stand[i], err = sn.kit.standalone(b.signs[i])
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	for i, tx := range stand {
+		recs.sizes[i] = len(tx)
+	}
+	recs.standalone = stand[:standalone]
+	recs.items = b.signs[standalone:]
+
+	setup := []struct {
+		label string
+		items []*chain.Tx
+	}{{"setup contracts", b.contracts}, {"setup intents", b.intents}}
+	if !sn.kit.certDone {
+		setup = append([]struct {
+			label string
+			items []*chain.Tx
+		}{{"setup cert", []*chain.Tx{sn.kit.cert}}}, setup...)
+	}
 	for _, s := range setup {
+		var w work
+		var hashes []chain.Hash
+		if o.batched() && s.label != "setup cert" {
+			w, hashes, err = sn.kit.batches(s.items, setupBatch)
+		} else {
+			w, hashes, err = sn.kit.standalones(s.items)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.label, err)
+		}
 		// In chunks, so an unthrottled burst never overflows the mempool
-		// (CometBFT's default holds 5000 txs).
-		for off := 0; off < len(s.txs); off += setupChunk {
-			txs := s.txs[off:min(off+setupChunk, len(s.txs))]
-			r, _, err := pump(ctx, "sealchain "+s.label, txs, max(o.Concurrency, 32), 0, sn.broadcast, sealPoller(sn.store, txs), o.Progress)
-			if err == nil && r.Committed != len(txs) {
-				err = fmt.Errorf("%w: %d of %d (%s)", errNotAllCommitted, r.Committed, len(txs), r.FirstError)
+		// (CometBFT's default holds 5000 txs; the node's, 64 MiB).
+		for off, end := 0, 0; off < len(w.txs); off = end {
+			end = chunkEnd(w.txs, off)
+			part := w.slice(off, end)
+			r, _, err := pump(ctx, "sealchain "+s.label, part.work, max(o.Concurrency, 32), 0, sn.broadcast,
+				sealPoller(sn.store, hashes[part.from:part.to]), o.Progress)
+			if err == nil && r.Committed != part.records {
+				err = fmt.Errorf("%w: %d of %d (%s)", errNotAllCommitted, r.Committed, part.records, r.FirstError)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("setup %s: %w", s.label, err)
+				return nil, fmt.Errorf("%s: %w", s.label, err)
 			}
 		}
 	}
-	return signs, nil
+	sn.kit.certDone = true
+	return recs, nil
 }
 
-// measure times signs at rate (0: unlimited) and counts them on the chain.
-func (sn *sealNet) measure(ctx context.Context, o options, label string, signs [][]byte, rate float64, inspect inspectHook) (*phaseResult, error) {
+// chunkEnd is the end of the setup chunk starting at txs[off]: at most
+// setupChunk txs and setupChunkBytes bytes (at least one tx).
+func chunkEnd(txs [][]byte, off int) int {
+	end, bytes := off, 0
+	for end < len(txs) && end-off < setupChunk && (end == off || bytes+len(txs[end]) <= setupChunkBytes) {
+		bytes += len(txs[end])
+		end++
+	}
+	return end
+}
+
+// measure times w (whose record i has hash hashes[i]) at rate records/s
+// (0: unlimited) and counts the records on the chain.
+func (sn *sealNet) measure(ctx context.Context, o options, label string, w work, hashes []chain.Hash, rate float64, inspect inspectHook) (*phaseResult, error) {
 	before := sn.store.Last()
-	stopProf, err := o.profiler().start(label)
+	stopProf, err := o.profiler().start(strings.NewReplacer(" ", "-", "/", "").Replace(label))
 	if err != nil {
 		return nil, err
 	}
-	r, _, err := pump(ctx, label, signs, o.Concurrency, rate, sn.broadcast, sealPoller(sn.store, signs), o.Progress)
-	after := sn.store.Last()
+	r, _, err := pump(ctx, label, w, o.Concurrency, rate, sn.broadcast, sealPoller(sn.store, hashes), o.Progress)
 	err = errors.Join(err, stopProf())
+	// The log may still grow by records the pollers did not see (a batch
+	// committed after a timeout); wait for the chain to go idle first.
+	waitStable(ctx, o.BlockInterval, sn.clients())
+	after := sn.store.Last()
 	r.App = "sealchain"
+	if w.batched() {
+		r.App = "sealchain batched"
+	}
 	r.HeightFrom, r.HeightTo = before.Height, after.Height
 	r.ChainTxs = int64(after.LogSize - before.LogSize)
 	r.ChainSource = "platform store log size delta"
@@ -225,127 +414,82 @@ func (sn *sealNet) measure(ctx context.Context, o options, label string, signs [
 	if err != nil {
 		return r, err
 	}
-	blocks, _, blog, err := blockTxCounts(ctx, sn.mc, r.HeightFrom, r.HeightTo)
+	blocks, txs, blog, err := blockTxCounts(ctx, sn.mc, r.HeightFrom, r.HeightTo)
 	if err != nil {
 		return r, err
 	}
-	r.Blocks = blocks
+	r.Blocks, r.BlockTxs = blocks, txs
 	r.setBlockLog(blog)
 	if inspect != nil {
-		if err := inspect(ctx, "sealchain", sn.mc, sn.store, r); err != nil {
+		if err := inspect(ctx, r.App, sn.mc, sn.store, r); err != nil {
 			return r, err
 		}
 	}
 	return r, nil
 }
 
-// runSealchain starts the 4-validator network, commits the setup, times the
-// contract_signed txs and stops the network. It returns the measured txs'
-// sizes for the kvstore phase.
+// measureStandalone times recs as standalone txs.
+func (sn *sealNet) measureStandalone(ctx context.Context, o options, label string, txs [][]byte, rate float64, inspect inspectHook) (*phaseResult, error) {
+	hashes := make([]chain.Hash, len(txs))
+	for i, tx := range txs {
+		hashes[i] = chain.TxHash(tx)
+	}
+	return sn.measure(ctx, o, label, single(txs), hashes, rate, inspect)
+}
+
+// measureBatched times items in batches of size at rate records/s.
+func (sn *sealNet) measureBatched(ctx context.Context, o options, label string, items []*chain.Tx, size int, rate float64, inspect inspectHook) (*phaseResult, error) {
+	w, hashes, err := sn.kit.batches(items, size)
+	if err != nil {
+		return nil, err
+	}
+	return sn.measure(ctx, o, label, w, hashes, rate, inspect)
+}
+
+// runSealchain starts the network, commits the setup, times the standalone
+// then the batched contract_signed records and stops the network. It
+// returns the records' standalone sizes for the kvstore phase.
 func runSealchain(ctx context.Context, o options, dir string, base int, res *result, inspect inspectHook) ([]int, error) {
 	sn, err := startSealNet(ctx, o, dir, base)
 	if err != nil {
 		return nil, err
 	}
 	defer sn.stop(ctx)
-	signs, err := sn.prepare(ctx, o, o.N)
+	recs, err := sn.prepare(ctx, o, o.N, o.BatchN)
 	if err != nil {
 		return nil, err
 	}
-	res.Sealchain, err = sn.measure(ctx, o, "sealchain", signs, o.Rate, inspect)
-	if err != nil {
-		return nil, err
-	}
-	return txSizes(signs), nil
-}
-
-func txSizes(txs [][]byte) []int {
-	sizes := make([]int, len(txs))
-	for i, tx := range txs {
-		sizes[i] = len(tx)
-	}
-	return sizes
-}
-
-type txBatch struct {
-	label string
-	txs   [][]byte
-}
-
-// buildSealTxs builds, with the platform home's keys as node/bench_test.go
-// does, the setup batches (signer certificate; n one-party contracts; the
-// party's n intents) and the n contract_signed txs.
-func buildSealTxs(home nodehome.Home, n int, progress io.Writer) ([]txBatch, [][]byte, error) {
-	ca, err := signer.LoadCA(home.CACert(), home.CAKey())
-	if err != nil {
-		return nil, nil, err
-	}
-	sub, err := client.LoadSubmitter(sealChainID, "platform", home.SubmitterCert(), home.SubmitterKey())
-	if err != nil {
-		return nil, nil, err
-	}
-	k, err := signer.GenerateKey(signer.AlgSM2, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	now := time.Now().Add(-time.Hour)
-	der, err := ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: "sc-sealbench", Usage: signer.UsageSigner,
-		NotBefore: now, NotAfter: now.AddDate(1, 0, 0)}, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	actor := &client.Actor{Cert: chain.FingerprintOf(der), Key: k}
-	verKey, err := signer.LoadPrivateKey(home.VerifierKey())
-	if err != nil {
-		return nil, nil, err
-	}
-	verPEM, err := os.ReadFile(home.VerifierCert())
-	if err != nil {
-		return nil, nil, err
-	}
-	verCert, err := signer.ParseCertificatePEM(verPEM)
-	if err != nil {
-		return nil, nil, err
-	}
-	var errs []error
-	build := func(body chain.Body, a *client.Actor) []byte {
-		raw, err := sub.Build(body, a)
-		if err != nil {
-			errs = append(errs, err)
+	res.StandaloneBytes = mean(recs.sizes)
+	if o.N > 0 {
+		if res.Sealchain, err = sn.measureStandalone(ctx, o, "sealchain", recs.standalone, o.Rate, inspect); err != nil {
+			return nil, err
 		}
-		return raw
+		waitStable(ctx, o.BlockInterval, sn.clients())
 	}
-	certTx := build(&chain.CertIssued{Cert: der}, nil)
-	var contracts, intents, signs [][]byte
-	bar := newBar(progress, "signing setup txs", n)
-	defer bar.done()
-	for i := 0; i < n; i++ {
-		bar.set(i)
-		id := fmt.Sprintf("sealbench-%d", i)
-		doc := chain.FingerprintOf([]byte(id))
-		contracts = append(contracts, build(&chain.ContractCreated{Contract: id, DocSM3: doc[:], DocSHA256: doc[:],
-			Parties: []chain.Fingerprint{actor.Cert}, Order: chain.OrderSequential}, nil))
-		iv := &chain.IntentVerified{Contract: id, Signer: actor.Cert, Method: chain.IntentSMSOTP, ChallengeHash: doc[:],
-			VerifiedAt: time.Now().UnixMilli(), VerifierCert: verCert.Raw}
-		if iv.VerifierSig, err = verKey.Sign(nil, iv.AttestationBytes(sealChainID)); err != nil {
-			return nil, nil, err
+	if o.BatchN > 0 {
+		label := fmt.Sprintf("sealchain batched %d", res.Batch)
+		if res.Batched, err = sn.measureBatched(ctx, o, label, recs.items, res.Batch, o.Rate, inspect); err != nil {
+			return nil, err
 		}
-		intents = append(intents, build(iv, actor))
-		signs = append(signs, build(&chain.ContractSigned{Contract: id, DocSM3: doc[:]}, actor))
 	}
-	if len(errs) > 0 {
-		return nil, nil, errors.Join(errs...)
-	}
-	return []txBatch{{"setup cert", [][]byte{certTx}}, {"setup contracts", contracts}, {"setup intents", intents}}, signs, nil
+	return recs.sizes, nil
 }
 
-// sealPoller marks txs committed when they appear in the platform store's
-// TxLogIndex; it looks only when the store's committed height has changed.
-func sealPoller(store *store.Store, txs [][]byte) poller {
-	hashes := make([]chain.Hash, len(txs))
-	for i, tx := range txs {
-		hashes[i] = chain.TxHash(tx)
+func mean(xs []int) float64 {
+	if len(xs) == 0 {
+		return 0
 	}
+	var s int
+	for _, x := range xs {
+		s += x
+	}
+	return float64(s) / float64(len(xs))
+}
+
+// sealPoller marks records committed when their hashes appear in the
+// platform store's TxLogIndex; it looks only when the store's committed
+// height has changed.
+func sealPoller(store *store.Store, hashes []chain.Hash) poller {
 	last := int64(-1)
 	return func(ctx context.Context, t *tracker) error {
 		h := store.Last().Height
@@ -383,13 +527,16 @@ func startKVNet(ctx context.Context, o options, dir string, base int) (_ *kvNet,
 		opts comet.Options
 		id   string
 	}
-	kns := make([]kvNode, len(validators))
+	orgs := o.orgs()
+	propose, vote := o.timeouts()
+	kns := make([]kvNode, len(orgs))
 	var vals []comet.GenesisValidator
-	for i, v := range validators {
+	for i, v := range orgs {
 		p := base + 10*i
 		kns[i].opts = comet.Options{Home: filepath.Join(dir, v), Moniker: v,
 			P2PListen: fmt.Sprintf("tcp://127.0.0.1:%d", p), RPCListen: fmt.Sprintf("tcp://127.0.0.1:%d", p+1),
-			BlockInterval: o.BlockInterval, CreateEmptyBlocks: false, LogLevel: o.logLevel(), LocalNetwork: true}
+			BlockInterval: o.BlockInterval, CreateEmptyBlocks: false, LogLevel: o.logLevel(), LocalNetwork: true,
+			TimeoutPropose: propose, TimeoutVote: vote}
 		pub, id, err := comet.InitFiles(kns[i].opts, false)
 		if err != nil {
 			return nil, err
@@ -427,7 +574,7 @@ func startKVNet(ctx context.Context, o options, dir string, base int) (_ *kvNet,
 		}
 		c, err := comet.Start(sctx, conf, kvstore.NewInMemoryApplication(), logger)
 		if err != nil {
-			return nil, fmt.Errorf("start %s: %w", validators[i], err)
+			return nil, fmt.Errorf("start %s: %w", orgs[i], err)
 		}
 		kn.comets = append(kn.comets, c)
 		kn.clients = append(kn.clients, c.Client())
@@ -528,7 +675,7 @@ func (kn *kvNet) measure(ctx context.Context, o options, label string, sizes []i
 	if err != nil {
 		return nil, err
 	}
-	r, _, err := pump(ctx, label, txs, o.Concurrency, rate, bc, poll, o.Progress)
+	r, _, err := pump(ctx, label, single(txs), o.Concurrency, rate, bc, poll, o.Progress)
 	err = errors.Join(err, stopProf())
 	r.App = "kvstore"
 	r.HeightFrom, r.HeightTo = from, last
@@ -541,7 +688,7 @@ func (kn *kvNet) measure(ctx context.Context, o options, label string, sizes []i
 		r.HeightTo = info.Response.LastBlockHeight
 	}
 	blocks, n, blog, berr := blockTxCounts(ctx, kc, from, r.HeightTo)
-	r.Blocks, r.ChainTxs = blocks, n
+	r.Blocks, r.ChainTxs, r.BlockTxs = blocks, n, n
 	r.setBlockLog(blog)
 	r.ChainSource = "sum of block tx counts over (height_from, height_to]"
 	if err != nil {

@@ -231,12 +231,22 @@ func (a *App) checkTx(view store.View, raw []byte, version uint32) (*wireTx, *Tx
 	if !isBatch && len(raw) > a.maxTx {
 		return nil, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), a.maxTx)
 	}
+	if isBatch {
+		if d, ok := a.ver.batches.get(w.h); ok && d.version == version {
+			w.batch, w.recs = d.batch, d.recs
+			if terr := a.checkBatch(view, w); terr != nil {
+				return nil, terr
+			}
+			return w, nil
+		}
+	}
 	tx, batch, err := chain.DecodeWire(raw, func(t chain.Type) bool { return a.typeSince(t) <= version }, version)
 	if err != nil {
 		return nil, fromDecode(err)
 	}
 	if batch != nil {
-		w.batch = batch
+		w.batch, w.recs = batch, batch.Records()
+		a.ver.batches.put(w.h, &decodedBatch{version: version, batch: batch, recs: w.recs})
 		if terr := a.checkBatch(view, w); terr != nil {
 			return nil, terr
 		}

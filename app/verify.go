@@ -69,6 +69,8 @@ type verifier struct {
 	// is not verified again. The item's bytes fix both: the actor's
 	// certificate by fingerprint, the verifier's certificate in the body.
 	items *lru[chain.Hash, struct{}]
+	// batches are decoded batches by tx hash (batch.go).
+	batches *lru[chain.Hash, *decodedBatch]
 }
 
 func newVerifier(size int) *verifier {
@@ -80,6 +82,8 @@ func newVerifier(size int) *verifier {
 		// for the batches a mempool holds at once.
 		admitted: newLRU[chain.Hash, *admittedBatch](min(size, maxAdmittedBatches)),
 		items:    newLRU[chain.Hash, struct{}](size),
+		// Up to 1 MiB each decoded: as many as the mempool's batches.
+		batches: newLRU[chain.Hash, *decodedBatch](min(size, maxAdmittedBatches)),
 	}
 }
 
@@ -199,7 +203,7 @@ func (a *App) resolveOrg(view store.View, id string) (*signers, *TxError) {
 
 // resolveRecord fills in s the certificates of tx's own signatures (the
 // actor's, an attestation's verifier), from view.
-func (a *App) resolveRecord(view store.View, tx *chain.Tx, s *signers) *TxError {
+func (a *App) resolveRecord(view chain.StateView, tx *chain.Tx, s *signers) *TxError {
 	var terr *TxError
 	if tx.Actor != nil {
 		cs, ok, err := view.Cert(tx.Actor.Cert)

@@ -90,9 +90,10 @@ type Batch struct {
 	Items    []*Tx
 	Envelope BatchEnvelope
 
-	raw   [][]byte // the items' bytes, as carried
-	root  []byte
-	paths [][][]byte
+	raw    [][]byte // the items' bytes, as carried
+	hashes []Hash   // their record hashes, SHA-256 of each
+	root   []byte
+	paths  [][][]byte
 }
 
 // BatchSignBytes are what a batch's envelope signs.
@@ -111,11 +112,13 @@ func BatchSignBytes(chainID, org string, cert Fingerprint, size uint32, root []b
 func NewBatch(chainID, org string, cert Fingerprint, items []*Tx, sign func(msg []byte) ([]byte, error)) (*Batch, error) {
 	b := &Batch{ChainID: chainID, Items: items, Envelope: BatchEnvelope{Org: org, Cert: cert}}
 	b.raw = make([][]byte, len(items))
+	b.hashes = make([]Hash, len(items))
 	for i, it := range items {
 		if it.Batched != nil || it.Envelope.Org != "" || it.Envelope.Cert != nil || it.Envelope.Sig != nil {
 			return nil, fmt.Errorf("batch record %d: an item carries no envelope", i)
 		}
 		b.raw[i] = it.Item()
+		b.hashes[i] = TxHash(b.raw[i])
 	}
 	sig, err := sign(b.SignBytes())
 	if err != nil {
@@ -128,6 +131,10 @@ func NewBatch(chainID, org string, cert Fingerprint, items []*Tx, sign func(msg 
 	}
 	return b, nil
 }
+
+// ItemHash is record i's record hash, SHA-256 of its item (as
+// Items[i].ItemHash(), without encoding the item again).
+func (b *Batch) ItemHash(i int) Hash { return b.hashes[i] }
 
 // Root is the SM3 Merkle root of the batch's items.
 func (b *Batch) Root() []byte {
@@ -241,6 +248,7 @@ func DecodeBatch(b []byte, known func(Type) bool) (*Batch, error) {
 		return nil, invalid("envelope.sig", "length %d, want 1..%d", n, MaxSigBytes)
 	}
 	bt.Items = make([]*Tx, len(bt.raw))
+	bt.hashes = make([]Hash, len(bt.raw))
 	seen := make(map[Hash]int, len(bt.raw))
 	for i, r := range bt.raw {
 		prefix := fmt.Sprintf("records[%d]", i)
@@ -262,7 +270,7 @@ func DecodeBatch(b []byte, known func(Type) bool) (*Batch, error) {
 			return nil, invalid(prefix, "the same item as records[%d]", j)
 		}
 		seen[h] = i
-		bt.Items[i] = it
+		bt.Items[i], bt.hashes[i] = it, h
 	}
 	if !bytes.Equal(bt.Encode(), b) {
 		return nil, malformed("batch", "not in canonical form")

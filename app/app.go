@@ -71,7 +71,9 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithMaxTxBytes lowers the transaction size limit below chain.MaxTxBytes.
+// WithMaxTxBytes lowers the size limit CheckTx admits standalone txs by,
+// below chain.MaxTxBytes. It is this node's mempool policy: blocks are
+// judged by chain.MaxTxBytes, as on every validator.
 func WithMaxTxBytes(n int) Option {
 	return func(a *App) error {
 		if n <= 0 || n > chain.MaxTxBytes {
@@ -223,13 +225,18 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 // ProcessProposal, the block), so new and old binaries agree until the
 // upgrade height. Under version 1 a batch is refused as the decoder of a
 // binary without batches refuses it.
-func (a *App) checkTx(view store.View, raw []byte, version uint32) (*wireTx, *TxError) {
+//
+// maxTx bounds a standalone tx: the node's configured limit in CheckTx (a
+// mempool policy), the consensus limit chain.MaxTxBytes in ProcessProposal
+// and FinalizeBlock, which every validator must answer alike whatever its
+// configuration.
+func (a *App) checkTx(view store.View, raw []byte, version uint32, maxTx int) (*wireTx, *TxError) {
 	w := &wireTx{h: chain.TxHash(raw)}
 	// A batch has its own limit (chain.MaxBatchBytes, checked by its
-	// decoder); the configured one is a standalone tx's.
+	// decoder).
 	isBatch := version >= chain.BatchRulesVersion && chain.IsBatch(raw)
-	if !isBatch && len(raw) > a.maxTx {
-		return nil, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), a.maxTx)
+	if !isBatch && len(raw) > maxTx {
+		return nil, reject(CodeTooLarge, "tx", "%d bytes exceeds the limit of %d", len(raw), maxTx)
 	}
 	if isBatch {
 		if d, ok := a.ver.batches.get(w.h); ok && d.version == version {
@@ -281,7 +288,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 			return a.checkTxResponse(terr), nil
 		}
 	}
-	w, terr := a.checkTx(view, req.Tx, version)
+	w, terr := a.checkTx(view, req.Tx, version, a.maxTx)
 	switch {
 	case terr != nil:
 	case w.batch != nil:
@@ -341,7 +348,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 		return nil, fmt.Errorf("process proposal %d: %w", req.Height, err)
 	}
 	for _, raw := range req.Txs {
-		if _, terr := a.checkTx(view, raw, version); terr != nil {
+		if _, terr := a.checkTx(view, raw, version, chain.MaxTxBytes); terr != nil {
 			a.metrics.rejected(terr.Code, "proposal")
 			a.logger.Info("rejecting proposal", "height", req.Height, "reason", terr.Error())
 			return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
@@ -393,7 +400,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 }
 
 func (a *App) execTx(b *store.Block, i uint32, raw []byte) *abci.ExecTxResult {
-	w, terr := a.checkTx(b.View, raw, a.rules.version)
+	w, terr := a.checkTx(b.View, raw, a.rules.version, chain.MaxTxBytes)
 	if terr == nil && w.batch != nil {
 		return a.execBatch(b, i, w)
 	}

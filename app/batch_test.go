@@ -761,3 +761,36 @@ func TestBatchRevocationInsideBatch(t *testing.T) {
 		t.Errorf("record 2 log %q does not name actor.cert", rs[2].Log)
 	}
 }
+
+// TestMaxTxBytesIsMempoolPolicy: a node's configured limit (WithMaxTxBytes)
+// bounds what its CheckTx admits, never how it judges a block: a validator
+// with a lower limit accepts the proposal and commits the tx to the same
+// app hash as one with the consensus limit.
+func TestMaxTxBytesIsMempoolPolicy(t *testing.T) {
+	net := fixture.New(t, testChain)
+	w := &world{net: net, org: net.Orgs[0]}
+	alice := w.org.Signer(t, signer.AlgSM2, time.Time{})
+	genesis := net.GenesisState(t)
+	wide, narrow := newHarnessGenesis(t, genesis), newHarnessGenesis(t, genesis)
+	const limit = 600
+	small, err := New(narrow.app.store, testChain, WithMaxTxBytes(limit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	narrow.app = small
+	tx := w.org.Tx(t, &chain.CertIssued{Cert: alice.Cert}, nil)
+	if len(tx) <= limit {
+		t.Fatalf("tx of %d bytes: the test needs one above %d", len(tx), limit)
+	}
+	r := narrow.checkTx(tx)
+	checkRejection(t, "CheckTx", r.Code, r.Codespace, r.Log, CodeTooLarge, "tx")
+	pr, err := narrow.app.ProcessProposal(context.Background(), &abci.ProcessProposalRequest{Txs: [][]byte{tx}, Height: narrow.height + 1})
+	if err != nil || pr.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		t.Fatalf("ProcessProposal %v %v, want ACCEPT", pr.Status, err)
+	}
+	r1, h1 := wide.block(tx)
+	r2, h2 := narrow.block(tx)
+	if r1[0].Code != CodeOK || r2[0].Code != CodeOK || !bytes.Equal(h1, h2) {
+		t.Fatalf("codes %d and %d, app hashes %X and %X: want both committed alike", r1[0].Code, r2[0].Code, h1, h2)
+	}
+}

@@ -352,7 +352,7 @@ func (a *App) preverify(txs [][]byte) {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(miss); i = int(next.Add(1) - 1) {
 				// Any version: this only warms the signature cache.
-				a.checkTx(view, miss[i], math.MaxUint32)
+				a.checkTx(view, miss[i], math.MaxUint32, chain.MaxTxBytes)
 			}
 		}()
 	}

@@ -79,7 +79,7 @@ func recordOf(t testing.TB, b *evidence.Bundle, typ chain.Type, n int) int {
 		if err != nil {
 			t.Fatalf("records[%d]: %v", i, err)
 		}
-		tx, err := chain.DecodeTx(en.Tx)
+		tx, err := chain.DecodeRecord(en.Tx)
 		if err != nil {
 			t.Fatalf("records[%d]: %v", i, err)
 		}

@@ -285,7 +285,7 @@ func countQueries(t *testing.T, n *Node, caller chain.Fingerprint, uri string) i
 		if err != nil {
 			t.Fatal(err)
 		}
-		tx, err := chain.DecodeTx(e.Tx)
+		tx, err := chain.DecodeRecord(e.Tx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -206,7 +206,7 @@ func TestMTLSNode(t *testing.T) {
 			if err != nil {
 				return false
 			}
-			tx, err := chain.DecodeTx(e.Tx)
+			tx, err := chain.DecodeRecord(e.Tx)
 			if err != nil {
 				return false
 			}

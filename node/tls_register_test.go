@@ -191,7 +191,7 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 			if err != nil {
 				return false
 			}
-			tx, err := chain.DecodeTx(e.Tx)
+			tx, err := chain.DecodeRecord(e.Tx)
 			if err != nil {
 				return false
 			}

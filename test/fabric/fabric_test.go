@@ -442,7 +442,7 @@ func checkBothSides(ctx context.Context, t *testing.T, nd *node.Node, clients ma
 		if err != nil {
 			t.Fatal(err)
 		}
-		tx, err := chain.DecodeTx(en.Tx)
+		tx, err := chain.DecodeRecord(en.Tx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -466,8 +466,8 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 		}
 		detail := fmt.Sprintf("%s: envelope signed by org %s's submitter", d.tx.Body.Type(), d.tx.Envelope.Org)
 		if bi := info.Batch; bi != nil {
-			detail = fmt.Sprintf("%s: record %d of a batch of %d; its path leads to root %s, which org %s's credential %s… (%s) signed",
-				d.tx.Body.Type(), bi.Index, bi.Size, bi.Root, d.tx.Envelope.Org, bi.Credential[:16], bi.RegisteredWhere())
+			detail = fmt.Sprintf("%s: record %d of a batch of %d (index %d); its path leads to root %s, which org %s's credential %s… (%s) signed",
+				d.tx.Body.Type(), bi.Index+1, bi.Size, bi.Index, bi.Root, d.tx.Envelope.Org, bi.Credential[:16], bi.RegisteredWhere())
 		}
 		if d.tx.Actor != nil {
 			detail += fmt.Sprintf("; actor %s… signed, certificate valid at block time", d.tx.Actor.Cert.String()[:16])

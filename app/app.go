@@ -253,10 +253,12 @@ func (a *App) checkTx(view store.View, raw []byte, version uint32, maxTx int) (*
 	}
 	if batch != nil {
 		w.batch, w.recs = batch, batch.Records()
-		a.ver.batches.put(w.h, &decodedBatch{version: version, batch: batch, recs: w.recs})
 		if terr := a.checkBatch(view, w); terr != nil {
 			return nil, terr
 		}
+		// Only a batch that passed is kept: one that fails costs its
+		// sender the decoding again, not this node memory.
+		a.ver.batches.put(w.h, &decodedBatch{version: version, batch: batch, recs: w.recs}, len(raw))
 		return w, nil
 	}
 	if tx.ChainID != a.chainID {

@@ -3,6 +3,7 @@ package app
 import (
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -290,4 +291,51 @@ type decodedBatch struct {
 	version uint32
 	batch   *chain.Batch
 	recs    []*chain.Tx
+}
+
+// maxDecodedBatchBytes bounds the decoded-batch cache by the batches' encoded
+// size: 64 MiB, the mempool's default size, so every batch the mempool can
+// hold fits. Decoded, a batch takes two to three times its encoding (its
+// records in the batched form carry their paths), so the cache stays under
+// about 200 MiB whatever the batches' sizes.
+const maxDecodedBatchBytes = 64 << 20
+
+// batchCache is a FIFO of decoded batches bounded in bytes.
+type batchCache struct {
+	mu    sync.RWMutex
+	m     map[chain.Hash]*decodedBatch
+	order []chain.Hash
+	sizes map[chain.Hash]int
+	bytes int
+	limit int
+}
+
+func newBatchCache(limit int) *batchCache {
+	return &batchCache{m: map[chain.Hash]*decodedBatch{}, sizes: map[chain.Hash]int{}, limit: limit}
+}
+
+func (c *batchCache) get(h chain.Hash) (*decodedBatch, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	d, ok := c.m[h]
+	return d, ok
+}
+
+// put keeps d, of size encoded bytes, evicting the oldest until it fits.
+func (c *batchCache) put(h chain.Hash, d *decodedBatch, size int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[h]; ok || size > c.limit {
+		return
+	}
+	for c.bytes+size > c.limit && len(c.order) > 0 {
+		old := c.order[0]
+		c.order = c.order[1:]
+		c.bytes -= c.sizes[old]
+		delete(c.m, old)
+		delete(c.sizes, old)
+	}
+	c.m[h], c.sizes[h] = d, size
+	c.order = append(c.order, h)
+	c.bytes += size
 }

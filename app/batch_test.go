@@ -794,3 +794,45 @@ func TestMaxTxBytesIsMempoolPolicy(t *testing.T) {
 		t.Fatalf("codes %d and %d, app hashes %X and %X: want both committed alike", r1[0].Code, r2[0].Code, h1, h2)
 	}
 }
+
+// TestBatchCacheBounded: the decoded-batch cache holds at most its byte
+// budget, evicting the oldest, and never a batch larger than the budget;
+// a batch that fails its checks is not kept.
+func TestBatchCacheBounded(t *testing.T) {
+	c := newBatchCache(100)
+	h := func(i byte) chain.Hash { return chain.Hash{i} }
+	for i := byte(1); i <= 5; i++ {
+		c.put(h(i), &decodedBatch{}, 30)
+	}
+	if c.bytes > 100 || len(c.m) != 3 {
+		t.Fatalf("%d bytes in %d entries, want ≤ 100 in 3", c.bytes, len(c.m))
+	}
+	if _, ok := c.get(h(2)); ok {
+		t.Fatal("the oldest entries were not evicted")
+	}
+	if _, ok := c.get(h(5)); !ok {
+		t.Fatal("the newest entry is missing")
+	}
+	c.put(h(9), &decodedBatch{}, 101)
+	if _, ok := c.get(h(9)); ok {
+		t.Fatal("an entry above the budget was kept")
+	}
+
+	w, hs := newWorldRules(t, chain.BatchRulesVersion, nil)
+	bad := itemOf(t, w.aliceSigns)
+	bad.Actor.Sig[len(bad.Actor.Sig)-3] ^= 1
+	refused := w.batchOf(t, itemOf(t, w.aliceIntent), bad)
+	if r := hs.checkTx(refused); r.Code == CodeOK {
+		t.Fatal("a batch with a bad signature was admitted")
+	}
+	if _, ok := hs.app.ver.batches.get(chain.TxHash(refused)); ok {
+		t.Fatal("a refused batch is cached")
+	}
+	good := w.batchOf(t, itemOf(t, w.aliceIntent))
+	if r := hs.checkTx(good); r.Code != CodeOK {
+		t.Fatalf("CheckTx: %d %s", r.Code, r.Log)
+	}
+	if _, ok := hs.app.ver.batches.get(chain.TxHash(good)); !ok {
+		t.Fatal("an admitted batch is not cached")
+	}
+}

@@ -70,7 +70,7 @@ type verifier struct {
 	// certificate by fingerprint, the verifier's certificate in the body.
 	items *lru[chain.Hash, struct{}]
 	// batches are decoded batches by tx hash (batch.go).
-	batches *lru[chain.Hash, *decodedBatch]
+	batches *batchCache
 }
 
 func newVerifier(size int) *verifier {
@@ -82,8 +82,7 @@ func newVerifier(size int) *verifier {
 		// for the batches a mempool holds at once.
 		admitted: newLRU[chain.Hash, *admittedBatch](min(size, maxAdmittedBatches)),
 		items:    newLRU[chain.Hash, struct{}](size),
-		// Up to 1 MiB each decoded: as many as the mempool's batches.
-		batches: newLRU[chain.Hash, *decodedBatch](min(size, maxAdmittedBatches)),
+		batches: newBatchCache(maxDecodedBatchBytes),
 	}
 }
 

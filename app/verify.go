@@ -82,7 +82,7 @@ func newVerifier(size int) *verifier {
 		// for the batches a mempool holds at once.
 		admitted: newLRU[chain.Hash, *admittedBatch](min(size, maxAdmittedBatches)),
 		items:    newLRU[chain.Hash, struct{}](size),
-		batches: newBatchCache(maxDecodedBatchBytes),
+		batches:  newBatchCache(maxDecodedBatchBytes),
 	}
 }
 

@@ -66,6 +66,12 @@ const (
 	CodeUpgradeVersion uint32 = 61 // schedule_upgrade of a rules version not above the one in force
 	CodeUpgradeHeight  uint32 = 62 // schedule_upgrade activation height less than chain.MinUpgradeDelay above the block deciding it
 	CodeNoUpgradePlan  uint32 = 63 // cancel_upgrade when no plan is scheduled, or naming another plan than the scheduled one
+
+	// Institution cases (rules version 3, case.go).
+	CodeCaseExists     uint32 = 64 // application or commission id already used
+	CodeUnknownCase    uint32 = 65 // no case of that kind and id, or it is on another contract
+	CodeCaseStatus     uint32 = 66 // the case is not in a status that allows the step (decide a decided case, issue an unaccepted one)
+	CodeNotInstitution uint32 = 67 // the named organisation is not registered with the notary (appraisal) role, or a commission not from a court
 )
 
 // TxError is a rejected transaction: a stable code, the field at fault and a

@@ -16,6 +16,7 @@ type MemState struct {
 	orgs       map[string][]byte
 	certs      map[Fingerprint][]byte
 	contracts  map[string][]byte
+	cases      map[string][]byte
 	txs        map[Hash]uint64
 	seals      map[string][]byte
 	identities map[string][]byte
@@ -39,6 +40,7 @@ func NewMemState() *MemState {
 		orgs:       map[string][]byte{},
 		certs:      map[Fingerprint][]byte{},
 		contracts:  map[string][]byte{},
+		cases:      map[string][]byte{},
 		txs:        map[Hash]uint64{},
 		seals:      map[string][]byte{},
 		identities: map[string][]byte{},
@@ -194,6 +196,15 @@ func (m *MemState) PutCert(fp Fingerprint, c *CertState) error {
 }
 func (m *MemState) PutContract(c *ContractState) error {
 	m.contracts[c.ID] = EncodeState(c)
+	return nil
+}
+
+func (m *MemState) Case(id string) (*CaseState, bool, error) {
+	return memGet(m.cases, id, &CaseState{}, "case")
+}
+
+func (m *MemState) PutCase(c *CaseState) error {
+	m.cases[c.ID] = EncodeState(c)
 	return nil
 }
 func (m *MemState) PutSeal(h []byte, s *SealState) error {

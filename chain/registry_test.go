@@ -115,6 +115,22 @@ func registrySamples() []struct {
 		{"contract_reminded", &ContractReminded{Contract: "c-1", Party: fpOf(4)}},
 		{"contract_renewed", &ContractRenewed{Contract: "c-2", Previous: "c-1"}},
 		{"contract_expired", &ContractExpired{Contract: "c-1"}},
+		{"notarization_applied by the platform", &NotarizationApplied{Application: "na-1", Contract: "c-1", NotaryOrg: "notary",
+			Scope: ScopeContract | ScopeSignedPDF, Purpose: PurposeLitigation}},
+		{"notarization_applied for a party", &NotarizationApplied{Application: "na-2", Contract: "c-1", NotaryOrg: "notary",
+			Scope: ScopeTimeline, Purpose: PurposeOther, PurposeSM3: h32(24), Party: fpOf(5)}},
+		{"notarization_withdrawn", &NotarizationWithdrawn{Application: "na-1", Contract: "c-1", ReasonSM3: h32(25)}},
+		{"notarization_decided accept", &NotarizationDecided{Application: "na-1", Contract: "c-1", Decision: DecisionAccept, Staff: fpOf(6)}},
+		{"notarization_decided reject", &NotarizationDecided{Application: "na-2", Contract: "c-1", Decision: DecisionReject,
+			Reason: "材料不全 incomplete", Staff: fpOf(6)}},
+		{"notarization_issued", &NotarizationIssued{Application: "na-1", Contract: "c-1", Number: "(2026)京长安内经证字第1号",
+			DocumentSM3: h32(26), BundleSM3: h32(27), Notary: fpOf(7)}},
+		{"appraisal_commissioned", &AppraisalCommissioned{Commission: "ac-1", Contract: "c-1", AppraisalOrg: "appraisal",
+			Items: ItemBundle | ItemPDFSignature | ItemTime, MattersSM3: h32(28), Judge: fpOf(8)}},
+		{"appraisal_withdrawn", &AppraisalWithdrawn{Commission: "ac-1", Contract: "c-1", ReasonSM3: h32(29)}},
+		{"appraisal_decided", &AppraisalDecided{Commission: "ac-1", Contract: "c-1", Decision: DecisionAccept, Staff: fpOf(9)}},
+		{"appraisal_issued", &AppraisalIssued{Commission: "ac-1", Contract: "c-1", Number: "司鉴〔2026〕电鉴字第1号",
+			DocumentSM3: h32(30), BundleSM3: h32(31), Examiners: []Fingerprint{fpOf(10), fpOf(11)}, Conclusion: ConclusionIntact}},
 	}
 }
 

@@ -14,15 +14,28 @@ const (
 	RoleNotary      Role = "notary"
 	RoleArbitration Role = "arbitration"
 	RolePlatform    Role = "platform"
+	// RoleAppraisal is a judicial appraisal institution (司法鉴定机构),
+	// from rules version 3 (CaseRulesVersion; Role.Since).
+	RoleAppraisal Role = "appraisal"
 )
 
-// ParseRole accepts the four roles by name.
+// ParseRole accepts the five roles by name.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(s); r {
-	case RoleCourt, RoleNotary, RoleArbitration, RolePlatform:
+	case RoleCourt, RoleNotary, RoleArbitration, RolePlatform, RoleAppraisal:
 		return r, nil
 	}
-	return "", fmt.Errorf("role %q: want court, notary, arbitration or platform", s)
+	return "", fmt.Errorf("role %q: want court, notary, arbitration, appraisal or platform", s)
+}
+
+// Since is the rules version from which an organisation may have role r.
+// Below it a binary refuses the role as an unknown one (code 5 at the
+// role's field), and the app answers exactly that (app/app.go).
+func (r Role) Since() uint32 {
+	if r == RoleAppraisal {
+		return CaseRulesVersion
+	}
+	return 1
 }
 
 // Org is a registered organisation: who it is, its role, and the CA whose

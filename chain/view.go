@@ -28,6 +28,8 @@ type StateView interface {
 	// anchored rule compares an anchor with it). MemState holds none and
 	// answers ErrNoCheckpoints.
 	CheckpointAt(height int64) (*Checkpoint, bool, error)
+	// Case is an institution case (case.go), from rules version 3.
+	Case(id string) (*CaseState, bool, error)
 }
 
 // StateWriter is where Effects land: the app's block (*store.Block) or
@@ -46,4 +48,5 @@ type StateWriter interface {
 	PutUpgradePlan(p *PendingUpgrade) error
 	DeleteUpgradePlan() error
 	PutAnchor(a *AnchorState) error
+	PutCase(c *CaseState) error
 }

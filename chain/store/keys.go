@@ -27,6 +27,7 @@ import (
 //	s/anchor-latest            newest anchored height (8 bytes)
 //	s/u/plan                   PendingUpgrade (upgrade.go)
 //	s/u/a/<height:8>           UpgradeActivation
+//	s/case/<case id>           CaseState (institution cases, rules version 3)
 //	x/...                      indexes: chain.EncodeIndexKeys
 //	c/<height:8>               headers whose NextValidatorsHash names a new validator set
 var (
@@ -56,6 +57,11 @@ func validatorKey(pub []byte) []byte          { return append([]byte("s/v/"), pu
 func verifierKey(fp chain.Fingerprint) []byte { return append([]byte("s/i/"), fp[:]...) }
 func identityKey(ref []byte) []byte           { return append([]byte("s/d/"), ref...) }
 func sealKey(h []byte) []byte                 { return append([]byte("s/e/"), h...) }
+
+// prefixCase does not share a prefix with s/c/ (certificates): "s/ca" ≠ "s/c/".
+var prefixCase = []byte("s/case/")
+
+func caseKey(id string) []byte { return append(append([]byte(nil), prefixCase...), id...) }
 
 var keyParams = []byte("s/g/params")
 

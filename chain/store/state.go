@@ -1,6 +1,10 @@
 package store
 
-import "github.com/sealchain/sealchain/chain"
+import (
+	"errors"
+
+	"github.com/sealchain/sealchain/chain"
+)
 
 // The View and Block accessors of the state kept beside the records
 // (governance, identities, seals, params). Their value types and encodings
@@ -96,4 +100,38 @@ func (v View) Seal(h []byte) (*chain.SealState, bool, error) {
 	s := &chain.SealState{}
 	ok, err := v.load(sealKey(h), s, "seal")
 	return s, ok, err
+}
+
+// From case.go: institution cases (rules version 3).
+
+func (b *Block) PutCase(c *chain.CaseState) error {
+	return b.setState(caseKey(c.ID), chain.EncodeState(c))
+}
+
+// Case returns an institution case's state.
+func (v View) Case(id string) (*chain.CaseState, bool, error) {
+	c := &chain.CaseState{}
+	ok, err := v.load(caseKey(id), c, "case")
+	return c, ok, err
+}
+
+// Cases calls fn for every institution case in id order until fn returns
+// false. An inbox filters them by institution; cases are few beside
+// records (one per application), so a scan is cheap enough.
+func (v View) Cases(fn func(*chain.CaseState) bool) error {
+	stop := errors.New("stop")
+	err := v.scan(prefixCase, func(_, val []byte) error {
+		c := &chain.CaseState{}
+		if err := chain.DecodeState(val, c, "case"); err != nil {
+			return err
+		}
+		if !fn(c) {
+			return stop
+		}
+		return nil
+	})
+	if err == stop {
+		return nil
+	}
+	return err
 }

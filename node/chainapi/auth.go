@@ -76,9 +76,12 @@ type caller struct {
 	cert chain.Fingerprint
 }
 
-// seesAll reports whether the caller's role may query every organisation's evidence.
+// seesAll reports whether the caller's role may query every organisation's
+// evidence: courts and arbitration bodies. Notary offices and appraisal
+// institutions see only contracts with a case to them (caseInstitution);
+// platforms only their own.
 func (c *caller) seesAll() bool {
-	return c == nil || c.org.Role != chain.RolePlatform
+	return c == nil || c.org.Role == chain.RoleCourt || c.org.Role == chain.RoleArbitration
 }
 
 func callerFrom(ctx context.Context) *caller {
@@ -490,12 +493,58 @@ func (n *nonceCache) use(org string, orgs int, fp chain.Fingerprint, nonce []byt
 	return nil
 }
 
-// allowOrg enforces roles: a platform may see only what belongs to it.
+// allowOrg enforces roles: a platform, notary or appraisal institution may
+// see only what belongs to it.
 func (a *API) allowOrg(w http.ResponseWriter, r *http.Request, owner string) bool {
+	return a.allowContract(w, r, owner, "")
+}
+
+// allowContract is allowOrg for a thing of contract (a record, the contract
+// itself; "" for none): a notary office or appraisal institution may also
+// see what belongs to a contract with a case to it that is pending,
+// accepted or issued.
+func (a *API) allowContract(w http.ResponseWriter, r *http.Request, owner, contract string) bool {
 	c := callerFrom(r.Context())
 	if c.seesAll() || c.org.ID == owner {
 		return true
 	}
-	httpjson.WriteError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("organisation %q (%s) may query only its own contracts and certificates", c.org.ID, c.org.Role))
+	if contract != "" && isInstitution(c.org.Role) {
+		ok, err := a.caseInstitution(c.org.ID, contract)
+		if err != nil {
+			a.internal(w, r, err)
+			return false
+		}
+		if ok {
+			return true
+		}
+	}
+	msg := fmt.Sprintf("organisation %q (%s) may query only its own contracts and certificates", c.org.ID, c.org.Role)
+	if isInstitution(c.org.Role) {
+		msg = fmt.Sprintf("organisation %q (%s) may query only contracts with a pending, accepted or issued case to it", c.org.ID, c.org.Role)
+	}
+	httpjson.WriteError(w, http.StatusForbidden, "forbidden", msg)
 	return false
+}
+
+// allowRecord is allowContract for a record.
+func (a *API) allowRecord(w http.ResponseWriter, r *http.Request, tx *chain.Tx) bool {
+	return a.allowContract(w, r, a.owner(tx), tx.Body.ContractID())
+}
+
+func isInstitution(r chain.Role) bool { return r == chain.RoleNotary || r == chain.RoleAppraisal }
+
+// caseInstitution reports whether org is the institution of a pending,
+// accepted or issued case on contract: what opens the contract's evidence
+// to a notary office or appraisal institution. A rejected or withdrawn
+// case closes it again. Cases are few (one per application): a scan.
+func (a *API) caseInstitution(org, contract string) (bool, error) {
+	found := false
+	err := a.store.View().Cases(func(cs *chain.CaseState) bool {
+		if cs.Contract == contract && cs.Institution == org &&
+			(cs.Status == chain.CasePending || cs.Status == chain.CaseAccepted || cs.Status == chain.CaseIssued) {
+			found = true
+		}
+		return !found
+	})
+	return found, err
 }

@@ -57,6 +57,8 @@ type API struct {
 	auditor *client.Submitter
 	// rep makes evidence reports (reports.go).
 	rep reporting
+	// files are institution cases' PDFs (casefiles.go).
+	files caseFiles
 	// genesisValOrgs maps a genesis validator's public key to its name in
 	// the genesis file, which `init` sets to its org id: the chain state
 	// records no org for genesis validators.
@@ -140,6 +142,7 @@ func (a *API) Register(rt *httpjson.Router) {
 	route("POST /v1/dev/otp/verifications", a.otpVerify)
 	route("POST /v1/dev/identity/attestations", a.identityAttest)
 	route("GET /healthz", a.healthz)
+	a.registerCases(route)
 	if a.reg != nil {
 		rt.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
 	}

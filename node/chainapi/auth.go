@@ -98,26 +98,8 @@ func (a *API) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 			h(w, r)
 			return
 		}
-		c, err := a.authenticateCaller(w, r)
-		var mbe *http.MaxBytesError
-		switch {
-		case errors.As(err, &mbe):
-			httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", a.maxBody))
-			return
-		case errors.Is(err, errTooManyRequests):
-			retry := maxRequestAge
-			var full *cacheFullError
-			if errors.As(err, &full) {
-				retry = full.retryAfter
-			}
-			w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
-			httpjson.WriteError(w, http.StatusTooManyRequests, "too_many_requests", err.Error())
-			return
-		case err != nil:
-			if a.auth.signed {
-				w.Header().Set("WWW-Authenticate", client.AuthScheme)
-			}
-			httpjson.WriteError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
+		c, ok := a.authOrAnswer(w, r)
+		if !ok {
 			return
 		}
 		rec := &httpjson.StatusRecorder{ResponseWriter: w, Code: http.StatusOK}
@@ -133,6 +115,48 @@ func (a *API) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 			a.logQuery(c, subject, r.URL.RequestURI())
 		}
 	}
+}
+
+// authorized wraps a handler that acts rather than queries (a case step):
+// it authenticates the caller as judicial does, and records no query.
+func (a *API) authorized(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !a.authRequired() {
+			h(w, r)
+			return
+		}
+		if c, ok := a.authOrAnswer(w, r); ok {
+			h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+		}
+	}
+}
+
+// authOrAnswer authenticates the caller, or answers 401, 413 or 429 and
+// returns false.
+func (a *API) authOrAnswer(w http.ResponseWriter, r *http.Request) (*caller, bool) {
+	c, err := a.authenticateCaller(w, r)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", a.maxBody))
+		return nil, false
+	case errors.Is(err, errTooManyRequests):
+		retry := maxRequestAge
+		var full *cacheFullError
+		if errors.As(err, &full) {
+			retry = full.retryAfter
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
+		httpjson.WriteError(w, http.StatusTooManyRequests, "too_many_requests", err.Error())
+		return nil, false
+	case err != nil:
+		if a.auth.signed {
+			w.Header().Set("WWW-Authenticate", client.AuthScheme)
+		}
+		httpjson.WriteError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
+		return nil, false
+	}
+	return c, true
 }
 
 // logQuery submits a query_logged record in the background; an audit line

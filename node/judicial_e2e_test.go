@@ -281,6 +281,12 @@ func TestJudicial(t *testing.T) {
 	if err := verifyIssued(opinion, trust); err != nil {
 		t.Fatalf("the opinion does not verify offline: %v", err)
 	}
+	// Every view was audited on chain: the notary's (case, bundle, signed
+	// PDF, inbox) and the notary's node's own fetch from the platform's.
+	nodetest.WaitFor(t, 30*time.Second, "the views' query_logged records", func() bool {
+		byOrg := queriesBy(t, court.n)
+		return byOrg["notary"] >= 4 && byOrg["court"] >= 2 && byOrg["appraisal"] >= 2
+	})
 	t.Logf("certificate %s (%d bytes), opinion %s (%d bytes)", iss.Number, len(cert), op.Number, len(opinion))
 	if err := os.WriteFile(filepath.Join(dir, "opinion.pdf"), opinion, 0o600); err != nil {
 		t.Fatal(err)
@@ -315,4 +321,25 @@ func judicialTrust(t *testing.T, home string) *evidence.Trust {
 		t.Fatal(err)
 	}
 	return trust
+}
+
+// queriesBy counts the query_logged records on n's chain by caller org.
+func queriesBy(t *testing.T, n *Node) map[string]int {
+	t.Helper()
+	view := n.Store().View()
+	out := map[string]int{}
+	for i := range n.Store().Last().LogSize {
+		leaf, err := view.Entry(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, tx, err := evidence.Describe(leaf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q, ok := tx.Body.(*chain.QueryLogged); ok {
+			out[q.CallerOrg]++
+		}
+	}
+	return out
 }

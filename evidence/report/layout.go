@@ -9,14 +9,18 @@ import (
 
 // layout draws the report's pages.
 type layout struct {
-	c         *canvas
-	f         *Facts
-	res       *evidence.Result
-	opts      Options
-	qrURL     string
-	bundleLen int
-	sealPage  int        // 1-based page of the signature widget
-	sealRect  [4]float64 // x, y, w, h
+	c           *canvas
+	f           *Facts
+	res         *evidence.Result
+	opts        Options
+	qrURL       string
+	bundleLen   int
+	sealPage    int        // 1-based page of the signature widget
+	sealRect    [4]float64 // x, y, w, h
+	header      string     // running header, "中文 English"
+	number      string     // the document number
+	numberLabel string
+	extra       any // a document's own input (docs.go)
 }
 
 const (
@@ -434,8 +438,8 @@ func (l *layout) frame() {
 	for i := range saved {
 		c.pages = saved[:i+1]
 		y := pageH - 40
-		c.text(marginL, y, "区块链存证证据报告 Blockchain Evidence Report", regular, 7.5, gray)
-		no := "报告编号 No. " + ReportNo(l.f.BundleSM3)
+		c.text(marginL, y, l.header, regular, 7.5, gray)
+		no := l.numberLabel + l.number
 		c.text(pageW-marginR-c.width(no, regular, 7.5), y, no, regular, 7.5, gray)
 		c.line(marginL, y-5, pageW-marginR, y-5, 0.5, gray)
 		c.line(marginL, 48, pageW-marginR, 48, 0.5, gray)

@@ -12,6 +12,7 @@ import (
 	"github.com/sealchain/sealchain/internal/conformance"
 	"github.com/sealchain/sealchain/internal/pdfgen"
 	sigpdf "github.com/sealchain/sealchain/signer/pdf"
+	"github.com/sealchain/sealchain/signer/seal"
 )
 
 // caseWorld is a synthetic chain at rules version 3 (conformance.CaseSynth)
@@ -105,4 +106,58 @@ func contractPDF() []byte {
 	w.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pages))
 	w.Set(info, "<< /Title (contract) >>")
 	return w.Bytes(catalog, info)
+}
+
+// issuer is an institution's document signer: a signer certificate its
+// genesis CA issued, and its seal.
+func (w *caseWorld) options(t testing.TB, o *conformance.CaseOrg) Options {
+	t.Helper()
+	key, cert, err := IssuerSigner(o.CA, o.ID, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	purpose := "电子证据专用章"
+	switch o.ID {
+	case "notary":
+		purpose = "公证专用章"
+	case "appraisal":
+		purpose = "司法鉴定专用章"
+	}
+	return Options{IssuerOrg: Issuer{ID: o.ID, Name: o.Name}, Now: testNow, VerifyURL: testVerifyURL,
+		Key: key, Cert: cert, Chain: [][]byte{o.CA.Cert.Raw}, Trust: w.trust,
+		Seal: &seal.EnterpriseOptions{Name: o.Name, Purpose: purpose}}
+}
+
+// platform is the platform org as a CaseOrg (its CA is the Synth's).
+func (w *caseWorld) platform(t testing.TB) *conformance.CaseOrg {
+	return &conformance.CaseOrg{ID: "platform", Name: "某某电子签约平台有限公司", CA: w.s.PlatformCA(), Sub: w.s.Sub}
+}
+
+// documents makes the four documents over the case bundle.
+func (w *caseWorld) documents(t testing.TB) map[string][]byte {
+	t.Helper()
+	b, res := w.bundle(t)
+	out := map[string][]byte{}
+	var err error
+	out[KindNotarial], err = MakeNotarial(b, res, NotarialOptions{Options: w.options(t, w.s.Notary), ApplicationID: testApplication,
+		NotaryCert: w.s.Notary.Sub.Cert, SignedPDF: w.signedPDF})
+	if err != nil {
+		t.Fatalf("MakeNotarial: %v", err)
+	}
+	out[KindAppraisal], err = MakeAppraisal(b, res, AppraisalOptions{Options: w.options(t, w.s.Appraisal), CommissionID: testCommission,
+		Examiners: [][]byte{w.s.Appraisal.Sub.Cert}, Conclusion: chain.ConclusionIntact, SignedPDF: w.signedPDF,
+		Notes: "经检验，证据包所载记录的默克尔包含证明、检查点签名、记录签名及证书均验证通过；已签署合同 PDF 的哈希值与链上签署记录一致，签名后文件未被修改。"})
+	if err != nil {
+		t.Fatalf("MakeAppraisal: %v", err)
+	}
+	po := w.options(t, w.platform(t))
+	out[KindPreservation], err = MakePreservation(b, res, po)
+	if err != nil {
+		t.Fatalf("MakePreservation: %v", err)
+	}
+	out[KindSignature], err = MakeSignatureReport(b, res, w.signedPDF, po)
+	if err != nil {
+		t.Fatalf("MakeSignatureReport: %v", err)
+	}
+	return out
 }

@@ -273,16 +273,25 @@ func (l *layout) checkLine(ch evidence.Check) {
 // block, and reserves a square to their right for the seal (the visible
 // signature) so that the seal covers none of the text.
 func (l *layout) issuerBlock() {
-	c := l.c
-	const size, rowH, sealSize, gap = 10.0, 16.0, 100.0, 14.0
-	lines := []struct {
-		s  string
-		st style
-	}{
+	l.sealBlock([]sealLine{
 		{issuerLabel, bold},
 		{l.opts.IssuerOrg.Name + "（" + l.opts.IssuerOrg.ID + "）", regular},
 		{l.opts.Now.In(cst).Format("2006年1月2日"), regular},
-	}
+	})
+}
+
+// sealLine is a line of the issuer's block.
+type sealLine struct {
+	s  string
+	st style
+}
+
+// sealBlock draws lines right-aligned as a block beside a square reserved
+// for the seal (the visible signature), so that the seal covers none of
+// them; a block too wide to sit beside it goes above it.
+func (l *layout) sealBlock(lines []sealLine) {
+	c := l.c
+	const size, rowH, sealSize, gap = 10.0, 16.0, 100.0, 14.0
 	textW := 0.0
 	for _, ln := range lines {
 		textW = max(textW, c.width(ln.s, ln.st, size))

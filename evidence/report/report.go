@@ -64,6 +64,10 @@ type Options struct {
 	BundleJSON []byte
 	// FontPath is the CJK TrueType font; empty means DefaultFontPath.
 	FontPath string
+	// Trust is the genesis trust the issuer verified the bundle with. The
+	// issued documents need it to validate a signed PDF (its organisation
+	// CAs are the roots); Make does not use it.
+	Trust *evidence.Trust
 }
 
 // Make lays out the evidence report for bundle b and its verification

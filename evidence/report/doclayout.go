@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ func (l *layout) buildNotarial() {
 	cs := d.Case
 	l.docTitle("公  证  书", "Notarial Certificate (Preservation of Electronic Data)", d.Number)
 
-	applicant := cs.Applicant
+	applicant := "机构标识 org id: " + cs.Applicant
 	if p := l.partyFacts(cs.Party); cs.Party != "" {
 		who := "证书指纹 " + cs.Party
 		if p != nil && p.Subject != "" {
@@ -104,7 +105,7 @@ func (l *layout) buildNotarial() {
 
 	ct := l.contractOf()
 	l.heading("一、申请事项 Application")
-	l.para(fmt.Sprintf("申请人%s于%s通过区块链向本处申请，对合同 %s 的电子数据办理保全证据公证，申请用途为%s。本处于%s受理该申请（受理记录见日志序号 %d）。",
+	l.para(fmt.Sprintf("申请人（机构标识 %s）于%s通过区块链向本处申请，对合同 %s 的电子数据办理保全证据公证，申请用途为%s。本处于%s受理该申请（受理记录见日志序号 %d）。",
 		cs.Applicant, zhTime(cs.Opened.Time), cs.ContractID, purposeZh(cs.Purpose), zhTime(cs.Accepted.Time), cs.Accepted.LogIndex), regular, bodySize, black)
 	l.para(fmt.Sprintf("The applicant applied on chain for the preservation of the electronic data of contract %s; this office accepted the application at log index %d.", cs.ContractID, cs.Accepted.LogIndex), regular, 7.8, gray)
 
@@ -180,8 +181,13 @@ func (l *layout) notarialStatement(ct *ContractFacts) {
 func (l *layout) evidenceFacts(ct *ContractFacts, records bool) {
 	d, c := l.doc(), l.c
 	ev := d.Evidence
+	n := 0
+	sub := func(s string) {
+		l.subheading("（" + zhNumerals[n] + "）" + s)
+		n++
+	}
 	if ct != nil {
-		l.subheading("（一）合同 The contract")
+		sub("合同 The contract")
 		l.kv("合同编号 Contract ID", ct.ID, mono)
 		l.kv("文件 SM3 Document SM3", ct.DocSM3, mono)
 		l.kv("文件 SHA-256 Document SHA-256", ct.DocSHA256, mono)
@@ -192,7 +198,7 @@ func (l *layout) evidenceFacts(ct *ContractFacts, records bool) {
 		}
 	}
 	if sp := d.SignedPDF; sp != nil {
-		l.subheading("（二）已签署的合同文件 The signed PDF")
+		sub("已签署的合同文件 The signed PDF")
 		l.kv("文件 SM3 Signed PDF SM3", sp.SM3, mono)
 		l.kv("文件 SHA-256 Signed PDF SHA-256", sp.SHA256, mono)
 		l.kv("文件大小 Size", fmt.Sprintf("%d 字节 bytes", sp.Size), regular)
@@ -203,7 +209,7 @@ func (l *layout) evidenceFacts(ct *ContractFacts, records bool) {
 		}
 		l.kv("签名验证 Signatures", indicationZh(sp.Indication)+"（详见附件 see "+VerificationAttachment+"）", regular)
 	}
-	l.subheading("（三）签署方 Parties (by certificate)")
+	sub("签署方 Parties (by certificate)")
 	l.para("证书主体为假名标识，链上不含个人身份信息。Certificate subjects are pseudonymous; the chain holds no personal data.", regular, 7.8, gray)
 	for i, p := range ev.Parties {
 		c.ensure(4 * lineH)
@@ -216,12 +222,12 @@ func (l *layout) evidenceFacts(ct *ContractFacts, records bool) {
 		}
 	}
 	if records {
-		l.subheading("（四）区块链记录 Records")
+		sub("区块链记录 Records")
 		for _, r := range ev.Timeline {
 			l.recordRow(r)
 		}
 	}
-	l.subheading("（五）区块链检查点 Checkpoint")
+	sub("区块链检查点 Checkpoint")
 	c.ensure(lineH)
 	c.text(marginL, c.y-bodySize, cpLine(ev.Checkpoint), regular, bodySize, black)
 	c.y -= lineH
@@ -230,6 +236,8 @@ func (l *layout) evidenceFacts(ct *ContractFacts, records bool) {
 	l.kv("日志根 Log root (SM3)", ev.Checkpoint.LogRoot, mono)
 	l.kv("验证节点 Validators", fmt.Sprintf("%d 个验证节点签署 signed by %d validators", len(ev.Validators), len(ev.Validators)), regular)
 }
+
+var zhNumerals = []string{"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"}
 
 func signedRecordLine(i uint64) string {
 	return fmt.Sprintf("与日志序号 %d 的签署记录所载哈希值一致 matches the signing record at log index %d", i, i)
@@ -282,6 +290,32 @@ func (l *layout) issuerSeal(label, name, extra string) {
 	l.sealBlock(lines)
 }
 
+// qrSealRow draws the QR code at the left and the issuer's block with the
+// seal at the right of one row, then the verification URL: the one-page
+// documents' foot.
+func (l *layout) qrSealRow() {
+	c := l.c
+	const qrSize = 84.0
+	c.ensure(qrSize + 48)
+	top := c.y - 10
+	c.image("QR", marginL, top-qrSize, qrSize, qrSize)
+	cap := "扫码核验 Scan to verify"
+	c.text(marginL+(qrSize-c.width(cap, regular, 7))/2, top-qrSize-9, cap, regular, 7, gray)
+	l.sealBlockFrom([]sealLine{{issuerLabel, bold}, {l.doc().Issuer.Name, regular}, {zhDate(l.opts.Now), regular}}, marginL+qrSize+14)
+	c.y = min(c.y, top-qrSize-14) - 2
+	size := 7.6
+	for size > 4 && c.width(l.qrURL, mono, size) > contentW {
+		size -= 0.1
+	}
+	c.text(marginL, c.y-size, l.qrURL, mono, size, navy)
+	c.y -= size + 5
+	files := BundleAttachment + "、" + FactsAttachment
+	if l.doc().SignedPDF != nil {
+		files += "、" + SignedPDFAttachment + "、" + VerificationAttachment
+	}
+	l.para("本 PDF 内嵌附件 Embedded files: "+files+"。本文件以出具机构的数字证书签名，其出具已记录于区块链。Signed with the issuer's certificate; its issuance is recorded on chain.", regular, 7.4, gray)
+}
+
 // qrBlock draws the QR code with the verification URL and the bundle's SM3.
 func (l *layout) qrBlock() {
 	c := l.c
@@ -321,7 +355,7 @@ func (l *layout) buildAppraisal() {
 	l.docTitle("司法鉴定意见书", "Judicial Appraisal Opinion (Electronic Data)", d.Number)
 
 	l.heading("一、基本情况 Particulars")
-	l.kv("委托人 Commissioned by", cs.Applicant+"（委托法官证书 judge cert "+cs.Judge[:16]+"…）", regular)
+	l.kv("委托人 Commissioned by", "机构标识 org id: "+cs.Applicant+"（委托法官证书 judge cert "+cs.Judge[:16]+"…）", regular)
 	l.kv("委托编号 Commission ID", cs.ID, mono)
 	l.kv("鉴定机构 Institution", orgLine(d.Issuer.ID, d.Issuer.Name), regular)
 	items := map[string]string{
@@ -344,18 +378,22 @@ func (l *layout) buildAppraisal() {
 	l.kv("鉴定日期 Examined", zhDate(l.opts.Now), regular)
 
 	l.heading("二、检案摘要 Summary")
-	l.para(fmt.Sprintf("%s于%s委托本机构对合同 %s 的电子数据进行鉴定（委托记录见日志序号 %d），本机构于%s受理（日志序号 %d）。鉴定依据的电子数据为上述证据包及其所引用的区块链记录、检查点。",
+	l.para(fmt.Sprintf("委托人（机构标识 %s）于%s委托本机构对合同 %s 的电子数据进行鉴定（委托记录见日志序号 %d），本机构于%s受理（日志序号 %d）。鉴定依据的电子数据为上述证据包及其所引用的区块链记录、检查点。",
 		cs.Applicant, zhTime(cs.Opened.Time), cs.ContractID, cs.Opened.LogIndex, zhTime(cs.Accepted.Time), cs.Accepted.LogIndex), regular, bodySize, black)
 
 	l.heading("三、检验过程 Examination")
 	l.para("检验方法：以创世文件为唯一信任根，离线验证证据包中每条记录的默克尔包含证明、检查点区块头的验证节点签名、记录的机构与签署人签名、证书签发与状态、意愿认证与签署顺序；以 signer/pdf 按 ETSI TS 119 102-1 的结论分类验证 PDF 电子签名。Methods: offline verification against the genesis file only; PDF signatures validated per ETSI TS 119 102-1 indications.", regular, 8.4, black)
 	groups := []struct{ item, title string }{
-		{"bundle", "（一）证据包完整性 Bundle integrity"},
-		{"certificates", "（二）证书与签名 Certificates and signatures"},
-		{"intent", "（三）意愿认证 Intent"},
-		{"time", "（四）时间与顺序 Time and order"},
+		{"bundle", "证据包完整性 Bundle integrity"},
+		{"certificates", "证书与签名 Certificates and signatures"},
+		{"intent", "意愿认证 Intent"},
+		{"time", "时间与顺序 Time and order"},
 	}
+	n := 0
 	for _, g := range groups {
+		if !slices.Contains(cs.Items, g.item) {
+			continue
+		}
 		var checks []evidence.Check
 		for _, ch := range l.res.Checks {
 			if checkItem(ch.Name) == g.item {
@@ -365,7 +403,8 @@ func (l *layout) buildAppraisal() {
 		if len(checks) == 0 {
 			continue
 		}
-		l.subheading(g.title)
+		l.subheading("（" + zhNumerals[n] + "）" + g.title)
+		n++
 		for _, ch := range checks {
 			l.checkLine(ch)
 		}
@@ -373,8 +412,8 @@ func (l *layout) buildAppraisal() {
 			l.timeFacts()
 		}
 	}
-	if sp := d.SignedPDF; sp != nil {
-		l.subheading("（五）PDF 电子签名 PDF signatures")
+	if sp := d.SignedPDF; sp != nil && slices.Contains(cs.Items, "pdf_signature") {
+		l.subheading("（" + zhNumerals[n] + "）PDF 电子签名 PDF signatures")
 		l.signatureRows(sp)
 	}
 
@@ -395,6 +434,7 @@ func (l *layout) buildAppraisal() {
 	l.heading("五、鉴定意见 Opinion")
 	l.para(conclusionZh(d.Conclusion, cs.ContractID), bold, 10, black)
 
+	c.ensure(26 + 2*lineH + 4*lineH) // the heading with its first examiner
 	l.heading("六、司法鉴定人 Examiners")
 	for i, e := range d.Examiners {
 		c.ensure(4 * lineH)
@@ -549,9 +589,7 @@ func (l *layout) buildPreservation() {
 	l.kv("应用哈希 App hash", d.Evidence.Checkpoint.AppHash, mono)
 	l.kv("出具时间 Issued at", fmtCST(l.opts.Now)+" | "+fmtUTC(l.opts.Now), regular)
 	l.para("存证编号由链上数据导出（链标识、记录的区块日期、高度、日志序号与叶哈希，末位为 ISO/IEC 7064 MOD 37,36 校验码），任何持有证据包者均可复算。The number is derived from chain data and can be recomputed from the bundle.", regular, 7.6, gray)
-	c.y -= 2
-	l.qrBlock()
-	l.issuerSeal(issuerLabel, d.Issuer.Name, "")
+	l.qrSealRow()
 }
 
 // rowAt is the timeline row at log index i.
@@ -600,7 +638,5 @@ func (l *layout) buildSignature() {
 	}
 	l.kv("离线验证 Offline checks", fmt.Sprintf("%d 项中 %d 项通过 %d of %d passed", len(d.Checks), passed, passed, len(d.Checks)), regular)
 
-	l.heading("四、核验码与附件 Verification code and attachments")
-	l.qrBlock()
-	l.issuerSeal(issuerLabel, d.Issuer.Name, "")
+	l.qrSealRow()
 }

@@ -289,7 +289,10 @@ type sealLine struct {
 // sealBlock draws lines right-aligned as a block beside a square reserved
 // for the seal (the visible signature), so that the seal covers none of
 // them; a block too wide to sit beside it goes above it.
-func (l *layout) sealBlock(lines []sealLine) {
+func (l *layout) sealBlock(lines []sealLine) { l.sealBlockFrom(lines, marginL) }
+
+// sealBlockFrom is sealBlock with the text kept right of minX.
+func (l *layout) sealBlockFrom(lines []sealLine, minX float64) {
 	c := l.c
 	const size, rowH, sealSize, gap = 10.0, 16.0, 100.0, 14.0
 	textW := 0.0
@@ -303,9 +306,10 @@ func (l *layout) sealBlock(lines []sealLine) {
 	sealX := pageW - marginR - sealSize
 	x := sealX - gap - textW
 	textTop := top - (sealSize-textH)/2
-	if x < marginL {
+	above := x < minX
+	if above {
 		// A name too long to sit beside the seal: text above, seal under it.
-		x, textTop = marginL, top
+		x, textTop = minX, top
 		c.ensure(textH + sealSize + 20)
 		top = c.y
 		textTop = top
@@ -316,7 +320,7 @@ func (l *layout) sealBlock(lines []sealLine) {
 		y -= rowH
 	}
 	sealTop := top
-	if x == marginL {
+	if above {
 		sealTop = y - 4
 	}
 	l.sealPage = len(c.pages)

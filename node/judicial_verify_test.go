@@ -17,7 +17,13 @@ func verifyIssued(pdf []byte, trust *evidence.Trust) error {
 		return err
 	}
 	if !res.OK {
-		return fmt.Errorf("failed checks %v", res.Failed())
+		var details []string
+		for _, c := range res.Checks {
+			if !c.OK {
+				details = append(details, c.Name+": "+c.Detail)
+			}
+		}
+		return fmt.Errorf("failed checks %v", details)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -160,4 +161,41 @@ func (w *caseWorld) documents(t testing.TB) map[string][]byte {
 		t.Fatalf("MakeSignatureReport: %v", err)
 	}
 	return out
+}
+
+// issue records the issue of doc (kind) by its issuer, as the node does
+// after signing, and returns the contract's bundle holding that record.
+func (w *caseWorld) issue(t testing.TB, kind string, doc []byte, tamper func(chain.Body)) *evidence.Bundle {
+	t.Helper()
+	ctx := must(readPDF(doc))
+	files := must(attachments(ctx))
+	var df DocFacts
+	if err := json.Unmarshal(files[FactsAttachment], &df); err != nil {
+		t.Fatal(err)
+	}
+	docSum, bundleSum := sm3.Sum(doc), sm3.Sum(files[BundleAttachment])
+	var body chain.Body
+	sub := w.s.Sub
+	switch kind {
+	case KindNotarial:
+		body = &chain.NotarizationIssued{Application: df.Case.ID, Contract: w.contract, Number: df.Number,
+			DocumentSM3: docSum[:], BundleSM3: bundleSum[:], Notary: chain.FingerprintOf(df.Notary.DER)}
+		sub = w.s.Notary.Sub
+	case KindAppraisal:
+		var ex []chain.Fingerprint
+		for _, e := range df.Examiners {
+			ex = append(ex, chain.FingerprintOf(e.DER))
+		}
+		body = &chain.AppraisalIssued{Commission: df.Case.ID, Contract: w.contract, Number: df.Number,
+			DocumentSM3: docSum[:], BundleSM3: bundleSum[:], Examiners: ex, Conclusion: chain.ConclusionIntact}
+		sub = w.s.Appraisal.Sub
+	default:
+		body = &chain.ReportIssued{Contract: w.contract, ReportSM3: docSum[:], BundleSM3: bundleSum[:]}
+	}
+	if tamper != nil {
+		tamper(body)
+	}
+	w.idx = append(w.idx, must(w.s.Add(sub, body, nil)))
+	b, _ := w.bundle(t)
+	return b
 }

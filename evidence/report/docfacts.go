@@ -249,6 +249,18 @@ func docFactsOf(b *evidence.Bundle, raw []byte, res *evidence.Result, in docInpu
 	} else if in.kind == KindSignature {
 		return nil, nil, fmt.Errorf("%w: a signature verification report needs the signed PDF", ErrOptions)
 	}
+	switch in.kind {
+	case KindPreservation:
+		f.Number = f.Preservation.No
+	case KindSignature:
+		f.Number = SignatureReportNo(f.SignedPDF.SM3)
+	}
+	if len(f.Number) > chain.MaxNumberBytes {
+		return nil, nil, fmt.Errorf("%w: number %q exceeds %d bytes", ErrOptions, f.Number, chain.MaxNumberBytes)
+	}
+	if f.Number == "" {
+		return nil, nil, fmt.Errorf("%w: the document number is empty", ErrOptions)
+	}
 	return f, verification, nil
 }
 

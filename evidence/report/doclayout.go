@@ -370,10 +370,14 @@ func (l *layout) buildAppraisal() {
 	l.kv("委托事项摘要 Matters (SM3)", cs.MattersSM3, mono)
 	l.kv("受理日期 Accepted", zhTime(cs.Accepted.Time)+"（区块高度 "+fmt.Sprint(cs.Accepted.Height)+"）", regular)
 	l.kv("鉴定材料 Materials", "证据包 bundle.json（SM3 见下）"+map[bool]string{true: "；已签署的合同 PDF（SM3 见下）", false: ""}[d.SignedPDF != nil], regular)
+	if ct := l.contractOf(); ct != nil {
+		l.kv("合同文件 SM3 Document SM3", ct.DocSM3, mono)
+		l.kv("合同文件 SHA-256 Document SHA-256", ct.DocSHA256, mono)
+	}
 	l.kv("证据包 SM3 Bundle SM3", d.Evidence.BundleSM3, mono)
 	if d.SignedPDF != nil {
 		l.kv("合同 PDF SM3 Signed PDF SM3", d.SignedPDF.SM3, mono)
-		l.kv("合同 PDF SHA-256", d.SignedPDF.SHA256, mono)
+		l.kv("合同 PDF SHA-256 Signed PDF SHA-256", d.SignedPDF.SHA256, mono)
 	}
 	l.kv("鉴定日期 Examined", zhDate(l.opts.Now), regular)
 
@@ -432,7 +436,10 @@ func (l *layout) buildAppraisal() {
 	l.para(fmt.Sprintf("自动检验共 %d 项，通过 %d 项。%d of %d automated checks passed.", total, passed, passed, total), regular, 8.4, gray)
 
 	l.heading("五、鉴定意见 Opinion")
-	l.para(conclusionZh(d.Conclusion, cs.ContractID), bold, 10, black)
+	c.ensure(lineH)
+	c.text(marginL, c.y-10, conclusionLine(d.Conclusion), bold, 10, conclusionColor(d.Conclusion))
+	c.y -= lineH + 4
+	l.para(conclusionZh(d.Conclusion, cs.ContractID), regular, 9.6, black)
 
 	c.ensure(26 + 2*lineH + 4*lineH) // the heading with its first examiner
 	l.heading("六、司法鉴定人 Examiners")
@@ -470,6 +477,27 @@ func (l *layout) timeFacts() {
 			l.recordRow(r)
 		}
 	}
+}
+
+// conclusionLine is the opinion's conclusion on one line, a printed fact.
+func conclusionLine(c string) string {
+	switch c {
+	case "intact":
+		return "鉴定结论 Conclusion：电子数据完整，未被篡改 INTACT"
+	case "altered":
+		return "鉴定结论 Conclusion：电子数据被篡改或不完整 ALTERED"
+	}
+	return "鉴定结论 Conclusion：无法判断 UNDETERMINED"
+}
+
+func conclusionColor(c string) color {
+	switch c {
+	case "intact":
+		return green
+	case "altered":
+		return red
+	}
+	return black
 }
 
 func conclusionZh(c, contract string) string {

@@ -8,9 +8,7 @@ import (
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
-	"github.com/emmansun/gmsm/smx509"
 
-	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
 )
 
@@ -130,6 +128,22 @@ func SignatureReportNo(pdfSM3 string) string {
 }
 
 func makeDoc(b *evidence.Bundle, res *evidence.Result, opts Options, in docInput) ([]byte, error) {
+	p, err := docParts(b, res, opts, in)
+	if err != nil {
+		return nil, err
+	}
+	return renderDoc(p.facts, res, opts, p.spec)
+}
+
+// parts is a document before it is laid out and signed.
+type parts struct {
+	facts *Facts
+	doc   *DocFacts
+	spec  docSpec
+}
+
+// docParts computes a document's facts and attachments.
+func docParts(b *evidence.Bundle, res *evidence.Result, opts Options, in docInput) (*parts, error) {
 	raw, facts, err := prepare(b, res, opts)
 	if err != nil {
 		return nil, err
@@ -147,15 +161,6 @@ func makeDoc(b *evidence.Bundle, res *evidence.Result, opts Options, in docInput
 	if err != nil {
 		return nil, err
 	}
-	switch in.kind {
-	case KindPreservation:
-		df.Number = df.Preservation.No
-	case KindSignature:
-		df.Number = SignatureReportNo(df.SignedPDF.SM3)
-	}
-	if len(df.Number) > maxNumberBytes {
-		return nil, fmt.Errorf("%w: number %q exceeds %d bytes", ErrOptions, df.Number, maxNumberBytes)
-	}
 	factsJSON, err := json.MarshalIndent(df, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("report: encode facts: %w", err)
@@ -170,19 +175,6 @@ func makeDoc(b *evidence.Bundle, res *evidence.Result, opts Options, in docInput
 			attachment{SignedPDFAttachment, "所检验的已签署合同 the signed contract examined, SM3 " + df.SignedPDF.SM3, in.signedPDF},
 			attachment{VerificationAttachment, "签名验证结果 signer/pdf validation report (ETSI TS 119 102-2 shape)", verification})
 	}
-	return renderDoc(facts, res, opts, docSpec{header: t.zh + " " + t.en, number: df.Number, label: t.label,
-		reason: t.reason, files: files, build: (*layout).buildDoc, extra: df})
-}
-
-// maxNumberBytes is chain.MaxNumberBytes: a number the issuing record can
-// hold.
-const maxNumberBytes = chain.MaxNumberBytes
-
-// rootsOf are the CA certificates of trust, or nil.
-func rootsOf(trust *evidence.Trust) []*smx509.Certificate {
-	if trust == nil {
-		return nil
-	}
-	r, _ := trustRoots(trust)
-	return r
+	return &parts{facts: facts, doc: df, spec: docSpec{header: t.zh + " " + t.en, number: df.Number, label: t.label,
+		reason: t.reason, files: files, build: (*layout).buildDoc, extra: df}}, nil
 }

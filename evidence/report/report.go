@@ -322,7 +322,13 @@ func (l *layout) assemble(files []attachment, qr [][]bool) []byte {
 	date := pdfDate(l.opts.Now)
 	attach := func(name, desc string, data []byte) int {
 		sum := md5.Sum(data)
-		ef := w.Stream(fmt.Sprintf(" /Type /EmbeddedFile /Subtype /application#2Fjson /Params << /Size %d /CheckSum <%X> /ModDate (%s) >>", len(data), sum[:], date), data, false)
+		// An embedded PDF is compressed, so that its own signature
+		// dictionaries are not read as this document's.
+		subtype, flate := "application#2Fjson", false
+		if strings.HasSuffix(name, ".pdf") {
+			subtype, flate = "application#2Fpdf", true
+		}
+		ef := w.Stream(fmt.Sprintf(" /Type /EmbeddedFile /Subtype /%s /Params << /Size %d /CheckSum <%X> /ModDate (%s) >>", subtype, len(data), sum[:], date), data, flate)
 		return w.Add(fmt.Sprintf("<< /Type /Filespec /F (%s) /UF %s /Desc %s /AFRelationship /Data /EF << /F %d 0 R /UF %d 0 R >> >>", name, pdfText(name), pdfText(desc), ef, ef))
 	}
 	var names, refs []string

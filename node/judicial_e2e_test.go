@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,7 +199,8 @@ func TestJudicial(t *testing.T) {
 		t.Fatal("the certificate's SM3 is not the recorded one")
 	}
 	trust := judicialTrust(t, platform.home)
-	if err := verifyIssued(cert, trust); err != nil {
+	issuance := issuanceBundle(ctx, t, court, iss.DocumentSM3)
+	if err := verifyIssued(cert, trust, issuance); err != nil {
 		t.Fatalf("the certificate does not verify offline: %v", err)
 	}
 	edited := bytes.Clone(cert)
@@ -207,8 +209,8 @@ func TestJudicial(t *testing.T) {
 	} else {
 		edited[len(edited)/2] ^= 0x01
 	}
-	if err := verifyIssued(edited, trust); err == nil {
-		t.Fatal("an edited certificate verifies")
+	if err := verifyIssued(edited, trust, issuance); err == nil || !strings.Contains(err.Error(), "document_signature") {
+		t.Fatalf("an edited certificate: %v, want its signature refused", err)
 	}
 	// The case's records: applied, decided, issued.
 	view, err := arbitration.c.CaseView(ctx, na.ID)
@@ -278,7 +280,7 @@ func TestJudicial(t *testing.T) {
 	if s := sm3.Sum(opinion); hex.EncodeToString(s[:]) != op.DocumentSM3 {
 		t.Fatal("the opinion's SM3 is not the recorded one")
 	}
-	if err := verifyIssued(opinion, trust); err != nil {
+	if err := verifyIssued(opinion, trust, issuanceBundle(ctx, t, court, op.DocumentSM3)); err != nil {
 		t.Fatalf("the opinion does not verify offline: %v", err)
 	}
 	// Every view was audited on chain: the notary's (case, bundle, signed
@@ -342,4 +344,19 @@ func queriesBy(t *testing.T, n *Node) map[string]int {
 		}
 	}
 	return out
+}
+
+// issuanceBundle fetches, through j's node, the bundle of the records
+// naming document SM3 doc: the *_issued record.
+func issuanceBundle(ctx context.Context, t *testing.T, j *judicialNode, doc string) *evidence.Bundle {
+	t.Helper()
+	raw, err := j.c.Evidence(ctx, "doc_hash", doc)
+	if err != nil {
+		t.Fatalf("%s: evidence of document %s: %v", j.org, doc, err)
+	}
+	b, err := evidence.DecodeBundle(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -8,11 +8,11 @@ import (
 	"github.com/sealchain/sealchain/evidence/report"
 )
 
-// verifyIssued verifies an issued document offline against trust.
-// INTERIM: the documents are evidence reports until evidence/report has
-// VerifyDocument (branch h-docs).
-func verifyIssued(pdf []byte, trust *evidence.Trust) error {
-	res, err := report.Verify(pdf, trust, time.Now().Add(time.Minute))
+// verifyIssued verifies an issued document offline against trust, with
+// issuance the bundle that holds its *_issued record (fetched from a node
+// by the document's SM3; verified, never trusted).
+func verifyIssued(pdf []byte, trust *evidence.Trust, issuance *evidence.Bundle) error {
+	res, err := report.VerifyDocument(pdf, trust, time.Now().Add(time.Minute), report.WithIssuance(issuance))
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -151,6 +152,27 @@ func TestJudicial(t *testing.T) {
 	}
 	if _, err := notary.c.Evidence(ctx, "contract_id", contract); err != nil {
 		t.Fatalf("notary's evidence query with a pending case: %v", err)
+	}
+	// Its records by time: the case's contract's, its own, nobody else's.
+	var page struct {
+		Records []struct {
+			Record evidence.RecordView `json:"record"`
+		} `json:"records"`
+	}
+	raw, err := notary.c.Get(ctx, "/v1/records?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&limit=1000")
+	if err != nil || json.Unmarshal(raw, &page) != nil {
+		t.Fatalf("notary's records by time: %v", err)
+	}
+	seen := 0
+	for _, r := range page.Records {
+		if r.Record.ContractID == contract {
+			seen++
+		} else if r.Record.Org != "notary" {
+			t.Fatalf("notary sees record %d of %q (contract %q)", r.Record.Index, r.Record.Org, r.Record.ContractID)
+		}
+	}
+	if seen == 0 {
+		t.Fatal("notary's records by time hold none of the case's contract")
 	}
 	if _, err := notary.c.CaseBundle(ctx, na.ID); err != nil {
 		t.Fatalf("notary: case bundle: %v", err)

@@ -309,8 +309,12 @@ func (s *SESeal) checkCertList(r *Report, at time.Time) {
 	r.add(CheckCertList, st, nil, "%d certificates, %d not parsed, %d not valid at the verification time", len(s.Certs), unparsed, expired)
 }
 
-// maxPicturePixels bounds a picture's side before decoding its pixels.
-const maxPicturePixels = 8192
+// Bounds of a picture, checked from its header before its pixels are
+// decoded. The largest picture seen (gomain-yunnan.esl) is 1067×1067.
+const (
+	maxPictureSide = 8192
+	maxPictureArea = 1 << 22
+)
 
 func (s *SESeal) checkPicture(r *Report) {
 	p := s.Picture
@@ -341,8 +345,9 @@ func (s *SESeal) checkPicture(r *Report) {
 		return
 	}
 	cfg, err := decodeConfig(data)
-	if err == nil && (cfg.Width < 1 || cfg.Height < 1 || cfg.Width > maxPicturePixels || cfg.Height > maxPicturePixels) {
-		err = fmt.Errorf("%dx%d pixels, each side must be 1 to %d", cfg.Width, cfg.Height, maxPicturePixels)
+	if err == nil && (cfg.Width < 1 || cfg.Height < 1 || cfg.Width > maxPictureSide || cfg.Height > maxPictureSide ||
+		cfg.Width*cfg.Height > maxPictureArea) {
+		err = fmt.Errorf("%dx%d pixels, each side must be 1 to %d and the area at most %d", cfg.Width, cfg.Height, maxPictureSide, maxPictureArea)
 	}
 	if err == nil {
 		_, err = decode(data)

@@ -149,7 +149,6 @@ func (s *SESeal) Verify(roots []*smx509.Certificate, at time.Time) (*Report, err
 		// names"). Its key is still read, so that the signature is
 		// checked; the chain fails, since the certificate cannot be
 		// validated.
-		r.fail(CheckMaker, fmt.Errorf("%w: maker certificate: %w", ErrUntrusted, err))
 		pub, kerr := certPublicKey(s.MakerCert)
 		if kerr != nil {
 			kerr = fmt.Errorf("%w: maker key: %w", ErrSignature, kerr)
@@ -158,6 +157,7 @@ func (s *SESeal) Verify(roots []*smx509.Certificate, at time.Time) (*Report, err
 		} else {
 			s.checkSignature(r, pub, "the maker key (certificate not parsed)")
 		}
+		r.fail(CheckMaker, fmt.Errorf("%w: maker certificate: %w", ErrUntrusted, err))
 	} else {
 		s.checkSignature(r, maker.PublicKey, "signed by "+maker.Subject.String())
 		checkChain(r, maker, roots, at)

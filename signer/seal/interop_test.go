@@ -229,6 +229,27 @@ func TestOwnSealsAsSESeal(t *testing.T) {
 	}
 }
 
+// TestOwnSealDigestsAndExtensions: certListType 2 and a DER ExtData
+// without the critical field, neither of which the corpus has.
+func TestOwnSealDigestsAndExtensions(t *testing.T) {
+	fx := newFixture(t, signer.AlgSM2, "org1")
+	info := fx.info(t)
+	digest := make([]byte, 32)
+	info.SignerCerts = nil
+	info.SignerCertDigests = []CertDigest{{Type: "SM3", Value: digest}}
+	info.Extensions = []Extension{{ID: asn1.ObjectIdentifier{1, 2, 3, 4}, Value: []byte("x")}}
+	der, err := Make(info, fx.ca.Key, fx.ca.Cert.Raw, nil)
+	require.NoError(t, err)
+	s, err := ParseSESeal(der)
+	require.NoError(t, err)
+	require.Equal(t, certListTypeDigests, s.CertListType)
+	require.Equal(t, info.SignerCertDigests, s.CertDigests)
+	require.Equal(t, []ExtData{{ID: asn1.ObjectIdentifier{1, 2, 3, 4}, Value: []byte("x")}}, s.Extensions)
+	require.Empty(t, s.Tolerated)
+	rep, err := s.Verify([]*smx509.Certificate{fx.ca.Cert}, atGood)
+	require.NoError(t, err, "%+v", rep.Checks)
+}
+
 // oidPrivate is the vendor extension of the report.
 var oidPrivate = asn1.ObjectIdentifier{1, 2, 156, 112600, 7, 2}
 

@@ -21,6 +21,15 @@ func TestDocumentsRender(t *testing.T) {
 	if dir == "" {
 		return
 	}
+	if err := os.WriteFile(filepath.Join(dir, "genesis.json"), w.s.Genesis(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{KindNotarial, KindAppraisal, KindPreservation, KindSignature} {
+		ib := must(w.issue(t, kind, docs[kind], nil).Encode())
+		if err := os.WriteFile(filepath.Join(dir, "issuance-"+kind+".json"), ib, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for kind, pdf := range docs {
 		p := filepath.Join(dir, kind+".pdf")
 		if err := os.WriteFile(p, pdf, 0o644); err != nil {

@@ -157,3 +157,27 @@ func TestVerifyCasesTampered(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyCasesEveryByte: a byte flipped anywhere in a case record's leaf
+// (sampled every 7th byte, and the last) fails verification.
+func TestVerifyCasesEveryByte(t *testing.T) {
+	w := newCaseWorld(t)
+	honest := w.bundle(t)
+	for r, rec := range honest.Records {
+		if !slices.Contains(w.cases, rec.Index) {
+			continue
+		}
+		at := []int{len(rec.Leaf) - 1}
+		for i := 0; i < len(rec.Leaf)-1; i += 7 {
+			at = append(at, i)
+		}
+		for _, i := range at {
+			b := *honest
+			b.Records = slices.Clone(honest.Records)
+			b.Records[r].Leaf = flip(rec.Leaf, i)
+			if res := w.v.Verify(&b, nil); res.OK {
+				t.Fatalf("record %d: byte %d flipped verified", rec.Index, i)
+			}
+		}
+	}
+}

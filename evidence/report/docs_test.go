@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sealchain/sealchain/chain"
@@ -81,5 +82,39 @@ func TestOnePageDocuments(t *testing.T) {
 		if n := bytes.Count(docs[kind], []byte("<< /Type /Page /Parent")); n != 1 {
 			t.Errorf("%s has %d pages", kind, n)
 		}
+	}
+}
+
+// TestPreservationNo: the number's check character holds and catches a
+// changed character; the number is derived from the bundle alone.
+func TestPreservationNo(t *testing.T) {
+	w := newCaseWorld(t)
+	b, _ := w.bundle(t)
+	no, err := PreservationNo(b, w.contract)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ValidPreservationNo(no) {
+		t.Fatalf("%s: check character does not hold", no)
+	}
+	last := w.idx[len(w.idx)-1]
+	if want := fmt.Sprintf("SC20260105-%d-%d-", last+1, last); !strings.HasPrefix(no, want) {
+		t.Errorf("%s does not start with %s", no, want)
+	}
+	for i := range len(no) - 2 {
+		if no[i] == '-' || no[i] == 'S' || no[i] == 'C' {
+			continue
+		}
+		c := []byte(no)
+		c[i] = '0' + (c[i]-'0'+1)%10
+		if c[i] == no[i] {
+			continue
+		}
+		if ValidPreservationNo(string(c)) && no[i] >= '0' && no[i] <= '9' {
+			t.Errorf("%s: changed character %d still checks", c, i)
+		}
+	}
+	if _, err := PreservationNo(b, "no-such-contract"); err == nil {
+		t.Error("a number for a contract the bundle lacks")
 	}
 }

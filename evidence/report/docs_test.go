@@ -66,7 +66,14 @@ func TestDocumentSealsCoverNoText(t *testing.T) {
 		}
 		for kind, doc := range docs {
 			t.Run(fmt.Sprintf("%s/long=%v", kind, long), func(t *testing.T) {
-				checkSealCoversNoText(t, doc, t.TempDir())
+				dir := t.TempDir()
+				if keep := os.Getenv("SEALCHAIN_KEEP_RENDER"); keep != "" { // to look at
+					dir = filepath.Join(keep, fmt.Sprintf("seal-%s-long-%v", kind, long))
+					if err := os.MkdirAll(dir, 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+				checkSealCoversNoText(t, doc, dir)
 			})
 		}
 	}

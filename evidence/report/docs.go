@@ -157,7 +157,18 @@ func docParts(b *evidence.Bundle, res *evidence.Result, opts Options, in docInpu
 		}
 	}
 	in.issuer, in.issuedAt = IssuerFacts{ID: opts.IssuerOrg.ID, Name: opts.IssuerOrg.Name}, opts.Now
-	df, verification, err := docFactsOf(b, raw, res, in)
+	// The facts' checks are those a verifier recomputes: the bundle alone
+	// under the genesis trust, whatever else res was run with (a file, a
+	// trusted log).
+	fres := res
+	if opts.Trust != nil {
+		v, err := evidence.NewVerifier(opts.Trust)
+		if err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+		fres = v.Verify(b, nil)
+	}
+	df, verification, err := docFactsOf(b, raw, fres, in)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/sealchain/sealchain/chain"
-	"github.com/sealchain/sealchain/internal/conformance"
 )
 
 // TestDocumentsRender makes the four documents and, with
@@ -49,7 +48,7 @@ func TestDocumentSealsCoverNoText(t *testing.T) {
 	w := newCaseWorld(t)
 	b, res := w.bundle(t)
 	for _, long := range []bool{false, true} {
-		opt := func(o *conformance.CaseOrg) Options {
+		opt := func(o *institution) Options {
 			opts := w.options(t, o)
 			if long {
 				opts.IssuerOrg.Name = "北京市某某区某某街道某某某某某某某某某某有限责任公司电子合同存证服务中心"

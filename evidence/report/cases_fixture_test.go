@@ -31,8 +31,8 @@ type caseWorld struct {
 
 // The synthetic chain's types (internal/conformance).
 type (
-	caseSynth   = conformance.CaseSynth
-	institution = conformance.CaseOrg
+	caseSynth   = conformance.Synth
+	institution = conformance.Institution
 )
 
 // orgNames are the names the institutions print on their documents.

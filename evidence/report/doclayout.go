@@ -483,11 +483,11 @@ func (l *layout) timeFacts() {
 func conclusionLine(c string) string {
 	switch c {
 	case "intact":
-		return "鉴定结论 Conclusion：电子数据完整，未被篡改 INTACT"
+		return "鉴定意见 Opinion：送检电子数据完整，未被篡改 INTACT"
 	case "altered":
-		return "鉴定结论 Conclusion：电子数据被篡改或不完整 ALTERED"
+		return "鉴定意见 Opinion：送检电子数据被篡改或不完整 ALTERED"
 	}
-	return "鉴定结论 Conclusion：无法判断 UNDETERMINED"
+	return "鉴定意见 Opinion：无法判断送检电子数据是否完整 UNDETERMINED"
 }
 
 func conclusionColor(c string) color {

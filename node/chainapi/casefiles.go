@@ -40,8 +40,13 @@ type SignedPDFSource interface {
 // trusted for anything else: a caller who sets it only gets fewer answers.
 const peerFetchHeader = "X-Sealchain-Peer-Fetch"
 
-// peerTimeout bounds a fetch from another node.
-const peerTimeout = 30 * time.Second
+// peerTimeout bounds a fetch from another node; a peer that does not know
+// the case yet is asked again peerRetries times, peerRetryWait apart.
+const (
+	peerTimeout   = 30 * time.Second
+	peerRetries   = 10
+	peerRetryWait = 300 * time.Millisecond
+)
 
 // caseFiles is what the case files need.
 type caseFiles struct {
@@ -286,7 +291,22 @@ func (a *API) fetchPeer(ctx context.Context, org, path string) ([]byte, error) {
 	c = c.WithRequestSigner(a.chainID, a.auditor.Cert, a.auditor.Key)
 	ctx, cancel := context.WithTimeout(ctx, peerTimeout)
 	defer cancel()
-	pdf, err := c.Download(ctx, path, a.files.maxPDF, http.Header{peerFetchHeader: {"1"}})
+	var pdf []byte
+	for try := 0; ; try++ {
+		pdf, err = c.Download(ctx, path, a.files.maxPDF, http.Header{peerFetchHeader: {"1"}})
+		// The peer may not have committed the case's block yet: this
+		// node saw it first. A few blocks' grace, then its answer stands.
+		var ae *client.APIError
+		if !errors.As(err, &ae) || ae.Code != "unknown_case" || try == peerRetries {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(peerRetryWait):
+			continue
+		}
+		break
+	}
 	if err != nil {
 		return nil, &fileError{status: http.StatusBadGateway, code: "peer_failed", msg: fmt.Sprintf("fetch from %q's node: %v", org, err), underlying: err}
 	}

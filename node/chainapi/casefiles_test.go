@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -32,6 +33,15 @@ func TestFetchPeerHostile(t *testing.T) {
 		http.Redirect(w, r, "/big", http.StatusFound)
 	})
 	mux.HandleFunc("/small", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("%PDF-1.7")) })
+	behind := 2 // the peer has not committed the case's block for two asks
+	mux.HandleFunc("/behind", func(w http.ResponseWriter, r *http.Request) {
+		if behind > 0 {
+			behind--
+			httpjson.WriteError(w, http.StatusNotFound, "unknown_case", "no case")
+			return
+		}
+		w.Write([]byte("%PDF-1.7"))
+	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	a := &API{chainID: "c", auditor: &client.Submitter{ChainID: "c", Org: "me", Cert: []byte{1}, Key: key},
@@ -49,6 +59,9 @@ func TestFetchPeerHostile(t *testing.T) {
 	}
 	if b, err := a.fetchPeer(ctx, "peer", "/small"); err != nil || string(b) != "%PDF-1.7" {
 		t.Errorf("small: %q %v", b, err)
+	}
+	if b, err := a.fetchPeer(ctx, "peer", "/behind"); err != nil || string(b) != "%PDF-1.7" || behind != 0 {
+		t.Errorf("a peer a block behind: %q %v", b, err)
 	}
 	if _, err := a.fetchPeer(ctx, "stranger", "/small"); !errors.As(err, &fe) || fe.code != "no_peer" {
 		t.Errorf("unknown org: %v", err)

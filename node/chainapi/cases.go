@@ -361,7 +361,9 @@ func (a *API) loadCase(w http.ResponseWriter, r *http.Request) (*chain.CaseState
 		return nil, false
 	}
 	if !ok {
-		httpjson.WriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no case %q", id))
+		// Its own code: a node fetching a case file from a peer that is a
+		// block behind retries on it (fetchPeer).
+		httpjson.WriteError(w, http.StatusNotFound, "unknown_case", fmt.Sprintf("no case %q", id))
 		return nil, false
 	}
 	return cs, true

@@ -425,7 +425,13 @@ func (l *layout) kvFull(label, value string, st style, indent float64, col color
 	}
 	c.ensure(float64(len(lines)) * lineH)
 	if label != "" {
-		c.text(marginL+indent, c.y-bodySize, label, regular, 8.4, gray)
+		// A long bilingual label is set smaller rather than run into its
+		// value: the value column starts at labelW whatever the label.
+		ls := 8.4
+		for ls > 6 && c.width(label, regular, ls) > labelW-4 {
+			ls -= 0.2
+		}
+		c.text(marginL+indent, c.y-bodySize, label, regular, ls, gray)
 	}
 	for _, ln := range lines {
 		c.text(x, c.y-bodySize, ln, st, size, col)

@@ -100,7 +100,7 @@ func (l *layout) build() {
 			subj := map[string]string{"person": "自然人 person", "enterprise": "企业 enterprise"}[p.IdentitySubject]
 			l.kv("实名核验 Identity", "已绑定实名核验 bound to a verified identity："+methodName(p.IdentityMethod)+"，"+subj, regular)
 		case p.IdentityRef != "":
-			l.kv("实名核验 Identity", "证书含身份承诺，证据包中无对应核验记录 identity commitment "+p.IdentityRef[:16]+"…, no verification record in bundle", regular)
+			l.kv("实名核验 Identity", "证书含身份承诺，证据包中无对应核验记录 identity commitment "+p.IdentityRef[:16]+"..., no verification record in bundle", regular)
 		default:
 			l.kv("实名核验 Identity", "证书未绑定实名核验记录 not bound to a verified identity", regular)
 		}

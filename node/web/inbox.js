@@ -91,7 +91,9 @@
   async function errorOf(r) {
     const text = await r.text();
     try {
-      const e = JSON.parse(text);
+      // httpjson.ErrorBody: {"error": {"code", "message"}}
+      const b = JSON.parse(text);
+      const e = b && typeof b.error === 'object' ? b.error : b;
       if (e && typeof e.message === 'string') return new APIError(r.status, e.code || String(r.status), e.message);
     } catch (_) { /* not JSON: show the status */ }
     return new APIError(r.status, String(r.status), text.slice(0, 300) || r.statusText);
@@ -130,8 +132,9 @@
     }
     renderList();
   }
-  async function openCase(id) {
-    showDone('');
+  // openCase shows a case; keep leaves the last action's message up.
+  async function openCase(id, keep) {
+    if (!keep) showDone('');
     try {
       const res = await json('GET', '/v1/cases/' + enc(id));
       state.open = res.case;
@@ -142,21 +145,23 @@
       return;
     }
     renderCase();
-    $('case').scrollIntoView({ block: 'start' });
+    if (!keep) $('case').scrollIntoView({ block: 'start' });
   }
 
   // ---- actions ----
+  // act runs an action, then shows the case and the list again as the
+  // node now has them, and the action's outcome last so that it stays up.
   async function act(fn) {
     showDone('');
+    let err = null, msg = '';
     try {
-      const msg = await fn();
-      showError(null);
-      showDone(msg);
+      msg = await fn();
     } catch (e) {
-      showError(e);
+      err = e;
     }
-    if (state.open) await openCase(state.open.id);
+    if (state.open) await openCase(state.open.id, true);
     await loadList();
+    if (err) showError(err); else showDone(msg);
   }
   function decide(decision) {
     const reason = $('decide-reason').value.trim();

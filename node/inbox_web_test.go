@@ -49,8 +49,7 @@ func newFakeCaseAPI(org string) *fakeCaseAPI {
 		if c["kind"] == "appraisal" {
 			typ = "appraisal_commissioned"
 		}
-		f.record(id, typ, c["applicant"].(string), map[string]any{"application_id": id, "contract_id": c["contract_id"]})
-		c["opened_in"] = f.height
+		c["opened_in"] = f.record(id, typ, c["applicant"].(string), map[string]any{"application_id": id, "contract_id": c["contract_id"]})
 	}
 	add(map[string]any{"id": "NA-2026-0001", "kind": "notarization", "contract_id": "lease-2026-017", "applicant": "sc-platform",
 		"institution": org, "status": "pending", "scope": []string{"contract", "signed_pdf", "timeline"}, "purpose": "litigation"})
@@ -61,10 +60,13 @@ func newFakeCaseAPI(org string) *fakeCaseAPI {
 	return f
 }
 
-func (f *fakeCaseAPI) record(id, typ, org string, body map[string]any) {
+// record appends a case record (a block each) and returns its log index,
+// which the case's opened_in, decided_in and closed_in name.
+func (f *fakeCaseAPI) record(id, typ, org string, body map[string]any) int {
 	f.height++
 	f.records[id] = append(f.records[id], map[string]any{"index": 100 + f.height, "height": f.height,
 		"time": time.Date(2026, 3, 2, 1, 0, f.height, 0, time.UTC), "type": typ, "org": org, "body": body})
+	return 100 + f.height
 }
 
 func (f *fakeCaseAPI) handler(t *testing.T) http.Handler {
@@ -150,10 +152,10 @@ func (f *fakeCaseAPI) handler(t *testing.T) http.Handler {
 		if req.Decision == "reject" {
 			dec, c["status"], c["reason"] = 2, "rejected", req.Reason
 		}
-		f.record(c["id"].(string), c["kind"].(string)+"_decided", f.org, map[string]any{"decision": dec, "reason": req.Reason})
-		c["decided_in"] = f.height
+		i := f.record(c["id"].(string), c["kind"].(string)+"_decided", f.org, map[string]any{"decision": dec, "reason": req.Reason})
+		c["decided_in"] = i
 		if dec == 2 {
-			c["closed_in"] = f.height
+			c["closed_in"] = i
 		}
 		httpjson.Write(w, http.StatusOK, map[string]any{"case": c})
 	}))
@@ -176,8 +178,7 @@ func (f *fakeCaseAPI) handler(t *testing.T) http.Handler {
 		}
 		sm3 := strings.Repeat("ab", 32)
 		c["status"], c["number"], c["document_sm3"] = "issued", req.Number, sm3
-		f.record(c["id"].(string), c["kind"].(string)+"_issued", f.org, map[string]any{"number": req.Number, "document_sm3": sm3})
-		c["closed_in"] = f.height
+		c["closed_in"] = f.record(c["id"].(string), c["kind"].(string)+"_issued", f.org, map[string]any{"number": req.Number, "document_sm3": sm3})
 		httpjson.Write(w, http.StatusOK, map[string]any{"case": c, "number": req.Number, "document_sm3": sm3, "tx_hash": strings.Repeat("cd", 32)})
 	}))
 	return mux

@@ -15,12 +15,12 @@
       stAll: '全部', st_pending: '待受理', st_accepted: '已受理', st_rejected: '不予受理', st_withdrawn: '已撤回', st_issued: '已出具',
       kindAll: '全部类型', kind_notarization: '电子数据保全公证', kind_appraisal: '司法鉴定',
       refresh: '刷新', openById: '按编号打开', openIdPlaceholder: '案件编号',
-      colCase: '案件编号', colKind: '类型', colContract: '合同编号', colApplicant: '申请方', colInstitution: '承办机构', colStatus: '状态', colOpened: '立案区块',
+      colCase: '案件编号', colKind: '类型', colContract: '合同编号', colApplicant: '申请方', colInstitution: '承办机构', colStatus: '状态', colOpened: '申请记录',
       empty: '没有符合条件的案件。', open: '打开',
       caseTitle: '案件', getBundle: '下载证据包 (bundle.json)', verifyHere: '在本浏览器中验证证据包', getSigned: '下载已签署的合同 (PDF)', getDocument: '下载出具的文书 (PDF)',
       f_kind: '类型', f_contract: '合同编号', f_applicant: '申请方', f_institution: '承办机构', f_status: '状态', f_scope: '公证事项范围', f_items: '鉴定事项',
       f_purpose: '用途', f_reason: '理由', f_number: '文书编号', f_document: '文书 SM3', f_opened: '立案', f_decided: '决定', f_closed: '结案', f_role: '本机构身份',
-      role_institution: '承办机构', role_applicant: '申请方', role_viewer: '查阅方', blockN: '区块 {h}',
+      role_institution: '承办机构', role_applicant: '申请方', role_viewer: '查阅方', blockN: '区块 {h}', recordN: '记录 #{i}',
       scope_contract: '合同', scope_signed_pdf: '已签署的 PDF 文件', scope_timeline: '全部链上记录',
       item_bundle: '证据包', item_pdf_signature: 'PDF 签名', item_certificates: '数字证书', item_intent: '签署意愿', item_time: '时间',
       purpose_litigation: '诉讼', purpose_arbitration: '仲裁', purpose_preservation: '证据保全', purpose_other: '其他',
@@ -44,12 +44,12 @@
       stAll: 'All', st_pending: 'Pending', st_accepted: 'Accepted', st_rejected: 'Rejected', st_withdrawn: 'Withdrawn', st_issued: 'Issued',
       kindAll: 'All kinds', kind_notarization: 'Notarisation', kind_appraisal: 'Judicial appraisal',
       refresh: 'Refresh', openById: 'Open by ID', openIdPlaceholder: 'case ID',
-      colCase: 'Case', colKind: 'Kind', colContract: 'Contract', colApplicant: 'Applicant', colInstitution: 'Institution', colStatus: 'Status', colOpened: 'Opened at block',
+      colCase: 'Case', colKind: 'Kind', colContract: 'Contract', colApplicant: 'Applicant', colInstitution: 'Institution', colStatus: 'Status', colOpened: 'Application record',
       empty: 'No cases match.', open: 'Open',
       caseTitle: 'Case', getBundle: 'Download the evidence bundle (bundle.json)', verifyHere: 'Verify the bundle in this browser', getSigned: 'Download the signed contract (PDF)', getDocument: 'Download the issued document (PDF)',
       f_kind: 'Kind', f_contract: 'Contract', f_applicant: 'Applicant', f_institution: 'Institution', f_status: 'Status', f_scope: 'Scope', f_items: 'Items to examine',
       f_purpose: 'Purpose', f_reason: 'Reason', f_number: 'Document number', f_document: 'Document SM3', f_opened: 'Opened', f_decided: 'Decided', f_closed: 'Closed', f_role: 'This organisation is',
-      role_institution: 'the institution', role_applicant: 'the applicant', role_viewer: 'a viewer', blockN: 'block {h}',
+      role_institution: 'the institution', role_applicant: 'the applicant', role_viewer: 'a viewer', blockN: 'block {h}', recordN: 'record #{i}',
       scope_contract: 'the contract', scope_signed_pdf: 'the signed PDF', scope_timeline: 'the whole timeline',
       item_bundle: 'evidence bundle', item_pdf_signature: 'PDF signatures', item_certificates: 'certificates', item_intent: 'signing intent', item_time: 'time',
       purpose_litigation: 'litigation', purpose_arbitration: 'arbitration', purpose_preservation: 'preservation', purpose_other: 'other',
@@ -238,11 +238,14 @@
     const s = new Date(d.getTime() + 8 * 3600 * 1000).toISOString();
     return s.slice(0, 10) + ' ' + s.slice(11, 19);
   }
-  // block names where a case step happened: a height, or {height, time}.
-  function block(v) {
-    if (v == null || v === '' || v === 0) return '';
-    if (typeof v === 'object') return t('blockN').replace('{h}', v.height) + (v.time ? ' · ' + fmtTime(v.time) : '');
-    return t('blockN').replace('{h}', v);
+  // step names where a case step happened: the case gives the log index of
+  // its record (opened_in, decided_in, closed_in); the case's records give
+  // that record's block and time.
+  function step(idx) {
+    if (idx == null) return '';
+    const r = state.records.find((x) => x.index === idx);
+    if (!r) return t('recordN').replace('{i}', idx);
+    return t('blockN').replace('{h}', r.height) + ' · ' + fmtTime(r.time) + ' (UTC+8)';
   }
   function statusTag(s) { return el('span', { class: 'tag st-' + s, 'data-status': s }, label('st_', s)); }
   function roleOf(c) { return c.institution === org ? 'institution' : c.applicant === org ? 'applicant' : 'viewer'; }
@@ -263,7 +266,7 @@
       tb.append(el('tr', { 'data-case': c.id, class: state.open && state.open.id === c.id ? 'hl' : '' },
         el('td', null, el('code', null, c.id)), el('td', null, label('kind_', c.kind)),
         el('td', null, el('code', null, c.contract_id)), el('td', null, c.applicant), el('td', null, c.institution),
-        el('td', null, statusTag(c.status)), el('td', { class: 'nowrap' }, block(c.opened_in)), el('td', null, btn)));
+        el('td', null, statusTag(c.status)), el('td', { class: 'nowrap' }, t('recordN').replace('{i}', c.opened_in)), el('td', null, btn)));
     }
     $('empty').hidden = state.cases.length > 0;
   }
@@ -291,9 +294,9 @@
     fact('f_reason', c.reason);
     fact('f_number', c.number);
     if (c.document_sm3) fact('f_document', el('code', null, c.document_sm3));
-    fact('f_opened', block(c.opened_in));
-    fact('f_decided', block(c.decided_in));
-    fact('f_closed', block(c.closed_in));
+    fact('f_opened', step(c.opened_in));
+    fact('f_decided', step(c.decided_in));
+    fact('f_closed', step(c.closed_in));
 
     $('verify-link').href = '/verify?case=' + enc(c.id) + (lang === 'en' ? '&lang=en' : '');
     $('get-document').hidden = c.status !== 'issued';

@@ -251,6 +251,9 @@ func (a *App) checkTx(view store.View, raw []byte, version uint32, maxTx int) (*
 	if err != nil {
 		return nil, fromDecode(err)
 	}
+	if err := roleIntroduced(tx, batch, version); err != nil {
+		return nil, fromDecode(err)
+	}
 	if batch != nil {
 		w.batch, w.recs = batch, batch.Records()
 		if terr := a.checkBatch(view, w); terr != nil {

@@ -66,6 +66,10 @@ const (
 	CodeUpgradeVersion    = chain.CodeUpgradeVersion
 	CodeUpgradeHeight     = chain.CodeUpgradeHeight
 	CodeNoUpgradePlan     = chain.CodeNoUpgradePlan
+	CodeCaseExists        = chain.CodeCaseExists
+	CodeUnknownCase       = chain.CodeUnknownCase
+	CodeCaseStatus        = chain.CodeCaseStatus
+	CodeNotInstitution    = chain.CodeNotInstitution
 )
 
 // TxError is a rejected transaction (chain.TxError).

@@ -20,7 +20,10 @@ import (
 // ruleSet is what differs between rules versions. Version 2 adds batch
 // transactions (chain.BatchRulesVersion) and keys every record against
 // replay by its item hash too (chain.RecordKeys); both read the version
-// number, so its ruleSet has no extra check.
+// number, so its ruleSet has no extra check. Version 3 adds institution
+// cases (record types 21-28) and the appraisal role (chain.CaseRulesVersion):
+// the types by their Since, the role by Role.Since in checkTx, so neither
+// needs an extra check either.
 type ruleSet struct {
 	version uint32
 	// check, if set, runs after the rules every version shares (checkCommon)
@@ -33,6 +36,7 @@ func productionRules() map[uint32]ruleSet {
 	return map[uint32]ruleSet{
 		chain.InitialRulesVersion: {version: chain.InitialRulesVersion},
 		chain.BatchRulesVersion:   {version: chain.BatchRulesVersion},
+		chain.CaseRulesVersion:    {version: chain.CaseRulesVersion},
 	}
 }
 

@@ -255,9 +255,9 @@ func encodeFP(e *encoder, n protowire.Number, fp Fingerprint) {
 // contract exists, and the institution is a registered organisation with
 // the role for kind.
 func openCase(v StateView, c *RuleContext, kind CaseKind, id, contract, institution, field string) (*CaseState, *ContractState, *TxError) {
-	if _, ok, err := v.Case(id); err != nil {
-		panic(err)
-	} else if ok {
+	_, ok, err := v.Case(id)
+	must(err)
+	if ok {
 		return nil, nil, Reject(CodeCaseExists, "body."+kind.idField(), "case %q already exists", id)
 	}
 	k, ok, err := v.Contract(contract)

@@ -157,6 +157,9 @@ func ParseGenesisState(raw []byte) (*GenesisState, []*Org, error) {
 		if err := o.Validate(); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", field, err)
 		}
+		if since := o.Role.Since(); max(gs.RulesVersion, InitialRulesVersion) < since {
+			return nil, nil, fmt.Errorf("%s.role: %q needs rules_version %d or later, this genesis has %d", field, o.Role, since, max(gs.RulesVersion, InitialRulesVersion))
+		}
 		if seen[o.ID] {
 			return nil, nil, fmt.Errorf("%s.id: duplicate %q", field, o.ID)
 		}

@@ -94,3 +94,32 @@ func TestParseGenesisStrict(t *testing.T) {
 		})
 	}
 }
+
+// TestGenesisRoleNeedsRulesVersion: an organisation with the appraisal role
+// needs a genesis rules_version of 3 or later (chain.Role.Since).
+func TestGenesisRoleNeedsRulesVersion(t *testing.T) {
+	net := fixture.New(t, "genesis-test", fixture.Role{ID: "court", Role: chain.RoleCourt}, fixture.Role{ID: "appraisal", Role: chain.RoleAppraisal})
+	for _, tc := range []struct {
+		version uint32
+		ok      bool
+	}{{0, false}, {chain.InitialRulesVersion, false}, {chain.BatchRulesVersion, false}, {chain.CaseRulesVersion, true}} {
+		var gs chain.GenesisState
+		if err := json.Unmarshal(net.GenesisState(t), &gs); err != nil {
+			t.Fatal(err)
+		}
+		gs.RulesVersion = tc.version
+		raw, err := json.Marshal(gs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, orgs, err := chain.ParseGenesisState(raw)
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("rules_version %d: refused: %v", tc.version, err)
+		case tc.ok && orgs[1].Role != chain.RoleAppraisal:
+			t.Errorf("rules_version %d: org role %q", tc.version, orgs[1].Role)
+		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "orgs[1].role") || !strings.Contains(err.Error(), "rules_version 3")):
+			t.Errorf("rules_version %d: error %v, want one naming orgs[1].role and rules_version 3", tc.version, err)
+		}
+	}
+}

@@ -85,7 +85,9 @@ func (b *AppraisalCommissioned) Validate() error {
 // organisation's: a court may examine all evidence) and the institution is
 // registered with the appraisal role.
 func (b *AppraisalCommissioned) Apply(v StateView, c *RuleContext) (Effects, *TxError) {
-	if c.Signers == nil || c.Signers.Org == nil || c.Signers.Org.Role != RoleCourt {
+	o, ok, err := v.Org(c.Org)
+	must(err)
+	if !ok || o.Role != RoleCourt {
 		return nil, Reject(CodeNotInstitution, "envelope.org", "%q is not a court: only a court commissions an appraisal", c.Org)
 	}
 	if terr := orgCert(v, c, b.Judge, c.Org, "body.judge_cert"); terr != nil {

@@ -37,6 +37,8 @@ type Config struct {
 	Anchor    Anchor    `toml:"anchor"`
 	Workflow  Workflow  `toml:"workflow"`
 	Submit    Submit    `toml:"submit"`
+	// Institution: the other organisations' nodes, for institution cases.
+	Institution Institution `toml:"institution"`
 }
 
 // API is the HTTP JSON API.
@@ -391,6 +393,9 @@ func (c *Config) Validate() error {
 	if err := c.Submit.validate(); err != nil {
 		return err
 	}
+	if err := c.Institution.validate(); err != nil {
+		return err
+	}
 	return c.StateSync.validate()
 }
 
@@ -546,7 +551,7 @@ const header = `# Sealchain node configuration.
 # [statesync] rpc_servers         with enable: two or more CometBFT RPC host:port of existing nodes, comma-separated
 # [statesync] trust_height, trust_hash  with enable: a header you trust (curl RPC/commit?height=H)
 # [statesync] trust_period        with enable: how old the trusted header may be ("168h")
-` + anchorHeader + workflowHeader + submitHeader + `#
+` + anchorHeader + workflowHeader + submitHeader + institutionHeader + `#
 # The [consensus] keys override <home>/config/config.toml; every other CometBFT
 # setting lives there.
 

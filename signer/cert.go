@@ -135,7 +135,7 @@ func (u Usage) oid() asn1.ObjectIdentifier { return append(usageArc(oidArcWrite)
 // goes into the CA subject's OU.
 func validRole(role string) bool {
 	switch role {
-	case "court", "notary", "arbitration", "platform":
+	case "court", "notary", "arbitration", "platform", "appraisal":
 		return true
 	}
 	return false
@@ -153,7 +153,7 @@ type CA struct {
 type CAOptions struct {
 	OrgID     string
 	OrgName   string
-	Role      string // court, notary, arbitration or platform
+	Role      string // court, notary, arbitration, appraisal or platform
 	NotBefore time.Time
 	NotAfter  time.Time
 }

@@ -57,6 +57,8 @@ type API struct {
 	auditor *client.Submitter
 	// rep makes evidence reports (reports.go).
 	rep reporting
+	// files are institution cases' PDFs (casefiles.go).
+	files caseFiles
 	// genesisValOrgs maps a genesis validator's public key to its name in
 	// the genesis file, which `init` sets to its org id: the chain state
 	// records no org for genesis validators.
@@ -140,6 +142,7 @@ func (a *API) Register(rt *httpjson.Router) {
 	route("POST /v1/dev/otp/verifications", a.otpVerify)
 	route("POST /v1/dev/identity/attestations", a.identityAttest)
 	route("GET /healthz", a.healthz)
+	a.registerCases(route)
 	if a.reg != nil {
 		rt.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
 	}
@@ -382,7 +385,7 @@ func (a *API) record(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	if !a.allowOrg(w, r, a.owner(tx)) {
+	if !a.allowRecord(w, r, tx) {
 		return
 	}
 	proof, err := a.store.InclusionProof(i, last.LogSize)
@@ -453,7 +456,14 @@ func (a *API) recordsByTime(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !c.seesAll() && a.owner(tx) != c.org.ID {
-			continue
+			if id := tx.Body.ContractID(); id == "" || !isInstitution(c.org.Role) {
+				continue
+			} else if ok, err := a.caseInstitution(c.org.ID, id); err != nil {
+				a.internal(w, r, err)
+				return
+			} else if !ok {
+				continue
+			}
 		}
 		proof, err := a.store.InclusionProof(i, last.LogSize)
 		if err != nil {
@@ -536,7 +546,7 @@ func (a *API) evidence(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	if !callerFrom(r.Context()).seesAll() {
+	if c := callerFrom(r.Context()); !c.seesAll() && !a.institutionSeesContract(c, s) {
 		// Again over the whole bundle: it also holds the records of the
 		// subject's contracts and certificates, which may be another's.
 		for _, rec := range b.Records {
@@ -545,7 +555,7 @@ func (a *API) evidence(w http.ResponseWriter, r *http.Request) {
 				a.internal(w, r, err)
 				return
 			}
-			if !a.allowOrg(w, r, a.owner(tx)) {
+			if !a.allowRecord(w, r, tx) {
 				return
 			}
 		}
@@ -565,6 +575,11 @@ func (a *API) allowSubject(w http.ResponseWriter, r *http.Request, s evidence.Su
 	var err error
 	switch {
 	case s.ContractID != "":
+		if a.institutionSeesContract(callerFrom(r.Context()), s) {
+			// The whole contract's evidence, its parties' certificate
+			// records included, as the contract's owner sees it.
+			return true
+		}
 		c, ok, cerr := view.Contract(s.ContractID)
 		if cerr != nil {
 			a.internal(w, r, cerr)
@@ -610,11 +625,25 @@ func (a *API) allowSubject(w http.ResponseWriter, r *http.Request, s evidence.Su
 			a.internal(w, r, err)
 			return false
 		}
-		if !a.allowOrg(w, r, a.owner(tx)) {
+		if !a.allowRecord(w, r, tx) {
 			return false
 		}
 	}
 	return true
+}
+
+// institutionSeesContract reports whether s is a contract subject that c,
+// a notary office or appraisal institution, may see whole: it has a case on
+// the contract (caseInstitution). An error counts as no.
+func (a *API) institutionSeesContract(c *caller, s evidence.Subject) bool {
+	if c == nil || s.ContractID == "" || !isInstitution(c.org.Role) {
+		return false
+	}
+	ok, err := a.caseInstitution(c.org.ID, s.ContractID)
+	if err != nil {
+		a.logger.Error("case scan", "err", err)
+	}
+	return ok && err == nil
 }
 
 // owner is the organisation a record belongs to for access control: its
@@ -654,7 +683,7 @@ func (a *API) contract(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contract %q does not exist", id))
 		return
 	}
-	if !a.allowOrg(w, r, c.Org) {
+	if !a.allowContract(w, r, c.Org, c.ID) {
 		return
 	}
 	page, err := view.ByContract(id, store.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize})

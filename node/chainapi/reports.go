@@ -227,7 +227,7 @@ func (a *API) reportCreate(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contract %q does not exist", in.ContractID))
 		return
 	}
-	if !a.allowOrg(w, r, c.Org) {
+	if !a.allowContract(w, r, c.Org, c.ID) {
 		return
 	}
 	for fp := range in.Names {

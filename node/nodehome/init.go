@@ -51,7 +51,9 @@ type Member struct {
 	Org       chain.GenesisOrg
 	Validator crypto.PubKey
 	NodeID    string
-	Power     int64
+	// Power is the validator's voting power; 0 puts the org in the genesis
+	// without a validator (a testnet observer's full node).
+	Power int64
 	// Verifier is the development OTP verifier's certificate (PEM), if any:
 	// genesis registers it.
 	Verifier string
@@ -196,14 +198,17 @@ func WriteNetworkGenesis(homes []string, chainID string, genesisTime time.Time, 
 // writeNetworkGenesis is WriteNetworkGenesis with an optional anchoring
 // section; chain.ParseGenesisState checks it against the members.
 func writeNetworkGenesis(homes []string, chainID string, genesisTime time.Time, production bool, members []*Member, anchoring *chain.GenesisAnchoring) error {
-	// A new chain starts under the newest rules, batches included, rather
-	// than upgrading to them later by governance.
-	gs := chain.GenesisState{Production: production, Anchoring: anchoring, RulesVersion: chain.BatchRulesVersion}
+	// A new chain starts under the newest rules, batches and institution
+	// cases included, rather than upgrading to them later by governance.
+	gs := chain.GenesisState{Production: production, Anchoring: anchoring, RulesVersion: chain.CaseRulesVersion}
 	vals := make([]comet.GenesisValidator, 0, len(members))
 	for _, m := range members {
 		gs.Orgs = append(gs.Orgs, m.Org)
 		if m.Verifier != "" {
 			gs.Verifiers = append(gs.Verifiers, chain.GenesisVerifier{Org: m.Org.ID, Cert: m.Verifier})
+		}
+		if m.Power == 0 {
+			continue // an observer: in the genesis orgs, running a full node
 		}
 		vals = append(vals, comet.GenesisValidator{Name: m.Org.ID, PubKey: m.Validator, Power: m.Power})
 	}

@@ -125,7 +125,7 @@ func TestInit(t *testing.T) {
 	if doc.ChainID != "home-test" || !doc.GenesisTime.Equal(now) || len(doc.Validators) != 1 || doc.Validators[0].Name != "platform" {
 		t.Fatalf("genesis: %+v", doc)
 	}
-	if len(gs.Orgs) != 1 || gs.Orgs[0].ID != "platform" || len(gs.Verifiers) != 1 || gs.Production || gs.RulesVersion != chain.BatchRulesVersion {
+	if len(gs.Orgs) != 1 || gs.Orgs[0].ID != "platform" || len(gs.Verifiers) != 1 || gs.Production || gs.RulesVersion != chain.CaseRulesVersion {
 		t.Fatalf("app_state: %+v", gs)
 	}
 
@@ -217,7 +217,7 @@ func TestTestnet(t *testing.T) {
 		t.Errorf("notary-2 role %q", nodes[1].Role)
 	}
 	doc, gs := readGenesis(t, Home(nodes[0].Home))
-	if len(doc.Validators) != 3 || len(gs.Orgs) != 3 || len(gs.Verifiers) != 1 || gs.Orgs[1].Name != "Demo Notary Office 2" || gs.RulesVersion != chain.BatchRulesVersion {
+	if len(doc.Validators) != 3 || len(gs.Orgs) != 3 || len(gs.Verifiers) != 1 || gs.Orgs[1].Name != "Demo Notary Office 2" || gs.RulesVersion != chain.CaseRulesVersion {
 		t.Fatalf("genesis: %d validators, app_state %+v", len(doc.Validators), gs)
 	}
 
@@ -230,9 +230,44 @@ func TestTestnet(t *testing.T) {
 		{Out: t.TempDir(), ChainID: "x", Validators: []string{"court", "court"}, BasePort: 30000},
 		{Out: t.TempDir(), ChainID: "x", Validators: []string{"judge"}, BasePort: 30000},
 		{Out: t.TempDir(), ChainID: "x", Validators: []string{"court"}, BasePort: 30000, AnchorProfile: "p.yaml"},
+		{Out: t.TempDir(), ChainID: "x", Validators: []string{"court"}, Observers: []string{"court"}, BasePort: 30000},
+		{Out: t.TempDir(), ChainID: "x", Validators: []string{"court"}, Observers: []string{"judge"}, BasePort: 30000},
+		{Out: t.TempDir(), ChainID: "x", Observers: []string{"appraisal"}, BasePort: 30000},
+		{Out: t.TempDir(), ChainID: "x", Validators: []string{"court"}, Observers: []string{"appraisal"}, BasePort: 65525},
 	} {
 		if _, err := Testnet(bad); err == nil {
 			t.Errorf("Testnet(%+v) succeeded", bad)
 		}
+	}
+}
+
+// TestTestnetObservers: an observer's organisation is in the genesis (CA,
+// credentials, weight) and its node a peer of every other, but not a
+// validator; the appraisal role may be a validator's or an observer's.
+func TestTestnetObservers(t *testing.T) {
+	out := t.TempDir()
+	nodes, err := Testnet(TestnetOptions{Out: out, ChainID: "net-test", Validators: []string{"court", "appraisal-2"},
+		Observers: []string{"appraisal"}, BasePort: 30000, Now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)})
+	if err != nil {
+		t.Fatalf("Testnet: %v", err)
+	}
+	if len(nodes) != 3 || nodes[2].Org != "appraisal" || !nodes[2].Observer || nodes[0].Observer || nodes[1].Observer ||
+		nodes[2].Role != chain.RoleAppraisal || nodes[1].Role != chain.RoleAppraisal || nodes[2].API != "127.0.0.1:30022" {
+		t.Fatalf("nodes %+v", nodes)
+	}
+	c, err := config.Load(nodes[2].Home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if peers := strings.Split(c.Consensus.PersistentPeers, ","); len(peers) != 2 {
+		t.Errorf("observer peers %q", c.Consensus.PersistentPeers)
+	}
+	doc, gs := readGenesis(t, Home(nodes[0].Home))
+	if len(doc.Validators) != 2 || doc.Validators[0].Name != "court" || doc.Validators[1].Name != "appraisal-2" {
+		t.Fatalf("genesis validators %+v", doc.Validators)
+	}
+	if len(gs.Orgs) != 3 || gs.Orgs[2].ID != "appraisal" || gs.Orgs[2].Role != string(chain.RoleAppraisal) || gs.Orgs[2].Weight != 1 ||
+		len(gs.Orgs[2].Credentials) != 1 || gs.Orgs[2].Name != "Demo Judicial Appraisal Institution" || gs.RulesVersion != chain.CaseRulesVersion {
+		t.Fatalf("genesis app_state %+v", gs)
 	}
 }

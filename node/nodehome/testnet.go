@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,9 +18,13 @@ type TestnetOptions struct {
 	Out     string
 	ChainID string
 	// Validators are org ids; each must be a role name (court, notary,
-	// arbitration, platform), optionally with a suffix after a dash
-	// ("notary-2"), which sets the org's role.
+	// arbitration, appraisal, platform), optionally with a suffix after a
+	// dash ("notary-2"), which sets the org's role.
 	Validators []string
+	// Observers are org ids named as Validators are: organisations in the
+	// genesis (CA, credentials, weight) whose node is a full node, not a
+	// validator. Their nodes come after the validators' (ports, order).
+	Observers []string
 	// BasePort: node i uses BasePort+10i (P2P), +1 (CometBFT RPC), +2 (API).
 	BasePort      int
 	BlockInterval time.Duration
@@ -43,6 +48,9 @@ type TestnetNode struct {
 	P2P    string // tcp://host:port
 	RPC    string // tcp://host:port
 	NodeID string
+	// Observer marks a full node whose org is in the genesis but which is
+	// not a validator (TestnetOptions.Observers).
+	Observer bool
 }
 
 // Testnet writes the homes of a local network with one shared genesis and
@@ -52,10 +60,11 @@ func Testnet(opts TestnetOptions) ([]TestnetNode, error) {
 	if len(opts.Validators) == 0 {
 		return nil, errors.New("testnet: no validators")
 	}
-	if opts.BasePort <= 0 || opts.BasePort+10*len(opts.Validators) > 65535 {
+	orgs := append(slices.Clip(opts.Validators), opts.Observers...)
+	if opts.BasePort <= 0 || opts.BasePort+10*len(orgs) > 65535 {
 		return nil, fmt.Errorf("testnet: base port %d out of range", opts.BasePort)
 	}
-	if err := checkAnchoring(opts.Anchoring, opts.Validators); err != nil {
+	if err := checkAnchoring(opts.Anchoring, orgs); err != nil {
 		return nil, fmt.Errorf("testnet: %w", err)
 	}
 	if opts.AnchorProfile != "" && opts.Anchoring == nil {
@@ -68,20 +77,25 @@ func Testnet(opts TestnetOptions) ([]TestnetNode, error) {
 	var nodes []TestnetNode
 	var members []*Member
 	var homes []string
-	for i, v := range opts.Validators {
+	for i, v := range orgs {
+		observer := i >= len(opts.Validators)
+		what := "validator"
+		if observer {
+			what = "observer"
+		}
 		if seen[v] {
-			return nil, fmt.Errorf("testnet: validator %q twice", v)
+			return nil, fmt.Errorf("testnet: %s %q: organisation named twice", what, v)
 		}
 		seen[v] = true
 		role, err := chain.ParseRole(strings.SplitN(v, "-", 2)[0])
 		if err != nil {
-			return nil, fmt.Errorf("testnet: validator %q: %w", v, err)
+			return nil, fmt.Errorf("testnet: %s %q: %w", what, v, err)
 		}
 		p := opts.BasePort + 10*i
 		n := TestnetNode{
 			Org: v, Role: role, Home: filepath.Join(opts.Out, v),
 			P2P: fmt.Sprintf("tcp://127.0.0.1:%d", p), RPC: fmt.Sprintf("tcp://127.0.0.1:%d", p+1),
-			API: fmt.Sprintf("127.0.0.1:%d", p+2),
+			API: fmt.Sprintf("127.0.0.1:%d", p+2), Observer: observer,
 		}
 		c := config.Default()
 		c.API.Listen = n.API
@@ -101,6 +115,9 @@ func Testnet(opts TestnetOptions) ([]TestnetNode, error) {
 		})
 		if err != nil {
 			return nil, fmt.Errorf("testnet: %s: %w", v, err)
+		}
+		if observer {
+			m.Power = 0 // in the genesis orgs, not its validators
 		}
 		n.NodeID = m.NodeID
 		nodes = append(nodes, n)
@@ -122,6 +139,13 @@ func Testnet(opts TestnetOptions) ([]TestnetNode, error) {
 			return nil, err
 		}
 		c.Consensus.PersistentPeers = strings.Join(peers, ",")
+		// Every other org's API, for institution cases' PDFs (config.Institution).
+		c.Institution.Peers = map[string]string{}
+		for j, o := range nodes {
+			if i != j {
+				c.Institution.Peers[o.Org] = "http://" + o.API
+			}
+		}
 		if err := c.Save(n.Home); err != nil {
 			return nil, err
 		}
@@ -135,6 +159,7 @@ func orgDisplayName(r chain.Role, id string) string {
 		chain.RoleNotary:      "Demo Notary Office",
 		chain.RoleArbitration: "Demo Arbitration Commission",
 		chain.RolePlatform:    "Demo E-Signature Platform",
+		chain.RoleAppraisal:   "Demo Judicial Appraisal Institution",
 	}
 	if _, suffix, ok := strings.Cut(id, "-"); ok {
 		return names[r] + " " + suffix

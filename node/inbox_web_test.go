@@ -18,8 +18,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/web"
+	"github.com/sealchain/sealchain/signer"
 )
 
 // fakeCaseAPI is the case API of the common contract (docs/api.md, "Cases")
@@ -369,4 +371,95 @@ func (b *testBrowser) shot(t *testing.T, name string) {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
 	saveShot(t, name, png)
+}
+
+// TestWebInboxOnNode drives the inbox page on a real node (the platform's,
+// rules version 3): the platform applies to a notary office registered by
+// governance, and its staff follow the application on the page: its own
+// inbox is empty (it is no institution), the case opens by its ID with its
+// on-chain record (block and time), and they withdraw it from the page,
+// which records notarization_withdrawn. An unknown case shows the node's
+// JSON error message.
+func TestWebInboxOnNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a CometBFT node and a browser")
+	}
+	if _, err := os.Stat(webChromium); err != nil {
+		if os.Getenv("CI") == "1" {
+			t.Fatalf("CI=1 needs %s: %v", webChromium, err)
+		}
+		t.Skipf("no browser: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	n := newITNet(ctx, t)
+
+	// The notary office: one org, so the platform's proposal alone passes.
+	key, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	ca, err := signer.NewCA(key, signer.CAOptions{OrgID: "notary", OrgName: "Notary Office", Role: "notary",
+		NotBefore: nb, NotAfter: nb.AddDate(5, 0, 0)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.commit(ctx, t, n.build(t, &chain.Proposal{ID: "org-notary", Kind: chain.ProposalRegisterOrg,
+		Org: &chain.Org{ID: "notary", Name: "Notary Office", Role: chain.RoleNotary, CACert: ca.Cert.Raw, Weight: 1}}, nil))
+
+	alice, _ := n.registerSigner(ctx, t, signer.AlgSM2, "sc-inbox-alice")
+	bob, _ := n.registerSigner(ctx, t, signer.AlgSM2, "sc-inbox-bob")
+	const contract = "inbox-contract-1"
+	doc := []byte("%PDF-1.4\n% Sealchain inbox test: 借款合同 / loan agreement\n%%EOF\n")
+	n.commit(ctx, t, n.build(t, contractBody(contract, doc, alice, bob), nil))
+	n.signContract(ctx, t, contract, doc, alice, bob)
+
+	status, _, body := itDo(ctx, t, http.MethodPost, n.base+"/v1/notarizations", "application/json",
+		[]byte(`{"contract_id":"`+contract+`","notary_org":"notary","scope":["contract","timeline"],"purpose":"litigation"}`))
+	if status != http.StatusCreated {
+		t.Fatalf("POST /v1/notarizations: %d %s", status, body)
+	}
+	var created struct{ Case struct{ ID, Status string } }
+	if err := json.Unmarshal(body, &created); err != nil || created.Case.ID == "" {
+		t.Fatalf("POST /v1/notarizations: %s (%v)", body, err)
+	}
+	id := created.Case.ID
+
+	b := newTestBrowser(ctx, t)
+	b.run(t, "the platform's inbox", chromedp.Navigate(n.base+"/inbox?lang=zh"), chromedp.WaitVisible(chromedp.CSS(`#empty`)))
+	b.run(t, "open the application", chromedp.SendKeys(chromedp.CSS(`#open-id`), id), chromedp.Click(chromedp.CSS(`#open-form button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#case[data-status="pending"]`)), chromedp.WaitVisible(chromedp.CSS(`#withdraw-card`)))
+	facts := b.text(t, "#case-facts")
+	for _, want := range []string{"电子数据保全公证", "待受理", "申请方", contract, "notary", "诉讼", "区块 "} {
+		if !strings.Contains(facts, want) {
+			t.Errorf("case facts lack %q: %s", want, facts)
+		}
+	}
+	if b.visible(t, "#decide-card") || b.visible(t, "#issue-card") {
+		t.Error("the applicant's page offers the institution's decision or issue form")
+	}
+	if h := b.text(t, "#history"); !strings.Contains(h, "申请公证") || !strings.Contains(h, "platform") {
+		t.Errorf("history: %s", h)
+	}
+	b.shot(t, "inbox-node-applicant.png")
+
+	b.run(t, "withdraw", chromedp.SendKeys(chromedp.CSS(`#withdraw-reason`), "双方已和解"), chromedp.Click(chromedp.CSS(`#withdraw`)),
+		chromedp.WaitVisible(chromedp.CSS(`#case[data-status="withdrawn"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#history tr[data-type="notarization_withdrawn"]`)))
+	if b.visible(t, "#withdraw-card") {
+		t.Error("a withdrawn case still offers withdrawal")
+	}
+	var got struct{ Case struct{ Status string } }
+	n.getJSON(ctx, t, "/v1/cases/"+id, &got)
+	if got.Case.Status != "withdrawn" {
+		t.Errorf("the node has the case %s, want withdrawn", got.Case.Status)
+	}
+	b.shot(t, "inbox-node-withdrawn.png")
+
+	b.run(t, "unknown case", chromedp.SetValue(chromedp.CSS(`#open-id`), "na-unknown"), chromedp.Click(chromedp.CSS(`#open-form button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#error`)))
+	if msg := b.text(t, "#error"); !strings.Contains(msg, "na-unknown") {
+		t.Errorf("unknown case: the page says %q", msg)
+	}
 }

@@ -260,7 +260,8 @@ func TestWebInboxInBrowser(t *testing.T) {
 	}
 	b.shot(t, "inbox-case.png")
 	b.run(t, "accept", chromedp.Click(chromedp.CSS(`#accept`)), chromedp.WaitVisible(chromedp.CSS(`#case[data-status="accepted"]`)), chromedp.WaitVisible(chromedp.CSS(`#issue-card`)))
-	b.run(t, "issue", chromedp.Click(chromedp.CSS(`#issue`)), chromedp.WaitVisible(chromedp.CSS(`#case[data-status="issued"]`)), chromedp.WaitVisible(chromedp.CSS(`#get-document`)))
+	b.run(t, "issue", chromedp.Click(chromedp.CSS(`#issue`)), chromedp.WaitVisible(chromedp.CSS(`#case[data-status="issued"]`)), chromedp.WaitVisible(chromedp.CSS(`#get-document`)),
+		chromedp.WaitVisible(chromedp.CSS(`#done`)))
 	if d := b.text(t, "#done"); !strings.Contains(d, "(2026)京长安内经证字第1号") {
 		t.Errorf("issue message %q", d)
 	}

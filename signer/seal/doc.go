@@ -62,12 +62,13 @@
 // 38540-2020, and the ofdrw library's org.ofdrw.gm.ses.v4 classes, which
 // sign DER(SES_SealInfo) exactly as here). Note that version 4 has no
 // SES_SignInfo wrapper: cert, signAlgID and signedValue sit directly in
-// SESeal. The wrapper belongs to the older GM/T 0031-2014 format, which this
-// package does not read. The standard leaves the meaning of type to the
+// SESeal. The wrapper belongs to the older GM/T 0031-2014 format, which
+// [ParseSESeal] reads. The standard leaves the meaning of type to the
 // application; [Kind] uses 1 for organisation and 2 for personal seals, as
 // GM/T 0031-2014 did.
 //
-// Sealchain's choices within the standard:
+// Sealchain's choices within the standard, for the seals it makes and
+// registers ([Make], [Parse]):
 //
 //   - Parse accepts only canonical DER, checked by re-encoding, so a seal has
 //     exactly one encoding and one Hash. Times are UTC to the second.
@@ -79,6 +80,31 @@
 //     a Sealchain extension that third-party GM seal tools will not accept.
 //   - Sizes are bounded: see [MaxSealBytes], [MaxCerts], [MaxCertBytes],
 //     [MaxImageBytes] and [MaxPictureMM].
+//
+// # Seals made by other software
+//
+// [Parse] reads only what Sealchain registers. [ParseSESeal] reads the seals
+// of any vendor into one [SESeal] type: GM/T 0031-2014 version 1 ([LayoutV1]:
+// the maker's certificate and signature inside SES_SignInfo, no
+// certListType, UTCTime, the signature over DER(SEQUENCE{esealInfo, cert,
+// signatureAlgorithm})), GB/T 38540-2020 version 4 and GM/T 0031-2025
+// version 5 ([LayoutV4]; version 5 adds timeStamp [0] BIT STRING OPTIONAL).
+// It accepts every seal type, picture type and extension, and refuses only
+// what cannot be read: wrong structure or tags, non-minimal DER lengths and
+// integers, trailing bytes, times not in UTC. The few departures from DER
+// that real seals need are accepted and listed in [SESeal.Tolerated], each
+// commented in the code with the file that needs it.
+//
+// [SESeal.Verify] checks a seal at a given time against trusted maker roots
+// and returns a [Report] of each check (header, validity, algorithm,
+// signature, maker certificate chain, certificate list, picture,
+// extensions, time stamp) with the state ok, failed, not understood or not
+// checked. What the standards leave to vendors is reported, not refused:
+// private critical extensions of the seal or of a certificate (the chain is
+// built by smx509 on copies of the certificates without their unhandled
+// critical extensions, which are listed in Report.NotUnderstood), pictures
+// that are not PNG, JPEG or GIF (tax seals carry an OFD), listed
+// certificates that do not parse. docs/ofd.md has the interop table.
 //
 // # Trust
 //
@@ -93,10 +119,11 @@
 //
 //   - SES_Signature / TBS_Sign (电子签章), the structure that applies a seal
 //     to a document, and the time stamps that go with it.
-//   - The GM/T 0031-2014 (version 1/2) formats and the version 5 format of
-//     GM/T 0031-2025 (which adds an optional timeStamp to SESeal).
-//   - Checking the signer certificates listed in certList; they matter when
-//     a seal is applied, not when it is verified.
+//   - Making version 1 or version 5 seals (they are read and verified by
+//     [ParseSESeal]), and verifying a version 5 time stamp.
+//   - Checking the signer certificates listed in certList against a
+//     signature; they matter when a seal is applied, not when it is
+//     verified.
 //
 // # Compatibility
 //

@@ -6,7 +6,9 @@ import "errors"
 // wrap them with context.
 var (
 	// ErrFormat means seal bytes are not a canonical DER SESeal version 4
-	// within this package's bounds, or a SealInfo cannot be encoded as one.
+	// within this package's bounds ([Parse]), not a readable SESeal of
+	// version 1, 4 or 5 ([ParseSESeal]), or a SealInfo cannot be encoded
+	// as one.
 	ErrFormat = errors.New("seal: malformed seal")
 	// ErrSignature means the maker's signature over SES_SealInfo does not
 	// verify, or its algorithm does not match the maker's key.

@@ -60,6 +60,9 @@ func NewSynth(chainID string) (*Synth, error) {
 	return &Synth{w: w, l: &log{w: w}, Sub: w.sub, Other: other}, nil
 }
 
+// PlatformCA is the platform organisation's CA.
+func (s *Synth) PlatformCA() *signer.CA { return s.w.ca }
+
 // Genesis is the chain's CometBFT genesis document.
 func (s *Synth) Genesis() []byte { return s.w.genesis }
 

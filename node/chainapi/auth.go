@@ -557,6 +557,19 @@ func (a *API) allowRecord(w http.ResponseWriter, r *http.Request, tx *chain.Tx) 
 
 func isInstitution(r chain.Role) bool { return r == chain.RoleNotary || r == chain.RoleAppraisal }
 
+// institutionContracts are the contracts org may see as an institution
+// (caseInstitution), all in one scan.
+func (a *API) institutionContracts(org string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := a.store.View().Cases(func(cs *chain.CaseState) bool {
+		if cs.Institution == org && (cs.Status == chain.CasePending || cs.Status == chain.CaseAccepted || cs.Status == chain.CaseIssued) {
+			out[cs.Contract] = true
+		}
+		return true
+	})
+	return out, err
+}
+
 // caseInstitution reports whether org is the institution of a pending,
 // accepted or issued case on contract: what opens the contract's evidence
 // to a notary office or appraisal institution. A rejected or withdrawn

@@ -79,7 +79,7 @@ func (a *API) answerFile(w http.ResponseWriter, r *http.Request, err error) {
 func servePDF(w http.ResponseWriter, name string, pdf []byte) {
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", name))
 	_, _ = w.Write(pdf)
 }
 

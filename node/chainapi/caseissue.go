@@ -166,7 +166,7 @@ func (a *API) caseIssue(w http.ResponseWriter, r *http.Request) {
 	}
 	opts := report.Options{
 		IssuerOrg: report.Issuer{ID: a.org, Name: org.Name}, Now: now, VerifyURL: a.rep.publicURL + "/verify",
-		Key: key, Cert: cert, Chain: [][]byte{a.rep.ca.Cert.Raw}, BundleJSON: raw,
+		Key: key, Cert: cert, Chain: [][]byte{a.rep.ca.Cert.Raw}, BundleJSON: raw, Trust: trust,
 		// Seal text cannot hold spaces ("Notary Office" → "NotaryOffice").
 		Seal: &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(org.Name), ""), Purpose: purpose},
 	}

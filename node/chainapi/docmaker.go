@@ -1,7 +1,6 @@
 package chainapi
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/sealchain/sealchain/chain"
@@ -22,26 +21,26 @@ type documentRequest struct {
 	signedPDF      []byte // optional
 }
 
-// makeDocument lays out and signs a case's document.
-//
-// INTERIM: until evidence/report has MakeNotarial and MakeAppraisal
-// (branch h-docs), the document is the evidence report (report.Make): a
-// signed PDF with the bundle attached, recorded by SM3 as the case's
-// document. The case's fields not printed there are in the bundle.
+// makeDocument lays out and signs a case's document: the 公证书 or the
+// 司法鉴定意见书 (evidence/report).
 func makeDocument(b *evidence.Bundle, res *evidence.Result, d documentRequest) ([]byte, error) {
-	return report.Make(b, res, d.opts)
+	if d.kind == chain.CaseAppraisal {
+		return report.MakeAppraisal(b, res, report.AppraisalOptions{Options: d.opts, CommissionID: d.caseID, Number: d.number,
+			Examiners: d.examiners, Notes: d.notes, Conclusion: d.conclusion, SignedPDF: d.signedPDF})
+	}
+	return report.MakeNotarial(b, res, report.NotarialOptions{Options: d.opts, ApplicationID: d.caseID, Number: d.number,
+		NotaryCert: d.notaryCert, SignedPDF: d.signedPDF})
 }
 
-// documentNumber is a document's default number: org, year and the case id.
-// INTERIM, until report.NotarialNumber and report.AppraisalNumber.
+// documentNumber is a document's default number (evidence/report's),
+// without the organisation id when that would pass the chain's bound.
 func documentNumber(kind chain.CaseKind, org string, t time.Time, caseID string) string {
-	word := "公证"
+	f := report.NotarialNumber
 	if kind == chain.CaseAppraisal {
-		word = "鉴定"
+		f = report.AppraisalNumber
 	}
-	n := fmt.Sprintf("(%d)%s%s字第%s号", t.UTC().Year(), org, word, caseID)
-	if len(n) > chain.MaxNumberBytes {
-		n = fmt.Sprintf("(%d)%s字第%s号", t.UTC().Year(), word, caseID)
+	if n := f(org, t, caseID); len(n) <= chain.MaxNumberBytes {
+		return n
 	}
-	return n
+	return f("", t, caseID)
 }

@@ -1,0 +1,85 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/internal/conformance"
+)
+
+// TestDocumentsRender makes the four documents and, with
+// SEALCHAIN_KEEP_RENDER set, writes them and their pages as PNGs there.
+func TestDocumentsRender(t *testing.T) {
+	w := newCaseWorld(t)
+	docs := w.documents(t)
+	dir := os.Getenv("SEALCHAIN_KEEP_RENDER")
+	if dir == "" {
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, "genesis.json"), w.s.Genesis(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{KindNotarial, KindAppraisal, KindPreservation, KindSignature} {
+		ib := must(w.issue(t, kind, docs[kind], nil).Encode())
+		if err := os.WriteFile(filepath.Join(dir, "issuance-"+kind+".json"), ib, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for kind, pdf := range docs {
+		p := filepath.Join(dir, kind+".pdf")
+		if err := os.WriteFile(p, pdf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("pdftoppm", "-png", "-r", "80", p, filepath.Join(dir, kind)).CombinedOutput(); err != nil {
+			t.Fatalf("pdftoppm: %v %s", err, out)
+		}
+	}
+}
+
+// TestDocumentSealsCoverNoText is TestSealCoversNoText for each issued
+// document, with the issuer's name and a long one.
+func TestDocumentSealsCoverNoText(t *testing.T) {
+	needPoppler(t)
+	w := newCaseWorld(t)
+	b, res := w.bundle(t)
+	for _, long := range []bool{false, true} {
+		opt := func(o *conformance.CaseOrg) Options {
+			opts := w.options(t, o)
+			if long {
+				opts.IssuerOrg.Name = "北京市某某区某某街道某某某某某某某某某某有限责任公司电子合同存证服务中心"
+			}
+			return opts
+		}
+		docs := map[string][]byte{
+			KindNotarial: must(MakeNotarial(b, res, NotarialOptions{Options: opt(w.s.Notary), ApplicationID: testApplication,
+				NotaryCert: w.s.Notary.Sub.Cert, SignedPDF: w.signedPDF})),
+			KindAppraisal: must(MakeAppraisal(b, res, AppraisalOptions{Options: opt(w.s.Appraisal), CommissionID: testCommission,
+				Examiners: [][]byte{w.s.Appraisal.Sub.Cert, w.s.Notary.Sub.Cert}, Conclusion: chain.ConclusionIntact})),
+			KindPreservation: must(MakePreservation(b, res, opt(w.platform(t)))),
+			KindSignature:    must(MakeSignatureReport(b, res, w.signedPDF, opt(w.platform(t)))),
+		}
+		for kind, doc := range docs {
+			t.Run(fmt.Sprintf("%s/long=%v", kind, long), func(t *testing.T) {
+				checkSealCoversNoText(t, doc, t.TempDir())
+			})
+		}
+	}
+}
+
+// TestOnePageDocuments: the 存证证明 fits one page, and the 验签报告 of a
+// one-signature PDF too.
+func TestOnePageDocuments(t *testing.T) {
+	w := newCaseWorld(t)
+	docs := w.documents(t)
+	for _, kind := range []string{KindPreservation, KindSignature} {
+		// Pages as this package writes them (the signature adds none).
+		if n := bytes.Count(docs[kind], []byte("<< /Type /Page /Parent")); n != 1 {
+			t.Errorf("%s has %d pages", kind, n)
+		}
+	}
+}

@@ -2,7 +2,8 @@ package node
 
 import (
 	"bytes"
-	"fmt"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,35 +11,19 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/emmansun/gmsm/sm3"
 
-	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/signer"
 )
 
-// issuedDocPDF is a stand-in for an issued document: a PDF whose
-// attachments are bundle.json and facts.json, laid out as evidence/report
-// writes them (uncompressed embedded files with /Size). The page reads only
-// these; the document's signature is not its to check.
-func issuedDocPDF(bundle []byte, facts string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	for i, att := range [][]byte{bundle, []byte(facts)} {
-		fmt.Fprintf(&b, "%d 0 obj\n<< /Type /EmbeddedFile /Subtype /application#2Fjson /Params << /Size %d >> /Length %d >>\nstream\n", i+1, len(att), len(att))
-		b.Write(att)
-		b.WriteString("\nendstream\nendobj\n")
-	}
-	b.WriteString("trailer << >>\n%%EOF\n")
-	return b.Bytes()
-}
-
-// TestWebVerifyIssuedDocument gives the verification page issued documents
-// on a real node: it names the kind from the attached facts.json (存证证明
-// here), verifies the attached bundle, and finds the issuance record by
-// the document's SM3 on the node and verifies it in the browser with the
-// PDF as the file. The same document edited by one byte has no issuance
-// record: the page refuses it and says why. Screenshots web-doc-ok.png and
-// web-doc-edited.png.
+// TestWebVerifyIssuedDocument gives the verification page an issued
+// document made by a real node (a 存证证明, POST /v1/reports type
+// preservation): the page names the kind from the attached facts.json,
+// verifies the attached bundle, fetches the issuance record by the
+// document's SM3 and verifies it in the browser, and runs the verifier's
+// document check (signature, printed facts). The same document with one
+// byte changed has no issuance record: the page refuses it and says why.
+// Screenshots web-doc-ok.png and web-doc-edited.png.
 func TestWebVerifyIssuedDocument(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a CometBFT node and a browser")
@@ -58,18 +43,29 @@ func TestWebVerifyIssuedDocument(t *testing.T) {
 	doc := []byte("%PDF-1.4\n% Sealchain issued document test: 买卖合同 / sales contract\n%%EOF\n")
 	n.commit(ctx, t, n.build(t, contractBody(contract, doc, alice, bob), nil))
 	n.signContract(ctx, t, contract, doc, alice, bob)
-	bundle, _ := n.evidenceFor(ctx, t, doc)
 
-	facts := `{"format":"sealchain-document-facts","version":1,"kind":"preservation_certificate","number":"CZ-2026-000001",` +
-		`"issuer":{"id":"platform","name":"Platform Ltd"},"issued_at":"2026-03-02T01:00:00Z",` +
-		`"preservation":{"no":"SC-P-0001-TEST","contract_id":"` + contract + `"}}`
-	pdf := issuedDocPDF(bundle, facts)
-	pdfSM3 := sm3.Sum(pdf)
-	bundleSM3 := sm3.Sum(bundle)
-	// The platform records the document's issuance as POST /v1/reports does.
-	n.commit(ctx, t, n.build(t, &chain.ReportIssued{Contract: contract, ReportSM3: pdfSM3[:], BundleSM3: bundleSM3[:]}, nil))
-	edited := bytes.Replace(pdf, []byte("CZ-2026-000001"), []byte("CZ-2026-000002"), 1)
-
+	// A 存证证明 from the node (POST /v1/reports type preservation), recorded
+	// on chain by report_issued.
+	status, _, body := itDo(ctx, t, http.MethodPost, n.base+"/v1/reports", "application/json",
+		[]byte(`{"contract_id":"`+contract+`","type":"preservation"}`))
+	if status != http.StatusAccepted {
+		t.Fatalf("POST /v1/reports: %d %s", status, body)
+	}
+	var job struct{ ID, Status, Error string }
+	json.Unmarshal(body, &job)
+	nodetest.WaitFor(t, 30*time.Second, "the 存证证明", func() bool {
+		_, _, b := itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+job.ID, "", nil)
+		json.Unmarshal(b, &job)
+		return job.Status == "done" || job.Status == "failed"
+	})
+	if job.Status != "done" {
+		t.Fatalf("report job %s: %s", job.Status, job.Error)
+	}
+	_, _, pdf := itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+job.ID+"/pdf", "", nil)
+	// One byte changed in the document's text stream area: its SM3 has no
+	// issuance record and its signature no longer covers it.
+	edited := bytes.Clone(pdf)
+	edited[len(edited)/3] ^= 0x01
 	dir := t.TempDir()
 	okPath, editedPath := filepath.Join(dir, "存证证明.pdf"), filepath.Join(dir, "存证证明-edited.pdf")
 	if err := os.WriteFile(okPath, pdf, 0o600); err != nil {
@@ -87,7 +83,7 @@ func TestWebVerifyIssuedDocument(t *testing.T) {
 		t.Errorf("verdict %q, want 存证证明核验通过", title)
 	}
 	card := b.text(t, "#document-card")
-	for _, want := range []string{"存证证明", "CZ-2026-000001", "SC-P-0001-TEST", "Platform Ltd", "链上出具记录", "sealchain verify --file"} {
+	for _, want := range []string{"存证证明", "存证编号", "SC", "链上出具记录", "文书签名", "印刷事实与证据包一致"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("document card lacks %q:\n%s", want, card)
 		}
@@ -96,7 +92,7 @@ func TestWebVerifyIssuedDocument(t *testing.T) {
 
 	b.run(t, "the edited document", chromedp.Click(chromedp.CSS(`#reset`)), chromedp.SetUploadFiles(chromedp.CSS(`#doc`), []string{editedPath}),
 		chromedp.WaitVisible(chromedp.CSS(`#verdict[data-verdict="bad"]`)))
-	if title, sub := b.text(t, "#verdict-title"), b.text(t, "#verdict-sub"); title != "存证证明未通过核验" || !strings.Contains(sub, "没有以该文书 SM3 登记的出具记录") {
+	if title, sub := b.text(t, "#verdict-title"), b.text(t, "#verdict-sub"); !strings.Contains(title, "未通过核验") || !strings.Contains(sub, "没有以该文书 SM3 登记的出具记录") {
 		t.Errorf("edited document: %q / %q", title, sub)
 	}
 	b.shot(t, "web-doc-edited.png")

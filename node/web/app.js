@@ -40,7 +40,10 @@
       qrFact: '证据包与报告二维码一致', qrMismatchTitle: '证据包与二维码不符',
       qrMismatch: '您选择的证据包与二维码所指的不同（SM3 不一致），不是该报告所附的证据包。',
       topChecks: '链与区块', allPass: '{n} 项全部通过', someFail: '{n} 项中 {f} 项未通过', recordGroup: '记录 #{i} · {e}',
-      caseBundle: '案件 {id} 的证据包（由本节点提供）', docSrcNote: '已从文书附件中取出证据包并在本浏览器中验证。',
+      caseBundle: '案件 {id} 的证据包（由本节点提供）',
+      dc_document_signature: '文书签名（出具机构的证书由创世文件中的机构 CA 签发）', dc_report_signature: '报告签名',
+      dc_issuance_recorded: '链上出具记录（文书 SM3 与出具记录一致）', dc_bundle_attached: '文书附有证据包',
+      dc_bundle_verifies: '所附证据包验证通过', dc_facts_match: '印刷事实与证据包一致', docSrcNote: '已从文书附件中取出证据包并在本浏览器中验证。',
       kind_evidence_report: '证据报告', kind_notarial_certificate: '公证书', kind_appraisal_opinion: '司法鉴定意见书',
       kind_preservation_certificate: '存证证明', kind_signature_verification: '验签报告',
       docCard: '出具的文书', docKind: '文书类型', docNumber: '编号', docIssuer: '出具机构', docIssuedAt: '出具时间',
@@ -87,7 +90,10 @@
       qrFact: 'Bundle matches the report\'s QR code', qrMismatchTitle: 'Bundle does not match the QR code',
       qrMismatch: 'The bundle you chose is not the one the QR code names (its SM3 differs): it is not the bundle attached to that report.',
       topChecks: 'Chain and block', allPass: 'all {n} checks pass', someFail: '{f} of {n} checks failed', recordGroup: 'Record #{i} · {e}',
-      caseBundle: 'the bundle of case {id} (supplied by this node)', docSrcNote: 'its attached bundle was taken out and verified in this browser.',
+      caseBundle: 'the bundle of case {id} (supplied by this node)',
+      dc_document_signature: 'Document signature (the issuer\'s certificate from a genesis organisation\'s CA)', dc_report_signature: 'Report signature',
+      dc_issuance_recorded: 'Issuance record (the document\'s SM3 equals the record\'s)', dc_bundle_attached: 'The bundle is attached',
+      dc_bundle_verifies: 'The attached bundle verifies', dc_facts_match: 'The printed facts equal the bundle\'s', docSrcNote: 'its attached bundle was taken out and verified in this browser.',
       kind_evidence_report: 'Evidence report', kind_notarial_certificate: 'Notarial certificate', kind_appraisal_opinion: 'Judicial appraisal opinion',
       kind_preservation_certificate: 'Preservation certificate', kind_signature_verification: 'Signature verification report',
       docCard: 'Issued document', docKind: 'Kind', docNumber: 'Number', docIssuer: 'Issued by', docIssuedAt: 'Issued at',
@@ -444,15 +450,24 @@
     const item = (name, ok, detail) => {
       const li = el('li', { class: ok === true ? 'pass' : ok === false ? 'fail' : 'note-row', 'data-doc-check': name },
         el('span', { class: 'mark' }, ok === true ? '✓' : ok === false ? '✕' : '?'),
-        el('span', { class: 'what' }, t(name) + (ok === false ? ' — ' + t('fail') : '')));
+        el('span', { class: 'what' }, (t(name) || name.replace(/^dc_/, '')) + (ok === false ? ' — ' + t('fail') : '')));
       if (detail) li.append(el('span', { class: 'detail' }, ...[].concat(detail)));
       ul.append(li);
     };
-    item('chkBundle', !!(v.result && v.result.ok), null);
-    item('chkIssued', i.issuedOK, i.issuedOK
+    // With the verifier's document check, its own rows say it all, but for
+    // an issuance record this node could not supply: that row says why.
+    if (!i.document) item('chkBundle', !!(v.result && v.result.ok), null);
+    if (!i.document || !i.issuanceText) item('chkIssued', i.issuedOK, i.issuedOK
       ? typeLabel(i.record.type) + ' · ' + t('issuedAt').replace('{t}', fmtTime(i.record.time) + ' (UTC+8)').replace('{h}', i.record.height)
       : issuedProblem(i));
-    if (i.document) item('chkDocument', !!i.document.ok, i.document.error || null);
+    if (i.document) {
+      // The verifier's document checks, each with its result and detail.
+      for (const c of i.document.checks || []) {
+        if (c.name === 'issuance_recorded' && !i.issuanceText) continue;
+        item('dc_' + c.name, !!c.ok, c.detail);
+      }
+      if (!(i.document.checks || []).length) item('chkDocument', false, i.document.error || null);
+    }
     else item('chkDocument', null, [t('docNotChecked'), ' ', el('code', null, 'sealchain verify --file ' + (v.report || 'document.pdf') + ' --genesis genesis.json')]);
   }
 
@@ -476,7 +491,10 @@
       const i = v.issued, lines = [];
       if (!res.ok) lines.push(t('chkBundle') + ' — ' + t('fail'));
       if (!i.issuedOK) lines.push(issuedProblem(i));
-      if (i.document && !i.document.ok) lines.push(t('docCheckFailed') + (i.document.error ? ': ' + i.document.error : ''));
+      if (i.document && !i.document.ok) {
+        const failed = (i.document.checks || []).filter((c) => !c.ok).map((c) => t('dc_' + c.name) || c.name);
+        lines.push(t('docCheckFailed') + (failed.length ? '：' + failed.join('；') : i.document.error ? ': ' + i.document.error : ''));
+      }
       verdict('bad', t('docFailed').replace('{k}', docKindName(i.facts.kind)), lines);
     }
     else if (res && res.ok && v.issued) verdict('ok', t('docVerified').replace('{k}', docKindName(v.issued.facts.kind)), t('docVerifiedSub'));

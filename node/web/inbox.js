@@ -298,7 +298,7 @@
     fact('f_decided', step(c.decided_in));
     fact('f_closed', step(c.closed_in));
 
-    $('verify-link').href = '/verify?case=' + enc(c.id) + (lang === 'en' ? '&lang=en' : '');
+    $('verify-link').href = '/verify?case=' + enc(c.id) + '&lang=' + lang;
     $('get-document').hidden = c.status !== 'issued';
     $('decide-card').hidden = !(role === 'institution' && c.status === 'pending');
     $('issue-card').hidden = !(role === 'institution' && c.status === 'accepted');

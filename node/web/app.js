@@ -468,7 +468,7 @@
       }
       if (!(i.document.checks || []).length) item('chkDocument', false, i.document.error || null);
     }
-    else item('chkDocument', null, [t('docNotChecked'), ' ', el('code', null, 'sealchain verify --file ' + (v.report || 'document.pdf') + ' --genesis genesis.json')]);
+    else item('chkDocument', null, [t('docNotChecked'), ' ', el('code', null, 'sealchain verify --file ' + (v.report || 'document.pdf') + ' --node ' + location.origin + ' --genesis genesis.json')]);
   }
 
   function render() {

@@ -492,7 +492,8 @@
       if (!res.ok) lines.push(t('chkBundle') + ' — ' + t('fail'));
       if (!i.issuedOK) lines.push(issuedProblem(i));
       if (i.document && !i.document.ok) {
-        const failed = (i.document.checks || []).filter((c) => !c.ok).map((c) => t('dc_' + c.name) || c.name);
+        const failed = (i.document.checks || []).filter((c) => !c.ok && !(c.name === 'issuance_recorded' && !i.issuanceText))
+          .map((c) => t('dc_' + c.name) || c.name);
         lines.push(t('docCheckFailed') + (failed.length ? '：' + failed.join('；') : i.document.error ? ': ' + i.document.error : ''));
       }
       verdict('bad', t('docFailed').replace('{k}', docKindName(i.facts.kind)), lines);

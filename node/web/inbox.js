@@ -35,7 +35,7 @@
       ev_appraisal_commissioned: '委托鉴定', ev_appraisal_withdrawn: '撤回鉴定委托', ev_appraisal_decided: '鉴定机构决定', ev_appraisal_issued: '出具鉴定意见书',
       decision_1: '受理', decision_2: '不予受理',
       errorPrefix: '操作失败：', loading: '正在加载…',
-      doneDecide: '已记录决定：{s}（区块确认后生效）。', doneIssue: '已出具，编号 {n}，文书 SM3 {h}。', doneWithdraw: '已撤回。',
+      doneDecide: '决定已记录在链上：{s}。', doneIssue: '已出具，编号 {n}，文书 SM3 {h}。', doneWithdraw: '已撤回。',
       footer: '本页面只调用本节点的接口；公证书、鉴定意见书等文书的真伪请在验证页面或用 sealchain verify --file 离线核验，不必信任本节点。',
     },
     en: {
@@ -64,7 +64,7 @@
       ev_appraisal_commissioned: 'appraisal commissioned', ev_appraisal_withdrawn: 'commission withdrawn', ev_appraisal_decided: 'institution decided', ev_appraisal_issued: 'appraisal opinion issued',
       decision_1: 'accepted', decision_2: 'rejected',
       errorPrefix: 'Failed: ', loading: 'Loading…',
-      doneDecide: 'Decision recorded: {s}.', doneIssue: 'Issued, number {n}, document SM3 {h}.', doneWithdraw: 'Withdrawn.',
+      doneDecide: 'Decision recorded on chain: {s}.', doneIssue: 'Issued, number {n}, document SM3 {h}.', doneWithdraw: 'Withdrawn.',
       footer: 'This page only calls this node\'s API. Check an issued certificate or opinion on the verification page or offline with sealchain verify --file: you need not trust this node.',
     },
   };
@@ -111,10 +111,15 @@
     if (err.code) box.append(el('code', null, err.code), ' ');
     box.append(err.message || String(err));
   }
+  // showDone shows an action's outcome; msg is a function of the language
+  // (so that the language switch redraws it) or a string.
+  let lastDone = null;
   function showDone(msg) {
+    lastDone = msg || null;
     const box = $('done');
-    box.hidden = !msg;
-    box.textContent = msg || '';
+    const text = typeof msg === 'function' ? msg() : msg;
+    box.hidden = !text;
+    box.textContent = text || '';
   }
 
   // ---- list ----
@@ -175,7 +180,7 @@
     act(async () => {
       const res = await json('POST', '/v1/cases/' + enc(state.open.id) + '/decision', { decision, reason });
       $('decide-reason').value = '';
-      return t('doneDecide').replace('{s}', label('st_', (res.case && res.case.status) || decision));
+      return () => t('doneDecide').replace('{s}', label('st_', (res.case && res.case.status) || decision));
     });
   }
   function issue() {
@@ -192,7 +197,7 @@
     }
     act(async () => {
       const res = await json('POST', '/v1/cases/' + enc(state.open.id) + '/issue', body);
-      return t('doneIssue').replace('{n}', res.number || '').replace('{h}', res.document_sm3 || '');
+      return () => t('doneIssue').replace('{n}', res.number || '').replace('{h}', res.document_sm3 || '');
     });
   }
   function withdraw() {
@@ -201,7 +206,7 @@
     act(async () => {
       await json('POST', '/v1/' + (c.kind === 'appraisal' ? 'appraisals' : 'notarizations') + '/' + enc(c.id) + '/withdraw', { reason });
       $('withdraw-reason').value = '';
-      return t('doneWithdraw');
+      return () => t('doneWithdraw');
     });
   }
   // download fetches a file (so that an error shows as the node's message)
@@ -288,8 +293,9 @@
     fact('f_contract', el('code', null, c.contract_id));
     fact('f_applicant', c.applicant);
     fact('f_institution', c.institution);
-    if (c.scope) fact('f_scope', c.scope.map((s) => label('scope_', s)).join('、'));
-    if (c.items) fact('f_items', c.items.map((s) => label('item_', s)).join('、'));
+    const sep = lang === 'en' ? ', ' : '、';
+    if (c.scope) fact('f_scope', c.scope.map((s) => label('scope_', s)).join(sep));
+    if (c.items) fact('f_items', c.items.map((s) => label('item_', s)).join(sep));
     if (c.purpose) fact('f_purpose', label('purpose_', c.purpose));
     fact('f_reason', c.reason);
     fact('f_number', c.number);
@@ -343,6 +349,7 @@
       document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
       document.documentElement.dataset.lang = lang;
       paintStatic(); renderList(); renderCase();
+      if (lastDone) showDone(lastDone);
     }));
   }
 

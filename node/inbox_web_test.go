@@ -149,14 +149,14 @@ func (f *fakeCaseAPI) handler(t *testing.T) http.Handler {
 			httpjson.WriteError(w, http.StatusBadRequest, "bad_request", "decision must be accept or reject")
 			return
 		}
-		dec := 1
+		dec := req.Decision // the record view names the decision as evidence.Describe does
 		c["status"] = "accepted"
 		if req.Decision == "reject" {
-			dec, c["status"], c["reason"] = 2, "rejected", req.Reason
+			c["status"], c["reason"] = "rejected", req.Reason
 		}
 		i := f.record(c["id"].(string), c["kind"].(string)+"_decided", f.org, map[string]any{"decision": dec, "reason": req.Reason})
 		c["decided_in"] = i
-		if dec == 2 {
+		if dec == "reject" {
 			c["closed_in"] = i
 		}
 		httpjson.Write(w, http.StatusOK, map[string]any{"case": c})

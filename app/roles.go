@@ -16,23 +16,25 @@ import (
 // height.
 func roleIntroduced(tx *chain.Tx, batch *chain.Batch, version uint32) error {
 	if tx != nil {
-		return proposalRole(tx, version)
+		if fe := proposalRole(tx, version); fe != nil {
+			return fe
+		}
+		return nil
 	}
 	if batch == nil {
 		return nil
 	}
 	for i, it := range batch.Items {
-		if err := proposalRole(it, version); err != nil {
-			fe := err.(*chain.FieldError)
+		if fe := proposalRole(it, version); fe != nil {
 			return &chain.FieldError{Field: fmt.Sprintf("records[%d].%s", i, fe.Field), Err: fe.Err}
 		}
 	}
 	return nil
 }
 
-// proposalRole returns a *chain.FieldError when tx registers an org whose
-// role version does not have yet.
-func proposalRole(tx *chain.Tx, version uint32) error {
+// proposalRole returns the decoder's error when tx registers an org whose
+// role version does not have yet, nil otherwise.
+func proposalRole(tx *chain.Tx, version uint32) *chain.FieldError {
 	p, ok := tx.Body.(*chain.Proposal)
 	if !ok || p.Kind != chain.ProposalRegisterOrg || p.Org == nil || p.Org.Role.Since() <= version {
 		return nil

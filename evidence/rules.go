@@ -89,20 +89,44 @@ type replayState struct {
 	// 0 if none: from there on the rules version was at least
 	// BatchRulesVersion, since versions only rise.
 	batchedFrom int64
+	// casesFrom is the lowest height of a case record (types 21-28) in the
+	// bundle, 0 if none: from there on the version was at least
+	// CaseRulesVersion.
+	casesFrom int64
 	// genesisVersion is the rules version the trusted genesis starts at.
 	genesisVersion uint32
 }
 
+// observe notes what d shows of the rules version at its height; the
+// verifier calls it for every record before the replay.
+func (st *replayState) observe(d *decoded) {
+	lower := func(from *int64) {
+		if *from == 0 || d.entry.Height < *from {
+			*from = d.entry.Height
+		}
+	}
+	if d.tx.Batched != nil {
+		lower(&st.batchedFrom)
+	}
+	if since, _ := d.tx.Body.Type().Since(); since >= chain.CaseRulesVersion {
+		lower(&st.casesFrom)
+	}
+}
+
 // version is the rules version d ran under as far as the trust and the
-// bundle show: the genesis's (rules_version), or BatchRulesVersion for a
-// batched record and any record at or after one's height (an upgrade
-// moved the chain there; the bundle does not name upgrades), else
-// InitialRulesVersion. Today the versions differ only in the keys a record
-// is refused as a replay by (chain.RecordKeys).
+// bundle show: the genesis's (rules_version), or CaseRulesVersion for a
+// case record and any record at or after one's height, or
+// BatchRulesVersion for a batched record and any record at or after one's
+// height (an upgrade moved the chain there; the bundle does not name
+// upgrades), else InitialRulesVersion. Today the versions differ only in
+// the keys a record is refused as a replay by (chain.RecordKeys).
 func (st *replayState) version(d *decoded) uint32 {
 	v := max(st.genesisVersion, chain.InitialRulesVersion)
 	if d.tx.Batched != nil || st.batchedFrom > 0 && d.entry.Height >= st.batchedFrom {
 		v = max(v, chain.BatchRulesVersion)
+	}
+	if st.casesFrom > 0 && d.entry.Height >= st.casesFrom {
+		v = max(v, chain.CaseRulesVersion)
 	}
 	return v
 }

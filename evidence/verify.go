@@ -443,9 +443,7 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 	state := v.genesisState()
 	state.governance = v.governanceCredentials(creds.governance)
 	for _, d := range recs {
-		if d.tx.Batched != nil && (state.batchedFrom == 0 || d.entry.Height < state.batchedFrom) {
-			state.batchedFrom = d.entry.Height
-		}
+		state.observe(d)
 	}
 	for _, d := range recs {
 		name := fmt.Sprintf("record[%d]", d.entry.Index)

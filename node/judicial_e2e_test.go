@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -22,6 +23,7 @@ import (
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/nodehome"
+	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/workflow/identity"
 )
 
@@ -197,12 +199,14 @@ func TestJudicial(t *testing.T) {
 	_, err = notary2.c.CaseSignedPDF(ctx, na.ID, 64<<20)
 	wantAPIStatus(t, "notary-2 fetches the signed PDF", err, http.StatusForbidden)
 
-	// Accept and issue.
-	acc, err := notary.c.DecideCase(ctx, na.ID, "accept", "")
+	// A staff member of the notary office with her own API credential
+	// (cert_issued) accepts and issues: staff_cert and notary_cert are hers.
+	staff := staffClient(ctx, t, notary, apiOf["notary"], chainID)
+	acc, err := staff.c.DecideCase(ctx, na.ID, "accept", "")
 	if err != nil || acc.Status != "accepted" || acc.DecidedIn == nil {
 		t.Fatalf("accept: %v %+v", err, acc)
 	}
-	iss, err := notary.c.IssueCase(ctx, na.ID, client.IssueRequest{})
+	iss, err := staff.c.IssueCase(ctx, na.ID, client.IssueRequest{})
 	if err != nil {
 		t.Fatalf("issue: %v", err)
 	}
@@ -234,10 +238,28 @@ func TestJudicial(t *testing.T) {
 	if err := verifyIssued(edited, trust, issuance); err == nil || !strings.Contains(err.Error(), "document_signature") {
 		t.Fatalf("an edited certificate: %v, want its signature refused", err)
 	}
-	// The case's records: applied, decided, issued.
+	// The case's records: applied, decided, issued, the staff member's.
 	view, err := arbitration.c.CaseView(ctx, na.ID)
 	if err != nil || len(view.Records) != 3 {
 		t.Fatalf("arbitration views the case: %v, %d records", err, len(view.Records))
+	}
+	for _, raw := range view.Records[1:] {
+		var rv evidence.RecordView
+		if err := json.Unmarshal(raw, &rv); err != nil {
+			t.Fatal(err)
+		}
+		fp := rv.Body["staff_cert"]
+		if fp == nil {
+			fp = rv.Body["notary_cert"]
+		}
+		if fp != staff.fp {
+			t.Fatalf("%s names %v, want the staff member's %s", rv.Type, fp, staff.fp)
+		}
+	}
+	// The platform still sees its own contract's whole evidence, the
+	// notary staff's certificate record included.
+	if _, err := platform.c.Evidence(ctx, "contract_id", contract); err != nil {
+		t.Fatalf("the platform's evidence of its own contract after the case: %v", err)
 	}
 
 	// A rejected application, its reason recorded.
@@ -381,4 +403,46 @@ func issuanceBundle(ctx context.Context, t *testing.T, j *judicialNode, doc stri
 		t.Fatal(err)
 	}
 	return b
+}
+
+// staffMember is an institution's staff member with her own credential.
+type staffMember struct {
+	c  *client.Client
+	fp string
+}
+
+// staffClient registers a new API credential of j's organisation on chain
+// (cert_issued) and returns a client to addr signing with it.
+func staffClient(ctx context.Context, t *testing.T, j *judicialNode, addr, chainID string) staffMember {
+	t.Helper()
+	h := nodehome.Home(j.home)
+	ca, err := signer.LoadCA(h.CACert(), h.CAKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := signer.GenerateKey(signer.AlgSM2, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	der, err := ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: j.org + "-staff-1", Usage: signer.UsageSubmitter, NotBefore: nb, NotAfter: nb.AddDate(1, 0, 0)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := client.LoadSubmitter(chainID, j.org, h.SubmitterCert(), h.SubmitterKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := sub.Build(&chain.CertIssued{Cert: der}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.c.Submit(ctx, tx, true); err != nil {
+		t.Fatalf("%s: register a staff credential: %v", j.org, err)
+	}
+	c, err := client.New(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return staffMember{c: c.WithRequestSigner(chainID, der, k), fp: chain.FingerprintOf(der).String()}
 }

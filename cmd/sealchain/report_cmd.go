@@ -221,11 +221,17 @@ usage or unreadable input.`,
 				}
 				opts = append(opts, report.WithReportRoots(roots...))
 			}
-			res, err := report.Verify(data, trust, time.Now(), opts...)
+			verify, what := report.Verify, "report"
+			if k, err := report.DocumentKind(data); err == nil && k != report.KindEvidence {
+				// An issued document: its own checks (sealchain verify --file
+				// also takes the proof of its issue).
+				verify, what = report.VerifyDocument, k
+			}
+			res, err := verify(data, trust, time.Now(), opts...)
 			if err != nil {
 				return &exitError{2, err}
 			}
-			header := fmt.Sprintf("report %s (%d bytes), trusting %s", args[0], len(data), genesis)
+			header := fmt.Sprintf("%s %s (%d bytes), trusting %s", what, args[0], len(data), genesis)
 			return printResult(cmd.OutOrStdout(), asJSON, res, header, res.Checks, 17, res.Failed(), nil)
 		},
 	}

@@ -368,6 +368,15 @@ func collect(view store.View, s evidence.Subject, q store.Query) ([]uint64, *uin
 		if tx.Batched != nil {
 			creds[tx.Batched.Cert] = true
 		}
+		// The certificates a case record names (staff, notary, judge,
+		// examiners): its rule checks each is registered to the acting
+		// organisation and not revoked (chain's orgCert), so the verifier
+		// needs their registration and revocations, as for a batch's
+		// credential, and any identity record, as for an actor's.
+		for _, fp := range caseCerts(tx.Body) {
+			creds[fp] = true
+			certs[fp] = true
+		}
 
 		if cc, ok := tx.Body.(*chain.ContractCreated); ok {
 			for _, p := range cc.Parties {
@@ -415,9 +424,10 @@ func collect(view store.View, s evidence.Subject, q store.Query) ([]uint64, *uin
 			}
 		}
 	}
-	// A batched record names its credential by fingerprint: the verifier
-	// needs its registration (none for a genesis credential: the verifier's
-	// genesis holds it) and any revocation.
+	// A batched record names its credential by fingerprint, a case record
+	// its staff's: the verifier needs their registration (none for a
+	// genesis credential: the verifier's genesis holds it) and any
+	// revocation.
 	for fp := range creds {
 		idx, err := credentialRecords(view, fp, q)
 		if err != nil {
@@ -452,6 +462,25 @@ func collect(view store.View, s evidence.Subject, q store.Query) ([]uint64, *uin
 	return out, next, nil
 }
 
+// caseCerts are the certificates an institution case record names besides
+// a contract party (the party is a contract party, whose records are
+// collected with the contract's).
+func caseCerts(body chain.Body) []chain.Fingerprint {
+	switch b := body.(type) {
+	case *chain.NotarizationDecided:
+		return []chain.Fingerprint{b.Staff}
+	case *chain.NotarizationIssued:
+		return []chain.Fingerprint{b.Notary}
+	case *chain.AppraisalCommissioned:
+		return []chain.Fingerprint{b.Judge}
+	case *chain.AppraisalDecided:
+		return []chain.Fingerprint{b.Staff}
+	case *chain.AppraisalIssued:
+		return b.Examiners
+	}
+	return nil
+}
+
 // credentialRecords lists the records a verifier needs of submitter
 // credential fp: the one that registered it (cert_issued, or the proposal
 // and votes that registered it by governance; none for a genesis
@@ -462,7 +491,7 @@ func credentialRecords(view store.View, fp chain.Fingerprint, q store.Query) ([]
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("batched record names credential %s, which the chain does not know", fp)
+		return nil, fmt.Errorf("a batched or case record names certificate %s, which the chain does not know", fp)
 	}
 	var out []uint64
 	if !cs.AtGenesis() {

@@ -9,6 +9,7 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/internal/conformance"
 	"github.com/sealchain/sealchain/internal/pdfgen"
@@ -20,12 +21,33 @@ import (
 // with a completed contract whose signed PDF is on chain, a notarisation
 // case and an appraisal commission on it, both accepted.
 type caseWorld struct {
-	s         *conformance.CaseSynth
+	s         *caseSynth
 	trust     *evidence.Trust
 	contract  string
 	signedPDF []byte
 	// Log indexes of the contract's records so far.
 	idx []uint64
+}
+
+// The synthetic chain's types (internal/conformance).
+type (
+	caseSynth   = conformance.Synth
+	institution = conformance.Institution
+)
+
+// orgNames are the names the institutions print on their documents.
+var orgNames = map[string]string{
+	"platform": "某某电子签约平台有限公司", "notary": "北京市中信公证处", "appraisal": "北京某某司法鉴定所", "court": "北京互联网法院",
+}
+
+// add builds body by sub (with actor, nil for none) and appends it in its
+// own block, returning its log index.
+func (w *caseWorld) add(sub *client.Submitter, body chain.Body, actor *client.Actor) uint64 {
+	tx, err := sub.Build(body, actor)
+	if err != nil {
+		panic(err)
+	}
+	return w.s.AddTx(tx, false)
 }
 
 const (
@@ -52,27 +74,27 @@ func newCaseWorld(t testing.TB) *caseWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.idx = append(w.idx, must(s.Add(s.Sub, &chain.CertIssued{Cert: der}, nil)))
+	w.idx = append(w.idx, w.add(s.Sub, &chain.CertIssued{Cert: der}, nil))
 	created := conformance.Contract(w.contract, doc, act.Cert)
-	w.idx = append(w.idx, must(s.Add(s.Sub, created, nil)))
+	w.idx = append(w.idx, w.add(s.Sub, created, nil))
 	intent := must(s.Intent(w.contract, act))
-	w.idx = append(w.idx, must(s.Add(s.Sub, intent, act)))
+	w.idx = append(w.idx, w.add(s.Sub, intent, act))
 	w.signedPDF = must(sigpdf.Sign(doc, sigpdf.SignOptions{Key: act.Key, Cert: der, Page: 1, Name: "party-a",
 		Reason: "签署合同", Time: time.Date(2026, 1, 5, 9, 0, 3, 0, time.UTC)}))
 	sum := sm3.Sum(w.signedPDF)
-	w.idx = append(w.idx, must(s.Add(s.Sub, &chain.ContractSigned{Contract: w.contract, DocSM3: created.DocSM3, SignedDocSM3: sum[:]}, act)))
-	w.idx = append(w.idx, must(s.Add(s.Sub, &chain.ContractCompleted{Contract: w.contract}, nil)))
+	w.idx = append(w.idx, w.add(s.Sub, &chain.ContractSigned{Contract: w.contract, DocSM3: created.DocSM3, SignedDocSM3: sum[:]}, act))
+	w.idx = append(w.idx, w.add(s.Sub, &chain.ContractCompleted{Contract: w.contract}, nil))
 	purpose := sm3.Sum([]byte("用于诉讼"))
-	w.idx = append(w.idx, must(s.Add(s.Sub, &chain.NotarizationApplied{Application: testApplication, Contract: w.contract,
+	w.idx = append(w.idx, w.add(s.Sub, &chain.NotarizationApplied{Application: testApplication, Contract: w.contract,
 		NotaryOrg: "notary", Scope: chain.ScopeContract | chain.ScopeSignedPDF | chain.ScopeTimeline, Purpose: chain.PurposeLitigation,
-		PurposeSM3: purpose[:], Party: act.Cert}, nil)))
-	w.idx = append(w.idx, must(s.Add(s.Notary.Sub, &chain.NotarizationDecided{Application: testApplication, Contract: w.contract,
-		Decision: chain.DecisionAccept, Staff: chain.FingerprintOf(s.Notary.Sub.Cert)}, nil)))
+		PurposeSM3: purpose[:], Party: act.Cert}, nil))
+	w.idx = append(w.idx, w.add(s.Notary.Sub, &chain.NotarizationDecided{Application: testApplication, Contract: w.contract,
+		Decision: chain.DecisionAccept, Staff: chain.FingerprintOf(s.Notary.Sub.Cert)}, nil))
 	matters := sm3.Sum([]byte("鉴定电子合同数据是否完整、未被篡改"))
-	w.idx = append(w.idx, must(s.Add(s.Court.Sub, &chain.AppraisalCommissioned{Commission: testCommission, Contract: w.contract,
-		AppraisalOrg: "appraisal", Items: 31, MattersSM3: matters[:], Judge: chain.FingerprintOf(s.Court.Sub.Cert)}, nil)))
-	w.idx = append(w.idx, must(s.Add(s.Appraisal.Sub, &chain.AppraisalDecided{Commission: testCommission, Contract: w.contract,
-		Decision: chain.DecisionAccept, Staff: chain.FingerprintOf(s.Appraisal.Sub.Cert)}, nil)))
+	w.idx = append(w.idx, w.add(s.Court.Sub, &chain.AppraisalCommissioned{Commission: testCommission, Contract: w.contract,
+		AppraisalOrg: "appraisal", Items: 31, MattersSM3: matters[:], Judge: chain.FingerprintOf(s.Court.Sub.Cert)}, nil))
+	w.idx = append(w.idx, w.add(s.Appraisal.Sub, &chain.AppraisalDecided{Commission: testCommission, Contract: w.contract,
+		Decision: chain.DecisionAccept, Staff: chain.FingerprintOf(s.Appraisal.Sub.Cert)}, nil))
 	return w
 }
 
@@ -111,7 +133,7 @@ func contractPDF() []byte {
 
 // issuer is an institution's document signer: a signer certificate its
 // genesis CA issued, and its seal.
-func (w *caseWorld) options(t testing.TB, o *conformance.CaseOrg) Options {
+func (w *caseWorld) options(t testing.TB, o *institution) Options {
 	t.Helper()
 	key, cert, err := IssuerSigner(o.CA, o.ID, testNow)
 	if err != nil {
@@ -124,14 +146,14 @@ func (w *caseWorld) options(t testing.TB, o *conformance.CaseOrg) Options {
 	case "appraisal":
 		purpose = "司法鉴定专用章"
 	}
-	return Options{IssuerOrg: Issuer{ID: o.ID, Name: o.Name}, Now: testNow, VerifyURL: testVerifyURL,
+	return Options{IssuerOrg: Issuer{ID: o.ID, Name: orgNames[o.ID]}, Now: testNow, VerifyURL: testVerifyURL,
 		Key: key, Cert: cert, Chain: [][]byte{o.CA.Cert.Raw}, Trust: w.trust,
-		Seal: &seal.EnterpriseOptions{Name: o.Name, Purpose: purpose}}
+		Seal: &seal.EnterpriseOptions{Name: orgNames[o.ID], Purpose: purpose}}
 }
 
-// platform is the platform org as a CaseOrg (its CA is the Synth's).
-func (w *caseWorld) platform(t testing.TB) *conformance.CaseOrg {
-	return &conformance.CaseOrg{ID: "platform", Name: "某某电子签约平台有限公司", CA: w.s.PlatformCA(), Sub: w.s.Sub}
+// platform is the platform org as an institution (its CA is the Synth's).
+func (w *caseWorld) platform(t testing.TB) *institution {
+	return &institution{ID: "platform", CA: w.s.PlatformCA(), Sub: w.s.Sub}
 }
 
 // documents makes the four documents over the case bundle.
@@ -195,7 +217,7 @@ func (w *caseWorld) issue(t testing.TB, kind string, doc []byte, tamper func(cha
 	if tamper != nil {
 		tamper(body)
 	}
-	w.idx = append(w.idx, must(w.s.Add(sub, body, nil)))
+	w.idx = append(w.idx, w.add(sub, body, nil))
 	b, _ := w.bundle(t)
 	return b
 }

@@ -153,7 +153,7 @@ func (l *layout) notarialStatement(ct *ContractFacts) {
 	fmt.Fprintf(&b, "兹证明：本公证书所附证据包（bundle.json，SM3 哈希值见下）所载 %d 条区块链记录，经本处依创世文件离线核验，均包含于链标识为 %s 的区块链日志中，该日志由验证节点于状态高度 %d 签署的检查点所确认；各记录的内容、区块高度与区块时间与链上记录一致，未被篡改。",
 		len(ev.Timeline), ev.ChainID, ev.Checkpoint.Height)
 	if ct != nil {
-		fmt.Fprintf(&b, "合同 %s 的文件 SM3 哈希值为下列所示，", ct.ID)
+		fmt.Fprintf(&b, "合同 %s 的文件 SM3 哈希值如下所示；", ct.ID)
 		if ct.Status == StatusCompleted {
 			fmt.Fprintf(&b, "全部 %d 名签署方均已签署，合同完成记录见日志序号 %d。", len(ct.Parties), *ct.CompletedIndex)
 		} else {
@@ -483,11 +483,11 @@ func (l *layout) timeFacts() {
 func conclusionLine(c string) string {
 	switch c {
 	case "intact":
-		return "鉴定结论 Conclusion：电子数据完整，未被篡改 INTACT"
+		return "鉴定意见 Opinion：送检电子数据完整，未被篡改 INTACT"
 	case "altered":
-		return "鉴定结论 Conclusion：电子数据被篡改或不完整 ALTERED"
+		return "鉴定意见 Opinion：送检电子数据被篡改或不完整 ALTERED"
 	}
-	return "鉴定结论 Conclusion：无法判断 UNDETERMINED"
+	return "鉴定意见 Opinion：无法判断送检电子数据是否完整 UNDETERMINED"
 }
 
 func conclusionColor(c string) color {

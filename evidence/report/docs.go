@@ -49,16 +49,20 @@ type AppraisalOptions struct {
 // NotarialNumber is the default number of a notarial certificate of case
 // caseID issued by orgID at t: "（<year>）<orgID>电证字第<serial>号", the
 // year in UTC+8 and serial the first 8 hex digits of SM3(caseID), upper
-// case. It is at most chain.MaxNumberBytes for an org id of up to 32 bytes.
+// case (the org id cut to 24 bytes, so the number fits chain.MaxNumberBytes).
 func NotarialNumber(orgID string, t time.Time, caseID string) string {
-	return fmt.Sprintf("（%d）%s电证字第%s号", t.In(cst).Year(), orgID, caseSerial(caseID))
+	return fmt.Sprintf("（%d）%s电证字第%s号", t.In(cst).Year(), numberOrg(orgID), caseSerial(caseID))
 }
 
 // AppraisalNumber is the default number of an appraisal opinion:
 // "<orgID>[<year>]电鉴字第<serial>号", as NotarialNumber.
 func AppraisalNumber(orgID string, t time.Time, caseID string) string {
-	return fmt.Sprintf("%s[%d]电鉴字第%s号", orgID, t.In(cst).Year(), caseSerial(caseID))
+	return fmt.Sprintf("%s[%d]电鉴字第%s号", numberOrg(orgID), t.In(cst).Year(), caseSerial(caseID))
 }
+
+// numberOrg keeps a number within chain.MaxNumberBytes: org ids are
+// ASCII, and a long one is cut to 24 bytes.
+func numberOrg(orgID string) string { return orgID[:min(len(orgID), 24)] }
 
 func caseSerial(caseID string) string {
 	s := sm3.Sum([]byte(caseID))
@@ -157,7 +161,18 @@ func docParts(b *evidence.Bundle, res *evidence.Result, opts Options, in docInpu
 		}
 	}
 	in.issuer, in.issuedAt = IssuerFacts{ID: opts.IssuerOrg.ID, Name: opts.IssuerOrg.Name}, opts.Now
-	df, verification, err := docFactsOf(b, raw, res, in)
+	// The facts' checks are those a verifier recomputes: the bundle alone
+	// under the genesis trust, whatever else res was run with (a file, a
+	// trusted log).
+	fres := res
+	if opts.Trust != nil {
+		v, err := evidence.NewVerifier(opts.Trust)
+		if err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+		fres = v.Verify(b, nil)
+	}
+	df, verification, err := docFactsOf(b, raw, fres, in)
 	if err != nil {
 		return nil, err
 	}

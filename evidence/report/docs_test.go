@@ -6,10 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sealchain/sealchain/chain"
-	"github.com/sealchain/sealchain/internal/conformance"
 )
 
 // TestDocumentsRender makes the four documents and, with
@@ -48,7 +48,7 @@ func TestDocumentSealsCoverNoText(t *testing.T) {
 	w := newCaseWorld(t)
 	b, res := w.bundle(t)
 	for _, long := range []bool{false, true} {
-		opt := func(o *conformance.CaseOrg) Options {
+		opt := func(o *institution) Options {
 			opts := w.options(t, o)
 			if long {
 				opts.IssuerOrg.Name = "北京市某某区某某街道某某某某某某某某某某有限责任公司电子合同存证服务中心"
@@ -65,7 +65,14 @@ func TestDocumentSealsCoverNoText(t *testing.T) {
 		}
 		for kind, doc := range docs {
 			t.Run(fmt.Sprintf("%s/long=%v", kind, long), func(t *testing.T) {
-				checkSealCoversNoText(t, doc, t.TempDir())
+				dir := t.TempDir()
+				if keep := os.Getenv("SEALCHAIN_KEEP_RENDER"); keep != "" { // to look at
+					dir = filepath.Join(keep, fmt.Sprintf("seal-%s-long-%v", kind, long))
+					if err := os.MkdirAll(dir, 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+				checkSealCoversNoText(t, doc, dir)
 			})
 		}
 	}
@@ -81,5 +88,39 @@ func TestOnePageDocuments(t *testing.T) {
 		if n := bytes.Count(docs[kind], []byte("<< /Type /Page /Parent")); n != 1 {
 			t.Errorf("%s has %d pages", kind, n)
 		}
+	}
+}
+
+// TestPreservationNo: the number's check character holds and catches a
+// changed character; the number is derived from the bundle alone.
+func TestPreservationNo(t *testing.T) {
+	w := newCaseWorld(t)
+	b, _ := w.bundle(t)
+	no, err := PreservationNo(b, w.contract)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ValidPreservationNo(no) {
+		t.Fatalf("%s: check character does not hold", no)
+	}
+	last := w.idx[len(w.idx)-1]
+	if want := fmt.Sprintf("SC20260105-%d-%d-", last+1, last); !strings.HasPrefix(no, want) {
+		t.Errorf("%s does not start with %s", no, want)
+	}
+	for i := range len(no) - 2 {
+		if no[i] == '-' || no[i] == 'S' || no[i] == 'C' {
+			continue
+		}
+		c := []byte(no)
+		c[i] = '0' + (c[i]-'0'+1)%10
+		if c[i] == no[i] {
+			continue
+		}
+		if ValidPreservationNo(string(c)) && no[i] >= '0' && no[i] <= '9' {
+			t.Errorf("%s: changed character %d still checks", c, i)
+		}
+	}
+	if _, err := PreservationNo(b, "no-such-contract"); err == nil {
+		t.Error("a number for a contract the bundle lacks")
 	}
 }

@@ -190,6 +190,8 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 			err = fmt.Errorf("signed by a certificate of organisation %q, but the document names %q as its issuer", org.ID, df.Issuer.ID)
 		case issuerRole(kind) != "" && org.Role != issuerRole(kind):
 			err = fmt.Errorf("organisation %q has the role %q; a %s is issued by a %s organisation", org.ID, org.Role, kind, issuerRole(kind))
+		case rep.Signatures[0].SigningTime == nil || !rep.Signatures[0].SigningTime.Equal(df.IssuedAt.Truncate(time.Second)):
+			err = fmt.Errorf("the signature claims %v, the document says it was issued at %s", rep.Signatures[0].SigningTime, df.IssuedAt.Format(time.RFC3339))
 		}
 		if err == nil {
 			s := rep.Signatures[0]

@@ -18,7 +18,9 @@ var docNow = testNow.Add(time.Hour)
 func TestVerifyDocuments(t *testing.T) {
 	w := newCaseWorld(t)
 	docs := w.documents(t)
-	for _, kind := range []string{KindNotarial, KindAppraisal, KindPreservation, KindSignature} {
+	b, res := w.bundle(t)
+	docs[KindEvidence] = must(Make(b, res, w.options(t, w.platform(t))))
+	for _, kind := range []string{KindNotarial, KindAppraisal, KindPreservation, KindSignature, KindEvidence} {
 		t.Run(kind, func(t *testing.T) {
 			doc := docs[kind]
 			res, err := VerifyDocument(doc, w.trust, docNow)
@@ -50,7 +52,7 @@ func TestVerifyDocuments(t *testing.T) {
 				}
 				t.Fatalf("failed %v", res.Failed())
 			}
-			if res.Document == nil || res.Issuance == nil {
+			if (res.Document == nil && kind != KindEvidence) || res.Facts == nil || res.Issuance == nil {
 				t.Error("no recomputed facts or issuance record in the result")
 			}
 		})

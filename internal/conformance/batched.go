@@ -23,41 +23,101 @@ type Synth struct {
 	// Sub is the platform organisation's genesis credential; Other is the
 	// "other" organisation's.
 	Sub, Other *client.Submitter
+	// Court, Notary and Appraisal are the institutions of NewCaseSynth
+	// (nil in NewSynth's).
+	Court, Notary, Appraisal *Institution
 }
 
-// NewSynth makes a synthetic chain with chain id chainID and 4 validators.
-func NewSynth(chainID string) (*Synth, error) {
-	w, err := newWorld(chainID, 4)
-	if err != nil {
-		return nil, err
-	}
-	caKey, err := signer.GenerateKey(signer.AlgSM2, nil)
-	if err != nil {
-		return nil, err
-	}
-	ca, err := signer.NewCA(caKey, signer.CAOptions{OrgID: "other", OrgName: "Other Platform Ltd", Role: "platform",
-		NotBefore: epoch.AddDate(-1, 0, 0), NotAfter: epoch.AddDate(2, 0, 0)}, nil)
-	if err != nil {
-		return nil, err
-	}
+// Institution is a genesis organisation of a synthetic chain: its CA, which
+// issues its staff's certificates, and its genesis API credential.
+type Institution struct {
+	ID  string
+	CA  *signer.CA
+	Sub *client.Submitter
+}
+
+// Staff issues a certificate of usage u from the institution's CA (not
+// registered anywhere: register it with a cert_issued record the
+// institution submits) and returns it as the institution's submitter.
+func (in *Institution) Staff(name string, u signer.Usage) (*client.Submitter, error) {
 	k, err := signer.GenerateKey(signer.AlgSM2, nil)
 	if err != nil {
 		return nil, err
 	}
-	der, err := ca.Issue(k.Public(), signer.IssueOptions{SubjectRef: "other-submitter", Usage: signer.UsageSubmitter,
+	der, err := in.CA.Issue(k.Public(), signer.IssueOptions{SubjectRef: name, Usage: u,
 		NotBefore: epoch.AddDate(0, -1, 0), NotAfter: epoch.AddDate(1, 0, 0)}, nil)
 	if err != nil {
 		return nil, err
 	}
-	other := &client.Submitter{ChainID: chainID, Org: "other", Cert: der, Key: k}
-	w.credentials = [][]byte{w.sub.Cert}
-	w.extraOrgs = []chain.GenesisOrg{{ID: "other", Name: "Other Platform Ltd", Role: "platform", Weight: 1,
+	return &client.Submitter{ChainID: in.Sub.ChainID, Org: in.ID, Cert: der, Key: k}, nil
+}
+
+// newInstitution makes organisation id's CA and genesis credential and its
+// genesis entry.
+func newInstitution(chainID, id, name, role string) (*Institution, chain.GenesisOrg, error) {
+	caKey, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		return nil, chain.GenesisOrg{}, err
+	}
+	ca, err := signer.NewCA(caKey, signer.CAOptions{OrgID: id, OrgName: name, Role: role,
+		NotBefore: epoch.AddDate(-1, 0, 0), NotAfter: epoch.AddDate(2, 0, 0)}, nil)
+	if err != nil {
+		return nil, chain.GenesisOrg{}, err
+	}
+	in := &Institution{ID: id, CA: ca, Sub: &client.Submitter{ChainID: chainID, Org: id}}
+	sub, err := in.Staff(id+"-submitter", signer.UsageSubmitter)
+	if err != nil {
+		return nil, chain.GenesisOrg{}, err
+	}
+	in.Sub = sub
+	return in, chain.GenesisOrg{ID: id, Name: name, Role: role, Weight: 1,
 		CACert:      string(signer.EncodeCertificatePEM(ca.Cert.Raw)),
-		Credentials: []string{string(signer.EncodeCertificatePEM(der))}}}
+		Credentials: []string{string(signer.EncodeCertificatePEM(sub.Cert))}}, nil
+}
+
+// NewSynth makes a synthetic chain with chain id chainID and 4 validators.
+func NewSynth(chainID string) (*Synth, error) { return newSynth(chainID, false) }
+
+// NewCaseSynth is NewSynth at rules version 3 (institution cases) with a
+// court "court", a notary office "notary" and an appraisal institution
+// "appraisal" in the genesis too, each with a genesis credential.
+func NewCaseSynth(chainID string) (*Synth, error) { return newSynth(chainID, true) }
+
+func newSynth(chainID string, cases bool) (*Synth, error) {
+	w, err := newWorld(chainID, 4)
+	if err != nil {
+		return nil, err
+	}
+	other, og, err := newInstitution(chainID, "other", "Other Platform Ltd", "platform")
+	if err != nil {
+		return nil, err
+	}
+	w.credentials = [][]byte{w.sub.Cert}
+	w.extraOrgs = []chain.GenesisOrg{og}
+	s := &Synth{Sub: w.sub, Other: other.Sub}
+	if cases {
+		w.rulesVersion = chain.CaseRulesVersion
+		for _, in := range []struct {
+			to             **Institution
+			id, name, role string
+		}{
+			{&s.Court, "court", "Conformance People's Court", "court"},
+			{&s.Notary, "notary", "Conformance Notary Office", "notary"},
+			{&s.Appraisal, "appraisal", "Conformance Judicial Appraisal Institution", "appraisal"},
+		} {
+			inst, g, err := newInstitution(chainID, in.id, in.name, in.role)
+			if err != nil {
+				return nil, err
+			}
+			*in.to = inst
+			w.extraOrgs = append(w.extraOrgs, g)
+		}
+	}
 	if w.genesis, err = w.genesisDoc(w.valSet); err != nil {
 		return nil, err
 	}
-	return &Synth{w: w, l: &log{w: w}, Sub: w.sub, Other: other}, nil
+	s.w, s.l = w, &log{w: w}
+	return s, nil
 }
 
 // PlatformCA is the platform organisation's CA.

@@ -42,17 +42,22 @@ import (
 
 // diffWorld is a synthetic chain with two organisations, "platform" and
 // the notary "bank", each with a genesis credential, and five signers:
-// alice, bob and carol registered by the platform, dave by the bank.
+// alice, bob and carol registered by the platform, dave by the bank (a
+// notary's staff member in the case rows). For institution cases (rules
+// version 3, the genesis's) there are the court "court" and the appraisal
+// institution "lab", each with a genesis credential.
 type diffWorld struct {
 	*world
-	bankCA  *signer.CA
-	bankSub *client.Submitter
-	alice   *party
-	bob     *party
-	carol   *party
-	dave    *party
-	genesis []byte
-	doc     types.GenesisDoc
+	bankCA   *signer.CA
+	bankSub  *client.Submitter
+	courtSub *client.Submitter
+	labSub   *client.Submitter
+	alice    *party
+	bob      *party
+	carol    *party
+	dave     *party
+	genesis  []byte
+	doc      types.GenesisDoc
 }
 
 func newDiffWorld(t *testing.T) *diffWorld {
@@ -71,6 +76,19 @@ func newDiffWorld(t *testing.T) *diffWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
+	newCA := func(id, name, role string) *signer.CA {
+		k, err := signer.GenerateKey(signer.AlgSM2, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ca, err := signer.NewCA(k, signer.CAOptions{OrgID: id, OrgName: name, Role: role,
+			NotBefore: epoch.AddDate(-1, 0, 0), NotAfter: epoch.AddDate(2, 0, 0)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ca
+	}
+	courtCA, labCA := newCA("court", "Differential Court", "court"), newCA("lab", "Differential Appraisal", "appraisal")
 	issue := func(ca *signer.CA, name string, u signer.Usage) *party {
 		k, err := signer.GenerateKey(signer.AlgSM2, nil)
 		if err != nil {
@@ -85,6 +103,9 @@ func newDiffWorld(t *testing.T) *diffWorld {
 	}
 	bs := issue(d.bankCA, "bank-submitter", signer.UsageSubmitter)
 	d.bankSub = &client.Submitter{ChainID: w.chainID, Org: "bank", Cert: bs.der, Key: bs.key}
+	cs, ls := issue(courtCA, "court-submitter", signer.UsageSubmitter), issue(labCA, "lab-submitter", signer.UsageSubmitter)
+	d.courtSub = &client.Submitter{ChainID: w.chainID, Org: "court", Cert: cs.der, Key: cs.key}
+	d.labSub = &client.Submitter{ChainID: w.chainID, Org: "lab", Cert: ls.der, Key: ls.key}
 	d.alice, d.bob, d.carol = issue(w.ca, "alice", signer.UsageSigner), issue(w.ca, "bob", signer.UsageSigner), issue(w.ca, "carol", signer.UsageSigner)
 	d.dave = issue(d.bankCA, "dave", signer.UsageSigner)
 
@@ -95,8 +116,13 @@ func newDiffWorld(t *testing.T) *diffWorld {
 				CACert: pem(w.ca.Cert.Raw), Credentials: []string{pem(w.sub.Cert)}},
 			{ID: "bank", Name: "Differential Notary", Role: "notary", Weight: 1,
 				CACert: pem(d.bankCA.Cert.Raw), Credentials: []string{pem(d.bankSub.Cert)}},
+			{ID: "court", Name: "Differential Court", Role: "court", Weight: 1,
+				CACert: pem(courtCA.Cert.Raw), Credentials: []string{pem(d.courtSub.Cert)}},
+			{ID: "lab", Name: "Differential Appraisal", Role: "appraisal", Weight: 1,
+				CACert: pem(labCA.Cert.Raw), Credentials: []string{pem(d.labSub.Cert)}},
 		},
-		Verifiers: []chain.GenesisVerifier{{Org: "platform", Cert: pem(w.verifiers[0].der)}},
+		Verifiers:    []chain.GenesisVerifier{{Org: "platform", Cert: pem(w.verifiers[0].der)}},
+		RulesVersion: chain.CaseRulesVersion,
 	}
 	appState, err := json.Marshal(gs)
 	if err != nil {
@@ -563,6 +589,150 @@ func TestDifferentialRejections(t *testing.T) {
 			setup: func(h *harness) { h.create(c1, 0, d.alice) },
 			bad:   func(h *harness) []byte { return h.intent(c1, d.alice, d.verifiers[1]) },
 		},
+		// Institution cases (rules version 3). dave is the bank's staff
+		// member, registered by cert_issued; the genesis credentials act
+		// for the court and the appraisal institution.
+		{
+			name: "CaseExists/application id in use", code: chain.CodeCaseExists, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice); h.apply("n1", c1) },
+			bad:   func(h *harness) []byte { return h.build(d.sub, application("n1", c1), nil) },
+		},
+		{
+			name: "CaseExists/commission id of an application", code: chain.CodeCaseExists, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice); h.apply("n1", c1) },
+			bad:   func(h *harness) []byte { return h.build(d.courtSub, commission("n1", c1, "lab", d.courtSub), nil) },
+		},
+		{
+			name: "UnknownCase/decision on no case", code: chain.CodeUnknownCase, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice) },
+			bad: func(h *harness) []byte {
+				return h.build(d.bankSub, decision("n1", c1, chain.DecisionAccept, d.dave.fp), nil)
+			},
+		},
+		{
+			name: "UnknownCase/case of another contract", code: chain.CodeUnknownCase, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice); h.create("c2", 0, d.bob); h.apply("n1", c1) },
+			bad: func(h *harness) []byte {
+				return h.build(d.bankSub, decision("n1", "c2", chain.DecisionAccept, d.dave.fp), nil)
+			},
+		},
+		{
+			name: "CaseStatus/issued before acceptance", code: chain.CodeCaseStatus, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice); h.apply("n1", c1) },
+			bad:   func(h *harness) []byte { return h.build(d.bankSub, notarial("n1", c1, d.dave.fp), nil) },
+		},
+		{
+			name: "CaseStatus/decided twice", code: chain.CodeCaseStatus, check: "contract",
+			setup: func(h *harness) {
+				h.create(c1, 0, d.alice)
+				h.apply("n1", c1)
+				h.ok(h.build(d.bankSub, decision("n1", c1, chain.DecisionAccept, d.dave.fp), nil))
+			},
+			bad: func(h *harness) []byte {
+				return h.build(d.bankSub, decision("n1", c1, chain.DecisionReject, d.dave.fp), nil)
+			},
+		},
+		{
+			name: "CaseStatus/withdrawal of an issued certificate's case", code: chain.CodeCaseStatus, check: "contract",
+			setup: func(h *harness) {
+				h.create(c1, 0, d.alice)
+				h.apply("n1", c1)
+				h.ok(h.build(d.bankSub, decision("n1", c1, chain.DecisionAccept, d.dave.fp), nil))
+				h.ok(h.build(d.bankSub, notarial("n1", c1, chain.FingerprintOf(d.bankSub.Cert)), nil))
+			},
+			bad: func(h *harness) []byte {
+				return h.build(d.sub, &chain.NotarizationWithdrawn{Application: "n1", Contract: c1, ReasonSM3: diffDoc[:]}, nil)
+			},
+		},
+		{
+			name: "CaseStatus/appraisal opinion of a rejected commission", code: chain.CodeCaseStatus, check: "contract",
+			setup: func(h *harness) {
+				h.create(c1, 0, d.alice)
+				h.ok(h.build(d.courtSub, commission("a1", c1, "lab", d.courtSub), nil))
+				h.ok(h.build(d.labSub, &chain.AppraisalDecided{Commission: "a1", Contract: c1, Decision: chain.DecisionReject, Reason: "超出鉴定范围",
+					Staff: chain.FingerprintOf(d.labSub.Cert)}, nil))
+			},
+			bad: func(h *harness) []byte {
+				return h.build(d.labSub, &chain.AppraisalIssued{Commission: "a1", Contract: c1, Number: "A-1", DocumentSM3: diffDoc[:], BundleSM3: diffDoc[:],
+					Examiners: []chain.Fingerprint{chain.FingerprintOf(d.labSub.Cert)}, Conclusion: chain.ConclusionIntact}, nil)
+			},
+		},
+		{
+			name: "NotInstitution/application to a platform", code: chain.CodeNotInstitution, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice) },
+			bad: func(h *harness) []byte {
+				b := application("n1", c1)
+				b.NotaryOrg = "platform"
+				return h.build(d.sub, b, nil)
+			},
+		},
+		{
+			name: "NotInstitution/commission by a notary office", code: chain.CodeNotInstitution, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice) },
+			bad:   func(h *harness) []byte { return h.build(d.bankSub, commission("a1", c1, "lab", d.bankSub), nil) },
+		},
+		{
+			name: "NotInstitution/commission to a notary office", code: chain.CodeNotInstitution, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice) },
+			bad:   func(h *harness) []byte { return h.build(d.courtSub, commission("a1", c1, "bank", d.courtSub), nil) },
+		},
+		{
+			name: "Permission/application for another organisation's contract", code: chain.CodePermission, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice) },
+			bad:   func(h *harness) []byte { return h.build(d.courtSub, application("n1", c1), nil) },
+		},
+		{
+			name: "Permission/decision by another institution", code: chain.CodePermission, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice); h.apply("n1", c1) },
+			bad: func(h *harness) []byte {
+				return h.build(d.labSub, decision("n1", c1, chain.DecisionAccept, chain.FingerprintOf(d.labSub.Cert)), nil)
+			},
+		},
+		{
+			name: "Permission/withdrawal by the institution", code: chain.CodePermission, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice); h.apply("n1", c1) },
+			bad: func(h *harness) []byte {
+				return h.build(d.bankSub, &chain.NotarizationWithdrawn{Application: "n1", Contract: c1, ReasonSM3: diffDoc[:]}, nil)
+			},
+		},
+		{
+			name: "Permission/staff of another organisation", code: chain.CodePermission, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice); h.apply("n1", c1) },
+			bad: func(h *harness) []byte {
+				return h.build(d.bankSub, decision("n1", c1, chain.DecisionAccept, d.alice.fp), nil)
+			},
+		},
+		{
+			name: "UnknownCert/staff not registered", code: chain.CodeUnknownCert, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice); h.apply("n1", c1) },
+			bad: func(h *harness) []byte {
+				return h.build(d.bankSub, decision("n1", c1, chain.DecisionAccept, d.newBankParty(t, "eve").fp), nil)
+			},
+		},
+		{
+			name: "CertRevoked/staff revoked", code: chain.CodeCertRevoked, check: "signatures",
+			setup: func(h *harness) {
+				h.create(c1, 0, d.alice)
+				h.apply("n1", c1)
+				h.ok(h.build(d.bankSub, &chain.CertRevoked{Cert: d.dave.fp, Reason: chain.ReasonKeyCompromise}, nil))
+			},
+			bad: func(h *harness) []byte {
+				return h.build(d.bankSub, decision("n1", c1, chain.DecisionAccept, d.dave.fp), nil)
+			},
+		},
+		{
+			name: "NotParty/notarisation naming a stranger as party", code: chain.CodeNotParty, check: "contract",
+			setup: func(h *harness) { h.create(c1, 0, d.alice) },
+			bad: func(h *harness) []byte {
+				b := application("n1", c1)
+				b.Party = d.bob.fp
+				return h.build(d.sub, b, nil)
+			},
+		},
+		{
+			name: "UnknownContract/application for no contract", code: chain.CodeUnknownContract, check: "contract",
+			bad: func(h *harness) []byte { return h.build(d.sub, application("n1", c1), nil) },
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -584,6 +754,35 @@ func TestDifferentialRejections(t *testing.T) {
 			}
 		})
 	}
+}
+
+// application is the platform's notarisation application id on contract.
+func application(id, contract string) *chain.NotarizationApplied {
+	return &chain.NotarizationApplied{Application: id, Contract: contract, NotaryOrg: "bank", Scope: chain.ScopeContract, Purpose: chain.PurposeLitigation}
+}
+
+// apply commits the platform's application id on contract.
+func (h *harness) apply(id, contract string) { h.add(application(id, contract), nil) }
+
+// decision is an institution's decision on notarisation case id by staff.
+func decision(id, contract string, d chain.Decision, staff chain.Fingerprint) *chain.NotarizationDecided {
+	b := &chain.NotarizationDecided{Application: id, Contract: contract, Decision: d, Staff: staff}
+	if d == chain.DecisionReject {
+		b.Reason = "申请材料不全"
+	}
+	return b
+}
+
+// notarial is the notarial certificate of case id, signed by notary.
+func notarial(id, contract string, notary chain.Fingerprint) *chain.NotarizationIssued {
+	return &chain.NotarizationIssued{Application: id, Contract: contract, Number: "N-" + id, DocumentSM3: diffDoc[:], BundleSM3: diffDoc[:], Notary: notary}
+}
+
+// commission is a court's appraisal commission id to institution, the judge
+// acting through judge's credential.
+func commission(id, contract, institution string, judge *client.Submitter) *chain.AppraisalCommissioned {
+	return &chain.AppraisalCommissioned{Commission: id, Contract: contract, AppraisalOrg: institution, Items: chain.ItemBundle,
+		MattersSM3: diffDoc[:], Judge: chain.FingerprintOf(judge.Cert)}
 }
 
 // newBankParty is a signer certificate issued by the bank's CA.

@@ -40,6 +40,9 @@ type world struct {
 	// organisations (Synth's; the vectors have neither).
 	credentials [][]byte
 	extraOrgs   []chain.GenesisOrg
+	// rulesVersion is the genesis rules_version; 0 leaves it out (the
+	// vectors').
+	rulesVersion uint32
 }
 
 // party is a certificate holder: a signer or an intent verifier.
@@ -148,6 +151,7 @@ func (w *world) genesisDoc(vals *types.ValidatorSet) ([]byte, error) {
 		gs.Orgs[0].Credentials = append(gs.Orgs[0].Credentials, string(signer.EncodeCertificatePEM(der)))
 	}
 	gs.Orgs = append(gs.Orgs, w.extraOrgs...)
+	gs.RulesVersion = w.rulesVersion
 	app, err := json.Marshal(gs)
 	if err != nil {
 		return nil, err

@@ -553,6 +553,15 @@ func (a *API) evidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c := callerFrom(r.Context()); !c.seesAll() && !a.institutionSeesContract(c, s) {
+		// The organisations of the contract's cases (applicants,
+		// institutions): the bundle holds the certificate records of the
+		// staff, judges and examiners they named, part of the contract's
+		// evidence for its owner.
+		caseOrgs, err := a.caseOrgs(s.ContractID)
+		if err != nil {
+			a.internal(w, r, err)
+			return
+		}
 		// Again over the whole bundle: it also holds the records of the
 		// subject's contracts and certificates, which may be another's.
 		for _, rec := range b.Records {
@@ -560,6 +569,9 @@ func (a *API) evidence(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				a.internal(w, r, err)
 				return
+			}
+			if tx.Body.ContractID() == "" && caseOrgs[tx.Envelope.Org] {
+				continue
 			}
 			if !a.allowRecord(w, r, tx) {
 				return
@@ -636,6 +648,22 @@ func (a *API) allowSubject(w http.ResponseWriter, r *http.Request, s evidence.Su
 		}
 	}
 	return true
+}
+
+// caseOrgs are the applicants and institutions of contract's cases (none
+// for contract "").
+func (a *API) caseOrgs(contract string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if contract == "" {
+		return out, nil
+	}
+	err := a.store.View().Cases(func(cs *chain.CaseState) bool {
+		if cs.Contract == contract {
+			out[cs.Applicant], out[cs.Institution] = true, true
+		}
+		return true
+	})
+	return out, err
 }
 
 // institutionSeesContract reports whether s is a contract subject that c,

@@ -265,7 +265,10 @@ func (a *API) fetchPeer(ctx context.Context, org, path string) ([]byte, error) {
 	if a.auditor == nil {
 		return nil, &fileError{status: http.StatusServiceUnavailable, code: "no_credential", msg: "this node has no credential to sign a request to " + org + "'s node"}
 	}
-	c, err := client.New(base, &http.Client{Timeout: peerTimeout})
+	// No redirects: a peer answers for itself, and must not point this
+	// node's requests elsewhere.
+	hc := &http.Client{Timeout: peerTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c, err := client.New(base, hc)
 	if err != nil {
 		return nil, &fileError{status: http.StatusBadGateway, code: "no_peer", msg: fmt.Sprintf("[institution] peers %s: %v", org, err), underlying: err}
 	}

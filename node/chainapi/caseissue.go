@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,8 +106,8 @@ func (a *API) caseIssue(w http.ResponseWriter, r *http.Request) {
 		}
 		examinerDER = append(examinerDER, der)
 	}
-	org, _, err := view.Org(a.org)
-	if err != nil || org == nil {
+	org, orgOK, err := view.Org(a.org)
+	if err != nil || !orgOK {
 		a.internal(w, r, errors.Join(err, errors.New("this node's organisation is not in the state")))
 		return
 	}
@@ -176,12 +177,20 @@ func (a *API) caseIssue(w http.ResponseWriter, r *http.Request) {
 	} else {
 		d.examiners = examinerDER
 	}
-	// The signed PDF goes in when the chain's SM3 of it can be checked;
-	// without it the document still stands on the bundle.
-	if spdf, err := a.signedPDF(ctx, cs, false); err == nil {
-		d.signedPDF = spdf
-	} else {
-		a.logger.Info("issuing without the signed PDF attached", "case", cs.ID, "err", err)
+	// The signed PDF goes in when the case covers it (scope signed_pdf,
+	// item pdf_signature) and its SM3 checks against the chain; without it
+	// the document still stands on the bundle.
+	cv, err := a.caseView(cs)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	if slices.Contains(cv.Scope, "signed_pdf") || slices.Contains(cv.Items, "pdf_signature") {
+		if spdf, err := a.signedPDF(ctx, cs, false); err == nil {
+			d.signedPDF = spdf
+		} else {
+			a.logger.Warn("issuing without the signed PDF attached", "case", cs.ID, "err", err)
+		}
 	}
 	pdf, err := makeDocument(b, res, d)
 	if err != nil {
@@ -220,8 +229,7 @@ func (a *API) caseIssue(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	cv, err := a.caseView(cs)
-	if err != nil {
+	if cv, err = a.caseView(cs); err != nil {
 		a.internal(w, r, err)
 		return
 	}

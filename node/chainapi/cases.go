@@ -417,8 +417,8 @@ func (a *API) institutionStep(w http.ResponseWriter, r *http.Request) (actor, *c
 
 // mayView reports whether the request's caller may see case cs: its
 // applicant, its institution, the contract's owner, courts and
-// arbitration bodies (and anyone on an open node). open is false when the
-// caller sees only the case itself, not the contract's evidence: an
+// arbitration bodies (and anyone on an open node). evidence is false when
+// the caller sees only the case itself, not the contract's evidence: an
 // institution whose case was rejected or withdrawn.
 func (a *API) mayView(r *http.Request, cs *chain.CaseState) (see, evidence bool, err error) {
 	c := callerFrom(r.Context())

@@ -355,7 +355,7 @@ func (l *layout) buildAppraisal() {
 	l.docTitle("司法鉴定意见书", "Judicial Appraisal Opinion (Electronic Data)", d.Number)
 
 	l.heading("一、基本情况 Particulars")
-	l.kv("委托人 Commissioned by", "机构标识 org id: "+cs.Applicant+"（委托法官证书 judge cert "+cs.Judge[:16]+"…）", regular)
+	l.kv("委托人 Commissioned by", "机构标识 org id: "+cs.Applicant+"（委托法官证书 judge cert "+cs.Judge[:16]+"...）", regular)
 	l.kv("委托编号 Commission ID", cs.ID, mono)
 	l.kv("鉴定机构 Institution", orgLine(d.Issuer.ID, d.Issuer.Name), regular)
 	items := map[string]string{

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/evidence"
 )
 
 // TestDocumentsRender makes the four documents and, with
@@ -122,5 +124,40 @@ func TestPreservationNo(t *testing.T) {
 	}
 	if _, err := PreservationNo(b, "no-such-contract"); err == nil {
 		t.Error("a number for a contract the bundle lacks")
+	}
+}
+
+// TestMakersRefuse: a notary certifies only a bundle that verifies and
+// holds its accepted case; an appraisal opinion may report altered data.
+func TestMakersRefuse(t *testing.T) {
+	w := newCaseWorld(t)
+	b, res := w.bundle(t)
+	no := NotarialOptions{Options: w.options(t, w.s.Notary), ApplicationID: testApplication, NotaryCert: w.s.Notary.Sub.Cert}
+	bad := *res
+	bad.OK, bad.Checks = false, append([]evidence.Check{{Name: "checkpoint", Detail: "forged"}}, res.Checks...)
+	if _, err := MakeNotarial(b, &bad, no); !errors.Is(err, ErrCase) {
+		t.Errorf("notarial certificate of a failing bundle: %v", err)
+	}
+	other := no
+	other.ApplicationID = "NA-unknown"
+	if _, err := MakeNotarial(b, res, other); !errors.Is(err, ErrCase) {
+		t.Errorf("notarial certificate of an unknown case: %v", err)
+	}
+	early := must(w.s.Bundle(b.Subject, w.idx[:6])) // the application, not its acceptance
+	if _, err := MakeNotarial(early, res, no); !errors.Is(err, ErrCase) {
+		t.Errorf("notarial certificate before the acceptance: %v", err)
+	}
+	wrong := NotarialOptions{Options: w.options(t, w.s.Appraisal), ApplicationID: testApplication, NotaryCert: w.s.Appraisal.Sub.Cert}
+	if _, err := MakeNotarial(b, res, wrong); !errors.Is(err, ErrCase) {
+		t.Errorf("notarial certificate by another institution: %v", err)
+	}
+	ao := AppraisalOptions{Options: w.options(t, w.s.Appraisal), CommissionID: testCommission, Examiners: [][]byte{w.s.Appraisal.Sub.Cert},
+		Conclusion: chain.ConclusionAltered, Notes: "检查点签名不成立。"}
+	if _, err := MakeAppraisal(b, &bad, ao); err != nil {
+		t.Errorf("appraisal opinion of altered data: %v", err)
+	}
+	ao.Examiners = nil
+	if _, err := MakeAppraisal(b, res, ao); !errors.Is(err, ErrOptions) {
+		t.Errorf("appraisal opinion without examiners: %v", err)
 	}
 }

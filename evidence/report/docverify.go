@@ -254,7 +254,9 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 	case factsErr != nil:
 		res.add(CheckFactsMatch, factsErr, "")
 	default:
-		res.add(CheckFactsMatch, res.checkDocFacts(ctx, b, raw, &df, files, cfg.roots),
+		// The signed PDF is validated as the maker did: with the genesis CAs.
+		roots, _ := trustRoots(trust)
+		res.add(CheckFactsMatch, res.checkDocFacts(ctx, b, raw, &df, files, roots),
 			fmt.Sprintf("%s equals the facts recomputed from the attachments; the page text shows them", FactsAttachment))
 	}
 	// Issuance first in the list, as in the package documentation.

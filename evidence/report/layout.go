@@ -100,7 +100,7 @@ func (l *layout) build() {
 			subj := map[string]string{"person": "自然人 person", "enterprise": "企业 enterprise"}[p.IdentitySubject]
 			l.kv("实名核验 Identity", "已绑定实名核验 bound to a verified identity："+methodName(p.IdentityMethod)+"，"+subj, regular)
 		case p.IdentityRef != "":
-			l.kv("实名核验 Identity", "证书含身份承诺，证据包中无对应核验记录 identity commitment "+p.IdentityRef[:16]+"…, no verification record in bundle", regular)
+			l.kv("实名核验 Identity", "证书含身份承诺，证据包中无对应核验记录 identity commitment "+p.IdentityRef[:16]+"..., no verification record in bundle", regular)
 		default:
 			l.kv("实名核验 Identity", "证书未绑定实名核验记录 not bound to a verified identity", regular)
 		}
@@ -425,7 +425,13 @@ func (l *layout) kvFull(label, value string, st style, indent float64, col color
 	}
 	c.ensure(float64(len(lines)) * lineH)
 	if label != "" {
-		c.text(marginL+indent, c.y-bodySize, label, regular, 8.4, gray)
+		// A long bilingual label is set smaller rather than run into its
+		// value: the value column starts at labelW whatever the label.
+		ls := 8.4
+		for ls > 6 && c.width(label, regular, ls) > labelW-4 {
+			ls -= 0.2
+		}
+		c.text(marginL+indent, c.y-bodySize, label, regular, ls, gray)
 	}
 	for _, ln := range lines {
 		c.text(x, c.y-bodySize, ln, st, size, col)

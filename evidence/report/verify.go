@@ -111,7 +111,7 @@ func Verify(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts ...Verif
 		err = checkSignature(rep, now)
 		if err == nil {
 			s := rep.Signatures[len(rep.Signatures)-1]
-			detail = fmt.Sprintf("%s: signed by %s (issuer %s, fingerprint %s) at %s (claimed)", rep.Indication, s.SignedBy.Subject, s.SignedBy.Issuer, s.SignedBy.Fingerprint[:16]+"…", s.SigningTime.UTC().Format(time.RFC3339))
+			detail = fmt.Sprintf("%s: signed by %s (issuer %s, fingerprint %s) at %s (claimed)", rep.Indication, s.SignedBy.Subject, s.SignedBy.Issuer, s.SignedBy.Fingerprint[:16]+"...", s.SigningTime.UTC().Format(time.RFC3339))
 		}
 	}
 	res.add(CheckReportSignature, err, detail)

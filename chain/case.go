@@ -5,6 +5,8 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/sealchain/sealchain/signer"
 )
 
 // Institution cases (rules version 3): after signing, evidence goes to an
@@ -314,8 +316,11 @@ func institutionStep(cs *CaseState, c *RuleContext) *TxError {
 	return nil
 }
 
-// orgCert checks that fp is a certificate registered to org and not revoked
-// at block time: an institution's staff member, notary or examiner.
+// orgCert checks that fp is a certificate registered to org and usable at
+// block time: an institution's staff member, notary, examiner or a judge.
+// It is a person's signing certificate or an API credential of the org
+// (the one that signed the staff member's request), never a TLS
+// certificate; not revoked, inside its validity period.
 func orgCert(v StateView, c *RuleContext, fp Fingerprint, org, field string) *TxError {
 	cs, ok, err := v.Cert(fp)
 	must(err)
@@ -325,10 +330,24 @@ func orgCert(v StateView, c *RuleContext, fp Fingerprint, org, field string) *Tx
 	if cs.Org != org {
 		return Reject(CodePermission, field, "certificate %s is %q's, not %q's", fp, cs.Org, org)
 	}
-	if !cs.RevokedAt.IsZero() && !cs.RevokedAt.After(c.Time) {
+	if cs.RevokedBy(c.Time) {
 		return Reject(CodeCertRevoked, field, "certificate %s revoked", fp)
 	}
-	return nil
+	var certs CertChecker = PlainCerts{}
+	if c.Certs != nil {
+		certs = c.Certs
+	}
+	x, _, terr := certs.Parse(cs.DER, field)
+	if terr != nil {
+		return terr
+	}
+	if terr := validAt(x, c.Time, field); terr != nil {
+		return terr
+	}
+	if HasUsage(x, signer.UsageSigner, field) == nil {
+		return nil
+	}
+	return HasUsage(x, signer.UsageSubmitter, field)
 }
 
 // decide applies an institution's decision.

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/sealchain/sealchain/signer"
 )
 
 // Institution cases (case.go, records 21-28) through MemState: every
@@ -18,6 +20,8 @@ var (
 	staffNotary2   = fpOf(0x11) // notary-2's
 	staffRevoked   = fpOf(0x12) // notary's, revoked before the block time
 	staffRevokedLa = fpOf(0x13) // notary's, revoked after the block time
+	staffExpired   = fpOf(0x14) // notary's, expired before the block time
+	staffTLS       = fpOf(0x15) // notary's TLS client certificate
 	judge          = fpOf(0x20) // court's
 	judgeRevoked   = fpOf(0x21) // court's, revoked
 	judgeArb       = fpOf(0x22) // arbitration's
@@ -33,6 +37,7 @@ var caseTime = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 // tests name, and contracts c-1 (platform's) and c-2 (platform-2's).
 func caseWorld(t *testing.T) *MemState {
 	t.Helper()
+	certs := caseCerts(t)
 	m := NewMemState()
 	for i, o := range []struct {
 		id   string
@@ -50,8 +55,18 @@ func caseWorld(t *testing.T) *MemState {
 		{staffRevoked, "notary", caseTime.Add(-time.Minute)}, {staffRevokedLa, "notary", caseTime.Add(time.Minute)},
 		{judge, "court", time.Time{}}, {judgeRevoked, "court", caseTime}, {judgeArb, "arbitration", time.Time{}},
 		{examiner1, "appraisal", time.Time{}}, {examiner2, "appraisal", time.Time{}}, {examinerOther, "appraisal-2", time.Time{}},
+		{staffExpired, "notary", time.Time{}}, {staffTLS, "notary", time.Time{}},
 	} {
-		cs := &CertState{DER: c.fp[:], Org: c.org, IssuedIn: 1}
+		// The state is keyed by the test's fingerprints; the rules read the
+		// certificate itself for its validity and usage.
+		der := certs.signer
+		switch c.fp {
+		case staffExpired:
+			der = certs.expired
+		case staffTLS:
+			der = certs.tls
+		}
+		cs := &CertState{DER: der, Org: c.org, IssuedIn: 1}
 		if !c.revoked.IsZero() {
 			cs.RevokedAt, cs.Reason, cs.RevokedIn = c.revoked, 1, 2
 		}
@@ -66,6 +81,45 @@ func caseWorld(t *testing.T) *MemState {
 		must(m.PutContract(k))
 	}
 	return m
+}
+
+type caseCertDER struct{ signer, expired, tls []byte }
+
+// caseCerts issues the certificates the case world's states hold: a
+// signer certificate valid at caseTime, one that expired before it, and a
+// TLS client certificate.
+func caseCerts(t *testing.T) caseCertDER {
+	t.Helper()
+	key, err := signer.GenerateKey(signer.AlgSM2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := signer.NewCA(key, signer.CAOptions{OrgID: "notary", OrgName: "notary org", Role: "notary",
+		NotBefore: caseTime.AddDate(-2, 0, 0), NotAfter: caseTime.AddDate(5, 0, 0)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issue := func(u signer.Usage, from, to time.Time) []byte {
+		der, err := ca.Issue(key.Public(), signer.IssueOptions{SubjectRef: "sc:staff", Usage: u, NotBefore: from, NotAfter: to}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	}
+	tlsKey, err := signer.GenerateKey(signer.AlgECDSAP256, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsDER, err := ca.IssueTLS(tlsKey.Public(), signer.TLSOptions{SubjectRef: "sc:staff-tls", Role: signer.TLSClient,
+		NotBefore: caseTime.AddDate(-1, 0, 0), NotAfter: caseTime.AddDate(1, 0, 0)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return caseCertDER{
+		signer:  issue(signer.UsageSigner, caseTime.AddDate(-1, 0, 0), caseTime.AddDate(1, 0, 0)),
+		expired: issue(signer.UsageSubmitter, caseTime.AddDate(-1, 0, 0), caseTime.Add(-time.Hour)),
+		tls:     tlsDER,
+	}
 }
 
 // caseStep is one record submitted by org; code 0 means it must hold.
@@ -196,6 +250,8 @@ func TestCaseRules(t *testing.T) {
 		{"decide: by the applicant", with(nPending, no("platform", nDecide("n-1", DecisionAccept), CodePermission, "envelope.org"))},
 		{"decide: staff of another office", with(nPending, no("notary", func() Body { b := nDecide("n-1", DecisionAccept); b.Staff = staffNotary2; return b }(), CodePermission, "body.staff_cert"))},
 		{"decide: unknown staff certificate", with(nPending, no("notary", func() Body { b := nDecide("n-1", DecisionAccept); b.Staff = fpOf(0x7f); return b }(), CodeUnknownCert, "body.staff_cert"))},
+		{"decide: expired staff certificate", with(nPending, no("notary", func() Body { b := nDecide("n-1", DecisionAccept); b.Staff = staffExpired; return b }(), CodeCertNotValid, "body.staff_cert"))},
+		{"decide: TLS certificate as staff", with(nPending, no("notary", func() Body { b := nDecide("n-1", DecisionAccept); b.Staff = staffTLS; return b }(), CodeTLSCert, "body.staff_cert"))},
 		{"decide: revoked staff certificate", with(nPending, no("notary", func() Body { b := nDecide("n-1", DecisionAccept); b.Staff = staffRevoked; return b }(), CodeCertRevoked, "body.staff_cert"))},
 		{"decide twice", with(nAccepted, no("notary", nDecide("n-1", DecisionReject), CodeCaseStatus, "body.application_id"))},
 		{"decide a rejected case", with(nRejected, no("notary", nDecide("n-1", DecisionAccept), CodeCaseStatus, "body.application_id"))},

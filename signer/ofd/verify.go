@@ -374,4 +374,3 @@ func decodeB64(s string) ([]byte, error) {
 	}
 	return b, nil
 }
-

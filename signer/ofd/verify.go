@@ -148,12 +148,13 @@ func Verify(ctx context.Context, data []byte, o VerifyOptions) (*Report, error) 
 				later[n] = true
 			}
 		}
+		// Case-insensitive, as Read's fallback (see lookup).
 		covered := map[string]bool{}
 		for _, rc := range sr.References {
-			covered[strings.TrimPrefix(rc.File, "/")] = true
+			covered[strings.ToLower(strings.TrimPrefix(rc.File, "/"))] = true
 		}
 		for _, n := range p.order {
-			if !covered[n] && !later[n] {
+			if !covered[strings.ToLower(n)] && !later[n] {
 				sr.Unprotected = append(sr.Unprotected, "/"+n)
 			}
 		}

@@ -1,12 +1,14 @@
 package ofd
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emmansun/gmsm/smx509"
 
@@ -125,4 +127,35 @@ func readInterop(t testing.TB, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestWriteForOfdrw writes Sealchain-signed OFDs for the other direction of
+// interop (ofdrw's OFDValidator verifying them; see
+// signer/ofd/interop/ofdrw-verify.sh). It runs only when
+// SEALCHAIN_OFD_OUT names a directory.
+func TestWriteForOfdrw(t *testing.T) {
+	dir := os.Getenv("SEALCHAIN_OFD_OUT")
+	if dir == "" {
+		t.Skip("SEALCHAIN_OFD_OUT not set")
+	}
+	a := newParty(t, "org-a", "某某科技有限公司合同专用章")
+	b := newParty(t, "org-b", "某某贸易有限公司合同专用章")
+	one := a.sign(t, contract(t), 1, 20, signAt)
+	two := b.sign(t, one, 1, 110, signAt.Add(time.Hour))
+	gomain := readInterop(t, "sign-v4signed.ofd")
+	onGomain, err := Sign(context.Background(), gomain, SignOptions{Key: a.key, Cert: a.cert, Seal: a.seal, Time: signAt, X: 150, Y: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := rewrite(t, two, "Doc_0/Pages/Page_1/Content.xml", func(b []byte) []byte {
+		return bytes.Replace(b, []byte("壹万"), []byte("壹佰万"), 1)
+	})
+	for name, b := range map[string][]byte{
+		"sealchain-unsigned.ofd": contract(t), "sealchain-one.ofd": one, "sealchain-two.ofd": two,
+		"sealchain-on-gomain.ofd": onGomain, "sealchain-two-tampered.ofd": tampered,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
 
@@ -531,6 +532,14 @@ func (s *SESSignature) checkSig(r *Report, pub crypto.PublicKey, who string) {
 	}
 	r.add(CheckAlgorithm, CheckOK, nil, "%s with a %s key", s.SignatureAlgorithm, alg)
 	if err := signer.Verify(pub, s.signed, s.Signature); err != nil {
+		// dms360.cn's version 1 signature (ofdrw's ofdrw-converter/src/
+		// test/resources/n.ofd) is an SM2 signature whose digest is
+		// dataHash itself. That binds neither the seal nor the time, so it
+		// is not accepted; the failure says so.
+		if k, ok := pub.(*ecdsa.PublicKey); ok && alg == signer.AlgSM2 && len(s.DataHash) == sm3.Size &&
+			sm2.VerifyASN1(k, s.DataHash, s.Signature) {
+			err = fmt.Errorf("%w; it verifies over dataHash alone, which binds neither the seal nor the time, and is not accepted", err)
+		}
 		r.fail(CheckSignature, fmt.Errorf("%w: %w", ErrSignature, err))
 		return
 	}

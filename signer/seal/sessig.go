@@ -312,10 +312,15 @@ func bitsOrOctets(v asn1.RawValue, what string, tol *[]string) ([]byte, error) {
 // Tolerance: fractional seconds (".sss"), which Bouncy Castle, used by most
 // Java seal software, writes when the milliseconds are not zero; reported.
 func generalizedTime(s string) (time.Time, string, error) {
-	if t, err := time.Parse("20060102150405Z0700", s); err == nil && strings.HasSuffix(s, "Z") {
+	// time.Parse accepts a fraction after the seconds whatever the
+	// layout, so the two forms are told apart by the dot.
+	if !strings.HasSuffix(s, "Z") || len(s) < 15 {
+		return time.Time{}, "", fmt.Errorf("%q is not a UTC GeneralizedTime", s)
+	}
+	if t, err := time.Parse("20060102150405Z", s); err == nil && !strings.Contains(s, ".") {
 		return t.UTC(), "", nil
 	}
-	if t, err := time.Parse("20060102150405.999999999Z0700", s); err == nil && strings.HasSuffix(s, "Z") {
+	if t, err := time.Parse("20060102150405.999999999Z", s); err == nil && strings.Contains(s, ".") {
 		return t.UTC(), "has fractional seconds", nil
 	}
 	return time.Time{}, "", fmt.Errorf("%q is not a UTC GeneralizedTime", s)

@@ -57,3 +57,10 @@ if [ "$got" != "$want" ]; then
 	echo "ofdrw results differ from signer/ofd/interop/ofdrw-expected.txt" >&2
 	exit 1
 fi
+# ofdrw's ContentExtractor reads the text of NewText's pages (signed twice).
+text=$(java -cp "$work/classes:$jars" VerifyOFD -text "$work/out/sealchain-two.ofd" 2>/dev/null | grep '^TEXT ' || true)
+echo "$text"
+if [ "$text" != "$(cat "$here/ofdrw-text-expected.txt")" ]; then
+	echo "ofdrw reads other text than signer/ofd/interop/ofdrw-text-expected.txt" >&2
+	exit 1
+fi

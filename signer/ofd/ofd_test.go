@@ -393,3 +393,35 @@ func TestSESSignatureMakeVerify(t *testing.T) {
 }
 
 func sm3Sum(b []byte) []byte { h := sm3.Sum(b); return h[:] }
+
+func BenchmarkSign(b *testing.B) {
+	a := newParty(b, "org-a", "某某科技有限公司合同专用章")
+	doc := contract(b)
+	b.ResetTimer()
+	for range b.N {
+		a.sign(b, doc, 0, 20, signAt)
+	}
+}
+
+func BenchmarkVerifyTwoSigners(b *testing.B) {
+	a := newParty(b, "org-a", "某某科技有限公司合同专用章")
+	c := newParty(b, "org-b", "某某贸易有限公司合同专用章")
+	two := c.sign(b, a.sign(b, contract(b), 1, 20, signAt), 1, 110, signAt)
+	o := VerifyOptions{SealRoots: roots(a, c), SignerRoots: roots(a, c)}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Verify(context.Background(), two, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerifyKeyword(b *testing.B) {
+	data := readInterop(b, "reader-keyword.ofd")
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Verify(context.Background(), data, VerifyOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -425,3 +425,18 @@ func BenchmarkVerifyKeyword(b *testing.B) {
 		}
 	}
 }
+
+// Text split by many comments stays linear to parse.
+func TestXMLManyTextPieces(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("<a>")
+	for b.Len() < MaxXMLBytes-64 {
+		b.WriteString("xy<!---->")
+	}
+	b.WriteString("</a>")
+	start := time.Now()
+	e, err := parseXML([]byte(b.String()), "pieces")
+	require.NoError(t, err)
+	require.Greater(t, len(e.Text), 100000)
+	require.Less(t, time.Since(start), 5*time.Second)
+}

@@ -185,6 +185,7 @@ type element struct {
 	Attr     map[string]string
 	Text     string
 	Children []*element
+	buf      []byte // text while parsing: appended, so that many pieces stay linear
 }
 
 func (e *element) child(name string) *element {
@@ -272,10 +273,13 @@ func parseXML(b []byte, what string) (*element, error) {
 			}
 			stack = append(stack, e)
 		case xml.EndElement:
+			top := stack[len(stack)-1]
+			top.Text, top.buf = string(top.buf), nil
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) > 0 {
-				stack[len(stack)-1].Text += string(t)
+				top := stack[len(stack)-1]
+				top.buf = append(top.buf, t...)
 			}
 		}
 	}

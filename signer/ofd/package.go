@@ -47,6 +47,7 @@ var (
 // demand, each once.
 type Package struct {
 	files map[string]*zip.File // by normalised name, without leading "/"
+	lower map[string]string    // lower-case name → name, the first in zip order
 	order []string             // zip order
 	cache map[string][]byte
 	total int64
@@ -67,7 +68,7 @@ func Open(data []byte) (*Package, error) {
 	if len(zr.File) > MaxEntries {
 		return nil, fmt.Errorf("%w: %w: %d entries, more than %d", ErrFormat, ErrTooLarge, len(zr.File), MaxEntries)
 	}
-	p := &Package{files: map[string]*zip.File{}, cache: map[string][]byte{}, size: int64(len(data))}
+	p := &Package{files: map[string]*zip.File{}, lower: map[string]string{}, cache: map[string][]byte{}, size: int64(len(data))}
 	for _, f := range zr.File {
 		if strings.HasSuffix(f.Name, "/") {
 			continue // a directory
@@ -81,6 +82,9 @@ func Open(data []byte) (*Package, error) {
 		}
 		p.files[name] = f
 		p.order = append(p.order, name)
+		if _, ok := p.lower[strings.ToLower(name)]; !ok {
+			p.lower[strings.ToLower(name)] = name
+		}
 	}
 	return p, nil
 }
@@ -135,10 +139,8 @@ func (p *Package) lookup(name string) (*zip.File, string, bool) {
 	if f, ok := p.files[name]; ok {
 		return f, name, true
 	}
-	for _, n := range p.order {
-		if strings.EqualFold(n, name) {
-			return p.files[n], n, true
-		}
+	if n, ok := p.lower[strings.ToLower(name)]; ok {
+		return p.files[n], n, true
 	}
 	return nil, "", false
 }

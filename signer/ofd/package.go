@@ -10,6 +10,8 @@ import (
 	"path"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/emmansun/gmsm/sm3"
 )
 
 // Bounds of a package, so that hostile input stays cheap: the zip is read
@@ -50,6 +52,7 @@ type Package struct {
 	lower map[string]string    // lower-case name → name, the first in zip order
 	order []string             // zip order
 	cache map[string][]byte
+	sums  map[string][32]byte // SM3 of parts, each hashed once
 	total int64
 	size  int64
 }
@@ -68,7 +71,7 @@ func Open(data []byte) (*Package, error) {
 	if len(zr.File) > MaxEntries {
 		return nil, fmt.Errorf("%w: %w: %d entries, more than %d", ErrFormat, ErrTooLarge, len(zr.File), MaxEntries)
 	}
-	p := &Package{files: map[string]*zip.File{}, lower: map[string]string{}, cache: map[string][]byte{}, size: int64(len(data))}
+	p := &Package{files: map[string]*zip.File{}, lower: map[string]string{}, cache: map[string][]byte{}, sums: map[string][32]byte{}, size: int64(len(data))}
 	for _, f := range zr.File {
 		if strings.HasSuffix(f.Name, "/") {
 			continue // a directory
@@ -176,6 +179,24 @@ func (p *Package) Read(name string) ([]byte, error) {
 	p.total += int64(len(b))
 	p.cache[n] = b
 	return b, nil
+}
+
+// digest returns the SM3 of a part, computed once: many references to one
+// large part cost one hash.
+func (p *Package) digest(name string) ([32]byte, error) {
+	_, n, ok := p.lookup(name)
+	if ok {
+		if h, ok := p.sums[n]; ok {
+			return h, nil
+		}
+	}
+	b, err := p.Read(name)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	h := sm3.Sum(b)
+	p.sums[n] = h
+	return h, nil
 }
 
 // element is a generic XML element: a local name, attributes by local

@@ -130,4 +130,14 @@
 // [Kind] values are part of the encoding and are never renumbered. Make's
 // output for a given SealInfo, key and randomness is stable; a change to
 // the rendering code changes pictures, and so hashes, of new seals only.
+//
+// # SES_Signature
+//
+// [MakeSESSignature] makes a GB/T 38540-2020 version 4 electronic-seal
+// signature (电子签章数据): the seal, the signer's certificate, the time and
+// the SM3 of the signed data, signed by the signer. [ParseSESSignature]
+// reads versions 1 (GM/T 0031-2014) and 4 made by any implementation, and
+// [SESSignature.Verify] checks one at a given time, the seal inside it
+// included, reporting like [SESeal.Verify]. signer/ofd uses them for OFD
+// signatures; docs/ofd.md lists the tolerances and the interop results.
 package seal

@@ -67,8 +67,12 @@ type Report struct {
 	// certificates carry that this package does not understand: critical
 	// extensions of the seal or of a certificate, picture types.
 	NotUnderstood []string `json:"not_understood,omitempty"`
-	// Tolerated is the seal's [SESeal.Tolerated].
+	// Tolerated is the seal's [SESeal.Tolerated] (or the signature's
+	// [SESSignature.Tolerated]).
 	Tolerated []string `json:"tolerated,omitempty"`
+	// Seal is the report of the seal inside an SES_Signature
+	// ([SESSignature.Verify]); nil in a seal's own report.
+	Seal *Report `json:"seal,omitempty"`
 }
 
 // OK reports whether no check failed.
@@ -240,7 +244,13 @@ func tolerant(c *smx509.Certificate, role string) (*smx509.Certificate, []string
 // Unhandled critical extensions are taken out of copies of the
 // certificates first and reported, so that they alone do not fail it.
 func checkChain(r *Report, maker *smx509.Certificate, roots []*smx509.Certificate, at time.Time) {
-	leaf, notes := tolerant(maker, "maker certificate")
+	checkChainAs(r, CheckMaker, "maker certificate", ErrUntrusted, maker, roots, at)
+}
+
+// checkChainAs is checkChain for any certificate: the check is named name,
+// the certificate role in notes, and failures wrap sentinel.
+func checkChainAs(r *Report, name, role string, sentinel error, maker *smx509.Certificate, roots []*smx509.Certificate, at time.Time) {
+	leaf, notes := tolerant(maker, role)
 	r.NotUnderstood = append(r.NotUnderstood, notes...)
 	pool := smx509.NewCertPool()
 	n := 0
@@ -254,11 +264,11 @@ func checkChain(r *Report, maker *smx509.Certificate, roots []*smx509.Certificat
 		n++
 	}
 	if n == 0 {
-		r.fail(CheckMaker, fmt.Errorf("%w: no trusted roots given", ErrUntrusted))
+		r.fail(name, fmt.Errorf("%w: no trusted roots given", sentinel))
 		return
 	}
 	if at.IsZero() {
-		r.fail(CheckMaker, fmt.Errorf("%w: no verification time given", ErrUntrusted))
+		r.fail(name, fmt.Errorf("%w: no verification time given", sentinel))
 		return
 	}
 	chains, err := leaf.Verify(smx509.VerifyOptions{
@@ -267,11 +277,11 @@ func checkChain(r *Report, maker *smx509.Certificate, roots []*smx509.Certificat
 		KeyUsages:   []smx509.ExtKeyUsage{smx509.ExtKeyUsageAny},
 	})
 	if err != nil {
-		r.fail(CheckMaker, fmt.Errorf("%w: %q at %s: %w", ErrUntrusted, maker.Subject.String(), at.UTC().Format(time.RFC3339), err))
+		r.fail(name, fmt.Errorf("%w: %q at %s: %w", sentinel, maker.Subject.String(), at.UTC().Format(time.RFC3339), err))
 		return
 	}
 	chain := chains[0]
-	r.add(CheckMaker, CheckOK, nil, "%q, issued by trusted %q, valid at %s", maker.Subject.String(),
+	r.add(name, CheckOK, nil, "%q, issued by trusted %q, valid at %s", maker.Subject.String(),
 		chain[len(chain)-1].Subject.String(), at.UTC().Format(time.RFC3339))
 }
 

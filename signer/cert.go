@@ -275,6 +275,11 @@ type IssueOptions struct {
 	// Serial is the certificate serial number; nil means a random positive
 	// 128-bit number.
 	Serial *big.Int
+	// OCSPServer and CRLDistributionPoints, when set, go into the AIA
+	// (id-ad-ocsp) and CRL distribution point extensions; unset, the
+	// certificate is exactly as before they existed.
+	OCSPServer            []string
+	CRLDistributionPoints []string
 }
 
 // leafTemplate checks what every leaf this CA issues must satisfy (validity
@@ -335,6 +340,8 @@ func (ca *CA) Issue(pub crypto.PublicKey, opts IssueOptions, rand io.Reader) (de
 		return nil, fmt.Errorf("issue: %w", err)
 	}
 	tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{opts.Usage.oid()}
+	tmpl.OCSPServer = opts.OCSPServer
+	tmpl.CRLDistributionPoints = opts.CRLDistributionPoints
 	if opts.IdentityRef != nil {
 		if len(opts.IdentityRef) != identityRefLen {
 			return nil, fmt.Errorf("issue: IdentityRef is %d bytes, want %d", len(opts.IdentityRef), identityRefLen)

@@ -37,6 +37,7 @@ type Config struct {
 	Anchor    Anchor    `toml:"anchor"`
 	Workflow  Workflow  `toml:"workflow"`
 	Submit    Submit    `toml:"submit"`
+	PKI       PKI       `toml:"pki"`
 }
 
 // API is the HTTP JSON API.
@@ -269,6 +270,7 @@ func Default() Config {
 		Anchor:   DefaultAnchor(),
 		Workflow: DefaultWorkflow(),
 		Submit:   DefaultSubmit(),
+		PKI:      DefaultPKI(),
 		StateSync: StateSync{
 			SnapshotInterval: 1000,
 			TrustPeriod:      Duration{168 * time.Hour},
@@ -389,6 +391,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Submit.validate(); err != nil {
+		return err
+	}
+	if err := c.PKI.validate(); err != nil {
 		return err
 	}
 	return c.StateSync.validate()

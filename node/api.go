@@ -40,6 +40,9 @@ func (n *Node) routes() http.Handler {
 	if n.wf != nil {
 		n.wf.Register(rt, a.ValidatorOrgs)
 	}
+	if n.cfg.PKI.Enable {
+		n.mountPKI(rt, c.CA)
+	}
 	return rt
 }
 

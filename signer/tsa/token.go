@@ -97,7 +97,7 @@ type tstInfo struct {
 type pkiStatusInfo struct {
 	Status       int
 	StatusString []asn1.RawValue `asn1:"optional"` // PKIFreeText: UTF8Strings
-	FailInfo     asn1.BitString `asn1:"optional"`
+	FailInfo     asn1.BitString  `asn1:"optional"`
 }
 
 type timeStampResp struct {

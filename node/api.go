@@ -31,6 +31,7 @@ func (n *Node) routes() http.Handler {
 	if ca, err := signer.LoadCA(n.home.CACert(), n.home.CAKey()); err != nil {
 		n.logger.Info("evidence reports disabled: no organisation CA in this home", "err", err)
 	} else {
+		ca.OCSPServer, ca.CRLDistributionPoints = n.revocationURLs()
 		c.CA = ca
 	}
 	a := chainapi.New(c)

@@ -10,6 +10,15 @@ import (
 	"github.com/sealchain/sealchain/signer"
 )
 
+// revocationURLs are the AIA and CRL distribution point URLs of the
+// certificates this node issues: set with [pki] enable and base_url.
+func (n *Node) revocationURLs() (ocsp, crl []string) {
+	if !n.cfg.PKI.Enable {
+		return nil, nil
+	}
+	return pki.RevocationURLs(n.cfg.PKI.BaseURL, n.cfg.Org)
+}
+
 // mountPKI serves [pki]: the TSA, OCSP and CRL routes (node/pki). Without
 // the org CA key they stay off, said once in the log.
 func (n *Node) mountPKI(rt *httpjson.Router, ca *signer.CA) {

@@ -146,6 +146,23 @@ func validRole(role string) bool {
 type CA struct {
 	Cert *smx509.Certificate
 	Key  *PrivateKey
+	// OCSPServer and CRLDistributionPoints are what leaves get in their
+	// AIA and CRL distribution point extensions when the issue options
+	// name none (the node sets them from [pki] base_url). Unset, leaves
+	// are as before they existed.
+	OCSPServer            []string
+	CRLDistributionPoints []string
+}
+
+// revocationURLs returns the options' URLs, or the CA's defaults.
+func (ca *CA) revocationURLs(ocsp, crl []string) ([]string, []string) {
+	if ocsp == nil {
+		ocsp = ca.OCSPServer
+	}
+	if crl == nil {
+		crl = ca.CRLDistributionPoints
+	}
+	return ocsp, crl
 }
 
 // CAOptions describe a new CA. The subject is O=OrgName, OU=Role,
@@ -340,8 +357,7 @@ func (ca *CA) Issue(pub crypto.PublicKey, opts IssueOptions, rand io.Reader) (de
 		return nil, fmt.Errorf("issue: %w", err)
 	}
 	tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{opts.Usage.oid()}
-	tmpl.OCSPServer = opts.OCSPServer
-	tmpl.CRLDistributionPoints = opts.CRLDistributionPoints
+	tmpl.OCSPServer, tmpl.CRLDistributionPoints = ca.revocationURLs(opts.OCSPServer, opts.CRLDistributionPoints)
 	if opts.IdentityRef != nil {
 		if len(opts.IdentityRef) != identityRefLen {
 			return nil, fmt.Errorf("issue: IdentityRef is %d bytes, want %d", len(opts.IdentityRef), identityRefLen)

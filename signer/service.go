@@ -101,8 +101,7 @@ func (ca *CA) serviceTemplate(pub crypto.PublicKey, opts ServiceOptions, rand io
 	if err != nil {
 		return nil, err
 	}
-	tmpl.OCSPServer = opts.OCSPServer
-	tmpl.CRLDistributionPoints = opts.CRLDistributionPoints
+	tmpl.OCSPServer, tmpl.CRLDistributionPoints = ca.revocationURLs(opts.OCSPServer, opts.CRLDistributionPoints)
 	return tmpl, nil
 }
 

@@ -15,7 +15,7 @@ type PKI struct {
 	Enable bool `toml:"enable"`
 	// TSAECDSAKeyFile/TSAECDSACertFile and TSASM2KeyFile/TSASM2CertFile are
 	// the TSA's keys and certificates (PEM, relative to the home) for
-	// SHA-256 and SM3 requests. Empty: keys/tsa-ecdsa.* and keys/tsa-sm2.*,
+	// SHA-256 and SM3 requests. Empty: keys/tsa-ecdsa-p256.* and keys/tsa-sm2.*,
 	// issued by the org CA at the first start and kept.
 	TSAECDSAKeyFile  string `toml:"tsa_ecdsa_key_file"`
 	TSAECDSACertFile string `toml:"tsa_ecdsa_cert_file"`
@@ -84,3 +84,11 @@ var errOID = errorString("want a dotted object identifier such as 1.3.6.1.4.1.61
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+const pkiHeader = `# [pki] enable                   serve the time-stamping authority (POST /v1/tsa), OCSP (/v1/ocsp/<org>) and
+#                                 the CRL (/v1/crl/<org>.crl) for this org; needs keys/ca.key
+# [pki] tsa_ecdsa_key_file, tsa_ecdsa_cert_file, tsa_sm2_key_file, tsa_sm2_cert_file
+#                                 the TSA keys and certificates; empty: issued by the org CA at first start
+# [pki] base_url                  public http(s) prefix: with enable, new certificates carry AIA and CRL-DP URLs
+# [pki] policy_oid                the TSA policy in every token
+`

@@ -105,6 +105,14 @@ func testPKIOpenSSL(t *testing.T, ossl string, alg signer.Algorithm) {
 			t.Fatalf("ts -query: %v", err)
 		}
 		tsr := write("reply"+dg+".tsr", post("/v1/tsa", "application/timestamp-query", tsq))
+		if curl, err := exec.LookPath("curl"); err == nil {
+			// The pipeline of RFC 3161 clients, as the docs show it.
+			sh := ossl + " ts -query -data " + docFile + " " + dg + " -cert | " + curl +
+				" -sS --fail --data-binary @- -H 'Content-Type: application/timestamp-query' " + n.base + "/v1/tsa -o " + tsr
+			if out, err := exec.CommandContext(ctx, "sh", "-c", sh).CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v\n%s", sh, err, out)
+			}
+		}
 		out, err := run(nil, "ts", "-reply", "-in", tsr, "-text")
 		t.Logf("$ openssl ts -query -data doc.pdf %s -cert | POST /v1/tsa > reply.tsr\n$ openssl ts -reply -in reply.tsr -text\n%s", dg, out)
 		if err != nil || !strings.Contains(out, "Status: Granted.") {

@@ -259,23 +259,21 @@ func (s *Service) ocsp(org string, der []byte) ([]byte, error) {
 	}
 	now := s.c.Now()
 	statuses := make([]Status, len(req.Certs))
-	want := map[string]int{}
+	want := map[string][]int{} // serial → positions in the request
 	for i, id := range req.Certs {
 		statuses[i] = Status{ID: id, Reason: -1}
 		if id.issuedBy(s.c.CA.Cert) {
-			want[id.Serial.String()] = i
+			want[id.Serial.String()] = append(want[id.Serial.String()], i)
 		}
 	}
 	if len(want) > 0 {
 		err := s.orgCerts(func(c *smx509.Certificate, cs *chain.CertState) bool {
-			i, ok := want[c.SerialNumber.String()]
-			if !ok {
-				return true
-			}
-			st := &statuses[i]
-			st.Known = true
-			if cs.RevokedBy(now) {
-				st.RevokedAt, st.Reason = cs.RevokedAt, int(cs.Reason)
+			for _, i := range want[c.SerialNumber.String()] {
+				st := &statuses[i]
+				st.Known = true
+				if cs.RevokedBy(now) {
+					st.RevokedAt, st.Reason = cs.RevokedAt, int(cs.Reason)
+				}
 			}
 			return true
 		})

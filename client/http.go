@@ -103,9 +103,18 @@ func New(baseURL string, hc *http.Client) (*Client, error) {
 }
 
 func (c *Client) do(ctx context.Context, method, path, ctype string, body []byte, out any) ([]byte, error) {
+	return c.doLimit(ctx, method, path, ctype, body, out, 256<<20, nil)
+}
+
+// doLimit is do with a bound on the answer's size (an answer past it is an
+// error, not cut short) and extra request headers.
+func (c *Client) doLimit(ctx context.Context, method, path, ctype string, body []byte, out any, limit int64, hdr http.Header) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
@@ -118,9 +127,12 @@ func (c *Client) do(ctx context.Context, method, path, ctype string, body []byte
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: read response: %w", method, path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s %s: the answer exceeds %d bytes", method, path, limit)
 	}
 	if resp.StatusCode >= 300 {
 		var e struct {

@@ -128,7 +128,7 @@ func (c *Client) WithTLS(cfg *tls.Config) *Client {
 		}
 		return (&tls.Dialer{Config: conf}).DialContext(ctx, network, addr)
 	}
-	c.http = &http.Client{Timeout: c.http.Timeout, Transport: t}
+	c.http = &http.Client{Timeout: c.http.Timeout, Transport: t, CheckRedirect: c.http.CheckRedirect}
 	return c
 }
 

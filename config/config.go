@@ -37,7 +37,9 @@ type Config struct {
 	Anchor    Anchor    `toml:"anchor"`
 	Workflow  Workflow  `toml:"workflow"`
 	Submit    Submit    `toml:"submit"`
-	PKI       PKI       `toml:"pki"`
+	// Institution: the other organisations' nodes, for institution cases.
+	Institution Institution `toml:"institution"`
+	PKI         PKI         `toml:"pki"`
 }
 
 // API is the HTTP JSON API.
@@ -393,6 +395,9 @@ func (c *Config) Validate() error {
 	if err := c.Submit.validate(); err != nil {
 		return err
 	}
+	if err := c.Institution.validate(); err != nil {
+		return err
+	}
 	if err := c.PKI.validate(); err != nil {
 		return err
 	}
@@ -551,7 +556,7 @@ const header = `# Sealchain node configuration.
 # [statesync] rpc_servers         with enable: two or more CometBFT RPC host:port of existing nodes, comma-separated
 # [statesync] trust_height, trust_hash  with enable: a header you trust (curl RPC/commit?height=H)
 # [statesync] trust_period        with enable: how old the trusted header may be ("168h")
-` + anchorHeader + workflowHeader + submitHeader + pkiHeader + `#
+` + anchorHeader + workflowHeader + submitHeader + institutionHeader + pkiHeader + `#
 # The [consensus] keys override <home>/config/config.toml; every other CometBFT
 # setting lives there.
 

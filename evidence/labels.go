@@ -76,6 +76,8 @@ var checkLabels = map[string]Label{
 	"anchor[].fabric":     {"记录 #{i} 的锚定在 Fabric 上可查", "Record #{i}: anchor found on Fabric"},
 	"pdf_signatures":      {"PDF 签名", "PDF signatures"},
 	"report_signature":    {"报告签名", "Report signature"},
+	"document_signature":  {"出具机构签章", "Issuer's signature"},
+	"issuance_recorded":   {"出具记录在链", "Issue recorded on chain"},
 	"bundle_attached":     {"报告附有证据包", "Evidence bundle attached"},
 	"bundle_verifies":     {"附带的证据包验证通过", "Attached bundle verifies"},
 	"facts_match":         {"报告所载事实与证据包一致", "Printed facts match the bundle"},

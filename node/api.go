@@ -22,6 +22,10 @@ func (n *Node) routes() http.Handler {
 		Org: n.cfg.Org, API: n.cfg.API, Listen: n.lis.Addr().String(), Production: n.gs.Production,
 		DevOTP: n.otp, MTLS: n.mtls, Status: n.statusInfo, Metrics: n.metrics, Gatherer: n.reg,
 		Logger: n.logger.With("module", "api"), ProcessAlive: nodehome.ProcessAlive,
+		Peers: n.cfg.Institution.Peers, DocumentsDir: n.home.Path("data", "documents"),
+	}
+	if n.wf != nil {
+		c.SignedPDFs = n.wf
 	}
 	if sub, err := client.LoadSubmitter(n.genesis.ChainID, n.cfg.Org, n.home.SubmitterCert(), n.home.SubmitterKey()); err != nil {
 		n.logger.Error("queries and reports will not be recorded on chain: no submitter credential", "err", err)

@@ -19,6 +19,14 @@
 //	    the JSON of evidence.Labels(): the Chinese and English names of
 //	    every record type, check and intent or identity method, the table
 //	    the PDF report prints too.
+//	sealchainVerifyDocument(pdf: Uint8Array, genesisJSON: string, issuanceJSON: string|null) -> string
+//	    the JSON of a report.Result for an issued document (公证书, 司法鉴定意见书,
+//	    存证证明, 验签报告 or evidence report): report.VerifyDocument with the
+//	    issuance bundle, when given, as WithIssuance. Its checks are
+//	    document_signature (report_signature for an evidence report),
+//	    issuance_recorded, bundle_attached, bundle_verifies and facts_match;
+//	    "kind" names the document. Unreadable input gives a Result whose
+//	    single failed check says why.
 //
 // When they are installed it calls globalThis.sealchainReady(), if defined.
 //
@@ -32,10 +40,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"syscall/js"
+	"time"
 
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/report"
 )
 
 func main() {
@@ -43,6 +53,7 @@ func main() {
 	g.Set("sealchainVerify", js.FuncOf(verifyJS))
 	g.Set("sealchainHashFile", js.FuncOf(hashFileJS))
 	g.Set("sealchainLabels", js.FuncOf(labelsJS))
+	g.Set("sealchainVerifyDocument", js.FuncOf(verifyDocumentJS))
 	if ready := g.Get("sealchainReady"); ready.Type() == js.TypeFunction {
 		ready.Invoke()
 	}
@@ -81,6 +92,53 @@ func verify(bundleJSON, genesisJSON, file []byte) (out string) {
 		return failure("genesis", err)
 	}
 	return encode(v.Verify(b, file))
+}
+
+// verifyDocumentJS is sealchainVerifyDocument(pdf, genesisJSON, issuanceJSON|null).
+func verifyDocumentJS(_ js.Value, args []js.Value) any {
+	if len(args) < 2 {
+		return docFailure("arguments", fmt.Errorf("sealchainVerifyDocument(pdf, genesisJSON, issuanceJSON) needs at least 2 arguments, got %d", len(args)))
+	}
+	var issuance []byte
+	if len(args) > 2 && !args[2].IsNull() && !args[2].IsUndefined() && args[2].String() != "" {
+		issuance = []byte(args[2].String())
+	}
+	return verifyDocument(bytesOf(args[0]), []byte(args[1].String()), issuance, time.Now())
+}
+
+// verifyDocument is `sealchain verify --file DOC.pdf --issuance I --json`.
+func verifyDocument(pdf, genesisJSON, issuanceJSON []byte, now time.Time) (out string) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = docFailure("verifier", fmt.Errorf("verifier panicked: %v", r))
+		}
+	}()
+	trust, err := evidence.ParseTrust(genesisJSON)
+	if err != nil {
+		return docFailure("genesis", err)
+	}
+	var opts []report.VerifyOption
+	if issuanceJSON != nil {
+		ib, err := evidence.DecodeBundle(issuanceJSON)
+		if err != nil {
+			return docFailure(report.CheckIssuanceRecorded, fmt.Errorf("issuance bundle: %w", err))
+		}
+		opts = append(opts, report.WithIssuance(ib))
+	}
+	res, err := report.VerifyDocument(pdf, trust, now, opts...)
+	if err != nil {
+		return docFailure("arguments", err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return docFailure("encode", err)
+	}
+	return string(b)
+}
+
+func docFailure(name string, err error) string {
+	b, _ := json.Marshal(&report.Result{Checks: []evidence.Check{{Name: name, Detail: err.Error()}}})
+	return string(b)
 }
 
 // labelsJS is sealchainLabels(): one table of names for the page and the

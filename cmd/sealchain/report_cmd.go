@@ -41,6 +41,7 @@ func defaultGenesis(genesis string) (string, error) {
 func newReportMakeCmd() *cobra.Command {
 	var (
 		bundlePath, genesis, home, namesPath, out, verifyURL, sealPurpose string
+		docType, signedPDFPath                                            string
 		noSeal                                                            bool
 	)
 	cmd := &cobra.Command{
@@ -57,7 +58,13 @@ the PDF (PAdES, incremental update) with the CA certificate in the chain. The vi
 signature is the organisation's round seal (--no-seal to omit it).
 
 --names is a JSON object mapping certificate fingerprints to display names ("张三"); names
-come from the platform, off chain, and the report says so.`,
+come from the platform, off chain, and the report says so.
+
+--type preservation writes a one-page 存证证明 (preservation certificate, numbered from chain
+data: see docs/evidence-bundle.md); --type signature_verification writes a 验签报告 of the
+signed PDF given with --signed-pdf (its signatures validated against the genesis CAs, timed by
+their contract_signed records). Record either with report_issued to make it verifiable as
+issued (sealchain verify --file).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			genesis, err := defaultGenesis(genesis)
 			if err != nil {
@@ -120,7 +127,25 @@ come from the platform, off chain, and the report says so.`,
 				// Seal text cannot hold spaces ("Platform Ltd" → "PlatformLtd"), as the node's reports do.
 				opts.Seal = &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(orgName), ""), Purpose: sealPurpose}
 			}
-			pdf, err := report.Make(b, res, opts)
+			opts.Trust = trust
+			var pdf []byte
+			switch docType {
+			case "evidence":
+				pdf, err = report.Make(b, res, opts)
+			case "preservation":
+				pdf, err = report.MakePreservation(b, res, opts)
+			case "signature_verification":
+				if signedPDFPath == "" {
+					return &exitError{2, errors.New("--type signature_verification needs --signed-pdf")}
+				}
+				signed, rerr := os.ReadFile(signedPDFPath)
+				if rerr != nil {
+					return &exitError{2, rerr}
+				}
+				pdf, err = report.MakeSignatureReport(b, res, signed, opts)
+			default:
+				return &exitError{2, fmt.Errorf("--type %q: want evidence, preservation or signature_verification", docType)}
+			}
 			if err != nil {
 				return &exitError{1, err}
 			}
@@ -140,6 +165,8 @@ come from the platform, off chain, and the report says so.`,
 	f.StringVar(&verifyURL, "verify-url", "", "verification page the QR code points to, ?bundle=<SM3> appended (default: <[api] public_url of HOME's config>/verify)")
 	f.StringVar(&sealPurpose, "seal-purpose", "电子证据专用章", "line under the star of the seal (at most 12 characters)")
 	f.BoolVar(&noSeal, "no-seal", false, "sign without a visible seal")
+	f.StringVar(&docType, "type", "evidence", "evidence (证据报告), preservation (存证证明) or signature_verification (验签报告)")
+	f.StringVar(&signedPDFPath, "signed-pdf", "", "with --type signature_verification: the signed PDF to validate")
 	return cmd
 }
 
@@ -194,11 +221,17 @@ usage or unreadable input.`,
 				}
 				opts = append(opts, report.WithReportRoots(roots...))
 			}
-			res, err := report.Verify(data, trust, time.Now(), opts...)
+			verify, what := report.Verify, "report"
+			if k, err := report.DocumentKind(data); err == nil && k != report.KindEvidence {
+				// An issued document: its own checks (sealchain verify --file
+				// also takes the proof of its issue).
+				verify, what = report.VerifyDocument, k
+			}
+			res, err := verify(data, trust, time.Now(), opts...)
 			if err != nil {
 				return &exitError{2, err}
 			}
-			header := fmt.Sprintf("report %s (%d bytes), trusting %s", args[0], len(data), genesis)
+			header := fmt.Sprintf("%s %s (%d bytes), trusting %s", what, args[0], len(data), genesis)
 			return printResult(cmd.OutOrStdout(), asJSON, res, header, res.Checks, 17, res.Failed(), nil)
 		},
 	}

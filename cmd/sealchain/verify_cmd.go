@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -17,7 +18,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/report"
+	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer/pdf"
 )
 
@@ -27,6 +31,9 @@ func newVerifyCmd() *cobra.Command {
 		asJSON                    bool
 		trustedLog                string
 		fabricProfile, sdkHelper  string
+		issuancePath, nodeURL     string
+		signHome                  string
+		tf                        tlsFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "verify",
@@ -38,7 +45,15 @@ header's commit against more than 2/3 of the genesis validators' voting power.
 
 The genesis file is the trust anchor: use your own copy (for a court, the genesis its
 validator runs with). Exit status: 0 when every check holds, 1 when one fails, 2 on
-bad usage or unreadable input.`,
+bad usage or unreadable input.
+
+An issued document (公证书, 司法鉴定意见书, 存证证明, 验签报告 or evidence report: a signed
+PDF with bundle.json and facts.json attached) given with --file and no --bundle is verified
+as a document: the issuer's signature (its CA an organisation of the genesis, with the role
+the document needs), the on-chain record of its issue (from --issuance, a bundle file, or
+fetched with --node from GET /v1/evidence?doc_hash=<SM3 of the file> and verified against
+the genesis like any bundle: the node is not trusted), the attached bundle and the printed
+facts.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			genesis, err := defaultGenesis(genesis)
 			if err != nil {
@@ -47,6 +62,15 @@ bad usage or unreadable input.`,
 			trust, err := evidence.LoadTrust(genesis)
 			if err != nil {
 				return &exitError{2, err}
+			}
+			if file != "" && !cmd.Flags().Changed("bundle") {
+				doc, err := os.ReadFile(file)
+				if err != nil {
+					return &exitError{2, err}
+				}
+				if _, kerr := report.DocumentKind(doc); kerr == nil || issuancePath != "" || nodeURL != "" {
+					return verifyDocument(cmd, doc, file, trust, genesis, issuancePath, nodeURL, signHome, tf, asJSON)
+				}
 			}
 			var vopts []evidence.VerifierOption
 			if trustedLog != "" {
@@ -125,7 +149,65 @@ bad usage or unreadable input.`,
 	f.StringVar(&fabricProfile, "fabric", "", "Fabric connection PROFILE (docs/anchoring.md): ask the court's channel whether each anchor is there and matches; without it anchors are reported \"not verified\"")
 	f.StringVar(&sdkHelper, "fabric-sdk-helper", "", "sealchain-fabricsdk binary for fabric-sdk profiles (default: PATH)")
 	f.StringVar(&trustedLog, "trusted-log", "", "SIZE:ROOT of a log you already trust (an earlier bundle's checkpoint); the bundle must prove it extends it")
+	f.StringVar(&issuancePath, "issuance", "", "with an issued document: the bundle holding its issue record")
+	f.StringVar(&nodeURL, "node", "", "with an issued document: fetch the bundle of its issue record from this node (GET /v1/evidence?doc_hash=)")
+	f.StringVar(&signHome, "home", "", "with --node: sign the request with this home's API credential (nodes with [api] auth)")
+	tf.add(f)
 	return cmd
+}
+
+// verifyDocument is `verify --file DOC.pdf` for an issued document.
+func verifyDocument(cmd *cobra.Command, doc []byte, file string, trust *evidence.Trust, genesis, issuancePath, nodeURL, signHome string, tf tlsFlags, asJSON bool) error {
+	var opts []report.VerifyOption
+	var raw []byte
+	switch {
+	case issuancePath != "" && nodeURL != "":
+		return &exitError{2, errors.New("give --issuance or --node, not both")}
+	case issuancePath != "":
+		var err error
+		if raw, err = os.ReadFile(issuancePath); err != nil {
+			return &exitError{2, err}
+		}
+	case nodeURL != "":
+		c, err := client.New(nodeURL, nil)
+		if err != nil {
+			return &exitError{2, err}
+		}
+		if err := tf.apply(c, nodeURL, genesis); err != nil {
+			return &exitError{2, err}
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
+		defer cancel()
+		if signHome != "" {
+			h := nodehome.Home(signHome)
+			sub, err := client.LoadSubmitter("", "", h.SubmitterCert(), h.SubmitterKey())
+			if err != nil {
+				return &exitError{2, fmt.Errorf("--home: %w", err)}
+			}
+			c.WithRequestSigner(trust.ChainID, sub.Cert, sub.Key)
+		}
+		sum := sm3.Sum(doc)
+		if raw, err = c.Evidence(ctx, "doc_hash", hex.EncodeToString(sum[:])); err != nil {
+			return &exitError{1, fmt.Errorf("--node: the bundle of the document's issue: %w", err)}
+		}
+	}
+	if raw != nil {
+		ib, err := evidence.DecodeBundle(raw)
+		if err != nil {
+			return &exitError{2, fmt.Errorf("issuance bundle: %w", err)}
+		}
+		opts = append(opts, report.WithIssuance(ib))
+	}
+	res, err := report.VerifyDocument(doc, trust, time.Now(), opts...)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	kind := res.Kind
+	if kind == "" {
+		kind = "document"
+	}
+	header := fmt.Sprintf("%s %s (%d bytes), trusting %s", kind, file, len(doc), genesis)
+	return printResult(cmd.OutOrStdout(), asJSON, res, header, res.Checks, 18, res.Failed(), nil)
 }
 
 // addPDFCheck verifies the signatures inside a signed PDF given with --file:

@@ -50,6 +50,63 @@
 // bold Chinese is simulated by stroking the outlines. Hashes, ids and the
 // verification URL are never wrapped: they are set smaller until they fit.
 //
+// # Issued documents
+//
+// Four more kinds of document share the layout engine, the font subset,
+// the QR code, the attachments and the signing ([renderDoc]); their
+// facts.json is [DocFacts] (format [DocFactsFormat], a kind and
+// [DocFactsVersion]):
+//
+//   - [MakeNotarial]: the 公证书 for electronic-data preservation of a
+//     notarisation case, shaped like a real 电子数据保全公证书: number,
+//     applicant (the platform org; the party by certificate when the
+//     application names one), notary office, notary (the certificate's
+//     subject and fingerprint), the matter, the application and its
+//     acceptance by block time, what was examined (the scope: the contract's
+//     records, the signed PDF by SM3 and SHA-256, the timeline, and the
+//     checkpoint), the facts found (the contract, parties by certificate,
+//     every record with its block height and time, the checkpoint), and a
+//     "兹证明" statement that says only what the bundle proves (the records
+//     are in the log under a checkpoint the validators signed, and
+//     unaltered; neither the truth nor the legality of the contract's
+//     content), then the office's seal over its name, the notary and the
+//     date. It refuses a bundle that does not verify or lacks the case's
+//     application and acceptance, or a case for another office.
+//   - [MakeAppraisal]: the 司法鉴定意见书. Its structure follows the
+//     sections 《司法鉴定程序通则》(司法部令第132号) art. 36 and the Ministry of
+//     Justice's 司法鉴定文书格式 give an opinion: 基本情况 (委托人 = the court
+//     org and the judge's certificate, 委托鉴定事项 = the commissioned items,
+//     受理日期 = the acceptance's block time, 鉴定材料 = the bundle and the
+//     signed PDF by hash, 鉴定日期), 检案摘要, 检验过程 (for each commissioned
+//     item the automated checks with their results: the bundle's proofs and
+//     checkpoint, certificates and signatures, intent, time and order, and
+//     signer/pdf's validation of the signed PDF), 分析说明 (the examiners'
+//     notes), 鉴定意见 (intact, altered or undetermined), the examiners
+//     (司法鉴定人) by certificate subject, serial and fingerprint, and the
+//     institution's seal and date. The electronic-data standards the issue
+//     names, SF/T 0076-2020 (电子数据存证技术规范: preserved data is
+//     identified by its hash values and time) and SF/T 0091-2021, were
+//     read as far as public text was found (the former's scope and
+//     contents; not the latter's text): the opinion reports hash values,
+//     block heights and times as the former asks of preserved data.
+//   - [MakePreservation]: the one-page 存证证明 with the preservation
+//     number [PreservationNo] (derived from chain data; its derivation is
+//     in PreservationNo's documentation and docs/evidence-bundle.md),
+//     hashes, block time and height, the checkpoint and the QR code.
+//   - [MakeSignatureReport]: the bilingual 验签报告 of a signed PDF:
+//     signer/pdf's ETSI TS 119 102-1 shaped result per signature (signer,
+//     time and where it came from, integrity, certificate chain,
+//     indication and sub-indication), with the validation attached as
+//     verification.json.
+//
+// Every issued document is recorded on chain by SM3 after signing
+// (notarization_issued, appraisal_issued, or report_issued). [VerifyDocument]
+// verifies any kind (the evidence report with [Verify]'s checks):
+// document_signature, issuance_recorded (with [WithIssuance]: the bundle
+// of the issue record, verified against the caller's trust; a node is never
+// trusted), bundle_attached, bundle_verifies and facts_match. An edited
+// or re-signed document fails, with the reason.
+//
 // # Text extraction in Verify
 //
 // Verify does not shell out to pdftotext. It parses the file with pdfcpu,

@@ -9,14 +9,18 @@ import (
 
 // layout draws the report's pages.
 type layout struct {
-	c         *canvas
-	f         *Facts
-	res       *evidence.Result
-	opts      Options
-	qrURL     string
-	bundleLen int
-	sealPage  int        // 1-based page of the signature widget
-	sealRect  [4]float64 // x, y, w, h
+	c           *canvas
+	f           *Facts
+	res         *evidence.Result
+	opts        Options
+	qrURL       string
+	bundleLen   int
+	sealPage    int        // 1-based page of the signature widget
+	sealRect    [4]float64 // x, y, w, h
+	header      string     // running header, "中文 English"
+	number      string     // the document number
+	numberLabel string
+	extra       any // a document's own input (docs.go)
 }
 
 const (
@@ -96,7 +100,7 @@ func (l *layout) build() {
 			subj := map[string]string{"person": "自然人 person", "enterprise": "企业 enterprise"}[p.IdentitySubject]
 			l.kv("实名核验 Identity", "已绑定实名核验 bound to a verified identity："+methodName(p.IdentityMethod)+"，"+subj, regular)
 		case p.IdentityRef != "":
-			l.kv("实名核验 Identity", "证书含身份承诺，证据包中无对应核验记录 identity commitment "+p.IdentityRef[:16]+"…, no verification record in bundle", regular)
+			l.kv("实名核验 Identity", "证书含身份承诺，证据包中无对应核验记录 identity commitment "+p.IdentityRef[:16]+"..., no verification record in bundle", regular)
 		default:
 			l.kv("实名核验 Identity", "证书未绑定实名核验记录 not bound to a verified identity", regular)
 		}
@@ -269,16 +273,28 @@ func (l *layout) checkLine(ch evidence.Check) {
 // block, and reserves a square to their right for the seal (the visible
 // signature) so that the seal covers none of the text.
 func (l *layout) issuerBlock() {
-	c := l.c
-	const size, rowH, sealSize, gap = 10.0, 16.0, 100.0, 14.0
-	lines := []struct {
-		s  string
-		st style
-	}{
+	l.sealBlock([]sealLine{
 		{issuerLabel, bold},
 		{l.opts.IssuerOrg.Name + "（" + l.opts.IssuerOrg.ID + "）", regular},
 		{l.opts.Now.In(cst).Format("2006年1月2日"), regular},
-	}
+	})
+}
+
+// sealLine is a line of the issuer's block.
+type sealLine struct {
+	s  string
+	st style
+}
+
+// sealBlock draws lines right-aligned as a block beside a square reserved
+// for the seal (the visible signature), so that the seal covers none of
+// them; a block too wide to sit beside it goes above it.
+func (l *layout) sealBlock(lines []sealLine) { l.sealBlockFrom(lines, marginL) }
+
+// sealBlockFrom is sealBlock with the text kept right of minX.
+func (l *layout) sealBlockFrom(lines []sealLine, minX float64) {
+	c := l.c
+	const size, rowH, sealSize, gap = 10.0, 16.0, 100.0, 14.0
 	textW := 0.0
 	for _, ln := range lines {
 		textW = max(textW, c.width(ln.s, ln.st, size))
@@ -290,9 +306,10 @@ func (l *layout) issuerBlock() {
 	sealX := pageW - marginR - sealSize
 	x := sealX - gap - textW
 	textTop := top - (sealSize-textH)/2
-	if x < marginL {
+	above := x < minX
+	if above {
 		// A name too long to sit beside the seal: text above, seal under it.
-		x, textTop = marginL, top
+		x, textTop = minX, top
 		c.ensure(textH + sealSize + 20)
 		top = c.y
 		textTop = top
@@ -303,7 +320,7 @@ func (l *layout) issuerBlock() {
 		y -= rowH
 	}
 	sealTop := top
-	if x == marginL {
+	if above {
 		sealTop = y - 4
 	}
 	l.sealPage = len(c.pages)
@@ -408,7 +425,13 @@ func (l *layout) kvFull(label, value string, st style, indent float64, col color
 	}
 	c.ensure(float64(len(lines)) * lineH)
 	if label != "" {
-		c.text(marginL+indent, c.y-bodySize, label, regular, 8.4, gray)
+		// A long bilingual label is set smaller rather than run into its
+		// value: the value column starts at labelW whatever the label.
+		ls := 8.4
+		for ls > 6 && c.width(label, regular, ls) > labelW-4 {
+			ls -= 0.2
+		}
+		c.text(marginL+indent, c.y-bodySize, label, regular, ls, gray)
 	}
 	for _, ln := range lines {
 		c.text(x, c.y-bodySize, ln, st, size, col)
@@ -434,8 +457,8 @@ func (l *layout) frame() {
 	for i := range saved {
 		c.pages = saved[:i+1]
 		y := pageH - 40
-		c.text(marginL, y, "区块链存证证据报告 Blockchain Evidence Report", regular, 7.5, gray)
-		no := "报告编号 No. " + ReportNo(l.f.BundleSM3)
+		c.text(marginL, y, l.header, regular, 7.5, gray)
+		no := l.numberLabel + l.number
 		c.text(pageW-marginR-c.width(no, regular, 7.5), y, no, regular, 7.5, gray)
 		c.line(marginL, y-5, pageW-marginR, y-5, 0.5, gray)
 		c.line(marginL, 48, pageW-marginR, 48, 0.5, gray)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -63,6 +64,10 @@ type Options struct {
 	BundleJSON []byte
 	// FontPath is the CJK TrueType font; empty means DefaultFontPath.
 	FontPath string
+	// Trust is the genesis trust the issuer verified the bundle with. The
+	// issued documents need it to validate a signed PDF (its organisation
+	// CAs are the roots); Make does not use it.
+	Trust *evidence.Trust
 }
 
 // Make lays out the evidence report for bundle b and its verification
@@ -70,43 +75,87 @@ type Options struct {
 // signs the PDF with opts.Key. See the package documentation for the
 // contents.
 func Make(b *evidence.Bundle, res *evidence.Result, opts Options) ([]byte, error) {
-	switch {
-	case b == nil || res == nil:
-		return nil, fmt.Errorf("%w: nil bundle or result", ErrOptions)
-	case opts.Now.IsZero():
-		return nil, fmt.Errorf("%w: Now is required", ErrOptions)
-	case opts.IssuerOrg.Name == "" || opts.IssuerOrg.ID == "":
-		return nil, fmt.Errorf("%w: IssuerOrg needs an id and a name", ErrOptions)
-	case opts.Key == nil || len(opts.Cert) == 0:
-		return nil, fmt.Errorf("%w: Key and Cert are required", ErrOptions)
-	}
-	if err := CheckVerifyURL(opts.VerifyURL); err != nil {
+	raw, facts, err := prepare(b, res, opts)
+	if err != nil {
 		return nil, err
 	}
-	raw := opts.BundleJSON
+	factsJSON, err := json.MarshalIndent(facts, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("report: encode facts: %w", err)
+	}
+	return renderDoc(facts, res, opts, docSpec{
+		header: "区块链存证证据报告 Blockchain Evidence Report",
+		label:  "报告编号 No. ",
+		number: ReportNo(facts.BundleSM3),
+		reason: "出具区块链存证证据报告 / issuing a blockchain evidence report",
+		files: []attachment{
+			{BundleAttachment, "证据包 evidence bundle v1, SM3 " + facts.BundleSM3, raw},
+			{FactsAttachment, "本报告所载事实 facts printed in this report", factsJSON},
+		},
+		build: (*layout).build,
+	})
+}
+
+// prepare checks the options every document shares and computes the facts
+// of the bundle as it will be embedded.
+func prepare(b *evidence.Bundle, res *evidence.Result, opts Options) (raw []byte, facts *Facts, err error) {
+	switch {
+	case b == nil || res == nil:
+		return nil, nil, fmt.Errorf("%w: nil bundle or result", ErrOptions)
+	case opts.Now.IsZero():
+		return nil, nil, fmt.Errorf("%w: Now is required", ErrOptions)
+	case opts.IssuerOrg.Name == "" || opts.IssuerOrg.ID == "":
+		return nil, nil, fmt.Errorf("%w: IssuerOrg needs an id and a name", ErrOptions)
+	case opts.Key == nil || len(opts.Cert) == 0:
+		return nil, nil, fmt.Errorf("%w: Key and Cert are required", ErrOptions)
+	}
+	if err := CheckVerifyURL(opts.VerifyURL); err != nil {
+		return nil, nil, err
+	}
+	raw = opts.BundleJSON
 	enc, err := b.Encode()
 	if err != nil {
-		return nil, fmt.Errorf("report: encode bundle: %w", err)
+		return nil, nil, fmt.Errorf("report: encode bundle: %w", err)
 	}
 	if raw == nil {
 		raw = enc
 	} else {
 		b2, err := evidence.DecodeBundle(raw)
 		if err != nil {
-			return nil, fmt.Errorf("%w: BundleJSON: %v", ErrOptions, err)
+			return nil, nil, fmt.Errorf("%w: BundleJSON: %v", ErrOptions, err)
 		}
 		if enc2, _ := b2.Encode(); !bytes.Equal(enc, enc2) {
-			return nil, fmt.Errorf("%w: BundleJSON is not the bundle given", ErrOptions)
+			return nil, nil, fmt.Errorf("%w: BundleJSON is not the bundle given", ErrOptions)
 		}
 	}
-	facts, err := FactsOf(b, raw)
+	facts, err = FactsOf(b, raw)
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, nil, fmt.Errorf("report: %w", err)
 	}
-	factsJSON, err := json.MarshalIndent(facts, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("report: encode facts: %w", err)
-	}
+	return raw, facts, nil
+}
+
+// attachment is an embedded file.
+type attachment struct {
+	name, desc string
+	data       []byte
+}
+
+// docSpec is what differs between the documents this package makes.
+type docSpec struct {
+	header string // running header and PDF title, "中文 English"
+	number string // the document number, in every page's header after label
+	label  string
+	reason string // the signature's /Reason
+	files  []attachment
+	build  func(*layout)
+	// extra is the layout's document-specific input (docLayout).
+	extra any
+}
+
+// renderDoc lays out a document with spec.build, embeds spec.files, and signs
+// it with the issuer's key (and seal).
+func renderDoc(facts *Facts, res *evidence.Result, opts Options, spec docSpec) ([]byte, error) {
 	fontPath := opts.FontPath
 	if fontPath == "" {
 		fontPath = DefaultFontPath
@@ -120,15 +169,20 @@ func Make(b *evidence.Bundle, res *evidence.Result, opts Options) ([]byte, error
 	if err != nil {
 		return nil, fmt.Errorf("report: QR code: %w", err)
 	}
-
-	l := &layout{c: newCanvas(f), f: facts, res: res, opts: opts, qrURL: qrURL, bundleLen: len(raw)}
-	l.build()
-	unsigned := l.assemble(raw, factsJSON, qr.Bitmap())
+	var raw []byte
+	for _, a := range spec.files {
+		if a.name == BundleAttachment {
+			raw = a.data
+		}
+	}
+	l := &layout{c: newCanvas(f), f: facts, res: res, opts: opts, qrURL: qrURL, bundleLen: len(raw),
+		header: spec.header, number: spec.number, numberLabel: spec.label, extra: spec.extra}
+	spec.build(l)
+	unsigned := l.assemble(spec.files, qr.Bitmap())
 
 	so := sigpdf.SignOptions{
 		Key: opts.Key, Cert: opts.Cert, Chain: opts.Chain, Page: l.sealPage,
-		Name: opts.IssuerOrg.Name, Reason: "出具区块链存证证据报告 / issuing a blockchain evidence report",
-		Time: opts.Now,
+		Name: opts.IssuerOrg.Name, Reason: spec.reason, Time: opts.Now,
 	}
 	if opts.Seal != nil {
 		png, err := sealPNG(*opts.Seal)
@@ -238,7 +292,7 @@ func printedFacts(f *Facts) []string {
 }
 
 // assemble writes the unsigned PDF.
-func (l *layout) assemble(bundleJSON, factsJSON []byte, qr [][]bool) []byte {
+func (l *layout) assemble(files []attachment, qr [][]bool) []byte {
 	w := &pdfgen.Writer{}
 	catalog, pagesObj, info := w.Reserve(), w.Reserve(), w.Reserve()
 	fonts := fmt.Sprintf("/%s %d 0 R", cjkRes, w.EmbedCJK(l.c.t.Font, l.c.t.Used()))
@@ -268,15 +322,27 @@ func (l *layout) assemble(bundleJSON, factsJSON []byte, qr [][]bool) []byte {
 	date := pdfDate(l.opts.Now)
 	attach := func(name, desc string, data []byte) int {
 		sum := md5.Sum(data)
-		ef := w.Stream(fmt.Sprintf(" /Type /EmbeddedFile /Subtype /application#2Fjson /Params << /Size %d /CheckSum <%X> /ModDate (%s) >>", len(data), sum[:], date), data, false)
+		// An embedded PDF is compressed, so that its own signature
+		// dictionaries are not read as this document's.
+		subtype, flate := "application#2Fjson", false
+		if strings.HasSuffix(name, ".pdf") {
+			subtype, flate = "application#2Fpdf", true
+		}
+		ef := w.Stream(fmt.Sprintf(" /Type /EmbeddedFile /Subtype /%s /Params << /Size %d /CheckSum <%X> /ModDate (%s) >>", subtype, len(data), sum[:], date), data, flate)
 		return w.Add(fmt.Sprintf("<< /Type /Filespec /F (%s) /UF %s /Desc %s /AFRelationship /Data /EF << /F %d 0 R /UF %d 0 R >> >>", name, pdfText(name), pdfText(desc), ef, ef))
 	}
-	fb := attach(BundleAttachment, "证据包 evidence bundle v1, SM3 "+l.f.BundleSM3, bundleJSON)
-	ff := attach(FactsAttachment, "本报告所载事实 facts printed in this report", factsJSON)
-	w.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R /Lang (zh-CN) /PageMode /UseAttachments /Names << /EmbeddedFiles << /Names [(%s) %d 0 R (%s) %d 0 R] >> >> /AF [%d 0 R %d 0 R] >>",
-		pagesObj, BundleAttachment, fb, FactsAttachment, ff, fb, ff))
+	var names, refs []string
+	for _, a := range files {
+		n := attach(a.name, a.desc, a.data)
+		names = append(names, fmt.Sprintf("(%s) %d 0 R", a.name, n))
+		refs = append(refs, fmt.Sprintf("%d 0 R", n))
+	}
+	// The name tree's keys must be sorted.
+	slices.Sort(names)
+	w.Set(catalog, fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R /Lang (zh-CN) /PageMode /UseAttachments /Names << /EmbeddedFiles << /Names [%s] >> >> /AF [%s] >>",
+		pagesObj, strings.Join(names, " "), strings.Join(refs, " ")))
 	w.Set(info, fmt.Sprintf("<< /Title %s /Author %s /Subject %s /Producer (Sealchain evidence/report) /CreationDate (%s) /ModDate (%s) >>",
-		pdfText("区块链存证证据报告 Blockchain Evidence Report "+ReportNo(l.f.BundleSM3)), pdfText(l.opts.IssuerOrg.Name), pdfText("Evidence bundle SM3 "+l.f.BundleSM3), date, date))
+		pdfText(l.header+" "+l.number), pdfText(l.opts.IssuerOrg.Name), pdfText("Evidence bundle SM3 "+l.f.BundleSM3), date, date))
 	return w.Bytes(catalog, info)
 }
 

@@ -78,7 +78,6 @@ func TestSealCoversNoText(t *testing.T) {
 			t.Skipf("%s not installed", tool)
 		}
 	}
-	const dpi = 100.0
 	for i, issuer := range []string{"北京市某某公证处", "北京市某某区某某街道某某某某某某某某某某有限责任公司电子合同存证服务中心"} {
 		t.Run(issuer, func(t *testing.T) {
 			f := newFixture(t)
@@ -95,47 +94,68 @@ func TestSealCoversNoText(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			in := filepath.Join(dir, "report.pdf")
-			if err := os.WriteFile(in, out, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			pages := pageWords(t, in)
-			page := -1
-			var label box
-			for i, ws := range pages {
-				for j, w := range ws {
-					if strings.Contains(w.text, "(seal)") {
-						// The label is every word of its line up to "(seal)：".
-						page, label = i, w.b
-						for k := j - 1; k >= 0 && ws[k].b.y0 < w.b.y1 && w.b.y0 < ws[k].b.y1; k-- {
-							label.x0 = min(label.x0, ws[k].b.x0)
-						}
-					}
-				}
-			}
-			if page < 0 {
-				t.Fatal(`no "Issuer (seal)" label in the report text`)
-			}
-			prefix := filepath.Join(dir, "seal-page")
-			pn := strconv.Itoa(page + 1)
-			if msg, err := exec.Command("pdftoppm", "-png", "-r", strconv.Itoa(int(dpi)), "-f", pn, "-l", pn, "-singlefile", in, prefix).CombinedOutput(); err != nil {
-				t.Fatalf("pdftoppm: %v: %s", err, msg)
-			}
-			seal, n := redBox(readPNG(t, prefix+".png"), dpi)
-			// A 100 pt seal at 100 dpi is about 139 px across; its ring and
-			// text are thousands of red pixels.
-			if n < 1000 || seal.x1-seal.x0 < 80 || seal.y1-seal.y0 < 80 {
-				t.Fatalf("no seal on page %d: %d red pixels in %+v", page+1, n, seal)
-			}
-			if seal.overlaps(label) {
-				t.Errorf("the seal %+v covers the label %+v", seal, label)
-			}
-			for _, w := range pages[page] {
-				if seal.overlaps(w.b) {
-					t.Errorf("the seal %+v covers %q at %+v", seal, w.text, w.b)
-				}
-			}
-			t.Logf("page %d: seal %+v, label %+v (%d red pixels)", page+1, seal, label, n)
+			checkSealCoversNoText(t, out, dir)
 		})
+	}
+}
+
+// checkSealCoversNoText renders the signed PDF out in dir, finds the seal
+// by its red pixels and the "(seal)" label and every word of its page with
+// pdftotext -bbox, and fails if the seal covers any of them.
+func checkSealCoversNoText(t *testing.T, out []byte, dir string) {
+	t.Helper()
+	const dpi = 100.0
+	in := filepath.Join(dir, "report.pdf")
+	if err := os.WriteFile(in, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pages := pageWords(t, in)
+	page := -1
+	var label box
+	for i, ws := range pages {
+		for j, w := range ws {
+			if strings.Contains(w.text, "(seal)") {
+				// The label is every word of its line up to "(seal)：".
+				page, label = i, w.b
+				for k := j - 1; k >= 0 && ws[k].b.y0 < w.b.y1 && w.b.y0 < ws[k].b.y1; k-- {
+					label.x0 = min(label.x0, ws[k].b.x0)
+				}
+			}
+		}
+	}
+	if page < 0 {
+		t.Fatal(`no "Issuer (seal)" label in the report text`)
+	}
+	prefix := filepath.Join(dir, "seal-page")
+	pn := strconv.Itoa(page + 1)
+	if msg, err := exec.Command("pdftoppm", "-png", "-r", strconv.Itoa(int(dpi)), "-f", pn, "-l", pn, "-singlefile", in, prefix).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v: %s", err, msg)
+	}
+	seal, n := redBox(readPNG(t, prefix+".png"), dpi)
+	// A 100 pt seal at 100 dpi is about 139 px across; its ring and
+	// text are thousands of red pixels.
+	if n < 1000 || seal.x1-seal.x0 < 80 || seal.y1-seal.y0 < 80 {
+		t.Fatalf("no seal on page %d: %d red pixels in %+v", page+1, n, seal)
+	}
+	if seal.overlaps(label) {
+		t.Errorf("the seal %+v covers the label %+v", seal, label)
+	}
+	for _, w := range pages[page] {
+		if seal.overlaps(w.b) {
+			t.Errorf("the seal %+v covers %q at %+v", seal, w.text, w.b)
+		}
+	}
+	t.Logf("page %d: seal %+v, label %+v (%d red pixels)", page+1, seal, label, n)
+}
+
+// needPoppler skips (fails on CI) without pdftoppm and pdftotext.
+func needPoppler(t *testing.T) {
+	for _, tool := range []string{"pdftoppm", "pdftotext"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("CI needs %s (poppler-utils): %v", tool, err)
+			}
+			t.Skipf("%s not installed", tool)
+		}
 	}
 }

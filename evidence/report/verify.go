@@ -26,7 +26,10 @@ const (
 // Result is the outcome of [Verify]: every check in order, OK only when all
 // passed.
 type Result struct {
-	OK     bool             `json:"ok"`
+	OK bool `json:"ok"`
+	// Kind is the document's kind (VerifyDocument; KindEvidence for a
+	// report), empty from Verify.
+	Kind   string           `json:"kind,omitempty"`
 	Checks []evidence.Check `json:"checks"`
 	// Signature is signer/pdf's report on the report's own signature.
 	Signature *sigpdf.Report `json:"signature,omitempty"`
@@ -35,6 +38,12 @@ type Result struct {
 	// Facts are the facts recomputed from the embedded bundle, present
 	// only when the bundle verified (bundle_verifies passed).
 	Facts *Facts `json:"facts,omitempty"`
+	// Document are an issued document's facts recomputed from its
+	// attachments, present only when its bundle verified.
+	Document *DocFacts `json:"document,omitempty"`
+	// Issuance is the record of the document's issue, when
+	// issuance_recorded passed.
+	Issuance *evidence.RecordView `json:"issuance,omitempty"`
 }
 
 func (r *Result) add(name string, err error, okDetail string) bool {
@@ -49,7 +58,8 @@ func (r *Result) Failed() []string { return evidence.FailedChecks(r.Checks) }
 type VerifyOption func(*verifyConfig)
 
 type verifyConfig struct {
-	roots []*smx509.Certificate
+	roots    []*smx509.Certificate
+	issuance *evidence.Bundle
 }
 
 // WithReportRoots sets the CA certificates trusted for the report's own
@@ -101,7 +111,7 @@ func Verify(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts ...Verif
 		err = checkSignature(rep, now)
 		if err == nil {
 			s := rep.Signatures[len(rep.Signatures)-1]
-			detail = fmt.Sprintf("%s: signed by %s (issuer %s, fingerprint %s) at %s (claimed)", rep.Indication, s.SignedBy.Subject, s.SignedBy.Issuer, s.SignedBy.Fingerprint[:16]+"…", s.SigningTime.UTC().Format(time.RFC3339))
+			detail = fmt.Sprintf("%s: signed by %s (issuer %s, fingerprint %s) at %s (claimed)", rep.Indication, s.SignedBy.Subject, s.SignedBy.Issuer, s.SignedBy.Fingerprint[:16]+"...", s.SigningTime.UTC().Format(time.RFC3339))
 		}
 	}
 	res.add(CheckReportSignature, err, detail)

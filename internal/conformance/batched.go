@@ -120,6 +120,9 @@ func newSynth(chainID string, cases bool) (*Synth, error) {
 	return s, nil
 }
 
+// PlatformCA is the platform organisation's CA.
+func (s *Synth) PlatformCA() *signer.CA { return s.w.ca }
+
 // Genesis is the chain's CometBFT genesis document.
 func (s *Synth) Genesis() []byte { return s.w.genesis }
 

@@ -57,6 +57,8 @@ type API struct {
 	auditor *client.Submitter
 	// rep makes evidence reports (reports.go).
 	rep reporting
+	// files are institution cases' PDFs (casefiles.go).
+	files caseFiles
 	// genesisValOrgs maps a genesis validator's public key to its name in
 	// the genesis file, which `init` sets to its org id: the chain state
 	// records no org for genesis validators.
@@ -140,6 +142,7 @@ func (a *API) Register(rt *httpjson.Router) {
 	route("POST /v1/dev/otp/verifications", a.otpVerify)
 	route("POST /v1/dev/identity/attestations", a.identityAttest)
 	route("GET /healthz", a.healthz)
+	a.registerCases(route)
 	if a.reg != nil {
 		rt.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
 	}
@@ -382,7 +385,7 @@ func (a *API) record(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	if !a.allowOrg(w, r, a.owner(tx)) {
+	if !a.allowRecord(w, r, tx) {
 		return
 	}
 	proof, err := a.store.InclusionProof(i, last.LogSize)
@@ -441,6 +444,7 @@ func (a *API) recordsByTime(w http.ResponseWriter, r *http.Request) {
 		Proof  [][]byte             `json:"proof"`
 	}
 	items := []item{}
+	var open map[string]bool // an institution caller's contracts (caseInstitution)
 	for _, i := range page.Indexes {
 		leaf, err := view.Entry(i)
 		if err != nil {
@@ -453,7 +457,19 @@ func (a *API) recordsByTime(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !c.seesAll() && a.owner(tx) != c.org.ID {
-			continue
+			if !isInstitution(c.org.Role) {
+				continue
+			}
+			if open == nil {
+				// One scan of the cases per page, not one per record.
+				if open, err = a.institutionContracts(c.org.ID); err != nil {
+					a.internal(w, r, err)
+					return
+				}
+			}
+			if id := tx.Body.ContractID(); id == "" || !open[id] {
+				continue
+			}
 		}
 		proof, err := a.store.InclusionProof(i, last.LogSize)
 		if err != nil {
@@ -536,7 +552,16 @@ func (a *API) evidence(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	if !callerFrom(r.Context()).seesAll() {
+	if c := callerFrom(r.Context()); !c.seesAll() && !a.institutionSeesContract(c, s) {
+		// The organisations of the contract's cases (applicants,
+		// institutions): the bundle holds the certificate records of the
+		// staff, judges and examiners they named, part of the contract's
+		// evidence for its owner.
+		caseOrgs, err := a.caseOrgs(s.ContractID)
+		if err != nil {
+			a.internal(w, r, err)
+			return
+		}
 		// Again over the whole bundle: it also holds the records of the
 		// subject's contracts and certificates, which may be another's.
 		for _, rec := range b.Records {
@@ -545,7 +570,10 @@ func (a *API) evidence(w http.ResponseWriter, r *http.Request) {
 				a.internal(w, r, err)
 				return
 			}
-			if !a.allowOrg(w, r, a.owner(tx)) {
+			if tx.Body.ContractID() == "" && caseOrgs[tx.Envelope.Org] {
+				continue
+			}
+			if !a.allowRecord(w, r, tx) {
 				return
 			}
 		}
@@ -565,6 +593,11 @@ func (a *API) allowSubject(w http.ResponseWriter, r *http.Request, s evidence.Su
 	var err error
 	switch {
 	case s.ContractID != "":
+		if a.institutionSeesContract(callerFrom(r.Context()), s) {
+			// The whole contract's evidence, its parties' certificate
+			// records included, as the contract's owner sees it.
+			return true
+		}
 		c, ok, cerr := view.Contract(s.ContractID)
 		if cerr != nil {
 			a.internal(w, r, cerr)
@@ -610,11 +643,41 @@ func (a *API) allowSubject(w http.ResponseWriter, r *http.Request, s evidence.Su
 			a.internal(w, r, err)
 			return false
 		}
-		if !a.allowOrg(w, r, a.owner(tx)) {
+		if !a.allowRecord(w, r, tx) {
 			return false
 		}
 	}
 	return true
+}
+
+// caseOrgs are the applicants and institutions of contract's cases (none
+// for contract "").
+func (a *API) caseOrgs(contract string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if contract == "" {
+		return out, nil
+	}
+	err := a.store.View().Cases(func(cs *chain.CaseState) bool {
+		if cs.Contract == contract {
+			out[cs.Applicant], out[cs.Institution] = true, true
+		}
+		return true
+	})
+	return out, err
+}
+
+// institutionSeesContract reports whether s is a contract subject that c,
+// a notary office or appraisal institution, may see whole: it has a case on
+// the contract (caseInstitution). An error counts as no.
+func (a *API) institutionSeesContract(c *caller, s evidence.Subject) bool {
+	if c == nil || s.ContractID == "" || !isInstitution(c.org.Role) {
+		return false
+	}
+	ok, err := a.caseInstitution(c.org.ID, s.ContractID)
+	if err != nil {
+		a.logger.Error("case scan", "err", err)
+	}
+	return ok && err == nil
 }
 
 // owner is the organisation a record belongs to for access control: its
@@ -654,7 +717,7 @@ func (a *API) contract(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contract %q does not exist", id))
 		return
 	}
-	if !a.allowOrg(w, r, c.Org) {
+	if !a.allowContract(w, r, c.Org, c.ID) {
 		return
 	}
 	page, err := view.ByContract(id, store.Query{Limit: evidence.MaxSubjectRecords, UpTo: a.store.Last().LogSize})

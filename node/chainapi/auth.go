@@ -76,9 +76,12 @@ type caller struct {
 	cert chain.Fingerprint
 }
 
-// seesAll reports whether the caller's role may query every organisation's evidence.
+// seesAll reports whether the caller's role may query every organisation's
+// evidence: courts and arbitration bodies. Notary offices and appraisal
+// institutions see only contracts with a case to them (caseInstitution);
+// platforms only their own.
 func (c *caller) seesAll() bool {
-	return c == nil || c.org.Role != chain.RolePlatform
+	return c == nil || c.org.Role == chain.RoleCourt || c.org.Role == chain.RoleArbitration
 }
 
 func callerFrom(ctx context.Context) *caller {
@@ -95,26 +98,8 @@ func (a *API) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 			h(w, r)
 			return
 		}
-		c, err := a.authenticateCaller(w, r)
-		var mbe *http.MaxBytesError
-		switch {
-		case errors.As(err, &mbe):
-			httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", a.maxBody))
-			return
-		case errors.Is(err, errTooManyRequests):
-			retry := maxRequestAge
-			var full *cacheFullError
-			if errors.As(err, &full) {
-				retry = full.retryAfter
-			}
-			w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
-			httpjson.WriteError(w, http.StatusTooManyRequests, "too_many_requests", err.Error())
-			return
-		case err != nil:
-			if a.auth.signed {
-				w.Header().Set("WWW-Authenticate", client.AuthScheme)
-			}
-			httpjson.WriteError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
+		c, ok := a.authOrAnswer(w, r)
+		if !ok {
 			return
 		}
 		rec := &httpjson.StatusRecorder{ResponseWriter: w, Code: http.StatusOK}
@@ -130,6 +115,48 @@ func (a *API) judicial(subject chain.QuerySubject, h http.HandlerFunc) http.Hand
 			a.logQuery(c, subject, r.URL.RequestURI())
 		}
 	}
+}
+
+// authorized wraps a handler that acts rather than queries (a case step):
+// it authenticates the caller as judicial does, and records no query.
+func (a *API) authorized(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !a.authRequired() {
+			h(w, r)
+			return
+		}
+		if c, ok := a.authOrAnswer(w, r); ok {
+			h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+		}
+	}
+}
+
+// authOrAnswer authenticates the caller, or answers 401, 413 or 429 and
+// returns false.
+func (a *API) authOrAnswer(w http.ResponseWriter, r *http.Request) (*caller, bool) {
+	c, err := a.authenticateCaller(w, r)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", a.maxBody))
+		return nil, false
+	case errors.Is(err, errTooManyRequests):
+		retry := maxRequestAge
+		var full *cacheFullError
+		if errors.As(err, &full) {
+			retry = full.retryAfter
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
+		httpjson.WriteError(w, http.StatusTooManyRequests, "too_many_requests", err.Error())
+		return nil, false
+	case err != nil:
+		if a.auth.signed {
+			w.Header().Set("WWW-Authenticate", client.AuthScheme)
+		}
+		httpjson.WriteError(w, http.StatusUnauthorized, "unauthenticated", err.Error())
+		return nil, false
+	}
+	return c, true
 }
 
 // logQuery submits a query_logged record in the background; an audit line
@@ -490,12 +517,71 @@ func (n *nonceCache) use(org string, orgs int, fp chain.Fingerprint, nonce []byt
 	return nil
 }
 
-// allowOrg enforces roles: a platform may see only what belongs to it.
+// allowOrg enforces roles: a platform, notary or appraisal institution may
+// see only what belongs to it.
 func (a *API) allowOrg(w http.ResponseWriter, r *http.Request, owner string) bool {
+	return a.allowContract(w, r, owner, "")
+}
+
+// allowContract is allowOrg for a thing of contract (a record, the contract
+// itself; "" for none): a notary office or appraisal institution may also
+// see what belongs to a contract with a case to it that is pending,
+// accepted or issued.
+func (a *API) allowContract(w http.ResponseWriter, r *http.Request, owner, contract string) bool {
 	c := callerFrom(r.Context())
 	if c.seesAll() || c.org.ID == owner {
 		return true
 	}
-	httpjson.WriteError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("organisation %q (%s) may query only its own contracts and certificates", c.org.ID, c.org.Role))
+	if contract != "" && isInstitution(c.org.Role) {
+		ok, err := a.caseInstitution(c.org.ID, contract)
+		if err != nil {
+			a.internal(w, r, err)
+			return false
+		}
+		if ok {
+			return true
+		}
+	}
+	msg := fmt.Sprintf("organisation %q (%s) may query only its own contracts and certificates", c.org.ID, c.org.Role)
+	if isInstitution(c.org.Role) {
+		msg = fmt.Sprintf("organisation %q (%s) may query only contracts with a pending, accepted or issued case to it", c.org.ID, c.org.Role)
+	}
+	httpjson.WriteError(w, http.StatusForbidden, "forbidden", msg)
 	return false
+}
+
+// allowRecord is allowContract for a record.
+func (a *API) allowRecord(w http.ResponseWriter, r *http.Request, tx *chain.Tx) bool {
+	return a.allowContract(w, r, a.owner(tx), tx.Body.ContractID())
+}
+
+func isInstitution(r chain.Role) bool { return r == chain.RoleNotary || r == chain.RoleAppraisal }
+
+// institutionContracts are the contracts org may see as an institution
+// (caseInstitution), all in one scan.
+func (a *API) institutionContracts(org string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := a.store.View().Cases(func(cs *chain.CaseState) bool {
+		if cs.Institution == org && (cs.Status == chain.CasePending || cs.Status == chain.CaseAccepted || cs.Status == chain.CaseIssued) {
+			out[cs.Contract] = true
+		}
+		return true
+	})
+	return out, err
+}
+
+// caseInstitution reports whether org is the institution of a pending,
+// accepted or issued case on contract: what opens the contract's evidence
+// to a notary office or appraisal institution. A rejected or withdrawn
+// case closes it again. Cases are few (one per application): a scan.
+func (a *API) caseInstitution(org, contract string) (bool, error) {
+	found := false
+	err := a.store.View().Cases(func(cs *chain.CaseState) bool {
+		if cs.Contract == contract && cs.Institution == org &&
+			(cs.Status == chain.CasePending || cs.Status == chain.CaseAccepted || cs.Status == chain.CaseIssued) {
+			found = true
+		}
+		return !found
+	})
+	return found, err
 }

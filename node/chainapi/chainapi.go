@@ -57,6 +57,13 @@ type Config struct {
 	Metrics    *httpjson.Metrics
 	Gatherer   prometheus.Gatherer // nil: no GET /metrics
 	Logger     *slog.Logger
+	// SignedPDFs gives the signed PDFs of this node's workflow; nil when it
+	// runs none. Peers ([institution] peers) are the other organisations'
+	// nodes; DocumentsDir keeps the documents this node's institution
+	// issues. All three serve institution cases (cases.go).
+	SignedPDFs   SignedPDFSource
+	Peers        map[string]string
+	DocumentsDir string
 	// ProcessAlive tells whether a pid runs: the browser verifier's build
 	// marker names its builder's.
 	ProcessAlive func(pid int) bool
@@ -74,6 +81,7 @@ func New(c Config) *API {
 		auth: judicialAuth{signed: c.API.SignedAuth(), nonces: newNonceCache(maxNonces, maxNoncesPerCred)},
 		rep:  reporting{ca: c.CA, jobs: newReportJobs(), publicURLSet: c.API.PublicURL != "", production: c.Production},
 	}
+	a.files = caseFiles{signed: c.SignedPDFs, peers: c.Peers, dir: c.DocumentsDir, maxPDF: c.API.PDFMaxBytes}
 	a.rep.publicURL = c.API.PublicBase(c.Listen)
 	a.auth.hosts = apiHosts(a.rep.publicURL, c.Listen, c.API.Hosts, c.API.TLS())
 	// The start's second: a previous run cannot have accepted a request

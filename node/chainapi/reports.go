@@ -42,9 +42,20 @@ type reportJob struct {
 	Bytes     int       `json:"bytes,omitempty"`
 	// VerifyURL is the page the report's QR code points to.
 	VerifyURL string `json:"verify_url"`
+	// Type is the document: evidence (the evidence report), preservation
+	// (存证证明) or signature_verification (验签报告).
+	Type string `json:"type"`
 
-	names map[string]string
-	pdf   []byte
+	names     map[string]string
+	signedPDF []byte // the PDF a signature_verification report validates
+	pdf       []byte
+}
+
+// Report types of POST /v1/reports, and the seal text each is signed with.
+var reportTypes = map[string]struct{ seal, file string }{
+	"evidence":               {"证据报告专用章", "evidence-report"},
+	"preservation":           {"存证证明专用章", "preservation-certificate"},
+	"signature_verification": {"验签报告专用章", "signature-verification"},
 }
 
 // reportJobs is the node's report queue: jobs run one at a time in the
@@ -155,14 +166,23 @@ func (a *API) makeReport(ctx context.Context, j *reportJob) error {
 	if err != nil {
 		return err
 	}
-	pdf, err := report.Make(b, res, report.Options{
+	opts := report.Options{
 		IssuerOrg: report.Issuer{ID: a.org, Name: org.Name}, Now: now, PartyNames: j.names, VerifyURL: j.VerifyURL,
-		Key: key, Cert: cert, Chain: [][]byte{a.rep.ca.Cert.Raw}, BundleJSON: raw,
+		Key: key, Cert: cert, Chain: [][]byte{a.rep.ca.Cert.Raw}, BundleJSON: raw, Trust: trust,
 		// Seal text cannot hold spaces ("Platform Ltd" → "PlatformLtd").
-		Seal: &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(org.Name), ""), Purpose: "证据报告专用章"},
-	})
+		Seal: &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(org.Name), ""), Purpose: reportTypes[j.Type].seal},
+	}
+	var pdf []byte
+	switch j.Type {
+	case "preservation":
+		pdf, err = report.MakePreservation(b, res, opts)
+	case "signature_verification":
+		pdf, err = report.MakeSignatureReport(b, res, j.signedPDF, opts)
+	default:
+		pdf, err = report.Make(b, res, opts)
+	}
 	if err != nil {
-		return fmt.Errorf("make report: %w", err)
+		return fmt.Errorf("make %s report: %w", j.Type, err)
 	}
 	rs, bs := sm3.Sum(pdf), sm3.Sum(raw)
 	a.rep.jobs.update(j, func(j *reportJob) {
@@ -204,14 +224,28 @@ func (a *API) defaultVerifyURL() (string, bool) {
 	return a.rep.publicURL + "/verify", true
 }
 
-// reportCreate: POST /v1/reports {"contract_id", "names": {fingerprint: name}, "verify_url"}.
+// reportCreate: POST /v1/reports {"contract_id", "type", "names": {fingerprint: name}, "verify_url",
+// "signed_pdf" (base64, for type signature_verification)}.
 func (a *API) reportCreate(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		ContractID string            `json:"contract_id"`
+		Type       string            `json:"type"`
 		Names      map[string]string `json:"names"`
 		VerifyURL  string            `json:"verify_url"`
+		SignedPDF  []byte            `json:"signed_pdf"`
 	}
 	if !a.decodeJSON(w, r, &in) {
+		return
+	}
+	if in.Type == "" {
+		in.Type = "evidence"
+	}
+	if _, ok := reportTypes[in.Type]; !ok {
+		httpjson.WriteError(w, http.StatusBadRequest, "bad_field", "field type: want evidence, preservation or signature_verification")
+		return
+	}
+	if (in.Type == "signature_verification") != (len(in.SignedPDF) > 0) {
+		httpjson.WriteError(w, http.StatusBadRequest, "bad_field", "field signed_pdf: the signed PDF (base64) is required for type signature_verification, and only for it")
 		return
 	}
 	if err := chain.ValidateID("contract_id", in.ContractID); err != nil {
@@ -227,7 +261,7 @@ func (a *API) reportCreate(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, http.StatusNotFound, "not_found", fmt.Sprintf("contract %q does not exist", in.ContractID))
 		return
 	}
-	if !a.allowOrg(w, r, c.Org) {
+	if !a.allowContract(w, r, c.Org, c.ID) {
 		return
 	}
 	for fp := range in.Names {
@@ -253,7 +287,7 @@ func (a *API) reportCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j := &reportJob{ID: hex.EncodeToString(id[:]), ContractID: in.ContractID, Status: "queued", Created: time.Now().UTC(),
-		names: in.Names, VerifyURL: in.VerifyURL}
+		names: in.Names, VerifyURL: in.VerifyURL, Type: in.Type, signedPDF: in.SignedPDF}
 	if c := callerFrom(r.Context()); c != nil {
 		j.Org = c.org.ID
 	}
@@ -296,7 +330,7 @@ func (a *API) reportPDF(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, http.StatusConflict, "not_ready", "the report is "+j.Status)
 	default:
 		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"evidence-report-%s.pdf\"", j.ContractID))
+		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"%s-%s.pdf\"", reportTypes[j.Type].file, j.ContractID))
 		_, _ = w.Write(j.pdf)
 	}
 }

@@ -26,13 +26,19 @@ import (
 // committed: see verifierFile.
 var webPage = template.Must(template.ParseFS(web.Verify, "index.html"))
 
+// inboxPage is the institution inbox (GET /inbox): the page only calls the
+// case API (GET /v1/inbox, /v1/cases/...), authenticated as any API call.
+var inboxPage = template.Must(template.ParseFS(web.Verify, "inbox.html"))
+
 // registerWeb adds the verification page: GET / and GET /verify (HTML),
+// the institution inbox GET /inbox (HTML),
 // GET /web/{asset} (script, styles) and GET /web/sealchain.wasm (the
 // verifier, gzip-encoded). The page verifies in the browser; the node only
 // supplies the bundle (GET /v1/evidence) and its genesis (GET /v1/genesis).
 func (a *API) registerWeb(route func(string, http.HandlerFunc)) {
 	route("GET /{$}", a.webPage)
 	route("GET /verify", a.webPage)
+	route("GET /inbox", a.webInbox)
 	route("GET /web/sealchain.wasm", a.webWasm)
 	route("GET /web/{asset}", webAsset)
 }
@@ -49,6 +55,16 @@ type webPageData struct {
 }
 
 func (a *API) webPage(w http.ResponseWriter, r *http.Request) {
+	a.servePage(w, r, webPage)
+}
+
+func (a *API) webInbox(w http.ResponseWriter, r *http.Request) {
+	a.servePage(w, r, inboxPage)
+}
+
+// servePage fills a page in the language asked for (?lang=, else the
+// browser's Accept-Language, else Chinese).
+func (a *API) servePage(w http.ResponseWriter, r *http.Request, page *template.Template) {
 	lang := "zh"
 	switch q := r.URL.Query().Get("lang"); {
 	case q == "en" || q == "zh":
@@ -57,7 +73,7 @@ func (a *API) webPage(w http.ResponseWriter, r *http.Request) {
 		lang = "en"
 	}
 	var buf bytes.Buffer
-	if err := webPage.Execute(&buf, webPageData{ChainID: a.chainID, Org: a.org, Lang: lang, Verifier: a.wasm.status(), CLI: verifierCLIHint}); err != nil {
+	if err := page.Execute(&buf, webPageData{ChainID: a.chainID, Org: a.org, Lang: lang, Verifier: a.wasm.status(), CLI: verifierCLIHint}); err != nil {
 		a.internal(w, r, err)
 		return
 	}

@@ -139,6 +139,13 @@ func Testnet(opts TestnetOptions) ([]TestnetNode, error) {
 			return nil, err
 		}
 		c.Consensus.PersistentPeers = strings.Join(peers, ",")
+		// Every other org's API, for institution cases' PDFs (config.Institution).
+		c.Institution.Peers = map[string]string{}
+		for j, o := range nodes {
+			if i != j {
+				c.Institution.Peers[o.Org] = "http://" + o.API
+			}
+		}
 		if err := c.Save(n.Home); err != nil {
 			return nil, err
 		}

@@ -40,6 +40,20 @@
       qrFact: '证据包与报告二维码一致', qrMismatchTitle: '证据包与二维码不符',
       qrMismatch: '您选择的证据包与二维码所指的不同（SM3 不一致），不是该报告所附的证据包。',
       topChecks: '链与区块', allPass: '{n} 项全部通过', someFail: '{n} 项中 {f} 项未通过', recordGroup: '记录 #{i} · {e}',
+      caseBundle: '案件 {id} 的证据包（由本节点提供）',
+      dc_document_signature: '文书签名（出具机构的证书由创世文件中的机构 CA 签发）', dc_report_signature: '报告签名',
+      dc_issuance_recorded: '链上出具记录（文书 SM3 与出具记录一致）', dc_bundle_attached: '文书附有证据包',
+      dc_bundle_verifies: '所附证据包验证通过', dc_facts_match: '印刷事实与证据包一致', docSrcNote: '已从文书附件中取出证据包并在本浏览器中验证。',
+      kind_evidence_report: '证据报告', kind_notarial_certificate: '公证书', kind_appraisal_opinion: '司法鉴定意见书',
+      kind_preservation_certificate: '存证证明', kind_signature_verification: '验签报告',
+      docCard: '出具的文书', docKind: '文书类型', docNumber: '编号', docIssuer: '出具机构', docIssuedAt: '出具时间',
+      docCase: '案件编号', docPreservation: '存证编号', docConclusion: '鉴定意见', docSM3: '文书 SM3',
+      concl_intact: '电子数据完整，未被篡改', concl_altered: '电子数据被篡改或无法通过验证', concl_undetermined: '无法判断',
+      docPrinted: '以上为文书所附 facts.json 的内容', docVerified: '{k}核验通过', docVerifiedSub: '文书已在链上登记出具（其 SM3 与链上出具记录一致），所附证据包验证通过。',
+      docFailed: '{k}未通过核验', chkBundle: '所附证据包', chkIssued: '链上出具记录', chkDocument: '文书签名与印刷事实',
+      issuedAt: '{t}，区块 {h}', issuedMissing: '本节点没有以该文书 SM3 登记的出具记录：文书可能已被修改或重新签署，或从未登记。',
+      issuedNoRecord: '证据包中没有出具记录（notarization_issued / appraisal_issued / report_issued）。', issuedBad: '出具记录的证据包未通过验证。',
+      docNotChecked: '本页面未核验文书本身的签名及印刷事实，请用命令行核验：', docCheckFailed: '文书签名或印刷事实未通过核验',
     },
     en: {
       title: 'E-Contract Evidence Verification', chain: 'Chain', node: 'Node org',
@@ -76,6 +90,20 @@
       qrFact: 'Bundle matches the report\'s QR code', qrMismatchTitle: 'Bundle does not match the QR code',
       qrMismatch: 'The bundle you chose is not the one the QR code names (its SM3 differs): it is not the bundle attached to that report.',
       topChecks: 'Chain and block', allPass: 'all {n} checks pass', someFail: '{f} of {n} checks failed', recordGroup: 'Record #{i} · {e}',
+      caseBundle: 'the bundle of case {id} (supplied by this node)',
+      dc_document_signature: 'Document signature (the issuer\'s certificate from a genesis organisation\'s CA)', dc_report_signature: 'Report signature',
+      dc_issuance_recorded: 'Issuance record (the document\'s SM3 equals the record\'s)', dc_bundle_attached: 'The bundle is attached',
+      dc_bundle_verifies: 'The attached bundle verifies', dc_facts_match: 'The printed facts equal the bundle\'s', docSrcNote: 'its attached bundle was taken out and verified in this browser.',
+      kind_evidence_report: 'Evidence report', kind_notarial_certificate: 'Notarial certificate', kind_appraisal_opinion: 'Judicial appraisal opinion',
+      kind_preservation_certificate: 'Preservation certificate', kind_signature_verification: 'Signature verification report',
+      docCard: 'Issued document', docKind: 'Kind', docNumber: 'Number', docIssuer: 'Issued by', docIssuedAt: 'Issued at',
+      docCase: 'Case', docPreservation: 'Preservation number', docConclusion: 'Opinion', docSM3: 'Document SM3',
+      concl_intact: 'the data is complete and unaltered', concl_altered: 'the data was altered or does not verify', concl_undetermined: 'undetermined',
+      docPrinted: 'as the attached facts.json states', docVerified: '{k} verified', docVerifiedSub: 'The document is recorded on chain as issued (its SM3 equals the issuance record\'s) and its attached bundle verifies.',
+      docFailed: '{k} does not verify', chkBundle: 'Attached bundle', chkIssued: 'Issuance record on chain', chkDocument: 'Document signature and printed facts',
+      issuedAt: '{t}, block {h}', issuedMissing: 'This node has no issuance record under the document\'s SM3: the document may have been edited or re-signed, or was never recorded.',
+      issuedNoRecord: 'The bundle holds no issuance record (notarization_issued / appraisal_issued / report_issued).', issuedBad: 'The issuance bundle does not verify.',
+      docNotChecked: 'This page did not check the document\'s own signature and printed facts; check them on the command line:', docCheckFailed: 'the document\'s signature or printed facts do not verify',
     },
   };
   const $ = (id) => document.getElementById(id);
@@ -88,6 +116,9 @@
     return /^[0-9a-fA-F]{64}$/.test(b) ? b.toLowerCase() : '';
   })();
   const t = (k) => T[lang][k];
+  // The inbox's "verify in this browser" link opens this page with
+  // ?case=<id>: the bundle is the case's (GET /v1/cases/{id}/bundle).
+  const caseID = new URLSearchParams(location.search).get('case') || '';
 
   // ---- the verifier ----
   let readyResolve;
@@ -159,9 +190,13 @@
     const bytes = await readFile(f, false);
     const text = latin1(bytes);
     if (!text.startsWith('%PDF') || !text.includes('/EmbeddedFile')) return false;
-    const bundle = embeddedBundle(bytes, text);
+    const bundle = embeddedJSON(bytes, text, '"sealchain-evidence-bundle"');
     if (!bundle) return false;
-    state.bundle = { name: f.name + ' › bundle.json', text: bundle, report: f.name };
+    // facts.json names an issued document's kind (公证书, 鉴定意见书, 存证证明,
+    // 验签报告); an evidence report's facts have no kind.
+    let facts = null;
+    try { facts = JSON.parse(embeddedJSON(bytes, text, '"sealchain-document-facts"') || 'null'); } catch (e) { facts = null; }
+    state.bundle = { name: f.name + ' › bundle.json', text: bundle, report: f.name, facts, pdf: bytes };
     state.doc = null;
     return true;
   }
@@ -170,13 +205,14 @@
     for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
     return s;
   }
-  function embeddedBundle(bytes, text) {
+  // embeddedJSON is the first attachment whose JSON contains marker.
+  function embeddedJSON(bytes, text, marker) {
     const re = /\/Type\s*\/EmbeddedFile\b[^]*?\/Size\s+(\d+)[^]*?stream\r?\n/g;
     let m;
     while ((m = re.exec(text)) !== null) {
       const start = m.index + m[0].length, size = parseInt(m[1], 10);
       const json = new TextDecoder().decode(bytes.subarray(start, start + size));
-      if (json.includes('"sealchain-evidence-bundle"')) return json;
+      if (json.includes(marker)) return json;
     }
     return null;
   }
@@ -212,6 +248,30 @@
 
   function maybeRun() {
     if (state.engine === 'ready' && (state.doc || state.bundle)) run();
+    else if (state.engine === 'ready' && caseID && !state.caseTried) runCase();
+  }
+
+  // runCase fetches the case's bundle from this node (with the browser's
+  // own credentials, as the inbox page does) and verifies it here.
+  async function runCase() {
+    state.caseTried = true;
+    try {
+      const r = await fetch('/v1/cases/' + encodeURIComponent(caseID) + '/bundle', { headers: { Accept: 'application/json' } });
+      if (!r.ok) {
+        let msg = r.status + '';
+        try { const e = await r.json(); msg = (e.error && e.error.code) + ': ' + (e.error && e.error.message); } catch (_) { /* not JSON */ }
+        state.view = { fetchError: msg };
+        render();
+        return;
+      }
+      state.bundle = { name: t('caseBundle').replace('{id}', caseID), text: await r.text() };
+    } catch (e) {
+      state.view = { fetchError: String(e && e.message || e) };
+      render();
+      return;
+    }
+    paintStatic();
+    run();
   }
 
   // ---- verification ----
@@ -244,12 +304,50 @@
       if (qrBundle && state.bundle) v.qrMatch = window.sealchainHashFile(new TextEncoder().encode(bundleText)).sm3 === qrBundle;
       try { v.bundle = JSON.parse(bundleText); } catch (e) { v.bundle = null; }
       v.result = JSON.parse(window.sealchainVerify(bundleText, genesisText, state.doc ? state.doc.bytes : null));
+      const facts = state.bundle && state.bundle.facts;
+      if (facts && facts.kind) v.issued = await verifyIssued(facts, state.bundle.pdf, genesisText);
     } catch (e) {
       v.fetchError = String(e && e.message || e);
     } finally {
       v.busy = false;
       if (seq === runSeq) render();
     }
+  }
+
+  // verifyIssued checks an issued document (公证书, 鉴定意见书, 存证证明,
+  // 验签报告) beyond its attached bundle: its issuance record, fetched from
+  // this node by the document's SM3 (GET /v1/evidence?doc_hash=) and verified
+  // here with the PDF as the file, so the node is not trusted; and, when the
+  // verifier has it, the full document check (signature, printed facts).
+  async function verifyIssued(facts, pdf, genesisText) {
+    const out = { facts, sm3: window.sealchainHashFile(pdf).sm3 };
+    const r = await fetch('/v1/evidence?doc_hash=' + encodeURIComponent(out.sm3), { headers: { Accept: 'application/json' } });
+    if (r.ok) {
+      out.issuanceText = await r.text();
+      // The verifier's file check knows contract documents only, so the
+      // bundle is verified without the file: its subject, proved by the
+      // records, must be the document's SM3, and the record indexed under it
+      // an issuance record (whose document_sm3/report_sm3 is that SM3).
+      out.issuance = JSON.parse(window.sealchainVerify(out.issuanceText, genesisText, null));
+      const types = /^(notarization_issued|appraisal_issued|report_issued)$/;
+      out.record = (out.issuance.records || []).filter((x) => types.test(x.type)).pop() || null;
+      const subj = out.issuance.subject;
+      out.issuedOK = out.issuance.ok && !!out.record && !!subj && String(subj.doc_hash).toLowerCase() === out.sm3;
+    } else {
+      out.issuedOK = false;
+      out.issuanceMissing = r.status === 404;
+      if (!out.issuanceMissing) {
+        try { const e = await r.json(); out.issuanceError = e.error.code + ': ' + e.error.message; } catch (_) { out.issuanceError = 'HTTP ' + r.status; }
+      }
+    }
+    if (typeof window.sealchainVerifyDocument === 'function') {
+      try {
+        out.document = JSON.parse(window.sealchainVerifyDocument(pdf, genesisText, out.issuanceText || null));
+      } catch (e) {
+        out.document = { ok: false, error: String(e && e.message || e) };
+      }
+    }
+    return out;
   }
 
   // ---- rendering ----
@@ -319,6 +417,60 @@
 
   function show(id, on) { $(id).hidden = !on; }
 
+  const docKindName = (k) => T[lang]['kind_' + k] || k;
+  const issuedPass = (i) => i.issuedOK && (!i.document || i.document.ok);
+  function issuedProblem(i) {
+    if (i.issuanceMissing) return t('issuedMissing');
+    if (i.issuanceError) return t('fetchFailedSub') + i.issuanceError;
+    if (!i.record) return t('issuedNoRecord');
+    return t('issuedBad');
+  }
+
+  // renderIssued shows an issued document's facts (as its facts.json
+  // states them) and its three checks: the attached bundle, the issuance
+  // record, the document's own signature and printed facts.
+  function renderIssued(v) {
+    const i = v.issued;
+    show('document-card', !!i && !v.busy);
+    if (!i || v.busy) return;
+    const f = i.facts;
+    const dl = $('document-facts');
+    dl.replaceChildren();
+    const fact = (k, val) => { if (val != null && val !== '') dl.append(el('dt', null, t(k)), el('dd', null, val)); };
+    fact('docKind', el('strong', { 'data-kind': f.kind }, docKindName(f.kind)));
+    fact('docNumber', f.number);
+    fact('docIssuer', f.issuer && (f.issuer.name ? f.issuer.name + ' (' + f.issuer.id + ')' : f.issuer.id));
+    fact('docIssuedAt', f.issued_at && fmtTime(f.issued_at) + ' (UTC+8)');
+    fact('docCase', f.case && f.case.id);
+    fact('docPreservation', f.preservation && f.preservation.no);
+    fact('docConclusion', f.conclusion && t('concl_' + f.conclusion));
+    fact('docSM3', el('code', null, i.sm3));
+    const ul = $('document-checks');
+    ul.replaceChildren();
+    const item = (name, ok, detail) => {
+      const li = el('li', { class: ok === true ? 'pass' : ok === false ? 'fail' : 'note-row', 'data-doc-check': name },
+        el('span', { class: 'mark' }, ok === true ? '✓' : ok === false ? '✕' : '?'),
+        el('span', { class: 'what' }, (t(name) || name.replace(/^dc_/, '')) + (ok === false ? ' — ' + t('fail') : '')));
+      if (detail) li.append(el('span', { class: 'detail' }, ...[].concat(detail)));
+      ul.append(li);
+    };
+    // With the verifier's document check, its own rows say it all, but for
+    // an issuance record this node could not supply: that row says why.
+    if (!i.document) item('chkBundle', !!(v.result && v.result.ok), null);
+    if (!i.document || !i.issuanceText) item('chkIssued', i.issuedOK, i.issuedOK
+      ? typeLabel(i.record.type) + ' · ' + t('issuedAt').replace('{t}', fmtTime(i.record.time) + ' (UTC+8)').replace('{h}', i.record.height)
+      : issuedProblem(i));
+    if (i.document) {
+      // The verifier's document checks, each with its result and detail.
+      for (const c of i.document.checks || []) {
+        if (c.name === 'issuance_recorded' && !i.issuanceText) continue;
+        item('dc_' + c.name, !!c.ok, c.detail);
+      }
+      if (!(i.document.checks || []).length) item('chkDocument', false, i.document.error || null);
+    }
+    else item('chkDocument', null, [t('docNotChecked'), ' ', el('code', null, 'sealchain verify --file ' + (v.report || 'document.pdf') + ' --node ' + location.origin + ' --genesis genesis.json')]);
+  }
+
   function render() {
     const v = state.view;
     show('result', !!v);
@@ -335,6 +487,18 @@
     else if (v.notOnChain) verdict('bad', t('notOnChain'), t('notOnChainSub'));
     else if (v.fetchError) verdict('bad', t('fetchFailed'), t('fetchFailedSub') + v.fetchError);
     else if (res && v.qrMatch === false) verdict('bad', t('qrMismatchTitle'), t('qrMismatch'));
+    else if (res && v.issued && !issuedPass(v.issued)) {
+      const i = v.issued, lines = [];
+      if (!res.ok) lines.push(t('chkBundle') + ' — ' + t('fail'));
+      if (!i.issuedOK) lines.push(issuedProblem(i));
+      if (i.document && !i.document.ok) {
+        const failed = (i.document.checks || []).filter((c) => !c.ok && !(c.name === 'issuance_recorded' && !i.issuanceText))
+          .map((c) => t('dc_' + c.name) || c.name);
+        lines.push(t('docCheckFailed') + (failed.length ? '：' + failed.join('；') : i.document.error ? ': ' + i.document.error : ''));
+      }
+      verdict('bad', t('docFailed').replace('{k}', docKindName(i.facts.kind)), lines);
+    }
+    else if (res && res.ok && v.issued) verdict('ok', t('docVerified').replace('{k}', docKindName(v.issued.facts.kind)), t('docVerifiedSub'));
     else if (res && res.ok) {
       const lines = [v.doc ? t('verifiedSub') : t('verifiedNoDocSub')];
       const cs = [...new Set(recs.map((r) => r.contract_id).filter(Boolean))];
@@ -351,6 +515,8 @@
       lines.push(t('failedSub') + ' ' + failed.map((c) => failLabel(c.name)).join('；'));
       verdict('bad', t('failed'), lines);
     }
+
+    renderIssued(v);
 
     // facts
     const facts = $('facts');
@@ -440,7 +606,7 @@
     const row = (k, val) => src.append(el('dt', null, k), el('dd', null, val));
     row(t('verifierSrc'), t('verifierVal'));
     row(t('docSrc'), v.doc ? t('docLocal') + v.doc.name : t('none'));
-    if (v.report) row(t('reportSrc'), v.report + ' — ' + t('reportNote'));
+    if (v.report) row(v.issued ? docKindName(v.issued.facts.kind) : t('reportSrc'), v.report + ' — ' + (v.issued ? t('docSrcNote') : t('reportNote')));
     if (!v.notOnChain) row(t('bundleSrc'), v.bundleSource ? t('bundleFile') + v.bundleSource : t('bundleNode'));
     if (res) row(t('genesisSrc'), v.genesisSource ? t('genesisFile') + v.genesisSource : el('span', { class: 'note' }, t('genesisNode')));
   }

@@ -5,9 +5,11 @@ import (
 	"net/http"
 )
 
-// Verify is the verification page and its assets.
+// Verify is the verification page, the institution inbox page
+// (inbox.html, inbox.js) and their assets; both are served from it by
+// node/chainapi, assets under /web/.
 //
-//go:embed index.html app.js style.css wasm_exec.js
+//go:embed index.html app.js style.css wasm_exec.js inbox.html inbox.js
 var Verify embed.FS
 
 // Sign is the signing and progress pages and their assets.

@@ -1,0 +1,171 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/evidence"
+)
+
+// docNow is after every document's signing time.
+var docNow = testNow.Add(time.Hour)
+
+// TestVerifyDocuments issues each document, records its issue and
+// verifies it offline: with the issuance bundle every check passes;
+// without it only issuance_recorded fails, with the reason.
+func TestVerifyDocuments(t *testing.T) {
+	w := newCaseWorld(t)
+	docs := w.documents(t)
+	b, res := w.bundle(t)
+	docs[KindEvidence] = must(Make(b, res, w.options(t, w.platform(t))))
+	for _, kind := range []string{KindNotarial, KindAppraisal, KindPreservation, KindSignature, KindEvidence} {
+		t.Run(kind, func(t *testing.T) {
+			doc := docs[kind]
+			res, err := VerifyDocument(doc, w.trust, docNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Kind != kind {
+				t.Errorf("kind %q, want %q", res.Kind, kind)
+			}
+			if got := res.Failed(); len(got) != 1 || got[0] != CheckIssuanceRecorded {
+				for _, c := range res.Checks {
+					t.Logf("%s %v %s", c.Name, c.OK, c.Detail)
+				}
+				t.Fatalf("without issuance: failed %v, want only %s", got, CheckIssuanceRecorded)
+			}
+			for _, c := range res.Checks {
+				if c.Name == CheckIssuanceRecorded && !strings.Contains(c.Detail, "no proof of issuance: pass --issuance or --node") {
+					t.Errorf("issuance_recorded says %q", c.Detail)
+				}
+			}
+			ib := w.issue(t, kind, doc, nil)
+			res, err = VerifyDocument(doc, w.trust, docNow, WithIssuance(ib))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.OK {
+				for _, c := range res.Checks {
+					t.Logf("%s %v %s", c.Name, c.OK, c.Detail)
+				}
+				t.Fatalf("failed %v", res.Failed())
+			}
+			if (res.Document == nil && kind != KindEvidence) || res.Facts == nil || res.Issuance == nil {
+				t.Error("no recomputed facts or issuance record in the result")
+			}
+		})
+	}
+}
+
+// TestVerifyDocumentMutants: edited, re-signed or inconsistent documents
+// fail, each with the expected check and reason.
+func TestVerifyDocumentMutants(t *testing.T) {
+	w := newCaseWorld(t)
+	b, res := w.bundle(t)
+	no := NotarialOptions{Options: w.options(t, w.s.Notary), ApplicationID: testApplication,
+		NotaryCert: w.s.Notary.Sub.Cert, SignedPDF: w.signedPDF}
+	in := docInput{kind: KindNotarial, number: NotarialNumber("notary", testNow, testApplication), caseID: testApplication,
+		notary: no.NotaryCert, signedPDF: no.SignedPDF}
+	good := must(MakeNotarial(b, res, no))
+	ib := w.issue(t, KindNotarial, good, nil)
+
+	// forge makes the notarial certificate with its parts changed by edit
+	// and signed with opts.
+	forge := func(opts Options, edit func(p *parts)) []byte {
+		p := must(docParts(b, res, no.Options, in))
+		if edit != nil {
+			edit(p)
+		}
+		return must(renderDoc(p.facts, res, opts, p.spec))
+	}
+	file := func(p *parts, name string) *attachment {
+		for i := range p.spec.files {
+			if p.spec.files[i].name == name {
+				return &p.spec.files[i]
+			}
+		}
+		t.Fatalf("no %s", name)
+		return nil
+	}
+	editByte := func(doc []byte, marker string, off int) []byte {
+		out := append([]byte(nil), doc...)
+		i := strings.Index(string(out), marker)
+		if i < 0 {
+			t.Fatalf("no %q in the document", marker)
+		}
+		out[i+off] ^= 0x01
+		return out
+	}
+	platform := w.options(t, w.platform(t))
+	platform.IssuerOrg = no.IssuerOrg // the name printed stays the notary's
+	otherBundle := must(w.s.Bundle(b.Subject, w.idx[:7]))
+
+	for _, tc := range []struct {
+		name, check, reason string
+		doc                 []byte
+		issuance            *evidence.Bundle
+	}{
+		{name: "edited text", check: CheckDocumentSignature, reason: "TOTAL_FAILED", doc: editByte(good, " Tj", -3)},
+		{name: "edited facts.json bytes", check: CheckDocumentSignature, reason: "TOTAL_FAILED", doc: editByte(good, `"number": "`, 12)},
+		{name: "facts.json replaced, re-signed by the issuer", check: CheckFactsMatch, reason: "differs from the facts recomputed",
+			doc: forge(no.Options, func(p *parts) {
+				f := file(p, FactsAttachment)
+				f.data = []byte(strings.Replace(string(f.data), `"status": "completed"`, `"status": "open"`, 1))
+			})},
+		{name: "re-signed by another organisation", check: CheckDocumentSignature, reason: `organisation "platform"`, doc: forge(platform, nil)},
+		{name: "bundle swapped", check: CheckFactsMatch, reason: "differs from the facts recomputed",
+			doc: forge(no.Options, func(p *parts) { file(p, BundleAttachment).data = must(otherBundle.Encode()) })},
+		{name: "signed PDF swapped", check: CheckFactsMatch, reason: "signed PDF",
+			doc: forge(no.Options, func(p *parts) { file(p, SignedPDFAttachment).data = contractPDF() })},
+		{name: "issuance names another document", check: CheckIssuanceRecorded, reason: "holds no notarization_issued record",
+			doc: good, issuance: must(w.s.Bundle(b.Subject, w.idx[:len(w.idx)-1]))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ibx := ib
+			if tc.issuance != nil {
+				ibx = tc.issuance
+			}
+			r, err := VerifyDocument(tc.doc, w.trust, docNow, WithIssuance(ibx))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OK {
+				t.Fatal("the mutant verifies")
+			}
+			for _, c := range r.Checks {
+				if c.Name == tc.check {
+					if c.OK {
+						t.Fatalf("%s passed: %s (failed: %v)", c.Name, c.Detail, r.Failed())
+					}
+					if !strings.Contains(c.Detail, tc.reason) {
+						t.Errorf("%s says %q, want %q", c.Name, c.Detail, tc.reason)
+					}
+					t.Logf("%s: %s", c.Name, c.Detail)
+					return
+				}
+			}
+			t.Fatalf("no check %s", tc.check)
+		})
+	}
+
+	// A wrong issuance record: the notary records another number.
+	t.Run("issuance record with another number", func(t *testing.T) {
+		w2 := newCaseWorld(t)
+		b2, res2 := w2.bundle(t)
+		o2 := NotarialOptions{Options: w2.options(t, w2.s.Notary), ApplicationID: testApplication, NotaryCert: w2.s.Notary.Sub.Cert}
+		doc := must(MakeNotarial(b2, res2, o2))
+		ib2 := w2.issue(t, KindNotarial, doc, func(body chain.Body) { body.(*chain.NotarizationIssued).Number = "（2026）notary电证字第1号" })
+		r := must(VerifyDocument(doc, w2.trust, docNow, WithIssuance(ib2)))
+		if got := r.Failed(); len(got) != 1 || got[0] != CheckIssuanceRecorded {
+			t.Fatalf("failed %v, want only %s", got, CheckIssuanceRecorded)
+		}
+		for _, c := range r.Checks {
+			if c.Name == CheckIssuanceRecorded && !strings.Contains(c.Detail, "number") {
+				t.Errorf("issuance_recorded says %q", c.Detail)
+			}
+		}
+	})
+
+}

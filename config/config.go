@@ -39,6 +39,7 @@ type Config struct {
 	Submit    Submit    `toml:"submit"`
 	// Institution: the other organisations' nodes, for institution cases.
 	Institution Institution `toml:"institution"`
+	PKI         PKI         `toml:"pki"`
 }
 
 // API is the HTTP JSON API.
@@ -271,6 +272,7 @@ func Default() Config {
 		Anchor:   DefaultAnchor(),
 		Workflow: DefaultWorkflow(),
 		Submit:   DefaultSubmit(),
+		PKI:      DefaultPKI(),
 		StateSync: StateSync{
 			SnapshotInterval: 1000,
 			TrustPeriod:      Duration{168 * time.Hour},
@@ -394,6 +396,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Institution.validate(); err != nil {
+		return err
+	}
+	if err := c.PKI.validate(); err != nil {
 		return err
 	}
 	return c.StateSync.validate()
@@ -551,7 +556,7 @@ const header = `# Sealchain node configuration.
 # [statesync] rpc_servers         with enable: two or more CometBFT RPC host:port of existing nodes, comma-separated
 # [statesync] trust_height, trust_hash  with enable: a header you trust (curl RPC/commit?height=H)
 # [statesync] trust_period        with enable: how old the trusted header may be ("168h")
-` + anchorHeader + workflowHeader + submitHeader + institutionHeader + `#
+` + anchorHeader + workflowHeader + submitHeader + institutionHeader + pkiHeader + `#
 # The [consensus] keys override <home>/config/config.toml; every other CometBFT
 # setting lives there.
 

@@ -35,6 +35,7 @@ func (n *Node) routes() http.Handler {
 	if ca, err := signer.LoadCA(n.home.CACert(), n.home.CAKey()); err != nil {
 		n.logger.Info("evidence reports disabled: no organisation CA in this home", "err", err)
 	} else {
+		ca.OCSPServer, ca.CRLDistributionPoints = n.revocationURLs()
 		c.CA = ca
 	}
 	a := chainapi.New(c)
@@ -43,6 +44,9 @@ func (n *Node) routes() http.Handler {
 	a.Register(rt)
 	if n.wf != nil {
 		n.wf.Register(rt, a.ValidatorOrgs)
+	}
+	if n.cfg.PKI.Enable {
+		n.mountPKI(rt, c.CA)
 	}
 	return rt
 }

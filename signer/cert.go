@@ -146,6 +146,23 @@ func validRole(role string) bool {
 type CA struct {
 	Cert *smx509.Certificate
 	Key  *PrivateKey
+	// OCSPServer and CRLDistributionPoints are what leaves get in their
+	// AIA and CRL distribution point extensions when the issue options
+	// name none (the node sets them from [pki] base_url). Unset, leaves
+	// are as before they existed.
+	OCSPServer            []string
+	CRLDistributionPoints []string
+}
+
+// revocationURLs returns the options' URLs, or the CA's defaults.
+func (ca *CA) revocationURLs(ocsp, crl []string) ([]string, []string) {
+	if ocsp == nil {
+		ocsp = ca.OCSPServer
+	}
+	if crl == nil {
+		crl = ca.CRLDistributionPoints
+	}
+	return ocsp, crl
 }
 
 // CAOptions describe a new CA. The subject is O=OrgName, OU=Role,
@@ -275,6 +292,11 @@ type IssueOptions struct {
 	// Serial is the certificate serial number; nil means a random positive
 	// 128-bit number.
 	Serial *big.Int
+	// OCSPServer and CRLDistributionPoints, when set, go into the AIA
+	// (id-ad-ocsp) and CRL distribution point extensions; unset, the
+	// certificate is exactly as before they existed.
+	OCSPServer            []string
+	CRLDistributionPoints []string
 }
 
 // leafTemplate checks what every leaf this CA issues must satisfy (validity
@@ -335,6 +357,7 @@ func (ca *CA) Issue(pub crypto.PublicKey, opts IssueOptions, rand io.Reader) (de
 		return nil, fmt.Errorf("issue: %w", err)
 	}
 	tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{opts.Usage.oid()}
+	tmpl.OCSPServer, tmpl.CRLDistributionPoints = ca.revocationURLs(opts.OCSPServer, opts.CRLDistributionPoints)
 	if opts.IdentityRef != nil {
 		if len(opts.IdentityRef) != identityRefLen {
 			return nil, fmt.Errorf("issue: IdentityRef is %d bytes, want %d", len(opts.IdentityRef), identityRefLen)

@@ -119,6 +119,7 @@ func (ca *CA) IssueTLS(pub crypto.PublicKey, opts TLSOptions, rand io.Reader) ([
 	}
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{eku}
 	tmpl.DNSNames, tmpl.IPAddresses = opts.DNSNames, opts.IPAddresses
+	tmpl.OCSPServer, tmpl.CRLDistributionPoints = ca.revocationURLs(nil, nil)
 	der, err := smx509.CreateCertificate(rand, tmpl, ca.Cert, pub, ca.Key.Signer())
 	if err != nil {
 		return nil, fmt.Errorf("issue TLS: create certificate: %w", err)

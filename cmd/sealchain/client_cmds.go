@@ -21,6 +21,7 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/nodehome"
+	"github.com/sealchain/sealchain/node/pki"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -193,6 +194,9 @@ certificate and key in HOME/keys/submitter.crt and submitter.key, then revoke th
 			ca, err := signer.LoadCA(h.CACert(), h.CAKey())
 			if err != nil {
 				return err
+			}
+			if c, err := config.Load(o.home); err == nil && c.PKI.Enable {
+				ca.OCSPServer, ca.CRLDistributionPoints = pki.RevocationURLs(c.PKI.BaseURL, c.Org)
 			}
 			var idRef []byte
 			switch {

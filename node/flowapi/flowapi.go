@@ -75,6 +75,10 @@ type Config struct {
 	Metrics      prometheus.Registerer // nil: no metrics
 	Logger       *slog.Logger          // the workflow's
 	APILogger    *slog.Logger          // the HTTP API's (request failures)
+
+	// RevocationURLs, when set, gives the AIA (OCSP) and CRL distribution
+	// point URLs of the party certificates the workflow issues ([pki]).
+	RevocationURLs func() (ocsp, crl []string)
 }
 
 // writeJSON and the three below keep the handlers' short names for the

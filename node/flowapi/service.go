@@ -66,6 +66,9 @@ func Open(c Config) (s *Service, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.RevocationURLs != nil {
+		ca.OCSPServer, ca.CRLDistributionPoints = c.RevocationURLs()
+	}
 	vkey, err := signer.LoadPrivateKey(c.Paths.VerifierKey)
 	if err != nil {
 		return nil, fmt.Errorf("intent verifier credential (sealchain init with dev OTP creates one): %w", err)

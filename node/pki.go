@@ -1,0 +1,61 @@
+package node
+
+import (
+	"encoding/asn1"
+	"time"
+
+	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/node/httpjson"
+	"github.com/sealchain/sealchain/node/pki"
+	"github.com/sealchain/sealchain/signer"
+)
+
+// revocationURLs are the AIA and CRL distribution point URLs of the
+// certificates this node issues: set with [pki] enable and base_url.
+func (n *Node) revocationURLs() (ocsp, crl []string) {
+	if !n.cfg.PKI.Enable {
+		return nil, nil
+	}
+	return pki.RevocationURLs(n.cfg.PKI.BaseURL, n.cfg.Org)
+}
+
+// mountPKI serves [pki]: the TSA, OCSP and CRL routes (node/pki). Without
+// the org CA key they stay off, said once in the log.
+func (n *Node) mountPKI(rt *httpjson.Router, ca *signer.CA) {
+	log := n.logger.With("module", "pki")
+	if ca == nil {
+		log.Error("[pki] enable is set but this home holds no organisation CA key: TSA, OCSP and CRL are off")
+		return
+	}
+	oid, err := config.ParseOID(n.cfg.PKI.PolicyOID)
+	if err != nil { // Validate checked it
+		log.Error("[pki] policy_oid", "err", err)
+		return
+	}
+	p := n.cfg.PKI
+	ocsp, crl := pki.RevocationURLs(p.BaseURL, n.cfg.Org)
+	now := time.Now()
+	resolve := func(f string) string {
+		if f == "" {
+			return ""
+		}
+		return n.home.Resolve(f)
+	}
+	ecdsa, err := pki.LoadOrIssueAuthority(ca, signer.AlgECDSAP256, resolve(p.TSAECDSAKeyFile), resolve(p.TSAECDSACertFile), n.home.Keys(), n.cfg.Org, ocsp, crl, now)
+	if err != nil {
+		log.Error("TSA: no ECDSA authority: SHA-256 requests are refused", "err", err)
+	}
+	sm2, err := pki.LoadOrIssueAuthority(ca, signer.AlgSM2, resolve(p.TSASM2KeyFile), resolve(p.TSASM2CertFile), n.home.Keys(), n.cfg.Org, ocsp, crl, now)
+	if err != nil {
+		log.Error("TSA: no SM2 authority: SM3 requests are refused", "err", err)
+	}
+	svc, err := pki.New(pki.Config{
+		Chain: n.store, Org: n.cfg.Org, CA: ca, Policy: asn1.ObjectIdentifier(oid),
+		ECDSA: ecdsa, SM2: sm2, BaseURL: p.BaseURL, Logger: log,
+	})
+	if err != nil {
+		log.Error("[pki] off", "err", err)
+		return
+	}
+	svc.Register(rt)
+}

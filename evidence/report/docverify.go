@@ -188,6 +188,10 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 			err = fmt.Errorf("issuer unknown: %v", factsErr)
 		case org.ID != df.Issuer.ID:
 			err = fmt.Errorf("signed by a certificate of organisation %q, but the document names %q as its issuer", org.ID, df.Issuer.ID)
+		case df.Issuer.Name != org.Name:
+			err = fmt.Errorf("the document prints the issuer name %q; the trusted genesis names organisation %q %q", df.Issuer.Name, org.ID, org.Name)
+		case !slices.Contains(subjectCNs(rep.Signatures[0].SignedBy.Subject), issuerSignerRef(org.ID)):
+			err = fmt.Errorf("signed by %q, not by a document signer certificate of organisation %q (CN=%s)", rep.Signatures[0].SignedBy.Subject, org.ID, issuerSignerRef(org.ID))
 		case issuerRole(kind) != "" && org.Role != issuerRole(kind):
 			err = fmt.Errorf("organisation %q has the role %q; a %s is issued by a %s organisation", org.ID, org.Role, kind, issuerRole(kind))
 		case rep.Signatures[0].SigningTime == nil || !rep.Signatures[0].SigningTime.Equal(df.IssuedAt.Truncate(time.Second)):
@@ -345,6 +349,9 @@ func (r *Result) addIssuance(trust *evidence.Trust, ib *evidence.Bundle, docSM3 
 			if err := matchCase(d.tx.Body, df); err != nil {
 				return fmt.Errorf("%s: %w", where, err)
 			}
+			if err := matchIssue(d, df); err != nil {
+				return fmt.Errorf("%s: %w", where, err)
+			}
 			rv := *d.v
 			r.Issuance = &rv
 			return nil
@@ -356,6 +363,64 @@ func (r *Result) addIssuance(trust *evidence.Trust, ib *evidence.Bundle, docSM3 
 		detail = fmt.Sprintf("recorded by %s as %s at log index %d (height %d, block time %s)", r.Issuance.Org, r.Issuance.Type, r.Issuance.Index, r.Issuance.Height, fmtUTC(r.Issuance.Time))
 	}
 	r.add(CheckIssuanceRecorded, err, detail)
+}
+
+// issueClockSkew bounds how far the issuing node's clock (the printed
+// issue time) may run ahead of the block time of the record that follows
+// it, or behind that of the acceptance it answers: block times are the
+// proposer's clock (PBTS), not the issuer's.
+const issueClockSkew = 30 * time.Second
+
+// matchIssue compares the printed issue time and contract with the issue
+// record d: a case document is issued after its case's acceptance and
+// before its issue record; a report_issued document after the last record
+// of its bundle and before its issue record, and the record names the
+// document's contract.
+func matchIssue(d described, df *DocFacts) error {
+	if df == nil {
+		return nil
+	}
+	at := df.IssuedAt.Truncate(time.Second)
+	if at.After(d.v.Time.Add(issueClockSkew)) {
+		return fmt.Errorf("the document is dated %s, after its issue record's block time %s", fmtUTC(df.IssuedAt), fmtUTC(d.v.Time))
+	}
+	if c := df.Case; c != nil {
+		if at.Add(issueClockSkew).Before(c.Accepted.Time) {
+			return fmt.Errorf("the document is dated %s, before the acceptance of case %s at %s (log index %d)", fmtUTC(df.IssuedAt), c.ID, fmtUTC(c.Accepted.Time), c.Accepted.LogIndex)
+		}
+		if d.v.ContractID != c.ContractID {
+			return fmt.Errorf("the record names contract %q, the case's contract is %q", d.v.ContractID, c.ContractID)
+		}
+		return nil
+	}
+	if df.Evidence == nil {
+		return nil
+	}
+	var last *RowFacts
+	for i, r := range df.Evidence.Timeline {
+		if last == nil || r.LogIndex > last.LogIndex {
+			last = &df.Evidence.Timeline[i]
+		}
+	}
+	if last != nil && at.Add(issueClockSkew).Before(last.Time) {
+		return fmt.Errorf("the document is dated %s, before the last record of its bundle (log index %d, %s)", fmtUTC(df.IssuedAt), last.LogIndex, fmtUTC(last.Time))
+	}
+	if ct := docContract(df); ct != "" && d.v.ContractID != ct {
+		return fmt.Errorf("the record names contract %q, the document's contract is %q", d.v.ContractID, ct)
+	}
+	return nil
+}
+
+// docContract is the contract a document without a case is about: the
+// preservation certificate's, or the bundle's first.
+func docContract(df *DocFacts) string {
+	if df.Preservation != nil {
+		return df.Preservation.ContractID
+	}
+	if len(df.Evidence.Contracts) > 0 {
+		return df.Evidence.Contracts[0].ID
+	}
+	return ""
 }
 
 // matchCase compares a case's issue record with the printed facts.

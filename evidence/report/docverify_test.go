@@ -2,11 +2,15 @@ package report
 
 import (
 	"strings"
+
+	"github.com/emmansun/gmsm/sm3"
 	"testing"
 	"time"
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/internal/conformance"
+	"github.com/sealchain/sealchain/signer"
 )
 
 // docNow is after every document's signing time.
@@ -66,7 +70,7 @@ func TestVerifyDocumentMutants(t *testing.T) {
 	b, res := w.bundle(t)
 	no := NotarialOptions{Options: w.options(t, w.s.Notary), ApplicationID: testApplication,
 		NotaryCert: w.s.Notary.Sub.Cert, SignedPDF: w.signedPDF}
-	in := docInput{kind: KindNotarial, number: NotarialNumber("notary", testNow, testApplication), caseID: testApplication,
+	in := docInput{kind: KindNotarial, number: NotarialNumber("notary", w.now, testApplication), caseID: testApplication,
 		notary: no.NotaryCert, signedPDF: no.SignedPDF}
 	good := must(MakeNotarial(b, res, no))
 	ib := w.issue(t, KindNotarial, good, nil)
@@ -78,6 +82,7 @@ func TestVerifyDocumentMutants(t *testing.T) {
 		if edit != nil {
 			edit(p)
 		}
+		opts.IssuerOrg.Name = p.opts.IssuerOrg.Name // the printed name, as the maker took it
 		return must(renderDoc(p.facts, res, opts, p.spec))
 	}
 	file := func(p *parts, name string) *attachment {
@@ -168,4 +173,121 @@ func TestVerifyDocumentMutants(t *testing.T) {
 		}
 	})
 
+}
+
+// TestVerifyDocumentIssueMutants: documents whose issuer, signer, date or
+// issue record do not fit fail, each with its check and reason.
+func TestVerifyDocumentIssueMutants(t *testing.T) {
+	notarial := func(w *caseWorld, opts Options) []byte {
+		b, res := w.bundle(t)
+		return must(MakeNotarial(b, res, NotarialOptions{Options: opts, ApplicationID: testApplication, NotaryCert: w.s.Notary.Sub.Cert}))
+	}
+	at := func(w *caseWorld, o *institution, now time.Time) Options {
+		opts := w.options(t, o)
+		opts.Now = now
+		opts.Key, opts.Cert = must2(IssuerSigner(o.CA, o.ID, now))
+		return opts
+	}
+	// A trust naming the notary office otherwise: the maker prints that name.
+	renamed := func(w *caseWorld) Options {
+		opts := w.options(t, w.s.Notary)
+		tr := *opts.Trust
+		tr.Orgs = nil
+		for _, og := range w.trust.Orgs {
+			c := *og
+			if c.ID == "notary" {
+				c.Name = "最高人民法院公证处"
+			}
+			tr.Orgs = append(tr.Orgs, &c)
+		}
+		opts.Trust, opts.IssuerOrg.Name = &tr, ""
+		return opts
+	}
+	accepted := func(w *caseWorld) time.Time {
+		b, _ := w.bundle(t)
+		return must(caseFactsOf(b, KindNotarial, testApplication)).Accepted.Time
+	}
+	preservation := func(w *caseWorld, opts Options) []byte {
+		b, res := w.bundle(t)
+		return must(MakePreservation(b, res, opts))
+	}
+	for _, tc := range []struct {
+		name, kind, check, reason string
+		doc                       func(w *caseWorld) []byte
+		issue                     func(w *caseWorld, doc []byte) *evidence.Bundle
+	}{
+		{name: "issuer name not the genesis name", kind: KindNotarial, check: CheckDocumentSignature,
+			reason: `prints the issuer name "最高人民法院公证处"`, doc: func(w *caseWorld) []byte { return notarial(w, renamed(w)) }},
+		{name: "signed by a staff certificate of the issuer's CA", kind: KindNotarial, check: CheckDocumentSignature,
+			reason: "not by a document signer certificate", doc: func(w *caseWorld) []byte {
+				opts := w.options(t, w.s.Notary)
+				s := must(w.s.Notary.Staff("sc:0123456789abcdef", signer.UsageSigner))
+				opts.Key, opts.Cert = s.Key, s.Cert
+				return notarial(w, opts)
+			}},
+		{name: "dated before the acceptance", kind: KindNotarial, check: CheckIssuanceRecorded, reason: "before the acceptance of case",
+			doc: func(w *caseWorld) []byte { return notarial(w, at(w, w.s.Notary, accepted(w).Add(-time.Hour))) }},
+		{name: "dated long after the issue record", kind: KindNotarial, check: CheckIssuanceRecorded, reason: "after its issue record's block time",
+			doc: func(w *caseWorld) []byte { return notarial(w, at(w, w.s.Notary, w.now.Add(2*time.Hour))) }},
+		{name: "preservation dated before its bundle's last record", kind: KindPreservation, check: CheckIssuanceRecorded,
+			reason: "before the last record of its bundle",
+			doc:    func(w *caseWorld) []byte { return preservation(w, at(w, w.platform(t), w.now.Add(-time.Hour))) }},
+		{name: "report_issued names another contract", kind: KindPreservation, check: CheckIssuanceRecorded,
+			reason: `names contract "contract-other"`,
+			doc:    func(w *caseWorld) []byte { return preservation(w, w.options(t, w.platform(t))) },
+			issue: func(w *caseWorld, doc []byte) *evidence.Bundle {
+				// Another contract on chain, and the report recorded under it.
+				act, der := must2(w.s.Signer("party-b"))
+				reg := w.add(w.s.Sub, &chain.CertIssued{Cert: der}, nil)
+				created := w.add(w.s.Sub, conformance.Contract("contract-other", contractPDF(), act.Cert), nil)
+				files := must(attachments(must(readPDF(doc))))
+				docSum, bundleSum := sm3.Sum(doc), sm3.Sum(files[BundleAttachment])
+				issued := w.add(w.s.Sub, &chain.ReportIssued{Contract: "contract-other", ReportSM3: docSum[:], BundleSM3: bundleSum[:]}, nil)
+				return must(w.s.Bundle(evidence.Subject{ContractID: "contract-other"}, []uint64{reg, created, issued}))
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newCaseWorld(t)
+			doc := tc.doc(w)
+			var ib *evidence.Bundle
+			if tc.issue != nil {
+				ib = tc.issue(w, doc)
+			} else {
+				ib = w.issue(t, tc.kind, doc, nil)
+			}
+			r := must(VerifyDocument(doc, w.trust, docNow, WithIssuance(ib)))
+			if r.OK {
+				t.Fatal("the mutant verifies")
+			}
+			for _, c := range r.Checks {
+				if c.Name == tc.check {
+					if c.OK {
+						t.Fatalf("%s passed: %s (failed: %v)", c.Name, c.Detail, r.Failed())
+					}
+					if !strings.Contains(c.Detail, tc.reason) {
+						t.Errorf("%s says %q, want %q", c.Name, c.Detail, tc.reason)
+					}
+					t.Logf("%s: %s", c.Name, c.Detail)
+					return
+				}
+			}
+			t.Fatalf("no check %s", tc.check)
+		})
+	}
+}
+
+func must2[A, B any](a A, b B, err error) (A, B) {
+	if err != nil {
+		panic(err)
+	}
+	return a, b
+}
+
+// caseFactsOf is the case's facts in bundle b.
+func caseFactsOf(b *evidence.Bundle, kind, id string) (*CaseFacts, error) {
+	recs, err := describeAll(b)
+	if err != nil {
+		return nil, err
+	}
+	return caseFacts(recs, docInput{kind: kind, caseID: id, issuer: IssuerFacts{ID: "notary"}})
 }

@@ -518,8 +518,9 @@ func (r *Result) checkDocFacts(ctx *model.Context, b *evidence.Bundle, raw []byt
 		return fmt.Errorf("%w: extract page text: %v", ErrFacts, err)
 	}
 	var missing []string
+	flat := squash(text)
 	for _, s := range printedDocFacts(want) {
-		if !strings.Contains(text, s) {
+		if !strings.Contains(flat, squash(s)) {
 			missing = append(missing, fmt.Sprintf("%q", s))
 		}
 	}
@@ -590,6 +591,7 @@ func printedDocFacts(d *DocFacts) []string {
 			}
 		}
 	}
+	out = append(out, docFactLines(d)...)
 	switch d.Kind {
 	case KindNotarial:
 		for _, p := range ev.Parties {

@@ -291,3 +291,92 @@ func caseFactsOf(b *evidence.Bundle, kind, id string) (*CaseFacts, error) {
 	}
 	return caseFacts(recs, docInput{kind: kind, caseID: id, issuer: IssuerFacts{ID: "notary"}})
 }
+
+// TestVerifyDocumentPrintedFacts: a document whose page prints a fact
+// other than its facts.json's (re-signed by its issuer) fails facts_match;
+// the makers print the checks recomputed from the bundle, never the
+// caller's.
+func TestVerifyDocumentPrintedFacts(t *testing.T) {
+	w := newCaseWorld(t)
+	b, res := w.bundle(t)
+	ao := AppraisalOptions{Options: w.options(t, w.s.Appraisal), CommissionID: testCommission,
+		Examiners: [][]byte{w.s.Appraisal.Sub.Cert}, Conclusion: chain.ConclusionIntact, SignedPDF: w.signedPDF, Notes: "经检验，数据完整。"}
+	ain := docInput{kind: KindAppraisal, number: AppraisalNumber("appraisal", w.now, testCommission), caseID: testCommission,
+		examiners: ao.Examiners, notes: ao.Notes, conclusion: ao.Conclusion, signedPDF: w.signedPDF}
+	no := NotarialOptions{Options: w.options(t, w.s.Notary), ApplicationID: testApplication, NotaryCert: w.s.Notary.Sub.Cert}
+	nin := docInput{kind: KindNotarial, number: NotarialNumber("notary", w.now, testApplication), caseID: testApplication, notary: no.NotaryCert}
+	// forge lays the document out from facts edited after facts.json was
+	// encoded, and has the issuer sign it.
+	forge := func(opts Options, in docInput, edit func(d *DocFacts)) []byte {
+		p := must(docParts(b, res, opts, in))
+		edit(p.doc)
+		return must(renderDoc(p.facts, res, p.opts, p.spec))
+	}
+	for _, tc := range []struct {
+		name, missing string
+		doc           func() []byte
+	}{
+		{name: "a fake failing check", missing: "通过 PASS " + res.Checks[0].Name, doc: func() []byte {
+			return forge(ao.Options, ain, func(d *DocFacts) { d.Checks[0].OK = false })
+		}},
+		{name: "the check count", missing: "自动检验共", doc: func() []byte {
+			return forge(ao.Options, ain, func(d *DocFacts) { d.Checks = d.Checks[1:] })
+		}},
+		{name: "the commission's items", missing: "签署意愿认证", doc: func() []byte {
+			return forge(ao.Options, ain, func(d *DocFacts) { d.Case.Items = []string{"bundle"} })
+		}},
+		{name: "the matters' SM3", missing: "", doc: func() []byte {
+			return forge(ao.Options, ain, func(d *DocFacts) { d.Case.MattersSM3 = strings.Repeat("0", 64) })
+		}},
+		{name: "an examiner's subject", missing: "司法鉴定人 1", doc: func() []byte {
+			return forge(ao.Options, ain, func(d *DocFacts) { d.Examiners[0].Subject = "CN=张三" })
+		}},
+		{name: "the applicant", missing: "机构标识 org id: platform", doc: func() []byte {
+			return forge(no.Options, nin, func(d *DocFacts) { d.Case.Applicant = "court" })
+		}},
+		{name: "the purpose", missing: "诉讼", doc: func() []byte {
+			return forge(no.Options, nin, func(d *DocFacts) { d.Case.Purpose = "arbitration" })
+		}},
+		{name: "the acceptance time", missing: "日志序号", doc: func() []byte {
+			return forge(no.Options, nin, func(d *DocFacts) { d.Case.Accepted.Time = d.Case.Accepted.Time.Add(-24 * time.Hour) })
+		}},
+		{name: "the scope", missing: "2. ", doc: func() []byte {
+			return forge(no.Options, nin, func(d *DocFacts) { d.Case.Scope = d.Case.Scope[:1] })
+		}},
+		{name: "the notary's subject", missing: "数字证书 certificate", doc: func() []byte {
+			return forge(no.Options, nin, func(d *DocFacts) { d.Notary.Subject = "CN=李四" })
+		}},
+		{name: "the contract's status", missing: completedBanner, doc: func() []byte {
+			return forge(no.Options, nin, func(d *DocFacts) { d.Evidence.Contracts[0].Status = StatusOpen })
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := must(VerifyDocument(tc.doc(), w.trust, docNow))
+			for _, c := range r.Checks {
+				if c.Name != CheckFactsMatch {
+					continue
+				}
+				if c.OK {
+					t.Fatalf("facts_match passed: %s", c.Detail)
+				}
+				if !strings.Contains(c.Detail, "the page text lacks") || !strings.Contains(c.Detail, tc.missing) {
+					t.Errorf("facts_match says %q, want the page to lack %q", c.Detail, tc.missing)
+				}
+				t.Logf("%s", c.Detail)
+				return
+			}
+			t.Fatal("no facts_match")
+		})
+	}
+
+	// The caller's result claims a failing check: the opinion prints the
+	// checks recomputed from the bundle, and verifies.
+	fake := *res
+	fake.Checks = append([]evidence.Check(nil), res.Checks...)
+	fake.Checks[0].OK, fake.Checks[0].Detail = false, "FAKE FAILURE"
+	doc := must(MakeAppraisal(b, &fake, ao))
+	text := must(pageText(must(readPDF(doc))))
+	if strings.Contains(text, "FAKE FAILURE") || !strings.Contains(squash(text), squash(checkFactText(CheckFacts{Name: res.Checks[0].Name, OK: true}))) {
+		t.Error("the opinion prints the caller's checks")
+	}
+}

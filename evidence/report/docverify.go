@@ -108,7 +108,10 @@ func kindOf(factsJSON []byte) (string, error) {
 //     bundle's SM3 and, for a case, the printed number, the case, the
 //     notary or examiners and the conclusion. Without an issuance bundle
 //     it fails with [ErrNoIssuance].
-//  3. bundle_attached, 4. bundle_verifies: as [Verify].
+//  3. bundle_attached, 4. bundle_verifies: as [Verify]; but for a 意见书
+//     whose conclusion is altered or undetermined (as its issue record
+//     says: issuance_recorded), the bundle may fail, provided its checks,
+//     recomputed, are exactly those facts.json reports.
 //  5. facts_match: facts.json equals the facts recomputed from the
 //     attached bundle, the attached signed PDF (validated again, and
 //     verification.json equal to that validation) and facts.json's own
@@ -240,10 +243,18 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 		detail = ""
 		if err == nil {
 			res.Bundle = v.Verify(b, nil)
-			if !res.Bundle.OK {
-				err = fmt.Errorf("bundle checks failed: %s", strings.Join(res.Bundle.Failed(), ", "))
-			} else {
+			switch {
+			case res.Bundle.OK:
 				detail = fmt.Sprintf("all %d bundle checks passed against the trusted genesis", len(res.Bundle.Checks))
+			case kind == KindAppraisal && factsErr == nil && (df.Conclusion == "altered" || df.Conclusion == "undetermined"):
+				// An opinion that the data is altered or undetermined reports
+				// a failing bundle: it must fail exactly as the opinion says.
+				if err = sameChecks(res.Bundle, df.Checks); err == nil {
+					detail = fmt.Sprintf("the bundle fails %s against the trusted genesis, exactly as the opinion (conclusion %s) reports in %s: the recomputed checks equal its checks",
+						strings.Join(res.Bundle.Failed(), ", "), df.Conclusion, FactsAttachment)
+				}
+			default:
+				err = fmt.Errorf("bundle checks failed: %s", strings.Join(res.Bundle.Failed(), ", "))
 			}
 		}
 		res.add(CheckBundleVerifies, err, detail)
@@ -267,6 +278,19 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 	slices.SortStableFunc(res.Checks, func(a, b evidence.Check) int { return checkOrder(a.Name) - checkOrder(b.Name) })
 	res.OK = len(res.Failed()) == 0
 	return res, nil
+}
+
+// sameChecks compares a bundle's verification with the checks a document
+// reports.
+func sameChecks(got *evidence.Result, want []CheckFacts) error {
+	var g []CheckFacts
+	for _, c := range got.Checks {
+		g = append(g, CheckFacts{Name: c.Name, OK: c.OK})
+	}
+	if !slices.Equal(g, want) {
+		return fmt.Errorf("bundle checks failed: %s; the recomputed checks differ from those the opinion reports in %s", strings.Join(got.Failed(), ", "), FactsAttachment)
+	}
+	return nil
 }
 
 func checkOrder(name string) int {

@@ -380,3 +380,79 @@ func TestVerifyDocumentPrintedFacts(t *testing.T) {
 		t.Error("the opinion prints the caller's checks")
 	}
 }
+
+// TestVerifyAlteredOpinion: an opinion that the data is altered verifies
+// although its bundle fails, when the bundle fails exactly as it reports;
+// an intact opinion of a failing bundle, or one reporting other failures,
+// does not.
+func TestVerifyAlteredOpinion(t *testing.T) {
+	w := newCaseWorld(t)
+	// The bundle without the intent record (log index w.idx[2]): it fails.
+	var idx []uint64
+	for i, x := range w.idx {
+		if i != 2 {
+			idx = append(idx, x)
+		}
+	}
+	b := must(w.s.Bundle(evidence.Subject{ContractID: w.contract}, idx))
+	res := must(evidence.NewVerifier(w.trust)).Verify(b, nil)
+	if res.OK {
+		t.Fatal("the bundle without its intent record verifies")
+	}
+	ao := AppraisalOptions{Options: w.options(t, w.s.Appraisal), CommissionID: testCommission,
+		Examiners: [][]byte{w.s.Appraisal.Sub.Cert}, Conclusion: chain.ConclusionAltered, Notes: "证据包缺少签署意愿认证记录。"}
+	in := docInput{kind: KindAppraisal, number: AppraisalNumber("appraisal", w.now, testCommission), caseID: testCommission,
+		examiners: ao.Examiners, notes: ao.Notes, conclusion: ao.Conclusion}
+	conclude := func(c uint32) func(chain.Body) {
+		return func(body chain.Body) { body.(*chain.AppraisalIssued).Conclusion = c }
+	}
+	other := func() []byte { // facts.json claims a failing check passed
+		p := must(docParts(b, res, ao.Options, in))
+		for i := range p.spec.files {
+			if p.spec.files[i].name == FactsAttachment {
+				p.spec.files[i].data = []byte(strings.Replace(string(p.spec.files[i].data), `"ok": false`, `"ok": true`, 1))
+			}
+		}
+		return must(renderDoc(p.facts, res, p.opts, p.spec))
+	}
+	intact := ao
+	intact.Conclusion = chain.ConclusionIntact
+	for _, tc := range []struct {
+		name       string
+		doc        []byte
+		conclusion uint32
+		ok         bool
+		reason     string
+	}{
+		{name: "altered, failing as reported", doc: must(MakeAppraisal(b, res, ao)), conclusion: chain.ConclusionAltered, ok: true,
+			reason: "exactly as the opinion (conclusion altered) reports"},
+		{name: "intact of a failing bundle", doc: must(MakeAppraisal(b, res, intact)), conclusion: chain.ConclusionIntact,
+			reason: "bundle checks failed"},
+		{name: "altered, reporting other failures", doc: other(), conclusion: chain.ConclusionAltered,
+			reason: "differ from those the opinion reports"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w2 := *w
+			ib := w2.issue(t, KindAppraisal, tc.doc, conclude(tc.conclusion))
+			r := must(VerifyDocument(tc.doc, w.trust, docNow, WithIssuance(ib)))
+			for _, c := range r.Checks {
+				t.Logf("%s %v %.200s", c.Name, c.OK, c.Detail)
+			}
+			for _, c := range r.Checks {
+				if c.Name != CheckBundleVerifies {
+					continue
+				}
+				if c.OK != tc.ok || !strings.Contains(c.Detail, tc.reason) {
+					t.Errorf("bundle_verifies %v %q, want %v %q", c.OK, c.Detail, tc.ok, tc.reason)
+				}
+				t.Logf("%s", c.Detail)
+			}
+			if tc.ok && !r.OK {
+				for _, c := range r.Checks {
+					t.Logf("%s %v %s", c.Name, c.OK, c.Detail)
+				}
+				t.Errorf("failed %v", r.Failed())
+			}
+		})
+	}
+}

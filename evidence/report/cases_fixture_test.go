@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,11 +40,6 @@ type (
 	institution = conformance.Institution
 )
 
-// orgNames are the names on the institutions' seals (the printed names are
-// the genesis names, which the makers take from the trust).
-var orgNames = map[string]string{
-	"platform": "某某电子签约平台有限公司", "notary": "北京市中信公证处", "appraisal": "北京某某司法鉴定所", "court": "北京互联网法院",
-}
 
 // add builds body by sub (with actor, nil for none) and appends it in its
 // own block, returning its log index.
@@ -162,7 +158,8 @@ func (w *caseWorld) options(t testing.TB, o *institution) Options {
 	}
 	return Options{IssuerOrg: Issuer{ID: o.ID, Name: name}, Now: w.now, VerifyURL: testVerifyURL,
 		Key: key, Cert: cert, Chain: [][]byte{o.CA.Cert.Raw}, Trust: w.trust,
-		Seal: &seal.EnterpriseOptions{Name: orgNames[o.ID], Purpose: purpose}}
+		// The seal bears the genesis name, without spaces, as the node's do.
+		Seal: &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(name), ""), Purpose: purpose}}
 }
 
 // platform is the platform org as an institution (its CA is the Synth's).

@@ -106,7 +106,6 @@ func (l *layout) buildNotarial() {
 	for _, s := range scopeLines(cs) {
 		l.para(s, regular, bodySize, black)
 	}
-	l.para(fmt.Sprintf("%d. 区块链检查点及签署该检查点的验证节点签名，以创世文件为唯一信任根离线核验。The checkpoint and the validators' signatures on it, verified offline against the genesis file.", len(cs.Scope)+1), regular, bodySize, black)
 
 	l.heading("三、查明的事实 Facts found")
 	l.evidenceFacts(ct, true)
@@ -197,6 +196,7 @@ func (l *layout) evidenceFacts(ct *ContractFacts, records bool) {
 		}
 		l.kv("签名验证 Signatures", indicationZh(sp.Indication)+"（详见附件 see "+VerificationAttachment+"）", regular)
 	}
+	c.ensure(7 * lineH) // the heading, its note and the first party together
 	sub("签署方 Parties (by certificate)")
 	l.para("证书主体为假名标识，链上不含个人身份信息。Certificate subjects are pseudonymous; the chain holds no personal data.", regular, 7.8, gray)
 	for i, p := range ev.Parties {

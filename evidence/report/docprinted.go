@@ -109,11 +109,11 @@ func preservedLine(d *DocFacts) string {
 	p := d.Preservation
 	for _, r := range d.Evidence.Timeline {
 		if r.Type == "contract_created" && r.ContractID == p.ContractID {
-			return fmt.Sprintf("兹证明，下列电子数据已于%s（合同创建记录，日志序号 %d）保存于区块链（链标识 %s）；截至%s（该合同在证据包中的最后一条记录，日志序号 %d），其哈希值、区块高度与区块时间如下。",
+			return fmt.Sprintf("兹证明：下列电子数据已于%s（合同创建记录，日志序号 %d）保存于区块链（链标识 %s）。本证明所载记录截至%s（该合同在证据包中的最后一条记录，日志序号 %d），其区块高度、区块时间与哈希值如下。",
 				zhTime(r.Time), r.LogIndex, d.Evidence.ChainID, zhTime(p.Time), p.LogIndex)
 		}
 	}
-	return fmt.Sprintf("兹证明，截至%s（该合同在证据包中的最后一条记录，日志序号 %d），下列电子数据已保存于区块链（链标识 %s），其哈希值、区块高度与区块时间如下。",
+	return fmt.Sprintf("兹证明：截至%s（该合同在证据包中的最后一条记录，日志序号 %d），下列电子数据已保存于区块链（链标识 %s），其区块高度、区块时间与哈希值如下。",
 		zhTime(p.Time), p.LogIndex, d.Evidence.ChainID)
 }
 

@@ -40,7 +40,6 @@ type (
 	institution = conformance.Institution
 )
 
-
 // add builds body by sub (with actor, nil for none) and appends it in its
 // own block, returning its log index.
 func (w *caseWorld) add(sub *client.Submitter, body chain.Body, actor *client.Actor) uint64 {

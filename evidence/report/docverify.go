@@ -100,14 +100,22 @@ func kindOf(factsJSON []byte) (string, error) {
 //     signer/pdf reports TOTAL_PASSED with the trust's organisation CAs as
 //     roots and claims a time not after now; the CA that issued the signer
 //     certificate is the organisation facts.json names as the issuer, with
-//     the notary role for a 公证书 and the appraisal role for a 意见书.
+//     the notary role for a 公证书 and the appraisal role for a 意见书;
+//     the printed issuer name is that organisation's genesis name, and the
+//     signer certificate's subject CN is the one [IssuerSigner] gives (the
+//     document signer is never registered on chain, so its registration
+//     and revocation cannot be checked offline; the subject form keeps the
+//     CA's other certificates, an end user's say, from signing).
 //  2. issuance_recorded: the issuance bundle (WithIssuance) verifies with
 //     the trust and holds the notarization_issued, appraisal_issued or
 //     report_issued record whose document_sm3 (report_sm3) is the file's
 //     SM3, submitted by the signer's organisation, with the attached
 //     bundle's SM3 and, for a case, the printed number, the case, the
-//     notary or examiners and the conclusion. Without an issuance bundle
-//     it fails with [ErrNoIssuance].
+//     notary or examiners and the conclusion; the record names the
+//     document's contract, and the printed issue time lies between the
+//     case's acceptance (for report_issued: the bundle's last record) and
+//     the record's block time, give or take issueClockSkew. Without an
+//     issuance bundle it fails with [ErrNoIssuance].
 //  3. bundle_attached, 4. bundle_verifies: as [Verify]; but for a 意见书
 //     whose conclusion is altered or undetermined (as its issue record
 //     says: issuance_recorded), the bundle may fail, provided its checks,

@@ -98,8 +98,7 @@ func (l *layout) buildNotarial() {
 
 	ct := l.contractOf()
 	l.heading("一、申请事项 Application")
-	l.para(fmt.Sprintf("申请人（机构标识 %s）于%s通过区块链向本处申请，对合同 %s 的电子数据办理保全证据公证，申请用途为%s。本处于%s受理该申请（受理记录见日志序号 %d）。",
-		cs.Applicant, zhTime(cs.Opened.Time), cs.ContractID, purposeZh(cs.Purpose), zhTime(cs.Accepted.Time), cs.Accepted.LogIndex), regular, bodySize, black)
+	l.para(applicationPara(cs), regular, bodySize, black)
 	l.para(fmt.Sprintf("The applicant applied on chain for the preservation of the electronic data of contract %s; this office accepted the application at log index %d.", cs.ContractID, cs.Accepted.LogIndex), regular, 7.8, gray)
 
 	l.heading("二、审查范围 What was examined")
@@ -136,26 +135,7 @@ func purposeZh(p string) string {
 func (l *layout) notarialStatement(ct *ContractFacts) {
 	d := l.doc()
 	ev := d.Evidence
-	var b strings.Builder
-	fmt.Fprintf(&b, "兹证明：本公证书所附证据包（bundle.json，SM3 哈希值见下）所载 %d 条区块链记录，经本处依创世文件离线核验，均包含于链标识为 %s 的区块链日志中，该日志由验证节点于状态高度 %d 签署的检查点所确认；各记录的内容、区块高度与区块时间与链上记录一致，未被篡改。",
-		len(ev.Timeline), ev.ChainID, ev.Checkpoint.Height)
-	if ct != nil {
-		fmt.Fprintf(&b, "合同 %s 的文件 SM3 哈希值如下所示；", ct.ID)
-		if ct.Status == StatusCompleted {
-			fmt.Fprintf(&b, "全部 %d 名签署方均已签署，合同完成记录见日志序号 %d。", len(ct.Parties), *ct.CompletedIndex)
-		} else {
-			b.WriteString("证据包中无该合同的完成记录，本公证书不证明合同已完成签署。")
-		}
-	}
-	if sp := d.SignedPDF; sp != nil {
-		if sp.SignedRecord != nil {
-			fmt.Fprintf(&b, "申请人提交的已签署合同 PDF 的 SM3 哈希值与日志序号 %d 的签署记录一致。", *sp.SignedRecord)
-		} else {
-			b.WriteString("申请人提交的已签署合同 PDF 的哈希值与证据包中的签署记录均不一致。")
-		}
-	}
-	b.WriteString("本公证书仅证明上述电子数据的存在及其与区块链记录的一致性，不证明合同内容的真实性与合法性。")
-	l.para(b.String(), regular, 9.6, black)
+	l.para(notarialStatementText(d, ct), regular, 9.6, black)
 	l.kv("证据包 SM3 Bundle SM3", ev.BundleSM3, mono)
 	if ct != nil {
 		l.kv("合同文件 SM3 Document SM3", ct.DocSM3, mono)
@@ -222,7 +202,7 @@ func (l *layout) evidenceFacts(ct *ContractFacts, records bool) {
 	l.kv("区块时间 Header time", fmtCST(ev.Checkpoint.HeaderTime)+" | "+fmtUTC(ev.Checkpoint.HeaderTime), regular)
 	l.kv("应用哈希 App hash", ev.Checkpoint.AppHash, mono)
 	l.kv("日志根 Log root (SM3)", ev.Checkpoint.LogRoot, mono)
-	l.kv("验证节点 Validators", fmt.Sprintf("%d 个验证节点签署 signed by %d validators", len(ev.Validators), len(ev.Validators)), regular)
+	l.kv("验证节点 Validators", validatorsLine(ev), regular)
 }
 
 var zhNumerals = []string{"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"}
@@ -237,7 +217,7 @@ func (l *layout) recordRow(r RowFacts) {
 	c.ensure(4*lineH + 4)
 	c.line(marginL, c.y, pageW-marginR, c.y, 0.4, color{0.8, 0.8, 0.8})
 	c.y -= 2
-	c.text(marginL, c.y-bodySize-1, fmt.Sprintf("#%d  %s", r.LogIndex, recordTitle(r.Type)), bold, bodySize, navy)
+	c.text(marginL, c.y-bodySize-1, rowHeadLine(r), bold, bodySize, navy)
 	c.y -= lineH
 	c.text(marginL+12, c.y-bodySize, rowPosLine(r), regular, bodySize, black)
 	c.y -= lineH
@@ -363,8 +343,7 @@ func (l *layout) buildAppraisal() {
 	l.kv("出具日期 Issued", zhDate(d.IssuedAt), regular)
 
 	l.heading("二、检案摘要 Summary")
-	l.para(fmt.Sprintf("委托人（机构标识 %s）于%s委托本机构对合同 %s 的电子数据进行鉴定（委托记录见日志序号 %d），本机构于%s受理（日志序号 %d）。鉴定依据的电子数据为上述证据包及其所引用的区块链记录、检查点。",
-		cs.Applicant, zhTime(cs.Opened.Time), cs.ContractID, cs.Opened.LogIndex, zhTime(cs.Accepted.Time), cs.Accepted.LogIndex), regular, bodySize, black)
+	l.para(summaryPara(cs), regular, bodySize, black)
 
 	l.heading("三、检验过程 Examination")
 	l.para("检验方法：以创世文件为唯一信任根，离线验证证据包中每条记录的默克尔包含证明、检查点区块头的验证节点签名、记录的机构与签署人签名、证书签发与状态、意愿认证与签署顺序；以 signer/pdf 按 ETSI TS 119 102-1 的结论分类验证 PDF 电子签名。Methods: offline verification against the genesis file only; PDF signatures validated per ETSI TS 119 102-1 indications.", regular, 8.4, black)
@@ -491,11 +470,7 @@ func (l *layout) signatureRows(sp *SignedPDFFacts) {
 		l.kvIndent("签名人 Signer", s.Signer, regular, 12)
 		l.kvIndent("证书指纹 Fingerprint", s.Fingerprint, mono, 12)
 		l.kvIndent("签发机构 Issuer", s.CertIssuer, regular, 12)
-		t := "无 none"
-		if s.Time != nil {
-			t = fmtCST(*s.Time) + " | " + fmtUTC(*s.Time)
-		}
-		l.kvIndent("签名时间 Signing time", t+"（"+timeSourceZh(s.TimeSource)+"）", regular, 12)
+		l.kvIndent("签名时间 Signing time", sigTimeLine(s), regular, 12)
 		l.kvIndent("完整性 Integrity", modificationsZh(s.Modifications, s.Revision, s.Revisions), regular, 12)
 		l.kvIndent("证书链 Certificate chain", chainZh(s), regular, 12)
 	}
@@ -563,7 +538,7 @@ func (l *layout) buildPreservation() {
 	l.kv("文件 SM3 Document SM3", ct.DocSM3, mono)
 	l.kv("文件 SHA-256 Document SHA-256", ct.DocSHA256, mono)
 	l.kv("合同状态 Status", preservationStatus(ct), regular)
-	l.kv("存证记录 Record", fmt.Sprintf("日志序号 %d 的%s", p.LogIndex, recordTitle(l.rowAt(p.LogIndex).Type)), regular)
+	l.kv("存证记录 Record", preservedRecordLine(d), regular)
 	c.ensure(2 * lineH)
 	c.text(marginL, c.y-bodySize, rowPosLine(l.rowAt(p.LogIndex)), regular, bodySize, black)
 	c.y -= lineH

@@ -179,13 +179,25 @@ func docFactLines(d *DocFacts) []string {
 			out = append(out, partyLine(d))
 		}
 		out = append(out, scopeLines(cs)...)
+		out = append(out, applicationPara(cs), notarialStatementText(d, ct))
+		out = append(out, evidenceFactLines(d, true)...)
 		if ct != nil {
 			out = append(out, statusLine(ct))
 		}
 	case KindAppraisal:
 		cs := d.Case
 		out = append(out, applicantLine(cs.Applicant), cs.Judge, itemsLine(cs), cs.MattersSM3, stepLine(cs.Accepted),
-			zhDate(d.IssuedAt), countLine(d))
+			zhDate(d.IssuedAt), countLine(d), summaryPara(cs), conclusionZh(d.Conclusion, cs.ContractID))
+		if d.SignedPDF != nil && containsStr(cs.Items, "pdf_signature") {
+			out = append(out, signatureLines(d.SignedPDF)...)
+		}
+		if containsStr(cs.Items, "time") && len(itemChecks(d, "time")) > 0 { // as the layout prints them
+			for _, r := range d.Evidence.Timeline {
+				if r.Type == "contract_signed" || r.Type == "contract_completed" || r.Type == "contract_created" {
+					out = append(out, rowHeadLine(r), rowPosLine(r), rowTimeLine(r), r.TxHash)
+				}
+			}
+		}
 		if d.Notes != "" {
 			out = append(out, d.Notes)
 		}
@@ -201,12 +213,16 @@ func docFactLines(d *DocFacts) []string {
 			}
 		}
 	case KindPreservation:
-		out = append(out, preservedLine(d), issuedAtLine(d), zhDate(d.IssuedAt))
+		out = append(out, preservedLine(d), issuedAtLine(d), zhDate(d.IssuedAt), preservedRecordLine(d))
 		if ct != nil {
 			out = append(out, preservationStatus(ct))
 		}
 	case KindSignature:
 		out = append(out, issuedAtLine(d), offlineLine(d), zhDate(d.IssuedAt), fmt.Sprintf("%d 字节 bytes", d.SignedPDF.Size))
+		out = append(out, signatureLines(d.SignedPDF)...)
+		if r := d.SignedPDF.SignedRecord; r != nil {
+			out = append(out, signedRecordLine(*r))
+		}
 	}
 	return out
 }
@@ -231,3 +247,99 @@ func containsStr(xs []string, s string) bool {
 // squash drops white space, so that a line the layout wrapped is still
 // found whole in the page text.
 func squash(s string) string { return strings.Join(strings.Fields(s), "") }
+
+// applicationPara is the 公证书's 申请事项.
+func applicationPara(cs *CaseFacts) string {
+	return fmt.Sprintf("申请人（机构标识 %s）于%s通过区块链向本处申请，对合同 %s 的电子数据办理保全证据公证，申请用途为%s。本处于%s受理该申请（受理记录见日志序号 %d）。",
+		cs.Applicant, zhTime(cs.Opened.Time), cs.ContractID, purposeZh(cs.Purpose), zhTime(cs.Accepted.Time), cs.Accepted.LogIndex)
+}
+
+// summaryPara is the 意见书's 检案摘要.
+func summaryPara(cs *CaseFacts) string {
+	return fmt.Sprintf("委托人（机构标识 %s）于%s委托本机构对合同 %s 的电子数据进行鉴定（委托记录见日志序号 %d），本机构于%s受理（日志序号 %d）。鉴定依据的电子数据为上述证据包及其所引用的区块链记录、检查点。",
+		cs.Applicant, zhTime(cs.Opened.Time), cs.ContractID, cs.Opened.LogIndex, zhTime(cs.Accepted.Time), cs.Accepted.LogIndex)
+}
+
+// notarialStatementText is the 公证书's "兹证明" paragraph: only what the
+// bundle proves.
+func notarialStatementText(d *DocFacts, ct *ContractFacts) string {
+	ev := d.Evidence
+	var b strings.Builder
+	fmt.Fprintf(&b, "兹证明：本公证书所附证据包（bundle.json，SM3 哈希值见下）所载 %d 条区块链记录，经本处依创世文件离线核验，均包含于链标识为 %s 的区块链日志中，该日志由验证节点于状态高度 %d 签署的检查点所确认；各记录的内容、区块高度与区块时间与链上记录一致，未被篡改。",
+		len(ev.Timeline), ev.ChainID, ev.Checkpoint.Height)
+	if ct != nil {
+		fmt.Fprintf(&b, "合同 %s 的文件 SM3 哈希值如下所示；", ct.ID)
+		if ct.Status == StatusCompleted {
+			fmt.Fprintf(&b, "全部 %d 名签署方均已签署，合同完成记录见日志序号 %d。", len(ct.Parties), *ct.CompletedIndex)
+		} else {
+			b.WriteString("证据包中无该合同的完成记录，本公证书不证明合同已完成签署。")
+		}
+	}
+	if sp := d.SignedPDF; sp != nil {
+		if sp.SignedRecord != nil {
+			fmt.Fprintf(&b, "本处核验的已签署合同 PDF（附件 signed.pdf） 的 SM3 哈希值与日志序号 %d 的签署记录一致。", *sp.SignedRecord)
+		} else {
+			b.WriteString("本处核验的已签署合同 PDF（附件 signed.pdf） 的哈希值与证据包中的签署记录均不一致。")
+		}
+	}
+	b.WriteString("本公证书仅证明上述电子数据的存在及其与区块链记录的一致性，不证明合同内容的真实性与合法性。")
+	return b.String()
+}
+
+func sigTimeLine(s SignatureFacts) string {
+	t := "无 none"
+	if s.Time != nil {
+		t = fmtCST(*s.Time) + " | " + fmtUTC(*s.Time)
+	}
+	return t + "（" + timeSourceZh(s.TimeSource) + "）"
+}
+
+func validatorsLine(ev *Facts) string {
+	return fmt.Sprintf("%d 个验证节点签署 signed by %d validators", len(ev.Validators), len(ev.Validators))
+}
+
+func rowHeadLine(r RowFacts) string { return fmt.Sprintf("#%d  %s", r.LogIndex, recordTitle(r.Type)) }
+
+func preservedRecordLine(d *DocFacts) string {
+	p := d.Preservation
+	for _, r := range d.Evidence.Timeline {
+		if r.LogIndex == p.LogIndex {
+			return fmt.Sprintf("日志序号 %d 的%s", p.LogIndex, recordTitle(r.Type))
+		}
+	}
+	return fmt.Sprintf("日志序号 %d", p.LogIndex)
+}
+
+// signatureLines are what signatureRows prints of each signature.
+func signatureLines(sp *SignedPDFFacts) []string {
+	out := []string{indicationZh(sp.Indication)}
+	for _, s := range sp.Signatures {
+		out = append(out, s.Signer, s.CertIssuer, sigTimeLine(s), modificationsZh(s.Modifications, s.Revision, s.Revisions), chainZh(s))
+	}
+	return out
+}
+
+// evidenceFactLines are what evidenceFacts prints beyond printedDocFacts'
+// own list: the signed PDF's lines, the parties' certificates, the record
+// heads and the checkpoint.
+func evidenceFactLines(d *DocFacts, records bool) []string {
+	ev := d.Evidence
+	var out []string
+	if sp := d.SignedPDF; sp != nil {
+		out = append(out, fmt.Sprintf("%d 字节 bytes", sp.Size), indicationZh(sp.Indication))
+		if sp.SignedRecord != nil {
+			out = append(out, signedRecordLine(*sp.SignedRecord))
+		}
+	}
+	for _, p := range ev.Parties {
+		if p.InBundle {
+			out = append(out, p.Subject, p.Serial)
+		}
+	}
+	if records {
+		for _, r := range ev.Timeline {
+			out = append(out, rowHeadLine(r))
+		}
+	}
+	return append(out, fmtCST(ev.Checkpoint.HeaderTime)+" | "+fmtUTC(ev.Checkpoint.HeaderTime), ev.Checkpoint.LogRoot, validatorsLine(ev))
+}

@@ -346,6 +346,15 @@ func TestVerifyDocumentPrintedFacts(t *testing.T) {
 		{name: "the notary's subject", missing: "数字证书 certificate", doc: func() []byte {
 			return forge(no.Options, nin, func(d *DocFacts) { d.Notary.Subject = "CN=李四" })
 		}},
+		{name: "a signature's signer", missing: "CN=party-a", doc: func() []byte {
+			return forge(ao.Options, ain, func(d *DocFacts) { d.SignedPDF.Signatures[0].Signer = "CN=伪造" })
+		}},
+		{name: "the checkpoint's log root", missing: "", doc: func() []byte {
+			return forge(no.Options, nin, func(d *DocFacts) { d.Evidence.Checkpoint.LogRoot = strings.Repeat("0", 64) })
+		}},
+		{name: "the records counted in the statement", missing: "兹证明", doc: func() []byte {
+			return forge(no.Options, nin, func(d *DocFacts) { d.Evidence.Timeline = d.Evidence.Timeline[1:] })
+		}},
 		{name: "the contract's status", missing: completedBanner, doc: func() []byte {
 			return forge(no.Options, nin, func(d *DocFacts) { d.Evidence.Contracts[0].Status = StatusOpen })
 		}},

@@ -148,7 +148,9 @@ type parts struct {
 	spec  docSpec
 }
 
-// docParts computes a document's facts and attachments.
+// docParts computes a document's facts and attachments. With
+// Options.Trust the printed issuer name is the trust's (an empty
+// IssuerOrg.Name takes it; another name is refused).
 func docParts(b *evidence.Bundle, res *evidence.Result, opts Options, in docInput) (*parts, error) {
 	// The printed issuer name is the genesis name: VerifyDocument compares
 	// it with the trust, so a maker refuses any other.

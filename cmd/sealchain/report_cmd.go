@@ -106,6 +106,11 @@ issued (sealchain verify --file).`,
 			}
 			orgID := strings.TrimSuffix(ca.Cert.Subject.CommonName, " CA")
 			orgName := ca.Cert.Subject.Organization[0]
+			for _, o := range trust.Orgs {
+				if o.ID == orgID {
+					orgName = o.Name // the documents print the genesis name (VerifyDocument checks it)
+				}
+			}
 			now := time.Now().UTC().Truncate(time.Second) // the CLI is where the clock is read
 			key, certDER, err := report.IssuerSigner(ca, orgID, now)
 			if err != nil {

@@ -64,12 +64,23 @@ func TestVerifyIssuedDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := v.Verify(b, nil)
-	now := time.Now().UTC().Truncate(time.Second)
+	// Issued at the block time of the bundle's last record: before the
+	// issue record, as verify requires.
+	var now time.Time
+	for _, r := range b.Records {
+		rv, _, err := evidence.Describe(r.Leaf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rv.Time.After(now) {
+			now = rv.Time.UTC()
+		}
+	}
 	key, cert, err := report.IssuerSigner(s.PlatformCA(), "platform", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := report.MakePreservation(b, res, report.Options{IssuerOrg: report.Issuer{ID: "platform", Name: "某某平台有限公司"}, Now: now,
+	doc, err := report.MakePreservation(b, res, report.Options{IssuerOrg: report.Issuer{ID: "platform"}, Now: now,
 		VerifyURL: "https://platform.example.cn/verify", Key: key, Cert: cert, Trust: trust})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +28,10 @@ type caseWorld struct {
 	signedPDF []byte
 	// Log indexes of the contract's records so far.
 	idx []uint64
+	// now is the documents' issue time: the block time of the last record
+	// before any issue record (the makers' Now; VerifyDocument requires it
+	// after the case's acceptance and before the issue record).
+	now time.Time
 }
 
 // The synthetic chain's types (internal/conformance).
@@ -34,11 +39,6 @@ type (
 	caseSynth   = conformance.Synth
 	institution = conformance.Institution
 )
-
-// orgNames are the names the institutions print on their documents.
-var orgNames = map[string]string{
-	"platform": "某某电子签约平台有限公司", "notary": "北京市中信公证处", "appraisal": "北京某某司法鉴定所", "court": "北京互联网法院",
-}
 
 // add builds body by sub (with actor, nil for none) and appends it in its
 // own block, returning its log index.
@@ -95,6 +95,9 @@ func newCaseWorld(t testing.TB) *caseWorld {
 		AppraisalOrg: "appraisal", Items: 31, MattersSM3: matters[:], Judge: chain.FingerprintOf(s.Court.Sub.Cert)}, nil))
 	w.idx = append(w.idx, w.add(s.Appraisal.Sub, &chain.AppraisalDecided{Commission: testCommission, Contract: w.contract,
 		Decision: chain.DecisionAccept, Staff: chain.FingerprintOf(s.Appraisal.Sub.Cert)}, nil))
+	b, _ := w.bundle(t)
+	recs := must(describeAll(b))
+	w.now = recs[len(recs)-1].v.Time.UTC()
 	return w
 }
 
@@ -135,7 +138,7 @@ func contractPDF() []byte {
 // genesis CA issued, and its seal.
 func (w *caseWorld) options(t testing.TB, o *institution) Options {
 	t.Helper()
-	key, cert, err := IssuerSigner(o.CA, o.ID, testNow)
+	key, cert, err := IssuerSigner(o.CA, o.ID, w.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,9 +149,16 @@ func (w *caseWorld) options(t testing.TB, o *institution) Options {
 	case "appraisal":
 		purpose = "司法鉴定专用章"
 	}
-	return Options{IssuerOrg: Issuer{ID: o.ID, Name: orgNames[o.ID]}, Now: testNow, VerifyURL: testVerifyURL,
+	name := ""
+	for _, og := range w.trust.Orgs {
+		if og.ID == o.ID {
+			name = og.Name
+		}
+	}
+	return Options{IssuerOrg: Issuer{ID: o.ID, Name: name}, Now: w.now, VerifyURL: testVerifyURL,
 		Key: key, Cert: cert, Chain: [][]byte{o.CA.Cert.Raw}, Trust: w.trust,
-		Seal: &seal.EnterpriseOptions{Name: orgNames[o.ID], Purpose: purpose}}
+		// The seal bears the genesis name, without spaces, as the node's do.
+		Seal: &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(name), ""), Purpose: purpose}}
 }
 
 // platform is the platform org as an institution (its CA is the Synth's).

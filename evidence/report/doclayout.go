@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/sealchain/sealchain/evidence"
 )
 
 // The layouts of the issued documents (docs.go). Each prints its facts
@@ -84,41 +82,29 @@ func (l *layout) buildNotarial() {
 	cs := d.Case
 	l.docTitle("公  证  书", "Notarial Certificate (Preservation of Electronic Data)", d.Number)
 
-	applicant := "机构标识 org id: " + cs.Applicant
-	if p := l.partyFacts(cs.Party); cs.Party != "" {
-		who := "证书指纹 " + cs.Party
-		if p != nil && p.Subject != "" {
-			who = "证书主体 " + p.Subject
-		}
-		applicant += "（受合同签署方委托申请，该签署方" + who + "）"
+	l.kv("申请人 Applicant", applicantLine(cs.Applicant), regular)
+	if cs.Party != "" {
+		l.kv("申请所涉签署方 Party named", partyLine(d), regular)
 	}
-	l.kv("申请人 Applicant", applicant, regular)
 	l.kv("公证机构 Notary office", orgLine(d.Issuer.ID, d.Issuer.Name), regular)
-	l.kv("公证员 Notary", d.Notary.Subject+"（数字证书 certificate）", regular)
+	l.kv("公证员 Notary", notaryLine(d.Notary), regular)
 	l.kv("公证员证书指纹 Notary cert (SM3)", d.Notary.Fingerprint, mono)
 	l.kv("公证事项 Matter", "电子数据保全证据 Preservation of electronic data", regular)
 	l.kv("申请编号 Application ID", cs.ID, mono)
 	l.kv("申请用途 Purpose", purposeZh(cs.Purpose), regular)
-	l.kv("申请时间 Applied", zhTime(cs.Opened.Time)+"，日志序号 "+fmt.Sprint(cs.Opened.LogIndex), regular)
-	l.kv("受理时间 Accepted", zhTime(cs.Accepted.Time)+"，日志序号 "+fmt.Sprint(cs.Accepted.LogIndex), regular)
+	l.kv("申请时间 Applied", stepLine(cs.Opened), regular)
+	l.kv("受理时间 Accepted", stepLine(cs.Accepted), regular)
 	c.y -= 4
 
 	ct := l.contractOf()
 	l.heading("一、申请事项 Application")
-	l.para(fmt.Sprintf("申请人（机构标识 %s）于%s通过区块链向本处申请，对合同 %s 的电子数据办理保全证据公证，申请用途为%s。本处于%s受理该申请（受理记录见日志序号 %d）。",
-		cs.Applicant, zhTime(cs.Opened.Time), cs.ContractID, purposeZh(cs.Purpose), zhTime(cs.Accepted.Time), cs.Accepted.LogIndex), regular, bodySize, black)
+	l.para(applicationPara(cs), regular, bodySize, black)
 	l.para(fmt.Sprintf("The applicant applied on chain for the preservation of the electronic data of contract %s; this office accepted the application at log index %d.", cs.ContractID, cs.Accepted.LogIndex), regular, 7.8, gray)
 
 	l.heading("二、审查范围 What was examined")
-	scope := map[string]string{
-		"contract":   "合同的区块链存证记录（合同创建、签署、完成等记录）the contract's records",
-		"signed_pdf": "已签署的合同 PDF 文件，以 SM3 与 SHA-256 哈希值核对 the signed PDF, by its SM3 and SHA-256 hashes",
-		"timeline":   "合同的完整时间线（含工作流与本公证申请的记录）the whole timeline of the contract",
+	for _, s := range scopeLines(cs) {
+		l.para(s, regular, bodySize, black)
 	}
-	for i, s := range cs.Scope {
-		l.para(fmt.Sprintf("%d. %s", i+1, scope[s]), regular, bodySize, black)
-	}
-	l.para(fmt.Sprintf("%d. 区块链检查点及签署该检查点的验证节点签名，以创世文件为唯一信任根离线核验。The checkpoint and the validators' signatures on it, verified offline against the genesis file.", len(cs.Scope)+1), regular, bodySize, black)
 
 	l.heading("三、查明的事实 Facts found")
 	l.evidenceFacts(ct, true)
@@ -149,26 +135,7 @@ func purposeZh(p string) string {
 func (l *layout) notarialStatement(ct *ContractFacts) {
 	d := l.doc()
 	ev := d.Evidence
-	var b strings.Builder
-	fmt.Fprintf(&b, "兹证明：本公证书所附证据包（bundle.json，SM3 哈希值见下）所载 %d 条区块链记录，经本处依创世文件离线核验，均包含于链标识为 %s 的区块链日志中，该日志由验证节点于状态高度 %d 签署的检查点所确认；各记录的内容、区块高度与区块时间与链上记录一致，未被篡改。",
-		len(ev.Timeline), ev.ChainID, ev.Checkpoint.Height)
-	if ct != nil {
-		fmt.Fprintf(&b, "合同 %s 的文件 SM3 哈希值如下所示；", ct.ID)
-		if ct.Status == StatusCompleted {
-			fmt.Fprintf(&b, "全部 %d 名签署方均已签署，合同完成记录见日志序号 %d。", len(ct.Parties), *ct.CompletedIndex)
-		} else {
-			b.WriteString("证据包中无该合同的完成记录，本公证书不证明合同已完成签署。")
-		}
-	}
-	if sp := d.SignedPDF; sp != nil {
-		if sp.SignedRecord != nil {
-			fmt.Fprintf(&b, "申请人提交的已签署合同 PDF 的 SM3 哈希值与日志序号 %d 的签署记录一致。", *sp.SignedRecord)
-		} else {
-			b.WriteString("申请人提交的已签署合同 PDF 的哈希值与证据包中的签署记录均不一致。")
-		}
-	}
-	b.WriteString("本公证书仅证明上述电子数据的存在及其与区块链记录的一致性，不证明合同内容的真实性与合法性。")
-	l.para(b.String(), regular, 9.6, black)
+	l.para(notarialStatementText(d, ct), regular, 9.6, black)
 	l.kv("证据包 SM3 Bundle SM3", ev.BundleSM3, mono)
 	if ct != nil {
 		l.kv("合同文件 SM3 Document SM3", ct.DocSM3, mono)
@@ -192,9 +159,9 @@ func (l *layout) evidenceFacts(ct *ContractFacts, records bool) {
 		l.kv("文件 SM3 Document SM3", ct.DocSM3, mono)
 		l.kv("文件 SHA-256 Document SHA-256", ct.DocSHA256, mono)
 		if ct.Status == StatusCompleted {
-			l.kv("合同状态 Status", completedBanner+"："+ct.ID, regular)
+			l.kv("合同状态 Status", statusLine(ct), regular)
 		} else {
-			l.kvColor("合同状态 Status", openBanner+"："+ct.ID, red)
+			l.kvColor("合同状态 Status", statusLine(ct), red)
 		}
 	}
 	if sp := d.SignedPDF; sp != nil {
@@ -209,6 +176,7 @@ func (l *layout) evidenceFacts(ct *ContractFacts, records bool) {
 		}
 		l.kv("签名验证 Signatures", indicationZh(sp.Indication)+"（详见附件 see "+VerificationAttachment+"）", regular)
 	}
+	c.ensure(7 * lineH) // the heading, its note and the first party together
 	sub("签署方 Parties (by certificate)")
 	l.para("证书主体为假名标识，链上不含个人身份信息。Certificate subjects are pseudonymous; the chain holds no personal data.", regular, 7.8, gray)
 	for i, p := range ev.Parties {
@@ -234,7 +202,7 @@ func (l *layout) evidenceFacts(ct *ContractFacts, records bool) {
 	l.kv("区块时间 Header time", fmtCST(ev.Checkpoint.HeaderTime)+" | "+fmtUTC(ev.Checkpoint.HeaderTime), regular)
 	l.kv("应用哈希 App hash", ev.Checkpoint.AppHash, mono)
 	l.kv("日志根 Log root (SM3)", ev.Checkpoint.LogRoot, mono)
-	l.kv("验证节点 Validators", fmt.Sprintf("%d 个验证节点签署 signed by %d validators", len(ev.Validators), len(ev.Validators)), regular)
+	l.kv("验证节点 Validators", validatorsLine(ev), regular)
 }
 
 var zhNumerals = []string{"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"}
@@ -249,7 +217,7 @@ func (l *layout) recordRow(r RowFacts) {
 	c.ensure(4*lineH + 4)
 	c.line(marginL, c.y, pageW-marginR, c.y, 0.4, color{0.8, 0.8, 0.8})
 	c.y -= 2
-	c.text(marginL, c.y-bodySize-1, fmt.Sprintf("#%d  %s", r.LogIndex, recordTitle(r.Type)), bold, bodySize, navy)
+	c.text(marginL, c.y-bodySize-1, rowHeadLine(r), bold, bodySize, navy)
 	c.y -= lineH
 	c.text(marginL+12, c.y-bodySize, rowPosLine(r), regular, bodySize, black)
 	c.y -= lineH
@@ -286,7 +254,7 @@ func (l *layout) issuerSeal(label, name, extra string) {
 	if extra != "" {
 		lines = append(lines, sealLine{extra, regular})
 	}
-	lines = append(lines, sealLine{zhDate(l.opts.Now), regular})
+	lines = append(lines, sealLine{zhDate(l.doc().IssuedAt), regular})
 	l.sealBlock(lines)
 }
 
@@ -301,7 +269,7 @@ func (l *layout) qrSealRow() {
 	c.image("QR", marginL, top-qrSize, qrSize, qrSize)
 	cap := "扫码核验 Scan to verify"
 	c.text(marginL+(qrSize-c.width(cap, regular, 7))/2, top-qrSize-9, cap, regular, 7, gray)
-	l.sealBlockFrom([]sealLine{{issuerLabel, bold}, {l.doc().Issuer.Name, regular}, {zhDate(l.opts.Now), regular}}, marginL+qrSize+14)
+	l.sealBlockFrom([]sealLine{{issuerLabel, bold}, {l.doc().Issuer.Name, regular}, {zhDate(l.doc().IssuedAt), regular}}, marginL+qrSize+14)
 	c.y = min(c.y, top-qrSize-14) - 2
 	size := 7.6
 	for size > 4 && c.width(l.qrURL, mono, size) > contentW {
@@ -355,20 +323,13 @@ func (l *layout) buildAppraisal() {
 	l.docTitle("司法鉴定意见书", "Judicial Appraisal Opinion (Electronic Data)", d.Number)
 
 	l.heading("一、基本情况 Particulars")
-	l.kv("委托人 Commissioned by", "机构标识 org id: "+cs.Applicant+"（委托法官证书 judge cert "+cs.Judge[:16]+"...）", regular)
+	l.kv("委托人 Commissioned by", applicantLine(cs.Applicant), regular)
+	l.kv("委托法官证书 Judge cert (SM3)", cs.Judge, mono)
 	l.kv("委托编号 Commission ID", cs.ID, mono)
 	l.kv("鉴定机构 Institution", orgLine(d.Issuer.ID, d.Issuer.Name), regular)
-	items := map[string]string{
-		"bundle": "证据包完整性", "pdf_signature": "PDF 电子签名", "certificates": "签署人证书",
-		"intent": "签署意愿认证", "time": "签署时间",
-	}
-	var names []string
-	for _, it := range cs.Items {
-		names = append(names, items[it])
-	}
-	l.kv("委托鉴定事项 Matters", fmt.Sprintf("对合同 %s 的电子数据进行鉴定：%s", cs.ContractID, strings.Join(names, "、")), regular)
+	l.kv("委托鉴定事项 Matters", itemsLine(cs), regular)
 	l.kv("委托事项摘要 Matters (SM3)", cs.MattersSM3, mono)
-	l.kv("受理日期 Accepted", zhTime(cs.Accepted.Time)+"（区块高度 "+fmt.Sprint(cs.Accepted.Height)+"）", regular)
+	l.kv("受理时间 Accepted", stepLine(cs.Accepted), regular)
 	l.kv("鉴定材料 Materials", "证据包 bundle.json（SM3 见下）"+map[bool]string{true: "；已签署的合同 PDF（SM3 见下）", false: ""}[d.SignedPDF != nil], regular)
 	if ct := l.contractOf(); ct != nil {
 		l.kv("合同文件 SM3 Document SM3", ct.DocSM3, mono)
@@ -379,38 +340,26 @@ func (l *layout) buildAppraisal() {
 		l.kv("合同 PDF SM3 Signed PDF SM3", d.SignedPDF.SM3, mono)
 		l.kv("合同 PDF SHA-256 Signed PDF SHA-256", d.SignedPDF.SHA256, mono)
 	}
-	l.kv("鉴定日期 Examined", zhDate(l.opts.Now), regular)
+	l.kv("出具日期 Issued", zhDate(d.IssuedAt), regular)
 
 	l.heading("二、检案摘要 Summary")
-	l.para(fmt.Sprintf("委托人（机构标识 %s）于%s委托本机构对合同 %s 的电子数据进行鉴定（委托记录见日志序号 %d），本机构于%s受理（日志序号 %d）。鉴定依据的电子数据为上述证据包及其所引用的区块链记录、检查点。",
-		cs.Applicant, zhTime(cs.Opened.Time), cs.ContractID, cs.Opened.LogIndex, zhTime(cs.Accepted.Time), cs.Accepted.LogIndex), regular, bodySize, black)
+	l.para(summaryPara(cs), regular, bodySize, black)
 
 	l.heading("三、检验过程 Examination")
 	l.para("检验方法：以创世文件为唯一信任根，离线验证证据包中每条记录的默克尔包含证明、检查点区块头的验证节点签名、记录的机构与签署人签名、证书签发与状态、意愿认证与签署顺序；以 signer/pdf 按 ETSI TS 119 102-1 的结论分类验证 PDF 电子签名。Methods: offline verification against the genesis file only; PDF signatures validated per ETSI TS 119 102-1 indications.", regular, 8.4, black)
-	groups := []struct{ item, title string }{
-		{"bundle", "证据包完整性 Bundle integrity"},
-		{"certificates", "证书与签名 Certificates and signatures"},
-		{"intent", "意愿认证 Intent"},
-		{"time", "时间与顺序 Time and order"},
-	}
 	n := 0
-	for _, g := range groups {
+	for _, g := range appraisalGroups {
 		if !slices.Contains(cs.Items, g.item) {
 			continue
 		}
-		var checks []evidence.Check
-		for _, ch := range l.res.Checks {
-			if checkItem(ch.Name) == g.item {
-				checks = append(checks, ch)
-			}
-		}
+		checks := itemChecks(d, g.item)
 		if len(checks) == 0 {
 			continue
 		}
 		l.subheading("（" + zhNumerals[n] + "）" + g.title)
 		n++
 		for _, ch := range checks {
-			l.checkLine(ch)
+			l.checkFactLine(ch)
 		}
 		if g.item == "time" {
 			l.timeFacts()
@@ -427,13 +376,7 @@ func (l *layout) buildAppraisal() {
 		notes = "（鉴定人未另作说明。No notes.）"
 	}
 	l.para(notes, regular, bodySize, black)
-	passed, total := 0, len(d.Checks)
-	for _, ch := range d.Checks {
-		if ch.OK {
-			passed++
-		}
-	}
-	l.para(fmt.Sprintf("自动检验共 %d 项，通过 %d 项。%d of %d automated checks passed.", total, passed, passed, total), regular, 8.4, gray)
+	l.para(countLine(d)+"Automated checks passed / total: "+fmt.Sprint(passedChecks(d), " / ", len(d.Checks))+".", regular, 8.4, gray)
 
 	l.heading("五、鉴定意见 Opinion")
 	c.ensure(lineH)
@@ -445,7 +388,7 @@ func (l *layout) buildAppraisal() {
 	l.heading("六、司法鉴定人 Examiners")
 	for i, e := range d.Examiners {
 		c.ensure(4 * lineH)
-		c.text(marginL, c.y-bodySize, fmt.Sprintf("司法鉴定人 %d Examiner %d：%s", i+1, i+1, e.Subject), bold, bodySize, navy)
+		c.text(marginL, c.y-bodySize, examinerLine(i, e), bold, bodySize, navy)
 		c.y -= lineH
 		l.kvIndent("证书序列号 Serial", e.Serial, mono, 12)
 		l.kvIndent("证书指纹 Fingerprint", e.Fingerprint, mono, 12)
@@ -527,11 +470,7 @@ func (l *layout) signatureRows(sp *SignedPDFFacts) {
 		l.kvIndent("签名人 Signer", s.Signer, regular, 12)
 		l.kvIndent("证书指纹 Fingerprint", s.Fingerprint, mono, 12)
 		l.kvIndent("签发机构 Issuer", s.CertIssuer, regular, 12)
-		t := "无 none"
-		if s.Time != nil {
-			t = fmtCST(*s.Time) + " | " + fmtUTC(*s.Time)
-		}
-		l.kvIndent("签名时间 Signing time", t+"（"+timeSourceZh(s.TimeSource)+"）", regular, 12)
+		l.kvIndent("签名时间 Signing time", sigTimeLine(s), regular, 12)
 		l.kvIndent("完整性 Integrity", modificationsZh(s.Modifications, s.Revision, s.Revisions), regular, 12)
 		l.kvIndent("证书链 Certificate chain", chainZh(s), regular, 12)
 	}
@@ -593,17 +532,13 @@ func (l *layout) buildPreservation() {
 	p := d.Preservation
 	ct := l.contractOf()
 	l.docTitle("区块链存证证明", "Blockchain Preservation Certificate", "存证编号 Preservation No.: "+p.No)
-	l.para(fmt.Sprintf("兹证明，下列电子数据已于%s保存于区块链（链标识 %s），其哈希值、区块高度与区块时间如下。This certifies that the electronic data below is preserved on chain %s.", zhTime(p.Time), d.Evidence.ChainID, d.Evidence.ChainID), regular, bodySize, black)
+	l.para(preservedLine(d)+"This certifies that the electronic data below is preserved on chain "+d.Evidence.ChainID+".", regular, bodySize, black)
 	c.y -= 2
 	l.kv("合同编号 Contract ID", ct.ID, mono)
 	l.kv("文件 SM3 Document SM3", ct.DocSM3, mono)
 	l.kv("文件 SHA-256 Document SHA-256", ct.DocSHA256, mono)
-	status := "尚未完成签署 still open"
-	if ct.Status == StatusCompleted {
-		status = fmt.Sprintf("已完成签署 completed（%d 名签署方 parties）", len(ct.Parties))
-	}
-	l.kv("合同状态 Status", status, regular)
-	l.kv("存证记录 Record", fmt.Sprintf("日志序号 %d 的%s", p.LogIndex, recordTitle(l.rowAt(p.LogIndex).Type)), regular)
+	l.kv("合同状态 Status", preservationStatus(ct), regular)
+	l.kv("存证记录 Record", preservedRecordLine(d), regular)
 	c.ensure(2 * lineH)
 	c.text(marginL, c.y-bodySize, rowPosLine(l.rowAt(p.LogIndex)), regular, bodySize, black)
 	c.y -= lineH
@@ -615,7 +550,8 @@ func (l *layout) buildPreservation() {
 	c.text(marginL, c.y-bodySize, cpLine(d.Evidence.Checkpoint), regular, bodySize, black)
 	c.y -= lineH
 	l.kv("应用哈希 App hash", d.Evidence.Checkpoint.AppHash, mono)
-	l.kv("出具时间 Issued at", fmtCST(l.opts.Now)+" | "+fmtUTC(l.opts.Now), regular)
+	l.kv("出具机构 Issued by", orgLine(d.Issuer.ID, d.Issuer.Name), regular)
+	l.kv("出具时间 Issued at", issuedAtLine(d), regular)
 	l.para("存证编号由链上数据导出（链标识、记录的区块日期、高度、日志序号与叶哈希，末位为 ISO/IEC 7064 MOD 37,36 校验码），任何持有证据包者均可复算。The number is derived from chain data and can be recomputed from the bundle.", regular, 7.6, gray)
 	l.qrSealRow()
 }
@@ -635,7 +571,7 @@ func (l *layout) buildSignature() {
 	sp := d.SignedPDF
 	l.docTitle("电子签名验证报告", "Electronic Signature Verification Report", "报告编号 Report No.: "+d.Number)
 	l.kv("出具机构 Issued by", orgLine(d.Issuer.ID, d.Issuer.Name), regular)
-	l.kv("出具时间 Issued at", fmtCST(l.opts.Now)+" | "+fmtUTC(l.opts.Now), regular)
+	l.kv("出具时间 Issued at", issuedAtLine(d), regular)
 	l.kv("验证依据 Basis", "ETSI TS 119 102-1 结论分类；信任根为创世文件中的机构 CA。ETSI TS 119 102-1 indications; trusted roots: the genesis organisations' CAs.", regular)
 
 	l.heading("一、被验证文件 Document")
@@ -658,13 +594,7 @@ func (l *layout) buildSignature() {
 	l.heading("三、证据包 Evidence bundle")
 	l.kv("证据包 SM3 Bundle SM3", d.Evidence.BundleSM3, mono)
 	l.kv("链标识 Chain ID", d.Evidence.ChainID, mono)
-	passed := 0
-	for _, ch := range d.Checks {
-		if ch.OK {
-			passed++
-		}
-	}
-	l.kv("离线验证 Offline checks", fmt.Sprintf("%d 项中 %d 项通过 %d of %d passed", len(d.Checks), passed, passed, len(d.Checks)), regular)
+	l.kv("离线验证 Offline checks", offlineLine(d), regular)
 
 	l.qrSealRow()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
 )
 
@@ -136,18 +137,38 @@ func makeDoc(b *evidence.Bundle, res *evidence.Result, opts Options, in docInput
 	if err != nil {
 		return nil, err
 	}
-	return renderDoc(p.facts, res, opts, p.spec)
+	return renderDoc(p.facts, res, p.opts, p.spec)
 }
 
 // parts is a document before it is laid out and signed.
 type parts struct {
+	opts  Options // with the issuer's name from the trust
 	facts *Facts
 	doc   *DocFacts
 	spec  docSpec
 }
 
-// docParts computes a document's facts and attachments.
+// docParts computes a document's facts and attachments. With
+// Options.Trust the printed issuer name is the trust's (an empty
+// IssuerOrg.Name takes it; another name is refused).
 func docParts(b *evidence.Bundle, res *evidence.Result, opts Options, in docInput) (*parts, error) {
+	// The printed issuer name is the genesis name: VerifyDocument compares
+	// it with the trust, so a maker refuses any other.
+	if opts.Trust != nil {
+		var org *chain.Org
+		for _, o := range opts.Trust.Orgs {
+			if o.ID == opts.IssuerOrg.ID {
+				org = o
+			}
+		}
+		switch {
+		case org == nil:
+			return nil, fmt.Errorf("%w: the issuer %q is not an organisation of the trusted genesis", ErrOptions, opts.IssuerOrg.ID)
+		case opts.IssuerOrg.Name != "" && opts.IssuerOrg.Name != org.Name:
+			return nil, fmt.Errorf("%w: the issuer name %q differs from the genesis name %q of organisation %q", ErrOptions, opts.IssuerOrg.Name, org.Name, org.ID)
+		}
+		opts.IssuerOrg.Name = org.Name
+	}
 	raw, facts, err := prepare(b, res, opts)
 	if err != nil {
 		return nil, err
@@ -190,6 +211,6 @@ func docParts(b *evidence.Bundle, res *evidence.Result, opts Options, in docInpu
 			attachment{SignedPDFAttachment, "所检验的已签署合同 the signed contract examined, SM3 " + df.SignedPDF.SM3, in.signedPDF},
 			attachment{VerificationAttachment, "签名验证结果 signer/pdf validation report (ETSI TS 119 102-2 shape)", verification})
 	}
-	return &parts{facts: facts, doc: df, spec: docSpec{header: t.zh + " " + t.en, number: df.Number, label: t.label,
+	return &parts{opts: opts, facts: facts, doc: df, spec: docSpec{header: t.zh + " " + t.en, number: df.Number, label: t.label,
 		reason: t.reason, files: files, build: (*layout).buildDoc, extra: df}}, nil
 }

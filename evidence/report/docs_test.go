@@ -53,7 +53,19 @@ func TestDocumentSealsCoverNoText(t *testing.T) {
 		opt := func(o *institution) Options {
 			opts := w.options(t, o)
 			if long {
-				opts.IssuerOrg.Name = "北京市某某区某某街道某某某某某某某某某某有限责任公司电子合同存证服务中心"
+				// The printed name is the genesis name: a trust that names the
+				// issuer so.
+				tr := *opts.Trust
+				tr.Orgs = nil
+				for _, og := range opts.Trust.Orgs {
+					c := *og
+					if c.ID == o.ID {
+						c.Name = "北京市某某区某某街道某某某某某某某某某某有限责任公司电子合同存证服务中心"
+					}
+					tr.Orgs = append(tr.Orgs, &c)
+				}
+				opts.Trust = &tr
+				opts.IssuerOrg.Name = ""
 			}
 			return opts
 		}

@@ -100,15 +100,26 @@ func kindOf(factsJSON []byte) (string, error) {
 //     signer/pdf reports TOTAL_PASSED with the trust's organisation CAs as
 //     roots and claims a time not after now; the CA that issued the signer
 //     certificate is the organisation facts.json names as the issuer, with
-//     the notary role for a 公证书 and the appraisal role for a 意见书.
+//     the notary role for a 公证书 and the appraisal role for a 意见书;
+//     the printed issuer name is that organisation's genesis name, and the
+//     signer certificate's subject CN is the one [IssuerSigner] gives (the
+//     document signer is never registered on chain, so its registration
+//     and revocation cannot be checked offline; the subject form keeps the
+//     CA's other certificates, an end user's say, from signing).
 //  2. issuance_recorded: the issuance bundle (WithIssuance) verifies with
 //     the trust and holds the notarization_issued, appraisal_issued or
 //     report_issued record whose document_sm3 (report_sm3) is the file's
 //     SM3, submitted by the signer's organisation, with the attached
 //     bundle's SM3 and, for a case, the printed number, the case, the
-//     notary or examiners and the conclusion. Without an issuance bundle
-//     it fails with [ErrNoIssuance].
-//  3. bundle_attached, 4. bundle_verifies: as [Verify].
+//     notary or examiners and the conclusion; the record names the
+//     document's contract, and the printed issue time lies between the
+//     case's acceptance (for report_issued: the bundle's last record) and
+//     the record's block time, give or take issueClockSkew. Without an
+//     issuance bundle it fails with [ErrNoIssuance].
+//  3. bundle_attached, 4. bundle_verifies: as [Verify]; but for a 意见书
+//     whose conclusion is altered or undetermined (as its issue record
+//     says: issuance_recorded), the bundle may fail, provided its checks,
+//     recomputed, are exactly those facts.json reports.
 //  5. facts_match: facts.json equals the facts recomputed from the
 //     attached bundle, the attached signed PDF (validated again, and
 //     verification.json equal to that validation) and facts.json's own
@@ -188,6 +199,10 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 			err = fmt.Errorf("issuer unknown: %v", factsErr)
 		case org.ID != df.Issuer.ID:
 			err = fmt.Errorf("signed by a certificate of organisation %q, but the document names %q as its issuer", org.ID, df.Issuer.ID)
+		case df.Issuer.Name != org.Name:
+			err = fmt.Errorf("the document prints the issuer name %q; the trusted genesis names organisation %q %q", df.Issuer.Name, org.ID, org.Name)
+		case !slices.Contains(subjectCNs(rep.Signatures[0].SignedBy.Subject), issuerSignerRef(org.ID)):
+			err = fmt.Errorf("signed by %q, not by a document signer certificate of organisation %q (CN=%s)", rep.Signatures[0].SignedBy.Subject, org.ID, issuerSignerRef(org.ID))
 		case issuerRole(kind) != "" && org.Role != issuerRole(kind):
 			err = fmt.Errorf("organisation %q has the role %q; a %s is issued by a %s organisation", org.ID, org.Role, kind, issuerRole(kind))
 		case rep.Signatures[0].SigningTime == nil || !rep.Signatures[0].SigningTime.Equal(df.IssuedAt.Truncate(time.Second)):
@@ -236,10 +251,18 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 		detail = ""
 		if err == nil {
 			res.Bundle = v.Verify(b, nil)
-			if !res.Bundle.OK {
-				err = fmt.Errorf("bundle checks failed: %s", strings.Join(res.Bundle.Failed(), ", "))
-			} else {
+			switch {
+			case res.Bundle.OK:
 				detail = fmt.Sprintf("all %d bundle checks passed against the trusted genesis", len(res.Bundle.Checks))
+			case kind == KindAppraisal && factsErr == nil && (df.Conclusion == "altered" || df.Conclusion == "undetermined"):
+				// An opinion that the data is altered or undetermined reports
+				// a failing bundle: it must fail exactly as the opinion says.
+				if err = sameChecks(res.Bundle, df.Checks); err == nil {
+					detail = fmt.Sprintf("the bundle fails %s against the trusted genesis, exactly as the opinion (conclusion %s) reports in %s: the recomputed checks equal its checks",
+						strings.Join(res.Bundle.Failed(), ", "), df.Conclusion, FactsAttachment)
+				}
+			default:
+				err = fmt.Errorf("bundle checks failed: %s", strings.Join(res.Bundle.Failed(), ", "))
 			}
 		}
 		res.add(CheckBundleVerifies, err, detail)
@@ -263,6 +286,19 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 	slices.SortStableFunc(res.Checks, func(a, b evidence.Check) int { return checkOrder(a.Name) - checkOrder(b.Name) })
 	res.OK = len(res.Failed()) == 0
 	return res, nil
+}
+
+// sameChecks compares a bundle's verification with the checks a document
+// reports.
+func sameChecks(got *evidence.Result, want []CheckFacts) error {
+	var g []CheckFacts
+	for _, c := range got.Checks {
+		g = append(g, CheckFacts{Name: c.Name, OK: c.OK})
+	}
+	if !slices.Equal(g, want) {
+		return fmt.Errorf("bundle checks failed: %s; the recomputed checks differ from those the opinion reports in %s", strings.Join(got.Failed(), ", "), FactsAttachment)
+	}
+	return nil
 }
 
 func checkOrder(name string) int {
@@ -345,6 +381,9 @@ func (r *Result) addIssuance(trust *evidence.Trust, ib *evidence.Bundle, docSM3 
 			if err := matchCase(d.tx.Body, df); err != nil {
 				return fmt.Errorf("%s: %w", where, err)
 			}
+			if err := matchIssue(d, df); err != nil {
+				return fmt.Errorf("%s: %w", where, err)
+			}
 			rv := *d.v
 			r.Issuance = &rv
 			return nil
@@ -356,6 +395,64 @@ func (r *Result) addIssuance(trust *evidence.Trust, ib *evidence.Bundle, docSM3 
 		detail = fmt.Sprintf("recorded by %s as %s at log index %d (height %d, block time %s)", r.Issuance.Org, r.Issuance.Type, r.Issuance.Index, r.Issuance.Height, fmtUTC(r.Issuance.Time))
 	}
 	r.add(CheckIssuanceRecorded, err, detail)
+}
+
+// issueClockSkew bounds how far the issuing node's clock (the printed
+// issue time) may run ahead of the block time of the record that follows
+// it, or behind that of the acceptance it answers: block times are the
+// proposer's clock (PBTS), not the issuer's.
+const issueClockSkew = 30 * time.Second
+
+// matchIssue compares the printed issue time and contract with the issue
+// record d: a case document is issued after its case's acceptance and
+// before its issue record; a report_issued document after the last record
+// of its bundle and before its issue record, and the record names the
+// document's contract.
+func matchIssue(d described, df *DocFacts) error {
+	if df == nil {
+		return nil
+	}
+	at := df.IssuedAt.Truncate(time.Second)
+	if at.After(d.v.Time.Add(issueClockSkew)) {
+		return fmt.Errorf("the document is dated %s, after its issue record's block time %s", fmtUTC(df.IssuedAt), fmtUTC(d.v.Time))
+	}
+	if c := df.Case; c != nil {
+		if at.Add(issueClockSkew).Before(c.Accepted.Time) {
+			return fmt.Errorf("the document is dated %s, before the acceptance of case %s at %s (log index %d)", fmtUTC(df.IssuedAt), c.ID, fmtUTC(c.Accepted.Time), c.Accepted.LogIndex)
+		}
+		if d.v.ContractID != c.ContractID {
+			return fmt.Errorf("the record names contract %q, the case's contract is %q", d.v.ContractID, c.ContractID)
+		}
+		return nil
+	}
+	if df.Evidence == nil {
+		return nil
+	}
+	var last *RowFacts
+	for i, r := range df.Evidence.Timeline {
+		if last == nil || r.LogIndex > last.LogIndex {
+			last = &df.Evidence.Timeline[i]
+		}
+	}
+	if last != nil && at.Add(issueClockSkew).Before(last.Time) {
+		return fmt.Errorf("the document is dated %s, before the last record of its bundle (log index %d, %s)", fmtUTC(df.IssuedAt), last.LogIndex, fmtUTC(last.Time))
+	}
+	if ct := docContract(df); ct != "" && d.v.ContractID != ct {
+		return fmt.Errorf("the record names contract %q, the document's contract is %q", d.v.ContractID, ct)
+	}
+	return nil
+}
+
+// docContract is the contract a document without a case is about: the
+// preservation certificate's, or the bundle's first.
+func docContract(df *DocFacts) string {
+	if df.Preservation != nil {
+		return df.Preservation.ContractID
+	}
+	if len(df.Evidence.Contracts) > 0 {
+		return df.Evidence.Contracts[0].ID
+	}
+	return ""
 }
 
 // matchCase compares a case's issue record with the printed facts.
@@ -453,8 +550,9 @@ func (r *Result) checkDocFacts(ctx *model.Context, b *evidence.Bundle, raw []byt
 		return fmt.Errorf("%w: extract page text: %v", ErrFacts, err)
 	}
 	var missing []string
+	flat := squash(text)
 	for _, s := range printedDocFacts(want) {
-		if !strings.Contains(text, s) {
+		if !strings.Contains(flat, squash(s)) {
 			missing = append(missing, fmt.Sprintf("%q", s))
 		}
 	}
@@ -525,6 +623,7 @@ func printedDocFacts(d *DocFacts) []string {
 			}
 		}
 	}
+	out = append(out, docFactLines(d)...)
 	switch d.Kind {
 	case KindNotarial:
 		for _, p := range ev.Parties {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -10,10 +11,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
@@ -144,6 +147,19 @@ func TestWebInboxInstitution(t *testing.T) {
 		cs, ok, _ := platform.node.Store().View().Case(id)
 		return ok && cs.Status == chain.CaseIssued
 	})
+	// The same check offline, in Go: the browser runs this code.
+	docSM3 := sm3.Sum(pdf)
+	st, _, raw := itDo(ctx, t, http.MethodGet, bases["platform"]+"/v1/evidence?doc_hash="+hex.EncodeToString(docSM3[:]), "", nil)
+	if st != http.StatusOK {
+		t.Fatalf("evidence of the certificate: %d %s", st, raw)
+	}
+	issuance, err := evidence.DecodeBundle(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verifyIssued(pdf, judicialTrust(t, string(platform.home)), issuance); err != nil {
+		t.Errorf("certificate offline: %v", err)
+	}
 	b.run(t, "verify the certificate", chromedp.Navigate(bases["platform"]+"/verify?lang=zh"),
 		chromedp.WaitVisible(chromedp.CSS(`#engine[data-state="ready"]`)),
 		chromedp.SetUploadFiles(chromedp.CSS(`#doc`), []string{certPath}),

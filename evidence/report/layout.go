@@ -441,7 +441,14 @@ func (l *layout) kvFull(label, value string, st style, indent float64, col color
 
 func (l *layout) para(s string, st style, size float64, col color) {
 	c := l.c
-	for _, ln := range c.wrap(s, st, size, contentW) {
+	lines := c.wrap(s, st, size, contentW)
+	// A paragraph that fits on a page is never split across two: the
+	// page's footer and the next one's header would fall inside its text,
+	// which Verify reads back as one printed fact.
+	if h := float64(len(lines)) * (size + 4.5); h < pageH-marginTop-marginBottom {
+		c.ensure(h)
+	}
+	for _, ln := range lines {
 		c.ensure(size + 4)
 		c.text(marginL, c.y-size, ln, st, size, col)
 		c.y -= size + 4.5

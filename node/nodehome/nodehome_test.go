@@ -217,7 +217,7 @@ func TestTestnet(t *testing.T) {
 		t.Errorf("notary-2 role %q", nodes[1].Role)
 	}
 	doc, gs := readGenesis(t, Home(nodes[0].Home))
-	if len(doc.Validators) != 3 || len(gs.Orgs) != 3 || len(gs.Verifiers) != 1 || gs.Orgs[1].Name != "Demo Notary Office 2" || gs.RulesVersion != chain.CaseRulesVersion {
+	if len(doc.Validators) != 3 || len(gs.Orgs) != 3 || len(gs.Verifiers) != 1 || gs.Orgs[1].Name != "示范公证处 2" || gs.RulesVersion != chain.CaseRulesVersion {
 		t.Fatalf("genesis: %d validators, app_state %+v", len(doc.Validators), gs)
 	}
 
@@ -267,7 +267,7 @@ func TestTestnetObservers(t *testing.T) {
 		t.Fatalf("genesis validators %+v", doc.Validators)
 	}
 	if len(gs.Orgs) != 3 || gs.Orgs[2].ID != "appraisal" || gs.Orgs[2].Role != string(chain.RoleAppraisal) || gs.Orgs[2].Weight != 1 ||
-		len(gs.Orgs[2].Credentials) != 1 || gs.Orgs[2].Name != "Demo Judicial Appraisal Institution" || gs.RulesVersion != chain.CaseRulesVersion {
+		len(gs.Orgs[2].Credentials) != 1 || gs.Orgs[2].Name != "示范司法鉴定所" || gs.RulesVersion != chain.CaseRulesVersion {
 		t.Fatalf("genesis app_state %+v", gs)
 	}
 }

@@ -155,11 +155,13 @@ func Testnet(opts TestnetOptions) ([]TestnetNode, error) {
 
 func orgDisplayName(r chain.Role, id string) string {
 	names := map[chain.Role]string{
-		chain.RoleCourt:       "Demo People's Court",
-		chain.RoleNotary:      "Demo Notary Office",
-		chain.RoleArbitration: "Demo Arbitration Commission",
-		chain.RolePlatform:    "Demo E-Signature Platform",
-		chain.RoleAppraisal:   "Demo Judicial Appraisal Institution",
+		// Chinese, as an institution's registered name is: the documents it
+		// issues print it and its seal carries it (docs/judicial-services.md).
+		chain.RoleCourt:       "示范人民法院",
+		chain.RoleNotary:      "示范公证处",
+		chain.RoleArbitration: "示范仲裁委员会",
+		chain.RolePlatform:    "示范电子签约平台有限公司",
+		chain.RoleAppraisal:   "示范司法鉴定所",
 	}
 	if _, suffix, ok := strings.Cut(id, "-"); ok {
 		return names[r] + " " + suffix

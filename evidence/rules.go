@@ -85,6 +85,10 @@ type replayState struct {
 	// governance are the credentials passed register_credentials
 	// proposals in the bundle registered, by the log index that passed them.
 	governance map[uint64][]govCred
+	// orgs are the organisations known: the genesis's and those passed
+	// register_org proposals in the bundle registered, put in the state
+	// at the record that passed them.
+	orgs *orgSet
 	// batchedFrom is the lowest height of a batched record in the bundle,
 	// 0 if none: from there on the rules version was at least
 	// BatchRulesVersion, since versions only rise.
@@ -132,8 +136,9 @@ func (st *replayState) version(d *decoded) uint32 {
 }
 
 // genesisState is the state at genesis as far as the trust holds it: the
-// organisations, their API credentials, the verifiers and the params.
-func (v *Verifier) genesisState() *replayState {
+// organisations, their API credentials, the verifiers and the params; orgs
+// adds governance's organisations as the replay reaches them.
+func (v *Verifier) genesisState(orgs *orgSet) *replayState {
 	m := chain.NewMemState()
 	for _, o := range v.trust.Orgs {
 		m.PutOrg(o)
@@ -145,13 +150,26 @@ func (v *Verifier) genesisState() *replayState {
 		m.PutVerifier(fp, &chain.VerifierState{})
 	}
 	m.PutParams(&chain.Params{RequireIdentity: v.trust.RequireIdentity})
-	return &replayState{MemState: m, certs: newCertCache(), genesisVersion: v.trust.RulesVersion}
+	return &replayState{MemState: m, certs: newCertCache(), genesisVersion: v.trust.RulesVersion, orgs: orgs}
 }
 
 // replay runs d's rule over m and applies its writes when it holds. d is
 // the next record in log order.
 func (v *Verifier) replay(st *replayState, d *decoded) {
 	m := st.MemState
+	for _, g := range st.orgs.byPass {
+		if g.passedAt != d.entry.Index {
+			continue
+		}
+		// As the chain's register_org: the organisation and its
+		// credentials, issued in the record that passed it.
+		m.PutOrg(g.org)
+		for _, der := range g.creds {
+			if fp := chain.FingerprintOf(der); !certKnown(m, fp) {
+				m.PutCert(fp, &chain.CertState{DER: der, Org: g.org.ID, IssuedIn: d.entry.Index})
+			}
+		}
+	}
 	for _, c := range st.governance[d.entry.Index] {
 		if _, known, _ := m.Cert(c.fp); !known {
 			m.PutCert(c.fp, &chain.CertState{DER: c.der, Org: c.org, IssuedIn: d.entry.Index})
@@ -230,11 +248,11 @@ func inBundle(m *chain.MemState, body chain.Body) bool {
 func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 	m, certs := st.MemState, st.certs
 	tx := d.tx
-	org := v.orgs[tx.Envelope.Org]
+	org, orgCA := st.orgs.lookup(tx.Envelope.Org, d.entry.Index)
 	if org == nil {
 		return nil
 	}
-	s := &chain.Signers{Org: org, OrgCA: v.orgCA[org.ID]}
+	s := &chain.Signers{Org: org, OrgCA: orgCA}
 	var terr *chain.TxError
 	if tx.Batched != nil {
 		// A batched record names its credential: the replay has its
@@ -277,7 +295,7 @@ func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 		if s.Verifier, _, terr = certs.Parse(at.Attestation(tx.ChainID).VerifierCert, "body.verifier_cert"); terr != nil {
 			return nil
 		}
-		s.VerifierCA = v.issuerCA(s.Verifier)
+		_, s.VerifierCA = st.orgs.issuer(s.Verifier, d.entry.Index)
 		if s.VerifierCA == nil {
 			return nil
 		}
@@ -298,14 +316,9 @@ func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 	}
 }
 
-// issuerCA is the genesis CA whose subject issued c, nil if none.
-func (v *Verifier) issuerCA(c *smx509.Certificate) *smx509.Certificate {
-	for _, ca := range v.cas {
-		if string(ca.RawSubject) == string(c.RawIssuer) {
-			return ca
-		}
-	}
-	return nil
+func certKnown(m *chain.MemState, fp chain.Fingerprint) bool {
+	_, known, _ := m.Cert(fp)
+	return known
 }
 
 // ruleCheck names the check a rule's rejection of d fails: the one that

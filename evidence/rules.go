@@ -18,14 +18,18 @@ import (
 // chain's rules could not have produced fails offline with the same rule.
 //
 // Not checked offline, because a bundle cannot hold the facts their rules
-// need: proposals and votes (governance, tallied by registrations over the
-// genesis organisations' weights), anchored records (anchors.go checks
+// need: proposals and votes (governance, tallied by passedProposals over
+// the genesis organisations' weights), anchored records (anchors.go checks
 // them), query_logged (its caller may be an organisation governance
 // added), registrations whose facts a bundle need not carry (inBundle),
 // and any record whose signers the verifier cannot resolve (an
-// organisation outside the genesis, an actor without a cert_issued record
-// in the bundle, a verifier not issued by a genesis CA): its signatures
-// check fails, or it is a vote counted for nothing. The credential of a
+// organisation neither in the genesis nor registered by a passed
+// register_org proposal in the bundle, an actor without a cert_issued
+// record in the bundle, a verifier not issued by a known organisation's
+// CA): its signatures check fails, or it is a vote counted for nothing.
+// An organisation a passed register_org proposal in the bundle registered
+// is put in the state, with the proposal's credentials, at the record that
+// passed it (orgRegistrations), as the chain does. The credential of a
 // standalone tx that governance registered is not in the bundle either:
 // its cert_revoked record is not checked, and the envelope of a record it
 // submitted is treated as not revoked (checkSignatures still checks its CA

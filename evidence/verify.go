@@ -222,7 +222,9 @@ func NewVerifier(trust *Trust, opts ...VerifierOption) (*Verifier, error) {
 //     by more than 2/3 of the trusted validators' power (checkpoint.VerifyCheckpoint);
 //  3. app_hash: the header's AppHash equals AppHash(log size, log root, state root);
 //  4. per record: inclusion (leaf → log root), decode (canonical entry and
-//     tx), signatures (envelope by a certificate of the org's CA, actor by a
+//     tx), signatures (envelope by a certificate of the org's CA: a genesis
+//     org's, or one a passed register_org proposal in the bundle registered
+//     before the record (orgRegistrations); actor by a
 //     certificate registered in the bundle, intent verifier by an org's CA;
 //     for a batched record, its path to the batch root and the envelope over
 //     that root by a credential the bundle shows registered to the org,
@@ -451,7 +453,8 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 		if _, vote := d.tx.Body.(*chain.Vote); vote && orgs.ca(d.tx.Envelope.Org, d.entry.Index) == nil && d.tx.Actor == nil {
 			// A vote by an organisation added by governance whose
 			// registration the bundle does not carry: the verifier cannot
-			// check the envelope.
+			// check the envelope. Votes of governance's organisations weigh
+			// nothing offline either way (passedProposals).
 			// The log proves the chain recorded it; it counts for nothing
 			// here (registrations weighs genesis organisations only) and
 			// is not listed among the verified records.

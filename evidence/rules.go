@@ -161,10 +161,7 @@ func (v *Verifier) genesisState(orgs *orgSet) *replayState {
 // the next record in log order.
 func (v *Verifier) replay(st *replayState, d *decoded) {
 	m := st.MemState
-	for _, g := range st.orgs.byPass {
-		if g.passedAt != d.entry.Index {
-			continue
-		}
+	for _, g := range st.orgs.passedIn[d.entry.Index] {
 		// As the chain's register_org: the organisation and its
 		// credentials, issued in the record that passed it.
 		m.PutOrg(g.org)

@@ -338,8 +338,19 @@ type govOrg struct {
 type orgSet struct {
 	v   *Verifier
 	gov map[string]*govOrg
-	// byPass are the governance organisations in the order they passed.
-	byPass []*govOrg
+	// byPass are the governance organisations in the order they passed;
+	// passedIn the same by the record that passed them.
+	byPass   []*govOrg
+	passedIn map[uint64][]*govOrg
+	// creds are the governance organisations' credentials by fingerprint.
+	creds map[chain.Fingerprint]govOrgCred
+	// subjects and keys are the known CAs' raw subjects and public keys.
+	subjects, keys map[string]bool
+}
+
+type govOrgCred struct {
+	org *govOrg
+	der []byte
 }
 
 // orgRegistrations tallies the bundle's register_org proposals
@@ -348,40 +359,39 @@ type orgSet struct {
 // proposal, whose CA certificate is a self-signed CA with a subject and
 // key no other organisation's CA has (chain's checkEffect).
 func (v *Verifier) orgRegistrations(recs []*decoded) *orgSet {
-	s := &orgSet{v: v, gov: map[string]*govOrg{}}
+	s := &orgSet{v: v, gov: map[string]*govOrg{}, passedIn: map[uint64][]*govOrg{}, creds: map[chain.Fingerprint]govOrgCred{},
+		subjects: map[string]bool{}, keys: map[string]bool{}}
+	for _, ca := range v.cas {
+		s.subjects[string(ca.RawSubject)], s.keys[string(ca.RawSubjectPublicKeyInfo)] = true, true
+	}
 	for _, p := range v.passedProposals(recs, chain.ProposalRegisterOrg) {
 		o := p.body.Org
 		if o == nil || v.orgs[o.ID] != nil || s.gov[o.ID] != nil {
 			continue
 		}
 		ca, err := smx509.ParseCertificate(o.CACert)
-		if err != nil || !ca.IsCA || ca.CheckSignatureFrom(ca) != nil || s.clashes(ca) {
-			continue
+		if err != nil || !ca.IsCA || ca.CheckSignatureFrom(ca) != nil || s.subjects[string(ca.RawSubject)] || s.keys[string(ca.RawSubjectPublicKeyInfo)] {
+			continue // the chain's checkEffect and distinctCA refuse it
 		}
+		s.subjects[string(ca.RawSubject)], s.keys[string(ca.RawSubjectPublicKeyInfo)] = true, true
 		g := &govOrg{org: o, ca: ca, proposal: p.proposal, passedAt: p.passedAt}
 		for _, der := range p.body.Credentials {
 			// The chain refuses a proposal whose credentials its CA did
 			// not issue (checkCredentials): such a one is never an org's.
+			fp := chain.FingerprintOf(der)
+			if _, dup := s.creds[fp]; dup {
+				continue
+			}
 			if c, err := smx509.ParseCertificate(der); err == nil && !c.IsCA && c.CheckSignatureFrom(ca) == nil {
 				g.creds = append(g.creds, der)
+				s.creds[fp] = govOrgCred{g, der}
 			}
 		}
 		s.gov[o.ID] = g
 		s.byPass = append(s.byPass, g)
+		s.passedIn[g.passedAt] = append(s.passedIn[g.passedAt], g)
 	}
 	return s
-}
-
-// clashes reports whether ca's subject or key is already a known
-// organisation's CA's (chain's distinctCA).
-func (s *orgSet) clashes(ca *smx509.Certificate) bool {
-	same := func(o *smx509.Certificate) bool {
-		return string(o.RawSubject) == string(ca.RawSubject) || string(o.RawSubjectPublicKeyInfo) == string(ca.RawSubjectPublicKeyInfo)
-	}
-	if slices.ContainsFunc(s.v.cas, same) {
-		return true
-	}
-	return slices.ContainsFunc(s.byPass, func(g *govOrg) bool { return same(g.ca) })
 }
 
 // lookup is organisation id as registered when the record at index at
@@ -435,12 +445,6 @@ func (s *orgSet) issuer(c *smx509.Certificate, at uint64) (string, *smx509.Certi
 // credential finds fp among the credentials of a register_org proposal in
 // the bundle that passed.
 func (s *orgSet) credential(fp chain.Fingerprint) (*govOrg, []byte) {
-	for _, g := range s.byPass {
-		for _, der := range g.creds {
-			if chain.FingerprintOf(der) == fp {
-				return g, der
-			}
-		}
-	}
-	return nil, nil
+	c := s.creds[fp]
+	return c.org, c.der
 }

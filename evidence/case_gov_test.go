@@ -106,6 +106,14 @@ func TestVerifyCasesInstitutionOutsideTrust(t *testing.T) {
 		})
 		assertFailsWithoutRegistration(t, w, w.bundle(t, w.gov...))
 	})
+	t.Run("registered after the records", func(t *testing.T) {
+		// The organisation is known only from the record after the one
+		// that passed its registration, as on chain.
+		var s *conformance.Synth
+		w := newGovernedCaseWorld(t, func(sy *conformance.Synth) []uint64 { s = sy; return nil })
+		late := registerAppraisal(t, s, vote{by: s.Court.Sub, choice: chain.VoteYes}, vote{by: s.Notary.Sub, choice: chain.VoteYes})
+		assertFailsWithoutRegistration(t, w, w.bundle(t, late...))
+	})
 	t.Run("a CA no chain registers", func(t *testing.T) {
 		// Passed, but naming the court's CA: the chain refuses a second
 		// organisation with a registered CA's subject (distinctCA).

@@ -30,9 +30,9 @@ type BatchInfo struct {
 	// Credential is the envelope's submitter credential fingerprint, lower-case hex.
 	Credential string `json:"credential"`
 	// Registration is where the credential's registration is: "genesis",
-	// "cert_issued" or "register_credentials"; RegisteredIn is then the log
-	// index of the cert_issued record, or of the record that passed the
-	// proposal.
+	// "cert_issued", "register_credentials" or "register_org"; RegisteredIn
+	// is then the log index of the cert_issued record, or of the record
+	// that passed the proposal.
 	Registration string `json:"registration"`
 	RegisteredIn uint64 `json:"registered_in,omitempty"`
 }
@@ -42,6 +42,9 @@ const (
 	RegisteredAtGenesis    = "genesis"
 	RegisteredByCertIssued = "cert_issued"
 	RegisteredByProposal   = "register_credentials"
+	// RegisteredWithOrg: one of the credentials of the register_org
+	// proposal that registered the organisation.
+	RegisteredWithOrg = "register_org"
 )
 
 // credentials are the credential registrations a bundle shows besides the
@@ -50,6 +53,8 @@ const (
 type credentials struct {
 	issued     map[chain.Fingerprint]*decoded
 	governance map[chain.Fingerprint]govReg
+	// orgs holds the credentials of the passed register_org proposals.
+	orgs *orgSet
 }
 
 // recordHash is a record's lookup key: SHA-256 of the leaf's tx for a
@@ -138,7 +143,14 @@ func (v *Verifier) credential(org string, fp chain.Fingerprint, en *chain.Entry,
 		bi.Registration, bi.RegisteredIn = RegisteredByProposal, g.passedAt
 		return g.der, nil
 	}
-	return nil, fmt.Errorf("batch.cert %s: the bundle does not show this credential's registration: it is not a genesis credential of organisation %q, and no cert_issued record or passed register_credentials proposal in the bundle registers it before this record", fp, org)
+	if g, der := creds.orgs.credential(fp); g != nil && g.passedAt < at {
+		if g.org.ID != org {
+			return nil, fmt.Errorf("batch.cert %s is registered to organisation %q (register_org passed in record %d), not %q", fp, g.org.ID, g.passedAt, org)
+		}
+		bi.Registration, bi.RegisteredIn = RegisteredWithOrg, g.passedAt
+		return der, nil
+	}
+	return nil, fmt.Errorf("batch.cert %s: the bundle does not show this credential's registration: it is not a genesis credential of organisation %q, and no cert_issued record or passed register_credentials or register_org proposal in the bundle registers it before this record", fp, org)
 }
 
 // govCred is a credential a passed register_credentials proposal
@@ -151,20 +163,19 @@ type govCred struct {
 
 // governanceCredentials arranges the passed register_credentials
 // proposals' credentials by the log index that passed them, each with the
-// genesis organisation whose CA issued it (the chain registers them to that
-// organisation); a credential no genesis CA issued is left out.
-func (v *Verifier) governanceCredentials(gov map[chain.Fingerprint]govReg) map[uint64][]govCred {
+// organisation registered then whose CA issued it (the chain registers
+// them to that organisation: a genesis one, or one a register_org proposal
+// in the bundle registered earlier); a credential no such CA issued is
+// left out.
+func (v *Verifier) governanceCredentials(gov map[chain.Fingerprint]govReg, orgs *orgSet) map[uint64][]govCred {
 	out := map[uint64][]govCred{}
 	for fp, g := range gov {
 		c, err := smx509.ParseCertificate(g.der)
 		if err != nil {
 			continue
 		}
-		for _, o := range v.trust.Orgs {
-			if ca := v.orgCA[o.ID]; string(ca.RawSubject) == string(c.RawIssuer) {
-				out[g.passedAt] = append(out[g.passedAt], govCred{fp: fp, der: g.der, org: o.ID})
-				break
-			}
+		if org, _ := orgs.issuer(c, g.passedAt); org != "" {
+			out[g.passedAt] = append(out[g.passedAt], govCred{fp: fp, der: g.der, org: org})
 		}
 	}
 	return out
@@ -179,6 +190,8 @@ func (b *BatchInfo) RegisteredWhere() string {
 		return fmt.Sprintf("registered by cert_issued record %d", b.RegisteredIn)
 	case RegisteredByProposal:
 		return fmt.Sprintf("registered by the register_credentials proposal passed in record %d", b.RegisteredIn)
+	case RegisteredWithOrg:
+		return fmt.Sprintf("registered with its organisation by the register_org proposal passed in record %d", b.RegisteredIn)
 	}
 	return b.Registration
 }

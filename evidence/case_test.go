@@ -29,12 +29,24 @@ type caseWorld struct {
 	// cases are the eight case records' indexes in timeline order:
 	// applied, decided, issued, commissioned, decided, issued.
 	cases []uint64
+	// gov are the records before all others (newCaseWorldOn's before).
+	gov []uint64
 }
 
 func newCaseWorld(t testing.TB) *caseWorld {
 	t.Helper()
-	s := get(conformance.NewCaseSynth(conformance.ChainID))
+	return newCaseWorldOn(t, get(conformance.NewCaseSynth(conformance.ChainID)), nil)
+}
+
+// newCaseWorldOn builds the case world on s; before, when not nil, records
+// what the log holds first (a governance registration) and returns the
+// indexes to keep in gov.
+func newCaseWorldOn(t testing.TB, s *conformance.Synth, before func() []uint64) *caseWorld {
+	t.Helper()
 	w := &caseWorld{s: s, contract: "case-contract-1"}
+	if before != nil {
+		w.gov = before()
+	}
 	w.v = get(evidence.NewVerifier(get(evidence.ParseTrust(s.Genesis()))))
 	add := func(sub *client.Submitter, body chain.Body, actor *client.Actor) uint64 {
 		t.Helper()

@@ -18,14 +18,18 @@ import (
 // chain's rules could not have produced fails offline with the same rule.
 //
 // Not checked offline, because a bundle cannot hold the facts their rules
-// need: proposals and votes (governance, tallied by registrations over the
-// genesis organisations' weights), anchored records (anchors.go checks
+// need: proposals and votes (governance, tallied by passedProposals over
+// the genesis organisations' weights), anchored records (anchors.go checks
 // them), query_logged (its caller may be an organisation governance
 // added), registrations whose facts a bundle need not carry (inBundle),
 // and any record whose signers the verifier cannot resolve (an
-// organisation outside the genesis, an actor without a cert_issued record
-// in the bundle, a verifier not issued by a genesis CA): its signatures
-// check fails, or it is a vote counted for nothing. The credential of a
+// organisation neither in the genesis nor registered by a passed
+// register_org proposal in the bundle, an actor without a cert_issued
+// record in the bundle, a verifier not issued by a known organisation's
+// CA): its signatures check fails, or it is a vote counted for nothing.
+// An organisation a passed register_org proposal in the bundle registered
+// is put in the state, with the proposal's credentials, at the record that
+// passed it (orgRegistrations), as the chain does. The credential of a
 // standalone tx that governance registered is not in the bundle either:
 // its cert_revoked record is not checked, and the envelope of a record it
 // submitted is treated as not revoked (checkSignatures still checks its CA
@@ -85,6 +89,10 @@ type replayState struct {
 	// governance are the credentials passed register_credentials
 	// proposals in the bundle registered, by the log index that passed them.
 	governance map[uint64][]govCred
+	// orgs are the organisations known: the genesis's and those passed
+	// register_org proposals in the bundle registered, put in the state
+	// at the record that passed them.
+	orgs *orgSet
 	// batchedFrom is the lowest height of a batched record in the bundle,
 	// 0 if none: from there on the rules version was at least
 	// BatchRulesVersion, since versions only rise.
@@ -132,8 +140,9 @@ func (st *replayState) version(d *decoded) uint32 {
 }
 
 // genesisState is the state at genesis as far as the trust holds it: the
-// organisations, their API credentials, the verifiers and the params.
-func (v *Verifier) genesisState() *replayState {
+// organisations, their API credentials, the verifiers and the params; orgs
+// adds governance's organisations as the replay reaches them.
+func (v *Verifier) genesisState(orgs *orgSet) *replayState {
 	m := chain.NewMemState()
 	for _, o := range v.trust.Orgs {
 		m.PutOrg(o)
@@ -145,13 +154,23 @@ func (v *Verifier) genesisState() *replayState {
 		m.PutVerifier(fp, &chain.VerifierState{})
 	}
 	m.PutParams(&chain.Params{RequireIdentity: v.trust.RequireIdentity})
-	return &replayState{MemState: m, certs: newCertCache(), genesisVersion: v.trust.RulesVersion}
+	return &replayState{MemState: m, certs: newCertCache(), genesisVersion: v.trust.RulesVersion, orgs: orgs}
 }
 
 // replay runs d's rule over m and applies its writes when it holds. d is
 // the next record in log order.
 func (v *Verifier) replay(st *replayState, d *decoded) {
 	m := st.MemState
+	for _, g := range st.orgs.passedIn[d.entry.Index] {
+		// As the chain's register_org: the organisation and its
+		// credentials, issued in the record that passed it.
+		m.PutOrg(g.org)
+		for _, der := range g.creds {
+			if fp := chain.FingerprintOf(der); !certKnown(m, fp) {
+				m.PutCert(fp, &chain.CertState{DER: der, Org: g.org.ID, IssuedIn: d.entry.Index})
+			}
+		}
+	}
 	for _, c := range st.governance[d.entry.Index] {
 		if _, known, _ := m.Cert(c.fp); !known {
 			m.PutCert(c.fp, &chain.CertState{DER: c.der, Org: c.org, IssuedIn: d.entry.Index})
@@ -230,11 +249,11 @@ func inBundle(m *chain.MemState, body chain.Body) bool {
 func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 	m, certs := st.MemState, st.certs
 	tx := d.tx
-	org := v.orgs[tx.Envelope.Org]
+	org, orgCA := st.orgs.lookup(tx.Envelope.Org, d.entry.Index)
 	if org == nil {
 		return nil
 	}
-	s := &chain.Signers{Org: org, OrgCA: v.orgCA[org.ID]}
+	s := &chain.Signers{Org: org, OrgCA: orgCA}
 	var terr *chain.TxError
 	if tx.Batched != nil {
 		// A batched record names its credential: the replay has its
@@ -277,7 +296,7 @@ func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 		if s.Verifier, _, terr = certs.Parse(at.Attestation(tx.ChainID).VerifierCert, "body.verifier_cert"); terr != nil {
 			return nil
 		}
-		s.VerifierCA = v.issuerCA(s.Verifier)
+		_, s.VerifierCA = st.orgs.issuer(s.Verifier, d.entry.Index)
 		if s.VerifierCA == nil {
 			return nil
 		}
@@ -298,14 +317,9 @@ func (v *Verifier) ruleContext(st *replayState, d *decoded) *chain.RuleContext {
 	}
 }
 
-// issuerCA is the genesis CA whose subject issued c, nil if none.
-func (v *Verifier) issuerCA(c *smx509.Certificate) *smx509.Certificate {
-	for _, ca := range v.cas {
-		if string(ca.RawSubject) == string(c.RawIssuer) {
-			return ca
-		}
-	}
-	return nil
+func certKnown(m *chain.MemState, fp chain.Fingerprint) bool {
+	_, known, _ := m.Cert(fp)
+	return known
 }
 
 // ruleCheck names the check a rule's rejection of d fails: the one that

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/emmansun/gmsm/smx509"
+
 	"github.com/sealchain/sealchain/chain"
 )
 
@@ -196,14 +198,23 @@ type govReg struct {
 	der                []byte
 }
 
-// registrations finds, in one pass over the records (log order), the
-// proposals of kind (register_verifier or register_credentials) that
-// passed: the proposer's organisation counts as a yes
-// (chain/record_proposal.go), then each organisation's first vote on the
-// proposal's id; a proposal passes when its yes weight exceeds 2/3 of the
-// genesis organisations' total weight. Only the first proposal of an id
-// counts, as on chain. For each certificate the earliest passing is kept.
-func (v *Verifier) registrations(recs []*decoded, kind chain.ProposalKind) map[chain.Fingerprint]govReg {
+// passedProposal is a proposal of the bundle that passed by the tally of
+// its votes in the bundle: its record, and the record that passed it.
+type passedProposal struct {
+	body               *chain.Proposal
+	proposal, passedAt uint64
+}
+
+// passedProposals finds, in one pass over the records (log order), the
+// proposals of kind that passed: the proposer's organisation counts as a
+// yes (chain/record_proposal.go), then each organisation's first vote on
+// the proposal's id; a proposal passes when its yes weight exceeds 2/3 of
+// the genesis organisations' total weight. An organisation governance
+// added weighs 0 here and is not in the total: the verifier knows the
+// weights of the genesis only (docs/evidence-bundle.md, "Limits"). Only
+// the first proposal of an id counts, as on chain. The result is in the
+// order the proposals passed.
+func (v *Verifier) passedProposals(recs []*decoded, kind chain.ProposalKind) []passedProposal {
 	var total uint64
 	weight := map[string]uint64{}
 	for _, o := range v.trust.Orgs {
@@ -211,23 +222,18 @@ func (v *Verifier) registrations(recs []*decoded, kind chain.ProposalKind) map[c
 		weight[o.ID] = o.Weight
 	}
 	type open struct {
-		ders     [][]byte
+		body     *chain.Proposal
 		index    uint64
 		yes      uint64
 		voted    map[string]bool
 		finished bool
 	}
 	props := map[string]*open{}
-	out := map[chain.Fingerprint]govReg{}
+	var out []passedProposal
 	pass := func(p *open, at uint64) {
 		if !p.finished && 3*p.yes > 2*total {
 			p.finished = true
-			for _, der := range p.ders {
-				fp := chain.FingerprintOf(der)
-				if _, seen := out[fp]; !seen {
-					out[fp] = govReg{proposal: p.index, passedAt: at, der: der}
-				}
-			}
+			out = append(out, passedProposal{body: p.body, proposal: p.index, passedAt: at})
 		}
 	}
 	for _, d := range recs { // sorted by log index
@@ -237,11 +243,7 @@ func (v *Verifier) registrations(recs []*decoded, kind chain.ProposalKind) map[c
 			if _, dup := props[b.ID]; dup || b.Kind != kind {
 				continue
 			}
-			ders := b.Credentials
-			if kind == chain.ProposalRegisterVerifier {
-				ders = [][]byte{b.VerifierCert}
-			}
-			p := &open{ders: ders, index: d.entry.Index, yes: weight[org], voted: map[string]bool{org: true}}
+			p := &open{body: b, index: d.entry.Index, yes: weight[org], voted: map[string]bool{org: true}}
 			props[b.ID] = p
 			pass(p, d.entry.Index)
 		case *chain.Vote:
@@ -254,6 +256,26 @@ func (v *Verifier) registrations(recs []*decoded, kind chain.ProposalKind) map[c
 				p.yes += weight[org]
 			}
 			pass(p, d.entry.Index)
+		}
+	}
+	return out
+}
+
+// registrations are the certificates the passed proposals of kind
+// (register_verifier or register_credentials) registered
+// (passedProposals); for each certificate the earliest passing is kept.
+func (v *Verifier) registrations(recs []*decoded, kind chain.ProposalKind) map[chain.Fingerprint]govReg {
+	out := map[chain.Fingerprint]govReg{}
+	for _, p := range v.passedProposals(recs, kind) {
+		ders := p.body.Credentials
+		if kind == chain.ProposalRegisterVerifier {
+			ders = [][]byte{p.body.VerifierCert}
+		}
+		for _, der := range ders {
+			fp := chain.FingerprintOf(der)
+			if _, seen := out[fp]; !seen {
+				out[fp] = govReg{proposal: p.proposal, passedAt: p.passedAt, der: der}
+			}
 		}
 	}
 	return out
@@ -297,4 +319,132 @@ func (s Subject) Normalize() (Subject, error) {
 		s.Cert = hex.EncodeToString(h)
 	}
 	return s, nil
+}
+
+// govOrg is an organisation that a register_org proposal in the bundle
+// registered: as the chain does, from the record that passed the proposal
+// on, with the proposal's CA and credentials.
+type govOrg struct {
+	org                *chain.Org
+	ca                 *smx509.Certificate
+	creds              [][]byte
+	proposal, passedAt uint64
+}
+
+// orgSet is what one verification knows of organisations: the trusted
+// genesis's, and the ones passed register_org proposals in the bundle
+// registered (orgRegistrations). It belongs to one Verify call: the
+// Verifier is shared.
+type orgSet struct {
+	v   *Verifier
+	gov map[string]*govOrg
+	// byPass are the governance organisations in the order they passed;
+	// passedIn the same by the record that passed them.
+	byPass   []*govOrg
+	passedIn map[uint64][]*govOrg
+	// creds are the governance organisations' credentials by fingerprint.
+	creds map[chain.Fingerprint]govOrgCred
+	// subjects and keys are the known CAs' raw subjects and public keys.
+	subjects, keys map[string]bool
+}
+
+type govOrgCred struct {
+	org *govOrg
+	der []byte
+}
+
+// orgRegistrations tallies the bundle's register_org proposals
+// (passedProposals, genesis weights) and keeps those the chain could have
+// applied: an organisation not in the genesis nor registered by an earlier
+// proposal, whose CA certificate is a self-signed CA with a subject and
+// key no other organisation's CA has (chain's checkEffect).
+func (v *Verifier) orgRegistrations(recs []*decoded) *orgSet {
+	s := &orgSet{v: v, gov: map[string]*govOrg{}, passedIn: map[uint64][]*govOrg{}, creds: map[chain.Fingerprint]govOrgCred{},
+		subjects: map[string]bool{}, keys: map[string]bool{}}
+	for _, ca := range v.cas {
+		s.subjects[string(ca.RawSubject)], s.keys[string(ca.RawSubjectPublicKeyInfo)] = true, true
+	}
+	for _, p := range v.passedProposals(recs, chain.ProposalRegisterOrg) {
+		o := p.body.Org
+		if o == nil || v.orgs[o.ID] != nil || s.gov[o.ID] != nil {
+			continue
+		}
+		ca, err := smx509.ParseCertificate(o.CACert)
+		if err != nil || !ca.IsCA || ca.CheckSignatureFrom(ca) != nil || s.subjects[string(ca.RawSubject)] || s.keys[string(ca.RawSubjectPublicKeyInfo)] {
+			continue // the chain's checkEffect and distinctCA refuse it
+		}
+		s.subjects[string(ca.RawSubject)], s.keys[string(ca.RawSubjectPublicKeyInfo)] = true, true
+		g := &govOrg{org: o, ca: ca, proposal: p.proposal, passedAt: p.passedAt}
+		for _, der := range p.body.Credentials {
+			// The chain refuses a proposal whose credentials its CA did
+			// not issue (checkCredentials): such a one is never an org's.
+			fp := chain.FingerprintOf(der)
+			if _, dup := s.creds[fp]; dup {
+				continue
+			}
+			if c, err := smx509.ParseCertificate(der); err == nil && !c.IsCA && c.CheckSignatureFrom(ca) == nil {
+				g.creds = append(g.creds, der)
+				s.creds[fp] = govOrgCred{g, der}
+			}
+		}
+		s.gov[o.ID] = g
+		s.byPass = append(s.byPass, g)
+		s.passedIn[g.passedAt] = append(s.passedIn[g.passedAt], g)
+	}
+	return s
+}
+
+// lookup is organisation id as registered when the record at index at
+// ran: a genesis organisation, or one a proposal passed in an earlier
+// record. Both results are nil when the verifier cannot tell it is.
+func (s *orgSet) lookup(id string, at uint64) (*chain.Org, *smx509.Certificate) {
+	if o := s.v.orgs[id]; o != nil {
+		return o, s.v.orgCA[id]
+	}
+	if g := s.gov[id]; g != nil && g.passedAt < at {
+		return g.org, g.ca
+	}
+	return nil, nil
+}
+
+// ca is organisation id's CA as registered at record at, nil if unknown.
+func (s *orgSet) ca(id string, at uint64) *smx509.Certificate {
+	_, ca := s.lookup(id, at)
+	return ca
+}
+
+// cas are the CAs of the organisations registered at record at: the
+// genesis's, then governance's in the order they passed.
+func (s *orgSet) cas(at uint64) []*smx509.Certificate {
+	out := slices.Clone(s.v.cas)
+	for _, g := range s.byPass {
+		if g.passedAt < at {
+			out = append(out, g.ca)
+		}
+	}
+	return out
+}
+
+// issuer is the organisation registered at record at whose CA's subject
+// issued c ("" and nil if none): subjects are unique among registered
+// organisations (chain's distinctCA).
+func (s *orgSet) issuer(c *smx509.Certificate, at uint64) (string, *smx509.Certificate) {
+	for _, o := range s.v.trust.Orgs {
+		if ca := s.v.orgCA[o.ID]; string(ca.RawSubject) == string(c.RawIssuer) {
+			return o.ID, ca
+		}
+	}
+	for _, g := range s.byPass {
+		if g.passedAt < at && string(g.ca.RawSubject) == string(c.RawIssuer) {
+			return g.org.ID, g.ca
+		}
+	}
+	return "", nil
+}
+
+// credential finds fp among the credentials of a register_org proposal in
+// the bundle that passed.
+func (s *orgSet) credential(fp chain.Fingerprint) (*govOrg, []byte) {
+	c := s.creds[fp]
+	return c.org, c.der
 }

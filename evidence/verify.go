@@ -222,7 +222,9 @@ func NewVerifier(trust *Trust, opts ...VerifierOption) (*Verifier, error) {
 //     by more than 2/3 of the trusted validators' power (checkpoint.VerifyCheckpoint);
 //  3. app_hash: the header's AppHash equals AppHash(log size, log root, state root);
 //  4. per record: inclusion (leaf → log root), decode (canonical entry and
-//     tx), signatures (envelope by a certificate of the org's CA, actor by a
+//     tx), signatures (envelope by a certificate of the org's CA: a genesis
+//     org's, or one a passed register_org proposal in the bundle registered
+//     before the record (orgRegistrations); actor by a
 //     certificate registered in the bundle, intent verifier by an org's CA;
 //     for a batched record, its path to the batch root and the envelope over
 //     that root by a credential the bundle shows registered to the org,
@@ -439,17 +441,20 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 		}
 	}
 	slices.SortFunc(recs, func(a, b *decoded) int { return cmpU64(a.entry.Index, b.entry.Index) })
-	creds := &credentials{issued: certs, governance: v.registrations(recs, chain.ProposalRegisterCredentials)}
-	state := v.genesisState()
-	state.governance = v.governanceCredentials(creds.governance)
+	orgs := v.orgRegistrations(recs)
+	creds := &credentials{issued: certs, governance: v.registrations(recs, chain.ProposalRegisterCredentials), orgs: orgs}
+	state := v.genesisState(orgs)
+	state.governance = v.governanceCredentials(creds.governance, orgs)
 	for _, d := range recs {
 		state.observe(d)
 	}
 	for _, d := range recs {
 		name := fmt.Sprintf("record[%d]", d.entry.Index)
-		if _, vote := d.tx.Body.(*chain.Vote); vote && v.orgCA[d.tx.Envelope.Org] == nil && d.tx.Actor == nil {
-			// A vote by an organisation added by governance: the verifier
-			// knows only the genesis CAs, so it cannot check the envelope.
+		if _, vote := d.tx.Body.(*chain.Vote); vote && orgs.ca(d.tx.Envelope.Org, d.entry.Index) == nil && d.tx.Actor == nil {
+			// A vote by an organisation added by governance whose
+			// registration the bundle does not carry: the verifier cannot
+			// check the envelope. Votes of governance's organisations weigh
+			// nothing offline either way (passedProposals).
 			// The log proves the chain recorded it; it counts for nothing
 			// here (registrations weighs genesis organisations only) and
 			// is not listed among the verified records.
@@ -457,7 +462,7 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 			v.replay(state, d)
 			continue
 		}
-		info, err := v.checkSignatures(d, creds, certs, revoked, identities)
+		info, err := v.checkSignatures(d, orgs, creds, certs, revoked, identities)
 		v.replay(state, d)
 		if err == nil && d.rule != nil && ruleCheck(d) == "signatures" {
 			err = d.rule
@@ -494,15 +499,15 @@ func cmpU64(a, b uint64) int {
 	return 0
 }
 
-func (v *Verifier) checkSignatures(d *decoded, creds *credentials, certs, revoked map[chain.Fingerprint]*decoded, identities map[string]*decoded) (RecordInfo, error) {
+func (v *Verifier) checkSignatures(d *decoded, orgs *orgSet, creds *credentials, certs, revoked map[chain.Fingerprint]*decoded, identities map[string]*decoded) (RecordInfo, error) {
 	tx, en := d.tx, d.entry
 	info := RecordInfo{
 		Index: en.Index, Type: tx.Body.Type().String(), Height: en.Height, Time: en.Time,
 		TxHash: recordHash(d).String(), Org: tx.Envelope.Org, ContractID: tx.Body.ContractID(),
 	}
-	orgCA, ok := v.orgCA[tx.Envelope.Org]
-	if !ok {
-		return info, fmt.Errorf("envelope.org %q is not in the trusted genesis", tx.Envelope.Org)
+	orgCA := orgs.ca(tx.Envelope.Org, en.Index)
+	if orgCA == nil {
+		return info, fmt.Errorf("envelope.org %q is not in the trusted genesis, and no register_org proposal in the bundle passed for it before this record", tx.Envelope.Org)
 	}
 	if tx.Batched != nil {
 		bi, err := v.checkBatchEnvelope(d, orgCA, creds, revoked)
@@ -536,8 +541,8 @@ func (v *Verifier) checkSignatures(d *decoded, creds *credentials, certs, revoke
 		if err != nil {
 			return info, fmt.Errorf("actor.cert: %w", err)
 		}
-		regCA, ok := v.orgCA[reg.tx.Envelope.Org]
-		if !ok {
+		regCA := orgs.ca(reg.tx.Envelope.Org, reg.entry.Index)
+		if regCA == nil {
 			return info, fmt.Errorf("actor.cert: registering org %q is not trusted", reg.tx.Envelope.Org)
 		}
 		if _, err := signer.VerifyIssued(cert, []*smx509.Certificate{regCA}, en.Time, signer.UsageSigner); err != nil {
@@ -572,7 +577,7 @@ func (v *Verifier) checkSignatures(d *decoded, creds *credentials, certs, revoke
 	// and identity checks) has it checked as the chain does.
 	if b, ok := tx.Body.(chain.Attested); ok {
 		at := b.Attestation(tx.ChainID)
-		if err := v.checkAttestation(at.VerifierCert, at.Signed, at.Sig, en.Time); err != nil {
+		if err := checkAttestation(orgs.cas(en.Index), at.VerifierCert, at.Signed, at.Sig, en.Time); err != nil {
 			return info, err
 		}
 	}
@@ -627,14 +632,15 @@ func checkFile(recs []*decoded, file []byte) error {
 }
 
 // checkAttestation verifies a verifier's statement (intent or identity): the
-// verifier's certificate is issued by a genesis org's CA with the verifier
-// usage and valid at the block time, and it signed msg.
-func (v *Verifier) checkAttestation(certDER, msg, sig []byte, at time.Time) error {
+// verifier's certificate is issued by one of cas (the organisations
+// registered at the record: orgSet.cas) with the verifier usage and valid
+// at the block time, and it signed msg.
+func checkAttestation(cas []*smx509.Certificate, certDER, msg, sig []byte, at time.Time) error {
 	vc, err := smx509.ParseCertificate(certDER)
 	if err != nil {
 		return fmt.Errorf("body.verifier_cert: %w", err)
 	}
-	if _, err := signer.VerifyIssued(vc, v.cas, at, signer.UsageIntentVerifier); err != nil {
+	if _, err := signer.VerifyIssued(vc, cas, at, signer.UsageIntentVerifier); err != nil {
 		return fmt.Errorf("body.verifier_cert: %w", err)
 	}
 	if err := signer.Verify(vc.PublicKey, msg, sig); err != nil {

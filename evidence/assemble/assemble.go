@@ -437,6 +437,15 @@ func collect(view store.View, s evidence.Subject, q store.Query) ([]uint64, *uin
 			set[i] = true
 		}
 	}
+	// The registration of each organisation governance added that submitted
+	// or is named by a record (orgRegistrations).
+	orgIdx, err := orgRegistrations(view, set, q.UpTo)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, i := range orgIdx {
+		set[i] = true
+	}
 	// The registration of each attestation's verifier (intent, identity).
 	regs := &registrations{view: view, done: map[chain.Fingerprint][]uint64{}}
 	out := make([]uint64, 0, len(set))
@@ -538,4 +547,200 @@ func decodeHex(s string, n int) ([]byte, error) {
 		return nil, fmt.Errorf("%d bytes, want %d", len(b), n)
 	}
 	return b, nil
+}
+
+// namedOrgs are the organisations a record's rule looks up by name besides
+// its submitter's: a case's institution (chain's openCase).
+func namedOrgs(body chain.Body) []string {
+	switch b := body.(type) {
+	case *chain.NotarizationApplied:
+		return []string{b.NotaryOrg}
+	case *chain.AppraisalCommissioned:
+		return []string{b.AppraisalOrg}
+	}
+	return nil
+}
+
+// envelopeCredential is the fingerprint of the credential that submitted tx.
+func envelopeCredential(tx *chain.Tx) chain.Fingerprint {
+	if tx.Batched != nil {
+		return tx.Batched.Cert
+	}
+	return chain.FingerprintOf(tx.Envelope.Cert)
+}
+
+// maxCredentialHops bounds how many cert_issued records orgRegistrations
+// follows back from a credential to the one its organisation started with.
+const maxCredentialHops = 64
+
+// orgRegistrations lists the governance records (the register_org
+// proposal and the votes on it) that registered each organisation that
+// submitted a record in set or that a record in set names, for the
+// organisations governance added: the verifier knows only its genesis's.
+// Governance records themselves (proposals, votes) do not count: the
+// verifier tallies them over the genesis organisations' weights, so their
+// submitters need not be known. The chain keeps no index of where an
+// organisation was registered; each is found
+//
+//   - through a credential it submitted with: a genesis credential shows a
+//     genesis organisation; one a register_org proposal carried shows that
+//     proposal; one a cert_issued record registered leads to that record's
+//     own submitter credential, and so on;
+//   - failing that (an organisation only named, or whose credentials came
+//     by register_credentials), by reading the log backwards from the first
+//     record that needs it for a register_org proposal naming it that
+//     passed. Reaching the start of the log shows a genesis organisation.
+//     At most maxRegistrationScan entries are read: past that, the
+//     organisation's registration is left out (and its records fail
+//     offline) rather than the bundle refused.
+func orgRegistrations(view store.View, set map[uint64]bool, upTo uint64) ([]uint64, error) {
+	first := map[string]uint64{} // organisation → the first record in set that needs it
+	creds := map[string]map[chain.Fingerprint]bool{}
+	note := func(org string, i uint64) {
+		if f, ok := first[org]; !ok || i < f {
+			first[org] = i
+		}
+	}
+	for i := range set {
+		tx, err := txAt(view, i)
+		if err != nil {
+			return nil, err
+		}
+		switch tx.Body.(type) {
+		case *chain.Proposal, *chain.Vote:
+			continue
+		}
+		org := tx.Envelope.Org
+		note(org, i)
+		if creds[org] == nil {
+			creds[org] = map[chain.Fingerprint]bool{}
+		}
+		creds[org][envelopeCredential(tx)] = true
+		for _, id := range namedOrgs(tx.Body) {
+			note(id, i)
+		}
+	}
+	var out []uint64
+	var unresolved []string
+	for org := range first {
+		idx, found, err := orgByCredentials(view, org, creds[org])
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			unresolved = append(unresolved, org)
+			continue
+		}
+		out = append(out, idx...)
+	}
+	if len(unresolved) == 0 {
+		return out, nil
+	}
+	// One backward scan for all the organisations left, from the latest of
+	// their first records.
+	var from uint64
+	for _, org := range unresolved {
+		from = max(from, first[org])
+	}
+	left := len(unresolved)
+	want := map[string]bool{}
+	for _, org := range unresolved {
+		want[org] = true
+	}
+	for i := from; i > 0 && left > 0 && from-i < maxRegistrationScan; {
+		i--
+		tx, err := txAt(view, i)
+		if err != nil {
+			return nil, err
+		}
+		p, ok := tx.Body.(*chain.Proposal)
+		if !ok || p.Kind != chain.ProposalRegisterOrg || p.Org == nil || !want[p.Org.ID] || i >= first[p.Org.ID] {
+			continue
+		}
+		idx, passed, err := proposalRecords(view, p.ID, i, upTo)
+		if err != nil {
+			return nil, err
+		}
+		if passed {
+			want[p.Org.ID] = false
+			left--
+			out = append(out, idx...)
+		}
+	}
+	return out, nil
+}
+
+// orgByCredentials finds organisation org's registration through the
+// credentials it submitted with (orgRegistrations): found is false when
+// none of them leads to it.
+func orgByCredentials(view store.View, org string, creds map[chain.Fingerprint]bool) (idx []uint64, found bool, err error) {
+	for fp := range creds {
+		seen := map[chain.Fingerprint]bool{}
+		for hop := 0; hop < maxCredentialHops && !seen[fp]; hop++ {
+			seen[fp] = true
+			cs, ok, err := view.Cert(fp)
+			if err != nil {
+				return nil, false, err
+			}
+			if !ok || cs.Org != org {
+				break
+			}
+			if cs.AtGenesis() {
+				return nil, true, nil // a genesis organisation
+			}
+			tx, err := txAt(view, cs.IssuedIn)
+			if err != nil {
+				return nil, false, err
+			}
+			var id string
+			switch b := tx.Body.(type) {
+			case *chain.CertIssued:
+				fp = envelopeCredential(tx) // registered by an earlier credential of org
+				continue
+			case *chain.Proposal:
+				id = b.ID
+			case *chain.Vote:
+				id = b.Proposal
+			}
+			if id == "" {
+				break
+			}
+			ps, ok, err := view.Proposal(id)
+			if err != nil {
+				return nil, false, err
+			}
+			if !ok || ps.Proposal.Kind != chain.ProposalRegisterOrg || ps.Proposal.Org == nil || ps.Proposal.Org.ID != org {
+				break // register_credentials: the organisation was registered before
+			}
+			idx, err := governance(view, cs.IssuedIn, "organisation "+org)
+			return idx, err == nil, err
+		}
+	}
+	return nil, false, nil
+}
+
+// proposalRecords lists the records of proposal id, made at record at,
+// when it passed: the proposal and the votes on it, read forward from it
+// until every vote its state lists is found (the chain refuses votes on a
+// closed proposal, so there are no others).
+func proposalRecords(view store.View, id string, at, upTo uint64) ([]uint64, bool, error) {
+	ps, ok, err := view.Proposal(id)
+	if err != nil || !ok || ps.CreatedIn != at || ps.Status != chain.ProposalPassed {
+		return nil, false, err
+	}
+	want := len(ps.Yes) + len(ps.No) - 1
+	out := []uint64{at}
+	for i := at + 1; i < upTo && len(out)-1 < want; i++ {
+		if i-at > maxRegistrationScan {
+			return nil, false, fmt.Errorf("organisation registration: the votes on proposal %q are spread over more than %d records (from record %d)", id, maxRegistrationScan, at)
+		}
+		tx, err := txAt(view, i)
+		if err != nil {
+			return nil, false, err
+		}
+		if v, ok := tx.Body.(*chain.Vote); ok && v.Proposal == id {
+			out = append(out, i)
+		}
+	}
+	return out, true, nil
 }

@@ -86,3 +86,73 @@ func TestCollectCaseCertificates(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectOrgRegistration: a contract's bundle carries the register_org
+// proposal and the votes that passed it for an organisation governance
+// added that a record names (a commission's institution) and that no
+// credential leads to: found by reading the log backwards. A rejected
+// proposal for the same organisation, and a passed one for an organisation
+// no record needs, stay out.
+func TestCollectOrgRegistration(t *testing.T) {
+	s, err := store.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	h := int64(0)
+	record := func(org string, body chain.Body, put func(b *store.Block, next uint64)) {
+		h++
+		b := s.NewBlock(h, time.Unix(1_767_600_000+h, 0).UTC())
+		if put != nil {
+			put(b, uint64(h-1))
+		}
+		raw := (&chain.Tx{Version: 1, ChainID: "test", Nonce: uint64(h), Body: body,
+			Envelope: chain.Envelope{Org: org, Cert: []byte{1}, Sig: []byte{1}}}).Encode()
+		dec, err := chain.DecodeTx(raw)
+		if err != nil {
+			t.Fatalf("record %d: %v", h-1, err)
+		}
+		if _, err := b.Append(0, raw, dec); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Finish(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	proposal := func(id, org string) *chain.Proposal {
+		return &chain.Proposal{ID: id, Kind: chain.ProposalRegisterOrg, Org: &chain.Org{ID: org, Name: org, Role: chain.RoleAppraisal, CACert: []byte(org), Weight: 1}}
+	}
+	state := func(p *chain.Proposal, created uint64, status chain.ProposalStatus, yes, no []string) func(b *store.Block, next uint64) {
+		return func(b *store.Block, next uint64) {
+			if err := b.PutProposal(&chain.ProposalState{Proposal: p, Proposer: "platform", Yes: yes, No: no, Status: status, CreatedIn: created}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rejected, passed, unused := proposal("lab-1", "lab"), proposal("lab-2", "lab"), proposal("x-1", "x")
+	record("platform", rejected, state(rejected, 0, chain.ProposalOpen, []string{"platform"}, nil))                                                            // 0
+	record("court", &chain.Vote{Proposal: "lab-1", Choice: chain.VoteNo}, state(rejected, 0, chain.ProposalRejected, []string{"platform"}, []string{"court"})) // 1
+	record("platform", passed, state(passed, 2, chain.ProposalOpen, []string{"platform"}, nil))                                                                // 2
+	record("court", &chain.Vote{Proposal: "lab-2", Choice: chain.VoteYes}, state(passed, 2, chain.ProposalOpen, []string{"platform", "court"}, nil))           // 3
+	record("platform", unused, state(unused, 4, chain.ProposalOpen, []string{"platform"}, nil))                                                                // 4
+	record("bank", &chain.Vote{Proposal: "lab-2", Choice: chain.VoteYes}, state(passed, 2, chain.ProposalPassed, []string{"platform", "court", "bank"}, nil))  // 5
+	record("bank", &chain.Vote{Proposal: "x-1", Choice: chain.VoteYes}, state(unused, 4, chain.ProposalPassed, []string{"platform", "bank"}, nil))             // 6
+	record("platform", created("c-1"), nil)                                                                                                                    // 7
+	record("court", &chain.AppraisalCommissioned{Commission: "a-1", Contract: "c-1", AppraisalOrg: "lab", Items: 1, MattersSM3: make([]byte, 32), Judge: chain.Fingerprint{1}}, func(b *store.Block, _ uint64) {
+		if err := b.PutCert(chain.Fingerprint{1}, &chain.CertState{DER: []byte("judge"), Org: "court", IssuedIn: chain.IssuedAtGenesis}); err != nil {
+			t.Fatal(err)
+		}
+	}) // 8
+
+	q := store.Query{Limit: evidence.MaxSubjectRecords, UpTo: s.Last().LogSize}
+	idx, _, err := collect(s.View(), evidence.Subject{ContractID: "c-1"}, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(idx), fmt.Sprint([]uint64{2, 3, 5, 7, 8}); got != want {
+		t.Errorf("collected %v, want %v", got, want)
+	}
+}

@@ -34,6 +34,9 @@ type Institution struct {
 	ID  string
 	CA  *signer.CA
 	Sub *client.Submitter
+	// Org is the organisation as the chain registers it (the org of a
+	// register_org proposal, for one the genesis leaves out).
+	Org *chain.Org
 }
 
 // Staff issues a certificate of usage u from the institution's CA (not
@@ -70,20 +73,29 @@ func newInstitution(chainID, id, name, role string) (*Institution, chain.Genesis
 		return nil, chain.GenesisOrg{}, err
 	}
 	in.Sub = sub
+	in.Org = &chain.Org{ID: id, Name: name, Role: chain.Role(role), CACert: ca.Cert.Raw, Weight: 1}
 	return in, chain.GenesisOrg{ID: id, Name: name, Role: role, Weight: 1,
 		CACert:      string(signer.EncodeCertificatePEM(ca.Cert.Raw)),
 		Credentials: []string{string(signer.EncodeCertificatePEM(sub.Cert))}}, nil
 }
 
 // NewSynth makes a synthetic chain with chain id chainID and 4 validators.
-func NewSynth(chainID string) (*Synth, error) { return newSynth(chainID, false) }
+func NewSynth(chainID string) (*Synth, error) { return newSynth(chainID, false, false) }
 
 // NewCaseSynth is NewSynth at rules version 3 (institution cases) with a
 // court "court", a notary office "notary" and an appraisal institution
 // "appraisal" in the genesis too, each with a genesis credential.
-func NewCaseSynth(chainID string) (*Synth, error) { return newSynth(chainID, true) }
+func NewCaseSynth(chainID string) (*Synth, error) { return newSynth(chainID, true, false) }
 
-func newSynth(chainID string, cases bool) (*Synth, error) {
+// NewGovernedCaseSynth is NewCaseSynth whose genesis leaves the appraisal
+// institution out, as on a chain upgraded to rules version 3, where
+// governance registers every appraisal institution: the test records its
+// register_org proposal (Appraisal.Org, its credential Appraisal.Sub) and
+// the votes. The genesis organisations are platform, other, court and
+// notary, of weight 1 each: a proposal passes with 3 yes.
+func NewGovernedCaseSynth(chainID string) (*Synth, error) { return newSynth(chainID, true, true) }
+
+func newSynth(chainID string, cases, govAppraisal bool) (*Synth, error) {
 	w, err := newWorld(chainID, 4)
 	if err != nil {
 		return nil, err
@@ -110,6 +122,9 @@ func newSynth(chainID string, cases bool) (*Synth, error) {
 				return nil, err
 			}
 			*in.to = inst
+			if govAppraisal && in.role == "appraisal" {
+				continue
+			}
 			w.extraOrgs = append(w.extraOrgs, g)
 		}
 	}

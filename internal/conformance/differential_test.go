@@ -150,6 +150,7 @@ type harness struct {
 	d   *diffWorld
 	l   *log
 	app *app.App
+	st  *store.Store // the app's store
 }
 
 func newHarness(t *testing.T, d *diffWorld) *harness {
@@ -171,7 +172,7 @@ func newHarness(t *testing.T, d *diffWorld) *harness {
 	if _, err := a.InitChain(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, d: d, l: &log{w: d.world}, app: a}
+	h := &harness{t: t, d: d, l: &log{w: d.world}, app: a, st: st}
 	// Every case starts from the four signers' registrations (records 0-3).
 	for _, p := range []*party{d.alice, d.bob, d.carol} {
 		h.add(&chain.CertIssued{Cert: p.der}, nil)

@@ -431,6 +431,9 @@ type Reference struct {
 // StampAnnot is a visible seal of a signature.
 type StampAnnot struct {
 	ID, PageRef, Boundary string
+	// Clip is the visible part of Boundary ("x y w h" relative to it),
+	// empty for all of it: a riding seal (骑缝章) shows a slice per page.
+	Clip string
 }
 
 // SignatureXML is a parsed Signature.xml.
@@ -486,7 +489,7 @@ func (p *Package) ReadSignatureXML(name string) (*SignatureXML, []byte, error) {
 		s.References = append(s.References, ref)
 	}
 	for _, a := range si.all("StampAnnot") {
-		s.StampAnnots = append(s.StampAnnots, StampAnnot{ID: a.Attr["ID"], PageRef: a.Attr["PageRef"], Boundary: a.Attr["Boundary"]})
+		s.StampAnnots = append(s.StampAnnots, StampAnnot{ID: a.Attr["ID"], PageRef: a.Attr["PageRef"], Boundary: a.Attr["Boundary"], Clip: a.Attr["Clip"]})
 	}
 	if sl := si.child("Seal"); sl != nil {
 		if s.SealLoc, err = Resolve(base, sl.text("BaseLoc")); err != nil {

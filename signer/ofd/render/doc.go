@@ -24,7 +24,7 @@
 // at most DefaultMaxPixels (a larger page is drawn at a lower resolution),
 // a page draws at most DefaultMaxObjects objects and glyphs, every shape is
 // rasterised over its own bounding box and the areas are charged to a
-// budget of 32 page areas, images are at most 16 Mpx each and 64 Mpx per
+// budget of 16 page areas, images are at most 16 Mpx each and 64 Mpx per
 // page, nesting is bounded, and the context (with DefaultTimeout) is
 // checked as objects are drawn. The package itself is read within
 // signer/ofd's bounds.

@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"image/gif"
@@ -45,7 +44,7 @@ func (r *renderer) decodeImage(data []byte) (image.Image, string, error) {
 			}
 			px := int64(cfg.Width) * int64(cfg.Height)
 			if cfg.Width < 1 || cfg.Height < 1 || px > maxImagePixels {
-				return nil, c.name, fmt.Errorf("%d×%d pixels, more than %d", cfg.Width, cfg.Height, maxImagePixels)
+				return nil, c.name, fmt.Errorf("%d×%d = %d pixels, more than %d", cfg.Width, cfg.Height, px, maxImagePixels)
 			}
 			if r.imagePx+px > maxImageTotal {
 				return nil, c.name, fmt.Errorf("the page's images exceed %d pixels", maxImageTotal)
@@ -70,12 +69,17 @@ func (ps *pageState) imageObject(o *ofd.Element, m mat, clip *clipMask, alpha fl
 		ps.r.note("image resource %q is not in the resources: not drawn", id)
 		return
 	}
-	data, err := ps.dc.pkg.Read(mr.file)
-	if err != nil {
-		ps.r.note("image %s: %v: not drawn", mr.file, err)
-		return
+	dec, ok := ps.dc.images[mr.file]
+	if !ok {
+		data, err := ps.dc.pkg.Read(mr.file)
+		if err != nil {
+			dec.err = err
+		} else {
+			dec.img, dec.format, dec.err = ps.r.decodeImage(data)
+		}
+		ps.dc.images[mr.file] = dec
 	}
-	img, format, err := ps.r.decodeImage(data)
+	img, format, err := dec.img, dec.format, dec.err
 	if err != nil {
 		f := mr.format
 		if format != "" {
@@ -139,14 +143,18 @@ func (ps *pageState) drawImage(img image.Image, m mat, clip *clipMask, alpha flo
 
 // ofdPicture renders the first page of an OFD carried as a seal picture,
 // transparent, for drawing into the stamp's box.
-func (ps *pageState) ofdPicture(ctx context.Context, data []byte) (*image.RGBA, error) {
+func (ps *pageState) ofdPicture(data []byte) (*image.RGBA, error) {
 	if ps.depth+1 > 1 {
 		return nil, fmt.Errorf("seal pictures nested in seal pictures are not drawn")
 	}
+	// A seal's page is small; a hostile one claiming a huge page is drawn
+	// within a tenth of the page's pixel bound.
+	saved := ps.r.opts.MaxPixels
+	ps.r.opts.MaxPixels = max(1, saved/10)
+	defer func() { ps.r.opts.MaxPixels = saved }()
 	res, err := ps.r.renderFile(data, 1, ps.depth+1)
 	if err != nil {
 		return nil, err
 	}
-	_ = ctx
 	return res.Image, nil
 }

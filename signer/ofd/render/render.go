@@ -38,6 +38,8 @@ const (
 	// DefaultTimeout caps one page when the context has no earlier
 	// deadline.
 	DefaultTimeout = 30 * time.Second
+	// workPages is the rasterising budget of a page, in page areas.
+	workPages = 16
 	// maxSide caps either side of the page image, in pixels.
 	maxSide = 20_000
 	// maxDepth bounds PageBlock nesting and seals drawn inside seals.
@@ -170,7 +172,7 @@ func (r *renderer) tick() bool {
 		r.stop(fmt.Sprintf("more than %d objects and glyphs", r.opts.MaxObjects))
 		return false
 	}
-	if r.objects%256 == 0 && r.ctx.Err() != nil {
+	if r.ctx.Err() != nil {
 		r.stop("the time limit was reached")
 		return false
 	}
@@ -188,6 +190,32 @@ type doc struct {
 	area  *ofd.Element      // CommonData PageArea
 	pages []ofd.Page
 	sigs  string // Signatures.xml part, if any
+	// parsed caches parts parsed for drawing (templates, annotation
+	// files), so that a part named many times is parsed once.
+	parsed map[string]parsedPart
+	// images caches decoded images by part name.
+	images map[string]decoded
+}
+
+type parsedPart struct {
+	x   *ofd.Element
+	err error
+}
+
+type decoded struct {
+	img    image.Image
+	format string
+	err    error
+}
+
+// readXML parses a part once per document.
+func (d *doc) readXML(name string) (*ofd.Element, error) {
+	if p, ok := d.parsed[name]; ok {
+		return p.x, p.err
+	}
+	x, err := d.pkg.ReadXML(name)
+	d.parsed[name] = parsedPart{x, err}
+	return x, err
 }
 
 func (r *renderer) openDoc(data []byte) (*doc, error) {
@@ -203,7 +231,8 @@ func (r *renderer) openDoc(data []byte) (*doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	dc := &doc{pkg: pkg, root: d.Root, dir: d.Dir, x: x, pages: d.Pages, sigs: d.SignaturesLoc, tpls: map[string]string{}}
+	dc := &doc{pkg: pkg, root: d.Root, dir: d.Dir, x: x, pages: d.Pages, sigs: d.SignaturesLoc, tpls: map[string]string{},
+		parsed: map[string]parsedPart{}, images: map[string]decoded{}}
 	dc.res = newResources()
 	cd := x.Child("CommonData")
 	dc.area = cd.Child("PageArea")
@@ -255,11 +284,17 @@ func (r *renderer) renderFile(data []byte, page, depth int) (*Result, error) {
 		r.note("the page (%.0f×%.0f mm) was drawn at %.1f dpi to stay within %d pixels a side", phys.w, phys.h, pxPerMM*25.4, maxSide)
 	}
 	iw, ih := int(math.Max(1, math.Round(phys.w*pxPerMM))), int(math.Max(1, math.Round(phys.h*pxPerMM)))
+	if iw*ih > r.opts.MaxPixels || max(iw, ih) > maxSide {
+		// Scaled down above: rounding down keeps within the bounds.
+		iw, ih = int(math.Max(1, math.Floor(phys.w*pxPerMM))), int(math.Max(1, math.Floor(phys.h*pxPerMM)))
+	}
 	img := image.NewRGBA(image.Rect(0, 0, iw, ih))
 	if !r.opts.Transparent && depth == 0 {
 		draw.Draw(img, img.Rect, image.White, image.Point{}, draw.Src)
 	}
-	cv := &canvas{img: img, work: 32 * int64(math.Max(float64(iw*ih), 1<<20))}
+	// The corpus uses at most 2.2 page areas of rasterising (each shape
+	// over its bounding box); 16 leaves room and bounds a hostile page.
+	cv := &canvas{img: img, work: workPages * int64(math.Max(float64(iw*ih), 1<<20))}
 	base := translate(-phys.x, -phys.y).then(scale(pxPerMM, pxPerMM))
 	ps := &pageState{r: r, dc: dc, cv: cv, base: base, pxPerMM: pxPerMM, depth: depth, res: dc.res}
 	// Page resources add to the document's.
@@ -341,7 +376,10 @@ func (ps *pageState) template(t *ofd.Element) {
 		ps.r.note("template %q is not in the document", t.Attr["TemplateID"])
 		return
 	}
-	x, err := ps.dc.pkg.ReadXML(loc)
+	if !ps.r.tick() {
+		return
+	}
+	x, err := ps.dc.readXML(loc)
 	if err != nil {
 		ps.r.note("template %q: %v", t.Attr["TemplateID"], err)
 		return

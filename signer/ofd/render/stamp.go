@@ -38,7 +38,10 @@ func (ps *pageState) annotations(pageID string) {
 			ps.r.note("annotations of page %s: %v", pageID, err)
 			continue
 		}
-		px, err := ps.dc.pkg.ReadXML(fl)
+		if !ps.r.tick() {
+			return
+		}
+		px, err := ps.dc.readXML(fl)
 		if err != nil {
 			ps.r.note("annotations of page %s: %v", pageID, err)
 			continue
@@ -76,6 +79,9 @@ func (ps *pageState) stamps(pageID string) {
 		return
 	}
 	for _, e := range sigs.Entries {
+		if !ps.r.tick() {
+			return
+		}
 		sx, _, err := ps.dc.pkg.ReadSignatureXML(e.Loc)
 		if err != nil {
 			ps.r.note("signature %s: %v: its seal is not drawn", e.ID, err)
@@ -96,6 +102,9 @@ func (ps *pageState) stamps(pageID string) {
 			continue
 		}
 		for _, a := range annots {
+			if !ps.r.tick() {
+				return
+			}
 			bd, err := parseBox(a.Boundary)
 			if err != nil || bd.w <= 0 || bd.h <= 0 {
 				ps.r.note("signature %s: stamp Boundary %q: its seal is not drawn", e.ID, a.Boundary)
@@ -158,7 +167,7 @@ func (ps *pageState) sealPicture(sx *ofd.SignatureXML) (image.Image, error) {
 	}
 	data := sl.Picture.Data
 	if strings.EqualFold(sl.Picture.Type, "ofd") || (len(data) > 4 && string(data[:4]) == "PK\x03\x04") {
-		img, err := ps.ofdPicture(ps.r.ctx, data)
+		img, err := ps.ofdPicture(data)
 		if err != nil {
 			return nil, fmt.Errorf("seal picture (OFD): %w", err)
 		}

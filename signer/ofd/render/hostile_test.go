@@ -2,10 +2,10 @@ package render
 
 import (
 	"bytes"
-	"encoding/binary"
-	"hash/crc32"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/png"
 	"strings"
@@ -56,8 +56,8 @@ func TestHostile(t *testing.T) {
 		{"25k full-page paths", "0 0 210 297", strings.Repeat(full, 25_000), nil, "drawing work bound"},
 		{"28k tiny paths", "0 0 210 297", strings.Repeat(tiny, 28_000), nil, ""},
 		{"10k templates of 10k paths", "0 0 210 297", "", map[string]string{
-			"Doc_0/Document.xml": strings.Replace(onePageDocument("0 0 210 297"), "<ofd:PageArea>", `<ofd:TemplatePage ID="7" BaseLoc="Tpl.xml"/><ofd:PageArea>`, 1),
-			"Doc_0/Tpl.xml":      `<?xml version="1.0" encoding="UTF-8"?><ofd:Page ` + ns + `><ofd:Content><ofd:Layer ID="8">` + strings.Repeat(tiny, 10_000) + `</ofd:Layer></ofd:Content></ofd:Page>`,
+			"Doc_0/Document.xml":             strings.Replace(onePageDocument("0 0 210 297"), "<ofd:PageArea>", `<ofd:TemplatePage ID="7" BaseLoc="Tpl.xml"/><ofd:PageArea>`, 1),
+			"Doc_0/Tpl.xml":                  `<?xml version="1.0" encoding="UTF-8"?><ofd:Page ` + ns + `><ofd:Content><ofd:Layer ID="8">` + strings.Repeat(tiny, 10_000) + `</ofd:Layer></ofd:Content></ofd:Page>`,
 			"Doc_0/Pages/Page_0/Content.xml": `<?xml version="1.0" encoding="UTF-8"?><ofd:Page ` + ns + `>` + strings.Repeat(`<ofd:Template TemplateID="7"/>`, 10_000) + `<ofd:Content/></ofd:Page>`,
 		}, "drawing stopped"},
 		{"deep page blocks", "0 0 210 297", nested, nil, "nested deeper than 8"},

@@ -94,11 +94,20 @@ func PNG(ctx context.Context, ofdFile []byte, page int, dpi float64) (pngData []
 	if err != nil {
 		return nil, nil, err
 	}
+	b, err := res.PNG()
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, res.Unsupported, nil
+}
+
+// PNG encodes the page image.
+func (res *Result) PNG() ([]byte, error) {
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, res.Image); err != nil {
-		return nil, nil, fmt.Errorf("render: encode png: %w", err)
+		return nil, fmt.Errorf("render: encode png: %w", err)
 	}
-	return buf.Bytes(), res.Unsupported, nil
+	return buf.Bytes(), nil
 }
 
 // Render draws page (1 for the first) of the first document of an OFD

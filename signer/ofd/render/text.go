@@ -285,6 +285,10 @@ func (ps *pageState) text(o *ofd.Element, ctm, place mat, dp *drawParam, clip *c
 			ps.r.note("TextObject %s: DeltaX or DeltaY is not readable: not drawn", id)
 			return
 		}
+		// Vertical text gives DeltaY alone (GOMAIN's 购买方 in
+		// converter-999.ofd): the characters do not move along X then.
+		// Otherwise a missing DeltaX is the glyph's advance.
+		vertical := strings.TrimSpace(tc.Attr["DeltaX"]) == "" && len(dy) > 0
 		i := 0
 		for _, c := range s {
 			if !ps.r.tick() {
@@ -309,9 +313,10 @@ func (ps *pageState) text(o *ofd.Element, ctm, place mat, dp *drawParam, clip *c
 				}
 				polys = append(polys, p...)
 			}
-			if i < len(dx) {
+			switch {
+			case i < len(dx):
 				x += dx[i]
-			} else {
+			case !vertical:
 				x += adv * size * hscale
 			}
 			if i < len(dy) {

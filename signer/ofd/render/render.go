@@ -277,11 +277,9 @@ func (r *renderer) renderFile(data []byte, page, depth int) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("page %d: %w", page, err)
 	}
-	dpi := r.opts.DPI
-	if depth > 0 {
-		dpi = r.opts.DPI // the caller scales the result
-	}
-	pxPerMM := dpi / 25.4
+	// A seal picture (depth 1) is drawn at the same resolution and
+	// scaled by the caller into its stamp.
+	pxPerMM := r.opts.DPI / 25.4
 	w, h := phys.w*pxPerMM, phys.h*pxPerMM
 	if lim := float64(r.opts.MaxPixels); w*h > lim {
 		f := math.Sqrt(lim / (w * h))
@@ -425,6 +423,7 @@ func (ps *pageState) block(b *ofd.Element, m mat, dp *drawParam, clip *clipMask,
 		case "CompositeObject":
 			ps.r.note("composite objects (CompositeObject) are not drawn")
 		case "Actions":
+			// Actions act on clicks; they do not change the picture.
 		default:
 			ps.r.note("page object %s is not drawn", o.Name)
 		}
@@ -459,9 +458,6 @@ func (ps *pageState) object(o *ofd.Element, m mat, dp *drawParam, clip *clipMask
 		if v, err := strconv.ParseFloat(a, 64); err == nil && v >= 0 && v <= 255 {
 			alpha = v
 		}
-	}
-	if o.Child("Actions") != nil {
-		// Actions act on clicks; they do not change the picture.
 	}
 	switch o.Name {
 	case "PathObject":

@@ -18,7 +18,7 @@ func TestXMLBudget(t *testing.T) {
 	p.xmlElems = MaxXMLTotalElements - 10
 	_, err = p.parse(part, "x")
 	require.ErrorIs(t, err, ErrTooLarge)
-	p.xmlBytes = MaxXMLTotalBytes - 10
+	p.xmlElems, p.xmlBytes = 0, MaxXMLTotalBytes-10
 	_, err = p.parse([]byte("<a/>"), "small")
 	require.NoError(t, err)
 	_, err = p.parse(part, "x")

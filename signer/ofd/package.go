@@ -66,7 +66,7 @@ type Package struct {
 	total int64
 	// xmlBytes and xmlElems are the XML parsed so far (MaxXMLTotal*).
 	xmlBytes, xmlElems int
-	size  int64
+	size               int64
 }
 
 // Open reads the zip directory of an OFD file. Names are normalised (no

@@ -737,7 +737,8 @@ func (w *wfAPI) signView(rw http.ResponseWriter, r *http.Request) {
 	}
 	out := &signViewOut{SignView: v, PDFURL: "/v1/sign/" + tok + "/pdf", SealPNGURL: "/v1/sign/" + tok + "/seal.png"}
 	if pdf, err := w.s.engine.SignerPDF(r.Context(), tok); err == nil {
-		out.Document = docSummary{SM3: v.CurrentSM3, Size: len(pdf), FileName: v.ContractID + ".pdf"}
+		_, ext := docType(pdf)
+		out.Document = docSummary{SM3: v.CurrentSM3, Size: len(pdf), FileName: v.ContractID + ext}
 	}
 	if out.Records, out.SignedAt, out.DeclinedAt, err = w.partyRecords(tok); err != nil {
 		w.internal(rw, r, err)

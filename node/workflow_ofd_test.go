@@ -57,58 +57,7 @@ func TestWorkflowOFD(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	n, c := newWFCoreNet(ctx, t)
-	zhang := c.person("张三", identity.DevPassIDNumber, identity.DevPassPhone)
-	li := c.person("李四", identity.DevPassIDNumber2, "13800138001")
-
-	doc, err := ofd.NewText("买卖合同", [][]string{{"买卖合同 sales contract", "甲方：张三", "乙方：李四"}, {"签署页", "甲方（签章）：", "乙方（签章）："}},
-		time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	up := c.must(http.StatusCreated, "POST", "/v1/wf/files", doc)
-	parties := []any{
-		map[string]any{"identity_id": zhang, "role": "甲方", "area": map[string]any{"page": 2, "x": 60, "y": 90, "w": 110, "h": 110}},
-		map[string]any{"identity_id": li, "role": "乙方", "area": map[string]any{"page": 2, "x": 300, "y": 90, "w": 110, "h": 110}},
-	}
-	m := c.must(http.StatusCreated, "POST", "/v1/wf/contracts", map[string]any{"title": "买卖合同 OFD", "file_id": up["file_id"], "order": "sequential", "parties": parties})
-	if m["format"] != "ofd" {
-		t.Fatalf("contract format %v, want ofd", m["format"])
-	}
-	id := m["id"].(string)
-	sent := c.must(http.StatusOK, "POST", "/v1/wf/contracts/"+id+"/send", map[string]any{})
-	var toks []string
-	for _, l := range sent["links"].([]any) {
-		toks = append(toks, l.(map[string]any)["token"].(string))
-	}
-
-	// The signing page learns the format; this node has no renderer.
-	v := c.must(http.StatusOK, "GET", "/v1/sign/"+toks[0], nil)
-	if v["format"] != "ofd" || v["page_pictures"] != false {
-		t.Fatalf("sign view: format %v page_pictures %v", v["format"], v["page_pictures"])
-	}
-	if r := c.call("GET", "/v1/sign/"+toks[0]+"/page/1", nil, ""); r.status != http.StatusNotImplemented || r.errCode() != "render_unavailable" {
-		t.Fatalf("page picture without a renderer: %d %s", r.status, r.body)
-	}
-
-	for i, tok := range toks {
-		res := c.sign(tok, id, i)
-		if res["status"] != "signed" {
-			t.Fatalf("party %d: %v", i, res)
-		}
-		// Each signer's download is the OFD after its signature.
-		d := c.call("GET", "/v1/sign/"+tok+"/pdf", nil, "")
-		if d.status != http.StatusOK || d.header.Get("Content-Type") != "application/ofd" {
-			t.Fatalf("party %d download: %d %s", i, d.status, d.header.Get("Content-Type"))
-		}
-	}
-	if m := c.settled(id); m["status"] != "completed" {
-		t.Fatalf("workflow status %v", m["status"])
-	}
-	final := c.call("GET", "/v1/wf/contracts/"+id+"/pdf", nil, "")
-	if final.status != http.StatusOK || final.header.Get("Content-Type") != "application/ofd" ||
-		!strings.Contains(final.header.Get("Content-Disposition"), id+".ofd") {
-		t.Fatalf("download: %d %s %s", final.status, final.header.Get("Content-Type"), final.header.Get("Content-Disposition"))
-	}
+	id, final := signOFDContract(t, c)
 
 	// sealchain ofd verify, trusting the genesis organisations' CAs.
 	bin, err := sealchainBin()
@@ -192,4 +141,66 @@ func evidenceVerify(t *testing.T, n *itNet, b *evidence.Bundle, file []byte) *ev
 		t.Fatal(err)
 	}
 	return v.Verify(b, file)
+}
+
+// signOFDContract uploads an OFD contract for two people, has both sign in
+// turn through their links (checking the signing view, the picture route
+// without a renderer and each signer's download) and returns the contract
+// id and the final download.
+func signOFDContract(t *testing.T, c *wfCore) (string, *wfAnswer) {
+	t.Helper()
+	zhang := c.person("张三", identity.DevPassIDNumber, identity.DevPassPhone)
+	li := c.person("李四", identity.DevPassIDNumber2, "13800138001")
+
+	doc, err := ofd.NewText("买卖合同", [][]string{{"买卖合同 sales contract", "甲方：张三", "乙方：李四"}, {"签署页", "甲方（签章）：", "乙方（签章）："}},
+		time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := c.must(http.StatusCreated, "POST", "/v1/wf/files", doc)
+	parties := []any{
+		map[string]any{"identity_id": zhang, "role": "甲方", "area": map[string]any{"page": 2, "x": 60, "y": 90, "w": 110, "h": 110}},
+		map[string]any{"identity_id": li, "role": "乙方", "area": map[string]any{"page": 2, "x": 300, "y": 90, "w": 110, "h": 110}},
+	}
+	m := c.must(http.StatusCreated, "POST", "/v1/wf/contracts", map[string]any{"title": "买卖合同 OFD", "file_id": up["file_id"], "order": "sequential", "parties": parties})
+	if m["format"] != "ofd" {
+		t.Fatalf("contract format %v, want ofd", m["format"])
+	}
+	id := m["id"].(string)
+	sent := c.must(http.StatusOK, "POST", "/v1/wf/contracts/"+id+"/send", map[string]any{})
+	var toks []string
+	for _, l := range sent["links"].([]any) {
+		toks = append(toks, l.(map[string]any)["token"].(string))
+	}
+
+	// The signing page learns the format; this node has no renderer.
+	v := c.must(http.StatusOK, "GET", "/v1/sign/"+toks[0], nil)
+	if v["format"] != "ofd" || v["page_pictures"] != false {
+		t.Fatalf("sign view: format %v page_pictures %v", v["format"], v["page_pictures"])
+	}
+	if r := c.call("GET", "/v1/sign/"+toks[0]+"/page/1", nil, ""); r.status != http.StatusNotImplemented || r.errCode() != "render_unavailable" {
+		t.Fatalf("page picture without a renderer: %d %s", r.status, r.body)
+	}
+
+	for i, tok := range toks {
+		res := c.sign(tok, id, i)
+		if res["status"] != "signed" {
+			t.Fatalf("party %d: %v", i, res)
+		}
+		// Each signer's download is the OFD after its signature.
+		d := c.call("GET", "/v1/sign/"+tok+"/pdf", nil, "")
+		if d.status != http.StatusOK || d.header.Get("Content-Type") != "application/ofd" {
+			t.Fatalf("party %d download: %d %s", i, d.status, d.header.Get("Content-Type"))
+		}
+	}
+	if m := c.settled(id); m["status"] != "completed" {
+		t.Fatalf("workflow status %v", m["status"])
+	}
+	final := c.call("GET", "/v1/wf/contracts/"+id+"/pdf", nil, "")
+	if final.status != http.StatusOK || final.header.Get("Content-Type") != "application/ofd" ||
+		!strings.Contains(final.header.Get("Content-Disposition"), id+".ofd") {
+		t.Fatalf("download: %d %s %s", final.status, final.header.Get("Content-Type"), final.header.Get("Content-Disposition"))
+	}
+
+	return id, final
 }

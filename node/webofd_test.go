@@ -32,7 +32,7 @@ func TestWebVerifyOFD(t *testing.T) {
 	}
 	ctx, mod := webTestContext(t, 90*time.Second)
 	n, c := newWFCoreNet(ctx, t, mod)
-	id, final := signOFDContract(t, c)
+	id, _, final := signOFDContract(t, c)
 	c.settled(id)
 
 	dir := t.TempDir()
@@ -109,4 +109,3 @@ func rezipChanged(t *testing.T, data []byte, part, old, repl string) []byte {
 	}
 	return buf.Bytes()
 }
-

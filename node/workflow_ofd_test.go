@@ -15,9 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm3"
+
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/signer/ofd"
 	"github.com/sealchain/sealchain/signer/pdf"
+	"github.com/sealchain/sealchain/workflow"
 	"github.com/sealchain/sealchain/workflow/identity"
 )
 
@@ -48,8 +51,9 @@ var sealchainBin = sync.OnceValues(func() (string, error) {
 // verify` against the genesis organisations (two signatures, both
 // TOTAL_PASSED), through POST /v1/ofd/verify (the last signer's signature
 // found on chain), and with the evidence bundle (the final file is the one
-// the last contract_signed names). The node has no OFD renderer wired: the
-// signing page's picture route says so (501 render_unavailable).
+// the last contract_signed names). Without an OFD renderer the signing
+// page's picture route says so (501 render_unavailable); restarted with one
+// (WithOFDRenderer), it serves the renderer's picture of the current file.
 func TestWorkflowOFD(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a CometBFT node")
@@ -57,7 +61,7 @@ func TestWorkflowOFD(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	n, c := newWFCoreNet(ctx, t)
-	id, final := signOFDContract(t, c)
+	id, toks, final := signOFDContract(t, c)
 
 	// sealchain ofd verify, trusting the genesis organisations' CAs.
 	bin, err := sealchainBin()
@@ -128,6 +132,37 @@ func TestWorkflowOFD(t *testing.T) {
 	if r := evidenceVerify(t, n, b, other); r.OK {
 		t.Fatal("a changed OFD verified against the bundle")
 	}
+
+	// With a renderer (node.WithOFDRenderer), the signing view offers page
+	// pictures and the route serves the renderer's PNG of the current file
+	// with what it could not draw.
+	var got struct {
+		sum  [32]byte
+		page int
+		dpi  float64
+	}
+	n.opts = []Option{WithOFDRenderer(workflow.PageRendererFunc(func(_ context.Context, f []byte, page int, dpi float64) ([]byte, []string, error) {
+		got.sum, got.page, got.dpi = sm3.Sum(f), page, dpi
+		return fakeOFDPage(t), []string{"ImageObject JB2"}, nil
+	}))}
+	if err := n.node.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	n.start(ctx, t)
+	c.base = n.base
+	if v := c.must(http.StatusOK, "GET", "/v1/sign/"+toks[0], nil); v["page_pictures"] != true {
+		t.Fatalf("page_pictures %v with a renderer", v["page_pictures"])
+	}
+	pic := c.call("GET", "/v1/sign/"+toks[0]+"/page/2", nil, "")
+	if pic.status != http.StatusOK || pic.header.Get("Content-Type") != "image/png" || pic.header.Get("X-Sealchain-Unsupported") != "ImageObject JB2" {
+		t.Fatalf("page picture: %d %s %q", pic.status, pic.header.Get("Content-Type"), pic.header.Get("X-Sealchain-Unsupported"))
+	}
+	if got.sum != sm3.Sum(final.body) || got.page != 2 || got.dpi != 150 {
+		t.Errorf("renderer got page %d at %v dpi of %x", got.page, got.dpi, got.sum[:4])
+	}
+	if r := c.call("GET", "/v1/sign/"+toks[0]+"/page/0", nil, ""); r.status != http.StatusBadRequest {
+		t.Errorf("page 0: %d %s", r.status, r.body)
+	}
 }
 
 func evidenceVerify(t *testing.T, n *itNet, b *evidence.Bundle, file []byte) *evidence.Result {
@@ -146,8 +181,8 @@ func evidenceVerify(t *testing.T, n *itNet, b *evidence.Bundle, file []byte) *ev
 // signOFDContract uploads an OFD contract for two people, has both sign in
 // turn through their links (checking the signing view, the picture route
 // without a renderer and each signer's download) and returns the contract
-// id and the final download.
-func signOFDContract(t *testing.T, c *wfCore) (string, *wfAnswer) {
+// id, the links' tokens and the final download.
+func signOFDContract(t *testing.T, c *wfCore) (string, []string, *wfAnswer) {
 	t.Helper()
 	zhang := c.person("张三", identity.DevPassIDNumber, identity.DevPassPhone)
 	li := c.person("李四", identity.DevPassIDNumber2, "13800138001")
@@ -161,6 +196,15 @@ func signOFDContract(t *testing.T, c *wfCore) (string, *wfAnswer) {
 	parties := []any{
 		map[string]any{"identity_id": zhang, "role": "甲方", "area": map[string]any{"page": 2, "x": 60, "y": 90, "w": 110, "h": 110}},
 		map[string]any{"identity_id": li, "role": "乙方", "area": map[string]any{"page": 2, "x": 300, "y": 90, "w": 110, "h": 110}},
+	}
+	// A seal placed on a page the OFD does not have is refused.
+	beyond := map[string]any{"identity_id": zhang, "area": map[string]any{"page": 3, "x": 60, "y": 90, "w": 110, "h": 110}}
+	if r := c.call("POST", "/v1/wf/contracts", map[string]any{"title": "买卖合同 OFD", "file_id": up["file_id"], "parties": []any{beyond}}, ""); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "the OFD has 2 pages") {
+		t.Fatalf("area on page 3 of 2: %d %s", r.status, r.body)
+	}
+	// Neither PDF nor OFD: refused at upload.
+	if r := c.call("POST", "/v1/wf/files", []byte("PK\x03\x04 not a zip"), ""); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "not a readable OFD") {
+		t.Fatalf("upload of a broken zip: %d %s", r.status, r.body)
 	}
 	m := c.must(http.StatusCreated, "POST", "/v1/wf/contracts", map[string]any{"title": "买卖合同 OFD", "file_id": up["file_id"], "order": "sequential", "parties": parties})
 	if m["format"] != "ofd" {
@@ -202,5 +246,5 @@ func signOFDContract(t *testing.T, c *wfCore) (string, *wfAnswer) {
 		t.Fatalf("download: %d %s %s", final.status, final.header.Get("Content-Type"), final.header.Get("Content-Disposition"))
 	}
 
-	return id, final
+	return id, toks, final
 }

@@ -183,7 +183,7 @@ type ContractInput struct {
 
 // PutFile stores an uploaded PDF or OFD and returns its SM3.
 func (e *Engine) PutFile(ctx context.Context, data []byte) ([32]byte, error) {
-	if _, err := docFormat(data); err != nil {
+	if _, _, err := docFormat(data); err != nil {
 		return [32]byte{}, badField("body", "%v", err)
 	}
 	return e.cfg.Files.Put(ctx, bytes.NewReader(data))
@@ -256,7 +256,7 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 	if err != nil {
 		return nil, err
 	}
-	format, err := docFormat(doc)
+	format, pages, err := docFormat(doc)
 	if err != nil {
 		return nil, badField("file_id", "%v", err)
 	}
@@ -286,6 +286,9 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 		}
 		if err := area.validate(field + ".area"); err != nil {
 			return nil, err
+		}
+		if pages > 0 && area.Page > pages {
+			return nil, badField(field+".area.page", "%d, the OFD has %d pages", area.Page, pages)
 		}
 		fp := rec.Fingerprint()
 		if slices.Contains(fps, fp) {

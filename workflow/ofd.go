@@ -40,26 +40,27 @@ func (f PageRendererFunc) PNG(ctx context.Context, ofdFile []byte, page int, dpi
 
 // docFormat names an uploaded file's format: a PDF by its header, an OFD by
 // a package that signer/ofd reads (within its bounds on entries, sizes and
-// XML) and whose first document has pages.
-func docFormat(data []byte) (string, error) {
+// XML) and whose first document has pages. pages is the OFD's page count
+// (0 for a PDF: pdf.Sign checks the page itself).
+func docFormat(data []byte) (format string, pages int, err error) {
 	switch {
 	case bytes.HasPrefix(data, []byte("%PDF-")):
-		return FormatPDF, nil
+		return FormatPDF, 0, nil
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
 		p, err := ofd.Open(data)
 		if err != nil {
-			return "", fmt.Errorf("not a readable OFD: %w", err)
+			return "", 0, fmt.Errorf("not a readable OFD: %w", err)
 		}
 		d, err := p.ReadDocument()
 		if err != nil {
-			return "", fmt.Errorf("not a readable OFD: %w", err)
+			return "", 0, fmt.Errorf("not a readable OFD: %w", err)
 		}
 		if len(d.Pages) == 0 {
-			return "", errors.New("the OFD document has no page")
+			return "", 0, errors.New("the OFD document has no page")
 		}
-		return FormatOFD, nil
+		return FormatOFD, len(d.Pages), nil
 	}
-	return "", errors.New("neither a PDF (%PDF- header) nor an OFD (zip package)")
+	return "", 0, errors.New("neither a PDF (%PDF- header) nor an OFD (zip package)")
 }
 
 // pagePNGDPI is the resolution of the signing page's picture of an OFD

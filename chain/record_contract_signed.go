@@ -10,7 +10,7 @@ import "time"
 //	message ContractSigned {
 //	  string contract_id   = 1;
 //	  bytes  doc_sm3       = 2; // 32 bytes, must equal the contract's
-//	  bytes  signed_doc_sm3 = 3; // optional: SM3 of the signed file (e.g. the PDF after this signature)
+//	  bytes  signed_doc_sm3 = 3; // optional: SM3 of the signed file (the PDF or OFD after this signature)
 //	  bytes  seal          = 4; // optional: 32-byte hash of the seal used
 //	}
 type ContractSigned struct {

@@ -35,6 +35,8 @@ type itNet struct {
 	base string // http://host:port of the API
 	sub  *client.Submitter
 	ca   *signer.CA
+	// opts are given to every New of start (e.g. WithOFDRenderer).
+	opts []Option
 }
 
 // itFreeHostPort returns 127.0.0.1:port with a port that was free a moment ago.
@@ -81,7 +83,7 @@ func newITNet(ctx context.Context, t *testing.T, mods ...func(*config.Config)) *
 // and points the client at it. The node is stopped when the test ends.
 func (n *itNet) start(ctx context.Context, t *testing.T) {
 	t.Helper()
-	nd, err := New(string(n.home))
+	nd, err := New(string(n.home), n.opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

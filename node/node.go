@@ -33,6 +33,7 @@ import (
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
+	"github.com/sealchain/sealchain/workflow"
 )
 
 // Lifecycle errors.
@@ -91,6 +92,9 @@ type Node struct {
 
 	// wf is the signing workflow (node/flowapi); nil when off.
 	wf *flowapi.Service
+	// ofdPages draws OFD pages for the signing page (WithOFDRenderer);
+	// nil: the page says the picture cannot be shown.
+	ofdPages workflow.PageRenderer
 }
 
 // Option configures a Node.
@@ -103,6 +107,19 @@ func WithLogger(l *slog.Logger) Option {
 			return errors.New("nil logger")
 		}
 		n.logger = l
+		return nil
+	}
+}
+
+// WithOFDRenderer sets what draws OFD pages for the workflow's signing
+// page (GET /v1/sign/{token}/page/{n}), e.g.
+// workflow.PageRendererFunc(render.PNG) of signer/ofd/render.
+func WithOFDRenderer(r workflow.PageRenderer) Option {
+	return func(n *Node) error {
+		if r == nil {
+			return errors.New("nil OFD renderer")
+		}
+		n.ofdPages = r
 		return nil
 	}
 }

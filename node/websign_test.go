@@ -160,6 +160,7 @@ type fakeSigner struct {
 	tries    int
 	keys     []string // Idempotency-Key of every POST
 	pdf      []byte
+	page     []byte // GET /v1/sign/{token}/page/{n}: an OFD page's picture
 	signed   bool
 	declined string // the reason given
 }
@@ -228,6 +229,15 @@ func (f *fakeSigner) register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/sign/{token}/pdf", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/pdf")
 		w.Write(f.pdf)
+	})
+	mux.HandleFunc("GET /v1/sign/{token}/page/{n}", func(w http.ResponseWriter, r *http.Request) {
+		if f.page == nil {
+			writeError(w, http.StatusNotImplemented, "render_unavailable", "this node cannot draw OFD pages")
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.Header().Set("X-Sealchain-Unsupported", "TextObject with an embedded font (drawn with a fallback font)")
+		w.Write(f.page)
 	})
 	mux.HandleFunc("POST /v1/sign/{token}/code", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()

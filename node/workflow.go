@@ -59,7 +59,7 @@ func (n *Node) startWorkflow() error {
 			VerifierKey: h.VerifierKey(), VerifierCert: h.VerifierCert(), Token: h.WorkflowToken(), DB: h.WorkflowDB(),
 			Files: h.WorkflowFiles(), FilesKEK: h.Path("config", filestore.DefaultKEKFile), KEK: h.Path("config", workflow.KEKFile)},
 		Store: n.store, Submitter: n.sub, Pool: pool, Assemble: n.assemble, RevocationURLs: n.revocationURLs,
-		MaxBody: n.cfg.API.MaxBodyBytes, Wait: n.cfg.API.WaitTimeout.Duration, Metrics: n.reg,
+		MaxBody: n.cfg.API.MaxBodyBytes, Wait: n.cfg.API.WaitTimeout.Duration, Metrics: n.reg, Pages: n.ofdPages,
 		PebbleLogger: comet.PebbleLogger(n.logger.With("module", "workflow", "db", "workflow")),
 		Logger:       n.logger.With("module", "workflow"), APILogger: n.logger.With("module", "api"),
 	})

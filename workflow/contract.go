@@ -94,13 +94,16 @@ type Party struct {
 // Contract is the platform's view of a contract: title, parties and their
 // progress, the current PDF. Only hashes of it go on chain.
 type Contract struct {
-	ID          string         `json:"id"`
-	Title       string         `json:"title"`
-	Status      string         `json:"status"`
-	Order       string         `json:"order"`
-	Deadline    time.Time      `json:"deadline,omitzero"`
-	DocSM3      string         `json:"doc_sm3"`
-	DocSHA256   string         `json:"doc_sha256"`
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Status    string    `json:"status"`
+	Order     string    `json:"order"`
+	Deadline  time.Time `json:"deadline,omitzero"`
+	DocSM3    string    `json:"doc_sm3"`
+	DocSHA256 string    `json:"doc_sha256"`
+	// Format is "pdf" or "ofd" (FormatPDF, FormatOFD); empty in contracts
+	// stored before OFD, which are PDFs.
+	Format      string         `json:"format,omitempty"`
 	CurrentSM3  string         `json:"current_sm3"`
 	Template    string         `json:"template,omitempty"`
 	Parties     []Party        `json:"parties"`
@@ -178,10 +181,10 @@ type ContractInput struct {
 	Parties  []PartyInput   `json:"parties"`
 }
 
-// PutFile stores an uploaded PDF and returns its SM3.
+// PutFile stores an uploaded PDF or OFD and returns its SM3.
 func (e *Engine) PutFile(ctx context.Context, data []byte) ([32]byte, error) {
-	if !bytes.HasPrefix(data, []byte("%PDF-")) {
-		return [32]byte{}, badField("body", "not a PDF (no %%PDF- header)")
+	if _, _, err := docFormat(data); err != nil {
+		return [32]byte{}, badField("body", "%v", err)
 	}
 	return e.cfg.Files.Put(ctx, bytes.NewReader(data))
 }
@@ -253,9 +256,13 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 	if err != nil {
 		return nil, err
 	}
+	format, pages, err := docFormat(doc)
+	if err != nil {
+		return nil, badField("file_id", "%v", err)
+	}
 	s3, s2 := sm3.Sum(doc), sha256.Sum256(doc)
 	c := &Contract{ID: id, Title: title, Status: StatusDraft, Order: order.String(), Deadline: deadline,
-		DocSM3: fmt.Sprintf("%x", s3), DocSHA256: fmt.Sprintf("%x", s2), CreatedAt: e.now().UTC()}
+		DocSM3: fmt.Sprintf("%x", s3), DocSHA256: fmt.Sprintf("%x", s2), Format: format, CreatedAt: e.now().UTC()}
 	c.CurrentSM3 = c.DocSM3
 	if in.Template != nil {
 		c.Template = in.Template.ID
@@ -279,6 +286,9 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 		}
 		if err := area.validate(field + ".area"); err != nil {
 			return nil, err
+		}
+		if pages > 0 && area.Page > pages {
+			return nil, badField(field+".area.page", "%d, the OFD has %d pages", area.Page, pages)
 		}
 		fp := rec.Fingerprint()
 		if slices.Contains(fps, fp) {

@@ -17,6 +17,7 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/signer/ofd"
 	"github.com/sealchain/sealchain/signer/pdf"
 )
 
@@ -83,6 +84,10 @@ type SignView struct {
 	LinkUsed   bool          `json:"link_used"`
 	CanSign    bool          `json:"can_sign"`
 	CurrentSM3 string        `json:"current_sm3"`
+	// Format is the document's: "pdf" (shown by the browser from /pdf) or
+	// "ofd" (pictures of its pages from /page/{n}, when PagePictures).
+	Format       string `json:"format"`
+	PagePictures bool   `json:"page_pictures"`
 	// IntentMethods are the ways this node checks intent: sms, and face
 	// when a face check is configured.
 	IntentMethods []string `json:"intent_methods"`
@@ -120,6 +125,7 @@ func (e *Engine) signView(c *Contract, i int) (*SignView, error) {
 	}
 	v := &SignView{ContractID: c.ID, Title: c.Title, Status: c.Status, Order: c.Order, LinkUsed: p.LinkUsed,
 		CanSign: !p.LinkUsed && !p.Locked && c.turn(i) && !e.pastDeadline(c), CurrentSM3: c.CurrentSM3,
+		Format: c.format(), PagePictures: c.format() == FormatOFD && e.cfg.Pages != nil,
 		Party: SignViewParty{Index: i, DisplayName: p.DisplayName, Role: p.Role, Status: p.Status, Turn: c.turn(i),
 			Area: p.Area, PhoneMasked: rec.PhoneMasked, SignedSM3: p.SignedSM3, Locked: p.Locked}}
 	if !c.Deadline.IsZero() {
@@ -533,13 +539,24 @@ func (e *Engine) Sign(ctx context.Context, tok string, in *SignInput) (*SignResu
 		return nil, err
 	}
 	now := e.now().UTC()
-	signed, err := pdf.Sign(current, pdf.SignOptions{
-		Key: key, Cert: rec.CertDER, Chain: [][]byte{e.cfg.CA.Cert.Raw},
-		Page: p.Area.Page, Rect: [4]float64{p.Area.X, p.Area.Y, p.Area.W, p.Area.H},
-		Appearance: rec.SealPNG, Reason: "签署 / signed: " + c.ID, Location: "Sealchain", Time: now,
-	})
+	var signed []byte
+	if c.format() == FormatOFD {
+		// An OFD stamp's top-left corner is at the area's (x, y), measured
+		// from the page's top-left corner as OFD measures; its size is the
+		// seal picture's, which the seal itself fixes (GB/T 38540).
+		signed, err = ofd.Sign(ctx, current, ofd.SignOptions{
+			Key: key, Cert: rec.CertDER, Seal: rec.SealDER, Time: now,
+			Page: p.Area.Page - 1, X: p.Area.X * mmPerPoint, Y: p.Area.Y * mmPerPoint, Rand: e.rand,
+		})
+	} else {
+		signed, err = pdf.Sign(current, pdf.SignOptions{
+			Key: key, Cert: rec.CertDER, Chain: [][]byte{e.cfg.CA.Cert.Raw},
+			Page: p.Area.Page, Rect: [4]float64{p.Area.X, p.Area.Y, p.Area.W, p.Area.H},
+			Appearance: rec.SealPNG, Reason: "签署 / signed: " + c.ID, Location: "Sealchain", Time: now,
+		})
+	}
 	if err != nil {
-		return nil, fmt.Errorf("sign pdf for party %d of %s: %w", i, c.ID, err)
+		return nil, fmt.Errorf("sign %s for party %d of %s: %w", c.format(), i, c.ID, err)
 	}
 	sum, err := e.cfg.Files.Put(ctx, bytes.NewReader(signed))
 	if err != nil {

@@ -157,10 +157,13 @@ type Config struct {
 	Identity     IdentityVerifier
 	Files        FileStore
 	Templates    Templates // optional
-	Notifier     Notifier  // optional: nothing is sent without one
-	Chain        Chain
-	DB           *pebble.DB
-	KEK          *KEK
+	// Pages draws OFD pages for the signing page (optional: without it the
+	// page says the picture cannot be shown and offers the file).
+	Pages    PageRenderer
+	Notifier Notifier // optional: nothing is sent without one
+	Chain    Chain
+	DB       *pebble.DB
+	KEK      *KEK
 	// PublicURL prefixes signing links ("http://host:port").
 	PublicURL      string
 	OTPTTL         time.Duration

@@ -27,6 +27,9 @@
 //	    issuance_recorded, bundle_attached, bundle_verifies and facts_match;
 //	    "kind" names the document. Unreadable input gives a Result whose
 //	    single failed check says why.
+//	sealchainVerifyOFD(ofd: Uint8Array, genesisJSON: string, at: string|null) -> string
+//	    the JSON of {report} (`sealchain ofd verify --json`'s report, with the
+//	    genesis organisations' CAs trusted) or {error} (ofd.go).
 //
 // When they are installed it calls globalThis.sealchainReady(), if defined.
 //
@@ -54,6 +57,7 @@ func main() {
 	g.Set("sealchainHashFile", js.FuncOf(hashFileJS))
 	g.Set("sealchainLabels", js.FuncOf(labelsJS))
 	g.Set("sealchainVerifyDocument", js.FuncOf(verifyDocumentJS))
+	g.Set("sealchainVerifyOFD", js.FuncOf(verifyOFDJS))
 	if ready := g.Get("sealchainReady"); ready.Type() == js.TypeFunction {
 		ready.Invoke()
 	}

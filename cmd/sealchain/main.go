@@ -101,8 +101,8 @@ arguments) or unreadable input.`,
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newInitCmd(), newStartCmd(), newKeysCmd(), newCertCmd(), newContractCmd(),
-		newIntentCmd(), newEvidenceCmd(), newVerifyCmd(), newStatusCmd(), newTestnetCmd(), newGovCmd(), newIdentityCmd(), newPDFCmd(), newSealCmd(), newReportCmd(), newWFCmd(),
-		newNotaryCmd(), newAppraisalCmd(), newInboxCmd(), newCaseCmd(), newOFDCmd())
+		newIntentCmd(), newEvidenceCmd(), newVerifyCmd(), newStatusCmd(), newTestnetCmd(), newGovCmd(), newIdentityCmd(), newPDFCmd(), newOFDCmd(), newSealCmd(), newReportCmd(), newWFCmd(),
+		newNotaryCmd(), newAppraisalCmd(), newInboxCmd(), newCaseCmd())
 	markUsageErrors(root)
 	return root
 }

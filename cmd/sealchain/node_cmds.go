@@ -14,6 +14,8 @@ import (
 	"github.com/sealchain/sealchain/node"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
+	"github.com/sealchain/sealchain/signer/ofd/render"
+	"github.com/sealchain/sealchain/workflow"
 )
 
 func newInitCmd() *cobra.Command {
@@ -114,7 +116,7 @@ func newStartCmd() *cobra.Command {
 		Use:   "start",
 		Short: "Run the node: CometBFT, the app and the HTTP API in one process (SIGTERM stops it cleanly)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			n, err := node.New(home)
+			n, err := node.New(home, node.WithOFDRenderer(workflow.PageRendererFunc(render.PNG)))
 			if err != nil {
 				return err
 			}

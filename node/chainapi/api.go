@@ -132,6 +132,7 @@ func (a *API) Register(rt *httpjson.Router) {
 	route("GET /v1/orgs", a.orgs)
 	route("GET /v1/proposals/{id}", a.proposal)
 	route("POST /v1/pdf/verify", a.pdfVerify)
+	route("POST /v1/ofd/verify", a.ofdVerify)
 	route("POST /v1/reports", a.judicial(chain.QueryContract, a.reportCreate))
 	route("GET /v1/reports/{id}", a.judicial(chain.QueryContract, a.reportStatus))
 	route("GET /v1/reports/{id}/pdf", a.judicial(chain.QueryContract, a.reportPDF))

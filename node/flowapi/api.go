@@ -101,6 +101,7 @@ func (w *wfAPI) register(route func(string, http.HandlerFunc)) {
 	route("GET /v1/sign/{token}", w.signView)
 	route("GET /v1/sign/{token}/pdf", w.signPDF)
 	route("GET /v1/sign/{token}/seal.png", w.signSeal)
+	route("GET /v1/sign/{token}/page/{n}", w.signPage)
 	route("POST /v1/sign/{token}/code", si(w.signCode))
 	route("POST /v1/sign/{token}/sign", si(w.signSign))
 	route("POST /v1/sign/{token}/decline", si(w.signDecline))
@@ -535,8 +536,9 @@ func (w *wfAPI) contractPDF(rw http.ResponseWriter, r *http.Request) {
 		w.wfError(rw, r, err)
 		return
 	}
-	rw.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", r.PathValue("id")+".pdf"))
-	writeBlob(rw, "application/pdf", b)
+	ct, ext := docType(b)
+	rw.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", r.PathValue("id")+ext))
+	writeBlob(rw, ct, b)
 }
 
 // evidenceFor answers with the contract's evidence bundle.
@@ -735,7 +737,8 @@ func (w *wfAPI) signView(rw http.ResponseWriter, r *http.Request) {
 	}
 	out := &signViewOut{SignView: v, PDFURL: "/v1/sign/" + tok + "/pdf", SealPNGURL: "/v1/sign/" + tok + "/seal.png"}
 	if pdf, err := w.s.engine.SignerPDF(r.Context(), tok); err == nil {
-		out.Document = docSummary{SM3: v.CurrentSM3, Size: len(pdf), FileName: v.ContractID + ".pdf"}
+		_, ext := docType(pdf)
+		out.Document = docSummary{SM3: v.CurrentSM3, Size: len(pdf), FileName: v.ContractID + ext}
 	}
 	if out.Records, out.SignedAt, out.DeclinedAt, err = w.partyRecords(tok); err != nil {
 		w.internal(rw, r, err)
@@ -791,9 +794,42 @@ func (w *wfAPI) signPDF(rw http.ResponseWriter, r *http.Request) {
 		w.wfError(rw, r, err)
 		return
 	}
-	rw.Header().Set("Content-Disposition", "inline; filename=\"contract.pdf\"")
+	ct, ext := docType(b)
+	rw.Header().Set("Content-Disposition", "inline; filename=\"contract"+ext+"\"")
 	rw.Header().Set("X-Frame-Options", "SAMEORIGIN")
-	writeBlob(rw, "application/pdf", b)
+	writeBlob(rw, ct, b)
+}
+
+// docType is a contract file's media type and file extension: a PDF, or
+// else an OFD (the workflow stores no other kind). application/ofd is what
+// Chinese OFD readers register; it is not an IANA type.
+func docType(b []byte) (ct, ext string) {
+	if bytes.HasPrefix(b, []byte("%PDF-")) {
+		return "application/pdf", ".pdf"
+	}
+	return "application/ofd", ".ofd"
+}
+
+// signPage is GET /v1/sign/{token}/page/{n}: page n (from 1) of an OFD
+// contract as a PNG, drawn on this node; X-Sealchain-Unsupported names, when
+// set, what the picture could not show (the file itself is authoritative).
+// 501 render_unavailable when the node has no renderer.
+func (w *wfAPI) signPage(rw http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 || n > 10000 {
+		writeError(rw, http.StatusBadRequest, "bad_field", "page: want a page number 1..10000")
+		return
+	}
+	png, unsupported, err := w.s.engine.PageImage(r.Context(), r.PathValue("token"), n)
+	if err != nil {
+		w.wfError(rw, r, err)
+		return
+	}
+	if len(unsupported) > 0 {
+		rw.Header().Set("X-Sealchain-Unsupported", strings.Join(unsupported, "; "))
+	}
+	rw.Header().Set("Cache-Control", "no-store")
+	writeBlob(rw, "image/png", png)
 }
 
 func (w *wfAPI) signSeal(rw http.ResponseWriter, r *http.Request) {

@@ -16,6 +16,7 @@ import (
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/submit"
+	"github.com/sealchain/sealchain/workflow"
 )
 
 // CrashEnv names a workflow step (workflow.Step*) at which the node kills
@@ -73,8 +74,11 @@ type Config struct {
 	Wait         time.Duration
 	PebbleLogger pebble.Logger
 	Metrics      prometheus.Registerer // nil: no metrics
-	Logger       *slog.Logger          // the workflow's
-	APILogger    *slog.Logger          // the HTTP API's (request failures)
+	// Pages draws OFD pages for the signing page; nil: the page says the
+	// picture cannot be shown.
+	Pages     workflow.PageRenderer
+	Logger    *slog.Logger // the workflow's
+	APILogger *slog.Logger // the HTTP API's (request failures)
 
 	// RevocationURLs, when set, gives the AIA (OCSP) and CRL distribution
 	// point URLs of the party certificates the workflow issues ([pki]).

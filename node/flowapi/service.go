@@ -140,7 +140,7 @@ func Open(c Config) (s *Service, err error) {
 		OTPCooldown: wc.OTPCooldown.Duration, OTPCodesPerHour: wc.OTPCodesPerHour, OTPCodesPerLink: wc.OTPCodesPerLink,
 		OTPMaxFailures:   wc.OTPMaxFailures,
 		ReminderInterval: wc.ReminderInterval.Duration, DevOTP: wc.DevProviders, Logger: logger,
-		Face: devFace,
+		Face: devFace, Pages: c.Pages,
 	}
 	if want := os.Getenv(CrashEnv); want != "" {
 		// "step" or "step:detail", e.g. outbox.broadcast:contract_signed.

@@ -27,8 +27,10 @@ var (
 )
 
 // SignCSP is web.CSP plus same-origin frames, for the browser's own PDF viewer
-// showing /v1/sign/{token}/pdf. No WebAssembly here.
-const SignCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+// showing /v1/sign/{token}/pdf, and blob: images, for the picture of an OFD
+// page the script fetches (to read its X-Sealchain-Unsupported header). No
+// WebAssembly here.
+const SignCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
 	"connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // registerSignPages adds GET /sign/{token} (the signing page), GET

@@ -8,9 +8,9 @@
     zh: {
       title: '电子合同存证验证', chain: '链', node: '节点机构',
       intro: '选择合同文件，本页面在您的浏览器中计算文件哈希，并用与命令行 sealchain verify 相同的验证程序（WebAssembly）核验区块链存证：文件是否上链、由谁签署、何时签署、以何种方式确认签署意愿，以及每一项密码学校验。验证结论不依赖本服务器。',
-      drop: '将合同文件、证据报告 (PDF)、证据包 (bundle.json) 或创世文件 (genesis.json) 拖到此处，或在下方选择',
+      drop: '将合同文件（PDF、OFD）、证据报告 (PDF)、证据包 (bundle.json) 或创世文件 (genesis.json) 拖到此处，或在下方选择',
       privacy: '文件只在本机计算哈希，不会上传。',
-      docLabel: '合同文件（PDF 等）', bundleLabel: '证据包 bundle.json（可选）', genesisLabel: '创世文件 genesis.json（可选）',
+      docLabel: '合同文件（PDF、OFD 等）', bundleLabel: '证据包 bundle.json（可选）', genesisLabel: '创世文件 genesis.json（可选）',
       verify: '验证', reset: '清空',
       engineLoading: '正在加载验证程序…', engineBuilding: '验证程序正在本节点编译中，稍后自动重试…', engineReady: '验证程序已就绪（在本浏览器中运行）', engineError: '验证程序加载失败：',
       noBundleYet: '未选择：将按文件哈希向本节点查询', noGenesisYet: '未选择：使用本节点提供的创世文件',
@@ -54,13 +54,21 @@
       issuedAt: '{t}，区块 {h}', issuedMissing: '本节点没有以该文书 SM3 登记的出具记录：文书可能已被修改或重新签署，或从未登记。',
       issuedNoRecord: '证据包中没有出具记录（notarization_issued / appraisal_issued / report_issued）。', issuedBad: '出具记录的证据包未通过验证。',
       docNotChecked: '本页面未核验文书本身的签名及印刷事实，请用命令行核验：', docCheckFailed: '文书签名或印刷事实未通过核验',
+      ofdCard: 'OFD 电子签章（GB/T 38540）', ofdColSeal: '印章', ofdColSigner: '签章人证书', ofdColResult: '验证结果',
+      ofdSummary: '{n} 个签章 · 总体结论 {i}。信任根：创世文件中各机构的 CA；时间：{t}。与 sealchain ofd verify 相同的代码在本浏览器中运行。',
+      ofdTimeClaimed: '各签章数据中声明的签章时间', ofdNone: '文件中没有电子签章', ofdError: 'OFD 无法读取：',
+      ofdOKNotOnChain: 'OFD 签章验证通过（未上链）', ofdBadNotOnChain: 'OFD 签章未通过验证（未上链）',
+      ofdNotOnChainSub: '本节点没有该文件的存证记录；以下为文件中电子签章的验证结果。', ofdLine: '文件中的 OFD 电子签章：{i}',
+      ofdRefChanged: '第 {n} 个签章：部件 {f} 在签章后被修改', ofdRefMissing: '第 {n} 个签章：部件 {f} 缺失',
+      ofdCheckFailed: '第 {n} 个签章：{c} — {d}', ofdUnprotected: '第 {n} 个签章未保护的部件：{f}', ofdUnlisted: 'Signatures.xml 未列出的签章部件：{f}',
+      ind_TOTAL_PASSED: '通过', ind_TOTAL_FAILED: '失败', ind_INDETERMINATE: '无法确定',
     },
     en: {
       title: 'E-Contract Evidence Verification', chain: 'Chain', node: 'Node org',
       intro: 'Choose the contract file. This page hashes it in your browser and checks the blockchain evidence with the same verifier as the sealchain verify command, compiled to WebAssembly: whether the file is on chain, who signed, when, how signing intent was confirmed, and every cryptographic check. The verdict does not depend on this server.',
-      drop: 'Drop the contract file, an evidence report (PDF), an evidence bundle (bundle.json) or a genesis file (genesis.json) here, or choose below',
+      drop: 'Drop the contract file (PDF, OFD), an evidence report (PDF), an evidence bundle (bundle.json) or a genesis file (genesis.json) here, or choose below',
       privacy: 'Files are hashed on this computer and never uploaded.',
-      docLabel: 'Contract file (PDF…)', bundleLabel: 'Evidence bundle bundle.json (optional)', genesisLabel: 'Genesis genesis.json (optional)',
+      docLabel: 'Contract file (PDF, OFD…)', bundleLabel: 'Evidence bundle bundle.json (optional)', genesisLabel: 'Genesis genesis.json (optional)',
       verify: 'Verify', reset: 'Clear',
       engineLoading: 'Loading the verifier…', engineBuilding: 'The verifier is being built on this node; retrying by itself…', engineReady: 'Verifier ready (runs in this browser)', engineError: 'Verifier failed to load: ',
       noBundleYet: 'None: this node is asked for the file\'s hash', noGenesisYet: 'None: the genesis from this node is used',
@@ -96,6 +104,14 @@
       dc_bundle_verifies: 'The attached bundle verifies', dc_facts_match: 'The printed facts equal the bundle\'s', docSrcNote: 'its attached bundle was taken out and verified in this browser.',
       kind_evidence_report: 'Evidence report', kind_notarial_certificate: 'Notarial certificate', kind_appraisal_opinion: 'Judicial appraisal opinion',
       kind_preservation_certificate: 'Preservation certificate', kind_signature_verification: 'Signature verification report',
+      ofdCard: 'OFD electronic seals (GB/T 38540)', ofdColSeal: 'Seal', ofdColSigner: 'Signer certificate', ofdColResult: 'Result',
+      ofdSummary: '{n} signature(s) · overall {i}. Trusted: the CAs of the genesis organisations; time: {t}. The same code as sealchain ofd verify, run in this browser.',
+      ofdTimeClaimed: 'the time each signature claims', ofdNone: 'the file has no electronic seal', ofdError: 'the OFD cannot be read: ',
+      ofdOKNotOnChain: 'OFD signatures verified (not on chain)', ofdBadNotOnChain: 'OFD signatures do not verify (not on chain)',
+      ofdNotOnChainSub: 'This node has no evidence for this file; below is the verification of the electronic seals in the file.', ofdLine: 'OFD electronic seals in the file: {i}',
+      ofdRefChanged: 'signature {n}: part {f} was changed after signing', ofdRefMissing: 'signature {n}: part {f} is missing',
+      ofdCheckFailed: 'signature {n}: {c} — {d}', ofdUnprotected: 'signature {n} does not protect: {f}', ofdUnlisted: 'signature parts Signatures.xml does not list: {f}',
+      ind_TOTAL_PASSED: 'passed', ind_TOTAL_FAILED: 'failed', ind_INDETERMINATE: 'indeterminate',
       docCard: 'Issued document', docKind: 'Kind', docNumber: 'Number', docIssuer: 'Issued by', docIssuedAt: 'Issued at',
       docCase: 'Case', docPreservation: 'Preservation number', docConclusion: 'Opinion', docSM3: 'Document SM3',
       concl_intact: 'the data is complete and unaltered', concl_altered: 'the data was altered or does not verify', concl_undetermined: 'undetermined',
@@ -169,7 +185,18 @@
   async function readFile(f, asText) {
     return asText ? await f.text() : new Uint8Array(await f.arrayBuffer());
   }
-  async function setDoc(f) { state.doc = f ? { name: f.name, bytes: await readFile(f, false) } : null; }
+  // An OFD (a zip whose first entry names, or whose name ends in, .ofd) is
+  // verified twice: its electronic seals by sealchainVerifyOFD, and as any
+  // file against the chain by its hash.
+  async function setDoc(f) {
+    state.doc = f ? { name: f.name, bytes: await readFile(f, false) } : null;
+    if (state.doc) state.doc.ofd = isOFD(state.doc);
+  }
+  function isOFD(d) {
+    const b = d.bytes;
+    if (!(b.length > 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4)) return false;
+    return /\.ofd$/i.test(d.name) || latin1(b.subarray(0, Math.min(b.length, 1 << 16))).includes('OFD.xml');
+  }
   async function setBundle(f) { state.bundle = f ? { name: f.name, text: await readFile(f, true) } : null; }
   async function setGenesis(f) { state.genesis = f ? { name: f.name, text: await readFile(f, true) } : null; }
 
@@ -283,6 +310,16 @@
     state.view = v; render();
     try {
       if (state.doc) v.hashes = window.sealchainHashFile(state.doc.bytes);
+      let genesisText = state.genesis && state.genesis.text;
+      v.genesisSource = state.genesis ? state.genesis.name : null;
+      if (state.doc && state.doc.ofd && typeof window.sealchainVerifyOFD === 'function') {
+        if (!genesisText) {
+          const r = await fetch('/v1/genesis');
+          if (!r.ok) { v.fetchError = 'genesis: ' + r.status; return; }
+          genesisText = await r.text();
+        }
+        v.ofd = JSON.parse(window.sealchainVerifyOFD(state.doc.bytes, genesisText, null));
+      }
       let bundleText = state.bundle && state.bundle.text;
       v.bundleSource = state.bundle ? state.bundle.name : null;
       v.report = state.bundle && state.bundle.report;
@@ -292,8 +329,6 @@
         if (!r.ok) { v.fetchError = r.status + ' ' + (await r.text()).slice(0, 300); return; }
         bundleText = await r.text();
       }
-      let genesisText = state.genesis && state.genesis.text;
-      v.genesisSource = state.genesis ? state.genesis.name : null;
       if (!genesisText) {
         const r = await fetch('/v1/genesis');
         if (!r.ok) { v.fetchError = 'genesis: ' + r.status; return; }
@@ -471,6 +506,46 @@
     else item('chkDocument', null, [t('docNotChecked'), ' ', el('code', null, 'sealchain verify --file ' + (v.report || 'document.pdf') + ' --node ' + location.origin + ' --genesis genesis.json')]);
   }
 
+  const indLabel = (i) => (T[lang]['ind_' + i] ? T[lang]['ind_' + i] + ' (' + i + ')' : i);
+
+  // renderOFD shows sealchainVerifyOFD's report (the ETSI TS 119 102-2
+  // shaped report of `sealchain ofd verify`): one row per signature, then
+  // every changed or missing part and every failed check, by signature.
+  function renderOFD(v) {
+    show('ofd-card', !!v.ofd && !v.busy);
+    if (!v.ofd || v.busy) return;
+    const sum = $('ofd-summary'), tb = $('ofd-sigs').tBodies[0], ul = $('ofd-problems');
+    tb.replaceChildren(); ul.replaceChildren();
+    const rep = v.ofd.report;
+    $('ofd-sigs').hidden = !rep || !rep.signatures.length;
+    if (!rep) { sum.textContent = t('ofdError') + v.ofd.error; sum.dataset.indication = 'error'; return; }
+    sum.dataset.indication = rep.indication;
+    if (!rep.signatures.length) { sum.textContent = t('ofdNone'); return; }
+    sum.textContent = t('ofdSummary').replace('{n}', rep.signatures.length).replace('{i}', indLabel(rep.indication)).replace('{t}', t('ofdTimeClaimed'));
+    const problem = (text) => ul.append(el('li', { class: 'fail' }, el('span', { class: 'mark' }, '✕'), el('span', { class: 'what' }, text)));
+    for (const sig of rep.signatures) {
+      const n = sig.index + 1;
+      const sealName = sig.seal ? sig.seal.name : (sig.type === 'Sign' ? 'GB/T 35275' : '?');
+      const who = sig.signed_by ? [sig.signed_by.subject, el('br'), el('small', { class: 'muted' }, short(sig.signed_by.fingerprint))] : ['?'];
+      const res = el('span', { class: 'tag ' + (sig.indication === 'TOTAL_PASSED' ? 'ind-ok' : sig.indication === 'TOTAL_FAILED' ? 'ind-bad' : 'ind-unknown') }, indLabel(sig.indication));
+      tb.append(el('tr', { 'data-indication': sig.indication },
+        el('td', null, String(n)), el('td', null, sealName, sig.seal ? el('br') : null, sig.seal ? el('small', { class: 'muted' }, sig.seal.vendor + ' · v' + sig.seal.version) : null),
+        el('td', null, ...who), el('td', { class: 'nowrap' }, sig.signing_time ? fmtTime(sig.signing_time) : (sig.claimed_time || '')),
+        el('td', null, res, sig.sub_indication ? el('br') : null, sig.sub_indication ? el('small', { class: 'mono' }, sig.sub_indication) : null)));
+      for (const r of sig.references || []) {
+        if (r.status === 'changed') problem(t('ofdRefChanged').replace('{n}', n).replace('{f}', r.file));
+        if (r.status === 'missing') problem(t('ofdRefMissing').replace('{n}', n).replace('{f}', r.file));
+      }
+      for (const c of (sig.checks || []).concat(sig.seal_checks || [])) {
+        if (c.status === 'failed') problem(t('ofdCheckFailed').replace('{n}', n).replace('{c}', c.name).replace('{d}', c.detail || ''));
+      }
+      if (sig.unprotected && sig.unprotected.length) {
+        ul.append(el('li', { class: 'note-row' }, el('span', { class: 'mark' }, '?'), el('span', { class: 'what' }, t('ofdUnprotected').replace('{n}', n).replace('{f}', sig.unprotected.join(', ')))));
+      }
+    }
+    if (rep.unlisted && rep.unlisted.length) problem(t('ofdUnlisted').replace('{f}', rep.unlisted.join(', ')));
+  }
+
   function render() {
     const v = state.view;
     show('result', !!v);
@@ -483,7 +558,9 @@
     show('timeline-card', hasRecords);
     show('checks-card', !!res);
 
+    const ofdInd = v.ofd && v.ofd.report && v.ofd.report.signatures.length ? v.ofd.report.indication : null;
     if (v.busy) verdict('busy', t('busy'), t('busySub'));
+    else if (v.notOnChain && ofdInd) verdict(ofdInd === 'TOTAL_PASSED' ? 'ok' : 'bad', t(ofdInd === 'TOTAL_PASSED' ? 'ofdOKNotOnChain' : 'ofdBadNotOnChain'), t('ofdNotOnChainSub'));
     else if (v.notOnChain) verdict('bad', t('notOnChain'), t('notOnChainSub'));
     else if (v.fetchError) verdict('bad', t('fetchFailed'), t('fetchFailedSub') + v.fetchError);
     else if (res && v.qrMatch === false) verdict('bad', t('qrMismatchTitle'), t('qrMismatch'));
@@ -506,7 +583,8 @@
         lines.push(t('summary').replace('{c}', cs.join(', ')).replace('{s}', recs.filter((r) => r.type === 'contract_signed').length)
           .replace('{h}', v.bundle.checkpoint.height + 1));
       }
-      verdict('ok', v.doc ? t('verified') : t('verifiedNoDoc'), lines);
+      if (ofdInd) lines.push(t('ofdLine').replace('{i}', indLabel(ofdInd)));
+      verdict(ofdInd && ofdInd !== 'TOTAL_PASSED' ? 'bad' : 'ok', v.doc ? t('verified') : t('verifiedNoDoc'), lines);
     }
     else if (res) {
       const failed = res.checks.filter((c) => !c.ok);
@@ -517,6 +595,7 @@
     }
 
     renderIssued(v);
+    renderOFD(v);
 
     // facts
     const facts = $('facts');
@@ -608,7 +687,7 @@
     row(t('docSrc'), v.doc ? t('docLocal') + v.doc.name : t('none'));
     if (v.report) row(v.issued ? docKindName(v.issued.facts.kind) : t('reportSrc'), v.report + ' — ' + (v.issued ? t('docSrcNote') : t('reportNote')));
     if (!v.notOnChain) row(t('bundleSrc'), v.bundleSource ? t('bundleFile') + v.bundleSource : t('bundleNode'));
-    if (res) row(t('genesisSrc'), v.genesisSource ? t('genesisFile') + v.genesisSource : el('span', { class: 'note' }, t('genesisNode')));
+    if (res || v.ofd) row(t('genesisSrc'), v.genesisSource ? t('genesisFile') + v.genesisSource : el('span', { class: 'note' }, t('genesisNode')));
   }
 
   document.addEventListener('DOMContentLoaded', () => {

@@ -34,6 +34,16 @@ const (
 	MaxSignatures = 64
 	// MaxReferences bounds the references of one signature.
 	MaxReferences = 4096
+	// MaxXMLElements bounds the elements of one parsed XML part.
+	MaxXMLElements = 1 << 17
+	// MaxXMLTotalBytes and MaxXMLTotalElements bound all the XML parsed
+	// in one package: parsing costs about 25 bytes allocated and 60 ms
+	// per MiB, so 64 signatures of 4 MiB each (within every per-part
+	// bound) cost 8 s and 3.5 GB until these were added. A file of 64
+	// signatures over 4096 parts has about 40 MiB of Signature.xml; real
+	// files have far less.
+	MaxXMLTotalBytes    = 32 << 20
+	MaxXMLTotalElements = 1 << 20
 )
 
 // Sentinel errors.
@@ -54,7 +64,9 @@ type Package struct {
 	cache map[string][]byte
 	sums  map[string][32]byte // SM3 of parts, each hashed once
 	total int64
-	size  int64
+	// xmlBytes and xmlElems are the XML parsed so far (MaxXMLTotal*).
+	xmlBytes, xmlElems int
+	size               int64
 }
 
 // Open reads the zip directory of an OFD file. Names are normalised (no
@@ -243,11 +255,29 @@ func (e *element) text(name string) string {
 	return ""
 }
 
+// parse is parseXML within the package's budget for all its XML.
+func (p *Package) parse(b []byte, what string) (*element, error) {
+	if p.xmlBytes+len(b) > MaxXMLTotalBytes {
+		return nil, fmt.Errorf("%w: %w: %s: more than %d bytes of XML in the package", ErrFormat, ErrTooLarge, what, MaxXMLTotalBytes)
+	}
+	p.xmlBytes += len(b)
+	e, n, err := parseXMLN(b, what, min(MaxXMLElements, MaxXMLTotalElements-p.xmlElems))
+	p.xmlElems += n
+	return e, err
+}
+
 // parseXML reads one XML document into elements, within MaxXMLBytes,
-// MaxXMLDepth and a bound on elements.
+// MaxXMLDepth and MaxXMLElements.
 func parseXML(b []byte, what string) (*element, error) {
+	e, _, err := parseXMLN(b, what, MaxXMLElements)
+	return e, err
+}
+
+// parseXMLN is parseXML with at most maxElems elements; it also returns
+// the elements read.
+func parseXMLN(b []byte, what string, maxElems int) (*element, int, error) {
 	if len(b) > MaxXMLBytes {
-		return nil, fmt.Errorf("%w: %w: %s is %d bytes", ErrFormat, ErrTooLarge, what, len(b))
+		return nil, 0, fmt.Errorf("%w: %w: %s is %d bytes", ErrFormat, ErrTooLarge, what, len(b))
 	}
 	d := xml.NewDecoder(bytes.NewReader(b))
 	d.Strict = true
@@ -268,15 +298,15 @@ func parseXML(b []byte, what string) (*element, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrFormat, what, err)
+			return nil, n, fmt.Errorf("%w: %s: %w", ErrFormat, what, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if len(stack) >= MaxXMLDepth {
-				return nil, fmt.Errorf("%w: %w: %s nests deeper than %d", ErrFormat, ErrTooLarge, what, MaxXMLDepth)
+				return nil, n, fmt.Errorf("%w: %w: %s nests deeper than %d", ErrFormat, ErrTooLarge, what, MaxXMLDepth)
 			}
-			if n++; n > 1<<17 {
-				return nil, fmt.Errorf("%w: %w: %s has too many elements", ErrFormat, ErrTooLarge, what)
+			if n++; n > maxElems {
+				return nil, n, fmt.Errorf("%w: %w: %s has too many elements", ErrFormat, ErrTooLarge, what)
 			}
 			e := &element{Name: t.Name.Local, Attr: map[string]string{}}
 			for _, a := range t.Attr {
@@ -287,7 +317,7 @@ func parseXML(b []byte, what string) (*element, error) {
 			}
 			if len(stack) == 0 {
 				if root != nil {
-					return nil, fmt.Errorf("%w: %s has two root elements", ErrFormat, what)
+					return nil, n, fmt.Errorf("%w: %s has two root elements", ErrFormat, what)
 				}
 				root = e
 			} else {
@@ -307,9 +337,9 @@ func parseXML(b []byte, what string) (*element, error) {
 		}
 	}
 	if root == nil {
-		return nil, fmt.Errorf("%w: %s has no root element", ErrFormat, what)
+		return nil, n, fmt.Errorf("%w: %s has no root element", ErrFormat, what)
 	}
-	return root, nil
+	return root, n, nil
 }
 
 // Document is the first document of an OFD package, as far as signing and
@@ -337,7 +367,7 @@ func (p *Package) ReadDocument() (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	ofdx, err := parseXML(b, "OFD.xml")
+	ofdx, err := p.parse(b, "OFD.xml")
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +392,7 @@ func (p *Package) ReadDocument() (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	dx, err := parseXML(db, "/"+root)
+	dx, err := p.parse(db, "/"+root)
 	if err != nil {
 		return nil, err
 	}
@@ -402,7 +432,7 @@ func (p *Package) ReadSignatures(doc *Document) (*Signatures, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, err := parseXML(b, "/"+doc.SignaturesLoc)
+	x, err := p.parse(b, "/"+doc.SignaturesLoc)
 	if err != nil {
 		return nil, err
 	}
@@ -456,7 +486,7 @@ func (p *Package) ReadSignatureXML(name string) (*SignatureXML, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	x, err := parseXML(b, "/"+name)
+	x, err := p.parse(b, "/"+name)
 	if err != nil {
 		return nil, nil, err
 	}

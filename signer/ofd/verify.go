@@ -100,6 +100,10 @@ type VerifyOptions struct {
 	// block time that recorded the document); otherwise each signature's
 	// own timeInfo is used and marked as claimed.
 	At time.Time
+	// SigningTimeOf, if set and At is zero, is asked each signature's
+	// authoritative time (e.g. the block time of a record of the file),
+	// after its signer is known; ok false falls back to timeInfo.
+	SigningTimeOf func(sig *SignatureReport) (time.Time, bool)
 }
 
 // Verify verifies every signature of the first document of an OFD file.
@@ -274,6 +278,11 @@ func (p *Package) verifyOne(i int, e SignatureEntry, doc *Document, o VerifyOpti
 		}
 	}
 	at := o.At
+	if at.IsZero() && o.SigningTimeOf != nil {
+		if t, ok := o.SigningTimeOf(&sr); ok {
+			at = t
+		}
+	}
 	if !at.IsZero() {
 		sr.SigningTimeSource = TimeFromCaller
 	} else if !ses.Time.IsZero() {

@@ -11,6 +11,8 @@
       you: '您的身份', deadline: '签署截止', contractId: '合同编号', noDeadline: '无',
       parties: '签署方', document: '合同文件', openPdf: '下载合同 PDF',
       noViewer: '此浏览器无法直接显示 PDF，请下载后阅读。以下为文件摘要。',
+      ofdNoPicture: '本节点无法显示 OFD 页面图片，请下载合同文件，用 OFD 阅读器（如数科、福昕 OFD）阅读。',
+      ofdPage: 'OFD 第 {p} 页（签署位置所在页），由本节点绘制的图片；以文件本身为准', ofdUnsupported: '图片未能显示：{u}', openOfd: '下载合同 OFD', dlSignedOfd: '下载已签署的合同 OFD',
       docName: '文件', docSize: '大小', docPages: '页数', docHash: '文件 SM3 哈希', docOf: '签署方数',
       bytes: '{n} 字节', pagesN: '{n} 页',
       order: { sequential: '顺序签署', parallel: '无序签署' },
@@ -63,6 +65,8 @@
       you: 'You sign as', deadline: 'Sign by', contractId: 'Contract ID', noDeadline: 'none',
       parties: 'Parties', document: 'Document', openPdf: 'Download the contract PDF',
       noViewer: 'This browser cannot show the PDF here; download it to read it. Summary below.',
+      ofdNoPicture: 'This node cannot draw OFD pages: download the contract and read it in an OFD reader.',
+      ofdPage: 'OFD page {p} (where you sign), a picture drawn by this node; the file itself is authoritative', ofdUnsupported: 'not shown in the picture: {u}', openOfd: 'Download the contract OFD', dlSignedOfd: 'Download the signed OFD',
       docName: 'File', docSize: 'Size', docPages: 'Pages', docHash: 'File SM3 hash', docOf: 'Parties',
       bytes: '{n} bytes', pagesN: '{n} pages',
       order: { sequential: 'signed in order', parallel: 'any order' },
@@ -533,9 +537,33 @@
     const pdfURL = (S.result && S.result.download_url) || v.pdf_url || base + '/pdf';
     // The in-page viewer is opt-in: on a phone it is a small box inside a
     // scrolling page, and a new PDF would be fetched on every open.
-    const viewer = navigator.pdfViewerEnabled === true;
+    // An OFD is shown as a picture of the signing area's page, drawn by the
+    // node (browsers have no OFD viewer), or not at all when the node has no
+    // renderer: then the page says so rather than show something wrong.
+    const isOFD = v.format === 'ofd';
+    const viewer = !isOFD && navigator.pdfViewerEnabled === true;
     $('pdf-preview').hidden = !viewer;
-    $('pdf-note').hidden = viewer;
+    $('pdf-note').hidden = viewer || isOFD;
+    $('ofd-note').hidden = !isOFD || !!v.page_pictures;
+    $('ofd-page').hidden = !isOFD || !v.page_pictures;
+    if (isOFD && v.page_pictures) {
+      const pg = (v.party && v.party.area && v.party.area.page) || 1;
+      const src = base + '/page/' + pg;
+      const img = $('ofd-img');
+      if (img.dataset.src !== src + '#' + (v.current_sm3 || '')) {
+        img.dataset.src = src + '#' + (v.current_sm3 || '');
+        img.alt = t('document') + ': ' + (v.title || '');
+        $('ofd-caption').textContent = fill(t('ofdPage'), { p: pg });
+        img.onerror = () => { $('ofd-page').hidden = true; $('ofd-note').hidden = false; };
+        img.onload = () => { img.dataset.loaded = '1'; };
+        fetch(src).then((r) => {
+          if (!r.ok) throw new Error(String(r.status));
+          const u = r.headers.get('X-Sealchain-Unsupported');
+          if (u) $('ofd-caption').textContent += ' · ' + fill(t('ofdUnsupported'), { u });
+          return r.blob();
+        }).then((b) => { img.src = URL.createObjectURL(b); }).catch(() => img.onerror());
+      }
+    }
     const box = $('pdf-box');
     if (viewer && $('pdf-preview').open && box.dataset.src !== pdfURL) {
       box.textContent = '';
@@ -552,7 +580,9 @@
     if (sm3) kv(facts, t('docHash'), sm3, { class: 'mono hash' });
     const open = $('doc-open');
     open.href = pdfURL;
-    open.setAttribute('download', (v.contract_id || 'contract') + '.pdf');
+    open.setAttribute('download', (v.contract_id || 'contract') + (isOFD ? '.ofd' : '.pdf'));
+    open.dataset.i18n = isOFD ? 'openOfd' : 'openPdf';
+    open.textContent = t(open.dataset.i18n);
   }
 
   function paintActions() {
@@ -680,7 +710,7 @@
     dl.textContent = '';
     if (!declined) {
       dl.append(el('a', { class: 'btn primary block', id: 'dl-pdf', href: r.download_url || v.pdf_url || base + '/pdf',
-        download: (v.contract_id || 'contract') + '-signed.pdf', text: t('dlSigned') }));
+        download: (v.contract_id || 'contract') + (v.format === 'ofd' ? '-signed.ofd' : '-signed.pdf'), text: t(v.format === 'ofd' ? 'dlSignedOfd' : 'dlSigned') }));
     }
     if (pending) {
       dl.append(el('p', { class: 'muted small', text: t('evidenceLater') }));

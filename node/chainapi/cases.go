@@ -178,7 +178,7 @@ func stepStatus(code uint32) int {
 	switch code {
 	case chain.CodeUnknownContract, chain.CodeUnknownCase:
 		return http.StatusNotFound
-	case chain.CodeCaseExists, chain.CodeCaseStatus:
+	case chain.CodeCaseExists, chain.CodeCaseStatus, chain.CodeDuplicateNumber:
 		return http.StatusConflict
 	case chain.CodePermission:
 		return http.StatusForbidden

@@ -2,6 +2,8 @@ package app
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +241,86 @@ func TestCaseDeterminism(t *testing.T) {
 		if !bytes.Equal(c1[i], c2[i]) {
 			t.Errorf("case %d differs", i)
 		}
+	}
+}
+
+// TestCaseNumberDeterminism: an institution's document numbers through
+// FinalizeBlock. From rules version 4 a repeated number is refused
+// (CodeDuplicateNumber), standalone and inside a batch, alike by two apps
+// fed the same blocks (equal app hashes and results), and the numbers are
+// registered; under rules version 3 the same blocks accept the repeated
+// number and register nothing, as blocks made under 3 replay.
+func TestCaseNumberDeterminism(t *testing.T) {
+	c := newCaseNet(t)
+	p, notary := c.platform, c.notary
+	apply := func(id string) []byte {
+		return p.Tx(t, &chain.NotarizationApplied{Application: id, Contract: "c-1", NotaryOrg: "notary", Scope: chain.ScopeContract,
+			Purpose: chain.PurposeLitigation}, nil)
+	}
+	accept := func(id string) []byte {
+		return notary.Tx(t, &chain.NotarizationDecided{Application: id, Contract: "c-1", Decision: chain.DecisionAccept, Staff: fp(notary)}, nil)
+	}
+	issue := func(id, number string) *chain.NotarizationIssued {
+		return &chain.NotarizationIssued{Application: id, Contract: "c-1", Number: number, DocumentSM3: hashOf(0x51), BundleSM3: hashOf(0x52), Notary: fp(notary)}
+	}
+	const dup, status = CodeDuplicateNumber, CodeCaseStatus
+	blocks := [][][]byte{
+		{apply("n-1"), apply("n-2"), apply("n-3"), apply("n-4")},
+		{accept("n-1"), accept("n-2"), accept("n-3"), accept("n-4")},
+		{notary.Tx(t, issue("n-1", "N-1"), nil), notary.Tx(t, issue("n-2", "N-1"), nil)},
+		{batch(t, notary, issue("n-3", "N-2"), issue("n-4", "N-2"))},
+		{notary.Tx(t, issue("n-2", "N-3"), nil), notary.Tx(t, issue("n-4", "N-2"), nil)},
+	}
+	// Codes per block, the batch's by item; then the registered numbers.
+	for _, v := range []struct {
+		version uint32
+		codes   [][]uint32
+		numbers map[string]string // number → case
+	}{
+		{chain.RulesVersion4, [][]uint32{{0, 0, 0, 0}, {0, 0, 0, 0}, {0, dup}, {0, dup}, {0, dup}},
+			map[string]string{"N-1": "n-1", "N-2": "n-3", "N-3": "n-2"}},
+		{chain.CaseRulesVersion, [][]uint32{{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0}, {0, 0}, {status, status}}, nil},
+	} {
+		t.Run(fmt.Sprintf("rules %d", v.version), func(t *testing.T) {
+			gen := genesisRules(t, c.net, v.version)
+			one, two := newHarnessGenesis(t, gen), newHarnessGenesis(t, gen)
+			for _, b := range c.setup {
+				one.mustCommit(b...)
+				two.mustCommit(b...)
+			}
+			for i, txs := range blocks {
+				r1, h1 := one.block(txs...)
+				r2, h2 := two.block(txs...)
+				if !bytes.Equal(h1, h2) {
+					t.Fatalf("block %d: app hashes differ: %X vs %X", i, h1, h2)
+				}
+				var codes []uint32
+				for j := range r1 {
+					if r1[j].Code != r2[j].Code || !bytes.Equal(r1[j].Data, r2[j].Data) || r1[j].Log != r2[j].Log {
+						t.Fatalf("block %d tx %d: results differ", i, j)
+					}
+					codes = append(codes, r1[j].Code)
+				}
+				if i == 3 {
+					codes = codes[:0]
+					for _, r := range batchResults(t, r1[0]) {
+						codes = append(codes, r.Code)
+					}
+				}
+				if !slices.Equal(codes, v.codes[i]) {
+					t.Errorf("block %d: codes %v, want %v", i, codes, v.codes[i])
+				}
+			}
+			view := one.app.store.View()
+			for _, number := range []string{"N-1", "N-2", "N-3"} {
+				n, ok, err := view.IssuedNumber("notary", number)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want, reg := v.numbers[number]; ok != reg || ok && n.Case != want {
+					t.Errorf("number %s: registered %v (case %q), want %v (case %q)", number, ok, n.Case, reg, want)
+				}
+			}
+		})
 	}
 }

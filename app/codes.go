@@ -70,6 +70,7 @@ const (
 	CodeUnknownCase       = chain.CodeUnknownCase
 	CodeCaseStatus        = chain.CodeCaseStatus
 	CodeNotInstitution    = chain.CodeNotInstitution
+	CodeDuplicateNumber   = chain.CodeDuplicateNumber
 )
 
 // TxError is a rejected transaction (chain.TxError).

@@ -24,7 +24,9 @@ import (
 // cases (record types 21-28) and the appraisal role (chain.CaseRulesVersion):
 // the types by their Since, the role by Role.Since in checkTx, so neither
 // needs an extra check either. Version 4 (chain.RulesVersion4) bundles the
-// features docs/operations.md lists under "Rules versions".
+// features docs/operations.md lists under "Rules versions"; the first, an
+// institution's unique document numbers, is in the issue rule, which reads
+// the version (chain/case.go), so it needs no extra check either.
 type ruleSet struct {
 	version uint32
 	// check, if set, runs after the rules every version shares (checkCommon)

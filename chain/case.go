@@ -164,6 +164,32 @@ type CaseWrite struct{ State *CaseState }
 
 func (e CaseWrite) applyTo(w StateWriter) error { return w.PutCase(e.State) }
 
+// IssuedNumber is what the chain keeps of a document number an institution
+// issued under, from rules version 4 (RulesVersion4): the case that issued
+// it. A 公证书 or 意见书 number is the document's public name, cited in
+// court and in registers; two documents of one institution under one
+// number would make a citation ambiguous, so the second issue is refused
+// (CodeDuplicateNumber at body.number). Numbers compare as bytes, exactly
+// as printed: the chain does not normalise full-width brackets or spaces.
+// Different institutions may use the same number.
+//
+//	message IssuedNumber { string case_id = 1; }
+type IssuedNumber struct{ Case string }
+
+func (n *IssuedNumber) encode(e *encoder) { e.string(1, n.Case) }
+func (n *IssuedNumber) decode(d *decoder) { n.Case = d.string(1, "case_id") }
+
+// IssuedNumberWrite stores the number an institution issued a document
+// under (rules version 4).
+type IssuedNumberWrite struct {
+	Institution, Number string
+	Issued              *IssuedNumber
+}
+
+func (e IssuedNumberWrite) applyTo(w StateWriter) error {
+	return w.PutIssuedNumber(e.Institution, e.Number, e.Issued)
+}
+
 // Limits of case fields.
 const (
 	// MaxReasonBytes bounds a decision's reason: the institution's words
@@ -391,7 +417,10 @@ func withdraw(v StateView, c *RuleContext, kind CaseKind, id, contract string) (
 	return Effects{CaseWrite{cs}}, nil
 }
 
-// issue records the issued document of an accepted case.
+// issue records the issued document of an accepted case. From rules
+// version 4 the number must be one the institution has not issued under
+// (IssuedNumber); before it any number is accepted, as it was, so a chain's
+// older blocks replay as they were made.
 func issue(v StateView, c *RuleContext, kind CaseKind, id, contract, number string, doc []byte) (*CaseState, *TxError) {
 	cs, terr := loadCase(v, kind, id, contract)
 	if terr != nil {
@@ -403,11 +432,28 @@ func issue(v StateView, c *RuleContext, kind CaseKind, id, contract, number stri
 	if terr := caseStatus(cs, "issue", CaseAccepted); terr != nil {
 		return nil, terr
 	}
+	if c.Version >= RulesVersion4 {
+		prev, ok, err := v.IssuedNumber(cs.Institution, number)
+		must(err)
+		if ok {
+			return nil, Reject(CodeDuplicateNumber, "body.number", "%q already issued a document numbered %q (case %q)", cs.Institution, number, prev.Case)
+		}
+	}
 	cs.Status = CaseIssued
 	cs.ClosedIn = c.Next + 1
 	cs.DocumentSM3 = append([]byte(nil), doc...)
 	cs.Number = number
 	return cs, nil
+}
+
+// issuedEffects are the writes of an issue: the case and, from rules
+// version 4, its number.
+func issuedEffects(c *RuleContext, cs *CaseState) Effects {
+	es := Effects{CaseWrite{cs}}
+	if c.Version >= RulesVersion4 {
+		es = append(es, IssuedNumberWrite{Institution: cs.Institution, Number: cs.Number, Issued: &IssuedNumber{Case: cs.ID}})
+	}
+	return es
 }
 
 func validateDecision(idField, id, contract string, d Decision, reason string, staff Fingerprint) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -122,18 +123,26 @@ func caseCerts(t *testing.T) caseCertDER {
 	}
 }
 
-// caseStep is one record submitted by org; code 0 means it must hold.
+// caseStep is one record submitted by org; code 0 means it must hold. It
+// runs under rules version 3 (CaseRulesVersion) unless version says
+// otherwise.
 type caseStep struct {
-	org   string
-	body  Body
-	code  uint32
-	field string
+	org     string
+	body    Body
+	code    uint32
+	field   string
+	version uint32
 }
 
-// applyCase runs body's rule against m as record log index next and, if it
-// holds, writes its effects.
+// applyCase runs body's rule against m as record log index next under
+// rules version 3 and, if it holds, writes its effects.
 func applyCase(m *MemState, org string, body Body, next uint64) *TxError {
-	c := &RuleContext{Version: CaseRulesVersion, ChainID: "case-test", Height: int64(next), Time: caseTime, Next: next, Org: org, Certs: PlainCerts{}}
+	return applyCaseAt(m, org, body, next, CaseRulesVersion)
+}
+
+// applyCaseAt is applyCase under rules version version.
+func applyCaseAt(m *MemState, org string, body Body, next uint64, version uint32) *TxError {
+	c := &RuleContext{Version: version, ChainID: "case-test", Height: int64(next), Time: caseTime, Next: next, Org: org, Certs: PlainCerts{}}
 	es, terr := body.Apply(m, c)
 	if terr != nil {
 		return terr
@@ -151,7 +160,11 @@ func runCase(t *testing.T, m *MemState, steps []caseStep) uint64 {
 		if err := s.body.Validate(); err != nil {
 			t.Fatalf("step %d (%s): Validate: %v", i, s.body.Type(), err)
 		}
-		terr := applyCase(m, s.org, s.body, next)
+		v := s.version
+		if v == 0 {
+			v = CaseRulesVersion
+		}
+		terr := applyCaseAt(m, s.org, s.body, next, v)
 		switch {
 		case s.code == CodeOK && terr != nil:
 			t.Fatalf("step %d (%s by %s): refused: code %d at %s: %s", i, s.body.Type(), s.org, terr.Code, terr.Field, terr.Msg)
@@ -345,6 +358,114 @@ func TestCaseRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			runCase(t, caseWorld(t), tc.steps)
 		})
+	}
+}
+
+// TestCaseNumberUnique: from rules version 4 an institution issues each
+// document number once (CodeDuplicateNumber at body.number); other
+// institutions may use the same number; under version 3 a repeated number
+// is accepted, as blocks made then replay, and is not registered.
+func TestCaseNumberUnique(t *testing.T) {
+	at := func(v uint32, org string, b Body) caseStep { return caseStep{org: org, body: b, version: v} }
+	dup := func(v uint32, org string, b Body) caseStep {
+		return caseStep{org: org, body: b, version: v, code: CodeDuplicateNumber, field: "body.number"}
+	}
+	// notarised opens and accepts application id at the notary office org
+	// (its staff member staff) under version v.
+	notarised := func(v uint32, id, org string, staff Fingerprint) []caseStep {
+		a := nApply(id)
+		a.NotaryOrg = org
+		d := nDecide(id, DecisionAccept)
+		d.Staff = staff
+		return []caseStep{at(v, "platform", a), at(v, org, d)}
+	}
+	issueAs := func(id, number string, staff Fingerprint) *NotarizationIssued {
+		b := nIssue(id)
+		b.Number, b.Notary = number, staff
+		return b
+	}
+	appraised := func(v uint32, id string) []caseStep {
+		return []caseStep{at(v, "court", aCommission(id)), at(v, "appraisal", aDecide(id, DecisionAccept))}
+	}
+	aIssueAs := func(id, number string) *AppraisalIssued {
+		b := aIssue(id)
+		b.Number = number
+		return b
+	}
+	const no1, no2 = "(2026)示公证字第1号", "(2026)示公证字第2号"
+	cat := func(parts ...[]caseStep) []caseStep { return slices.Concat(parts...) }
+	v3, v4 := uint32(CaseRulesVersion), RulesVersion4
+
+	tests := []struct {
+		name  string
+		steps []caseStep
+		// numbers are the (institution, number) pairs registered at the end.
+		numbers [][2]string
+	}{
+		{"v4: one issue registers its number",
+			cat(notarised(v4, "n-1", "notary", staffNotary), []caseStep{at(v4, "notary", issueAs("n-1", no1, staffNotary))}),
+			[][2]string{{"notary", no1}}},
+		{"v4: a second certificate under the number is refused",
+			cat(notarised(v4, "n-1", "notary", staffNotary), notarised(v4, "n-2", "notary", staffNotary),
+				[]caseStep{at(v4, "notary", issueAs("n-1", no1, staffNotary)), dup(v4, "notary", issueAs("n-2", no1, staffNotary)),
+					at(v4, "notary", issueAs("n-2", no2, staffNotary))}),
+			[][2]string{{"notary", no1}, {"notary", no2}}},
+		{"v4: the same number at another notary office",
+			cat(notarised(v4, "n-1", "notary", staffNotary), notarised(v4, "n-2", "notary-2", staffNotary2),
+				[]caseStep{at(v4, "notary", issueAs("n-1", no1, staffNotary)), at(v4, "notary-2", issueAs("n-2", no1, staffNotary2))}),
+			[][2]string{{"notary", no1}, {"notary-2", no1}}},
+		{"v4: numbers compare as printed bytes",
+			cat(notarised(v4, "n-1", "notary", staffNotary), notarised(v4, "n-2", "notary", staffNotary),
+				[]caseStep{at(v4, "notary", issueAs("n-1", no1, staffNotary)), at(v4, "notary", issueAs("n-2", "（2026）示公证字第1号", staffNotary))}),
+			[][2]string{{"notary", no1}, {"notary", "（2026）示公证字第1号"}}},
+		{"v4: a second opinion under the number is refused",
+			cat(appraised(v4, "a-1"), appraised(v4, "a-2"),
+				[]caseStep{at(v4, "appraisal", aIssueAs("a-1", "A-1")), dup(v4, "appraisal", aIssueAs("a-2", "A-1"))}),
+			[][2]string{{"appraisal", "A-1"}}},
+		{"v4: an opinion under a notary office's number",
+			cat(notarised(v4, "n-1", "notary", staffNotary), appraised(v4, "a-1"),
+				[]caseStep{at(v4, "notary", issueAs("n-1", "X-1", staffNotary)), at(v4, "appraisal", aIssueAs("a-1", "X-1"))}),
+			[][2]string{{"notary", "X-1"}, {"appraisal", "X-1"}}},
+		{"v4: a refused issue registers nothing",
+			cat(notarised(v4, "n-1", "notary", staffNotary), []caseStep{
+				{org: "notary", body: issueAs("n-1", no1, staffRevoked), version: v4, code: CodeCertRevoked, field: "body.notary_cert"},
+				at(v4, "notary", issueAs("n-1", no2, staffNotary))}),
+			[][2]string{{"notary", no2}}},
+		{"v3: a repeated number is accepted and not registered",
+			cat(notarised(v3, "n-1", "notary", staffNotary), notarised(v3, "n-2", "notary", staffNotary),
+				[]caseStep{at(v3, "notary", issueAs("n-1", no1, staffNotary)), at(v3, "notary", issueAs("n-2", no1, staffNotary))}),
+			nil},
+		{"v3 then v4: numbers issued under v3 are not in the register",
+			cat(notarised(v3, "n-1", "notary", staffNotary), notarised(v3, "n-2", "notary", staffNotary), notarised(v4, "n-3", "notary", staffNotary),
+				[]caseStep{at(v3, "notary", issueAs("n-1", no1, staffNotary)), at(v4, "notary", issueAs("n-2", no1, staffNotary)),
+					dup(v4, "notary", issueAs("n-3", no1, staffNotary))}),
+			[][2]string{{"notary", no1}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := caseWorld(t)
+			runCase(t, m, tc.steps)
+			if len(m.numbers) != len(tc.numbers) {
+				t.Errorf("%d numbers registered, want %d", len(m.numbers), len(tc.numbers))
+			}
+			for _, n := range tc.numbers {
+				got, ok, err := m.IssuedNumber(n[0], n[1])
+				if err != nil || !ok {
+					t.Errorf("%s's number %q not registered (%v)", n[0], n[1], err)
+					continue
+				}
+				if cs, ok, _ := m.Case(got.Case); !ok || cs.Institution != n[0] || cs.Number != n[1] || cs.Status != CaseIssued {
+					t.Errorf("%s's number %q names case %q: %+v", n[0], n[1], got.Case, cs)
+				}
+			}
+		})
+	}
+
+	// The state value round trips.
+	in, back := IssuedNumber{Case: "n-1"}, IssuedNumber{}
+	stateRoundTrip(t, &in, &back)
+	if back != in {
+		t.Errorf("round trip: %+v", back)
 	}
 }
 

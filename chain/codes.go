@@ -72,6 +72,9 @@ const (
 	CodeUnknownCase    uint32 = 65 // no case of that kind and id, or it is on another contract
 	CodeCaseStatus     uint32 = 66 // the case is not in a status that allows the step (decide a decided case, issue an unaccepted one)
 	CodeNotInstitution uint32 = 67 // the named organisation is not registered with the notary (appraisal) role, or a commission not from a court
+	// CodeDuplicateNumber (rules version 4, case.go issue): the institution
+	// already issued a document under body.number.
+	CodeDuplicateNumber uint32 = 68
 )
 
 // TxError is a rejected transaction: a stable code, the field at fault and a

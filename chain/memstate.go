@@ -17,6 +17,7 @@ type MemState struct {
 	certs      map[Fingerprint][]byte
 	contracts  map[string][]byte
 	cases      map[string][]byte
+	numbers    map[string][]byte // issued document numbers, by institution "/" number
 	txs        map[Hash]uint64
 	seals      map[string][]byte
 	identities map[string][]byte
@@ -41,6 +42,7 @@ func NewMemState() *MemState {
 		certs:      map[Fingerprint][]byte{},
 		contracts:  map[string][]byte{},
 		cases:      map[string][]byte{},
+		numbers:    map[string][]byte{},
 		txs:        map[Hash]uint64{},
 		seals:      map[string][]byte{},
 		identities: map[string][]byte{},
@@ -205,6 +207,17 @@ func (m *MemState) Case(id string) (*CaseState, bool, error) {
 
 func (m *MemState) PutCase(c *CaseState) error {
 	m.cases[c.ID] = EncodeState(c)
+	return nil
+}
+
+// Organisation ids hold no "/" (checkID), so institution "/" number names
+// one pair.
+func (m *MemState) IssuedNumber(institution, number string) (*IssuedNumber, bool, error) {
+	return memGet(m.numbers, institution+"/"+number, &IssuedNumber{}, "issued number")
+}
+
+func (m *MemState) PutIssuedNumber(institution, number string, n *IssuedNumber) error {
+	m.numbers[institution+"/"+number] = EncodeState(n)
 	return nil
 }
 func (m *MemState) PutSeal(h []byte, s *SealState) error {

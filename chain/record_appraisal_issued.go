@@ -104,5 +104,5 @@ func (b *AppraisalIssued) Apply(v StateView, c *RuleContext) (Effects, *TxError)
 			return nil, terr
 		}
 	}
-	return Effects{CaseWrite{cs}}, nil
+	return issuedEffects(c, cs), nil
 }

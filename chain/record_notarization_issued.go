@@ -78,5 +78,5 @@ func (b *NotarizationIssued) Apply(v StateView, c *RuleContext) (Effects, *TxErr
 	if terr := orgCert(v, c, b.Notary, cs.Institution, "body.notary_cert"); terr != nil {
 		return nil, terr
 	}
-	return Effects{CaseWrite{cs}}, nil
+	return issuedEffects(c, cs), nil
 }

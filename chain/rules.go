@@ -23,8 +23,9 @@ import (
 // and the certificates its signatures were verified with.
 type RuleContext struct {
 	// Version is the rules version in force at Height (upgrade.go;
-	// InitialRulesVersion until governance schedules another). Every rule
-	// today is the same in every version.
+	// InitialRulesVersion until governance schedules another). A rule
+	// that changed checks it, so older blocks replay under the rules they
+	// were made with (case.go issue: document numbers from RulesVersion4).
 	Version uint32
 	ChainID string
 	Height  int64

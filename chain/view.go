@@ -30,6 +30,9 @@ type StateView interface {
 	CheckpointAt(height int64) (*Checkpoint, bool, error)
 	// Case is an institution case (case.go), from rules version 3.
 	Case(id string) (*CaseState, bool, error)
+	// IssuedNumber is the case that issued institution's document numbered
+	// number (case.go), from rules version 4.
+	IssuedNumber(institution, number string) (*IssuedNumber, bool, error)
 }
 
 // StateWriter is where Effects land: the app's block (*store.Block) or
@@ -49,4 +52,5 @@ type StateWriter interface {
 	DeleteUpgradePlan() error
 	PutAnchor(a *AnchorState) error
 	PutCase(c *CaseState) error
+	PutIssuedNumber(institution, number string, n *IssuedNumber) error
 }

@@ -110,14 +110,23 @@ func (c *Client) WithdrawAppraisal(ctx context.Context, id, reason string) (*Cas
 // Inbox lists the cases to the node's institution; status and kind filter
 // ("" for all).
 func (c *Client) Inbox(ctx context.Context, status, kind string) ([]Case, error) {
-	q := url.Values{}
+	return c.listCases(ctx, "/v1/inbox", url.Values{}, status, kind)
+}
+
+// Cases lists the cases of the node's organisation in role "applicant"
+// (the cases it opened) or "institution" (as Inbox), newest first; status
+// and kind filter ("" for all).
+func (c *Client) Cases(ctx context.Context, role, status, kind string) ([]Case, error) {
+	return c.listCases(ctx, "/v1/cases", url.Values{"role": {role}}, status, kind)
+}
+
+func (c *Client) listCases(ctx context.Context, path string, q url.Values, status, kind string) ([]Case, error) {
 	if status != "" {
 		q.Set("status", status)
 	}
 	if kind != "" {
 		q.Set("kind", kind)
 	}
-	path := "/v1/inbox"
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}

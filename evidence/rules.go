@@ -126,8 +126,12 @@ func (st *replayState) observe(d *decoded) {
 // case record and any record at or after one's height, or
 // BatchRulesVersion for a batched record and any record at or after one's
 // height (an upgrade moved the chain there; the bundle does not name
-// upgrades), else InitialRulesVersion. Today the versions differ only in
-// the keys a record is refused as a replay by (chain.RecordKeys).
+// upgrades), else InitialRulesVersion. The versions differ in the keys a
+// record is refused as a replay by (chain.RecordKeys) and, from
+// RulesVersion4, in the uniqueness of an institution's document numbers.
+// The version found is never above the one the chain ran, and the replay
+// state holds only the bundle's cases, so the replay never refuses a
+// number the chain accepted; the chain alone sees every number.
 func (st *replayState) version(d *decoded) uint32 {
 	v := max(st.genesisVersion, chain.InitialRulesVersion)
 	if d.tx.Batched != nil || st.batchedFrom > 0 && d.entry.Height >= st.batchedFrom {

@@ -132,6 +132,35 @@ type Result struct {
 	Records []RecordInfo `json:"records"`
 	// Anchors are the bundle's anchored checkpoints and their Fabric status.
 	Anchors []AnchorStatus `json:"anchors,omitempty"`
+	// orgs are the organisations the bundle's register_org proposals
+	// registered (RegisteredOrgs).
+	orgs *orgSet
+}
+
+// RegisteredOrg is an organisation that a passed register_org proposal in
+// a bundle registered: the proposal's organisation and its CA certificate,
+// registered from the record that passed it (PassedAt) on.
+type RegisteredOrg struct {
+	Org      *chain.Org
+	CA       *smx509.Certificate
+	PassedAt uint64 // log index of the record (proposal or vote) that passed it
+}
+
+// RegisteredOrgs are the organisations that the bundle's register_org
+// proposals registered as this verification counted them (genesis
+// weights, the chain's checks of the CA: orgRegistrations), in the order
+// they passed; none for a Result that Verify did not make. They are the
+// chain's only when the Result is OK: a caller trusting them, a document
+// verifier say, checks OK first.
+func (r *Result) RegisteredOrgs() []RegisteredOrg {
+	if r.orgs == nil {
+		return nil
+	}
+	out := make([]RegisteredOrg, 0, len(r.orgs.byPass))
+	for _, g := range r.orgs.byPass {
+		out = append(out, RegisteredOrg{Org: g.org, CA: g.ca, PassedAt: g.passedAt})
+	}
+	return out
 }
 
 // NewCheck is the outcome of a step: passed with okDetail when err is nil,
@@ -442,6 +471,7 @@ func (v *Verifier) checkRecords(b *Bundle, res *Result) []*decoded {
 	}
 	slices.SortFunc(recs, func(a, b *decoded) int { return cmpU64(a.entry.Index, b.entry.Index) })
 	orgs := v.orgRegistrations(recs)
+	res.orgs = orgs
 	creds := &credentials{issued: certs, governance: v.registrations(recs, chain.ProposalRegisterCredentials), orgs: orgs}
 	state := v.genesisState(orgs)
 	state.governance = v.governanceCredentials(creds.governance, orgs)

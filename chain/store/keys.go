@@ -28,6 +28,7 @@ import (
 //	s/u/plan                   PendingUpgrade (upgrade.go)
 //	s/u/a/<height:8>           UpgradeActivation
 //	s/case/<case id>           CaseState (institution cases, rules version 3)
+//	s/num/<org id>/<number>    IssuedNumber (an institution's document numbers, rules version 4)
 //	x/...                      indexes: chain.EncodeIndexKeys
 //	c/<height:8>               headers whose NextValidatorsHash names a new validator set
 var (
@@ -62,6 +63,14 @@ func sealKey(h []byte) []byte                 { return append([]byte("s/e/"), h.
 var prefixCase = []byte("s/case/")
 
 func caseKey(id string) []byte { return append(append([]byte(nil), prefixCase...), id...) }
+
+// numberKey is an institution's issued document number. Organisation ids
+// hold no "/" (chain.ValidateID), so the first "/" after the prefix ends
+// the id and the number may hold any character. It is not under s/case/,
+// which View.Cases scans.
+func numberKey(institution, number string) []byte {
+	return append(append(append([]byte("s/num/"), institution...), '/'), number...)
+}
 
 var keyParams = []byte("s/g/params")
 

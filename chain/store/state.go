@@ -115,6 +115,20 @@ func (v View) Case(id string) (*chain.CaseState, bool, error) {
 	return c, ok, err
 }
 
+// PutIssuedNumber stores the case that issued an institution's document
+// number (rules version 4).
+func (b *Block) PutIssuedNumber(institution, number string, n *chain.IssuedNumber) error {
+	return b.setState(numberKey(institution, number), chain.EncodeState(n))
+}
+
+// IssuedNumber returns the case that issued an institution's document
+// number, if one did from rules version 4 on.
+func (v View) IssuedNumber(institution, number string) (*chain.IssuedNumber, bool, error) {
+	n := &chain.IssuedNumber{}
+	ok, err := v.load(numberKey(institution, number), n, "issued number")
+	return n, ok, err
+}
+
 // Cases calls fn for every institution case in id order until fn returns
 // false. An inbox filters them by institution; cases are few beside
 // records (one per application), so a scan is cheap enough.

@@ -130,13 +130,18 @@ func newInboxCmd() *cobra.Command {
 	var (
 		o            orgFlags
 		status, kind string
+		applicant    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "inbox",
-		Short: "List the cases to this node's notary office or appraisal institution, newest first",
+		Short: "List the cases to this node's notary office or appraisal institution (or, with --applicant, those this node's organisation opened), newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCase(cmd, &o, func(s *session) (any, error) {
+				if applicant {
+					cs, err := s.c.Cases(s.ctx, "applicant", status, kind)
+					return map[string]any{"cases": cs}, err
+				}
 				cs, err := s.c.Inbox(s.ctx, status, kind)
 				return map[string]any{"cases": cs}, err
 			})
@@ -145,6 +150,7 @@ func newInboxCmd() *cobra.Command {
 	o.add(cmd)
 	cmd.Flags().StringVar(&status, "status", "", "pending, accepted, rejected, withdrawn or issued (default all)")
 	cmd.Flags().StringVar(&kind, "kind", "", "notarization or appraisal (default both)")
+	cmd.Flags().BoolVar(&applicant, "applicant", false, "list the cases this node's organisation opened (GET /v1/cases?role=applicant)")
 	return cmd
 }
 

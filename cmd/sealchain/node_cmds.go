@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,7 +26,7 @@ func newInitCmd() *cobra.Command {
 		home, chainID, org, orgName, role, alg string
 		force, production                      bool
 		apiListen, p2p, rpc                    string
-		tlsHosts                               []string
+		tlsHosts, peers                        []string
 		anchorF                                anchorFlags
 	)
 	cmd := &cobra.Command{
@@ -66,6 +69,15 @@ func newInitCmd() *cobra.Command {
 				c.Intent.DevOTP = false
 				c.API.Auth = "signed"
 			}
+			if c.Institution.Peers, err = parsePeers(peers); err != nil {
+				return err
+			}
+			// Checked here too, before nodehome.Init, which with --force
+			// removes the old home before it checks the config.
+			c.Org = org
+			if err := c.Validate(); err != nil {
+				return err
+			}
 			if orgName == "" {
 				orgName = org
 			}
@@ -86,6 +98,9 @@ func newInitCmd() *cobra.Command {
 			if c.Consensus.RPCListen == "" {
 				fmt.Fprintf(cmd.OutOrStdout(), "  CometBFT RPC off (set [consensus] rpc_listen to serve state sync: docs/operations.md)\n")
 			}
+			for _, id := range slices.Sorted(maps.Keys(c.Institution.Peers)) {
+				fmt.Fprintf(cmd.OutOrStdout(), "  peer       %s = %s\n", id, c.Institution.Peers[id])
+			}
 			if anchoring != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "  anchoring  %s -> %s/%s/%s (submits: %t)\n",
 					anchoring.Org, anchoring.Network, anchoring.Channel, anchoring.Chaincode, c.Anchor.Enable)
@@ -98,13 +113,14 @@ func newInitCmd() *cobra.Command {
 	f.StringVar(&chainID, "chain-id", "sealchain-dev", "chain id")
 	f.StringVar(&org, "org", "platform", "organisation id")
 	f.StringVar(&orgName, "org-name", "", "organisation's display name (default: the id)")
-	f.StringVar(&role, "role", "platform", "organisation role: platform, court, notary or arbitration")
+	f.StringVar(&role, "role", "platform", "organisation role: platform, court, notary, arbitration or appraisal")
 	f.StringVar(&alg, "alg", "sm2", "key algorithm of the org's CA and credentials: sm2 or ecdsa-p256")
 	f.BoolVar(&force, "force", false, "replace an existing home, deleting its keys and chain data")
 	f.BoolVar(&production, "production", false, "mark the genesis production: development providers are refused")
 	f.StringVar(&apiListen, "api-listen", "", "HTTP API host:port (default 127.0.0.1:8080)")
 	f.StringVar(&p2p, "p2p-listen", "", "CometBFT P2P tcp://host:port")
 	f.StringVar(&rpc, "rpc-listen", "", `CometBFT RPC tcp://host:port; "" turns it off (default tcp://127.0.0.1:26657, off for court, notary and arbitration)`)
+	f.StringArrayVar(&peers, "peer", nil, "another organisation's node API, ORG=URL (repeatable): [institution] peers, where case documents are fetched from (docs/configuration.md)")
 	f.StringArrayVar(&tlsHosts, "tls-host", nil, "serve the API over HTTPS: issue a TLS server certificate for this DNS name or IP (repeatable) with the org CA")
 	anchorF.register(cmd)
 	return cmd
@@ -138,4 +154,28 @@ func newStartCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&home, "home", "./data", "node home directory")
 	return cmd
+}
+
+// parsePeers reads --peer ORG=URL values into [institution] peers. The URL
+// is checked with the rest of the config (config.Validate); the org id
+// here, since the config accepts any non-empty key.
+func parsePeers(vals []string) (map[string]string, error) {
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	peers := make(map[string]string, len(vals))
+	for _, v := range vals {
+		id, u, ok := strings.Cut(v, "=")
+		if !ok || u == "" {
+			return nil, fmt.Errorf("--peer %q: want ORG=URL, e.g. notary=http://10.0.0.3:8080", v)
+		}
+		if err := chain.ValidateID("--peer organisation", id); err != nil {
+			return nil, fmt.Errorf("--peer %q: %w", v, err)
+		}
+		if _, dup := peers[id]; dup {
+			return nil, fmt.Errorf("--peer %q: organisation %s given twice", v, id)
+		}
+		peers[id] = u
+	}
+	return peers, nil
 }

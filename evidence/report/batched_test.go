@@ -2,6 +2,7 @@ package report
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,7 +35,10 @@ func batchedFixture(t *testing.T) (*fixture, *evidence.Bundle) {
 		t.Fatal(err)
 	}
 	f := newFixture(t)
-	f.raw, f.bundle, f.res = raw, b, res
+	// The synthetic chain's genesis, plus the issuer newFixture made.
+	tr := *trust
+	tr.Orgs = append(slices.Clone(trust.Orgs), f.trust.Orgs[len(f.trust.Orgs)-1])
+	f.raw, f.bundle, f.res, f.trust = raw, b, res, &tr
 	return f, b
 }
 

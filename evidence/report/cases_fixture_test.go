@@ -66,9 +66,18 @@ func must[T any](v T, err error) T {
 
 func newCaseWorld(t testing.TB) *caseWorld {
 	t.Helper()
-	s := must(conformance.NewCaseSynth(conformance.ChainID))
+	return newCaseWorldOn(t, must(conformance.NewCaseSynth(conformance.ChainID)), nil)
+}
+
+// newCaseWorldOn is newCaseWorld on s, whose log starts with the records
+// before records (nil for none), kept in the contract's bundles.
+func newCaseWorldOn(t testing.TB, s *caseSynth, before func() []uint64) *caseWorld {
+	t.Helper()
 	w := &caseWorld{s: s, contract: "contract-2026-0042"}
 	w.trust = must(evidence.ParseTrust(s.Genesis()))
+	if before != nil {
+		w.idx = append(w.idx, before()...)
+	}
 	doc := contractPDF()
 	act, der, err := s.Signer("party-a")
 	if err != nil {
@@ -154,6 +163,9 @@ func (w *caseWorld) options(t testing.TB, o *institution) Options {
 		if og.ID == o.ID {
 			name = og.Name
 		}
+	}
+	if name == "" && o.Org != nil { // registered by governance
+		name = o.Org.Name
 	}
 	return Options{IssuerOrg: Issuer{ID: o.ID, Name: name}, Now: w.now, VerifyURL: testVerifyURL,
 		Key: key, Cert: cert, Chain: [][]byte{o.CA.Cert.Raw}, Trust: w.trust,

@@ -15,7 +15,9 @@
 // intent method, block height, block time in UTC+8 and UTC, tx hash, log
 // index), the checkpoint and the validator set that committed it, every
 // verification check with 通过 PASS/未通过 FAIL and its bilingual name
-// (evidence.CheckLabel) above the verifier's detail, and a QR code for
+// (evidence.CheckLabel) above the verifier's detail (the checks Make
+// recomputes from the bundle under Options.Trust, never the caller's
+// list: [Verify] does not compare printed checks), and a QR code for
 // Options.VerifyURL (required: the node passes its own page, <[api]
 // public_url>/verify) + "?bundle=" + hex SM3 of the embedded bundle, with
 // that URL and hash printed under it. The issuer's label, name and date

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -152,20 +153,36 @@ type parts struct {
 // Options.Trust the printed issuer name is the trust's (an empty
 // IssuerOrg.Name takes it; another name is refused).
 func docParts(b *evidence.Bundle, res *evidence.Result, opts Options, in docInput) (*parts, error) {
-	// The printed issuer name is the genesis name: VerifyDocument compares
-	// it with the trust, so a maker refuses any other.
+	// The printed issuer name is the genesis name, or the name governance
+	// registered the issuer with (a register_org proposal that passed in
+	// the bundle): VerifyDocument compares it with those, so a maker
+	// refuses any other. The facts' checks are those a verifier recomputes:
+	// the bundle alone under the genesis trust, whatever else res was run
+	// with (a file, a trusted log).
+	fres := res
 	if opts.Trust != nil {
+		v, err := evidence.NewVerifier(opts.Trust)
+		if err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+		fres = v.Verify(b, nil)
+		orgs := slices.Clone(opts.Trust.Orgs)
+		if fres.OK {
+			for _, r := range fres.RegisteredOrgs() {
+				orgs = append(orgs, r.Org)
+			}
+		}
 		var org *chain.Org
-		for _, o := range opts.Trust.Orgs {
+		for _, o := range orgs {
 			if o.ID == opts.IssuerOrg.ID {
 				org = o
 			}
 		}
 		switch {
 		case org == nil:
-			return nil, fmt.Errorf("%w: the issuer %q is not an organisation of the trusted genesis", ErrOptions, opts.IssuerOrg.ID)
+			return nil, fmt.Errorf("%w: the issuer %q is not an organisation of the trusted genesis, nor one a register_org proposal in the bundle registered", ErrOptions, opts.IssuerOrg.ID)
 		case opts.IssuerOrg.Name != "" && opts.IssuerOrg.Name != org.Name:
-			return nil, fmt.Errorf("%w: the issuer name %q differs from the genesis name %q of organisation %q", ErrOptions, opts.IssuerOrg.Name, org.Name, org.ID)
+			return nil, fmt.Errorf("%w: the issuer name %q differs from the registered name %q of organisation %q", ErrOptions, opts.IssuerOrg.Name, org.Name, org.ID)
 		}
 		opts.IssuerOrg.Name = org.Name
 	}
@@ -182,17 +199,6 @@ func docParts(b *evidence.Bundle, res *evidence.Result, opts Options, in docInpu
 		}
 	}
 	in.issuer, in.issuedAt = IssuerFacts{ID: opts.IssuerOrg.ID, Name: opts.IssuerOrg.Name}, opts.Now
-	// The facts' checks are those a verifier recomputes: the bundle alone
-	// under the genesis trust, whatever else res was run with (a file, a
-	// trusted log).
-	fres := res
-	if opts.Trust != nil {
-		v, err := evidence.NewVerifier(opts.Trust)
-		if err != nil {
-			return nil, fmt.Errorf("report: %w", err)
-		}
-		fres = v.Verify(b, nil)
-	}
 	df, verification, err := docFactsOf(b, raw, fres, in)
 	if err != nil {
 		return nil, err

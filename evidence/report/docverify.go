@@ -98,10 +98,13 @@ func kindOf(factsJSON []byte) (string, error) {
 //
 //  1. document_signature: the PDF carries exactly one signature, which
 //     signer/pdf reports TOTAL_PASSED with the trust's organisation CAs as
-//     roots and claims a time not after now; the CA that issued the signer
-//     certificate is the organisation facts.json names as the issuer, with
-//     the notary role for a 公证书 and the appraisal role for a 意见书;
-//     the printed issuer name is that organisation's genesis name, and the
+//     roots, and those of the organisations governance registered
+//     (issuerOrgs: register_org proposals the issuance bundle shows passed
+//     before the issue record), and claims a time not after now; the CA
+//     that issued the signer certificate is the organisation facts.json
+//     names as the issuer, with the notary role for a 公证书 and the
+//     appraisal role for a 意见书; the printed issuer name is that
+//     organisation's genesis name (or registered name), and the
 //     signer certificate's subject CN is the one [IssuerSigner] gives (the
 //     document signer is never registered on chain, so its registration
 //     and revocation cannot be checked offline; the subject form keeps the
@@ -133,6 +136,7 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 	for _, o := range opts {
 		o(&cfg)
 	}
+	rootsGiven := cfg.roots != nil // WithReportRoots: exactly those
 	if cfg.roots == nil {
 		r, err := trustRoots(trust)
 		if err != nil {
@@ -157,16 +161,45 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 			return nil, err
 		}
 		res.Kind = KindEvidence
-		org, orgErr := signerOrg(res.Signature, trust)
+		org, orgErr := signerOrg(res.Signature, trust.Orgs, "")
 		var raw []byte
 		if files != nil {
 			raw = files[BundleAttachment]
 		}
-		res.addIssuance(trust, cfg.issuance, docSum[:], kind, org, orgErr, raw, nil)
+		res.addIssuance(proveIssuance(trust, cfg.issuance), docSum[:], kind, org, orgErr, raw, nil)
 		res.OK = len(res.Failed()) == 0
 		return res, nil
 	}
 	res := &Result{Kind: kind}
+
+	// The attached bundle and the issuance bundle are verified first: an
+	// issuer that governance registered is known from them (issuerOrgs).
+	var raw []byte
+	if files != nil {
+		raw = files[BundleAttachment]
+	}
+	var b *evidence.Bundle
+	bundleErr := filesErr
+	if bundleErr == nil {
+		if raw == nil {
+			bundleErr = fmt.Errorf("no embedded file %s", BundleAttachment)
+		} else {
+			b, bundleErr = evidence.DecodeBundle(raw)
+		}
+	}
+	var attached *evidence.Result
+	var verifierErr error
+	if b != nil {
+		var v *evidence.Verifier
+		if v, verifierErr = evidence.NewVerifier(trust); verifierErr == nil {
+			attached = v.Verify(b, nil)
+		}
+	}
+	proof := proveIssuance(trust, cfg.issuance)
+	orgs, govCAs, unknownWhy := issuerOrgs(trust, proof, attached, kind, docSum[:])
+	if !rootsGiven {
+		cfg.roots = append(slices.Clip(cfg.roots), govCAs...)
+	}
 
 	// 1. The issuer's signature.
 	rep, err := sigpdf.Verify(pdfBytes, sigpdf.VerifyOptions{Roots: cfg.roots})
@@ -176,11 +209,17 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 	if err == nil {
 		res.Signature = rep
 		err = checkSignature(rep, now)
+		if err != nil {
+			// Say why when the signer's CA is of no organisation known.
+			if _, e := signerOrg(rep, orgs, unknownWhy); e != nil {
+				err = fmt.Errorf("%w; %v", err, e)
+			}
+		}
 		if err == nil && len(rep.Signatures) != 1 {
 			err = fmt.Errorf("%d signatures: an issued document carries exactly one, its issuer's", len(rep.Signatures))
 		}
 		if err == nil {
-			org, orgErr = signerOrg(rep, trust)
+			org, orgErr = signerOrg(rep, orgs, unknownWhy)
 			err = orgErr
 		}
 	}
@@ -200,7 +239,7 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 		case org.ID != df.Issuer.ID:
 			err = fmt.Errorf("signed by a certificate of organisation %q, but the document names %q as its issuer", org.ID, df.Issuer.ID)
 		case df.Issuer.Name != org.Name:
-			err = fmt.Errorf("the document prints the issuer name %q; the trusted genesis names organisation %q %q", df.Issuer.Name, org.ID, org.Name)
+			err = fmt.Errorf("the document prints the issuer name %q; the trusted genesis (or its registration by governance) names organisation %q %q", df.Issuer.Name, org.ID, org.Name)
 		case !slices.Contains(subjectCNs(rep.Signatures[0].SignedBy.Subject), issuerSignerRef(org.ID)):
 			err = fmt.Errorf("signed by %q, not by a document signer certificate of organisation %q (CN=%s)", rep.Signatures[0].SignedBy.Subject, org.ID, issuerSignerRef(org.ID))
 		case issuerRole(kind) != "" && org.Role != issuerRole(kind):
@@ -215,11 +254,7 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 	}
 	res.add(CheckDocumentSignature, err, detail)
 
-	// 2. The issuance record (after the bundle checks below: needs the raw bundle).
-	var raw []byte
-	if files != nil {
-		raw = files[BundleAttachment]
-	}
+	// 2. The issuance record.
 	var dfp *DocFacts
 	if factsErr == nil {
 		dfp = &df
@@ -227,18 +262,10 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 	if err != nil {
 		orgErr = fmt.Errorf("the document's signature failed: %w", err)
 	}
-	res.addIssuance(trust, cfg.issuance, docSum[:], kind, org, orgErr, raw, dfp)
+	res.addIssuance(proof, docSum[:], kind, org, orgErr, raw, dfp)
 
 	// 3. The attached bundle.
-	var b *evidence.Bundle
-	err = filesErr
-	if err == nil {
-		if raw == nil {
-			err = fmt.Errorf("no embedded file %s", BundleAttachment)
-		} else {
-			b, err = evidence.DecodeBundle(raw)
-		}
-	}
+	err = bundleErr
 	detail = ""
 	if err == nil {
 		detail = fmt.Sprintf("%s: %d bytes, %d records for chain %s", BundleAttachment, len(raw), len(b.Records), b.ChainID)
@@ -247,10 +274,10 @@ func VerifyDocument(pdfBytes []byte, trust *evidence.Trust, now time.Time, opts 
 
 	// 4. The bundle verifies.
 	if b != nil {
-		v, err := evidence.NewVerifier(trust)
+		err := verifierErr
 		detail = ""
 		if err == nil {
-			res.Bundle = v.Verify(b, nil)
+			res.Bundle = attached
 			switch {
 			case res.Bundle.OK:
 				detail = fmt.Sprintf("all %d bundle checks passed against the trusted genesis", len(res.Bundle.Checks))
@@ -305,16 +332,17 @@ func checkOrder(name string) int {
 	return slices.Index([]string{CheckDocumentSignature, CheckReportSignature, CheckIssuanceRecorded, CheckBundleAttached, CheckBundleVerifies, CheckFactsMatch}, name)
 }
 
-// signerOrg is the organisation whose CA issued the (last) signature's
-// certificate: signer/pdf verified the chain to one of the roots, and the
-// issuer's name says which.
-func signerOrg(rep *sigpdf.Report, trust *evidence.Trust) (*chain.Org, error) {
+// signerOrg is the organisation among orgs whose CA issued the (last)
+// signature's certificate: signer/pdf verified the chain to one of the
+// roots, and the issuer's name says which. unknownWhy, when not empty,
+// says why the organisations governance registered are not among orgs.
+func signerOrg(rep *sigpdf.Report, orgs []*chain.Org, unknownWhy string) (*chain.Org, error) {
 	if rep == nil || len(rep.Signatures) == 0 || rep.Signatures[len(rep.Signatures)-1].SignedBy == nil {
 		return nil, errors.New("no verified signature")
 	}
 	issuer := rep.Signatures[len(rep.Signatures)-1].SignedBy.Issuer
 	var found *chain.Org
-	for _, o := range trust.Orgs {
+	for _, o := range orgs {
 		c, err := smx509.ParseCertificate(o.CACert)
 		if err != nil {
 			continue
@@ -327,68 +355,145 @@ func signerOrg(rep *sigpdf.Report, trust *evidence.Trust) (*chain.Org, error) {
 		}
 	}
 	if found == nil {
+		if unknownWhy != "" {
+			return nil, fmt.Errorf("no genesis organisation's CA is named %q, and %s", issuer, unknownWhy)
+		}
 		return nil, fmt.Errorf("no genesis organisation's CA is named %q", issuer)
 	}
 	return found, nil
 }
 
+// issuanceProof is the issuance bundle (WithIssuance), verified once.
+type issuanceProof struct {
+	res  *evidence.Result
+	recs []described
+	err  error // why it proves nothing: ErrNoIssuance without one
+}
+
+// proveIssuance verifies the issuance bundle ib against trust.
+func proveIssuance(trust *evidence.Trust, ib *evidence.Bundle) *issuanceProof {
+	if ib == nil {
+		return &issuanceProof{err: ErrNoIssuance}
+	}
+	v, err := evidence.NewVerifier(trust)
+	if err != nil {
+		return &issuanceProof{err: err}
+	}
+	p := &issuanceProof{res: v.Verify(ib, nil)}
+	if !p.res.OK {
+		p.err = fmt.Errorf("the issuance bundle does not verify: %s", strings.Join(p.res.Failed(), ", "))
+		return p
+	}
+	if p.recs, p.err = describeAll(ib); p.err != nil {
+		p.res = nil
+	}
+	return p
+}
+
+// issueRecord is the record of the issuance bundle that records the issue
+// of the document of kind whose SM3 is docSM3, if any.
+func (p *issuanceProof) issueRecord(kind string, docSM3 []byte) (described, bool) {
+	want := issuedType(kind)
+	for _, d := range p.recs {
+		if d.v.Type != want {
+			continue
+		}
+		var doc []byte
+		switch body := d.tx.Body.(type) {
+		case *chain.NotarizationIssued:
+			doc = body.DocumentSM3
+		case *chain.AppraisalIssued:
+			doc = body.DocumentSM3
+		case *chain.ReportIssued:
+			doc = body.ReportSM3
+		}
+		if bytes.Equal(doc, docSM3) {
+			return d, true
+		}
+	}
+	return described{}, false
+}
+
+// issuerOrgs are the organisations a document's signer may belong to: the
+// trusted genesis's, then those that governance registered (a register_org
+// proposal and the votes that passed it, tallied by package evidence) as
+// a verified bundle shows. With an issuance bundle, that bundle's
+// registrations that passed before the document's issue record count:
+// the issuer must have been registered when it recorded the issue. Without
+// one (issuance_recorded fails then anyway), the verified attached
+// bundle's count, so that document_signature still tells whether the
+// signer is of an organisation the chain registered. govCAs are the CAs
+// of the registered organisations, for the signature's roots; unknownWhy
+// says, for an unknown signer, where registrations were looked for.
+func issuerOrgs(trust *evidence.Trust, proof *issuanceProof, attached *evidence.Result, kind string, docSM3 []byte) (orgs []*chain.Org, govCAs []*smx509.Certificate, unknownWhy string) {
+	orgs = slices.Clone(trust.Orgs)
+	var reg []evidence.RegisteredOrg
+	before := uint64(1<<64 - 1)
+	switch {
+	case proof.res != nil && proof.err == nil:
+		d, ok := proof.issueRecord(kind, docSM3)
+		if !ok {
+			return orgs, nil, fmt.Sprintf("the issuance bundle holds no %s record of the document, so no registration by governance before it counts", issuedType(kind))
+		}
+		reg, before = proof.res.RegisteredOrgs(), d.v.Index
+		unknownWhy = fmt.Sprintf("no register_org proposal in the issuance bundle registered such an organisation before the issue record (log index %d)", d.v.Index)
+	case errors.Is(proof.err, ErrNoIssuance) && attached != nil && attached.OK:
+		reg = attached.RegisteredOrgs()
+		unknownWhy = "no register_org proposal in the attached bundle registered such an organisation (and no issuance bundle was given)"
+	case errors.Is(proof.err, ErrNoIssuance):
+		return orgs, nil, "no issuance bundle was given and the attached bundle does not verify, so no registration by governance counts"
+	default:
+		return orgs, nil, fmt.Sprintf("no registration by governance counts: %v", proof.err)
+	}
+	for _, r := range reg {
+		if r.PassedAt < before {
+			orgs = append(orgs, r.Org)
+			govCAs = append(govCAs, r.CA)
+		}
+	}
+	return orgs, govCAs, unknownWhy
+}
+
 // addIssuance adds the issuance_recorded check.
-func (r *Result) addIssuance(trust *evidence.Trust, ib *evidence.Bundle, docSM3 []byte, kind string, org *chain.Org, orgErr error, raw []byte, df *DocFacts) {
+func (r *Result) addIssuance(proof *issuanceProof, docSM3 []byte, kind string, org *chain.Org, orgErr error, raw []byte, df *DocFacts) {
 	err := func() error {
-		if ib == nil {
-			return ErrNoIssuance
-		}
-		v, err := evidence.NewVerifier(trust)
-		if err != nil {
-			return err
-		}
-		ires := v.Verify(ib, nil)
-		if !ires.OK {
-			return fmt.Errorf("the issuance bundle does not verify: %s", strings.Join(ires.Failed(), ", "))
-		}
-		recs, err := describeAll(ib)
-		if err != nil {
-			return err
+		if proof.err != nil {
+			return proof.err
 		}
 		want := issuedType(kind)
-		bundleSum := sm3.Sum(raw)
-		for _, d := range recs {
-			if d.v.Type != want {
-				continue
-			}
-			var doc, bsm3 []byte
-			switch body := d.tx.Body.(type) {
-			case *chain.NotarizationIssued:
-				doc, bsm3 = body.DocumentSM3, body.BundleSM3
-			case *chain.AppraisalIssued:
-				doc, bsm3 = body.DocumentSM3, body.BundleSM3
-			case *chain.ReportIssued:
-				doc, bsm3 = body.ReportSM3, body.BundleSM3
-			}
-			if !bytes.Equal(doc, docSM3) {
-				continue
-			}
-			where := fmt.Sprintf("%s at log index %d (height %d, %s)", want, d.v.Index, d.v.Height, fmtUTC(d.v.Time))
-			if orgErr != nil {
-				return fmt.Errorf("%s found, but the signer's organisation is unknown: %v", where, orgErr)
-			}
-			if d.v.Org != org.ID {
-				return fmt.Errorf("%s was submitted by %q, not by the signer's organisation %q", where, d.v.Org, org.ID)
-			}
-			if raw != nil && !bytes.Equal(bsm3, bundleSum[:]) {
-				return fmt.Errorf("%s names bundle SM3 %x, not the attached bundle's %x", where, bsm3, bundleSum)
-			}
-			if err := matchCase(d.tx.Body, df); err != nil {
-				return fmt.Errorf("%s: %w", where, err)
-			}
-			if err := matchIssue(d, df); err != nil {
-				return fmt.Errorf("%s: %w", where, err)
-			}
-			rv := *d.v
-			r.Issuance = &rv
-			return nil
+		d, ok := proof.issueRecord(kind, docSM3)
+		if !ok {
+			return fmt.Errorf("the issuance bundle holds no %s record with document SM3 %x", want, docSM3)
 		}
-		return fmt.Errorf("the issuance bundle holds no %s record with document SM3 %x", want, docSM3)
+		var bsm3 []byte
+		switch body := d.tx.Body.(type) {
+		case *chain.NotarizationIssued:
+			bsm3 = body.BundleSM3
+		case *chain.AppraisalIssued:
+			bsm3 = body.BundleSM3
+		case *chain.ReportIssued:
+			bsm3 = body.BundleSM3
+		}
+		bundleSum := sm3.Sum(raw)
+		where := fmt.Sprintf("%s at log index %d (height %d, %s)", want, d.v.Index, d.v.Height, fmtUTC(d.v.Time))
+		if orgErr != nil {
+			return fmt.Errorf("%s found, but the signer's organisation is unknown: %v", where, orgErr)
+		}
+		if d.v.Org != org.ID {
+			return fmt.Errorf("%s was submitted by %q, not by the signer's organisation %q", where, d.v.Org, org.ID)
+		}
+		if raw != nil && !bytes.Equal(bsm3, bundleSum[:]) {
+			return fmt.Errorf("%s names bundle SM3 %x, not the attached bundle's %x", where, bsm3, bundleSum)
+		}
+		if err := matchCase(d.tx.Body, df); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		if err := matchIssue(d, df); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		rv := *d.v
+		r.Issuance = &rv
+		return nil
 	}()
 	detail := ""
 	if err == nil {

@@ -94,6 +94,7 @@ func (f *fixture) options() Options {
 		Chain:      [][]byte{f.ca.Cert.Raw},
 		Seal:       &seal.EnterpriseOptions{Name: "北京市某某公证处", Purpose: "电子证据专用章"},
 		BundleJSON: f.raw,
+		Trust:      f.trust,
 	}
 }
 

@@ -9,8 +9,10 @@ import (
 
 // layout draws the report's pages.
 type layout struct {
-	c           *canvas
-	f           *Facts
+	c *canvas
+	f *Facts
+	// res is the bundle's verification as Make recomputed it under
+	// Options.Trust, never the caller's (Make has why).
 	res         *evidence.Result
 	opts        Options
 	qrURL       string

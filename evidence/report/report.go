@@ -64,26 +64,52 @@ type Options struct {
 	BundleJSON []byte
 	// FontPath is the CJK TrueType font; empty means DefaultFontPath.
 	FontPath string
-	// Trust is the genesis trust the issuer verified the bundle with. The
-	// issued documents need it to validate a signed PDF (its organisation
-	// CAs are the roots); Make does not use it.
+	// Trust is the genesis trust the issuer verified the bundle with. Make
+	// requires it: the checks an evidence report prints are the ones Make
+	// recomputes with it (see Make). The issued documents need it to
+	// validate a signed PDF (its organisation CAs are the roots) and print
+	// the checks it recomputes too.
 	Trust *evidence.Trust
 }
 
-// Make lays out the evidence report for bundle b and its verification
-// result res, embeds the bundle and the printed facts as attachments, and
-// signs the PDF with opts.Key. See the package documentation for the
-// contents.
+// Make lays out the evidence report for bundle b, embeds the bundle and the
+// printed facts as attachments, and signs the PDF with opts.Key. See the
+// package documentation for the contents.
+//
+// The verification the report prints (the verdict and every check with its
+// detail) is not res: Make verifies b itself under opts.Trust, the bundle
+// alone, as anyone holding the report and the genesis does again
+// (sealchain verify, the verification page). [Verify] does not compare the
+// printed checks with a recomputation (facts.json holds no checks), so a
+// check list taken from the caller could print a verdict no verifier
+// reaches. res is the caller's own verification: a res whose verdict
+// (res.OK) differs from the recomputed one is refused (ErrOptions), as a
+// caller that issues a report believing the opposite of what it will say
+// has a bug; checks res has beyond the bundle's (a file's, a trusted log's)
+// are not printed, since nothing in the report lets a reader recompute
+// them.
 func Make(b *evidence.Bundle, res *evidence.Result, opts Options) ([]byte, error) {
 	raw, facts, err := prepare(b, res, opts)
 	if err != nil {
 		return nil, err
 	}
+	if opts.Trust == nil {
+		return nil, fmt.Errorf("%w: Options.Trust is required: the report prints the bundle's verification under it", ErrOptions)
+	}
+	v, err := evidence.NewVerifier(opts.Trust)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	printed := v.Verify(b, nil)
+	if printed.OK != res.OK {
+		return nil, fmt.Errorf("%w: res says ok=%v (failed: %v), the bundle's verification under Options.Trust ok=%v (failed: %v)",
+			ErrOptions, res.OK, res.Failed(), printed.OK, printed.Failed())
+	}
 	factsJSON, err := json.MarshalIndent(facts, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("report: encode facts: %w", err)
 	}
-	return renderDoc(facts, res, opts, docSpec{
+	return renderDoc(facts, printed, opts, docSpec{
 		header: "区块链存证证据报告 Blockchain Evidence Report",
 		label:  "报告编号 No. ",
 		number: ReportNo(facts.BundleSM3),

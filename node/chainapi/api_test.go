@@ -106,6 +106,12 @@ func commitBlock(t testing.TB, a *app.App, txs ...[]byte) {
 // filled in.
 func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Duration) *API {
 	t.Helper()
+	return newTestAPIWith(t, net, net.GenesisState(t), mp, wait)
+}
+
+// newTestAPIWith is newTestAPI with the genesis app state appState.
+func newTestAPIWith(t testing.TB, net *fixture.Net, appState []byte, mp *fakeMempool, wait time.Duration) *API {
+	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	store, err := store.Open(t.TempDir(), logger)
 	if err != nil {
@@ -121,7 +127,7 @@ func newTestAPI(t testing.TB, net *fixture.Net, mp *fakeMempool, wait time.Durat
 		t.Fatalf("app.New: %v", err)
 	}
 	if _, err := a.InitChain(context.Background(), &abci.InitChainRequest{
-		ChainId: net.ChainID, Time: fixture.Epoch, AppStateBytes: net.GenesisState(t), InitialHeight: 1,
+		ChainId: net.ChainID, Time: fixture.Epoch, AppStateBytes: appState, InitialHeight: 1,
 	}); err != nil {
 		t.Fatalf("InitChain: %v", err)
 	}

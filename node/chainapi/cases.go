@@ -178,7 +178,7 @@ func stepStatus(code uint32) int {
 	switch code {
 	case chain.CodeUnknownContract, chain.CodeUnknownCase:
 		return http.StatusNotFound
-	case chain.CodeCaseExists, chain.CodeCaseStatus:
+	case chain.CodeCaseExists, chain.CodeCaseStatus, chain.CodeDuplicateNumber:
 		return http.StatusConflict
 	case chain.CodePermission:
 		return http.StatusForbidden
@@ -564,6 +564,28 @@ func (a *API) caseView(cs *chain.CaseState) (*client.Case, error) {
 // inbox: GET /v1/inbox?status=&kind= (an institution's node): the cases to
 // this node's organisation, newest first.
 func (a *API) inbox(w http.ResponseWriter, r *http.Request) {
+	a.listCases(w, r, "institution")
+}
+
+// caseList: GET /v1/cases?role=applicant|institution&status=&kind=: the
+// cases this node's organisation opened (applicant: the platform's
+// applications, the court's commissions) or the cases to it (institution,
+// as the inbox), newest first. The role is required, so that a later role
+// (the contract's owner, say) is a new value, not a changed default.
+func (a *API) caseList(w http.ResponseWriter, r *http.Request) {
+	role := r.URL.Query().Get("role")
+	switch role {
+	case "applicant", "institution":
+		a.listCases(w, r, role)
+	default:
+		httpjson.WriteError(w, http.StatusBadRequest, "bad_query", "query role: applicant or institution")
+	}
+}
+
+// listCases answers the cases whose applicant (role "applicant") or
+// institution (role "institution") is the acting organisation, filtered
+// by the query's status and kind: the newest maxInbox, newest first.
+func (a *API) listCases(w http.ResponseWriter, r *http.Request, role string) {
 	act, ok := a.actingAs(w, r)
 	if !ok {
 		return
@@ -582,18 +604,25 @@ func (a *API) inbox(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, http.StatusBadRequest, "bad_query", "query kind: notarization or appraisal")
 		return
 	}
+	// The scan is in id order: every match is kept and the newest are
+	// answered, so a long history does not hide the latest cases.
 	var list []*chain.CaseState
 	err := a.store.View().Cases(func(cs *chain.CaseState) bool {
-		if cs.Institution == act.org && (status == "" || cs.Status.String() == status) && (kind == "" || cs.Kind.String() == kind) {
+		org := cs.Institution
+		if role == "applicant" {
+			org = cs.Applicant
+		}
+		if org == act.org && (status == "" || cs.Status.String() == status) && (kind == "" || cs.Kind.String() == kind) {
 			list = append(list, cs)
 		}
-		return len(list) < maxInbox
+		return true
 	})
 	if err != nil {
 		a.internal(w, r, err)
 		return
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].OpenedIn > list[j].OpenedIn })
+	list = list[:min(len(list), maxInbox)]
 	out := make([]*client.Case, 0, len(list))
 	for _, cs := range list {
 		v, err := a.caseView(cs)
@@ -606,7 +635,7 @@ func (a *API) inbox(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, map[string]any{"cases": out})
 }
 
-// maxInbox bounds an inbox answer.
+// maxInbox bounds a case list's answer.
 const maxInbox = 1000
 
 // caseBundle: GET /v1/cases/{id}/bundle → the contract's evidence bundle.
@@ -636,6 +665,7 @@ func (a *API) registerCases(route func(pattern string, h http.HandlerFunc)) {
 	route("POST /v1/appraisals", a.authorized(a.appraisalCreate))
 	route("POST /v1/appraisals/{id}/withdraw", a.authorized(a.caseWithdraw(chain.CaseAppraisal)))
 	route("GET /v1/inbox", a.judicial(chain.QueryTime, a.inbox))
+	route("GET /v1/cases", a.judicial(chain.QueryTime, a.caseList))
 	route("GET /v1/cases/{id}", a.judicial(chain.QueryContract, a.caseGet))
 	route("GET /v1/cases/{id}/bundle", a.judicial(chain.QueryContract, a.caseBundle))
 	route("GET /v1/cases/{id}/signed.pdf", a.judicial(chain.QueryContract, a.caseSignedPDF))

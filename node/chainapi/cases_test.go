@@ -37,7 +37,7 @@ func TestCaseNames(t *testing.T) {
 func TestCaseStepStatus(t *testing.T) {
 	for code, want := range map[uint32]int{
 		chain.CodeUnknownCase: http.StatusNotFound, chain.CodeUnknownContract: http.StatusNotFound,
-		chain.CodeCaseExists: http.StatusConflict, chain.CodeCaseStatus: http.StatusConflict,
+		chain.CodeCaseExists: http.StatusConflict, chain.CodeCaseStatus: http.StatusConflict, chain.CodeDuplicateNumber: http.StatusConflict,
 		chain.CodePermission: http.StatusForbidden, chain.CodeNotInstitution: http.StatusUnprocessableEntity,
 		chain.CodeUnknownType: http.StatusUnprocessableEntity,
 	} {

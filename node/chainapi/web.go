@@ -47,7 +47,11 @@ func (a *API) registerWeb(route func(string, http.HandlerFunc)) {
 type webPageData struct {
 	ChainID string
 	Org     string
-	Lang    string // zh or en
+	// Role is the node organisation's role on chain ("" if unknown): the
+	// inbox page lists the cases to a notary office or appraisal
+	// institution, and the cases an applicant opened otherwise.
+	Role string
+	Lang string // zh or en
 	// Verifier is verifierReady, verifierBuilding or verifierMissing; the
 	// page says so (and gives the command line) when it is not ready.
 	Verifier string
@@ -72,8 +76,14 @@ func (a *API) servePage(w http.ResponseWriter, r *http.Request, page *template.T
 	case q == "" && strings.HasPrefix(r.Header.Get("Accept-Language"), "en"):
 		lang = "en"
 	}
+	role := ""
+	if a.store != nil && a.org != "" {
+		if o, _, err := a.store.View().Org(a.org); err == nil && o != nil {
+			role = string(o.Role)
+		}
+	}
 	var buf bytes.Buffer
-	if err := page.Execute(&buf, webPageData{ChainID: a.chainID, Org: a.org, Lang: lang, Verifier: a.wasm.status(), CLI: verifierCLIHint}); err != nil {
+	if err := page.Execute(&buf, webPageData{ChainID: a.chainID, Org: a.org, Role: role, Lang: lang, Verifier: a.wasm.status(), CLI: verifierCLIHint}); err != nil {
 		a.internal(w, r, err)
 		return
 	}

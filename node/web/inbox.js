@@ -1,7 +1,7 @@
 // Sealchain institution inbox. Notary and appraisal staff list the cases
 // applied or commissioned to their organisation, open the evidence, accept
-// or reject, and issue; an applicant (platform, court) follows its own cases
-// and withdraws them. Every action is an API call to this node (docs/api.md,
+// or reject, and issue; an applicant (platform, court) lists the cases it
+// opened, follows them and withdraws them. Every action is an API call to this node (docs/api.md,
 // "Cases"); the node records it on chain. The browser authenticates as the
 // node's API does: nothing in open mode (development), a TLS client
 // certificate with [api] auth = "mtls" (docs/judicial-services.md, "The
@@ -16,7 +16,9 @@
       kindAll: '全部类型', kind_notarization: '电子数据保全公证', kind_appraisal: '司法鉴定',
       refresh: '刷新', openById: '按编号打开', openIdPlaceholder: '案件编号',
       colCase: '案件编号', colKind: '类型', colContract: '合同编号', colApplicant: '申请方', colInstitution: '承办机构', colStatus: '状态', colOpened: '申请记录',
-      empty: '没有符合条件的案件。收件箱列出向本机构提出的案件；申请方（平台、法院）请按案件编号打开本方的案件。', open: '打开',
+      listInstitution: '向本机构提出的案件', listApplicant: '本方提出的案件',
+      empty_institution: '没有符合条件的案件。此处列出向本机构提出的公证申请和鉴定委托；其他案件可按案件编号打开。',
+      empty_applicant: '没有符合条件的案件。此处列出本方提出的公证申请和鉴定委托；其他案件可按案件编号打开。', open: '打开',
       caseTitle: '案件', getBundle: '下载证据包 (bundle.json)', verifyHere: '在本浏览器中验证证据包', getSigned: '下载已签署的合同 (PDF)', getDocument: '下载出具的文书 (PDF)',
       f_kind: '类型', f_contract: '合同编号', f_applicant: '申请方', f_institution: '承办机构', f_status: '状态', f_scope: '公证事项范围', f_items: '鉴定事项',
       f_purpose: '用途', f_reason: '理由', f_number: '文书编号', f_document: '文书 SM3', f_opened: '立案', f_decided: '决定', f_closed: '结案', f_role: '本机构身份',
@@ -45,7 +47,9 @@
       kindAll: 'All kinds', kind_notarization: 'Notarisation', kind_appraisal: 'Judicial appraisal',
       refresh: 'Refresh', openById: 'Open by ID', openIdPlaceholder: 'case ID',
       colCase: 'Case', colKind: 'Kind', colContract: 'Contract', colApplicant: 'Applicant', colInstitution: 'Institution', colStatus: 'Status', colOpened: 'Application record',
-      empty: 'No cases match. The inbox lists the cases addressed to this organisation; an applicant (platform, court) opens its own cases by their ID.', open: 'Open',
+      listInstitution: 'Cases to this organisation', listApplicant: 'Cases this organisation opened',
+      empty_institution: 'No cases match. This list shows the applications and commissions addressed to this organisation; open any other case by its ID.',
+      empty_applicant: 'No cases match. This list shows the applications and commissions this organisation made; open any other case by its ID.', open: 'Open',
       caseTitle: 'Case', getBundle: 'Download the evidence bundle (bundle.json)', verifyHere: 'Verify the bundle in this browser', getSigned: 'Download the signed contract (PDF)', getDocument: 'Download the issued document (PDF)',
       f_kind: 'Kind', f_contract: 'Contract', f_applicant: 'Applicant', f_institution: 'Institution', f_status: 'Status', f_scope: 'Scope', f_items: 'Items to examine',
       f_purpose: 'Purpose', f_reason: 'Reason', f_number: 'Document number', f_document: 'Document SM3', f_opened: 'Opened', f_decided: 'Decided', f_closed: 'Closed', f_role: 'This organisation is',
@@ -73,7 +77,10 @@
   let lang = document.documentElement.dataset.lang === 'en' ? 'en' : 'zh';
   const t = (k) => (T[lang][k] != null ? T[lang][k] : k);
   const label = (prefix, v) => (T[lang][prefix + v] != null ? T[lang][prefix + v] : String(v));
-  const state = { status: '', kind: '', cases: [], open: null, records: [] };
+  // A notary office or appraisal institution sees the cases to it first;
+  // an applicant (platform, court) the cases it opened.
+  const nodeRole = document.body.dataset.role;
+  const state = { role: nodeRole === 'notary' || nodeRole === 'appraisal' ? 'institution' : 'applicant', status: '', kind: '', cases: [], open: null, records: [] };
 
   // ---- the API ----
   // APIError carries the node's JSON error {code, message} as it was sent.
@@ -127,8 +134,10 @@
     const q = new URLSearchParams();
     if (state.status) q.set('status', state.status);
     if (state.kind) q.set('kind', state.kind);
+    // GET /v1/cases?role=applicant|institution (docs/api.md, "Cases").
+    q.set('role', state.role);
     try {
-      const res = await json('GET', '/v1/inbox' + (q.toString() ? '?' + q : ''));
+      const res = await json('GET', '/v1/cases?' + q);
       state.cases = res.cases || [];
       showError(null);
     } catch (e) {
@@ -259,6 +268,9 @@
     document.querySelectorAll('[data-i18n]').forEach((n) => { n.textContent = t(n.dataset.i18n); });
     document.querySelectorAll('[data-set-lang]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.setLang === lang)));
     document.querySelectorAll('#status-filter [data-status]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.status === state.status)));
+    document.querySelectorAll('#role-filter [data-list-role]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.listRole === state.role)));
+    $('empty').dataset.i18n = 'empty_' + state.role;
+    $('empty').textContent = t($('empty').dataset.i18n);
     $('open-id').placeholder = t('openIdPlaceholder');
   }
 
@@ -328,6 +340,10 @@
   function wire() {
     document.querySelectorAll('#status-filter [data-status]').forEach((b) => b.addEventListener('click', () => {
       state.status = b.dataset.status;
+      paintStatic(); loadList();
+    }));
+    document.querySelectorAll('#role-filter [data-list-role]').forEach((b) => b.addEventListener('click', () => {
+      state.role = b.dataset.listRole;
       paintStatic(); loadList();
     }));
     $('kind-filter').addEventListener('change', (e) => { state.kind = e.target.value; loadList(); });

@@ -21,6 +21,7 @@ require (
 	github.com/tjfoc/gmsm v1.4.1
 	github.com/transparency-dev/merkle v0.0.2
 	golang.org/x/image v0.48.0
+	golang.org/x/mod v0.42.0
 	golang.org/x/sys v0.50.0
 	google.golang.org/grpc v1.70.0
 	google.golang.org/protobuf v1.36.4

@@ -40,6 +40,8 @@ type Config struct {
 	// Institution: the other organisations' nodes, for institution cases.
 	Institution Institution `toml:"institution"`
 	PKI         PKI         `toml:"pki"`
+	// Witness: C2SP checkpoints and witness cosignatures (witness.go).
+	Witness Witness `toml:"witness"`
 }
 
 // API is the HTTP JSON API.
@@ -398,6 +400,9 @@ func (c *Config) Validate() error {
 	if err := c.Institution.validate(); err != nil {
 		return err
 	}
+	if err := c.Witness.validate(); err != nil {
+		return err
+	}
 	if err := c.PKI.validate(); err != nil {
 		return err
 	}
@@ -556,7 +561,7 @@ const header = `# Sealchain node configuration.
 # [statesync] rpc_servers         with enable: two or more CometBFT RPC host:port of existing nodes, comma-separated
 # [statesync] trust_height, trust_hash  with enable: a header you trust (curl RPC/commit?height=H)
 # [statesync] trust_period        with enable: how old the trusted header may be ("168h")
-` + anchorHeader + workflowHeader + submitHeader + institutionHeader + pkiHeader + `#
+` + anchorHeader + workflowHeader + submitHeader + institutionHeader + pkiHeader + witnessHeader + `#
 # The [consensus] keys override <home>/config/config.toml; every other CometBFT
 # setting lives there.
 

@@ -47,6 +47,10 @@ type Bundle struct {
 	// docs/anchoring.md). Absent when none covers them yet, so such bundles
 	// read the same as before.
 	Anchors []Anchor `json:"anchors,omitempty"`
+	// Witnessed is a checkpoint of the record log cosigned by independent
+	// witnesses (witnessed.go, docs/evidence-bundle.md "Witnesses"). Absent
+	// when the node holds none, so such bundles read the same as before.
+	Witnessed *Witnessed `json:"witnessed,omitempty"`
 }
 
 // Consistency is an RFC 6962 consistency proof from FromSize to the
@@ -158,6 +162,7 @@ var (
 	hopFields        = []string{"height", "signed_header", "next_validator_set"}
 	consistFields    = []string{"from_size", "proof"}
 	anchorFields     = []string{"record_index", "consistency"}
+	witnessedFields  = []string{"checkpoint", "consistency"}
 )
 
 // requireFields checks that data has every required field; types and
@@ -201,6 +206,15 @@ func requireFields(data []byte) error {
 			return fmt.Errorf("consistency: %w", err)
 		}
 		if err := has(c, "consistency.", consistFields); err != nil {
+			return err
+		}
+	}
+	if raw, ok := top["witnessed"]; ok && string(raw) != "null" {
+		var c map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return fmt.Errorf("witnessed: %w", err)
+		}
+		if err := has(c, "witnessed.", witnessedFields); err != nil {
 			return err
 		}
 	}

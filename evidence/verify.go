@@ -15,6 +15,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/checkpoint"
@@ -202,6 +203,10 @@ type Verifier struct {
 	// checkpoint): the bundle must prove its log extends it.
 	trustedSize uint64
 	trustedRoot []byte
+	// witnesses and minWitnesses: cosignatures the bundle's witnessed
+	// checkpoint must carry (WithWitnesses); none when minWitnesses is 0.
+	witnesses    []note.Verifier
+	minWitnesses int
 }
 
 // VerifierOption configures a Verifier.
@@ -343,6 +348,7 @@ func (v *Verifier) Verify(b *Bundle, file []byte) *Result {
 	checkContracts(recs, res)
 	v.checkIntent(recs, res)
 	v.checkAnchors(b, recs, res)
+	v.checkWitnessed(b, res)
 	checkClosed(recs, res)
 	subjectDetail, err := checkSubject(b, recs)
 	subjectOK := res.add("subject", err, subjectDetail)

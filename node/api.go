@@ -42,6 +42,9 @@ func (n *Node) routes() http.Handler {
 	n.bg.Go(func() { a.RunReports(n.ctx) })
 	rt := httpjson.NewRouter(n.metrics)
 	a.Register(rt)
+	if n.witness != nil {
+		n.witness.Register(rt.Route)
+	}
 	if n.wf != nil {
 		n.wf.Register(rt, a.ValidatorOrgs)
 	}
@@ -52,6 +55,15 @@ func (n *Node) routes() http.Handler {
 }
 
 // assemble is assemble.Bundle over this node's store and CometBFT's headers.
+// The best cosigned checkpoint covering the records goes in too, when
+// witnesses sent one (witnessapi.API.Attach).
 func (n *Node) assemble(ctx context.Context, s evidence.Subject) (*evidence.Bundle, error) {
-	return assemble.Bundle(ctx, n.store, n.comet, s)
+	b, err := assemble.Bundle(ctx, n.store, n.comet, s)
+	if err != nil || n.witness == nil {
+		return b, err
+	}
+	if err := n.witness.Attach(b); err != nil {
+		n.logger.Error("bundle without its witnessed checkpoint", "err", err)
+	}
+	return b, nil
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/node/submit"
+	"github.com/sealchain/sealchain/node/witnessapi"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/workflow"
 )
@@ -62,6 +63,8 @@ type Node struct {
 	// verifies client certificates ([api] auth has "mtls").
 	tlsCert *tls.Certificate
 	mtls    *chainapi.ClientVerifier
+	// witness publishes checkpoints and keeps cosigned ones (witness.go).
+	witness *witnessapi.API
 
 	// lock is the home's lock file, held from Start to Stop.
 	lock *nodehome.Lock
@@ -265,6 +268,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		n.tlsConf.Store(chainapi.ServerTLSConfig(*n.tlsCert, n.mtls))
 	}
 	if err := n.startWorkflow(); err != nil {
+		return err
+	}
+	if err := n.startWitnessAPI(); err != nil {
 		return err
 	}
 	if n.beforeReady != nil {

@@ -102,7 +102,7 @@ arguments) or unreadable input.`,
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newInitCmd(), newStartCmd(), newKeysCmd(), newCertCmd(), newContractCmd(),
 		newIntentCmd(), newEvidenceCmd(), newVerifyCmd(), newStatusCmd(), newTestnetCmd(), newGovCmd(), newIdentityCmd(), newPDFCmd(), newOFDCmd(), newSealCmd(), newReportCmd(), newWFCmd(),
-		newNotaryCmd(), newAppraisalCmd(), newInboxCmd(), newCaseCmd())
+		newNotaryCmd(), newAppraisalCmd(), newInboxCmd(), newCaseCmd(), newWitnessCmd())
 	markUsageErrors(root)
 	return root
 }

@@ -30,6 +30,8 @@ func newVerifyCmd() *cobra.Command {
 		bundlePath, file, genesis string
 		asJSON                    bool
 		trustedLog                string
+		witnessKeys               []string
+		minWitnesses              int
 		fabricProfile, sdkHelper  string
 		issuancePath, nodeURL     string
 		signHome                  string
@@ -81,6 +83,12 @@ facts.`,
 					return &exitError{2, errors.New("--trusted-log: want SIZE:ROOT (decimal size, hex root)")}
 				}
 				vopts = append(vopts, evidence.WithTrustedLog(size, root))
+			}
+			if len(witnessKeys) > 0 || minWitnesses > 0 {
+				if minWitnesses == 0 {
+					minWitnesses = len(witnessKeys)
+				}
+				vopts = append(vopts, evidence.WithWitnesses(witnessKeys, minWitnesses))
 			}
 			v, err := evidence.NewVerifier(trust, vopts...)
 			if err != nil {
@@ -148,6 +156,8 @@ facts.`,
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	f.StringVar(&fabricProfile, "fabric", "", "Fabric connection PROFILE (docs/anchoring.md): ask the court's channel whether each anchor is there and matches; without it anchors are reported \"not verified\"")
 	f.StringVar(&sdkHelper, "fabric-sdk-helper", "", "sealchain-fabricsdk binary for fabric-sdk profiles (default: PATH)")
+	f.StringArrayVar(&witnessKeys, "witness", nil, "a witness's cosignature/v1 vkey (repeatable): the bundle's witnessed checkpoint must carry --min-witnesses cosignatures by these keys")
+	f.IntVar(&minWitnesses, "min-witnesses", 0, "how many of the --witness keys must have cosigned (default: all of them)")
 	f.StringVar(&trustedLog, "trusted-log", "", "SIZE:ROOT of a log you already trust (an earlier bundle's checkpoint); the bundle must prove it extends it")
 	f.StringVar(&issuancePath, "issuance", "", "with an issued document: the bundle holding its issue record")
 	f.StringVar(&nodeURL, "node", "", "with an issued document: fetch the bundle of its issue record from this node (GET /v1/evidence?doc_hash=)")

@@ -43,7 +43,13 @@ func (h Home) VerifierKey() string   { return h.Path("keys", "intent-verifier.ke
 func (h Home) VerifierCert() string  { return h.Path("keys", "intent-verifier.crt") }
 func (h Home) Store() string         { return h.Path("data", "sealchain.db") }
 func (h Home) Keys() string          { return h.Path("keys") }
-func (h Home) Lock() string          { return h.Path("sealchain.lock") }
+
+// CheckpointKey is the node's C2SP checkpoint note key (node/witness.go).
+func (h Home) CheckpointKey() string { return h.Path("keys", "checkpoint.key") }
+
+// Cosigned keeps the checkpoints witnesses cosigned (node/witnessapi).
+func (h Home) Cosigned() string { return h.Path("data", "witness", "cosigned.json") }
+func (h Home) Lock() string     { return h.Path("sealchain.lock") }
 
 // Snapshots is where the app keeps its state sync snapshots, one directory
 // per height (see app.WithSnapshots).

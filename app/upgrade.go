@@ -24,7 +24,8 @@ import (
 // cases (record types 21-28) and the appraisal role (chain.CaseRulesVersion):
 // the types by their Since, the role by Role.Since in checkTx, so neither
 // needs an extra check either. Version 4 (chain.RulesVersion4) bundles the
-// features docs/operations.md lists under "Rules versions".
+// features docs/operations.md lists under "Rules versions"; among them the
+// certificate status tree in the app hash, which startRules turns on.
 type ruleSet struct {
 	version uint32
 	// check, if set, runs after the rules every version shares (checkCommon)
@@ -192,6 +193,13 @@ func (a *App) startRules(b *store.Block) error {
 		a.logger.Info("rules upgraded", "height", h, "rules_version", version, "plan", name)
 	}
 	a.rules = rules
+	if version >= chain.RulesVersion4 {
+		// The app hash commits to the certificate status set (chain/certstatus.go);
+		// the first height under version 4 builds the tree.
+		if err := b.TrackCertStatus(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -1,0 +1,143 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/smt"
+)
+
+// The certificate status tree (chain/certstatus.go) in pebble, from rules
+// version 4: every node version under
+//
+//	n/<depth:2><path:ceil(depth/8)><version:8>   smt.Node.Encode()
+//
+// path being the key's first depth bits and version the height that wrote
+// the node. Nodes are never overwritten or deleted, so a proof at any height
+// from the tree's first (its activation, or a restored snapshot's height)
+// reads the tree as it was, while later blocks commit. The root is in each
+// checkpoint (CertRoot), not under s/: the nodes are derived from the s/c/
+// certificate states, and a snapshot carries the states, not the nodes
+// (Import.Finish rebuilds the tree and checks its root).
+var prefixCertTree = []byte("n/")
+
+// ErrNoCertRoot means the checkpoint at a height has no certificate status
+// tree: the height ran under rules older than version 4.
+var ErrNoCertRoot = errors.New("no certificate status tree at this height (rules version below 4)")
+
+// certTreePos is the key of a position without the version.
+func certTreePos(depth int, path *smt.Key) []byte {
+	k := make([]byte, 0, len(prefixCertTree)+2+(depth+7)/8+8)
+	k = append(k, prefixCertTree...)
+	k = binary.BigEndian.AppendUint16(k, uint16(depth))
+	return append(k, path[:(depth+7)/8]...)
+}
+
+// nodeStore is smt.NodeStore over a pebble reader (a block's indexed batch,
+// the committed database, a snapshot) and, for writes, a batch.
+type nodeStore struct {
+	r pebble.Reader
+	w interface {
+		Set(key, value []byte, _ *pebble.WriteOptions) error
+	}
+}
+
+var _ smt.NodeStore = nodeStore{}
+
+func (s nodeStore) Get(depth int, path *smt.Key, version uint64) (smt.Node, bool, error) {
+	pos := certTreePos(depth, path)
+	it, err := s.r.NewIter(&pebble.IterOptions{LowerBound: pos, UpperBound: binary.BigEndian.AppendUint64(bytes.Clone(pos), version+1)})
+	if err != nil {
+		return smt.Node{}, false, err
+	}
+	defer it.Close()
+	if !it.Last() {
+		return smt.Node{}, false, it.Error()
+	}
+	if len(it.Key()) != len(pos)+8 {
+		return smt.Node{}, false, fmt.Errorf("certificate tree key %x is corrupt", it.Key())
+	}
+	n, err := smt.DecodeNode(it.Value())
+	return n, err == nil, err
+}
+
+func (s nodeStore) Put(depth int, path *smt.Key, version uint64, n *smt.Node) error {
+	if s.w == nil {
+		return errors.New("certificate tree: read-only")
+	}
+	return s.w.Set(binary.BigEndian.AppendUint64(certTreePos(depth, path), version), n.Encode(), nil)
+}
+
+// TrackCertStatus makes the block maintain the certificate status tree and
+// commit its root (the app calls it for every block run under rules version
+// 4 or later). At the first such height the tree is built from every
+// registered certificate, in fingerprint order, before the block's own
+// writes; after that each PutCert updates one leaf.
+func (b *Block) TrackCertStatus() error {
+	if b.certRoot != nil {
+		return nil
+	}
+	root := smt.Empty
+	var err error
+	ns := b.certNodes()
+	var ierr error
+	err = b.View.Certs(func(fp chain.Fingerprint, cs *chain.CertState) bool {
+		k := chain.CertStatusKey(fp)
+		root, ierr = smt.Update(ns, uint64(b.height), &k, chain.CertStatusValue(cs))
+		return ierr == nil
+	})
+	if err == nil {
+		err = ierr
+	}
+	if err != nil {
+		return fmt.Errorf("build certificate status tree: %w", err)
+	}
+	b.certRoot = bytes.Clone(root[:])
+	return nil
+}
+
+func (b *Block) certNodes() nodeStore { return nodeStore{r: b.batch, w: b.batch} }
+
+// updateCertStatus puts a certificate's new state in the tree, when the
+// block tracks it.
+func (b *Block) updateCertStatus(fp chain.Fingerprint, c *chain.CertState) error {
+	if b.certRoot == nil {
+		return nil
+	}
+	k := chain.CertStatusKey(fp)
+	root, err := smt.Update(b.certNodes(), uint64(b.height), &k, chain.CertStatusValue(c))
+	if err != nil {
+		return fmt.Errorf("certificate status tree: %w", err)
+	}
+	b.certRoot = bytes.Clone(root[:])
+	return nil
+}
+
+// CertStatusProof proves certificate fp's status (or its absence) in the
+// tree as of height, against the checkpoint's CertRoot, which it returns
+// too. The proof is checked against the root before it is returned, so a
+// node never serves one from an altered store or from below its tree's
+// first height (a node restored from a snapshot).
+func (s *Store) CertStatusProof(fp chain.Fingerprint, height int64) (*smt.Proof, []byte, error) {
+	cp, err := s.View().Checkpoint(height)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cp.CertRoot == nil {
+		return nil, nil, fmt.Errorf("height %d: %w", height, ErrNoCertRoot)
+	}
+	k := chain.CertStatusKey(fp)
+	p, err := smt.Prove(nodeStore{r: s.db}, uint64(height), &k)
+	if err != nil {
+		return nil, nil, fmt.Errorf("certificate status proof of %s at %d: %w", fp, height, err)
+	}
+	if _, _, err := p.Verify(smt.Hash(cp.CertRoot), &k); err != nil {
+		return nil, nil, fmt.Errorf("%w: certificate status tree at height %d does not give the checkpoint's root (%v); a node restored from a snapshot proves only from its snapshot's height", ErrCorrupt, height, err)
+	}
+	return p, cp.CertRoot, nil
+}

@@ -2,7 +2,11 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/smt"
@@ -185,4 +189,70 @@ func TestCertStatusByRulesVersion(t *testing.T) {
 			t.Fatalf("version %d: replay stopped at %d: %v", tc.version, h, err)
 		}
 	}
+}
+
+// BenchmarkCertIssuedTree measures what the certificate status tree costs
+// per cert_issued record: FinalizeBlock and Commit of blocks of 100
+// cert_issued txs on two apps in one run, one under rules version 3 (the
+// baseline: no tree) and one under version 4 (the tree, over the
+// certificates already registered), fed the same txs alternately, and
+// prints the ratio. Both first register the same 1,000 certificates, so
+// the tree has some depth.
+func BenchmarkCertIssuedTree(b *testing.B) {
+	const prefill, per = 1000, 100
+	net := fixture.New(b, testChain)
+	org := net.Orgs[0]
+	newApp := func(version uint32) *benchChain {
+		st, err := store.Open(b.TempDir(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		a, err := New(st, testChain)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, Time: fixture.Epoch,
+			AppStateBytes: genesisRules(b, net, version)}); err != nil {
+			b.Fatal(err)
+		}
+		return &benchChain{b: b, a: a, org: org}
+	}
+	issue := func(n int) [][]byte {
+		txs := make([][]byte, n)
+		for i := range txs {
+			txs[i] = org.Tx(b, &chain.CertIssued{Cert: org.Signer(b, signer.AlgSM2, time.Time{}).Cert}, nil)
+		}
+		return txs
+	}
+	base, tree := newApp(chain.CaseRulesVersion), newApp(chain.RulesVersion4)
+	pre := issue(prefill)
+	for len(pre) > 0 {
+		n := min(per, len(pre))
+		base.block(pre[:n]...)
+		tree.block(pre[:n]...)
+		pre = pre[n:]
+	}
+	txs := issue(b.N)
+	for _, tx := range txs { // warm both signature caches alike
+		base.checkTx(tx)
+		tree.checkTx(tx)
+	}
+	b.ResetTimer()
+	var tBase, tTree time.Duration
+	for len(txs) > 0 {
+		n := min(per, len(txs))
+		start := time.Now()
+		base.block(txs[:n]...)
+		tBase += time.Since(start)
+		start = time.Now()
+		tree.block(txs[:n]...)
+		tTree += time.Since(start)
+		txs = txs[n:]
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric(float64(tBase.Nanoseconds())/n, "v3-ns/cert")
+	b.ReportMetric(float64(tTree.Nanoseconds())/n, "v4-ns/cert")
+	b.ReportMetric(float64(tTree)/float64(tBase), "v4/v3")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/cockroachdb/pebble"
 
@@ -38,39 +39,45 @@ func certTreePos(depth int, path *smt.Key) []byte {
 	return append(k, path[:(depth+7)/8]...)
 }
 
-// nodeStore is smt.NodeStore over a pebble reader (a block's indexed batch,
-// the committed database, a snapshot) and, for writes, a batch.
+// nodeStore is smt.NodeStore over a pebble reader (the committed
+// database, or a batch), read-only. It keeps one iterator over the tree's
+// keys for all its reads: Close it when done.
 type nodeStore struct {
-	r pebble.Reader
-	w interface {
-		Set(key, value []byte, _ *pebble.WriteOptions) error
-	}
+	r  pebble.Reader
+	it *pebble.Iterator
 }
 
-var _ smt.NodeStore = nodeStore{}
-
-func (s nodeStore) Get(depth int, path *smt.Key, version uint64) (smt.Node, bool, error) {
+func (s *nodeStore) Get(depth int, path *smt.Key, version uint64) (smt.Node, bool, error) {
+	if s.it == nil {
+		it, err := s.r.NewIter(&pebble.IterOptions{LowerBound: prefixCertTree, UpperBound: prefixEnd(prefixCertTree)})
+		if err != nil {
+			return smt.Node{}, false, err
+		}
+		s.it = it
+	}
 	pos := certTreePos(depth, path)
-	it, err := s.r.NewIter(&pebble.IterOptions{LowerBound: pos, UpperBound: binary.BigEndian.AppendUint64(bytes.Clone(pos), version+1)})
-	if err != nil {
-		return smt.Node{}, false, err
+	if !s.it.SeekLT(binary.BigEndian.AppendUint64(bytes.Clone(pos), version+1)) || !bytes.HasPrefix(s.it.Key(), pos) {
+		return smt.Node{}, false, s.it.Error()
 	}
-	defer it.Close()
-	if !it.Last() {
-		return smt.Node{}, false, it.Error()
+	if len(s.it.Key()) != len(pos)+8 {
+		return smt.Node{}, false, fmt.Errorf("certificate tree key %x is corrupt", s.it.Key())
 	}
-	if len(it.Key()) != len(pos)+8 {
-		return smt.Node{}, false, fmt.Errorf("certificate tree key %x is corrupt", it.Key())
-	}
-	n, err := smt.DecodeNode(it.Value())
+	n, err := smt.DecodeNode(s.it.Value())
 	return n, err == nil, err
 }
 
-func (s nodeStore) Put(depth int, path *smt.Key, version uint64, n *smt.Node) error {
-	if s.w == nil {
-		return errors.New("certificate tree: read-only")
+func (s *nodeStore) Put(int, *smt.Key, uint64, *smt.Node) error {
+	return errors.New("certificate tree: read-only")
+}
+
+// Close releases the iterator.
+func (s *nodeStore) Close() error {
+	if s.it == nil {
+		return nil
 	}
-	return s.w.Set(binary.BigEndian.AppendUint64(certTreePos(depth, path), version), n.Encode(), nil)
+	err := s.it.Close()
+	s.it = nil
+	return err
 }
 
 // TrackCertStatus makes the block maintain the certificate status tree and
@@ -101,7 +108,91 @@ func (b *Block) TrackCertStatus() error {
 	return nil
 }
 
-func (b *Block) certNodes() nodeStore { return nodeStore{r: b.batch, w: b.batch} }
+// blockNodes is the tree as a block changes it: the nodes the block wrote,
+// in memory, over the stored ones. A block rewrites the upper nodes once
+// per update; written to the batch each time they would pile up as
+// versions of one key that every later read steps over, so they are
+// written once, by flush, when the block finishes.
+type blockNodes struct {
+	base    nodeStore // the committed tree: the block writes none until flush
+	version uint64
+	pending map[string]smt.Node
+	// read caches the committed nodes the block read: the upper levels are
+	// on every path.
+	read map[string]readNode
+}
+
+type readNode struct {
+	n  smt.Node
+	ok bool
+}
+
+func (s *blockNodes) Get(depth int, path *smt.Key, version uint64) (smt.Node, bool, error) {
+	if version != s.version {
+		return s.base.Get(depth, path, version)
+	}
+	pos := string(certTreePos(depth, path))
+	if n, ok := s.pending[pos]; ok {
+		return n, true, nil
+	}
+	if r, ok := s.read[pos]; ok {
+		return r.n, r.ok, nil
+	}
+	n, ok, err := s.base.Get(depth, path, version)
+	if err == nil {
+		s.read[pos] = readNode{n, ok}
+	}
+	return n, ok, err
+}
+
+func (s *blockNodes) Put(depth int, path *smt.Key, version uint64, n *smt.Node) error {
+	if version != s.version {
+		return fmt.Errorf("certificate tree: write at version %d in block %d", version, s.version)
+	}
+	s.pending[string(certTreePos(depth, path))] = *n
+	return nil
+}
+
+// flush writes the pending nodes at the block's version, in key order.
+func (s *blockNodes) flush(w interface {
+	Set(key, value []byte, _ *pebble.WriteOptions) error
+}) error {
+	keys := make([]string, 0, len(s.pending))
+	for k := range s.pending {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		n := s.pending[k]
+		if err := w.Set(binary.BigEndian.AppendUint64([]byte(k), s.version), n.Encode(), nil); err != nil {
+			return err
+		}
+	}
+	clear(s.pending)
+	clear(s.read)
+	return s.base.Close()
+}
+
+func (b *Block) certNodes() *blockNodes {
+	if b.certPending == nil {
+		// The committed tree; a block without a store (a snapshot's
+		// rebuild) reads its batch, which holds no tree nodes.
+		var r pebble.Reader = b.batch
+		if b.s != nil {
+			r = b.s.db
+		}
+		b.certPending = &blockNodes{base: nodeStore{r: r}, version: uint64(b.height), pending: map[string]smt.Node{}, read: map[string]readNode{}}
+	}
+	return b.certPending
+}
+
+// flushCertNodes writes the block's tree nodes to its batch.
+func (b *Block) flushCertNodes() error {
+	if b.certPending == nil {
+		return nil
+	}
+	return b.certPending.flush(b.batch)
+}
 
 // updateCertStatus puts a certificate's new state in the tree, when the
 // block tracks it.
@@ -132,7 +223,9 @@ func (s *Store) CertStatusProof(fp chain.Fingerprint, height int64) (*smt.Proof,
 		return nil, nil, fmt.Errorf("height %d: %w", height, ErrNoCertRoot)
 	}
 	k := chain.CertStatusKey(fp)
-	p, err := smt.Prove(nodeStore{r: s.db}, uint64(height), &k)
+	ns := &nodeStore{r: s.db}
+	defer ns.Close()
+	p, err := smt.Prove(ns, uint64(height), &k)
 	if err != nil {
 		return nil, nil, fmt.Errorf("certificate status proof of %s at %d: %w", fp, height, err)
 	}

@@ -468,6 +468,9 @@ func (im *Import) rebuildCertTree(b *pebble.Batch, cp chain.Checkpoint) error {
 	if err := blk.TrackCertStatus(); err != nil {
 		return fmt.Errorf("%w: %v", ErrSnapshotInvalid, err)
 	}
+	if err := blk.flushCertNodes(); err != nil {
+		return err
+	}
 	if !bytes.Equal(blk.certRoot, cp.CertRoot) {
 		return fmt.Errorf("%w: the certificate states give cert root %x, the checkpoint says %x", ErrSnapshotInvalid, blk.certRoot, cp.CertRoot)
 	}

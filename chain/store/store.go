@@ -165,6 +165,9 @@ func (s *Store) Commit(b *Block) error {
 
 // Discard drops a block's staged writes and rolls the in-memory log back.
 func (s *Store) Discard(b *Block) error {
+	if b.certPending != nil {
+		b.certPending.base.Close()
+	}
 	b.batch.Close()
 	return s.log.Reload(s.db)
 }
@@ -184,8 +187,9 @@ type Block struct {
 	prevState []byte
 	// certRoot is the certificate status tree's root (certtree.go), nil
 	// while the block does not track it (rules version below 4).
-	certRoot []byte
-	cp       *chain.Checkpoint
+	certRoot    []byte
+	certPending *blockNodes // the tree nodes the block wrote (certtree.go)
+	cp          *chain.Checkpoint
 }
 
 // Height and Time are the block's, from its header.
@@ -305,6 +309,9 @@ func (b *Block) Finish() (chain.Checkpoint, error) {
 	}
 	cp.CertRoot = b.certRoot
 	cp.AppHash = cp.ComputeAppHash()
+	if err := b.flushCertNodes(); err != nil {
+		return chain.Checkpoint{}, err
+	}
 	v := chain.EncodeState(&cp)
 	if err := b.batch.Set(u64key(prefixH, uint64(b.height)), v, nil); err != nil {
 		return chain.Checkpoint{}, err

@@ -329,3 +329,34 @@ func BenchmarkUpdate(b *testing.B) {
 		}
 	}
 }
+
+// TestProofSize logs the encoded proof size of a certificate status value
+// (about 50 bytes) in trees of 1,000 and 100,000 random keys (docs).
+func TestProofSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a tree of 100,000 keys")
+	}
+	s := NewMemStore()
+	value := make([]byte, 50)
+	n := 0
+	for _, size := range []int{1000, 100000} {
+		for ; n < size; n++ {
+			k := keyOf(fmt.Sprint(n))
+			if _, err := Update(s, 1, &k, value); err != nil {
+				t.Fatal(err)
+			}
+		}
+		total, maxLen := 0, 0
+		for i := range 200 {
+			k := keyOf(fmt.Sprint(i))
+			p, err := Prove(s, 1, &k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := len(p.Encode())
+			total += l
+			maxLen = max(maxLen, l)
+		}
+		t.Logf("%d keys: proof %d bytes on average, %d at most", size, total/200, maxLen)
+	}
+}

@@ -16,10 +16,10 @@ import (
 // The certificate status tree (chain/certstatus.go) in pebble, from rules
 // version 4: every node version under
 //
-//	n/<depth:2><path:ceil(depth/8)><version:8>   smt.Node.Encode()
+//	n/<depth:2><path:ceil(depth/8)><^version:8>   smt.Node.Encode()
 //
 // path being the key's first depth bits and version the height that wrote
-// the node. Nodes are never overwritten or deleted, so a proof at any height
+// the node, bit-inverted so that a position's newest version sorts first. Nodes are never overwritten or deleted, so a proof at any height
 // from the tree's first (its activation, or a restored snapshot's height)
 // reads the tree as it was, while later blocks commit. The root is in each
 // checkpoint (CertRoot), not under s/: the nodes are derived from the s/c/
@@ -56,7 +56,10 @@ func (s *nodeStore) Get(depth int, path *smt.Key, version uint64) (smt.Node, boo
 		s.it = it
 	}
 	pos := certTreePos(depth, path)
-	if !s.it.SeekLT(binary.BigEndian.AppendUint64(bytes.Clone(pos), version+1)) || !bytes.HasPrefix(s.it.Key(), pos) {
+	// Versions are stored inverted, newest first, so the newest at or below
+	// version is the first key at or after pos ‖ ^version: a forward seek,
+	// cheaper in pebble than a reverse one.
+	if !s.it.SeekGE(binary.BigEndian.AppendUint64(pos, ^version)) || !bytes.HasPrefix(s.it.Key(), pos) {
 		return smt.Node{}, false, s.it.Error()
 	}
 	if len(s.it.Key()) != len(pos)+8 {
@@ -164,7 +167,7 @@ func (s *blockNodes) flush(w interface {
 	slices.Sort(keys)
 	for _, k := range keys {
 		n := s.pending[k]
-		if err := w.Set(binary.BigEndian.AppendUint64([]byte(k), s.version), n.Encode(), nil); err != nil {
+		if err := w.Set(binary.BigEndian.AppendUint64([]byte(k), ^s.version), n.Encode(), nil); err != nil {
 			return err
 		}
 	}

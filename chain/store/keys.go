@@ -30,7 +30,7 @@ import (
 //	s/case/<case id>           CaseState (institution cases, rules version 3)
 //	x/...                      indexes: chain.EncodeIndexKeys
 //	c/<height:8>               headers whose NextValidatorsHash names a new validator set
-//	n/<depth:2><path><version:8> certificate status tree nodes, rules version 4 (certtree.go)
+//	n/<depth:2><path><^version:8> certificate status tree nodes, rules version 4 (certtree.go)
 var (
 	keyLast     = []byte("m/last")
 	prefixLog   = []byte("l/")

@@ -24,9 +24,10 @@ import (
 // cases (record types 21-28) and the appraisal role (chain.CaseRulesVersion):
 // the types by their Since, the role by Role.Since in checkTx, so neither
 // needs an extra check either. Version 4 (chain.RulesVersion4) bundles the
-// features docs/operations.md lists under "Rules versions"; the first, an
-// institution's unique document numbers, is in the issue rule, which reads
-// the version (chain/case.go), so it needs no extra check either.
+// features docs/operations.md lists under "Rules versions": an
+// institution's unique document numbers are in the issue rule, which reads
+// the version (chain/case.go), and the certificate status tree in the app
+// hash is turned on by startRules, so neither needs an extra check.
 type ruleSet struct {
 	version uint32
 	// check, if set, runs after the rules every version shares (checkCommon)
@@ -194,6 +195,13 @@ func (a *App) startRules(b *store.Block) error {
 		a.logger.Info("rules upgraded", "height", h, "rules_version", version, "plan", name)
 	}
 	a.rules = rules
+	if version >= chain.RulesVersion4 {
+		// The app hash commits to the certificate status set (chain/certstatus.go);
+		// the first height under version 4 builds the tree.
+		if err := b.TrackCertStatus(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sealchain/sealchain/chain/smt"
 )
 
 // Format and Version identify bundle format v1 (docs/evidence-bundle.md).
@@ -51,6 +53,10 @@ type Bundle struct {
 	// witnesses (witnessed.go, docs/evidence-bundle.md "Witnesses"). Absent
 	// when the node holds none, so such bundles read the same as before.
 	Witnessed *Witnessed `json:"witnessed,omitempty"`
+	// CertStatus proves, from rules version 4, the status as of the
+	// checkpoint's height of every certificate the records rely on
+	// (certstatus.go). Absent before version 4.
+	CertStatus []CertStatus `json:"cert_status,omitempty"`
 }
 
 // Consistency is an RFC 6962 consistency proof from FromSize to the
@@ -91,7 +97,8 @@ type Record struct {
 }
 
 // Checkpoint binds the log to a block the validators signed: the app hash in
-// the header at Height+1 is chain.AppHash(LogSize, LogRoot, StateRoot).
+// the header at Height+1 is chain.AppHash(LogSize, LogRoot, StateRoot), or
+// from rules version 4 chain.AppHashCerts(LogSize, LogRoot, StateRoot, CertRoot).
 type Checkpoint struct {
 	Height    int64  `json:"height"` // the app state's height; the header is at Height+1
 	LogSize   uint64 `json:"log_size"`
@@ -101,6 +108,9 @@ type Checkpoint struct {
 	SignedHeader []byte `json:"signed_header"`
 	// ValidatorSet is the protobuf cometbft.types.v1.ValidatorSet that signed it.
 	ValidatorSet []byte `json:"validator_set"`
+	// CertRoot is the root of the certificate status tree, from rules
+	// version 4; the app hash then is chain.AppHashCerts. Absent before.
+	CertRoot []byte `json:"cert_root,omitempty"`
 }
 
 // ErrFormat means the bytes are not a bundle this code reads.
@@ -144,6 +154,14 @@ func DecodeBundle(data []byte) (*Bundle, error) {
 	if len(b.ValidatorHops) > MaxHops {
 		return nil, fmt.Errorf("%w: %d validator hops exceeds %d", ErrFormat, len(b.ValidatorHops), MaxHops)
 	}
+	if len(b.CertStatus) > MaxRecords {
+		return nil, fmt.Errorf("%w: %d certificate status proofs exceeds %d", ErrFormat, len(b.CertStatus), MaxRecords)
+	}
+	for i, c := range b.CertStatus {
+		if len(c.Proof) > smt.MaxProofBytes {
+			return nil, fmt.Errorf("%w: cert_status[%d].proof is %d bytes", ErrFormat, i, len(c.Proof))
+		}
+	}
 	for i, r := range b.Records {
 		if len(r.Proof) > MaxProofHashes {
 			return nil, fmt.Errorf("%w: records[%d].proof has %d hashes", ErrFormat, i, len(r.Proof))
@@ -163,6 +181,7 @@ var (
 	consistFields    = []string{"from_size", "proof"}
 	anchorFields     = []string{"record_index", "consistency"}
 	witnessedFields  = []string{"checkpoint", "consistency"}
+	certStatusFields = []string{"cert", "proof"}
 )
 
 // requireFields checks that data has every required field; types and
@@ -185,7 +204,7 @@ func requireFields(data []byte) error {
 	for _, list := range []struct {
 		key    string
 		fields []string
-	}{{"records", recordFields}, {"validator_hops", hopFields}, {"anchors", anchorFields}} {
+	}{{"records", recordFields}, {"validator_hops", hopFields}, {"anchors", anchorFields}, {"cert_status", certStatusFields}} {
 		raw, ok := top[list.key]
 		if !ok {
 			continue

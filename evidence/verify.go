@@ -254,7 +254,8 @@ func NewVerifier(trust *Trust, opts ...VerifierOption) (*Verifier, error) {
 //  1. format: chain id is the trusted one, records exist;
 //  2. checkpoint: the header at Height+1 has the trusted chain id, is signed
 //     by more than 2/3 of the trusted validators' power (checkpoint.VerifyCheckpoint);
-//  3. app_hash: the header's AppHash equals AppHash(log size, log root, state root);
+//  3. app_hash: the header's AppHash equals AppHash(log size, log root, state root),
+//     from rules version 4 AppHashCerts(..., cert root);
 //  4. per record: inclusion (leaf → log root), decode (canonical entry and
 //     tx), signatures (envelope by a certificate of the org's CA: a genesis
 //     org's, or one a passed register_org proposal in the bundle registered
@@ -274,7 +275,11 @@ func NewVerifier(trust *Trust, opts ...VerifierOption) (*Verifier, error) {
 //  7. intent: every contract-signed record has an earlier intent record by the
 //     same signer for the same contract (the same replay);
 //  8. subject: the subject is what the records are indexed under;
-//  9. file: SM3 or SHA-256 of the file is a document hash the records name.
+//  9. file: SM3 or SHA-256 of the file is a document hash the records name;
+//  10. cert_status: each certificate status proof leads to the cert root;
+//     from rules version 4 every certificate a record relies on has one, a
+//     revocation a proof shows is among the records, and no record relies
+//     on a certificate after its revocation (certstatus.go).
 //
 // docs/conformance.md states each rule. The Result shows only what passed
 // (keepVerified).
@@ -323,13 +328,9 @@ func (v *Verifier) Verify(b *Bundle, file []byte) *Result {
 		detail = fmt.Sprintf("header %d signed by >2/3 of %d trusted validators at %s", header.Height, trusted.Size(), header.Time.UTC().Format(time.RFC3339))
 	}
 	headerOK := res.add("checkpoint", err, detail)
+	appHashOK := false
 	if headerOK {
-		want := chain.AppHash(cp.LogSize, cp.LogRoot, cp.StateRoot)
-		var err error
-		if !bytes.Equal(header.AppHash, want) {
-			err = fmt.Errorf("header app hash %X, but log size %d, log root %x and state root %x give %X", header.AppHash, cp.LogSize, cp.LogRoot, cp.StateRoot, want)
-		}
-		res.add("app_hash", err, fmt.Sprintf("app hash %X commits log size %d, root %x", header.AppHash, cp.LogSize, cp.LogRoot))
+		appHashOK = res.add("app_hash", v.checkAppHash(header.AppHash, cp), appHashDetail(header.AppHash, cp))
 	}
 
 	if v.trustedSize > 0 {
@@ -349,6 +350,7 @@ func (v *Verifier) Verify(b *Bundle, file []byte) *Result {
 	v.checkIntent(recs, res)
 	v.checkAnchors(b, recs, res)
 	v.checkWitnessed(b, res)
+	v.checkCertStatus(b, recs, res, appHashOK)
 	checkClosed(recs, res)
 	subjectDetail, err := checkSubject(b, recs)
 	subjectOK := res.add("subject", err, subjectDetail)
@@ -358,6 +360,34 @@ func (v *Verifier) Verify(b *Bundle, file []byte) *Result {
 	res.OK = len(res.Failed()) == 0
 	keepVerified(res, headerOK && !slices.Contains(res.Failed(), "app_hash"), subjectOK, b.Subject)
 	return res
+}
+
+// checkAppHash (app_hash): the header's app hash is the one the
+// checkpoint's fields give: chain.AppHash before rules version 4,
+// chain.AppHashCerts (with cert_root) from it. A genesis at version 4 or
+// later needs the cert root.
+func (v *Verifier) checkAppHash(got []byte, cp Checkpoint) error {
+	c := chain.Checkpoint{LogSize: cp.LogSize, LogRoot: cp.LogRoot, StateRoot: cp.StateRoot, CertRoot: cp.CertRoot}
+	switch {
+	case cp.CertRoot != nil && len(cp.CertRoot) != 32:
+		return fmt.Errorf("cert_root is %d bytes, want 32", len(cp.CertRoot))
+	case cp.CertRoot == nil && v.trust.RulesVersion >= chain.RulesVersion4:
+		return fmt.Errorf("the trusted genesis starts at rules version %d, whose app hash commits to the certificate status tree, but the checkpoint has no cert_root", v.trust.RulesVersion)
+	}
+	if want := c.ComputeAppHash(); !bytes.Equal(got, want) {
+		if cp.CertRoot == nil {
+			return fmt.Errorf("header app hash %X, but log size %d, log root %x and state root %x give %X", got, cp.LogSize, cp.LogRoot, cp.StateRoot, want)
+		}
+		return fmt.Errorf("header app hash %X, but log size %d, log root %x, state root %x and cert root %x give %X", got, cp.LogSize, cp.LogRoot, cp.StateRoot, cp.CertRoot, want)
+	}
+	return nil
+}
+
+func appHashDetail(h []byte, cp Checkpoint) string {
+	if cp.CertRoot != nil {
+		return fmt.Sprintf("app hash %X commits log size %d, root %x, and cert root %x (rules version 4)", h, cp.LogSize, cp.LogRoot, cp.CertRoot)
+	}
+	return fmt.Sprintf("app hash %X commits log size %d, root %x", h, cp.LogSize, cp.LogRoot)
 }
 
 // SignedByTrusted reports whether res shows the bundle's checkpoint signed

@@ -46,7 +46,7 @@ func (l *BulkLoader) Block(height int64, t time.Time, fill func(b *Block) error)
 	if height != last.Height+1 {
 		return chain.Checkpoint{}, fmt.Errorf("bulk block %d: last height is %d", height, last.Height)
 	}
-	b := &Block{s: l.s, batch: l.batch, height: height, time: t.UTC(), state: sm3.New(), prevState: last.StateRoot}
+	b := &Block{s: l.s, batch: l.batch, height: height, time: t.UTC(), state: sm3.New(), prevState: last.StateRoot, certRoot: last.CertRoot}
 	b.View.r = l.s.db // reads would miss the staged writes; fill must not read
 	// The state-root preamble of Store.NewBlock (height > 0).
 	b.state.Write([]byte(domainState))

@@ -31,6 +31,7 @@ import (
 //	s/num/<org id>/<number>    IssuedNumber (an institution's document numbers, rules version 4)
 //	x/...                      indexes: chain.EncodeIndexKeys
 //	c/<height:8>               headers whose NextValidatorsHash names a new validator set
+//	n/<depth:2><path><^version:8> certificate status tree nodes, rules version 4 (certtree.go)
 var (
 	keyLast     = []byte("m/last")
 	prefixLog   = []byte("l/")

@@ -240,6 +240,11 @@ func (e *Export) Chunks(ctx context.Context, chunkSize int, emit func(index uint
 	buf := make([]byte, 0, chunkSize+64<<10)
 	var n uint32
 	for it.First(); it.Valid(); it.Next() {
+		if bytes.HasPrefix(it.Key(), prefixCertTree) {
+			// Derived from the certificate states; Import.Finish rebuilds
+			// the tree at the snapshot's height.
+			continue
+		}
 		buf = binary.AppendUvarint(buf, uint64(len(it.Key())))
 		buf = append(buf, it.Key()...)
 		buf = binary.AppendUvarint(buf, uint64(len(it.Value())))
@@ -409,7 +414,12 @@ func (im *Import) Complete() bool {
 // and makes it the store's committed state. It checks that:
 //
 //   - the last checkpoint is at the snapshot's height, its app hash is
-//     chain.AppHash(log size, log root, state root) and equals appHash;
+//     chain.AppHash(log size, log root, state root) (with the cert root from
+//     rules version 4: Checkpoint.ComputeAppHash) and equals appHash;
+//   - from rules version 4, the certificate status tree rebuilt from the
+//     certificate states at the snapshot's height has the checkpoint's
+//     cert root (the tree's nodes are not in the snapshot; the restored
+//     node proves certificate status from that height on);
 //   - the log, rebuilt from the stored entries, has exactly the stored nodes
 //     and the checkpoint's root (pebblelog.RootAt agrees), so every
 //     inclusion and consistency proof the node serves is sound;
@@ -435,6 +445,9 @@ func (im *Import) Finish(appHash []byte) (chain.Checkpoint, error) {
 		b.Set(logSizeKey(), im.logSize, nil)
 	}
 	cp, err := im.verify(b, appHash)
+	if err == nil && cp.CertRoot != nil {
+		err = im.rebuildCertTree(b, cp)
+	}
 	if err == nil {
 		err = b.Commit(pebble.Sync)
 	}
@@ -445,6 +458,23 @@ func (im *Import) Finish(appHash []byte) (chain.Checkpoint, error) {
 		return chain.Checkpoint{}, errors.Join(err, im.Abort())
 	}
 	return cp, nil
+}
+
+// rebuildCertTree builds the certificate status tree from the restored
+// certificate states at the snapshot's height, into b, and checks its root
+// against the checkpoint's.
+func (im *Import) rebuildCertTree(b *pebble.Batch, cp chain.Checkpoint) error {
+	blk := &Block{View: View{r: b}, batch: b, height: cp.Height}
+	if err := blk.TrackCertStatus(); err != nil {
+		return fmt.Errorf("%w: %v", ErrSnapshotInvalid, err)
+	}
+	if err := blk.flushCertNodes(); err != nil {
+		return err
+	}
+	if !bytes.Equal(blk.certRoot, cp.CertRoot) {
+		return fmt.Errorf("%w: the certificate states give cert root %x, the checkpoint says %x", ErrSnapshotInvalid, blk.certRoot, cp.CertRoot)
+	}
+	return nil
 }
 
 // Abort wipes whatever the import wrote.
@@ -464,7 +494,7 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (chain.Checkpoint, err
 	if cp.Height != im.height {
 		return bad("last checkpoint is at height %d, snapshot says %d", cp.Height, im.height)
 	}
-	if !bytes.Equal(cp.AppHash, chain.AppHash(cp.LogSize, cp.LogRoot, cp.StateRoot)) {
+	if !bytes.Equal(cp.AppHash, cp.ComputeAppHash()) {
 		return bad("checkpoint app hash does not commit to its log size and roots")
 	}
 	if !bytes.Equal(cp.AppHash, appHash) {
@@ -502,7 +532,7 @@ func (im *Import) verify(r pebble.Reader, appHash []byte) (chain.Checkpoint, err
 		if c.Height > cp.Height || c.LogSize > cp.LogSize {
 			return fmt.Errorf("checkpoint at height %d is beyond the snapshot", c.Height)
 		}
-		if !bytes.Equal(c.AppHash, chain.AppHash(c.LogSize, c.LogRoot, c.StateRoot)) {
+		if !bytes.Equal(c.AppHash, c.ComputeAppHash()) {
 			return fmt.Errorf("checkpoint at height %d: app hash does not commit to its roots", c.Height)
 		}
 		if c.Height == cp.Height && !bytes.Equal(v, im.last) {

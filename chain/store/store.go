@@ -125,6 +125,7 @@ func (s *Store) NewBlock(height int64, t time.Time) *Block {
 		state:  sm3.New(),
 	}
 	b.View.r = b.batch
+	b.certRoot = bytes.Clone(last.CertRoot)
 	b.state.Write([]byte(domainState))
 	b.state.Write([]byte{0})
 	prev := last.StateRoot
@@ -164,6 +165,9 @@ func (s *Store) Commit(b *Block) error {
 
 // Discard drops a block's staged writes and rolls the in-memory log back.
 func (s *Store) Discard(b *Block) error {
+	if b.certPending != nil {
+		b.certPending.base.Close()
+	}
 	b.batch.Close()
 	return s.log.Reload(s.db)
 }
@@ -181,7 +185,11 @@ type Block struct {
 	// no state, so an empty block leaves the app hash unchanged and CometBFT
 	// can stop making blocks while idle (create_empty_blocks = false).
 	prevState []byte
-	cp        *chain.Checkpoint
+	// certRoot is the certificate status tree's root (certtree.go), nil
+	// while the block does not track it (rules version below 4).
+	certRoot    []byte
+	certPending *blockNodes // the tree nodes the block wrote (certtree.go)
+	cp          *chain.Checkpoint
 }
 
 // Height and Time are the block's, from its header.
@@ -218,6 +226,9 @@ func (b *Block) deleteState(key []byte) error {
 // PutOrg, PutCert, PutContract write state.
 func (b *Block) PutOrg(o *chain.Org) error { return b.setState(orgKey(o.ID), chain.EncodeState(o)) }
 func (b *Block) PutCert(fp chain.Fingerprint, c *chain.CertState) error {
+	if err := b.updateCertStatus(fp, c); err != nil {
+		return err
+	}
 	return b.setState(certKey(fp), chain.EncodeState(c))
 }
 func (b *Block) PutContract(c *chain.ContractState) error {
@@ -296,7 +307,11 @@ func (b *Block) Finish() (chain.Checkpoint, error) {
 	if b.writes == 0 {
 		cp.StateRoot = b.prevState
 	}
-	cp.AppHash = chain.AppHash(cp.LogSize, cp.LogRoot, cp.StateRoot)
+	cp.CertRoot = b.certRoot
+	cp.AppHash = cp.ComputeAppHash()
+	if err := b.flushCertNodes(); err != nil {
+		return chain.Checkpoint{}, err
+	}
 	v := chain.EncodeState(&cp)
 	if err := b.batch.Set(u64key(prefixH, uint64(b.height)), v, nil); err != nil {
 		return chain.Checkpoint{}, err

@@ -73,7 +73,7 @@ func Bundle(ctx context.Context, st *store.Store, headers Headers, subject evide
 		Format: evidence.Format, Version: evidence.Version, ChainID: "", Subject: subject, Next: next,
 		Checkpoint: evidence.Checkpoint{
 			Height: h, LogSize: cp.LogSize, LogRoot: cp.LogRoot, StateRoot: cp.StateRoot,
-			SignedHeader: sh, ValidatorSet: vs,
+			SignedHeader: sh, ValidatorSet: vs, CertRoot: cp.CertRoot,
 		},
 	}
 	if subject.SinceSize > 0 {
@@ -101,6 +101,11 @@ func Bundle(ctx context.Context, st *store.Store, headers Headers, subject evide
 	}
 	if b.Anchors, idx, err = anchorsFor(st, idx, cp.LogSize); err != nil {
 		return nil, err
+	}
+	if cp.CertRoot != nil {
+		if b.CertStatus, idx, err = certStatus(st, idx, h, cp.LogSize); err != nil {
+			return nil, err
+		}
 	}
 	for _, i := range idx {
 		if i >= cp.LogSize {
@@ -131,6 +136,58 @@ func Bundle(ctx context.Context, st *store.Store, headers Headers, subject evide
 		}
 	}
 	return b, nil
+}
+
+// certStatus proves, against the checkpoint at height h (rules version 4),
+// the status of every certificate the records idx rely on
+// (evidence.ReliedCerts), in fingerprint order, and adds to idx the
+// cert_revoked record of each one revoked, so the verifier sees the
+// revocation the proof shows.
+func certStatus(st *store.Store, idx []uint64, h int64, size uint64) ([]evidence.CertStatus, []uint64, error) {
+	view := st.View()
+	relied := map[chain.Fingerprint]bool{}
+	for _, i := range idx {
+		if i >= size {
+			continue
+		}
+		tx, err := txAt(view, i)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, fp := range evidence.ReliedCerts(tx) {
+			relied[fp] = true
+		}
+	}
+	fps := make([]chain.Fingerprint, 0, len(relied))
+	for fp := range relied {
+		fps = append(fps, fp)
+	}
+	slices.SortFunc(fps, func(a, b chain.Fingerprint) int { return slices.Compare(a[:], b[:]) })
+	in := map[uint64]bool{}
+	for _, i := range idx {
+		in[i] = true
+	}
+	out := make([]evidence.CertStatus, 0, len(fps))
+	for _, fp := range fps {
+		p, _, err := st.CertStatusProof(fp, h)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, evidence.CertStatus{Cert: fp.String(), Proof: p.Encode()})
+		if p.Leaf == nil || p.Leaf.Key != chain.CertStatusKey(fp) {
+			continue
+		}
+		cs, err := chain.DecodeCertStatus(p.Leaf.Value)
+		if err != nil {
+			return nil, nil, err
+		}
+		if cs.Revoked() && !in[cs.RevokedIn] {
+			in[cs.RevokedIn] = true
+			idx = append(idx, cs.RevokedIn)
+		}
+	}
+	slices.Sort(idx)
+	return out, idx, nil
 }
 
 // MaxContracts bounds the contracts whose timelines one bundle carries

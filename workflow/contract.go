@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -94,23 +95,26 @@ type Party struct {
 // Contract is the platform's view of a contract: title, parties and their
 // progress, the current PDF. Only hashes of it go on chain.
 type Contract struct {
-	ID          string         `json:"id"`
-	Title       string         `json:"title"`
-	Status      string         `json:"status"`
-	Order       string         `json:"order"`
-	Deadline    time.Time      `json:"deadline,omitzero"`
-	DocSM3      string         `json:"doc_sm3"`
-	DocSHA256   string         `json:"doc_sha256"`
-	CurrentSM3  string         `json:"current_sm3"`
-	Template    string         `json:"template,omitempty"`
-	Parties     []Party        `json:"parties"`
-	CreatedAt   time.Time      `json:"created_at"`
-	SentAt      time.Time      `json:"sent_at,omitzero"`
-	RenewedFrom string         `json:"renewed_from,omitempty"`
-	RenewedTo   string         `json:"renewed_to,omitempty"`
-	VoidReason  string         `json:"void_reason,omitempty"`
-	Txs         []string       `json:"txs"` // hashes of the contract's records, queue order
-	History     []HistoryEvent `json:"history"`
+	ID         string    `json:"id"`
+	Title      string    `json:"title"`
+	Status     string    `json:"status"`
+	Order      string    `json:"order"`
+	Deadline   time.Time `json:"deadline,omitzero"`
+	DocSM3     string    `json:"doc_sm3"`
+	DocSHA256  string    `json:"doc_sha256"`
+	CurrentSM3 string    `json:"current_sm3"`
+	Template   string    `json:"template,omitempty"`
+	// FieldsSealed are the template's field values (JSON) under the KEK:
+	// they hold names and ID numbers. Case packages read them (CaseData).
+	FieldsSealed []byte         `json:"fields_sealed,omitempty"`
+	Parties      []Party        `json:"parties"`
+	CreatedAt    time.Time      `json:"created_at"`
+	SentAt       time.Time      `json:"sent_at,omitzero"`
+	RenewedFrom  string         `json:"renewed_from,omitempty"`
+	RenewedTo    string         `json:"renewed_to,omitempty"`
+	VoidReason   string         `json:"void_reason,omitempty"`
+	Txs          []string       `json:"txs"` // hashes of the contract's records, queue order
+	History      []HistoryEvent `json:"history"`
 }
 
 // turn reports whether party i may sign now.
@@ -133,6 +137,7 @@ func (c *Contract) turn(i int) bool {
 func (c *Contract) Public() *Contract {
 	out := *c
 	out.Parties = slices.Clone(c.Parties)
+	out.FieldsSealed = nil
 	for i := range out.Parties {
 		out.Parties[i].OTP, out.Parties[i].LinkSealed = nil, nil
 		out.Parties[i].Turn = c.turn(i)
@@ -259,6 +264,13 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 	c.CurrentSM3 = c.DocSM3
 	if in.Template != nil {
 		c.Template = in.Template.ID
+		fj, err := json.Marshal(in.Template.Fields)
+		if err != nil {
+			return nil, err
+		}
+		if c.FieldsSealed, err = e.cfg.KEK.Seal(e.rand, c.ID+"/fields", fj); err != nil {
+			return nil, err
+		}
 	}
 	var fps []chain.Fingerprint
 	for i, p := range in.Parties {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sealchain/sealchain/evidence"
 )
 
 const testVerifyURL = "https://platform.example/verify"
@@ -262,5 +264,33 @@ func TestSignatureTrust(t *testing.T) {
 	r = must(Verify(bad, w.trust, now))
 	if r.OK || !strings.Contains(r.Err().Error(), "not the filer platform's") {
 		t.Fatalf("court-signed: %v", r.Err())
+	}
+}
+
+// TestWriteTestdata writes testdata/case.zip and testdata/genesis.json
+// (the CLI's offline tests read them) when SEALCHAIN_CASEPKG_TESTDATA=1.
+func TestWriteTestdata(t *testing.T) {
+	if os.Getenv("SEALCHAIN_CASEPKG_TESTDATA") != "1" {
+		t.Skip("set SEALCHAIN_CASEPKG_TESTDATA=1 to rewrite testdata/")
+	}
+	w := newWorld(t, 1)
+	pkg, _ := oneCase(t, w, KindLitigation, "court")
+	if err := os.MkdirAll("testdata", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("testdata/case.zip", pkg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("testdata/genesis.json", w.s.Genesis(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCheckedInPackage: the checked-in package still verifies.
+func TestCheckedInPackage(t *testing.T) {
+	pkg := must(os.ReadFile("testdata/case.zip"))
+	trust := must(evidence.LoadTrust("testdata/genesis.json"))
+	if r := must(Verify(pkg, trust, time.Now())); !r.OK {
+		t.Fatalf("%v %v", r.Failed(), r.Err())
 	}
 }

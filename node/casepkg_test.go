@@ -126,6 +126,9 @@ func TestCasePackagesE2E(t *testing.T) {
 	job := c.must(http.StatusAccepted, "POST", "/v1/cases", map[string]any{"contracts": []string{good, noAddr, voided, "wf-nosuch"},
 		"kind": "litigation", "institution": "court", "batch_id": "B-E2E"})
 	jobID := job["id"].(string)
+	if r := c.call("POST", "/v1/cases", map[string]any{"contracts": []string{good}, "kind": "litigation", "institution": "court", "batch_id": "B-E2E"}, ""); r.status != http.StatusConflict {
+		t.Errorf("same batch id again: %d %s", r.status, r.body)
+	}
 	var batch map[string]any
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		j := c.must(http.StatusOK, "GET", "/v1/case-jobs/"+jobID, nil)

@@ -217,11 +217,12 @@ func (b *Builder) Build(ctx context.Context, req Request, dir string, progress f
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "cases"), 0o755); err != nil {
+	// Packages hold the parties' identity data in clear: owner only.
+	if err := os.MkdirAll(filepath.Join(dir, "cases"), 0o700); err != nil {
 		return nil, err
 	}
 	if b.storeDir != "" {
-		if err := os.MkdirAll(b.storeDir, 0o755); err != nil {
+		if err := os.MkdirAll(b.storeDir, 0o700); err != nil {
 			return nil, err
 		}
 	}
@@ -341,10 +342,10 @@ func (b *Builder) one(ctx context.Context, id, caseID string, req *Request, inst
 }
 
 // writeFile writes data to path through a temporary file and a rename, so
-// that a reader never sees half a package.
+// that a reader never sees half a package; owner only (identity data).
 func writeFile(path string, data []byte) error {
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)

@@ -49,25 +49,36 @@ type caseJob struct {
 
 // caseBuilds runs the jobs one at a time (each uses every core).
 type caseBuilds struct {
-	src   casepkg.Source // nil: no workflow on this node
-	dir   string         // <home>/data/casepkg
-	mu    sync.Mutex
-	jobs  map[string]*caseJob
-	order []string
-	queue chan *caseJob
+	src casepkg.Source // nil: no workflow on this node
+	dir string         // <home>/data/casepkg
+	// builder is made once (it loads the 4 MB CJK font).
+	builderOnce sync.Once
+	builder     *casepkg.Builder
+	builderErr  error
+	mu          sync.Mutex
+	jobs        map[string]*caseJob
+	order       []string
+	queue       chan *caseJob
 }
 
 func newCaseBuilds(src casepkg.Source, dir string) *caseBuilds {
 	return &caseBuilds{src: src, dir: dir, jobs: map[string]*caseJob{}, queue: make(chan *caseJob, 16)}
 }
 
-func (q *caseBuilds) add(j *caseJob) bool {
+// add queues j, unless a kept job already has its batch id (exists) or
+// the queue is full (!ok).
+func (q *caseBuilds) add(j *caseJob) (ok, exists bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	for _, o := range q.jobs {
+		if o.BatchID == j.BatchID {
+			return false, true
+		}
+	}
 	select {
 	case q.queue <- j:
 	default:
-		return false
+		return false, false
 	}
 	q.jobs[j.ID] = j
 	q.order = append(q.order, j.ID)
@@ -75,7 +86,7 @@ func (q *caseBuilds) add(j *caseJob) bool {
 		delete(q.jobs, q.order[0])
 		q.order = q.order[1:]
 	}
-	return true
+	return true, false
 }
 
 func (q *caseBuilds) get(id string) (caseJob, bool) {
@@ -121,6 +132,12 @@ func (a *API) RunCaseBuilds(ctx context.Context) {
 }
 
 func (a *API) caseBuilder() (*casepkg.Builder, error) {
+	q := a.caseJobs
+	q.builderOnce.Do(func() { q.builder, q.builderErr = a.newCaseBuilder() })
+	return q.builder, q.builderErr
+}
+
+func (a *API) newCaseBuilder() (*casepkg.Builder, error) {
 	trust, err := evidence.ParseTrust(a.genesis)
 	if err != nil {
 		return nil, err
@@ -189,7 +206,10 @@ func (a *API) casesCreate(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(rb[:])
 	j := &caseJob{ID: "cj-" + hex.EncodeToString(rb[:]), Status: "queued", Request: req, BatchID: req.BatchID,
 		Created: time.Now().UTC(), dir: dir, Progress: casepkg.Progress{Total: len(req.Contracts)}}
-	if !a.caseJobs.add(j) {
+	if ok, exists := a.caseJobs.add(j); exists {
+		httpjson.WriteError(w, http.StatusConflict, "exists", fmt.Sprintf("field batch_id: batch %s is already being built", req.BatchID))
+		return
+	} else if !ok {
 		httpjson.WriteError(w, http.StatusTooManyRequests, "busy", "too many case package builds queued; retry later")
 		return
 	}

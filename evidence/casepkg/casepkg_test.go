@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,12 +24,16 @@ func newBuilder(t testing.TB, w *world, opts ...BuilderOption) *Builder {
 	return must(NewBuilder(w, w.trust, s.PlatformCA(), "platform", testVerifyURL, opts...))
 }
 
-// TestBuildVerifyBatch builds 200 loan-note cases (20 with -short) for
-// the court, verifies the batch directory, and checks skips are listed.
+// TestBuildVerifyBatch builds loan-note cases for the court (30; 10 with
+// -short; SEALCHAIN_CASEPKG_CASES=200 in make test-faults), verifies the
+// batch directory, and checks skips are listed.
 func TestBuildVerifyBatch(t *testing.T) {
-	n := 200
+	n := 30
 	if testing.Short() {
-		n = 20
+		n = 10
+	}
+	if v, err := strconv.Atoi(os.Getenv("SEALCHAIN_CASEPKG_CASES")); err == nil && v >= 5 {
+		n = v
 	}
 	start := time.Now()
 	w := newWorld(t, n)

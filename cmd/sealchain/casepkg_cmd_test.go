@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/sealchain/sealchain/client"
 )
 
 const (
@@ -119,4 +121,25 @@ func TestCaseVerifyCLI(t *testing.T) {
 func itoaInt(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestCaseBuildProgressBar: the bar fills with the cases done.
+func TestCaseBuildProgressBar(t *testing.T) {
+	j := &client.CaseJob{Status: "running"}
+	j.Progress.Total, j.Progress.Done, j.Progress.Built, j.Progress.Skipped = 200, 100, 99, 1
+	var b bytes.Buffer
+	progressBar(&b, j)
+	if got, want := b.String(), "\r[###############...............] 100/200  built 99  skipped 1  running "; got != want {
+		t.Errorf("bar %q, want %q", got, want)
+	}
+	ids := filepath.Join(t.TempDir(), "ids.txt")
+	os.WriteFile(ids, []byte("# contracts\nwf-1\n\n  wf-2  \n"), 0o644)
+	got, err := readIDs(ids)
+	if err != nil || strings.Join(got, ",") != "wf-1,wf-2" {
+		t.Errorf("readIDs: %v %v", got, err)
+	}
+	// Bad usage: exit 2 before any request.
+	if _, code := caseCLI(t, "case", "build", "--institution", "court", "--out", t.TempDir(), "--from", "yesterday"); code != exitUsage {
+		t.Errorf("bad --from: exit %d", code)
+	}
 }

@@ -271,4 +271,3 @@ func verifyBatchDir(out io.Writer, dir string, trust *evidence.Trust, now time.T
 	}
 	return nil
 }
-

@@ -101,7 +101,9 @@ func NewFilingSynth(chainID string) (*Synth, error) { return newSynth(chainID, t
 // register_org proposal (Appraisal.Org, its credential Appraisal.Sub) and
 // the votes. The genesis organisations are platform, other, court and
 // notary, of weight 1 each: a proposal passes with 3 yes.
-func NewGovernedCaseSynth(chainID string) (*Synth, error) { return newSynth(chainID, true, true, false) }
+func NewGovernedCaseSynth(chainID string) (*Synth, error) {
+	return newSynth(chainID, true, true, false)
+}
 
 func newSynth(chainID string, cases, govAppraisal, arbitration bool) (*Synth, error) {
 	w, err := newWorld(chainID, 4)

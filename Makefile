@@ -58,6 +58,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzVerifyBundle$$' -fuzztime $(FUZZTIME) ./evidence
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePath$$' -fuzztime $(FUZZTIME) ./signer/ofd/render
 	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) ./evidence/witness
+	$(GO) test -run '^$$' -fuzz '^FuzzReadPackage$$' -fuzztime $(FUZZTIME) ./evidence/casepkg
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -129,6 +130,7 @@ test-interop:
 test-faults: build test-workflow-kill
 	$(GO) test -tags faults -count=1 -timeout 40m -v ./test/faults/
 	SEALCHAIN_STATESYNC_RECORDS=100000 $(GO) test -count=1 -timeout 20m -run '^TestStateSyncJoin$$' -v ./node
+	SEALCHAIN_CASEPKG_CASES=200 $(GO) test -count=1 -timeout 20m -run '^TestBuildVerifyBatch$$' -v ./evidence/casepkg
 
 # The signing workflow's kill -9 test against the built binary: the node
 # SIGKILLs itself at each step of a signing and is restarted on its home.

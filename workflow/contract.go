@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -103,17 +104,20 @@ type Contract struct {
 	DocSHA256 string    `json:"doc_sha256"`
 	// Format is "pdf" or "ofd" (FormatPDF, FormatOFD); empty in contracts
 	// stored before OFD, which are PDFs.
-	Format      string         `json:"format,omitempty"`
-	CurrentSM3  string         `json:"current_sm3"`
-	Template    string         `json:"template,omitempty"`
-	Parties     []Party        `json:"parties"`
-	CreatedAt   time.Time      `json:"created_at"`
-	SentAt      time.Time      `json:"sent_at,omitzero"`
-	RenewedFrom string         `json:"renewed_from,omitempty"`
-	RenewedTo   string         `json:"renewed_to,omitempty"`
-	VoidReason  string         `json:"void_reason,omitempty"`
-	Txs         []string       `json:"txs"` // hashes of the contract's records, queue order
-	History     []HistoryEvent `json:"history"`
+	Format     string `json:"format,omitempty"`
+	CurrentSM3 string `json:"current_sm3"`
+	Template   string `json:"template,omitempty"`
+	// FieldsSealed are the template's field values (JSON) under the KEK:
+	// they hold names and ID numbers. Case packages read them (CaseData).
+	FieldsSealed []byte         `json:"fields_sealed,omitempty"`
+	Parties      []Party        `json:"parties"`
+	CreatedAt    time.Time      `json:"created_at"`
+	SentAt       time.Time      `json:"sent_at,omitzero"`
+	RenewedFrom  string         `json:"renewed_from,omitempty"`
+	RenewedTo    string         `json:"renewed_to,omitempty"`
+	VoidReason   string         `json:"void_reason,omitempty"`
+	Txs          []string       `json:"txs"` // hashes of the contract's records, queue order
+	History      []HistoryEvent `json:"history"`
 }
 
 // turn reports whether party i may sign now.
@@ -136,6 +140,7 @@ func (c *Contract) turn(i int) bool {
 func (c *Contract) Public() *Contract {
 	out := *c
 	out.Parties = slices.Clone(c.Parties)
+	out.FieldsSealed = nil
 	for i := range out.Parties {
 		out.Parties[i].OTP, out.Parties[i].LinkSealed = nil, nil
 		out.Parties[i].Turn = c.turn(i)
@@ -266,6 +271,13 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 	c.CurrentSM3 = c.DocSM3
 	if in.Template != nil {
 		c.Template = in.Template.ID
+		fj, err := json.Marshal(in.Template.Fields)
+		if err != nil {
+			return nil, err
+		}
+		if c.FieldsSealed, err = e.cfg.KEK.Seal(e.rand, c.ID+"/fields", fj); err != nil {
+			return nil, err
+		}
 	}
 	var fps []chain.Fingerprint
 	for i, p := range in.Parties {

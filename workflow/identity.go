@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"image"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/emmansun/gmsm/sm3"
 
@@ -25,6 +27,9 @@ type PersonInput struct {
 	IDNumber string `json:"id_number"`
 	Phone    string `json:"phone"`
 	Face     string `json:"face,omitempty"` // face capture (base64 or the dev token)
+	// Address is the address for service (送达地址), sealed with the rest;
+	// case packages (evidence/casepkg) print it when the filer discloses it.
+	Address string `json:"address,omitempty"`
 }
 
 // EnterpriseInput is a company as the API receives it.
@@ -38,6 +43,8 @@ type EnterpriseInput struct {
 	// Phone receives the company's signing codes when it has no agent or
 	// legal representative in the request.
 	Phone string `json:"phone,omitempty"`
+	// Address is the company's address for service, as PersonInput's.
+	Address string `json:"address,omitempty"`
 }
 
 // IdentityInput asks to verify a person or a company by one method.
@@ -149,6 +156,11 @@ func (in *IdentityInput) request() (*identity.Request, error) {
 		return nil, badField("method", "%v", err)
 	}
 	req := &identity.Request{Method: m}
+	for field, a := range map[string]string{"person.address": addressOf(in.Person), "enterprise.address": addressOfEnterprise(in.Enterprise)} {
+		if len(a) > 512 || strings.ContainsFunc(a, unicode.IsControl) {
+			return nil, badField(field, "at most 512 bytes on one line")
+		}
+	}
 	switch in.Kind {
 	case "person":
 		if in.Person == nil || in.Enterprise != nil {
@@ -168,6 +180,20 @@ func (in *IdentityInput) request() (*identity.Request, error) {
 		return nil, badField("kind", "%q, want person or enterprise", in.Kind)
 	}
 	return req, nil
+}
+
+func addressOf(p *PersonInput) string {
+	if p == nil {
+		return ""
+	}
+	return p.Address
+}
+
+func addressOfEnterprise(e *EnterpriseInput) string {
+	if e == nil {
+		return ""
+	}
+	return e.Address
 }
 
 // signingPhone is where a party's SMS codes go: the person's phone, or the

@@ -155,7 +155,8 @@ func newInboxCmd() *cobra.Command {
 }
 
 func newCaseCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "case", Short: "Show, decide and issue institution cases; fetch their evidence and documents"}
+	cmd := &cobra.Command{Use: "case", Short: "Show, decide and issue institution cases; fetch their evidence and documents; build and verify case packages"}
+	addCasePkgCmds(cmd)
 	show := &cobra.Command{
 		Use: "show CASE-ID", Short: "Show a case and its records", Args: cobra.ExactArgs(1),
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"compress/zlib"
 	"crypto/md5"
 	"encoding/json"
 	"errors"
@@ -64,6 +65,10 @@ type Options struct {
 	BundleJSON []byte
 	// FontPath is the CJK TrueType font; empty means DefaultFontPath.
 	FontPath string
+	// FastCompression compresses the PDF's streams at zlib.BestSpeed
+	// (larger files, a third of the CPU): for reports made in bulk, as in
+	// case packages (evidence/casepkg).
+	FastCompression bool
 	// Trust is the genesis trust the issuer verified the bundle with. Make
 	// requires it: the checks an evidence report prints are the ones Make
 	// recomputes with it (see Make). The issued documents need it to
@@ -320,6 +325,9 @@ func printedFacts(f *Facts) []string {
 // assemble writes the unsigned PDF.
 func (l *layout) assemble(files []attachment, qr [][]bool) []byte {
 	w := &pdfgen.Writer{}
+	if l.opts.FastCompression {
+		w.Level = zlib.BestSpeed
+	}
 	catalog, pagesObj, info := w.Reserve(), w.Reserve(), w.Reserve()
 	fonts := fmt.Sprintf("/%s %d 0 R", cjkRes, w.EmbedCJK(l.c.t.Font, l.c.t.Used()))
 	for _, st := range []style{regular, bold, mono} {

@@ -26,6 +26,9 @@ type Synth struct {
 	// Court, Notary and Appraisal are the institutions of NewCaseSynth
 	// (nil in NewSynth's).
 	Court, Notary, Appraisal *Institution
+	// Arbitration is the arbitration commission of NewFilingSynth (nil
+	// in the others).
+	Arbitration *Institution
 }
 
 // Institution is a genesis organisation of a synthetic chain: its CA, which
@@ -80,12 +83,17 @@ func newInstitution(chainID, id, name, role string) (*Institution, chain.Genesis
 }
 
 // NewSynth makes a synthetic chain with chain id chainID and 4 validators.
-func NewSynth(chainID string) (*Synth, error) { return newSynth(chainID, false, false) }
+func NewSynth(chainID string) (*Synth, error) { return newSynth(chainID, false, false, false) }
 
 // NewCaseSynth is NewSynth at rules version 3 (institution cases) with a
 // court "court", a notary office "notary" and an appraisal institution
 // "appraisal" in the genesis too, each with a genesis credential.
-func NewCaseSynth(chainID string) (*Synth, error) { return newSynth(chainID, true, false) }
+func NewCaseSynth(chainID string) (*Synth, error) { return newSynth(chainID, true, false, false) }
+
+// NewFilingSynth is NewCaseSynth with an arbitration commission
+// "arbitration" in the genesis too: the receiving institutions of case
+// packages (evidence/casepkg).
+func NewFilingSynth(chainID string) (*Synth, error) { return newSynth(chainID, true, false, true) }
 
 // NewGovernedCaseSynth is NewCaseSynth whose genesis leaves the appraisal
 // institution out, as on a chain upgraded to rules version 3, where
@@ -93,9 +101,11 @@ func NewCaseSynth(chainID string) (*Synth, error) { return newSynth(chainID, tru
 // register_org proposal (Appraisal.Org, its credential Appraisal.Sub) and
 // the votes. The genesis organisations are platform, other, court and
 // notary, of weight 1 each: a proposal passes with 3 yes.
-func NewGovernedCaseSynth(chainID string) (*Synth, error) { return newSynth(chainID, true, true) }
+func NewGovernedCaseSynth(chainID string) (*Synth, error) {
+	return newSynth(chainID, true, true, false)
+}
 
-func newSynth(chainID string, cases, govAppraisal bool) (*Synth, error) {
+func newSynth(chainID string, cases, govAppraisal, arbitration bool) (*Synth, error) {
 	w, err := newWorld(chainID, 4)
 	if err != nil {
 		return nil, err
@@ -127,6 +137,14 @@ func newSynth(chainID string, cases, govAppraisal bool) (*Synth, error) {
 			}
 			w.extraOrgs = append(w.extraOrgs, g)
 		}
+	}
+	if arbitration {
+		inst, g, err := newInstitution(chainID, "arbitration", "Conformance Arbitration Commission", "arbitration")
+		if err != nil {
+			return nil, err
+		}
+		s.Arbitration = inst
+		w.extraOrgs = append(w.extraOrgs, g)
 	}
 	if w.genesis, err = w.genesisDoc(w.valSet); err != nil {
 		return nil, err

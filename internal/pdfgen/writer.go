@@ -14,7 +14,14 @@ import (
 // Writer numbers PDF objects and writes them as a PDF 1.7 file with a
 // classic cross-reference table. Object numbers start at 1 in the order
 // they are reserved; objects have generation 0.
-type Writer struct{ bodies [][]byte }
+type Writer struct {
+	bodies [][]byte
+	// Level is the zlib level of flate streams; 0 means
+	// zlib.DefaultCompression. Callers that make many documents at once
+	// (case packages) choose zlib.BestSpeed: the embedded font subset,
+	// a few hundred kilobytes of tables, dominates the cost otherwise.
+	Level int
+}
 
 // Reserve allocates an object number whose body is given later with Set,
 // for objects that must refer to objects not written yet.
@@ -32,7 +39,14 @@ func (w *Writer) Add(body string) int { n := w.Reserve(); w.Set(n, body); return
 func (w *Writer) Stream(dict string, data []byte, flate bool) int {
 	if flate {
 		var z bytes.Buffer
-		zw := zlib.NewWriter(&z)
+		level := w.Level
+		if level == 0 {
+			level = zlib.DefaultCompression
+		}
+		zw, _ := zlib.NewWriterLevel(&z, level) // an invalid level falls back below
+		if zw == nil {
+			zw = zlib.NewWriter(&z)
+		}
 		zw.Write(data) // writes to a bytes.Buffer cannot fail
 		zw.Close()
 		data = z.Bytes()

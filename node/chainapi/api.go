@@ -34,6 +34,7 @@ import (
 // API serves the chain and judicial HTTP JSON API. Every error is JSON:
 // {"error": {"code", "message"}}.
 type API struct {
+	caseJobs *caseBuilds // POST /v1/cases (casebuild.go)
 	store    Store
 	assemble AssembleFn
 	chainID  string

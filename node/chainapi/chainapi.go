@@ -13,6 +13,7 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/casepkg"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
@@ -64,6 +65,11 @@ type Config struct {
 	SignedPDFs   SignedPDFSource
 	Peers        map[string]string
 	DocumentsDir string
+	// CaseSource is this node's workflow as case packages read it (nil:
+	// no workflow); CaseDir keeps the packages built: <dir>/<case_id>.zip
+	// and <dir>/batches/<batch_id>/.
+	CaseSource casepkg.Source
+	CaseDir    string
 	// ProcessAlive tells whether a pid runs: the browser verifier's build
 	// marker names its builder's.
 	ProcessAlive func(pid int) bool
@@ -81,6 +87,7 @@ func New(c Config) *API {
 		auth: judicialAuth{signed: c.API.SignedAuth(), nonces: newNonceCache(maxNonces, maxNoncesPerCred)},
 		rep:  reporting{ca: c.CA, jobs: newReportJobs(), publicURLSet: c.API.PublicURL != "", production: c.Production},
 	}
+	a.caseJobs = newCaseBuilds(c.CaseSource, c.CaseDir)
 	a.files = caseFiles{signed: c.SignedPDFs, peers: c.Peers, dir: c.DocumentsDir, maxPDF: c.API.PDFMaxBytes}
 	a.rep.publicURL = c.API.PublicBase(c.Listen)
 	a.auth.hosts = apiHosts(a.rep.publicURL, c.Listen, c.API.Hosts, c.API.TLS())

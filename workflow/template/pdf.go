@@ -2,6 +2,7 @@ package template
 
 import (
 	"bytes"
+	"compress/zlib"
 	"fmt"
 	"math"
 	"strconv"
@@ -98,7 +99,7 @@ func layout(title, body string, o renderOptions) (*Document, error) {
 		footer := fmt.Sprintf("第 %d 页 / 共 %d 页   Page %d of %d", i+1, len(w.pages), i+1, len(w.pages))
 		w.t.Draw(p, (pageW-w.t.Width(footer, regular, footerSize))/2, marginBot/2, footer, regular, footerSize, black)
 	}
-	return &Document{PDF: w.finish(title), Title: title, Areas: areas, Pages: len(w.pages)}, nil
+	return &Document{PDF: w.finish(title, o.fast), Title: title, Areas: areas, Pages: len(w.pages)}, nil
 }
 
 // signArea returns the role of a signing-area line, "" for other lines.
@@ -127,8 +128,11 @@ func (w *writer) frame(x, y, width, height float64) {
 }
 
 // finish writes the PDF: catalog, page tree, fonts, pages, info.
-func (w *writer) finish(title string) []byte {
+func (w *writer) finish(title string, fast bool) []byte {
 	var o pdfgen.Writer
+	if fast {
+		o.Level = zlib.BestSpeed
+	}
 	catalog, pagesObj := o.Reserve(), o.Reserve()
 	fonts := fmt.Sprintf("/%s %d 0 R", resCJK, o.EmbedCJK(w.t.Font, w.t.Used()))
 	for _, face := range []pdfgen.Face{regular, bold} {

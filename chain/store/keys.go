@@ -29,6 +29,8 @@ import (
 //	s/u/a/<height:8>           UpgradeActivation
 //	s/case/<case id>           CaseState (institution cases, rules version 3)
 //	x/...                      indexes: chain.EncodeIndexKeys
+//	q/i/..., q/a/...           cases by institution and applicant (caseindex.go; not in snapshots, rebuilt)
+//	m/caseidx                  the case index's version
 //	c/<height:8>               headers whose NextValidatorsHash names a new validator set
 var (
 	keyLast     = []byte("m/last")

@@ -240,6 +240,9 @@ func (e *Export) Chunks(ctx context.Context, chunkSize int, emit func(index uint
 	buf := make([]byte, 0, chunkSize+64<<10)
 	var n uint32
 	for it.First(); it.Valid(); it.Next() {
+		if caseIndexKey(it.Key()) {
+			continue // derived locally (caseindex.go), rebuilt on import
+		}
 		buf = binary.AppendUvarint(buf, uint64(len(it.Key())))
 		buf = append(buf, it.Key()...)
 		buf = binary.AppendUvarint(buf, uint64(len(it.Value())))
@@ -434,6 +437,9 @@ func (im *Import) Finish(appHash []byte) (chain.Checkpoint, error) {
 	if im.logSize != nil {
 		b.Set(logSizeKey(), im.logSize, nil)
 	}
+	// A snapshot carries no case index: Reload rebuilds it from the
+	// imported cases.
+	b.Delete(keyCaseIndexVersion, nil)
 	cp, err := im.verify(b, appHash)
 	if err == nil {
 		err = b.Commit(pebble.Sync)

@@ -37,7 +37,9 @@ func TestFilingRules(t *testing.T) {
 	no := func(org string, b Body, code uint32, field string) caseStep {
 		return caseStep{org: org, body: b, code: code, field: field}
 	}
-	with := func(before []caseStep, s ...caseStep) []caseStep { return append(before[:len(before):len(before)], s...) }
+	with := func(before []caseStep, s ...caseStep) []caseStep {
+		return append(before[:len(before):len(before)], s...)
+	}
 	edit := func(b *CaseFiled, fn func(*CaseFiled)) Body { fn(b); return b }
 	pending := []caseStep{ok("platform", fFile("f-1"))}
 	docketed := with(pending, ok("court", fDocket("f-1", DecisionAccept)))

@@ -236,6 +236,7 @@ func newCaseCmd() *cobra.Command {
 	_ = document.MarkFlagRequired("out")
 
 	cmd.AddCommand(show, decide, issue, bundle, signedPDF, document)
+	addFilingCmds(cmd)
 	return cmd
 }
 

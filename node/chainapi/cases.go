@@ -542,7 +542,12 @@ func (a *API) caseView(cs *chain.CaseState) (*client.Case, error) {
 		if err != nil {
 			return nil, err
 		}
-		_, tx, err := evidence.Describe(leaf)
+		// Only the body: a listing reads one or two per case.
+		en, err := chain.DecodeEntry(leaf)
+		if err != nil {
+			return nil, err
+		}
+		tx, err := chain.DecodeRecord(en.Tx)
 		if err != nil {
 			return nil, err
 		}

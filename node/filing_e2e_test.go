@@ -36,11 +36,11 @@ type filingNet struct {
 	ca    *signer.CA        // the platform's CA
 }
 
-func newFilingNet(ctx context.Context, t *testing.T, chainID string) *filingNet {
+func newFilingNet(ctx context.Context, t *testing.T, chainID, auth string, orgs ...string) *filingNet {
 	t.Helper()
 	dir := t.TempDir()
-	homes, err := nodehome.Testnet(nodehome.TestnetOptions{Out: dir, ChainID: chainID, BasePort: freeBase(t, 4),
-		BlockInterval: 50 * time.Millisecond, Validators: []string{"court", "arbitration", "platform"}})
+	homes, err := nodehome.Testnet(nodehome.TestnetOptions{Out: dir, ChainID: chainID, BasePort: freeBase(t, len(orgs)+1),
+		BlockInterval: 50 * time.Millisecond, Validators: orgs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func newFilingNet(ctx context.Context, t *testing.T, chainID string) *filingNet 
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.API.Auth = config.AuthSigned
+		cfg.API.Auth = auth
 		cfg.Log.Level = "error"
 		if tn.Org == "platform" {
 			withWorkflow(cfg)
@@ -239,7 +239,7 @@ func TestFiling(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
-	f := newFilingNet(ctx, t, "filing-test")
+	f := newFilingNet(ctx, t, "filing-test", config.AuthSigned, "court", "arbitration", "platform")
 	platform, court, arb := f.nodes["platform"], f.nodes["court"], f.nodes["arbitration"]
 
 	// The filer's webhook receiver.

@@ -26,8 +26,8 @@ func (c *caseNet) filingBlocks(t *testing.T) [][][]byte {
 		{court.Tx(t, &chain.CaseDocketed{Case: "f-00", Contract: "c-1", Decision: chain.DecisionAccept, Staff: fp(court), Docket: "(2026)京0491民初1号"}, nil),
 			court.Tx(t, &chain.CaseDocketed{Case: "f-01", Contract: "c-1", Decision: chain.DecisionReject, Reason: "诉讼请求不明确", Staff: fp(court)}, nil),
 			p.Tx(t, &chain.CaseFilingWithdrawn{Case: "f-02", Contract: "c-1", ReasonSM3: hashOf(0x81)}, nil),
-			p.Tx(t, filed("f-00", chain.CaseLitigation, "court"), nil),      // refused: case exists
-			p.Tx(t, filed("x-1", chain.CaseArbitration, "court"), nil),      // refused: not an arbitration commission
+			p.Tx(t, filed("f-00", chain.CaseLitigation, "court"), nil),     // refused: case exists
+			p.Tx(t, filed("x-1", chain.CaseArbitration, "court"), nil),     // refused: not an arbitration commission
 			court.Tx(t, filed("x-2", chain.CaseLitigation, "court"), nil)}, // refused: not the court's contract
 	}
 }

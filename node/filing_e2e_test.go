@@ -23,6 +23,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/nodehome"
 	"github.com/sealchain/sealchain/signer"
@@ -420,6 +421,39 @@ func TestFiling(t *testing.T) {
 	if cs, _ := platform.c.CaseView(ctx, c0.CaseID); cs == nil || cs.Case.Number == "" || cs.Case.Status != "accepted" {
 		t.Fatalf("docketed case on the filer's node: %+v", cs)
 	}
+	// The case's contract's evidence bundle holds case_filed and
+	// case_docketed, and verifies offline against the genesis.
+	raw, err := court.c.CaseBundle(ctx, c0.CaseID)
+	if err != nil {
+		t.Fatalf("bundle: %v", err)
+	}
+	var bundle evidence.Bundle
+	if err := json.Unmarshal(raw, &bundle); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]bool{}
+	for _, r := range bundle.Records {
+		rv, _, err := evidence.Describe(r.Leaf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		types[rv.Type] = true
+	}
+	if !types["case_filed"] || !types["case_docketed"] {
+		t.Fatalf("bundle record types %v", types)
+	}
+	trust, err := evidence.LoadTrust(nodehome.Home(court.home).Genesis())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := evidence.NewVerifier(trust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed := v.Verify(&bundle, nil).Failed(); len(failed) > 0 {
+		t.Fatalf("the case's bundle fails offline: %v", failed)
+	}
+
 	// Another organisation may not withdraw; the filer may not withdraw a
 	// docketed case.
 	_, err = platform.c.WithdrawFiling(ctx, c0.CaseID, "和解")

@@ -368,6 +368,32 @@ func TestFiling(t *testing.T) {
 	}
 	os.WriteFile(ep, orig, 0o600)
 
+	// A download that broke after 100 bytes resumes from there (Range);
+	// one whose first bytes were corrupted fails the SM3 check, naming
+	// the case, is deleted, and the next fetch starts afresh.
+	courtPkg := nodehome.Home(court.home).Path("data", "casepkg")
+	os.MkdirAll(courtPkg, 0o700)
+	for i, corrupt := range []bool{false, true} {
+		c := lit.Cases[10+i]
+		z, _ := os.ReadFile(filepath.Join(pkgDir, c.CaseID+".zip"))
+		head := bytes.Clone(z[:100])
+		if corrupt {
+			head[0] ^= 0xff
+		}
+		part := filepath.Join(courtPkg, c.CaseID+".zip.part")
+		os.WriteFile(part, head, 0o600)
+		cs, err := court.c.FetchPackage(ctx, c.CaseID)
+		switch {
+		case !corrupt && (err != nil || !cs.PackageHeld):
+			t.Fatalf("resumed fetch: %+v %v", cs, err)
+		case corrupt && (!errors.As(err, &ae) || ae.Code != "package_mismatch" || !strings.Contains(ae.Message, c.CaseID)):
+			t.Fatalf("fetch resumed from corrupt bytes: %v", err)
+		}
+		if _, err := os.Stat(part); !os.IsNotExist(err) {
+			t.Fatalf("%s left behind: %v", part, err)
+		}
+	}
+
 	// The court fetches every package through its own node and dockets
 	// 199; returns one with a reason.
 	t1 := time.Now()

@@ -36,6 +36,10 @@ type CaseKind uint32
 const (
 	CaseNotarization CaseKind = 1 // a notary office issues a 公证书
 	CaseAppraisal    CaseKind = 2 // a judicial appraisal institution issues a 司法鉴定意见书
+	// Filed cases (rules version 4, filing.go): a filer takes contracts to
+	// a court or an arbitration commission.
+	CaseLitigation  CaseKind = 3 // a court dockets (立案) a statement of claim
+	CaseArbitration CaseKind = 4 // an arbitration commission dockets an arbitration application
 )
 
 func (k CaseKind) String() string {
@@ -44,6 +48,10 @@ func (k CaseKind) String() string {
 		return "notarization"
 	case CaseAppraisal:
 		return "appraisal"
+	case CaseLitigation:
+		return "litigation"
+	case CaseArbitration:
+		return "arbitration"
 	}
 	return fmt.Sprintf("kind(%d)", uint32(k))
 }
@@ -51,11 +59,19 @@ func (k CaseKind) String() string {
 // institutionRole is the role of the organisation that acts on a case of
 // kind k.
 func (k CaseKind) institutionRole() Role {
-	if k == CaseAppraisal {
+	switch k {
+	case CaseAppraisal:
 		return RoleAppraisal
+	case CaseLitigation:
+		return RoleCourt
+	case CaseArbitration:
+		return RoleArbitration
 	}
 	return RoleNotary
 }
+
+// Filed reports whether k is a filed case (litigation or arbitration).
+func (k CaseKind) Filed() bool { return k == CaseLitigation || k == CaseArbitration }
 
 // CaseStatus is where a case is in its life.
 type CaseStatus uint32
@@ -115,8 +131,13 @@ func (d Decision) String() string {
 //	  uint64 decided_in  = 8;  // log index of the decision, plus one; 0 if none
 //	  uint64 closed_in   = 9;  // log index of the withdrawal or issue, plus one; 0 if none
 //	  bytes  document_sm3 = 10; // the issued document's SM3
-//	  string number      = 11; // the issued document's number
+//	  string number      = 11; // the issued document's number; a filed case's docket number (案号)
+//	  bytes  package_sm3 = 12; // a filed case's package: SM3 of the zip (rules version 4)
+//	  uint64 package_size = 13; // its size in bytes
 //	}
+//
+// Fields 12 and 13 are absent for notarisation and appraisal cases, so
+// their encoding, and the state root, are what rules version 3 wrote.
 type CaseState struct {
 	ID          string
 	Kind        CaseKind
@@ -129,6 +150,8 @@ type CaseState struct {
 	ClosedIn    uint64 // log index plus one, 0 if open
 	DocumentSM3 []byte
 	Number      string
+	PackageSM3  []byte
+	PackageSize uint64
 }
 
 func (c *CaseState) encode(e *encoder) {
@@ -143,6 +166,8 @@ func (c *CaseState) encode(e *encoder) {
 	e.uint(9, c.ClosedIn)
 	e.bytes(10, c.DocumentSM3)
 	e.string(11, c.Number)
+	e.bytes(12, c.PackageSM3)
+	e.uint(13, c.PackageSize)
 }
 
 func (c *CaseState) decode(d *decoder) {
@@ -157,6 +182,8 @@ func (c *CaseState) decode(d *decoder) {
 	c.ClosedIn = d.uint(9, "closed_in")
 	c.DocumentSM3 = d.bytes(10, "document_sm3")
 	c.Number = d.string(11, "number")
+	c.PackageSM3 = d.bytes(12, "package_sm3")
+	c.PackageSize = d.uint(13, "package_size")
 }
 
 // CaseWrite stores a case's state.
@@ -304,8 +331,11 @@ func openCase(v StateView, c *RuleContext, kind CaseKind, id, contract, institut
 
 // idField is the body field that names a case of kind k.
 func (k CaseKind) idField() string {
-	if k == CaseAppraisal {
+	switch {
+	case k == CaseAppraisal:
 		return "commission_id"
+	case k.Filed():
+		return "case_id"
 	}
 	return "application_id"
 }

@@ -119,6 +119,9 @@ func types() []registered {
 		TypeAppraisalWithdrawn:    {CaseRulesVersion, newOf[AppraisalWithdrawn]},
 		TypeAppraisalDecided:      {CaseRulesVersion, newOf[AppraisalDecided]},
 		TypeAppraisalIssued:       {CaseRulesVersion, newOf[AppraisalIssued]},
+		TypeCaseFiled:             {RulesVersion4, newOf[CaseFiled]}, // 29-31: filed cases (filing.go)
+		TypeCaseDocketed:          {RulesVersion4, newOf[CaseDocketed]},
+		TypeCaseFilingWithdrawn:   {RulesVersion4, newOf[CaseFilingWithdrawn]},
 	}
 }
 

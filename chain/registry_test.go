@@ -131,6 +131,13 @@ func registrySamples() []struct {
 		{"appraisal_decided", &AppraisalDecided{Commission: "ac-1", Contract: "c-1", Decision: DecisionAccept, Staff: fpOf(9)}},
 		{"appraisal_issued", &AppraisalIssued{Commission: "ac-1", Contract: "c-1", Number: "司鉴〔2026〕电鉴字第1号",
 			DocumentSM3: h32(30), BundleSM3: h32(31), Examiners: []Fingerprint{fpOf(10), fpOf(11)}, Conclusion: ConclusionIntact}},
+		{"case_filed litigation, two contracts, in a batch", &CaseFiled{Case: "cf-1", Kind: CaseLitigation, Institution: "court",
+			Contracts: []string{"c-1", "c-2"}, PackageSM3: h32(32), PackageSize: 123456, Batch: "b-1"}},
+		{"case_filed arbitration, one contract", &CaseFiled{Case: "cf-2", Kind: CaseArbitration, Institution: "arbitration",
+			Contracts: []string{"c-1"}, PackageSM3: h32(33), PackageSize: 1}},
+		{"case_docketed", &CaseDocketed{Case: "cf-1", Contract: "c-1", Decision: DecisionAccept, Staff: fpOf(12), Docket: "(2026)京0491民初1号"}},
+		{"case_docketed return", &CaseDocketed{Case: "cf-2", Contract: "c-1", Decision: DecisionReject, Reason: "诉讼请求不明确", Staff: fpOf(13)}},
+		{"case_filing_withdrawn", &CaseFilingWithdrawn{Case: "cf-1", Contract: "c-1", ReasonSM3: h32(34)}},
 	}
 }
 

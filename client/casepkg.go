@@ -12,16 +12,16 @@ import (
 // (POST /v1/cases; docs/api.md "Case packages"): Contracts, or else Query,
 // selects the contracts.
 type CaseBuildRequest struct {
-	Contracts   []string   `json:"contracts,omitempty"`
-	Query       *CaseQuery `json:"query,omitempty"`
-	Kind        string     `json:"kind"` // litigation or arbitration
-	Institution string     `json:"institution"`
-	BatchID     string     `json:"batch_id,omitempty"`
+	Contracts   []string       `json:"contracts,omitempty"`
+	Query       *ContractQuery `json:"query,omitempty"`
+	Kind        string         `json:"kind"` // litigation or arbitration
+	Institution string         `json:"institution"`
+	BatchID     string         `json:"batch_id,omitempty"`
 }
 
-// CaseQuery selects contracts by template, status, creation time and
+// ContractQuery selects contracts by template, status, creation time and
 // counterparty (an identity id or part of a display name).
-type CaseQuery struct {
+type ContractQuery struct {
 	Template     string    `json:"template,omitempty"`
 	Status       string    `json:"status,omitempty"`
 	From         time.Time `json:"from,omitzero"`

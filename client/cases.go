@@ -14,7 +14,7 @@ import (
 // rejection's or issue's).
 type Case struct {
 	ID          string   `json:"id"`
-	Kind        string   `json:"kind"` // notarization, appraisal
+	Kind        string   `json:"kind"` // notarization, appraisal, litigation, arbitration
 	ContractID  string   `json:"contract_id"`
 	Applicant   string   `json:"applicant"`
 	Institution string   `json:"institution"`
@@ -28,6 +28,15 @@ type Case struct {
 	Items       []string `json:"items,omitempty"` // appraisal: bundle, pdf_signature, certificates, intent, time
 	Purpose     string   `json:"purpose,omitempty"`
 	Reason      string   `json:"reason,omitempty"` // a decision's reason
+	// Filed cases (litigation, arbitration): the contracts, the package
+	// on chain, the filer's batch; Number is the docket number (案号).
+	Contracts   []string `json:"contracts,omitempty"`
+	PackageSM3  string   `json:"package_sm3,omitempty"`
+	PackageSize uint64   `json:"package_size,omitempty"`
+	BatchID     string   `json:"batch_id,omitempty"`
+	// PackageHeld: this node holds the package, checked against the chain
+	// (the filer's own, or the institution's received copy).
+	PackageHeld bool `json:"package_held,omitempty"`
 }
 
 // NotarizationRequest is POST /v1/notarizations.
@@ -111,13 +120,6 @@ func (c *Client) WithdrawAppraisal(ctx context.Context, id, reason string) (*Cas
 // ("" for all).
 func (c *Client) Inbox(ctx context.Context, status, kind string) ([]Case, error) {
 	return c.listCases(ctx, "/v1/inbox", url.Values{}, status, kind)
-}
-
-// Cases lists the cases of the node's organisation in role "applicant"
-// (the cases it opened) or "institution" (as Inbox), newest first; status
-// and kind filter ("" for all).
-func (c *Client) Cases(ctx context.Context, role, status, kind string) ([]Case, error) {
-	return c.listCases(ctx, "/v1/cases", url.Values{"role": {role}}, status, kind)
 }
 
 func (c *Client) listCases(ctx context.Context, path string, q url.Values, status, kind string) ([]Case, error) {

@@ -244,6 +244,22 @@ func inBundle(m *chain.MemState, body chain.Body) bool {
 		}
 		_, known, _ := m.Cert(b.Owner)
 		return known
+	case *chain.CaseFiled:
+		// A case over several contracts is in the bundle of each; the
+		// others' records are not, so its rule is checked only in a bundle
+		// that holds every contract it names.
+		for _, id := range b.Contracts {
+			if _, known, _ := m.Contract(id); !known {
+				return false
+			}
+		}
+		return true
+	case *chain.CaseDocketed:
+		_, known, _ := m.Case(b.Case)
+		return known
+	case *chain.CaseFilingWithdrawn:
+		_, known, _ := m.Case(b.Case)
+		return known
 	}
 	return true
 }

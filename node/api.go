@@ -23,11 +23,12 @@ func (n *Node) routes() http.Handler {
 		DevOTP: n.otp, MTLS: n.mtls, Status: n.statusInfo, Metrics: n.metrics, Gatherer: n.reg,
 		Logger: n.logger.With("module", "api"), ProcessAlive: nodehome.ProcessAlive,
 		Peers: n.cfg.Institution.Peers, DocumentsDir: n.home.Path("data", "documents"),
-		CaseDir: n.home.Path("data", "casepkg"),
+		CaseDir: n.home.Path("data", "casepkg"), PackagesDir: n.home.Path("data", "casepkg"),
 	}
 	if n.wf != nil {
 		c.SignedPDFs = n.wf
 		c.CaseSource = n.wf.CaseSource()
+		c.CaseNotifier = n.wf
 	}
 	if sub, err := client.LoadSubmitter(n.genesis.ChainID, n.cfg.Org, n.home.SubmitterCert(), n.home.SubmitterKey()); err != nil {
 		n.logger.Error("queries and reports will not be recorded on chain: no submitter credential", "err", err)
@@ -43,6 +44,7 @@ func (n *Node) routes() http.Handler {
 	a := chainapi.New(c)
 	n.bg.Go(func() { a.RunReports(n.ctx) })
 	n.bg.Go(func() { a.RunCaseBuilds(n.ctx) })
+	n.bg.Go(func() { a.RunCaseEvents(n.ctx) })
 	rt := httpjson.NewRouter(n.metrics)
 	a.Register(rt)
 	if n.witness != nil {

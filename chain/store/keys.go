@@ -30,6 +30,8 @@ import (
 //	s/case/<case id>           CaseState (institution cases, rules version 3)
 //	s/num/<org id>/<number>    IssuedNumber (an institution's document numbers, rules version 4)
 //	x/...                      indexes: chain.EncodeIndexKeys
+//	q/i/..., q/a/...           cases by institution and applicant (caseindex.go; not in snapshots, rebuilt)
+//	m/caseidx                  the case index's version
 //	c/<height:8>               headers whose NextValidatorsHash names a new validator set
 //	n/<depth:2><path><^version:8> certificate status tree nodes, rules version 4 (certtree.go)
 var (

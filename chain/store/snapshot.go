@@ -245,6 +245,9 @@ func (e *Export) Chunks(ctx context.Context, chunkSize int, emit func(index uint
 			// the tree at the snapshot's height.
 			continue
 		}
+		if caseIndexKey(it.Key()) {
+			continue // derived locally (caseindex.go), rebuilt on import
+		}
 		buf = binary.AppendUvarint(buf, uint64(len(it.Key())))
 		buf = append(buf, it.Key()...)
 		buf = binary.AppendUvarint(buf, uint64(len(it.Value())))
@@ -444,6 +447,9 @@ func (im *Import) Finish(appHash []byte) (chain.Checkpoint, error) {
 	if im.logSize != nil {
 		b.Set(logSizeKey(), im.logSize, nil)
 	}
+	// A snapshot carries no case index: Reload rebuilds it from the
+	// imported cases.
+	b.Delete(keyCaseIndexVersion, nil)
 	cp, err := im.verify(b, appHash)
 	if err == nil && cp.CertRoot != nil {
 		err = im.rebuildCertTree(b, cp)

@@ -105,6 +105,16 @@ func (v View) Seal(h []byte) (*chain.SealState, bool, error) {
 // From case.go: institution cases (rules version 3).
 
 func (b *Block) PutCase(c *chain.CaseState) error {
+	old, ok, err := b.View.Case(c.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		old = nil
+	}
+	if err := indexCase(b.batch, old, c); err != nil {
+		return err
+	}
 	return b.setState(caseKey(c.ID), chain.EncodeState(c))
 }
 
@@ -130,8 +140,8 @@ func (v View) IssuedNumber(institution, number string) (*chain.IssuedNumber, boo
 }
 
 // Cases calls fn for every institution case in id order until fn returns
-// false. An inbox filters them by institution; cases are few beside
-// records (one per application), so a scan is cheap enough.
+// false. Listings by institution or applicant use ListCases (the case
+// index) instead of a scan.
 func (v View) Cases(fn func(*chain.CaseState) bool) error {
 	stop := errors.New("stop")
 	err := v.scan(prefixCase, func(_, val []byte) error {

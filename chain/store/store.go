@@ -89,7 +89,7 @@ func (s *Store) load() error {
 	if l.Size() != s.last.LogSize {
 		return fmt.Errorf("store inconsistent: log size %d but checkpoint at height %d says %d", l.Size(), s.last.Height, s.last.LogSize)
 	}
-	return nil
+	return s.ensureCaseIndex()
 }
 
 // Close closes the database. Calling it again is a no-op (pebble panics on

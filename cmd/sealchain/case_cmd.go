@@ -139,7 +139,7 @@ func newInboxCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCase(cmd, &o, func(s *session) (any, error) {
 				if applicant {
-					cs, err := s.c.Cases(s.ctx, "applicant", status, kind)
+					cs, err := listAll(s, client.CaseQuery{Role: "applicant", Status: status, Kind: kind}, "")
 					return map[string]any{"cases": cs}, err
 				}
 				cs, err := s.c.Inbox(s.ctx, status, kind)
@@ -149,7 +149,7 @@ func newInboxCmd() *cobra.Command {
 	}
 	o.add(cmd)
 	cmd.Flags().StringVar(&status, "status", "", "pending, accepted, rejected, withdrawn or issued (default all)")
-	cmd.Flags().StringVar(&kind, "kind", "", "notarization or appraisal (default both)")
+	cmd.Flags().StringVar(&kind, "kind", "", "notarization, appraisal, litigation or arbitration (default all)")
 	cmd.Flags().BoolVar(&applicant, "applicant", false, "list the cases this node's organisation opened (GET /v1/cases?role=applicant)")
 	return cmd
 }
@@ -243,6 +243,7 @@ func newCaseCmd() *cobra.Command {
 	_ = document.MarkFlagRequired("out")
 
 	cmd.AddCommand(show, decide, issue, bundle, signedPDF, document)
+	addFilingCmds(cmd)
 	return cmd
 }
 

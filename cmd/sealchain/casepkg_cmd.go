@@ -30,7 +30,7 @@ func newCaseBuildCmd() *cobra.Command {
 		o                                        orgFlags
 		ids                                      []string
 		idsFile, kind, institution, batchID, out string
-		q                                        client.CaseQuery
+		q                                        client.ContractQuery
 		from, to                                 string
 		poll                                     time.Duration
 	)

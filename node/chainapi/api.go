@@ -60,6 +60,10 @@ type API struct {
 	rep reporting
 	// files are institution cases' PDFs (casefiles.go).
 	files caseFiles
+	// pkgs are filed cases' packages (filing.go); notifier tells the
+	// filer's systems of its cases' changes (caseevents.go).
+	pkgs     packages
+	notifier CaseNotifier
 	// genesisValOrgs maps a genesis validator's public key to its name in
 	// the genesis file, which `init` sets to its org id: the chain state
 	// records no org for genesis validators.

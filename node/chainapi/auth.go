@@ -308,7 +308,11 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) (*caller, err
 	if err := credentialStanding(view, c, "authorization: credential"); err != nil {
 		return nil, err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	limit := a.maxBody
+	if l, ok := r.Context().Value(bodyLimitKey{}).(int64); ok {
+		limit = l
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		return nil, err
 	}
@@ -584,4 +588,16 @@ func (a *API) caseInstitution(org, contract string) (bool, error) {
 		return !found
 	})
 	return found, err
+}
+
+// bodyLimitKey carries a route's own request body limit (withBodyLimit).
+type bodyLimitKey struct{}
+
+// withBodyLimit gives a route a body limit of its own, above [api]
+// max_body_bytes: a signed request's body is read whole to check the
+// signature, and a case package is larger than an API call.
+func withBodyLimit(limit int64, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h(w, r.WithContext(context.WithValue(r.Context(), bodyLimitKey{}, limit)))
+	}
 }

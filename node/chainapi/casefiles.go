@@ -262,33 +262,10 @@ func (a *API) writeDocument(id string, pdf []byte) error {
 // fetchPeer GETs path from org's node, signed with this node's credential,
 // bounded in size and time.
 func (a *API) fetchPeer(ctx context.Context, org, path string) ([]byte, error) {
-	base := a.files.peers[org]
-	if base == "" {
-		return nil, &fileError{status: http.StatusBadGateway, code: "no_peer", msg: fmt.Sprintf(
-			"the file is on %q's node and [institution] peers names no API URL for %q", org, org)}
-	}
-	if a.auditor == nil {
-		return nil, &fileError{status: http.StatusServiceUnavailable, code: "no_credential", msg: "this node has no credential to sign a request to " + org + "'s node"}
-	}
-	// No redirects: a peer answers for itself, and must not point this
-	// node's requests elsewhere.
-	hc := &http.Client{Timeout: peerTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	c, err := client.New(base, hc)
+	c, err := a.peerClient(org, &http.Client{Timeout: peerTimeout})
 	if err != nil {
-		return nil, &fileError{status: http.StatusBadGateway, code: "no_peer", msg: fmt.Sprintf("[institution] peers %s: %v", org, err), underlying: err}
+		return nil, err
 	}
-	if strings.HasPrefix(base, "https:") {
-		cas, err := client.GenesisOrgCAs(a.genesis)
-		if err != nil {
-			return nil, err
-		}
-		conf, err := client.TLSConfig(client.TLSOptions{CAs: cas})
-		if err != nil {
-			return nil, err
-		}
-		c = c.WithTLS(conf)
-	}
-	c = c.WithRequestSigner(a.chainID, a.auditor.Cert, a.auditor.Key)
 	ctx, cancel := context.WithTimeout(ctx, peerTimeout)
 	defer cancel()
 	var pdf []byte
@@ -311,4 +288,35 @@ func (a *API) fetchPeer(ctx context.Context, org, path string) ([]byte, error) {
 		return nil, &fileError{status: http.StatusBadGateway, code: "peer_failed", msg: fmt.Sprintf("fetch from %q's node: %v", org, err), underlying: err}
 	}
 	return pdf, nil
+}
+
+// peerClient is a client of org's node ([institution] peers), signing
+// with this node's credential and never following redirects: a peer
+// answers for itself, and must not point this node's requests elsewhere.
+func (a *API) peerClient(org string, hc *http.Client) (*client.Client, error) {
+	base := a.files.peers[org]
+	if base == "" {
+		return nil, &fileError{status: http.StatusBadGateway, code: "no_peer", msg: fmt.Sprintf(
+			"the file is on %q's node and [institution] peers names no API URL for %q", org, org)}
+	}
+	if a.auditor == nil {
+		return nil, &fileError{status: http.StatusServiceUnavailable, code: "no_credential", msg: "this node has no credential to sign a request to " + org + "'s node"}
+	}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c, err := client.New(base, hc)
+	if err != nil {
+		return nil, &fileError{status: http.StatusBadGateway, code: "no_peer", msg: fmt.Sprintf("[institution] peers %s: %v", org, err), underlying: err}
+	}
+	if strings.HasPrefix(base, "https:") {
+		cas, err := client.GenesisOrgCAs(a.genesis)
+		if err != nil {
+			return nil, err
+		}
+		conf, err := client.TLSConfig(client.TLSOptions{CAs: cas})
+		if err != nil {
+			return nil, err
+		}
+		c = c.WithTLS(conf)
+	}
+	return c.WithRequestSigner(a.chainID, a.auditor.Cert, a.auditor.Key), nil
 }

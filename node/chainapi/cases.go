@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
+	"strconv"
 
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/node/httpjson"
@@ -374,6 +375,7 @@ func (a *API) caseDecision(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Decision string `json:"decision"`
 		Reason   string `json:"reason"`
+		Docket   string `json:"docket_number"` // a filed case's docket number (案号), when accepting
 	}
 	if !a.decodeJSON(w, r, &in) {
 		return
@@ -384,17 +386,27 @@ func (a *API) caseDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	var d chain.Decision
 	switch in.Decision {
-	case "accept":
+	case "accept", "docket":
 		d = chain.DecisionAccept
-	case "reject":
+	case "reject", "return":
 		d = chain.DecisionReject
 	default:
 		httpjson.WriteError(w, http.StatusBadRequest, "bad_field", "field decision: want accept or reject")
 		return
 	}
 	var body chain.Body = &chain.NotarizationDecided{Application: cs.ID, Contract: cs.Contract, Decision: d, Reason: in.Reason, Staff: act.cert}
-	if cs.Kind == chain.CaseAppraisal {
+	switch {
+	case cs.Kind == chain.CaseAppraisal:
 		body = &chain.AppraisalDecided{Commission: cs.ID, Contract: cs.Contract, Decision: d, Reason: in.Reason, Staff: act.cert}
+	case cs.Kind.Filed():
+		// 立案 on the evidence the institution holds: its own copy of the
+		// package, checked against the chain. A return needs none.
+		if d == chain.DecisionAccept && cs.Status == chain.CasePending && !a.packageHeld(r.Context(), cs) {
+			httpjson.WriteError(w, http.StatusConflict, "package_not_received", fmt.Sprintf(
+				"case %q: fetch (POST /v1/cases/%s/package/fetch) or import its package before docketing it", cs.ID, cs.ID))
+			return
+		}
+		body = &chain.CaseDocketed{Case: cs.ID, Contract: cs.Contract, Decision: d, Reason: in.Reason, Staff: act.cert, Docket: in.Docket}
 	}
 	a.caseStep(w, r, cs.ID, body)
 }
@@ -530,7 +542,12 @@ func (a *API) caseView(cs *chain.CaseState) (*client.Case, error) {
 		if err != nil {
 			return nil, err
 		}
-		_, tx, err := evidence.Describe(leaf)
+		// Only the body: a listing reads one or two per case.
+		en, err := chain.DecodeEntry(leaf)
+		if err != nil {
+			return nil, err
+		}
+		tx, err := chain.DecodeRecord(en.Tx)
 		if err != nil {
 			return nil, err
 		}
@@ -545,6 +562,12 @@ func (a *API) caseView(cs *chain.CaseState) (*client.Case, error) {
 		v.Scope, v.Purpose = namesOf(b.Scope, scopeNames), purposeName(b.Purpose)
 	case *chain.AppraisalCommissioned:
 		v.Items = namesOf(b.Items, itemNames)
+	case *chain.CaseFiled:
+		v.Contracts, v.BatchID = b.Contracts, b.Batch
+		v.PackageSM3, v.PackageSize = hex.EncodeToString(cs.PackageSM3), cs.PackageSize
+		if cs.Applicant == a.org || cs.Institution == a.org {
+			v.PackageHeld = a.packageHeld(context.Background(), cs)
+		}
 	}
 	if cs.DecidedIn != 0 {
 		b, err := body(cs.DecidedIn - 1)
@@ -556,86 +579,100 @@ func (a *API) caseView(cs *chain.CaseState) (*client.Case, error) {
 			v.Reason = b.Reason
 		case *chain.AppraisalDecided:
 			v.Reason = b.Reason
+		case *chain.CaseDocketed:
+			v.Reason = b.Reason
 		}
 	}
 	return v, nil
 }
 
-// inbox: GET /v1/inbox?status=&kind= (an institution's node): the cases to
-// this node's organisation, newest first.
+// inbox: GET /v1/inbox?status=&kind=&after=&limit= (an institution's
+// node): the cases to this node's organisation, newest first, a page at a
+// time (1000 when no limit is asked, as before paging).
 func (a *API) inbox(w http.ResponseWriter, r *http.Request) {
-	a.listCases(w, r, "institution")
+	a.listCases(w, r, store.CasesToInstitution, maxInbox)
 }
 
-// caseList: GET /v1/cases?role=applicant|institution&status=&kind=: the
-// cases this node's organisation opened (applicant: the platform's
-// applications, the court's commissions) or the cases to it (institution,
-// as the inbox), newest first. The role is required, so that a later role
-// (the contract's owner, say) is a new value, not a changed default.
+// caseList: GET /v1/cases?role=institution|applicant&status=&kind=&after=&limit=.
 func (a *API) caseList(w http.ResponseWriter, r *http.Request) {
-	role := r.URL.Query().Get("role")
-	switch role {
-	case "applicant", "institution":
-		a.listCases(w, r, role)
+	role := store.CasesToInstitution
+	switch r.URL.Query().Get("role") {
+	case "", "institution":
+	case "applicant", "filer":
+		role = store.CasesByApplicant
 	default:
-		httpjson.WriteError(w, http.StatusBadRequest, "bad_query", "query role: applicant or institution")
+		httpjson.WriteError(w, http.StatusBadRequest, "bad_query", "query role: institution (the cases to this organisation) or applicant (those it opened or filed)")
+		return
 	}
+	a.listCases(w, r, role, defaultCasePage)
 }
 
-// listCases answers the cases whose applicant (role "applicant") or
-// institution (role "institution") is the acting organisation, filtered
-// by the query's status and kind: the newest maxInbox, newest first.
-func (a *API) listCases(w http.ResponseWriter, r *http.Request, role string) {
+// Names of the statuses and kinds a listing filters by.
+var (
+	caseStatuses = map[string]chain.CaseStatus{"pending": chain.CasePending, "accepted": chain.CaseAccepted,
+		"rejected": chain.CaseRejected, "withdrawn": chain.CaseWithdrawn, "issued": chain.CaseIssued}
+	caseKinds = map[string]chain.CaseKind{"notarization": chain.CaseNotarization, "appraisal": chain.CaseAppraisal,
+		"litigation": chain.CaseLitigation, "arbitration": chain.CaseArbitration}
+)
+
+// listCases answers a page of the cases of this node's organisation in
+// role, from the case index (store.ListCases): no scan of all cases.
+func (a *API) listCases(w http.ResponseWriter, r *http.Request, role store.CaseRole, defLimit int) {
 	act, ok := a.actingAs(w, r)
 	if !ok {
 		return
 	}
 	q := r.URL.Query()
-	status, kind := q.Get("status"), q.Get("kind")
-	switch status {
-	case "", "pending", "accepted", "rejected", "withdrawn", "issued":
-	default:
-		httpjson.WriteError(w, http.StatusBadRequest, "bad_query", "query status: pending, accepted, rejected, withdrawn or issued")
-		return
-	}
-	switch kind {
-	case "", "notarization", "appraisal":
-	default:
-		httpjson.WriteError(w, http.StatusBadRequest, "bad_query", "query kind: notarization or appraisal")
-		return
-	}
-	// The scan is in id order: every match is kept and the newest are
-	// answered, so a long history does not hide the latest cases.
-	var list []*chain.CaseState
-	err := a.store.View().Cases(func(cs *chain.CaseState) bool {
-		org := cs.Institution
-		if role == "applicant" {
-			org = cs.Applicant
+	f := store.CaseFilter{Role: role, Org: act.org, Limit: defLimit}
+	if s := q.Get("status"); s != "" {
+		if f.Status, ok = caseStatuses[s]; !ok {
+			httpjson.WriteError(w, http.StatusBadRequest, "bad_query", "query status: pending, accepted, rejected, withdrawn or issued")
+			return
 		}
-		if org == act.org && (status == "" || cs.Status.String() == status) && (kind == "" || cs.Kind.String() == kind) {
-			list = append(list, cs)
+	}
+	if k := q.Get("kind"); k != "" {
+		if f.Kind, ok = caseKinds[k]; !ok {
+			httpjson.WriteError(w, http.StatusBadRequest, "bad_query", "query kind: notarization, appraisal, litigation or arbitration")
+			return
 		}
-		return true
-	})
+	}
+	if s := q.Get("after"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			httpjson.WriteError(w, http.StatusBadRequest, "bad_query", "query after: the next cursor of the previous page (a decimal number)")
+			return
+		}
+		f.After, f.HaveAfter = v, true
+	}
+	if s := q.Get("limit"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 || v > maxInbox {
+			httpjson.WriteError(w, http.StatusBadRequest, "bad_query", fmt.Sprintf("query limit: 1..%d", maxInbox))
+			return
+		}
+		f.Limit = v
+	}
+	page, err := a.store.View().ListCases(f)
 	if err != nil {
 		a.internal(w, r, err)
 		return
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].OpenedIn > list[j].OpenedIn })
-	list = list[:min(len(list), maxInbox)]
-	out := make([]*client.Case, 0, len(list))
-	for _, cs := range list {
+	out := client.CasePage{Cases: make([]client.Case, 0, len(page.Cases)), More: page.More}
+	if page.More {
+		out.Next = page.Next
+	}
+	for _, cs := range page.Cases {
 		v, err := a.caseView(cs)
 		if err != nil {
 			a.internal(w, r, err)
 			return
 		}
-		out = append(out, v)
+		out.Cases = append(out.Cases, *v)
 	}
-	httpjson.Write(w, http.StatusOK, map[string]any{"cases": out})
+	httpjson.Write(w, http.StatusOK, out)
 }
 
-// maxInbox bounds a case list's answer.
+// maxInbox bounds a listing's page.
 const maxInbox = 1000
 
 // caseBundle: GET /v1/cases/{id}/bundle → the contract's evidence bundle.
@@ -675,4 +712,10 @@ func (a *API) registerCases(route func(pattern string, h http.HandlerFunc)) {
 	route("GET /v1/cases/{id}/document.pdf", a.judicial(chain.QueryContract, a.caseDocument))
 	route("POST /v1/cases/{id}/decision", a.authorized(a.caseDecision))
 	route("POST /v1/cases/{id}/issue", a.authorized(a.caseIssue))
+	// Filed cases (filing.go).
+	route("POST /v1/filings", a.authorized(a.filingCreate))
+	route("POST /v1/filings/{id}/withdraw", a.authorized(a.filingWithdraw))
+	route("GET /v1/cases/{id}/package", a.judicial(chain.QueryContract, a.casePackage))
+	route("POST /v1/cases/{id}/package/fetch", a.authorized(a.packageFetch))
+	route("PUT /v1/cases/{id}/package", withBodyLimit(maxPackageUpload, a.authorized(a.packagePut)))
 }

@@ -70,6 +70,14 @@ type Config struct {
 	// and <dir>/batches/<batch_id>/.
 	CaseSource casepkg.Source
 	CaseDir    string
+	// PackagesDir keeps filed cases' packages: the filer's, and the
+	// copies its institution received (filing.go); Packages opens them,
+	// PackageDir(PackagesDir) when nil. CaseNotifier, when set, is told
+	// of the changes of the cases this node's organisation opened
+	// (RunCaseEvents).
+	PackagesDir  string
+	Packages     PackageSource
+	CaseNotifier CaseNotifier
 	// ProcessAlive tells whether a pid runs: the browser verifier's build
 	// marker names its builder's.
 	ProcessAlive func(pid int) bool
@@ -89,6 +97,11 @@ func New(c Config) *API {
 	}
 	a.caseJobs = newCaseBuilds(c.CaseSource, c.CaseDir)
 	a.files = caseFiles{signed: c.SignedPDFs, peers: c.Peers, dir: c.DocumentsDir, maxPDF: c.API.PDFMaxBytes}
+	a.pkgs = packages{src: c.Packages, dir: PackageDir(c.PackagesDir)}
+	if a.pkgs.src == nil {
+		a.pkgs.src = a.pkgs.dir
+	}
+	a.notifier = c.CaseNotifier
 	a.rep.publicURL = c.API.PublicBase(c.Listen)
 	a.auth.hosts = apiHosts(a.rep.publicURL, c.Listen, c.API.Hosts, c.API.TLS())
 	// The start's second: a previous run cannot have accepted a request

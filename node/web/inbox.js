@@ -13,12 +13,19 @@
       title: '机构案件收件箱', chain: '链', node: '节点机构', toVerify: '验证页面',
       intro: '公证机构、司法鉴定机构的工作人员在此查看向本机构提出的公证申请和鉴定委托，查阅证据包和已签署的合同文件，作出受理或不予受理的决定，并出具公证书或鉴定意见书。申请方（平台、法院）在此查看本方的案件并可撤回。每一步操作均记录在链上。',
       stAll: '全部', st_pending: '待受理', st_accepted: '已受理', st_rejected: '不予受理', st_withdrawn: '已撤回', st_issued: '已出具',
-      kindAll: '全部类型', kind_notarization: '电子数据保全公证', kind_appraisal: '司法鉴定',
+      kindAll: '全部类型', kind_notarization: '电子数据保全公证', kind_appraisal: '司法鉴定', kind_litigation: '诉讼（起诉）', kind_arbitration: '仲裁申请',
+      f_docket: '案号', f_filed: '提交', f_contracts: '涉案合同', f_package: '案件材料包 SM3', f_size: '材料包大小（字节）', f_batch: '批次', f_held: '本节点持有材料包',
+      held_true: '是（已与链上 SM3 核对）', held_false: '否',
+      packageTitle: '案件材料包', packageIntro: '材料包只向提交方和受理机构提供。本节点从提交方节点取得材料包（或导入线下移交的 zip），与链上记录的 SM3 核对一致后才保存；立案前须先取得材料包。',
+      fetchPackage: '从提交方节点获取', importPackage: '导入线下材料包 (zip)', getPackage: '下载材料包 (zip)',
+      docketLabel: '案号（立案时可填）', docket: '立案', returnCase: '退回', more: '下一页',
+      donePackage: '材料包已核对并保存：SM3 {h}。',
+      ev_case_filed: '提交立案材料', ev_case_docketed: '立案审查', ev_case_filing_withdrawn: '撤回立案申请',
       refresh: '刷新', openById: '按编号打开', openIdPlaceholder: '案件编号',
       colCase: '案件编号', colKind: '类型', colContract: '合同编号', colApplicant: '申请方', colInstitution: '承办机构', colStatus: '状态', colOpened: '申请记录',
       listInstitution: '向本机构提出的案件', listApplicant: '本方提出的案件',
-      empty_institution: '没有符合条件的案件。此处列出向本机构提出的公证申请和鉴定委托；其他案件可按案件编号打开。',
-      empty_applicant: '没有符合条件的案件。此处列出本方提出的公证申请和鉴定委托；其他案件可按案件编号打开。', open: '打开',
+      empty_institution: '没有符合条件的案件。此处列出向本机构提出的公证申请、鉴定委托和立案申请；其他案件可按案件编号打开。',
+      empty_applicant: '没有符合条件的案件。此处列出本方提出的公证申请、鉴定委托和起诉、仲裁申请；其他案件可按案件编号打开。', open: '打开',
       caseTitle: '案件', getBundle: '下载证据包 (bundle.json)', verifyHere: '在本浏览器中验证证据包', getSigned: '下载已签署的合同 (PDF)', getDocument: '下载出具的文书 (PDF)',
       f_kind: '类型', f_contract: '合同编号', f_applicant: '申请方', f_institution: '承办机构', f_status: '状态', f_scope: '公证事项范围', f_items: '鉴定事项',
       f_purpose: '用途', f_reason: '理由', f_number: '文书编号', f_document: '文书 SM3', f_opened: '立案', f_decided: '决定', f_closed: '结案', f_role: '本机构身份',
@@ -35,7 +42,7 @@
       history: '案件记录（链上）', colTime: '时间 (UTC+8)', colEvent: '事件', colWho: '机构', colBlock: '区块', colNote: '说明',
       ev_notarization_applied: '申请公证', ev_notarization_withdrawn: '撤回公证申请', ev_notarization_decided: '公证处决定', ev_notarization_issued: '出具公证书',
       ev_appraisal_commissioned: '委托鉴定', ev_appraisal_withdrawn: '撤回鉴定委托', ev_appraisal_decided: '鉴定机构决定', ev_appraisal_issued: '出具鉴定意见书',
-      decision_1: '受理', decision_2: '不予受理', decision_accept: '受理', decision_reject: '不予受理',
+      decision_1: '受理', decision_2: '不予受理', decision_accept: '受理', decision_reject: '不予受理', docketed_accept: '立案', docketed_reject: '退回',
       errorPrefix: '操作失败：', loading: '正在加载…',
       doneDecide: '决定已记录在链上：{s}。', doneIssue: '已出具，编号 {n}，文书 SM3 {h}。', doneWithdraw: '已撤回。',
       footer: '本页面只调用本节点的接口；公证书、鉴定意见书等文书的真伪请在验证页面或用 sealchain verify --file 离线核验，不必信任本节点。',
@@ -44,12 +51,19 @@
       title: 'Institution Inbox', chain: 'Chain', node: 'Node org', toVerify: 'Verification page',
       intro: 'Staff of notary offices and judicial appraisal institutions see here the applications and commissions addressed to their organisation, open the evidence bundle and the signed contract, accept or reject, and issue the notarial certificate or appraisal opinion. Applicants (platforms, courts) follow their own cases here and may withdraw them. Every step is recorded on chain.',
       stAll: 'All', st_pending: 'Pending', st_accepted: 'Accepted', st_rejected: 'Rejected', st_withdrawn: 'Withdrawn', st_issued: 'Issued',
-      kindAll: 'All kinds', kind_notarization: 'Notarisation', kind_appraisal: 'Judicial appraisal',
+      kindAll: 'All kinds', kind_notarization: 'Notarisation', kind_appraisal: 'Judicial appraisal', kind_litigation: 'Litigation (statement of claim)', kind_arbitration: 'Arbitration application',
+      f_docket: 'Docket number', f_filed: 'Filed', f_contracts: 'Contracts', f_package: 'Case package SM3', f_size: 'Package size (bytes)', f_batch: 'Batch', f_held: 'Package held by this node',
+      held_true: 'yes (checked against the SM3 on chain)', held_false: 'no',
+      packageTitle: 'Case package', packageIntro: 'The package is served only to the filer and the receiving institution. This node fetches it from the filer\'s node (or imports a zip handed over offline) and keeps it only when its SM3 is the one on chain; a case is docketed only once its package is held.',
+      fetchPackage: 'Fetch from the filer\'s node', importPackage: 'Import an offline package (zip)', getPackage: 'Download the package (zip)',
+      docketLabel: 'Docket number (when docketing; optional)', docket: 'Docket', returnCase: 'Return', more: 'Next page',
+      donePackage: 'Package checked and kept: SM3 {h}.',
+      ev_case_filed: 'case filed', ev_case_docketed: 'docketed or returned', ev_case_filing_withdrawn: 'filing withdrawn',
       refresh: 'Refresh', openById: 'Open by ID', openIdPlaceholder: 'case ID',
       colCase: 'Case', colKind: 'Kind', colContract: 'Contract', colApplicant: 'Applicant', colInstitution: 'Institution', colStatus: 'Status', colOpened: 'Application record',
       listInstitution: 'Cases to this organisation', listApplicant: 'Cases this organisation opened',
-      empty_institution: 'No cases match. This list shows the applications and commissions addressed to this organisation; open any other case by its ID.',
-      empty_applicant: 'No cases match. This list shows the applications and commissions this organisation made; open any other case by its ID.', open: 'Open',
+      empty_institution: 'No cases match. This list shows the applications, commissions and filed cases addressed to this organisation; open any other case by its ID.',
+      empty_applicant: 'No cases match. This list shows the applications, commissions and filings this organisation made; open any other case by its ID.', open: 'Open',
       caseTitle: 'Case', getBundle: 'Download the evidence bundle (bundle.json)', verifyHere: 'Verify the bundle in this browser', getSigned: 'Download the signed contract (PDF)', getDocument: 'Download the issued document (PDF)',
       f_kind: 'Kind', f_contract: 'Contract', f_applicant: 'Applicant', f_institution: 'Institution', f_status: 'Status', f_scope: 'Scope', f_items: 'Items to examine',
       f_purpose: 'Purpose', f_reason: 'Reason', f_number: 'Document number', f_document: 'Document SM3', f_opened: 'Opened', f_decided: 'Decided', f_closed: 'Closed', f_role: 'This organisation is',
@@ -66,7 +80,7 @@
       history: 'Case records (on chain)', colTime: 'Time (UTC+8)', colEvent: 'Event', colWho: 'Organisation', colBlock: 'Block', colNote: 'Note',
       ev_notarization_applied: 'notarisation applied for', ev_notarization_withdrawn: 'application withdrawn', ev_notarization_decided: 'notary office decided', ev_notarization_issued: 'notarial certificate issued',
       ev_appraisal_commissioned: 'appraisal commissioned', ev_appraisal_withdrawn: 'commission withdrawn', ev_appraisal_decided: 'institution decided', ev_appraisal_issued: 'appraisal opinion issued',
-      decision_1: 'accepted', decision_2: 'rejected', decision_accept: 'accepted', decision_reject: 'rejected',
+      decision_1: 'accepted', decision_2: 'rejected', decision_accept: 'accepted', decision_reject: 'rejected', docketed_accept: 'docketed', docketed_reject: 'returned',
       errorPrefix: 'Failed: ', loading: 'Loading…',
       doneDecide: 'Decision recorded on chain: {s}.', doneIssue: 'Issued, number {n}, document SM3 {h}.', doneWithdraw: 'Withdrawn.',
       footer: 'This page only calls this node\'s API. Check an issued certificate or opinion on the verification page or offline with sealchain verify --file: you need not trust this node.',
@@ -77,10 +91,12 @@
   let lang = document.documentElement.dataset.lang === 'en' ? 'en' : 'zh';
   const t = (k) => (T[lang][k] != null ? T[lang][k] : k);
   const label = (prefix, v) => (T[lang][prefix + v] != null ? T[lang][prefix + v] : String(v));
-  // A notary office or appraisal institution sees the cases to it first;
-  // an applicant (platform, court) the cases it opened.
+  // An institution (notary office, appraisal institution, court or
+  // arbitration commission: filed cases go to the last two) sees the cases
+  // to it first; a platform the cases it opened or filed.
   const nodeRole = document.body.dataset.role;
-  const state = { role: nodeRole === 'notary' || nodeRole === 'appraisal' ? 'institution' : 'applicant', status: '', kind: '', cases: [], open: null, records: [] };
+  const state = { role: nodeRole === 'platform' ? 'applicant' : 'institution', status: '', kind: '', cases: [], open: null, records: [], next: 0, more: false };
+  const filed = (c) => c && (c.kind === 'litigation' || c.kind === 'arbitration');
 
   // ---- the API ----
   // APIError carries the node's JSON error {code, message} as it was sent.
@@ -130,18 +146,25 @@
   }
 
   // ---- list ----
-  async function loadList() {
+  // loadList shows the first page (100 cases, newest first); more adds
+  // the next one (the inbox pages through the node's case index).
+  async function loadList(more) {
     const q = new URLSearchParams();
     if (state.status) q.set('status', state.status);
     if (state.kind) q.set('kind', state.kind);
     // GET /v1/cases?role=applicant|institution (docs/api.md, "Cases").
     q.set('role', state.role);
+    q.set('limit', '100');
+    if (more && state.next) q.set('after', String(state.next));
     try {
       const res = await json('GET', '/v1/cases?' + q);
-      state.cases = res.cases || [];
+      state.cases = (more ? state.cases : []).concat(res.cases || []);
+      state.next = res.next || 0;
+      state.more = !!res.more;
       showError(null);
     } catch (e) {
-      state.cases = [];
+      if (!more) state.cases = [];
+      state.more = false;
       showError(e);
     }
     renderList();
@@ -186,9 +209,12 @@
       $('decide-reason').focus();
       return;
     }
+    const body = { decision, reason };
+    if (filed(state.open) && decision === 'accept') body.docket_number = $('docket-number').value.trim();
     act(async () => {
-      const res = await json('POST', '/v1/cases/' + enc(state.open.id) + '/decision', { decision, reason });
+      const res = await json('POST', '/v1/cases/' + enc(state.open.id) + '/decision', body);
       $('decide-reason').value = '';
+      $('docket-number').value = '';
       return () => t('doneDecide').replace('{s}', label('st_', (res.case && res.case.status) || decision));
     });
   }
@@ -213,9 +239,29 @@
     const c = state.open;
     const reason = $('withdraw-reason').value.trim();
     act(async () => {
-      await json('POST', '/v1/' + (c.kind === 'appraisal' ? 'appraisals' : 'notarizations') + '/' + enc(c.id) + '/withdraw', { reason });
+      const kind = filed(c) ? 'filings' : c.kind === 'appraisal' ? 'appraisals' : 'notarizations';
+      await json('POST', '/v1/' + kind + '/' + enc(c.id) + '/withdraw', { reason });
       $('withdraw-reason').value = '';
       return () => t('doneWithdraw');
+    });
+  }
+  // fetchPackage has this node fetch the open case's package from the
+  // filer's node; importPackage sends it a zip handed over offline. The
+  // node keeps either only when its SM3 is the chain's.
+  function fetchPackage() {
+    act(async () => {
+      const res = await json('POST', '/v1/cases/' + enc(state.open.id) + '/package/fetch', {});
+      return () => t('donePackage').replace('{h}', (res.case && res.case.package_sm3) || '');
+    });
+  }
+  function importPackage(file) {
+    if (!file) return;
+    act(async () => {
+      const r = await fetch('/v1/cases/' + enc(state.open.id) + '/package', { method: 'PUT', headers: { 'Content-Type': 'application/zip' }, body: file });
+      if (!r.ok) throw await errorOf(r);
+      const res = await r.json();
+      $('import-package').value = '';
+      return () => t('donePackage').replace('{h}', (res.case && res.case.package_sm3) || '');
     });
   }
   // download fetches a file (so that an error shows as the node's message)
@@ -286,6 +332,7 @@
         el('td', null, statusTag(c.status)), el('td', { class: 'nowrap' }, t('recordN').replace('{i}', c.opened_in)), el('td', null, btn)));
     }
     $('empty').hidden = state.cases.length > 0;
+    $('more').hidden = !state.more;
   }
 
   function renderCase() {
@@ -310,26 +357,41 @@
     if (c.items) fact('f_items', c.items.map((s) => label('item_', s)).join(sep));
     if (c.purpose) fact('f_purpose', label('purpose_', c.purpose));
     fact('f_reason', c.reason);
-    fact('f_number', c.number);
+    fact(filed(c) ? 'f_docket' : 'f_number', c.number);
     if (c.document_sm3) fact('f_document', el('code', null, c.document_sm3));
-    fact('f_opened', step(c.opened_in));
+    if (filed(c)) {
+      fact('f_contracts', (c.contracts || []).join(sep));
+      fact('f_batch', c.batch_id);
+      fact('f_package', el('code', null, c.package_sm3));
+      fact('f_size', String(c.package_size));
+      fact('f_held', label('held_', String(!!c.package_held)));
+    }
+    fact(filed(c) ? 'f_filed' : 'f_opened', step(c.opened_in));
     fact('f_decided', step(c.decided_in));
     fact('f_closed', step(c.closed_in));
 
     $('verify-link').href = '/verify?case=' + enc(c.id) + '&lang=' + lang;
     $('get-document').hidden = c.status !== 'issued';
     $('decide-card').hidden = !(role === 'institution' && c.status === 'pending');
-    $('issue-card').hidden = !(role === 'institution' && c.status === 'accepted');
+    $('docket-field').hidden = !filed(c);
+    $('accept').textContent = t(filed(c) ? 'docket' : 'accept');
+    $('reject').textContent = t(filed(c) ? 'returnCase' : 'reject');
+    $('package-card').hidden = !filed(c) || role === 'viewer';
+    $('fetch-package').hidden = role !== 'institution' || !!c.package_held;
+    $('import-label').hidden = role !== 'institution' || !!c.package_held;
+    $('get-package').hidden = !c.package_held;
+    $('get-signed').hidden = filed(c);
+    $('issue-card').hidden = !(role === 'institution' && c.status === 'accepted' && !filed(c));
     document.querySelectorAll('#issue-card .appraisal-only').forEach((n) => { n.hidden = c.kind !== 'appraisal'; });
-    $('withdraw-card').hidden = !(role === 'applicant' && (c.status === 'pending' || c.status === 'accepted'));
+    $('withdraw-card').hidden = !(role === 'applicant' && (c.status === 'pending' || (c.status === 'accepted' && !filed(c))));
 
     const tb = $('history').tBodies[0];
     tb.replaceChildren();
     for (const r of state.records) {
       const b = r.body || {};
       let what = label('ev_', r.type);
-      if (/_decided$/.test(r.type) && b.decision != null) what += ' · ' + label('decision_', b.decision);
-      const note = [b.reason, b.number].filter(Boolean).join(' · ');
+      if (/_decided$|_docketed$/.test(r.type) && b.decision != null) what += ' · ' + label(r.type === 'case_docketed' ? 'docketed_' : 'decision_', b.decision);
+      const note = [b.reason, b.number, b.docket_number, b.batch_id].filter(Boolean).join(' · ');
       tb.append(el('tr', { 'data-type': r.type },
         el('td', null, String(r.index)), el('td', { class: 'nowrap' }, fmtTime(r.time)),
         el('td', null, el('span', { class: 'tag' }, what)), el('td', null, r.org), el('td', null, String(r.height)), el('td', null, note)));
@@ -348,6 +410,10 @@
     }));
     $('kind-filter').addEventListener('change', (e) => { state.kind = e.target.value; loadList(); });
     $('refresh').addEventListener('click', () => loadList());
+    $('more').addEventListener('click', () => loadList(true));
+    $('fetch-package').addEventListener('click', () => fetchPackage());
+    $('import-package').addEventListener('change', (e) => importPackage(e.target.files[0]));
+    $('get-package').addEventListener('click', () => download('/v1/cases/' + enc(state.open.id) + '/package', state.open.id + '.zip'));
     $('open-form').addEventListener('submit', (e) => {
       e.preventDefault();
       const id = $('open-id').value.trim();

@@ -64,9 +64,9 @@ type TimeSource string
 // Time sources. Only TimeFromCaller is authoritative (proof of existence);
 // the others are claims by the signer.
 const (
-	TimeFromCaller    TimeSource = "caller"                   // VerifyOptions.SigningTime, e.g. the block time
-	TimeFromCMS       TimeSource = "cms_signing_time_claimed" // CMS signing-time attribute
-	TimeFromPDF       TimeSource = "pdf_m_claimed"            // the signature dictionary's /M
+	TimeFromCaller TimeSource = "caller"                   // VerifyOptions.SigningTime, e.g. the block time
+	TimeFromCMS    TimeSource = "cms_signing_time_claimed" // CMS signing-time attribute
+	TimeFromPDF    TimeSource = "pdf_m_claimed"            // the signature dictionary's /M
 	// TimeFromTimeStamp: the genTime of a valid signature time stamp
 	// (PAdES B-T), a proof of existence and so authoritative.
 	TimeFromTimeStamp TimeSource = "signature_timestamp"

@@ -51,7 +51,7 @@ func (n *Node) mountPKI(rt *httpjson.Router, ca *signer.CA) {
 	}
 	svc, err := pki.New(pki.Config{
 		Chain: n.store, Org: n.cfg.Org, CA: ca, Policy: asn1.ObjectIdentifier(oid),
-		ECDSA: ecdsa, SM2: sm2, BaseURL: p.BaseURL, Logger: log,
+		ECDSA: ecdsa, SM2: sm2, BaseURL: p.BaseURL, Logger: log, MaxPDFBytes: n.cfg.API.PDFMaxBytes,
 	})
 	if err != nil {
 		log.Error("[pki] off", "err", err)

@@ -53,6 +53,9 @@ type Config struct {
 	// TSA never reads it.
 	Now  func() time.Time
 	Rand io.Reader
+	// MaxPDFBytes bounds the body of POST /v1/tsa/signature (0:
+	// DefaultMaxPDFBytes).
+	MaxPDFBytes int64
 }
 
 // Service answers the PKI routes.
@@ -62,6 +65,8 @@ type Service struct {
 	mu       sync.Mutex
 	ocspKey  *signer.PrivateKey
 	ocspCert *smx509.Certificate
+	// commitTime is committedAt; tests replace it.
+	commitTime commitTimeFunc
 }
 
 // New returns the service.
@@ -78,7 +83,9 @@ func New(c Config) (*Service, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{c: c}, nil
+	s := &Service{c: c}
+	s.commitTime = s.committedAt
+	return s, nil
 }
 
 // RevocationURLs are the OCSP and CRL addresses certificates of org
@@ -94,6 +101,7 @@ func RevocationURLs(baseURL, org string) (ocsp, crl []string) {
 // Register mounts the routes.
 func (s *Service) Register(rt *httpjson.Router) {
 	rt.Route("POST /v1/tsa", s.handleTSA)
+	rt.Route("POST /v1/tsa/signature", s.handleSignatureTSA)
 	rt.Route("POST /v1/ocsp/{org}", s.handleOCSPPost)
 	rt.Route("GET /v1/ocsp/{org}/{req...}", s.handleOCSPGet)
 	rt.Route("GET /v1/crl/{file}", s.handleCRL)

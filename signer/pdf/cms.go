@@ -464,3 +464,52 @@ func splitCMS(der []byte) (contentInfo, signedData, signerInfo, error) {
 	}
 	return ci, sd, si, nil
 }
+
+// withoutTimeStamps is the inverse of withTimeStamp: der with every
+// id-aa-signatureTimeStampToken attribute removed (and the unsigned
+// attributes with it when none remain). changed is false when there was
+// none.
+func withoutTimeStamps(der []byte) (out []byte, changed bool, err error) {
+	ci, sd, si, err := splitCMS(der)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(si.UnsignedAttrs.FullBytes) == 0 {
+		return der, false, nil
+	}
+	var attrs []attribute
+	set := append([]byte{0x31}, si.UnsignedAttrs.FullBytes[1:]...)
+	if rest, err := asn1.UnmarshalWithParams(set, &attrs, "set"); err != nil || len(rest) != 0 {
+		return nil, false, fmt.Errorf("unsigned attributes: %v", err)
+	}
+	var keep [][]byte
+	for _, a := range attrs {
+		if a.Type.Equal(oidAttrSignatureTimeStamp) {
+			changed = true
+			continue
+		}
+		b, err := asn1.Marshal(a)
+		if err != nil {
+			return nil, false, err
+		}
+		keep = append(keep, b)
+	}
+	if !changed {
+		return der, false, nil
+	}
+	si.UnsignedAttrs = asn1.RawValue{}
+	if len(keep) > 0 {
+		si.UnsignedAttrs = asn1.RawValue{FullBytes: tlv(0xa1, bytes.Join(keep, nil))}
+	}
+	siDER, err := asn1.Marshal(si)
+	if err != nil {
+		return nil, false, err
+	}
+	sd.SignerInfos = []asn1.RawValue{{FullBytes: siDER}}
+	sdDER, err := asn1.Marshal(sd)
+	if err != nil {
+		return nil, false, err
+	}
+	out, err = asn1.Marshal(contentInfo{ContentType: ci.ContentType, Content: asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: sdDER}})
+	return out, true, err
+}

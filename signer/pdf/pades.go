@@ -275,3 +275,46 @@ func appendDSS(in []byte, vd *ValidationData) ([]byte, error) {
 	}
 	return w.buf.Bytes(), nil
 }
+
+// RecordedRevision returns the file as it was right after signature index
+// (file order, from 0) was made: the bytes up to the end of its byte range,
+// with the signature time stamps [AddTimeStamp] later put into its own
+// /Contents taken out again. This is the file whose SM3 a contract_signed
+// record names (signed_doc_sm3): a B-T time stamp is added only after that
+// record committed, and before the next party signs, so time stamps of
+// earlier signatures are part of the recorded bytes and are kept. Exact
+// for CMS written by [Sign] (DER, re-encoded the same way); without time
+// stamps the bytes are returned as they are.
+func RecordedRevision(data []byte, index int) ([]byte, error) {
+	s := &scanner{data: data, ctx: context.Background()}
+	cands, err := s.signatures()
+	if err != nil {
+		return nil, fmt.Errorf("recorded revision: %w", err)
+	}
+	if index < 0 || index >= len(cands) || cands[index].err != nil {
+		return nil, fmt.Errorf("recorded revision: %w: no signature %d", ErrNoSignature, index)
+	}
+	d := cands[index].dict
+	br, ok := byteRange(d)
+	contents, cok := d["Contents"].(pStr)
+	end := br[2] + br[3]
+	if !ok || !cok || !contents.hex || br[1] != int64(contents.start) || br[2] != int64(contents.end) || end > int64(len(data)) {
+		return nil, fmt.Errorf("recorded revision: %w: signature %d's /ByteRange or /Contents", ErrMalformed, index)
+	}
+	out := bytes.Clone(data[:end])
+	var raw asn1.RawValue
+	if _, err := asn1.Unmarshal(contents.b, &raw); err != nil {
+		return nil, fmt.Errorf("recorded revision: %w: CMS: %v", ErrMalformed, err)
+	}
+	stripped, changed, err := withoutTimeStamps(raw.FullBytes)
+	if err != nil {
+		return nil, fmt.Errorf("recorded revision: %w", err)
+	}
+	if !changed {
+		return out, nil
+	}
+	hexed := bytes.Repeat([]byte{'0'}, contents.end-contents.start-2)
+	hex.Encode(hexed, stripped)
+	copy(out[contents.start+1:], hexed)
+	return out, nil
+}

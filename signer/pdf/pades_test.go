@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/signer"
@@ -266,9 +267,11 @@ func TestPAdESTwoSigners(t *testing.T) {
 			ts := []TimeStamper{testTSA{a: newTSAAuthority(t, p.ca), certReq: true}, testTSA{a: newTSAAuthority(t, q.ca), certReq: true}}
 			b := minimalPDF(t, 0)
 			var err error
-			var crls [][]byte
+			var crls, recorded [][]byte
 			for i, who := range []*party{p, q} {
 				b = mustSign(t, b, who.opts(1, [4]float64{50 + 150*float64(i), 50, 120, 120}, nil))
+				sum := sm3.Sum(b) // what contract_signed records
+				recorded = append(recorded, sum[:])
 				if b, err = AddTimeStamp(context.Background(), b, ts[i]); err != nil {
 					t.Fatal(err)
 				}
@@ -279,6 +282,15 @@ func TestPAdESTwoSigners(t *testing.T) {
 			}
 			if _, err := AddTimeStamp(context.Background(), b, ts[1]); !errors.Is(err, ErrInvalidOptions) {
 				t.Errorf("AddTimeStamp after the DSS: %v, want ErrInvalidOptions", err)
+			}
+			for i, want := range recorded {
+				rev, err := RecordedRevision(b, i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := sm3.Sum(rev); !bytes.Equal(got[:], want) {
+					t.Errorf("RecordedRevision(%d): SM3 differs from the file signed", i)
+				}
 			}
 			rep, err := Verify(b, VerifyOptions{Roots: append(p.roots, q.roots...)})
 			if err != nil {

@@ -23,7 +23,8 @@ import (
 // number, so its ruleSet has no extra check. Version 3 adds institution
 // cases (record types 21-28) and the appraisal role (chain.CaseRulesVersion):
 // the types by their Since, the role by Role.Since in checkTx, so neither
-// needs an extra check either.
+// needs an extra check either. Version 4 (chain.RulesVersion4) bundles the
+// features docs/operations.md lists under "Rules versions".
 type ruleSet struct {
 	version uint32
 	// check, if set, runs after the rules every version shares (checkCommon)
@@ -37,6 +38,7 @@ func productionRules() map[uint32]ruleSet {
 		chain.InitialRulesVersion: {version: chain.InitialRulesVersion},
 		chain.BatchRulesVersion:   {version: chain.BatchRulesVersion},
 		chain.CaseRulesVersion:    {version: chain.CaseRulesVersion},
+		chain.RulesVersion4:       {version: chain.RulesVersion4},
 	}
 }
 

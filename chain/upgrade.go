@@ -24,6 +24,17 @@ import (
 // InitialRulesVersion is the rules version of every chain at genesis.
 const InitialRulesVersion uint32 = 1
 
+// RulesVersion4 is the consensus change after CaseRulesVersion. It bundles
+// several features, each of which names it where it starts (the record
+// types by their Since, rules by a version check); docs/operations.md,
+// "Rules versions", lists them. New chains start at the latest version
+// (sealchain init and testnet).
+const RulesVersion4 uint32 = 4
+
+// LatestRulesVersion is the newest rules version: new genesis files carry
+// it.
+const LatestRulesVersion = RulesVersion4
+
 // Proposal kinds of the upgrade plans.
 const (
 	// ProposalScheduleUpgrade schedules rules version Upgrade.Version at

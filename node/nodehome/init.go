@@ -200,7 +200,7 @@ func WriteNetworkGenesis(homes []string, chainID string, genesisTime time.Time, 
 func writeNetworkGenesis(homes []string, chainID string, genesisTime time.Time, production bool, members []*Member, anchoring *chain.GenesisAnchoring) error {
 	// A new chain starts under the newest rules, batches and institution
 	// cases included, rather than upgrading to them later by governance.
-	gs := chain.GenesisState{Production: production, Anchoring: anchoring, RulesVersion: chain.CaseRulesVersion}
+	gs := chain.GenesisState{Production: production, Anchoring: anchoring, RulesVersion: chain.LatestRulesVersion}
 	vals := make([]comet.GenesisValidator, 0, len(members))
 	for _, m := range members {
 		gs.Orgs = append(gs.Orgs, m.Org)

@@ -125,7 +125,7 @@ func TestInit(t *testing.T) {
 	if doc.ChainID != "home-test" || !doc.GenesisTime.Equal(now) || len(doc.Validators) != 1 || doc.Validators[0].Name != "platform" {
 		t.Fatalf("genesis: %+v", doc)
 	}
-	if len(gs.Orgs) != 1 || gs.Orgs[0].ID != "platform" || len(gs.Verifiers) != 1 || gs.Production || gs.RulesVersion != chain.CaseRulesVersion {
+	if len(gs.Orgs) != 1 || gs.Orgs[0].ID != "platform" || len(gs.Verifiers) != 1 || gs.Production || gs.RulesVersion != chain.LatestRulesVersion {
 		t.Fatalf("app_state: %+v", gs)
 	}
 
@@ -217,7 +217,7 @@ func TestTestnet(t *testing.T) {
 		t.Errorf("notary-2 role %q", nodes[1].Role)
 	}
 	doc, gs := readGenesis(t, Home(nodes[0].Home))
-	if len(doc.Validators) != 3 || len(gs.Orgs) != 3 || len(gs.Verifiers) != 1 || gs.Orgs[1].Name != "示范公证处 2" || gs.RulesVersion != chain.CaseRulesVersion {
+	if len(doc.Validators) != 3 || len(gs.Orgs) != 3 || len(gs.Verifiers) != 1 || gs.Orgs[1].Name != "示范公证处 2" || gs.RulesVersion != chain.LatestRulesVersion {
 		t.Fatalf("genesis: %d validators, app_state %+v", len(doc.Validators), gs)
 	}
 
@@ -267,7 +267,7 @@ func TestTestnetObservers(t *testing.T) {
 		t.Fatalf("genesis validators %+v", doc.Validators)
 	}
 	if len(gs.Orgs) != 3 || gs.Orgs[2].ID != "appraisal" || gs.Orgs[2].Role != string(chain.RoleAppraisal) || gs.Orgs[2].Weight != 1 ||
-		len(gs.Orgs[2].Credentials) != 1 || gs.Orgs[2].Name != "示范司法鉴定所" || gs.RulesVersion != chain.CaseRulesVersion {
+		len(gs.Orgs[2].Credentials) != 1 || gs.Orgs[2].Name != "示范司法鉴定所" || gs.RulesVersion != chain.LatestRulesVersion {
 		t.Fatalf("genesis app_state %+v", gs)
 	}
 }

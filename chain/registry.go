@@ -119,6 +119,7 @@ func types() []registered {
 		TypeAppraisalWithdrawn:    {CaseRulesVersion, newOf[AppraisalWithdrawn]},
 		TypeAppraisalDecided:      {CaseRulesVersion, newOf[AppraisalDecided]},
 		TypeAppraisalIssued:       {CaseRulesVersion, newOf[AppraisalIssued]},
+		TypeTimestampIssued:       {RulesVersion4, newOf[TimestampIssued]}, // the TSA's tokens (node/pki)
 	}
 }
 

@@ -131,6 +131,10 @@ func registrySamples() []struct {
 		{"appraisal_decided", &AppraisalDecided{Commission: "ac-1", Contract: "c-1", Decision: DecisionAccept, Staff: fpOf(9)}},
 		{"appraisal_issued", &AppraisalIssued{Commission: "ac-1", Contract: "c-1", Number: "司鉴〔2026〕电鉴字第1号",
 			DocumentSM3: h32(30), BundleSM3: h32(31), Examiners: []Fingerprint{fpOf(10), fpOf(11)}, Conclusion: ConclusionIntact}},
+		{"timestamp_issued", &TimestampIssued{TokenSM3: h32(32), HashAlg: TimestampSHA256, StampedHash: h32(33), CommittedHash: h32(33),
+			GenTime: 1767225600123456789, TSACert: fpOf(12)}},
+		{"timestamp_issued signature", &TimestampIssued{TokenSM3: h32(34), HashAlg: TimestampSM3, StampedHash: h32(35), CommittedHash: h32(36),
+			GenTime: 1767225600123456789, TSACert: fpOf(13)}},
 	}
 }
 

@@ -626,6 +626,10 @@ func checkFile(recs []*decoded, file []byte) error {
 			if bytes.Equal(b.SignedDocSM3, s3[:]) {
 				return nil
 			}
+		case *chain.TimestampIssued: // the file is a time stamp token the chain's TSA issued
+			if bytes.Equal(b.TokenSM3, s3[:]) {
+				return nil
+			}
 		}
 	}
 	return fmt.Errorf("file SM3 %s / SHA-256 %s is not a document any record names", hex.EncodeToString(s3[:]), hex.EncodeToString(s2[:]))

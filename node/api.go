@@ -46,7 +46,7 @@ func (n *Node) routes() http.Handler {
 		n.wf.Register(rt, a.ValidatorOrgs)
 	}
 	if n.cfg.PKI.Enable {
-		n.mountPKI(rt, c.CA)
+		n.mountPKI(rt, c.CA, c.Auditor)
 	}
 	return rt
 }

@@ -3,7 +3,9 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,11 +16,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm3"
+
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/nodehome"
+	"github.com/sealchain/sealchain/node/pki"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -123,6 +129,12 @@ func testPKIOpenSSL(t *testing.T, ossl string, alg signer.Algorithm) {
 		if strict && dg == "-sha256" && (err != nil || !strings.Contains(out, "Verification: OK")) {
 			t.Fatalf("openssl refused the ECDSA token: %v", err)
 		}
+		raw, _ := os.ReadFile(tsr)
+		token, err := pki.TokenOf(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		requireTokenRecorded(ctx, t, n, token, doc)
 	}
 	tsq, _ := exec.CommandContext(ctx, ossl, "ts", "-query", "-data", caPEM, "-sha256").Output()
 	rej := write("rejected.tsr", post("/v1/tsa", "application/timestamp-query", tsq))
@@ -196,5 +208,47 @@ func testPKIOpenSSL(t *testing.T, ossl string, alg signer.Algorithm) {
 	ocsp("revoked")
 	if out := crl(); !strings.Contains(out, "Key Compromise") {
 		t.Fatal("CRL does not list the revoked certificate")
+	}
+}
+
+// requireTokenRecorded waits for the timestamp_issued record of token
+// (found by the token's SM3, as anyone holding a token finds it), and
+// checks it names doc as the committed hash and verifies offline.
+func requireTokenRecorded(ctx context.Context, t *testing.T, n *itNet, token, doc []byte) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ts := sm3.Sum(token)
+		var recs []evidence.Record
+		raw, err := n.c.Evidence(ctx, "doc_hash", hex.EncodeToString(ts[:]))
+		b, derr := evidence.DecodeBundle(raw)
+		if err == nil && derr == nil {
+			recs = b.Records
+		}
+		for _, r := range recs {
+			en, err := chain.DecodeEntry(r.Leaf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx, err := chain.DecodeRecord(en.Tx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ti, ok := tx.Body.(*chain.TimestampIssued)
+			if !ok {
+				continue
+			}
+			d3, d2 := sm3.Sum(doc), sha256.Sum256(doc)
+			if !bytes.Equal(ti.TokenSM3, ts[:]) || (!bytes.Equal(ti.CommittedHash, d3[:]) && !bytes.Equal(ti.CommittedHash, d2[:])) {
+				t.Fatalf("timestamp_issued %+v does not name the token and the document", ti)
+			}
+			n.verifyAll(t, b, token)
+			t.Logf("token SM3 %x recorded at log index %d, block time %s (genTime %s)", ts, r.Index, en.Time, time.Unix(0, ti.GenTime).UTC())
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no timestamp_issued record for the token after 20 s")
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -56,6 +56,9 @@ type Config struct {
 	// MaxPDFBytes bounds the body of POST /v1/tsa/signature (0:
 	// DefaultMaxPDFBytes).
 	MaxPDFBytes int64
+	// Record submits the timestamp_issued record of every token issued
+	// (nil: tokens are not recorded). Run must run for it to be called.
+	Record Recorder
 }
 
 // Service answers the PKI routes.
@@ -67,6 +70,7 @@ type Service struct {
 	ocspCert *smx509.Certificate
 	// commitTime is committedAt; tests replace it.
 	commitTime commitTimeFunc
+	rec        *recorder
 }
 
 // New returns the service.
@@ -83,7 +87,7 @@ func New(c Config) (*Service, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{c: c}
+	s := &Service{c: c, rec: newRecorder(c.Record)}
 	s.commitTime = s.committedAt
 	return s, nil
 }
@@ -166,11 +170,7 @@ func (s *Service) timeStamp(der []byte) ([]byte, error) {
 	if !found {
 		return tsa.Rejection(tsa.FailAddInfoNotAvailable, "hash not committed on chain")
 	}
-	serial, err := randSerial(s.c.Rand)
-	if err != nil {
-		return nil, err
-	}
-	return tsa.Grant(req, a, tsa.Issue{Policy: s.c.Policy, GenTime: at, Serial: serial}, s.c.Rand)
+	return s.grant(req, a, at, req.Hash)
 }
 
 // committedAt finds the first record indexed under hash as a document

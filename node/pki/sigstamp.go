@@ -65,9 +65,11 @@ func (s *Service) signatureTimeStamp(signed []byte) ([]byte, error) {
 		return tsa.Rejection(tsa.FailBadAlg, "this TSA has no key for "+hashAlg.String())
 	}
 	s3, s2 := sm3.Sum(signed), sha256.Sum256(signed)
-	at, found, err := s.commitTime(s3[:])
+	committed := s3[:]
+	at, found, err := s.commitTime(committed)
 	if err == nil && !found {
-		at, found, err = s.commitTime(s2[:])
+		committed = s2[:]
+		at, found, err = s.commitTime(committed)
 	}
 	if err != nil {
 		return nil, err
@@ -75,11 +77,7 @@ func (s *Service) signatureTimeStamp(signed []byte) ([]byte, error) {
 	if !found {
 		return tsa.Rejection(tsa.FailAddInfoNotAvailable, "signed PDF not committed on chain")
 	}
-	serial, err := randSerial(s.c.Rand)
-	if err != nil {
-		return nil, err
-	}
-	return tsa.Grant(&tsa.Request{HashAlg: hashAlg, Hash: digest, CertReq: true}, a, tsa.Issue{Policy: s.c.Policy, GenTime: at, Serial: serial}, s.c.Rand)
+	return s.grant(&tsa.Request{HashAlg: hashAlg, Hash: digest, CertReq: true}, a, at, committed)
 }
 
 // ErrNotGranted is wrapped when the TSA answers with a rejection.

@@ -15,6 +15,7 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
 
+	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/signer"
@@ -70,10 +71,16 @@ func TestSignatureTimeStamp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := New(Config{Chain: st, Org: "platform", CA: ca, Policy: asn1.ObjectIdentifier{1, 2, 3}, ECDSA: ec, SM2: sm})
+		recorded := make(chan *chain.TimestampIssued, 16)
+		record := func(_ context.Context, b *chain.TimestampIssued) error { recorded <- b; return nil }
+		s, err := New(Config{Chain: st, Org: "platform", CA: ca, Policy: asn1.ObjectIdentifier{1, 2, 3}, ECDSA: ec, SM2: sm, Record: record})
 		if err != nil {
 			t.Fatal(err)
 		}
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		t.Cleanup(func() { stop(); <-done })
 		pk, _ := signer.GenerateKey(alg, nil)
 		cert, err := ca.Issue(pk.Public(), signer.IssueOptions{SubjectRef: "sc:alice", Usage: signer.UsageSigner, NotBefore: nb, NotAfter: nb.AddDate(1, 0, 0)}, nil)
 		if err != nil {
@@ -140,6 +147,31 @@ func TestSignatureTimeStamp(t *testing.T) {
 			sr := rep.Signatures[0]
 			if sr.Level != pdf.LevelBT || sr.SigningTimeSource != pdf.TimeFromTimeStamp || !sr.SigningTime.Equal(block) {
 				t.Fatalf("level %q, time %v from %s; want B-T at the block time %v", sr.Level, sr.SigningTime, sr.SigningTimeSource, block)
+			}
+			// Its record: the token's SM3, the signature value's hash, the
+			// committed file's SM3 and the TSA certificate.
+			_, h0, d0, _ := pdf.SignatureValue(signed)
+			for {
+				var b *chain.TimestampIssued
+				select {
+				case b = <-recorded:
+				case <-time.After(5 * time.Second):
+					t.Fatal("no timestamp_issued record")
+				}
+				if !bytes.Equal(b.StampedHash, d0) {
+					continue // an HTTP subtest's token
+				}
+				if err := b.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				want := chain.TimestampSHA256
+				if h0.Equal(tsa.OIDSM3) {
+					want = chain.TimestampSM3
+				}
+				if !bytes.Equal(b.CommittedHash, sum[:]) || b.HashAlg != want || b.GenTime != block.UnixNano() {
+					t.Fatalf("record %+v", b)
+				}
+				break
 			}
 			rec, err := pdf.RecordedRevision(bt, 0)
 			if err != nil || !bytes.Equal(rec, signed) {

@@ -265,13 +265,19 @@ func (s *Service) ocsp(org string, der []byte) ([]byte, error) {
 	if err != nil {
 		return ocspError(ocspMalformedRequest), nil
 	}
+	return s.answer(req.Certs, req.Nonce)
+}
+
+// answer is the OCSP response about ids as of now.
+func (s *Service) answer(ids []CertID, nonce []byte) ([]byte, error) {
 	now := s.c.Now()
-	statuses := make([]Status, len(req.Certs))
+	statuses := make([]Status, len(ids))
 	want := map[string][]int{} // serial → positions in the request
-	for i, id := range req.Certs {
+	for i, id := range ids {
 		statuses[i] = Status{ID: id, Reason: -1}
 		if id.issuedBy(s.c.CA.Cert) {
 			want[id.Serial.String()] = append(want[id.Serial.String()], i)
+			statuses[i].Known = s.ownServiceCert(id.Serial.String())
 		}
 	}
 	if len(want) > 0 {
@@ -293,7 +299,7 @@ func (s *Service) ocsp(org string, der []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buildOCSPResponse(statuses, req.Nonce, now, key, cert, s.c.Rand)
+	return buildOCSPResponse(statuses, nonce, now, key, cert, s.c.Rand)
 }
 
 // orgCerts calls fn for each certificate on chain that this org's CA issued.

@@ -32,7 +32,9 @@ type TimeStampReport struct {
 	GenTime *time.Time `json:"gen_time,omitempty"`
 	TSA     string     `json:"tsa,omitempty"`    // TSA certificate subject
 	Serial  string     `json:"serial,omitempty"` // token serial, hexadecimal
-	Error   string     `json:"error,omitempty"`
+	// TSANotAfter is the end of the TSA certificate's validity.
+	TSANotAfter *time.Time `json:"tsa_not_after,omitempty"`
+	Error       string     `json:"error,omitempty"`
 }
 
 // RevocationReport is the signer certificate's status as the embedded
@@ -155,7 +157,8 @@ func checkTimeStamp(tok []byte, cms *parsedCMS, roots, extra []*smx509.Certifica
 		return r
 	}
 	t := info.GenTime
-	r.GenTime, r.TSA, r.Serial = &t, info.Signer.Subject.String(), info.Serial.Text(16)
+	na := info.Signer.NotAfter.UTC()
+	r.GenTime, r.TSA, r.Serial, r.TSANotAfter = &t, info.Signer.Subject.String(), info.Serial.Text(16), &na
 	var want []byte
 	switch {
 	case info.HashAlg.Equal(tsa.OIDSHA256):

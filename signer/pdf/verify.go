@@ -49,6 +49,14 @@ type VerifyOptions struct {
 	// addition to Roots (organisation CAs issue their nodes' TSA
 	// certificates).
 	TSARoots []*smx509.Certificate
+	// ValidationTime is when the validation happens (zero: not checked;
+	// the CLI passes the clock, or --at). Certificate validity is checked
+	// at the signing time; ValidationTime adds the long-term rule: once
+	// the signer certificate has expired, only a proof of existence before
+	// its expiry (a valid signature time stamp, or a time from the caller,
+	// i.e. the chain) keeps the signature valid; a claimed time makes it
+	// INDETERMINATE/OUT_OF_BOUNDS_NO_POE.
+	ValidationTime time.Time
 }
 
 // Verify validates every signature dictionary in data. The steps for each
@@ -404,6 +412,7 @@ func (vf *verification) one(i int, c sigCandidate) SignatureReport {
 		t := at.UTC()
 		r.SigningTime = &t
 		checkCert(v, cms.signer, at, authoritative, opts, vf.dss)
+		checkExpiredAtValidation(v, cms.signer, at, authoritative, opts.ValidationTime)
 	}
 
 	// 6. Modifications.
@@ -457,7 +466,7 @@ func checkCert(v verdict, leaf *smx509.Certificate, at time.Time, authoritative 
 	}
 	if rr, ok := dss.revocation(leaf, issuingRoot(leaf, opts.Roots)); ok {
 		v.r.Revocation = &rr
-		if !rr.Revoked && rr.IssuedAt.Before(at) {
+		if !rr.Revoked && rr.IssuedAt.Before(at.Truncate(time.Second)) { // OCSP and CRL times are whole seconds
 			v.note("the DSS states the certificate good only as of %s, before the signing time", rr.IssuedAt.Format(time.RFC3339))
 		}
 	}
@@ -531,4 +540,25 @@ func parsePDFDate(s string) (time.Time, error) {
 		}
 	}
 	return t.UTC(), nil
+}
+
+// checkExpiredAtValidation applies the long-term rule of
+// VerifyOptions.ValidationTime to the signer certificate and notes the TSA
+// certificate's expiry (an archive time stamp would cover it; B-LTA is not
+// produced yet).
+func checkExpiredAtValidation(v verdict, leaf *smx509.Certificate, at time.Time, authoritative bool, now time.Time) {
+	if now.IsZero() || !now.After(leaf.NotAfter) {
+		return
+	}
+	switch {
+	case !authoritative:
+		v.fail(Indeterminate, OutOfBoundsNoPOE, fmt.Sprintf("the signer certificate expired %s, before the validation time %s, and the signing time %s is only claimed",
+			leaf.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
+	default:
+		v.note("the signer certificate expired %s; the signature existed at %s (%s), before that", leaf.NotAfter.UTC().Format(time.RFC3339),
+			at.UTC().Format(time.RFC3339), v.r.SigningTimeSource)
+	}
+	if ts := v.r.TimeStamp; ts != nil && ts.Valid && ts.TSANotAfter != nil && now.After(*ts.TSANotAfter) {
+		v.note("the time stamp's TSA certificate expired %s, before the validation time", ts.TSANotAfter.UTC().Format(time.RFC3339))
+	}
 }

@@ -173,10 +173,24 @@ type Verifier struct {
 	// checkpoint): the bundle must prove its log extends it.
 	trustedSize uint64
 	trustedRoot []byte
+	revisions   func(file []byte) [][]byte
 }
 
 // VerifierOption configures a Verifier.
 type VerifierOption func(*Verifier) error
+
+// WithFileRevisions lets the file check accept a file whose earlier
+// revision a record names: revisions returns those revisions (for a PDF,
+// the file as it was when each signature was recorded, before the time
+// stamps and DSS that PAdES B-T and B-LT add without signing them:
+// pdf.RecordedRevision). The evidence package does not parse PDFs itself
+// (the browser verifier stays small); the CLI passes it.
+func WithFileRevisions(revisions func(file []byte) [][]byte) VerifierOption {
+	return func(v *Verifier) error {
+		v.revisions = revisions
+		return nil
+	}
+}
 
 // WithTrustedLog makes the verifier require a consistency proof from a log
 // size and root it already trusts (from an earlier bundle or checkpoint) to
@@ -318,7 +332,17 @@ func (v *Verifier) Verify(b *Bundle, file []byte) *Result {
 	subjectDetail, err := checkSubject(b, recs)
 	subjectOK := res.add("subject", err, subjectDetail)
 	if file != nil {
-		res.add("file", checkFile(recs, file), fmt.Sprintf("file (%d bytes) SM3 %x is the contract's document", len(file), sm3.Sum(file)))
+		err := checkFile(recs, file)
+		detail := fmt.Sprintf("file (%d bytes) SM3 %x is the contract's document", len(file), sm3.Sum(file))
+		if err != nil && v.revisions != nil {
+			for _, rev := range v.revisions(file) {
+				if checkFile(recs, rev) == nil {
+					err, detail = nil, fmt.Sprintf("file (%d bytes): its revision of %d bytes, SM3 %x, is the contract's document; the rest is unsigned validation data (PAdES time stamps, DSS)", len(file), len(rev), sm3.Sum(rev))
+					break
+				}
+			}
+		}
+		res.add("file", err, detail)
 	}
 	res.OK = len(res.Failed()) == 0
 	keepVerified(res, headerOK && !slices.Contains(res.Failed(), "app_hash"), subjectOK, b.Subject)

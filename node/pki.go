@@ -27,16 +27,16 @@ func (n *Node) revocationURLs() (ocsp, crl []string) {
 
 // mountPKI serves [pki]: the TSA, OCSP and CRL routes (node/pki). Without
 // the org CA key they stay off, said once in the log.
-func (n *Node) mountPKI(rt *httpjson.Router, ca *signer.CA, auditor *client.Submitter) {
+func (n *Node) mountPKI(rt *httpjson.Router, ca *signer.CA, auditor *client.Submitter) *pki.Service {
 	log := n.logger.With("module", "pki")
 	if ca == nil {
 		log.Error("[pki] enable is set but this home holds no organisation CA key: TSA, OCSP and CRL are off")
-		return
+		return nil
 	}
 	oid, err := config.ParseOID(n.cfg.PKI.PolicyOID)
 	if err != nil { // Validate checked it
 		log.Error("[pki] policy_oid", "err", err)
-		return
+		return nil
 	}
 	p := n.cfg.PKI
 	ocsp, crl := pki.RevocationURLs(p.BaseURL, n.cfg.Org)
@@ -62,10 +62,11 @@ func (n *Node) mountPKI(rt *httpjson.Router, ca *signer.CA, auditor *client.Subm
 	})
 	if err != nil {
 		log.Error("[pki] off", "err", err)
-		return
+		return nil
 	}
 	svc.Register(rt)
 	n.bg.Go(func() { svc.Run(n.ctx) })
+	return svc
 }
 
 // tokenRecorder submits the TSA's timestamp_issued records with the org's

@@ -318,3 +318,21 @@ func RecordedRevision(data []byte, index int) ([]byte, error) {
 	copy(out[contents.start+1:], hexed)
 	return out, nil
 }
+
+// RecordedRevisions is [RecordedRevision] for every signature, the last
+// first: the files a chain may have recorded on the way to data. Not a
+// PDF, or no signature: none.
+func RecordedRevisions(data []byte) [][]byte {
+	s := &scanner{data: data, ctx: context.Background()}
+	cands, err := s.signatures()
+	if err != nil {
+		return nil
+	}
+	var out [][]byte
+	for i := len(cands) - 1; i >= 0; i-- {
+		if rev, err := RecordedRevision(data, i); err == nil {
+			out = append(out, rev)
+		}
+	}
+	return out
+}

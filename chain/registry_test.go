@@ -138,6 +138,10 @@ func registrySamples() []struct {
 		{"case_docketed", &CaseDocketed{Case: "cf-1", Contract: "c-1", Decision: DecisionAccept, Staff: fpOf(12), Docket: "(2026)京0491民初1号"}},
 		{"case_docketed return", &CaseDocketed{Case: "cf-2", Contract: "c-1", Decision: DecisionReject, Reason: "诉讼请求不明确", Staff: fpOf(13)}},
 		{"case_filing_withdrawn", &CaseFilingWithdrawn{Case: "cf-1", Contract: "c-1", ReasonSM3: h32(34)}},
+		{"timestamp_issued", &TimestampIssued{TokenSM3: h32(32), HashAlg: TimestampSHA256, StampedHash: h32(33), CommittedHash: h32(33),
+			GenTime: 1767225600123456789, TSACert: fpOf(12)}},
+		{"timestamp_issued signature", &TimestampIssued{TokenSM3: h32(34), HashAlg: TimestampSM3, StampedHash: h32(35), CommittedHash: h32(36),
+			GenTime: 1767225600123456789, TSACert: fpOf(13)}},
 	}
 }
 

@@ -207,10 +207,24 @@ type Verifier struct {
 	// checkpoint must carry (WithWitnesses); none when minWitnesses is 0.
 	witnesses    []note.Verifier
 	minWitnesses int
+	revisions    func(file []byte) [][]byte
 }
 
 // VerifierOption configures a Verifier.
 type VerifierOption func(*Verifier) error
+
+// WithFileRevisions lets the file check accept a file whose earlier
+// revision a record names: revisions returns those revisions (for a PDF,
+// the file as it was when each signature was recorded, before the time
+// stamps and DSS that PAdES B-T and B-LT add without signing them:
+// pdf.RecordedRevision). The evidence package does not parse PDFs itself
+// (the browser verifier stays small); the CLI passes it.
+func WithFileRevisions(revisions func(file []byte) [][]byte) VerifierOption {
+	return func(v *Verifier) error {
+		v.revisions = revisions
+		return nil
+	}
+}
 
 // WithTrustedLog makes the verifier require a consistency proof from a log
 // size and root it already trusts (from an earlier bundle or checkpoint) to
@@ -355,7 +369,17 @@ func (v *Verifier) Verify(b *Bundle, file []byte) *Result {
 	subjectDetail, err := checkSubject(b, recs)
 	subjectOK := res.add("subject", err, subjectDetail)
 	if file != nil {
-		res.add("file", checkFile(recs, file), fmt.Sprintf("file (%d bytes) SM3 %x is the contract's document", len(file), sm3.Sum(file)))
+		err := checkFile(recs, file)
+		detail := fmt.Sprintf("file (%d bytes) SM3 %x is the contract's document", len(file), sm3.Sum(file))
+		if err != nil && v.revisions != nil {
+			for _, rev := range v.revisions(file) {
+				if checkFile(recs, rev) == nil {
+					err, detail = nil, fmt.Sprintf("file (%d bytes): its revision of %d bytes, SM3 %x, is the contract's document; the rest is unsigned validation data (PAdES time stamps, DSS)", len(file), len(rev), sm3.Sum(rev))
+					break
+				}
+			}
+		}
+		res.add("file", err, detail)
 	}
 	res.OK = len(res.Failed()) == 0
 	keepVerified(res, headerOK && !slices.Contains(res.Failed(), "app_hash"), subjectOK, b.Subject)
@@ -690,6 +714,10 @@ func checkFile(recs []*decoded, file []byte) error {
 			}
 		case *chain.ContractSigned:
 			if bytes.Equal(b.SignedDocSM3, s3[:]) {
+				return nil
+			}
+		case *chain.TimestampIssued: // the file is a time stamp token the chain's TSA issued
+			if bytes.Equal(b.TokenSM3, s3[:]) {
 				return nil
 			}
 		}

@@ -54,7 +54,9 @@ func (n *Node) routes() http.Handler {
 		n.wf.Register(rt, a.ValidatorOrgs)
 	}
 	if n.cfg.PKI.Enable {
-		n.mountPKI(rt, c.CA)
+		if svc := n.mountPKI(rt, c.CA, c.Auditor); svc != nil && n.wf != nil {
+			n.wf.SetLTV(svc) // the workflow's PDFs become PAdES B-T, then B-LT
+		}
 	}
 	return rt
 }

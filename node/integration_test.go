@@ -49,6 +49,13 @@ func itFreeHostPort(t *testing.T) string {
 // ports, 100ms blocks, error logging) and starts a node on it.
 func newITNet(ctx context.Context, t *testing.T, mods ...func(*config.Config)) *itNet {
 	t.Helper()
+	return newITNetAlg(ctx, t, 0, mods...)
+}
+
+// newITNetAlg is newITNet with an organisation CA of alg (0: init's
+// default, SM2).
+func newITNetAlg(ctx context.Context, t *testing.T, alg signer.Algorithm, mods ...func(*config.Config)) *itNet {
+	t.Helper()
 	home := t.TempDir()
 	cfg := config.Default()
 	cfg.API.Listen = itFreeHostPort(t)
@@ -61,7 +68,7 @@ func newITNet(ctx context.Context, t *testing.T, mods ...func(*config.Config)) *
 	}
 	if _, err := nodehome.Init(nodehome.InitOptions{
 		Home: home, ChainID: itChainID, OrgID: "platform", OrgName: "Platform Ltd",
-		Role: chain.RolePlatform, Config: cfg,
+		Role: chain.RolePlatform, Config: cfg, Alg: alg,
 	}); err != nil {
 		t.Fatalf("Init: %v", err)
 	}

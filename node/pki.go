@@ -1,8 +1,14 @@
 package node
 
 import (
+	"context"
 	"encoding/asn1"
+	"fmt"
+	"log/slog"
 	"time"
+
+	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
 
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/httpjson"
@@ -21,16 +27,16 @@ func (n *Node) revocationURLs() (ocsp, crl []string) {
 
 // mountPKI serves [pki]: the TSA, OCSP and CRL routes (node/pki). Without
 // the org CA key they stay off, said once in the log.
-func (n *Node) mountPKI(rt *httpjson.Router, ca *signer.CA) {
+func (n *Node) mountPKI(rt *httpjson.Router, ca *signer.CA, auditor *client.Submitter) *pki.Service {
 	log := n.logger.With("module", "pki")
 	if ca == nil {
 		log.Error("[pki] enable is set but this home holds no organisation CA key: TSA, OCSP and CRL are off")
-		return
+		return nil
 	}
 	oid, err := config.ParseOID(n.cfg.PKI.PolicyOID)
 	if err != nil { // Validate checked it
 		log.Error("[pki] policy_oid", "err", err)
-		return
+		return nil
 	}
 	p := n.cfg.PKI
 	ocsp, crl := pki.RevocationURLs(p.BaseURL, n.cfg.Org)
@@ -51,11 +57,42 @@ func (n *Node) mountPKI(rt *httpjson.Router, ca *signer.CA) {
 	}
 	svc, err := pki.New(pki.Config{
 		Chain: n.store, Org: n.cfg.Org, CA: ca, Policy: asn1.ObjectIdentifier(oid),
-		ECDSA: ecdsa, SM2: sm2, BaseURL: p.BaseURL, Logger: log,
+		ECDSA: ecdsa, SM2: sm2, BaseURL: p.BaseURL, Logger: log, MaxPDFBytes: n.cfg.API.PDFMaxBytes,
+		Record: n.tokenRecorder(auditor, log),
 	})
 	if err != nil {
 		log.Error("[pki] off", "err", err)
-		return
+		return nil
 	}
 	svc.Register(rt)
+	n.bg.Go(func() { svc.Run(n.ctx) })
+	return svc
+}
+
+// tokenRecorder submits the TSA's timestamp_issued records with the org's
+// submitter credential through the node's batching submitter. Without the
+// credential tokens go unrecorded (said once); below rules version 4 the
+// chain cannot hold them.
+func (n *Node) tokenRecorder(auditor *client.Submitter, log *slog.Logger) pki.Recorder {
+	if auditor == nil {
+		log.Error("TSA tokens will not be recorded on chain: no submitter credential")
+		return nil
+	}
+	return func(ctx context.Context, b *chain.TimestampIssued) error {
+		if n.nextRules() < chain.RulesVersion4 {
+			return pki.ErrRecordingOff
+		}
+		tx, err := auditor.Build(b, nil)
+		if err != nil {
+			return err
+		}
+		o, err := n.sub.Submit(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !o.Accepted() {
+			return fmt.Errorf("%s: code %d %s: %w", o.Status, o.Code, o.Log, o.Err)
+		}
+		return nil
+	}
 }

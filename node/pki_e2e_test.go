@@ -3,7 +3,10 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/asn1"
 	"encoding/base64"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,12 +17,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/smx509"
+
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/config"
+	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/node/nodehome"
+	"github.com/sealchain/sealchain/node/pki"
 	"github.com/sealchain/sealchain/signer"
+	"github.com/sealchain/sealchain/signer/pdf"
 )
 
 // TestPKIOpenSSL runs a single node with [pki] on and has openssl ask it
@@ -123,6 +132,12 @@ func testPKIOpenSSL(t *testing.T, ossl string, alg signer.Algorithm) {
 		if strict && dg == "-sha256" && (err != nil || !strings.Contains(out, "Verification: OK")) {
 			t.Fatalf("openssl refused the ECDSA token: %v", err)
 		}
+		raw, _ := os.ReadFile(tsr)
+		token, err := pki.TokenOf(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		requireTokenRecorded(ctx, t, n, token, doc)
 	}
 	tsq, _ := exec.CommandContext(ctx, ossl, "ts", "-query", "-data", caPEM, "-sha256").Output()
 	rej := write("rejected.tsr", post("/v1/tsa", "application/timestamp-query", tsq))
@@ -131,6 +146,8 @@ func testPKIOpenSSL(t *testing.T, ossl string, alg signer.Algorithm) {
 	if !strings.Contains(out, "Status: Rejected.") {
 		t.Fatalf("a hash not on chain was not rejected")
 	}
+
+	testPAdESFromNode(ctx, t, n, alice, aliceDER, dir)
 
 	// OCSP before and after the revocation commits, and the CRL.
 	alicePEM := write("alice.pem", signer.EncodeCertificatePEM(aliceDER))
@@ -198,3 +215,139 @@ func testPKIOpenSSL(t *testing.T, ossl string, alg signer.Algorithm) {
 		t.Fatal("CRL does not list the revoked certificate")
 	}
 }
+
+// requireTokenRecorded waits for the timestamp_issued record of token
+// (found by the token's SM3, as anyone holding a token finds it), and
+// checks it names doc as the committed hash and verifies offline.
+func requireTokenRecorded(ctx context.Context, t *testing.T, n *itNet, token, doc []byte) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ts := sm3.Sum(token)
+		var recs []evidence.Record
+		raw, err := n.c.Evidence(ctx, "doc_hash", hex.EncodeToString(ts[:]))
+		b, derr := evidence.DecodeBundle(raw)
+		if err == nil && derr == nil {
+			recs = b.Records
+		}
+		for _, r := range recs {
+			en, err := chain.DecodeEntry(r.Leaf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx, err := chain.DecodeRecord(en.Tx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ti, ok := tx.Body.(*chain.TimestampIssued)
+			if !ok {
+				continue
+			}
+			d3, d2 := sm3.Sum(doc), sha256.Sum256(doc)
+			if !bytes.Equal(ti.TokenSM3, ts[:]) || (!bytes.Equal(ti.CommittedHash, d3[:]) && !bytes.Equal(ti.CommittedHash, d2[:])) {
+				t.Fatalf("timestamp_issued %+v does not name the token and the document", ti)
+			}
+			n.verifyAll(t, b, token)
+			t.Logf("token SM3 %x recorded at log index %d, block time %s (genTime %s)", ts, r.Index, en.Time, time.Unix(0, ti.GenTime).UTC())
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no timestamp_issued record for the token after 20 s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// testPAdESFromNode makes a B-LT PDF with the node's services only: alice
+// signs, a contract commits the signed file, POST /v1/tsa/signature stamps
+// the signature value (B-T) and the node's OCSP and CRL routes fill the DSS
+// (B-LT). Then, with the validation time past every certificate's expiry
+// (injected, as sealchain pdf verify --at does), the file still verifies
+// from the embedded data alone, while the same file without its time stamp
+// does not; and pdfsig reads it.
+func testPAdESFromNode(ctx context.Context, t *testing.T, n *itNet, alice *client.Actor, aliceDER []byte, dir string) {
+	signed, err := pdf.Sign([]byte(ltvPDF), pdf.SignOptions{Key: alice.Key, Cert: aliceDER, Chain: [][]byte{n.ca.Cert.Raw}, Page: 1, Time: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.commit(ctx, t, n.build(t, contractBody("c-pades-1", signed, alice), nil))
+	resp, err := http.Post(n.base+"/v1/tsa/signature", "application/pdf", bytes.NewReader(signed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	token, err := pki.TokenOf(reply)
+	if err != nil {
+		t.Fatalf("POST /v1/tsa/signature: %v", err)
+	}
+	bt, err := pdf.AddTimeStamp(ctx, signed, fixedToken(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireTokenRecorded(ctx, t, n, token, signed)
+	blt, err := pdf.AddDSS(ctx, bt, &pki.HTTPValidationSource{BaseURL: n.base, Org: "platform", Issuer: n.ca.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "blt.pdf"), blt, 0o600)
+	late := n.ca.Cert.NotAfter.Add(24 * time.Hour) // after the CA, and so every certificate it issued
+	opts := pdf.VerifyOptions{Roots: []*smx509.Certificate{n.ca.Cert}, ValidationTime: late}
+	rep, err := pdf.Verify(blt, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := rep.Signatures[0]
+	t.Logf("pdf verify at %s: %s %s level %s, time %v from %s, revocation %+v, notes %q", late.Format(time.RFC3339), sr.Indication, sr.SubIndication, sr.Level, sr.SigningTime, sr.SigningTimeSource, sr.Revocation, sr.Notes)
+	if rep.Indication != pdf.TotalPassed || sr.Level != pdf.LevelBLT || sr.SigningTimeSource != pdf.TimeFromTimeStamp || sr.Revocation == nil || sr.Revocation.Revoked || sr.Revocation.Source != "dss_ocsp" {
+		t.Fatalf("B-LT from the node after every expiry: %s/%s level %s", sr.Indication, sr.SubIndication, sr.Level)
+	}
+	rep, _ = pdf.Verify(signed, opts)
+	if sr := rep.Signatures[0]; sr.Indication != pdf.Indeterminate || sr.SubIndication != pdf.OutOfBoundsNoPOE {
+		t.Fatalf("B-B after every expiry: %s/%s, want INDETERMINATE/OUT_OF_BOUNDS_NO_POE", sr.Indication, sr.SubIndication)
+	}
+	if pdfsig, err := exec.LookPath("pdfsig"); err == nil {
+		for _, f := range []struct {
+			name string
+			b    []byte
+		}{{"bt.pdf", bt}, {"blt.pdf", blt}} {
+			out, err := exec.CommandContext(ctx, pdfsig, writeFile(t, dir, f.name, f.b)).CombinedOutput()
+			t.Logf("$ pdfsig %s\n%s", f.name, out)
+			if err != nil || !strings.Contains(string(out), "Signature is Valid.") && alg(aliceDER) == signer.AlgECDSAP256 {
+				t.Errorf("pdfsig %s: %v", f.name, err)
+			}
+		}
+	}
+}
+
+func alg(der []byte) signer.Algorithm {
+	c, err := smx509.ParseCertificate(der)
+	if err != nil {
+		return 0
+	}
+	a, _ := signer.PublicKeyAlgorithm(c.PublicKey)
+	return a
+}
+
+func writeFile(t *testing.T, dir, name string, b []byte) string {
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// fixedToken is a pdf.TimeStamper answering with a token obtained before.
+type fixedToken []byte
+
+func (f fixedToken) TimeStamp(context.Context, asn1.ObjectIdentifier, []byte) ([]byte, error) {
+	return f, nil
+}
+
+// ltvPDF is a one-page PDF with a classic cross-reference table.
+const ltvPDF = "%PDF-1.7\n" +
+	"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" +
+	"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n" +
+	"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> >>\nendobj\n" +
+	"xref\n0 4\n0000000000 65535 f\r\n0000000009 00000 n\r\n0000000058 00000 n\r\n0000000115 00000 n\r\n" +
+	"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n203\n%%EOF\n"

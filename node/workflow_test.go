@@ -17,6 +17,7 @@ import (
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/node/nodehome"
+	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/pdf"
 	"github.com/sealchain/sealchain/workflow/identity"
 	"github.com/sealchain/sealchain/workflow/notify"
@@ -264,7 +265,13 @@ func (c *wfCore) settled(id string) map[string]any {
 
 func newWFCoreNet(ctx context.Context, t *testing.T, mods ...func(*config.Config)) (*itNet, *wfCore) {
 	t.Helper()
-	n := newITNet(ctx, t, append([]func(*config.Config){func(c *config.Config) {
+	return newWFCoreNetAlg(ctx, t, 0, mods...)
+}
+
+// newWFCoreNetAlg is newWFCoreNet with an organisation CA of alg.
+func newWFCoreNetAlg(ctx context.Context, t *testing.T, alg signer.Algorithm, mods ...func(*config.Config)) (*itNet, *wfCore) {
+	t.Helper()
+	n := newITNetAlg(ctx, t, alg, append([]func(*config.Config){func(c *config.Config) {
 		c.Consensus.BlockInterval = config.Duration{Duration: 20 * time.Millisecond}
 		c.Workflow.WebhookBackoff = config.Duration{Duration: 50 * time.Millisecond}
 		// The flows ask for several codes on one link at once; the limits

@@ -330,8 +330,12 @@ func (e *Engine) ConfirmDeposit(ctx context.Context, id string, amountFen int64)
 
 // finishIdentity: key, certificate from the platform CA, default seal, and
 // the three records, all in one batch.
+//
+// The key is of the platform CA's algorithm: SM2 under an SM2 CA (init's
+// default); ECDSA P-256 under an ECDSA CA, whose PDFs outside validators
+// (pdfsig, pyHanko, Adobe) can check, since they do not verify SM2.
 func (e *Engine) finishIdentity(rec *Identity, sec *identitySecrets, att *identity.Attestation) error {
-	key, err := signer.GenerateKey(signer.AlgSM2, e.rand)
+	key, err := signer.GenerateKey(e.cfg.CA.Key.Algorithm(), e.rand)
 	if err != nil {
 		return err
 	}

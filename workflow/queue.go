@@ -257,6 +257,9 @@ func (e *Engine) settle(key []byte, it *txItem, res TxResult) error {
 	if err := t.set(pRef+it.Hash, &ref); err != nil {
 		return err
 	}
+	if res.Committed {
+		e.extendLocked(t, it, &ref)
+	}
 	if err := t.b.Delete(key, nil); err != nil {
 		return err
 	}

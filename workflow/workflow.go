@@ -214,6 +214,7 @@ type Engine struct {
 
 	mu   sync.Mutex // state changes and the sequence counter
 	seq  uint64
+	ltv  LTV           // SetLTV; nil: PDFs stay PAdES B-B
 	kick chan struct{} // wakes the queues
 	// stuck counts records marked stuck by this process (pipeline.go).
 	stuck atomic.Int64

@@ -87,6 +87,7 @@ func newPDFCmd() *cobra.Command {
 		asJSON    bool
 		genesis   string
 		rootPaths []string
+		atFlag    string
 	)
 	verify := &cobra.Command{
 		Use:   "verify FILE",
@@ -95,7 +96,13 @@ func newPDFCmd() *cobra.Command {
 certificate chain to a trusted CA (the organisations of --genesis, default
 ./data/config/genesis.json, or --roots), and what changed after it was signed.
 Prints an ETSI TS 119 102-2 shaped report (TOTAL_PASSED / TOTAL_FAILED /
-INDETERMINATE with sub-indications).`,
+INDETERMINATE with sub-indications), with each signature's PAdES level (B-B,
+B-T with a valid signature time stamp, B-LT with the certificates and
+revocation data in the document security store).
+
+The validation time is now, or --at: once a signer certificate has expired
+at that time, only a time stamp or chain time before its expiry keeps the
+signature valid (long-term validation from the embedded data).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[0])
@@ -106,7 +113,13 @@ INDETERMINATE with sub-indications).`,
 			if err != nil {
 				return &exitError{2, err}
 			}
-			rep, err := pdf.Verify(data, pdf.VerifyOptions{Roots: roots})
+			at := time.Now()
+			if atFlag != "" {
+				if at, err = time.Parse(time.RFC3339, atFlag); err != nil {
+					return &exitError{2, fmt.Errorf("--at: %w", err)}
+				}
+			}
+			rep, err := pdf.Verify(data, pdf.VerifyOptions{Roots: roots, ValidationTime: at})
 			if err != nil {
 				return &exitError{1, err}
 			}
@@ -127,6 +140,9 @@ INDETERMINATE with sub-indications).`,
 					if s.SigningTime != nil {
 						fmt.Fprintf(w, "  at %s [%s]", s.SigningTime.UTC().Format(time.RFC3339), s.SigningTimeSource)
 					}
+					if s.Level != "" {
+						fmt.Fprintf(w, "  level %s", s.Level)
+					}
 					fmt.Fprintf(w, "  changes after: %s\n", s.Modifications)
 					for _, n := range s.Notes {
 						fmt.Fprintf(w, "      note: %s\n", n)
@@ -142,6 +158,7 @@ INDETERMINATE with sub-indications).`,
 	verify.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	verify.Flags().StringVar(&genesis, "genesis", "", "genesis whose organisations' CAs are trusted")
 	verify.Flags().StringSliceVar(&rootPaths, "roots", nil, "trusted CA certificates (PEM), instead of --genesis")
+	verify.Flags().StringVar(&atFlag, "at", "", "validation time (RFC 3339) instead of now")
 	cmd.AddCommand(sign, verify)
 	return cmd
 }

@@ -74,7 +74,7 @@ facts.`,
 					return verifyDocument(cmd, doc, file, trust, genesis, issuancePath, nodeURL, signHome, tf, asJSON)
 				}
 			}
-			var vopts []evidence.VerifierOption
+			vopts := []evidence.VerifierOption{evidence.WithFileRevisions(pdf.RecordedRevisions)}
 			if trustedLog != "" {
 				sizeStr, rootHex, _ := strings.Cut(trustedLog, ":")
 				size, err1 := strconv.ParseUint(sizeStr, 10, 64)

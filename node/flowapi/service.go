@@ -396,3 +396,7 @@ func (b *builtinTemplates) Render(_ context.Context, id string, fields map[strin
 	}
 	return doc.PDF, areas, nil
 }
+
+// SetLTV hands the workflow the node's PKI for PAdES B-T and B-LT
+// (workflow.Engine.SetLTV).
+func (s *Service) SetLTV(l workflow.LTV) { s.engine.SetLTV(l) }

@@ -53,6 +53,12 @@ type Config struct {
 	// TSA never reads it.
 	Now  func() time.Time
 	Rand io.Reader
+	// MaxPDFBytes bounds the body of POST /v1/tsa/signature (0:
+	// DefaultMaxPDFBytes).
+	MaxPDFBytes int64
+	// Record submits the timestamp_issued record of every token issued
+	// (nil: tokens are not recorded). Run must run for it to be called.
+	Record Recorder
 }
 
 // Service answers the PKI routes.
@@ -62,6 +68,9 @@ type Service struct {
 	mu       sync.Mutex
 	ocspKey  *signer.PrivateKey
 	ocspCert *smx509.Certificate
+	// commitTime is committedAt; tests replace it.
+	commitTime commitTimeFunc
+	rec        *recorder
 }
 
 // New returns the service.
@@ -78,7 +87,9 @@ func New(c Config) (*Service, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{c: c}, nil
+	s := &Service{c: c, rec: newRecorder(c.Record)}
+	s.commitTime = s.committedAt
+	return s, nil
 }
 
 // RevocationURLs are the OCSP and CRL addresses certificates of org
@@ -94,6 +105,7 @@ func RevocationURLs(baseURL, org string) (ocsp, crl []string) {
 // Register mounts the routes.
 func (s *Service) Register(rt *httpjson.Router) {
 	rt.Route("POST /v1/tsa", s.handleTSA)
+	rt.Route("POST /v1/tsa/signature", s.handleSignatureTSA)
 	rt.Route("POST /v1/ocsp/{org}", s.handleOCSPPost)
 	rt.Route("GET /v1/ocsp/{org}/{req...}", s.handleOCSPGet)
 	rt.Route("GET /v1/crl/{file}", s.handleCRL)
@@ -158,11 +170,7 @@ func (s *Service) timeStamp(der []byte) ([]byte, error) {
 	if !found {
 		return tsa.Rejection(tsa.FailAddInfoNotAvailable, "hash not committed on chain")
 	}
-	serial, err := randSerial(s.c.Rand)
-	if err != nil {
-		return nil, err
-	}
-	return tsa.Grant(req, a, tsa.Issue{Policy: s.c.Policy, GenTime: at, Serial: serial}, s.c.Rand)
+	return s.grant(req, a, at, req.Hash)
 }
 
 // committedAt finds the first record indexed under hash as a document
@@ -257,13 +265,19 @@ func (s *Service) ocsp(org string, der []byte) ([]byte, error) {
 	if err != nil {
 		return ocspError(ocspMalformedRequest), nil
 	}
+	return s.answer(req.Certs, req.Nonce)
+}
+
+// answer is the OCSP response about ids as of now.
+func (s *Service) answer(ids []CertID, nonce []byte) ([]byte, error) {
 	now := s.c.Now()
-	statuses := make([]Status, len(req.Certs))
+	statuses := make([]Status, len(ids))
 	want := map[string][]int{} // serial → positions in the request
-	for i, id := range req.Certs {
+	for i, id := range ids {
 		statuses[i] = Status{ID: id, Reason: -1}
 		if id.issuedBy(s.c.CA.Cert) {
 			want[id.Serial.String()] = append(want[id.Serial.String()], i)
+			statuses[i].Known = s.ownServiceCert(id.Serial.String())
 		}
 	}
 	if len(want) > 0 {
@@ -285,7 +299,7 @@ func (s *Service) ocsp(org string, der []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buildOCSPResponse(statuses, req.Nonce, now, key, cert, s.c.Rand)
+	return buildOCSPResponse(statuses, nonce, now, key, cert, s.c.Rand)
 }
 
 // orgCerts calls fn for each certificate on chain that this org's CA issued.

@@ -33,11 +33,14 @@ var (
 	oidSM2Sign         = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 301, 1} // SM2-1, GB/T 35275
 	oidSM2WithSM3      = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 501}
 
-	oidAttrContentType    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
-	oidAttrMessageDigest  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
-	oidAttrSigningTime    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
-	oidAttrSigningCertV2  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
-	errUnsupportedProfile = errors.New("unsupported CMS profile")
+	oidAttrContentType   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
+	oidAttrMessageDigest = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	oidAttrSigningTime   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
+	oidAttrSigningCertV2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
+	// id-aa-signatureTimeStampToken (RFC 3161, appendix A), an unsigned
+	// attribute: PAdES B-T.
+	oidAttrSignatureTimeStamp = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
+	errUnsupportedProfile     = errors.New("unsupported CMS profile")
 )
 
 // profile is the algorithm suite of one signature.
@@ -258,6 +261,9 @@ type parsedCMS struct {
 	essHashAlg   asn1.ObjectIdentifier
 	unsupported  string // non-empty: algorithm suite not supported
 	signerSerial *big.Int
+	// timeStamps are the values of id-aa-signatureTimeStampToken
+	// unsigned attributes (each a TimeStampToken ContentInfo).
+	timeStamps [][]byte
 }
 
 // parseCMS parses a DER CMS SignedData with exactly one signer and signed
@@ -363,8 +369,147 @@ func parseCMS(der []byte) (*parsedCMS, error) {
 	if out.digest == nil || out.contentType == nil {
 		return nil, errors.New("content-type or message-digest attribute missing")
 	}
+	if len(si.UnsignedAttrs.FullBytes) > 0 {
+		var uattrs []attribute
+		set := append([]byte{0x31}, si.UnsignedAttrs.FullBytes[1:]...)
+		if rest, err := asn1.UnmarshalWithParams(set, &uattrs, "set"); err != nil || len(rest) != 0 {
+			return nil, fmt.Errorf("unsigned attributes: %v", err)
+		}
+		for _, a := range uattrs {
+			if !a.Type.Equal(oidAttrSignatureTimeStamp) {
+				continue
+			}
+			var vals []asn1.RawValue
+			if rest, err := asn1.UnmarshalWithParams(a.Values.FullBytes, &vals, "set"); err != nil || len(rest) != 0 {
+				return nil, fmt.Errorf("signature time-stamp attribute: %v", err)
+			}
+			for _, v := range vals {
+				out.timeStamps = append(out.timeStamps, v.FullBytes)
+			}
+		}
+	}
 	if !out.contentType.Equal(sd.EncapContentInfo.EContentType) {
 		return nil, errors.New("content-type attribute differs from eContentType")
 	}
 	return out, nil
+}
+
+// withTimeStamp returns the CMS der (trailing zero padding allowed) with
+// token added as an id-aa-signatureTimeStampToken unsigned attribute of its
+// only SignerInfo. Everything else is re-encoded unchanged, so the signed
+// attributes and the signature stay valid.
+func withTimeStamp(der, token []byte) ([]byte, error) {
+	ci, sd, si, err := splitCMS(der)
+	if err != nil {
+		return nil, err
+	}
+	attr, err := asn1.Marshal(attribute{Type: oidAttrSignatureTimeStamp, Values: asn1.RawValue{FullBytes: tlv(0x31, token)}})
+	if err != nil {
+		return nil, err
+	}
+	var attrs [][]byte
+	if len(si.UnsignedAttrs.FullBytes) > 0 {
+		var old []asn1.RawValue
+		set := append([]byte{0x31}, si.UnsignedAttrs.FullBytes[1:]...)
+		if rest, err := asn1.UnmarshalWithParams(set, &old, "set"); err != nil || len(rest) != 0 {
+			return nil, fmt.Errorf("unsigned attributes: %v", err)
+		}
+		for _, o := range old {
+			attrs = append(attrs, o.FullBytes)
+		}
+	}
+	attrs = append(attrs, attr)
+	slices.SortFunc(attrs, bytes.Compare) // DER SET OF
+	si.UnsignedAttrs = asn1.RawValue{FullBytes: tlv(0xa1, bytes.Join(attrs, nil))}
+	siDER, err := asn1.Marshal(si)
+	if err != nil {
+		return nil, err
+	}
+	sd.SignerInfos = []asn1.RawValue{{FullBytes: siDER}}
+	sdDER, err := asn1.Marshal(sd)
+	if err != nil {
+		return nil, err
+	}
+	return asn1.Marshal(contentInfo{ContentType: ci.ContentType, Content: asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: sdDER}})
+}
+
+// signatureValue returns the signature value of the only SignerInfo and
+// the profile of the CMS der.
+func signatureValue(der []byte) ([]byte, profile, error) {
+	p, err := parseCMS(der)
+	if err != nil {
+		return nil, profile{}, err
+	}
+	if p.unsupported != "" {
+		return nil, profile{}, fmt.Errorf("%w: %s", errUnsupportedProfile, p.unsupported)
+	}
+	return p.signature, p.profile, nil
+}
+
+func splitCMS(der []byte) (contentInfo, signedData, signerInfo, error) {
+	var ci contentInfo
+	var sd signedData
+	var si signerInfo
+	if _, err := asn1.Unmarshal(der, &ci); err != nil {
+		return ci, sd, si, fmt.Errorf("content info: %w", err)
+	}
+	if rest, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil || len(rest) != 0 {
+		return ci, sd, si, fmt.Errorf("signed data: %v", err)
+	}
+	if len(sd.SignerInfos) != 1 {
+		return ci, sd, si, fmt.Errorf("%d signer infos, want 1", len(sd.SignerInfos))
+	}
+	if rest, err := asn1.Unmarshal(sd.SignerInfos[0].FullBytes, &si); err != nil || len(rest) != 0 {
+		return ci, sd, si, fmt.Errorf("signer info: %v", err)
+	}
+	return ci, sd, si, nil
+}
+
+// withoutTimeStamps is the inverse of withTimeStamp: der with every
+// id-aa-signatureTimeStampToken attribute removed (and the unsigned
+// attributes with it when none remain). changed is false when there was
+// none.
+func withoutTimeStamps(der []byte) (out []byte, changed bool, err error) {
+	ci, sd, si, err := splitCMS(der)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(si.UnsignedAttrs.FullBytes) == 0 {
+		return der, false, nil
+	}
+	var attrs []attribute
+	set := append([]byte{0x31}, si.UnsignedAttrs.FullBytes[1:]...)
+	if rest, err := asn1.UnmarshalWithParams(set, &attrs, "set"); err != nil || len(rest) != 0 {
+		return nil, false, fmt.Errorf("unsigned attributes: %v", err)
+	}
+	var keep [][]byte
+	for _, a := range attrs {
+		if a.Type.Equal(oidAttrSignatureTimeStamp) {
+			changed = true
+			continue
+		}
+		b, err := asn1.Marshal(a)
+		if err != nil {
+			return nil, false, err
+		}
+		keep = append(keep, b)
+	}
+	if !changed {
+		return der, false, nil
+	}
+	si.UnsignedAttrs = asn1.RawValue{}
+	if len(keep) > 0 {
+		si.UnsignedAttrs = asn1.RawValue{FullBytes: tlv(0xa1, bytes.Join(keep, nil))}
+	}
+	siDER, err := asn1.Marshal(si)
+	if err != nil {
+		return nil, false, err
+	}
+	sd.SignerInfos = []asn1.RawValue{{FullBytes: siDER}}
+	sdDER, err := asn1.Marshal(sd)
+	if err != nil {
+		return nil, false, err
+	}
+	out, err = asn1.Marshal(contentInfo{ContentType: ci.ContentType, Content: asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: sdDER}})
+	return out, true, err
 }

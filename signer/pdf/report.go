@@ -64,9 +64,12 @@ type TimeSource string
 // Time sources. Only TimeFromCaller is authoritative (proof of existence);
 // the others are claims by the signer.
 const (
-	TimeFromCaller    TimeSource = "caller"                   // VerifyOptions.SigningTime, e.g. the block time
-	TimeFromCMS       TimeSource = "cms_signing_time_claimed" // CMS signing-time attribute
-	TimeFromPDF       TimeSource = "pdf_m_claimed"            // the signature dictionary's /M
+	TimeFromCaller TimeSource = "caller"                   // VerifyOptions.SigningTime, e.g. the block time
+	TimeFromCMS    TimeSource = "cms_signing_time_claimed" // CMS signing-time attribute
+	TimeFromPDF    TimeSource = "pdf_m_claimed"            // the signature dictionary's /M
+	// TimeFromTimeStamp: the genTime of a valid signature time stamp
+	// (PAdES B-T), a proof of existence and so authoritative.
+	TimeFromTimeStamp TimeSource = "signature_timestamp"
 	TimeSourceMissing TimeSource = "none"
 )
 
@@ -81,6 +84,8 @@ type Report struct {
 	// Revisions is the number of %%EOF-terminated revisions found.
 	Revisions  int               `json:"revisions"`
 	Signatures []SignatureReport `json:"signatures"`
+	// DSS counts the document security store of the last revision, if any.
+	DSS *DSSReport `json:"dss,omitempty"`
 }
 
 // SignatureReport is the validation of one signature.
@@ -103,7 +108,16 @@ type SignatureReport struct {
 	Location          string        `json:"location,omitempty"`
 	Scope             Scope         `json:"scope"`
 	Modifications     Modifications `json:"modifications"`
-	Notes             []string      `json:"notes,omitempty"`
+	// Level is the PAdES baseline level whose elements are present and
+	// valid: LevelBB, LevelBT (a valid signature time stamp) or LevelBLT
+	// (also the signer's certificate, its issuing root and verified
+	// revocation data in the DSS). Empty when the signature failed.
+	Level string `json:"level,omitempty"`
+	// TimeStamp is the first signature time stamp, if any.
+	TimeStamp *TimeStampReport `json:"time_stamp,omitempty"`
+	// Revocation is the signer certificate's status from the DSS, if any.
+	Revocation *RevocationReport `json:"revocation,omitempty"`
+	Notes      []string          `json:"notes,omitempty"`
 }
 
 // SignedBy identifies the signer certificate.

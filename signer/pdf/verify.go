@@ -45,6 +45,18 @@ type VerifyOptions struct {
 	// fingerprint fp as of time at (the signing time). An error makes the
 	// signature INDETERMINATE/TRY_LATER.
 	Status func(fp signer.Fingerprint, at time.Time) (CertStatus, error)
+	// TSARoots are trusted issuers of time-stamping certificates in
+	// addition to Roots (organisation CAs issue their nodes' TSA
+	// certificates).
+	TSARoots []*smx509.Certificate
+	// ValidationTime is when the validation happens (zero: not checked;
+	// the CLI passes the clock, or --at). Certificate validity is checked
+	// at the signing time; ValidationTime adds the long-term rule: once
+	// the signer certificate has expired, only a proof of existence before
+	// its expiry (a valid signature time stamp, or a time from the caller,
+	// i.e. the chain) keeps the signature valid; a claimed time makes it
+	// INDETERMINATE/OUT_OF_BOUNDS_NO_POE.
+	ValidationTime time.Time
 }
 
 // Verify validates every signature dictionary in data. The steps for each
@@ -128,6 +140,16 @@ func (s *scanner) verify(opts VerifyOptions) (*Report, error) {
 		names: s.fieldNames(cands), digests: newDigester(s), lastEnd: -1,
 	}
 	rep := &Report{FileSize: int64(len(s.data)), Revisions: len(revs), Indication: TotalPassed}
+	// The DSS is read only when the file mentions one, so that files
+	// without one cost no extra parse.
+	if bytes.Contains(s.data, []byte("/DSS")) {
+		if c, err := mods.context(len(revs) - 1); err == nil && c != nil {
+			v.dss = readDSS(c)
+		}
+		if v.dss != nil {
+			rep.DSS = &DSSReport{Certs: len(v.dss.certs), OCSPs: len(v.dss.ocsps), CRLs: len(v.dss.crls)}
+		}
+	}
 	for i, c := range cands {
 		if err := s.stopped(); err != nil {
 			return nil, err
@@ -226,6 +248,7 @@ type verification struct {
 	digests *digester
 	lastEnd int // end of the previous format-valid signature's byte range
 	lastIdx int
+	dss     *dssData // nil: no DSS
 }
 
 func (vf *verification) one(i int, c sigCandidate) SignatureReport {
@@ -341,6 +364,22 @@ func (vf *verification) one(i int, c sigCandidate) SignatureReport {
 		v.note("no signing-certificate-v2 attribute")
 	}
 
+	// Signature time stamp (B-T).
+	if len(cms.timeStamps) > 0 {
+		var extra []*smx509.Certificate
+		if vf.dss != nil {
+			extra = vf.dss.certs
+		}
+		roots := append(append([]*smx509.Certificate(nil), opts.Roots...), opts.TSARoots...)
+		r.TimeStamp = checkTimeStamp(cms.timeStamps[0], cms, roots, extra)
+		if !r.TimeStamp.Valid {
+			v.note("the signature time stamp is not valid: %s", r.TimeStamp.Error)
+		}
+		if len(cms.timeStamps) > 1 {
+			v.note("only the first of %d signature time stamps was checked", len(cms.timeStamps))
+		}
+	}
+
 	// Signing time.
 	var at time.Time
 	authoritative := false
@@ -353,6 +392,9 @@ func (vf *verification) one(i int, c sigCandidate) SignatureReport {
 		if t, ok := opts.SigningTimeOf(&r); ok {
 			at, authoritative, r.SigningTimeSource = t, true, TimeFromCaller
 		}
+	}
+	if !authoritative && r.TimeStamp != nil && r.TimeStamp.Valid {
+		at, authoritative, r.SigningTimeSource = *r.TimeStamp.GenTime, true, TimeFromTimeStamp
 	}
 	if at.IsZero() && cms.signingTime != nil {
 		at, r.SigningTimeSource = *cms.signingTime, TimeFromCMS
@@ -369,7 +411,8 @@ func (vf *verification) one(i int, c sigCandidate) SignatureReport {
 	} else {
 		t := at.UTC()
 		r.SigningTime = &t
-		checkCert(v, cms.signer, at, authoritative, opts)
+		checkCert(v, cms.signer, at, authoritative, opts, vf.dss)
+		checkExpiredAtValidation(v, cms.signer, at, authoritative, opts.ValidationTime)
 	}
 
 	// 6. Modifications.
@@ -385,10 +428,20 @@ func (vf *verification) one(i int, c sigCandidate) SignatureReport {
 	if r.Indication == "" {
 		r.Indication = TotalPassed
 	}
+	if r.Indication != TotalFailed && cms.essCertHash != nil {
+		r.Level = LevelBB
+		if r.TimeStamp != nil && r.TimeStamp.Valid {
+			r.Level = LevelBT
+			root := issuingRoot(cms.signer, opts.Roots)
+			if r.Revocation != nil && root != nil && vf.dss.hasCert(cms.signer) && vf.dss.hasCert(root) {
+				r.Level = LevelBLT
+			}
+		}
+	}
 	return r
 }
 
-func checkCert(v verdict, leaf *smx509.Certificate, at time.Time, authoritative bool, opts VerifyOptions) {
+func checkCert(v verdict, leaf *smx509.Certificate, at time.Time, authoritative bool, opts VerifyOptions, dss *dssData) {
 	claimed := ""
 	if !authoritative {
 		claimed = " (claimed)"
@@ -411,11 +464,27 @@ func checkCert(v verdict, leaf *smx509.Certificate, at time.Time, authoritative 
 	default:
 		v.fail(Indeterminate, ChainConstraintsFailure, err.Error())
 	}
-	if opts.Status == nil {
+	if rr, ok := dss.revocation(leaf, issuingRoot(leaf, opts.Roots)); ok {
+		v.r.Revocation = &rr
+		if !rr.Revoked && rr.IssuedAt.Before(at.Truncate(time.Second)) { // OCSP and CRL times are whole seconds
+			v.note("the DSS states the certificate good only as of %s, before the signing time", rr.IssuedAt.Format(time.RFC3339))
+		}
+	}
+	var st CertStatus
+	switch {
+	case opts.Status != nil:
+		st, err = opts.Status(signer.FingerprintOf(leaf.Raw), at)
+	case v.r.Revocation != nil:
+		// The embedded validation data stand in for the chain's status.
+		st.Revoked = v.r.Revocation.Revoked
+		if st.Revoked {
+			st.RevokedAt = *v.r.Revocation.RevokedAt
+		}
+		v.note("certificate status from the DSS (%s issued %s)", v.r.Revocation.Source, v.r.Revocation.IssuedAt.Format(time.RFC3339))
+	default:
 		v.note("certificate status not checked (no Status callback)")
 		return
 	}
-	st, err := opts.Status(signer.FingerprintOf(leaf.Raw), at)
 	switch {
 	case err != nil:
 		v.fail(Indeterminate, TryLater, "certificate status: "+err.Error())
@@ -471,4 +540,25 @@ func parsePDFDate(s string) (time.Time, error) {
 		}
 	}
 	return t.UTC(), nil
+}
+
+// checkExpiredAtValidation applies the long-term rule of
+// VerifyOptions.ValidationTime to the signer certificate and notes the TSA
+// certificate's expiry (an archive time stamp would cover it; B-LTA is not
+// produced yet).
+func checkExpiredAtValidation(v verdict, leaf *smx509.Certificate, at time.Time, authoritative bool, now time.Time) {
+	if now.IsZero() || !now.After(leaf.NotAfter) {
+		return
+	}
+	switch {
+	case !authoritative:
+		v.fail(Indeterminate, OutOfBoundsNoPOE, fmt.Sprintf("the signer certificate expired %s, before the validation time %s, and the signing time %s is only claimed",
+			leaf.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
+	default:
+		v.note("the signer certificate expired %s; the signature existed at %s (%s), before that", leaf.NotAfter.UTC().Format(time.RFC3339),
+			at.UTC().Format(time.RFC3339), v.r.SigningTimeSource)
+	}
+	if ts := v.r.TimeStamp; ts != nil && ts.Valid && ts.TSANotAfter != nil && now.After(*ts.TSANotAfter) {
+		v.note("the time stamp's TSA certificate expired %s, before the validation time", ts.TSANotAfter.UTC().Format(time.RFC3339))
+	}
 }

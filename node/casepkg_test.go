@@ -49,7 +49,7 @@ func TestCasePackagesE2E(t *testing.T) {
 	_, court := mk("court", chain.RoleCourt)
 	_, arb := mk("arbitration", chain.RoleArbitration)
 	gs := chain.GenesisState{Orgs: []chain.GenesisOrg{platform.Org, court.Org, arb.Org},
-		Verifiers: []chain.GenesisVerifier{{Org: "platform", Cert: platform.Verifier}}, RulesVersion: chain.CaseRulesVersion}
+		Verifiers: []chain.GenesisVerifier{{Org: "platform", Cert: platform.Verifier}}, RulesVersion: chain.LatestRulesVersion}
 	appState, _ := json.Marshal(gs)
 	if err := comet.WriteGenesis(platformHome, "casepkg-test", time.Now(), []comet.GenesisValidator{{Name: "platform", PubKey: platform.Validator, Power: 10}}, appState); err != nil {
 		t.Fatal(err)
@@ -180,5 +180,19 @@ func TestCasePackagesE2E(t *testing.T) {
 		if r := c.call("GET", "/v1/case-jobs/"+jobID+"/files/"+p, nil, ""); r.status == http.StatusOK {
 			t.Errorf("%s served", p)
 		}
+	}
+
+	// The batch the job built files as it is (POST /v1/filings takes
+	// batch.json's shape; the packages are where the builder put them),
+	// and the case is the platform's, pending at the court, its package
+	// SM3 the one the builder wrote.
+	filed := c.must(http.StatusCreated, "POST", "/v1/filings", map[string]any{"batch_id": batch["batch_id"], "filer": batch["filer"], "cases": batch["cases"]})
+	if f, _ := filed["filed"].([]any); len(f) != 1 {
+		t.Fatalf("filing the built batch: %v", filed)
+	}
+	got := c.must(http.StatusOK, "GET", "/v1/cases/"+cs["case_id"].(string), nil)
+	fc, _ := got["case"].(map[string]any)
+	if fc["status"] != "pending" || fc["institution"] != "court" || fc["package_sm3"] != cs["sm3"] {
+		t.Errorf("filed case %v, want pending at the court with package SM3 %v", fc, cs["sm3"])
 	}
 }

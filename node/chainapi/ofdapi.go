@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
-	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/chain/store"
@@ -36,47 +33,12 @@ import (
 // bytes, XML depth and elements, signatures) and the verification deadline.
 func (a *API) ofdVerify(w http.ResponseWriter, r *http.Request) {
 	h := a.heavyRoutes()
-	releaseUpload, ok := h.uploads.acquire(w, r)
+	up, ok := a.verifyUpload(w, r)
 	if !ok {
 		return
 	}
-	defer releaseUpload()
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.readTimeout))
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.pdfMaxBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		switch {
-		case errors.As(err, &mbe):
-			httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes (api.pdf_max_bytes)", h.pdfMaxBytes))
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			httpjson.WriteError(w, http.StatusRequestTimeout, "timeout", fmt.Sprintf("body not received within %s", h.readTimeout))
-		default:
-			httpjson.WriteError(w, http.StatusBadRequest, "bad_request", "read body: "+err.Error())
-		}
-		return
-	}
-	release, ok := h.pdf.acquire(w, r)
-	if !ok {
-		return
-	}
-	defer release()
-	ctx, cancel := context.WithTimeout(r.Context(), h.verifyTimeout)
-	defer cancel()
-	view := a.store.View()
-	orgs, err := view.Orgs()
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	var roots []*smx509.Certificate
-	for _, o := range orgs {
-		c, err := smx509.ParseCertificate(o.CACert)
-		if err != nil {
-			a.internal(w, r, err)
-			return
-		}
-		roots = append(roots, c)
-	}
+	defer up.release()
+	data, ctx, view, roots := up.data, up.ctx, up.view, up.roots
 	facts, err := ofdChainFacts(view, sm3.Sum(data), a.store.Last().LogSize)
 	if err != nil {
 		a.internal(w, r, err)

@@ -56,49 +56,12 @@ type pdfChainFact struct {
 // pdfVerifyTimeout and stops when the client goes away.
 func (a *API) pdfVerify(w http.ResponseWriter, r *http.Request) {
 	h := a.heavyRoutes()
-	releaseUpload, ok := h.uploads.acquire(w, r)
+	up, ok := a.verifyUpload(w, r)
 	if !ok {
 		return
 	}
-	defer releaseUpload()
-	// A deadline for this body alone; the server's ReadTimeout is longer
-	// and shared by every route.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.readTimeout))
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.pdfMaxBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		switch {
-		case errors.As(err, &mbe):
-			httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes (api.pdf_max_bytes)", h.pdfMaxBytes))
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			httpjson.WriteError(w, http.StatusRequestTimeout, "timeout", fmt.Sprintf("body not received within %s", h.readTimeout))
-		default:
-			httpjson.WriteError(w, http.StatusBadRequest, "bad_request", "read body: "+err.Error())
-		}
-		return
-	}
-	release, ok := h.pdf.acquire(w, r)
-	if !ok {
-		return
-	}
-	defer release()
-	ctx, cancel := context.WithTimeout(r.Context(), h.verifyTimeout)
-	defer cancel()
-	view := a.store.View()
-	orgs, err := view.Orgs()
-	if err != nil {
-		a.internal(w, r, err)
-		return
-	}
-	var roots []*smx509.Certificate
-	for _, o := range orgs {
-		c, err := smx509.ParseCertificate(o.CACert)
-		if err != nil {
-			a.internal(w, r, err)
-			return
-		}
-		roots = append(roots, c)
-	}
+	defer up.release()
+	data, ctx, view, roots := up.data, up.ctx, up.view, up.roots
 	// Signed revisions come in file order, so one running SM3 over the
 	// file gives every revision's hash.
 	prefix := &prefixSM3{data: data}
@@ -502,4 +465,69 @@ func (l *lru) put(key string, val []byte) {
 			break
 		}
 	}
+}
+
+// upload is a document a verification route read within the heavy
+// routes' bounds (heavyRoutes): its bytes, a context bounded by the
+// verification timeout, the committed state it is checked against and the
+// organisations' CAs there. release frees the upload and verification
+// slots.
+type upload struct {
+	data    []byte
+	ctx     context.Context
+	view    store.View
+	roots   []*smx509.Certificate
+	release func()
+}
+
+// verifyUpload reads a PDF or OFD body for POST /v1/pdf/verify and POST
+// /v1/ofd/verify: one upload slot while the body arrives (api.pdf_max_bytes,
+// its own read deadline), then one verification slot. On false it has
+// answered the request.
+func (a *API) verifyUpload(w http.ResponseWriter, r *http.Request) (*upload, bool) {
+	h := a.heavyRoutes()
+	releaseUpload, ok := h.uploads.acquire(w, r)
+	if !ok {
+		return nil, false
+	}
+	defer releaseUpload()
+	// A deadline for this body alone; the server's ReadTimeout is longer
+	// and shared by every route.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.readTimeout))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.pdfMaxBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes (api.pdf_max_bytes)", h.pdfMaxBytes))
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			httpjson.WriteError(w, http.StatusRequestTimeout, "timeout", fmt.Sprintf("body not received within %s", h.readTimeout))
+		default:
+			httpjson.WriteError(w, http.StatusBadRequest, "bad_request", "read body: "+err.Error())
+		}
+		return nil, false
+	}
+	release, ok := h.pdf.acquire(w, r)
+	if !ok {
+		return nil, false
+	}
+	view := a.store.View()
+	orgs, err := view.Orgs()
+	if err != nil {
+		release()
+		a.internal(w, r, err)
+		return nil, false
+	}
+	var roots []*smx509.Certificate
+	for _, o := range orgs {
+		c, err := smx509.ParseCertificate(o.CACert)
+		if err != nil {
+			release()
+			a.internal(w, r, err)
+			return nil, false
+		}
+		roots = append(roots, c)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.verifyTimeout)
+	return &upload{data: data, ctx: ctx, view: view, roots: roots, release: func() { cancel(); release() }}, true
 }

@@ -232,7 +232,7 @@ func TestWebRoutes(t *testing.T) {
 		{"verify is the page", "/verify?lang=en", "", 200, "text/html; charset=utf-8", "", `data-lang="en"`},
 		{"script", "/web/app.js", "", 200, "text/javascript; charset=utf-8", "", "sealchainVerify"},
 		{"inbox is a page", "/inbox", "", 200, "text/html; charset=utf-8", "", "/web/inbox.js"},
-		{"inbox script", "/web/inbox.js", "", 200, "text/javascript; charset=utf-8", "", "/v1/inbox"},
+		{"inbox script", "/web/inbox.js", "", 200, "text/javascript; charset=utf-8", "", "/v1/cases?"},
 		{"inbox template is not an asset", "/web/inbox.html", "", 404, "application/json; charset=utf-8", "", "not_found"},
 		{"wasm gzip", "/web/sealchain.wasm", "gzip, br", 200, "application/wasm", "gzip", ""},
 		{"wasm identity", "/web/sealchain.wasm", "identity", 200, "application/wasm", "", "\x00asm"},

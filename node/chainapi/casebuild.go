@@ -206,6 +206,7 @@ func (a *API) casesCreate(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(rb[:])
 	j := &caseJob{ID: "cj-" + hex.EncodeToString(rb[:]), Status: "queued", Request: req, BatchID: req.BatchID,
 		Created: time.Now().UTC(), dir: dir, Progress: casepkg.Progress{Total: len(req.Contracts)}}
+	answer := *j // the builder updates j as soon as it is queued
 	if ok, exists := a.caseJobs.add(j); exists {
 		httpjson.WriteError(w, http.StatusConflict, "exists", fmt.Sprintf("field batch_id: batch %s is already being built", req.BatchID))
 		return
@@ -213,8 +214,8 @@ func (a *API) casesCreate(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, http.StatusTooManyRequests, "busy", "too many case package builds queued; retry later")
 		return
 	}
-	w.Header().Set("Location", "/v1/case-jobs/"+j.ID)
-	httpjson.Write(w, http.StatusAccepted, j)
+	w.Header().Set("Location", "/v1/case-jobs/"+answer.ID)
+	httpjson.Write(w, http.StatusAccepted, &answer)
 }
 
 // caseJobGet: GET /v1/case-jobs/{id}.

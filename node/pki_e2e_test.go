@@ -198,7 +198,7 @@ func testPKIOpenSSL(t *testing.T, ossl string, alg signer.Algorithm) {
 	if code != 200 || !strings.Contains(out, "alice.pem: good") {
 		t.Fatalf("GET OCSP: %d %v\n%s", code, err, out)
 	}
-	if code, body := get("/v1/ocsp/court/" + base64.StdEncoding.EncodeToString(rq)); code != 200 || !bytes.Equal(body, []byte{0x30, 0x03, 0x0a, 0x01, 0x06}) {
+	if code, body := get("/v1/ocsp/court/" + url.PathEscape(base64.StdEncoding.EncodeToString(rq))); code != 200 || !bytes.Equal(body, []byte{0x30, 0x03, 0x0a, 0x01, 0x06}) {
 		t.Fatalf("another org's OCSP: %d %x, want unauthorized", code, body)
 	}
 	if code, _ := get("/v1/crl/court.crl"); code != 404 {

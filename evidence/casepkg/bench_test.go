@@ -27,7 +27,7 @@ func BenchmarkBuild(b *testing.B) {
 	start, cpu0 := time.Now(), cpuTime()
 	for range baseN {
 		must(report.Make(bundle, res, report.Options{IssuerOrg: report.Issuer{ID: "platform", Name: "Platform"}, Now: w.now,
-			VerifyURL: testVerifyURL, FastCompression: true, Key: f.ReportKey, Cert: f.ReportCert, Chain: [][]byte{f.CACert}, BundleJSON: c.BundleJSON}))
+			VerifyURL: testVerifyURL, FastCompression: true, Key: f.ReportKey, Cert: f.ReportCert, Chain: [][]byte{f.CACert}, BundleJSON: c.BundleJSON, Trust: w.trust}))
 	}
 	perReport := time.Since(start).Seconds() / baseN
 	reportCPU := (cpuTime() - cpu0).Seconds() / baseN

@@ -319,8 +319,17 @@ func TestFiling(t *testing.T) {
 	if len(ids) != 200 {
 		t.Fatalf("court's inbox pages: %d cases, want 200", len(ids))
 	}
+	// The arbitration node may still be a block behind the filer's.
+	nodetest.WaitFor(t, 30*time.Second, "arbitration has its cases", func() bool {
+		_, ok, _ := arb.n.Store().View().Case(arbBatch.Cases[len(arbBatch.Cases)-1].CaseID)
+		return ok
+	})
 	if page, err := arb.c.Cases(ctx, client.CaseQuery{Kind: "arbitration"}); err != nil || len(page.Cases) != 28 {
-		t.Fatalf("arbitration's inbox: %v", err)
+		n := -1
+		if page != nil {
+			n = len(page.Cases)
+		}
+		t.Fatalf("arbitration's inbox: %d cases, %v; want 28", n, err)
 	}
 
 	// Access to a package: the filer and the institution only.

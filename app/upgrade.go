@@ -42,6 +42,7 @@ func productionRules() map[uint32]ruleSet {
 		chain.BatchRulesVersion:   {version: chain.BatchRulesVersion},
 		chain.CaseRulesVersion:    {version: chain.CaseRulesVersion},
 		chain.RulesVersion4:       {version: chain.RulesVersion4},
+		chain.RulesVersion5:       {version: chain.RulesVersion5},
 	}
 }
 

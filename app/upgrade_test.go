@@ -18,14 +18,14 @@ import (
 	"github.com/sealchain/sealchain/internal/fixture"
 )
 
-// testRulesV5 is a test-only rules version 5, on top of version 4, that
+// testRulesV6 is a test-only rules version 6, on top of version 5, that
 // changes one observable rule: every proposal must carry an expiry.
-// Production binaries do not have it (productionRules); the real version 5
+// Production binaries do not have it (productionRules); the real version 6
 // is the next consensus change.
-func testRulesV5() ruleSet {
-	return ruleSet{version: 5, check: func(tx *chain.Tx) *TxError {
+func testRulesV6() ruleSet {
+	return ruleSet{version: 6, check: func(tx *chain.Tx) *TxError {
 		if p, ok := tx.Body.(*chain.Proposal); ok && p.Expires == 0 {
-			return reject(CodeInvalidField, "body.expires", "rules version 5 requires a proposal expiry")
+			return reject(CodeInvalidField, "body.expires", "rules version 6 requires a proposal expiry")
 		}
 		return nil
 	}}
@@ -148,9 +148,9 @@ func upgradeProposal(id string, kind chain.ProposalKind, version uint32, height 
 
 // TestUpgradeReplay records a chain under today's rules, passes a
 // schedule_upgrade proposal, crosses the activation height under a binary
-// that supports the test version 5 (the rule changes exactly there), then
+// that supports the test version 6 (the rule changes exactly there), then
 // replays every block on a fresh app of the same binary (identical app
-// hashes at every height) and on a binary without version 5 (production), which runs
+// hashes at every height) and on a binary without version 6 (production), which runs
 // every block before the height and stops at it with an error naming the
 // version, the height and the plan.
 func TestUpgradeReplay(t *testing.T) {
@@ -158,8 +158,8 @@ func TestUpgradeReplay(t *testing.T) {
 		fixture.Role{ID: "court", Role: chain.RoleCourt}, fixture.Role{ID: "notary", Role: chain.RoleNotary},
 		fixture.Role{ID: "arbitration", Role: chain.RoleArbitration}, fixture.Role{ID: "platform", Role: chain.RolePlatform})
 	court, notary, platform := net.Orgs[0], net.Orgs[1], net.Orgs[3]
-	c := newUpgradeChain(t, net, withRules(testRulesV5()))
-	if got := c.app.SupportedRulesVersions(); len(got) != 5 || got[0] != 1 || got[1] != 2 || got[2] != 3 || got[3] != 4 || got[4] != 5 {
+	c := newUpgradeChain(t, net, withRules(testRulesV6()))
+	if got := c.app.SupportedRulesVersions(); len(got) != 6 || got[0] != 1 || got[1] != 2 || got[2] != 3 || got[3] != 4 || got[4] != 5 || got[5] != 6 {
 		t.Fatalf("supported versions %v", got)
 	}
 	key := func() []byte { k, _, _ := ed25519.GenerateKey(nil); return k }
@@ -171,21 +171,21 @@ func TestUpgradeReplay(t *testing.T) {
 	c.one("proposal without expiry under version 1", noExpiry("v1-a"), CodeOK, "")
 	// Block 2 proposes; the plan must be at least MinUpgradeDelay above
 	// the deciding block, checked when proposed and again when decided.
-	c.one("height too close", court.Tx(t, upgradeProposal("up-close", chain.ProposalScheduleUpgrade, 5, 2+chain.MinUpgradeDelay-1, "v2"), nil), CodeUpgradeHeight, "body.upgrade.height")
-	c.one("cancel with nothing scheduled", court.Tx(t, upgradeProposal("cancel-0", chain.ProposalCancelUpgrade, 5, 500, "v2"), nil), CodeNoUpgradePlan, "body.upgrade")
+	c.one("height too close", court.Tx(t, upgradeProposal("up-close", chain.ProposalScheduleUpgrade, 6, 2+chain.MinUpgradeDelay-1, "v2"), nil), CodeUpgradeHeight, "body.upgrade.height")
+	c.one("cancel with nothing scheduled", court.Tx(t, upgradeProposal("cancel-0", chain.ProposalCancelUpgrade, 6, 500, "v2"), nil), CodeNoUpgradePlan, "body.upgrade")
 	const H = 4 + chain.MinUpgradeDelay + 6 // decided in block 6
-	c.one("schedule", court.Tx(t, upgradeProposal("up", chain.ProposalScheduleUpgrade, 5, H, "v2"), nil), CodeOK, "")
+	c.one("schedule", court.Tx(t, upgradeProposal("up", chain.ProposalScheduleUpgrade, 6, H, "v2"), nil), CodeOK, "")
 	c.one("notary yes", notary.Tx(t, &chain.Vote{Proposal: "up", Choice: chain.VoteYes}, nil), CodeOK, "")
 	c.one("platform yes: passes", platform.Tx(t, &chain.Vote{Proposal: "up", Choice: chain.VoteYes}, nil), CodeOK, "")
 	if ps, _, _ := c.app.store.View().Proposal("up"); ps.Status != chain.ProposalPassed || ps.DecidedHeight != 6 {
 		t.Fatalf("schedule proposal %s at %d, want passed at 6", ps.Status, ps.DecidedHeight)
 	}
 	plan, ok, err := c.app.store.View().UpgradePlan()
-	if err != nil || !ok || plan.Plan.Version != 5 || plan.Plan.Height != H || plan.Proposal != "up" || plan.DecidedHeight != 6 {
+	if err != nil || !ok || plan.Plan.Version != 6 || plan.Plan.Height != H || plan.Proposal != "up" || plan.DecidedHeight != 6 {
 		t.Fatalf("pending plan %+v %v %v", plan, ok, err)
 	}
-	c.one("a second plan while one is pending", court.Tx(t, upgradeProposal("up-3", chain.ProposalScheduleUpgrade, 5, H+500, "v3"), nil), CodeUpgradePending, "body.upgrade")
-	c.one("cancel naming another plan", court.Tx(t, upgradeProposal("cancel-1", chain.ProposalCancelUpgrade, 5, H+1, "v2"), nil), CodeNoUpgradePlan, "body.upgrade")
+	c.one("a second plan while one is pending", court.Tx(t, upgradeProposal("up-3", chain.ProposalScheduleUpgrade, 6, H+500, "v3"), nil), CodeUpgradePending, "body.upgrade")
+	c.one("cancel naming another plan", court.Tx(t, upgradeProposal("cancel-1", chain.ProposalCancelUpgrade, 6, H+1, "v2"), nil), CodeNoUpgradePlan, "body.upgrade")
 
 	for int64(len(c.blocks)) < H-2 {
 		c.block()
@@ -194,13 +194,13 @@ func TestUpgradeReplay(t *testing.T) {
 	if v, _ := c.app.store.View().RulesVersionAt(H - 1); v != 1 {
 		t.Fatalf("version %d at H-1", v)
 	}
-	// Height H: version 5's rule holds from the first tx of the block.
+	// Height H: version 6's rule holds from the first tx of the block.
 	res := c.block(noExpiry("v2-a"), platform.Tx(t, &chain.Proposal{ID: "v2-b", Kind: chain.ProposalSetValidator, Expires: fixture.Epoch.Add(48 * time.Hour).Unix(),
 		Validator: &chain.ValidatorChange{PubKey: key(), Power: 1, Org: "court"}}, nil))
 	if int64(len(c.blocks)) != H {
 		t.Fatalf("at height %d, want %d", len(c.blocks), H)
 	}
-	checkRejection(t, "proposal without expiry at H, version 5", res[0].Code, res[0].Codespace, res[0].Log, CodeInvalidField, "body.expires")
+	checkRejection(t, "proposal without expiry at H, version 6", res[0].Code, res[0].Codespace, res[0].Log, CodeInvalidField, "body.expires")
 	if res[1].Code != CodeOK {
 		t.Fatalf("proposal with expiry at H: %d %s", res[1].Code, res[1].Log)
 	}
@@ -209,11 +209,11 @@ func TestUpgradeReplay(t *testing.T) {
 		t.Fatal("plan still pending after its height")
 	}
 	acts, err := view.UpgradeActivations()
-	if err != nil || len(acts) != 1 || acts[0] != (chain.UpgradeActivation{Height: H, Version: 5, Name: "v2", Proposal: "up"}) {
+	if err != nil || len(acts) != 1 || acts[0] != (chain.UpgradeActivation{Height: H, Version: 6, Name: "v2", Proposal: "up"}) {
 		t.Fatalf("activations %+v %v", acts, err)
 	}
-	c.one("version 5 again", court.Tx(t, &chain.Proposal{ID: "up-again", Kind: chain.ProposalScheduleUpgrade, Expires: fixture.Epoch.Add(48 * time.Hour).Unix(),
-		Upgrade: &chain.UpgradePlan{Version: 5, Height: H + 1000, Name: "v2-again"}}, nil), CodeUpgradeVersion, "body.upgrade.version")
+	c.one("version 6 again", court.Tx(t, &chain.Proposal{ID: "up-again", Kind: chain.ProposalScheduleUpgrade, Expires: fixture.Epoch.Add(48 * time.Hour).Unix(),
+		Upgrade: &chain.UpgradePlan{Version: 6, Height: H + 1000, Name: "v2-again"}}, nil), CodeUpgradeVersion, "body.upgrade.version")
 	c.block()
 
 	q, err := c.app.Query(context.Background(), &abci.QueryRequest{Path: "/upgrade"})
@@ -221,23 +221,23 @@ func TestUpgradeReplay(t *testing.T) {
 		t.Fatalf("query /upgrade: %v %+v", err, q)
 	}
 	var st UpgradeStatus
-	if err := json.Unmarshal(q.Value, &st); err != nil || st.Version != 5 || st.Plan != nil || len(st.Activations) != 1 {
+	if err := json.Unmarshal(q.Value, &st); err != nil || st.Version != 6 || st.Plan != nil || len(st.Activations) != 1 {
 		t.Fatalf("/upgrade answered %s (%v)", q.Value, err)
 	}
 
 	// The same binary replays the whole chain to the same app hashes.
-	if h, err := c.replayOn(newUpgradeApp(t, nil, withRules(testRulesV5()))); err != nil {
-		t.Fatalf("replay on a binary with version 5 stopped at %d: %v", h, err)
+	if h, err := c.replayOn(newUpgradeApp(t, nil, withRules(testRulesV6()))); err != nil {
+		t.Fatalf("replay on a binary with version 6 stopped at %d: %v", h, err)
 	}
-	// A binary without version 5 runs every block before H, then stops.
+	// A binary without version 6 runs every block before H, then stops.
 	var logs bytes.Buffer
 	old := newUpgradeApp(t, slog.New(slog.NewTextHandler(&logs, nil)))
 	h, err := c.replayOn(old)
 	var ue *UnsupportedRulesError
-	if h != H || !errors.As(err, &ue) || ue.Height != H || ue.Version != 5 || ue.Plan != "v2" {
-		t.Fatalf("binary without version 5 stopped at %d with %v, want height %d and an UnsupportedRulesError", h, err, H)
+	if h != H || !errors.As(err, &ue) || ue.Height != H || ue.Version != 6 || ue.Plan != "v2" {
+		t.Fatalf("binary without version 6 stopped at %d with %v, want height %d and an UnsupportedRulesError", h, err, H)
 	}
-	for _, want := range []string{"rules version 5", "height 110", `"v2"`, "supports rules versions [1 2 3 4]"} {
+	for _, want := range []string{"rules version 6", "height 110", `"v2"`, "supports rules versions [1 2 3 4 5]"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %s", err, want)
 		}
@@ -285,7 +285,7 @@ func TestUpgradeCancel(t *testing.T) {
 // versioned rules computed.
 func TestNoUpgradeWritesNothing(t *testing.T) {
 	net := fixture.New(t, testChain, fixture.Role{ID: "court", Role: chain.RoleCourt})
-	c := newUpgradeChain(t, net, withRules(testRulesV5()))
+	c := newUpgradeChain(t, net, withRules(testRulesV6()))
 	c.block()
 	c.block(net.Orgs[0].Tx(t, &chain.Proposal{ID: "p", Kind: chain.ProposalSetValidator, Validator: &chain.ValidatorChange{PubKey: make([]byte, 32), Power: 1, Org: "court"}}, nil))
 	view := c.app.store.View()

@@ -31,9 +31,14 @@ const InitialRulesVersion uint32 = 1
 // (sealchain init and testnet).
 const RulesVersion4 uint32 = 4
 
+// RulesVersion5 is the consensus change after RulesVersion4; like it, a
+// bundle of features, each naming it where it starts (docs/operations.md,
+// "Rules versions").
+const RulesVersion5 uint32 = 5
+
 // LatestRulesVersion is the newest rules version: new genesis files carry
 // it.
-const LatestRulesVersion = RulesVersion4
+const LatestRulesVersion = RulesVersion5
 
 // Proposal kinds of the upgrade plans.
 const (

@@ -1,6 +1,10 @@
 package pdf
 
-import "time"
+import (
+	"time"
+
+	"github.com/sealchain/sealchain/signer/seal"
+)
 
 // Indication is the overall outcome of validating a signature or a document,
 // named as in ETSI TS 119 102-1 clause 5.1.3.
@@ -71,6 +75,9 @@ const (
 	// (PAdES B-T), a proof of existence and so authoritative.
 	TimeFromTimeStamp TimeSource = "signature_timestamp"
 	TimeSourceMissing TimeSource = "none"
+	// TimeFromSES: the timeInfo of an electronic-seal signature
+	// (SES_Signature, /SubFilter /GM.sm2seal), a claim of the signer.
+	TimeFromSES TimeSource = "ses_time_info_claimed"
 )
 
 // Report is the validation report of a whole document, shaped after ETSI
@@ -117,7 +124,25 @@ type SignatureReport struct {
 	TimeStamp *TimeStampReport `json:"time_stamp,omitempty"`
 	// Revocation is the signer certificate's status from the DSS, if any.
 	Revocation *RevocationReport `json:"revocation,omitempty"`
-	Notes      []string          `json:"notes,omitempty"`
+	// SESVersion is TBS_Sign.version (1 or 4) of an electronic-seal
+	// signature (GB/T 38540 SES_Signature in /Contents); 0 for CMS.
+	SESVersion int `json:"ses_version,omitempty"`
+	// Seal names the seal of an electronic-seal signature.
+	Seal *SealView `json:"seal,omitempty"`
+	// Checks are an electronic-seal signature's checks
+	// (seal.SESSignature.Verify) and SealChecks those of its seal.
+	Checks     []seal.Check `json:"checks,omitempty"`
+	SealChecks []seal.Check `json:"seal_checks,omitempty"`
+	Notes      []string     `json:"notes,omitempty"`
+}
+
+// SealView names the seal (SESeal) of an electronic-seal signature.
+type SealView struct {
+	Name    string `json:"name"`
+	ESID    string `json:"esid"`
+	Vendor  string `json:"vendor"`
+	Version int    `json:"version"`
+	Type    int64  `json:"type"`
 }
 
 // SignedBy identifies the signer certificate.

@@ -85,6 +85,30 @@ func Sign(in []byte, opts SignOptions) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign pdf: %w", err)
 	}
+	return sign(in, opts, sigFormat{filter: "Adobe.PPKLite", subFilter: "ETSI.CAdES.detached", size: ContentsSize,
+		contents: func(out []byte, a, b int, _ string) ([]byte, error) {
+			h := prof.newHash()
+			h.Write(out[:a])
+			h.Write(out[b:])
+			der, err := buildCMS(prof, opts.Key, certs, h.Sum(nil), opts.Time, nil)
+			if err != nil {
+				return nil, fmt.Errorf("build CMS: %w", err)
+			}
+			return der, nil
+		}})
+}
+
+// sigFormat is what differs between the signature formats Sign and SignSES
+// write: the handler names, the bytes reserved for /Contents and the
+// signature over the byte range (out without out[a:b], the hex string);
+// field is the new field's name.
+type sigFormat struct {
+	filter, subFilter string
+	size              int
+	contents          func(out []byte, a, b int, field string) ([]byte, error)
+}
+
+func sign(in []byte, opts SignOptions, f sigFormat) ([]byte, error) {
 	hdr, err := headerOffset(in)
 	if err != nil {
 		return nil, fmt.Errorf("sign pdf: %w", err)
@@ -115,7 +139,7 @@ func Sign(in []byte, opts SignOptions) ([]byte, error) {
 		return nil, fmt.Errorf("sign pdf: %w: catalog: %v", ErrMalformed, err)
 	}
 
-	w := &updateWriter{buf: bytes.NewBuffer(make([]byte, 0, len(in)+ContentsSize*2+64<<10)), offsets: map[int]objLoc{}, base: int64(hdr)}
+	w := &updateWriter{buf: bytes.NewBuffer(make([]byte, 0, len(in)+f.size*2+64<<10)), offsets: map[int]objLoc{}, base: int64(hdr)}
 	w.buf.Write(in)
 	if len(in) > 0 && in[len(in)-1] != '\n' && in[len(in)-1] != '\r' {
 		w.buf.WriteByte('\n')
@@ -153,12 +177,12 @@ func Sign(in []byte, opts SignOptions) ([]byte, error) {
 
 	// Signature dictionary with placeholders.
 	var sd strings.Builder
-	sd.WriteString("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [")
+	fmt.Fprintf(&sd, "<< /Type /Sig /Filter /%s /SubFilter /%s /ByteRange [", f.filter, f.subFilter)
 	brOff := sd.Len()
 	sd.WriteString(strings.Repeat(" ", byteRangeWidth))
 	sd.WriteString("] /Contents <")
 	cOff := sd.Len() - 1
-	sd.WriteString(strings.Repeat("0", 2*ContentsSize))
+	sd.WriteString(strings.Repeat("0", 2*f.size))
 	sd.WriteString(">")
 	fmt.Fprintf(&sd, " /M %s", encodeTextString(pdfDate(opts.Time)))
 	for _, kv := range [][2]string{{"Name", opts.Name}, {"Reason", opts.Reason}, {"Location", opts.Location}} {
@@ -214,7 +238,7 @@ func Sign(in []byte, opts SignOptions) ([]byte, error) {
 	}
 
 	out := w.buf.Bytes()
-	a, b := contentsPos, contentsPos+2*ContentsSize+2
+	a, b := contentsPos, contentsPos+2*int64(f.size)+2
 	br := [4]int64{0, a, b, int64(len(out)) - b}
 	brStr := fmt.Sprintf("0 %d %d %d", br[1], br[2], br[3])
 	if len(brStr) > byteRangeWidth {
@@ -222,15 +246,12 @@ func Sign(in []byte, opts SignOptions) ([]byte, error) {
 	}
 	copy(out[brPos:], brStr)
 
-	h := prof.newHash()
-	h.Write(out[:a])
-	h.Write(out[b:])
-	der, err := buildCMS(prof, opts.Key, certs, h.Sum(nil), opts.Time, nil)
+	der, err := f.contents(out, int(a), int(b), fieldName)
 	if err != nil {
-		return nil, fmt.Errorf("sign pdf: build CMS: %w", err)
+		return nil, fmt.Errorf("sign pdf: %w", err)
 	}
-	if len(der) > ContentsSize {
-		return nil, fmt.Errorf("sign pdf: CMS is %d bytes, more than the %d reserved", len(der), ContentsSize)
+	if len(der) > f.size {
+		return nil, fmt.Errorf("sign pdf: the signature is %d bytes, more than the %d reserved", len(der), f.size)
 	}
 	hex.Encode(out[a+1:], der)
 	return out, nil

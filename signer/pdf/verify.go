@@ -57,6 +57,9 @@ type VerifyOptions struct {
 	// i.e. the chain) keeps the signature valid; a claimed time makes it
 	// INDETERMINATE/OUT_OF_BOUNDS_NO_POE.
 	ValidationTime time.Time
+	// SealRoots are the trusted seal makers' CAs for electronic-seal
+	// signatures (SES_Signature); nil means Roots.
+	SealRoots []*smx509.Certificate
 }
 
 // Verify validates every signature dictionary in data. The steps for each
@@ -307,6 +310,14 @@ func (vf *verification) one(i int, c sigCandidate) SignatureReport {
 	}
 	r.Modifications = mods.after(k)
 
+	if r.SubFilter == SESSubFilter || looksSES(contents.b) {
+		vf.ses(v, &r, i, k, br, contents.b)
+		if r.Indication == "" {
+			r.Indication = TotalPassed
+		}
+		return r
+	}
+
 	cms, err := parseCMS(contents.b)
 	if err != nil {
 		v.fail(TotalFailed, FormatFailure, "CMS: "+err.Error())
@@ -416,15 +427,7 @@ func (vf *verification) one(i int, c sigCandidate) SignatureReport {
 	}
 
 	// 6. Modifications.
-	switch r.Modifications {
-	case ModOther:
-		v.fail(Indeterminate, SigConstraintsFailure, fmt.Sprintf("the document was modified after revision %d; the signed revision is bytes 0..%d", k+1, end))
-	case ModUnknown:
-		v.fail(Indeterminate, SigConstraintsFailure, "later revisions could not be analysed")
-	}
-	for _, n := range mods.notesAfter(k) {
-		v.note("%s", n)
-	}
+	vf.modifications(v, &r, k, end)
 	if r.Indication == "" {
 		r.Indication = TotalPassed
 	}
@@ -439,6 +442,20 @@ func (vf *verification) one(i int, c sigCandidate) SignatureReport {
 		}
 	}
 	return r
+}
+
+// modifications fails a signature ending revision k (at byte end) whose
+// later revisions change more than signatures.
+func (vf *verification) modifications(v verdict, r *SignatureReport, k int, end int64) {
+	switch r.Modifications {
+	case ModOther:
+		v.fail(Indeterminate, SigConstraintsFailure, fmt.Sprintf("the document was modified after revision %d; the signed revision is bytes 0..%d", k+1, end))
+	case ModUnknown:
+		v.fail(Indeterminate, SigConstraintsFailure, "later revisions could not be analysed")
+	}
+	for _, n := range vf.mods.notesAfter(k) {
+		v.note("%s", n)
+	}
 }
 
 func checkCert(v verdict, leaf *smx509.Certificate, at time.Time, authoritative bool, opts VerifyOptions, dss *dssData) {

@@ -156,7 +156,9 @@ func TestSESOutcomes(t *testing.T) {
 	}
 }
 
-func slicesOf(r []*smx509.Certificate) []*smx509.Certificate { return append([]*smx509.Certificate(nil), r...) }
+func slicesOf(r []*smx509.Certificate) []*smx509.Certificate {
+	return append([]*smx509.Certificate(nil), r...)
+}
 
 // flipContents changes the byte at offset i of the DER in the /Contents
 // string starting at cpos (the '<').

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
 	"image/png"
 	"net/http"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/pdf"
+	"github.com/sealchain/sealchain/signer/seal"
 )
 
 // onePagePDF writes a minimal valid one-page PDF with a classic xref table.
@@ -96,6 +98,47 @@ func TestPDFVerifyWithChainTime(t *testing.T) {
 	if _, a := post(tampered); a.Report.Indication == pdf.TotalPassed {
 		t.Fatal("tampered PDF passed")
 	}
+	// An electronic-seal signature (SES_Signature, /GM.sm2seal) after the
+	// CMS one, its seal made by the platform CA, recorded as a second
+	// contract: both signatures pass at their block times.
+	pic := image.NewNRGBA(image.Rect(0, 0, 64, 64))
+	for i := range 64 {
+		pic.Set(i, 63-i, seal.Red)
+	}
+	picPNG, err := seal.EncodePNG(pic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	sealDER, err := seal.Make(seal.SealInfo{ID: "seal-pdf-alice", Kind: seal.KindOrganization, Name: "测试合同专用章",
+		SignerCerts: [][]byte{aliceDER}, Created: now, ValidStart: now.Add(-time.Hour), ValidEnd: now.Add(24 * time.Hour),
+		Picture: seal.Picture{Data: picPNG, WidthMM: 40, HeightMM: 40}}, n.ca.Key, n.ca.Cert.Raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sesSigned, err := pdf.SignSES(signed, pdf.SESOptions{Seal: sealDER,
+		SignOptions: pdf.SignOptions{Key: alice.Key, Cert: aliceDER, Page: 1, Rect: [4]float64{100, 100, 0, 0}, Time: now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.commit(ctx, t, n.build(t, contractBody("pdf-2", signed, alice), nil))
+	n.intent(ctx, t, "pdf-2", alice)
+	s4 := sm3.Sum(sesSigned)
+	res2 := n.commit(ctx, t, n.build(t, &chain.ContractSigned{Contract: "pdf-2", DocSM3: s3[:], SignedDocSM3: s4[:]}, alice))
+	status, a = post(sesSigned)
+	if status != http.StatusOK || a.Report.Indication != pdf.TotalPassed || len(a.Report.Signatures) != 2 || len(a.OnChain) != 2 {
+		t.Fatalf("SES: status %d indication %s, %d signatures, on chain %+v", status, a.Report.Indication, len(a.Report.Signatures), a.OnChain)
+	}
+	if sig := a.Report.Signatures[1]; sig.SESVersion != 4 || sig.Seal == nil || sig.Seal.Name != "测试合同专用章" ||
+		sig.SigningTimeSource != "caller" || !sig.SigningTime.Equal(*res2.BlockTime) {
+		t.Fatalf("SES signature: %+v", sig)
+	}
+	tampered = append([]byte(nil), sesSigned...)
+	tampered[len(signed)+10] ^= 1
+	if _, a := post(tampered); a.Report.Signatures[1].SubIndication != pdf.HashFailure {
+		t.Fatalf("tampered SES: %+v", a.Report.Signatures[1])
+	}
+
 	// Revoked after it signed: still passes.
 	n.commit(ctx, t, n.build(t, &chain.CertRevoked{Cert: alice.Cert}, nil))
 	if _, a := post(signed); a.Report.Indication != pdf.TotalPassed {

@@ -50,6 +50,15 @@
 // signer always adds a signing-time taken from the machine clock; time in
 // Sealchain comes from the caller, never the wall clock.
 //
+// # Electronic-seal signatures
+//
+// [SignSES] writes the same update with /Filter /GM.PKILite /SubFilter
+// /GM.sm2seal and a GB/T 38540 SES_Signature in /Contents (dataHash = SM3
+// of the byte range), drawn with the seal's picture; Verify recognises
+// such signatures and checks the seal, the signature, the binding of seal
+// and signer, the certificate and the time (ses.go; docs/ofd.md, "SES_Signature
+// in PDF", lists the sources of this profile and what is assumed).
+//
 // # How Verify classifies later changes
 //
 // Revisions are the %%EOF-terminated parts of the file. For a signature

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,8 +17,16 @@ import (
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/evidence/report"
 	"github.com/sealchain/sealchain/signer"
+	"github.com/sealchain/sealchain/signer/ofd/render"
 	"github.com/sealchain/sealchain/signer/seal"
 )
+
+// ofdPages draws OFD pages for reports with signer/ofd/render.
+type ofdPages struct{}
+
+func (ofdPages) PNG(ctx context.Context, ofdFile []byte, page int, dpi float64) ([]byte, []string, error) {
+	return render.PNG(ctx, ofdFile, page, dpi)
+}
 
 // newReportCmd is `sealchain report make|verify`: signed PDF evidence
 // reports (证据报告) around an evidence bundle.
@@ -41,7 +50,7 @@ func defaultGenesis(genesis string) (string, error) {
 func newReportMakeCmd() *cobra.Command {
 	var (
 		bundlePath, genesis, home, namesPath, out, verifyURL, sealPurpose string
-		docType, signedPDFPath                                            string
+		docType, signedPDFPath, contractPath                              string
 		noSeal                                                            bool
 	)
 	cmd := &cobra.Command{
@@ -133,6 +142,12 @@ issued (sealchain verify --file).`,
 				opts.Seal = &seal.EnterpriseOptions{Name: strings.Join(strings.Fields(orgName), ""), Purpose: sealPurpose}
 			}
 			opts.Trust = trust
+			if contractPath != "" {
+				if opts.Contract, err = os.ReadFile(contractPath); err != nil {
+					return &exitError{2, err}
+				}
+				opts.Pages = ofdPages{}
+			}
 			var pdf []byte
 			switch docType {
 			case "evidence":
@@ -172,6 +187,7 @@ issued (sealchain verify --file).`,
 	f.BoolVar(&noSeal, "no-seal", false, "sign without a visible seal")
 	f.StringVar(&docType, "type", "evidence", "evidence (证据报告), preservation (存证证明) or signature_verification (验签报告)")
 	f.StringVar(&signedPDFPath, "signed-pdf", "", "with --type signature_verification: the signed PDF to validate")
+	f.StringVar(&contractPath, "contract", "", "with --type evidence: a contract file the bundle names (by SM3); an OFD's pages are drawn into the report")
 	return cmd
 }
 

@@ -23,6 +23,7 @@ type layout struct {
 	number      string     // the document number
 	numberLabel string
 	extra       any // a document's own input (docs.go)
+	contract    *contractPages
 }
 
 const (
@@ -75,6 +76,9 @@ func (l *layout) build() {
 	}
 	if len(l.f.Contracts) == 0 {
 		l.para("本证据包不含合同记录。This bundle holds no contract record.", regular, bodySize, black)
+	}
+	if l.contract != nil {
+		l.contractPagesBlock(l.contract)
 	}
 
 	l.heading("二、签署方 Parties")

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"crypto/md5"
 	"encoding/json"
 	"errors"
@@ -69,6 +70,17 @@ type Options struct {
 	// (larger files, a third of the CPU): for reports made in bulk, as in
 	// case packages (evidence/casepkg).
 	FastCompression bool
+	// Contract, if set, is a contract file the bundle names (a contract's
+	// document or a signed revision, by SM3; Make refuses another): the
+	// evidence report then shows its pages after the contract section,
+	// drawn by Pages for an OFD file, with what could not be drawn listed;
+	// a PDF's pages are not drawn (the report says so). The pictures and
+	// their notes are not printed facts (Verify cannot re-derive them
+	// without the file).
+	Contract []byte
+	// Pages draws OFD pages (signer/ofd/render's PNG); nil: the report says
+	// the pages could not be drawn.
+	Pages PageRenderer
 	// Trust is the genesis trust the issuer verified the bundle with. Make
 	// requires it: the checks an evidence report prints are the ones Make
 	// recomputes with it (see Make). The issued documents need it to
@@ -114,11 +126,18 @@ func Make(b *evidence.Bundle, res *evidence.Result, opts Options) ([]byte, error
 	if err != nil {
 		return nil, fmt.Errorf("report: encode facts: %w", err)
 	}
+	var cp *contractPages
+	if len(opts.Contract) > 0 {
+		if cp, err = drawContractPages(context.Background(), b, opts.Contract, opts.Pages); err != nil {
+			return nil, err
+		}
+	}
 	return renderDoc(facts, printed, opts, docSpec{
-		header: "区块链存证证据报告 Blockchain Evidence Report",
-		label:  "报告编号 No. ",
-		number: ReportNo(facts.BundleSM3),
-		reason: "出具区块链存证证据报告 / issuing a blockchain evidence report",
+		contract: cp,
+		header:   "区块链存证证据报告 Blockchain Evidence Report",
+		label:    "报告编号 No. ",
+		number:   ReportNo(facts.BundleSM3),
+		reason:   "出具区块链存证证据报告 / issuing a blockchain evidence report",
 		files: []attachment{
 			{BundleAttachment, "证据包 evidence bundle v1, SM3 " + facts.BundleSM3, raw},
 			{FactsAttachment, "本报告所载事实 facts printed in this report", factsJSON},
@@ -182,6 +201,8 @@ type docSpec struct {
 	build  func(*layout)
 	// extra is the layout's document-specific input (docLayout).
 	extra any
+	// contract is the contract file's pages to show (evidence report).
+	contract *contractPages
 }
 
 // renderDoc lays out a document with spec.build, embeds spec.files, and signs
@@ -207,7 +228,7 @@ func renderDoc(facts *Facts, res *evidence.Result, opts Options, spec docSpec) (
 		}
 	}
 	l := &layout{c: newCanvas(f), f: facts, res: res, opts: opts, qrURL: qrURL, bundleLen: len(raw),
-		header: spec.header, number: spec.number, numberLabel: spec.label, extra: spec.extra}
+		header: spec.header, number: spec.number, numberLabel: spec.label, extra: spec.extra, contract: spec.contract}
 	spec.build(l)
 	unsigned := l.assemble(spec.files, qr.Bitmap())
 
@@ -346,7 +367,15 @@ func (l *layout) assemble(files []attachment, qr [][]bool) []byte {
 		}
 	}
 	qrObj := w.Stream(fmt.Sprintf(" /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Interpolate false", n, n), px, true)
-	res := w.Add(fmt.Sprintf("<< /Font << %s >> /XObject << /QR %d 0 R >> /ProcSet [/PDF /Text /ImageB] >>", fonts, qrObj))
+	xobjects := fmt.Sprintf("/QR %d 0 R", qrObj)
+	if l.contract != nil {
+		for _, p := range l.contract.pages {
+			b := p.img.Bounds()
+			obj := w.Stream(fmt.Sprintf(" /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Interpolate true", b.Dx(), b.Dy()), rgbBytes(p.img), true)
+			xobjects += fmt.Sprintf(" /%s %d 0 R", p.name, obj)
+		}
+	}
+	res := w.Add(fmt.Sprintf("<< /Font << %s >> /XObject << %s >> /ProcSet [/PDF /Text /ImageB /ImageC] >>", fonts, xobjects))
 	var kids []string
 	for _, p := range l.c.pages {
 		content := w.Stream("", p.Bytes(), false)

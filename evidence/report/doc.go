@@ -28,6 +28,10 @@
 // facts.json, the printed facts as [Facts]. The PDF is then signed with
 // signer/pdf.Sign by the issuing organisation's signer certificate,
 // optionally showing its round seal (signer/seal) on the last page.
+// With Options.Contract (a file the bundle names by SM3) the report also
+// shows the contract's pages after the contract section: an OFD's drawn by
+// Options.Pages (signer/ofd/render), with what could not be drawn listed;
+// a PDF's are not drawn. Those pictures are not printed facts.
 //
 // [Verify] checks a report offline, in order: report_signature (signer/pdf
 // reports TOTAL_PASSED with the genesis organisations' CAs, or

@@ -63,6 +63,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePath$$' -fuzztime $(FUZZTIME) ./signer/ofd/render
 	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) ./evidence/witness
 	$(GO) test -run '^$$' -fuzz '^FuzzReadPackage$$' -fuzztime $(FUZZTIME) ./evidence/casepkg
+	$(GO) test -run '^$$' -fuzz '^FuzzParseSESContents$$' -fuzztime $(FUZZTIME) ./signer/pdf
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

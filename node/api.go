@@ -25,6 +25,9 @@ func (n *Node) routes() http.Handler {
 		Peers: n.cfg.Institution.Peers, DocumentsDir: n.home.Path("data", "documents"),
 		CaseDir: n.home.Path("data", "casepkg"), PackagesDir: n.home.Path("data", "casepkg"),
 	}
+	if n.ofdPages != nil {
+		c.OFDPages = n.ofdPages // the workflow's renderer draws report pages too
+	}
 	if n.wf != nil {
 		c.SignedPDFs = n.wf
 		c.CaseSource = n.wf.CaseSource()

@@ -18,6 +18,8 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/evidence"
+	"github.com/sealchain/sealchain/evidence/report"
+	"github.com/sealchain/sealchain/internal/nodetest"
 	"github.com/sealchain/sealchain/signer/ofd"
 	"github.com/sealchain/sealchain/signer/pdf"
 	"github.com/sealchain/sealchain/workflow"
@@ -162,6 +164,35 @@ func TestWorkflowOFD(t *testing.T) {
 	}
 	if r := c.call("GET", "/v1/sign/"+toks[0]+"/page/0", nil, ""); r.status != http.StatusBadRequest {
 		t.Errorf("page 0: %d %s", r.status, r.body)
+	}
+
+	// The node's evidence report on the contract draws the final OFD's
+	// pages with the same renderer, and verifies offline.
+	status, _, body = itDo(ctx, t, http.MethodPost, n.base+"/v1/reports", "application/json", []byte(`{"contract_id":"`+id+`"}`))
+	if status != http.StatusAccepted {
+		t.Fatalf("POST /v1/reports: %d %s", status, body)
+	}
+	var job map[string]any
+	json.Unmarshal(body, &job)
+	jobID, _ := job["id"].(string)
+	nodetest.WaitFor(t, 60*time.Second, "the report job finishes", func() bool {
+		_, _, b := itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+jobID, "", nil)
+		json.Unmarshal(b, &job)
+		return job["status"] == "done" || job["status"] == "failed"
+	})
+	if job["status"] != "done" {
+		t.Fatalf("report job: %v", job)
+	}
+	_, _, repPDF := itDo(ctx, t, http.MethodGet, n.base+"/v1/reports/"+jobID+"/pdf", "", nil)
+	if !bytes.Contains(repPDF, []byte("/CP1 ")) || !bytes.Contains(repPDF, []byte("/CP2 ")) || got.sum != sm3.Sum(final.body) || got.dpi != 60 {
+		t.Fatalf("the report does not draw both OFD pages (renderer got page %d at %v dpi)", got.page, got.dpi)
+	}
+	trust, err := evidence.LoadTrust(n.home.Genesis())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vr, err := report.Verify(repPDF, trust, time.Now().Add(time.Minute)); err != nil || !vr.OK {
+		t.Fatalf("report verify: %v %+v", err, vr)
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/evidence/assemble"
+	"github.com/sealchain/sealchain/evidence/report"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
@@ -91,8 +92,10 @@ type judicialAuth struct {
 // reporting is what evidence reports need besides the store.
 type reporting struct {
 	// ca signs evidence reports (through a one-day signer certificate).
-	ca   *signer.CA
-	jobs *reportJobs
+	ca *signer.CA
+	// pages draws an OFD contract's pages into its evidence report.
+	pages report.PageRenderer
+	jobs  *reportJobs
 	// publicURL is how people reach this node ([api] public_url, else the
 	// listen address): report QR codes point to publicURL + "/verify".
 	publicURL string

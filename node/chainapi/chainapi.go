@@ -14,6 +14,7 @@ import (
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/evidence/casepkg"
+	"github.com/sealchain/sealchain/evidence/report"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
@@ -78,6 +79,10 @@ type Config struct {
 	PackagesDir  string
 	Packages     PackageSource
 	CaseNotifier CaseNotifier
+	// OFDPages draws OFD pages (signer/ofd/render) into evidence reports
+	// on this node's workflow contracts whose file is an OFD; nil: the
+	// reports show no pages.
+	OFDPages report.PageRenderer
 	// ProcessAlive tells whether a pid runs: the browser verifier's build
 	// marker names its builder's.
 	ProcessAlive func(pid int) bool
@@ -93,7 +98,7 @@ func New(c Config) *API {
 		wasm:  verifierFile{path: c.API.VerifierWasm, alive: c.ProcessAlive},
 		heavy: newHeavy(c.API), auditor: c.Auditor,
 		auth: judicialAuth{signed: c.API.SignedAuth(), nonces: newNonceCache(maxNonces, maxNoncesPerCred)},
-		rep:  reporting{ca: c.CA, jobs: newReportJobs(), publicURLSet: c.API.PublicURL != "", production: c.Production},
+		rep:  reporting{ca: c.CA, jobs: newReportJobs(), publicURLSet: c.API.PublicURL != "", production: c.Production, pages: c.OFDPages},
 	}
 	a.caseJobs = newCaseBuilds(c.CaseSource, c.CaseDir)
 	a.files = caseFiles{signed: c.SignedPDFs, peers: c.Peers, dir: c.DocumentsDir, maxPDF: c.API.PDFMaxBytes}

@@ -1,6 +1,7 @@
 package chainapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -179,6 +180,7 @@ func (a *API) makeReport(ctx context.Context, j *reportJob) error {
 	case "signature_verification":
 		pdf, err = report.MakeSignatureReport(b, res, j.signedPDF, opts)
 	default:
+		opts.Contract, opts.Pages = a.ofdContract(ctx, j.ContractID), a.rep.pages
 		pdf, err = report.Make(b, res, opts)
 	}
 	if err != nil {
@@ -333,4 +335,27 @@ func (a *API) reportPDF(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"%s-%s.pdf\"", reportTypes[j.Type].file, j.ContractID))
 		_, _ = w.Write(j.pdf)
 	}
+}
+
+// ofdContract is the current file of this node's workflow contract when it
+// is an OFD whose SM3 the chain recorded last and the node draws OFD pages,
+// for the evidence report to show; else nil (no pages: a failure here does
+// not stop the report, it is logged).
+func (a *API) ofdContract(ctx context.Context, contract string) []byte {
+	if a.rep.pages == nil || a.files.signed == nil {
+		return nil
+	}
+	want, err := a.signedSM3(contract)
+	if err != nil || want == nil {
+		return nil
+	}
+	file, err := a.files.signed.SignedPDF(ctx, contract)
+	if err != nil {
+		a.logger.Info("evidence report without contract pages", "contract", contract, "err", err)
+		return nil
+	}
+	if got := sm3.Sum(file); !bytes.Equal(got[:], want) || !bytes.HasPrefix(file, []byte("PK\x03\x04")) {
+		return nil
+	}
+	return file
 }

@@ -343,3 +343,49 @@ func FuzzParseSESContents(f *testing.F) {
 		classifySES(rep, false, nil, tSign)
 	})
 }
+
+// TestSESEveryByte flips bytes of the SES_Signature in /Contents and
+// expects no flip to pass: every byte of its own structure, and a sample
+// (the first and last 16 bytes, then every 31st) of the seal picture and the
+// certificates, which their signatures cover like the rest.
+func TestSESEveryByte(t *testing.T) {
+	p := newSESParty(t, signer.AlgSM2, "a", sealPNG(t))
+	good := mustSignSES(t, minimalPDF(t, 0), p.sesOpts(1, 400, 100))
+	der, cpos := cmsOf(t, good)
+	ses, err := seal.ParseSESSignature(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sampled := make([]bool, len(der))
+	for _, blob := range [][]byte{ses.Seal.Picture.Data, p.cert, p.ca.Cert.Raw} {
+		for from := 0; ; {
+			i := bytes.Index(der[from:], blob)
+			if i < 0 {
+				break
+			}
+			for j := from + i + 16; j < from+i+len(blob)-16; j++ {
+				sampled[j] = j%31 != 0
+			}
+			from += i + len(blob)
+		}
+	}
+	flips := 0
+	for i := range der {
+		if sampled[i] {
+			continue
+		}
+		bad := bytes.Clone(good)
+		at := cpos + 1 + 2*i
+		b, _ := hex.DecodeString(string(bad[at : at+2]))
+		hex.Encode(bad[at:at+2], []byte{b[0] ^ 0x01})
+		rep, err := Verify(bad, VerifyOptions{Roots: p.roots})
+		if err != nil {
+			t.Fatalf("byte %d: %v", i, err)
+		}
+		if rep.Signatures[0].Indication == TotalPassed {
+			t.Errorf("byte %d of %d flipped: still TOTAL_PASSED", i, len(der))
+		}
+		flips++
+	}
+	t.Logf("%d of %d bytes flipped, none passed", flips, len(der))
+}

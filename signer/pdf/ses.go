@@ -1,10 +1,13 @@
 package pdf
 
 import (
+	"bytes"
+	"context"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/seal"
+	"github.com/sealchain/sealchain/signer/tsa"
 )
 
 // Electronic-seal signatures in PDF.
@@ -58,7 +62,14 @@ type SESOptions struct {
 	Seal []byte
 	// Rand is the signature's randomness; nil means crypto/rand.
 	Rand io.Reader
+	// TimeStamper, if set, stamps the signature value (SM3 of it for SM2,
+	// SHA-256 for ECDSA P-256), and the token goes into the SES_Signature's
+	// timeStamp (GB/T 38540: "对签名值的时间戳").
+	TimeStamper TimeStamper
 }
+
+// sesTimeStampRoom is reserved in /Contents for a time stamp token.
+const sesTimeStampRoom = 8192
 
 // SignSES appends an incremental update to in that adds a visible
 // electronic seal: a signature field whose /Contents is a GB/T 38540
@@ -69,6 +80,11 @@ type SESOptions struct {
 // /SubFilter /GM.sm2seal. Several signers sign in turn, and SES and CMS
 // signatures mix, by signing the previous output.
 func SignSES(in []byte, opts SESOptions) ([]byte, error) {
+	return SignSESContext(context.Background(), in, opts)
+}
+
+// SignSESContext is [SignSES] with a context for the time stamper.
+func SignSESContext(ctx context.Context, in []byte, opts SESOptions) ([]byte, error) {
 	if _, err := checkSignOptions(opts.SignOptions); err != nil {
 		return nil, fmt.Errorf("sign pdf (SES): %w", err)
 	}
@@ -90,6 +106,9 @@ func SignSES(in []byte, opts SESOptions) ([]byte, error) {
 		}
 	}
 	size := len(opts.Seal) + len(opts.Cert) + sesSlack
+	if opts.TimeStamper != nil {
+		size += sesTimeStampRoom
+	}
 	return sign(in, so, sigFormat{filter: SESFilter, subFilter: SESSubFilter, size: size,
 		contents: func(out []byte, a, b int, field string) ([]byte, error) {
 			h := sm3.New()
@@ -104,8 +123,93 @@ func SignSES(in []byte, opts SESOptions) ([]byte, error) {
 			if err != nil {
 				return nil, fmt.Errorf("SES_Signature: %w", err)
 			}
+			if opts.TimeStamper != nil {
+				if der, err = withSESTimeStamp(ctx, der, opts.TimeStamper); err != nil {
+					return nil, fmt.Errorf("SES_Signature time stamp: %w", err)
+				}
+			}
 			return der, nil
 		}})
+}
+
+// sesStampProfile is the hash a time stamp over an SES signature value
+// uses: the signature's own profile's.
+func sesStampProfile(alg asn1.ObjectIdentifier) (profile, bool) {
+	switch sesAlgorithm(alg) {
+	case profileSM2.name:
+		return profileSM2, true
+	case profileECDSA.name:
+		return profileECDSA, true
+	}
+	return profile{}, false
+}
+
+// withSESTimeStamp asks ts for a token over the hash of the signature value
+// of der (a version 4 SES_Signature without one) and returns der with the
+// token as timeStamp [0] EXPLICIT BIT STRING, as signer/seal reads it.
+func withSESTimeStamp(ctx context.Context, der []byte, ts TimeStamper) ([]byte, error) {
+	ses, err := seal.ParseSESSignature(der)
+	if err != nil {
+		return nil, err
+	}
+	prof, ok := sesStampProfile(ses.SignatureAlgorithm)
+	if !ok || ses.TimeStamp != nil {
+		return nil, fmt.Errorf("%w: algorithm %s or a time stamp already there", ErrInvalidOptions, ses.SignatureAlgorithm)
+	}
+	token, err := ts.TimeStamp(ctx, prof.digest, hashWith(prof, ses.Signature))
+	if err != nil {
+		return nil, err
+	}
+	bs, err := asn1.Marshal(asn1.BitString{Bytes: token, BitLength: 8 * len(token)})
+	if err != nil {
+		return nil, err
+	}
+	tagged, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: bs})
+	if err != nil {
+		return nil, err
+	}
+	var outer asn1.RawValue
+	if _, err := asn1.Unmarshal(der, &outer); err != nil {
+		return nil, err
+	}
+	out, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true,
+		Bytes: append(slices.Clone(outer.Bytes), tagged...)})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := seal.ParseSESSignature(out); err != nil {
+		return nil, fmt.Errorf("with the time stamp it does not parse: %w", err)
+	}
+	return out, nil
+}
+
+// checkSESTimeStamp verifies an SES_Signature's time stamp: a valid token
+// from a trusted TSA whose imprint is the hash of the signature value.
+func checkSESTimeStamp(ses *seal.SESSignature, roots, extra []*smx509.Certificate) *TimeStampReport {
+	r := &TimeStampReport{}
+	info, err := tsa.Verify(ses.TimeStamp, roots, extra)
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	t := info.GenTime
+	na := info.Signer.NotAfter.UTC()
+	r.GenTime, r.TSA, r.Serial, r.TSANotAfter = &t, info.Signer.Subject.String(), info.Serial.Text(16), &na
+	_, ok := sesStampProfile(ses.SignatureAlgorithm)
+	var want []byte
+	switch {
+	case !ok:
+	case info.HashAlg.Equal(tsa.OIDSHA256):
+		want = hashWith(profileECDSA, ses.Signature)
+	case info.HashAlg.Equal(tsa.OIDSM3):
+		want = hashWith(profileSM2, ses.Signature)
+	}
+	if want == nil || !bytes.Equal(want, info.Hash) {
+		r.Error = "the time stamp's imprint is not the hash of this signature's value"
+		return r
+	}
+	r.Valid = true
+	return r
 }
 
 func mmToPt(mm int) float64 { return float64(mm) * 72 / 25.4 }
@@ -183,7 +287,15 @@ func (vf *verification) ses(v verdict, r *SignatureReport, i, k int, br [4]int64
 			Issuer: cert.Issuer.String(), Fingerprint: signer.FingerprintOf(cert.Raw).String()}
 	}
 	if ses.TimeStamp != nil {
-		v.note("the SES_Signature's %d-byte time stamp is not verified", len(ses.TimeStamp))
+		var extra []*smx509.Certificate
+		if vf.dss != nil {
+			extra = vf.dss.certs
+		}
+		roots := append(append([]*smx509.Certificate(nil), opts.Roots...), opts.TSARoots...)
+		r.TimeStamp = checkSESTimeStamp(ses, roots, extra)
+		if !r.TimeStamp.Valid {
+			v.note("the SES_Signature's time stamp is not valid: %s", r.TimeStamp.Error)
+		}
 	}
 
 	// Signing time: the caller's (the chain's), else timeInfo, else /M;
@@ -199,6 +311,9 @@ func (vf *verification) ses(v verdict, r *SignatureReport, i, k int, br [4]int64
 		if t, ok := opts.SigningTimeOf(r); ok {
 			at, authoritative, r.SigningTimeSource = t, true, TimeFromCaller
 		}
+	}
+	if !authoritative && r.TimeStamp != nil && r.TimeStamp.Valid {
+		at, authoritative, r.SigningTimeSource = *r.TimeStamp.GenTime, true, TimeFromTimeStamp
 	}
 	if at.IsZero() && !ses.Time.IsZero() {
 		at, r.SigningTimeSource = ses.Time, TimeFromSES

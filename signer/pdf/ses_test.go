@@ -389,3 +389,34 @@ func TestSESEveryByte(t *testing.T) {
 	}
 	t.Logf("%d of %d bytes flipped, none passed", flips, len(der))
 }
+
+// TestSESTimeStamp: a time stamp over the signature value, in the
+// SES_Signature's timeStamp, is verified and gives the signing time; one
+// over something else is reported and ignored.
+func TestSESTimeStamp(t *testing.T) {
+	p := newSESParty(t, signer.AlgSM2, "a", sealPNG(t))
+	in := minimalPDF(t, 0)
+	o := p.sesOpts(1, 400, 100)
+	o.TimeStamper = testTSA{a: newTSAAuthority(t, p.ca), certReq: true}
+	out := mustSignSES(t, in, o)
+	der, _ := cmsOf(t, out)
+	if ses, err := seal.ParseSESSignature(der); err != nil || ses.TimeStamp == nil {
+		t.Fatalf("no time stamp in the SES_Signature: %v", err)
+	}
+	// After the certificate expired: the time stamp is the proof of
+	// existence that keeps it valid.
+	rep, err := Verify(out, VerifyOptions{Roots: p.roots, ValidationTime: tNotAfter.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Signatures[0]
+	if s.Indication != TotalPassed || s.TimeStamp == nil || !s.TimeStamp.Valid || s.SigningTimeSource != TimeFromTimeStamp || !s.SigningTime.Equal(tGenTime) {
+		t.Fatalf("%s/%s time %v from %s, stamp %+v, notes %v", s.Indication, s.SubIndication, s.SigningTime, s.SigningTimeSource, s.TimeStamp, s.Notes)
+	}
+	o.TimeStamper = testTSA{a: newTSAAuthority(t, p.ca), certReq: true, other: make([]byte, 32)}
+	out = mustSignSES(t, in, o)
+	rep, _ = Verify(out, VerifyOptions{Roots: p.roots})
+	if s := rep.Signatures[0]; s.TimeStamp == nil || s.TimeStamp.Valid || s.SigningTimeSource != TimeFromSES || s.Indication != TotalPassed {
+		t.Fatalf("wrong imprint: %s time from %s, stamp %+v", s.Indication, s.SigningTimeSource, s.TimeStamp)
+	}
+}

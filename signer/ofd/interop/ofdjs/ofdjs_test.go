@@ -106,7 +106,8 @@ func (p *party) sign(t *testing.T, data []byte, x, y float64, at time.Time) []by
 	return out
 }
 
-// rewrite returns data with the zip entry name replaced by f's result.
+// rewrite returns data with the zip entry name replaced by f's result, or
+// left out when f returns nil.
 func rewrite(t *testing.T, data []byte, name string, f func([]byte) []byte) []byte {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
@@ -118,6 +119,9 @@ func rewrite(t *testing.T, data []byte, name string, f func([]byte) []byte) []by
 		b := readEntry(t, e)
 		if e.Name == name {
 			b, found = f(b), true
+			if b == nil {
+				continue
+			}
 		}
 		w, err := zw.Create(e.Name)
 		require.NoError(t, err)
@@ -249,6 +253,11 @@ func startBrowser(t *testing.T, ctx context.Context) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// ofd.js reads the zip through JSZip's chain of timer callbacks:
+		// without these a page the browser thinks hidden is throttled.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(900, 1300),
 	)
@@ -472,6 +481,27 @@ func TestOfdJSVerifiesSealchain(t *testing.T) {
 		rep := sealchainVerify(t, changed, a)
 		require.Equal(t, pdf.TotalFailed, rep.Signatures[0].Indication)
 		require.Equal(t, pdf.HashFailure, rep.Signatures[0].SubIndication)
+	})
+	t.Run("a referenced part removed", func(t *testing.T) {
+		// Seal.esl of the first signature is referenced by both signatures
+		// but not needed to draw (ofd.js takes the seal from
+		// SignedValue.dat). ofd.js reads each referenced part in a callback
+		// it does not wait for; a missing part fails there unseen and is
+		// left out of the check, which then passes. Sealchain reports it.
+		const esl = "Doc_0/Signs/Sign_0/Seal.esl"
+		changed := rewrite(t, two, esl, func([]byte) []byte { return nil })
+		r := b.verify(t, "removed.ofd", changed)
+		xs := signatureFiles(t, changed)
+		require.Len(t, r.Signatures, 2)
+		for i, s := range r.Signatures {
+			n, failed := refState(t, s, xs[i])
+			require.Empty(t, failed)
+			require.Equal(t, len(xs[i].References)-1, n, "ofd.js leaves the missing part out")
+			require.True(t, s.DigestOK, "ofd.js does not see the missing part")
+		}
+		for _, s := range sealchainVerify(t, changed, a, c).Signatures {
+			require.Equal(t, pdf.TotalFailed, s.Indication)
+		}
 	})
 	t.Run("ofd.js 1.5.0", func(t *testing.T) {
 		// 1.5.0 parses in licensed WebAssembly: with its built-in key it

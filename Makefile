@@ -132,7 +132,7 @@ test-interop:
 	fi
 	@if command -v npm >/dev/null 2>&1 && [ -x /usr/bin/chromium ]; then \
 		(cd signer/ofd/interop/ofdjs && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) && \
-		SEALCHAIN_OFDJS=1 $(GO) test -count=1 -timeout 8m -run '^TestOfdJS' -v ./signer/ofd/interop/ofdjs/; \
+		SEALCHAIN_OFDJS=1 $(GO) test -count=1 -timeout 20m -run '^TestOfdJS' -v ./signer/ofd/interop/ofdjs/; \
 	elif [ "$${CI:-}" = 1 ]; then \
 		echo "test-interop: CI=1 needs npm and /usr/bin/chromium (Sealchain -> ofd.js)" >&2; exit 1; \
 	else \

@@ -118,8 +118,11 @@ clean:
 # resources: GOMAIN, antchain, dms360, tongz, ofdrw) must verify in Sealchain.
 # The other direction, Sealchain-signed OFDs in ofdrw's OFDValidator, needs an
 # ofdrw checkout that CI cannot fetch (GitHub and Maven Central are out of its
-# reach, and no OFD signature verifier is packaged in Debian, npm or the Go
-# proxy): it runs when OFDRW_SRC names one, and is reported as skipped otherwise.
+# reach, and Debian and the Go proxy package no OFD signature verifier): it
+# runs when OFDRW_SRC names one, and is reported as skipped otherwise.
+# Sealchain-signed OFDs are also verified by DLTech21's ofd.js (npm, pinned by
+# signer/ofd/interop/ofdjs/package-lock.json) in headless Chromium; that runs
+# wherever npm and chromium are, and is required when CI=1.
 .PHONY: test-interop
 test-interop:
 	$(GO) test -count=1 -timeout 5m -run '^(TestInteropCorpus|TestInteropAt|TestInteropTampered|TestOwnSealsAsSESeal|TestPrivateCriticalExtensions)$$' -v ./signer/seal/ ./signer/ofd/
@@ -127,6 +130,14 @@ test-interop:
 		signer/ofd/interop/ofdrw-verify.sh; \
 	else \
 		echo "test-interop: SKIPPED Sealchain -> ofdrw (OFDValidator on Sealchain-signed OFDs): set OFDRW_SRC to an ofdrw checkout (commit 7459e350) and install the Debian packages listed in signer/ofd/interop/ofdrw-verify.sh"; \
+	fi
+	@if command -v npm >/dev/null 2>&1 && [ -x /usr/bin/chromium ]; then \
+		(cd signer/ofd/interop/ofdjs && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) && \
+		SEALCHAIN_OFDJS=1 $(GO) test -count=1 -timeout 20m -run '^TestOfdJS' -v ./signer/ofd/interop/ofdjs/; \
+	elif [ "$${CI:-}" = 1 ]; then \
+		echo "test-interop: CI=1 needs npm and /usr/bin/chromium (Sealchain -> ofd.js)" >&2; exit 1; \
+	else \
+		echo "test-interop: SKIPPED Sealchain -> ofd.js (signer/ofd/interop/ofdjs): needs npm and /usr/bin/chromium"; \
 	fi
 
 # Fault-injection tests: four real validator processes on 127.0.0.1 killed,

@@ -57,6 +57,19 @@ func TestWebVerifyOFD(t *testing.T) {
 			t.Errorf("OFD card lacks %q:\n%s", want, card)
 		}
 	}
+	// The file is on chain: the last signer's contract_signed record names
+	// this exact file, so its seal is checked at that block time; the first
+	// signer's record names the file before the second seal, so the first
+	// seal is checked at the time it claims. The page says which.
+	if !strings.Contains(card, "有本文件存证记录的签章用记录所在区块的时间") || !strings.Contains(card, "区块时间 · 记录 #") || !strings.Contains(card, "签章声明的时间") {
+		t.Errorf("OFD card does not say which times were used:\n%s", card)
+	}
+	if got := [2]int{b.count(t, `#ofd-sigs td[data-time-source="ses_time_info_claimed"]`), b.count(t, `#ofd-sigs td[data-time-source="block"]`)}; got != [2]int{1, 1} {
+		t.Errorf("claimed and block times: %v, want one of each", got)
+	}
+	if b.count(t, `#ofd-sigs tbody tr:nth-child(2) td[data-time-source="block"]`) != 1 {
+		t.Error("the second (last) seal is not the one checked at the block time")
+	}
 	b.shot(t, "web-ofd-ok.png")
 
 	b.run(t, "the changed OFD", chromedp.Click(chromedp.CSS(`#reset`)), chromedp.SetUploadFiles(chromedp.CSS(`#doc`), []string{changedPath}),
@@ -66,6 +79,9 @@ func TestWebVerifyOFD(t *testing.T) {
 	}
 	if card := b.text(t, "#ofd-card"); !strings.Contains(card, "TOTAL_FAILED") || !strings.Contains(card, "/Doc_0/Pages/Page_0/Content.xml 在签章后被修改") {
 		t.Errorf("changed OFD card:\n%s", card)
+	}
+	if n := b.count(t, `#ofd-sigs td[data-time-source="block"]`); n != 0 {
+		t.Errorf("a changed file is not on chain, yet %d seals were checked at a block time", n)
 	}
 	b.shot(t, "web-ofd-changed.png")
 }

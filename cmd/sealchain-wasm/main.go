@@ -27,9 +27,12 @@
 //	    issuance_recorded, bundle_attached, bundle_verifies and facts_match;
 //	    "kind" names the document. Unreadable input gives a Result whose
 //	    single failed check says why.
-//	sealchainVerifyOFD(ofd: Uint8Array, genesisJSON: string, at: string|null) -> string
-//	    the JSON of {report} (`sealchain ofd verify --json`'s report, with the
-//	    genesis organisations' CAs trusted) or {error} (ofd.go).
+//	sealchainVerifyOFD(ofd: Uint8Array, genesisJSON: string, at: string|null, bundleJSON: string|null) -> string
+//	    the JSON of {report, on_chain, bundle_error} (`sealchain ofd verify
+//	    --json`'s report, with the genesis organisations' CAs trusted) or
+//	    {error} (ofd.go). With a bundle that verifies with the file, a seal
+//	    whose signer recorded this exact file is checked at that block time
+//	    (on_chain), as POST /v1/ofd/verify does.
 //
 // When they are installed it calls globalThis.sealchainReady(), if defined.
 //

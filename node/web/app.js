@@ -56,7 +56,8 @@
       docNotChecked: '本页面未核验文书本身的签名及印刷事实，请用命令行核验：', docCheckFailed: '文书签名或印刷事实未通过核验',
       ofdCard: 'OFD 电子签章（GB/T 38540）', ofdColSeal: '印章', ofdColSigner: '签章人证书', ofdColResult: '验证结果',
       ofdSummary: '{n} 个签章 · 总体结论 {i}。信任根：创世文件中各机构的 CA；时间：{t}。与 sealchain ofd verify 相同的代码在本浏览器中运行。',
-      ofdTimeClaimed: '各签章数据中声明的签章时间', ofdNone: '文件中没有电子签章', ofdError: 'OFD 无法读取：',
+      ofdTimeClaimed: '各签章数据中声明的签章时间', ofdTimeChain: '有本文件存证记录的签章用记录所在区块的时间，其余用签章数据中声明的时间',
+      ofdSrcBlock: '区块时间 · 记录 #{i} · 高度 {h}', ofdSrcClaimed: '签章声明的时间', ofdNone: '文件中没有电子签章', ofdError: 'OFD 无法读取：',
       ofdOKNotOnChain: 'OFD 签章验证通过（未上链）', ofdBadNotOnChain: 'OFD 签章未通过验证（未上链）',
       ofdNotOnChainSub: '本节点没有该文件的存证记录；以下为文件中电子签章的验证结果。', ofdLine: '文件中的 OFD 电子签章：{i}',
       ofdRefChanged: '第 {n} 个签章：部件 {f} 在签章后被修改', ofdRefMissing: '第 {n} 个签章：部件 {f} 缺失',
@@ -106,7 +107,8 @@
       kind_preservation_certificate: 'Preservation certificate', kind_signature_verification: 'Signature verification report',
       ofdCard: 'OFD electronic seals (GB/T 38540)', ofdColSeal: 'Seal', ofdColSigner: 'Signer certificate', ofdColResult: 'Result',
       ofdSummary: '{n} signature(s) · overall {i}. Trusted: the CAs of the genesis organisations; time: {t}. The same code as sealchain ofd verify, run in this browser.',
-      ofdTimeClaimed: 'the time each signature claims', ofdNone: 'the file has no electronic seal', ofdError: 'the OFD cannot be read: ',
+      ofdTimeClaimed: 'the time each signature claims', ofdTimeChain: 'the block time of the record of this file for signatures recorded on chain, the time claimed for the others',
+      ofdSrcBlock: 'block time · record #{i} · height {h}', ofdSrcClaimed: 'time claimed by the signature', ofdNone: 'the file has no electronic seal', ofdError: 'the OFD cannot be read: ',
       ofdOKNotOnChain: 'OFD signatures verified (not on chain)', ofdBadNotOnChain: 'OFD signatures do not verify (not on chain)',
       ofdNotOnChainSub: 'This node has no evidence for this file; below is the verification of the electronic seals in the file.', ofdLine: 'OFD electronic seals in the file: {i}',
       ofdRefChanged: 'signature {n}: part {f} was changed after signing', ofdRefMissing: 'signature {n}: part {f} is missing',
@@ -339,6 +341,13 @@
       if (qrBundle && state.bundle) v.qrMatch = window.sealchainHashFile(new TextEncoder().encode(bundleText)).sm3 === qrBundle;
       try { v.bundle = JSON.parse(bundleText); } catch (e) { v.bundle = null; }
       v.result = JSON.parse(window.sealchainVerify(bundleText, genesisText, state.doc ? state.doc.bytes : null));
+      // An OFD whose evidence verified is checked again with the bundle: a
+      // seal whose signer recorded this exact file is checked at that
+      // record's block time (proved by the bundle, as POST /v1/ofd/verify
+      // does from its store), the others at the time they claim.
+      if (state.doc && state.doc.ofd && v.result.ok && typeof window.sealchainVerifyOFD === 'function') {
+        v.ofd = JSON.parse(window.sealchainVerifyOFD(state.doc.bytes, genesisText, null, bundleText));
+      }
       const facts = state.bundle && state.bundle.facts;
       if (facts && facts.kind) v.issued = await verifyIssued(facts, state.bundle.pdf, genesisText);
     } catch (e) {
@@ -521,7 +530,8 @@
     if (!rep) { sum.textContent = t('ofdError') + v.ofd.error; sum.dataset.indication = 'error'; return; }
     sum.dataset.indication = rep.indication;
     if (!rep.signatures.length) { sum.textContent = t('ofdNone'); return; }
-    sum.textContent = t('ofdSummary').replace('{n}', rep.signatures.length).replace('{i}', indLabel(rep.indication)).replace('{t}', t('ofdTimeClaimed'));
+    const onChain = new Map((v.ofd.on_chain || []).map((o) => [o.signature, o]));
+    sum.textContent = t('ofdSummary').replace('{n}', rep.signatures.length).replace('{i}', indLabel(rep.indication)).replace('{t}', t(onChain.size ? 'ofdTimeChain' : 'ofdTimeClaimed'));
     const problem = (text) => ul.append(el('li', { class: 'fail' }, el('span', { class: 'mark' }, '✕'), el('span', { class: 'what' }, text)));
     for (const sig of rep.signatures) {
       const n = sig.index + 1;
@@ -530,7 +540,11 @@
       const res = el('span', { class: 'tag ' + (sig.indication === 'TOTAL_PASSED' ? 'ind-ok' : sig.indication === 'TOTAL_FAILED' ? 'ind-bad' : 'ind-unknown') }, indLabel(sig.indication));
       tb.append(el('tr', { 'data-indication': sig.indication },
         el('td', null, String(n)), el('td', null, sealName, sig.seal ? el('br') : null, sig.seal ? el('small', { class: 'muted' }, sig.seal.vendor + ' · v' + sig.seal.version) : null),
-        el('td', null, ...who), el('td', { class: 'nowrap' }, sig.signing_time ? fmtTime(sig.signing_time) : (sig.claimed_time || '')),
+        el('td', null, ...who), el('td', { class: 'nowrap', 'data-time-source': onChain.has(sig.index) ? 'block' : sig.signing_time_source },
+          sig.signing_time ? fmtTime(sig.signing_time) : (sig.claimed_time || ''), el('br'),
+          el('small', { class: 'muted' }, onChain.has(sig.index)
+            ? t('ofdSrcBlock').replace('{i}', onChain.get(sig.index).log_index).replace('{h}', onChain.get(sig.index).height)
+            : t('ofdSrcClaimed'))),
         el('td', null, res, sig.sub_indication ? el('br') : null, sig.sub_indication ? el('small', { class: 'mono' }, sig.sub_indication) : null)));
       for (const r of sig.references || []) {
         if (r.status === 'changed') problem(t('ofdRefChanged').replace('{n}', n).replace('{f}', r.file));
@@ -544,6 +558,7 @@
       }
     }
     if (rep.unlisted && rep.unlisted.length) problem(t('ofdUnlisted').replace('{f}', rep.unlisted.join(', ')));
+    if (v.ofd.bundle_error) ul.append(el('li', { class: 'note-row' }, el('span', { class: 'mark' }, '?'), el('span', { class: 'what' }, v.ofd.bundle_error)));
   }
 
   function render() {

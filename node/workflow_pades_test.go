@@ -75,6 +75,8 @@ func TestWorkflowPAdES(t *testing.T) {
 		}
 	}
 
+	checkBLTA(ctx, t, n, doc.body, os.Getenv("PADES_OUT"))
+
 	ev := c.call("GET", "/v1/wf/contracts/"+id+"/evidence", nil, "")
 	b, err := evidence.DecodeBundle(ev.body)
 	if err != nil {

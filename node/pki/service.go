@@ -59,6 +59,9 @@ type Config struct {
 	// Record submits the timestamp_issued record of every token issued
 	// (nil: tokens are not recorded). Run must run for it to be called.
 	Record Recorder
+	// Request commits a timestamp_requested record for POST
+	// /v1/tsa/document (nil: document time stamps are refused).
+	Request Requester
 }
 
 // Service answers the PKI routes.
@@ -106,6 +109,7 @@ func RevocationURLs(baseURL, org string) (ocsp, crl []string) {
 func (s *Service) Register(rt *httpjson.Router) {
 	rt.Route("POST /v1/tsa", s.handleTSA)
 	rt.Route("POST /v1/tsa/signature", s.handleSignatureTSA)
+	rt.Route("POST /v1/tsa/document", s.handleDocumentTSA)
 	rt.Route("POST /v1/ocsp/{org}", s.handleOCSPPost)
 	rt.Route("GET /v1/ocsp/{org}/{req...}", s.handleOCSPGet)
 	rt.Route("GET /v1/crl/{file}", s.handleCRL)
@@ -177,33 +181,39 @@ func (s *Service) timeStamp(der []byte) ([]byte, error) {
 // (identity commitments share the index and are skipped: a time stamp must
 // not reveal when someone was identified) and returns its block time.
 func (s *Service) committedAt(hash []byte) (time.Time, bool, error) {
+	at, _, found, err := s.firstCommit(hash)
+	return at, found, err
+}
+
+// firstCommit is committedAt with the record's body.
+func (s *Service) firstCommit(hash []byte) (time.Time, chain.Body, bool, error) {
 	v := s.c.Chain.View()
 	q := store.Query{Limit: 32, UpTo: s.c.Chain.Last().LogSize}
 	for {
 		page, err := v.ByDoc(hash, q)
 		if err != nil {
-			return time.Time{}, false, fmt.Errorf("pki: doc index: %w", err)
+			return time.Time{}, nil, false, fmt.Errorf("pki: doc index: %w", err)
 		}
 		for _, idx := range page.Indexes {
 			leaf, err := v.Entry(idx)
 			if err != nil {
-				return time.Time{}, false, err
+				return time.Time{}, nil, false, err
 			}
 			en, err := chain.DecodeEntry(leaf)
 			if err != nil {
-				return time.Time{}, false, err
+				return time.Time{}, nil, false, err
 			}
 			tx, err := chain.DecodeRecord(en.Tx)
 			if err != nil {
-				return time.Time{}, false, err
+				return time.Time{}, nil, false, err
 			}
 			if tx.Body.Type() == chain.TypeIdentityVerified {
 				continue
 			}
-			return en.Time, true, nil
+			return en.Time, tx.Body, true, nil
 		}
 		if !page.More {
-			return time.Time{}, false, nil
+			return time.Time{}, nil, false, nil
 		}
 		q.After, q.HaveAfter = page.Next, true
 	}

@@ -7,10 +7,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/emmansun/gmsm/smx509"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
+	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/tsa"
 )
 
@@ -108,7 +112,7 @@ func PrepareDocTimeStamp(in []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("document time stamp: %w", err)
 	}
-	fieldName = strings.Replace(fieldName, "Signature", "DocTimeStamp", 1)
+	fieldName = docTimeStampName(ctx, fields, fieldName)
 	w.object(widgetNr, 0, fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T %s /V %d 0 R /P %s /Rect [0 0 0 0] /F 132 >>",
 		encodeTextString(fieldName), sigNr, pageRef.PDFString()))
 	widgetRef := *types.NewIndirectRef(widgetNr, 0)
@@ -223,4 +227,55 @@ func EmbedDocTimeStamp(prepared, token []byte) ([]byte, error) {
 	out := bytes.Clone(prepared)
 	hex.Encode(out[contents.start+1:], token)
 	return out, nil
+}
+
+// LastTimeStampCert returns the TSA certificate (DER) of the latest time
+// stamp in data: its last document time stamp, else the last signature's
+// signature time stamp; the one whose expiry the next archive time stamp
+// must come before. Only certificates the tokens carry are found.
+func LastTimeStampCert(data []byte) ([]byte, error) {
+	s := &scanner{data: data, ctx: context.Background()}
+	cands, err := s.signatures()
+	if err != nil {
+		return nil, fmt.Errorf("last time stamp: %w", err)
+	}
+	for i := len(cands) - 1; i >= 0; i-- {
+		c := cands[i]
+		contents, ok := c.dict["Contents"].(pStr)
+		if c.err != nil || !ok {
+			continue
+		}
+		var tokens [][]byte
+		if isDocTimeStamp(c) {
+			tokens = [][]byte{contents.b}
+		} else if cms, err := parseCMS(contents.b); err == nil {
+			tokens = cms.timeStamps
+		}
+		for _, tok := range tokens {
+			for _, der := range tokenCerts(tok) {
+				if ce, err := smx509.ParseCertificate(der); err == nil && signer.HasCriticalTimeStamping(ce) {
+					return der, nil
+				}
+			}
+		}
+	}
+	return nil, fmt.Errorf("last time stamp: %w: no time stamp carrying its TSA certificate", ErrNoSignature)
+}
+
+// docTimeStampName is "DocTimeStampN" with N the number of the field
+// acroFormFields chose ("SignatureN"), raised past the names in use.
+func docTimeStampName(ctx *model.Context, fields types.Array, sigName string) string {
+	used := map[string]bool{}
+	for _, f := range fields {
+		if d, err := ctx.DereferenceDict(f); err == nil && d != nil {
+			if t, err := ctx.DereferenceStringOrHexLiteral(d["T"], model.V10, nil); err == nil {
+				used[t] = true
+			}
+		}
+	}
+	n, _ := strconv.Atoi(strings.TrimPrefix(sigName, "Signature"))
+	for used["DocTimeStamp"+strconv.Itoa(n)] {
+		n++
+	}
+	return "DocTimeStamp" + strconv.Itoa(n)
 }

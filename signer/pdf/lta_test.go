@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/asn1"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,9 +66,13 @@ func TestDocTimeStamp(t *testing.T) {
 	}
 
 	// Extend: the DSS gains the CRL for the TSA, then a second time stamp.
-	ext, err := AddDSS(ctx, lta, &staticVD{vd: ValidationData{CRLs: [][]byte{makeCRL(t, p.ca, nil, time.Time{})}}})
+	src := &staticVD{vd: ValidationData{CRLs: [][]byte{makeCRL(t, p.ca, nil, time.Time{})}}}
+	ext, err := AddDSS(ctx, lta, src)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(src.asked, func(c []byte) bool { return bytes.Equal(c, auth.Certs[0].Raw) }) {
+		t.Error("AddDSS did not ask about the document time stamp's TSA certificate")
 	}
 	k, err := signer.GenerateKey(signer.AlgSM2, nil) // an SM2 token from the same ECDSA CA
 	if err != nil {

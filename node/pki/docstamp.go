@@ -134,13 +134,13 @@ func (s *Service) documentTimeStamp(ctx context.Context, prepared []byte, alg as
 func (s *Service) committedRevision(data []byte) ([]byte, string, error) {
 	for _, rev := range pdf.RecordedRevisions(data) {
 		s3 := sm3.Sum(rev)
-		_, body, found, err := s.firstCommit(s3[:])
+		_, body, found, err := s.lookup(s3[:])
 		if err != nil {
 			return nil, "", err
 		}
 		if !found {
 			s2 := sha256.Sum256(rev)
-			if _, body, found, err = s.firstCommit(s2[:]); err != nil {
+			if _, body, found, err = s.lookup(s2[:]); err != nil {
 				return nil, "", err
 			}
 		}

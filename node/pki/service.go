@@ -73,7 +73,9 @@ type Service struct {
 	ocspCert *smx509.Certificate
 	// commitTime is committedAt; tests replace it.
 	commitTime commitTimeFunc
-	rec        *recorder
+	// lookup is firstCommit; tests replace it.
+	lookup func(hash []byte) (time.Time, chain.Body, bool, error)
+	rec    *recorder
 }
 
 // New returns the service.
@@ -91,7 +93,7 @@ func New(c Config) (*Service, error) {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{c: c, rec: newRecorder(c.Record)}
-	s.commitTime = s.committedAt
+	s.commitTime, s.lookup = s.committedAt, s.firstCommit
 	return s, nil
 }
 

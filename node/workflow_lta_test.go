@@ -41,17 +41,19 @@ func extendLTA(ctx context.Context, t *testing.T, n *itNet, in []byte, sm3 ...bo
 	return out
 }
 
-// checkBLTA extends the workflow's B-LT contract twice (SHA-256 then SM3),
+// checkBLTA extends the workflow's B-LT contract twice (SHA-256, and
+// SHA-256 or SM3 the second time),
 // finds the timestamp_requested record of each digest, validates the file
 // past every certificate's expiry (B-LTA) and shows it to pdfsig; a PDF
 // with no revision on chain is refused.
-func checkBLTA(ctx context.Context, t *testing.T, n *itNet, blt []byte, dir string) {
+func checkBLTA(ctx context.Context, t *testing.T, n *itNet, blt []byte, dir, docSHA256 string) {
 	t.Helper()
 	lta := extendLTA(ctx, t, n, blt)
-	lta2 := extendLTA(ctx, t, n, lta, true)
+	lta2 := extendLTA(ctx, t, n, lta)
+	lta2sm := extendLTA(ctx, t, n, lta, true) // an SM2 token: for Sealchain, not for pyHanko or pdfsig
 	roots := []*smx509.Certificate{n.ca.Cert}
 	late := n.ca.Cert.NotAfter.Add(24 * time.Hour)
-	for name, f := range map[string][]byte{"once": lta, "twice": lta2} {
+	for name, f := range map[string][]byte{"once": lta, "twice": lta2, "twice, SM3": lta2sm} {
 		rep, err := pdf.Verify(f, pdf.VerifyOptions{Roots: roots, ValidationTime: late})
 		if err != nil {
 			t.Fatal(err)
@@ -84,6 +86,17 @@ func checkBLTA(ctx context.Context, t *testing.T, n *itNet, blt []byte, dir stri
 
 	if dir != "" {
 		os.WriteFile(filepath.Join(dir, "contract-blta.pdf"), lta2, 0o644)
+	}
+	// PADES_HOOK runs while the node is up (e.g. pyHanko's HTTP
+	// timestamper against /v1/tsa: signer/pdf/interop/pyhanko-validate.sh).
+	if hook := os.Getenv("PADES_HOOK"); hook != "" {
+		cmd := exec.CommandContext(ctx, "sh", "-c", hook)
+		cmd.Env = append(os.Environ(), "SEALCHAIN_URL="+n.base, "SEALCHAIN_DOC_SHA256="+docSHA256)
+		out, err := cmd.CombinedOutput()
+		t.Logf("$ %s\n%s", hook, out)
+		if err != nil {
+			t.Errorf("PADES_HOOK: %v", err)
+		}
 	}
 	if pdfsig, err := exec.LookPath("pdfsig"); err == nil {
 		file := filepath.Join(t.TempDir(), "contract-blta.pdf")

@@ -311,7 +311,20 @@ func (s *Service) answer(ids []CertID, nonce []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buildOCSPResponse(statuses, nonce, now, key, cert, s.c.Rand)
+	return buildOCSPResponse(statuses, nonce, s.statusTime(now), now, key, cert, s.c.Rand)
+}
+
+// statusTime is OCSP's and the CRL's thisUpdate: the block time of the
+// last committed block, whose state the answer reports (not the clock: a
+// PAdES validator rejects revocation data dated after the document time
+// stamp that covers it, and the next block's time, that stamp's genTime,
+// can be a little behind this node's clock). The clock if earlier, or if
+// nothing committed yet.
+func (s *Service) statusTime(now time.Time) time.Time {
+	if t := s.c.Chain.Last().Time; !t.IsZero() && t.Before(now) {
+		return t
+	}
+	return now
 }
 
 // orgCerts calls fn for each certificate on chain that this org's CA issued.
@@ -399,7 +412,7 @@ func (s *Service) crl(now time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return makeCRL(s.c.CA, entries, big.NewInt(s.c.Chain.Last().Height), now, s.c.Rand)
+	return makeCRL(s.c.CA, entries, big.NewInt(s.c.Chain.Last().Height), s.statusTime(now), now, s.c.Rand)
 }
 
 // LoadOrIssueAuthority loads a TSA key and certificate from keyFile and

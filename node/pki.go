@@ -59,7 +59,7 @@ func (n *Node) mountPKI(rt *httpjson.Router, ca *signer.CA, auditor *client.Subm
 	svc, err := pki.New(pki.Config{
 		Chain: n.store, Org: n.cfg.Org, CA: ca, Policy: asn1.ObjectIdentifier(oid),
 		ECDSA: ecdsa, SM2: sm2, BaseURL: p.BaseURL, Logger: log, MaxPDFBytes: n.cfg.API.PDFMaxBytes,
-		Record: n.tokenRecorder(auditor, log), Request: n.stampRequester(auditor),
+		Record: n.tokenRecorder(auditor, log), Request: n.stampRequester(auditor), QueueDir: n.home.TSAQueue(),
 	})
 	if err != nil {
 		log.Error("[pki] off", "err", err)

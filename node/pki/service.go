@@ -62,6 +62,10 @@ type Config struct {
 	// Request commits a timestamp_requested record for POST
 	// /v1/tsa/document (nil: document time stamps are refused).
 	Request Requester
+	// QueueDir, if set, keeps the timestamp_issued records not yet
+	// submitted in a pebble database there, so that a restart submits
+	// them (the node: data/tsa-queue). Empty: memory only.
+	QueueDir string
 }
 
 // Service answers the PKI routes.
@@ -92,7 +96,11 @@ func New(c Config) (*Service, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{c: c, rec: newRecorder(c.Record)}
+	rec, err := newRecorder(c.Record, c.QueueDir, c.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{c: c, rec: rec}
 	s.commitTime, s.lookup = s.committedAt, s.firstCommit
 	return s, nil
 }

@@ -142,6 +142,9 @@ func registrySamples() []struct {
 			GenTime: 1767225600123456789, TSACert: fpOf(12)}},
 		{"timestamp_issued signature", &TimestampIssued{TokenSM3: h32(34), HashAlg: TimestampSM3, StampedHash: h32(35), CommittedHash: h32(36),
 			GenTime: 1767225600123456789, TSACert: fpOf(13)}},
+		{"timestamp_requested", &TimestampRequested{HashAlg: TimestampSHA256, Hash: h32(37), Purpose: TimestampDocument}},
+		{"timestamp_requested for a contract document", &TimestampRequested{HashAlg: TimestampSM3, Hash: h32(38), Purpose: TimestampDocument,
+			DocSM3: h32(39), Contract: "c-1"}},
 	}
 }
 

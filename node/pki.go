@@ -13,6 +13,7 @@ import (
 	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/pki"
+	"github.com/sealchain/sealchain/node/submit"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -58,7 +59,7 @@ func (n *Node) mountPKI(rt *httpjson.Router, ca *signer.CA, auditor *client.Subm
 	svc, err := pki.New(pki.Config{
 		Chain: n.store, Org: n.cfg.Org, CA: ca, Policy: asn1.ObjectIdentifier(oid),
 		ECDSA: ecdsa, SM2: sm2, BaseURL: p.BaseURL, Logger: log, MaxPDFBytes: n.cfg.API.PDFMaxBytes,
-		Record: n.tokenRecorder(auditor, log),
+		Record: n.tokenRecorder(auditor, log), Request: n.stampRequester(auditor), QueueDir: n.home.TSAQueue(),
 	})
 	if err != nil {
 		log.Error("[pki] off", "err", err)
@@ -92,6 +93,40 @@ func (n *Node) tokenRecorder(auditor *client.Submitter, log *slog.Logger) pki.Re
 		}
 		if !o.Accepted() {
 			return fmt.Errorf("%s: code %d %s: %w", o.Status, o.Code, o.Log, o.Err)
+		}
+		return nil
+	}
+}
+
+// stampRequester submits the timestamp_requested records of POST
+// /v1/tsa/document (and the workflow's archive time stamps) with the org's
+// submitter credential through the batching submitter, and waits for the
+// commit: the token's genTime is that block time.
+func (n *Node) stampRequester(auditor *client.Submitter) pki.Requester {
+	if auditor == nil {
+		return nil
+	}
+	return func(ctx context.Context, b *chain.TimestampRequested) error {
+		if n.nextRules() < chain.RulesVersion5 {
+			return pki.ErrRequestsOff
+		}
+		tx, err := auditor.Build(b, nil)
+		if err != nil {
+			return err
+		}
+		o, err := n.sub.Submit(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !o.Accepted() {
+			return fmt.Errorf("%s: code %d %s: %w", o.Status, o.Code, o.Log, o.Err)
+		}
+		o, err = n.sub.Wait(ctx, n.sub.RecordHash(tx))
+		if err != nil {
+			return err
+		}
+		if o.Status != submit.Committed && o.Status != submit.Replay {
+			return fmt.Errorf("timestamp_requested %s: code %d %s: %w", o.Status, o.Code, o.Log, o.Err)
 		}
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sealchain/sealchain/config"
 	"github.com/sealchain/sealchain/evidence/witness"
 	"github.com/sealchain/sealchain/node/witnessapi"
 )
@@ -45,6 +46,9 @@ func (n *Node) startWitnessAPI() error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	n.witness = wa
+	for _, p := range n.cfg.Witness.Push {
+		n.bg.Go(func() { wa.Push(n.ctx, p, config.WitnessPushInterval, nil) })
+	}
 	n.logger.Info("checkpoints for witnesses", "origin", origin, "vkey", wa.VerifierKey(), "witnesses", len(n.cfg.Witness.Keys))
 	return nil
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
@@ -74,6 +75,13 @@ func TestWorkflowPAdES(t *testing.T) {
 			t.Errorf("pdfsig: %v", err)
 		}
 	}
+
+	info := c.call("GET", "/v1/wf/contracts/"+id, nil, "")
+	var ci struct {
+		DocSHA256 string `json:"doc_sha256"`
+	}
+	json.Unmarshal(info.body, &ci)
+	checkBLTA(ctx, t, n, doc.body, os.Getenv("PADES_OUT"), ci.DocSHA256)
 
 	ev := c.call("GET", "/v1/wf/contracts/"+id+"/evidence", nil, "")
 	b, err := evidence.DecodeBundle(ev.body)

@@ -134,11 +134,13 @@ binding to the signer), the certificate chain to a trusted CA (the organisations
 Prints an ETSI TS 119 102-2 shaped report (TOTAL_PASSED / TOTAL_FAILED /
 INDETERMINATE with sub-indications), with each signature's PAdES level (B-B,
 B-T with a valid signature time stamp, B-LT with the certificates and
-revocation data in the document security store).
+revocation data in the document security store, B-LTA when a valid document
+time stamp covers that DSS), and each document time stamp.
 
 The validation time is now, or --at: once a signer certificate has expired
 at that time, only a time stamp or chain time before its expiry keeps the
-signature valid (long-term validation from the embedded data).`,
+signature valid (long-term validation from the embedded data); a document
+time stamp made before a time stamp's TSA certificate expired covers it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[0])
@@ -187,6 +189,19 @@ signature valid (long-term validation from the embedded data).`,
 						fmt.Fprintf(w, "      note: %s\n", n)
 					}
 				}
+				for _, d := range rep.DocTimeStamps {
+					fmt.Fprintf(w, "  #%d %-14s %s  document time stamp", d.Index+1, d.Indication, d.SubIndication)
+					if d.SigningTime != nil {
+						fmt.Fprintf(w, " at %s", d.SigningTime.UTC().Format(time.RFC3339Nano))
+					}
+					if d.SignedBy != nil {
+						fmt.Fprintf(w, " by %s", d.SignedBy.Subject)
+					}
+					fmt.Fprintf(w, "  changes after: %s\n", d.Modifications)
+					for _, n := range d.Notes {
+						fmt.Fprintf(w, "      note: %s\n", n)
+					}
+				}
 			}
 			if rep.Indication != pdf.TotalPassed {
 				return &exitError{1, nil}
@@ -198,7 +213,7 @@ signature valid (long-term validation from the embedded data).`,
 	verify.Flags().StringVar(&genesis, "genesis", "", "genesis whose organisations' CAs are trusted")
 	verify.Flags().StringSliceVar(&rootPaths, "roots", nil, "trusted CA certificates (PEM), instead of --genesis")
 	verify.Flags().StringVar(&atFlag, "at", "", "validation time (RFC 3339) instead of now")
-	cmd.AddCommand(sign, verify)
+	cmd.AddCommand(sign, verify, newPDFExtendLTACmd())
 	return cmd
 }
 

@@ -58,6 +58,10 @@ func (h Home) Snapshots() string { return h.Path("data", "snapshots") }
 // AnchorQueue is the anchoring queue's directory.
 func (h Home) AnchorQueue() string { return h.Path("data", "anchor-queue") }
 
+// TSAQueue is where the TSA keeps the timestamp_issued records of tokens
+// it released and has not yet submitted (node/pki).
+func (h Home) TSAQueue() string { return h.Path("data", "tsa-queue") }
+
 // Workflow files under the home.
 func (h Home) WorkflowDB() string    { return h.Path("data", "workflow") }
 func (h Home) WorkflowFiles() string { return h.Path("data", "workflow-files") }

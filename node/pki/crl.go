@@ -21,10 +21,10 @@ type x509RevokedEntry struct {
 // new one after it (the chain may revoke at any block).
 const crlLifetime = time.Hour
 
-func makeCRL(ca *signer.CA, entries []x509RevokedEntry, number *big.Int, now time.Time, rand io.Reader) ([]byte, error) {
+func makeCRL(ca *signer.CA, entries []x509RevokedEntry, number *big.Int, thisUpdate, now time.Time, rand io.Reader) ([]byte, error) {
 	tmpl := &x509.RevocationList{
 		Number:     number,
-		ThisUpdate: now.UTC().Truncate(time.Second),
+		ThisUpdate: thisUpdate.UTC().Truncate(time.Second),
 		NextUpdate: now.UTC().Truncate(time.Second).Add(crlLifetime),
 	}
 	for _, e := range entries {

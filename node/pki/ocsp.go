@@ -186,7 +186,7 @@ func generalizedTime(t time.Time) []byte {
 // buildOCSPResponse makes a successful OCSPResponse with one
 // SingleResponse per status, signed by key whose certificate is
 // responder (sent along, with the CA's responders named by key hash).
-func buildOCSPResponse(statuses []Status, nonce []byte, producedAt time.Time, key *signer.PrivateKey, responder *smx509.Certificate, rand io.Reader) ([]byte, error) {
+func buildOCSPResponse(statuses []Status, nonce []byte, thisUpdate, producedAt time.Time, key *signer.PrivateKey, responder *smx509.Certificate, rand io.Reader) ([]byte, error) {
 	var spki struct {
 		Alg pkix.AlgorithmIdentifier
 		Key asn1.BitString
@@ -210,7 +210,7 @@ func buildOCSPResponse(statuses []Status, nonce []byte, producedAt time.Time, ke
 			}
 			st = tlv(0xa1, info)
 		}
-		singles = append(singles, tlv(0x30, bytes.Join([][]byte{s.ID.raw, st, generalizedTime(producedAt)}, nil))...)
+		singles = append(singles, tlv(0x30, bytes.Join([][]byte{s.ID.raw, st, generalizedTime(thisUpdate)}, nil))...)
 	}
 	rd := bytes.Join([][]byte{tlv(0xa2, tlv(0x04, kh[:])), generalizedTime(producedAt), tlv(0x30, singles)}, nil)
 	if nonce != nil {

@@ -1,12 +1,16 @@
 package pki
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/cockroachdb/pebble"
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/chain"
@@ -37,24 +41,112 @@ type recorder struct {
 	rec   Recorder
 	queue chan *chain.TimestampIssued
 	wg    sync.WaitGroup
+	// db keeps the queued records across restarts (Config.QueueDir):
+	// t/<token SM3> = the record as JSON, written with pebble.Sync before
+	// the token is released and deleted once submitted. nil: memory only.
+	// dbMu guards it against the close at shutdown (requests may still
+	// arrive then): a closed queue refuses tokens.
+	dbMu   sync.Mutex
+	db     *pebble.DB
+	closed bool
 }
 
-func newRecorder(r Recorder) *recorder {
-	if r == nil {
-		return nil
+func (r *recorder) close() {
+	r.dbMu.Lock()
+	defer r.dbMu.Unlock()
+	if r.db != nil && !r.closed {
+		r.db.Close()
 	}
-	return &recorder{rec: r, queue: make(chan *chain.TimestampIssued, recordQueue)}
+	r.closed = true
 }
 
-// enqueue is false when the queue is full.
+var prefixQueued = []byte("t/")
+
+func newRecorder(r Recorder, dir string, logger *slog.Logger) (*recorder, error) {
+	if r == nil {
+		return nil, nil
+	}
+	rc := &recorder{rec: r, queue: make(chan *chain.TimestampIssued, recordQueue)}
+	if dir == "" {
+		return rc, nil
+	}
+	db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{logger}})
+	if err != nil {
+		return nil, fmt.Errorf("pki: open time stamp record queue %s: %w", dir, err)
+	}
+	rc.db = db
+	// Records a previous run queued and did not submit: first in line.
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: prefixQueued, UpperBound: []byte("t0")})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		var b chain.TimestampIssued
+		if err := json.Unmarshal(it.Value(), &b); err != nil || b.Validate() != nil {
+			logger.Error("dropping an unreadable queued timestamp_issued", "key", fmt.Sprintf("%x", it.Key()))
+			db.Delete(bytes.Clone(it.Key()), pebble.Sync)
+			continue
+		}
+		select {
+		case rc.queue <- &b:
+		default: // more than the queue holds: the rest waits for the next start
+		}
+	}
+	if n := len(rc.queue); n > 0 {
+		logger.Info("resuming timestamp_issued records queued before the last stop", "records", n)
+	}
+	return rc, it.Error()
+}
+
+func queuedKey(b *chain.TimestampIssued) []byte {
+	return append(append([]byte(nil), prefixQueued...), b.TokenSM3...)
+}
+
+// enqueue is false when the queue is full or the record could not be
+// made durable: the token is then not released.
 func (r *recorder) enqueue(b *chain.TimestampIssued) bool {
+	r.dbMu.Lock()
+	defer r.dbMu.Unlock()
+	if r.closed {
+		return false
+	}
+	if r.db != nil {
+		v, err := json.Marshal(b)
+		if err != nil || r.db.Set(queuedKey(b), v, pebble.Sync) != nil {
+			return false
+		}
+	}
 	select {
 	case r.queue <- b:
 		return true
 	default:
+		if r.db != nil {
+			r.db.Delete(queuedKey(b), pebble.Sync)
+		}
 		return false
 	}
 }
+
+// done forgets a record after its submission: unless it failed while
+// the node is stopping, or for lack of time (it is then submitted after
+// the restart).
+func (r *recorder) done(b *chain.TimestampIssued, err error, stopping bool) {
+	r.dbMu.Lock()
+	defer r.dbMu.Unlock()
+	if r.db == nil || r.closed || err != nil && (stopping || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return
+	}
+	r.db.Delete(queuedKey(b), pebble.Sync)
+}
+
+// pebbleLogger sends pebble's messages to slog.
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any)  { p.l.Debug(fmt.Sprintf(format, args...)) }
+func (p pebbleLogger) Errorf(format string, args ...any) { p.l.Error(fmt.Sprintf(format, args...)) }
+func (p pebbleLogger) Fatalf(format string, args ...any) { p.l.Error(fmt.Sprintf(format, args...)) }
 
 // Run submits the queued records until ctx ends, then drains what is
 // queued with a short deadline. The node runs it in the background.
@@ -67,11 +159,20 @@ func (s *Service) Run(ctx context.Context) {
 	send := func(b *chain.TimestampIssued) {
 		defer r.wg.Done()
 		defer func() { <-sem }()
-		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		// Without a queue on disk a submission outlives the stop (drained
+		// for up to a minute); with one it ends with the run and the record
+		// waits on disk for the next start.
+		parent := context.WithoutCancel(ctx)
+		if r.db != nil {
+			parent = ctx
+		}
+		c, cancel := context.WithTimeout(parent, time.Minute)
 		defer cancel()
-		if err := r.rec(c, b); err != nil && !errors.Is(err, ErrRecordingOff) {
+		err := r.rec(c, b)
+		if err != nil && !errors.Is(err, ErrRecordingOff) {
 			s.c.Logger.Error("timestamp_issued not recorded", "token_sm3", fmt.Sprintf("%x", b.TokenSM3), "err", err)
 		}
+		r.done(b, err, ctx.Err() != nil)
 	}
 	for {
 		select {
@@ -80,6 +181,11 @@ func (s *Service) Run(ctx context.Context) {
 			r.wg.Add(1)
 			go send(b)
 		case <-ctx.Done():
+			if r.db != nil { // what is queued is on disk: the next start submits it
+				r.wg.Wait()
+				r.close()
+				return
+			}
 			for {
 				select {
 				case b := <-r.queue:

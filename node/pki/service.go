@@ -59,6 +59,13 @@ type Config struct {
 	// Record submits the timestamp_issued record of every token issued
 	// (nil: tokens are not recorded). Run must run for it to be called.
 	Record Recorder
+	// Request commits a timestamp_requested record for POST
+	// /v1/tsa/document (nil: document time stamps are refused).
+	Request Requester
+	// QueueDir, if set, keeps the timestamp_issued records not yet
+	// submitted in a pebble database there, so that a restart submits
+	// them (the node: data/tsa-queue). Empty: memory only.
+	QueueDir string
 }
 
 // Service answers the PKI routes.
@@ -70,7 +77,9 @@ type Service struct {
 	ocspCert *smx509.Certificate
 	// commitTime is committedAt; tests replace it.
 	commitTime commitTimeFunc
-	rec        *recorder
+	// lookup is firstCommit; tests replace it.
+	lookup func(hash []byte) (time.Time, chain.Body, bool, error)
+	rec    *recorder
 }
 
 // New returns the service.
@@ -87,8 +96,12 @@ func New(c Config) (*Service, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{c: c, rec: newRecorder(c.Record)}
-	s.commitTime = s.committedAt
+	rec, err := newRecorder(c.Record, c.QueueDir, c.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{c: c, rec: rec}
+	s.commitTime, s.lookup = s.committedAt, s.firstCommit
 	return s, nil
 }
 
@@ -106,6 +119,7 @@ func RevocationURLs(baseURL, org string) (ocsp, crl []string) {
 func (s *Service) Register(rt *httpjson.Router) {
 	rt.Route("POST /v1/tsa", s.handleTSA)
 	rt.Route("POST /v1/tsa/signature", s.handleSignatureTSA)
+	rt.Route("POST /v1/tsa/document", s.handleDocumentTSA)
 	rt.Route("POST /v1/ocsp/{org}", s.handleOCSPPost)
 	rt.Route("GET /v1/ocsp/{org}/{req...}", s.handleOCSPGet)
 	rt.Route("GET /v1/crl/{file}", s.handleCRL)
@@ -177,33 +191,39 @@ func (s *Service) timeStamp(der []byte) ([]byte, error) {
 // (identity commitments share the index and are skipped: a time stamp must
 // not reveal when someone was identified) and returns its block time.
 func (s *Service) committedAt(hash []byte) (time.Time, bool, error) {
+	at, _, found, err := s.firstCommit(hash)
+	return at, found, err
+}
+
+// firstCommit is committedAt with the record's body.
+func (s *Service) firstCommit(hash []byte) (time.Time, chain.Body, bool, error) {
 	v := s.c.Chain.View()
 	q := store.Query{Limit: 32, UpTo: s.c.Chain.Last().LogSize}
 	for {
 		page, err := v.ByDoc(hash, q)
 		if err != nil {
-			return time.Time{}, false, fmt.Errorf("pki: doc index: %w", err)
+			return time.Time{}, nil, false, fmt.Errorf("pki: doc index: %w", err)
 		}
 		for _, idx := range page.Indexes {
 			leaf, err := v.Entry(idx)
 			if err != nil {
-				return time.Time{}, false, err
+				return time.Time{}, nil, false, err
 			}
 			en, err := chain.DecodeEntry(leaf)
 			if err != nil {
-				return time.Time{}, false, err
+				return time.Time{}, nil, false, err
 			}
 			tx, err := chain.DecodeRecord(en.Tx)
 			if err != nil {
-				return time.Time{}, false, err
+				return time.Time{}, nil, false, err
 			}
 			if tx.Body.Type() == chain.TypeIdentityVerified {
 				continue
 			}
-			return en.Time, true, nil
+			return en.Time, tx.Body, true, nil
 		}
 		if !page.More {
-			return time.Time{}, false, nil
+			return time.Time{}, nil, false, nil
 		}
 		q.After, q.HaveAfter = page.Next, true
 	}
@@ -299,7 +319,20 @@ func (s *Service) answer(ids []CertID, nonce []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buildOCSPResponse(statuses, nonce, now, key, cert, s.c.Rand)
+	return buildOCSPResponse(statuses, nonce, s.statusTime(now), now, key, cert, s.c.Rand)
+}
+
+// statusTime is OCSP's and the CRL's thisUpdate: the block time of the
+// last committed block, whose state the answer reports (not the clock: a
+// PAdES validator rejects revocation data dated after the document time
+// stamp that covers it, and the next block's time, that stamp's genTime,
+// can be a little behind this node's clock). The clock if earlier, or if
+// nothing committed yet.
+func (s *Service) statusTime(now time.Time) time.Time {
+	if t := s.c.Chain.Last().Time; !t.IsZero() && t.Before(now) {
+		return t
+	}
+	return now
 }
 
 // orgCerts calls fn for each certificate on chain that this org's CA issued.
@@ -387,7 +420,7 @@ func (s *Service) crl(now time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return makeCRL(s.c.CA, entries, big.NewInt(s.c.Chain.Last().Height), now, s.c.Rand)
+	return makeCRL(s.c.CA, entries, big.NewInt(s.c.Chain.Last().Height), s.statusTime(now), now, s.c.Rand)
 }
 
 // LoadOrIssueAuthority loads a TSA key and certificate from keyFile and

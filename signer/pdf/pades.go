@@ -133,7 +133,8 @@ type ValidationSource interface {
 }
 
 // AddDSS makes the signatures in data PAdES B-LT: it gathers the
-// certificates of every signature's CMS and signature time stamp, asks src
+// certificates of every signature's CMS and signature time stamp, and of
+// every document time stamp (before the next one: extend-lta), asks src
 // for revocation data about them, and appends an incremental update with a
 // document security store (/DSS with /Certs, /OCSPs and /CRLs, one stream
 // per item; no /VRI) referenced from a new version of the catalog. An
@@ -155,6 +156,12 @@ func AddDSS(ctx context.Context, data []byte, src ValidationSource) ([]byte, err
 	for _, c := range cands {
 		contents, ok := c.dict["Contents"].(pStr)
 		if c.err != nil || !ok {
+			continue
+		}
+		if isDocTimeStamp(c) { // its TSA chain, for the next archive time stamp
+			for _, ce := range tokenCerts(contents.b) {
+				addCert(ce)
+			}
 			continue
 		}
 		cms, err := parseCMS(contents.b)

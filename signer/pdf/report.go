@@ -91,6 +91,11 @@ type Report struct {
 	// Revisions is the number of %%EOF-terminated revisions found.
 	Revisions  int               `json:"revisions"`
 	Signatures []SignatureReport `json:"signatures"`
+	// DocTimeStamps are the document time stamps (PAdES B-LTA), in file
+	// order: TimeStamp, SigningTime (its genTime) and Scope are filled in,
+	// SignedBy names the TSA certificate. Index counts them with the
+	// signatures (file order).
+	DocTimeStamps []SignatureReport `json:"doc_timestamps,omitempty"`
 	// DSS counts the document security store of the last revision, if any.
 	DSS *DSSReport `json:"dss,omitempty"`
 }
@@ -116,9 +121,11 @@ type SignatureReport struct {
 	Scope             Scope         `json:"scope"`
 	Modifications     Modifications `json:"modifications"`
 	// Level is the PAdES baseline level whose elements are present and
-	// valid: LevelBB, LevelBT (a valid signature time stamp) or LevelBLT
+	// valid: LevelBB, LevelBT (a valid signature time stamp), LevelBLT
 	// (also the signer's certificate, its issuing root and verified
-	// revocation data in the DSS). Empty when the signature failed.
+	// revocation data in the DSS) or LevelBLTA (and a later valid document
+	// time stamp whose revision holds that DSS). Empty when the signature
+	// failed.
 	Level string `json:"level,omitempty"`
 	// TimeStamp is the first signature time stamp, if any.
 	TimeStamp *TimeStampReport `json:"time_stamp,omitempty"`

@@ -157,8 +157,14 @@ func (s *scanner) verify(opts VerifyOptions) (*Report, error) {
 		if err := s.stopped(); err != nil {
 			return nil, err
 		}
-		sr := v.one(i, c)
-		rep.Signatures = append(rep.Signatures, sr)
+		var sr SignatureReport
+		if isDocTimeStamp(c) {
+			sr = v.docTimeStamp(i, c)
+			rep.DocTimeStamps = append(rep.DocTimeStamps, sr)
+		} else {
+			sr = v.one(i, c)
+			rep.Signatures = append(rep.Signatures, sr)
+		}
 		switch {
 		case sr.Indication == TotalFailed:
 			rep.Indication = TotalFailed
@@ -166,6 +172,7 @@ func (s *scanner) verify(opts VerifyOptions) (*Report, error) {
 			rep.Indication = Indeterminate
 		}
 	}
+	v.archive(rep)
 	s.pdfcpuWork = v.mods.work
 	if err := s.stopped(); err != nil {
 		return nil, err
@@ -252,10 +259,11 @@ type verification struct {
 	lastEnd int // end of the previous format-valid signature's byte range
 	lastIdx int
 	dss     *dssData // nil: no DSS
+	blt     map[int]bltSignature
 }
 
 func (vf *verification) one(i int, c sigCandidate) SignatureReport {
-	data, opts, revs, mods := vf.s.data, vf.opts, vf.revs, vf.mods
+	opts := vf.opts
 	r := SignatureReport{Index: i, SigningTimeSource: TimeSourceMissing, Modifications: ModUnknown}
 	v := verdict{&r}
 	if c.err != nil {
@@ -266,49 +274,10 @@ func (vf *verification) one(i int, c sigCandidate) SignatureReport {
 	r.SubFilter = dictName(d, "SubFilter")
 	r.Name, r.Reason, r.Location = dictText(d, "Name"), dictText(d, "Reason"), dictText(d, "Location")
 	r.ClaimedTime = dictText(d, "M")
-	if dictName(d, "Type") == "DocTimeStamp" || r.SubFilter == "ETSI.RFC3161" {
-		v.fail(Indeterminate, CryptoConstraintsFailure, "document timestamps are not supported")
+	br, contents, end, k, ok := vf.format(i, c, v)
+	if !ok {
 		return r
 	}
-
-	// 1. Format.
-	br, ok := byteRange(d)
-	contents, cok := d["Contents"].(pStr)
-	switch {
-	case !ok:
-		v.fail(TotalFailed, FormatFailure, "/ByteRange is not an array of 4 non-negative integers")
-		return r
-	case !cok || !contents.hex:
-		v.fail(TotalFailed, FormatFailure, "/Contents is not a hex string")
-		return r
-	}
-	r.Scope.ByteRange = br
-	end := br[2] + br[3]
-	switch {
-	case br[0] != 0 || br[1] != int64(contents.start) || br[2] != int64(contents.end):
-		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/ByteRange %v does not exclude exactly this signature's /Contents (bytes %d..%d)", br, contents.start, contents.end))
-		return r
-	case br[2] > int64(len(data)) || br[3] > int64(len(data)) || end > int64(len(data)):
-		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/ByteRange ends at %d beyond the end of the file (%d bytes): file truncated", end, len(data)))
-		return r
-	case vf.s.eofBefore(int(end)) < 0:
-		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/ByteRange ends at %d, which is not the end of a revision", end))
-		return r
-	case vf.lastEnd >= 0 && br[1] < int64(vf.lastEnd):
-		// Incremental signing puts each signature after the revision the
-		// previous one signed; overlapping ranges would also let a file
-		// make every signature hash the whole file again.
-		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/Contents at byte %d lies inside the range signed by signature %d (bytes 0..%d)", br[1], vf.lastIdx, vf.lastEnd))
-		return r
-	}
-	vf.lastEnd, vf.lastIdx = int(end), i
-	k := revIndex(revs, int(end))
-	r.Scope.Revision, r.Scope.Revisions = k+1, len(revs)
-	r.Scope.Description = fmt.Sprintf("full document at revision %d of %d (bytes 0..%d except /Contents)", k+1, len(revs), end)
-	if f := vf.names[c.objStart]; f != "" {
-		r.FieldName = f
-	}
-	r.Modifications = mods.after(k)
 
 	if r.SubFilter == SESSubFilter || looksSES(contents.b) {
 		vf.ses(v, &r, i, k, br, contents.b)
@@ -438,6 +407,10 @@ func (vf *verification) one(i int, c sigCandidate) SignatureReport {
 			root := issuingRoot(cms.signer, opts.Roots)
 			if r.Revocation != nil && root != nil && vf.dss.hasCert(cms.signer) && vf.dss.hasCert(root) {
 				r.Level = LevelBLT
+				if vf.blt == nil {
+					vf.blt = map[int]bltSignature{}
+				}
+				vf.blt[i] = bltSignature{leaf: cms.signer, root: root, end: end}
 			}
 		}
 	}
@@ -456,6 +429,54 @@ func (vf *verification) modifications(v verdict, r *SignatureReport, k int, end 
 	for _, n := range vf.mods.notesAfter(k) {
 		v.note("%s", n)
 	}
+}
+
+// format is step 1 for signatures and document time stamps alike: the
+// /ByteRange and /Contents, the revision signed, the field name and the
+// modifications after it.
+func (vf *verification) format(i int, c sigCandidate, v verdict) (br [4]int64, contents pStr, end int64, k int, ok bool) {
+	data, revs, mods := vf.s.data, vf.revs, vf.mods
+	// 1. Format.
+	d, r := c.dict, v.r
+	br, ok = byteRange(d)
+	contents, cok := d["Contents"].(pStr)
+	switch {
+	case !ok:
+		v.fail(TotalFailed, FormatFailure, "/ByteRange is not an array of 4 non-negative integers")
+		return br, contents, 0, 0, false
+	case !cok || !contents.hex:
+		v.fail(TotalFailed, FormatFailure, "/Contents is not a hex string")
+		return br, contents, 0, 0, false
+	}
+	r.Scope.ByteRange = br
+	end = br[2] + br[3]
+	switch {
+	case br[0] != 0 || br[1] != int64(contents.start) || br[2] != int64(contents.end):
+		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/ByteRange %v does not exclude exactly this signature's /Contents (bytes %d..%d)", br, contents.start, contents.end))
+		return br, contents, 0, 0, false
+	case br[2] > int64(len(data)) || br[3] > int64(len(data)) || end > int64(len(data)):
+		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/ByteRange ends at %d beyond the end of the file (%d bytes): file truncated", end, len(data)))
+		return br, contents, 0, 0, false
+	case vf.s.eofBefore(int(end)) < 0:
+		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/ByteRange ends at %d, which is not the end of a revision", end))
+		return br, contents, 0, 0, false
+	case vf.lastEnd >= 0 && br[1] < int64(vf.lastEnd):
+		// Incremental signing puts each signature after the revision the
+		// previous one signed; overlapping ranges would also let a file
+		// make every signature hash the whole file again.
+		v.fail(TotalFailed, FormatFailure, fmt.Sprintf("/Contents at byte %d lies inside the range signed by signature %d (bytes 0..%d)", br[1], vf.lastIdx, vf.lastEnd))
+		return br, contents, 0, 0, false
+	}
+	vf.lastEnd, vf.lastIdx = int(end), i
+	k = revIndex(revs, int(end))
+	r.Scope.Revision, r.Scope.Revisions = k+1, len(revs)
+	r.Scope.Description = fmt.Sprintf("full document at revision %d of %d (bytes 0..%d except /Contents)", k+1, len(revs), end)
+	if f := vf.names[c.objStart]; f != "" {
+		r.FieldName = f
+	}
+	r.Modifications = mods.after(k)
+	return br, contents, end, k, true
+
 }
 
 func checkCert(v verdict, leaf *smx509.Certificate, at time.Time, authoritative bool, opts VerifyOptions, dss *dssData) {
@@ -561,8 +582,7 @@ func parsePDFDate(s string) (time.Time, error) {
 
 // checkExpiredAtValidation applies the long-term rule of
 // VerifyOptions.ValidationTime to the signer certificate and notes the TSA
-// certificate's expiry (an archive time stamp would cover it; B-LTA is not
-// produced yet).
+// certificate's expiry (a later document time stamp covers it: archive).
 func checkExpiredAtValidation(v verdict, leaf *smx509.Certificate, at time.Time, authoritative bool, now time.Time) {
 	if now.IsZero() || !now.After(leaf.NotAfter) {
 		return

@@ -12,9 +12,17 @@
 # that has it (default python3). CI cannot fetch pyHanko: without PYHANKO_SRC
 # the script says so and exits 0.
 #
-# Make a file with: PADES_OUT=DIR go test ./node/ -run TestWorkflowPAdES
-# (DIR/contract-blt.pdf and DIR/ca.pem). No Sealchain service needs to run:
-# everything comes from the file (signature time stamps and the DSS).
+# Make the files with: PADES_OUT=DIR go test ./node/ -run TestWorkflowPAdES
+# (DIR/contract-blt.pdf, DIR/contract-blta.pdf extended twice by extend-lta's
+# code, and DIR/ca.pem). No Sealchain service needs to run: everything comes
+# from the file (time stamps, the DSS, document time stamps).
+#
+# PYHANKO_LEGACY_SRC, a checkout of pyHanko at the parent of commit
+# 02bd30b6 (which removed the legacy LTV validator), additionally runs
+# pyhanko-lta.py: PAdES-LTA validation with revocation data required from
+# the DSS. pyHanko's HTTP timestamper against a running node is
+# pyhanko-tsa.py (PADES_HOOK in TestWorkflowPAdES runs it while the node is
+# up).
 set -eu
 if [ -z "${PYHANKO_SRC:-}" ] || [ ! -d "${PYHANKO_SRC}/pkgs/pyhanko/src" ]; then
 	echo "SKIP pyhanko-validate: PYHANKO_SRC is not a pyHanko checkout (set it to run pyHanko)"
@@ -40,3 +48,6 @@ run sign adesverify --pretty-print --trust "$2" --trust-replace "$1"
 # from the certificates' AIA: expected to say INVALID offline (see
 # docs/long-term-validation.md).
 run sign validate --pretty-print --trust "$2" --trust-replace "$1" || true
+if [ -n "${PYHANKO_LEGACY_SRC:-}" ]; then
+	PYHANKO_LEGACY_SRC=$PYHANKO_LEGACY_SRC "$PY" "$(dirname "$0")/pyhanko-lta.py" "$1" "$2"
+fi

@@ -87,16 +87,18 @@ func (t *txn) set(key string, v any) error { return setJSON(t.b, []byte(key), v)
 // needs one) and queues it. It returns the record hash (Chain.RecordHash),
 // which names the record in the workflow state and in GET /v1/txs.
 func (t *txn) enqueueTx(body chain.Body, actor *client.Actor, contract, identity string) (string, error) {
-	if err := body.Validate(); err != nil {
-		return "", fmt.Errorf("%s: %w", body.Type(), err)
-	}
-	raw, err := t.e.cfg.Submitter.Build(body, actor)
+	q, err := t.e.buildTx(body, actor)
 	if err != nil {
-		return "", fmt.Errorf("build %s: %w", body.Type(), err)
+		return "", err
 	}
-	// The record hash, not the tx hash: from rules version 2 the record
-	// may land batched, where only its item hash names it.
-	h := t.e.cfg.Chain.RecordHash(raw).String()
+	return t.enqueueBuilt(q, contract, identity)
+}
+
+// enqueueBuilt queues a record built by buildTx (signed by its actor, if
+// any). The record hash, not the tx hash, names it: from rules version 2
+// the record may land batched, where only its item hash names it.
+func (t *txn) enqueueBuilt(q queuedTx, contract, identity string) (string, error) {
+	body, raw, h := q.body, q.raw, q.hash
 	t.seq++
 	if err := setJSON(t.b, seqKey(pTxQueue, t.seq), &txItem{Seq: t.seq, Tx: raw, Hash: h}); err != nil {
 		return "", err
@@ -110,8 +112,8 @@ func (t *txn) enqueueTx(body chain.Body, actor *client.Actor, contract, identity
 	case *chain.IntentVerified:
 		ref.Party = b.Signer.String()
 	}
-	if actor != nil {
-		ref.Party = actor.Cert.String()
+	if q.actor != nil {
+		ref.Party = q.actor.String()
 	}
 	return h, t.set(pRef+h, ref)
 }

@@ -89,8 +89,16 @@ func (w *Writer) EmbedCJK(f *Font, used map[uint16]rune) int {
 		tag[i] = 'A' + sum[i]%26
 	}
 	name := string(tag) + "+DroidSansFallback"
-	prog := f.Subset(used)
-	file := w.Stream(fmt.Sprintf(" /Length1 %d", len(prog)), prog, true)
+	key := fmt.Sprintf("%x/%d", sum, w.Level)
+	var file int
+	if body, ok := f.program(key); ok {
+		file = w.Reserve()
+		w.bodies[file-1] = body // shared, never written to
+	} else {
+		prog := f.Subset(used)
+		file = w.Stream(fmt.Sprintf(" /Length1 %d", len(prog)), prog, true)
+		f.keepProgram(key, w.bodies[file-1])
+	}
 	em := func(v int) string { return strconv.Itoa(v * 1000 / f.unitsPerEm) }
 	desc := w.Add(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags 4 /FontBBox [%s %s %s %s] /ItalicAngle 0 /Ascent %s /Descent %s /CapHeight %s /StemV 80 /FontFile2 %d 0 R >>",
 		name, em(f.bbox[0]), em(f.bbox[1]), em(f.bbox[2]), em(f.bbox[3]), em(f.ascent), em(f.descent), em(f.ascent), file))

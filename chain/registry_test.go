@@ -142,6 +142,10 @@ func registrySamples() []struct {
 			GenTime: 1767225600123456789, TSACert: fpOf(12)}},
 		{"timestamp_issued signature", &TimestampIssued{TokenSM3: h32(34), HashAlg: TimestampSM3, StampedHash: h32(35), CommittedHash: h32(36),
 			GenTime: 1767225600123456789, TSACert: fpOf(13)}},
+		{"batch_intent_verified, three contracts", &BatchIntentVerified{Contracts: []string{"c-1", "c-2", "c-3"}, Signer: fpOf(30),
+			Method: IntentSMSOTP, ChallengeHash: h32(37), VerifiedAt: 1767225600123, VerifierCert: []byte{0x30, 0x01}, VerifierSig: []byte{3}}},
+		{"batch_intent_verified face, one contract", &BatchIntentVerified{Contracts: []string{"c-2"}, Signer: fpOf(30),
+			Method: IntentFace, ChallengeHash: h32(38), VerifiedAt: 1767225600124, VerifierCert: []byte{0x30, 0x02}, VerifierSig: []byte{4}}},
 	}
 }
 

@@ -99,6 +99,7 @@ func (w *wfAPI) register(route func(string, http.HandlerFunc)) {
 	route("DELETE /v1/wf/webhooks/{id}", p(w.webhookDelete))
 	route("GET /v1/wf/webhooks/deliveries", p(w.webhookDeliveries))
 	w.registerBulk(route)
+	w.registerBatch(route)
 	route("GET /v1/sign/{token}", w.signView)
 	route("GET /v1/sign/{token}/pdf", w.signPDF)
 	route("GET /v1/sign/{token}/seal.png", w.signSeal)
@@ -162,7 +163,15 @@ func (w *wfAPI) idempotentN(limit int64, h http.HandlerFunc) http.HandlerFunc {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		scope := wfScopeCaller
-		if tok := r.PathValue("token"); tok != "" {
+		if tok := r.PathValue("btoken"); tok != "" {
+			// A batch link, like a signing link, is its holder's credential.
+			if _, err := w.s.engine.BatchByToken(tok); err != nil {
+				w.wfError(rw, r, err)
+				return
+			}
+			sum := sha256.Sum256([]byte(tok))
+			scope = "batch-" + hex.EncodeToString(sum[:16])
+		} else if tok := r.PathValue("token"); tok != "" {
 			// The link is the signer's credential: resolve it before
 			// anything is remembered, so that requests with made-up links
 			// leave nothing in the database.

@@ -210,4 +210,3 @@ func batchRecord(t *testing.T, b *evidence.Bundle) int {
 	t.Fatal("no batch_intent_verified record in the bundle")
 	return -1
 }
-

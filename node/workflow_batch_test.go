@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/sealchain/sealchain/chain"
 	"github.com/sealchain/sealchain/evidence"
 	"github.com/sealchain/sealchain/workflow/identity"
@@ -48,17 +50,7 @@ func (c *wfCore) batchContracts(n int, a, b, title string) []string {
 func (c *wfCore) batchCode(tok, batch string) string {
 	c.t.Helper()
 	c.must(http.StatusOK, "POST", "/v1/batch-sign/"+tok+"/code", map[string]any{})
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		m := c.must(http.StatusOK, "GET", "/v1/wf/outbox?channel=sms&limit=1000", nil)
-		for _, x := range slices.Backward(m["messages"].([]any)) {
-			msg := x.(map[string]any)
-			if p, _ := msg["params"].(map[string]any); msg["template"] == "sms_code" && p["batch_id"] == batch {
-				return p["code"].(string)
-			}
-		}
-	}
-	c.t.Fatalf("no code for batch %s in the outbox", batch)
-	return ""
+	return c.batchCodeFromOutbox(batch)
 }
 
 // TestBatchSignAPI: one party signs 50 contracts after one SMS code, on a
@@ -209,4 +201,65 @@ func batchRecord(t *testing.T, b *evidence.Bundle) int {
 	}
 	t.Fatal("no batch_intent_verified record in the bundle")
 	return -1
+}
+
+// TestBatchSignPage: the batch page in Chromium on a real node lists the
+// contracts with their titles and counterparties before the signer
+// confirms; one code signs them all.
+func TestBatchSignPage(t *testing.T) {
+	needChromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	n, c := newWFCoreNet(ctx, t)
+	zhang := c.person("张三", identity.DevPassIDNumber, identity.DevPassPhone)
+	acme := c.company("北京某某科技有限公司")
+	ids := append(c.batchContracts(2, zhang, acme, "服务协议"), c.batchContracts(1, acme, zhang, "采购合同")...)
+	created := c.must(http.StatusCreated, "POST", "/v1/wf/batch-signs", map[string]any{"identity_id": zhang, "contract_ids": ids})
+	batch := created["batch"].(map[string]any)["id"].(string)
+	tok := created["link"].(map[string]any)["token"].(string)
+
+	b := newBrowser(ctx, t, shotDir(t, "batch-sign"), "zh-CN")
+	b.step("open the batch link", chromedp.Navigate(n.base+"/sign/batch/"+tok), chromedp.WaitVisible(chromedp.CSS(`#b-list li`)))
+	list := b.text("#b-list")
+	for _, want := range []string{"服务协议 0", "服务协议 1", "采购合同 0", "北京*******司"} {
+		if !strings.Contains(list, want) {
+			t.Fatalf("the list lacks %q:\n%s", want, list)
+		}
+	}
+	if got := b.text("#sign-all"); !strings.Contains(got, "3") {
+		t.Fatalf("confirm button %q", got)
+	}
+	t.Logf("screenshot %s", b.shot("list"))
+	b.step("ask a code", chromedp.Click(chromedp.CSS(`#get-code`)), chromedp.WaitVisible(chromedp.CSS(`#code-sent:not(:empty)`)))
+	code := c.batchCodeFromOutbox(batch)
+	b.step("sign all", chromedp.SendKeys(chromedp.CSS(`#code`), code), chromedp.Click(chromedp.CSS(`#sign-all`)),
+		chromedp.WaitVisible(chromedp.CSS(`#result`)))
+	if got := b.text("#r-title"); !strings.Contains(got, "3") {
+		t.Fatalf("result %q", got)
+	}
+	t.Logf("screenshot %s", b.shot("signed"))
+	for _, id := range ids {
+		m := c.settled(id)
+		for _, p := range m["parties"].([]any) {
+			if p := p.(map[string]any); p["identity_id"] == zhang && p["status"] != "signed" {
+				t.Fatalf("%s: zhang %v", id, p["status"])
+			}
+		}
+	}
+}
+
+// batchCodeFromOutbox reads the newest code of a batch from the outbox.
+func (c *wfCore) batchCodeFromOutbox(batch string) string {
+	c.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		m := c.must(http.StatusOK, "GET", "/v1/wf/outbox?channel=sms&limit=1000", nil)
+		for _, x := range slices.Backward(m["messages"].([]any)) {
+			msg := x.(map[string]any)
+			if p, _ := msg["params"].(map[string]any); msg["template"] == "sms_code" && p["batch_id"] == batch {
+				return p["code"].(string)
+			}
+		}
+	}
+	c.t.Fatalf("no code for batch %s in the outbox", batch)
+	return ""
 }

@@ -19,7 +19,7 @@ func newWFBulkSendCmd(w *wfAPI) *cobra.Command {
 	var wait bool
 	cmd := &cobra.Command{
 		Use:   "bulk-send",
-		Short: "Create and send one contract per row: --template T with --csv rows.csv (or --json rows.json); prints the job, or with --wait its end and the rows with errors",
+		Short: "Create and send one contract per row: --template T with --csv rows.csv (or --json rows.json); prints the job, or with --wait {job, failed_rows} at its end",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var out []byte
@@ -87,14 +87,21 @@ func newWFBulkSendCmd(w *wfAPI) *cobra.Command {
 					return err
 				}
 			}
-			if err := printJSON(cmd, out); err != nil {
-				return err
-			}
 			failed, err := w.call(cmd.Context(), http.MethodGet, "/v1/wf/bulk-sends/"+url.PathEscape(job.ID)+"/rows?status=failed&limit=1000", "", nil)
 			if err != nil {
 				return err
 			}
-			return printJSON(cmd, failed)
+			var rows struct {
+				Rows json.RawMessage `json:"rows"`
+			}
+			if err := json.Unmarshal(failed, &rows); err != nil {
+				return err
+			}
+			both, err := json.Marshal(map[string]json.RawMessage{"job": out, "failed_rows": rows.Rows})
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, both)
 		},
 	}
 	f := cmd.Flags()
@@ -111,6 +118,40 @@ func newWFBulkSendCmd(w *wfAPI) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out, err := w.call(cmd.Context(), http.MethodGet, "/v1/wf/bulk-sends/"+url.PathEscape(args[0]), "", nil)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, out)
+		},
+	}
+	cmd.AddCommand(status)
+	return cmd
+}
+
+func newWFBatchSignCmd(w *wfAPI) *cobra.Command {
+	var identity string
+	cmd := &cobra.Command{
+		Use:   "batch-sign --identity ID CONTRACT...",
+		Short: "Gather contracts waiting for one signer into a batch: the signer gets one link, sees the list and signs them all after one code",
+		Args:  cobra.RangeArgs(1, 100),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if identity == "" {
+				return &exitError{2, fmt.Errorf("--identity is required")}
+			}
+			out, err := w.postJSON(cmd.Context(), "/v1/wf/batch-signs", map[string]any{"identity_id": identity, "contract_ids": args})
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, out)
+		},
+	}
+	cmd.Flags().StringVar(&identity, "identity", "", "the signer's identity id")
+	status := &cobra.Command{
+		Use:   "status ID",
+		Short: "A batch signature: its contracts and what became of each",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out, err := w.call(cmd.Context(), http.MethodGet, "/v1/wf/batch-signs/"+url.PathEscape(args[0]), "", nil)
 			if err != nil {
 				return err
 			}

@@ -61,8 +61,8 @@ func (c *wfCore) batchCode(tok, batch string) string {
 // whose signature leans on a batch intent that does not name its
 // contract fails the intent check.
 func TestBatchSignAPI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("50 signatures on a real node: not under -short")
+	if testing.Short() || raceEnabled {
+		t.Skip("50 signatures on a real node (15 s): not under -short or the race detector")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

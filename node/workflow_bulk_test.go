@@ -18,8 +18,8 @@ import (
 // the job posted again with the same rows' keys creates nothing new; the
 // records reach the chain.
 func TestBulkSendAPI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("1,000 contracts on a real node: not under -short")
+	if testing.Short() || raceEnabled {
+		t.Skip("1,000 contracts on a real node (30-60 s): not under -short or the race detector")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -224,7 +224,7 @@ func TestBodyRoundTrip(t *testing.T) {
 }
 
 func TestDecodeBodyUnknownType(t *testing.T) {
-	for _, typ := range []Type{0, 99, math.MaxUint32} { // 13 is anchored, 14-20 the workflow's, 21-28 cases, 29-31 filed cases, 32-33 time stamps
+	for _, typ := range []Type{0, 99, math.MaxUint32} { // 13 is anchored, 14-20 the workflow's, 21-28 cases, 29-31 filed cases, 32-33 time stamps, 34 batch intent
 		if _, err := decodeBody(typ, nil); !errors.Is(err, ErrUnknownType) {
 			t.Errorf("decodeBody(%d): %v, want ErrUnknownType", typ, err)
 		}

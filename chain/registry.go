@@ -122,8 +122,9 @@ func types() []registered {
 		TypeCaseFiled:             {RulesVersion4, newOf[CaseFiled]}, // 29-31: filed cases (filing.go)
 		TypeCaseDocketed:          {RulesVersion4, newOf[CaseDocketed]},
 		TypeCaseFilingWithdrawn:   {RulesVersion4, newOf[CaseFilingWithdrawn]},
-		TypeTimestampIssued:       {RulesVersion4, newOf[TimestampIssued]},    // 32: the TSA's tokens (node/pki)
-		TypeTimestampRequested:    {RulesVersion5, newOf[TimestampRequested]}, // 33: hashes committed to be stamped (B-LTA)
+		TypeTimestampIssued:       {RulesVersion4, newOf[TimestampIssued]},     // 32: the TSA's tokens (node/pki)
+		TypeTimestampRequested:    {RulesVersion5, newOf[TimestampRequested]},  // 33: hashes committed to be stamped (B-LTA)
+		TypeBatchIntentVerified:   {RulesVersion5, newOf[BatchIntentVerified]}, // 34: one intent check for several contracts (批量签署)
 	}
 }
 

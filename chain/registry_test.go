@@ -145,6 +145,10 @@ func registrySamples() []struct {
 		{"timestamp_requested", &TimestampRequested{HashAlg: TimestampSHA256, Hash: h32(37), Purpose: TimestampDocument}},
 		{"timestamp_requested for a contract document", &TimestampRequested{HashAlg: TimestampSM3, Hash: h32(38), Purpose: TimestampDocument,
 			DocSM3: h32(39), Contract: "c-1"}},
+		{"batch_intent_verified, three contracts", &BatchIntentVerified{Contracts: []string{"c-1", "c-2", "c-3"}, Signer: fpOf(30),
+			Method: IntentSMSOTP, ChallengeHash: h32(37), VerifiedAt: 1767225600123, VerifierCert: []byte{0x30, 0x01}, VerifierSig: []byte{3}}},
+		{"batch_intent_verified face, one contract", &BatchIntentVerified{Contracts: []string{"c-2"}, Signer: fpOf(30),
+			Method: IntentFace, ChallengeHash: h32(38), VerifiedAt: 1767225600124, VerifierCert: []byte{0x30, 0x02}, VerifierSig: []byte{4}}},
 	}
 }
 

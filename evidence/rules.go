@@ -200,7 +200,12 @@ func (v *Verifier) replay(st *replayState, d *decoded) {
 	}
 	terr := chain.CheckCommon(m, rc, keys...)
 	var effects chain.Effects
-	if terr == nil {
+	if bi, ok := body.(*chain.BatchIntentVerified); ok && terr == nil {
+		// A batch intent is in the bundle of each contract it names; the
+		// others' records are not, so its rule runs for the contracts the
+		// bundle holds. A contract it does not name gets no intent.
+		effects, terr = bi.ApplySome(m, rc, func(id string) bool { _, known, _ := m.Contract(id); return known })
+	} else if terr == nil {
 		effects, terr = body.Apply(m, rc)
 	}
 	if terr != nil {

@@ -660,7 +660,10 @@ func (v *Verifier) checkSignatures(d *decoded, orgs *orgSet, creds *credentials,
 			info.Identity = iv.Method.String()
 		}
 	}
-	if b, ok := tx.Body.(*chain.IntentVerified); ok {
+	switch b := tx.Body.(type) {
+	case *chain.IntentVerified:
+		info.Intent = b.Method.String()
+	case *chain.BatchIntentVerified:
 		info.Intent = b.Method.String()
 	}
 	// Any record carrying a verifier's statement (chain.Attested: intent

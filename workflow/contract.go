@@ -11,12 +11,14 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
 	"github.com/sealchain/sealchain/workflow/filestore"
 )
 
@@ -211,6 +213,101 @@ func (e *Engine) getFile(ctx context.Context, hexSum string) ([]byte, error) {
 
 // CreateContract makes a draft contract and queues contract_created.
 func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contract, error) {
+	id, err := e.randomID("wf-")
+	if err != nil {
+		return nil, err
+	}
+	pc, err := e.prepareContract(ctx, in, id, nil)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t := e.begin()
+	defer t.close()
+	if err := e.writeContract(t, pc); err != nil {
+		return nil, err
+	}
+	return pc.c, t.commit()
+}
+
+// prepared is a contract checked, its document stored and its
+// contract_created record built, not yet written: CreateContract and bulk
+// sends (bulk.go) write it in a txn.
+type prepared struct {
+	c       *Contract
+	created queuedTx
+	phones  []string // the parties' phones, for their links (secrets: never stored in clear)
+}
+
+// queuedTx is a record built (and signed) ahead of its txn.
+type queuedTx struct {
+	body  chain.Body
+	actor *chain.Fingerprint // the actor's certificate, if the record has one
+	raw   []byte
+	hash  string
+}
+
+// buildTx builds body as enqueueTx would, outside any txn (the SM2
+// signatures are most of a record's cost).
+func (e *Engine) buildTx(body chain.Body, actor *client.Actor) (queuedTx, error) {
+	if err := body.Validate(); err != nil {
+		return queuedTx{}, fmt.Errorf("%s: %w", body.Type(), err)
+	}
+	raw, err := e.cfg.Submitter.Build(body, actor)
+	if err != nil {
+		return queuedTx{}, fmt.Errorf("build %s: %w", body.Type(), err)
+	}
+	q := queuedTx{body: body, raw: raw, hash: e.cfg.Chain.RecordHash(raw).String()}
+	if actor != nil {
+		q.actor = &actor.Cert
+	}
+	return q, nil
+}
+
+// identityCache holds the identities a bulk send names, read once per job
+// (by several workers); nil reads each time.
+type identityCache struct {
+	mu sync.Mutex
+	m  map[string]*cachedIdentity
+}
+
+type cachedIdentity struct {
+	rec   *Identity
+	phone string
+	err   error
+}
+
+func (e *Engine) cachedIdentity(cache *identityCache, id string) (*Identity, string, error) {
+	if cache != nil {
+		cache.mu.Lock()
+		ci, ok := cache.m[id]
+		cache.mu.Unlock()
+		if ok {
+			return ci.rec, ci.phone, ci.err
+		}
+	}
+	rec, sec, err := e.loadIdentitySecrets(id)
+	phone := ""
+	if sec != nil {
+		phone = sec.Phone
+	}
+	var we *Error
+	if cache != nil && (err == nil || errors.As(err, &we)) { // remember answers, not I/O failures
+		cache.mu.Lock()
+		if cache.m == nil {
+			cache.m = map[string]*cachedIdentity{}
+		}
+		cache.m[id] = &cachedIdentity{rec: rec, phone: phone, err: err}
+		cache.mu.Unlock()
+	}
+	return rec, phone, err
+}
+
+// prepareContract checks in, renders or reads its document, stores it and
+// builds contract_created for contract id. It takes no lock and writes
+// nothing but the (content-addressed) document.
+func (e *Engine) prepareContract(ctx context.Context, in *ContractInput, id string, cache *identityCache) (*prepared, error) {
 	title := strings.TrimSpace(in.Title)
 	if title == "" || len(title) > 512 {
 		return nil, badField("title", "1 to 512 bytes")
@@ -248,7 +345,9 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 			return nil, badField("template", "no templates on this node")
 		}
 		if doc, roles, err = e.cfg.Templates.Render(ctx, in.Template.ID, in.Template.Fields); err != nil {
-			return nil, badField("template", "%v", err)
+			be := badField("template", "%v", err)
+			be.Err = err // a *template.FieldError names the fields (bulk.go)
+			return nil, be
 		}
 		// Each party signs in its role's area, whatever the parties' order.
 		if err := bindRoles(in.Template.ID, in.Parties, roles); err != nil {
@@ -256,10 +355,6 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 		}
 	default:
 		return nil, badField("file_id", "missing (or give a template)")
-	}
-	id, err := e.randomID("wf-")
-	if err != nil {
-		return nil, err
 	}
 	format, pages, err := docFormat(doc)
 	if err != nil {
@@ -280,9 +375,10 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 		}
 	}
 	var fps []chain.Fingerprint
+	var phones []string
 	for i, p := range in.Parties {
 		field := fmt.Sprintf("parties[%d]", i)
-		rec, err := e.Identity(p.IdentityID)
+		rec, phone, err := e.cachedIdentity(cache, p.IdentityID)
 		if err != nil {
 			return nil, badField(field+".identity_id", "%v", err)
 		}
@@ -307,6 +403,7 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 			return nil, badField(field+".identity_id", "identity %s is already a party", p.IdentityID)
 		}
 		fps = append(fps, fp)
+		phones = append(phones, phone)
 		c.Parties = append(c.Parties, Party{Index: i, IdentityID: rec.ID, DisplayName: rec.DisplayName, Role: p.Role,
 			Status: PartyPending, Area: *area, CertFP: fp.String()})
 	}
@@ -322,24 +419,29 @@ func (e *Engine) CreateContract(ctx context.Context, in *ContractInput) (*Contra
 		body.Deadline = deadline.Unix()
 	}
 	c.log(c.CreatedAt, "created", nil, "")
-
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	t := e.begin()
-	defer t.close()
-	if err := e.queueContractTx(t, c, body, nil); err != nil {
+	q, err := e.buildTx(body, nil)
+	if err != nil {
 		return nil, err
 	}
+	return &prepared{c: c, created: q, phones: phones}, nil
+}
+
+// writeContract queues a prepared contract's contract_created and stores
+// it, in t. The caller holds e.mu.
+func (e *Engine) writeContract(t *txn, pc *prepared) error {
+	c := pc.c
+	h, err := t.enqueueBuilt(pc.created, c.ID, "")
+	if err != nil {
+		return err
+	}
+	c.Txs = append(c.Txs, h)
 	if err := t.b.Set(indexKey(c), nil, nil); err != nil {
-		return nil, err
+		return err
 	}
 	if err := e.putContract(t, c); err != nil {
-		return nil, err
+		return err
 	}
-	if err := t.notify("contract.created", c.ID, "", nil); err != nil {
-		return nil, err
-	}
-	return c, t.commit()
+	return t.notify("contract.created", c.ID, "", nil)
 }
 
 // bindRoles checks that the parties of a contract from template id take
@@ -433,11 +535,38 @@ func (e *Engine) Send(ctx context.Context, id string) (*Contract, []Link, error)
 	if e.pastDeadline(c) {
 		return nil, nil, e.expireLocked(c)
 	}
-	t := e.begin()
-	defer t.close()
-	if err := e.queueContractTx(t, c, &chain.ContractSent{Contract: c.ID}, nil); err != nil {
+	sent, err := e.buildTx(&chain.ContractSent{Contract: c.ID}, nil)
+	if err != nil {
 		return nil, nil, err
 	}
+	phones := make([]string, len(c.Parties))
+	for i, p := range c.Parties {
+		_, sec, err := e.loadIdentitySecrets(p.IdentityID)
+		if err != nil {
+			return nil, nil, err
+		}
+		phones[i] = sec.Phone
+	}
+	t := e.begin()
+	defer t.close()
+	links, err := e.sendLocked(t, c, sent, phones)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := t.commit(); err != nil {
+		return nil, nil, err
+	}
+	return c, links, nil
+}
+
+// sendLocked moves draft c to signing in t: contract_sent (built), a link
+// per party, texted to phones[i]. The caller holds e.mu.
+func (e *Engine) sendLocked(t *txn, c *Contract, sent queuedTx, phones []string) ([]Link, error) {
+	h, err := t.enqueueBuilt(sent, c.ID, "")
+	if err != nil {
+		return nil, err
+	}
+	c.Txs = append(c.Txs, h)
 	now := e.now().UTC()
 	c.Status, c.SentAt = StatusSigning, now
 	c.log(now, "sent", nil, "")
@@ -445,30 +574,28 @@ func (e *Engine) Send(ctx context.Context, id string) (*Contract, []Link, error)
 	for i := range c.Parties {
 		tok, err := newToken(e.rand)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if err := t.b.Set([]byte(pToken+tokenHash(tok)), fmt.Appendf(nil, "%s/%d", c.ID, i), nil); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if c.Parties[i].LinkSealed, err = e.cfg.KEK.Seal(e.rand, c.ID+"/link", []byte(tok)); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		l := Link{Party: i, Token: tok, URL: e.cfg.PublicURL + "/sign/" + tok}
 		links = append(links, l)
-		if err := e.queueLinkMessage(t, c, i, l.URL, "sign_link"); err != nil {
-			return nil, nil, err
+		if err := t.message(Message{Channel: "sms", To: phones[i], Template: "sign_link",
+			Params: map[string]string{"title": c.Title, "url": l.URL, "contract_id": c.ID, "party": fmt.Sprint(i)}}); err != nil {
+			return nil, err
 		}
 	}
 	if err := e.putContract(t, c); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := t.notify("contract.sent", c.ID, "", nil); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if err := t.commit(); err != nil {
-		return nil, nil, err
-	}
-	return c, links, nil
+	return links, nil
 }
 
 // queueLinkMessage texts party i its link (template sign_link or reminder).

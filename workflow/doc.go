@@ -8,7 +8,10 @@
 // (identity_verified, cert_issued, seal_registered, contract_created,
 // contract_sent, contract_viewed, intent_verified, contract_signed,
 // contract_completed, contract_declined, contract_voided,
-// contract_reminded, contract_renewed, contract_expired).
+// contract_reminded, contract_renewed, contract_expired,
+// batch_intent_verified). Bulk sends (bulk.go) create and send one
+// contract per row of a template job; batch signing (batchsign.go) signs
+// several contracts of one signer after one intent check.
 //
 // # Main types
 //

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -87,16 +88,18 @@ func (t *txn) set(key string, v any) error { return setJSON(t.b, []byte(key), v)
 // needs one) and queues it. It returns the record hash (Chain.RecordHash),
 // which names the record in the workflow state and in GET /v1/txs.
 func (t *txn) enqueueTx(body chain.Body, actor *client.Actor, contract, identity string) (string, error) {
-	if err := body.Validate(); err != nil {
-		return "", fmt.Errorf("%s: %w", body.Type(), err)
-	}
-	raw, err := t.e.cfg.Submitter.Build(body, actor)
+	q, err := t.e.buildTx(body, actor)
 	if err != nil {
-		return "", fmt.Errorf("build %s: %w", body.Type(), err)
+		return "", err
 	}
-	// The record hash, not the tx hash: from rules version 2 the record
-	// may land batched, where only its item hash names it.
-	h := t.e.cfg.Chain.RecordHash(raw).String()
+	return t.enqueueBuilt(q, contract, identity)
+}
+
+// enqueueBuilt queues a record built by buildTx (signed by its actor, if
+// any). The record hash, not the tx hash, names it: from rules version 2
+// the record may land batched, where only its item hash names it.
+func (t *txn) enqueueBuilt(q queuedTx, contract, identity string) (string, error) {
+	body, raw, h := q.body, q.raw, q.hash
 	t.seq++
 	if err := setJSON(t.b, seqKey(pTxQueue, t.seq), &txItem{Seq: t.seq, Tx: raw, Hash: h}); err != nil {
 		return "", err
@@ -110,8 +113,8 @@ func (t *txn) enqueueTx(body chain.Body, actor *client.Actor, contract, identity
 	case *chain.IntentVerified:
 		ref.Party = b.Signer.String()
 	}
-	if actor != nil {
-		ref.Party = actor.Cert.String()
+	if q.actor != nil {
+		ref.Party = q.actor.String()
 	}
 	return h, t.set(pRef+h, ref)
 }
@@ -308,51 +311,101 @@ func (e *Engine) noteRejection(t *txn, ref *ChainRef) error {
 	return t.set(pContract+c.ID, c)
 }
 
+// noteBatch is the most notifications handed over per pass (one iterator,
+// one synced batch of deletions).
+const noteBatch = 256
+
+// runNoteQueue hands queued notifications over in order, a pass of up to
+// noteBatch at a time. The handed-over items are deleted in one synced
+// batch per pass: a crash before it redelivers them, which the Notifier
+// takes (idempotent by ID). Each pass starts after the last item deleted,
+// not at the queue's first key, so it does not step over the deletion
+// tombstones of every item before it (a bulk send queues thousands).
 func (e *Engine) runNoteQueue(ctx context.Context) {
+	var from []byte
 	for ctx.Err() == nil {
-		var it noteItem
-		ok, key, err := e.first(pNoteQ, &it)
+		n, next, wait, err := e.notePass(ctx, from)
 		if err != nil {
-			e.logger.Error("read notification queue", "err", err)
+			e.logger.Error("notification queue", "err", err)
 			e.sleep(ctx, time.Second)
 			continue
 		}
-		if !ok {
-			e.sleep(ctx, time.Second)
-			continue
-		}
-		if e.cfg.Notifier != nil {
-			var m *Message
-			if m, err = it.message(e.cfg.KEK); err != nil {
-				err = fmt.Errorf("%w: %w", ErrUndeliverable, err)
-			} else if it.Event != nil {
-				err = e.cfg.Notifier.Event(ctx, *it.Event)
-			} else if m != nil {
-				err = e.cfg.Notifier.Message(ctx, *m)
-			}
-		}
-		if errors.Is(err, ErrUndeliverable) {
-			e.logger.Error("notification dropped", "err", err)
-			err = nil
-		}
-		if err != nil {
-			it.Attempts++
-			e.logger.Error("notification will be retried", "attempt", it.Attempts, "err", err)
-			if it.Attempts < 20 {
-				b := e.db.NewBatch()
-				if serr := setJSON(b, key, &it); serr == nil {
-					_ = b.Commit(pebble.Sync)
-				}
-				b.Close()
-				e.sleep(ctx, time.Duration(it.Attempts)*200*time.Millisecond)
-				continue
-			}
-		}
-		if err := e.db.Delete(key, pebble.Sync); err != nil {
-			e.logger.Error("dequeue notification", "err", err)
+		from = next
+		switch {
+		case wait > 0:
+			e.sleep(ctx, wait)
+		case n == 0:
 			e.sleep(ctx, time.Second)
 		}
 	}
+}
+
+// notePass hands over up to noteBatch items from key from on. It returns
+// how many it handed over, where the next pass starts, and how long to
+// wait when an item must be retried.
+func (e *Engine) notePass(ctx context.Context, from []byte) (int, []byte, time.Duration, error) {
+	lower := []byte(pNoteQ)
+	if from != nil {
+		lower = from
+	}
+	it, err := e.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd([]byte(pNoteQ))})
+	if err != nil {
+		return 0, from, 0, err
+	}
+	defer it.Close()
+	b := e.db.NewBatch()
+	defer b.Close()
+	n, next := 0, from
+	var wait time.Duration
+	for ok := it.First(); ok && n < noteBatch && ctx.Err() == nil; ok = it.Next() {
+		key := bytes.Clone(it.Key())
+		var item noteItem
+		if err := jsonUnmarshal(it.Value(), &item); err != nil {
+			return 0, from, 0, fmt.Errorf("decode %x: %w", key, err)
+		}
+		var derr error
+		if e.cfg.Notifier != nil {
+			var m *Message
+			if m, derr = item.message(e.cfg.KEK); derr != nil {
+				derr = fmt.Errorf("%w: %w", ErrUndeliverable, derr)
+			} else if item.Event != nil {
+				derr = e.cfg.Notifier.Event(ctx, *item.Event)
+			} else if m != nil {
+				derr = e.cfg.Notifier.Message(ctx, *m)
+			}
+		}
+		if errors.Is(derr, ErrUndeliverable) {
+			e.logger.Error("notification dropped", "err", derr)
+			derr = nil
+		}
+		if derr != nil {
+			item.Attempts++
+			e.logger.Error("notification will be retried", "attempt", item.Attempts, "err", derr)
+			if item.Attempts < 20 {
+				// Later items wait: notifications go out in order.
+				if err := setJSON(b, key, &item); err != nil {
+					return 0, from, 0, err
+				}
+				wait = time.Duration(item.Attempts) * 200 * time.Millisecond
+				break
+			}
+		}
+		if err := b.Delete(key, nil); err != nil {
+			return 0, from, 0, err
+		}
+		n++
+		next = append(key, 0) // the smallest key after it
+	}
+	if err := it.Error(); err != nil {
+		return 0, from, 0, err
+	}
+	if b.Empty() {
+		return n, next, wait, nil
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return 0, from, 0, fmt.Errorf("dequeue notifications: %w", err)
+	}
+	return n, next, wait, nil
 }
 
 // txType names a queued tx's record type (for crash points and logs).

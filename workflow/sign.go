@@ -17,6 +17,8 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 
 	"github.com/sealchain/sealchain/chain"
+	"github.com/sealchain/sealchain/client"
+	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/ofd"
 	"github.com/sealchain/sealchain/signer/pdf"
 )
@@ -418,10 +420,17 @@ type SignResult struct {
 // intent_verified. An SMS code proves intent only for the purpose it was
 // requested for: its text named that purpose. The caller holds e.mu.
 func (e *Engine) checkIntent(ctx context.Context, c *Contract, i int, in *SignInput, action string) (chain.IntentMethod, []byte, error) {
-	p := &c.Parties[i]
+	return e.verifyIntent(ctx, &c.Parties[i], i, c.ID, in, action, func(t *txn) error { return e.putContract(t, c) })
+}
+
+// verifyIntent is checkIntent for the code or face of p, whatever holds
+// it (a contract's party, or a batch signature's signer: batchsign.go):
+// bind is what the challenge hash binds besides p's certificate, and
+// save writes p's holder after a wrong code. The caller holds e.mu.
+func (e *Engine) verifyIntent(ctx context.Context, p *Party, i int, bind string, in *SignInput, action string, save func(*txn) error) (chain.IntentMethod, []byte, error) {
 	h := sm3.New()
 	h.Write([]byte(challengeLabel))
-	h.Write([]byte(c.ID))
+	h.Write([]byte(bind))
 	h.Write([]byte(p.CertFP))
 	switch in.Method {
 	case "sms", "":
@@ -458,7 +467,7 @@ func (e *Engine) checkIntent(ctx context.Context, c *Contract, i int, in *SignIn
 			}
 			t := e.begin()
 			defer t.close()
-			if err := e.putContract(t, c); err != nil {
+			if err := save(t); err != nil {
 				return 0, nil, err
 			}
 			if err := t.commit(); err != nil {
@@ -534,11 +543,51 @@ func (e *Engine) Sign(ctx context.Context, tok string, in *SignInput) (*SignResu
 	if err != nil {
 		return nil, err
 	}
+	now := e.now().UTC()
+	signed, err := e.signDocument(ctx, c, i, key, rec, now)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := e.cfg.Files.Put(ctx, bytes.NewReader(signed))
+	if err != nil {
+		return nil, fmt.Errorf("store signed pdf: %w", err)
+	}
+	e.crash(StepSignPDFStored, c.ID)
+
+	docSM3, err := hex.DecodeString(c.DocSM3)
+	if err != nil {
+		return nil, err
+	}
+	iv := &chain.IntentVerified{Contract: c.ID, Signer: actor.Cert, Method: method, ChallengeHash: challenge,
+		VerifiedAt: now.UnixMilli(), VerifierCert: e.cfg.VerifierCert}
+	if iv.VerifierSig, err = e.cfg.VerifierKey.Sign(e.rand, iv.AttestationBytes(e.cfg.ChainID)); err != nil {
+		return nil, fmt.Errorf("intent attestation: %w", err)
+	}
+	t := e.begin()
+	defer t.close()
+	h, err := t.enqueueTx(iv, actor, c.ID, "")
+	if err != nil {
+		return nil, err
+	}
+	c.Txs = append(c.Txs, h)
+	if err := e.signedLocked(t, c, i, actor, rec, docSM3, sum, method, now); err != nil {
+		return nil, err
+	}
+	if err := t.commit(); err != nil {
+		return nil, err
+	}
+	e.crash(StepSignStateSaved, c.ID)
+	return &SignResult{Status: p.Status, ContractStatus: c.Status, SignedSM3: p.SignedSM3}, nil
+}
+
+// signDocument signs c's current document as party i: the party's seal in
+// its area, its certificate, the time now.
+func (e *Engine) signDocument(ctx context.Context, c *Contract, i int, key *signer.PrivateKey, rec *Identity, now time.Time) ([]byte, error) {
+	p := &c.Parties[i]
 	current, err := e.getFile(ctx, c.CurrentSM3)
 	if err != nil {
 		return nil, err
 	}
-	now := e.now().UTC()
 	var signed []byte
 	if c.format() == FormatOFD {
 		// An OFD stamp's top-left corner is at the area's (x, y), measured
@@ -558,36 +607,26 @@ func (e *Engine) Sign(ctx context.Context, tok string, in *SignInput) (*SignResu
 	if err != nil {
 		return nil, fmt.Errorf("sign %s for party %d of %s: %w", c.format(), i, c.ID, err)
 	}
-	sum, err := e.cfg.Files.Put(ctx, bytes.NewReader(signed))
-	if err != nil {
-		return nil, fmt.Errorf("store signed pdf: %w", err)
-	}
-	e.crash(StepSignPDFStored, c.ID)
+	return signed, nil
+}
 
-	docSM3, err := hex.DecodeString(c.DocSM3)
-	if err != nil {
-		return nil, err
-	}
-	iv := &chain.IntentVerified{Contract: c.ID, Signer: actor.Cert, Method: method, ChallengeHash: challenge,
-		VerifiedAt: now.UnixMilli(), VerifierCert: e.cfg.VerifierCert}
-	if iv.VerifierSig, err = e.cfg.VerifierKey.Sign(e.rand, iv.AttestationBytes(e.cfg.ChainID)); err != nil {
-		return nil, fmt.Errorf("intent attestation: %w", err)
-	}
+// signedLocked queues party i's contract_signed (after its intent, queued
+// by the caller) and contract_completed after the last party, and marks
+// the party signed with the signed document sum, in t. The caller holds
+// e.mu.
+func (e *Engine) signedLocked(t *txn, c *Contract, i int, actor *client.Actor, rec *Identity, docSM3 []byte, sum [32]byte, method chain.IntentMethod, now time.Time) error {
+	p := &c.Parties[i]
 	sealHash := sm3.Sum(rec.SealDER)
-	t := e.begin()
-	defer t.close()
-	for _, body := range []chain.Body{iv, &chain.ContractSigned{Contract: c.ID, DocSM3: docSM3, SignedDocSM3: sum[:], Seal: sealHash[:]}} {
-		h, err := t.enqueueTx(body, actor, c.ID, "")
-		if err != nil {
-			return nil, err
-		}
-		c.Txs = append(c.Txs, h)
+	h, err := t.enqueueTx(&chain.ContractSigned{Contract: c.ID, DocSM3: docSM3, SignedDocSM3: sum[:], Seal: sealHash[:]}, actor, c.ID, "")
+	if err != nil {
+		return err
 	}
+	c.Txs = append(c.Txs, h)
 	p.Status, p.SignedAt, p.SignedSM3, p.LinkUsed, p.OTP = PartySigned, now, hex.EncodeToString(sum[:]), true, nil
 	c.CurrentSM3 = p.SignedSM3
 	c.log(now, "signed", &i, method.String())
 	if err := t.notify("contract.signed", c.ID, "", &i); err != nil {
-		return nil, err
+		return err
 	}
 	all := true
 	for _, q := range c.Parties {
@@ -595,22 +634,15 @@ func (e *Engine) Sign(ctx context.Context, tok string, in *SignInput) (*SignResu
 	}
 	if all {
 		if err := e.queueContractTx(t, c, &chain.ContractCompleted{Contract: c.ID}, nil); err != nil {
-			return nil, err
+			return err
 		}
 		c.Status = StatusCompleted
 		c.log(now, "completed", nil, "")
 		if err := t.notify("contract.completed", c.ID, "", nil); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := e.putContract(t, c); err != nil {
-		return nil, err
-	}
-	if err := t.commit(); err != nil {
-		return nil, err
-	}
-	e.crash(StepSignStateSaved, c.ID)
-	return &SignResult{Status: p.Status, ContractStatus: c.Status, SignedSM3: p.SignedSM3}, nil
+	return e.putContract(t, c)
 }
 
 // DeclineInput refuses to sign: a reason, and intent proven as for a

@@ -23,17 +23,27 @@ import (
 //	wf/core/qtx/<uint64be seq>          txItem: chain submission, in order
 //	wf/core/qnt/<uint64be seq>          noteItem: webhook event or message
 //	wf/core/idem/<scope>/<key>          IdemEntry
+//	wf/core/blk/<job id>                BulkJob
+//	wf/core/bin/<job id>                the bulk send's input, sealed
+//	wf/core/brs/<job id>/<row uint32be> BulkResult
+//	wf/core/bat/<batch id>              BatchSign
+//	wf/core/btk/<sm3(token) hex>        batch id
 //	wf/core/at-rest                     uint64be: at-rest format version (migrate.go)
 const (
-	pIdentity = "wf/core/idn/"
-	pContract = "wf/core/ctr/"
-	pIndex    = "wf/core/idx/"
-	pToken    = "wf/core/tok/"
-	pRef      = "wf/core/ref/"
-	kSeq      = "wf/core/seq"
-	pTxQueue  = "wf/core/qtx/"
-	pNoteQ    = "wf/core/qnt/"
-	pIdem     = "wf/core/idem/"
+	pIdentity   = "wf/core/idn/"
+	pContract   = "wf/core/ctr/"
+	pIndex      = "wf/core/idx/"
+	pToken      = "wf/core/tok/"
+	pRef        = "wf/core/ref/"
+	kSeq        = "wf/core/seq"
+	pTxQueue    = "wf/core/qtx/"
+	pNoteQ      = "wf/core/qnt/"
+	pIdem       = "wf/core/idem/"
+	pBulk       = "wf/core/blk/"
+	pBulkIn     = "wf/core/bin/"
+	pBulkRow    = "wf/core/brs/"
+	pBatch      = "wf/core/bat/"
+	pBatchToken = "wf/core/btk/"
 )
 
 func seqKey(prefix string, seq uint64) []byte {

@@ -216,6 +216,8 @@ type Engine struct {
 	seq  uint64
 	ltv  LTV           // SetLTV; nil: PDFs stay PAdES B-B
 	kick chan struct{} // wakes the queues
+	// bulkWake wakes the bulk send runner (bulk.go).
+	bulkWake chan struct{}
 	// stuck counts records marked stuck by this process (pipeline.go).
 	stuck atomic.Int64
 
@@ -265,7 +267,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.OTPCooldown < 0 {
 		cfg.OTPCooldown = 0
 	}
-	e := &Engine{cfg: cfg, db: cfg.DB, now: cfg.Now, rand: cfg.Rand, logger: cfg.Logger, kick: make(chan struct{}, 1)}
+	e := &Engine{cfg: cfg, db: cfg.DB, now: cfg.Now, rand: cfg.Rand, logger: cfg.Logger, kick: make(chan struct{}, 1), bulkWake: make(chan struct{}, 1)}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -289,8 +291,8 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Start runs the chain queue, the notification queue and the scheduler
-// until Stop.
+// Start runs the chain queue, the notification queue, the scheduler and
+// the bulk send runner until Stop.
 func (e *Engine) Start() error {
 	e.runMu.Lock()
 	defer e.runMu.Unlock()
@@ -300,8 +302,9 @@ func (e *Engine) Start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel, e.done, e.running = cancel, make(chan struct{}), true
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); e.runTxQueue(ctx) }()
+	go func() { defer wg.Done(); e.runBulk(ctx) }()
 	go func() { defer wg.Done(); e.runNoteQueue(ctx) }()
 	go func() { defer wg.Done(); e.runScheduler(ctx) }()
 	go func() { wg.Wait(); close(e.done) }()

@@ -117,7 +117,7 @@ func newWFCmd() *cobra.Command {
 		Short: "The signing workflow's platform API: identities, templates, contracts, outbox (docs/workflow.md)",
 	}
 	w.flags(cmd)
-	cmd.AddCommand(newWFIdentityCmd(w), newWFTemplateCmd(w), newWFContractCmd(w), newWFOutboxCmd(w))
+	cmd.AddCommand(newWFIdentityCmd(w), newWFTemplateCmd(w), newWFContractCmd(w), newWFOutboxCmd(w), newWFBulkSendCmd(w), newWFBatchSignCmd(w))
 	return cmd
 }
 

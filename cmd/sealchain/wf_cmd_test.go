@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +111,44 @@ func TestWFCommands(t *testing.T) {
 		t.Fatalf("outbox: %v", m)
 	}
 
+	// A bulk send from CSV, one row bad; then the company signs the two
+	// good contracts in one batch.
+	csvPath := filepath.Join(t.TempDir(), "rows.csv")
+	csv := "key,title,party:party_a,party:party_b,contract_no,party_a,party_b,service,start_date,end_date,fee,city\n"
+	for i, fee := range []string{"¥1", "", "¥3"} {
+		csv += fmt.Sprintf("cli-%d,CLI 批量 %d,%s,%s,SA-B-%d,甲方,乙方,咨询,2026-12-01,2027-11-30,%s,北京\n", i, i, acme["id"], zhang["id"], i, fee)
+	}
+	if err := os.WriteFile(csvPath, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bulk := must("bulk-send", "--template", "service_agreement", "--csv", csvPath, "--order", "parallel", "--wait")
+	job := bulk["job"].(map[string]any)
+	failed := bulk["failed_rows"].([]any)
+	if job["sent"].(float64) != 2 || len(failed) != 1 || failed[0].(map[string]any)["row"].(float64) != 2 {
+		t.Fatalf("bulk-send: %v", bulk)
+	}
+	var good []string
+	rows := must("bulk-send", "status", job["id"].(string))
+	if rows["status"] != "done" {
+		t.Fatalf("bulk-send status: %v", rows)
+	}
+	page, err := wfGet(ctx, base, home, "/v1/wf/bulk-sends/"+job["id"].(string)+"/rows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range page["rows"].([]any) {
+		if r := r.(map[string]any); r["status"] == "sent" {
+			good = append(good, r["contract_id"].(string))
+		}
+	}
+	bs := must(append([]string{"batch-sign", "--identity", acme["id"].(string)}, good...)...)
+	if l := bs["link"].(map[string]any); !strings.Contains(l["url"].(string), "/sign/batch/") {
+		t.Fatalf("batch-sign: %v", bs)
+	}
+	if m := must("batch-sign", "status", bs["batch"].(map[string]any)["id"].(string)); len(m["contracts"].([]any)) != 2 || m["status"] != "open" {
+		t.Fatalf("batch-sign status: %v", m)
+	}
+
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -122,6 +163,8 @@ func TestWFCommands(t *testing.T) {
 			"--field", "fee=¥1000", "--field", "city=北京",
 			"--party", acme["id"].(string) + ":甲方", "--party", zhang["id"].(string) + ":party_b"},
 			`parties[0].role: "甲方" is not a role of template service_agreement; its roles are party_a, party_b`},
+		{"bulk send without rows", []string{"bulk-send", "--template", "service_agreement"}, "give --csv or --json"},
+		{"batch of a contract the signer is no party of", []string{"batch-sign", "--identity", zhang["id"].(string), "wf-000000000000000000000000"}, "contract_ids[0]"},
 		{"person and company at once", []string{"identity", "add", "--name", "x", "--company", "y"}, "not both"},
 		{"bad area", []string{"contract", "create", "--file", "x.pdf", "--party", "idn@1,2"}, "PAGE,X,Y,W,H"},
 	} {
@@ -132,4 +175,15 @@ func TestWFCommands(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wfGet reads a platform API path with the node's token.
+func wfGet(ctx context.Context, base, home, path string) (map[string]any, error) {
+	w := &wfAPI{node: base, home: home}
+	out, err := w.call(ctx, "GET", path, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	return m, json.Unmarshal(out, &m)
 }

@@ -32,6 +32,43 @@ type Font struct {
 
 	mu  sync.Mutex // guards buf
 	buf sfnt.Buffer
+
+	// programs caches embedded subsets (EmbedCJK): the FontFile2 stream
+	// object's bytes by glyph set and zlib level. A stream is a pure
+	// function of those, so a hit gives the very bytes a miss would: the
+	// documents stay reproducible. Bulk sends render one template many
+	// times, mostly over the same glyphs; the subset and its deflate are
+	// most of a render's CPU.
+	progMu   sync.Mutex
+	programs map[string][]byte
+	progFIFO []string
+}
+
+// maxPrograms bounds the subset cache (about 50 KB each).
+const maxPrograms = 64
+
+func (f *Font) program(key string) ([]byte, bool) {
+	f.progMu.Lock()
+	defer f.progMu.Unlock()
+	b, ok := f.programs[key]
+	return b, ok
+}
+
+func (f *Font) keepProgram(key string, body []byte) {
+	f.progMu.Lock()
+	defer f.progMu.Unlock()
+	if _, ok := f.programs[key]; ok {
+		return
+	}
+	if f.programs == nil {
+		f.programs = map[string][]byte{}
+	}
+	if len(f.progFIFO) == maxPrograms {
+		delete(f.programs, f.progFIFO[0])
+		f.progFIFO = f.progFIFO[1:]
+	}
+	f.programs[key] = body
+	f.progFIFO = append(f.progFIFO, key)
 }
 
 // LoadFont reads and parses the TrueType font at path.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 )
 
@@ -43,12 +44,10 @@ func (w *Writer) Stream(dict string, data []byte, flate bool) int {
 		if level == 0 {
 			level = zlib.DefaultCompression
 		}
-		zw, _ := zlib.NewWriterLevel(&z, level) // an invalid level falls back below
-		if zw == nil {
-			zw = zlib.NewWriter(&z)
-		}
+		zw := getZlib(&z, level)
 		zw.Write(data) // writes to a bytes.Buffer cannot fail
 		zw.Close()
+		putZlib(zw, level)
 		data = z.Bytes()
 		dict += " /Filter /FlateDecode"
 	}
@@ -89,8 +88,16 @@ func (w *Writer) EmbedCJK(f *Font, used map[uint16]rune) int {
 		tag[i] = 'A' + sum[i]%26
 	}
 	name := string(tag) + "+DroidSansFallback"
-	prog := f.Subset(used)
-	file := w.Stream(fmt.Sprintf(" /Length1 %d", len(prog)), prog, true)
+	key := fmt.Sprintf("%x/%d", sum, w.Level)
+	var file int
+	if body, ok := f.program(key); ok {
+		file = w.Reserve()
+		w.bodies[file-1] = body // shared, never written to
+	} else {
+		prog := f.Subset(used)
+		file = w.Stream(fmt.Sprintf(" /Length1 %d", len(prog)), prog, true)
+		f.keepProgram(key, w.bodies[file-1])
+	}
 	em := func(v int) string { return strconv.Itoa(v * 1000 / f.unitsPerEm) }
 	desc := w.Add(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags 4 /FontBBox [%s %s %s %s] /ItalicAngle 0 /Ascent %s /Descent %s /CapHeight %s /StemV 80 /FontFile2 %d 0 R >>",
 		name, em(f.bbox[0]), em(f.bbox[1]), em(f.bbox[2]), em(f.bbox[3]), em(f.ascent), em(f.descent), em(f.ascent), file))
@@ -177,4 +184,28 @@ func TextString(s string) string {
 	}
 	b.WriteString(">")
 	return b.String()
+}
+
+// zlibPools keeps zlib writers by level: a new writer allocates about
+// 1 MB of tables, more than compressing a page costs. Reset gives the
+// same output as a new writer.
+var zlibPools sync.Map // level -> *sync.Pool
+
+func getZlib(w *bytes.Buffer, level int) *zlib.Writer {
+	if p, ok := zlibPools.Load(level); ok {
+		if zw, ok := p.(*sync.Pool).Get().(*zlib.Writer); ok {
+			zw.Reset(w)
+			return zw
+		}
+	}
+	zw, err := zlib.NewWriterLevel(w, level)
+	if err != nil { // an invalid level: the default
+		zw = zlib.NewWriter(w)
+	}
+	return zw
+}
+
+func putZlib(zw *zlib.Writer, level int) {
+	p, _ := zlibPools.LoadOrStore(level, &sync.Pool{})
+	p.(*sync.Pool).Put(zw)
 }

@@ -98,6 +98,8 @@ func (w *wfAPI) register(route func(string, http.HandlerFunc)) {
 	route("GET /v1/wf/webhooks", p(w.webhookList))
 	route("DELETE /v1/wf/webhooks/{id}", p(w.webhookDelete))
 	route("GET /v1/wf/webhooks/deliveries", p(w.webhookDeliveries))
+	w.registerBulk(route)
+	w.registerBatch(route)
 	route("GET /v1/sign/{token}", w.signView)
 	route("GET /v1/sign/{token}/pdf", w.signPDF)
 	route("GET /v1/sign/{token}/seal.png", w.signSeal)
@@ -140,21 +142,36 @@ func (r *recorder) Write(b []byte) (int, error) {
 
 // idempotent: same key and same request -> the first answer again; same key
 // and another request -> 409. Scope: the platform, or one signing link.
-func (w *wfAPI) idempotent(h http.HandlerFunc) http.HandlerFunc {
+func (w *wfAPI) idempotent(h http.HandlerFunc) http.HandlerFunc { return w.idempotentN(0, h) }
+
+// idempotentN is idempotent with a body limit of its own (0: [api]
+// max_body_bytes), for routes that take more (bulk sends).
+func (w *wfAPI) idempotentN(limit int64, h http.HandlerFunc) http.HandlerFunc {
+	if limit < w.maxBody {
+		limit = w.maxBody
+	}
 	return func(rw http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get(idemHeader)
 		if err := checkIdemKey(key); err != nil {
 			writeError(rw, http.StatusBadRequest, "idempotency_key_required", err.Error())
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, w.maxBody))
+		body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, limit))
 		if err != nil {
-			writeError(rw, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", w.maxBody))
+			writeError(rw, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body exceeds %d bytes", limit))
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		scope := wfScopeCaller
-		if tok := r.PathValue("token"); tok != "" {
+		if tok := r.PathValue("btoken"); tok != "" {
+			// A batch link, like a signing link, is its holder's credential.
+			if _, err := w.s.engine.BatchByToken(tok); err != nil {
+				w.wfError(rw, r, err)
+				return
+			}
+			sum := sha256.Sum256([]byte(tok))
+			scope = "batch-" + hex.EncodeToString(sum[:16])
+		} else if tok := r.PathValue("token"); tok != "" {
 			// The link is the signer's credential: resolve it before
 			// anything is remembered, so that requests with made-up links
 			// leave nothing in the database.

@@ -358,6 +358,10 @@ func (w *wfNotifier) Message(ctx context.Context, m workflow.Message) error {
 		}
 		params = map[string]string{"code": m.Params["code"], "purpose": purpose + " " + m.Params["contract_id"],
 			"contract_id": m.Params["contract_id"], "party": m.Params["party"]}
+		if b := m.Params["batch_id"]; b != "" { // one code for a batch of contracts
+			params = map[string]string{"code": m.Params["code"], "batch_id": b,
+				"purpose": purpose + " " + m.Params["count"] + " contracts (batch " + b + ")"}
+		}
 	}
 	// m.ID is stable across redeliveries, so a crash between Enqueue and
 	// the workflow's dequeue does not send the SMS twice.

@@ -24,6 +24,7 @@ import (
 var (
 	signPage     = template.Must(template.ParseFS(web.Sign, "sign/index.html"))
 	progressPage = template.Must(template.ParseFS(web.Sign, "sign/progress.html"))
+	batchPage    = template.Must(template.ParseFS(web.Sign, "sign/batch.html"))
 )
 
 // SignCSP is web.CSP plus same-origin frames, for the browser's own PDF viewer
@@ -50,6 +51,7 @@ func RegisterPages(rt *httpjson.Router, chainID, org string, validatorOrgs func(
 
 func (a *wfAPI) registerSignPages(route func(string, http.HandlerFunc)) {
 	route("GET /sign/{token}", a.pageFn(signPage))
+	route("GET /sign/batch/{btoken}", a.pageFn(batchPage))
 	route("GET /wf/contracts/{id}", a.pageFn(progressPage))
 	route("GET /web/sign/{asset}", signAsset)
 }

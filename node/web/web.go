@@ -14,7 +14,7 @@ var Verify embed.FS
 
 // Sign is the signing and progress pages and their assets.
 //
-//go:embed sign/index.html sign/sign.js sign/sign.css sign/progress.html sign/progress.js
+//go:embed sign/index.html sign/sign.js sign/sign.css sign/progress.html sign/progress.js sign/batch.html sign/batch.js
 var Sign embed.FS
 
 // CSP lets a page run its own scripts and compile WebAssembly, and talk

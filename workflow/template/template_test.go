@@ -160,6 +160,24 @@ func TestLoadedFontGivesSameBytes(t *testing.T) {
 	b, err := tpl.Render(serviceValues(), WithFont(f))
 	require.NoError(t, err)
 	require.Equal(t, a.PDF, b.PDF)
+	// The second render with f takes its font program from f's cache
+	// (pdfgen.Font): the same bytes; other glyphs miss it, at either level.
+	c, err := tpl.Render(serviceValues(), WithFont(f))
+	require.NoError(t, err)
+	require.Equal(t, a.PDF, c.PDF)
+	other := serviceValues()
+	other["city"] = "上海"
+	d, err := tpl.Render(other)
+	require.NoError(t, err)
+	e, err := tpl.Render(other, WithFont(f))
+	require.NoError(t, err)
+	require.Equal(t, d.PDF, e.PDF)
+	require.NotEqual(t, a.PDF, e.PDF)
+	fa, err := tpl.Render(serviceValues(), WithFont(f), WithFastCompression())
+	require.NoError(t, err)
+	fb, err := tpl.Render(serviceValues(), WithFastCompression())
+	require.NoError(t, err)
+	require.Equal(t, fb.PDF, fa.PDF)
 	_, err = LoadFont("/nonexistent.ttf")
 	require.ErrorIs(t, err, ErrFont)
 }

@@ -31,6 +31,8 @@ type Config struct {
 	PlainHTTP bool
 	// Timeout bounds one call (0: DefaultTimeout).
 	Timeout time.Duration
+
+	transport http.RoundTripper // tests: nil is http.DefaultTransport
 }
 
 func (c *Config) check() error {
@@ -88,7 +90,11 @@ func (t ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // that applies it.
 func (c *Config) callCtx(ctx context.Context) (context.Context, context.CancelFunc, http.RoundTripper) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
-	return ctx, cancel, ctxTransport{ctx: ctx, base: http.DefaultTransport}
+	base := c.transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return ctx, cancel, ctxTransport{ctx: ctx, base: base}
 }
 
 // sdkCode is the vendor error code of an SDK error ("" if none).

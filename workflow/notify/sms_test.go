@@ -153,7 +153,9 @@ func TestSMSGatewaySlowSender(t *testing.T) {
 
 type senderFunc func(ctx context.Context) error
 
-func (f senderFunc) SendSMS(ctx context.Context, _, _ string, _ map[string]string) error { return f(ctx) }
+func (f senderFunc) SendSMS(ctx context.Context, _, _ string, _ map[string]string) error {
+	return f(ctx)
+}
 
 func TestSMSGatewayRunSendsOnEnqueue(t *testing.T) {
 	o, err := NewOutbox(openDBT(t), nil)

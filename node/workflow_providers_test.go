@@ -211,7 +211,7 @@ func TestWorkflowProviderKeyMode(t *testing.T) {
 	defer f.Close()
 	var logs lockedBuffer
 	_, err := startProviderNode(ctx, t, &logs, tencentProviders(t, f, 0o644))
-	if err == nil || !strings.Contains(err.Error(), "workflow.providers.sms.secret_key_file") || !strings.Contains(err.Error(), "mode 0644") {
+	if err == nil || !strings.Contains(err.Error(), "workflow.providers.identity.secret_key_file") || !strings.Contains(err.Error(), "mode 0644") {
 		t.Fatalf("start: %v, want the key file's mode refused", err)
 	}
 	if strings.Contains(err.Error(), vendorKey) || strings.Contains(logs.String(), vendorKey) {

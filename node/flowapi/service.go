@@ -379,7 +379,7 @@ func (w *wfNotifier) Message(ctx context.Context, m workflow.Message) error {
 			purpose = workflow.PurposeSign
 		}
 		params = map[string]string{"code": m.Params["code"], "purpose": purpose + " " + m.Params["contract_id"],
-			"contract_id": m.Params["contract_id"], "party": m.Params["party"]}
+			"contract_id": m.Params["contract_id"], "party": m.Params["party"], "ttl_minutes": m.Params["ttl_minutes"]}
 	}
 	// m.ID is stable across redeliveries, so a crash between Enqueue and
 	// the workflow's dequeue does not send the SMS twice.

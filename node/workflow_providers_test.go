@@ -60,6 +60,7 @@ func tencentProviders(t *testing.T, f *vendortest.Tencent, keyMode os.FileMode) 
 			TemplateParams: map[string][]string{"sms_code": {"code", "contract_id"}, "sign_link": {"title", "link"}, "reminder": {"title", "link"}},
 			RetryBackoff:   config.Duration{Duration: 100 * time.Millisecond}, MaxAttempts: 5}
 		c.Workflow.Providers.Identity = config.IdentityProvider{VendorAccount: acct}
+		c.Workflow.Providers.Bank = config.BankProvider{VendorAccount: acct, MerchantID: "M100001"}
 	}
 }
 
@@ -126,6 +127,29 @@ func TestWorkflowVendorProviders(t *testing.T) {
 		}
 		return vendortest.Reply{Body: map[string]any{"SendStatusSet": []any{map[string]any{"Code": code, "SerialNo": "1"}}}}
 	})
+	faceDown, bankDown := true, true
+	var paid []int64
+	f.Handle("ImageRecognition", func(map[string]any) vendortest.Reply {
+		mu.Lock()
+		defer mu.Unlock()
+		if faceDown {
+			return vendortest.Reply{Error: "InternalError"}
+		}
+		return vendortest.Reply{Body: map[string]any{"Result": "Success", "Sim": 93.5, "Description": "成功"}}
+	})
+	f.Handle("TransferSinglePay", func(p map[string]any) vendortest.Reply {
+		mu.Lock()
+		defer mu.Unlock()
+		if bankDown {
+			return vendortest.Reply{Status: http.StatusBadGateway}
+		}
+		paid = append(paid, int64(p["TransferAmount"].(float64)))
+		return vendortest.Reply{Body: map[string]any{"ErrCode": "SUCCESS", "ErrMessage": "", "Result": map[string]any{"TradeSerialNo": "T1"}}}
+	})
+	f.Handle("VerifyBasicBizLicense", func(map[string]any) vendortest.Reply {
+		return vendortest.Reply{Body: map[string]any{"ErrorCode": 0, "Entstatus": "存续", "Frname": "王五",
+			"RegNumResult": map[string]any{"RegNum": "0", "Name": "0"}}}
+	})
 	var logs lockedBuffer
 	nd, err := startProviderNode(ctx, t, &logs, tencentProviders(t, f, 0o600))
 	if err != nil {
@@ -153,6 +177,45 @@ func TestWorkflowVendorProviders(t *testing.T) {
 	if r := c.call("POST", "/v1/wf/identities/"+zhang+"/retry", map[string]any{}, ""); r.status != http.StatusConflict {
 		t.Fatalf("retry of a verified identity: %d %s", r.status, r.body)
 	}
+
+	// The micro-deposit: the bank is down, so the company waits pending
+	// without a challenge; the retry pays; the amount confirms.
+	co := map[string]any{"kind": "enterprise", "method": "bank_transfer", "enterprise": map[string]any{"name": "上海某某有限公司",
+		"credit_code": identity.DevPassCreditCode, "bank_account": "6222000000000001", "bank_name": "平安银行上海分行", "phone": "13800138009"}}
+	m = c.must(http.StatusAccepted, "POST", "/v1/wf/identities", co)["identity"].(map[string]any)
+	if m["pending_reason"] != "provider_unavailable" {
+		t.Fatalf("bank down: %v", m)
+	}
+	acme := m["id"].(string)
+	if r := c.call("POST", "/v1/wf/identities/"+acme+"/deposit", map[string]any{"amount_cents": 1}, ""); r.status != http.StatusConflict {
+		t.Fatalf("deposit before any transfer: %d %s", r.status, r.body)
+	}
+	mu.Lock()
+	bankDown = false
+	mu.Unlock()
+	if m := c.must(http.StatusAccepted, "POST", "/v1/wf/identities/"+acme+"/retry", map[string]any{}); m["pending_reason"] != nil {
+		t.Fatalf("retry with the bank up: %v", m)
+	}
+	mu.Lock()
+	amount := paid[len(paid)-1]
+	mu.Unlock()
+	if m := c.must(http.StatusOK, "POST", "/v1/wf/identities/"+acme+"/deposit", map[string]any{"amount_cents": amount}); m["status"] != "verified" {
+		t.Fatalf("deposit: %v", m)
+	}
+
+	// Intent by face: the vendor's internal error is 503 and spends
+	// nothing; once it answers, the face signs.
+	li := c.person("李四", identity.DevPassIDNumber2, "13800138001")
+	_, ftoks := c.contract("sequential", nil, li)
+	c.must(http.StatusOK, "GET", "/v1/sign/"+ftoks[0], nil)
+	faceIn := map[string]any{"method": "face", "face_token": "aGVsbG8gZmFjZQ=="}
+	if r := c.call("POST", "/v1/sign/"+ftoks[0]+"/sign", faceIn, ""); r.status != http.StatusServiceUnavailable || r.errCode() != "provider_unavailable" {
+		t.Fatalf("face vendor down: %d %s", r.status, r.body)
+	}
+	mu.Lock()
+	faceDown = false
+	mu.Unlock()
+	c.must(http.StatusOK, "POST", "/v1/sign/"+ftoks[0]+"/sign", faceIn)
 
 	id, toks := c.contract("sequential", nil, zhang)
 	c.must(http.StatusOK, "GET", "/v1/sign/"+toks[0], nil)

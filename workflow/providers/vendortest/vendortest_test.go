@@ -23,7 +23,9 @@ func TestFakesRefuseUnsigned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var body struct{ Response struct{ Error struct{ Code string } } }
+	var body struct {
+		Response struct{ Error struct{ Code string } }
+	}
 	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	if err := json.Unmarshal(b, &body); err != nil || !strings.HasPrefix(body.Response.Error.Code, "AuthFailure.") {

@@ -19,7 +19,8 @@ var ErrPermanent = errors.New("notify: message cannot be delivered")
 // SMSSender sends one SMS through a carrier gateway (workflow/providers/
 // tencent, workflow/providers/aliyun). It returns nil once the vendor
 // accepted the message, an error wrapping ErrPermanent when it never will,
-// and any other error when it may later.
+// and any other error when it may later. Errors are stored on the message
+// and logged: they must not carry the phone number or the parameters.
 type SMSSender interface {
 	SendSMS(ctx context.Context, phone, template string, params map[string]string) error
 }

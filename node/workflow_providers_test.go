@@ -106,7 +106,7 @@ func TestWorkflowVendorProviders(t *testing.T) {
 	f := vendortest.NewTencent(vendorID, vendorKey)
 	defer f.Close()
 	var mu sync.Mutex
-	carrierBusy, smsThrottle := true, false
+	carrierBusy, smsThrottle := true, 0
 	var codes []string
 	f.Handle("PhoneVerification", func(map[string]any) vendortest.Reply {
 		mu.Lock()
@@ -120,8 +120,8 @@ func TestWorkflowVendorProviders(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		code := "Ok"
-		if smsThrottle {
-			smsThrottle, code = false, "LimitExceeded.PhoneNumberThirtySecondLimit"
+		if smsThrottle > 0 && p["TemplateId"] == "1001" {
+			smsThrottle, code = smsThrottle-1, "LimitExceeded.PhoneNumberThirtySecondLimit"
 		} else if p["TemplateId"] == "1001" {
 			codes = append(codes, p["TemplateParamSet"].([]any)[0].(string))
 		}
@@ -220,7 +220,7 @@ func TestWorkflowVendorProviders(t *testing.T) {
 	id, toks := c.contract("sequential", nil, zhang)
 	c.must(http.StatusOK, "GET", "/v1/sign/"+toks[0], nil)
 	mu.Lock()
-	smsThrottle = true
+	smsThrottle = 2 // the gateway polls for due retries every second: the link shows pending meanwhile
 	mu.Unlock()
 	c.must(http.StatusOK, "POST", "/v1/sign/"+toks[0]+"/code", map[string]any{})
 	var states []string
@@ -244,8 +244,8 @@ func TestWorkflowVendorProviders(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(strings.Join(states, " "), "pending/1") || states[len(states)-1] != "sent/1" {
-		t.Fatalf("code delivery states %v, want pending/1 then sent/1", states)
+	if j := strings.Join(states, " "); !strings.Contains(j, "pending/1") && !strings.Contains(j, "pending/2") || states[len(states)-1] != "sent/2" {
+		t.Fatalf("code delivery states %v, want pending/1 or pending/2, then sent/2", states)
 	}
 	c.must(http.StatusOK, "POST", "/v1/sign/"+toks[0]+"/sign", map[string]any{"method": "sms", "code": code})
 	c.settled(id)

@@ -300,7 +300,7 @@ func (e *Engine) runIdentity(ctx context.Context, rec *Identity, sec *identitySe
 		if !errors.As(apiErr, &ae) || ae.Code != "provider_unavailable" {
 			return nil, apiErr
 		}
-		rec.Status, rec.PendingReason, rec.FailReason, rec.DepositID = IdentityPending, PendingProviderUnavailable, "", ""
+		rec.Status, rec.PendingReason, rec.FailReason = IdentityPending, PendingProviderUnavailable, ""
 		if serr := e.saveIdentity(rec, sec); serr != nil {
 			return nil, serr
 		}
@@ -308,8 +308,27 @@ func (e *Engine) runIdentity(ctx context.Context, rec *Identity, sec *identitySe
 		return rec.View(), nil
 	}
 	if req.Method == chain.IdentityBankTransfer {
-		ch, err := e.cfg.Identity.StartDeposit(ctx, req)
+		var ch *identity.DepositChallenge
+		var err error
+		if rec.DepositID != "" {
+			// A transfer whose outcome was unknown: the same challenge
+			// again, so the company is not paid twice.
+			ch, err = e.cfg.Identity.RetryDeposit(ctx, rec.DepositID, req)
+		} else {
+			ch, err = e.cfg.Identity.StartDeposit(ctx, req)
+		}
 		if err != nil {
+			if ch != nil {
+				rec.DepositID = ch.ID // kept: the money may have left
+			}
+			var ae *Error
+			if errors.As(identityErr(err), &ae) && ae.Code == "identity_failed" {
+				rec.Status, rec.FailReason, rec.PendingReason, rec.DepositID = IdentityFailed, ae.Message, "", ""
+				if serr := e.saveIdentity(rec, sec); serr != nil {
+					return nil, serr
+				}
+				return nil, ae
+			}
 			return unavailable(err)
 		}
 		rec.Status, rec.DepositID, rec.PendingReason = IdentityPending, ch.ID, ""
@@ -460,7 +479,7 @@ func (e *Engine) finishIdentity(rec *Identity, sec *identitySecrets, att *identi
 	}
 	sec.Salt, sec.Fields, sec.KeyPEM = att.Salt, att.Fields, keyPEM
 	rec.Status, rec.IdentityRef, rec.CertDER, rec.SealDER, rec.SealPNG = IdentityVerified, ref, der, sealDER, png
-	rec.FailReason, rec.DepositID = "", ""
+	rec.FailReason, rec.DepositID, rec.PendingReason = "", "", ""
 	fp := chain.FingerprintOf(der)
 	sealHash := sm3.Sum(sealDER)
 

@@ -42,6 +42,8 @@ type Workflow struct {
 	// may reach although they are loopback, private, link-local or
 	// otherwise not public. Empty: webhooks reach public addresses only.
 	WebhookAllow []string `toml:"webhook_allow"`
+	// Providers chooses the production SMS, identity and bank vendors.
+	Providers Providers `toml:"providers"`
 }
 
 // WebhookAllowPrefixes parses WebhookAllow (validate has checked it).
@@ -108,7 +110,7 @@ func (w *Workflow) validate() error {
 	if d := w.WebhookBackoff.Duration; d < 10*time.Millisecond || d > time.Hour {
 		return keyErr("workflow.webhook_backoff", "%s, want 10ms..1h", d)
 	}
-	return nil
+	return w.Providers.validate()
 }
 
 // workflowHeader documents the section in the file Encode writes.
@@ -121,4 +123,4 @@ const workflowHeader = `# [workflow] enabled               the signing workflow 
 # [workflow] otp_max_failures      wrong codes over a link's life that lock it
 # [workflow] webhook_backoff       wait after a webhook delivery fails; doubles per failure ("10s")
 # [workflow] webhook_allow         IP prefixes webhooks may reach although not public (default none: public addresses only)
-`
+` + providersHeader

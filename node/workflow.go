@@ -37,11 +37,11 @@ func (n *Node) startWorkflow() error {
 	if wc.DevProviders && n.gs.Production {
 		return &config.KeyError{Key: "workflow.dev_providers", Err: errors.New("development providers are refused on a production chain (genesis app_state.production)")}
 	}
-	if !wc.DevProviders {
-		// Production providers (a carrier, a face service, an SMS
-		// gateway) plug in through workflow/identity.Provider and the
-		// outbox; none ships with Sealchain yet.
-		return &config.KeyError{Key: "workflow.dev_providers", Err: errors.New("no production identity providers are configured; set dev_providers on a development chain or disable the workflow")}
+	if dev := wc.Providers.DevVendors(); len(dev) > 0 && (!wc.DevProviders || n.gs.Production) {
+		// A production chain needs a vendor for each of SMS, identity and
+		// bank ([workflow.providers], docs/workflow.md); the development
+		// ones are for development chains with dev_providers on.
+		return &config.KeyError{Key: dev[0] + ".vendor", Err: errors.New("no production provider configured (tencent, or aliyun for sms); the development provider needs workflow.dev_providers on a development chain")}
 	}
 	public := cmp.Or(wc.PublicURL, n.cfg.API.PublicURL) // links and report QR codes name one address
 	if public == "" {
@@ -59,6 +59,7 @@ func (n *Node) startWorkflow() error {
 			VerifierKey: h.VerifierKey(), VerifierCert: h.VerifierCert(), Token: h.WorkflowToken(), DB: h.WorkflowDB(),
 			Files: h.WorkflowFiles(), FilesKEK: h.Path("config", filestore.DefaultKEKFile), KEK: h.Path("config", workflow.KEKFile)},
 		Store: n.store, Submitter: n.sub, Pool: pool, Assemble: n.assemble, RevocationURLs: n.revocationURLs,
+		Resolve: n.home.Resolve,
 		MaxBody: n.cfg.API.MaxBodyBytes, Wait: n.cfg.API.WaitTimeout.Duration, Metrics: n.reg, Pages: n.ofdPages,
 		PebbleLogger: comet.PebbleLogger(n.logger.With("module", "workflow", "db", "workflow")),
 		Logger:       n.logger.With("module", "workflow"), APILogger: n.logger.With("module", "api"),

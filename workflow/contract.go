@@ -60,6 +60,9 @@ type otpState struct {
 	Failures  int       `json:"failures"`
 	Burned    bool      `json:"burned"`
 	Purpose   string    `json:"purpose,omitempty"` // sign or decline: what the SMS said; "" is sign
+	// Message is the id of the SMS that carried the code, for its delivery
+	// state (SignView.Code).
+	Message string `json:"message,omitempty"`
 	// Keyed: Hash is HMAC-SM3 under the KEK's MAC key (otpMAC). Codes made
 	// by older versions hold a plain SM3 (otpHashV1) and expire within
 	// the code lifetime.

@@ -20,7 +20,12 @@
 // interfaces declared here: [Chain] (submit a tx, learn its outcome),
 // [IdentityVerifier], [FileStore], [Templates] and [Notifier]. node wires
 // them to CometBFT, workflow/identity, workflow/filestore, workflow/template
-// and workflow/notify, and serves the HTTP API of docs/workflow.md.
+// and workflow/notify, and serves the HTTP API of docs/workflow.md. The
+// production identity, face, bank and SMS vendors are in
+// workflow/providers; an identity whose provider could not decide
+// (providers.ErrUnavailable) stays pending and [Engine.RetryIdentity] runs
+// it again, and the signing view shows where the latest SMS code is
+// ([CodeDelivery]) when the Notifier tracks messages ([MessageTracker]).
 //
 // # Durability
 //

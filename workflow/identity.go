@@ -19,6 +19,7 @@ import (
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/seal"
 	"github.com/sealchain/sealchain/workflow/identity"
+	"github.com/sealchain/sealchain/workflow/providers"
 )
 
 // PersonInput is a natural person as the API receives it.
@@ -59,21 +60,25 @@ type IdentityInput struct {
 // key, certificate and default seal. Personal data and the key are sealed
 // under the KEK; only masked names are stored in the clear.
 type Identity struct {
-	ID          string            `json:"id"`
-	Kind        string            `json:"kind"`
-	Method      string            `json:"method"`
-	Status      string            `json:"status"`
-	DisplayName string            `json:"display_name"`
-	PhoneMasked string            `json:"phone_masked,omitempty"`
-	FailReason  string            `json:"fail_reason,omitempty"`
-	DepositID   string            `json:"-"`
-	IdentityRef []byte            `json:"-"`
-	CertDER     []byte            `json:"-"`
-	SealDER     []byte            `json:"-"`
-	SealPNG     []byte            `json:"-"`
-	Sealed      []byte            `json:"-"` // identitySecrets under the KEK
-	Txs         map[string]string `json:"-"` // record type -> tx hash
-	CreatedAt   time.Time         `json:"created_at"`
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	Method      string `json:"method"`
+	Status      string `json:"status"`
+	DisplayName string `json:"display_name"`
+	PhoneMasked string `json:"phone_masked,omitempty"`
+	FailReason  string `json:"fail_reason,omitempty"`
+	// PendingReason says why a pending identity waits:
+	// PendingProviderUnavailable (the provider could not decide; retry
+	// with RetryIdentity) or "" (a micro-deposit awaits its amount).
+	PendingReason string            `json:"pending_reason,omitempty"`
+	DepositID     string            `json:"-"`
+	IdentityRef   []byte            `json:"-"`
+	CertDER       []byte            `json:"-"`
+	SealDER       []byte            `json:"-"`
+	SealPNG       []byte            `json:"-"`
+	Sealed        []byte            `json:"-"` // identitySecrets under the KEK
+	Txs           map[string]string `json:"-"` // record type -> tx hash
+	CreatedAt     time.Time         `json:"created_at"`
 }
 
 // identityStored is Identity as persisted: the fields the API hides included.
@@ -239,6 +244,10 @@ func identityErr(err error) error {
 		return e
 	case errors.Is(err, identity.ErrNoProvider):
 		return badField("method", "%v", err)
+	case errors.Is(err, providers.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		e := newErr(http.StatusServiceUnavailable, "provider_unavailable", "%v", err)
+		e.Err = err
+		return e
 	case errors.Is(err, identity.ErrChallengeNotFound):
 		e := newErr(http.StatusConflict, "wrong_state", "no open micro-deposit for this identity (a node restart drops them; start again)")
 		e.Err = err
@@ -270,12 +279,59 @@ func (e *Engine) CreateIdentity(ctx context.Context, in *IdentityInput) (*Identi
 	rec := &Identity{ID: id, Kind: in.Kind, Method: in.Method, DisplayName: maskName(in.name()),
 		PhoneMasked: maskPhone(in.signingPhone()), CreatedAt: e.now().UTC()}
 	sec := &identitySecrets{Input: *in, Phone: in.signingPhone()}
-	if req.Method == chain.IdentityBankTransfer {
-		ch, err := e.cfg.Identity.StartDeposit(ctx, req)
-		if err != nil {
-			return nil, identityErr(err)
+	return e.runIdentity(ctx, rec, sec, req)
+}
+
+// PendingProviderUnavailable is the PendingReason of an identity whose
+// provider could not decide (time-out, outage): RetryIdentity runs the
+// check again.
+const PendingProviderUnavailable = "provider_unavailable"
+
+// runIdentity asks the provider and records the outcome: verified,
+// failed (the provider said no), pending for the micro-deposit's amount,
+// or pending with PendingProviderUnavailable when the provider could not
+// decide. Only the last returns an error besides a saved identity: the
+// caller learns the check did not run, and the identity waits for a
+// retry instead of being lost or failed.
+func (e *Engine) runIdentity(ctx context.Context, rec *Identity, sec *identitySecrets, req *identity.Request) (*IdentityView, error) {
+	unavailable := func(err error) (*IdentityView, error) {
+		apiErr := identityErr(err)
+		var ae *Error
+		if !errors.As(apiErr, &ae) || ae.Code != "provider_unavailable" {
+			return nil, apiErr
 		}
-		rec.Status, rec.DepositID = IdentityPending, ch.ID
+		rec.Status, rec.PendingReason, rec.FailReason = IdentityPending, PendingProviderUnavailable, ""
+		if serr := e.saveIdentity(rec, sec); serr != nil {
+			return nil, serr
+		}
+		e.logger.Warn("identity provider unavailable; the identity stays pending", "identity", rec.ID, "method", rec.Method, "err", err)
+		return rec.View(), nil
+	}
+	if req.Method == chain.IdentityBankTransfer {
+		var ch *identity.DepositChallenge
+		var err error
+		if rec.DepositID != "" {
+			// A transfer whose outcome was unknown: the same challenge
+			// again, so the company is not paid twice.
+			ch, err = e.cfg.Identity.RetryDeposit(ctx, rec.DepositID, req)
+		} else {
+			ch, err = e.cfg.Identity.StartDeposit(ctx, req)
+		}
+		if err != nil {
+			if ch != nil {
+				rec.DepositID = ch.ID // kept: the money may have left
+			}
+			var ae *Error
+			if errors.As(identityErr(err), &ae) && ae.Code == "identity_failed" {
+				rec.Status, rec.FailReason, rec.PendingReason, rec.DepositID = IdentityFailed, ae.Message, "", ""
+				if serr := e.saveIdentity(rec, sec); serr != nil {
+					return nil, serr
+				}
+				return nil, ae
+			}
+			return unavailable(err)
+		}
+		rec.Status, rec.DepositID, rec.PendingReason = IdentityPending, ch.ID, ""
 		if err := e.saveIdentity(rec, sec); err != nil {
 			return nil, err
 		}
@@ -288,17 +344,59 @@ func (e *Engine) CreateIdentity(ctx context.Context, in *IdentityInput) (*Identi
 		err = identityErr(err)
 		var ae *Error
 		if errors.As(err, &ae) && ae.Code == "identity_failed" {
-			rec.Status, rec.FailReason = IdentityFailed, ae.Message
+			rec.Status, rec.FailReason, rec.PendingReason = IdentityFailed, ae.Message, ""
 			if serr := e.saveIdentity(rec, sec); serr != nil {
 				return nil, serr
 			}
 		}
-		return nil, err
+		return unavailable(err)
 	}
+	rec.PendingReason = ""
 	if err := e.finishIdentity(rec, sec, att); err != nil {
 		return nil, err
 	}
 	return rec.View(), nil
+}
+
+// RetryIdentity runs the check of an identity left pending because its
+// provider could not decide (PendingProviderUnavailable) again, with the
+// input it was created with.
+func (e *Engine) RetryIdentity(ctx context.Context, id string) (*IdentityView, error) {
+	rec, sec, err := e.loadIdentitySecrets(id)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Status != IdentityPending || rec.PendingReason != PendingProviderUnavailable {
+		return nil, wrongState("identity %s is %s and not waiting for its provider", id, rec.Status)
+	}
+	req, err := sec.Input.request()
+	if err != nil {
+		return nil, err
+	}
+	return e.runIdentity(ctx, rec, sec, req)
+}
+
+// FacePerson is the person whose face signs for identity id: the person,
+// or the company's agent, else its legal representative. A face provider
+// compares captures with this person's ID photo.
+func (e *Engine) FacePerson(id string) (*identity.Person, error) {
+	_, sec, err := e.loadIdentitySecrets(id)
+	if err != nil {
+		return nil, err
+	}
+	in := &sec.Input
+	var p *PersonInput
+	switch {
+	case in.Person != nil:
+		p = in.Person
+	case in.Enterprise != nil && in.Enterprise.Agent != nil:
+		p = in.Enterprise.Agent
+	case in.Enterprise != nil && in.Enterprise.LegalRep != nil:
+		p = in.Enterprise.LegalRep
+	default:
+		return nil, badField("method", "identity %s has no person whose face can sign", id)
+	}
+	return &identity.Person{Name: p.Name, IDNumber: p.IDNumber, Phone: p.Phone}, nil
 }
 
 // ConfirmDeposit ends a micro-deposit verification with the amount the
@@ -310,6 +408,9 @@ func (e *Engine) ConfirmDeposit(ctx context.Context, id string, amountFen int64)
 	}
 	if rec.Status != IdentityPending {
 		return nil, wrongState("identity %s is %s", id, rec.Status)
+	}
+	if rec.DepositID == "" {
+		return nil, wrongState("identity %s has no micro-deposit on the way (%s): retry it first", id, rec.PendingReason)
 	}
 	att, err := e.cfg.Identity.ConfirmDeposit(ctx, rec.DepositID, amountFen)
 	if err != nil {
@@ -378,7 +479,7 @@ func (e *Engine) finishIdentity(rec *Identity, sec *identitySecrets, att *identi
 	}
 	sec.Salt, sec.Fields, sec.KeyPEM = att.Salt, att.Fields, keyPEM
 	rec.Status, rec.IdentityRef, rec.CertDER, rec.SealDER, rec.SealPNG = IdentityVerified, ref, der, sealDER, png
-	rec.FailReason, rec.DepositID = "", ""
+	rec.FailReason, rec.DepositID, rec.PendingReason = "", "", ""
 	fp := chain.FingerprintOf(der)
 	sealHash := sm3.Sum(sealDER)
 

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/sealchain/sealchain/signer"
 	"github.com/sealchain/sealchain/signer/ofd"
 	"github.com/sealchain/sealchain/signer/pdf"
+	"github.com/sealchain/sealchain/workflow/providers"
 )
 
 const (
@@ -93,6 +95,50 @@ type SignView struct {
 	// IntentMethods are the ways this node checks intent: sms, and face
 	// when a face check is configured.
 	IntentMethods []string `json:"intent_methods"`
+	// Code is the delivery of the party's latest SMS code, when the
+	// notifier tracks messages (MessageTracker).
+	Code *CodeDelivery `json:"code,omitempty"`
+}
+
+// CodeDelivery is where the latest SMS code is: queued (not yet handed to
+// the SMS gateway), pending (with the failed attempts so far and the next
+// one), sent, or failed (the gateway gave up: ask for a new code).
+type CodeDelivery struct {
+	State       string `json:"state"`
+	Attempts    int    `json:"attempts,omitempty"`
+	NextAttempt string `json:"next_attempt,omitempty"`
+	LastError   string `json:"last_error,omitempty"`
+}
+
+// Code delivery states.
+const (
+	DeliveryQueued  = "queued"
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+)
+
+// MessageTracker is a Notifier that can tell what became of a message it
+// took (by Message.ID). ErrNotFound: it has not taken it yet.
+type MessageTracker interface {
+	MessageDelivery(ctx context.Context, id string) (*CodeDelivery, error)
+}
+
+// codeDelivery looks up the delivery of p's latest code; nil when unknown.
+func (e *Engine) codeDelivery(ctx context.Context, p *Party) *CodeDelivery {
+	mt, ok := e.cfg.Notifier.(MessageTracker)
+	if !ok || p.OTP == nil || p.OTP.Message == "" {
+		return nil
+	}
+	d, err := mt.MessageDelivery(ctx, p.OTP.Message)
+	if errors.Is(err, ErrNotFound) {
+		return &CodeDelivery{State: DeliveryQueued}
+	}
+	if err != nil {
+		e.logger.Warn("sms delivery state", "message", p.OTP.Message, "err", err)
+		return nil
+	}
+	return d
 }
 
 // SignViewParty is the party who holds the link.
@@ -144,6 +190,7 @@ func (e *Engine) signView(c *Contract, i int) (*SignView, error) {
 		}
 		v.Parties = append(v.Parties, b)
 	}
+	v.Code = e.codeDelivery(context.Background(), &p)
 	return v, nil
 }
 
@@ -348,7 +395,12 @@ func (e *Engine) RequestCode(ctx context.Context, tok, purpose string) (*CodeSen
 	if _, err := io.ReadFull(e.rand, salt); err != nil {
 		return nil, err
 	}
-	st := &otpState{Salt: salt, Hash: e.otpMAC(salt, code), Keyed: true, ExpiresAt: now.Add(e.cfg.OTPTTL), Purpose: purpose}
+	mid, err := e.randomID("msg-otp-")
+	if err != nil {
+		return nil, err
+	}
+	st := &otpState{Salt: salt, Hash: e.otpMAC(salt, code), Keyed: true, ExpiresAt: now.Add(e.cfg.OTPTTL), Purpose: purpose,
+		Message: mid}
 	p.OTP = st
 	p.OTPCodes++
 	p.OTPRecent = append(p.OTPRecent, now)
@@ -357,7 +409,7 @@ func (e *Engine) RequestCode(ctx context.Context, tok, purpose string) (*CodeSen
 	if err := e.putContract(t, c); err != nil {
 		return nil, err
 	}
-	if err := t.message(Message{Channel: "sms", To: sec.Phone, Template: "otp",
+	if err := t.message(Message{ID: mid, Channel: "sms", To: sec.Phone, Template: "otp",
 		Params: map[string]string{"code": code, "contract_id": c.ID, "party": strconv.Itoa(i), "title": c.Title,
 			"purpose": purpose, "ttl_minutes": strconv.Itoa(int(e.cfg.OTPTTL.Minutes()))}}); err != nil {
 		return nil, err
@@ -498,6 +550,13 @@ func (e *Engine) verifyIntent(ctx context.Context, p *Party, i int, bind string,
 			return 0, nil, badField("face_token", "missing")
 		}
 		if err := e.cfg.Face(ctx, p.IdentityID, []byte(in.FaceToken)); err != nil {
+			if errors.Is(err, providers.ErrUnavailable) {
+				// The face service could not decide: nothing is spent, the
+				// party tries again.
+				ue := newErr(http.StatusServiceUnavailable, "provider_unavailable", "face check could not run: %v", err)
+				ue.Err, ue.RetryAfter = err, 10*time.Second
+				return 0, nil, ue
+			}
 			return 0, nil, otpErr(http.StatusUnprocessableEntity, "face_mismatch", "face check failed: %v", err)
 		}
 		nonce := make([]byte, 16)

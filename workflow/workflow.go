@@ -59,6 +59,9 @@ type IdentityVerifier interface {
 	Verify(ctx context.Context, req *identity.Request) (*identity.Attestation, error)
 	StartDeposit(ctx context.Context, req *identity.Request) (*identity.DepositChallenge, error)
 	ConfirmDeposit(ctx context.Context, id string, amountFen int64) (*identity.Attestation, error)
+	// RetryDeposit sends an open challenge's deposit again (same amount,
+	// same memo) after StartDeposit could not tell whether it left.
+	RetryDeposit(ctx context.Context, id string, req *identity.Request) (*identity.DepositChallenge, error)
 }
 
 // FileStore keeps documents encrypted and addressed by SM3 (workflow/filestore.Store).

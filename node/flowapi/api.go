@@ -79,6 +79,7 @@ func (w *wfAPI) register(route func(string, http.HandlerFunc)) {
 	route("GET /v1/wf/identities/{id}", p(w.identityGet))
 	route("GET /v1/wf/identities/{id}/seal.png", p(w.identitySeal))
 	route("POST /v1/wf/identities/{id}/deposit", pi(w.identityDeposit))
+	route("POST /v1/wf/identities/{id}/retry", pi(w.identityRetry))
 	route("POST /v1/wf/files", pi(w.fileUpload))
 	route("GET /v1/wf/templates", p(w.templateList))
 	route("GET /v1/wf/templates/{id}", p(w.templateGet))
@@ -311,10 +312,29 @@ func (w *wfAPI) identityCreate(rw http.ResponseWriter, r *http.Request) {
 	out := map[string]any{"identity": w.identityView(v)}
 	// The development bank only records the deposit: tell the amount, as
 	// the company's bank statement would.
+	if w.s.bank == nil || in.Enterprise == nil || v.DepositID == "" && v.PendingReason != "" {
+		writeJSON(rw, http.StatusAccepted, out)
+		return
+	}
 	if tr, ok := w.s.bank.LastTransfer(in.Enterprise.BankAccount); ok && w.s.devOnly {
 		out["dev_amount_cents"] = tr.AmountFen
 	}
 	writeJSON(rw, http.StatusAccepted, out)
+}
+
+// identityRetry runs the check of an identity its provider could not
+// decide again (pending_reason provider_unavailable).
+func (w *wfAPI) identityRetry(rw http.ResponseWriter, r *http.Request) {
+	v, err := w.s.engine.RetryIdentity(r.Context(), r.PathValue("id"))
+	if err != nil {
+		w.wfError(rw, r, err)
+		return
+	}
+	status := http.StatusOK
+	if v.Status == workflow.IdentityPending {
+		status = http.StatusAccepted
+	}
+	writeJSON(rw, status, w.identityView(v))
 }
 
 // identityView adds the seal URL.

@@ -83,6 +83,9 @@ type Config struct {
 	// RevocationURLs, when set, gives the AIA (OCSP) and CRL distribution
 	// point URLs of the party certificates the workflow issues ([pki]).
 	RevocationURLs func() (ocsp, crl []string)
+	// Resolve makes a relative path (a provider's key file) absolute under
+	// the node's home; nil leaves paths as they are.
+	Resolve func(string) string
 }
 
 // writeJSON and the three below keep the handlers' short names for the

@@ -39,8 +39,9 @@ type Service struct {
 	files    *filestore.Store
 	webhooks *notify.Webhooks
 	outbox   *notify.Outbox
-	token    string // platform bearer token
-	bank     *identity.DevBank
+	token    string             // platform bearer token
+	bank     *identity.DevBank  // nil unless the bank is the development one
+	sms      *notify.SMSGateway // nil: SMS wait in the outbox for an external gateway
 	devOnly  bool
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -113,9 +114,13 @@ func Open(c Config) (s *Service, err error) {
 		return nil, err
 	}
 	sealer := wkek.Sealer(rand.Reader)
-	s.bank = &identity.DevBank{}
+	ps, err := buildProviders(wc.Providers, c.Resolve, logger)
+	if err != nil {
+		return nil, err
+	}
+	s.bank = ps.devBank
 	verifier, err := identity.New(c.Genesis.ChainID, c.GenesisState, vkey, vcert.Raw,
-		identity.WithProvider(identity.DevProvider{}), identity.WithBank(s.bank), identity.WithDepositStore(s.db),
+		identity.WithProvider(ps.identity), identity.WithBank(ps.bank), identity.WithDepositStore(s.db),
 		identity.WithDepositSealer(sealer))
 	if err != nil {
 		return nil, err
@@ -132,6 +137,11 @@ func Open(c Config) (s *Service, err error) {
 	if s.outbox, err = notify.NewOutbox(s.db, time.Now, notify.WithSealer(sealer)); err != nil {
 		return nil, err
 	}
+	if ps.sms != nil {
+		if s.sms, err = notify.NewSMSGateway(s.outbox, ps.sms, ps.smsOpts...); err != nil {
+			return nil, err
+		}
+	}
 	cfg := workflow.Config{
 		ChainID: c.Genesis.ChainID, Submitter: sub, CA: ca, VerifierKey: vkey, VerifierCert: vcert.Raw,
 		Identity: verifier, Files: s.files, Templates: s.templates, Notifier: &wfNotifier{s.webhooks, s.outbox},
@@ -140,7 +150,7 @@ func Open(c Config) (s *Service, err error) {
 		OTPCooldown: wc.OTPCooldown.Duration, OTPCodesPerHour: wc.OTPCodesPerHour, OTPCodesPerLink: wc.OTPCodesPerLink,
 		OTPMaxFailures:   wc.OTPMaxFailures,
 		ReminderInterval: wc.ReminderInterval.Duration, DevOTP: wc.DevProviders, Logger: logger,
-		Face: devFace, Pages: c.Pages,
+		Face: faceCheck(ps, func() *workflow.Engine { return s.engine }), Pages: c.Pages,
 	}
 	if want := os.Getenv(CrashEnv); want != "" {
 		// "step" or "step:detail", e.g. outbox.broadcast:contract_signed.
@@ -173,12 +183,24 @@ func Open(c Config) (s *Service, err error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel, s.done = cancel, make(chan struct{})
+	var loops sync.WaitGroup
+	loops.Add(1)
 	go func() {
-		defer close(s.done)
+		defer loops.Done()
 		if err := s.webhooks.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			logger.Error("webhook dispatcher stopped", "err", err)
 		}
 	}()
+	if s.sms != nil {
+		loops.Add(1)
+		go func() {
+			defer loops.Done()
+			if err := s.sms.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				logger.Error("sms gateway stopped", "err", err)
+			}
+		}()
+	}
+	go func() { loops.Wait(); close(s.done) }()
 	logger.Info("workflow started", "db", c.Paths.DB, "public_url", cfg.PublicURL, "dev_providers", wc.DevProviders)
 	return s, nil
 }
@@ -357,9 +379,9 @@ func (w *wfNotifier) Message(ctx context.Context, m workflow.Message) error {
 			purpose = workflow.PurposeSign
 		}
 		params = map[string]string{"code": m.Params["code"], "purpose": purpose + " " + m.Params["contract_id"],
-			"contract_id": m.Params["contract_id"], "party": m.Params["party"]}
+			"contract_id": m.Params["contract_id"], "party": m.Params["party"], "ttl_minutes": m.Params["ttl_minutes"]}
 		if b := m.Params["batch_id"]; b != "" { // one code for a batch of contracts
-			params = map[string]string{"code": m.Params["code"], "batch_id": b,
+			params = map[string]string{"code": m.Params["code"], "batch_id": b, "ttl_minutes": m.Params["ttl_minutes"],
 				"purpose": purpose + " " + m.Params["count"] + " contracts (batch " + b + ")"}
 		}
 	}

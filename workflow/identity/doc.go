@@ -41,6 +41,10 @@
 // in a pebble database under [DepositPrefix], attempts left and expiry
 // included, written with pebble.Sync.
 //
+// A transfer that fails without a rejection (a time-out: the money may
+// have left) keeps the challenge, which StartDeposit returns with the
+// error; [Verifier.RetryDeposit] sends the same amount with the same memo.
+//
 // # Development providers
 //
 // [DevProvider] and [DevBank] decide by documented inputs and report

@@ -373,13 +373,63 @@ func (v *Verifier) StartDeposit(ctx context.Context, req *Request) (*DepositChal
 	}
 	// The memo carries the challenge id's prefix so the company can tell
 	// the deposit apart; it is not a secret (the amount is).
-	if err := v.bank.Transfer(ctx, *req.Enterprise.Account, amount, "SEALCHAIN "+id[:8]); err != nil {
+	ch := &DepositChallenge{ID: id, ExpiresAt: d.expires, AttemptsLeft: d.left}
+	if err := v.bank.Transfer(ctx, *req.Enterprise.Account, amount, depositMemo(id)); err != nil {
+		if !errors.Is(err, ErrRejected) {
+			// The bank could not say (a time-out): the money may have
+			// left. The challenge stays, so the company can confirm what
+			// arrived, and RetryDeposit sends the same amount with the
+			// same memo, which a bank keying orders by it pays once.
+			return ch, fmt.Errorf("bank transfer: %w", err)
+		}
 		v.mu.Lock()
 		rerr := v.deposits.remove(id, d)
 		v.mu.Unlock()
 		return nil, errors.Join(fmt.Errorf("bank transfer: %w", err), rerr)
 	}
-	return &DepositChallenge{ID: id, ExpiresAt: d.expires, AttemptsLeft: d.left}, nil
+	return ch, nil
+}
+
+func depositMemo(id string) string { return "SEALCHAIN " + id[:8] }
+
+// RetryDeposit sends an open challenge's deposit again, after StartDeposit
+// returned the challenge with an error that was not a rejection: the same
+// amount, to the account in req (whose company must be the challenge's),
+// with the same memo. A rejection now closes the challenge.
+func (v *Verifier) RetryDeposit(ctx context.Context, id string, req *Request) (*DepositChallenge, error) {
+	if err := validate(req); err != nil {
+		return nil, err
+	}
+	if req.Method != chain.IdentityBankTransfer || v.bank == nil {
+		return nil, &FieldError{"method", "want bank_transfer with a bank configured"}
+	}
+	if len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
+		return nil, ErrChallengeNotFound
+	}
+	v.mu.Lock()
+	d, err := v.deposits.load(id)
+	v.mu.Unlock()
+	switch {
+	case err != nil:
+		return nil, err
+	case d == nil:
+		return nil, ErrChallengeNotFound
+	case !v.now().Before(d.expires):
+		return nil, ErrChallengeExpired
+	case !slices.Equal(d.fields, req.fields()):
+		return nil, &FieldError{"enterprise", "not the company of this challenge"}
+	}
+	ch := &DepositChallenge{ID: id, ExpiresAt: d.expires, AttemptsLeft: d.left}
+	if err := v.bank.Transfer(ctx, *req.Enterprise.Account, d.amountFen, depositMemo(id)); err != nil {
+		if !errors.Is(err, ErrRejected) {
+			return ch, fmt.Errorf("bank transfer: %w", err)
+		}
+		v.mu.Lock()
+		rerr := v.deposits.remove(id, d)
+		v.mu.Unlock()
+		return nil, errors.Join(fmt.Errorf("bank transfer: %w", err), rerr)
+	}
+	return ch, nil
 }
 
 // open sweeps expired challenges and saves d unless too many are open.

@@ -64,6 +64,16 @@
 // message id as an idempotency key. [DevSMS] is the development SMS
 // provider: it writes verification codes into the outbox.
 //
+// [SMSGateway] is the node's own gateway for the sms channel: it sends
+// each due message through an [SMSSender] (the vendor adapters of
+// workflow/providers) and acks it; a failed send is recorded on the
+// message with [Outbox.Retry] (attempts, next attempt, last error) and
+// tried again with jittered exponential backoff; a permanent refusal
+// ([ErrPermanent]) or the last allowed failure ends it with [Outbox.Fail]:
+// state failed, recipient and parameters deleted. [Outbox.ByKey] finds a
+// message by its idempotency key, which is how the workflow shows a
+// code's delivery on the signing link.
+//
 // Subscription secrets are stored sealed with [WithSecretSealer]. Data
 // older versions kept in clear (messages, secrets) is sealed or emptied by
 // [SealAtRest], which workflow.MigrateAtRest runs once at startup.

@@ -26,6 +26,9 @@ const (
 const (
 	MessagePending = "pending"
 	MessageAcked   = "acked"
+	// MessageFailed: a gateway gave up (a permanent refusal, or the
+	// attempts ran out); the recipient and parameters are deleted.
+	MessageFailed = "failed"
 )
 
 // TemplateSMSCode is the template of verification codes; its parameter is
@@ -47,6 +50,13 @@ type Message struct {
 	Created time.Time  `json:"created"`
 	State   string     `json:"state"`
 	AckedAt *time.Time `json:"acked_at,omitempty"`
+	// Attempts counts failed sends a gateway reported (Retry, Fail);
+	// NextAttempt is when the next one is due, LastError what went wrong
+	// (a category or vendor code, never the recipient).
+	Attempts    int        `json:"attempts,omitempty"`
+	NextAttempt *time.Time `json:"next_attempt,omitempty"`
+	LastError   string     `json:"last_error,omitempty"`
+	FailedAt    *time.Time `json:"failed_at,omitempty"`
 }
 
 // Outbox stores messages for gateways. Safe for concurrent use.
@@ -60,8 +70,9 @@ type Outbox struct {
 	now    func() time.Time
 	sealer seal.Sealer
 
-	mu  sync.Mutex
-	seq uint64
+	mu   sync.Mutex
+	seq  uint64
+	wake chan struct{} // signalled on Enqueue, for a gateway's loop
 }
 
 // storedMessage is a Message as kept in the database.
@@ -91,7 +102,7 @@ func NewOutbox(db *pebble.DB, now func() time.Time, opts ...OutboxOption) (*Outb
 	if now == nil {
 		now = time.Now
 	}
-	o := &Outbox{db: db, now: now}
+	o := &Outbox{db: db, now: now, wake: make(chan struct{}, 1)}
 	for _, opt := range opts {
 		opt(o)
 	}
@@ -164,8 +175,16 @@ func (o *Outbox) Enqueue(ctx context.Context, m Message) (string, error) {
 		return "", fmt.Errorf("notify: %w", err)
 	}
 	o.seq = seq
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
 	return m.ID, nil
 }
+
+// Enqueued is signalled (at most one pending signal) when a message is
+// enqueued: one gateway loop waits on it to send without polling delay.
+func (o *Outbox) Enqueued() <-chan struct{} { return o.wake }
 
 // Pending lists pending messages of a channel, oldest first, at most limit
 // (1..1000), after the id cursor (""; the start). next is the id to pass
@@ -284,6 +303,78 @@ func (o *Outbox) Ack(ctx context.Context, id string) error {
 		return err
 	}
 	if err := b.Delete(pendKey(ch, seq), nil); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	return nil
+}
+
+// ByKey returns the message enqueued with idempotency key k
+// (Message.Key), or an error wrapping ErrNotFound.
+func (o *Outbox) ByKey(ctx context.Context, k string) (*Message, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	id, closer, err := o.db.Get(keyKey(k))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, fmt.Errorf("%w: message key %q", ErrNotFound, k)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	mid := string(id)
+	closer.Close()
+	return o.load(mid)
+}
+
+// Retry records a failed send of a pending message: one more attempt, the
+// reason, and when to try again. The message stays pending.
+func (o *Outbox) Retry(ctx context.Context, id, reason string, next time.Time) error {
+	return o.failed(ctx, id, reason, &next)
+}
+
+// Fail records a failed send and gives the message up: it is failed for
+// good, off the pending list, and its recipient and parameters are
+// deleted.
+func (o *Outbox) Fail(ctx context.Context, id, reason string) error {
+	return o.failed(ctx, id, reason, nil)
+}
+
+func (o *Outbox) failed(ctx context.Context, id, reason string, next *time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ch, seq, err := parseMessageID(id)
+	if err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var st storedMessage
+	if err := getJSON(o.db, msgKey(id), &st); err != nil {
+		return err
+	}
+	if st.State != MessagePending {
+		return fmt.Errorf("%w: message %s is %s", ErrInvalid, id, st.State)
+	}
+	st.Attempts++
+	st.LastError = reason
+	b := o.db.NewBatch()
+	defer b.Close()
+	if next != nil {
+		t := next.UTC()
+		st.NextAttempt = &t
+	} else {
+		at := o.now().UTC()
+		st.State, st.FailedAt, st.NextAttempt = MessageFailed, &at, nil
+		st.RecipientRef, st.Params, st.Sealed = "", nil, nil
+		if err := b.Delete(pendKey(ch, seq), nil); err != nil {
+			return err
+		}
+	}
+	if err := batchJSON(b, msgKey(id), &st); err != nil {
 		return err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {

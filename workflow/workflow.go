@@ -161,9 +161,12 @@ type Config struct {
 	// page says the picture cannot be shown and offers the file).
 	Pages    PageRenderer
 	Notifier Notifier // optional: nothing is sent without one
-	Chain    Chain
-	DB       *pebble.DB
-	KEK      *KEK
+	// Index answers Search (optional: without it Search scans the store
+	// by creation time, fine for thousands of contracts, not millions).
+	Index SearchIndex
+	Chain Chain
+	DB    *pebble.DB
+	KEK   *KEK
 	// PublicURL prefixes signing links ("http://host:port").
 	PublicURL      string
 	OTPTTL         time.Duration
@@ -218,6 +221,12 @@ type Engine struct {
 	kick chan struct{} // wakes the queues
 	// stuck counts records marked stuck by this process (pipeline.go).
 	stuck atomic.Int64
+
+	// ixMu guards ixReady (Search uses the index) and ixMark (the last
+	// change the index applied); taken after mu.
+	ixMu    sync.Mutex
+	ixReady bool
+	ixMark  uint64
 
 	runMu   sync.Mutex
 	running bool
@@ -300,7 +309,13 @@ func (e *Engine) Start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel, e.done, e.running = cancel, make(chan struct{}), true
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		if err := e.startIndex(ctx); err != nil && ctx.Err() == nil {
+			e.logger.Error("search index not started; searching the store", "err", err)
+		}
+	}()
 	go func() { defer wg.Done(); e.runTxQueue(ctx) }()
 	go func() { defer wg.Done(); e.runNoteQueue(ctx) }()
 	go func() { defer wg.Done(); e.runScheduler(ctx) }()

@@ -186,7 +186,7 @@ func BenchmarkSearchScale(b *testing.B) {
 // index, without its time limit, to measure what the limit cuts off.
 func worst(b *testing.B, x *Index) {
 	for _, q := range []Query{
-		{Text: "出租方 劳动者", Limit: MaxLimit},                    // two lists of 25% each that never meet
+		{Text: "出租方 劳动者", Limit: MaxLimit},                              // two lists of 25% each that never meet
 		{Text: "出租方 劳动者 借款人 供货方", Status: "completed", Limit: MaxLimit}, // more of them
 		{Text: strings.Repeat("合同", MaxTerms/2), Limit: MaxLimit},
 	} {

@@ -46,7 +46,8 @@ const trimEvery = 4096
 func (e *Engine) indexDoc(c *Contract) (*search.Doc, error) {
 	d := &search.Doc{ID: c.ID, Created: c.CreatedAt, Title: c.Title, Status: c.Status, Template: c.Template}
 	for _, p := range c.Parties {
-		d.Parties = append(d.Parties, search.Party{IdentityID: p.IdentityID, Name: p.DisplayName, Role: p.Role})
+		d.Parties = append(d.Parties, search.Party{IdentityID: p.IdentityID, Name: p.DisplayName,
+			FullName: e.fullName(p.IdentityID), Role: p.Role})
 	}
 	if len(c.FieldsSealed) > 0 {
 		plain, err := e.cfg.KEK.Open(c.ID+"/fields", c.FieldsSealed)
@@ -58,6 +59,31 @@ func (e *Engine) indexDoc(c *Contract) (*search.Doc, error) {
 		}
 	}
 	return d, nil
+}
+
+// fullName is the verified name of an identity (a person's or a
+// company's), which the contract shows only masked: the index hashes it,
+// so staff can find contracts by the name a party gave. "" when the
+// identity cannot be read (its contracts are still found by the rest).
+func (e *Engine) fullName(id string) string {
+	e.namesMu.Lock()
+	n, ok := e.names[id]
+	e.namesMu.Unlock()
+	if ok {
+		return n
+	}
+	_, sec, err := e.loadIdentitySecrets(id)
+	if err != nil {
+		return ""
+	}
+	n = sec.Input.name()
+	e.namesMu.Lock()
+	defer e.namesMu.Unlock()
+	if e.names == nil || len(e.names) >= 1<<16 {
+		e.names = map[string]string{}
+	}
+	e.names[id] = n
+	return n
 }
 
 // logChange notes in t that c changed, for the index.

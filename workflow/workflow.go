@@ -227,6 +227,9 @@ type Engine struct {
 	ixMu    sync.Mutex
 	ixReady bool
 	ixMark  uint64
+	// names caches identities' verified names for the index (index.go).
+	namesMu sync.Mutex
+	names   map[string]string
 
 	runMu   sync.Mutex
 	running bool

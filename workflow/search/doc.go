@@ -6,7 +6,8 @@
 // # What is indexed
 //
 // For each contract ([Doc]): the title, the id, each party's display name
-// (a person's or a company's) and role, and the template field values,
+// (masked) and verified name (a person's or a company's; sealed in the
+// workflow DB) and role, and the template field values,
 // as terms (see tokens: words for Latin letters and digits, overlapping
 // bigrams for Chinese, as Lucene's and bleve's CJK analysers do); the
 // status, the template id and each party's identity id as exact filters;

@@ -76,7 +76,8 @@ const (
 // Party is a contract party as the index sees it.
 type Party struct {
 	IdentityID string
-	Name       string // display name: a person's or a company's
+	Name       string // display name: a person's or a company's, as shown (masked)
+	FullName   string // the verified name, which the platform keeps sealed
 	Role       string
 }
 
@@ -243,6 +244,7 @@ func (x *Index) terms(d *Doc) [][macLen]byte {
 	ts = tokens(ts, d.ID)
 	for _, p := range d.Parties {
 		ts = tokens(ts, p.Name)
+		ts = tokens(ts, p.FullName)
 		ts = tokens(ts, p.Role)
 	}
 	for _, k := range sortedKeys(d.Fields) {

@@ -27,7 +27,7 @@ func genDocs(n int) ([]*Doc, *searchgen.Gen) {
 func FromGen(c searchgen.Contract) *Doc {
 	d := &Doc{ID: c.ID, Created: c.Created, Title: c.Title, Status: c.Status, Template: c.Template, Fields: c.Fields}
 	for _, p := range c.Parties {
-		d.Parties = append(d.Parties, Party(p))
+		d.Parties = append(d.Parties, Party{IdentityID: p.IdentityID, Name: p.Name, Role: p.Role})
 	}
 	return d
 }
@@ -45,7 +45,7 @@ func want(docs []*Doc, q Query) []string {
 		dt = tokens(dt, d.Title)
 		dt = tokens(dt, d.ID)
 		for _, p := range d.Parties {
-			dt = tokens(tokens(dt, p.Name), p.Role)
+			dt = tokens(tokens(tokens(dt, p.Name), p.FullName), p.Role)
 		}
 		for _, v := range d.Fields {
 			dt = tokens(dt, v)

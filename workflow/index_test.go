@@ -168,6 +168,22 @@ func TestSearchIndexInStep(t *testing.T) {
 	}
 	compare("built and live")
 
+	// Searches while contracts change (for -race).
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 50 {
+			if _, _, err := e.Search(ctx, Query{Status: "signing", Limit: 20}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for _, c := range cs[100:130] {
+		setStatus(t, e, c.ID, c.Status) // same status: a change log entry and an index update
+	}
+	<-done
+
 	setStatus(t, e, cs[20].ID, "voided")
 	if got := searchAll(t, e, Query{Text: cs[20].Parties[1].Name, Status: "voided"}); !slices.Contains(got, cs[20].ID) {
 		t.Fatalf("status change not searchable: %v", got)

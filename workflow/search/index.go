@@ -25,6 +25,7 @@ const (
 	MaxQueryBytes = 256 // Query.Text
 	MaxTerms      = 16  // distinct terms of Query.Text
 	MaxLimit      = 200 // Query.Limit
+	MaxFilter     = 128 // bytes of Query.Status, Template and Party
 	DefaultLimit  = 50
 	// DefaultTimeout is how long a query may run when its context has no
 	// earlier deadline.
@@ -507,9 +508,13 @@ func (x *Index) SearchStats(ctx context.Context, q Query) ([]string, string, Sta
 		macs = append(macs, x.mac(kindText, w))
 	}
 	for _, f := range []struct {
-		kind byte
-		v    string
-	}{{kindStatus, q.Status}, {kindTemplate, q.Template}, {kindParty, q.Party}} {
+		kind  byte
+		v     string
+		field string
+	}{{kindStatus, q.Status, "status"}, {kindTemplate, q.Template, "template"}, {kindParty, q.Party, "party"}} {
+		if len(f.v) > MaxFilter {
+			return nil, "", st, &QueryError{f.field, fmt.Sprintf("%d bytes, at most %d", len(f.v), MaxFilter)}
+		}
 		if f.v != "" {
 			macs = append(macs, x.mac(f.kind, f.v))
 		}

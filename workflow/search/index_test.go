@@ -223,6 +223,8 @@ func TestIndexHostileQueries(t *testing.T) {
 		{Query{Limit: -1}, "limit"},
 		{Query{Cursor: "zz"}, "cursor"},
 		{Query{Cursor: "00"}, "cursor"},
+		{Query{Party: strings.Repeat("p", MaxFilter+1)}, "party"},
+		{Query{Status: strings.Repeat("s", MaxFilter+1)}, "status"},
 	} {
 		_, _, err := x.Search(context.Background(), c.q)
 		var qe *QueryError

@@ -57,7 +57,7 @@ func (n *Node) startWorkflow() error {
 		Workflow: wc, Genesis: n.genesis, GenesisState: n.gs, Org: n.cfg.Org, PublicURL: public,
 		Paths: flowapi.Paths{SubmitterCert: h.SubmitterCert(), SubmitterKey: h.SubmitterKey(), CACert: h.CACert(), CAKey: h.CAKey(),
 			VerifierKey: h.VerifierKey(), VerifierCert: h.VerifierCert(), Token: h.WorkflowToken(), DB: h.WorkflowDB(),
-			Files: h.WorkflowFiles(), FilesKEK: h.Path("config", filestore.DefaultKEKFile), KEK: h.Path("config", workflow.KEKFile)},
+			Files: h.WorkflowFiles(), Search: h.WorkflowSearch(), FilesKEK: h.Path("config", filestore.DefaultKEKFile), KEK: h.Path("config", workflow.KEKFile)},
 		Store: n.store, Submitter: n.sub, Pool: pool, Assemble: n.assemble, RevocationURLs: n.revocationURLs,
 		Resolve: n.home.Resolve,
 		MaxBody: n.cfg.API.MaxBodyBytes, Wait: n.cfg.API.WaitTimeout.Duration, Metrics: n.reg, Pages: n.ofdPages,

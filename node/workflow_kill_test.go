@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -225,6 +226,18 @@ func TestWorkflowKill(t *testing.T) {
 			m = c.settled(id)
 			if m["status"] != "completed" || len(chainSignatures(t, c, id)) != 2 {
 				t.Fatalf("after the restart: status %v, chain signatures %v", m["status"], chainSignatures(t, c, id))
+			}
+			// The restarted node's search index (reopened, replayed from its
+			// mark) finds the contract by a party's name and its new status.
+			for deadline := time.Now().Add(30 * time.Second); ; {
+				r := c.must(http.StatusOK, "GET", "/v1/wf/contracts?status=completed&q="+url.QueryEscape("李四"), nil)
+				if cs := r["contracts"].([]any); len(cs) == 1 && cs[0].(map[string]any)["id"] == id {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("search after the restart: %v", r)
+				}
+				time.Sleep(200 * time.Millisecond)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -242,6 +243,41 @@ func TestWorkflowTemplates(t *testing.T) {
 			}
 		})
 	}
+
+	// Search goes through the index (workflow/search): template field
+	// values, which the store keeps sealed, are found, with filters.
+	t.Run("search", func(t *testing.T) {
+		c.t = t
+		ids := func(path string) []string {
+			m := c.must(http.StatusOK, "GET", path, nil)
+			var out []string
+			for _, x := range m["contracts"].([]any) {
+				out = append(out, x.(map[string]any)["id"].(string))
+			}
+			return out
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			// 伍万元整 is only in the loan notes' amount_words field.
+			got := ids("/v1/wf/contracts?q=" + url.QueryEscape("伍万元整") + "&template=loan_note")
+			if len(got) == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("field search: %v, want the 2 loan notes", got)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if got := ids("/v1/wf/contracts?q=" + url.QueryEscape("某某科技 张三") + "&party=" + zhang + "&limit=3"); len(got) != 3 {
+			t.Errorf("names and party: %v, want a first page of 3", got)
+		}
+		if got := ids("/v1/wf/contracts?template=service_agreement&status=completed&q=" + url.QueryEscape("伍万元整")); len(got) != 0 {
+			t.Errorf("field of another template: %v", got)
+		}
+		if r := c.call("GET", "/v1/wf/contracts?q="+strings.Repeat("x", 300), nil, ""); r.status != http.StatusBadRequest {
+			t.Errorf("a 300-byte query: %d %s", r.status, r.body)
+		}
+	})
 }
 
 func requireCmd(t *testing.T, name string) string {

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -59,11 +60,11 @@ func (e *Engine) CaseData(id string) (*Contract, map[string]string, []PartyData,
 
 // ContractIDs lists the ids of the contracts a query matches (Query.Limit
 // and Cursor ignored), oldest first, at most max.
-func (e *Engine) ContractIDs(q Query, max int) ([]string, error) {
+func (e *Engine) ContractIDs(ctx context.Context, q Query, max int) ([]string, error) {
 	q.Limit, q.Cursor = 200, ""
 	var out []string
 	for {
-		page, next, err := e.Search(q)
+		page, next, err := e.Search(ctx, q)
 		if err != nil {
 			return nil, err
 		}

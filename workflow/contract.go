@@ -499,7 +499,12 @@ func (e *Engine) queueContractTx(t *txn, c *Contract, body chain.Body, actorID *
 	return nil
 }
 
-func (e *Engine) putContract(t *txn, c *Contract) error { return t.set(pContract+c.ID, c) }
+func (e *Engine) putContract(t *txn, c *Contract) error {
+	if err := t.set(pContract+c.ID, c); err != nil {
+		return err
+	}
+	return t.logChange(c)
+}
 
 func (e *Engine) loadContract(id string) (*Contract, error) {
 	var c Contract
@@ -838,16 +843,35 @@ func (e *Engine) expireLocked(c *Contract) error {
 
 // Query selects contracts for Search.
 type Query struct {
-	Text   string // substring of the title or a party's display name, case-insensitive
-	Status string
-	From   time.Time // created at or after
-	To     time.Time // created before
-	Limit  int
-	Cursor string // the last id of the previous page
+	// Text: with an index (Config.Index), every word and every pair of
+	// adjacent Chinese characters of Text appears in the title, the id, a
+	// party's name or role or a template field; without one, Text is a
+	// case-insensitive substring of the title, the id or a party's name
+	// or role.
+	Text     string
+	Status   string
+	Template string    // template id
+	Party    string    // identity id of a party
+	From     time.Time // created at or after
+	To       time.Time // created before
+	Limit    int
+	Cursor   string // next_cursor of the previous page
 }
 
-// Search lists contracts newest first. The index is this node's alone.
-func (e *Engine) Search(q Query) ([]*Contract, string, error) {
+// Search lists contracts newest first, from the index when one is
+// configured and in step (IndexReady), else by scanning the store. Both
+// are this node's alone, off chain.
+func (e *Engine) Search(ctx context.Context, q Query) ([]*Contract, string, error) {
+	// A cursor of the scan (a contract id) continues the scan, so paging
+	// begun while the index was being built ends consistently.
+	if e.IndexReady() && !strings.HasPrefix(q.Cursor, "wf-") {
+		return e.searchIndex(ctx, q)
+	}
+	return e.scan(q)
+}
+
+// scan is Search without an index.
+func (e *Engine) scan(q Query) ([]*Contract, string, error) {
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50
 	}
@@ -880,7 +904,10 @@ func (e *Engine) Search(q Query) ([]*Contract, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		if q.Status != "" && c.Status != q.Status {
+		if q.Status != "" && c.Status != q.Status || q.Template != "" && c.Template != q.Template {
+			continue
+		}
+		if q.Party != "" && !slices.ContainsFunc(c.Parties, func(p Party) bool { return p.IdentityID == q.Party }) {
 			continue
 		}
 		if text != "" && !matches(c, text) {

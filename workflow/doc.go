@@ -37,6 +37,13 @@
 // signed PDF the workflow shows always gets its record and every record's
 // PDF is stored. [Config.Crash] lets tests kill the process at named steps.
 //
+// The search index ([Config.Index], workflow/search) is a second store:
+// each batch that writes a contract also logs its id under a sequence
+// number; the index applies the change right after the batch and records
+// the number it reached, and on start the engine replays the log past it
+// (or rebuilds the index from the contracts), so a crash between the two
+// leaves the index behind only until the next start (index.go).
+//
 // # Security assumptions
 //
 // Signing keys and personal data are sealed with SM4-GCM under a [KEK] kept

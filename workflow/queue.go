@@ -76,6 +76,9 @@ type txn struct {
 	e   *Engine
 	b   *pebble.Batch
 	seq uint64
+	// changed holds copies of the contracts the batch writes, for the
+	// search index (index.go), by id.
+	changed map[string]*Contract
 }
 
 func (e *Engine) begin() *txn { return &txn{e: e, b: e.db.NewBatch(), seq: e.seq} }
@@ -174,6 +177,7 @@ func (t *txn) commit() error {
 		return fmt.Errorf("workflow: commit state: %w", err)
 	}
 	t.e.seq = t.seq
+	t.e.afterCommit(t)
 	t.e.wake()
 	return nil
 }

@@ -16,7 +16,9 @@ import (
 //
 //	wf/core/idn/<identity id>           Identity
 //	wf/core/ctr/<contract id>           Contract
-//	wf/core/idx/<created unix ns, 16 hex>/<contract id>   search index (newest last)
+//	wf/core/idx/<created unix ns, 16 hex>/<contract id>   scan order for Search without an index (newest last)
+//	wf/core/chg/<uint64be seq>          contract id: changed, for the search index (index.go)
+//	wf/core/chg-trimmed                 uint64be: change log entries up to here are deleted
 //	wf/core/tok/<sm3(token) hex>        "<contract id>/<party index>"
 //	wf/core/ref/<tx hash>               ChainRef
 //	wf/core/seq                         uint64be: last queue sequence

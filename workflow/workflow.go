@@ -164,9 +164,12 @@ type Config struct {
 	// page says the picture cannot be shown and offers the file).
 	Pages    PageRenderer
 	Notifier Notifier // optional: nothing is sent without one
-	Chain    Chain
-	DB       *pebble.DB
-	KEK      *KEK
+	// Index answers Search (optional: without it Search scans the store
+	// by creation time, fine for thousands of contracts, not millions).
+	Index SearchIndex
+	Chain Chain
+	DB    *pebble.DB
+	KEK   *KEK
 	// PublicURL prefixes signing links ("http://host:port").
 	PublicURL      string
 	OTPTTL         time.Duration
@@ -223,6 +226,15 @@ type Engine struct {
 	bulkWake chan struct{}
 	// stuck counts records marked stuck by this process (pipeline.go).
 	stuck atomic.Int64
+
+	// ixMu guards ixReady (Search uses the index) and ixMark (the last
+	// change the index applied); taken after mu.
+	ixMu    sync.Mutex
+	ixReady bool
+	ixMark  uint64
+	// names caches identities' verified names for the index (index.go).
+	namesMu sync.Mutex
+	names   map[string]string
 
 	runMu   sync.Mutex
 	running bool
@@ -294,8 +306,8 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Start runs the chain queue, the notification queue, the scheduler and
-// the bulk send runner until Stop.
+// Start runs the chain queue, the notification queue, the scheduler, the
+// bulk send runner and the search index's catch-up until Stop.
 func (e *Engine) Start() error {
 	e.runMu.Lock()
 	defer e.runMu.Unlock()
@@ -305,7 +317,13 @@ func (e *Engine) Start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel, e.done, e.running = cancel, make(chan struct{}), true
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
+	go func() {
+		defer wg.Done()
+		if err := e.startIndex(ctx); err != nil && ctx.Err() == nil {
+			e.logger.Error("search index not started; searching the store", "err", err)
+		}
+	}()
 	go func() { defer wg.Done(); e.runTxQueue(ctx) }()
 	go func() { defer wg.Done(); e.runBulk(ctx) }()
 	go func() { defer wg.Done(); e.runNoteQueue(ctx) }()

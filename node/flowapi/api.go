@@ -525,7 +525,8 @@ func (w *wfAPI) contractRenew(rw http.ResponseWriter, r *http.Request) {
 
 func (w *wfAPI) contractSearch(rw http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	query := workflow.Query{Text: q.Get("q"), Status: q.Get("status"), Cursor: q.Get("cursor")}
+	query := workflow.Query{Text: q.Get("q"), Status: q.Get("status"), Template: q.Get("template"), Party: q.Get("party"),
+		Cursor: q.Get("cursor")}
 	for _, t := range []struct {
 		name string
 		dst  *time.Time
@@ -547,7 +548,7 @@ func (w *wfAPI) contractSearch(rw http.ResponseWriter, r *http.Request) {
 		}
 		query.Limit = n
 	}
-	cs, next, err := w.s.engine.Search(query)
+	cs, next, err := w.s.engine.Search(r.Context(), query)
 	if err != nil {
 		w.wfError(rw, r, err)
 		return

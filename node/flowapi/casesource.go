@@ -24,7 +24,7 @@ type caseSource struct{ s *Service }
 // template and the counterparty (an identity id, or a substring of a
 // party's display name), oldest first.
 func (c caseSource) Select(ctx context.Context, q casepkg.Query) ([]string, error) {
-	ids, err := c.s.engine.ContractIDs(workflow.Query{Status: q.Status, From: q.From, To: q.To}, 4*casepkg.MaxBatchCases)
+	ids, err := c.s.engine.ContractIDs(ctx, workflow.Query{Status: q.Status, From: q.From, To: q.To}, 4*casepkg.MaxBatchCases)
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,9 @@ type Paths struct {
 	Token                       string // the platform's bearer token (created when missing)
 	DB, Files                   string // the workflow database and the document store
 	FilesKEK, KEK               string // the document store's and the workflow's key-encryption keys
+	// Search is the contract search index's directory (workflow/search);
+	// empty: Search scans the workflow database.
+	Search string
 }
 
 // Config is what Open needs; the node fills it at start.

@@ -29,6 +29,7 @@ import (
 	"github.com/sealchain/sealchain/workflow/filestore"
 	"github.com/sealchain/sealchain/workflow/identity"
 	"github.com/sealchain/sealchain/workflow/notify"
+	"github.com/sealchain/sealchain/workflow/search"
 	"github.com/sealchain/sealchain/workflow/template"
 )
 
@@ -36,6 +37,7 @@ import (
 type Service struct {
 	engine   *workflow.Engine
 	db       *pebble.DB
+	index    *search.Index
 	files    *filestore.Store
 	webhooks *notify.Webhooks
 	outbox   *notify.Outbox
@@ -163,6 +165,12 @@ func Open(c Config) (s *Service, err error) {
 			}
 		}
 	}
+	if c.Paths.Search != "" {
+		if s.index, err = openIndex(c.Paths.Search, workflow.SearchKey(wkek), c.PebbleLogger, logger); err != nil {
+			return nil, err
+		}
+		cfg.Index = s.index
+	}
 	if s.engine, err = workflow.New(cfg); err != nil {
 		return nil, err
 	}
@@ -219,6 +227,11 @@ func (s *Service) Close() error {
 	}
 	if s.engine != nil {
 		s.engine.Stop()
+	}
+	if s.index != nil {
+		if err := s.index.Close(); err != nil {
+			s.logger.Warn("close search index", "err", err)
+		}
 	}
 	if s.db != nil {
 		return s.db.Close()
@@ -426,3 +439,19 @@ func (b *builtinTemplates) Render(_ context.Context, id string, fields map[strin
 // SetLTV hands the workflow the node's PKI for PAdES B-T and B-LT
 // (workflow.Engine.SetLTV).
 func (s *Service) SetLTV(l workflow.LTV) { s.engine.SetLTV(l) }
+
+// openIndex opens the search index. The index is derived data: a corrupt
+// one is deleted and rebuilt from the workflow database (the engine
+// rebuilds an empty one when it starts).
+func openIndex(dir string, key []byte, pl pebble.Logger, logger *slog.Logger) (*search.Index, error) {
+	o := search.Options{Logger: pl}
+	ix, err := search.Open(dir, key, o)
+	if err != nil && pebble.IsCorruptionError(err) {
+		logger.Warn("search index corrupt; deleting it to rebuild", "dir", dir, "err", err)
+		if rerr := os.RemoveAll(dir); rerr != nil {
+			return nil, fmt.Errorf("remove corrupt search index: %w", rerr)
+		}
+		ix, err = search.Open(dir, key, o)
+	}
+	return ix, err
+}

@@ -66,3 +66,7 @@ func (h Home) TSAQueue() string { return h.Path("data", "tsa-queue") }
 func (h Home) WorkflowDB() string    { return h.Path("data", "workflow") }
 func (h Home) WorkflowFiles() string { return h.Path("data", "workflow-files") }
 func (h Home) WorkflowToken() string { return h.Path("config", "workflow.token") }
+
+// WorkflowSearch is the workflow's contract search index (derived from
+// the workflow DB; deleting it while the node is stopped rebuilds it).
+func (h Home) WorkflowSearch() string { return h.Path("data", "workflow-search") }

@@ -73,7 +73,10 @@ func TestCheck(t *testing.T) {
 	answer["badErr"] = json(500, `{"error": {"message": "no code"}}`)
 	answer["status"] = json(201, `{"ok": true, "height": 3}`)
 	answer["html"] = func(w http.ResponseWriter) { w.Header().Set("Content-Type", "text/html"); w.Write([]byte("<p>")) }
-	answer["pdf"] = func(w http.ResponseWriter) { w.Header().Set("Content-Type", "application/pdf"); w.Write([]byte("%PDF-")) }
+	answer["pdf"] = func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Write([]byte("%PDF-"))
+	}
 	for _, tc := range []struct {
 		name, path, query, wantErr string
 	}{

@@ -96,7 +96,8 @@ test("status, orgs and the JSON error shape", async () => {
 
   const spec = await fetch(`${base}/openapi.yaml`);
   assert.equal(spec.status, 200);
-  assert.match(await spec.text(), /^openapi: 3\.1/);
+  // The node serves the document the client was generated from.
+  assert.equal(await spec.text(), readFileSync("../../node/openapi/openapi.yaml", "utf8"));
 });
 
 test("identities, a template contract, signing links, signing and its evidence bundle", async () => {

@@ -81,7 +81,7 @@ func TestCheck(t *testing.T) {
 		name, path, query, wantErr string
 	}{
 		{"ok", "/healthz", "ok", ""},
-		{"required member missing", "/healthz", "missing", `"height"`},
+		{"required member missing", "/healthz", "missing", "missing property 'height'"},
 		{"wrong type", "/healthz", "wrongtype", "ok"},
 		{"error shape", "/healthz", "err", ""},
 		{"error without code", "/healthz", "badErr", "code"},
@@ -105,6 +105,8 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("unexpected violation: %v", errs)
 			case tc.wantErr != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.wantErr)):
 				t.Fatalf("violations %v, want one naming %q", errs, tc.wantErr)
+			case len(errs) == 1 && strings.Contains(errs[0].Error(), "\n"):
+				t.Fatalf("violation on several lines: %q", errs[0])
 			}
 		})
 	}

@@ -111,3 +111,32 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCheck measures what validation adds to each response of a test
+// node: go test -bench Check -run ^$ ./node/openapi/apitest/
+func BenchmarkCheck(b *testing.B) {
+	c, err := Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	for _, bc := range []struct{ name, pattern, path, body string }{
+		{"healthz", "GET /healthz", "/healthz", `{"ok": true, "height": 3}`},
+		{"error", "GET /v1/contracts/{id}", "/v1/contracts/x", `{"error": {"code": "not_found", "message": "contract x is not on chain"}}`},
+		{"case-list-100", "GET /v1/cases", "/v1/cases", `{"cases": [` + strings.Repeat(`{"id": "na-1", "kind": "notarization", "contract_id": "c", "applicant": "platform", "institution": "notary", "status": "pending", "opened_in": 4},`, 99) +
+			`{"id": "na-1", "kind": "notarization", "contract_id": "c", "applicant": "platform", "institution": "notary", "status": "pending", "opened_in": 4}], "more": false}`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			r := httptest.NewRequest(http.MethodGet, bc.path, nil)
+			status := 200
+			if strings.Contains(bc.body, `"error"`) {
+				status = 404
+			}
+			for b.Loop() {
+				if err := c.Check(r, bc.pattern, status, h, []byte(bc.body), false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -28,7 +28,7 @@ func apiContract(t testing.TB) Option {
 			return err
 		}
 		rec := &apitest.Recorder{}
-		n.apiWrap = func(h http.Handler, _ []string) http.Handler { return c.Middleware(h, rec.Add) }
+		n.apiWrap = func(h http.Handler, _ []string) http.Handler { return c.Middleware(h, rec) }
 		// Registered before the node's Stop, so it runs after it: the
 		// answers of requests that were in flight are in by then.
 		t.Cleanup(func() {

@@ -187,11 +187,15 @@ func brief(err error) string {
 	return strings.Join(out, "; ")
 }
 
-// Middleware validates every response next writes and reports each
-// violation (a test's t.Errorf). patternOf is the request's route
-// pattern after next served it (http.Request.Pattern, which ServeMux
-// sets on the request it is given).
-func (c *Contract) Middleware(next http.Handler, report func(error)) http.Handler {
+// Middleware validates every response next writes and records each
+// violation in rec. The validation runs after the response is sent, in
+// its own goroutine: it costs milliseconds (more for a long list), and a
+// test must see the node answer as fast as it does without it (a page
+// that loads twice at once would otherwise see its answers in another
+// order). Recorder.Errors waits for the validations under way. The
+// route's pattern is http.Request.Pattern, which ServeMux sets on the
+// request it is given.
+func (c *Contract) Middleware(next http.Handler, rec *Recorder) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cw := &capture{ResponseWriter: w}
 		next.ServeHTTP(cw, r)
@@ -201,9 +205,16 @@ func (c *Contract) Middleware(next http.Handler, report func(error)) http.Handle
 				cw.header = w.Header().Clone()
 			}
 		}
-		if err := c.Check(r, r.Pattern, cw.status, cw.header, cw.body.Bytes(), cw.truncated); err != nil {
-			report(err)
-		}
+		// The request outlives its handler here: keep a copy whose
+		// context is not cancelled when the handler returns.
+		r2 := r.Clone(context.Background())
+		rec.wg.Add(1)
+		go func() {
+			defer rec.wg.Done()
+			if err := c.Check(r2, r2.Pattern, cw.status, cw.header, cw.body.Bytes(), cw.truncated); err != nil {
+				rec.Add(err)
+			}
+		}()
 	})
 }
 
@@ -252,6 +263,7 @@ func (c *capture) Flush() {
 // Recorder collects violations from a node's handlers for a test, which
 // may have ended by the time a late request is answered.
 type Recorder struct {
+	wg   sync.WaitGroup // validations under way
 	mu   sync.Mutex
 	errs []error
 	seen map[string]bool
@@ -271,8 +283,10 @@ func (rec *Recorder) Add(err error) {
 	rec.errs = append(rec.errs, err)
 }
 
-// Errors returns what was recorded.
+// Errors returns what was recorded, once the validations under way are
+// done.
 func (rec *Recorder) Errors() []error {
+	rec.wg.Wait()
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	return slices.Clone(rec.errs)

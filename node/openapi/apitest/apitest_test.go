@@ -92,11 +92,11 @@ func TestCheck(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var rec Recorder
-			h := c.Middleware(mux, rec.Add)
+			h := c.Middleware(mux, &rec)
 			if tc.path == "/v1/nope" {
 				h = c.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					json(404, `{"error": {"code": "not_found", "message": "no endpoint /v1/nope"}}`)(w)
-				}), rec.Add)
+				}), &rec)
 			}
 			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, tc.path+"?"+tc.query, nil))
 			errs := rec.Errors()

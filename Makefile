@@ -140,6 +140,15 @@ test-interop:
 		echo "test-interop: SKIPPED Sealchain -> ofd.js (signer/ofd/interop/ofdjs): needs npm and /usr/bin/chromium"; \
 	fi
 
+# A TypeScript client generated from node/openapi/openapi.yaml
+# (openapi-typescript, openapi-fetch; pinned in test/openapi-client's
+# package-lock.json) and type-checked by tsc, run against the sealchain
+# binary started as `make run` starts it (a fresh home in a temporary
+# directory, free 127.0.0.1 ports). Needs node >= 20 and npm.
+.PHONY: test-client
+test-client: binary
+	cd test/openapi-client && npm ci --no-audit --no-fund && SEALCHAIN_BIN=$(CURDIR)/$(BIN) npm test
+
 # Fault-injection tests: four real validator processes on 127.0.0.1 killed,
 # paused, restarted and fed hostile input (test/faults, build tag faults).
 .PHONY: test-faults

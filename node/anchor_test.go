@@ -112,7 +112,7 @@ func anchorNet(ctx context.Context, t *testing.T, ledger anchor.Ledger) *itNet {
 
 func startAnchorNode(ctx context.Context, t *testing.T, n *itNet, ledger anchor.Ledger) {
 	t.Helper()
-	nd, err := New(string(n.home), WithAnchorLedger(ledger))
+	nd, err := New(string(n.home), apiContract(t), WithAnchorLedger(ledger))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

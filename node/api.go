@@ -10,6 +10,7 @@ import (
 	"github.com/sealchain/sealchain/node/chainapi"
 	"github.com/sealchain/sealchain/node/httpjson"
 	"github.com/sealchain/sealchain/node/nodehome"
+	"github.com/sealchain/sealchain/node/openapi"
 	"github.com/sealchain/sealchain/signer"
 )
 
@@ -49,6 +50,7 @@ func (n *Node) routes() http.Handler {
 	n.bg.Go(func() { a.RunCaseBuilds(n.ctx) })
 	n.bg.Go(func() { a.RunCaseEvents(n.ctx) })
 	rt := httpjson.NewRouter(n.metrics)
+	rt.Route(openapi.Route, openapi.Serve)
 	a.Register(rt)
 	if n.witness != nil {
 		n.witness.Register(rt.Route)
@@ -60,6 +62,9 @@ func (n *Node) routes() http.Handler {
 		if svc := n.mountPKI(rt, c.CA, c.Auditor); svc != nil && n.wf != nil {
 			n.wf.SetLTV(svc) // the workflow's PDFs become PAdES B-T, then B-LT
 		}
+	}
+	if n.apiWrap != nil {
+		return n.apiWrap(rt, rt.Patterns())
 	}
 	return rt
 }

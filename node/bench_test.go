@@ -46,7 +46,7 @@ func benchNode(tb testing.TB) (*Node, nodehome.Home) {
 		Role: chain.RolePlatform, Config: c}); err != nil {
 		tb.Fatal(err)
 	}
-	n, err := New(home, WithConfig(&c), WithLogger(NewLogger(discard{}, c.Log)))
+	n, err := New(home, withoutAPIContract("a benchmark: validation would be in the measured latency"), WithConfig(&c), WithLogger(NewLogger(discard{}, c.Log)))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func newFilingNet(ctx context.Context, t *testing.T, chainID, auth string, orgs 
 		}
 	}
 	for _, tn := range homes {
-		n, err := New(tn.Home, WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
+		n, err := New(tn.Home, apiContract(t), WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
 		if err != nil {
 			t.Fatalf("%s: %v", tn.Org, err)
 		}

@@ -31,7 +31,7 @@ type govNode struct {
 
 func startHome(t *testing.T, org, home, chainID string) *govNode {
 	t.Helper()
-	n, err := New(home, WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
+	n, err := New(home, apiContract(t), WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
 	if err != nil {
 		t.Fatalf("%s: %v", org, err)
 	}

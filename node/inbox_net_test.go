@@ -79,7 +79,7 @@ func TestWebInboxInstitution(t *testing.T) {
 			platform.start(ctx, t)
 			continue
 		}
-		n, err := New(tn.Home, WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
+		n, err := New(tn.Home, apiContract(t), WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -90,7 +90,7 @@ func newITNetAlg(ctx context.Context, t *testing.T, alg signer.Algorithm, mods .
 // and points the client at it. The node is stopped when the test ends.
 func (n *itNet) start(ctx context.Context, t *testing.T) {
 	t.Helper()
-	nd, err := New(string(n.home), n.opts...)
+	nd, err := New(string(n.home), append([]Option{apiContract(t)}, n.opts...)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

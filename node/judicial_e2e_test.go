@@ -88,7 +88,7 @@ func TestJudicial(t *testing.T) {
 		if tn.Org == "notary-2" {
 			continue // in the genesis, no node
 		}
-		n, err := New(tn.Home, WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
+		n, err := New(tn.Home, apiContract(t), WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
 		if err != nil {
 			t.Fatalf("%s: %v", tn.Org, err)
 		}

@@ -61,7 +61,7 @@ func TestRestartLogQuiet(t *testing.T) {
 
 	var logs nodetest.SyncBuffer
 	for round := range 2 {
-		n, err := New(home, WithLogger(NewLogger(&logs, cfg.Log)))
+		n, err := New(home, apiContract(t), WithLogger(NewLogger(&logs, cfg.Log)))
 		if err != nil {
 			t.Fatalf("round %d: New: %v", round, err)
 		}
@@ -103,14 +103,14 @@ func TestHomeLock(t *testing.T) {
 	home, cfg := initLifecycleHome(t)
 	quiet := config.Log{Level: "error", Format: "text"}
 
-	first, err := New(home, WithLogger(NewLogger(&nodetest.SyncBuffer{}, quiet)))
+	first, err := New(home, apiContract(t), WithLogger(NewLogger(&nodetest.SyncBuffer{}, quiet)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := first.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	second, err := New(home, WithLogger(NewLogger(&nodetest.SyncBuffer{}, quiet)))
+	second, err := New(home, apiContract(t), WithLogger(NewLogger(&nodetest.SyncBuffer{}, quiet)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestHomeLock(t *testing.T) {
 	if err := first.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	third, err := New(home, WithLogger(NewLogger(&nodetest.SyncBuffer{}, quiet)), WithConfig(cfg))
+	third, err := New(home, apiContract(t), WithLogger(NewLogger(&nodetest.SyncBuffer{}, quiet)), WithConfig(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestPortInUseNamesKey(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer busy.Close()
-			n, err := New(home, WithLogger(NewLogger(&nodetest.SyncBuffer{}, config.Log{Level: "error", Format: "text"})))
+			n, err := New(home, apiContract(t), WithLogger(NewLogger(&nodetest.SyncBuffer{}, config.Log{Level: "error", Format: "text"})))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -211,7 +211,7 @@ func TestAPIStartingUntilReady(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	home, cfg := initLifecycleHome(t)
-	n, err := New(home, WithLogger(NewLogger(&nodetest.SyncBuffer{}, config.Log{Level: "error", Format: "text"})))
+	n, err := New(home, apiContract(t), WithLogger(NewLogger(&nodetest.SyncBuffer{}, config.Log{Level: "error", Format: "text"})))
 	if err != nil {
 		t.Fatal(err)
 	}

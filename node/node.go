@@ -81,7 +81,10 @@ type Node struct {
 	tlsConf atomic.Pointer[tls.Config]
 	// beforeReady, when set (tests), runs just before the routes go live.
 	beforeReady func()
-	quit        chan struct{}
+	// apiWrap, when set (tests), wraps the API's routes, given their
+	// patterns: the tests validate every response against openapi.yaml.
+	apiWrap func(h http.Handler, patterns []string) http.Handler
+	quit    chan struct{}
 	// ctx ends background work (report jobs) when the node stops; bg
 	// counts that work, so Stop closes the store only after it returned.
 	ctx    context.Context

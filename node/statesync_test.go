@@ -57,7 +57,7 @@ func ssConfig(t *testing.T) config.Config {
 
 func ssStart(ctx context.Context, t *testing.T, home string) *Node {
 	t.Helper()
-	n, err := New(home)
+	n, err := New(home, apiContract(t))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

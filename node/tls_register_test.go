@@ -61,7 +61,7 @@ func TestMTLSRegisteredCertNode(t *testing.T) {
 	if err := comet.WriteGenesis(platformHome, chainID, time.Now(), []comet.GenesisValidator{{Name: "platform", PubKey: platform.Validator, Power: 10}}, appState); err != nil {
 		t.Fatal(err)
 	}
-	n, err := New(platformHome, WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
+	n, err := New(platformHome, apiContract(t), WithLogger(NewLogger(discard{}, config.Log{Level: "error", Format: "text"})))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func TestWorkflowKillChild(t *testing.T) {
 	if home == "" {
 		t.Skip("child process of TestWorkflowKill")
 	}
-	nd, err := New(home)
+	nd, err := New(home, apiContract(t))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -109,6 +109,9 @@ func (m *Metrics) Instrument(route string, h http.HandlerFunc) http.Handler {
 type Router struct {
 	mux     *http.ServeMux
 	metrics *Metrics
+	// patterns are the routes added, in order: the API contract's tests
+	// compare them with openapi.yaml's paths.
+	patterns []string
 }
 
 // NewRouter returns an empty router counting requests in m (nil: none).
@@ -116,11 +119,18 @@ func NewRouter(m *Metrics) *Router { return &Router{mux: http.NewServeMux(), met
 
 // Route adds an instrumented route.
 func (rt *Router) Route(pattern string, h http.HandlerFunc) {
+	rt.patterns = append(rt.patterns, pattern)
 	rt.mux.Handle(pattern, rt.metrics.Instrument(pattern, h))
 }
 
 // Handle adds a route as is (no metrics).
-func (rt *Router) Handle(pattern string, h http.Handler) { rt.mux.Handle(pattern, h) }
+func (rt *Router) Handle(pattern string, h http.Handler) {
+	rt.patterns = append(rt.patterns, pattern)
+	rt.mux.Handle(pattern, h)
+}
+
+// Patterns lists the routes added (ServeMux patterns, "GET /v1/txs/{hash}").
+func (rt *Router) Patterns() []string { return append([]string(nil), rt.patterns...) }
 
 // ServeHTTP turns the mux's plain-text 404 and 405 into JSON errors.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -53,7 +53,9 @@ type Credentials struct {
 }
 
 // NewCredentials returns an access key.
-func NewCredentials(id, secret string) Credentials { return Credentials{AccessKeyID: id, secret: secret} }
+func NewCredentials(id, secret string) Credentials {
+	return Credentials{AccessKeyID: id, secret: secret}
+}
 
 func (c Credentials) String() string { return "access key " + c.AccessKeyID + " (secret withheld)" }
 

@@ -42,6 +42,8 @@ type Workflow struct {
 	// may reach although they are loopback, private, link-local or
 	// otherwise not public. Empty: webhooks reach public addresses only.
 	WebhookAllow []string `toml:"webhook_allow"`
+	// S3 keeps contract files in an S3-compatible bucket (config/workflows3.go).
+	S3 WorkflowS3 `toml:"s3"`
 }
 
 // WebhookAllowPrefixes parses WebhookAllow (validate has checked it).
@@ -68,7 +70,7 @@ func DefaultWorkflow() Workflow {
 	return Workflow{Enabled: true, DevProviders: true, ReminderInterval: Duration{24 * time.Hour},
 		OTPTTL: Duration{5 * time.Minute}, OTPMaxAttempts: 5,
 		OTPCooldown: Duration{60 * time.Second}, OTPCodesPerHour: 5, OTPCodesPerLink: 10, OTPMaxFailures: 10,
-		WebhookBackoff: Duration{10 * time.Second}}
+		WebhookBackoff: Duration{10 * time.Second}, S3: DefaultWorkflowS3()}
 }
 
 func (w *Workflow) validate() error {
@@ -108,7 +110,7 @@ func (w *Workflow) validate() error {
 	if d := w.WebhookBackoff.Duration; d < 10*time.Millisecond || d > time.Hour {
 		return keyErr("workflow.webhook_backoff", "%s, want 10ms..1h", d)
 	}
-	return nil
+	return w.S3.validate()
 }
 
 // workflowHeader documents the section in the file Encode writes.

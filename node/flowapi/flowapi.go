@@ -53,6 +53,7 @@ type Paths struct {
 	Token                       string // the platform's bearer token (created when missing)
 	DB, Files                   string // the workflow database and the document store
 	FilesKEK, KEK               string // the document store's and the workflow's key-encryption keys
+	S3Credentials, S3CA         string // [workflow.s3] credentials_file and ca_file, resolved
 }
 
 // Config is what Open needs; the node fills it at start.

@@ -6,165 +6,26 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sealchain/sealchain/internal/testport"
+	"github.com/sealchain/sealchain/internal/weedtest"
 	"github.com/sealchain/sealchain/workflow/filestore"
 	"github.com/sealchain/sealchain/workflow/filestore/s3store"
 )
-
-const (
-	accessKey = "sealchain-test"
-	secretKey = "sealchain-test-secret-0123456789abcdef"
-)
-
-// weed is one SeaweedFS server (master, volume, filer and S3 gateway in
-// one process) on 127.0.0.1.
-type weed struct {
-	bin, dir string
-	ports    []int // master, master grpc, volume, volume grpc, filer, filer grpc, s3, s3 grpc
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	log      *os.File
-}
-
-func (w *weed) endpoint() string { return "http://127.0.0.1:" + strconv.Itoa(w.ports[6]) }
-
-func startWeed(t *testing.T) *weed {
-	t.Helper()
-	bin := os.Getenv("SEALCHAIN_WEED")
-	if bin == "" {
-		t.Skip("SEALCHAIN_WEED unset: run make test-s3 (it builds weed with test/s3/build.sh)")
-	}
-	base, err := testport.Block(8)
-	require.NoError(t, err)
-	w := &weed{bin: bin, dir: t.TempDir()}
-	for i := range 8 {
-		w.ports = append(w.ports, base+i)
-	}
-	cfg, err := json.Marshal(map[string]any{"identities": []any{map[string]any{
-		"name":        "sealchain",
-		"credentials": []any{map[string]string{"accessKey": accessKey, "secretKey": secretKey}},
-		"actions":     []string{"Admin", "Read", "List", "Tagging", "Write"},
-	}}})
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(w.dir, "s3.json"), cfg, 0o600))
-	w.log, err = os.Create(filepath.Join(w.dir, "weed.log"))
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		w.stop(t)
-		if t.Failed() {
-			b, _ := os.ReadFile(w.log.Name())
-			if len(b) > 8000 {
-				b = b[len(b)-8000:]
-			}
-			t.Logf("weed log (tail):\n%s", b)
-		}
-		w.log.Close()
-	})
-	w.start(t)
-	return w
-}
-
-func (w *weed) start(t *testing.T) {
-	t.Helper()
-	p := func(i int) string { return strconv.Itoa(w.ports[i]) }
-	data := filepath.Join(w.dir, "data")
-	require.NoError(t, os.MkdirAll(data, 0o700))
-	w.cmd = exec.Command(w.bin, "server", "-dir="+data, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-		"-master.port="+p(0), "-master.port.grpc="+p(1), "-master.telemetry=false", "-master.volumeSizeLimitMB=32",
-		"-volume.port="+p(2), "-volume.port.grpc="+p(3), "-volume.max=4",
-		"-filer", "-filer.port="+p(4), "-filer.port.grpc="+p(5),
-		"-filer.localSocket="+filepath.Join(w.dir, "filer.sock"),
-		"-s3", "-s3.port="+p(6), "-s3.port.grpc="+p(7), "-s3.port.iceberg=0", "-s3.port.lance=0",
-		"-s3.localSocket="+filepath.Join(w.dir, "s3.sock"),
-		"-s3.config="+filepath.Join(w.dir, "s3.json"))
-	w.cmd.Stdout, w.cmd.Stderr = w.log, w.log
-	w.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	require.NoError(t, w.cmd.Start())
-	w.exited = make(chan struct{})
-	go func(c *exec.Cmd, done chan struct{}) { c.Wait(); close(done) }(w.cmd, w.exited)
-	cl := adminClient(t, w.endpoint())
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := cl.ListBuckets(ctx, &s3.ListBucketsInput{})
-		cancel()
-		if err == nil {
-			return
-		}
-		select {
-		case <-w.exited:
-			t.Fatalf("weed exited while starting (see its log)")
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("weed S3 not ready after 90s: %v", err)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
-}
-
-// stop ends the server (SIGTERM to its process group, then SIGKILL).
-func (w *weed) stop(t *testing.T) {
-	if w.cmd == nil {
-		return
-	}
-	_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-w.exited:
-	case <-time.After(15 * time.Second):
-		_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
-		<-w.exited
-	}
-	w.cmd = nil
-}
-
-// adminClient is a plain SDK client for looking into the bucket as an
-// outsider does.
-func adminClient(t *testing.T, endpoint string) *s3.Client {
-	return s3.New(s3.Options{BaseEndpoint: aws.String(endpoint), Region: "us-east-1", UsePathStyle: true,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secretKey}, nil
-		}),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired, RetryMaxAttempts: 1})
-}
-
-func createBucket(t *testing.T, cl *s3.Client, bucket string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := cl.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket})
-	require.NoError(t, err)
-}
-
-// writeCreds writes an access key file the way an operator does.
-func writeCreds(t *testing.T, mode os.FileMode) string {
-	path := filepath.Join(t.TempDir(), "s3-credentials")
-	require.NoError(t, os.WriteFile(path, []byte("# test key\naccess_key_id = "+accessKey+"\nsecret_access_key = "+secretKey+"\n"), mode))
-	require.NoError(t, os.Chmod(path, mode))
-	return path
-}
 
 type rig struct {
 	tiered *filestore.Tiered
@@ -183,7 +44,7 @@ func newRig(t *testing.T, endpoint, bucket string, tc filestore.TieredConfig) *r
 	require.NoError(t, err)
 	spool, err := filestore.Open(filepath.Join(home, "data", "workflow-files"), kek)
 	require.NoError(t, err)
-	creds, err := s3store.LoadCredentials(writeCreds(t, 0o600))
+	creds, err := s3store.LoadCredentials(weedtest.WriteCredentials(t, 0o600))
 	require.NoError(t, err)
 	remote, err := s3store.New(s3store.Config{Endpoint: endpoint, Bucket: bucket, PathStyle: true, Credentials: creds})
 	require.NoError(t, err)
@@ -204,7 +65,7 @@ func newRig(t *testing.T, endpoint, bucket string, tc filestore.TieredConfig) *r
 			t.Logf("uploader log:\n%s", logs.String())
 		}
 	})
-	return &rig{tiered: tr, spool: spool, admin: adminClient(t, endpoint), bucket: bucket, logs: logs}
+	return &rig{tiered: tr, spool: spool, admin: weedtest.Client(endpoint), bucket: bucket, logs: logs}
 }
 
 func cmpDur(d, def time.Duration) time.Duration {
@@ -237,27 +98,9 @@ func (r *rig) drained(t *testing.T, within time.Duration) {
 		"backlog %+v", r.tiered.Backlog())
 }
 
-// objects lists the bucket's object names.
-func (r *rig) objects(t *testing.T) []string {
-	t.Helper()
-	out, err := r.admin.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: &r.bucket})
-	require.NoError(t, err)
-	var names []string
-	for _, o := range out.Contents {
-		names = append(names, aws.ToString(o.Key))
-	}
-	return names
-}
+func (r *rig) objects(t *testing.T) []string { return weedtest.Objects(t, r.admin, r.bucket) }
 
-func (r *rig) raw(t *testing.T, name string) []byte {
-	t.Helper()
-	out, err := r.admin.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &r.bucket, Key: &name})
-	require.NoError(t, err)
-	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
-	require.NoError(t, err)
-	return b
-}
+func (r *rig) raw(t *testing.T, name string) []byte { return weedtest.Raw(t, r.admin, r.bucket, name) }
 
 func (r *rig) overwrite(t *testing.T, name string, body []byte) {
 	t.Helper()
@@ -272,13 +115,13 @@ func contract(i int) []byte {
 }
 
 func TestS3(t *testing.T) {
-	w := startWeed(t)
-	admin := adminClient(t, w.endpoint())
+	w := weedtest.Start(t)
+	admin := weedtest.Client(w.Endpoint())
 	ctx := context.Background()
 
 	t.Run("bucket holds ciphertext only", func(t *testing.T) {
-		createBucket(t, admin, "ciphertext")
-		r := newRig(t, w.endpoint(), "ciphertext", filestore.TieredConfig{Prefix: "files/"})
+		weedtest.CreateBucket(t, admin, "ciphertext")
+		r := newRig(t, w.Endpoint(), "ciphertext", filestore.TieredConfig{Prefix: "files/"})
 		doc := append(contract(1), bytes.Repeat([]byte("clause 条款 "), 20000)...) // several 64 KiB chunks
 		sum, err := r.tiered.Put(ctx, bytes.NewReader(doc))
 		require.NoError(t, err)
@@ -302,8 +145,8 @@ func TestS3(t *testing.T) {
 	})
 
 	t.Run("corrupt object fails authentication", func(t *testing.T) {
-		createBucket(t, admin, "corrupt")
-		r := newRig(t, w.endpoint(), "corrupt", filestore.TieredConfig{})
+		weedtest.CreateBucket(t, admin, "corrupt")
+		r := newRig(t, w.Endpoint(), "corrupt", filestore.TieredConfig{})
 		a, err := r.tiered.Put(ctx, bytes.NewReader(contract(2)))
 		require.NoError(t, err)
 		b, err := r.tiered.Put(ctx, bytes.NewReader(contract(3)))
@@ -332,8 +175,8 @@ func TestS3(t *testing.T) {
 	})
 
 	t.Run("slow server", func(t *testing.T) {
-		createBucket(t, admin, "slow")
-		px := startProxy(t, w.endpoint()[len("http://"):])
+		weedtest.CreateBucket(t, admin, "slow")
+		px := startProxy(t, w.Endpoint()[len("http://"):])
 		r := newRig(t, "http://"+px.addr, "slow", filestore.TieredConfig{GetTimeout: time.Second})
 		// First an object only in the bucket, for the Get below.
 		inBucket, err := r.tiered.Put(ctx, bytes.NewReader(contract(10)))
@@ -371,13 +214,13 @@ func TestS3(t *testing.T) {
 	})
 
 	t.Run("server down", func(t *testing.T) {
-		createBucket(t, admin, "outage")
-		r := newRig(t, w.endpoint(), "outage", filestore.TieredConfig{})
+		weedtest.CreateBucket(t, admin, "outage")
+		r := newRig(t, w.Endpoint(), "outage", filestore.TieredConfig{})
 		before, err := r.tiered.Put(ctx, bytes.NewReader(contract(40)))
 		require.NoError(t, err)
 		r.drained(t, 30*time.Second)
 
-		w.stop(t)
+		w.Stop(t)
 		var sums [][32]byte
 		start := time.Now()
 		for i := range 5 {
@@ -400,7 +243,7 @@ func TestS3(t *testing.T) {
 		require.Error(t, err)
 		require.NotErrorIs(t, err, filestore.ErrNotFound)
 
-		w.start(t)
+		w.Restart(t)
 		r.drained(t, 60*time.Second)
 		require.Zero(t, r.tiered.Backlog().Failures)
 		require.Len(t, r.objects(t), 6)

@@ -88,7 +88,7 @@ func (w *Server) Restart(t *testing.T) {
 	require.NoError(t, os.MkdirAll(data, 0o700))
 	w.cmd = exec.Command(w.bin, "server", "-dir="+data, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
 		"-master.port="+p(0), "-master.port.grpc="+p(1), "-master.telemetry=false", "-master.volumeSizeLimitMB=32",
-		"-volume.port="+p(2), "-volume.port.grpc="+p(3), "-volume.max=4",
+		"-volume.port="+p(2), "-volume.port.grpc="+p(3), "-volume.max=100",
 		"-filer", "-filer.port="+p(4), "-filer.port.grpc="+p(5),
 		"-filer.localSocket="+filepath.Join(w.dir, "filer.sock"),
 		"-s3", "-s3.port="+p(6), "-s3.port.grpc="+p(7), "-s3.port.iceberg=0", "-s3.port.lance=0",

@@ -231,3 +231,14 @@ test-fabric:
 	cd anchor/chaincode && $(GO) vet ./... && $(GO) test -count=1 ./...
 	cd anchor/fabricsdk && $(GO) vet ./... && $(GO) test -count=1 ./...
 	$(GO) test -tags fabric -count=1 -timeout 15m -v ./test/fabric/
+
+# Contract files in a real S3-compatible server (docs/operations.md "Object
+# storage"): builds SeaweedFS's weed from source at the version pinned in
+# test/s3/tools/go.mod (cached under ~/.cache/sealchain-s3), starts it on
+# 127.0.0.1 free ports and checks ciphertext-only objects, a down and a slow
+# server, and corrupt objects; and a platform node with [workflow.s3] on.
+.PHONY: test-s3
+test-s3:
+	weed=$$(sh test/s3/build.sh) && \
+	SEALCHAIN_WEED=$$weed $(GO) test -tags s3 -count=1 -timeout 10m -v ./test/s3/ && \
+	SEALCHAIN_WEED=$$weed $(GO) test -tags s3 -count=1 -timeout 10m -v -run 'TestWorkflowS3$$' ./node/

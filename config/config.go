@@ -561,7 +561,7 @@ const header = `# Sealchain node configuration.
 # [statesync] rpc_servers         with enable: two or more CometBFT RPC host:port of existing nodes, comma-separated
 # [statesync] trust_height, trust_hash  with enable: a header you trust (curl RPC/commit?height=H)
 # [statesync] trust_period        with enable: how old the trusted header may be ("168h")
-` + anchorHeader + workflowHeader + submitHeader + institutionHeader + pkiHeader + witnessHeader + `#
+` + anchorHeader + workflowHeader + workflowS3Header + submitHeader + institutionHeader + pkiHeader + witnessHeader + `#
 # The [consensus] keys override <home>/config/config.toml; every other CometBFT
 # setting lives there.
 

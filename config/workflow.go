@@ -44,6 +44,8 @@ type Workflow struct {
 	WebhookAllow []string `toml:"webhook_allow"`
 	// Providers chooses the production SMS, identity and bank vendors.
 	Providers Providers `toml:"providers"`
+	// S3 keeps contract files in an S3-compatible bucket (config/workflows3.go).
+	S3 WorkflowS3 `toml:"s3"`
 }
 
 // WebhookAllowPrefixes parses WebhookAllow (validate has checked it).
@@ -70,7 +72,7 @@ func DefaultWorkflow() Workflow {
 	return Workflow{Enabled: true, DevProviders: true, ReminderInterval: Duration{24 * time.Hour},
 		OTPTTL: Duration{5 * time.Minute}, OTPMaxAttempts: 5,
 		OTPCooldown: Duration{60 * time.Second}, OTPCodesPerHour: 5, OTPCodesPerLink: 10, OTPMaxFailures: 10,
-		WebhookBackoff: Duration{10 * time.Second}}
+		WebhookBackoff: Duration{10 * time.Second}, S3: DefaultWorkflowS3()}
 }
 
 func (w *Workflow) validate() error {
@@ -110,7 +112,10 @@ func (w *Workflow) validate() error {
 	if d := w.WebhookBackoff.Duration; d < 10*time.Millisecond || d > time.Hour {
 		return keyErr("workflow.webhook_backoff", "%s, want 10ms..1h", d)
 	}
-	return w.Providers.validate()
+	if err := w.Providers.validate(); err != nil {
+		return err
+	}
+	return w.S3.validate()
 }
 
 // workflowHeader documents the section in the file Encode writes.

@@ -55,7 +55,8 @@ type Paths struct {
 	FilesKEK, KEK               string // the document store's and the workflow's key-encryption keys
 	// Search is the contract search index's directory (workflow/search);
 	// empty: Search scans the workflow database.
-	Search string
+	Search              string
+	S3Credentials, S3CA string // [workflow.s3] credentials_file and ca_file, resolved
 }
 
 // Config is what Open needs; the node fills it at start.

@@ -38,7 +38,9 @@ type Service struct {
 	engine   *workflow.Engine
 	db       *pebble.DB
 	index    *search.Index
-	files    *filestore.Store
+	files    workflow.FileStore
+	uploads  *filestore.Tiered // nil: files stay on the local disk
+	upDone   chan struct{}     // closed when the uploader stops
 	webhooks *notify.Webhooks
 	outbox   *notify.Outbox
 	token    string             // platform bearer token
@@ -103,7 +105,7 @@ func Open(c Config) (s *Service, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.files, err = filestore.Open(c.Paths.Files, fkek); err != nil {
+	if s.files, s.uploads, err = openFiles(c, fkek, logger); err != nil {
 		return nil, err
 	}
 	wkek, err := workflow.LoadKEK(c.Paths.KEK, nil)
@@ -193,6 +195,13 @@ func Open(c Config) (s *Service, err error) {
 	s.cancel, s.done = cancel, make(chan struct{})
 	var loops sync.WaitGroup
 	loops.Add(1)
+	if s.uploads != nil {
+		if c.Metrics != nil {
+			fileMetrics(c.Metrics, s.uploads)
+		}
+		s.upDone = make(chan struct{})
+		go runUploads(ctx, s.uploads, logger, s.upDone)
+	}
 	go func() {
 		defer loops.Done()
 		if err := s.webhooks.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -224,6 +233,9 @@ func (s *Service) Close() error {
 	if s.cancel != nil {
 		s.cancel()
 		<-s.done
+		if s.upDone != nil {
+			<-s.upDone
+		}
 	}
 	if s.engine != nil {
 		s.engine.Stop()

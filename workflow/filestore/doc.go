@@ -46,6 +46,16 @@
 // the file. [Store.Get] reads the whole file into memory for callers that
 // want bytes. Files are capped by [WithMaxSize] (default 256 MiB).
 //
+// # Object storage
+//
+// [Tiered] keeps files in an object store (S3, through [Remote]) with a
+// [Store] as its spool: Put is the spool's Put (durable on return) and queues
+// the file; [Tiered.Run] uploads, checks the stored size and MD5, then
+// deletes the spool copy; Get reads the spool, then the object store. An
+// object is the file with the header's plaintext SM3 zeroed, named by
+// HMAC-SM3 under a key derived from the KEK ([Tiered.ObjectName]): the store
+// learns neither the content nor its SM3 (only sizes and counts).
+//
 // # Reading
 //
 // The reader from [Store.Open] returns decrypted bytes as it authenticates

@@ -300,7 +300,7 @@ func (s *Store) open(ctx context.Context, sum [32]byte) (*reader, error) {
 	return rd, nil
 }
 
-func (s *Store) newReader(ctx context.Context, f *os.File, sum [32]byte) (*reader, error) {
+func (s *Store) newReader(ctx context.Context, f io.ReadCloser, sum [32]byte) (*reader, error) {
 	hdr := make([]byte, headerSize)
 	if _, err := io.ReadFull(f, hdr); err != nil {
 		return nil, fmt.Errorf("%w: %x: header: %v", ErrCorrupt, sum, err)
@@ -339,7 +339,7 @@ func (s *Store) newReader(ctx context.Context, f *os.File, sum [32]byte) (*reade
 // reader decrypts chunk by chunk.
 type reader struct {
 	ctx   context.Context
-	f     *os.File
+	f     io.ReadCloser
 	aead  cipher.AEAD
 	sum   [32]byte
 	size  int64

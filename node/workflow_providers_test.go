@@ -79,7 +79,7 @@ func startProviderNode(ctx context.Context, t *testing.T, logs *lockedBuffer, mo
 		Role: chain.RolePlatform, Config: cfg}); err != nil {
 		t.Fatalf("Init: %v", err)
 	}
-	nd, err := New(home, WithLogger(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	nd, err := New(home, apiContract(t), WithLogger(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	if err != nil {
 		return nil, err
 	}

@@ -297,6 +297,14 @@ type IssueOptions struct {
 	// certificate is exactly as before they existed.
 	OCSPServer            []string
 	CRLDistributionPoints []string
+	// ContentCommitment adds nonRepudiation (contentCommitment) to the key
+	// usage, next to digitalSignature: the key signs documents as the
+	// holder's commitment to their content (ETSI EN 319 412-2, 4.3.2), which
+	// is what pyHanko's default signer key-usage policy requires of a PAdES
+	// signer. Unset, the key usage is digitalSignature alone, so
+	// certificates issued before the option existed (fixtures, conformance
+	// vectors) keep their bytes.
+	ContentCommitment bool
 }
 
 // leafTemplate checks what every leaf this CA issues must satisfy (validity
@@ -357,6 +365,9 @@ func (ca *CA) Issue(pub crypto.PublicKey, opts IssueOptions, rand io.Reader) (de
 		return nil, fmt.Errorf("issue: %w", err)
 	}
 	tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{opts.Usage.oid()}
+	if opts.ContentCommitment {
+		tmpl.KeyUsage |= x509.KeyUsageContentCommitment
+	}
 	tmpl.OCSPServer, tmpl.CRLDistributionPoints = ca.revocationURLs(opts.OCSPServer, opts.CRLDistributionPoints)
 	if opts.IdentityRef != nil {
 		if len(opts.IdentityRef) != identityRefLen {

@@ -3,6 +3,7 @@ package signer
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"math/big"
@@ -483,5 +484,53 @@ func TestUsagesOfIgnoresForeignOIDs(t *testing.T) {
 	}}
 	if got, want := UsagesOf(c), []Usage{UsageSubmitter, UsageSigner}; !slices.Equal(got, want) {
 		t.Fatalf("UsagesOf = %v, want %v", got, want)
+	}
+}
+
+// ContentCommitment adds nonRepudiation and nothing else; without it the key
+// usage extension is digitalSignature alone, byte for byte as before the
+// option existed (fixtures and conformance vectors depend on it).
+func TestIssueContentCommitment(t *testing.T) {
+	ca := newCA(t, AlgECDSAP256, "org-a")
+	key := newKey(t, AlgECDSAP256)
+	tests := []struct {
+		name   string
+		commit bool
+		want   x509.KeyUsage
+		// The DER of the critical key usage extension's value: a BIT STRING
+		// with bit 0 (digitalSignature), or bits 0 and 1 (nonRepudiation).
+		wantDER []byte
+	}{
+		{"default", false, x509.KeyUsageDigitalSignature, []byte{0x03, 0x02, 0x07, 0x80}},
+		{"content commitment", true, x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, []byte{0x03, 0x02, 0x06, 0xc0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := leafOpts(UsageSigner)
+			o.ContentCommitment = tt.commit
+			leaf := issue(t, ca, key.Public(), o)
+			if x509.KeyUsage(leaf.KeyUsage) != tt.want {
+				t.Fatalf("KeyUsage = %b, want %b", leaf.KeyUsage, tt.want)
+			}
+			var found bool
+			for _, ext := range leaf.Extensions {
+				if !ext.Id.Equal(asn1.ObjectIdentifier{2, 5, 29, 15}) {
+					continue
+				}
+				found = true
+				if !ext.Critical || !bytes.Equal(ext.Value, tt.wantDER) {
+					t.Fatalf("key usage extension critical=%v value=% x, want critical % x", ext.Critical, ext.Value, tt.wantDER)
+				}
+			}
+			if !found {
+				t.Fatal("no key usage extension")
+			}
+			if got := UsagesOf(leaf); !slices.Equal(got, []Usage{UsageSigner}) {
+				t.Fatalf("UsagesOf = %v", got)
+			}
+			if _, err := VerifyIssued(leaf, []*smx509.Certificate{ca.Cert}, t0.AddDate(0, 6, 0), UsageSigner); err != nil {
+				t.Fatalf("VerifyIssued: %v", err)
+			}
+		})
 	}
 }

@@ -454,6 +454,10 @@ func (e *Engine) finishIdentity(rec *Identity, sec *identitySecrets, att *identi
 	der, err := ca.Issue(key.Public(), signer.IssueOptions{
 		SubjectRef: fmt.Sprintf("sc:%x", ref[:16]), IdentityRef: ref, Usage: signer.UsageSigner,
 		NotBefore: notBefore, NotAfter: notAfter,
+		// Parties sign contracts: commitments to their content. PAdES
+		// validators (pyHanko by default) require nonRepudiation of such a
+		// signer's certificate.
+		ContentCommitment: true,
 	}, e.rand)
 	if err != nil {
 		return fmt.Errorf("issue party certificate: %w", err)

@@ -83,19 +83,27 @@ func (n *Node) tokenRecorder(auditor *client.Submitter, log *slog.Logger) pki.Re
 		if n.nextRules() < chain.RulesVersion4 {
 			return pki.ErrRecordingOff
 		}
-		tx, err := auditor.Build(b, nil)
-		if err != nil {
-			return err
-		}
-		o, err := n.sub.Submit(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if !o.Accepted() {
-			return fmt.Errorf("%s: code %d %s: %w", o.Status, o.Code, o.Log, o.Err)
-		}
-		return nil
+		_, err := n.submitAccepted(ctx, auditor, b)
+		return err
 	}
+}
+
+// submitAccepted builds body with the org's submitter credential, hands it
+// to the batching submitter and fails unless the submitter accepted it. It
+// returns the transaction so a caller may wait for its commit.
+func (n *Node) submitAccepted(ctx context.Context, auditor *client.Submitter, body chain.Body) ([]byte, error) {
+	tx, err := auditor.Build(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	o, err := n.sub.Submit(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if !o.Accepted() {
+		return nil, fmt.Errorf("%s: code %d %s: %w", o.Status, o.Code, o.Log, o.Err)
+	}
+	return tx, nil
 }
 
 // stampRequester submits the timestamp_requested records of POST
@@ -110,18 +118,11 @@ func (n *Node) stampRequester(auditor *client.Submitter) pki.Requester {
 		if n.nextRules() < chain.RulesVersion5 {
 			return pki.ErrRequestsOff
 		}
-		tx, err := auditor.Build(b, nil)
+		tx, err := n.submitAccepted(ctx, auditor, b)
 		if err != nil {
 			return err
 		}
-		o, err := n.sub.Submit(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if !o.Accepted() {
-			return fmt.Errorf("%s: code %d %s: %w", o.Status, o.Code, o.Log, o.Err)
-		}
-		o, err = n.sub.Wait(ctx, n.sub.RecordHash(tx))
+		o, err := n.sub.Wait(ctx, n.sub.RecordHash(tx))
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -278,19 +277,8 @@ func (e *Engine) BatchCode(ctx context.Context, tok string) (*CodeSent, error) {
 	}
 	p := &b.Holder
 	now := e.now().UTC()
-	if err := e.codeAllowed(p, now); err != nil {
-		return nil, err
-	}
-	_, sec, err := e.loadIdentitySecrets(b.IdentityID)
+	sec, code, salt, err := e.newCode(p, b.IdentityID, now)
 	if err != nil {
-		return nil, err
-	}
-	code, err := sixDigits(e.rand)
-	if err != nil {
-		return nil, err
-	}
-	salt := make([]byte, 16)
-	if _, err := io.ReadFull(e.rand, salt); err != nil {
 		return nil, err
 	}
 	p.OTP = &otpState{Salt: salt, Hash: e.otpMAC(salt, code), Keyed: true, ExpiresAt: now.Add(e.cfg.OTPTTL), Purpose: PurposeSign}

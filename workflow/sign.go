@@ -320,6 +320,28 @@ func rateErr(code string, wait time.Duration, format string, args ...any) *Error
 	return e
 }
 
+// newCode checks that party p may receive a code at now, loads the phone
+// of identity id, and draws a six-digit code and its 16-byte salt (in that
+// order from e.rand).
+func (e *Engine) newCode(p *Party, id string, now time.Time) (sec *identitySecrets, code string, salt []byte, err error) {
+	if err := e.codeAllowed(p, now); err != nil {
+		return nil, "", nil, err
+	}
+	_, sec, err = e.loadIdentitySecrets(id)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	code, err = sixDigits(e.rand)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	salt = make([]byte, 16)
+	if _, err := io.ReadFull(e.rand, salt); err != nil {
+		return nil, "", nil, err
+	}
+	return sec, code, salt, nil
+}
+
 // codeAllowed applies the limits on codes for party p at now: the
 // lifetime cap, the cooldown and the hourly cap. It prunes send times older
 // than an hour.
@@ -380,19 +402,8 @@ func (e *Engine) RequestCode(ctx context.Context, tok, purpose string) (*CodeSen
 	}
 	p := &c.Parties[i]
 	now := e.now().UTC()
-	if err := e.codeAllowed(p, now); err != nil {
-		return nil, err
-	}
-	_, sec, err := e.loadIdentitySecrets(p.IdentityID)
+	sec, code, salt, err := e.newCode(p, p.IdentityID, now)
 	if err != nil {
-		return nil, err
-	}
-	code, err := sixDigits(e.rand)
-	if err != nil {
-		return nil, err
-	}
-	salt := make([]byte, 16)
-	if _, err := io.ReadFull(e.rand, salt); err != nil {
 		return nil, err
 	}
 	mid, err := e.randomID("msg-otp-")

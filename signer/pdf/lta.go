@@ -6,7 +6,6 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -62,18 +61,7 @@ func AddDocTimeStamp(ctx context.Context, data []byte, hashAlg asn1.ObjectIdenti
 // whole new file, in a new invisible signature field on page 1. The bytes
 // of in are kept.
 func PrepareDocTimeStamp(in []byte) ([]byte, error) {
-	hdr, err := headerOffset(in)
-	if err != nil {
-		return nil, fmt.Errorf("document time stamp: %w", err)
-	}
-	ctx, err := readContext(in[hdr:])
-	if err != nil {
-		return nil, fmt.Errorf("document time stamp: %w", err)
-	}
-	if ctx.Encrypt != nil {
-		return nil, fmt.Errorf("document time stamp: %w", ErrEncrypted)
-	}
-	prevXRef, xrefIsStream, err := lastStartXRef(in, hdr)
+	hdr, ctx, prevXRef, xrefIsStream, err := openUpdate(in)
 	if err != nil {
 		return nil, fmt.Errorf("document time stamp: %w", err)
 	}
@@ -88,11 +76,7 @@ func PrepareDocTimeStamp(in []byte) ([]byte, error) {
 	if err != nil || ctx.Root == nil {
 		return nil, fmt.Errorf("document time stamp: %w: catalog: %v", ErrMalformed, err)
 	}
-	w := &updateWriter{buf: bytes.NewBuffer(make([]byte, 0, len(in)+DocTimeStampSize*2+4096)), offsets: map[int]objLoc{}, base: int64(hdr)}
-	w.buf.Write(in)
-	if len(in) > 0 && in[len(in)-1] != '\n' && in[len(in)-1] != '\r' {
-		w.buf.WriteByte('\n')
-	}
+	w := newUpdateWriter(in, hdr, DocTimeStampSize*2+4096)
 	next := *ctx.Size
 	alloc := func() int { next++; return next - 1 }
 	sigNr, widgetNr := alloc(), alloc()
@@ -117,36 +101,10 @@ func PrepareDocTimeStamp(in []byte) ([]byte, error) {
 		encodeTextString(fieldName), sigNr, pageRef.PDFString()))
 	widgetRef := *types.NewIndirectRef(widgetNr, 0)
 
-	page := pageDict.Clone().(types.Dict)
-	annots, err := ctx.DereferenceArray(page["Annots"])
-	if err != nil {
-		return nil, fmt.Errorf("document time stamp: %w: page /Annots: %v", ErrMalformed, err)
+	if err := w.addSigWidget(ctx, catalog, pageDict, pageRef, fields, acroRef, acro, widgetRef); err != nil {
+		return nil, fmt.Errorf("document time stamp: %w", err)
 	}
-	page["Annots"] = append(slices.Clone(annots), widgetRef)
-	w.object(pageRef.ObjectNumber.Value(), pageRef.GenerationNumber.Value(), page.PDFString())
-
-	acro["Fields"] = append(fields, widgetRef)
-	acro["SigFlags"] = types.Integer(3)
-	if acroRef != nil {
-		w.object(acroRef.ObjectNumber.Value(), acroRef.GenerationNumber.Value(), acro.PDFString())
-	} else {
-		cat := catalog.Clone().(types.Dict)
-		cat["AcroForm"] = acro
-		w.object(ctx.Root.ObjectNumber.Value(), ctx.Root.GenerationNumber.Value(), cat.PDFString())
-	}
-	trailer := fmt.Sprintf("/Root %s", ctx.Root.PDFString())
-	if ctx.Info != nil {
-		trailer += " /Info " + ctx.Info.PDFString()
-	}
-	if len(ctx.ID) == 2 {
-		trailer += " /ID " + ctx.ID.PDFString()
-	}
-	trailer += fmt.Sprintf(" /Prev %d", prevXRef)
-	if xrefIsStream {
-		w.xrefStream(alloc(), trailer)
-	} else {
-		w.xrefTable(next, trailer)
-	}
+	w.finish(ctx, prevXRef, xrefIsStream, next)
 	out := w.buf.Bytes()
 	a, b := contentsPos, contentsPos+2*DocTimeStampSize+2
 	brStr := fmt.Sprintf("0 %d %d %d", a, b, int64(len(out))-b)

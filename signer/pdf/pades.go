@@ -195,18 +195,7 @@ func AddDSS(ctx context.Context, data []byte, src ValidationSource) ([]byte, err
 
 // appendDSS writes the incremental update.
 func appendDSS(in []byte, vd *ValidationData) ([]byte, error) {
-	hdr, err := headerOffset(in)
-	if err != nil {
-		return nil, fmt.Errorf("add DSS: %w", err)
-	}
-	ctx, err := readContext(in[hdr:])
-	if err != nil {
-		return nil, fmt.Errorf("add DSS: %w", err)
-	}
-	if ctx.Encrypt != nil {
-		return nil, fmt.Errorf("add DSS: %w", ErrEncrypted)
-	}
-	prevXRef, xrefIsStream, err := lastStartXRef(in, hdr)
+	hdr, ctx, prevXRef, xrefIsStream, err := openUpdate(in)
 	if err != nil {
 		return nil, fmt.Errorf("add DSS: %w", err)
 	}
@@ -229,11 +218,7 @@ func appendDSS(in []byte, vd *ValidationData) ([]byte, error) {
 			existing[k] = a
 		}
 	}
-	w := &updateWriter{buf: bytes.NewBuffer(make([]byte, 0, len(in)+64<<10)), offsets: map[int]objLoc{}, base: int64(hdr)}
-	w.buf.Write(in)
-	if len(in) > 0 && in[len(in)-1] != '\n' && in[len(in)-1] != '\r' {
-		w.buf.WriteByte('\n')
-	}
+	w := newUpdateWriter(in, hdr, 64<<10)
 	next := *ctx.Size
 	alloc := func() int { next++; return next - 1 }
 	dssNr := alloc()
@@ -267,19 +252,7 @@ func appendDSS(in []byte, vd *ValidationData) ([]byte, error) {
 	cat["DSS"] = *types.NewIndirectRef(dssNr, 0)
 	w.object(ctx.Root.ObjectNumber.Value(), ctx.Root.GenerationNumber.Value(), cat.PDFString())
 
-	trailer := fmt.Sprintf("/Root %s", ctx.Root.PDFString())
-	if ctx.Info != nil {
-		trailer += " /Info " + ctx.Info.PDFString()
-	}
-	if len(ctx.ID) == 2 {
-		trailer += " /ID " + ctx.ID.PDFString()
-	}
-	trailer += fmt.Sprintf(" /Prev %d", prevXRef)
-	if xrefIsStream {
-		w.xrefStream(alloc(), trailer)
-	} else {
-		w.xrefTable(next, trailer)
-	}
+	w.finish(ctx, prevXRef, xrefIsStream, next)
 	return w.buf.Bytes(), nil
 }
 

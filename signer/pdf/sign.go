@@ -109,18 +109,7 @@ type sigFormat struct {
 }
 
 func sign(in []byte, opts SignOptions, f sigFormat) ([]byte, error) {
-	hdr, err := headerOffset(in)
-	if err != nil {
-		return nil, fmt.Errorf("sign pdf: %w", err)
-	}
-	ctx, err := readContext(in[hdr:])
-	if err != nil {
-		return nil, fmt.Errorf("sign pdf: %w", err)
-	}
-	if ctx.Encrypt != nil {
-		return nil, fmt.Errorf("sign pdf: %w", ErrEncrypted)
-	}
-	prevXRef, xrefIsStream, err := lastStartXRef(in, hdr)
+	hdr, ctx, prevXRef, xrefIsStream, err := openUpdate(in)
 	if err != nil {
 		return nil, fmt.Errorf("sign pdf: %w", err)
 	}
@@ -139,11 +128,7 @@ func sign(in []byte, opts SignOptions, f sigFormat) ([]byte, error) {
 		return nil, fmt.Errorf("sign pdf: %w: catalog: %v", ErrMalformed, err)
 	}
 
-	w := &updateWriter{buf: bytes.NewBuffer(make([]byte, 0, len(in)+f.size*2+64<<10)), offsets: map[int]objLoc{}, base: int64(hdr)}
-	w.buf.Write(in)
-	if len(in) > 0 && in[len(in)-1] != '\n' && in[len(in)-1] != '\r' {
-		w.buf.WriteByte('\n')
-	}
+	w := newUpdateWriter(in, hdr, f.size*2+64<<10)
 	next := *ctx.Size
 	alloc := func() int { next++; return next - 1 }
 	sigNr, widgetNr, apNr := alloc(), alloc(), alloc()
@@ -203,39 +188,12 @@ func sign(in []byte, opts SignOptions, f sigFormat) ([]byte, error) {
 		encodeTextString(fieldName), sigNr, pageRef.PDFString(), num(x), num(y), num(x+wd), num(y+ht), apNr))
 	widgetRef := *types.NewIndirectRef(widgetNr, 0)
 
-	// Page /Annots.
-	page := pageDict.Clone().(types.Dict)
-	annots, err := ctx.DereferenceArray(page["Annots"])
-	if err != nil {
-		return nil, fmt.Errorf("sign pdf: %w: page /Annots: %v", ErrMalformed, err)
-	}
-	page["Annots"] = append(slices.Clone(annots), widgetRef)
-	w.object(pageRef.ObjectNumber.Value(), pageRef.GenerationNumber.Value(), page.PDFString())
-
-	// AcroForm: redefine it in place if indirect, else via a new catalog.
-	acro["Fields"] = append(fields, widgetRef)
-	acro["SigFlags"] = types.Integer(3)
-	if acroRef != nil {
-		w.object(acroRef.ObjectNumber.Value(), acroRef.GenerationNumber.Value(), acro.PDFString())
-	} else {
-		cat := catalog.Clone().(types.Dict)
-		cat["AcroForm"] = acro
-		w.object(ctx.Root.ObjectNumber.Value(), ctx.Root.GenerationNumber.Value(), cat.PDFString())
+	// Page /Annots and the AcroForm.
+	if err := w.addSigWidget(ctx, catalog, pageDict, pageRef, fields, acroRef, acro, widgetRef); err != nil {
+		return nil, fmt.Errorf("sign pdf: %w", err)
 	}
 
-	trailer := fmt.Sprintf("/Root %s", ctx.Root.PDFString())
-	if ctx.Info != nil {
-		trailer += " /Info " + ctx.Info.PDFString()
-	}
-	if len(ctx.ID) == 2 {
-		trailer += " /ID " + ctx.ID.PDFString()
-	}
-	trailer += fmt.Sprintf(" /Prev %d", prevXRef)
-	if xrefIsStream {
-		w.xrefStream(alloc(), trailer)
-	} else {
-		w.xrefTable(next, trailer)
-	}
+	w.finish(ctx, prevXRef, xrefIsStream, next)
 
 	out := w.buf.Bytes()
 	a, b := contentsPos, contentsPos+2*int64(f.size)+2
@@ -373,6 +331,86 @@ type objLoc struct {
 }
 
 // updateWriter appends objects and a cross-reference section.
+// openUpdate reads in for an incremental update: the offset of its %PDF
+// header, its objects, and where its last cross-reference section starts
+// and whether it is a stream. Encrypted files are refused.
+func openUpdate(in []byte) (hdr int, ctx *model.Context, prevXRef int64, xrefIsStream bool, err error) {
+	hdr, err = headerOffset(in)
+	if err != nil {
+		return 0, nil, 0, false, err
+	}
+	ctx, err = readContext(in[hdr:])
+	if err != nil {
+		return 0, nil, 0, false, err
+	}
+	if ctx.Encrypt != nil {
+		return 0, nil, 0, false, ErrEncrypted
+	}
+	prevXRef, xrefIsStream, err = lastStartXRef(in, hdr)
+	if err != nil {
+		return 0, nil, 0, false, err
+	}
+	return hdr, ctx, prevXRef, xrefIsStream, nil
+}
+
+// newUpdateWriter starts an incremental update after an unchanged copy of
+// in (ended by a newline if it was not), with room for extra more bytes.
+func newUpdateWriter(in []byte, hdr, extra int) *updateWriter {
+	w := &updateWriter{buf: bytes.NewBuffer(make([]byte, 0, len(in)+extra)), offsets: map[int]objLoc{}, base: int64(hdr)}
+	w.buf.Write(in)
+	if len(in) > 0 && in[len(in)-1] != '\n' && in[len(in)-1] != '\r' {
+		w.buf.WriteByte('\n')
+	}
+	return w
+}
+
+// addSigWidget writes the objects that hang the signature widget widgetRef
+// into the document: the page with it added to its /Annots, and the
+// AcroForm (fields, acroRef and acro from [acroFormFields]) with it added
+// to /Fields and /SigFlags 3, redefined in place if indirect, else through
+// a new catalog.
+func (w *updateWriter) addSigWidget(ctx *model.Context, catalog, pageDict types.Dict, pageRef *types.IndirectRef,
+	fields types.Array, acroRef *types.IndirectRef, acro types.Dict, widgetRef types.IndirectRef) error {
+	page := pageDict.Clone().(types.Dict)
+	annots, err := ctx.DereferenceArray(page["Annots"])
+	if err != nil {
+		return fmt.Errorf("%w: page /Annots: %v", ErrMalformed, err)
+	}
+	page["Annots"] = append(slices.Clone(annots), widgetRef)
+	w.object(pageRef.ObjectNumber.Value(), pageRef.GenerationNumber.Value(), page.PDFString())
+
+	acro["Fields"] = append(fields, widgetRef)
+	acro["SigFlags"] = types.Integer(3)
+	if acroRef != nil {
+		w.object(acroRef.ObjectNumber.Value(), acroRef.GenerationNumber.Value(), acro.PDFString())
+	} else {
+		cat := catalog.Clone().(types.Dict)
+		cat["AcroForm"] = acro
+		w.object(ctx.Root.ObjectNumber.Value(), ctx.Root.GenerationNumber.Value(), cat.PDFString())
+	}
+	return nil
+}
+
+// finish ends the update with its trailer (/Root, /Info and /ID as
+// before, /Prev the previous section) in a cross-reference section of the
+// kind the file already uses; next is the first unused object number (a
+// cross-reference stream takes it).
+func (w *updateWriter) finish(ctx *model.Context, prevXRef int64, xrefIsStream bool, next int) {
+	trailer := fmt.Sprintf("/Root %s", ctx.Root.PDFString())
+	if ctx.Info != nil {
+		trailer += " /Info " + ctx.Info.PDFString()
+	}
+	if len(ctx.ID) == 2 {
+		trailer += " /ID " + ctx.ID.PDFString()
+	}
+	trailer += fmt.Sprintf(" /Prev %d", prevXRef)
+	if xrefIsStream {
+		w.xrefStream(next, trailer)
+	} else {
+		w.xrefTable(next, trailer)
+	}
+}
+
 type updateWriter struct {
 	buf     *bytes.Buffer
 	offsets map[int]objLoc // relative to base

@@ -125,25 +125,7 @@ func (b *BatchIntentVerified) Validate() error {
 		}
 		seen[c] = true
 	}
-	if b.Signer.IsZero() {
-		return invalid("body.signer", "missing")
-	}
-	if b.Method != IntentSMSOTP && b.Method != IntentFace {
-		return invalid("body.method", "%d, want 1 (sms_otp) or 2 (face)", b.Method)
-	}
-	if err := checkHash("body.challenge_hash", b.ChallengeHash, true); err != nil {
-		return err
-	}
-	if b.VerifiedAt <= 0 {
-		return invalid("body.verified_at", "missing")
-	}
-	if n := len(b.VerifierCert); n == 0 || n > MaxCertBytes {
-		return invalid("body.verifier_cert", "length %d, want 1..%d", n, MaxCertBytes)
-	}
-	if n := len(b.VerifierSig); n == 0 || n > MaxSigBytes {
-		return invalid("body.verifier_sig", "length %d, want 1..%d", n, MaxSigBytes)
-	}
-	return nil
+	return checkIntent(b.Signer, b.Method, b.ChallengeHash, b.VerifiedAt, b.VerifierCert, b.VerifierSig)
 }
 
 // Apply records the signer's intent on every contract of the set, as

@@ -149,13 +149,7 @@ func (b *IdentityVerified) Validate() error {
 	if b.VerifiedAt <= 0 {
 		return invalid("body.verified_at", "missing")
 	}
-	if n := len(b.VerifierCert); n == 0 || n > MaxCertBytes {
-		return invalid("body.verifier_cert", "length %d, want 1..%d", n, MaxCertBytes)
-	}
-	if n := len(b.VerifierSig); n == 0 || n > MaxSigBytes {
-		return invalid("body.verifier_sig", "length %d, want 1..%d", n, MaxSigBytes)
-	}
-	return nil
+	return checkAttestation(b.VerifierCert, b.VerifierSig)
 }
 
 // IdentityState is a verified identity on chain.

@@ -104,22 +104,35 @@ func (b *IntentVerified) Validate() error {
 	if err := checkID("body.contract_id", b.Contract); err != nil {
 		return err
 	}
-	if b.Signer.IsZero() {
+	return checkIntent(b.Signer, b.Method, b.ChallengeHash, b.VerifiedAt, b.VerifierCert, b.VerifierSig)
+}
+
+// checkIntent checks the fields intent_verified and batch_intent_verified
+// share, in their field order: who signs, how the intent was verified, the
+// challenge's hash, when, and the verifier's attestation.
+func checkIntent(signer Fingerprint, m IntentMethod, challengeHash []byte, verifiedAt int64, cert, sig []byte) error {
+	if signer.IsZero() {
 		return invalid("body.signer", "missing")
 	}
-	if b.Method != IntentSMSOTP && b.Method != IntentFace {
-		return invalid("body.method", "%d, want 1 (sms_otp) or 2 (face)", b.Method)
+	if m != IntentSMSOTP && m != IntentFace {
+		return invalid("body.method", "%d, want 1 (sms_otp) or 2 (face)", m)
 	}
-	if err := checkHash("body.challenge_hash", b.ChallengeHash, true); err != nil {
+	if err := checkHash("body.challenge_hash", challengeHash, true); err != nil {
 		return err
 	}
-	if b.VerifiedAt <= 0 {
+	if verifiedAt <= 0 {
 		return invalid("body.verified_at", "missing")
 	}
-	if n := len(b.VerifierCert); n == 0 || n > MaxCertBytes {
+	return checkAttestation(cert, sig)
+}
+
+// checkAttestation checks the sizes of a verifier's certificate and
+// signature (body.verifier_cert, body.verifier_sig).
+func checkAttestation(cert, sig []byte) error {
+	if n := len(cert); n == 0 || n > MaxCertBytes {
 		return invalid("body.verifier_cert", "length %d, want 1..%d", n, MaxCertBytes)
 	}
-	if n := len(b.VerifierSig); n == 0 || n > MaxSigBytes {
+	if n := len(sig); n == 0 || n > MaxSigBytes {
 		return invalid("body.verifier_sig", "length %d, want 1..%d", n, MaxSigBytes)
 	}
 	return nil

@@ -53,17 +53,19 @@ test-race:
 	$(GO) test -count=1 -race -timeout 15m -skip '$(RACE_SKIP)' ./app ./node/... ./signer ./chain/... ./workflow/notify ./workflow/filestore ./workflow/identity
 
 # Short fuzz runs of the decoders and the submit handler; the corpora under
-# testdata/fuzz run in test-unit as regression tests.
+# testdata/fuzz run in test-unit as regression tests. scripts/fuzz.sh
+# tells Go 1.26's end-of-run coordinator race (golang/go#75804) from a
+# real failure.
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeTx$$' -fuzztime $(FUZZTIME) ./chain
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEntry$$' -fuzztime $(FUZZTIME) ./chain
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBatch$$' -fuzztime $(FUZZTIME) ./chain
-	$(GO) test -run '^$$' -fuzz '^FuzzSubmit$$' -fuzztime $(FUZZTIME) ./node/chainapi
-	$(GO) test -run '^$$' -fuzz '^FuzzVerifyBundle$$' -fuzztime $(FUZZTIME) ./evidence
-	$(GO) test -run '^$$' -fuzz '^FuzzParsePath$$' -fuzztime $(FUZZTIME) ./signer/ofd/render
-	$(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) ./evidence/witness
-	$(GO) test -run '^$$' -fuzz '^FuzzReadPackage$$' -fuzztime $(FUZZTIME) ./evidence/casepkg
-	$(GO) test -run '^$$' -fuzz '^FuzzParseSESContents$$' -fuzztime $(FUZZTIME) ./signer/pdf
+	GO=$(GO) sh scripts/fuzz.sh ./chain FuzzDecodeTx $(FUZZTIME)
+	GO=$(GO) sh scripts/fuzz.sh ./chain FuzzDecodeEntry $(FUZZTIME)
+	GO=$(GO) sh scripts/fuzz.sh ./chain FuzzDecodeBatch $(FUZZTIME)
+	GO=$(GO) sh scripts/fuzz.sh ./node/chainapi FuzzSubmit $(FUZZTIME)
+	GO=$(GO) sh scripts/fuzz.sh ./evidence FuzzVerifyBundle $(FUZZTIME)
+	GO=$(GO) sh scripts/fuzz.sh ./signer/ofd/render FuzzParsePath $(FUZZTIME)
+	GO=$(GO) sh scripts/fuzz.sh ./evidence/witness FuzzOpen $(FUZZTIME)
+	GO=$(GO) sh scripts/fuzz.sh ./evidence/casepkg FuzzReadPackage $(FUZZTIME)
+	GO=$(GO) sh scripts/fuzz.sh ./signer/pdf FuzzParseSESContents $(FUZZTIME)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -225,8 +225,11 @@ func parsePath(s string) ([]seg, error) {
 // cubic Béziers (the endpoint-to-centre conversion of SVG 1.1 F.6.5).
 func arc(p0 pt, rx, ry, angleDeg float64, large, sweep bool, p1 pt) []seg {
 	rx, ry = math.Abs(rx), math.Abs(ry)
-	if rx == 0 || ry == 0 || (p0 == p1) {
-		return []seg{{op: 'L', pts: [3]pt{p1}}}
+	line := []seg{{op: 'L', pts: [3]pt{p1}}}
+	// SVG treats a zero radius as a straight line; so are radii whose
+	// squares underflow or overflow, which would divide by zero below.
+	if sq := rx * rx * ry * ry; rx == 0 || ry == 0 || p0 == p1 || sq == 0 || math.IsInf(sq, 0) {
+		return line
 	}
 	phi := angleDeg * math.Pi / 180
 	cos, sin := math.Cos(phi), math.Sin(phi)
@@ -285,6 +288,13 @@ func arc(p0 pt, rx, ry, angleDeg float64, large, sweep bool, p1 pt) []seg {
 		out = append(out, seg{op: 'B', pts: [3]pt{{a.x + k*da.x, a.y + k*da.y}, {b.x - k*db.x, b.y - k*db.y}, b}})
 		t += step
 		a, da = b, db
+	}
+	for _, sg := range out {
+		for _, q := range sg.pts {
+			if math.IsNaN(q.x) || math.IsNaN(q.y) || math.IsInf(q.x, 0) || math.IsInf(q.y, 0) {
+				return line // extreme radii or coordinates: draw the chord, never NaN
+			}
+		}
 	}
 	return out
 }

@@ -113,25 +113,7 @@ func TestSignatureTimeStamp(t *testing.T) {
 			{"media type", signed, "application/octet-stream", 415, 0, ""},
 		} {
 			t.Run(alg.String()+"/"+tc.name, func(t *testing.T) {
-				resp, err := http.Post(srv.URL+"/v1/tsa/signature", tc.ctype, bytes.NewReader(tc.body))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
-				if resp.StatusCode != tc.status {
-					t.Fatalf("HTTP %d %s, want %d", resp.StatusCode, b, tc.status)
-				}
-				if tc.status != 200 {
-					return
-				}
-				r, err := tsa.ParseResponse(b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if r.Status != tc.want || (tc.text != "" && !bytes.Contains([]byte(fmt.Sprint(r.Text)), []byte(tc.text))) {
-					t.Fatalf("status %d %q, want %d %q", r.Status, r.Text, tc.want, tc.text)
-				}
+				postStamp(t, srv.URL+"/v1/tsa/signature", tc.ctype, tc.body, tc.status, tc.want, tc.text)
 			})
 		}
 
@@ -189,5 +171,30 @@ func TestSignatureTimeStamp(t *testing.T) {
 				t.Error("a hash other than the signature value's was stamped")
 			}
 		})
+	}
+}
+
+// postStamp posts body to a time-stamping route and checks the HTTP status
+// and, for 200, the TimeStampResp status and that its text contains text.
+func postStamp(t *testing.T, url, ctype string, body []byte, status, want int, text string) {
+	t.Helper()
+	resp, err := http.Post(url, ctype, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status {
+		t.Fatalf("HTTP %d %s, want %d", resp.StatusCode, b, status)
+	}
+	if status != 200 {
+		return
+	}
+	r, err := tsa.ParseResponse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != want || (text != "" && !bytes.Contains([]byte(fmt.Sprint(r.Text)), []byte(text))) {
+		t.Fatalf("status %d %q, want %d %q", r.Status, r.Text, want, text)
 	}
 }
